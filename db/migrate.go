@@ -1,0 +1,99 @@
+package db
+
+import (
+	"context"
+	"embed"
+	"fmt"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/migrate"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// migrationLockID is the key of the advisory lock that serialises
+// migrations when several replicas start at once.
+const migrationLockID = 7_366_225_687_269
+
+func newMigrator(bdb *bun.DB) (*migrate.Migrator, error) {
+	migrations := migrate.NewMigrations()
+	if err := migrations.Discover(migrationFiles); err != nil {
+		return nil, fmt.Errorf("discover migrations: %w", err)
+	}
+	return migrate.NewMigrator(bdb, migrations), nil
+}
+
+// withMigrationLock runs fn while holding a session-level advisory lock on
+// a dedicated connection; other replicas wait for it.
+func withMigrationLock(ctx context.Context, bdb *bun.DB, fn func(*migrate.Migrator) error) error {
+	m, err := newMigrator(bdb)
+	if err != nil {
+		return err
+	}
+	conn, err := bdb.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("migration lock: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(?)", migrationLockID); err != nil {
+		return fmt.Errorf("migration lock: %w", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(?)", migrationLockID)
+	if err := m.Init(ctx); err != nil {
+		return fmt.Errorf("init migrations: %w", err)
+	}
+	return fn(m)
+}
+
+// Migrate applies every migration not yet applied and returns their names.
+func Migrate(ctx context.Context, bdb *bun.DB) ([]string, error) {
+	var applied []string
+	err := withMigrationLock(ctx, bdb, func(m *migrate.Migrator) error {
+		group, err := m.Migrate(ctx)
+		if err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		for _, mig := range group.Migrations {
+			applied = append(applied, mig.Name)
+		}
+		return nil
+	})
+	return applied, err
+}
+
+// Rollback undoes the last group of applied migrations and returns their names.
+func Rollback(ctx context.Context, bdb *bun.DB) ([]string, error) {
+	var undone []string
+	err := withMigrationLock(ctx, bdb, func(m *migrate.Migrator) error {
+		group, err := m.Rollback(ctx)
+		if err != nil {
+			return fmt.Errorf("rollback: %w", err)
+		}
+		for _, mig := range group.Migrations {
+			undone = append(undone, mig.Name)
+		}
+		return nil
+	})
+	return undone, err
+}
+
+// MigrationStatus lists every known migration with whether it is applied.
+func MigrationStatus(ctx context.Context, bdb *bun.DB) ([]string, error) {
+	var lines []string
+	err := withMigrationLock(ctx, bdb, func(m *migrate.Migrator) error {
+		ms, err := m.MigrationsWithStatus(ctx)
+		if err != nil {
+			return fmt.Errorf("migration status: %w", err)
+		}
+		for _, mig := range ms {
+			state := "pending"
+			if mig.IsApplied() {
+				state = "applied"
+			}
+			lines = append(lines, fmt.Sprintf("%s %s", mig.Name, state))
+		}
+		return nil
+	})
+	return lines, err
+}

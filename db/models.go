@@ -1,0 +1,116 @@
+package db
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+)
+
+// Node is a record that GraphQL can fetch by its global id.
+type Node interface {
+	NodeID() string
+}
+
+// Workspace is a tenant: every other row belongs to exactly one.
+type Workspace struct {
+	bun.BaseModel `bun:"table:workspaces,alias:w"`
+
+	ID                  uuid.UUID `bun:"id,pk,type:uuid"`
+	DefaultPortalRoleID *string   `bun:"default_portal_role_id"`
+	CreatedAt           time.Time `bun:"created_at,nullzero,notnull,default:now()"`
+	UpdatedAt           time.Time `bun:"updated_at,nullzero,notnull,default:now()"`
+}
+
+// PortalRole is a contact's level of access to the customer portal.
+type PortalRole struct {
+	bun.BaseModel `bun:"table:portal_roles,alias:pr"`
+
+	WorkspaceID uuid.UUID `bun:"workspace_id,pk,type:uuid"`
+	ID          string    `bun:"id,pk"`
+	Slug        string    `bun:"slug"`
+	Name        string    `bun:"name"`
+	BuiltIn     bool      `bun:"built_in"`
+	CreatedAt   time.Time `bun:"created_at,nullzero,notnull,default:now()"`
+	UpdatedAt   time.Time `bun:"updated_at,nullzero,notnull,default:now()"`
+
+	// IsDefault is not stored on the role: the workspace names its default.
+	IsDefault bool `bun:"is_default,scanonly"`
+}
+
+// NodeID implements Node.
+func (r *PortalRole) NodeID() string { return r.ID }
+
+// Account is a company that contacts belong to.
+type Account struct {
+	bun.BaseModel `bun:"table:accounts,alias:a"`
+
+	WorkspaceID uuid.UUID       `bun:"workspace_id,pk,type:uuid"`
+	ID          string          `bun:"id,pk"`
+	ExternalID  *string         `bun:"external_id"`
+	Name        string          `bun:"name"`
+	Domain      *string         `bun:"domain"`
+	Tags        []string        `bun:"tags,array"`
+	Metadata    json.RawMessage `bun:"metadata,type:jsonb"`
+	Version     int             `bun:"version"`
+	CreatedAt   time.Time       `bun:"created_at,nullzero,notnull,default:now()"`
+	UpdatedAt   time.Time       `bun:"updated_at,nullzero,notnull,default:now()"`
+}
+
+// NodeID implements Node.
+func (a *Account) NodeID() string { return a.ID }
+
+// Contact is a person at one of the workspace's customers.
+type Contact struct {
+	bun.BaseModel `bun:"table:contacts,alias:c"`
+
+	WorkspaceID  uuid.UUID       `bun:"workspace_id,pk,type:uuid"`
+	ID           string          `bun:"id,pk"`
+	ExternalID   *string         `bun:"external_id"`
+	Name         string          `bun:"name"`
+	FirstName    *string         `bun:"first_name"`
+	LastName     *string         `bun:"last_name"`
+	Email        *string         `bun:"email"`
+	AvatarURL    *string         `bun:"avatar_url"`
+	Description  *string         `bun:"description"`
+	Tags         []string        `bun:"tags,array"`
+	Metadata     json.RawMessage `bun:"metadata,type:jsonb"`
+	AccountID    *string         `bun:"account_id"`
+	PortalRoleID string          `bun:"portal_role_id"`
+	Version      int             `bun:"version"`
+	CreatedAt    time.Time       `bun:"created_at,nullzero,notnull,default:now()"`
+	UpdatedAt    time.Time       `bun:"updated_at,nullzero,notnull,default:now()"`
+}
+
+// NodeID implements Node.
+func (c *Contact) NodeID() string { return c.ID }
+
+// ContactAccount records that a contact belongs to an account.
+type ContactAccount struct {
+	bun.BaseModel `bun:"table:contact_accounts,alias:ca"`
+
+	WorkspaceID uuid.UUID `bun:"workspace_id,pk,type:uuid"`
+	ContactID   string    `bun:"contact_id,pk"`
+	AccountID   string    `bun:"account_id,pk"`
+	CreatedAt   time.Time `bun:"created_at,nullzero,notnull,default:now()"`
+}
+
+// PhoneType says what kind of line a phone number is.
+type PhoneType string
+
+// Phone is one of a contact's phone numbers, in E.164 form.
+type Phone struct {
+	bun.BaseModel `bun:"table:phones,alias:p"`
+
+	WorkspaceID uuid.UUID  `bun:"workspace_id,pk,type:uuid"`
+	ID          string     `bun:"id,pk"`
+	ContactID   string     `bun:"contact_id"`
+	Number      string     `bun:"number"`
+	Type        *PhoneType `bun:"type"`
+	CreatedAt   time.Time  `bun:"created_at,nullzero,notnull,default:now()"`
+	UpdatedAt   time.Time  `bun:"updated_at,nullzero,notnull,default:now()"`
+}
+
+// NodeID implements Node.
+func (p *Phone) NodeID() string { return p.ID }

@@ -1,0 +1,274 @@
+package db
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+)
+
+// ContactsByIDs returns the workspace's contacts among ids, in no order.
+func (s *Store) ContactsByIDs(ctx context.Context, ws uuid.UUID, ids []string) ([]*Contact, error) {
+	var contacts []*Contact
+	err := s.idb.NewSelect().Model(&contacts).
+		Where("c.workspace_id = ?", ws).Where("c.id = ANY(?)", pgdialect.Array(ids)).
+		Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("contacts by id: %w", err)
+	}
+	return contacts, nil
+}
+
+// ContactsByExternalIDs returns the workspace's contacts among externalIDs, in no order.
+func (s *Store) ContactsByExternalIDs(ctx context.Context, ws uuid.UUID, externalIDs []string) ([]*Contact, error) {
+	var contacts []*Contact
+	err := s.idb.NewSelect().Model(&contacts).
+		Where("c.workspace_id = ?", ws).Where("c.external_id = ANY(?)", pgdialect.Array(externalIDs)).
+		Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("contacts by external id: %w", err)
+	}
+	return contacts, nil
+}
+
+// ContactForUpdate returns the contact and locks it until the transaction
+// ends, so that concurrent changes to one contact run one after the other.
+func (s *Store) ContactForUpdate(ctx context.Context, ws uuid.UUID, id string) (*Contact, error) {
+	contact := new(Contact)
+	err := s.idb.NewSelect().Model(contact).
+		Where("c.workspace_id = ?", ws).Where("c.id = ?", id).For("UPDATE").
+		Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("contact for update: %w", err)
+	}
+	return contact, nil
+}
+
+// ListContacts returns up to limit contacts after the one with id afterID
+// (from the start when it is empty), in id order.
+func (s *Store) ListContacts(ctx context.Context, ws uuid.UUID, afterID string, limit int) ([]*Contact, error) {
+	var contacts []*Contact
+	q := s.idb.NewSelect().Model(&contacts).Where("c.workspace_id = ?", ws)
+	if afterID != "" {
+		q = q.Where("c.id > ?", afterID)
+	}
+	if err := q.Order("c.id").Limit(int64(limit)).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("list contacts: %w", err)
+	}
+	return contacts, nil
+}
+
+// CountContacts returns how many contacts the workspace has.
+func (s *Store) CountContacts(ctx context.Context, ws uuid.UUID) (int, error) {
+	n, err := s.idb.NewSelect().Model((*Contact)(nil)).Where("c.workspace_id = ?", ws).Count(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("count contacts: %w", err)
+	}
+	return int(n), nil
+}
+
+// AccountContact is a contact listed under one of the accounts it belongs to.
+type AccountContact struct {
+	AccountID string `bun:"member_of"`
+	Contact
+}
+
+// ContactsOfAccounts returns, for each of accountIDs, up to limit of its
+// member contacts after afterID in id order, in one statement.
+func (s *Store) ContactsOfAccounts(ctx context.Context, ws uuid.UUID, accountIDs []string, afterID string, limit int) ([]*AccountContact, error) {
+	var rows []*AccountContact
+	err := s.idb.NewRaw(`
+		SELECT a.id AS member_of, c.*
+		FROM unnest(?::text[]) AS a(id)
+		CROSS JOIN LATERAL (
+			SELECT c.* FROM contact_accounts ca
+			JOIN contacts c ON c.workspace_id = ca.workspace_id AND c.id = ca.contact_id
+			WHERE ca.workspace_id = ? AND ca.account_id = a.id AND ca.contact_id > ?
+			ORDER BY ca.contact_id
+			LIMIT ?
+		) c`, pgdialect.Array(accountIDs), ws, afterID, limit).Scan(ctx, &rows)
+	if err != nil {
+		return nil, fmt.Errorf("contacts of accounts: %w", err)
+	}
+	return rows, nil
+}
+
+// AccountMemberCount is how many contacts belong to an account.
+type AccountMemberCount struct {
+	AccountID string `bun:"account_id"`
+	Count     int    `bun:"count"`
+}
+
+// CountContactsOfAccounts returns how many contacts belong to each of
+// accountIDs; accounts without contacts are left out.
+func (s *Store) CountContactsOfAccounts(ctx context.Context, ws uuid.UUID, accountIDs []string) ([]AccountMemberCount, error) {
+	var counts []AccountMemberCount
+	err := s.idb.NewSelect().Model((*ContactAccount)(nil)).
+		Column("ca.account_id").ColumnExpr("count(*) AS count").
+		Where("ca.workspace_id = ?", ws).Where("ca.account_id = ANY(?)", pgdialect.Array(accountIDs)).
+		Group("ca.account_id").Scan(ctx, &counts)
+	if err != nil {
+		return nil, fmt.Errorf("count contacts of accounts: %w", err)
+	}
+	return counts, nil
+}
+
+// MembershipsOfContacts returns the account memberships of contactIDs,
+// oldest first.
+func (s *Store) MembershipsOfContacts(ctx context.Context, ws uuid.UUID, contactIDs []string) ([]*ContactAccount, error) {
+	var memberships []*ContactAccount
+	err := s.idb.NewSelect().Model(&memberships).
+		Where("ca.workspace_id = ?", ws).Where("ca.contact_id = ANY(?)", pgdialect.Array(contactIDs)).
+		Order("ca.created_at", "ca.account_id").Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("memberships of contacts: %w", err)
+	}
+	return memberships, nil
+}
+
+// PhonesOfContacts returns the phones of contactIDs, oldest first.
+func (s *Store) PhonesOfContacts(ctx context.Context, ws uuid.UUID, contactIDs []string) ([]*Phone, error) {
+	var phones []*Phone
+	err := s.idb.NewSelect().Model(&phones).
+		Where("p.workspace_id = ?", ws).Where("p.contact_id = ANY(?)", pgdialect.Array(contactIDs)).
+		Order("p.id").Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("phones of contacts: %w", err)
+	}
+	return phones, nil
+}
+
+// PhonesByIDs returns the workspace's phones among ids, in no order.
+func (s *Store) PhonesByIDs(ctx context.Context, ws uuid.UUID, ids []string) ([]*Phone, error) {
+	var phones []*Phone
+	err := s.idb.NewSelect().Model(&phones).
+		Where("p.workspace_id = ?", ws).Where("p.id = ANY(?)", pgdialect.Array(ids)).
+		Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("phones by id: %w", err)
+	}
+	return phones, nil
+}
+
+// AccountsByIDs returns the workspace's accounts among ids, in no order.
+func (s *Store) AccountsByIDs(ctx context.Context, ws uuid.UUID, ids []string) ([]*Account, error) {
+	var accounts []*Account
+	err := s.idb.NewSelect().Model(&accounts).
+		Where("a.workspace_id = ?", ws).Where("a.id = ANY(?)", pgdialect.Array(ids)).
+		Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("accounts by id: %w", err)
+	}
+	return accounts, nil
+}
+
+// AccountsByExternalIDs returns the workspace's accounts among externalIDs, in no order.
+func (s *Store) AccountsByExternalIDs(ctx context.Context, ws uuid.UUID, externalIDs []string) ([]*Account, error) {
+	var accounts []*Account
+	err := s.idb.NewSelect().Model(&accounts).
+		Where("a.workspace_id = ?", ws).Where("a.external_id = ANY(?)", pgdialect.Array(externalIDs)).
+		Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("accounts by external id: %w", err)
+	}
+	return accounts, nil
+}
+
+// AccountForUpdate returns the account and locks it until the transaction ends.
+func (s *Store) AccountForUpdate(ctx context.Context, ws uuid.UUID, id string) (*Account, error) {
+	account := new(Account)
+	err := s.idb.NewSelect().Model(account).
+		Where("a.workspace_id = ?", ws).Where("a.id = ?", id).For("UPDATE").
+		Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("account for update: %w", err)
+	}
+	return account, nil
+}
+
+// ListAccounts returns up to limit accounts after the one with id afterID
+// (from the start when it is empty), in id order.
+func (s *Store) ListAccounts(ctx context.Context, ws uuid.UUID, afterID string, limit int) ([]*Account, error) {
+	var accounts []*Account
+	q := s.idb.NewSelect().Model(&accounts).Where("a.workspace_id = ?", ws)
+	if afterID != "" {
+		q = q.Where("a.id > ?", afterID)
+	}
+	if err := q.Order("a.id").Limit(int64(limit)).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("list accounts: %w", err)
+	}
+	return accounts, nil
+}
+
+// CountAccounts returns how many accounts the workspace has.
+func (s *Store) CountAccounts(ctx context.Context, ws uuid.UUID) (int, error) {
+	n, err := s.idb.NewSelect().Model((*Account)(nil)).Where("a.workspace_id = ?", ws).Count(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("count accounts: %w", err)
+	}
+	return int(n), nil
+}
+
+// portalRoles selects portal roles with whether each is the workspace's default.
+func (s *Store) portalRoles(ws uuid.UUID, roles *[]*PortalRole) *bun.SelectQuery {
+	return s.idb.NewSelect().Model(roles).
+		ColumnExpr("pr.*").
+		ColumnExpr("COALESCE(pr.id = w.default_portal_role_id, false) AS is_default").
+		Join("JOIN workspaces AS w ON w.id = pr.workspace_id").
+		Where("pr.workspace_id = ?", ws)
+}
+
+// PortalRolesByIDs returns the workspace's portal roles among ids, in no order.
+func (s *Store) PortalRolesByIDs(ctx context.Context, ws uuid.UUID, ids []string) ([]*PortalRole, error) {
+	var roles []*PortalRole
+	if err := s.portalRoles(ws, &roles).Where("pr.id = ANY(?)", pgdialect.Array(ids)).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("portal roles by id: %w", err)
+	}
+	return roles, nil
+}
+
+// PortalRoleBySlug returns the workspace's portal role with slug, or nil.
+func (s *Store) PortalRoleBySlug(ctx context.Context, ws uuid.UUID, slug string) (*PortalRole, error) {
+	var roles []*PortalRole
+	if err := s.portalRoles(ws, &roles).Where("pr.slug = ?", slug).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("portal role by slug: %w", err)
+	}
+	if len(roles) == 0 {
+		return nil, nil
+	}
+	return roles[0], nil
+}
+
+// DefaultPortalRole returns the role the workspace gives new contacts.
+func (s *Store) DefaultPortalRole(ctx context.Context, ws uuid.UUID) (*PortalRole, error) {
+	var roles []*PortalRole
+	if err := s.portalRoles(ws, &roles).Where("pr.id = w.default_portal_role_id").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("default portal role: %w", err)
+	}
+	if len(roles) == 0 {
+		return nil, fmt.Errorf("workspace %s has no default portal role", ws)
+	}
+	return roles[0], nil
+}
+
+// ListPortalRoles returns every portal role of the workspace: built-in
+// ones first, then custom ones by creation.
+func (s *Store) ListPortalRoles(ctx context.Context, ws uuid.UUID) ([]*PortalRole, error) {
+	var roles []*PortalRole
+	if err := s.portalRoles(ws, &roles).Order("pr.built_in DESC", "pr.id").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("list portal roles: %w", err)
+	}
+	return roles, nil
+}
+
+// PortalRoleInUse reports whether a contact has the role.
+func (s *Store) PortalRoleInUse(ctx context.Context, ws uuid.UUID, id string) (bool, error) {
+	used, err := s.idb.NewSelect().Model((*Contact)(nil)).
+		Where("c.workspace_id = ?", ws).Where("c.portal_role_id = ?", id).Exists(ctx)
+	if err != nil {
+		return false, fmt.Errorf("portal role in use: %w", err)
+	}
+	return used, nil
+}

@@ -1,0 +1,98 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/uptrace/bun"
+)
+
+// Store runs the service's queries, on the pool or inside a transaction.
+// Every method takes the workspace it works in and never reads or writes
+// another workspace's rows.
+type Store struct {
+	idb bun.IDB
+}
+
+// NewStore returns a Store that runs its queries on bdb.
+func NewStore(bdb *bun.DB) *Store {
+	return &Store{idb: bdb}
+}
+
+// InTx runs fn with a Store bound to one transaction, committed when fn
+// returns nil and rolled back otherwise.
+func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
+	return s.idb.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
+		return fn(&Store{idb: tx})
+	})
+}
+
+// Ping reports whether the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	return s.idb.QueryRowContext(ctx, "SELECT 1").Scan(new(int))
+}
+
+// UniqueViolation returns the name of the unique constraint that err
+// violated, or "" when err is not a unique violation.
+func UniqueViolation(err error) string {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		return pgErr.ConstraintName
+	}
+	return ""
+}
+
+// Names of the unique constraints that user input can violate.
+const (
+	ContactExternalIDKey = "contacts_external_id_key"
+	AccountExternalIDKey = "accounts_external_id_key"
+	PortalRoleSlugKey    = "portal_roles_workspace_id_slug_key"
+	PhoneNumberKey       = "phones_contact_number_key"
+)
+
+// BuiltInPortalRoles are the roles every workspace starts with, by slug;
+// the first one listed as default is the workspace's initial default.
+var BuiltInPortalRoles = []struct{ Slug, Name string }{
+	{"no_access", "No access"},
+	{"member", "Member"},
+	{"admin", "Admin"},
+}
+
+// DefaultPortalRoleSlug is the built-in role new workspaces give contacts.
+const DefaultPortalRoleSlug = "member"
+
+// EnsureWorkspace creates the workspace with its built-in portal roles
+// unless it exists. It is safe to call concurrently.
+func (s *Store) EnsureWorkspace(ctx context.Context, ws uuid.UUID) error {
+	return s.InTx(ctx, func(tx *Store) error {
+		res, err := tx.idb.NewInsert().Model(&Workspace{ID: ws}).On("CONFLICT (id) DO NOTHING").Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("insert workspace: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		roles := make([]PortalRole, len(BuiltInPortalRoles))
+		var defaultID string
+		for i, r := range BuiltInPortalRoles {
+			roles[i] = PortalRole{WorkspaceID: ws, ID: NewID(PortalRolePrefix), Slug: r.Slug, Name: r.Name, BuiltIn: true}
+			if r.Slug == DefaultPortalRoleSlug {
+				defaultID = roles[i].ID
+			}
+		}
+		if _, err := tx.idb.NewInsert().Model(&roles).Exec(ctx); err != nil {
+			return fmt.Errorf("insert built-in portal roles: %w", err)
+		}
+		_, err = tx.idb.NewUpdate().Model((*Workspace)(nil)).
+			Set("default_portal_role_id = ?", defaultID).
+			Where("id = ?", ws).Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("set default portal role: %w", err)
+		}
+		return nil
+	})
+}

@@ -1,0 +1,189 @@
+package db
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun/dialect/pgdialect"
+)
+
+// contactColumns are the columns a contact's update may change.
+var contactColumns = []string{
+	"external_id", "name", "first_name", "last_name", "email", "avatar_url",
+	"description", "tags", "metadata", "account_id", "portal_role_id",
+}
+
+// InsertContact stores a new contact and fills in its server-set columns.
+func (s *Store) InsertContact(ctx context.Context, c *Contact) error {
+	if _, err := s.idb.NewInsert().Model(c).Returning("*").Exec(ctx); err != nil {
+		return fmt.Errorf("insert contact: %w", err)
+	}
+	return nil
+}
+
+// UpdateContact writes the contact's changeable columns, bumps its version
+// and fills in the new version and update time.
+func (s *Store) UpdateContact(ctx context.Context, c *Contact) error {
+	_, err := s.idb.NewUpdate().Model(c).Column(contactColumns...).
+		Set("version = c.version + 1").Set("updated_at = now()").
+		WherePK().Returning("*").Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("update contact: %w", err)
+	}
+	return nil
+}
+
+// DeleteContact deletes the contact, its phones and memberships, and
+// reports whether it existed.
+func (s *Store) DeleteContact(ctx context.Context, ws uuid.UUID, id string) (bool, error) {
+	res, err := s.idb.NewDelete().Model((*Contact)(nil)).
+		Where("workspace_id = ?", ws).Where("id = ?", id).Exec(ctx)
+	if err != nil {
+		return false, fmt.Errorf("delete contact: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
+
+// SetMemberships makes accountIDs the contact's exact set of accounts.
+func (s *Store) SetMemberships(ctx context.Context, ws uuid.UUID, contactID string, accountIDs []string) error {
+	_, err := s.idb.NewDelete().Model((*ContactAccount)(nil)).
+		Where("workspace_id = ?", ws).Where("contact_id = ?", contactID).
+		Where("NOT (account_id = ANY(?))", pgdialect.Array(accountIDs)).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("remove memberships: %w", err)
+	}
+	return s.AddMemberships(ctx, ws, contactID, accountIDs)
+}
+
+// AddMemberships adds the contact to accountIDs it is not yet a member of.
+func (s *Store) AddMemberships(ctx context.Context, ws uuid.UUID, contactID string, accountIDs []string) error {
+	if len(accountIDs) == 0 {
+		return nil
+	}
+	rows := make([]ContactAccount, len(accountIDs))
+	for i, id := range accountIDs {
+		rows[i] = ContactAccount{WorkspaceID: ws, ContactID: contactID, AccountID: id}
+	}
+	if _, err := s.idb.NewInsert().Model(&rows).On("CONFLICT DO NOTHING").Exec(ctx); err != nil {
+		return fmt.Errorf("add memberships: %w", err)
+	}
+	return nil
+}
+
+// InsertPhones stores new phones.
+func (s *Store) InsertPhones(ctx context.Context, phones []*Phone) error {
+	if len(phones) == 0 {
+		return nil
+	}
+	if _, err := s.idb.NewInsert().Model(&phones).Returning("*").Exec(ctx); err != nil {
+		return fmt.Errorf("insert phones: %w", err)
+	}
+	return nil
+}
+
+// UpdatePhones writes the number and type of phones in one statement.
+func (s *Store) UpdatePhones(ctx context.Context, phones []*Phone) error {
+	if len(phones) == 0 {
+		return nil
+	}
+	_, err := s.idb.NewUpdate().With("_data", s.idb.NewValues(&phones)).
+		Model((*Phone)(nil)).TableExpr("_data").
+		Set("number = _data.number").Set("type = _data.type").Set("updated_at = now()").
+		Where("p.workspace_id = _data.workspace_id").Where("p.id = _data.id").
+		Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("update phones: %w", err)
+	}
+	return nil
+}
+
+// DeletePhones deletes the contact's phones among ids.
+func (s *Store) DeletePhones(ctx context.Context, ws uuid.UUID, contactID string, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := s.idb.NewDelete().Model((*Phone)(nil)).
+		Where("workspace_id = ?", ws).Where("contact_id = ?", contactID).
+		Where("id = ANY(?)", pgdialect.Array(ids)).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("delete phones: %w", err)
+	}
+	return nil
+}
+
+// accountColumns are the columns an account's update may change.
+var accountColumns = []string{"external_id", "name", "domain", "tags", "metadata"}
+
+// InsertAccount stores a new account and fills in its server-set columns.
+func (s *Store) InsertAccount(ctx context.Context, a *Account) error {
+	if _, err := s.idb.NewInsert().Model(a).Returning("*").Exec(ctx); err != nil {
+		return fmt.Errorf("insert account: %w", err)
+	}
+	return nil
+}
+
+// UpdateAccount writes the account's changeable columns and bumps its version.
+func (s *Store) UpdateAccount(ctx context.Context, a *Account) error {
+	_, err := s.idb.NewUpdate().Model(a).Column(accountColumns...).
+		Set("version = a.version + 1").Set("updated_at = now()").
+		WherePK().Returning("*").Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("update account: %w", err)
+	}
+	return nil
+}
+
+// DeleteAccount deletes the account and reports whether it existed. Its
+// contacts stay: they lose the membership, and the primary account of those
+// whose primary it was becomes null.
+func (s *Store) DeleteAccount(ctx context.Context, ws uuid.UUID, id string) (bool, error) {
+	res, err := s.idb.NewDelete().Model((*Account)(nil)).
+		Where("workspace_id = ?", ws).Where("id = ?", id).Exec(ctx)
+	if err != nil {
+		return false, fmt.Errorf("delete account: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
+
+// InsertPortalRole stores a new custom portal role.
+func (s *Store) InsertPortalRole(ctx context.Context, r *PortalRole) error {
+	if _, err := s.idb.NewInsert().Model(r).ExcludeColumn("is_default").Returning("*").Exec(ctx); err != nil {
+		return fmt.Errorf("insert portal role: %w", err)
+	}
+	return nil
+}
+
+// UpdatePortalRole writes the role's slug and name.
+func (s *Store) UpdatePortalRole(ctx context.Context, r *PortalRole) error {
+	_, err := s.idb.NewUpdate().Model(r).Column("slug", "name").Set("updated_at = now()").
+		WherePK().Returning("*").Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("update portal role: %w", err)
+	}
+	return nil
+}
+
+// DeletePortalRole deletes the role and reports whether it existed.
+func (s *Store) DeletePortalRole(ctx context.Context, ws uuid.UUID, id string) (bool, error) {
+	res, err := s.idb.NewDelete().Model((*PortalRole)(nil)).
+		Where("workspace_id = ?", ws).Where("id = ?", id).Exec(ctx)
+	if err != nil {
+		return false, fmt.Errorf("delete portal role: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
+
+// SetDefaultPortalRole makes the role the one new contacts get.
+func (s *Store) SetDefaultPortalRole(ctx context.Context, ws uuid.UUID, roleID string) error {
+	_, err := s.idb.NewUpdate().Model((*Workspace)(nil)).
+		Set("default_portal_role_id = ?", roleID).Set("updated_at = now()").
+		Where("id = ?", ws).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("set default portal role: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/contacts-api/contacts/auth"
+	"github.com/contacts-api/contacts/db/localpg"
+)
+
+// devDir holds what `make run` keeps between runs: the private database
+// cluster, the development signing secret and workspace. It is git-ignored.
+const devDir = ".data"
+
+func devCommand(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: server dev\n\nServes the API for development. When DATABASE_URL is unset it starts a private\nPostgreSQL cluster under .data/postgres (stopped on exit). It prints a token for\na development workspace and fills it into the playground.")
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	if len(cfg.Auth.Secret) == 0 {
+		if cfg.Auth.Secret, err = persistedSecret(filepath.Join(devDir, "jwt-secret")); err != nil {
+			return err
+		}
+	}
+	if cfg.DatabaseURL == "" {
+		cluster, err := startDevDatabase(ctx)
+		if err != nil {
+			return err
+		}
+		defer cluster.Stop()
+		cfg.DatabaseURL = cluster.URL("contacts")
+	}
+	ws, err := persistedWorkspace(filepath.Join(devDir, "workspace"))
+	if err != nil {
+		return err
+	}
+	token, err := auth.Mint(cfg.Auth.Secret, auth.TokenRequest{
+		WorkspaceID: ws, Scope: auth.ScopeRead + " " + auth.ScopeWrite, Subject: "dev",
+		Issuer: cfg.Auth.Issuer, Audience: cfg.Auth.Audience, TTL: 30 * 24 * time.Hour,
+	})
+	if err != nil {
+		return err
+	}
+	printWelcome(cfg.Addr, token)
+	return serve(ctx, cfg, token)
+}
+
+func startDevDatabase(ctx context.Context) (*localpg.Cluster, error) {
+	cluster, err := localpg.Start(ctx, filepath.Join(devDir, "postgres"))
+	if err != nil {
+		return nil, err
+	}
+	err = cluster.CreateDatabase(ctx, "contacts", "")
+	if err != nil && !strings.Contains(err.Error(), "already exists") {
+		cluster.Stop()
+		return nil, err
+	}
+	return cluster, nil
+}
+
+func printWelcome(addr, token string) {
+	host := addr
+	if strings.HasPrefix(host, ":") {
+		host = "localhost" + host
+	}
+	fmt.Printf(`
+Contacts API (development)
+  Playground: http://%[1]s/   (the token below is already filled in)
+  Endpoint:   http://%[1]s/graphql
+
+Development token (workspace in .data/workspace, valid 30 days):
+  %[2]s
+
+Try:
+  curl -s http://%[1]s/graphql -H 'Authorization: Bearer %[2]s' \
+    -H 'Content-Type: application/json' -d '{"query":"{ contacts(first: 5) { nodes { id name } } }"}'
+
+`, host, token)
+}
+
+// persistedSecret returns the development signing secret, made once.
+func persistedSecret(path string) ([]byte, error) {
+	s, err := persisted(path, func() string {
+		b := make([]byte, 32)
+		rand.Read(b)
+		return hex.EncodeToString(b)
+	})
+	return []byte(s), err
+}
+
+// persistedWorkspace returns the development workspace, made once.
+func persistedWorkspace(path string) (uuid.UUID, error) {
+	s, err := persisted(path, func() string { return uuid.NewString() })
+	if err != nil {
+		return uuid.Nil, err
+	}
+	return parseWorkspace(s)
+}
+
+// persisted reads a value kept in path, or makes and keeps it.
+func persisted(path string, make func() string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err == nil {
+		return strings.TrimSpace(string(b)), nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return "", err
+	}
+	v := make()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return "", err
+	}
+	return v, os.WriteFile(path, []byte(v+"\n"), 0o600)
+}
+
+func parseWorkspace(s string) (uuid.UUID, error) {
+	ws, err := uuid.Parse(strings.TrimSpace(s))
+	if err != nil || ws == uuid.Nil {
+		return uuid.Nil, fmt.Errorf("workspace must be a UUID, not %q", s)
+	}
+	return ws, nil
+}

@@ -1,0 +1,174 @@
+package graph
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/contacts-api/contacts/auth"
+	"github.com/contacts-api/contacts/graph/loaders"
+	"github.com/contacts-api/contacts/service"
+)
+
+// maxBodyBytes bounds a request body.
+const maxBodyBytes = 100 << 10
+
+// Options configure the HTTP handler.
+type Options struct {
+	Service  *service.Service
+	Verifier *auth.Verifier
+	// PlaygroundToken, when set, is filled into the playground's
+	// Authorization header: for development only.
+	PlaygroundToken string
+}
+
+// NewHandler returns the service's HTTP handler: the GraphQL endpoint, the
+// playground and the health checks.
+func NewHandler(opts Options) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /{$}", newPlayground(opts.PlaygroundToken))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := opts.Service.Store().Ping(ctx); err != nil {
+			slog.WarnContext(ctx, "database not ready", "error", err)
+			http.Error(w, "database unavailable\n", http.StatusServiceUnavailable)
+			return
+		}
+		w.Write([]byte("ok\n"))
+	})
+	gql := authenticate(opts, loaders.Middleware(opts.Service.Store(), newGraphQLServer(opts.Service)))
+	mux.Handle("/graphql", gql)
+	return withRequestID(mux)
+}
+
+func newPlayground(token string) http.Handler {
+	var options []playground.GraphiqlConfigOption
+	options = append(options, playground.WithGraphiqlEnablePluginExplorer(true))
+	if token != "" {
+		options = append(options, playground.WithGraphiqlUiHeaders(map[string]string{"Authorization": "Bearer " + token}))
+	}
+	return playground.Handler("Contacts API", "/graphql", options...)
+}
+
+func newGraphQLServer(svc *service.Service) http.Handler {
+	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{Service: svc}}))
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.Use(extension.Introspection{})
+	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	srv.SetErrorPresenter(presentError)
+	srv.SetRecoverFunc(recoverPanic)
+	srv.AroundOperations(requireScope)
+	srv.AroundRootFields(freshLoadersForMutations)
+	return srv
+}
+
+// requireScope refuses operations the token's scopes do not allow, before
+// any resolver runs.
+func requireScope(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	op := graphql.GetOperationContext(ctx).Operation
+	need := auth.ScopeRead
+	if op != nil && op.Operation == ast.Mutation {
+		need = auth.ScopeWrite
+	}
+	if p := auth.FromContext(ctx); p == nil || !p.Can(need) {
+		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{{
+			Message:    "This token lacks the scope " + need + ".",
+			Extensions: map[string]any{"code": service.CodeForbidden},
+		}}})
+	}
+	return next(ctx)
+}
+
+// freshLoadersForMutations empties the loaders' caches before each
+// mutation, so that what it returns reflects what it wrote.
+func freshLoadersForMutations(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
+	if graphql.GetOperationContext(ctx).Operation.Operation == ast.Mutation {
+		loaders.For(ctx).ClearAll()
+	}
+	return next(ctx)
+}
+
+// authenticate checks the bearer token and provisions its workspace on
+// first use; a request without a valid token gets 401.
+func authenticate(opts Options, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || token == "" {
+			writeUnauthenticated(w, "Send a token in the Authorization header: Bearer <token>.")
+			return
+		}
+		p, err := opts.Verifier.Verify(strings.TrimSpace(token))
+		if err != nil {
+			slog.InfoContext(ctx, "token refused", "request_id", RequestID(ctx), "reason", err)
+			writeUnauthenticated(w, "The token is not valid.")
+			return
+		}
+		if err := opts.Service.Provision(ctx, p.WorkspaceID); err != nil {
+			writeGraphQLError(w, http.StatusServiceUnavailable, internalError(ctx, err))
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+		next.ServeHTTP(w, r.WithContext(auth.WithPrincipal(ctx, p)))
+	})
+}
+
+func writeUnauthenticated(w http.ResponseWriter, message string) {
+	w.Header().Set("WWW-Authenticate", `Bearer realm="contacts"`)
+	writeGraphQLError(w, http.StatusUnauthorized, &gqlerror.Error{
+		Message:    message,
+		Extensions: map[string]any{"code": service.CodeUnauthenticated},
+	})
+}
+
+func writeGraphQLError(w http.ResponseWriter, status int, err *gqlerror.Error) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]any{"errors": gqlerror.List{err}})
+}
+
+type requestIDKey struct{}
+
+var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{8,128}$`)
+
+// withRequestID gives every request an id, taken from a well-formed
+// X-Request-Id header or made up, returned in the response and logged.
+func withRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-Id")
+		if !requestIDPattern.MatchString(id) {
+			b := make([]byte, 12)
+			rand.Read(b)
+			id = hex.EncodeToString(b)
+		}
+		w.Header().Set("X-Request-Id", id)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
+	})
+}
+
+// RequestID returns the id of the request in ctx.
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}

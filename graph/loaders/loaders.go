@@ -1,0 +1,146 @@
+// Package loaders batches the reads of one GraphQL request: each loader
+// turns the lookups that the resolvers of a page make one by one into one
+// SQL statement, so a page costs the same few statements whatever its size.
+package loaders
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/graph-gophers/dataloader/v7"
+
+	"github.com/contacts-api/contacts/db"
+)
+
+// batchWait is how long a loader collects keys before it queries. The
+// resolvers of a page's items start together, so a short wait catches all.
+const batchWait = 2 * time.Millisecond
+
+// Loaders are the loaders of one request. They cache what they load, so
+// they must never outlive the request or be shared between callers.
+type Loaders struct {
+	Contact           *dataloader.Loader[string, *db.Contact]
+	ContactByExternal *dataloader.Loader[string, *db.Contact]
+	Account           *dataloader.Loader[string, *db.Account]
+	AccountByExternal *dataloader.Loader[string, *db.Account]
+	Phone             *dataloader.Loader[string, *db.Phone]
+	PortalRole        *dataloader.Loader[string, *db.PortalRole]
+	PhonesOfContact   *dataloader.Loader[string, []*db.Phone]
+	AccountIDsOf      *dataloader.Loader[string, []string]
+	ContactsOfAccount *dataloader.Loader[AccountPage, []*db.Contact]
+	ContactCountOf    *dataloader.Loader[string, int]
+}
+
+// New builds the loaders of one request.
+func New(store *db.Store) *Loaders {
+	r := reader{store}
+	return &Loaders{
+		Contact:           newLoader(byKey(inWorkspace(db.ContactPrefix, store.ContactsByIDs), contactID)),
+		ContactByExternal: newLoader(byKey(inWorkspace("", store.ContactsByExternalIDs), contactExternalID)),
+		Account:           newLoader(byKey(inWorkspace(db.AccountPrefix, store.AccountsByIDs), accountID)),
+		AccountByExternal: newLoader(byKey(inWorkspace("", store.AccountsByExternalIDs), accountExternalID)),
+		Phone:             newLoader(byKey(inWorkspace(db.PhonePrefix, store.PhonesByIDs), (*db.Phone).NodeID)),
+		PortalRole:        newLoader(byKey(inWorkspace(db.PortalRolePrefix, store.PortalRolesByIDs), (*db.PortalRole).NodeID)),
+		PhonesOfContact:   newLoader(groupedBy(inWorkspace("", store.PhonesOfContacts), phoneOfContact)),
+		AccountIDsOf:      newLoader(groupedBy(inWorkspace("", store.MembershipsOfContacts), accountOfContact)),
+		ContactsOfAccount: newLoader(r.contactsOfAccounts),
+		ContactCountOf:    newLoader(r.contactCounts),
+	}
+}
+
+func contactID(c *db.Contact) string                 { return c.ID }
+func contactExternalID(c *db.Contact) string         { return *c.ExternalID }
+func accountID(a *db.Account) string                 { return a.ID }
+func accountExternalID(a *db.Account) string         { return *a.ExternalID }
+func phoneOfContact(p *db.Phone) (string, *db.Phone) { return p.ContactID, p }
+func accountOfContact(m *db.ContactAccount) (string, string) {
+	return m.ContactID, m.AccountID
+}
+
+func newLoader[K comparable, V any](fn dataloader.BatchFunc[K, V]) *dataloader.Loader[K, V] {
+	return dataloader.NewBatchedLoader(fn, dataloader.WithWait[K, V](batchWait))
+}
+
+type loadersKey struct{}
+
+// Middleware puts fresh loaders on each request's context.
+func Middleware(store *db.Store, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(With(r.Context(), New(store))))
+	})
+}
+
+// With returns a context that carries l.
+func With(ctx context.Context, l *Loaders) context.Context {
+	return context.WithValue(ctx, loadersKey{}, l)
+}
+
+// For returns the loaders of the request in ctx.
+func For(ctx context.Context) *Loaders {
+	return ctx.Value(loadersKey{}).(*Loaders)
+}
+
+// byKey makes a batch function that returns one record per key, or nil
+// when there is none, in the order of the keys.
+func byKey[V any](fetch func(context.Context, []string) ([]V, error), keyOf func(V) string) dataloader.BatchFunc[string, V] {
+	return func(ctx context.Context, keys []string) []*dataloader.Result[V] {
+		rows, err := fetch(ctx, keys)
+		if err != nil {
+			return failAll[string, V](keys, err)
+		}
+		found := make(map[string]V, len(rows))
+		for _, row := range rows {
+			found[keyOf(row)] = row
+		}
+		results := make([]*dataloader.Result[V], len(keys))
+		for i, k := range keys {
+			results[i] = &dataloader.Result[V]{Data: found[k]}
+		}
+		return results
+	}
+}
+
+// groupedBy makes a batch function that returns, for each key, the list
+// of values of the rows that belong to it, in the order of the rows.
+func groupedBy[R, V any](fetch func(context.Context, []string) ([]R, error), split func(R) (string, V)) dataloader.BatchFunc[string, []V] {
+	return func(ctx context.Context, keys []string) []*dataloader.Result[[]V] {
+		rows, err := fetch(ctx, keys)
+		if err != nil {
+			return failAll[string, []V](keys, err)
+		}
+		groups := make(map[string][]V, len(keys))
+		for _, row := range rows {
+			k, v := split(row)
+			groups[k] = append(groups[k], v)
+		}
+		results := make([]*dataloader.Result[[]V], len(keys))
+		for i, k := range keys {
+			results[i] = &dataloader.Result[[]V]{Data: groups[k]}
+		}
+		return results
+	}
+}
+
+func failAll[K comparable, V any](keys []K, err error) []*dataloader.Result[V] {
+	results := make([]*dataloader.Result[V], len(keys))
+	for i := range keys {
+		results[i] = &dataloader.Result[V]{Error: err}
+	}
+	return results
+}
+
+// ClearAll empties every loader's cache, so that reads after a mutation
+// see what it wrote.
+func (l *Loaders) ClearAll() {
+	l.Contact.ClearAll()
+	l.ContactByExternal.ClearAll()
+	l.Account.ClearAll()
+	l.AccountByExternal.ClearAll()
+	l.Phone.ClearAll()
+	l.PortalRole.ClearAll()
+	l.PhonesOfContact.ClearAll()
+	l.AccountIDsOf.ClearAll()
+	l.ContactsOfAccount.ClearAll()
+	l.ContactCountOf.ClearAll()
+}

@@ -1,0 +1,130 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/google/uuid"
+
+	"github.com/contacts-api/contacts/db"
+)
+
+// CreateAccountInput is a new account.
+type CreateAccountInput struct {
+	Name       string
+	ExternalID *string
+	Domain     *string
+	Tags       []string
+	Metadata   json.RawMessage
+}
+
+// UpdateAccountInput are changes to an account: an absent field stays as it
+// is, a null one is cleared.
+type UpdateAccountInput struct {
+	Name       graphql.Omittable[*string]
+	ExternalID graphql.Omittable[*string]
+	Domain     graphql.Omittable[*string]
+	Tags       graphql.Omittable[[]string]
+	Metadata   graphql.Omittable[json.RawMessage]
+}
+
+func (in CreateAccountInput) asUpdate() UpdateAccountInput {
+	return UpdateAccountInput{
+		Name: graphql.OmittableOf(&in.Name), ExternalID: given(in.ExternalID), Domain: given(in.Domain),
+		Tags: givenList(in.Tags), Metadata: givenList(in.Metadata),
+	}
+}
+
+// CreateAccount creates an account.
+func (s *Service) CreateAccount(ctx context.Context, in CreateAccountInput) (*db.Account, []*UserError, error) {
+	var account *db.Account
+	userErrors, err := s.inTx(ctx, func(tx *db.Store, ws uuid.UUID, ps *problems) error {
+		account = &db.Account{WorkspaceID: ws, ID: db.NewID(db.AccountPrefix), Version: 1, Tags: []string{}, Metadata: emptyObject}
+		return writeAccount(ctx, tx, account, in.asUpdate(), true, ps)
+	})
+	if err != nil || userErrors != nil {
+		return nil, userErrors, err
+	}
+	return account, nil, nil
+}
+
+// UpdateAccount changes an account.
+func (s *Service) UpdateAccount(ctx context.Context, id string, in UpdateAccountInput) (*db.Account, []*UserError, error) {
+	var account *db.Account
+	userErrors, err := s.inTx(ctx, func(tx *db.Store, ws uuid.UUID, ps *problems) error {
+		var err error
+		if db.HasPrefix(id, db.AccountPrefix) {
+			account, err = tx.AccountForUpdate(ctx, ws, id)
+		}
+		if account == nil {
+			if err == nil || db.IsNoRows(err) {
+				ps.add(path{"id"}, NotFound, "No account has this id.")
+				return nil
+			}
+			return err
+		}
+		return writeAccount(ctx, tx, account, in, false, ps)
+	})
+	if err != nil || userErrors != nil {
+		return nil, userErrors, err
+	}
+	return account, nil, nil
+}
+
+// DeleteAccount deletes an account; its contacts stay and lose the membership.
+func (s *Service) DeleteAccount(ctx context.Context, id string) (string, []*UserError, error) {
+	userErrors, err := s.inTx(ctx, func(tx *db.Store, ws uuid.UUID, ps *problems) error {
+		deleted := false
+		var err error
+		if db.HasPrefix(id, db.AccountPrefix) {
+			deleted, err = tx.DeleteAccount(ctx, ws, id)
+		}
+		if err == nil && !deleted {
+			ps.add(path{"id"}, NotFound, "No account has this id.")
+		}
+		return err
+	})
+	if err != nil || userErrors != nil {
+		return "", userErrors, err
+	}
+	return id, nil, nil
+}
+
+// writeAccount validates in, applies it to a and writes a.
+func writeAccount(ctx context.Context, tx *db.Store, a *db.Account, in UpdateAccountInput, creating bool, ps *problems) error {
+	if name, ok := in.Name.ValueOK(); ok {
+		if name == nil {
+			ps.add(inputPath.at("name"), Required, "Name cannot be cleared.")
+		} else {
+			a.Name = *name
+			checkName(ps, inputPath.at("name"), *name)
+		}
+	}
+	if setOptional(&a.ExternalID, in.ExternalID) && a.ExternalID != nil {
+		checkExternalID(ps, inputPath.at("externalId"), *a.ExternalID)
+	}
+	if setOptional(&a.Domain, in.Domain) && a.Domain != nil {
+		checkDomain(ps, inputPath.at("domain"), *a.Domain)
+	}
+	if tags, ok := in.Tags.ValueOK(); ok {
+		a.Tags = normalizeTags(ps, inputPath.at("tags"), tags)
+	}
+	if metadata, ok := in.Metadata.ValueOK(); ok {
+		a.Metadata = normalizeMetadata(ps, inputPath.at("metadata"), metadata)
+	}
+	if len(*ps) > 0 {
+		return nil
+	}
+	var err error
+	if creating {
+		err = tx.InsertAccount(ctx, a)
+	} else {
+		err = tx.UpdateAccount(ctx, a)
+	}
+	if db.UniqueViolation(err) == db.AccountExternalIDKey {
+		ps.add(inputPath.at("externalId"), AlreadyExists, "Another account has this external id.")
+		return errRejected
+	}
+	return err
+}

@@ -1,0 +1,161 @@
+package service
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+
+	"github.com/contacts-api/contacts/db"
+)
+
+// CreatePortalRoleInput is a new custom portal role.
+type CreatePortalRoleInput struct {
+	Slug string
+	Name string
+}
+
+// UpdatePortalRoleInput are changes to a custom portal role.
+type UpdatePortalRoleInput struct {
+	Slug *string
+	Name *string
+}
+
+// UpdatePortalSettingsInput are changes to the portal settings.
+type UpdatePortalSettingsInput struct {
+	DefaultPortalRoleID string
+}
+
+// PortalSettings are the workspace's customer portal settings.
+type PortalSettings struct {
+	DefaultPortalRole *db.PortalRole
+}
+
+// CreatePortalRole creates a custom portal role.
+func (s *Service) CreatePortalRole(ctx context.Context, in CreatePortalRoleInput) (*db.PortalRole, []*UserError, error) {
+	var role *db.PortalRole
+	userErrors, err := s.inTx(ctx, func(tx *db.Store, ws uuid.UUID, ps *problems) error {
+		role = &db.PortalRole{WorkspaceID: ws, ID: db.NewID(db.PortalRolePrefix)}
+		return writePortalRole(ctx, tx, role, UpdatePortalRoleInput{Slug: &in.Slug, Name: &in.Name}, true, ps)
+	})
+	if err != nil || userErrors != nil {
+		return nil, userErrors, err
+	}
+	return role, nil, nil
+}
+
+// UpdatePortalRole changes a custom portal role; built-in roles are fixed.
+func (s *Service) UpdatePortalRole(ctx context.Context, id string, in UpdatePortalRoleInput) (*db.PortalRole, []*UserError, error) {
+	var role *db.PortalRole
+	userErrors, err := s.inTx(ctx, func(tx *db.Store, ws uuid.UUID, ps *problems) error {
+		var err error
+		role, err = portalRoleByID(ctx, tx, ws, id)
+		switch {
+		case err != nil:
+			return err
+		case role == nil:
+			ps.add(path{"id"}, NotFound, "No portal role has this id.")
+			return nil
+		case role.BuiltIn:
+			ps.add(path{"id"}, Invalid, "Built-in portal roles cannot be changed.")
+			return nil
+		}
+		return writePortalRole(ctx, tx, role, in, false, ps)
+	})
+	if err != nil || userErrors != nil {
+		return nil, userErrors, err
+	}
+	return role, nil, nil
+}
+
+func writePortalRole(ctx context.Context, tx *db.Store, r *db.PortalRole, in UpdatePortalRoleInput, creating bool, ps *problems) error {
+	if in.Slug != nil {
+		r.Slug = *in.Slug
+		checkSlug(ps, inputPath.at("slug"), r.Slug)
+	}
+	if in.Name != nil {
+		r.Name = *in.Name
+		checkName(ps, inputPath.at("name"), r.Name)
+	}
+	if len(*ps) > 0 {
+		return nil
+	}
+	var err error
+	if creating {
+		err = tx.InsertPortalRole(ctx, r)
+	} else {
+		err = tx.UpdatePortalRole(ctx, r)
+	}
+	if db.UniqueViolation(err) == db.PortalRoleSlugKey {
+		ps.add(inputPath.at("slug"), AlreadyExists, "Another portal role has this slug.")
+		return errRejected
+	}
+	return err
+}
+
+// DeletePortalRole deletes a custom portal role that no contact has and
+// that is not the default.
+func (s *Service) DeletePortalRole(ctx context.Context, id string) (string, []*UserError, error) {
+	userErrors, err := s.inTx(ctx, func(tx *db.Store, ws uuid.UUID, ps *problems) error {
+		role, err := portalRoleByID(ctx, tx, ws, id)
+		if err != nil {
+			return err
+		}
+		switch {
+		case role == nil:
+			ps.add(path{"id"}, NotFound, "No portal role has this id.")
+			return nil
+		case role.BuiltIn:
+			ps.add(path{"id"}, Invalid, "Built-in portal roles cannot be deleted.")
+			return nil
+		case role.IsDefault:
+			ps.add(path{"id"}, InUse, "The role is the workspace's default; choose another default first.")
+			return nil
+		}
+		used, err := tx.PortalRoleInUse(ctx, ws, id)
+		if err != nil || used {
+			ps.add(path{"id"}, InUse, "Contacts have this role; give them another one first.")
+			return err
+		}
+		_, err = tx.DeletePortalRole(ctx, ws, id)
+		return err
+	})
+	if err != nil || userErrors != nil {
+		return "", userErrors, err
+	}
+	return id, nil, nil
+}
+
+// GetPortalSettings returns the workspace's portal settings.
+func (s *Service) GetPortalSettings(ctx context.Context) (*PortalSettings, error) {
+	ws, err := Workspace(ctx)
+	if err != nil {
+		return nil, err
+	}
+	role, err := s.store.DefaultPortalRole(ctx, ws)
+	if err != nil {
+		return nil, err
+	}
+	return &PortalSettings{DefaultPortalRole: role}, nil
+}
+
+// UpdatePortalSettings changes the workspace's portal settings.
+func (s *Service) UpdatePortalSettings(ctx context.Context, in UpdatePortalSettingsInput) (*PortalSettings, []*UserError, error) {
+	var settings *PortalSettings
+	userErrors, err := s.inTx(ctx, func(tx *db.Store, ws uuid.UUID, ps *problems) error {
+		role, err := portalRoleByID(ctx, tx, ws, in.DefaultPortalRoleID)
+		if err != nil || role == nil {
+			ps.add(inputPath.at("defaultPortalRoleId"), NotFound, "No portal role has this id.")
+			return err
+		}
+		if err := tx.SetDefaultPortalRole(ctx, ws, role.ID); err != nil {
+			return err
+		}
+		role.IsDefault = true
+		settings = &PortalSettings{DefaultPortalRole: role}
+		return nil
+	})
+	if err != nil || userErrors != nil {
+		return nil, userErrors, err
+	}
+	return settings, nil, nil
+}

@@ -1,0 +1,158 @@
+package service
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/mail"
+	"net/url"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+)
+
+// Limits of the input rules.
+const (
+	maxNameLength        = 255
+	maxExternalIDLength  = 120
+	maxEmailLength       = 254
+	maxAvatarURLLength   = 2048
+	maxDescriptionLength = 10_000
+	maxDomainLength      = 253
+	maxTags              = 50
+	maxTagLength         = 64
+	maxMetadataBytes     = 16 << 10
+	maxPhones            = 20
+)
+
+// checkName reports a problem when a name is empty or too long.
+func checkName(ps *problems, at path, name string) {
+	switch {
+	case strings.TrimSpace(name) == "":
+		ps.add(at, Required, "Name must not be blank.")
+	case utf8.RuneCountInString(name) > maxNameLength:
+		ps.add(at, TooLong, "Name must be at most %d characters.", maxNameLength)
+	}
+}
+
+// checkExternalID reports a problem with an external id's length.
+func checkExternalID(ps *problems, at path, id string) {
+	switch {
+	case id == "":
+		ps.add(at, Invalid, "External id must not be empty.")
+	case utf8.RuneCountInString(id) > maxExternalIDLength:
+		ps.add(at, TooLong, "External id must be at most %d characters.", maxExternalIDLength)
+	}
+}
+
+// checkEmail accepts one bare address, such as ada@example.com, and refuses
+// display names, lists and anything else net/mail would rewrite.
+func checkEmail(ps *problems, at path, email string) {
+	if len(email) > maxEmailLength {
+		ps.add(at, TooLong, "Email must be at most %d characters.", maxEmailLength)
+		return
+	}
+	addr, err := mail.ParseAddress(email)
+	if err != nil || addr.Name != "" || addr.Address != email {
+		ps.add(at, Invalid, "Email must be a single address such as ada@example.com.")
+	}
+}
+
+// checkAvatarURL accepts absolute http(s) URLs of PNG or JPEG images. The
+// image itself is not fetched: fetching user-supplied URLs invites SSRF.
+func checkAvatarURL(ps *problems, at path, raw string) {
+	if len(raw) > maxAvatarURLLength {
+		ps.add(at, TooLong, "Avatar URL must be at most %d characters.", maxAvatarURLLength)
+		return
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		ps.add(at, Invalid, "Avatar URL must be an absolute http or https URL.")
+		return
+	}
+	p := strings.ToLower(u.Path)
+	if !strings.HasSuffix(p, ".png") && !strings.HasSuffix(p, ".jpg") && !strings.HasSuffix(p, ".jpeg") {
+		ps.add(at, Invalid, "Avatar URL must point to a .png, .jpg or .jpeg image.")
+	}
+}
+
+// checkDescription reports a description that is too long.
+func checkDescription(ps *problems, at path, text string) {
+	if utf8.RuneCountInString(text) > maxDescriptionLength {
+		ps.add(at, TooLong, "Description must be at most %d characters.", maxDescriptionLength)
+	}
+}
+
+var domainPattern = regexp.MustCompile(`^(?i)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$`)
+
+// checkDomain accepts a host name such as acme.com.
+func checkDomain(ps *problems, at path, domain string) {
+	switch {
+	case len(domain) > maxDomainLength:
+		ps.add(at, TooLong, "Domain must be at most %d characters.", maxDomainLength)
+	case !domainPattern.MatchString(domain):
+		ps.add(at, Invalid, "Domain must be a host name such as acme.com.")
+	}
+}
+
+// normalizeTags trims tags and drops duplicates, keeping the first
+// occurrence's place.
+func normalizeTags(ps *problems, at path, tags []string) []string {
+	if len(tags) > maxTags {
+		ps.add(at, LimitExceeded, "At most %d tags are allowed.", maxTags)
+		return nil
+	}
+	out := make([]string, 0, len(tags))
+	seen := make(map[string]bool, len(tags))
+	for i, tag := range tags {
+		tag = strings.TrimSpace(tag)
+		switch n := utf8.RuneCountInString(tag); {
+		case n == 0:
+			ps.add(at.at(i), Invalid, "Tags must not be blank.")
+		case n > maxTagLength:
+			ps.add(at.at(i), TooLong, "Tags must be at most %d characters.", maxTagLength)
+		case !seen[tag]:
+			seen[tag] = true
+			out = append(out, tag)
+		}
+	}
+	return out
+}
+
+// emptyObject is the metadata of a record that has none.
+var emptyObject = json.RawMessage(`{}`)
+
+// normalizeMetadata accepts a JSON object of at most 16 KiB, compacted.
+func normalizeMetadata(ps *problems, at path, raw json.RawMessage) json.RawMessage {
+	if raw == nil {
+		return emptyObject
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, raw); err != nil || buf.Len() == 0 || buf.Bytes()[0] != '{' {
+		ps.add(at, Invalid, "Metadata must be a JSON object.")
+		return nil
+	}
+	if buf.Len() > maxMetadataBytes {
+		ps.add(at, TooLong, "Metadata must be at most %d bytes encoded.", maxMetadataBytes)
+		return nil
+	}
+	return buf.Bytes()
+}
+
+var e164Pattern = regexp.MustCompile(`^\+[1-9][0-9]{1,14}$`)
+
+// checkPhoneNumber accepts numbers in E.164 form.
+func checkPhoneNumber(ps *problems, at path, number string) {
+	if !e164Pattern.MatchString(number) {
+		ps.add(at, Invalid, "Phone number must be in E.164 form: +, then 2 to 15 digits, the first not 0.")
+	}
+}
+
+var slugPattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
+
+// checkSlug accepts a lowercase letter then up to 62 lowercase letters,
+// digits or underscores.
+func checkSlug(ps *problems, at path, slug string) {
+	if !slugPattern.MatchString(slug) {
+		ps.add(at, Invalid, "Slug must be a lowercase letter, then up to 62 lowercase letters, digits or underscores.")
+	}
+}
