@@ -1,0 +1,108 @@
+// Package dbtest gives tests a real, migrated PostgreSQL database: on the
+// server at TEST_DATABASE_URL when it is set, else on a throwaway cluster
+// that the test binary starts and stops itself. Never a mock.
+package dbtest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"testing"
+
+	"github.com/uptrace/bun"
+
+	"github.com/contacts-api/contacts/db"
+	"github.com/contacts-api/contacts/db/localpg"
+)
+
+var (
+	serverURL string // the server's maintenance database
+	shared    *bun.DB
+)
+
+// Main runs a package's tests with a fresh migrated database, then drops
+// it (and stops the cluster it started). Call it from TestMain.
+func Main(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	ctx := context.Background()
+	serverURL = os.Getenv("TEST_DATABASE_URL")
+	if serverURL == "" {
+		cluster, err := localpg.StartThrowaway(ctx)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "dbtest: start PostgreSQL:", err)
+			return 1
+		}
+		defer cluster.Stop()
+		serverURL = cluster.URL("postgres")
+	}
+	dbURL, drop, err := createDatabase(ctx)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "dbtest:", err)
+		return 1
+	}
+	defer drop()
+	shared, err = db.Open(ctx, dbURL)
+	if err == nil {
+		_, err = db.Migrate(ctx, shared)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "dbtest:", err)
+		return 1
+	}
+	defer shared.Close()
+	return m.Run()
+}
+
+// DB returns the package's migrated database. Tests share it and keep out
+// of each other's way by working in workspaces of their own.
+func DB(t testing.TB) *bun.DB {
+	t.Helper()
+	if shared == nil {
+		t.Fatal("dbtest: call dbtest.Main from TestMain")
+	}
+	return shared
+}
+
+// EmptyDatabase creates a database without any table, dropped when the
+// test ends, and returns its URL.
+func EmptyDatabase(t testing.TB) string {
+	t.Helper()
+	dbURL, drop, err := createDatabase(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(drop)
+	return dbURL
+}
+
+// createDatabase makes a uniquely named database on the test server.
+func createDatabase(ctx context.Context) (string, func(), error) {
+	admin, err := db.Open(ctx, serverURL)
+	if err != nil {
+		return "", nil, err
+	}
+	b := make([]byte, 6)
+	rand.Read(b)
+	name := "contacts_test_" + hex.EncodeToString(b)
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+		admin.Close()
+		return "", nil, fmt.Errorf("create test database: %w", err)
+	}
+	u, err := url.Parse(serverURL)
+	if err != nil {
+		admin.Close()
+		return "", nil, fmt.Errorf("parse TEST_DATABASE_URL: %w", err)
+	}
+	u.Path = "/" + name
+	drop := func() {
+		admin.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+		admin.Close()
+	}
+	return u.String(), drop, nil
+}

@@ -1,0 +1,21 @@
+package graph_test
+
+import "testing"
+
+func TestCreateAndReadContact(t *testing.T) {
+	t.Parallel()
+	c := newClient(t)
+	account := c.createAccount(map[string]any{"name": "Acme"})
+	created := c.createContact(map[string]any{
+		"firstName": "Ada", "lastName": "Lovelace", "accountId": account,
+		"phones": []map[string]any{{"number": "+14155550123", "type": "MOBILE"}},
+	})
+	if created.Name != "Ada Lovelace" || created.Account == nil || created.Account.ID != account || len(created.Phones) != 1 {
+		t.Fatalf("created contact = %+v", created)
+	}
+	var out struct{ Contact contactData }
+	c.mustDo(`query($id: ID) { contact(id: $id) { `+contactFields+` } }`, map[string]any{"id": created.ID}, &out)
+	if out.Contact.ID != created.ID || out.Contact.PortalRole.Slug != "member" || out.Contact.Version != 1 {
+		t.Fatalf("contact(id) = %+v", out.Contact)
+	}
+}
