@@ -201,4 +201,3 @@ func (c *client) createAccount(input map[string]any) string {
 	}
 	return out.CreateAccount.Account.ID
 }
-
