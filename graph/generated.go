@@ -188,13 +188,13 @@ type ComplexityRoot struct {
 // region    ************************** generated!.gotpl **************************
 
 type AccountResolver interface {
-	Contacts(ctx context.Context, obj *db.Account, first *int, after *string) (*model.ContactConnection, error)
+	Contacts(ctx context.Context, objs []*db.Account, first *int, after *string) ([]*model.ContactConnection, error)
 }
 type ContactResolver interface {
-	Account(ctx context.Context, obj *db.Contact) (*db.Account, error)
-	Accounts(ctx context.Context, obj *db.Contact) ([]*db.Account, error)
-	Phones(ctx context.Context, obj *db.Contact) ([]*db.Phone, error)
-	PortalRole(ctx context.Context, obj *db.Contact) (*db.PortalRole, error)
+	Account(ctx context.Context, objs []*db.Contact) ([]*db.Account, error)
+	Accounts(ctx context.Context, objs []*db.Contact) ([][]*db.Account, error)
+	Phones(ctx context.Context, objs []*db.Contact) ([][]*db.Phone, error)
+	PortalRole(ctx context.Context, objs []*db.Contact) ([]*db.PortalRole, error)
 }
 type MutationResolver interface {
 	CreateContact(ctx context.Context, input service.CreateContactInput) (*model.ContactPayload, error)
@@ -209,7 +209,7 @@ type MutationResolver interface {
 	UpdatePortalSettings(ctx context.Context, input service.UpdatePortalSettingsInput) (*model.PortalSettingsPayload, error)
 }
 type PhoneResolver interface {
-	Contact(ctx context.Context, obj *db.Phone) (*db.Contact, error)
+	Contact(ctx context.Context, objs []*db.Phone) ([]*db.Contact, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (db.Node, error)
@@ -2350,8 +2350,7 @@ func (ec *executionContext) _Account_contacts(ctx context.Context, field graphql
 			return ec.fieldContext_Account_contacts(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Account().Contacts(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.resolveBatch_Account_contacts(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ContactConnection) graphql.Marshaler {
@@ -2383,6 +2382,30 @@ func (ec *executionContext) fieldContext_Account_contacts(ctx context.Context, f
 		return fc, err
 	}
 	return fc, nil
+}
+func (ec *executionContext) resolveBatch_Account_contacts(ctx context.Context, field graphql.CollectedField, obj *db.Account) (any, error) {
+	resolver := ec.Resolvers.Account()
+	fc := graphql.GetFieldContext(ctx)
+	if batch, ok := graphql.BatchParentsFor[*db.Account](ctx, "Account"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Contacts(ctx, batch.Parents, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		})
+		return graphql.ResolveBatchGroupResult[*model.ContactConnection](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Account.contacts",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Contacts(ctx, []*db.Account{obj}, fc.Args["first"].(*int), fc.Args["after"].(*string))
+	return graphql.ResolveBatchSingleResult[*model.ContactConnection](
+		ctx,
+		results,
+		err,
+		"Account.contacts",
+	)
 }
 
 func (ec *executionContext) _Account_createdAt(ctx context.Context, field graphql.CollectedField, obj *db.Account) (ret graphql.Marshaler) {
@@ -2931,7 +2954,7 @@ func (ec *executionContext) _Contact_account(ctx context.Context, field graphql.
 			return ec.fieldContext_Contact_account(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Contact().Account(ctx, obj)
+			return ec.resolveBatch_Contact_account(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *db.Account) graphql.Marshaler {
@@ -2953,6 +2976,29 @@ func (ec *executionContext) fieldContext_Contact_account(_ context.Context, fiel
 	}
 	return fc, nil
 }
+func (ec *executionContext) resolveBatch_Contact_account(ctx context.Context, field graphql.CollectedField, obj *db.Contact) (any, error) {
+	resolver := ec.Resolvers.Contact()
+	if batch, ok := graphql.BatchParentsFor[*db.Contact](ctx, "Contact"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Account(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[*db.Account](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Contact.account",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Account(ctx, []*db.Contact{obj})
+	return graphql.ResolveBatchSingleResult[*db.Account](
+		ctx,
+		results,
+		err,
+		"Contact.account",
+	)
+}
 
 func (ec *executionContext) _Contact_accounts(ctx context.Context, field graphql.CollectedField, obj *db.Contact) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -2963,7 +3009,7 @@ func (ec *executionContext) _Contact_accounts(ctx context.Context, field graphql
 			return ec.fieldContext_Contact_accounts(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Contact().Accounts(ctx, obj)
+			return ec.resolveBatch_Contact_accounts(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*db.Account) graphql.Marshaler {
@@ -2985,6 +3031,29 @@ func (ec *executionContext) fieldContext_Contact_accounts(_ context.Context, fie
 	}
 	return fc, nil
 }
+func (ec *executionContext) resolveBatch_Contact_accounts(ctx context.Context, field graphql.CollectedField, obj *db.Contact) (any, error) {
+	resolver := ec.Resolvers.Contact()
+	if batch, ok := graphql.BatchParentsFor[*db.Contact](ctx, "Contact"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Accounts(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[[]*db.Account](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Contact.accounts",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Accounts(ctx, []*db.Contact{obj})
+	return graphql.ResolveBatchSingleResult[[]*db.Account](
+		ctx,
+		results,
+		err,
+		"Contact.accounts",
+	)
+}
 
 func (ec *executionContext) _Contact_phones(ctx context.Context, field graphql.CollectedField, obj *db.Contact) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -2995,7 +3064,7 @@ func (ec *executionContext) _Contact_phones(ctx context.Context, field graphql.C
 			return ec.fieldContext_Contact_phones(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Contact().Phones(ctx, obj)
+			return ec.resolveBatch_Contact_phones(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*db.Phone) graphql.Marshaler {
@@ -3017,6 +3086,29 @@ func (ec *executionContext) fieldContext_Contact_phones(_ context.Context, field
 	}
 	return fc, nil
 }
+func (ec *executionContext) resolveBatch_Contact_phones(ctx context.Context, field graphql.CollectedField, obj *db.Contact) (any, error) {
+	resolver := ec.Resolvers.Contact()
+	if batch, ok := graphql.BatchParentsFor[*db.Contact](ctx, "Contact"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Phones(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[[]*db.Phone](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Contact.phones",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Phones(ctx, []*db.Contact{obj})
+	return graphql.ResolveBatchSingleResult[[]*db.Phone](
+		ctx,
+		results,
+		err,
+		"Contact.phones",
+	)
+}
 
 func (ec *executionContext) _Contact_portalRole(ctx context.Context, field graphql.CollectedField, obj *db.Contact) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -3027,7 +3119,7 @@ func (ec *executionContext) _Contact_portalRole(ctx context.Context, field graph
 			return ec.fieldContext_Contact_portalRole(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Contact().PortalRole(ctx, obj)
+			return ec.resolveBatch_Contact_portalRole(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *db.PortalRole) graphql.Marshaler {
@@ -3048,6 +3140,29 @@ func (ec *executionContext) fieldContext_Contact_portalRole(_ context.Context, f
 		},
 	}
 	return fc, nil
+}
+func (ec *executionContext) resolveBatch_Contact_portalRole(ctx context.Context, field graphql.CollectedField, obj *db.Contact) (any, error) {
+	resolver := ec.Resolvers.Contact()
+	if batch, ok := graphql.BatchParentsFor[*db.Contact](ctx, "Contact"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.PortalRole(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[*db.PortalRole](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Contact.portalRole",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.PortalRole(ctx, []*db.Contact{obj})
+	return graphql.ResolveBatchSingleResult[*db.PortalRole](
+		ctx,
+		results,
+		err,
+		"Contact.portalRole",
+	)
 }
 
 func (ec *executionContext) _Contact_createdAt(ctx context.Context, field graphql.CollectedField, obj *db.Contact) (ret graphql.Marshaler) {
@@ -3999,7 +4114,7 @@ func (ec *executionContext) _Phone_contact(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Phone_contact(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Phone().Contact(ctx, obj)
+			return ec.resolveBatch_Phone_contact(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *db.Contact) graphql.Marshaler {
@@ -4020,6 +4135,29 @@ func (ec *executionContext) fieldContext_Phone_contact(_ context.Context, field 
 		},
 	}
 	return fc, nil
+}
+func (ec *executionContext) resolveBatch_Phone_contact(ctx context.Context, field graphql.CollectedField, obj *db.Phone) (any, error) {
+	resolver := ec.Resolvers.Phone()
+	if batch, ok := graphql.BatchParentsFor[*db.Phone](ctx, "Phone"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Contact(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[*db.Contact](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Phone.contact",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Contact(ctx, []*db.Phone{obj})
+	return graphql.ResolveBatchSingleResult[*db.Contact](
+		ctx,
+		results,
+		err,
+		"Phone.contact",
+	)
 }
 
 func (ec *executionContext) _Phone_createdAt(ctx context.Context, field graphql.CollectedField, obj *db.Phone) (ret graphql.Marshaler) {
@@ -7915,6 +8053,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 // region    ***************************** type.gotpl *****************************
 
 func (ec *executionContext) marshalNAccount2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐAccountᚄ(ctx context.Context, sel ast.SelectionSet, v []*db.Account) graphql.Marshaler {
+	ctx = graphql.WithBatchParents(ctx, "Account", v, nil)
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -7993,6 +8132,7 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 }
 
 func (ec *executionContext) marshalNContact2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐContactᚄ(ctx context.Context, sel ast.SelectionSet, v []*db.Contact) graphql.Marshaler {
+	ctx = graphql.WithBatchParents(ctx, "Contact", v, nil)
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -8134,6 +8274,7 @@ func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋcontactsᚑapiᚋ
 }
 
 func (ec *executionContext) marshalNPhone2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐPhoneᚄ(ctx context.Context, sel ast.SelectionSet, v []*db.Phone) graphql.Marshaler {
+	ctx = graphql.WithBatchParents(ctx, "Phone", v, nil)
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]

@@ -2,7 +2,11 @@ package graph
 
 import (
 	"context"
+	"slices"
 	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/graph-gophers/dataloader/v7"
 
 	"github.com/contacts-api/contacts/db"
 	"github.com/contacts-api/contacts/graph/loaders"
@@ -39,48 +43,138 @@ func nodeOrNil[T interface {
 	return v, nil
 }
 
-// contactAccounts returns the contact's accounts, the primary one first.
-func contactAccounts(ctx context.Context, c *db.Contact) ([]*db.Account, error) {
-	l := loaders.For(ctx)
-	ids, err := l.AccountIDsOf.Load(ctx, c.ID)()
+// loadAll loads keys through a loader and returns the values in key
+// order. Every key is queued before any result is awaited, so that the
+// keys of a whole list of parents go to the database in one batch.
+func loadAll[K comparable, V any](ctx context.Context, l *dataloader.Loader[K, V], keys []K) ([]V, error) {
+	thunks := make([]dataloader.Thunk[V], len(keys))
+	for i, k := range keys {
+		thunks[i] = l.Load(ctx, k)
+	}
+	values := make([]V, len(keys))
+	var errs graphql.BatchErrorList
+	for i, thunk := range thunks {
+		v, err := thunk()
+		if err != nil {
+			if errs == nil {
+				errs = make(graphql.BatchErrorList, len(keys))
+			}
+			errs[i] = err
+		}
+		values[i] = v
+	}
+	if errs != nil {
+		return values, errs
+	}
+	return values, nil
+}
+
+func mapSlice[T, U any](in []T, f func(T) U) []U {
+	out := make([]U, len(in))
+	for i, v := range in {
+		out[i] = f(v)
+	}
+	return out
+}
+
+// primaryAccounts returns each contact's primary account, or nil.
+func primaryAccounts(ctx context.Context, contacts []*db.Contact) ([]*db.Account, error) {
+	var ids []string
+	for _, c := range contacts {
+		if c.AccountID != nil {
+			ids = append(ids, *c.AccountID)
+		}
+	}
+	accounts, err := loadAll(ctx, loaders.For(ctx).Account, ids)
 	if err != nil {
 		return nil, err
 	}
-	accounts, errs := l.Account.LoadMany(ctx, ids)()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
-		}
-	}
-	ordered := make([]*db.Account, 0, len(accounts))
+	byID := make(map[string]*db.Account, len(accounts))
 	for _, a := range accounts {
-		if a != nil && c.AccountID != nil && a.ID == *c.AccountID {
-			ordered = append(ordered, a)
+		if a != nil {
+			byID[a.ID] = a
 		}
 	}
-	for _, a := range accounts {
-		if a != nil && (c.AccountID == nil || a.ID != *c.AccountID) {
-			ordered = append(ordered, a)
+	return mapSlice(contacts, func(c *db.Contact) *db.Account {
+		if c.AccountID == nil {
+			return nil
 		}
-	}
-	return ordered, nil
+		return byID[*c.AccountID]
+	}), nil
 }
 
-// accountContacts returns a page of the account's contacts.
-func accountContacts(ctx context.Context, a *db.Account, args service.PageArgs) (*model.ContactConnection, error) {
+// contactAccounts returns each contact's accounts, the primary one first.
+func contactAccounts(ctx context.Context, contacts []*db.Contact) ([][]*db.Account, error) {
+	l := loaders.For(ctx)
+	memberships, err := loadAll(ctx, l.AccountIDsOf, mapSlice(contacts, (*db.Contact).NodeID))
+	if err != nil {
+		return nil, err
+	}
+	accounts, err := loadAll(ctx, l.Account, slices.Concat(memberships...))
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]*db.Account, len(accounts))
+	for _, a := range accounts {
+		if a != nil {
+			byID[a.ID] = a
+		}
+	}
+	out := make([][]*db.Account, len(contacts))
+	for i, c := range contacts {
+		out[i] = primaryFirst(c, memberships[i], byID)
+	}
+	return out, nil
+}
+
+// primaryFirst orders a contact's accounts: the primary one, then the
+// others in membership order.
+func primaryFirst(c *db.Contact, ids []string, byID map[string]*db.Account) []*db.Account {
+	ordered := make([]*db.Account, 0, len(ids))
+	if c.AccountID != nil && byID[*c.AccountID] != nil && slices.Contains(ids, *c.AccountID) {
+		ordered = append(ordered, byID[*c.AccountID])
+	}
+	for _, id := range ids {
+		if a := byID[id]; a != nil && (c.AccountID == nil || id != *c.AccountID) {
+			ordered = append(ordered, a)
+		}
+	}
+	return ordered
+}
+
+// contactPhones returns each contact's phones, oldest first.
+func contactPhones(ctx context.Context, contacts []*db.Contact) ([][]*db.Phone, error) {
+	phones, err := loadAll(ctx, loaders.For(ctx).PhonesOfContact, mapSlice(contacts, (*db.Contact).NodeID))
+	for i := range phones {
+		if phones[i] == nil {
+			phones[i] = []*db.Phone{}
+		}
+	}
+	return phones, err
+}
+
+// accountContacts returns a page of each account's contacts.
+func accountContacts(ctx context.Context, accounts []*db.Account, args service.PageArgs) ([]*model.ContactConnection, error) {
 	w, err := args.Window()
 	if err != nil {
 		return nil, err
 	}
 	l := loaders.For(ctx)
-	contacts, err := l.ContactsOfAccount.Load(ctx, loaders.AccountPage{AccountID: a.ID, Window: w})()
+	pages, err := loadAll(ctx, l.ContactsOfAccount, mapSlice(accounts, func(a *db.Account) loaders.AccountPage {
+		return loaders.AccountPage{AccountID: a.ID, Window: w}
+	}))
 	if err != nil {
 		return nil, err
 	}
-	page := service.NewPage(contacts, w, func(ctx context.Context) (int, error) {
-		return l.ContactCountOf.Load(ctx, a.ID)()
-	})
-	return &model.ContactConnection{Page: page}, nil
+	out := make([]*model.ContactConnection, len(accounts))
+	for i, a := range accounts {
+		l.PrimeContacts(ctx, pages[i])
+		page := service.NewPage(pages[i], w, func(ctx context.Context) (int, error) {
+			return l.ContactCountOf.Load(ctx, a.ID)()
+		})
+		out[i] = &model.ContactConnection{Page: page}
+	}
+	return out, nil
 }
 
 // deletePayload turns the result of a deletion into its payload.

@@ -14,31 +14,24 @@ import (
 	"github.com/contacts-api/contacts/service"
 )
 
-func (r *accountResolver) Contacts(ctx context.Context, obj *db.Account, first *int, after *string) (*model.ContactConnection, error) {
-	return accountContacts(ctx, obj, service.PageArgs{First: first, After: after})
+func (r *accountResolver) Contacts(ctx context.Context, objs []*db.Account, first *int, after *string) ([]*model.ContactConnection, error) {
+	return accountContacts(ctx, objs, service.PageArgs{First: first, After: after})
 }
 
-func (r *contactResolver) Account(ctx context.Context, obj *db.Contact) (*db.Account, error) {
-	if obj.AccountID == nil {
-		return nil, nil
-	}
-	return loaders.For(ctx).Account.Load(ctx, *obj.AccountID)()
+func (r *contactResolver) Account(ctx context.Context, objs []*db.Contact) ([]*db.Account, error) {
+	return primaryAccounts(ctx, objs)
 }
 
-func (r *contactResolver) Accounts(ctx context.Context, obj *db.Contact) ([]*db.Account, error) {
-	return contactAccounts(ctx, obj)
+func (r *contactResolver) Accounts(ctx context.Context, objs []*db.Contact) ([][]*db.Account, error) {
+	return contactAccounts(ctx, objs)
 }
 
-func (r *contactResolver) Phones(ctx context.Context, obj *db.Contact) ([]*db.Phone, error) {
-	phones, err := loaders.For(ctx).PhonesOfContact.Load(ctx, obj.ID)()
-	if phones == nil {
-		phones = []*db.Phone{}
-	}
-	return phones, err
+func (r *contactResolver) Phones(ctx context.Context, objs []*db.Contact) ([][]*db.Phone, error) {
+	return contactPhones(ctx, objs)
 }
 
-func (r *contactResolver) PortalRole(ctx context.Context, obj *db.Contact) (*db.PortalRole, error) {
-	return loaders.For(ctx).PortalRole.Load(ctx, obj.PortalRoleID)()
+func (r *contactResolver) PortalRole(ctx context.Context, objs []*db.Contact) ([]*db.PortalRole, error) {
+	return loadAll(ctx, loaders.For(ctx).PortalRole, mapSlice(objs, func(c *db.Contact) string { return c.PortalRoleID }))
 }
 
 func (r *mutationResolver) CreateContact(ctx context.Context, input service.CreateContactInput) (*model.ContactPayload, error) {
@@ -88,8 +81,8 @@ func (r *mutationResolver) UpdatePortalSettings(ctx context.Context, input servi
 	return &model.PortalSettingsPayload{PortalSettings: settings, UserErrors: userErrors}, err
 }
 
-func (r *phoneResolver) Contact(ctx context.Context, obj *db.Phone) (*db.Contact, error) {
-	return loaders.For(ctx).Contact.Load(ctx, obj.ContactID)()
+func (r *phoneResolver) Contact(ctx context.Context, objs []*db.Phone) ([]*db.Contact, error) {
+	return loadAll(ctx, loaders.For(ctx).Contact, mapSlice(objs, func(p *db.Phone) string { return p.ContactID }))
 }
 
 func (r *queryResolver) Node(ctx context.Context, id string) (db.Node, error) {
@@ -111,6 +104,7 @@ func (r *queryResolver) Contacts(ctx context.Context, first *int, after *string)
 	if err != nil {
 		return nil, err
 	}
+	loaders.For(ctx).PrimeContacts(ctx, page.Items)
 	return &model.ContactConnection{Page: page}, nil
 }
 

@@ -144,3 +144,12 @@ func (l *Loaders) ClearAll() {
 	l.ContactsOfAccount.ClearAll()
 	l.ContactCountOf.ClearAll()
 }
+
+// PrimeContacts caches contacts that a list already loaded, so that
+// lookups of them later in the request (a phone's contact, say) cost no
+// statement and no batching delay.
+func (l *Loaders) PrimeContacts(ctx context.Context, contacts []*db.Contact) {
+	for _, c := range contacts {
+		l.Contact.Prime(ctx, c.ID, c)
+	}
+}

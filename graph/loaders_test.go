@@ -1,0 +1,80 @@
+package graph_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+)
+
+// pageQuery asks for a page of contacts with every batched nested field.
+const pageQuery = `query($first: Int) { contacts(first: $first) { nodes {
+	id name account { id name } accounts { id name }
+	phones { id number contact { id } } portalRole { id slug }
+} } }`
+
+// TestPageStatementsDoNotGrowWithPageSize proves the dataloaders: a page of
+// contacts with their accounts, phones and portal roles runs the same
+// few statements for 3 contacts as for 100.
+func TestPageStatementsDoNotGrowWithPageSize(t *testing.T) {
+	t.Parallel()
+	c := newClient(t)
+	accounts := []string{c.createAccount(map[string]any{"name": "Acme"}), c.createAccount(map[string]any{"name": "Globex"})}
+	for i := range 100 {
+		c.createContact(map[string]any{
+			"name":       fmt.Sprintf("Contact %d", i),
+			"accountId":  accounts[i%2],
+			"accountIds": accounts,
+			"phones": []map[string]any{
+				{"number": fmt.Sprintf("+1415555%04d", i)},
+				{"number": fmt.Sprintf("+1650555%04d", i), "type": "WORK"},
+			},
+		})
+	}
+	statements := map[int]int64{}
+	for _, first := range []int{3, 100} {
+		var out struct {
+			Contacts struct{ Nodes []struct{ ID string } }
+		}
+		resp := c.post(pageQuery, map[string]any{"first": first})
+		if len(resp.Errors) > 0 {
+			t.Fatalf("page of %d: errors %+v", first, resp.Errors)
+		}
+		if err := json.Unmarshal(resp.Data, &out); err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Contacts.Nodes) != first {
+			t.Fatalf("page of %d returned %d contacts", first, len(out.Contacts.Nodes))
+		}
+		statements[first] = resp.Statements
+	}
+	if statements[3] != statements[100] {
+		t.Errorf("statements grow with page size: %d for 3 contacts, %d for 100", statements[3], statements[100])
+	}
+	if statements[100] > 10 {
+		t.Errorf("a page of 100 ran %d statements, want at most 10", statements[100])
+	}
+	t.Logf("statements per page: %v", statements)
+}
+
+// TestAccountContactsStatementsDoNotGrowWithPageSize proves the same for a
+// page of accounts, each with a page of its contacts.
+func TestAccountContactsStatementsDoNotGrowWithPageSize(t *testing.T) {
+	t.Parallel()
+	c := newClient(t)
+	for i := range 30 {
+		account := c.createAccount(map[string]any{"name": fmt.Sprintf("Account %d", i)})
+		c.createContact(map[string]any{"name": fmt.Sprintf("Contact %d", i), "accountId": account})
+	}
+	const query = `query($first: Int) { accounts(first: $first) { nodes { id contacts(first: 5) { nodes { id name } } } } }`
+	statements := map[int]int64{}
+	for _, first := range []int{3, 30} {
+		resp := c.post(query, map[string]any{"first": first})
+		if len(resp.Errors) > 0 {
+			t.Fatalf("page of %d: errors %+v", first, resp.Errors)
+		}
+		statements[first] = resp.Statements
+	}
+	if statements[3] != statements[30] || statements[30] > 10 {
+		t.Errorf("statements for 3 and 30 accounts = %d and %d, want equal and at most 10", statements[3], statements[30])
+	}
+}
