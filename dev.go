@@ -58,8 +58,10 @@ func devCommand(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	printWelcome(cfg.Addr, token)
-	return serve(ctx, cfg, token)
+	return serve(ctx, cfg, serveOptions{
+		playgroundToken: token,
+		onReady:         func() { printWelcome(cfg.Addr, token) },
+	})
 }
 
 func startDevDatabase(ctx context.Context) (*localpg.Cluster, error) {

@@ -14,6 +14,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -93,11 +94,19 @@ func serveCommand(ctx context.Context, args []string) error {
 	if cfg.DatabaseURL == "" {
 		return errors.New("DATABASE_URL is not set; use `make run` (server dev) for a private local database")
 	}
-	return serve(ctx, cfg, "")
+	return serve(ctx, cfg, serveOptions{})
+}
+
+// serveOptions are what development adds to serving.
+type serveOptions struct {
+	// playgroundToken is filled into the playground; development only.
+	playgroundToken string
+	// onReady runs once the server listens.
+	onReady func()
 }
 
 // serve runs the API until ctx is done, then drains in-flight requests.
-func serve(ctx context.Context, cfg config, playgroundToken string) error {
+func serve(ctx context.Context, cfg config, opts serveOptions) error {
 	verifier, err := auth.NewVerifier(cfg.Auth)
 	if err != nil {
 		return err
@@ -110,7 +119,7 @@ func serve(ctx context.Context, cfg config, playgroundToken string) error {
 	handler := graph.NewHandler(graph.Options{
 		Service:         service.New(db.NewStore(bdb)),
 		Verifier:        verifier,
-		PlaygroundToken: playgroundToken,
+		PlaygroundToken: opts.playgroundToken,
 	})
 	srv := &http.Server{
 		Addr:              cfg.Addr,
@@ -120,12 +129,19 @@ func serve(ctx context.Context, cfg config, playgroundToken string) error {
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
+	go func() { errc <- srv.Serve(ln) }()
 	slog.Info("serving", "addr", cfg.Addr)
+	if opts.onReady != nil {
+		opts.onReady()
+	}
 	select {
 	case err := <-errc:
-		return fmt.Errorf("listen: %w", err)
+		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
 	slog.Info("shutting down: draining in-flight requests", "timeout", cfg.DrainTimeout.String())
