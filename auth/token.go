@@ -4,6 +4,7 @@ import (
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
+	"crypto/elliptic"
 	"crypto/rsa"
 	"errors"
 	"fmt"
@@ -92,6 +93,9 @@ func (v *Verifier) loadPublicKey(path string) error {
 		return nil
 	}
 	if key, err := jwt.ParseECPublicKeyFromPEM(pem); err == nil {
+		if key.Curve != elliptic.P256() {
+			return fmt.Errorf("JWT_PUBLIC_KEY_FILE %s holds an ECDSA key on %s; ES256 needs a P-256 key", path, key.Curve.Params().Name)
+		}
 		v.publicKey, v.publicAlg = key, "ES256"
 		return nil
 	}

@@ -83,22 +83,6 @@ func (s *Store) InsertPhones(ctx context.Context, phones []*Phone) error {
 	return nil
 }
 
-// UpdatePhones writes the number and type of phones in one statement.
-func (s *Store) UpdatePhones(ctx context.Context, phones []*Phone) error {
-	if len(phones) == 0 {
-		return nil
-	}
-	_, err := s.idb.NewUpdate().With("_data", s.idb.NewValues(&phones)).
-		Model((*Phone)(nil)).TableExpr("_data").
-		Set("number = _data.number").Set("type = _data.type").Set("updated_at = now()").
-		Where("p.workspace_id = _data.workspace_id").Where("p.id = _data.id").
-		Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("update phones: %w", err)
-	}
-	return nil
-}
-
 // DeletePhones deletes the contact's phones among ids.
 func (s *Store) DeletePhones(ctx context.Context, ws uuid.UUID, contactID string, ids []string) error {
 	if len(ids) == 0 {
@@ -150,7 +134,7 @@ func (s *Store) DeleteAccount(ctx context.Context, ws uuid.UUID, id string) (boo
 
 // InsertPortalRole stores a new custom portal role.
 func (s *Store) InsertPortalRole(ctx context.Context, r *PortalRole) error {
-	if _, err := s.idb.NewInsert().Model(r).ExcludeColumn("is_default").Returning("*").Exec(ctx); err != nil {
+	if _, err := s.idb.NewInsert().Model(r).Returning("*").Exec(ctx); err != nil {
 		return fmt.Errorf("insert portal role: %w", err)
 	}
 	return nil

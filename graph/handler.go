@@ -1,10 +1,14 @@
 package graph
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -55,7 +59,7 @@ func NewHandler(opts Options) http.Handler {
 		}
 		w.Write([]byte("ok\n"))
 	})
-	gql := authenticate(opts, loaders.Middleware(opts.Service.Store(), newGraphQLServer(opts.Service)))
+	gql := limitBody(authenticate(opts, loaders.Middleware(opts.Service.Store(), newGraphQLServer(opts.Service))))
 	mux.Handle("/graphql", gql)
 	return withRequestID(mux)
 }
@@ -114,12 +118,13 @@ func freshLoadersForMutations(ctx context.Context, next graphql.RootResolver) gr
 func authenticate(opts Options, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || token == "" {
+		scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		token = strings.TrimSpace(token)
+		if !strings.EqualFold(scheme, "Bearer") || token == "" {
 			writeUnauthenticated(w, "Send a token in the Authorization header: Bearer <token>.")
 			return
 		}
-		p, err := opts.Verifier.Verify(strings.TrimSpace(token))
+		p, err := opts.Verifier.Verify(token)
 		if err != nil {
 			slog.InfoContext(ctx, "token refused", "request_id", RequestID(ctx), "reason", err)
 			writeUnauthenticated(w, "The token is not valid.")
@@ -129,8 +134,26 @@ func authenticate(opts Options, next http.Handler) http.Handler {
 			writeGraphQLError(w, http.StatusServiceUnavailable, internalError(ctx, err))
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
 		next.ServeHTTP(w, r.WithContext(auth.WithPrincipal(ctx, p)))
+	})
+}
+
+// limitBody refuses request bodies over maxBodyBytes with 413. It reads
+// the body before GraphQL does, because gqlgen reports a failed read as a
+// 200 response.
+func limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+		if err != nil {
+			status, message := http.StatusBadRequest, "The request body could not be read."
+			if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+				status, message = http.StatusRequestEntityTooLarge, fmt.Sprintf("The request body is over %d bytes.", maxBodyBytes)
+			}
+			writeGraphQLError(w, status, &gqlerror.Error{Message: message, Extensions: map[string]any{"code": service.CodeBadUserInput}})
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		next.ServeHTTP(w, r)
 	})
 }
 

@@ -2,6 +2,8 @@ package service
 
 import (
 	"context"
+	"slices"
+	"time"
 
 	"github.com/contacts-api/contacts/db"
 )
@@ -108,17 +110,21 @@ func (plan *phonePlan) checkDuplicates(kept map[string]*db.Phone, ps *problems) 
 	}
 }
 
-// save writes the plan: removals first, so that a number can move from a
-// removed phone to a new one.
+// save writes the plan. A changed phone is deleted and inserted again with
+// its id and creation time, in the same statements as the removals and
+// additions: numbers may then swap or move between phones, which row by
+// row updates would refuse as a transient duplicate.
 func (plan *phonePlan) save(ctx context.Context, tx *db.Store, ps *problems) error {
 	ws := plan.contact.WorkspaceID
-	if err := tx.DeletePhones(ctx, ws, plan.contact.ID, plan.deletes); err != nil {
+	gone := slices.Clone(plan.deletes)
+	for _, p := range plan.updates {
+		gone = append(gone, p.ID)
+		p.UpdatedAt = time.Time{}
+	}
+	if err := tx.DeletePhones(ctx, ws, plan.contact.ID, gone); err != nil {
 		return err
 	}
-	err := tx.UpdatePhones(ctx, plan.updates)
-	if err == nil {
-		err = tx.InsertPhones(ctx, plan.inserts)
-	}
+	err := tx.InsertPhones(ctx, slices.Concat(plan.updates, plan.inserts))
 	if db.UniqueViolation(err) == db.PhoneNumberKey {
 		ps.add(inputPath.at("phones"), AlreadyExists, "The contact already has one of these numbers.")
 		return errRejected

@@ -1,0 +1,312 @@
+package graph_test
+
+import (
+	"encoding/json"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// accountFields selects everything a test may look at on an account.
+const accountFields = `id externalId name domain tags metadata version createdAt updatedAt`
+
+// The GraphQL documents of the account tests.
+const (
+	createAccountDoc = `mutation($input: CreateAccountInput!) { createAccount(input: $input) { account { ` + accountFields + ` } ` + userErrorFields + ` } }`
+	updateAccountDoc = `mutation($id: ID!, $input: UpdateAccountInput!) { updateAccount(id: $id, input: $input) { account { ` + accountFields + ` } ` + userErrorFields + ` } }`
+	accountByIDDoc   = `query($id: ID) { account(id: $id) { ` + accountFields + ` } }`
+	accountCountDoc  = `{ accounts { totalCount } }`
+)
+
+// accountData is an account as the tests decode it.
+type accountData struct {
+	ID         string          `json:"id"`
+	ExternalID *string         `json:"externalId"`
+	Name       string          `json:"name"`
+	Domain     *string         `json:"domain"`
+	Tags       []string        `json:"tags"`
+	Metadata   json.RawMessage `json:"metadata"`
+	Version    int             `json:"version"`
+	CreatedAt  time.Time       `json:"createdAt"`
+	UpdatedAt  time.Time       `json:"updatedAt"`
+}
+
+// accountPayload is the payload of an account mutation.
+type accountPayload struct {
+	Account    *accountData `json:"account"`
+	UserErrors []userError  `json:"userErrors"`
+}
+
+// tryCreateAccount runs createAccount and returns its payload, whatever it holds.
+func (c *client) tryCreateAccount(input map[string]any) accountPayload {
+	c.t.Helper()
+	var out struct{ CreateAccount accountPayload }
+	c.mustDo(createAccountDoc, map[string]any{"input": input}, &out)
+	return out.CreateAccount
+}
+
+// tryUpdateAccount runs updateAccount and returns its payload, whatever it holds.
+func (c *client) tryUpdateAccount(id string, input map[string]any) accountPayload {
+	c.t.Helper()
+	var out struct{ UpdateAccount accountPayload }
+	c.mustDo(updateAccountDoc, map[string]any{"id": id, "input": input}, &out)
+	return out.UpdateAccount
+}
+
+// accountByID reads an account back, nil when there is none.
+func (c *client) accountByID(id string) *accountData {
+	c.t.Helper()
+	var out struct{ Account *accountData }
+	c.mustDo(accountByIDDoc, map[string]any{"id": id}, &out)
+	return out.Account
+}
+
+// accountCount returns how many accounts the workspace has.
+func (c *client) accountCount() int {
+	c.t.Helper()
+	var out struct{ Accounts struct{ TotalCount int } }
+	c.mustDo(accountCountDoc, nil, &out)
+	return out.Accounts.TotalCount
+}
+
+func TestCreateAccountRejectsInvalidInput(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		input     map[string]any
+		wantField []string
+		wantCode  string
+	}{
+		{"an empty name is required", map[string]any{"name": ""}, inputAt("name"), "REQUIRED"},
+		{"a blank name is required", map[string]any{"name": "  "}, inputAt("name"), "REQUIRED"},
+		{"a name over 255 characters is too long", map[string]any{"name": strings.Repeat("n", 256)}, inputAt("name"), "TOO_LONG"},
+		{"an empty externalId is invalid", map[string]any{"name": "Acme", "externalId": ""}, inputAt("externalId"), "INVALID"},
+		{"an externalId over 120 characters is too long", map[string]any{"name": "Acme", "externalId": strings.Repeat("x", 121)}, inputAt("externalId"), "TOO_LONG"},
+		{"a domain with spaces is invalid", map[string]any{"name": "Acme", "domain": "not a domain"}, inputAt("domain"), "INVALID"},
+		{"a URL as domain is invalid", map[string]any{"name": "Acme", "domain": "https://acme.com/"}, inputAt("domain"), "INVALID"},
+		{"51 tags exceed the limit", map[string]any{"name": "Acme", "tags": manyTags(51)}, inputAt("tags"), "LIMIT_EXCEEDED"},
+		{"a blank tag is invalid at its index", map[string]any{"name": "Acme", "tags": []string{"a", ""}}, inputAt("tags", "1"), "INVALID"},
+		{"a tag over 64 characters is too long", map[string]any{"name": "Acme", "tags": []string{strings.Repeat("t", 65)}}, inputAt("tags", "0"), "TOO_LONG"},
+		{"array metadata is invalid", map[string]any{"name": "Acme", "metadata": []any{"a"}}, inputAt("metadata"), "INVALID"},
+		{"string metadata is invalid", map[string]any{"name": "Acme", "metadata": "pro"}, inputAt("metadata"), "INVALID"},
+		{"number metadata is invalid", map[string]any{"name": "Acme", "metadata": 3.5}, inputAt("metadata"), "INVALID"},
+		{"metadata over 16 KiB is too long", map[string]any{"name": "Acme", "metadata": bigObject(16<<10 + 1)}, inputAt("metadata"), "TOO_LONG"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := newClient(t)
+			got := c.tryCreateAccount(tt.input)
+			if got.Account != nil {
+				t.Errorf("account = %+v, want null", got.Account)
+			}
+			checkUserError(t, got.UserErrors, tt.wantField, tt.wantCode)
+			if n := c.accountCount(); n != 0 {
+				t.Errorf("the workspace has %d accounts after a refused create, want 0", n)
+			}
+		})
+	}
+}
+
+func TestCreateAccountAcceptsValidInput(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		input map[string]any
+		check func(t *testing.T, got *accountData)
+	}{
+		{"a host name is a domain", map[string]any{"name": "Acme", "domain": "acme.com"}, func(t *testing.T, got *accountData) {
+			if got.Domain == nil || *got.Domain != "acme.com" {
+				t.Errorf("domain = %v, want acme.com", got.Domain)
+			}
+		}},
+		{"a subdomain is a domain", map[string]any{"name": "Acme", "domain": "eu.acme.co.uk"}, func(t *testing.T, got *accountData) {
+			if got.Domain == nil || *got.Domain != "eu.acme.co.uk" {
+				t.Errorf("domain = %v, want eu.acme.co.uk", got.Domain)
+			}
+		}},
+		{"a name of 255 characters is accepted", map[string]any{"name": strings.Repeat("n", 255)}, func(t *testing.T, got *accountData) {
+			if len(got.Name) != 255 {
+				t.Errorf("name has %d characters, want 255", len(got.Name))
+			}
+		}},
+		{"tags are trimmed and deduplicated in order", map[string]any{"name": "Acme", "tags": []string{"b2b ", " smb", "b2b"}}, func(t *testing.T, got *accountData) {
+			if want := []string{"b2b", "smb"}; !slices.Equal(got.Tags, want) {
+				t.Errorf("tags = %q, want %q", got.Tags, want)
+			}
+		}},
+		{"metadata round-trips", map[string]any{"name": "Acme", "metadata": map[string]any{"tier": "gold", "seats": 40, "regions": []any{"eu", "us"}}}, func(t *testing.T, got *accountData) {
+			if want := `{"tier":"gold","seats":40,"regions":["eu","us"]}`; !sameJSON(t, got.Metadata, want) {
+				t.Errorf("metadata = %s, want %s", got.Metadata, want)
+			}
+		}},
+		{"no tags and no metadata give empty ones", map[string]any{"name": "Acme"}, func(t *testing.T, got *accountData) {
+			if got.Tags == nil || len(got.Tags) != 0 || !sameJSON(t, got.Metadata, `{}`) || got.Version != 1 {
+				t.Errorf("tags, metadata, version = %#v, %s, %d; want [], {}, 1", got.Tags, got.Metadata, got.Version)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := newClient(t)
+			got := c.tryCreateAccount(tt.input)
+			if len(got.UserErrors) > 0 || got.Account == nil {
+				t.Fatalf("createAccount: user errors %s, want none", describeErrors(got.UserErrors))
+			}
+			tt.check(t, got.Account)
+			readBack := c.accountByID(got.Account.ID)
+			if readBack == nil {
+				t.Fatalf("account(id: %s) = null after create", got.Account.ID)
+			}
+			tt.check(t, readBack)
+		})
+	}
+}
+
+func TestAccountExternalIDIsUniquePerWorkspace(t *testing.T) {
+	t.Parallel()
+	t.Run("a duplicate on create already exists and writes nothing", func(t *testing.T) {
+		t.Parallel()
+		c := newClient(t)
+		c.createAccount(map[string]any{"name": "Acme", "externalId": "crm-1"})
+		got := c.tryCreateAccount(map[string]any{"name": "Bolt", "externalId": "crm-1"})
+		checkUserError(t, got.UserErrors, inputAt("externalId"), "ALREADY_EXISTS")
+		if n := c.accountCount(); n != 1 {
+			t.Errorf("the workspace has %d accounts, want 1", n)
+		}
+	})
+	t.Run("a duplicate on update already exists and changes nothing", func(t *testing.T) {
+		t.Parallel()
+		c := newClient(t)
+		c.createAccount(map[string]any{"name": "Acme", "externalId": "crm-1"})
+		bolt := c.createAccount(map[string]any{"name": "Bolt", "externalId": "crm-2"})
+		before := c.accountByID(bolt)
+		got := c.tryUpdateAccount(bolt, map[string]any{"externalId": "crm-1", "name": "Bolt Inc."})
+		checkUserError(t, got.UserErrors, inputAt("externalId"), "ALREADY_EXISTS")
+		if after := c.accountByID(bolt); !reflect.DeepEqual(after, before) {
+			t.Errorf("account after a refused update = %+v, want unchanged %+v", after, before)
+		}
+	})
+	t.Run("an account and a contact may share one", func(t *testing.T) {
+		t.Parallel()
+		c := newClient(t)
+		c.createContact(map[string]any{"name": "Ada", "externalId": "shared-1"})
+		got := c.tryCreateAccount(map[string]any{"name": "Acme", "externalId": "shared-1"})
+		if len(got.UserErrors) > 0 {
+			t.Errorf("user errors %s, want none", describeErrors(got.UserErrors))
+		}
+	})
+	t.Run("two workspaces may use the same one", func(t *testing.T) {
+		t.Parallel()
+		c := newClient(t)
+		c.createAccount(map[string]any{"name": "Acme", "externalId": "crm-1"})
+		got := c.otherWorkspace().tryCreateAccount(map[string]any{"name": "Acme", "externalId": "crm-1"})
+		if len(got.UserErrors) > 0 {
+			t.Errorf("user errors %s, want none", describeErrors(got.UserErrors))
+		}
+	})
+}
+
+func TestUpdateAccountRejectsInvalidInput(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		input     map[string]any
+		wantField []string
+		wantCode  string
+	}{
+		{"name cannot be cleared", map[string]any{"name": nil}, inputAt("name"), "REQUIRED"},
+		{"a blank name is required", map[string]any{"name": ""}, inputAt("name"), "REQUIRED"},
+		{"a name over 255 characters is too long", map[string]any{"name": strings.Repeat("n", 256)}, inputAt("name"), "TOO_LONG"},
+		{"an empty externalId is invalid", map[string]any{"externalId": ""}, inputAt("externalId"), "INVALID"},
+		{"a domain with spaces is invalid", map[string]any{"domain": "not a domain"}, inputAt("domain"), "INVALID"},
+		{"51 tags exceed the limit", map[string]any{"tags": manyTags(51)}, inputAt("tags"), "LIMIT_EXCEEDED"},
+		{"array metadata is invalid", map[string]any{"metadata": []any{}}, inputAt("metadata"), "INVALID"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := newClient(t)
+			id := c.createAccount(map[string]any{"name": "Acme", "externalId": "crm-1", "domain": "acme.com", "tags": []string{"b2b"}, "metadata": map[string]any{"tier": "gold"}})
+			before := c.accountByID(id)
+			got := c.tryUpdateAccount(id, tt.input)
+			if got.Account != nil {
+				t.Errorf("account = %+v, want null", got.Account)
+			}
+			checkUserError(t, got.UserErrors, tt.wantField, tt.wantCode)
+			if after := c.accountByID(id); !reflect.DeepEqual(after, before) {
+				t.Errorf("account after a refused update = %+v, want unchanged %+v", after, before)
+			}
+		})
+	}
+}
+
+func TestUpdateAccountSemantics(t *testing.T) {
+	t.Parallel()
+	c := newClient(t)
+	id := c.createAccount(map[string]any{"name": "Acme", "externalId": "crm-1", "domain": "acme.com", "tags": []string{"b2b"}, "metadata": map[string]any{"tier": "gold"}})
+	created := c.accountByID(id)
+
+	if got := c.tryUpdateAccount(id, map[string]any{"domain": "acme.io"}); len(got.UserErrors) > 0 {
+		t.Fatalf("updating domain: user errors %s, want none", describeErrors(got.UserErrors))
+	}
+	changed := c.accountByID(id)
+	want := *created
+	want.Domain, want.Version, want.UpdatedAt = ptr("acme.io"), 2, changed.UpdatedAt
+	if !reflect.DeepEqual(*changed, want) {
+		t.Errorf("after updating domain:\n got %+v\nwant %+v", *changed, want)
+	}
+	if !changed.UpdatedAt.After(created.UpdatedAt) {
+		t.Errorf("updatedAt %v, want later than %v", changed.UpdatedAt, created.UpdatedAt)
+	}
+
+	if got := c.tryUpdateAccount(id, map[string]any{"domain": "not a domain"}); len(got.UserErrors) == 0 {
+		t.Fatalf("an invalid domain was accepted")
+	}
+	if refused := c.accountByID(id); !reflect.DeepEqual(refused, changed) {
+		t.Errorf("after a refused update = %+v, want unchanged %+v", refused, changed)
+	}
+
+	got := c.tryUpdateAccount(id, map[string]any{"externalId": nil, "domain": nil, "tags": nil, "metadata": nil})
+	if len(got.UserErrors) > 0 {
+		t.Fatalf("clearing fields: user errors %s, want none", describeErrors(got.UserErrors))
+	}
+	cleared := c.accountByID(id)
+	if cleared.ExternalID != nil || cleared.Domain != nil || cleared.Tags == nil || len(cleared.Tags) != 0 ||
+		!sameJSON(t, cleared.Metadata, `{}`) || cleared.Name != "Acme" || cleared.Version != 3 {
+		t.Errorf("after setting externalId, domain, tags, metadata to null: %+v; want them cleared, name Acme, version 3", *cleared)
+	}
+}
+
+func TestDeleteAccountKeepsItsContacts(t *testing.T) {
+	t.Parallel()
+	c := newClient(t)
+	acme := c.createAccount(map[string]any{"name": "Acme"})
+	bolt := c.createAccount(map[string]any{"name": "Bolt"})
+	primary := c.createContact(map[string]any{"name": "Ada", "accountId": acme, "accountIds": []string{bolt}})
+	member := c.createContact(map[string]any{"name": "Grace", "accountId": bolt, "accountIds": []string{acme}})
+
+	got := c.tryDelete("deleteAccount", acme)
+	if got.DeletedID == nil || *got.DeletedID != acme || len(got.UserErrors) > 0 {
+		t.Fatalf("deleteAccount = %+v, want deletedId %s and no user errors", got, acme)
+	}
+	if c.accountByID(acme) != nil {
+		t.Errorf("account(id) after delete is not null")
+	}
+	ada := c.contactByID(primary.ID)
+	if ada == nil || ada.Account != nil || !slices.Equal(accountList(ada), []string{bolt}) {
+		t.Errorf("contact whose primary was deleted = %+v; want it kept with account null and accounts [%s]", ada, bolt)
+	}
+	grace := c.contactByID(member.ID)
+	if grace == nil || grace.Account == nil || grace.Account.ID != bolt || !slices.Equal(accountList(grace), []string{bolt}) {
+		t.Errorf("contact that was a member = %+v; want it kept with account %s and accounts [%s]", grace, bolt, bolt)
+	}
+	if again := c.tryDelete("deleteAccount", acme); again.DeletedID != nil {
+		t.Errorf("second deleteAccount: deletedId %v, want null", *again.DeletedID)
+	} else {
+		checkUserError(t, again.UserErrors, []string{"id"}, "NOT_FOUND")
+	}
+}

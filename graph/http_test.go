@@ -1,0 +1,323 @@
+package graph_test
+
+import (
+	"encoding/json"
+	"mime"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+const (
+	graphQLResponseJSON = "application/graphql-response+json"
+	applicationJSON     = "application/json"
+)
+
+// recordRequest serves req with h and returns the recorded response. It
+// does not touch a testing.T, so goroutines may call it.
+func recordRequest(h http.Handler, req *http.Request) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+// newGraphQLRequest returns a request to target; a body makes it a JSON
+// request, a token authenticates it, an accept sets its Accept header.
+func newGraphQLRequest(method, target, body, token, accept string) *http.Request {
+	req := httptest.NewRequest(method, target, strings.NewReader(body))
+	if body != "" {
+		req.Header.Set("Content-Type", applicationJSON)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	return req
+}
+
+// getGraphQL returns a GET request of query.
+func getGraphQL(query, token, accept string) *http.Request {
+	return newGraphQLRequest(http.MethodGet, "/graphql?query="+url.QueryEscape(query), "", token, accept)
+}
+
+// decodeResponse decodes a GraphQL response body.
+func decodeResponse(t *testing.T, rec *httptest.ResponseRecorder) *response {
+	t.Helper()
+	resp := &response{Status: rec.Code}
+	if err := json.Unmarshal(rec.Body.Bytes(), resp); err != nil {
+		t.Fatalf("response is not JSON (status %d): %v\n%s", rec.Code, err, rec.Body)
+	}
+	return resp
+}
+
+// hasData reports whether resp carries data other than null.
+func hasData(resp *response) bool {
+	return len(resp.Data) > 0 && string(resp.Data) != "null"
+}
+
+// mediaType returns the media type of rec's Content-Type, without parameters.
+func mediaType(rec *httptest.ResponseRecorder) string {
+	mt, _, _ := mime.ParseMediaType(rec.Header().Get("Content-Type"))
+	return mt
+}
+
+// countContacts returns how many contacts c's workspace has.
+func countContacts(c *client) int {
+	c.t.Helper()
+	var out struct{ Contacts struct{ TotalCount int } }
+	c.mustDo(`{ contacts { totalCount } }`, nil, &out)
+	return out.Contacts.TotalCount
+}
+
+func TestQueryOverGET(t *testing.T) {
+	t.Parallel()
+	c := newClient(t)
+	c.createContact(map[string]any{"name": "Ada Lovelace"})
+	rec := recordRequest(c.handler, getGraphQL(`{contacts{totalCount}}`, c.token, ""))
+	resp := decodeResponse(t, rec)
+	if rec.Code != http.StatusOK || len(resp.Errors) > 0 {
+		t.Fatalf("GET query: status %d, errors %+v; want 200 without errors", rec.Code, resp.Errors)
+	}
+	var data struct{ Contacts struct{ TotalCount int } }
+	if err := json.Unmarshal(resp.Data, &data); err != nil || data.Contacts.TotalCount != 1 {
+		t.Fatalf("GET query: data %s; want contacts.totalCount 1", resp.Data)
+	}
+}
+
+func TestMutationOverGETIsRefused(t *testing.T) {
+	t.Parallel()
+	c := newClient(t)
+	const mutation = `mutation { createContact(input: {name: "Ada Lovelace"}) { contact { id } userErrors { code } } }`
+	for _, accept := range []string{"", applicationJSON, graphQLResponseJSON} {
+		rec := recordRequest(c.handler, getGraphQL(mutation, c.token, accept))
+		// gqlgen's GET transport answers 406 Not Acceptable.
+		if rec.Code != http.StatusNotAcceptable {
+			t.Errorf("GET mutation (Accept %q): status %d; want 406\n%s", accept, rec.Code, rec.Body)
+		}
+		if resp := decodeResponse(t, rec); hasData(resp) || len(resp.Errors) == 0 {
+			t.Errorf("GET mutation (Accept %q): body %s; want an error and no data", accept, rec.Body)
+		}
+	}
+	if n := countContacts(c); n != 0 {
+		t.Fatalf("after refused GET mutations the workspace has %d contacts; want 0", n)
+	}
+}
+
+func TestResponseContentType(t *testing.T) {
+	t.Parallel()
+	c := newClient(t)
+	tests := []struct {
+		accept string
+		want   string
+	}{
+		{graphQLResponseJSON, graphQLResponseJSON},
+		{applicationJSON, applicationJSON},
+		{"", applicationJSON},
+		{"*/*", applicationJSON},
+		{graphQLResponseJSON + ", " + applicationJSON + ";q=0.9", graphQLResponseJSON},
+	}
+	for _, tt := range tests {
+		t.Run("Accept "+tt.accept, func(t *testing.T) {
+			t.Parallel()
+			for _, req := range []*http.Request{
+				newGraphQLRequest(http.MethodPost, "/graphql", `{"query":"{ contacts { totalCount } }"}`, c.token, tt.accept),
+				getGraphQL(`{ contacts { totalCount } }`, c.token, tt.accept),
+			} {
+				rec := recordRequest(c.handler, req)
+				if rec.Code != http.StatusOK {
+					t.Fatalf("%s with Accept %q: status %d; want 200\n%s", req.Method, tt.accept, rec.Code, rec.Body)
+				}
+				if got := mediaType(rec); got != tt.want {
+					t.Errorf("%s with Accept %q: Content-Type %q; want %s", req.Method, tt.accept, rec.Header().Get("Content-Type"), tt.want)
+				}
+			}
+		})
+	}
+}
+
+func TestRequestErrors(t *testing.T) {
+	t.Parallel()
+	c := newClient(t)
+	tests := []struct {
+		name   string
+		body   string
+		accept string
+		// wantStatus 0 leaves the status unchecked: with application/json
+		// the GraphQL-over-HTTP spec allows more than one.
+		wantStatus int
+		wantCode   string
+	}{
+		{"malformed JSON", `{"query": "{ contacts { totalCount } }"`, graphQLResponseJSON, http.StatusBadRequest, ""},
+		{"malformed JSON, application/json", `{"query": `, applicationJSON, http.StatusBadRequest, ""},
+		{"body not an object", `"{ contacts { totalCount } }"`, graphQLResponseJSON, http.StatusBadRequest, ""},
+		{"syntax error", `{"query": "{ contacts { totalCount }"}`, graphQLResponseJSON, http.StatusBadRequest, "GRAPHQL_PARSE_FAILED"},
+		{"syntax error, application/json", `{"query": "query {"}`, applicationJSON, 0, "GRAPHQL_PARSE_FAILED"},
+		{"unknown field", `{"query": "{ contacts { nope } }"}`, graphQLResponseJSON, http.StatusBadRequest, "GRAPHQL_VALIDATION_FAILED"},
+		{"unknown field, application/json", `{"query": "{ nope }"}`, applicationJSON, 0, "GRAPHQL_VALIDATION_FAILED"},
+		{"variable of the wrong type", `{"query": "query($first: Int) { contacts(first: $first) { totalCount } }", "variables": {"first": "ten"}}`, graphQLResponseJSON, 0, "GRAPHQL_VALIDATION_FAILED"},
+		{"required variable missing", `{"query": "query($id: ID!) { node(id: $id) { id } }"}`, graphQLResponseJSON, 0, "GRAPHQL_VALIDATION_FAILED"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			rec := recordRequest(c.handler, newGraphQLRequest(http.MethodPost, "/graphql", tt.body, c.token, tt.accept))
+			if tt.wantStatus != 0 && rec.Code != tt.wantStatus {
+				t.Errorf("status = %d; want %d\n%s", rec.Code, tt.wantStatus, rec.Body)
+			}
+			resp := decodeResponse(t, rec)
+			if len(resp.Errors) == 0 || hasData(resp) {
+				t.Fatalf("body %s; want errors and no data", rec.Body)
+			}
+			if tt.wantCode != "" && resp.code() != tt.wantCode {
+				t.Errorf("error code = %q; want %s (errors %+v)", resp.code(), tt.wantCode, resp.Errors)
+			}
+		})
+	}
+}
+
+func TestHealthChecks(t *testing.T) {
+	t.Parallel()
+	h := newHandler(t)
+	for _, path := range []string{"/healthz", "/readyz"} {
+		rec := recordRequest(h, httptest.NewRequest(http.MethodGet, path, nil))
+		if rec.Code != http.StatusOK {
+			t.Errorf("GET %s: status %d; want 200 while the database answers\n%s", path, rec.Code, rec.Body)
+		}
+	}
+}
+
+func TestPlayground(t *testing.T) {
+	t.Parallel()
+	rec := recordRequest(newHandler(t), httptest.NewRequest(http.MethodGet, "/", nil))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("GET /: status %d; want 200", rec.Code)
+	}
+	if got := mediaType(rec); got != "text/html" {
+		t.Errorf("GET /: Content-Type %q; want text/html", rec.Header().Get("Content-Type"))
+	}
+	if !strings.Contains(strings.ToLower(rec.Body.String()), "graphiql") {
+		t.Errorf("GET /: page does not mention GraphiQL; want the GraphiQL playground\n%.500s", rec.Body)
+	}
+}
+
+// wellFormedRequestID is what the service accepts and hands out as a
+// request id.
+var wellFormedRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{8,128}$`)
+
+func TestEveryResponseHasARequestID(t *testing.T) {
+	t.Parallel()
+	c := newClient(t)
+	tests := []struct {
+		name string
+		req  *http.Request
+	}{
+		{"health check", httptest.NewRequest(http.MethodGet, "/healthz", nil)},
+		{"readiness check", httptest.NewRequest(http.MethodGet, "/readyz", nil)},
+		{"playground", httptest.NewRequest(http.MethodGet, "/", nil)},
+		{"unknown path", httptest.NewRequest(http.MethodGet, "/nope", nil)},
+		{"unauthenticated", newGraphQLRequest(http.MethodPost, "/graphql", `{"query":"{ contacts { totalCount } }"}`, "", "")},
+		{"query", newGraphQLRequest(http.MethodPost, "/graphql", `{"query":"{ contacts { totalCount } }"}`, c.token, "")},
+		{"GET query", getGraphQL(`{ contacts { totalCount } }`, c.token, "")},
+		{"malformed JSON", newGraphQLRequest(http.MethodPost, "/graphql", `{`, c.token, "")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			rec := recordRequest(c.handler, tt.req)
+			if id := rec.Header().Get("X-Request-Id"); !wellFormedRequestID.MatchString(id) {
+				t.Fatalf("X-Request-Id = %q (status %d); want a well-formed request id", id, rec.Code)
+			}
+		})
+	}
+}
+
+func TestRequestIDIsEchoedOrReplaced(t *testing.T) {
+	t.Parallel()
+	h := newHandler(t)
+	tests := []struct {
+		name     string
+		incoming string
+		wantEcho bool
+	}{
+		{"well-formed", "req-1234567890", true},
+		{"with dots and underscores", "trace.abc_DEF-0123", true},
+		{"128 characters", strings.Repeat("a", 128), true},
+		{"with a space and a bang", "bad id!", false},
+		{"too short", "req-1", false},
+		{"129 characters", strings.Repeat("a", 129), false},
+		{"header injection", "req-1234567890\r\nSet-Cookie: x=1", false},
+		{"non-ASCII", "req-12345678é", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			req := httptest.NewRequest(http.MethodGet, "/healthz", nil)
+			req.Header.Set("X-Request-Id", tt.incoming)
+			got := recordRequest(h, req).Header().Get("X-Request-Id")
+			switch {
+			case tt.wantEcho && got != tt.incoming:
+				t.Fatalf("incoming X-Request-Id %q came back as %q; want it echoed", tt.incoming, got)
+			case !tt.wantEcho && (got == tt.incoming || !wellFormedRequestID.MatchString(got)):
+				t.Fatalf("incoming X-Request-Id %q came back as %q; want it replaced by a well-formed id", tt.incoming, got)
+			}
+		})
+	}
+
+	first := recordRequest(h, httptest.NewRequest(http.MethodGet, "/healthz", nil)).Header().Get("X-Request-Id")
+	second := recordRequest(h, httptest.NewRequest(http.MethodGet, "/healthz", nil)).Header().Get("X-Request-Id")
+	if first == second {
+		t.Errorf("two requests without X-Request-Id both got %q; want distinct ids", first)
+	}
+}
+
+func TestRequestBodyLimit(t *testing.T) {
+	t.Parallel()
+	c := newClient(t)
+	// body returns a valid request of about size bytes: the query is
+	// padded with whitespace, which GraphQL ignores.
+	body := func(size int) string {
+		const query = `{ contacts { totalCount } }`
+		b, _ := json.Marshal(map[string]string{"query": query + strings.Repeat(" ", size-len(query)-len(`{"query":""}`))})
+		return string(b)
+	}
+	tests := []struct {
+		name   string
+		size   int
+		accept string
+		wantOK bool
+	}{
+		{"90 KiB", 90 << 10, graphQLResponseJSON, true},
+		{"100 KiB exactly", 100 << 10, graphQLResponseJSON, true},
+		{"over 100 KiB", 100<<10 + 1, graphQLResponseJSON, false},
+		{"1 MiB", 1 << 20, graphQLResponseJSON, false},
+		{"1 MiB, application/json", 1 << 20, applicationJSON, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := body(tt.size)
+			if len(b) != tt.size {
+				t.Fatalf("test body has %d bytes; want %d", len(b), tt.size)
+			}
+			rec := recordRequest(c.handler, newGraphQLRequest(http.MethodPost, "/graphql", b, c.token, tt.accept))
+			resp := decodeResponse(t, rec)
+			if tt.wantOK {
+				if rec.Code != http.StatusOK || !hasData(resp) || len(resp.Errors) > 0 {
+					t.Fatalf("%d-byte body: status %d, errors %+v; want 200 with data", tt.size, rec.Code, resp.Errors)
+				}
+				return
+			}
+			if hasData(resp) || len(resp.Errors) == 0 {
+				t.Fatalf("%d-byte body: status %d, body %.300s; want it refused with an error and no data", tt.size, rec.Code, rec.Body)
+			}
+			if rec.Code != http.StatusRequestEntityTooLarge {
+				t.Errorf("%d-byte body: status %d; want 413 Request Entity Too Large (errors %+v)", tt.size, rec.Code, resp.Errors)
+			}
+		})
+	}
+}

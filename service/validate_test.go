@@ -1,0 +1,258 @@
+package service
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// at is the path the validators are called with in these tests.
+var at = path{"input", "field"}
+
+// recorded returns the code of the one problem in ps, or "" when there is
+// none; more than one problem, or one at another path, fails the test.
+func recorded(t *testing.T, ps problems, want path) ErrorCode {
+	t.Helper()
+	if len(ps) == 0 {
+		return ""
+	}
+	if len(ps) > 1 {
+		t.Errorf("recorded %d problems %v, want at most one", len(ps), describe(ps))
+	}
+	if !slices.Equal(ps[0].Field, want) {
+		t.Errorf("problem recorded at %v, want at %v", ps[0].Field, want)
+	}
+	return ps[0].Code
+}
+
+func describe(ps problems) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = fmt.Sprintf("%s at %v", p.Code, p.Field)
+	}
+	return out
+}
+
+// stringCase is a value for a validator of strings and the code it must
+// record ("" for none).
+type stringCase struct {
+	name  string
+	value string
+	want  ErrorCode
+}
+
+// runStringCases checks check against every case.
+func runStringCases(t *testing.T, check func(*problems, path, string), tests []stringCase) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var ps problems
+			check(&ps, at, tt.value)
+			if got := recorded(t, ps, at); got != tt.want {
+				t.Errorf("%q: recorded %q, want %q", tt.value, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestCheckEmail(t *testing.T) {
+	t.Parallel()
+	runStringCases(t, checkEmail, []stringCase{
+		{"a bare address is accepted", "ada@example.com", ""},
+		{"case is accepted as given", "Ada.Lovelace@Example.COM", ""},
+		{"254 characters are accepted", strings.Repeat("a", 242) + "@example.com", ""},
+		{"255 characters are too long", strings.Repeat("a", 243) + "@example.com", TooLong},
+		{"a display name is invalid", "Ada <ada@example.com>", Invalid},
+		{"an address in angle brackets is invalid", "<ada@example.com>", Invalid},
+		{"a list of addresses is invalid", "a@x.com, b@x.com", Invalid},
+		{"a word without @ is invalid", "nope", Invalid},
+		{"a missing domain is invalid", "ada@", Invalid},
+		{"an empty string is invalid", "", Invalid},
+		{"surrounding spaces are invalid", " ada@example.com ", Invalid},
+	})
+}
+
+func TestCheckAvatarURL(t *testing.T) {
+	t.Parallel()
+	base := "https://cdn.example.com/"
+	runStringCases(t, checkAvatarURL, []stringCase{
+		{"an https png is accepted", base + "ada.png", ""},
+		{"an http jpg is accepted", "http://cdn.example.com/ada.jpg", ""},
+		{"a jpeg is accepted", base + "ada.jpeg", ""},
+		{"the extension may be upper case", base + "ada.PNG", ""},
+		{"a query string may follow the extension", base + "ada.JPG?size=64&v=2", ""},
+		{"2048 characters are accepted", base + strings.Repeat("a", 2048-len(base)-4) + ".png", ""},
+		{"2049 characters are too long", base + strings.Repeat("a", 2049-len(base)-4) + ".png", TooLong},
+		{"ftp is invalid", "ftp://cdn.example.com/ada.png", Invalid},
+		{"a relative URL is invalid", "/images/ada.png", Invalid},
+		{"a URL without scheme is invalid", "cdn.example.com/ada.png", Invalid},
+		{"a URL without host is invalid", "https:///ada.png", Invalid},
+		{"a gif is invalid", base + "ada.gif", Invalid},
+		{"an extension in the query string does not count", base + "ada.gif?f=.png", Invalid},
+		{"a path without extension is invalid", base + "ada", Invalid},
+		{"an empty string is invalid", "", Invalid},
+	})
+}
+
+func TestCheckPhoneNumber(t *testing.T) {
+	t.Parallel()
+	runStringCases(t, checkPhoneNumber, []stringCase{
+		{"an E.164 number is accepted", "+14155550123", ""},
+		{"two digits are accepted", "+12", ""},
+		{"fifteen digits are accepted", "+123456789012345", ""},
+		{"sixteen digits are invalid", "+1234567890123456", Invalid},
+		{"one digit is invalid", "+1", Invalid},
+		{"a leading zero is invalid", "+0123", Invalid},
+		{"a missing plus is invalid", "14155550123", Invalid},
+		{"spaces are invalid", "+1 415 555 0123", Invalid},
+		{"letters are invalid", "+1415555012a", Invalid},
+		{"an empty string is invalid", "", Invalid},
+	})
+}
+
+func TestCheckExternalID(t *testing.T) {
+	t.Parallel()
+	runStringCases(t, checkExternalID, []stringCase{
+		{"one character is accepted", "x", ""},
+		{"120 characters are accepted", strings.Repeat("x", 120), ""},
+		{"120 multibyte characters are accepted", strings.Repeat("é", 120), ""},
+		{"121 characters are too long", strings.Repeat("x", 121), TooLong},
+		{"an empty string is invalid", "", Invalid},
+	})
+}
+
+func TestCheckName(t *testing.T) {
+	t.Parallel()
+	runStringCases(t, checkName, []stringCase{
+		{"a name is accepted", "Ada Lovelace", ""},
+		{"255 characters are accepted", strings.Repeat("n", 255), ""},
+		{"255 multibyte characters are accepted", strings.Repeat("é", 255), ""},
+		{"256 characters are too long", strings.Repeat("n", 256), TooLong},
+		{"an empty name is required", "", Required},
+		{"a blank name is required", " \t ", Required},
+	})
+}
+
+func TestCheckDomain(t *testing.T) {
+	t.Parallel()
+	label63 := strings.Repeat("a", 63)
+	runStringCases(t, checkDomain, []stringCase{
+		{"a host name is accepted", "acme.com", ""},
+		{"subdomains are accepted", "eu.shop.acme.co.uk", ""},
+		{"upper case is accepted", "ACME.com", ""},
+		{"hyphens inside labels are accepted", "my-acme.com", ""},
+		{"punycode is accepted", "xn--bcher-kva.example", ""},
+		{"a 63-character label is accepted", label63 + ".com", ""},
+		{"a 64-character label is invalid", label63 + "a.com", Invalid},
+		{"253 characters are accepted", strings.Repeat(label63+".", 3) + strings.Repeat("a", 61), ""},
+		{"254 characters are too long", strings.Repeat(label63+".", 3) + strings.Repeat("a", 62), TooLong},
+		{"words with spaces are invalid", "not a domain", Invalid},
+		{"a URL is invalid", "https://acme.com", Invalid},
+		{"a trailing path is invalid", "acme.com/", Invalid},
+		{"a leading hyphen is invalid", "-acme.com", Invalid},
+		{"a trailing hyphen is invalid", "acme-.com", Invalid},
+		{"an empty label is invalid", "acme..com", Invalid},
+		{"an empty string is invalid", "", Invalid},
+	})
+}
+
+func TestCheckSlug(t *testing.T) {
+	t.Parallel()
+	runStringCases(t, checkSlug, []stringCase{
+		{"a lowercase word is accepted", "member", ""},
+		{"one letter is accepted", "a", ""},
+		{"digits and underscores after the first letter are accepted", "tier_2", ""},
+		{"63 characters are accepted", "a" + strings.Repeat("b", 62), ""},
+		{"64 characters are invalid", "a" + strings.Repeat("b", 63), Invalid},
+		{"upper case is invalid", "Admin", Invalid},
+		{"a leading digit is invalid", "1role", Invalid},
+		{"a leading underscore is invalid", "_role", Invalid},
+		{"a hyphen is invalid", "role-x", Invalid},
+		{"a space is invalid", "role x", Invalid},
+		{"an empty slug is invalid", "", Invalid},
+	})
+}
+
+func TestNormalizeTags(t *testing.T) {
+	t.Parallel()
+	many := func(n int) []string {
+		tags := make([]string, n)
+		for i := range tags {
+			tags[i] = fmt.Sprintf("tag%d", i)
+		}
+		return tags
+	}
+	tests := []struct {
+		name     string
+		tags     []string
+		want     []string // the normalized tags when nothing is recorded
+		wantCode ErrorCode
+		wantAt   path
+	}{
+		{name: "no tags give an empty list", tags: nil, want: []string{}},
+		{name: "tags are trimmed", tags: []string{" vip ", "\tlead"}, want: []string{"vip", "lead"}},
+		{name: "duplicates after trimming are dropped, first place kept", tags: []string{"b", " a", "b ", "c", "a"}, want: []string{"b", "a", "c"}},
+		{name: "case makes tags different", tags: []string{"VIP", "vip"}, want: []string{"VIP", "vip"}},
+		{name: "50 tags are accepted", tags: many(50), want: many(50)},
+		{name: "64 characters are accepted", tags: []string{strings.Repeat("t", 64)}, want: []string{strings.Repeat("t", 64)}},
+		{name: "64 characters with spaces around are accepted", tags: []string{" " + strings.Repeat("t", 64) + " "}, want: []string{strings.Repeat("t", 64)}},
+		{name: "64 multibyte characters are accepted", tags: []string{strings.Repeat("é", 64)}, want: []string{strings.Repeat("é", 64)}},
+		{name: "51 tags exceed the limit", tags: many(51), wantCode: LimitExceeded, wantAt: at},
+		{name: "a blank tag is invalid at its index", tags: []string{"ok", "  "}, wantCode: Invalid, wantAt: at.at(1)},
+		{name: "an empty tag is invalid at its index", tags: []string{""}, wantCode: Invalid, wantAt: at.at(0)},
+		{name: "65 characters are too long at its index", tags: []string{"ok", "fine", strings.Repeat("t", 65)}, wantCode: TooLong, wantAt: at.at(2)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var ps problems
+			got := normalizeTags(&ps, at, tt.tags)
+			if code := recorded(t, ps, tt.wantAt); code != tt.wantCode {
+				t.Fatalf("recorded %q, want %q", code, tt.wantCode)
+			}
+			if tt.wantCode == "" && (got == nil || !slices.Equal(got, tt.want)) {
+				t.Errorf("normalizeTags(%q) = %#v, want %#v", tt.tags, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestNormalizeMetadata(t *testing.T) {
+	t.Parallel()
+	// object returns an encoded JSON object of exactly n bytes.
+	object := func(n int) string { return `{"k":"` + strings.Repeat("x", n-8) + `"}` }
+	tests := []struct {
+		name     string
+		raw      json.RawMessage
+		want     string // the normalized metadata when nothing is recorded
+		wantCode ErrorCode
+	}{
+		{name: "no metadata gives an empty object", raw: nil, want: `{}`},
+		{name: "an object is kept, compacted", raw: json.RawMessage(` { "plan": "pro", "seats": 12 } `), want: `{"plan":"pro","seats":12}`},
+		{name: "a nested object is kept", raw: json.RawMessage(`{"a":{"b":[1,2,{"c":null}]}}`), want: `{"a":{"b":[1,2,{"c":null}]}}`},
+		{name: "16 KiB are accepted", raw: json.RawMessage(object(16 << 10)), want: object(16 << 10)},
+		{name: "one byte over 16 KiB is too long", raw: json.RawMessage(object(16<<10 + 1)), wantCode: TooLong},
+		{name: "the size counts once compacted", raw: json.RawMessage(object(16<<10) + strings.Repeat(" ", 100)), want: object(16 << 10)},
+		{name: "an array is invalid", raw: json.RawMessage(`[{"a":1}]`), wantCode: Invalid},
+		{name: "a string is invalid", raw: json.RawMessage(`"pro"`), wantCode: Invalid},
+		{name: "a number is invalid", raw: json.RawMessage(`12`), wantCode: Invalid},
+		{name: "a JSON null is invalid", raw: json.RawMessage(`null`), wantCode: Invalid},
+		{name: "malformed JSON is invalid", raw: json.RawMessage(`{"a":`), wantCode: Invalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var ps problems
+			got := normalizeMetadata(&ps, at, tt.raw)
+			if code := recorded(t, ps, at); code != tt.wantCode {
+				t.Fatalf("recorded %q, want %q", code, tt.wantCode)
+			}
+			if tt.wantCode == "" && string(got) != tt.want {
+				t.Errorf("normalizeMetadata(%.60s) = %.60s, want %.60s", tt.raw, got, tt.want)
+			}
+		})
+	}
+}
