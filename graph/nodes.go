@@ -69,6 +69,20 @@ func loadAll[K comparable, V any](ctx context.Context, l *dataloader.Loader[K, V
 	return values, nil
 }
 
+// indexByID maps the loaded records by id, skipping the missing ones.
+func indexByID[T interface {
+	*E
+	db.Node
+}, E any](records []T) map[string]T {
+	byID := make(map[string]T, len(records))
+	for _, r := range records {
+		if r != nil {
+			byID[r.NodeID()] = r
+		}
+	}
+	return byID
+}
+
 func mapSlice[T, U any](in []T, f func(T) U) []U {
 	out := make([]U, len(in))
 	for i, v := range in {
@@ -89,12 +103,7 @@ func primaryAccounts(ctx context.Context, contacts []*db.Contact) ([]*db.Account
 	if err != nil {
 		return nil, err
 	}
-	byID := make(map[string]*db.Account, len(accounts))
-	for _, a := range accounts {
-		if a != nil {
-			byID[a.ID] = a
-		}
-	}
+	byID := indexByID(accounts)
 	return mapSlice(contacts, func(c *db.Contact) *db.Account {
 		if c.AccountID == nil {
 			return nil
@@ -114,12 +123,7 @@ func contactAccounts(ctx context.Context, contacts []*db.Contact) ([][]*db.Accou
 	if err != nil {
 		return nil, err
 	}
-	byID := make(map[string]*db.Account, len(accounts))
-	for _, a := range accounts {
-		if a != nil {
-			byID[a.ID] = a
-		}
-	}
+	byID := indexByID(accounts)
 	out := make([][]*db.Account, len(contacts))
 	for i, c := range contacts {
 		out[i] = primaryFirst(c, memberships[i], byID)

@@ -38,57 +38,40 @@ func (in CreateAccountInput) asUpdate() UpdateAccountInput {
 
 // CreateAccount creates an account.
 func (s *Service) CreateAccount(ctx context.Context, in CreateAccountInput) (*db.Account, []*UserError, error) {
-	var account *db.Account
-	userErrors, err := s.inTx(ctx, func(tx *db.Store, ws uuid.UUID, ps *problems) error {
-		account = &db.Account{WorkspaceID: ws, ID: db.NewID(db.AccountPrefix), Version: 1, Tags: []string{}, Metadata: emptyObject}
-		return writeAccount(ctx, tx, account, in.asUpdate(), true, ps)
+	return mutate(ctx, s, func(tx *db.Store, ws uuid.UUID, ps *problems) (*db.Account, error) {
+		account := &db.Account{WorkspaceID: ws, ID: db.NewID(db.AccountPrefix), Version: 1, Tags: []string{}, Metadata: emptyObject}
+		return account, writeAccount(ctx, tx, account, in.asUpdate(), true, ps)
 	})
-	if err != nil || userErrors != nil {
-		return nil, userErrors, err
-	}
-	return account, nil, nil
 }
 
 // UpdateAccount changes an account.
 func (s *Service) UpdateAccount(ctx context.Context, id string, in UpdateAccountInput) (*db.Account, []*UserError, error) {
-	var account *db.Account
-	userErrors, err := s.inTx(ctx, func(tx *db.Store, ws uuid.UUID, ps *problems) error {
-		var err error
-		if db.HasPrefix(id, db.AccountPrefix) {
-			account, err = tx.AccountForUpdate(ctx, ws, id)
+	return mutate(ctx, s, func(tx *db.Store, ws uuid.UUID, ps *problems) (*db.Account, error) {
+		account, err := lockAccount(ctx, tx, ws, id)
+		if err != nil || account == nil {
+			ps.add(path{"id"}, NotFound, "No account has this id.")
+			return nil, err
 		}
-		if account == nil {
-			if err == nil || db.IsNoRows(err) {
-				ps.add(path{"id"}, NotFound, "No account has this id.")
-				return nil
-			}
-			return err
-		}
-		return writeAccount(ctx, tx, account, in, false, ps)
+		return account, writeAccount(ctx, tx, account, in, false, ps)
 	})
-	if err != nil || userErrors != nil {
-		return nil, userErrors, err
-	}
-	return account, nil, nil
 }
 
 // DeleteAccount deletes an account; its contacts stay and lose the membership.
 func (s *Service) DeleteAccount(ctx context.Context, id string) (string, []*UserError, error) {
-	userErrors, err := s.inTx(ctx, func(tx *db.Store, ws uuid.UUID, ps *problems) error {
-		deleted := false
-		var err error
-		if db.HasPrefix(id, db.AccountPrefix) {
-			deleted, err = tx.DeleteAccount(ctx, ws, id)
-		}
-		if err == nil && !deleted {
-			ps.add(path{"id"}, NotFound, "No account has this id.")
-		}
-		return err
-	})
-	if err != nil || userErrors != nil {
-		return "", userErrors, err
+	return deleteByID(ctx, s, id, db.AccountPrefix, (*db.Store).DeleteAccount)
+}
+
+// lockAccount returns the account locked for update, or nil when the
+// workspace has none with this id.
+func lockAccount(ctx context.Context, tx *db.Store, ws uuid.UUID, id string) (*db.Account, error) {
+	if !db.HasPrefix(id, db.AccountPrefix) {
+		return nil, nil
 	}
-	return id, nil, nil
+	a, err := tx.AccountForUpdate(ctx, ws, id)
+	if db.IsNoRows(err) {
+		return nil, nil
+	}
+	return a, err
 }
 
 // writeAccount validates in, applies it to a and writes a.

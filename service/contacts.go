@@ -109,56 +109,31 @@ var inputPath = path{"input"}
 
 // CreateContact creates a contact with its memberships and phones.
 func (s *Service) CreateContact(ctx context.Context, in CreateContactInput) (*db.Contact, []*UserError, error) {
-	var contact *db.Contact
-	userErrors, err := s.inTx(ctx, func(tx *db.Store, ws uuid.UUID, ps *problems) error {
-		contact = &db.Contact{WorkspaceID: ws, ID: db.NewID(db.ContactPrefix), Version: 1, Tags: []string{}, Metadata: emptyObject}
-		return s.writeContact(ctx, tx, contact, nil, in.asUpdate(), ps)
+	return mutate(ctx, s, func(tx *db.Store, ws uuid.UUID, ps *problems) (*db.Contact, error) {
+		contact := &db.Contact{WorkspaceID: ws, ID: db.NewID(db.ContactPrefix), Version: 1, Tags: []string{}, Metadata: emptyObject}
+		return contact, writeContact(ctx, tx, contact, nil, in.asUpdate(), ps)
 	})
-	if err != nil || userErrors != nil {
-		return nil, userErrors, err
-	}
-	return contact, nil, nil
 }
 
 // UpdateContact changes a contact, its memberships and phones.
 func (s *Service) UpdateContact(ctx context.Context, id string, in UpdateContactInput) (*db.Contact, []*UserError, error) {
-	var contact *db.Contact
-	userErrors, err := s.inTx(ctx, func(tx *db.Store, ws uuid.UUID, ps *problems) error {
-		current, err := lockContact(ctx, tx, ws, id)
-		if err != nil || current == nil {
+	return mutate(ctx, s, func(tx *db.Store, ws uuid.UUID, ps *problems) (*db.Contact, error) {
+		contact, err := lockContact(ctx, tx, ws, id)
+		if err != nil || contact == nil {
 			ps.add(path{"id"}, NotFound, "No contact has this id.")
-			return err
+			return nil, err
 		}
 		phones, err := tx.PhonesOfContacts(ctx, ws, []string{id})
 		if err != nil {
-			return err
+			return nil, err
 		}
-		contact = current
-		return s.writeContact(ctx, tx, contact, phones, in, ps)
+		return contact, writeContact(ctx, tx, contact, phones, in, ps)
 	})
-	if err != nil || userErrors != nil {
-		return nil, userErrors, err
-	}
-	return contact, nil, nil
 }
 
 // DeleteContact deletes a contact with its phones and memberships.
 func (s *Service) DeleteContact(ctx context.Context, id string) (string, []*UserError, error) {
-	userErrors, err := s.inTx(ctx, func(tx *db.Store, ws uuid.UUID, ps *problems) error {
-		deleted := false
-		var err error
-		if db.HasPrefix(id, db.ContactPrefix) {
-			deleted, err = tx.DeleteContact(ctx, ws, id)
-		}
-		if err == nil && !deleted {
-			ps.add(path{"id"}, NotFound, "No contact has this id.")
-		}
-		return err
-	})
-	if err != nil || userErrors != nil {
-		return "", userErrors, err
-	}
-	return id, nil, nil
+	return deleteByID(ctx, s, id, db.ContactPrefix, (*db.Store).DeleteContact)
 }
 
 // lockContact returns the contact locked for update, or nil when the
@@ -177,7 +152,7 @@ func lockContact(ctx context.Context, tx *db.Store, ws uuid.UUID, id string) (*d
 // writeContact applies in to contact (new when phones is nil and its
 // Version is 1 with no CreatedAt) and writes it with its memberships and
 // phones. Problems are reported in ps; nothing is written when there are any.
-func (s *Service) writeContact(ctx context.Context, tx *db.Store, contact *db.Contact, phones []*db.Phone, in UpdateContactInput, ps *problems) error {
+func writeContact(ctx context.Context, tx *db.Store, contact *db.Contact, phones []*db.Phone, in UpdateContactInput, ps *problems) error {
 	creating := contact.CreatedAt.IsZero()
 	applyContactFields(contact, in, creating, ps)
 	plan := planPhones(contact, phones, in.Phones, ps)

@@ -5,6 +5,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 
+	"github.com/google/uuid"
+
 	"github.com/contacts-api/contacts/db"
 )
 
@@ -97,25 +99,21 @@ func (p *Page[T]) TotalCount(ctx context.Context) (int, error) {
 
 // Contacts returns a page of the workspace's contacts.
 func (s *Service) Contacts(ctx context.Context, args PageArgs) (*Page[*db.Contact], error) {
-	ws, err := Workspace(ctx)
-	if err != nil {
-		return nil, err
-	}
-	w, err := args.Window()
-	if err != nil {
-		return nil, err
-	}
-	contacts, err := s.store.ListContacts(ctx, ws, w.AfterID, w.Limit+1)
-	if err != nil {
-		return nil, err
-	}
-	return NewPage(contacts, w, func(ctx context.Context) (int, error) {
-		return s.store.CountContacts(ctx, ws)
-	}), nil
+	return listPage(ctx, args, s.store.ListContacts, s.store.CountContacts)
 }
 
 // Accounts returns a page of the workspace's accounts.
 func (s *Service) Accounts(ctx context.Context, args PageArgs) (*Page[*db.Account], error) {
+	return listPage(ctx, args, s.store.ListAccounts, s.store.CountAccounts)
+}
+
+// listPage fetches one page of a list in the caller's workspace; the
+// count runs only if the client asks for totalCount.
+func listPage[T db.Node](
+	ctx context.Context, args PageArgs,
+	list func(context.Context, uuid.UUID, string, int) ([]T, error),
+	count func(context.Context, uuid.UUID) (int, error),
+) (*Page[T], error) {
 	ws, err := Workspace(ctx)
 	if err != nil {
 		return nil, err
@@ -124,13 +122,11 @@ func (s *Service) Accounts(ctx context.Context, args PageArgs) (*Page[*db.Accoun
 	if err != nil {
 		return nil, err
 	}
-	accounts, err := s.store.ListAccounts(ctx, ws, w.AfterID, w.Limit+1)
+	items, err := list(ctx, ws, w.AfterID, w.Limit+1)
 	if err != nil {
 		return nil, err
 	}
-	return NewPage(accounts, w, func(ctx context.Context) (int, error) {
-		return s.store.CountAccounts(ctx, ws)
-	}), nil
+	return NewPage(items, w, func(ctx context.Context) (int, error) { return count(ctx, ws) }), nil
 }
 
 // CheckOneOf checks that exactly one of a lookup's id and externalId is given.

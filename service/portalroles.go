@@ -32,39 +32,38 @@ type PortalSettings struct {
 
 // CreatePortalRole creates a custom portal role.
 func (s *Service) CreatePortalRole(ctx context.Context, in CreatePortalRoleInput) (*db.PortalRole, []*UserError, error) {
-	var role *db.PortalRole
-	userErrors, err := s.inTx(ctx, func(tx *db.Store, ws uuid.UUID, ps *problems) error {
-		role = &db.PortalRole{WorkspaceID: ws, ID: db.NewID(db.PortalRolePrefix)}
-		return writePortalRole(ctx, tx, role, UpdatePortalRoleInput{Slug: &in.Slug, Name: &in.Name}, true, ps)
+	return mutate(ctx, s, func(tx *db.Store, ws uuid.UUID, ps *problems) (*db.PortalRole, error) {
+		role := &db.PortalRole{WorkspaceID: ws, ID: db.NewID(db.PortalRolePrefix)}
+		return role, writePortalRole(ctx, tx, role, UpdatePortalRoleInput{Slug: &in.Slug, Name: &in.Name}, true, ps)
 	})
-	if err != nil || userErrors != nil {
-		return nil, userErrors, err
-	}
-	return role, nil, nil
 }
 
 // UpdatePortalRole changes a custom portal role; built-in roles are fixed.
 func (s *Service) UpdatePortalRole(ctx context.Context, id string, in UpdatePortalRoleInput) (*db.PortalRole, []*UserError, error) {
-	var role *db.PortalRole
-	userErrors, err := s.inTx(ctx, func(tx *db.Store, ws uuid.UUID, ps *problems) error {
-		var err error
-		role, err = portalRoleByID(ctx, tx, ws, id)
-		switch {
-		case err != nil:
-			return err
-		case role == nil:
-			ps.add(path{"id"}, NotFound, "No portal role has this id.")
-			return nil
-		case role.BuiltIn:
-			ps.add(path{"id"}, Invalid, "Built-in portal roles cannot be changed.")
-			return nil
+	return mutate(ctx, s, func(tx *db.Store, ws uuid.UUID, ps *problems) (*db.PortalRole, error) {
+		role, err := customPortalRole(ctx, tx, ws, id, ps)
+		if err != nil || role == nil {
+			return nil, err
 		}
-		return writePortalRole(ctx, tx, role, in, false, ps)
+		return role, writePortalRole(ctx, tx, role, in, false, ps)
 	})
-	if err != nil || userErrors != nil {
-		return nil, userErrors, err
+}
+
+// customPortalRole returns the workspace's custom role with id; a missing
+// or built-in one is reported in ps.
+func customPortalRole(ctx context.Context, tx *db.Store, ws uuid.UUID, id string, ps *problems) (*db.PortalRole, error) {
+	role, err := portalRoleByID(ctx, tx, ws, id)
+	switch {
+	case err != nil:
+		return nil, err
+	case role == nil:
+		ps.add(path{"id"}, NotFound, "No portal role has this id.")
+		return nil, nil
+	case role.BuiltIn:
+		ps.add(path{"id"}, Invalid, "Built-in portal roles cannot be changed or deleted.")
+		return nil, nil
 	}
-	return role, nil, nil
+	return role, nil
 }
 
 func writePortalRole(ctx context.Context, tx *db.Store, r *db.PortalRole, in UpdatePortalRoleInput, creating bool, ps *problems) error {
@@ -95,34 +94,23 @@ func writePortalRole(ctx context.Context, tx *db.Store, r *db.PortalRole, in Upd
 // DeletePortalRole deletes a custom portal role that no contact has and
 // that is not the default.
 func (s *Service) DeletePortalRole(ctx context.Context, id string) (string, []*UserError, error) {
-	userErrors, err := s.inTx(ctx, func(tx *db.Store, ws uuid.UUID, ps *problems) error {
-		role, err := portalRoleByID(ctx, tx, ws, id)
-		if err != nil {
-			return err
+	return mutate(ctx, s, func(tx *db.Store, ws uuid.UUID, ps *problems) (string, error) {
+		role, err := customPortalRole(ctx, tx, ws, id, ps)
+		if err != nil || role == nil {
+			return "", err
 		}
-		switch {
-		case role == nil:
-			ps.add(path{"id"}, NotFound, "No portal role has this id.")
-			return nil
-		case role.BuiltIn:
-			ps.add(path{"id"}, Invalid, "Built-in portal roles cannot be deleted.")
-			return nil
-		case role.IsDefault:
+		if role.IsDefault {
 			ps.add(path{"id"}, InUse, "The role is the workspace's default; choose another default first.")
-			return nil
+			return "", nil
 		}
 		used, err := tx.PortalRoleInUse(ctx, ws, id)
 		if err != nil || used {
 			ps.add(path{"id"}, InUse, "Contacts have this role; give them another one first.")
-			return err
+			return "", err
 		}
 		_, err = tx.DeletePortalRole(ctx, ws, id)
-		return err
+		return id, err
 	})
-	if err != nil || userErrors != nil {
-		return "", userErrors, err
-	}
-	return id, nil, nil
 }
 
 // GetPortalSettings returns the workspace's portal settings.
@@ -140,22 +128,16 @@ func (s *Service) GetPortalSettings(ctx context.Context) (*PortalSettings, error
 
 // UpdatePortalSettings changes the workspace's portal settings.
 func (s *Service) UpdatePortalSettings(ctx context.Context, in UpdatePortalSettingsInput) (*PortalSettings, []*UserError, error) {
-	var settings *PortalSettings
-	userErrors, err := s.inTx(ctx, func(tx *db.Store, ws uuid.UUID, ps *problems) error {
+	return mutate(ctx, s, func(tx *db.Store, ws uuid.UUID, ps *problems) (*PortalSettings, error) {
 		role, err := portalRoleByID(ctx, tx, ws, in.DefaultPortalRoleID)
 		if err != nil || role == nil {
 			ps.add(inputPath.at("defaultPortalRoleId"), NotFound, "No portal role has this id.")
-			return err
+			return nil, err
 		}
 		if err := tx.SetDefaultPortalRole(ctx, ws, role.ID); err != nil {
-			return err
+			return nil, err
 		}
 		role.IsDefault = true
-		settings = &PortalSettings{DefaultPortalRole: role}
-		return nil
+		return &PortalSettings{DefaultPortalRole: role}, nil
 	})
-	if err != nil || userErrors != nil {
-		return nil, userErrors, err
-	}
-	return settings, nil, nil
 }

@@ -57,17 +57,23 @@ func (s *Service) Provision(ctx context.Context, ws uuid.UUID) error {
 	return nil
 }
 
-// inTx runs fn in one transaction of the caller's workspace. When fn
+// txFunc is a mutation's work inside its transaction: it reports problems
+// with the input in ps and returns the record it wrote.
+type txFunc[T any] func(tx *db.Store, ws uuid.UUID, ps *problems) (T, error)
+
+// mutate runs fn in one transaction of the caller's workspace. When fn
 // reports user errors the transaction is rolled back and they are returned
-// with a nil error.
-func (s *Service) inTx(ctx context.Context, fn func(tx *db.Store, ws uuid.UUID, ps *problems) error) ([]*UserError, error) {
+// with a nil error: nothing of a refused mutation is written.
+func mutate[T any](ctx context.Context, s *Service, fn txFunc[T]) (T, []*UserError, error) {
+	var result, zero T
 	ws, err := Workspace(ctx)
 	if err != nil {
-		return nil, err
+		return zero, nil, err
 	}
 	var ps problems
 	err = s.store.InTx(ctx, func(tx *db.Store) error {
-		if err := fn(tx, ws, &ps); err != nil {
+		var err error
+		if result, err = fn(tx, ws, &ps); err != nil {
 			return err
 		}
 		if len(ps) > 0 {
@@ -75,8 +81,27 @@ func (s *Service) inTx(ctx context.Context, fn func(tx *db.Store, ws uuid.UUID, 
 		}
 		return nil
 	})
-	if len(ps) > 0 && (err == nil || errors.Is(err, errRejected)) {
-		return ps, nil
+	switch {
+	case len(ps) > 0 && (err == nil || errors.Is(err, errRejected)):
+		return zero, ps, nil
+	case err != nil:
+		return zero, nil, err
 	}
-	return nil, err
+	return result, nil, nil
+}
+
+// deleteByID deletes the workspace's record with id, or reports NOT_FOUND
+// at ["id"]; ids of the wrong kind never reach the database.
+func deleteByID(ctx context.Context, s *Service, id, prefix string, del func(*db.Store, context.Context, uuid.UUID, string) (bool, error)) (string, []*UserError, error) {
+	return mutate(ctx, s, func(tx *db.Store, ws uuid.UUID, ps *problems) (string, error) {
+		deleted := false
+		var err error
+		if db.HasPrefix(id, prefix) {
+			deleted, err = del(tx, ctx, ws, id)
+		}
+		if err == nil && !deleted {
+			ps.add(path{"id"}, NotFound, "No record of this workspace has this id.")
+		}
+		return id, err
+	})
 }
