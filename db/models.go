@@ -78,9 +78,11 @@ type Contact struct {
 	Metadata     json.RawMessage `bun:"metadata,type:jsonb"`
 	AccountID    *string         `bun:"account_id"`
 	PortalRoleID string          `bun:"portal_role_id"`
-	Version      int             `bun:"version"`
-	CreatedAt    time.Time       `bun:"created_at,nullzero,notnull,default:now()"`
-	UpdatedAt    time.Time       `bun:"updated_at,nullzero,notnull,default:now()"`
+	// MergedExternalIDs are the external ids of contacts merged into this one.
+	MergedExternalIDs []string  `bun:"merged_external_ids,array"`
+	Version           int       `bun:"version"`
+	CreatedAt         time.Time `bun:"created_at,nullzero,notnull,default:now()"`
+	UpdatedAt         time.Time `bun:"updated_at,nullzero,notnull,default:now()"`
 }
 
 // NodeID implements Node.

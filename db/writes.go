@@ -11,7 +11,7 @@ import (
 // contactColumns are the columns a contact's update may change.
 var contactColumns = []string{
 	"external_id", "name", "first_name", "last_name", "email", "avatar_url",
-	"description", "tags", "metadata", "account_id", "portal_role_id",
+	"description", "tags", "metadata", "account_id", "portal_role_id", "merged_external_ids",
 }
 
 // InsertContact stores a new contact and fills in its server-set columns.

@@ -48,6 +48,7 @@ const (
 	MutuallyExclusive ErrorCode = "MUTUALLY_EXCLUSIVE"
 	InUse             ErrorCode = "IN_USE"
 	LimitExceeded     ErrorCode = "LIMIT_EXCEEDED"
+	Stale             ErrorCode = "STALE"
 )
 
 // UserError is a problem with one field of a mutation's input. User errors

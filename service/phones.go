@@ -1,10 +1,6 @@
 package service
 
 import (
-	"context"
-	"slices"
-	"time"
-
 	"github.com/contacts-api/contacts/db"
 )
 
@@ -25,16 +21,27 @@ type writtenPhone struct {
 }
 
 // planPhones checks changes against the contact's current phones and
-// works out the writes. It reports every problem it finds in ps.
-func planPhones(c *db.Contact, current []*db.Phone, changes []PhoneChange, ps *problems) *phonePlan {
+// works out the writes, reporting every problem in ps. With mode "" the
+// changes follow the update rules strictly; MERGE and REPLACE are the
+// upsert modes.
+func planPhones(c *db.Contact, current []*db.Phone, changes []PhoneChange, mode PhonesMode, at path, ps *problems) *phonePlan {
 	plan := &phonePlan{contact: c}
 	byID := make(map[string]*db.Phone, len(current))
+	byNumber := make(map[string]*db.Phone, len(current))
 	for _, p := range current {
 		byID[p.ID] = p
+		byNumber[p.Number] = p
 	}
 	touched := make(map[string]bool)
 	for i, ch := range changes {
-		at := inputPath.at("phones", i)
+		at := at.at("phones", i)
+		if ch.ID != nil && mode == PhonesReplace {
+			ps.add(at.at("id"), Invalid, "Phone ids are not used with phonesMode REPLACE; give the numbers.")
+			continue
+		}
+		if ch.ID == nil && mode != "" && ch.Number != nil && byNumber[*ch.Number] != nil {
+			ch.ID = &byNumber[*ch.Number].ID
+		}
 		if ch.ID == nil {
 			plan.planAdd(ch, at, ps, i)
 			continue
@@ -55,11 +62,18 @@ func planPhones(c *db.Contact, current []*db.Phone, changes []PhoneChange, ps *p
 			touched[*ch.ID] = true
 		}
 	}
-	final := len(byID) + len(plan.inserts)
-	if final > maxPhones {
-		ps.add(inputPath.at("phones"), LimitExceeded, "A contact may have at most %d phones.", maxPhones)
+	if mode == PhonesReplace {
+		for id := range byID {
+			if !touched[id] {
+				plan.deletes = append(plan.deletes, id)
+				delete(byID, id)
+			}
+		}
 	}
-	plan.checkDuplicates(byID, ps)
+	if len(byID)+len(plan.inserts) > maxPhones {
+		ps.add(at.at("phones"), LimitExceeded, "A contact may have at most %d phones.", maxPhones)
+	}
+	plan.checkDuplicates(byID, at, ps)
 	return plan
 }
 
@@ -95,7 +109,7 @@ func (plan *phonePlan) planUpdate(phone *db.Phone, ch PhoneChange, at path, ps *
 
 // checkDuplicates reports every added or changed phone whose number another
 // of the contact's phones will have.
-func (plan *phonePlan) checkDuplicates(kept map[string]*db.Phone, ps *problems) {
+func (plan *phonePlan) checkDuplicates(kept map[string]*db.Phone, at path, ps *problems) {
 	count := make(map[string]int)
 	for _, p := range kept {
 		count[p.Number]++
@@ -105,29 +119,7 @@ func (plan *phonePlan) checkDuplicates(kept map[string]*db.Phone, ps *problems) 
 	}
 	for _, w := range plan.written {
 		if count[w.phone.Number] > 1 {
-			ps.add(inputPath.at("phones", w.index, "number"), AlreadyExists, "The contact already has this number.")
+			ps.add(at.at("phones", w.index, "number"), AlreadyExists, "The contact already has this number.")
 		}
 	}
-}
-
-// save writes the plan. A changed phone is deleted and inserted again with
-// its id and creation time, in the same statements as the removals and
-// additions: numbers may then swap or move between phones, which row by
-// row updates would refuse as a transient duplicate.
-func (plan *phonePlan) save(ctx context.Context, tx *db.Store, ps *problems) error {
-	ws := plan.contact.WorkspaceID
-	gone := slices.Clone(plan.deletes)
-	for _, p := range plan.updates {
-		gone = append(gone, p.ID)
-		p.UpdatedAt = time.Time{}
-	}
-	if err := tx.DeletePhones(ctx, ws, plan.contact.ID, gone); err != nil {
-		return err
-	}
-	err := tx.InsertPhones(ctx, slices.Concat(plan.updates, plan.inserts))
-	if db.UniqueViolation(err) == db.PhoneNumberKey {
-		ps.add(inputPath.at("phones"), AlreadyExists, "The contact already has one of these numbers.")
-		return errRejected
-	}
-	return err
 }

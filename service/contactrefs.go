@@ -1,0 +1,149 @@
+package service
+
+import (
+	"context"
+
+	"github.com/contacts-api/contacts/db"
+)
+
+// references are the accounts and portal roles that a batch's inputs name,
+// each looked up once for the whole batch.
+type references struct {
+	accountsByID       map[string]bool
+	accountsByExternal map[string]string
+	rolesByID          map[string]*db.PortalRole
+	rolesBySlug        map[string]*db.PortalRole
+	defaultRole        *db.PortalRole
+}
+
+// resolveReferences looks up what the writes name, in at most three
+// statements, and applies it to each write.
+func (b *contactBatch) resolveReferences(ctx context.Context, writes []*contactWrite) error {
+	if len(writes) == 0 {
+		return nil
+	}
+	refs, err := b.loadReferences(ctx, writes)
+	if err != nil {
+		return err
+	}
+	for _, w := range writes {
+		refs.applyAccounts(w)
+		refs.applyPortalRole(w)
+	}
+	return nil
+}
+
+func (b *contactBatch) loadReferences(ctx context.Context, writes []*contactWrite) (*references, error) {
+	var ids, externalIDs []string
+	for _, w := range writes {
+		if v := w.in.AccountID.Value(); v != nil && db.HasPrefix(*v, db.AccountPrefix) {
+			ids = append(ids, *v)
+		}
+		if v := w.in.AccountExternalID.Value(); v != nil {
+			externalIDs = append(externalIDs, *v)
+		}
+		for _, id := range w.in.AccountIDs.Value() {
+			if db.HasPrefix(id, db.AccountPrefix) {
+				ids = append(ids, id)
+			}
+		}
+	}
+	refs := &references{
+		accountsByID:       make(map[string]bool),
+		accountsByExternal: make(map[string]string),
+		rolesByID:          make(map[string]*db.PortalRole),
+		rolesBySlug:        make(map[string]*db.PortalRole),
+	}
+	if len(ids) > 0 {
+		accounts, err := b.tx.AccountsByIDs(ctx, b.ws, dedupe(ids))
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range accounts {
+			refs.accountsByID[a.ID] = true
+		}
+	}
+	if len(externalIDs) > 0 {
+		accounts, err := b.tx.AccountsByExternalIDs(ctx, b.ws, dedupe(externalIDs))
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range accounts {
+			refs.accountsByExternal[*a.ExternalID] = a.ID
+		}
+	}
+	roles, err := b.tx.ListPortalRoles(ctx, b.ws)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range roles {
+		refs.rolesByID[r.ID], refs.rolesBySlug[r.Slug] = r, r
+		if r.IsDefault {
+			refs.defaultRole = r
+		}
+	}
+	return refs, nil
+}
+
+// applyAccounts sets the primary account and the full membership.
+func (refs *references) applyAccounts(w *contactWrite) {
+	c := w.contact
+	if v, ok := w.in.AccountID.ValueOK(); ok {
+		c.AccountID = v
+		if v != nil && !refs.accountsByID[*v] {
+			w.ps.add(w.at.at("accountId"), NotFound, "No account has this id.")
+		}
+	}
+	if v := w.in.AccountExternalID.Value(); v != nil {
+		id, ok := refs.accountsByExternal[*v]
+		if !ok {
+			w.ps.add(w.at.at("accountExternalId"), NotFound, "No account has this external id.")
+		}
+		c.AccountID = &id
+	}
+	ids, ok := w.in.AccountIDs.ValueOK()
+	if !ok {
+		return
+	}
+	for i, id := range ids {
+		if !refs.accountsByID[id] {
+			w.ps.add(w.at.at("accountIds", i), NotFound, "No account has this id.")
+		}
+	}
+	w.members = dedupe(ids)
+}
+
+// applyPortalRole sets the portal role: portalRoleId wins over portalRole;
+// neither (or null) means the workspace's default.
+func (refs *references) applyPortalRole(w *contactWrite) {
+	byID, idGiven := w.in.PortalRoleID.ValueOK()
+	bySlug, slugGiven := w.in.PortalRole.ValueOK()
+	var role *db.PortalRole
+	switch {
+	case byID != nil:
+		if role = refs.rolesByID[*byID]; role == nil {
+			w.ps.add(w.at.at("portalRoleId"), NotFound, "No portal role has this id.")
+		}
+	case bySlug != nil:
+		if role = refs.rolesBySlug[*bySlug]; role == nil {
+			w.ps.add(w.at.at("portalRole"), NotFound, "No portal role has this slug.")
+		}
+	case w.creating || idGiven || slugGiven:
+		role = refs.defaultRole
+	}
+	if role != nil {
+		w.contact.PortalRoleID = role.ID
+	}
+}
+
+func dedupe(ids []string) []string {
+	out := make([]string, 0, len(ids))
+	seen := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
