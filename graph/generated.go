@@ -73,24 +73,36 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	BulkUpsertContactResult struct {
+		Contact    func(childComplexity int) int
+		Created    func(childComplexity int) int
+		Index      func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	BulkUpsertContactsPayload struct {
+		Results func(childComplexity int) int
+	}
+
 	Contact struct {
-		Account     func(childComplexity int) int
-		Accounts    func(childComplexity int) int
-		AvatarURL   func(childComplexity int) int
-		CreatedAt   func(childComplexity int) int
-		Description func(childComplexity int) int
-		Email       func(childComplexity int) int
-		ExternalID  func(childComplexity int) int
-		FirstName   func(childComplexity int) int
-		ID          func(childComplexity int) int
-		LastName    func(childComplexity int) int
-		Metadata    func(childComplexity int) int
-		Name        func(childComplexity int) int
-		Phones      func(childComplexity int) int
-		PortalRole  func(childComplexity int) int
-		Tags        func(childComplexity int) int
-		UpdatedAt   func(childComplexity int) int
-		Version     func(childComplexity int) int
+		Account           func(childComplexity int) int
+		Accounts          func(childComplexity int) int
+		AvatarURL         func(childComplexity int) int
+		CreatedAt         func(childComplexity int) int
+		Description       func(childComplexity int) int
+		Email             func(childComplexity int) int
+		ExternalID        func(childComplexity int) int
+		FirstName         func(childComplexity int) int
+		ID                func(childComplexity int) int
+		LastName          func(childComplexity int) int
+		MergedExternalIDs func(childComplexity int) int
+		Metadata          func(childComplexity int) int
+		Name              func(childComplexity int) int
+		Phones            func(childComplexity int) int
+		PortalRole        func(childComplexity int) int
+		Tags              func(childComplexity int) int
+		UpdatedAt         func(childComplexity int) int
+		Version           func(childComplexity int) int
 	}
 
 	ContactConnection struct {
@@ -110,22 +122,30 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	DeleteContactsPayload struct {
+		DeletedIds func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	DeletePayload struct {
 		DeletedID  func(childComplexity int) int
 		UserErrors func(childComplexity int) int
 	}
 
 	Mutation struct {
+		BulkUpsertContacts   func(childComplexity int, inputs []*service.UpsertContactInput, atomic *bool) int
 		CreateAccount        func(childComplexity int, input service.CreateAccountInput) int
 		CreateContact        func(childComplexity int, input service.CreateContactInput) int
 		CreatePortalRole     func(childComplexity int, input service.CreatePortalRoleInput) int
 		DeleteAccount        func(childComplexity int, id string) int
 		DeleteContact        func(childComplexity int, id string) int
+		DeleteContacts       func(childComplexity int, ids []string) int
 		DeletePortalRole     func(childComplexity int, id string) int
 		UpdateAccount        func(childComplexity int, id string, input service.UpdateAccountInput) int
 		UpdateContact        func(childComplexity int, id string, input service.UpdateContactInput) int
 		UpdatePortalRole     func(childComplexity int, id string, input service.UpdatePortalRoleInput) int
 		UpdatePortalSettings func(childComplexity int, input service.UpdatePortalSettingsInput) int
+		UpsertContact        func(childComplexity int, input service.UpsertContactInput) int
 	}
 
 	PageInfo struct {
@@ -176,6 +196,12 @@ type ComplexityRoot struct {
 		PortalSettings func(childComplexity int) int
 	}
 
+	UpsertContactPayload struct {
+		Contact    func(childComplexity int) int
+		Created    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	UserError struct {
 		Code    func(childComplexity int) int
 		Field   func(childComplexity int) int
@@ -200,6 +226,9 @@ type MutationResolver interface {
 	CreateContact(ctx context.Context, input service.CreateContactInput) (*model.ContactPayload, error)
 	UpdateContact(ctx context.Context, id string, input service.UpdateContactInput) (*model.ContactPayload, error)
 	DeleteContact(ctx context.Context, id string) (*model.DeletePayload, error)
+	UpsertContact(ctx context.Context, input service.UpsertContactInput) (*model.UpsertContactPayload, error)
+	BulkUpsertContacts(ctx context.Context, inputs []*service.UpsertContactInput, atomic *bool) (*model.BulkUpsertContactsPayload, error)
+	DeleteContacts(ctx context.Context, ids []string) (*model.DeleteContactsPayload, error)
 	CreateAccount(ctx context.Context, input service.CreateAccountInput) (*model.AccountPayload, error)
 	UpdateAccount(ctx context.Context, id string, input service.UpdateAccountInput) (*model.AccountPayload, error)
 	DeleteAccount(ctx context.Context, id string) (*model.DeletePayload, error)
@@ -356,6 +385,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AccountPayload.UserErrors(childComplexity), true
 
+	case "BulkUpsertContactResult.contact":
+		if e.ComplexityRoot.BulkUpsertContactResult.Contact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulkUpsertContactResult.Contact(childComplexity), true
+	case "BulkUpsertContactResult.created":
+		if e.ComplexityRoot.BulkUpsertContactResult.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulkUpsertContactResult.Created(childComplexity), true
+	case "BulkUpsertContactResult.index":
+		if e.ComplexityRoot.BulkUpsertContactResult.Index == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulkUpsertContactResult.Index(childComplexity), true
+	case "BulkUpsertContactResult.userErrors":
+		if e.ComplexityRoot.BulkUpsertContactResult.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulkUpsertContactResult.UserErrors(childComplexity), true
+
+	case "BulkUpsertContactsPayload.results":
+		if e.ComplexityRoot.BulkUpsertContactsPayload.Results == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulkUpsertContactsPayload.Results(childComplexity), true
+
 	case "Contact.account":
 		if e.ComplexityRoot.Contact.Account == nil {
 			break
@@ -416,6 +477,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Contact.LastName(childComplexity), true
+	case "Contact.mergedExternalIds":
+		if e.ComplexityRoot.Contact.MergedExternalIDs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.MergedExternalIDs(childComplexity), true
 	case "Contact.metadata":
 		if e.ComplexityRoot.Contact.Metadata == nil {
 			break
@@ -510,6 +577,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ContactPayload.UserErrors(childComplexity), true
 
+	case "DeleteContactsPayload.deletedIds":
+		if e.ComplexityRoot.DeleteContactsPayload.DeletedIds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteContactsPayload.DeletedIds(childComplexity), true
+	case "DeleteContactsPayload.userErrors":
+		if e.ComplexityRoot.DeleteContactsPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteContactsPayload.UserErrors(childComplexity), true
+
 	case "DeletePayload.deletedId":
 		if e.ComplexityRoot.DeletePayload.DeletedID == nil {
 			break
@@ -523,6 +603,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DeletePayload.UserErrors(childComplexity), true
 
+	case "Mutation.bulkUpsertContacts":
+		if e.ComplexityRoot.Mutation.BulkUpsertContacts == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_bulkUpsertContacts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.BulkUpsertContacts(childComplexity, args["inputs"].([]*service.UpsertContactInput), args["atomic"].(*bool)), true
 	case "Mutation.createAccount":
 		if e.ComplexityRoot.Mutation.CreateAccount == nil {
 			break
@@ -578,6 +669,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteContact(childComplexity, args["id"].(string)), true
+	case "Mutation.deleteContacts":
+		if e.ComplexityRoot.Mutation.DeleteContacts == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteContacts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteContacts(childComplexity, args["ids"].([]string)), true
 	case "Mutation.deletePortalRole":
 		if e.ComplexityRoot.Mutation.DeletePortalRole == nil {
 			break
@@ -633,6 +735,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdatePortalSettings(childComplexity, args["input"].(service.UpdatePortalSettingsInput)), true
+	case "Mutation.upsertContact":
+		if e.ComplexityRoot.Mutation.UpsertContact == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_upsertContact_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpsertContact(childComplexity, args["input"].(service.UpsertContactInput)), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -829,6 +942,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.PortalSettings(childComplexity), true
 
+	case "UpsertContactPayload.contact":
+		if e.ComplexityRoot.UpsertContactPayload.Contact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpsertContactPayload.Contact(childComplexity), true
+	case "UpsertContactPayload.created":
+		if e.ComplexityRoot.UpsertContactPayload.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpsertContactPayload.Created(childComplexity), true
+	case "UpsertContactPayload.userErrors":
+		if e.ComplexityRoot.UpsertContactPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpsertContactPayload.UserErrors(childComplexity), true
+
 	case "UserError.code":
 		if e.ComplexityRoot.UserError.Code == nil {
 			break
@@ -866,6 +998,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("UpdateContactInput", ec.unmarshalInputUpdateContactInput),
 			graphql.NewInputUnmarshaler("UpdatePortalRoleInput", ec.unmarshalInputUpdatePortalRoleInput),
 			graphql.NewInputUnmarshaler("UpdatePortalSettingsInput", ec.unmarshalInputUpdatePortalSettingsInput),
+			graphql.NewInputUnmarshaler("UpsertContactInput", ec.unmarshalInputUpsertContactInput),
 		)
 	}
 	first := true
@@ -984,6 +1117,8 @@ type Contact implements Node {
   tags: [String!]!
   "Your own data about the contact, as a JSON object."
   metadata: JSON!
+  "The external ids of contacts merged into this one; upserts by them find this contact."
+  mergedExternalIds: [String!]!
   "Grows by one with every change to the contact, starting at 1."
   version: Int!
   "The contact's primary account, if any."
@@ -1276,6 +1411,59 @@ input UpdateContactInput {
   portalRoleId: ID
   "Phones to add, change or remove; the contact ends with at most 20."
   phones: [PhoneChange!]
+  "The version the change is based on; when the contact's version differs the update is refused as STALE. Absent: the last write wins, field by field."
+  expectedVersion: Int
+}
+
+"""
+How an upsert's phones combine with the contact's current phones.
+"""
+enum PhonesMode {
+  "Apply the changes: a number the contact already has updates that phone instead of being added again, so retries are safe."
+  MERGE
+  "The given numbers become the contact's phones: others are removed. Phone ids are not used."
+  REPLACE
+}
+
+"""
+A contact to create or change, found by your own id for it. Absent fields
+stay as they are; on create the rules of createContact apply.
+"""
+input UpsertContactInput {
+  "The contact's id in your own system (1 to 120 characters): the key of the upsert. External ids merged into a contact find that contact."
+  externalId: String!
+  "The full name, at most 255 characters; required when the contact is created, unless ` + "`" + `firstName` + "`" + ` is given."
+  name: String
+  "The first name."
+  firstName: String
+  "The last name."
+  lastName: String
+  "One email address without a display name, at most 254 characters."
+  email: String
+  "An absolute http(s) URL ending in .png, .jpg or .jpeg, at most 2048 characters."
+  avatarUrl: String
+  "Free text about the contact."
+  description: String
+  "Replaces the tags: at most 50 of 1 to 64 characters each (trimmed)."
+  tags: [String!]
+  "Replaces the metadata with a JSON object of at most 16 KiB."
+  metadata: JSON
+  "The primary account, by id; not with ` + "`" + `accountExternalId` + "`" + `."
+  accountId: ID
+  "The primary account, by its id in your system; not with ` + "`" + `accountId` + "`" + `."
+  accountExternalId: String
+  "Replaces the accounts the contact belongs to; the primary account is always kept."
+  accountIds: [ID!]
+  "The portal role by slug; ` + "`" + `portalRoleId` + "`" + ` wins when both are given."
+  portalRole: String
+  "The portal role by id."
+  portalRoleId: ID
+  "Phone changes, combined with the contact's phones as ` + "`" + `phonesMode` + "`" + ` says; the contact ends with at most 20."
+  phones: [PhoneChange!]
+  "How ` + "`" + `phones` + "`" + ` combine with the contact's current phones."
+  phonesMode: PhonesMode = MERGE
+  "The version the change is based on; when the contact's version differs (or it does not exist yet) the upsert is refused as STALE."
+  expectedVersion: Int
 }
 
 """
@@ -1308,6 +1496,8 @@ input UpdateAccountInput {
   tags: [String!]
   "Replaces the metadata with a JSON object of at most 16 KiB; null clears it."
   metadata: JSON
+  "The version the change is based on; when the account's version differs the update is refused as STALE. Absent: the last write wins, field by field."
+  expectedVersion: Int
 }
 
 """
@@ -1358,6 +1548,8 @@ enum UserErrorCode {
   IN_USE
   "More values were given than allowed."
   LIMIT_EXCEEDED
+  "The record changed since the version the client expected."
+  STALE
 }
 
 """
@@ -1379,6 +1571,50 @@ type ContactPayload {
   "The contact as written; null when the mutation failed."
   contact: Contact
   "Problems with the input; empty on success."
+  userErrors: [UserError!]!
+}
+
+"""
+The result of an upsert of one contact.
+"""
+type UpsertContactPayload {
+  "The contact as written; null when the upsert failed."
+  contact: Contact
+  "Whether the upsert created the contact (false: it changed an existing one)."
+  created: Boolean!
+  "Problems with the input; empty on success."
+  userErrors: [UserError!]!
+}
+
+"""
+The outcome of one input of a bulk upsert of contacts.
+"""
+type BulkUpsertContactResult {
+  "The input's position in the call, from 0."
+  index: Int!
+  "The contact as written; null when this input failed, or when an atomic call failed."
+  contact: Contact
+  "Whether this input created the contact."
+  created: Boolean!
+  "Problems with this input; empty on success. Paths start with [\"inputs\", \"<index>\"]."
+  userErrors: [UserError!]!
+}
+
+"""
+The result of a bulk upsert of contacts.
+"""
+type BulkUpsertContactsPayload {
+  "One result per input, in input order."
+  results: [BulkUpsertContactResult!]!
+}
+
+"""
+The result of a deletion of several contacts.
+"""
+type DeleteContactsPayload {
+  "The ids of the deleted contacts; empty when the mutation failed."
+  deletedIds: [ID!]!
+  "Problems with the input, such as an unknown id at [\"ids\", \"<index>\"]; when there are any, nothing was deleted."
   userErrors: [UserError!]!
 }
 
@@ -1433,6 +1669,17 @@ type Mutation {
   updateContact("The contact to change." id: ID!, input: UpdateContactInput!): ContactPayload!
   "Deletes a contact with its phones and account memberships."
   deleteContact("The contact to delete." id: ID!): DeletePayload!
+  "Creates the contact with this external id, or changes it when it exists, safely under concurrent calls."
+  upsertContact(input: UpsertContactInput!): UpsertContactPayload!
+  "Upserts up to 1,000 contacts in one transaction. More is a LIMIT_EXCEEDED error. The same external id twice is an error on the later input."
+  bulkUpsertContacts(
+    "The contacts to upsert."
+    inputs: [UpsertContactInput!]!
+    "When true, any problem writes nothing; when false, the valid inputs are written and the others reported."
+    atomic: Boolean = false
+  ): BulkUpsertContactsPayload!
+  "Deletes up to 1,000 contacts with their phones and memberships; any unknown id deletes nothing."
+  deleteContacts("The contacts to delete." ids: [ID!]!): DeleteContactsPayload!
   "Creates an account."
   createAccount(input: CreateAccountInput!): AccountPayload!
   "Changes an account; fields absent from the input stay as they are."
@@ -1516,6 +1763,28 @@ func (ec *executionContext) childFields_AccountPayload(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type AccountPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_BulkUpsertContactResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "index":
+		return ec.fieldContext_BulkUpsertContactResult_index(ctx, field)
+	case "contact":
+		return ec.fieldContext_BulkUpsertContactResult_contact(ctx, field)
+	case "created":
+		return ec.fieldContext_BulkUpsertContactResult_created(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_BulkUpsertContactResult_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BulkUpsertContactResult", field.Name)
+}
+
+func (ec *executionContext) childFields_BulkUpsertContactsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "results":
+		return ec.fieldContext_BulkUpsertContactsPayload_results(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BulkUpsertContactsPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Contact(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -1538,6 +1807,8 @@ func (ec *executionContext) childFields_Contact(ctx context.Context, field graph
 		return ec.fieldContext_Contact_tags(ctx, field)
 	case "metadata":
 		return ec.fieldContext_Contact_metadata(ctx, field)
+	case "mergedExternalIds":
+		return ec.fieldContext_Contact_mergedExternalIds(ctx, field)
 	case "version":
 		return ec.fieldContext_Contact_version(ctx, field)
 	case "account":
@@ -1588,6 +1859,16 @@ func (ec *executionContext) childFields_ContactPayload(ctx context.Context, fiel
 		return ec.fieldContext_ContactPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ContactPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DeleteContactsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedIds":
+		return ec.fieldContext_DeleteContactsPayload_deletedIds(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_DeleteContactsPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteContactsPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_DeletePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1674,6 +1955,18 @@ func (ec *executionContext) childFields_PortalSettingsPayload(ctx context.Contex
 		return ec.fieldContext_PortalSettingsPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PortalSettingsPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_UpsertContactPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "contact":
+		return ec.fieldContext_UpsertContactPayload_contact(ctx, field)
+	case "created":
+		return ec.fieldContext_UpsertContactPayload_created(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_UpsertContactPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UpsertContactPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_UserError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1826,6 +2119,28 @@ func (ec *executionContext) field_Account_contacts_args(ctx context.Context, raw
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_bulkUpsertContacts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "inputs",
+		func(ctx context.Context, v any) ([]*service.UpsertContactInput, error) {
+			return ec.unmarshalNUpsertContactInput2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐUpsertContactInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["inputs"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "atomic",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["atomic"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createAccount_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -1893,6 +2208,20 @@ func (ec *executionContext) field_Mutation_deleteContact_args(ctx context.Contex
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteContacts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "ids",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ids"] = arg0
 	return args, nil
 }
 
@@ -1982,6 +2311,20 @@ func (ec *executionContext) field_Mutation_updatePortalSettings_args(ctx context
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (service.UpdatePortalSettingsInput, error) {
 			return ec.unmarshalNUpdatePortalSettingsInput2githubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐUpdatePortalSettingsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_upsertContact_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (service.UpsertContactInput, error) {
+			return ec.unmarshalNUpsertContactInput2githubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐUpsertContactInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -2692,6 +3035,148 @@ func (ec *executionContext) fieldContext_AccountPayload_userErrors(_ context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _BulkUpsertContactResult_index(ctx context.Context, field graphql.CollectedField, obj *service.UpsertContactResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulkUpsertContactResult_index(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Index, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BulkUpsertContactResult_index(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BulkUpsertContactResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BulkUpsertContactResult_contact(ctx context.Context, field graphql.CollectedField, obj *service.UpsertContactResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulkUpsertContactResult_contact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Contact, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Contact) graphql.Marshaler {
+			return ec.marshalOContact2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐContact(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BulkUpsertContactResult_contact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BulkUpsertContactResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Contact(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BulkUpsertContactResult_created(ctx context.Context, field graphql.CollectedField, obj *service.UpsertContactResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulkUpsertContactResult_created(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Created, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BulkUpsertContactResult_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BulkUpsertContactResult", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _BulkUpsertContactResult_userErrors(ctx context.Context, field graphql.CollectedField, obj *service.UpsertContactResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulkUpsertContactResult_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*service.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BulkUpsertContactResult_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BulkUpsertContactResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BulkUpsertContactsPayload_results(ctx context.Context, field graphql.CollectedField, obj *model.BulkUpsertContactsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulkUpsertContactsPayload_results(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Results, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*service.UpsertContactResult) graphql.Marshaler {
+			return ec.marshalNBulkUpsertContactResult2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐUpsertContactResultᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BulkUpsertContactsPayload_results(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BulkUpsertContactsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BulkUpsertContactResult(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Contact_id(ctx context.Context, field graphql.CollectedField, obj *db.Contact) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2920,6 +3405,29 @@ func (ec *executionContext) _Contact_metadata(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_Contact_metadata(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Contact", field, false, false, "JSON")
+}
+
+func (ec *executionContext) _Contact_mergedExternalIds(ctx context.Context, field graphql.CollectedField, obj *db.Contact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Contact_mergedExternalIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MergedExternalIDs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Contact_mergedExternalIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Contact", field, false, false, "String")
 }
 
 func (ec *executionContext) _Contact_version(ctx context.Context, field graphql.CollectedField, obj *db.Contact) (ret graphql.Marshaler) {
@@ -3449,6 +3957,61 @@ func (ec *executionContext) fieldContext_ContactPayload_userErrors(_ context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _DeleteContactsPayload_deletedIds(ctx context.Context, field graphql.CollectedField, obj *model.DeleteContactsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteContactsPayload_deletedIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeletedIds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeleteContactsPayload_deletedIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeleteContactsPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DeleteContactsPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.DeleteContactsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteContactsPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*service.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeleteContactsPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DeleteContactsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _DeletePayload_deletedId(ctx context.Context, field graphql.CollectedField, obj *model.DeletePayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3630,6 +4193,138 @@ func (ec *executionContext) fieldContext_Mutation_deleteContact(ctx context.Cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_deleteContact_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_upsertContact(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_upsertContact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpsertContact(ctx, fc.Args["input"].(service.UpsertContactInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UpsertContactPayload) graphql.Marshaler {
+			return ec.marshalNUpsertContactPayload2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐUpsertContactPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_upsertContact(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UpsertContactPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_upsertContact_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_bulkUpsertContacts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_bulkUpsertContacts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().BulkUpsertContacts(ctx, fc.Args["inputs"].([]*service.UpsertContactInput), fc.Args["atomic"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BulkUpsertContactsPayload) graphql.Marshaler {
+			return ec.marshalNBulkUpsertContactsPayload2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐBulkUpsertContactsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_bulkUpsertContacts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BulkUpsertContactsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_bulkUpsertContacts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteContacts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteContacts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteContacts(ctx, fc.Args["ids"].([]string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeleteContactsPayload) graphql.Marshaler {
+			return ec.marshalNDeleteContactsPayload2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐDeleteContactsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteContacts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeleteContactsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteContacts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -4836,6 +5531,93 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___Schema(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UpsertContactPayload_contact(ctx context.Context, field graphql.CollectedField, obj *model.UpsertContactPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpsertContactPayload_contact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Contact, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Contact) graphql.Marshaler {
+			return ec.marshalOContact2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐContact(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_UpsertContactPayload_contact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UpsertContactPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Contact(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UpsertContactPayload_created(ctx context.Context, field graphql.CollectedField, obj *model.UpsertContactPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpsertContactPayload_created(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Created, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpsertContactPayload_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UpsertContactPayload", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _UpsertContactPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.UpsertContactPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpsertContactPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*service.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpsertContactPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UpsertContactPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
 		},
 	}
 	return fc, nil
@@ -6365,7 +7147,7 @@ func (ec *executionContext) unmarshalInputUpdateAccountInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "externalId", "domain", "tags", "metadata"}
+	fieldsInOrder := [...]string{"name", "externalId", "domain", "tags", "metadata", "expectedVersion"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -6407,6 +7189,13 @@ func (ec *executionContext) unmarshalInputUpdateAccountInput(ctx context.Context
 				return it, err
 			}
 			it.Metadata = graphql.OmittableOf(data)
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
 		}
 	}
 	return it, nil
@@ -6435,7 +7224,7 @@ func (ec *executionContext) unmarshalInputUpdateContactInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"externalId", "name", "firstName", "lastName", "email", "avatarUrl", "description", "tags", "metadata", "accountId", "accountExternalId", "accountIds", "portalRole", "portalRoleId", "phones"}
+	fieldsInOrder := [...]string{"externalId", "name", "firstName", "lastName", "email", "avatarUrl", "description", "tags", "metadata", "accountId", "accountExternalId", "accountIds", "portalRole", "portalRoleId", "phones", "expectedVersion"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -6547,6 +7336,13 @@ func (ec *executionContext) unmarshalInputUpdateContactInput(ctx context.Context
 				return it, err
 			}
 			it.Phones = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
 		}
 	}
 	return it, nil
@@ -6652,6 +7448,164 @@ func (ec *executionContext) unmarshalInputUpdatePortalSettingsInput(ctx context.
 func UnmarshalUpdatePortalSettingsInput(ctx context.Context, raw any) (service.UpdatePortalSettingsInput, error) {
 	var out service.UpdatePortalSettingsInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdatePortalSettingsInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpsertContactInput(ctx context.Context, obj any) (service.UpsertContactInput, error) {
+	var it service.UpsertContactInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["phonesMode"]; !present {
+		asMap["phonesMode"] = "MERGE"
+	}
+
+	fieldsInOrder := [...]string{"externalId", "name", "firstName", "lastName", "email", "avatarUrl", "description", "tags", "metadata", "accountId", "accountExternalId", "accountIds", "portalRole", "portalRoleId", "phones", "phonesMode", "expectedVersion"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "externalId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalId"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalID = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = graphql.OmittableOf(data)
+		case "firstName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstName = graphql.OmittableOf(data)
+		case "lastName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastName = graphql.OmittableOf(data)
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = graphql.OmittableOf(data)
+		case "avatarUrl":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("avatarUrl"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AvatarURL = graphql.OmittableOf(data)
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = graphql.OmittableOf(data)
+		case "tags":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tags"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Tags = graphql.OmittableOf(data)
+		case "metadata":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("metadata"))
+			data, err := ec.unmarshalOJSON2encodingᚋjsonᚐRawMessage(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Metadata = graphql.OmittableOf(data)
+		case "accountId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountID = graphql.OmittableOf(data)
+		case "accountExternalId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountExternalId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountExternalID = graphql.OmittableOf(data)
+		case "accountIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountIDs = graphql.OmittableOf(data)
+		case "portalRole":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("portalRole"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PortalRole = graphql.OmittableOf(data)
+		case "portalRoleId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("portalRoleId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PortalRoleID = graphql.OmittableOf(data)
+		case "phones":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phones"))
+			data, err := ec.unmarshalOPhoneChange2ᚕgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐPhoneChangeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Phones = data
+		case "phonesMode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phonesMode"))
+			data, err := ec.unmarshalOPhonesMode2githubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐPhonesMode(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhonesMode = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpsertContactInput unmarshals raw into the UpsertContactInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpsertContactInput(ctx context.Context, raw any) (service.UpsertContactInput, error) {
+	var out service.UpsertContactInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpsertContactInput", raw, &out)
 	return out, err
 }
 
@@ -6900,6 +7854,87 @@ func (ec *executionContext) _AccountPayload(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var bulkUpsertContactResultImplementors = []string{"BulkUpsertContactResult"}
+
+func (ec *executionContext) _BulkUpsertContactResult(ctx context.Context, sel ast.SelectionSet, obj *service.UpsertContactResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, bulkUpsertContactResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BulkUpsertContactResult")
+		case "index":
+			out.Values[i] = ec._BulkUpsertContactResult_index(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "contact":
+			out.Values[i] = ec._BulkUpsertContactResult_contact(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "created":
+			out.Values[i] = ec._BulkUpsertContactResult_created(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._BulkUpsertContactResult_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var bulkUpsertContactsPayloadImplementors = []string{"BulkUpsertContactsPayload"}
+
+func (ec *executionContext) _BulkUpsertContactsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.BulkUpsertContactsPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, bulkUpsertContactsPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BulkUpsertContactsPayload")
+		case "results":
+			out.Values[i] = ec._BulkUpsertContactsPayload_results(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var contactImplementors = []string{"Contact", "Node"}
 
 func (ec *executionContext) _Contact(ctx context.Context, sel ast.SelectionSet, obj *db.Contact) graphql.Marshaler {
@@ -6958,6 +7993,11 @@ func (ec *executionContext) _Contact(ctx context.Context, sel ast.SelectionSet, 
 			}
 		case "metadata":
 			out.Values[i] = ec._Contact_metadata(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "mergedExternalIds":
+			out.Values[i] = ec._Contact_mergedExternalIds(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -7142,6 +8182,44 @@ func (ec *executionContext) _ContactPayload(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var deleteContactsPayloadImplementors = []string{"DeleteContactsPayload"}
+
+func (ec *executionContext) _DeleteContactsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.DeleteContactsPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deleteContactsPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeleteContactsPayload")
+		case "deletedIds":
+			out.Values[i] = ec._DeleteContactsPayload_deletedIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._DeleteContactsPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var deletePayloadImplementors = []string{"DeletePayload"}
 
 func (ec *executionContext) _DeletePayload(ctx context.Context, sel ast.SelectionSet, obj *model.DeletePayload) graphql.Marshaler {
@@ -7216,6 +8294,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "deleteContact":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_deleteContact(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "upsertContact":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_upsertContact(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "bulkUpsertContacts":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_bulkUpsertContacts(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteContacts":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteContacts(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -7629,6 +8728,49 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var upsertContactPayloadImplementors = []string{"UpsertContactPayload"}
+
+func (ec *executionContext) _UpsertContactPayload(ctx context.Context, sel ast.SelectionSet, obj *model.UpsertContactPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, upsertContactPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UpsertContactPayload")
+		case "contact":
+			out.Values[i] = ec._UpsertContactPayload_contact(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "created":
+			out.Values[i] = ec._UpsertContactPayload_created(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._UpsertContactPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -8131,6 +9273,38 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) marshalNBulkUpsertContactResult2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐUpsertContactResultᚄ(ctx context.Context, sel ast.SelectionSet, v []*service.UpsertContactResult) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBulkUpsertContactResult2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐUpsertContactResult(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNBulkUpsertContactResult2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐUpsertContactResult(ctx context.Context, sel ast.SelectionSet, v *service.UpsertContactResult) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BulkUpsertContactResult!")
+		return graphql.Null
+	}
+	return ec._BulkUpsertContactResult(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBulkUpsertContactsPayload2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐBulkUpsertContactsPayload(ctx context.Context, sel ast.SelectionSet, v *model.BulkUpsertContactsPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BulkUpsertContactsPayload!")
+		return graphql.Null
+	}
+	return ec._BulkUpsertContactsPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNContact2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐContactᚄ(ctx context.Context, sel ast.SelectionSet, v []*db.Contact) graphql.Marshaler {
 	ctx = graphql.WithBatchParents(ctx, "Contact", v, nil)
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
@@ -8211,6 +9385,14 @@ func (ec *executionContext) unmarshalNCreatePortalRoleInput2githubᚗcomᚋconta
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNDeleteContactsPayload2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐDeleteContactsPayload(ctx context.Context, sel ast.SelectionSet, v *model.DeleteContactsPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DeleteContactsPayload!")
+		return graphql.Null
+	}
+	return ec._DeleteContactsPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNDeletePayload2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐDeletePayload(ctx context.Context, sel ast.SelectionSet, v *model.DeletePayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "DeletePayload!")
@@ -8231,6 +9413,35 @@ func (ec *executionContext) marshalNID2string(ctx context.Context, sel ast.Selec
 		graphql.AddInvalidNullFromMarshaler(ctx, "ID!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNID2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNID2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNID2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
@@ -8431,6 +9642,38 @@ func (ec *executionContext) unmarshalNUpdatePortalRoleInput2githubᚗcomᚋconta
 func (ec *executionContext) unmarshalNUpdatePortalSettingsInput2githubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐUpdatePortalSettingsInput(ctx context.Context, v any) (service.UpdatePortalSettingsInput, error) {
 	res, err := ec.unmarshalInputUpdatePortalSettingsInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpsertContactInput2githubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐUpsertContactInput(ctx context.Context, v any) (service.UpsertContactInput, error) {
+	res, err := ec.unmarshalInputUpsertContactInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpsertContactInput2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐUpsertContactInputᚄ(ctx context.Context, v any) ([]*service.UpsertContactInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*service.UpsertContactInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNUpsertContactInput2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐUpsertContactInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNUpsertContactInput2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐUpsertContactInput(ctx context.Context, v any) (*service.UpsertContactInput, error) {
+	res, err := ec.unmarshalInputUpsertContactInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUpsertContactPayload2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐUpsertContactPayload(ctx context.Context, sel ast.SelectionSet, v *model.UpsertContactPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UpsertContactPayload!")
+		return graphql.Null
+	}
+	return ec._UpsertContactPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNUserError2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐUserErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []*service.UserError) graphql.Marshaler {
@@ -8804,6 +10047,19 @@ func (ec *executionContext) marshalOPhoneType2ᚖgithubᚗcomᚋcontactsᚑapi�
 	_ = sel
 	_ = ctx
 	res := graphql.MarshalString(string(*v))
+	return res
+}
+
+func (ec *executionContext) unmarshalOPhonesMode2githubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐPhonesMode(ctx context.Context, v any) (service.PhonesMode, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := service.PhonesMode(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOPhonesMode2githubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐPhonesMode(ctx context.Context, sel ast.SelectionSet, v service.PhonesMode) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(string(v))
 	return res
 }
 

@@ -6,11 +6,15 @@ import (
 	"testing"
 )
 
-// pageQuery asks for a page of contacts with every batched nested field.
-const pageQuery = `query($first: Int) { contacts(first: $first) { nodes {
-	id name account { id name } accounts { id name }
-	phones { id number contact { id } } portalRole { id slug }
-} } }`
+// contactPageFields selects every batched nested field of a contact.
+const contactPageFields = `id name account { id name } accounts { id name }
+	phones { id number contact { id } } portalRole { id slug }`
+
+// pageQuery asks for a page of contacts, both as nodes and as edges.
+const pageQuery = `query($first: Int) { contacts(first: $first) {
+	nodes { ` + contactPageFields + ` }
+	edges { cursor node { ` + contactPageFields + ` } }
+} }`
 
 // TestPageStatementsDoNotGrowWithPageSize proves the dataloaders: a page of
 // contacts with their accounts, phones and portal roles runs the same

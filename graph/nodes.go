@@ -188,3 +188,14 @@ func deletePayload(id string, userErrors []*service.UserError, err error) (*mode
 	}
 	return &model.DeletePayload{DeletedID: &id, UserErrors: []*service.UserError{}}, nil
 }
+
+// writtenContacts returns the contacts a bulk upsert wrote.
+func writtenContacts(results []*service.UpsertContactResult) []*db.Contact {
+	var contacts []*db.Contact
+	for _, r := range results {
+		if r.Contact != nil {
+			contacts = append(contacts, r.Contact)
+		}
+	}
+	return contacts
+}

@@ -48,6 +48,31 @@ func (r *mutationResolver) DeleteContact(ctx context.Context, id string) (*model
 	return deletePayload(r.Service.DeleteContact(ctx, id))
 }
 
+func (r *mutationResolver) UpsertContact(ctx context.Context, input service.UpsertContactInput) (*model.UpsertContactPayload, error) {
+	result, err := r.Service.UpsertContact(ctx, input)
+	if err != nil {
+		return nil, err
+	}
+	return &model.UpsertContactPayload{Contact: result.Contact, Created: result.Created, UserErrors: result.UserErrors}, nil
+}
+
+func (r *mutationResolver) BulkUpsertContacts(ctx context.Context, inputs []*service.UpsertContactInput, atomic *bool) (*model.BulkUpsertContactsPayload, error) {
+	results, err := r.Service.BulkUpsertContacts(ctx, inputs, *atomic)
+	if err != nil {
+		return nil, err
+	}
+	preloadContacts(ctx, writtenContacts(results), selectedUnder(ctx, "results", "contact"))
+	return &model.BulkUpsertContactsPayload{Results: results}, nil
+}
+
+func (r *mutationResolver) DeleteContacts(ctx context.Context, ids []string) (*model.DeleteContactsPayload, error) {
+	deleted, userErrors, err := r.Service.DeleteContacts(ctx, ids)
+	if deleted == nil {
+		deleted = []string{}
+	}
+	return &model.DeleteContactsPayload{DeletedIds: deleted, UserErrors: userErrors}, err
+}
+
 func (r *mutationResolver) CreateAccount(ctx context.Context, input service.CreateAccountInput) (*model.AccountPayload, error) {
 	account, userErrors, err := r.Service.CreateAccount(ctx, input)
 	return &model.AccountPayload{Account: account, UserErrors: userErrors}, err
@@ -105,6 +130,7 @@ func (r *queryResolver) Contacts(ctx context.Context, first *int, after *string)
 		return nil, err
 	}
 	loaders.For(ctx).PrimeContacts(ctx, page.Items)
+	preloadContacts(ctx, page.Items, selectedUnder(ctx, "edges", "node"))
 	return &model.ContactConnection{Page: page}, nil
 }
 

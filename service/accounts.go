@@ -27,6 +27,9 @@ type UpdateAccountInput struct {
 	Domain     graphql.Omittable[*string]
 	Tags       graphql.Omittable[[]string]
 	Metadata   graphql.Omittable[json.RawMessage]
+	// ExpectedVersion, when given, must be the account's version: the
+	// update is refused as STALE otherwise.
+	ExpectedVersion *int
 }
 
 func (in CreateAccountInput) asUpdate() UpdateAccountInput {
@@ -76,6 +79,9 @@ func lockAccount(ctx context.Context, tx *db.Store, ws uuid.UUID, id string) (*d
 
 // writeAccount validates in, applies it to a and writes a.
 func writeAccount(ctx context.Context, tx *db.Store, a *db.Account, in UpdateAccountInput, creating bool, ps *problems) error {
+	if v := in.ExpectedVersion; v != nil && (creating || *v != a.Version) {
+		ps.add(inputPath.at("expectedVersion"), Stale, "The account changed since version %d; read it again and retry.", *v)
+	}
 	if name, ok := in.Name.ValueOK(); ok {
 		if name == nil {
 			ps.add(inputPath.at("name"), Required, "Name cannot be cleared.")

@@ -15,11 +15,25 @@ type AccountPayload struct {
 	UserErrors []*service.UserError `json:"userErrors"`
 }
 
+// The result of a bulk upsert of contacts.
+type BulkUpsertContactsPayload struct {
+	// One result per input, in input order.
+	Results []*service.UpsertContactResult `json:"results"`
+}
+
 // The result of a mutation on a contact.
 type ContactPayload struct {
 	// The contact as written; null when the mutation failed.
 	Contact *db.Contact `json:"contact,omitempty"`
 	// Problems with the input; empty on success.
+	UserErrors []*service.UserError `json:"userErrors"`
+}
+
+// The result of a deletion of several contacts.
+type DeleteContactsPayload struct {
+	// The ids of the deleted contacts; empty when the mutation failed.
+	DeletedIds []string `json:"deletedIds"`
+	// Problems with the input, such as an unknown id at ["ids", "<index>"]; when there are any, nothing was deleted.
 	UserErrors []*service.UserError `json:"userErrors"`
 }
 
@@ -55,4 +69,14 @@ type PortalSettingsPayload struct {
 // Reading the workspace's records. Every query sees only the workspace of the
 // token it was sent with.
 type Query struct {
+}
+
+// The result of an upsert of one contact.
+type UpsertContactPayload struct {
+	// The contact as written; null when the upsert failed.
+	Contact *db.Contact `json:"contact,omitempty"`
+	// Whether the upsert created the contact (false: it changed an existing one).
+	Created bool `json:"created"`
+	// Problems with the input; empty on success.
+	UserErrors []*service.UserError `json:"userErrors"`
 }

@@ -1,0 +1,370 @@
+package graph_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"testing"
+)
+
+const (
+	upsertContactDoc  = `mutation($input: UpsertContactInput!) { upsertContact(input: $input) { contact { ` + contactFields + ` mergedExternalIds } created ` + userErrorFields + ` } }`
+	bulkUpsertDoc     = `mutation($inputs: [UpsertContactInput!]!, $atomic: Boolean) { bulkUpsertContacts(inputs: $inputs, atomic: $atomic) { results { index created contact { id externalId name email tags phones { number } } ` + userErrorFields + ` } } }`
+	deleteContactsDoc = `mutation($ids: [ID!]!) { deleteContacts(ids: $ids) { deletedIds ` + userErrorFields + ` } }`
+)
+
+// upsertPayload is the payload of upsertContact.
+type upsertPayload struct {
+	Contact    *contactData `json:"contact"`
+	Created    bool         `json:"created"`
+	UserErrors []userError  `json:"userErrors"`
+}
+
+// bulkResult is one result of bulkUpsertContacts.
+type bulkResult struct {
+	Index   int  `json:"index"`
+	Created bool `json:"created"`
+	Contact *struct {
+		ID         string   `json:"id"`
+		ExternalID string   `json:"externalId"`
+		Name       string   `json:"name"`
+		Email      *string  `json:"email"`
+		Tags       []string `json:"tags"`
+		Phones     []struct{ Number string }
+	} `json:"contact"`
+	UserErrors []userError `json:"userErrors"`
+}
+
+func (c *client) upsert(input map[string]any) upsertPayload {
+	c.t.Helper()
+	var out struct{ UpsertContact upsertPayload }
+	c.mustDo(upsertContactDoc, map[string]any{"input": input}, &out)
+	return out.UpsertContact
+}
+
+func (c *client) mustUpsert(input map[string]any) *contactData {
+	c.t.Helper()
+	got := c.upsert(input)
+	if len(got.UserErrors) > 0 || got.Contact == nil {
+		c.t.Fatalf("upsertContact(%v): user errors %s, want none", input, describeErrors(got.UserErrors))
+	}
+	return got.Contact
+}
+
+func (c *client) bulkUpsert(inputs []map[string]any, atomic bool) []bulkResult {
+	c.t.Helper()
+	var out struct {
+		BulkUpsertContacts struct{ Results []bulkResult }
+	}
+	c.mustDo(bulkUpsertDoc, map[string]any{"inputs": inputs, "atomic": atomic}, &out)
+	return out.BulkUpsertContacts.Results
+}
+
+func TestUpsertCreatesThenUpdates(t *testing.T) {
+	t.Parallel()
+	c := newClient(t)
+	first := c.upsert(map[string]any{"externalId": "crm-1", "name": "Ada", "email": "ada@example.com", "tags": []string{"vip"}})
+	if !first.Created || first.Contact == nil || first.Contact.Version != 1 {
+		t.Fatalf("first upsert = %+v, want created at version 1", first)
+	}
+	second := c.upsert(map[string]any{"externalId": "crm-1", "description": "Countess"})
+	if second.Created || second.Contact == nil {
+		t.Fatalf("second upsert = %+v, want an update", second)
+	}
+	got := second.Contact
+	if got.ID != first.Contact.ID || got.Version != 2 || got.Name != "Ada" || *got.Email != "ada@example.com" ||
+		!slices.Equal(got.Tags, []string{"vip"}) || *got.Description != "Countess" {
+		t.Errorf("after the second upsert the contact is %+v, want the first's fields kept, the description added, version 2", got)
+	}
+	if n := c.contactCount(); n != 1 {
+		t.Errorf("workspace has %d contacts, want 1", n)
+	}
+}
+
+func TestUpsertRules(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		input map[string]any
+		field []string
+		code  string
+	}{
+		{"name required on create", map[string]any{"externalId": "x"}, inputAt("name"), "REQUIRED"},
+		{"empty external id", map[string]any{"externalId": "", "name": "A"}, inputAt("externalId"), "INVALID"},
+		{"external id too long", map[string]any{"externalId": string(make([]byte, 121)), "name": "A"}, inputAt("externalId"), "TOO_LONG"},
+		{"bad email", map[string]any{"externalId": "x", "name": "A", "email": "nope"}, inputAt("email"), "INVALID"},
+		{"unknown account", map[string]any{"externalId": "x", "name": "A", "accountExternalId": "nope"}, inputAt("accountExternalId"), "NOT_FOUND"},
+		{"expected version of a contact that does not exist", map[string]any{"externalId": "x", "name": "A", "expectedVersion": 1}, inputAt("expectedVersion"), "STALE"},
+		{"phone ids with REPLACE", map[string]any{"externalId": "x", "name": "A", "phonesMode": "REPLACE", "phones": []map[string]any{{"id": "phone_x", "number": "+14155550100"}}}, inputAt("phones", "0", "id"), "INVALID"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := newClient(t)
+			got := c.upsert(tt.input)
+			checkUserError(t, got.UserErrors, tt.field, tt.code)
+			if got.Contact != nil || c.contactCount() != 0 {
+				t.Errorf("a refused upsert wrote a contact")
+			}
+		})
+	}
+}
+
+func TestUpsertPhoneModes(t *testing.T) {
+	t.Parallel()
+	c := newClient(t)
+	base := map[string]any{"externalId": "crm-1", "name": "Ada", "phones": phoneInputs("+14155550100", "+14155550101")}
+	c.mustUpsert(base)
+	retried := c.mustUpsert(base)
+	if got := phoneList(retried); len(got) != 2 {
+		t.Errorf("MERGE retried with the same numbers: phones %v, want the 2 numbers once each", got)
+	}
+	typed := c.mustUpsert(map[string]any{"externalId": "crm-1", "phones": []map[string]any{{"number": "+14155550100", "type": "WORK"}, {"number": "+14155550102"}}})
+	if got := phoneList(typed); len(got) != 3 {
+		t.Errorf("MERGE with one known and one new number: phones %v, want 3", got)
+	}
+	replaced := c.mustUpsert(map[string]any{"externalId": "crm-1", "phonesMode": "REPLACE", "phones": phoneInputs("+14155550101", "+14155550199")})
+	if got := sorted(numbersOf(replaced)); !slices.Equal(got, []string{"+14155550101", "+14155550199"}) {
+		t.Errorf("REPLACE: phones %v, want exactly +14155550101 and +14155550199", got)
+	}
+}
+
+func numbersOf(c *contactData) []string {
+	out := make([]string, len(c.Phones))
+	for i, p := range c.Phones {
+		out[i] = p.Number
+	}
+	return out
+}
+
+func sorted(s []string) []string {
+	s = slices.Clone(s)
+	slices.Sort(s)
+	return s
+}
+
+// TestConcurrentUpsertsLoseNoField hammers one external id from several
+// goroutines, each setting a different field: one contact must remain,
+// with every field set.
+func TestConcurrentUpsertsLoseNoField(t *testing.T) {
+	t.Parallel()
+	c := newClient(t)
+	fields := []map[string]any{
+		{"name": "Ada Lovelace"}, {"firstName": "Ada"}, {"lastName": "Lovelace"}, {"email": "ada@example.com"},
+		{"description": "Countess"}, {"avatarUrl": "https://example.com/ada.png"}, {"tags": []string{"vip"}},
+		{"metadata": map[string]any{"source": "crm"}},
+	}
+	responses := concurrently(len(fields), func(i int) *response {
+		input := map[string]any{"externalId": "crm-race", "name": "Ada Lovelace"}
+		for k, v := range fields[i] {
+			input[k] = v
+		}
+		return c.post(upsertContactDoc, map[string]any{"input": input})
+	})
+	created := 0
+	for i, resp := range responses {
+		var out struct{ UpsertContact upsertPayload }
+		if len(resp.Errors) > 0 || json.Unmarshal(resp.Data, &out) != nil || len(out.UpsertContact.UserErrors) > 0 {
+			t.Fatalf("upsert %d failed: %+v %s", i, resp.Errors, resp.Data)
+		}
+		if out.UpsertContact.Created {
+			created++
+		}
+	}
+	if created != 1 || c.contactCount() != 1 {
+		t.Fatalf("%d upserts created a contact and the workspace has %d, want 1 and 1", created, c.contactCount())
+	}
+	got := c.mustUpsert(map[string]any{"externalId": "crm-race"})
+	if got.FirstName == nil || got.LastName == nil || got.Email == nil || got.Description == nil || got.AvatarURL == nil ||
+		!slices.Equal(got.Tags, []string{"vip"}) || string(got.Metadata) != `{"source":"crm"}` {
+		t.Errorf("after concurrent upserts the contact is %+v, want every field set", got)
+	}
+	if want := len(fields) + 1; got.Version != want {
+		t.Errorf("version %d, want %d (created once, then one change per upsert)", got.Version, want)
+	}
+}
+
+func TestExpectedVersion(t *testing.T) {
+	t.Parallel()
+	c := newClient(t)
+	contact := c.createContact(map[string]any{"name": "Ada"})
+	stale := c.tryUpdateContact(contact.ID, map[string]any{"email": "a@example.com", "expectedVersion": 7})
+	checkUserError(t, stale.UserErrors, inputAt("expectedVersion"), "STALE")
+	if got := c.contactByID(contact.ID); got.Email != nil || got.Version != 1 {
+		t.Errorf("a STALE update wrote: %+v", got)
+	}
+	// Concurrent updates based on the same version: exactly one wins.
+	responses := concurrently(8, func(i int) *response {
+		return c.post(updateContactDoc, map[string]any{"id": contact.ID, "input": map[string]any{"description": fmt.Sprint(i), "expectedVersion": 1}})
+	})
+	wins, stales := 0, 0
+	for _, resp := range responses {
+		payload, ok := payloadOf(t, resp)
+		switch {
+		case !ok:
+			t.Fatalf("GraphQL errors: %+v", resp.Errors)
+		case len(payload.UserErrors) == 0:
+			wins++
+		case payload.UserErrors[0].Code == "STALE":
+			stales++
+		}
+	}
+	if wins != 1 || stales != 7 {
+		t.Errorf("%d updates won and %d were STALE, want 1 and 7", wins, stales)
+	}
+	if got := c.contactByID(contact.ID); got.Version != 2 {
+		t.Errorf("version %d after one winning update, want 2", got.Version)
+	}
+}
+
+func TestBulkUpsertPartialAndAtomic(t *testing.T) {
+	t.Parallel()
+	inputs := []map[string]any{
+		{"externalId": "b-0", "name": "Zero"},
+		{"externalId": "b-1", "name": "One", "phones": phoneInputs("+14155550100", "+14155550101")},
+		{"externalId": "b-2", "name": "Two", "email": "not an email"},
+		{"externalId": "b-0", "name": "Zero again"},
+		{"externalId": "b-4", "name": "Four", "tags": []string{"a", "b"}},
+	}
+	t.Run("partial", func(t *testing.T) {
+		t.Parallel()
+		c := newClient(t)
+		results := c.bulkUpsert(inputs, false)
+		if len(results) != len(inputs) {
+			t.Fatalf("%d results for %d inputs", len(results), len(inputs))
+		}
+		for _, i := range []int{0, 1, 4} {
+			if r := results[i]; r.Index != i || !r.Created || r.Contact == nil || len(r.UserErrors) > 0 {
+				t.Errorf("result %d = %+v, want created", i, r)
+			}
+		}
+		checkUserError(t, results[2].UserErrors, []string{"inputs", "2", "email"}, "INVALID")
+		checkUserError(t, results[3].UserErrors, []string{"inputs", "3", "externalId"}, "ALREADY_EXISTS")
+		if results[2].Contact != nil || results[3].Contact != nil {
+			t.Errorf("failed inputs returned contacts")
+		}
+		if n := c.contactCount(); n != 3 {
+			t.Errorf("workspace has %d contacts, want the 3 valid ones", n)
+		}
+		if got := len(results[1].Contact.Phones); got != 2 {
+			t.Errorf("b-1 has %d phones, want 2", got)
+		}
+	})
+	t.Run("atomic", func(t *testing.T) {
+		t.Parallel()
+		c := newClient(t)
+		results := c.bulkUpsert(inputs, true)
+		checkUserError(t, results[2].UserErrors, []string{"inputs", "2", "email"}, "INVALID")
+		for _, r := range results {
+			if r.Contact != nil || r.Created {
+				t.Errorf("atomic call with errors returned written contact %+v", r)
+			}
+		}
+		if n := c.contactCount(); n != 0 {
+			t.Errorf("atomic call with errors left %d contacts, want none", n)
+		}
+	})
+}
+
+func TestBulkUpsertLimit(t *testing.T) {
+	t.Parallel()
+	c := newClient(t)
+	inputs := make([]map[string]any, 1001)
+	for i := range inputs {
+		inputs[i] = map[string]any{"externalId": fmt.Sprint(i), "name": "N"}
+	}
+	resp := c.post(bulkUpsertDoc, map[string]any{"inputs": inputs})
+	if resp.code() != "LIMIT_EXCEEDED" {
+		t.Errorf("1,001 inputs: code %q (errors %+v), want LIMIT_EXCEEDED", resp.code(), resp.Errors)
+	}
+	if n := c.contactCount(); n != 0 {
+		t.Errorf("a refused bulk call wrote %d contacts", n)
+	}
+}
+
+// TestBulkUpsertStatementsDoNotGrow proves the set-based writes: a call of
+// 200 contacts runs as many statements as a call of 5, for creates and
+// for updates.
+func TestBulkUpsertStatementsDoNotGrow(t *testing.T) {
+	t.Parallel()
+	c := newClient(t)
+	c.createAccount(map[string]any{"name": "Acme", "externalId": "acme"})
+	batch := func(prefix string, n int) []map[string]any {
+		inputs := make([]map[string]any, n)
+		for i := range inputs {
+			inputs[i] = map[string]any{
+				"externalId": fmt.Sprintf("%s-%d", prefix, i), "name": fmt.Sprint("Contact ", i),
+				"tags": []string{"a", "b"}, "accountExternalId": "acme",
+				"phones": phoneInputs(fmt.Sprintf("+1415%07d", i), fmt.Sprintf("+1650%07d", i)),
+			}
+		}
+		return inputs
+	}
+	statements := map[string]int64{}
+	for _, n := range []int{5, 200} {
+		for _, round := range []string{"create", "update"} {
+			resp := c.post(bulkUpsertDoc, map[string]any{"inputs": batch(fmt.Sprint("s", n), n)})
+			var out struct {
+				BulkUpsertContacts struct{ Results []bulkResult }
+			}
+			if len(resp.Errors) > 0 || json.Unmarshal(resp.Data, &out) != nil {
+				t.Fatalf("bulk of %d: %+v", n, resp.Errors)
+			}
+			for _, r := range out.BulkUpsertContacts.Results {
+				if len(r.UserErrors) > 0 || r.Created != (round == "create") {
+					t.Fatalf("bulk of %d (%s): result %+v", n, round, r)
+				}
+			}
+			statements[fmt.Sprint(round, n)] = resp.Statements
+		}
+	}
+	if statements["create5"] != statements["create200"] || statements["update5"] != statements["update200"] {
+		t.Errorf("statements grow with the batch: %v", statements)
+	}
+	t.Logf("statements per bulk call: %v", statements)
+}
+
+func TestDeleteContacts(t *testing.T) {
+	t.Parallel()
+	c := newClient(t)
+	a := c.createContact(map[string]any{"name": "A", "phones": phoneInputs("+14155550100")})
+	b := c.createContact(map[string]any{"name": "B"})
+	other := c.otherWorkspace().createContact(map[string]any{"name": "Other"})
+
+	var out struct {
+		DeleteContacts struct {
+			DeletedIds []string
+			UserErrors []userError
+		}
+	}
+	c.mustDo(deleteContactsDoc, map[string]any{"ids": []string{a.ID, other.ID}}, &out)
+	checkUserError(t, out.DeleteContacts.UserErrors, []string{"ids", "1"}, "NOT_FOUND")
+	if len(out.DeleteContacts.DeletedIds) != 0 || c.contactCount() != 2 {
+		t.Fatalf("a call with another workspace's id deleted %v; contacts left %d, want 2", out.DeleteContacts.DeletedIds, c.contactCount())
+	}
+	c.mustDo(deleteContactsDoc, map[string]any{"ids": []string{a.ID, b.ID}}, &out)
+	if len(out.DeleteContacts.UserErrors) > 0 || len(out.DeleteContacts.DeletedIds) != 2 || c.contactCount() != 0 {
+		t.Errorf("deleteContacts = %+v, contacts left %d; want both deleted", out.DeleteContacts, c.contactCount())
+	}
+	if c.nodeExists(a.Phones[0].ID) {
+		t.Errorf("a deleted contact's phone is still there")
+	}
+}
+
+func TestUpsertStaysInItsWorkspace(t *testing.T) {
+	t.Parallel()
+	a := newClient(t)
+	b := a.otherWorkspace()
+	theirs := a.mustUpsert(map[string]any{"externalId": "shared", "name": "A's"})
+	ours := b.upsert(map[string]any{"externalId": "shared", "name": "B's"})
+	if !ours.Created || ours.Contact.ID == theirs.ID {
+		t.Fatalf("B's upsert of an external id A uses = %+v, want a new contact of B's", ours)
+	}
+	results := b.bulkUpsert([]map[string]any{{"externalId": "shared", "description": "changed by B"}}, false)
+	if results[0].Created || results[0].Contact.ID != ours.Contact.ID {
+		t.Errorf("B's bulk upsert = %+v, want B's own contact updated", results[0])
+	}
+	if got := a.contactByID(theirs.ID); got.Description != nil || got.Version != 1 {
+		t.Errorf("A's contact changed through B: %+v", got)
+	}
+}

@@ -1,0 +1,148 @@
+package service
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/google/uuid"
+
+	"github.com/contacts-api/contacts/db"
+)
+
+// MaxBulkItems bounds the records of one bulk mutation.
+const MaxBulkItems = 1000
+
+// CodeLimitExceeded refuses a bulk call over MaxBulkItems.
+const CodeLimitExceeded = "LIMIT_EXCEEDED"
+
+// UpsertContactResult is the outcome of one upsert.
+type UpsertContactResult struct {
+	// Index is the upsert's position in a bulk call.
+	Index      int
+	Contact    *db.Contact
+	Created    bool
+	UserErrors []*UserError
+}
+
+// UpsertContact creates the contact with in.ExternalID or changes it, in
+// one transaction that is safe against concurrent upserts of the same id.
+func (s *Service) UpsertContact(ctx context.Context, in UpsertContactInput) (*UpsertContactResult, error) {
+	results, err := s.upsertContacts(ctx, []*UpsertContactInput{&in}, true, func(int) path { return inputPath })
+	if err != nil {
+		return nil, err
+	}
+	return results[0], nil
+}
+
+// BulkUpsertContacts upserts up to MaxBulkItems contacts in one
+// transaction and a fixed number of statements. With atomic, any problem
+// writes nothing; otherwise the valid upserts are written and each failed
+// one is reported by its index.
+func (s *Service) BulkUpsertContacts(ctx context.Context, inputs []*UpsertContactInput, atomic bool) ([]*UpsertContactResult, error) {
+	if len(inputs) > MaxBulkItems {
+		return nil, &Error{Code: CodeLimitExceeded, Message: fmt.Sprintf("At most %d contacts per call, not %d.", MaxBulkItems, len(inputs))}
+	}
+	return s.upsertContacts(ctx, inputs, atomic, func(i int) path { return path{"inputs"}.at(i) })
+}
+
+func (s *Service) upsertContacts(ctx context.Context, inputs []*UpsertContactInput, atomic bool, pathOf func(int) path) ([]*UpsertContactResult, error) {
+	writes, err := s.writeContacts(ctx, atomic, func(ctx context.Context, b *contactBatch) ([]*contactWrite, error) {
+		return b.loadUpserts(ctx, inputs, pathOf)
+	})
+	if err != nil {
+		return nil, err
+	}
+	results := make([]*UpsertContactResult, len(writes))
+	for i, w := range writes {
+		r := &UpsertContactResult{Index: i, UserErrors: w.ps}
+		if w.written {
+			r.Contact, r.Created = w.contact, w.creating
+		}
+		if r.UserErrors == nil {
+			r.UserErrors = []*UserError{}
+		}
+		results[i] = r
+	}
+	return results, nil
+}
+
+// loadUpserts locks the contacts that the inputs' external ids name (also
+// through the external ids merged into them) and starts one write per
+// input: an update of the contact found, or a create.
+func (b *contactBatch) loadUpserts(ctx context.Context, inputs []*UpsertContactInput, pathOf func(int) path) ([]*contactWrite, error) {
+	externalIDs := make([]string, len(inputs))
+	for i, in := range inputs {
+		externalIDs[i] = in.ExternalID
+	}
+	existing, err := b.tx.LockContactsByExternalIDs(ctx, b.ws, dedupe(externalIDs))
+	if err != nil {
+		return nil, err
+	}
+	byExternalID := make(map[string]*db.Contact)
+	for _, c := range existing {
+		for _, id := range c.MergedExternalIDs {
+			byExternalID[id] = c
+		}
+		byExternalID[*c.ExternalID] = c
+	}
+	writes := make([]*contactWrite, len(inputs))
+	claimed := make(map[string]int)
+	for i, in := range inputs {
+		writes[i] = b.startUpsert(pathOf(i), *in, byExternalID[in.ExternalID])
+		key := in.ExternalID
+		if c := byExternalID[key]; c != nil {
+			key = c.ID
+		}
+		if first, dup := claimed[key]; dup {
+			writes[i].ps.add(pathOf(i).at("externalId"), AlreadyExists, "Input %d of this call already upserts this contact.", first)
+			continue
+		}
+		claimed[key] = i
+	}
+	return writes, nil
+}
+
+// startUpsert starts the write of one upsert.
+func (b *contactBatch) startUpsert(at path, in UpsertContactInput, current *db.Contact) *contactWrite {
+	mode := in.PhonesMode
+	if mode == "" {
+		mode = PhonesMerge
+	}
+	update := in.UpdateContactInput
+	var w *contactWrite
+	if current != nil {
+		update.ExternalID = graphql.Omittable[*string]{}
+		w = b.existingContact(at, current, update)
+	} else {
+		update.ExternalID = graphql.OmittableOf(&in.ExternalID)
+		w = b.newContact(at, update)
+	}
+	w.mode = mode
+	return w
+}
+
+// DeleteContacts deletes up to MaxBulkItems contacts with their phones and
+// memberships. An id the workspace has no contact for is a user error at
+// its index, and then nothing is deleted.
+func (s *Service) DeleteContacts(ctx context.Context, ids []string) ([]string, []*UserError, error) {
+	if len(ids) > MaxBulkItems {
+		return nil, nil, &Error{Code: CodeLimitExceeded, Message: fmt.Sprintf("At most %d contacts per call, not %d.", MaxBulkItems, len(ids))}
+	}
+	return mutate(ctx, s, func(tx *db.Store, ws uuid.UUID, ps *problems) ([]string, error) {
+		deleted, err := tx.DeleteContacts(ctx, ws, dedupe(ids))
+		if err != nil {
+			return nil, err
+		}
+		gone := make(map[string]bool, len(deleted))
+		for _, id := range deleted {
+			gone[id] = true
+		}
+		for i, id := range ids {
+			if !gone[id] {
+				ps.add(path{"ids"}.at(i), NotFound, "No contact has this id.")
+			}
+		}
+		return deleted, nil
+	})
+}
