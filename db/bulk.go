@@ -144,3 +144,49 @@ func (s *Store) DeleteContacts(ctx context.Context, ws uuid.UUID, ids []string) 
 	}
 	return deleted, nil
 }
+
+// LockAccountsByExternalIDs returns the workspace's accounts among
+// externalIDs, locked for update in id order.
+func (s *Store) LockAccountsByExternalIDs(ctx context.Context, ws uuid.UUID, externalIDs []string) ([]*Account, error) {
+	var accounts []*Account
+	err := s.idb.NewSelect().Model(&accounts).
+		Where("a.workspace_id = ?", ws).Where("a.external_id = ANY(?)", pgdialect.Array(externalIDs)).
+		Order("a.id").For("UPDATE").Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("lock accounts by external id: %w", err)
+	}
+	return accounts, nil
+}
+
+// InsertAccountsIfAbsent inserts the accounts whose external id no account
+// of the workspace has yet and returns the ids of those it inserted.
+func (s *Store) InsertAccountsIfAbsent(ctx context.Context, accounts []*Account) (map[string]bool, error) {
+	inserted := make(map[string]bool, len(accounts))
+	if len(accounts) == 0 {
+		return inserted, nil
+	}
+	var ids []string
+	_, err := s.idb.NewInsert().Model(&accounts).
+		On("CONFLICT (workspace_id, external_id) DO NOTHING").
+		Returning("id").Exec(ctx, &ids)
+	if err != nil {
+		return nil, fmt.Errorf("insert accounts: %w", err)
+	}
+	for _, id := range ids {
+		inserted[id] = true
+	}
+	return inserted, nil
+}
+
+// UpdateAccounts writes the changeable columns of accounts, each at its
+// Version and UpdatedAt as set by the caller, in one statement.
+func (s *Store) UpdateAccounts(ctx context.Context, accounts []*Account) error {
+	if len(accounts) == 0 {
+		return nil
+	}
+	columns := append([]string{"version", "updated_at"}, accountColumns...)
+	if _, err := s.idb.NewUpdate().Model(&accounts).Column(columns...).Bulk().Exec(ctx); err != nil {
+		return fmt.Errorf("update accounts: %w", err)
+	}
+	return nil
+}

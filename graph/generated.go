@@ -73,6 +73,17 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	BulkUpsertAccountResult struct {
+		Account    func(childComplexity int) int
+		Created    func(childComplexity int) int
+		Index      func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	BulkUpsertAccountsPayload struct {
+		Results func(childComplexity int) int
+	}
+
 	BulkUpsertContactResult struct {
 		Contact    func(childComplexity int) int
 		Created    func(childComplexity int) int
@@ -133,6 +144,7 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
+		BulkUpsertAccounts   func(childComplexity int, inputs []*service.UpsertAccountInput, atomic *bool) int
 		BulkUpsertContacts   func(childComplexity int, inputs []*service.UpsertContactInput, atomic *bool) int
 		CreateAccount        func(childComplexity int, input service.CreateAccountInput) int
 		CreateContact        func(childComplexity int, input service.CreateContactInput) int
@@ -145,6 +157,7 @@ type ComplexityRoot struct {
 		UpdateContact        func(childComplexity int, id string, input service.UpdateContactInput) int
 		UpdatePortalRole     func(childComplexity int, id string, input service.UpdatePortalRoleInput) int
 		UpdatePortalSettings func(childComplexity int, input service.UpdatePortalSettingsInput) int
+		UpsertAccount        func(childComplexity int, input service.UpsertAccountInput) int
 		UpsertContact        func(childComplexity int, input service.UpsertContactInput) int
 	}
 
@@ -196,6 +209,12 @@ type ComplexityRoot struct {
 		PortalSettings func(childComplexity int) int
 	}
 
+	UpsertAccountPayload struct {
+		Account    func(childComplexity int) int
+		Created    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	UpsertContactPayload struct {
 		Contact    func(childComplexity int) int
 		Created    func(childComplexity int) int
@@ -232,6 +251,8 @@ type MutationResolver interface {
 	CreateAccount(ctx context.Context, input service.CreateAccountInput) (*model.AccountPayload, error)
 	UpdateAccount(ctx context.Context, id string, input service.UpdateAccountInput) (*model.AccountPayload, error)
 	DeleteAccount(ctx context.Context, id string) (*model.DeletePayload, error)
+	UpsertAccount(ctx context.Context, input service.UpsertAccountInput) (*model.UpsertAccountPayload, error)
+	BulkUpsertAccounts(ctx context.Context, inputs []*service.UpsertAccountInput, atomic *bool) (*model.BulkUpsertAccountsPayload, error)
 	CreatePortalRole(ctx context.Context, input service.CreatePortalRoleInput) (*model.PortalRolePayload, error)
 	UpdatePortalRole(ctx context.Context, id string, input service.UpdatePortalRoleInput) (*model.PortalRolePayload, error)
 	DeletePortalRole(ctx context.Context, id string) (*model.DeletePayload, error)
@@ -384,6 +405,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AccountPayload.UserErrors(childComplexity), true
+
+	case "BulkUpsertAccountResult.account":
+		if e.ComplexityRoot.BulkUpsertAccountResult.Account == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulkUpsertAccountResult.Account(childComplexity), true
+	case "BulkUpsertAccountResult.created":
+		if e.ComplexityRoot.BulkUpsertAccountResult.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulkUpsertAccountResult.Created(childComplexity), true
+	case "BulkUpsertAccountResult.index":
+		if e.ComplexityRoot.BulkUpsertAccountResult.Index == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulkUpsertAccountResult.Index(childComplexity), true
+	case "BulkUpsertAccountResult.userErrors":
+		if e.ComplexityRoot.BulkUpsertAccountResult.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulkUpsertAccountResult.UserErrors(childComplexity), true
+
+	case "BulkUpsertAccountsPayload.results":
+		if e.ComplexityRoot.BulkUpsertAccountsPayload.Results == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulkUpsertAccountsPayload.Results(childComplexity), true
 
 	case "BulkUpsertContactResult.contact":
 		if e.ComplexityRoot.BulkUpsertContactResult.Contact == nil {
@@ -603,6 +656,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DeletePayload.UserErrors(childComplexity), true
 
+	case "Mutation.bulkUpsertAccounts":
+		if e.ComplexityRoot.Mutation.BulkUpsertAccounts == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_bulkUpsertAccounts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.BulkUpsertAccounts(childComplexity, args["inputs"].([]*service.UpsertAccountInput), args["atomic"].(*bool)), true
 	case "Mutation.bulkUpsertContacts":
 		if e.ComplexityRoot.Mutation.BulkUpsertContacts == nil {
 			break
@@ -735,6 +799,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdatePortalSettings(childComplexity, args["input"].(service.UpdatePortalSettingsInput)), true
+	case "Mutation.upsertAccount":
+		if e.ComplexityRoot.Mutation.UpsertAccount == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_upsertAccount_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpsertAccount(childComplexity, args["input"].(service.UpsertAccountInput)), true
 	case "Mutation.upsertContact":
 		if e.ComplexityRoot.Mutation.UpsertContact == nil {
 			break
@@ -942,6 +1017,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.PortalSettings(childComplexity), true
 
+	case "UpsertAccountPayload.account":
+		if e.ComplexityRoot.UpsertAccountPayload.Account == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpsertAccountPayload.Account(childComplexity), true
+	case "UpsertAccountPayload.created":
+		if e.ComplexityRoot.UpsertAccountPayload.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpsertAccountPayload.Created(childComplexity), true
+	case "UpsertAccountPayload.userErrors":
+		if e.ComplexityRoot.UpsertAccountPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpsertAccountPayload.UserErrors(childComplexity), true
+
 	case "UpsertContactPayload.contact":
 		if e.ComplexityRoot.UpsertContactPayload.Contact == nil {
 			break
@@ -998,6 +1092,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("UpdateContactInput", ec.unmarshalInputUpdateContactInput),
 			graphql.NewInputUnmarshaler("UpdatePortalRoleInput", ec.unmarshalInputUpdatePortalRoleInput),
 			graphql.NewInputUnmarshaler("UpdatePortalSettingsInput", ec.unmarshalInputUpdatePortalSettingsInput),
+			graphql.NewInputUnmarshaler("UpsertAccountInput", ec.unmarshalInputUpsertAccountInput),
 			graphql.NewInputUnmarshaler("UpsertContactInput", ec.unmarshalInputUpsertContactInput),
 		)
 	}
@@ -1483,6 +1578,25 @@ input CreateAccountInput {
 }
 
 """
+An account to create or change, found by your own id for it. Absent fields
+stay as they are; on create the rules of createAccount apply.
+"""
+input UpsertAccountInput {
+  "The account's id in your own system (1 to 120 characters): the key of the upsert."
+  externalId: String!
+  "The account's name, at most 255 characters; required when the account is created."
+  name: String
+  "The account's web domain, such as ` + "`" + `acme.com` + "`" + `."
+  domain: String
+  "Replaces the tags: at most 50 of 1 to 64 characters each (trimmed)."
+  tags: [String!]
+  "Replaces the metadata with a JSON object of at most 16 KiB."
+  metadata: JSON
+  "The version the change is based on; when the account's version differs (or it does not exist yet) the upsert is refused as STALE."
+  expectedVersion: Int
+}
+
+"""
 Changes to an account. An absent field stays as it is; a field set to null is cleared.
 """
 input UpdateAccountInput {
@@ -1609,6 +1723,40 @@ type BulkUpsertContactsPayload {
 }
 
 """
+The result of an upsert of one account.
+"""
+type UpsertAccountPayload {
+  "The account as written; null when the upsert failed."
+  account: Account
+  "Whether the upsert created the account (false: it changed an existing one)."
+  created: Boolean!
+  "Problems with the input; empty on success."
+  userErrors: [UserError!]!
+}
+
+"""
+The outcome of one input of a bulk upsert of accounts.
+"""
+type BulkUpsertAccountResult {
+  "The input's position in the call, from 0."
+  index: Int!
+  "The account as written; null when this input failed, or when an atomic call failed."
+  account: Account
+  "Whether this input created the account."
+  created: Boolean!
+  "Problems with this input; empty on success. Paths start with [\"inputs\", \"<index>\"]."
+  userErrors: [UserError!]!
+}
+
+"""
+The result of a bulk upsert of accounts.
+"""
+type BulkUpsertAccountsPayload {
+  "One result per input, in input order."
+  results: [BulkUpsertAccountResult!]!
+}
+
+"""
 The result of a deletion of several contacts.
 """
 type DeleteContactsPayload {
@@ -1686,6 +1834,15 @@ type Mutation {
   updateAccount("The account to change." id: ID!, input: UpdateAccountInput!): AccountPayload!
   "Deletes an account; its contacts stay and lose that membership."
   deleteAccount("The account to delete." id: ID!): DeletePayload!
+  "Creates the account with this external id, or changes it when it exists, safely under concurrent calls."
+  upsertAccount(input: UpsertAccountInput!): UpsertAccountPayload!
+  "Upserts up to 1,000 accounts in one transaction. More is a LIMIT_EXCEEDED error. The same external id twice is an error on the later input."
+  bulkUpsertAccounts(
+    "The accounts to upsert."
+    inputs: [UpsertAccountInput!]!
+    "When true, any problem writes nothing; when false, the valid inputs are written and the others reported."
+    atomic: Boolean = false
+  ): BulkUpsertAccountsPayload!
   "Creates a custom portal role."
   createPortalRole(input: CreatePortalRoleInput!): PortalRolePayload!
   "Changes a custom portal role; built-in roles cannot be changed."
@@ -1761,6 +1918,28 @@ func (ec *executionContext) childFields_AccountPayload(ctx context.Context, fiel
 		return ec.fieldContext_AccountPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AccountPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_BulkUpsertAccountResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "index":
+		return ec.fieldContext_BulkUpsertAccountResult_index(ctx, field)
+	case "account":
+		return ec.fieldContext_BulkUpsertAccountResult_account(ctx, field)
+	case "created":
+		return ec.fieldContext_BulkUpsertAccountResult_created(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_BulkUpsertAccountResult_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BulkUpsertAccountResult", field.Name)
+}
+
+func (ec *executionContext) childFields_BulkUpsertAccountsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "results":
+		return ec.fieldContext_BulkUpsertAccountsPayload_results(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BulkUpsertAccountsPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_BulkUpsertContactResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1957,6 +2136,18 @@ func (ec *executionContext) childFields_PortalSettingsPayload(ctx context.Contex
 	return nil, fmt.Errorf("no field named %q was found under type PortalSettingsPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_UpsertAccountPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "account":
+		return ec.fieldContext_UpsertAccountPayload_account(ctx, field)
+	case "created":
+		return ec.fieldContext_UpsertAccountPayload_created(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_UpsertAccountPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UpsertAccountPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_UpsertContactPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "contact":
@@ -2116,6 +2307,28 @@ func (ec *executionContext) field_Account_contacts_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_bulkUpsertAccounts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "inputs",
+		func(ctx context.Context, v any) ([]*service.UpsertAccountInput, error) {
+			return ec.unmarshalNUpsertAccountInput2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐUpsertAccountInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["inputs"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "atomic",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["atomic"] = arg1
 	return args, nil
 }
 
@@ -2311,6 +2524,20 @@ func (ec *executionContext) field_Mutation_updatePortalSettings_args(ctx context
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (service.UpdatePortalSettingsInput, error) {
 			return ec.unmarshalNUpdatePortalSettingsInput2githubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐUpdatePortalSettingsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_upsertAccount_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (service.UpsertAccountInput, error) {
+			return ec.unmarshalNUpsertAccountInput2githubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐUpsertAccountInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3030,6 +3257,148 @@ func (ec *executionContext) fieldContext_AccountPayload_userErrors(_ context.Con
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BulkUpsertAccountResult_index(ctx context.Context, field graphql.CollectedField, obj *service.UpsertAccountResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulkUpsertAccountResult_index(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Index, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BulkUpsertAccountResult_index(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BulkUpsertAccountResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BulkUpsertAccountResult_account(ctx context.Context, field graphql.CollectedField, obj *service.UpsertAccountResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulkUpsertAccountResult_account(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Account, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Account) graphql.Marshaler {
+			return ec.marshalOAccount2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐAccount(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BulkUpsertAccountResult_account(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BulkUpsertAccountResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Account(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BulkUpsertAccountResult_created(ctx context.Context, field graphql.CollectedField, obj *service.UpsertAccountResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulkUpsertAccountResult_created(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Created, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BulkUpsertAccountResult_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BulkUpsertAccountResult", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _BulkUpsertAccountResult_userErrors(ctx context.Context, field graphql.CollectedField, obj *service.UpsertAccountResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulkUpsertAccountResult_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*service.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BulkUpsertAccountResult_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BulkUpsertAccountResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BulkUpsertAccountsPayload_results(ctx context.Context, field graphql.CollectedField, obj *model.BulkUpsertAccountsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulkUpsertAccountsPayload_results(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Results, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*service.UpsertAccountResult) graphql.Marshaler {
+			return ec.marshalNBulkUpsertAccountResult2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐUpsertAccountResultᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BulkUpsertAccountsPayload_results(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BulkUpsertAccountsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BulkUpsertAccountResult(ctx, field)
 		},
 	}
 	return fc, nil
@@ -4463,6 +4832,94 @@ func (ec *executionContext) fieldContext_Mutation_deleteAccount(ctx context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_upsertAccount(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_upsertAccount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpsertAccount(ctx, fc.Args["input"].(service.UpsertAccountInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UpsertAccountPayload) graphql.Marshaler {
+			return ec.marshalNUpsertAccountPayload2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐUpsertAccountPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_upsertAccount(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UpsertAccountPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_upsertAccount_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_bulkUpsertAccounts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_bulkUpsertAccounts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().BulkUpsertAccounts(ctx, fc.Args["inputs"].([]*service.UpsertAccountInput), fc.Args["atomic"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BulkUpsertAccountsPayload) graphql.Marshaler {
+			return ec.marshalNBulkUpsertAccountsPayload2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐBulkUpsertAccountsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_bulkUpsertAccounts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BulkUpsertAccountsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_bulkUpsertAccounts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createPortalRole(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5531,6 +5988,93 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___Schema(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UpsertAccountPayload_account(ctx context.Context, field graphql.CollectedField, obj *model.UpsertAccountPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpsertAccountPayload_account(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Account, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Account) graphql.Marshaler {
+			return ec.marshalOAccount2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐAccount(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_UpsertAccountPayload_account(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UpsertAccountPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Account(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UpsertAccountPayload_created(ctx context.Context, field graphql.CollectedField, obj *model.UpsertAccountPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpsertAccountPayload_created(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Created, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpsertAccountPayload_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UpsertAccountPayload", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _UpsertAccountPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.UpsertAccountPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpsertAccountPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*service.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpsertAccountPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UpsertAccountPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
 		},
 	}
 	return fc, nil
@@ -7451,6 +7995,83 @@ func UnmarshalUpdatePortalSettingsInput(ctx context.Context, raw any) (service.U
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpsertAccountInput(ctx context.Context, obj any) (service.UpsertAccountInput, error) {
+	var it service.UpsertAccountInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"externalId", "name", "domain", "tags", "metadata", "expectedVersion"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "externalId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalId"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalID = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = graphql.OmittableOf(data)
+		case "domain":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("domain"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Domain = graphql.OmittableOf(data)
+		case "tags":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tags"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Tags = graphql.OmittableOf(data)
+		case "metadata":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("metadata"))
+			data, err := ec.unmarshalOJSON2encodingᚋjsonᚐRawMessage(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Metadata = graphql.OmittableOf(data)
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpsertAccountInput unmarshals raw into the UpsertAccountInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpsertAccountInput(ctx context.Context, raw any) (service.UpsertAccountInput, error) {
+	var out service.UpsertAccountInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpsertAccountInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpsertContactInput(ctx context.Context, obj any) (service.UpsertContactInput, error) {
 	var it service.UpsertContactInput
 	if obj == nil {
@@ -7834,6 +8455,87 @@ func (ec *executionContext) _AccountPayload(ctx context.Context, sel ast.Selecti
 			}
 		case "userErrors":
 			out.Values[i] = ec._AccountPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var bulkUpsertAccountResultImplementors = []string{"BulkUpsertAccountResult"}
+
+func (ec *executionContext) _BulkUpsertAccountResult(ctx context.Context, sel ast.SelectionSet, obj *service.UpsertAccountResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, bulkUpsertAccountResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BulkUpsertAccountResult")
+		case "index":
+			out.Values[i] = ec._BulkUpsertAccountResult_index(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "account":
+			out.Values[i] = ec._BulkUpsertAccountResult_account(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "created":
+			out.Values[i] = ec._BulkUpsertAccountResult_created(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._BulkUpsertAccountResult_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var bulkUpsertAccountsPayloadImplementors = []string{"BulkUpsertAccountsPayload"}
+
+func (ec *executionContext) _BulkUpsertAccountsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.BulkUpsertAccountsPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, bulkUpsertAccountsPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BulkUpsertAccountsPayload")
+		case "results":
+			out.Values[i] = ec._BulkUpsertAccountsPayload_results(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -8340,6 +9042,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "upsertAccount":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_upsertAccount(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "bulkUpsertAccounts":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_bulkUpsertAccounts(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createPortalRole":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createPortalRole(ctx, field)
@@ -8728,6 +9444,49 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var upsertAccountPayloadImplementors = []string{"UpsertAccountPayload"}
+
+func (ec *executionContext) _UpsertAccountPayload(ctx context.Context, sel ast.SelectionSet, obj *model.UpsertAccountPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, upsertAccountPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UpsertAccountPayload")
+		case "account":
+			out.Values[i] = ec._UpsertAccountPayload_account(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "created":
+			out.Values[i] = ec._UpsertAccountPayload_created(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._UpsertAccountPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -9273,6 +10032,38 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) marshalNBulkUpsertAccountResult2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐUpsertAccountResultᚄ(ctx context.Context, sel ast.SelectionSet, v []*service.UpsertAccountResult) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBulkUpsertAccountResult2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐUpsertAccountResult(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNBulkUpsertAccountResult2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐUpsertAccountResult(ctx context.Context, sel ast.SelectionSet, v *service.UpsertAccountResult) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BulkUpsertAccountResult!")
+		return graphql.Null
+	}
+	return ec._BulkUpsertAccountResult(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBulkUpsertAccountsPayload2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐBulkUpsertAccountsPayload(ctx context.Context, sel ast.SelectionSet, v *model.BulkUpsertAccountsPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BulkUpsertAccountsPayload!")
+		return graphql.Null
+	}
+	return ec._BulkUpsertAccountsPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNBulkUpsertContactResult2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐUpsertContactResultᚄ(ctx context.Context, sel ast.SelectionSet, v []*service.UpsertContactResult) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -9642,6 +10433,38 @@ func (ec *executionContext) unmarshalNUpdatePortalRoleInput2githubᚗcomᚋconta
 func (ec *executionContext) unmarshalNUpdatePortalSettingsInput2githubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐUpdatePortalSettingsInput(ctx context.Context, v any) (service.UpdatePortalSettingsInput, error) {
 	res, err := ec.unmarshalInputUpdatePortalSettingsInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpsertAccountInput2githubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐUpsertAccountInput(ctx context.Context, v any) (service.UpsertAccountInput, error) {
+	res, err := ec.unmarshalInputUpsertAccountInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpsertAccountInput2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐUpsertAccountInputᚄ(ctx context.Context, v any) ([]*service.UpsertAccountInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*service.UpsertAccountInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNUpsertAccountInput2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐUpsertAccountInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNUpsertAccountInput2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐUpsertAccountInput(ctx context.Context, v any) (*service.UpsertAccountInput, error) {
+	res, err := ec.unmarshalInputUpsertAccountInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUpsertAccountPayload2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐUpsertAccountPayload(ctx context.Context, sel ast.SelectionSet, v *model.UpsertAccountPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UpsertAccountPayload!")
+		return graphql.Null
+	}
+	return ec._UpsertAccountPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNUpsertContactInput2githubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐUpsertContactInput(ctx context.Context, v any) (service.UpsertContactInput, error) {

@@ -87,6 +87,22 @@ func (r *mutationResolver) DeleteAccount(ctx context.Context, id string) (*model
 	return deletePayload(r.Service.DeleteAccount(ctx, id))
 }
 
+func (r *mutationResolver) UpsertAccount(ctx context.Context, input service.UpsertAccountInput) (*model.UpsertAccountPayload, error) {
+	result, err := r.Service.UpsertAccount(ctx, input)
+	if err != nil {
+		return nil, err
+	}
+	return &model.UpsertAccountPayload{Account: result.Account, Created: result.Created, UserErrors: result.UserErrors}, nil
+}
+
+func (r *mutationResolver) BulkUpsertAccounts(ctx context.Context, inputs []*service.UpsertAccountInput, atomic *bool) (*model.BulkUpsertAccountsPayload, error) {
+	results, err := r.Service.BulkUpsertAccounts(ctx, inputs, *atomic)
+	if err != nil {
+		return nil, err
+	}
+	return &model.BulkUpsertAccountsPayload{Results: results}, nil
+}
+
 func (r *mutationResolver) CreatePortalRole(ctx context.Context, input service.CreatePortalRoleInput) (*model.PortalRolePayload, error) {
 	role, userErrors, err := r.Service.CreatePortalRole(ctx, input)
 	return &model.PortalRolePayload{PortalRole: role, UserErrors: userErrors}, err

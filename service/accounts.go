@@ -79,29 +79,7 @@ func lockAccount(ctx context.Context, tx *db.Store, ws uuid.UUID, id string) (*d
 
 // writeAccount validates in, applies it to a and writes a.
 func writeAccount(ctx context.Context, tx *db.Store, a *db.Account, in UpdateAccountInput, creating bool, ps *problems) error {
-	if v := in.ExpectedVersion; v != nil && (creating || *v != a.Version) {
-		ps.add(inputPath.at("expectedVersion"), Stale, "The account changed since version %d; read it again and retry.", *v)
-	}
-	if name, ok := in.Name.ValueOK(); ok {
-		if name == nil {
-			ps.add(inputPath.at("name"), Required, "Name cannot be cleared.")
-		} else {
-			a.Name = *name
-			checkName(ps, inputPath.at("name"), *name)
-		}
-	}
-	if setOptional(&a.ExternalID, in.ExternalID) && a.ExternalID != nil {
-		checkExternalID(ps, inputPath.at("externalId"), *a.ExternalID)
-	}
-	if setOptional(&a.Domain, in.Domain) && a.Domain != nil {
-		checkDomain(ps, inputPath.at("domain"), *a.Domain)
-	}
-	if tags, ok := in.Tags.ValueOK(); ok {
-		a.Tags = normalizeTags(ps, inputPath.at("tags"), tags)
-	}
-	if metadata, ok := in.Metadata.ValueOK(); ok {
-		a.Metadata = normalizeMetadata(ps, inputPath.at("metadata"), metadata)
-	}
+	applyAccountFields(a, in, creating, inputPath, ps)
 	if len(*ps) > 0 {
 		return nil
 	}
@@ -116,4 +94,33 @@ func writeAccount(ctx context.Context, tx *db.Store, a *db.Account, in UpdateAcc
 		return errRejected
 	}
 	return err
+}
+
+// applyAccountFields validates in and copies it onto a.
+func applyAccountFields(a *db.Account, in UpdateAccountInput, creating bool, at path, ps *problems) {
+	if v := in.ExpectedVersion; v != nil && (creating || *v != a.Version) {
+		ps.add(at.at("expectedVersion"), Stale, "The account changed since version %d; read it again and retry.", *v)
+	}
+	if name, ok := in.Name.ValueOK(); ok {
+		if name == nil {
+			ps.add(at.at("name"), Required, "Name cannot be cleared.")
+		} else {
+			a.Name = *name
+			checkName(ps, at.at("name"), *name)
+		}
+	} else if creating {
+		ps.add(at.at("name"), Required, "Name is required.")
+	}
+	if setOptional(&a.ExternalID, in.ExternalID) && a.ExternalID != nil {
+		checkExternalID(ps, at.at("externalId"), *a.ExternalID)
+	}
+	if setOptional(&a.Domain, in.Domain) && a.Domain != nil {
+		checkDomain(ps, at.at("domain"), *a.Domain)
+	}
+	if tags, ok := in.Tags.ValueOK(); ok {
+		a.Tags = normalizeTags(ps, at.at("tags"), tags)
+	}
+	if metadata, ok := in.Metadata.ValueOK(); ok {
+		a.Metadata = normalizeMetadata(ps, at.at("metadata"), metadata)
+	}
 }

@@ -15,6 +15,12 @@ type AccountPayload struct {
 	UserErrors []*service.UserError `json:"userErrors"`
 }
 
+// The result of a bulk upsert of accounts.
+type BulkUpsertAccountsPayload struct {
+	// One result per input, in input order.
+	Results []*service.UpsertAccountResult `json:"results"`
+}
+
 // The result of a bulk upsert of contacts.
 type BulkUpsertContactsPayload struct {
 	// One result per input, in input order.
@@ -69,6 +75,16 @@ type PortalSettingsPayload struct {
 // Reading the workspace's records. Every query sees only the workspace of the
 // token it was sent with.
 type Query struct {
+}
+
+// The result of an upsert of one account.
+type UpsertAccountPayload struct {
+	// The account as written; null when the upsert failed.
+	Account *db.Account `json:"account,omitempty"`
+	// Whether the upsert created the account (false: it changed an existing one).
+	Created bool `json:"created"`
+	// Problems with the input; empty on success.
+	UserErrors []*service.UserError `json:"userErrors"`
 }
 
 // The result of an upsert of one contact.
