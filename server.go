@@ -116,8 +116,10 @@ func serve(ctx context.Context, cfg config, opts serveOptions) error {
 		return err
 	}
 	defer bdb.Close()
+	svc := service.New(db.NewStore(bdb))
+	go svc.SweepIdempotencyKeys(ctx, 10*time.Minute)
 	handler := graph.NewHandler(graph.Options{
-		Service:         service.New(db.NewStore(bdb)),
+		Service:         svc,
 		Verifier:        verifier,
 		PlaygroundToken: opts.playgroundToken,
 	})

@@ -35,6 +35,7 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 func internalError(ctx context.Context, err error) *gqlerror.Error {
 	id := RequestID(ctx)
 	slog.ErrorContext(ctx, "request failed", "request_id", id, "error", err)
+	markFailed(ctx)
 	return &gqlerror.Error{
 		Message:    fmt.Sprintf("Internal error; quote request id %s when reporting it.", id),
 		Path:       graphql.GetPath(ctx),

@@ -59,7 +59,8 @@ func NewHandler(opts Options) http.Handler {
 		}
 		w.Write([]byte("ok\n"))
 	})
-	gql := limitBody(authenticate(opts, loaders.Middleware(opts.Service.Store(), newGraphQLServer(opts.Service))))
+	gql := limitBody(authenticate(opts, idempotent(opts.Service,
+		loaders.Middleware(opts.Service.Store(), newGraphQLServer(opts.Service)))))
 	mux.Handle("/graphql", gql)
 	return withRequestID(mux)
 }

@@ -1,0 +1,113 @@
+package graph
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/contacts-api/contacts/service"
+)
+
+// idempotent makes POST requests that carry an Idempotency-Key safe to
+// retry: the first response is kept and replayed to retries with the same
+// key and body, and the work is done once.
+func idempotent(svc *service.Service, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key := r.Header.Get("Idempotency-Key")
+		if r.Method != http.MethodPost || key == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		ctx := r.Context()
+		if len(key) > service.MaxIdempotencyKeyLength {
+			writeGraphQLError(w, http.StatusBadRequest, &gqlerror.Error{
+				Message:    "The Idempotency-Key header must be 1 to " + strconv.Itoa(service.MaxIdempotencyKeyLength) + " characters.",
+				Extensions: map[string]any{"code": service.CodeBadUserInput},
+			})
+			return
+		}
+		body, _ := io.ReadAll(r.Body) // limitBody already read it into memory
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		hash := sha256.Sum256(body)
+		stored, err := svc.BeginIdempotent(ctx, key, hash[:])
+		switch {
+		case err != nil:
+			writeIdempotencyError(ctx, w, err)
+		case stored != nil:
+			w.Header().Set("Content-Type", stored.ContentType)
+			w.Header().Set("Idempotent-Replayed", "true")
+			w.WriteHeader(stored.Status)
+			w.Write(stored.Body)
+		default:
+			runOnce(svc, key, next, w, r)
+		}
+	})
+}
+
+// runOnce runs the request that owns an idempotency key, sends its
+// response and keeps it for retries.
+func runOnce(svc *service.Service, key string, next http.Handler, w http.ResponseWriter, r *http.Request) {
+	rec := &responseRecorder{header: w.Header(), status: http.StatusOK}
+	var failed atomic.Bool
+	ctx := withFailureFlag(r.Context(), &failed)
+	next.ServeHTTP(rec, r.WithContext(ctx))
+	status := rec.status
+	if failed.Load() {
+		status = http.StatusInternalServerError // not kept: a retry runs again
+	}
+	err := svc.FinishIdempotent(context.WithoutCancel(ctx), key, service.StoredResponse{
+		Status: status, ContentType: w.Header().Get("Content-Type"), Body: rec.body.Bytes(),
+	})
+	if err != nil {
+		slog.ErrorContext(ctx, "keep idempotent response", "request_id", RequestID(ctx), "error", err)
+	}
+	w.WriteHeader(rec.status)
+	w.Write(rec.body.Bytes())
+}
+
+func writeIdempotencyError(ctx context.Context, w http.ResponseWriter, err error) {
+	e, ok := service.AsError(err)
+	if !ok {
+		writeGraphQLError(w, http.StatusServiceUnavailable, internalError(ctx, err))
+		return
+	}
+	status := http.StatusConflict
+	if e == service.ErrIdempotencyKeyReused {
+		status = http.StatusUnprocessableEntity
+	}
+	writeGraphQLError(w, status, &gqlerror.Error{Message: e.Message, Extensions: map[string]any{"code": e.Code}})
+}
+
+// responseRecorder keeps a response in memory; its headers are the real
+// writer's.
+type responseRecorder struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (r *responseRecorder) Header() http.Header         { return r.header }
+func (r *responseRecorder) Write(b []byte) (int, error) { return r.body.Write(b) }
+func (r *responseRecorder) WriteHeader(status int)      { r.status = status }
+
+type failureFlagKey struct{}
+
+// withFailureFlag returns a context in which internalError records that
+// the request failed on the server's side.
+func withFailureFlag(ctx context.Context, failed *atomic.Bool) context.Context {
+	return context.WithValue(ctx, failureFlagKey{}, failed)
+}
+
+// markFailed records a server-side failure of the request in ctx.
+func markFailed(ctx context.Context) {
+	if failed, ok := ctx.Value(failureFlagKey{}).(*atomic.Bool); ok {
+		failed.Store(true)
+	}
+}
