@@ -120,4 +120,3 @@ func TestExpiredIdempotencyKeysAreForgottenAndSwept(t *testing.T) {
 		t.Errorf("%d expired keys left after the sweep (err %v)", left, err)
 	}
 }
-
