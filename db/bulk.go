@@ -190,3 +190,17 @@ func (s *Store) UpdateAccounts(ctx context.Context, accounts []*Account) error {
 	}
 	return nil
 }
+
+// MovePhones gives the phones among ids to the contact targetID.
+func (s *Store) MovePhones(ctx context.Context, ws uuid.UUID, ids []string, targetID string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := s.idb.NewUpdate().Model((*Phone)(nil)).
+		Set("contact_id = ?", targetID).Set("updated_at = now()").
+		Where("workspace_id = ?", ws).Where("id = ANY(?)", pgdialect.Array(ids)).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("move phones: %w", err)
+	}
+	return nil
+}

@@ -153,6 +153,7 @@ type ComplexityRoot struct {
 		DeleteContact        func(childComplexity int, id string) int
 		DeleteContacts       func(childComplexity int, ids []string) int
 		DeletePortalRole     func(childComplexity int, id string) int
+		MergeContacts        func(childComplexity int, targetID string, sourceIds []string) int
 		UpdateAccount        func(childComplexity int, id string, input service.UpdateAccountInput) int
 		UpdateContact        func(childComplexity int, id string, input service.UpdateContactInput) int
 		UpdatePortalRole     func(childComplexity int, id string, input service.UpdatePortalRoleInput) int
@@ -247,6 +248,7 @@ type MutationResolver interface {
 	DeleteContact(ctx context.Context, id string) (*model.DeletePayload, error)
 	UpsertContact(ctx context.Context, input service.UpsertContactInput) (*model.UpsertContactPayload, error)
 	BulkUpsertContacts(ctx context.Context, inputs []*service.UpsertContactInput, atomic *bool) (*model.BulkUpsertContactsPayload, error)
+	MergeContacts(ctx context.Context, targetID string, sourceIds []string) (*model.ContactPayload, error)
 	DeleteContacts(ctx context.Context, ids []string) (*model.DeleteContactsPayload, error)
 	CreateAccount(ctx context.Context, input service.CreateAccountInput) (*model.AccountPayload, error)
 	UpdateAccount(ctx context.Context, id string, input service.UpdateAccountInput) (*model.AccountPayload, error)
@@ -755,6 +757,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeletePortalRole(childComplexity, args["id"].(string)), true
+	case "Mutation.mergeContacts":
+		if e.ComplexityRoot.Mutation.MergeContacts == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_mergeContacts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MergeContacts(childComplexity, args["targetId"].(string), args["sourceIds"].([]string)), true
 	case "Mutation.updateAccount":
 		if e.ComplexityRoot.Mutation.UpdateAccount == nil {
 			break
@@ -1826,6 +1839,14 @@ type Mutation {
     "When true, any problem writes nothing; when false, the valid inputs are written and the others reported."
     atomic: Boolean = false
   ): BulkUpsertContactsPayload!
+  """
+  Merges duplicate contacts into one. The target keeps its fields and gains
+  what it lacks from the sources: their phones (numbers it does not have),
+  account memberships (and a primary account when it has none), tags and
+  metadata keys. The sources are deleted; their external ids go to the
+  target's ` + "`" + `mergedExternalIds` + "`" + `, so that later upserts by them find the target.
+  """
+  mergeContacts("The contact that remains." targetId: ID!, "The duplicates to merge into it and delete (at most 100)." sourceIds: [ID!]!): ContactPayload!
   "Deletes up to 1,000 contacts with their phones and memberships; any unknown id deletes nothing."
   deleteContacts("The contacts to delete." ids: [ID!]!): DeleteContactsPayload!
   "Creates an account."
@@ -2449,6 +2470,28 @@ func (ec *executionContext) field_Mutation_deletePortalRole_args(ctx context.Con
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_mergeContacts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "targetId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["targetId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "sourceIds",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["sourceIds"] = arg1
 	return args, nil
 }
 
@@ -4650,6 +4693,50 @@ func (ec *executionContext) fieldContext_Mutation_bulkUpsertContacts(ctx context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_bulkUpsertContacts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_mergeContacts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_mergeContacts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MergeContacts(ctx, fc.Args["targetId"].(string), fc.Args["sourceIds"].([]string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ContactPayload) graphql.Marshaler {
+			return ec.marshalNContactPayload2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐContactPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_mergeContacts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ContactPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_mergeContacts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -9010,6 +9097,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "bulkUpsertContacts":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_bulkUpsertContacts(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mergeContacts":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_mergeContacts(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++

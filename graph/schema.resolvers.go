@@ -65,6 +65,11 @@ func (r *mutationResolver) BulkUpsertContacts(ctx context.Context, inputs []*ser
 	return &model.BulkUpsertContactsPayload{Results: results}, nil
 }
 
+func (r *mutationResolver) MergeContacts(ctx context.Context, targetID string, sourceIds []string) (*model.ContactPayload, error) {
+	contact, userErrors, err := r.Service.MergeContacts(ctx, targetID, sourceIds)
+	return &model.ContactPayload{Contact: contact, UserErrors: userErrors}, err
+}
+
 func (r *mutationResolver) DeleteContacts(ctx context.Context, ids []string) (*model.DeleteContactsPayload, error) {
 	deleted, userErrors, err := r.Service.DeleteContacts(ctx, ids)
 	if deleted == nil {

@@ -1,0 +1,183 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/contacts-api/contacts/db"
+)
+
+// maxMergeSources bounds the contacts merged in one call.
+const maxMergeSources = 100
+
+// MergeContacts merges duplicates into one contact, in one transaction.
+// The target keeps its fields and gains what it lacks from the sources:
+// their phones (numbers it does not have), account memberships (and a
+// primary account when it has none), tags, and metadata keys. The sources
+// are deleted; their external ids are kept in the target's
+// MergedExternalIDs, so that upserts by them find the target.
+func (s *Service) MergeContacts(ctx context.Context, targetID string, sourceIDs []string) (*db.Contact, []*UserError, error) {
+	return mutate(ctx, s, func(tx *db.Store, ws uuid.UUID, ps *problems) (*db.Contact, error) {
+		checkMergeSources(targetID, sourceIDs, ps)
+		if len(*ps) > 0 {
+			return nil, nil
+		}
+		target, sources, err := lockMerge(ctx, tx, ws, targetID, sourceIDs, ps)
+		if err != nil || len(*ps) > 0 {
+			return nil, err
+		}
+		if err := mergeInto(ctx, tx, target, sources, ps); err != nil || len(*ps) > 0 {
+			return nil, err
+		}
+		return target, nil
+	})
+}
+
+func checkMergeSources(targetID string, sourceIDs []string, ps *problems) {
+	switch {
+	case len(sourceIDs) == 0:
+		ps.add(path{"sourceIds"}, Required, "Name at least one contact to merge into the target.")
+	case len(sourceIDs) > maxMergeSources:
+		ps.add(path{"sourceIds"}, LimitExceeded, "At most %d contacts can be merged at once.", maxMergeSources)
+	}
+	for i, id := range sourceIDs {
+		if id == targetID || slices.Index(sourceIDs, id) < i {
+			ps.add(path{"sourceIds"}.at(i), Invalid, "A contact can be merged only once, and not into itself.")
+		}
+	}
+}
+
+// lockMerge locks the target and the sources, reporting the missing ones.
+func lockMerge(ctx context.Context, tx *db.Store, ws uuid.UUID, targetID string, sourceIDs []string, ps *problems) (*db.Contact, []*db.Contact, error) {
+	locked, err := tx.LockContactsByIDs(ctx, ws, append([]string{targetID}, sourceIDs...))
+	if err != nil {
+		return nil, nil, err
+	}
+	byID := indexContacts(locked)
+	target := byID[targetID]
+	if target == nil {
+		ps.add(path{"targetId"}, NotFound, "No contact has this id.")
+	}
+	sources := make([]*db.Contact, 0, len(sourceIDs))
+	for i, id := range sourceIDs {
+		if byID[id] == nil {
+			ps.add(path{"sourceIds"}.at(i), NotFound, "No contact has this id.")
+		}
+		sources = append(sources, byID[id])
+	}
+	return target, sources, nil
+}
+
+func indexContacts(contacts []*db.Contact) map[string]*db.Contact {
+	byID := make(map[string]*db.Contact, len(contacts))
+	for _, c := range contacts {
+		byID[c.ID] = c
+	}
+	return byID
+}
+
+// mergeInto moves what the target lacks from the sources, deletes the
+// sources and writes the target.
+func mergeInto(ctx context.Context, tx *db.Store, target *db.Contact, sources []*db.Contact, ps *problems) error {
+	ws := target.WorkspaceID
+	sourceIDs := make([]string, len(sources))
+	for i, src := range sources {
+		sourceIDs[i] = src.ID
+		mergeFields(target, src)
+	}
+	if len(target.Tags) > maxTags {
+		ps.add(path{"sourceIds"}, LimitExceeded, "The merged contact would have more than %d tags.", maxTags)
+	}
+	if len(target.Metadata) > maxMetadataBytes {
+		ps.add(path{"sourceIds"}, TooLong, "The merged contact's metadata would be over %d bytes.", maxMetadataBytes)
+	}
+	moved, err := phonesToMove(ctx, tx, target, sourceIDs, ps)
+	if err != nil || len(*ps) > 0 {
+		return err
+	}
+	memberships, err := tx.MembershipsOfContacts(ctx, ws, sourceIDs)
+	if err != nil {
+		return err
+	}
+	if err := tx.MovePhones(ctx, ws, moved, target.ID); err != nil {
+		return err
+	}
+	accountIDs := make([]string, len(memberships))
+	for i, m := range memberships {
+		accountIDs[i] = m.AccountID
+	}
+	if _, err := tx.DeleteContacts(ctx, ws, sourceIDs); err != nil {
+		return err
+	}
+	if err := tx.AddMembershipPairs(ctx, ws, slices.Repeat([]string{target.ID}, len(accountIDs)), accountIDs); err != nil {
+		return err
+	}
+	target.Version++
+	target.UpdatedAt = time.Now().UTC()
+	return tx.UpdateContacts(ctx, []*db.Contact{target})
+}
+
+// mergeFields gives the target what it lacks of src's own fields.
+func mergeFields(target, src *db.Contact) {
+	for _, tag := range src.Tags {
+		if !slices.Contains(target.Tags, tag) {
+			target.Tags = append(target.Tags, tag)
+		}
+	}
+	target.Metadata = mergeMetadata(target.Metadata, src.Metadata)
+	if target.AccountID == nil {
+		target.AccountID = src.AccountID
+	}
+	if src.ExternalID != nil {
+		target.MergedExternalIDs = append(target.MergedExternalIDs, *src.ExternalID)
+	}
+	target.MergedExternalIDs = append(target.MergedExternalIDs, src.MergedExternalIDs...)
+}
+
+// mergeMetadata adds the keys of src that dst lacks.
+func mergeMetadata(dst, src json.RawMessage) json.RawMessage {
+	var into, from map[string]json.RawMessage
+	if json.Unmarshal(dst, &into) != nil || json.Unmarshal(src, &from) != nil {
+		return dst
+	}
+	for k, v := range from {
+		if _, ok := into[k]; !ok {
+			into[k] = v
+		}
+	}
+	merged, err := json.Marshal(into)
+	if err != nil {
+		return dst
+	}
+	return merged
+}
+
+// phonesToMove returns the sources' phones whose numbers the target lacks,
+// one per number.
+func phonesToMove(ctx context.Context, tx *db.Store, target *db.Contact, sourceIDs []string, ps *problems) ([]string, error) {
+	phones, err := tx.PhonesOfContacts(ctx, target.WorkspaceID, append([]string{target.ID}, sourceIDs...))
+	if err != nil {
+		return nil, err
+	}
+	have := make(map[string]bool)
+	for _, p := range phones {
+		if p.ContactID == target.ID {
+			have[p.Number] = true
+		}
+	}
+	var moved []string
+	for _, p := range phones {
+		if p.ContactID != target.ID && !have[p.Number] {
+			have[p.Number] = true
+			moved = append(moved, p.ID)
+		}
+	}
+	if len(have) > maxPhones {
+		ps.add(path{"sourceIds"}, LimitExceeded, "The merged contact would have more than %d phones.", maxPhones)
+	}
+	return moved, nil
+}
