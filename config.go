@@ -15,6 +15,7 @@ type config struct {
 	Addr           string
 	MigrateOnStart bool
 	DrainTimeout   time.Duration
+	MaxBodyBytes   int64
 	Auth           auth.Config
 }
 
@@ -38,6 +39,11 @@ func loadConfig() (config, error) {
 	if s := os.Getenv("SHUTDOWN_TIMEOUT"); s != "" {
 		if cfg.DrainTimeout, err = time.ParseDuration(s); err != nil {
 			return cfg, fmt.Errorf("SHUTDOWN_TIMEOUT must be a duration such as 25s: %w", err)
+		}
+	}
+	if s := os.Getenv("MAX_BODY_BYTES"); s != "" {
+		if cfg.MaxBodyBytes, err = strconv.ParseInt(s, 10, 64); err != nil || cfg.MaxBodyBytes < 1 {
+			return cfg, fmt.Errorf("MAX_BODY_BYTES must be a positive number of bytes, not %q", s)
 		}
 	}
 	if n := len(cfg.Auth.Secret); n > 0 && n < 32 {

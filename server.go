@@ -120,6 +120,7 @@ func serve(ctx context.Context, cfg config, opts serveOptions) error {
 	go svc.SweepIdempotencyKeys(ctx, 10*time.Minute)
 	handler := graph.NewHandler(graph.Options{
 		Service:         svc,
+		MaxBodyBytes:    cfg.MaxBodyBytes,
 		Verifier:        verifier,
 		PlaygroundToken: opts.playgroundToken,
 	})

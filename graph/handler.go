@@ -29,13 +29,16 @@ import (
 	"github.com/contacts-api/contacts/service"
 )
 
-// maxBodyBytes bounds a request body.
-const maxBodyBytes = 100 << 10
+// DefaultMaxBodyBytes bounds a request body unless Options say otherwise:
+// room for a bulk call of 1,000 contacts.
+const DefaultMaxBodyBytes = 2 << 20
 
 // Options configure the HTTP handler.
 type Options struct {
 	Service  *service.Service
 	Verifier *auth.Verifier
+	// MaxBodyBytes bounds a request body; 0 means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
 	// PlaygroundToken, when set, is filled into the playground's
 	// Authorization header: for development only.
 	PlaygroundToken string
@@ -59,7 +62,11 @@ func NewHandler(opts Options) http.Handler {
 		}
 		w.Write([]byte("ok\n"))
 	})
-	gql := limitBody(authenticate(opts, idempotent(opts.Service,
+	maxBody := opts.MaxBodyBytes
+	if maxBody == 0 {
+		maxBody = DefaultMaxBodyBytes
+	}
+	gql := limitBody(maxBody, authenticate(opts, idempotent(opts.Service,
 		loaders.Middleware(opts.Service.Store(), newGraphQLServer(opts.Service)))))
 	mux.Handle("/graphql", gql)
 	return withRequestID(mux)
@@ -139,16 +146,16 @@ func authenticate(opts Options, next http.Handler) http.Handler {
 	})
 }
 
-// limitBody refuses request bodies over maxBodyBytes with 413. It reads
+// limitBody refuses request bodies over limit bytes with 413. It reads
 // the body before GraphQL does, because gqlgen reports a failed read as a
 // 200 response.
-func limitBody(next http.Handler) http.Handler {
+func limitBody(limit int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 		if err != nil {
 			status, message := http.StatusBadRequest, "The request body could not be read."
 			if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-				status, message = http.StatusRequestEntityTooLarge, fmt.Sprintf("The request body is over %d bytes.", maxBodyBytes)
+				status, message = http.StatusRequestEntityTooLarge, fmt.Sprintf("The request body is over %d bytes.", limit)
 			}
 			writeGraphQLError(w, status, &gqlerror.Error{Message: message, Extensions: map[string]any{"code": service.CodeBadUserInput}})
 			return

@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/contacts-api/contacts/graph"
 )
 
 const (
@@ -285,17 +287,18 @@ func TestRequestBodyLimit(t *testing.T) {
 		b, _ := json.Marshal(map[string]string{"query": query + strings.Repeat(" ", size-len(query)-len(`{"query":""}`))})
 		return string(b)
 	}
+	const limit = graph.DefaultMaxBodyBytes
 	tests := []struct {
 		name   string
 		size   int
 		accept string
 		wantOK bool
 	}{
-		{"90 KiB", 90 << 10, graphQLResponseJSON, true},
-		{"100 KiB exactly", 100 << 10, graphQLResponseJSON, true},
-		{"over 100 KiB", 100<<10 + 1, graphQLResponseJSON, false},
-		{"1 MiB", 1 << 20, graphQLResponseJSON, false},
-		{"1 MiB, application/json", 1 << 20, applicationJSON, false},
+		{"under the limit", limit - 10<<10, graphQLResponseJSON, true},
+		{"the limit exactly", limit, graphQLResponseJSON, true},
+		{"a byte over", limit + 1, graphQLResponseJSON, false},
+		{"twice the limit", 2 * limit, graphQLResponseJSON, false},
+		{"twice the limit, application/json", 2 * limit, applicationJSON, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
