@@ -116,8 +116,12 @@ func serve(ctx context.Context, cfg config, opts serveOptions) error {
 		return err
 	}
 	defer bdb.Close()
+	svc := service.New(db.NewStore(bdb))
+	// Deferred after bdb.Close, so it runs before: the service's last
+	// writes need the database.
+	defer svc.Close()
 	handler := graph.NewHandler(graph.Options{
-		Service:         service.New(db.NewStore(bdb)),
+		Service:         svc,
 		Verifier:        verifier,
 		PlaygroundToken: opts.playgroundToken,
 	})

@@ -23,6 +23,16 @@ type ContactPayload struct {
 	UserErrors []*service.UserError `json:"userErrors"`
 }
 
+// The result of creating an API key.
+type CreateAPIKeyPayload struct {
+	// The key as stored; null when the mutation failed.
+	APIKey *db.APIKey `json:"apiKey,omitempty"`
+	// The key itself, to send as `Authorization: Bearer <secret>`. It is shown only in this response: store it now. Null when the mutation failed.
+	Secret *string `json:"secret,omitempty"`
+	// Problems with the input; empty on success.
+	UserErrors []*service.UserError `json:"userErrors"`
+}
+
 // The result of a deletion.
 type DeletePayload struct {
 	// The id of the deleted record; null when nothing was deleted.
@@ -32,7 +42,8 @@ type DeletePayload struct {
 }
 
 // Changing the workspace's records. Each mutation runs in one transaction: when
-// it returns user errors, it wrote nothing. Mutations need the `contacts:write` scope.
+// it returns user errors, it wrote nothing. Mutations need the `contacts:write`
+// scope, except those of API keys, which need `keys:admin`.
 type Mutation struct {
 }
 
@@ -53,6 +64,15 @@ type PortalSettingsPayload struct {
 }
 
 // Reading the workspace's records. Every query sees only the workspace of the
-// token it was sent with.
+// token or API key it was sent with, and needs the `contacts:read` scope, except
+// `apiKeys`, which needs `keys:admin`.
 type Query struct {
+}
+
+// The result of revoking an API key.
+type RevokeAPIKeyPayload struct {
+	// The revoked key; null when the mutation failed.
+	APIKey *db.APIKey `json:"apiKey,omitempty"`
+	// Problems with the input; empty on success.
+	UserErrors []*service.UserError `json:"userErrors"`
 }
