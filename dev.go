@@ -52,7 +52,7 @@ func devCommand(ctx context.Context, args []string) error {
 		return err
 	}
 	token, err := auth.Mint(cfg.Auth.Secret, auth.TokenRequest{
-		WorkspaceID: ws, Scope: auth.ScopeRead + " " + auth.ScopeWrite, Subject: "dev",
+		WorkspaceID: ws, Scope: strings.Join(auth.Scopes, " "), Subject: "dev",
 		Issuer: cfg.Auth.Issuer, Audience: cfg.Auth.Audience, TTL: 30 * 24 * time.Hour,
 	})
 	if err != nil {

@@ -4,6 +4,7 @@
 //	server dev                serve with a private local database and a printed token
 //	server migrate [up|down|status]
 //	server token --workspace <uuid> --scope "contacts:read contacts:write" --ttl 24h
+//	server apikey create --workspace <uuid> --name "CRM sync" --scope "contacts:read contacts:write"
 package main
 
 //go:generate go tool gqlgen generate --config gqlgen.yml
@@ -18,9 +19,11 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
 	"github.com/contacts-api/contacts/auth"
@@ -53,6 +56,8 @@ Commands:
              DATABASE_URL is unset, and a printed token for the playground
   migrate    apply (up, the default), undo the last (down) or list (status) migrations
   token      mint a development token signed with JWT_SECRET
+  apikey     create an API key for a backend (apikey create): the first key of
+             a workspace, or one for a workspace no frontend has called yet
 
 Run "server <command> -h" for a command's flags. Configuration comes from
 the environment; see README.md.
@@ -74,6 +79,8 @@ func run(args []string) error {
 		return migrateCommand(ctx, args)
 	case "token":
 		return tokenCommand(args)
+	case "apikey":
+		return apikeyCommand(ctx, args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return nil
@@ -117,6 +124,9 @@ func serve(ctx context.Context, cfg config, opts serveOptions) error {
 	}
 	defer bdb.Close()
 	svc := service.New(db.NewStore(bdb))
+	// Deferred after bdb.Close, so it runs before: the service's last
+	// writes need the database.
+	defer svc.Close()
 	go svc.SweepIdempotencyKeys(ctx, 10*time.Minute)
 	handler := graph.NewHandler(graph.Options{
 		Service:         svc,
@@ -242,5 +252,85 @@ func tokenCommand(args []string) error {
 		return err
 	}
 	fmt.Println(token)
+	return nil
+}
+
+const apikeyUsage = `Usage: server apikey create --workspace <uuid> --name <name> [--scope "contacts:read contacts:write"] [--ttl 0]
+
+Creates an API key in the workspace (provisioned if new) with any of the
+scopes contacts:read, contacts:write and keys:admin, and prints it on stdout.
+The key is shown this once: only its hash is stored. Needs DATABASE_URL.
+`
+
+// apikeyFlags maps the input fields of createApiKey to the flags that set them.
+var apikeyFlags = map[string]string{"name": "--name", "scopes": "--scope", "expiresAt": "--ttl"}
+
+// flagOf names the flag behind an input field of createApiKey, such as
+// --scope for input.scopes.2.
+func flagOf(field []string) string {
+	if len(field) > 1 && apikeyFlags[field[1]] != "" {
+		return apikeyFlags[field[1]]
+	}
+	return strings.Join(field, ".")
+}
+
+func apikeyCommand(ctx context.Context, args []string) error {
+	if len(args) == 0 || args[0] != "create" {
+		fmt.Fprint(os.Stderr, apikeyUsage)
+		return fmt.Errorf("%w: apikey needs the action create", errUsage)
+	}
+	fs := flag.NewFlagSet("apikey create", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), apikeyUsage+"\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	workspace := fs.String("workspace", "", "the workspace (tenant) UUID the key belongs to (required)")
+	name := fs.String("name", "", `what the key is for, such as "CRM sync" (required)`)
+	scope := fs.String("scope", auth.ScopeRead+" "+auth.ScopeWrite, "space-separated scopes the key grants")
+	ttl := fs.Duration("ttl", 0, "how long the key is valid; 0 for a key that does not expire")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	ws, err := parseWorkspace(*workspace)
+	if err != nil {
+		fmt.Fprintln(fs.Output(), err)
+		return fmt.Errorf("%w: %w", errUsage, err)
+	}
+	in := service.CreateAPIKeyInput{Name: *name, Scopes: strings.Fields(*scope)}
+	if *ttl != 0 {
+		expires := time.Now().Add(*ttl)
+		in.ExpiresAt = &expires
+	}
+	return createAPIKey(ctx, ws, in)
+}
+
+// createAPIKey stores the key and prints it; problems with the input are
+// usage errors, reported by flag.
+func createAPIKey(ctx context.Context, ws uuid.UUID, in service.CreateAPIKeyInput) error {
+	cfg, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	if cfg.DatabaseURL == "" {
+		return errors.New("DATABASE_URL is not set: the apikey command stores the key there")
+	}
+	bdb, err := openDatabase(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer bdb.Close()
+	created, userErrors, err := service.New(db.NewStore(bdb)).CreateAPIKeyAsOperator(ctx, ws, in)
+	if err != nil {
+		return err
+	}
+	for _, ue := range userErrors {
+		fmt.Fprintf(os.Stderr, "%s: %s\n", flagOf(ue.Field), ue.Message)
+	}
+	if len(userErrors) > 0 {
+		return fmt.Errorf("%w: invalid flags", errUsage)
+	}
+	fmt.Println(created.Secret)
+	fmt.Fprintf(os.Stderr, "Created API key %s (%s) in workspace %s. The key above is shown only this once.\n",
+		created.Key.ID, created.Key.Prefix, ws)
 	return nil
 }

@@ -9,17 +9,26 @@ import (
 	"github.com/google/uuid"
 )
 
-// Scopes a token may carry.
+// Scopes a token or API key may carry.
 const (
 	ScopeRead  = "contacts:read"
 	ScopeWrite = "contacts:write"
+	// ScopeKeysAdmin allows listing, creating and revoking the
+	// workspace's API keys.
+	ScopeKeysAdmin = "keys:admin"
 )
 
-// Principal is the verified caller of a request.
+// Scopes are all the scopes there are.
+var Scopes = []string{ScopeRead, ScopeWrite, ScopeKeysAdmin}
+
+// Principal is the verified caller of a request: the bearer of a JWT or
+// of an API key.
 type Principal struct {
 	WorkspaceID uuid.UUID
-	Subject     string
-	Scopes      []string
+	// Subject names the caller in logs: a JWT's sub claim, or an API
+	// key's public prefix.
+	Subject string
+	Scopes  []string
 }
 
 // Can reports whether the principal holds scope. Writing implies reading:

@@ -16,6 +16,7 @@ const (
 	AccountPrefix    = "account_"
 	PhonePrefix      = "phone_"
 	PortalRolePrefix = "portal_role_"
+	APIKeyPrefix     = "api_key_"
 )
 
 var (

@@ -12,7 +12,7 @@ import (
 func TestMain(m *testing.M) { dbtest.Main(m) }
 
 // tables are the tables the migrations must create.
-var tables = []string{"workspaces", "portal_roles", "accounts", "contacts", "contact_accounts", "phones"}
+var tables = []string{"workspaces", "portal_roles", "accounts", "contacts", "contact_accounts", "phones", "api_keys"}
 
 func TestMigrateFromEmptyThenAgain(t *testing.T) {
 	t.Parallel()

@@ -116,3 +116,30 @@ type Phone struct {
 
 // NodeID implements Node.
 func (p *Phone) NodeID() string { return p.ID }
+
+// APIKey lets a backend call the API as its workspace with the key's
+// scopes. Only a hash of the key is stored; the key itself is shown once,
+// when it is created.
+type APIKey struct {
+	bun.BaseModel `bun:"table:api_keys,alias:ak"`
+
+	WorkspaceID uuid.UUID `bun:"workspace_id,pk,type:uuid"`
+	ID          string    `bun:"id,pk"`
+	Name        string    `bun:"name"`
+	// Prefix is the public start of the key, such as ck_4f9Qx2Lm, which
+	// names it in lists and logs.
+	Prefix     string     `bun:"prefix"`
+	KeyHash    []byte     `bun:"key_hash"`
+	Scopes     []string   `bun:"scopes,array"`
+	CreatedAt  time.Time  `bun:"created_at,nullzero,notnull,default:now()"`
+	ExpiresAt  *time.Time `bun:"expires_at"`
+	LastUsedAt *time.Time `bun:"last_used_at"`
+	RevokedAt  *time.Time `bun:"revoked_at"`
+
+	// Active is not stored: the lookup by hash computes it with the
+	// database's clock, so that every replica agrees.
+	Active bool `bun:"active,scanonly"`
+}
+
+// NodeID implements Node.
+func (k *APIKey) NodeID() string { return k.ID }

@@ -272,3 +272,45 @@ func (s *Store) PortalRoleInUse(ctx context.Context, ws uuid.UUID, id string) (b
 	}
 	return used, nil
 }
+
+// ListAPIKeys returns every API key of the workspace, revoked ones too,
+// oldest first.
+func (s *Store) ListAPIKeys(ctx context.Context, ws uuid.UUID) ([]*APIKey, error) {
+	var keys []*APIKey
+	if err := s.idb.NewSelect().Model(&keys).Where("ak.workspace_id = ?", ws).Order("ak.id").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("list api keys: %w", err)
+	}
+	return keys, nil
+}
+
+// APIKeysByIDs returns the workspace's API keys among ids, in no order.
+func (s *Store) APIKeysByIDs(ctx context.Context, ws uuid.UUID, ids []string) ([]*APIKey, error) {
+	var keys []*APIKey
+	err := s.idb.NewSelect().Model(&keys).
+		Where("ak.workspace_id = ?", ws).Where("ak.id = ANY(?)", pgdialect.Array(ids)).
+		Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("api keys by id: %w", err)
+	}
+	return keys, nil
+}
+
+// APIKeyByHash returns the API key with hash, of whatever workspace, with
+// Active set when it is neither revoked nor expired; nil when there is
+// none. It is the one query not given a workspace: it is how an API key's
+// caller gets one. It costs one lookup in the unique index on key_hash.
+func (s *Store) APIKeyByHash(ctx context.Context, hash []byte) (*APIKey, error) {
+	var keys []*APIKey
+	err := s.idb.NewSelect().Model(&keys).
+		ColumnExpr("ak.*").
+		ColumnExpr("ak.revoked_at IS NULL AND (ak.expires_at IS NULL OR ak.expires_at > now()) AS active").
+		Where("ak.key_hash = ?", hash).
+		Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("api key by hash: %w", err)
+	}
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	return keys[0], nil
+}

@@ -13,7 +13,8 @@ import (
 
 // Store runs the service's queries, on the pool or inside a transaction.
 // Every method takes the workspace it works in and never reads or writes
-// another workspace's rows.
+// another workspace's rows; the one exception, APIKeyByHash, is how an API
+// key's caller learns its workspace.
 type Store struct {
 	idb bun.IDB
 }

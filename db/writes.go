@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun/dialect/pgdialect"
@@ -168,6 +169,46 @@ func (s *Store) SetDefaultPortalRole(ctx context.Context, ws uuid.UUID, roleID s
 		Where("id = ?", ws).Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("set default portal role: %w", err)
+	}
+	return nil
+}
+
+// InsertAPIKey stores a new API key and fills in its server-set columns.
+func (s *Store) InsertAPIKey(ctx context.Context, k *APIKey) error {
+	if _, err := s.idb.NewInsert().Model(k).Returning("*").Exec(ctx); err != nil {
+		return fmt.Errorf("insert api key: %w", err)
+	}
+	return nil
+}
+
+// RevokeAPIKey marks the key revoked, unless it already is, and returns
+// it; nil when the workspace has no key with id.
+func (s *Store) RevokeAPIKey(ctx context.Context, ws uuid.UUID, id string) (*APIKey, error) {
+	key := new(APIKey)
+	err := s.idb.NewUpdate().Model(key).
+		Set("revoked_at = COALESCE(ak.revoked_at, now())").
+		Where("ak.workspace_id = ?", ws).Where("ak.id = ?", id).
+		Returning("*").Scan(ctx)
+	switch {
+	case IsNoRows(err):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("revoke api key: %w", err)
+	}
+	return key, nil
+}
+
+// RecordAPIKeyUse sets the key's last use to at, unless a use less than
+// every before at is already recorded: replicas that each record a key's
+// use once a minute then write its row at most once a minute between them.
+func (s *Store) RecordAPIKeyUse(ctx context.Context, ws uuid.UUID, id string, at time.Time, every time.Duration) error {
+	_, err := s.idb.NewUpdate().Model((*APIKey)(nil)).
+		Set("last_used_at = ?", at).
+		Where("ak.workspace_id = ?", ws).Where("ak.id = ?", id).
+		Where("(ak.last_used_at IS NULL OR ak.last_used_at <= ?)", at.Add(-every)).
+		Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("record api key use: %w", err)
 	}
 	return nil
 }

@@ -95,23 +95,6 @@ func newGraphQLServer(svc *service.Service) http.Handler {
 	return srv
 }
 
-// requireScope refuses operations the token's scopes do not allow, before
-// any resolver runs.
-func requireScope(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-	op := graphql.GetOperationContext(ctx).Operation
-	need := auth.ScopeRead
-	if op != nil && op.Operation == ast.Mutation {
-		need = auth.ScopeWrite
-	}
-	if p := auth.FromContext(ctx); p == nil || !p.Can(need) {
-		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{{
-			Message:    "This token lacks the scope " + need + ".",
-			Extensions: map[string]any{"code": service.CodeForbidden},
-		}}})
-	}
-	return next(ctx)
-}
-
 // freshLoadersForMutations empties the loaders' caches before each
 // mutation, so that what it returns reflects what it wrote.
 func freshLoadersForMutations(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
@@ -121,8 +104,8 @@ func freshLoadersForMutations(ctx context.Context, next graphql.RootResolver) gr
 	return next(ctx)
 }
 
-// authenticate checks the bearer token and provisions its workspace on
-// first use; a request without a valid token gets 401.
+// authenticate checks the bearer token, a JWT or an API key; a request
+// without a valid one gets 401, the same for every reason.
 func authenticate(opts Options, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
@@ -132,18 +115,32 @@ func authenticate(opts Options, next http.Handler) http.Handler {
 			writeUnauthenticated(w, "Send a token in the Authorization header: Bearer <token>.")
 			return
 		}
-		p, err := opts.Verifier.Verify(token)
-		if err != nil {
+		p, err := principalOf(ctx, opts, token)
+		switch {
+		case errors.Is(err, auth.ErrUnauthenticated):
 			slog.InfoContext(ctx, "token refused", "request_id", RequestID(ctx), "reason", err)
 			writeUnauthenticated(w, "The token is not valid.")
 			return
-		}
-		if err := opts.Service.Provision(ctx, p.WorkspaceID); err != nil {
+		case err != nil:
 			writeGraphQLError(w, http.StatusServiceUnavailable, internalError(ctx, err))
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(auth.WithPrincipal(ctx, p)))
 	})
+}
+
+// principalOf returns the caller a bearer token stands for. An API key
+// (ck_…) is looked up in the database; anything else is verified as a JWT,
+// whose workspace is provisioned on first use.
+func principalOf(ctx context.Context, opts Options, token string) (*auth.Principal, error) {
+	if auth.IsAPIKey(token) {
+		return opts.Service.AuthenticateAPIKey(ctx, token)
+	}
+	p, err := opts.Verifier.Verify(token)
+	if err != nil {
+		return nil, err
+	}
+	return p, opts.Service.Provision(ctx, p.WorkspaceID)
 }
 
 // limitBody refuses request bodies over limit bytes with 413. It reads

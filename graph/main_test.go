@@ -25,15 +25,26 @@ var testSecret = []byte("test-secret-0123456789abcdef0123456789abcdef")
 
 // newHandler returns the service's HTTP handler on the test database.
 func newHandler(t testing.TB) http.Handler {
+	return newHandlerOf(t, newService(t))
+}
+
+// newService returns a service on the test database, closed when the test
+// ends so that its background writes do not outlive it.
+func newService(t testing.TB) *service.Service {
+	t.Helper()
+	svc := service.New(db.NewStore(dbtest.DB(t)))
+	t.Cleanup(svc.Close)
+	return svc
+}
+
+// newHandlerOf returns the HTTP handler of svc.
+func newHandlerOf(t testing.TB, svc *service.Service) http.Handler {
 	t.Helper()
 	verifier, err := auth.NewVerifier(auth.Config{Secret: testSecret})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return graph.NewHandler(graph.Options{
-		Service:  service.New(db.NewStore(dbtest.DB(t))),
-		Verifier: verifier,
-	})
+	return graph.NewHandler(graph.Options{Service: svc, Verifier: verifier})
 }
 
 // client calls the API as one workspace, the way HTTP clients do.
@@ -76,6 +87,9 @@ type response struct {
 	Data       json.RawMessage `json:"data"`
 	Errors     []gqlError      `json:"errors"`
 	Statements int64           `json:"-"`
+	// Body and Header are the response as it was sent.
+	Body   []byte      `json:"-"`
+	Header http.Header `json:"-"`
 }
 
 // code returns the extensions.code of the first error, or "".
@@ -104,7 +118,7 @@ func (c *client) send(req *http.Request) *response {
 	req = req.WithContext(db.WithStatementCount(req.Context(), &statements))
 	rec := httptest.NewRecorder()
 	c.handler.ServeHTTP(rec, req)
-	resp := &response{Status: rec.Code}
+	resp := &response{Status: rec.Code, Body: rec.Body.Bytes(), Header: rec.Header()}
 	if err := json.Unmarshal(rec.Body.Bytes(), resp); err != nil {
 		c.t.Fatalf("response is not JSON (status %d): %v\n%s", rec.Code, err, rec.Body.String())
 	}

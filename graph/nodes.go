@@ -8,6 +8,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/graph-gophers/dataloader/v7"
 
+	"github.com/contacts-api/contacts/auth"
 	"github.com/contacts-api/contacts/db"
 	"github.com/contacts-api/contacts/graph/loaders"
 	"github.com/contacts-api/contacts/graph/model"
@@ -27,6 +28,11 @@ func loadNode(ctx context.Context, id string) (db.Node, error) {
 		return nodeOrNil(l.Phone.Load(ctx, id)())
 	case strings.HasPrefix(id, db.PortalRolePrefix):
 		return nodeOrNil(l.PortalRole.Load(ctx, id)())
+	case strings.HasPrefix(id, db.APIKeyPrefix):
+		if err := service.RequireScope(ctx, auth.ScopeKeysAdmin); err != nil {
+			return nil, err
+		}
+		return nodeOrNil(l.APIKey.Load(ctx, id)())
 	}
 	return nil, nil
 }
@@ -198,4 +204,13 @@ func writtenContacts(results []*service.UpsertContactResult) []*db.Contact {
 		}
 	}
 	return contacts
+}
+
+// createAPIKeyPayload turns the result of createApiKey into its payload.
+func createAPIKeyPayload(created *service.NewAPIKey, userErrors []*service.UserError) *model.CreateAPIKeyPayload {
+	payload := &model.CreateAPIKeyPayload{UserErrors: userErrors}
+	if created != nil {
+		payload.APIKey, payload.Secret = created.Key, &created.Secret
+	}
+	return payload
 }

@@ -127,6 +127,16 @@ func (r *mutationResolver) UpdatePortalSettings(ctx context.Context, input servi
 	return &model.PortalSettingsPayload{PortalSettings: settings, UserErrors: userErrors}, err
 }
 
+func (r *mutationResolver) CreateAPIKey(ctx context.Context, input service.CreateAPIKeyInput) (*model.CreateAPIKeyPayload, error) {
+	created, userErrors, err := r.Service.CreateAPIKey(ctx, input)
+	return createAPIKeyPayload(created, userErrors), err
+}
+
+func (r *mutationResolver) RevokeAPIKey(ctx context.Context, id string) (*model.RevokeAPIKeyPayload, error) {
+	key, userErrors, err := r.Service.RevokeAPIKey(ctx, id)
+	return &model.RevokeAPIKeyPayload{APIKey: key, UserErrors: userErrors}, err
+}
+
 func (r *phoneResolver) Contact(ctx context.Context, objs []*db.Phone) ([]*db.Contact, error) {
 	return loadAll(ctx, loaders.For(ctx).Contact, mapSlice(objs, func(p *db.Phone) string { return p.ContactID }))
 }
@@ -179,6 +189,10 @@ func (r *queryResolver) PortalRoles(ctx context.Context) ([]*db.PortalRole, erro
 
 func (r *queryResolver) PortalSettings(ctx context.Context) (*service.PortalSettings, error) {
 	return r.Service.GetPortalSettings(ctx)
+}
+
+func (r *queryResolver) APIKeys(ctx context.Context) ([]*db.APIKey, error) {
+	return r.Service.APIKeys(ctx)
 }
 
 func (r *Resolver) Account() AccountResolver { return &accountResolver{r} }

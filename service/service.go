@@ -21,11 +21,20 @@ type Service struct {
 	// provisioned remembers the workspaces known to exist, so that
 	// provisioning costs a statement once per workspace and process.
 	provisioned sync.Map
+	keyUse      *keyUse
 }
 
 // New returns a Service backed by store.
 func New(store *db.Store) *Service {
-	return &Service{store: store}
+	return &Service{store: store, keyUse: newKeyUse(store)}
+}
+
+// Close stops the service's background work, the recording of API key
+// use, and waits for the writes in flight, each bounded by its own
+// timeout. Call it once the server takes no more requests, before the
+// database is closed; the service still answers afterwards.
+func (s *Service) Close() {
+	s.keyUse.close()
 }
 
 // Store returns the store behind the service, for the read paths that
@@ -42,6 +51,14 @@ func Workspace(ctx context.Context) (uuid.UUID, error) {
 		return uuid.Nil, errNoPrincipal
 	}
 	return p.WorkspaceID, nil
+}
+
+// RequireScope returns a FORBIDDEN error unless the caller holds scope.
+func RequireScope(ctx context.Context, scope string) error {
+	if p := auth.FromContext(ctx); p == nil || !p.Can(scope) {
+		return &Error{Code: CodeForbidden, Message: "This token lacks the scope " + scope + "."}
+	}
+	return nil
 }
 
 // Provision creates the workspace with its built-in portal roles on its

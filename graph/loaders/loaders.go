@@ -26,6 +26,7 @@ type Loaders struct {
 	AccountByExternal *dataloader.Loader[string, *db.Account]
 	Phone             *dataloader.Loader[string, *db.Phone]
 	PortalRole        *dataloader.Loader[string, *db.PortalRole]
+	APIKey            *dataloader.Loader[string, *db.APIKey]
 	PhonesOfContact   *dataloader.Loader[string, []*db.Phone]
 	AccountIDsOf      *dataloader.Loader[string, []string]
 	ContactsOfAccount *dataloader.Loader[AccountPage, []*db.Contact]
@@ -42,6 +43,7 @@ func New(store *db.Store) *Loaders {
 		AccountByExternal: newLoader(byKey(inWorkspace("", store.AccountsByExternalIDs), accountExternalID)),
 		Phone:             newLoader(byKey(inWorkspace(db.PhonePrefix, store.PhonesByIDs), (*db.Phone).NodeID)),
 		PortalRole:        newLoader(byKey(inWorkspace(db.PortalRolePrefix, store.PortalRolesByIDs), (*db.PortalRole).NodeID)),
+		APIKey:            newLoader(byKey(inWorkspace(db.APIKeyPrefix, store.APIKeysByIDs), (*db.APIKey).NodeID)),
 		PhonesOfContact:   newLoader(groupedBy(inWorkspace("", store.PhonesOfContacts), phoneOfContact)),
 		AccountIDsOf:      newLoader(groupedBy(inWorkspace("", store.MembershipsOfContacts), accountOfContact)),
 		ContactsOfAccount: newLoader(r.contactsOfAccounts),
@@ -139,6 +141,7 @@ func (l *Loaders) ClearAll() {
 	l.AccountByExternal.ClearAll()
 	l.Phone.ClearAll()
 	l.PortalRole.ClearAll()
+	l.APIKey.ClearAll()
 	l.PhonesOfContact.ClearAll()
 	l.AccountIDsOf.ClearAll()
 	l.ContactsOfAccount.ClearAll()

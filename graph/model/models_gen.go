@@ -35,6 +35,16 @@ type ContactPayload struct {
 	UserErrors []*service.UserError `json:"userErrors"`
 }
 
+// The result of creating an API key.
+type CreateAPIKeyPayload struct {
+	// The key as stored; null when the mutation failed.
+	APIKey *db.APIKey `json:"apiKey,omitempty"`
+	// The key itself, to send as `Authorization: Bearer <secret>`. It is shown only in this response: store it now. Null when the mutation failed.
+	Secret *string `json:"secret,omitempty"`
+	// Problems with the input; empty on success.
+	UserErrors []*service.UserError `json:"userErrors"`
+}
+
 // The result of a deletion of several contacts.
 type DeleteContactsPayload struct {
 	// The ids of the deleted contacts; empty when the mutation failed.
@@ -52,7 +62,8 @@ type DeletePayload struct {
 }
 
 // Changing the workspace's records. Each mutation runs in one transaction: when
-// it returns user errors, it wrote nothing. Mutations need the `contacts:write` scope.
+// it returns user errors, it wrote nothing. Mutations need the `contacts:write`
+// scope, except those of API keys, which need `keys:admin`.
 type Mutation struct {
 }
 
@@ -73,8 +84,17 @@ type PortalSettingsPayload struct {
 }
 
 // Reading the workspace's records. Every query sees only the workspace of the
-// token it was sent with.
+// token or API key it was sent with, and needs the `contacts:read` scope, except
+// `apiKeys`, which needs `keys:admin`.
 type Query struct {
+}
+
+// The result of revoking an API key.
+type RevokeAPIKeyPayload struct {
+	// The revoked key; null when the mutation failed.
+	APIKey *db.APIKey `json:"apiKey,omitempty"`
+	// Problems with the input; empty on success.
+	UserErrors []*service.UserError `json:"userErrors"`
 }
 
 // The result of an upsert of one account.

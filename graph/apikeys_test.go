@@ -1,0 +1,555 @@
+package graph_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/contacts-api/contacts/auth"
+	"github.com/contacts-api/contacts/db/dbtest"
+)
+
+// allScopes is every scope there is, as a workspace admin's token has them.
+var allScopes = strings.Join(auth.Scopes, " ")
+
+// apiKeyPattern is the documented form of an API key.
+var apiKeyPattern = regexp.MustCompile(`^ck_[0-9A-Za-z]{8}_[0-9A-Za-z]{43,}$`)
+
+// apiKeyFields selects everything a test may look at on an API key.
+const apiKeyFields = `id name prefix scopes createdAt expiresAt lastUsedAt revokedAt`
+
+// apiKeyData is an API key as the tests decode it.
+type apiKeyData struct {
+	ID         string     `json:"id"`
+	Name       string     `json:"name"`
+	Prefix     string     `json:"prefix"`
+	Scopes     []string   `json:"scopes"`
+	CreatedAt  time.Time  `json:"createdAt"`
+	ExpiresAt  *time.Time `json:"expiresAt"`
+	LastUsedAt *time.Time `json:"lastUsedAt"`
+	RevokedAt  *time.Time `json:"revokedAt"`
+}
+
+// createAPIKeyPayload is the payload of createApiKey.
+type createAPIKeyPayload struct {
+	APIKey     *apiKeyData `json:"apiKey"`
+	Secret     *string     `json:"secret"`
+	UserErrors []userError `json:"userErrors"`
+}
+
+// tryCreateAPIKey sends createApiKey and returns its payload.
+func (c *client) tryCreateAPIKey(input map[string]any) createAPIKeyPayload {
+	c.t.Helper()
+	var out struct {
+		CreateAPIKey createAPIKeyPayload `json:"createApiKey"`
+	}
+	c.mustDo(`mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) {
+		apiKey { `+apiKeyFields+` } secret userErrors { field code message } } }`,
+		map[string]any{"input": input}, &out)
+	return out.CreateAPIKey
+}
+
+// createAPIKey creates a key that must be valid and returns it with its secret.
+func (c *client) createAPIKey(name string, scopes ...string) (apiKeyData, string) {
+	c.t.Helper()
+	p := c.tryCreateAPIKey(map[string]any{"name": name, "scopes": scopes})
+	if len(p.UserErrors) > 0 || p.APIKey == nil || p.Secret == nil {
+		c.t.Fatalf("createApiKey(%q, %v): want a key and its secret, got user errors %+v", name, scopes, p.UserErrors)
+	}
+	return *p.APIKey, *p.Secret
+}
+
+// withToken returns a client of the same workspace that sends another
+// bearer token, such as an API key.
+func (c *client) withToken(token string) *client {
+	cp := *c
+	cp.token = token
+	return &cp
+}
+
+// listAPIKeys returns the workspace's API keys.
+func (c *client) listAPIKeys() []apiKeyData {
+	c.t.Helper()
+	var out struct {
+		APIKeys []apiKeyData `json:"apiKeys"`
+	}
+	c.mustDo(`{ apiKeys { `+apiKeyFields+` } }`, nil, &out)
+	return out.APIKeys
+}
+
+// revokeAPIKey revokes a key of the workspace and returns it.
+func (c *client) revokeAPIKey(id string) apiKeyData {
+	c.t.Helper()
+	var out struct {
+		RevokeAPIKey struct {
+			APIKey     *apiKeyData `json:"apiKey"`
+			UserErrors []userError `json:"userErrors"`
+		} `json:"revokeApiKey"`
+	}
+	c.mustDo(`mutation($id: ID!) { revokeApiKey(id: $id) { apiKey { `+apiKeyFields+` } userErrors { field code message } } }`,
+		map[string]any{"id": id}, &out)
+	if p := out.RevokeAPIKey; p.APIKey == nil || len(p.UserErrors) > 0 {
+		c.t.Fatalf("revokeApiKey(%s): want the revoked key, got user errors %+v", id, p.UserErrors)
+	}
+	return *out.RevokeAPIKey.APIKey
+}
+
+// expireAPIKey moves a key's expiry into the past, as time would.
+func expireAPIKey(t *testing.T, id string) {
+	t.Helper()
+	_, err := dbtest.DB(t).ExecContext(context.Background(),
+		"UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE id = ?", id)
+	if err != nil {
+		t.Fatalf("expire API key %s: %v", id, err)
+	}
+}
+
+// checkRefused checks that resp is the 401 of a refused credential.
+func checkRefused(t *testing.T, resp *response) {
+	t.Helper()
+	if resp.Status != http.StatusUnauthorized {
+		t.Fatalf("status = %d; want 401\n%s", resp.Status, resp.Body)
+	}
+	checkUnauthenticatedBody(t, resp.Body)
+}
+
+const readContacts = `{ contacts { totalCount } }`
+
+func TestAPIKeyLifecycle(t *testing.T) {
+	t.Parallel()
+	svc := newService(t)
+	admin := newClientWith(t, newHandlerOf(t, svc), uuid.New(), allScopes)
+
+	key, secret := admin.createAPIKey("CRM sync", auth.ScopeRead, auth.ScopeWrite)
+	if !apiKeyPattern.MatchString(secret) || !strings.HasPrefix(secret, key.Prefix+"_") {
+		t.Fatalf("secret %q with prefix %q; want ck_, the prefix, _ and 43 base62 characters", secret, key.Prefix)
+	}
+	if !strings.HasPrefix(key.ID, "api_key_") || !slices.Equal(key.Scopes, []string{auth.ScopeRead, auth.ScopeWrite}) ||
+		key.ExpiresAt != nil || key.LastUsedAt != nil || key.RevokedAt != nil {
+		t.Fatalf("created key = %+v; want an api_key_ id, scopes read and write, never used, no expiry, not revoked", key)
+	}
+
+	backend := admin.withToken(secret)
+	contact := backend.createContact(map[string]any{"name": "Ada Lovelace"})
+	var seen struct{ Contact *struct{ ID string } }
+	admin.mustDo(`query($id: ID) { contact(id: $id) { id } }`, map[string]any{"id": contact.ID}, &seen)
+	if seen.Contact == nil {
+		t.Fatalf("the contact the key created is not in the key's workspace")
+	}
+	withKey, withToken := backend.post(readContacts, nil), admin.post(readContacts, nil)
+	if withKey.Statements != withToken.Statements+1 {
+		t.Errorf("a query ran %d statements with the key and %d with a token; want the key to cost exactly one lookup more",
+			withKey.Statements, withToken.Statements)
+	}
+	rec := recordRequest(admin.handler, getGraphQL(readContacts, secret, ""))
+	if resp := decodeResponse(t, rec); rec.Code != http.StatusOK || len(resp.Errors) > 0 {
+		t.Fatalf("query over GET with the key: status %d, errors %+v; want 200", rec.Code, resp.Errors)
+	}
+
+	svc.Close() // waits for the background write of lastUsedAt
+	keys := admin.listAPIKeys()
+	if len(keys) != 1 || keys[0].ID != key.ID || keys[0].Prefix != key.Prefix || keys[0].LastUsedAt == nil || keys[0].RevokedAt != nil {
+		t.Fatalf("apiKeys = %+v; want the one key, used, not revoked", keys)
+	}
+
+	revoked := admin.revokeAPIKey(key.ID)
+	if revoked.RevokedAt == nil {
+		t.Fatalf("revokeApiKey returned %+v; want revokedAt set", revoked)
+	}
+	checkRefused(t, backend.post(readContacts, nil))
+	again := admin.revokeAPIKey(key.ID)
+	if again.RevokedAt == nil || !again.RevokedAt.Equal(*revoked.RevokedAt) {
+		t.Errorf("revoking again gave revokedAt %v; want it unchanged at %v", again.RevokedAt, revoked.RevokedAt)
+	}
+	if keys := admin.listAPIKeys(); len(keys) != 1 || keys[0].RevokedAt == nil {
+		t.Errorf("apiKeys after revoking = %+v; want the key listed as revoked", keys)
+	}
+}
+
+func TestExpiredAPIKey(t *testing.T) {
+	t.Parallel()
+	admin := newClientWith(t, newHandler(t), uuid.New(), allScopes)
+	inAnHour := time.Now().Add(time.Hour).UTC().Truncate(time.Second)
+	created := admin.tryCreateAPIKey(map[string]any{
+		"name": "Nightly import", "scopes": []string{auth.ScopeRead}, "expiresAt": inAnHour.Format(time.RFC3339),
+	})
+	if created.APIKey == nil || created.APIKey.ExpiresAt == nil || !created.APIKey.ExpiresAt.Equal(inAnHour) {
+		t.Fatalf("createApiKey with expiresAt %v = %+v; want the key with that expiry", inAnHour, created)
+	}
+	backend := admin.withToken(*created.Secret)
+	if resp := backend.post(readContacts, nil); resp.Status != http.StatusOK || len(resp.Errors) > 0 {
+		t.Fatalf("before its expiry the key got status %d, errors %+v; want 200", resp.Status, resp.Errors)
+	}
+	expireAPIKey(t, created.APIKey.ID)
+	checkRefused(t, backend.post(readContacts, nil))
+}
+
+// TestRefusedAPIKeysLookAlike checks that every refused key gets the same
+// response and costs the same work, one lookup by hash, whatever was wrong.
+func TestRefusedAPIKeysLookAlike(t *testing.T) {
+	t.Parallel()
+	admin := newClientWith(t, newHandler(t), uuid.New(), allScopes)
+	revokedKey, revoked := admin.createAPIKey("Revoked", auth.ScopeRead)
+	admin.revokeAPIKey(revokedKey.ID)
+	expiredKey, expired := admin.createAPIKey("Expired", auth.ScopeRead)
+	expireAPIKey(t, expiredKey.ID)
+	_, valid := admin.createAPIKey("Valid", auth.ScopeRead)
+	unknown, _ := auth.NewAPIKey()
+	lastChanged := valid[:len(valid)-1] + map[bool]string{true: "B", false: "A"}[strings.HasSuffix(valid, "A")]
+
+	tests := []struct {
+		name  string
+		token string
+	}{
+		{"unknown", unknown},
+		{"revoked", revoked},
+		{"expired", expired},
+		{"valid key with its last character changed", lastChanged},
+		{"valid key cut short", valid[:len(valid)-1]},
+		{"valid key with a character added", valid + "x"},
+		{"the marker alone", "ck_"},
+		{"marker and prefix", valid[:len("ck_")+8]},
+		{"characters outside base62", "ck_abcdefgh_" + strings.Repeat("-", 43)},
+		{"4 KB of garbage", "ck_" + strings.Repeat("x", 4<<10)},
+	}
+	want := admin.withToken(unknown).post(readContacts, nil)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := admin.withToken(tt.token).post(readContacts, nil)
+			checkRefused(t, resp)
+			if !bytes.Equal(resp.Body, want.Body) || resp.Header.Get("WWW-Authenticate") != want.Header.Get("WWW-Authenticate") {
+				t.Errorf("body %s, challenge %q; want what an unknown key gets: %s, %q",
+					resp.Body, resp.Header.Get("WWW-Authenticate"), want.Body, want.Header.Get("WWW-Authenticate"))
+			}
+			if resp.Statements != 1 {
+				t.Errorf("ran %d statements; want the one lookup by hash that every key costs", resp.Statements)
+			}
+		})
+	}
+	if jwt := admin.withToken("abc.def.ghi").post(readContacts, nil); !bytes.Equal(jwt.Body, want.Body) {
+		t.Errorf("a refused JWT got %s; want the same body as a refused key: %s", jwt.Body, want.Body)
+	}
+}
+
+// Documents of the scope checks.
+const (
+	writeAccount       = `mutation { createAccount(input: {name: "Acme"}) { account { id } userErrors { code } } }`
+	listKeys           = `{ apiKeys { id } }`
+	listKeysInFragment = `query { ...Keys } fragment Keys on Query { keys: apiKeys { id } }`
+	readAndListKeys    = `{ contacts { totalCount } apiKeys { id } }`
+	createKey          = `mutation { createApiKey(input: {name: "Spare", scopes: ["keys:admin"]}) { apiKey { id } userErrors { code } } }`
+	writeAndCreateKey  = `mutation { createAccount(input: {name: "Acme"}) { account { id } }
+		createApiKey(input: {name: "Spare", scopes: ["contacts:read"]}) { apiKey { id } } }`
+	revokeTarget = `mutation($id: ID!) { revokeApiKey(id: $id) { apiKey { id } userErrors { code } } }`
+	targetNode   = `query($id: ID!) { node(id: $id) { id } }`
+)
+
+func TestAPIKeyScopes(t *testing.T) {
+	t.Parallel()
+	h := newHandler(t)
+	const (
+		read      = auth.ScopeRead
+		write     = auth.ScopeWrite
+		keysAdmin = auth.ScopeKeysAdmin
+		forbidden = "FORBIDDEN"
+	)
+	tests := []struct {
+		name     string
+		scopes   []string
+		viaKey   bool // call with an API key of these scopes, not a JWT
+		document string
+		wantCode string
+	}{
+		{"a read-only key can read", []string{read}, true, readContacts, ""},
+		{"a read-only key cannot mutate", []string{read}, true, writeAccount, forbidden},
+		{"a read-only key cannot list keys", []string{read}, true, listKeys, forbidden},
+		{"a read-only key cannot list keys through a fragment and an alias", []string{read}, true, listKeysInFragment, forbidden},
+		{"a read-only key cannot list keys beside a query it may run", []string{read}, true, readAndListKeys, forbidden},
+		{"a read-only key cannot create keys", []string{read}, true, createKey, forbidden},
+		{"a read-only key cannot revoke keys", []string{read}, true, revokeTarget, forbidden},
+		{"a read-only key cannot fetch a key by node", []string{read}, true, targetNode, forbidden},
+		{"a write key can mutate", []string{write}, true, writeAccount, ""},
+		{"a write key cannot create keys", []string{write}, true, createKey, forbidden},
+		{"a write key cannot create a key beside a write it may do", []string{write}, true, writeAndCreateKey, forbidden},
+		{"a keys:admin key can list keys", []string{keysAdmin}, true, listKeys, ""},
+		{"a keys:admin key can list keys through a fragment", []string{keysAdmin}, true, listKeysInFragment, ""},
+		{"a keys:admin key can create keys", []string{keysAdmin}, true, createKey, ""},
+		{"a keys:admin key can revoke keys", []string{keysAdmin}, true, revokeTarget, ""},
+		{"a key with read and keys:admin can fetch a key by node", []string{read, keysAdmin}, true, targetNode, ""},
+		{"a keys:admin key cannot read contacts", []string{keysAdmin}, true, readContacts, forbidden},
+		{"a token without keys:admin cannot list keys", []string{read, write}, false, listKeys, forbidden},
+		{"a token without keys:admin cannot create keys", []string{read, write}, false, createKey, forbidden},
+		{"a token without keys:admin cannot revoke keys", []string{read, write}, false, revokeTarget, forbidden},
+		{"a token with keys:admin can create keys", []string{keysAdmin}, false, createKey, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			admin := newClientWith(t, h, uuid.New(), allScopes)
+			target, _ := admin.createAPIKey("Target", auth.ScopeRead)
+			caller := newClientWith(t, h, admin.workspace, strings.Join(tt.scopes, " "))
+			if tt.viaKey {
+				_, secret := admin.createAPIKey("Caller", tt.scopes...)
+				caller = admin.withToken(secret)
+			}
+			var vars map[string]any
+			if strings.Contains(tt.document, "$id") {
+				vars = map[string]any{"id": target.ID}
+			}
+			const state = `{ apiKeys { id revokedAt } accounts { totalCount } }`
+			var before json.RawMessage
+			admin.mustDo(state, nil, &before)
+
+			resp := caller.post(tt.document, vars)
+			if resp.Status != http.StatusOK || resp.code() != tt.wantCode {
+				t.Fatalf("status %d, error code %q; want 200 and %q (errors %+v)", resp.Status, resp.code(), tt.wantCode, resp.Errors)
+			}
+			if tt.wantCode == "" {
+				return
+			}
+			var after json.RawMessage
+			admin.mustDo(state, nil, &after)
+			if rootsWithData(t, resp) > 0 || !bytes.Equal(before, after) {
+				t.Fatalf("a refused operation returned data %s or changed the workspace from %s to %s; want neither", resp.Data, before, after)
+			}
+		})
+	}
+}
+
+// rootsWithData counts the root fields of resp whose data is not null.
+func rootsWithData(t *testing.T, resp *response) int {
+	t.Helper()
+	if !hasData(resp) {
+		return 0
+	}
+	var roots map[string]any
+	if err := json.Unmarshal(resp.Data, &roots); err != nil {
+		t.Fatalf("data is not an object: %v\n%s", err, resp.Data)
+	}
+	n := 0
+	for _, v := range roots {
+		if v != nil {
+			n++
+		}
+	}
+	return n
+}
+
+func TestCreateAPIKeyValidation(t *testing.T) {
+	t.Parallel()
+	h := newHandler(t)
+	past := time.Now().Add(-time.Minute).Format(time.RFC3339)
+	tests := []struct {
+		name      string
+		input     map[string]any
+		wantField []string
+		wantCode  string
+	}{
+		{"a blank name is required", map[string]any{"name": "  ", "scopes": []string{auth.ScopeRead}}, []string{"input", "name"}, "REQUIRED"},
+		{"256 characters of name are too long", map[string]any{"name": strings.Repeat("n", 256), "scopes": []string{auth.ScopeRead}}, []string{"input", "name"}, "TOO_LONG"},
+		{"no scopes are refused", map[string]any{"name": "Sync", "scopes": []string{}}, []string{"input", "scopes"}, "REQUIRED"},
+		{"an unknown scope is invalid at its index", map[string]any{"name": "Sync", "scopes": []string{auth.ScopeRead, "contacts:delete"}}, []string{"input", "scopes", "1"}, "INVALID"},
+		{"a scope the creator lacks is invalid at its index", map[string]any{"name": "Sync", "scopes": []string{auth.ScopeWrite}}, []string{"input", "scopes", "0"}, "INVALID"},
+		{"an expiry in the past is invalid", map[string]any{"name": "Sync", "scopes": []string{auth.ScopeRead}, "expiresAt": past}, []string{"input", "expiresAt"}, "INVALID"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			// The creator may read and manage keys, but not write.
+			creator := newClientWith(t, h, uuid.New(), auth.ScopeRead+" "+auth.ScopeKeysAdmin)
+			p := creator.tryCreateAPIKey(tt.input)
+			if len(p.UserErrors) != 1 || !slices.Equal(p.UserErrors[0].Field, tt.wantField) || p.UserErrors[0].Code != tt.wantCode {
+				t.Fatalf("user errors %+v; want one %s at %v", p.UserErrors, tt.wantCode, tt.wantField)
+			}
+			if p.APIKey != nil || p.Secret != nil {
+				t.Errorf("a refused createApiKey returned key %+v and a secret; want neither", p.APIKey)
+			}
+			if keys := creator.listAPIKeys(); len(keys) != 0 {
+				t.Errorf("a refused createApiKey stored %+v; want nothing", keys)
+			}
+		})
+	}
+}
+
+func TestCreateAPIKeyKeepsEachScopeOnce(t *testing.T) {
+	t.Parallel()
+	creator := newClientWith(t, newHandler(t), uuid.New(), auth.ScopeWrite+" "+auth.ScopeKeysAdmin)
+	name := strings.Repeat("é", 255)
+	key, _ := creator.createAPIKey(name, auth.ScopeRead, auth.ScopeKeysAdmin, auth.ScopeRead)
+	// Writing implies reading, so a writer may grant contacts:read.
+	if want := []string{auth.ScopeRead, auth.ScopeKeysAdmin}; !slices.Equal(key.Scopes, want) || key.Name != name {
+		t.Fatalf("key scopes %v, name of %d characters; want %v and the 255 characters given", key.Scopes, len([]rune(key.Name)), want)
+	}
+}
+
+// apiKeyTenancyCases probe the API key entry points with the other
+// workspace's key.
+var apiKeyTenancyCases = []tenancyCase{
+	{name: "node(api key id)", query: probeNodeByID, vars: theirRecord(apiKeyOf), want: nothingFound},
+	{name: "revokeApiKey", query: probeMutation("$id: ID!", "revokeApiKey(id: $id)", "apiKey { id }"),
+		vars: theirRecord(apiKeyOf), want: refusedNotFound("id")},
+	{name: "apiKeys", query: `{ found: apiKeys { id } }`,
+		vars: func(_, _ *tenant) jsonObject { return nil },
+		want: func(own *tenant) any { return jsonObject{"found": idObjects(own.apiKeyID)} }},
+}
+
+func apiKeyOf(w *tenant) string { return w.apiKeyID }
+
+// withAPIKey gives the tenant an API key with every scope, and returns the
+// tenant calling with that key.
+func (w *tenant) withAPIKey() *tenant {
+	w.c.t.Helper()
+	key, secret := w.c.createAPIKey("Backend", auth.Scopes...)
+	keyed := *w
+	keyed.c, keyed.apiKeyID = w.c.withToken(secret), key.ID
+	return &keyed
+}
+
+// TestAPIKeyTenantIsolation runs the whole tenancy matrix with API keys:
+// a key of one workspace reaches nothing of another, its keys included.
+func TestAPIKeyTenantIsolation(t *testing.T) {
+	t.Parallel()
+	h := newHandler(t)
+	a := seedTenant(t, newClientWith(t, h, uuid.New(), allScopes)).withAPIKey()
+	b := seedTenant(t, newClientWith(t, h, uuid.New(), allScopes)).withAPIKey()
+	checkIsolation(t, a, b, slices.Concat(tenancyCases, apiKeyTenancyCases))
+	for _, w := range []*tenant{a, b} {
+		if keys := w.in(t).c.listAPIKeys(); len(keys) != 1 || keys[0].ID != w.apiKeyID || keys[0].RevokedAt != nil {
+			t.Errorf("workspace %s lists keys %+v; want its own key %s, not revoked", w.c.workspace, keys, w.apiKeyID)
+		}
+	}
+}
+
+// logBuffer collects log lines written from any goroutine.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// captureLogs sends the default logger's output, at every level, to a
+// buffer until the test ends. It changes a global: only tests that do not
+// call t.Parallel may use it, and they run before the parallel ones start.
+func captureLogs(t *testing.T) *logBuffer {
+	logs := &logBuffer{}
+	previous := slog.Default()
+	slog.SetDefault(slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	t.Cleanup(func() { slog.SetDefault(previous) })
+	return logs
+}
+
+// columnsHolding returns, as table.column, every text, bytea, JSON or
+// array column of the test database that holds s somewhere in a row.
+func columnsHolding(t *testing.T, s string) []string {
+	t.Helper()
+	ctx, bdb := context.Background(), dbtest.DB(t)
+	var columns []struct {
+		Schema string `bun:"table_schema"`
+		Table  string `bun:"table_name"`
+		Column string `bun:"column_name"`
+		Type   string `bun:"data_type"`
+	}
+	err := bdb.NewRaw(`SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns
+		WHERE table_schema NOT IN ('pg_catalog', 'information_schema')
+		AND data_type IN ('text', 'character varying', 'bytea', 'json', 'jsonb', 'ARRAY')`).Scan(ctx, &columns)
+	if err != nil || len(columns) == 0 {
+		t.Fatalf("list columns: %v (found %d)", err, len(columns))
+	}
+	var holding []string
+	for _, c := range columns {
+		cond := "position(? IN ?::text) > 0"
+		if c.Type == "bytea" {
+			cond = "position(convert_to(?, 'UTF8') IN ?) > 0"
+		}
+		var n int
+		err := bdb.NewRaw("SELECT count(*) FROM ?.? WHERE "+cond, bun.Ident(c.Schema), bun.Ident(c.Table), s, bun.Ident(c.Column)).Scan(ctx, &n)
+		if err != nil {
+			t.Fatalf("search %s.%s: %v", c.Table, c.Column, err)
+		}
+		if n > 0 {
+			holding = append(holding, c.Table+"."+c.Column)
+		}
+	}
+	return holding
+}
+
+// TestAPIKeySecretAppearsOnlyOnce follows a key from creation to refusal
+// and looks for its secret in every later response, every log line and
+// every column of the database. It captures the global logger, so it does
+// not run in parallel.
+func TestAPIKeySecretAppearsOnlyOnce(t *testing.T) {
+	logs := captureLogs(t)
+	svc := newService(t)
+	admin := newClientWith(t, newHandlerOf(t, svc), uuid.New(), allScopes)
+
+	created := admin.post(`mutation { createApiKey(input: {name: "CRM sync", scopes: ["contacts:read", "contacts:write"]}) {
+		apiKey { id prefix } secret } }`, nil)
+	var out struct {
+		CreateAPIKey struct {
+			APIKey struct{ ID, Prefix string } `json:"apiKey"`
+			Secret string                      `json:"secret"`
+		} `json:"createApiKey"`
+	}
+	if err := json.Unmarshal(created.Data, &out); err != nil || out.CreateAPIKey.Secret == "" {
+		t.Fatalf("createApiKey: %v, errors %+v; want a key and its secret", err, created.Errors)
+	}
+	key, secret := out.CreateAPIKey.APIKey, out.CreateAPIKey.Secret
+	// The random part alone: finding it means the secret leaked in any form.
+	random := secret[strings.LastIndex(secret, "_")+1:]
+
+	backend := admin.withToken(secret)
+	later := []*response{
+		backend.post(readContacts, nil),
+		backend.post(`mutation { createContact(input: {name: "Ada Lovelace"}) { contact { id } } }`, nil),
+		admin.post(`{ apiKeys { `+apiKeyFields+` } }`, nil),
+		admin.post(`query($id: ID!) { node(id: $id) { id ... on ApiKey { `+apiKeyFields+` } } }`, map[string]any{"id": key.ID}),
+		admin.post(`mutation($id: ID!) { revokeApiKey(id: $id) { apiKey { `+apiKeyFields+` } } }`, map[string]any{"id": key.ID}),
+		backend.post(readContacts, nil),
+		admin.withToken(secret+"x").post(readContacts, nil),
+		admin.withToken("x"+secret).post(readContacts, nil),
+	}
+	svc.Close() // the background writes log too
+
+	for i, resp := range later {
+		if bytes.Contains(resp.Body, []byte(random)) {
+			t.Errorf("response %d after creation holds the secret: %s", i, resp.Body)
+		}
+	}
+	if !strings.Contains(logs.String(), key.Prefix) {
+		t.Errorf("no log line names the key by its prefix %s; want the refusals logged\n%s", key.Prefix, logs)
+	}
+	if strings.Contains(logs.String(), random) {
+		t.Errorf("the logs hold the secret:\n%s", logs)
+	}
+	if cols := columnsHolding(t, random); len(cols) > 0 {
+		t.Errorf("columns %v hold the secret; want it in none", cols)
+	}
+	hash := sha256.Sum256([]byte(secret))
+	var stored []byte
+	if err := dbtest.DB(t).NewRaw("SELECT key_hash FROM api_keys WHERE id = ?", key.ID).Scan(context.Background(), &stored); err != nil || !bytes.Equal(stored, hash[:]) {
+		t.Errorf("stored key_hash %x (err %v); want the SHA-256 of the key, %x", stored, err, hash)
+	}
+}
