@@ -1,7 +1,7 @@
 # The two commands a newcomer needs: `make run` and `make test`.
 GO ?= go
 
-.PHONY: run test generate lint migrate build check-generated
+.PHONY: run test generate lint migrate build check-generated playground-assets
 
 ## run: serve the API on :8080 with a private PostgreSQL under .data/ (unless DATABASE_URL is set)
 run:
@@ -21,6 +21,10 @@ generate:
 ## check-generated: fail when the generated code is out of date
 check-generated: generate
 	git diff --exit-code -- graph/
+
+## playground-assets: refresh the playground's embedded GraphiQL from pinned npm packages (needs npm)
+playground-assets:
+	./scripts/playground-assets.sh
 
 ## lint: gofmt and go vet
 lint:

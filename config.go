@@ -15,7 +15,9 @@ type config struct {
 	Addr           string
 	MigrateOnStart bool
 	DrainTimeout   time.Duration
-	Auth           auth.Config
+	// Playground serves GraphiQL at GET /.
+	Playground bool
+	Auth       auth.Config
 }
 
 // loadConfig reads the environment and checks it.
@@ -34,6 +36,9 @@ func loadConfig() (config, error) {
 	var err error
 	if cfg.MigrateOnStart, err = strconv.ParseBool(envOr("MIGRATE_ON_START", "true")); err != nil {
 		return cfg, fmt.Errorf("MIGRATE_ON_START must be true or false: %w", err)
+	}
+	if cfg.Playground, err = strconv.ParseBool(envOr("PLAYGROUND", "true")); err != nil {
+		return cfg, fmt.Errorf("PLAYGROUND must be true or false: %w", err)
 	}
 	if s := os.Getenv("SHUTDOWN_TIMEOUT"); s != "" {
 		if cfg.DrainTimeout, err = time.ParseDuration(s); err != nil {

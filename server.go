@@ -119,6 +119,7 @@ func serve(ctx context.Context, cfg config, opts serveOptions) error {
 	handler := graph.NewHandler(graph.Options{
 		Service:         service.New(db.NewStore(bdb)),
 		Verifier:        verifier,
+		Playground:      cfg.Playground,
 		PlaygroundToken: opts.playgroundToken,
 	})
 	srv := &http.Server{

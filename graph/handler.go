@@ -20,12 +20,12 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/contacts-api/contacts/auth"
 	"github.com/contacts-api/contacts/graph/loaders"
+	"github.com/contacts-api/contacts/graph/playground"
 	"github.com/contacts-api/contacts/service"
 )
 
@@ -36,16 +36,41 @@ const maxBodyBytes = 100 << 10
 type Options struct {
 	Service  *service.Service
 	Verifier *auth.Verifier
+	// Playground serves GraphiQL at GET /; without it, / is not found.
+	Playground bool
 	// PlaygroundToken, when set, is filled into the playground's
 	// Authorization header: for development only.
 	PlaygroundToken string
 }
 
+// playgroundQuery is the document the playground opens with: a page of
+// contacts with what they are linked to.
+const playgroundQuery = `# Contacts with their account, phones and portal role.
+# Run it with the button above, or Ctrl-Enter.
+{
+  contacts(first: 20) {
+    nodes {
+      id
+      name
+      email
+      account { name }
+      phones { number type }
+      portalRole { slug }
+    }
+  }
+}
+`
+
 // NewHandler returns the service's HTTP handler: the GraphQL endpoint, the
 // playground and the health checks.
 func NewHandler(opts Options) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("GET /{$}", newPlayground(opts.PlaygroundToken))
+	if opts.Playground {
+		playground.Mount(mux, playground.Config{
+			Title: "Contacts API", Endpoint: "/graphql",
+			Token: opts.PlaygroundToken, DefaultQuery: playgroundQuery,
+		})
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Write([]byte("ok\n"))
 	})
@@ -62,15 +87,6 @@ func NewHandler(opts Options) http.Handler {
 	gql := limitBody(authenticate(opts, loaders.Middleware(opts.Service.Store(), newGraphQLServer(opts.Service))))
 	mux.Handle("/graphql", gql)
 	return withRequestID(mux)
-}
-
-func newPlayground(token string) http.Handler {
-	var options []playground.GraphiqlConfigOption
-	options = append(options, playground.WithGraphiqlEnablePluginExplorer(true))
-	if token != "" {
-		options = append(options, playground.WithGraphiqlUiHeaders(map[string]string{"Authorization": "Bearer " + token}))
-	}
-	return playground.Handler("Contacts API", "/graphql", options...)
 }
 
 func newGraphQLServer(svc *service.Service) http.Handler {

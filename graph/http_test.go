@@ -9,6 +9,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/contacts-api/contacts/graph"
+	"github.com/contacts-api/contacts/graph/playground"
 )
 
 const (
@@ -202,6 +205,16 @@ func TestPlayground(t *testing.T) {
 	}
 	if !strings.Contains(strings.ToLower(rec.Body.String()), "graphiql") {
 		t.Errorf("GET /: page does not mention GraphiQL; want the GraphiQL playground\n%.500s", rec.Body)
+	}
+}
+
+func TestPlaygroundCanBeTurnedOff(t *testing.T) {
+	t.Parallel()
+	h := newHandlerWith(t, graph.Options{Playground: false})
+	for _, path := range []string{"/", playground.AssetPrefix} {
+		if rec := recordRequest(h, httptest.NewRequest(http.MethodGet, path, nil)); rec.Code != http.StatusNotFound {
+			t.Errorf("GET %s with the playground off: status %d; want 404", path, rec.Code)
+		}
 	}
 }
 

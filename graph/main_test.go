@@ -23,17 +23,23 @@ func TestMain(m *testing.M) { dbtest.Main(m) }
 // testSecret signs the tests' HS256 tokens.
 var testSecret = []byte("test-secret-0123456789abcdef0123456789abcdef")
 
-// newHandler returns the service's HTTP handler on the test database.
+// newHandler returns the service's HTTP handler on the test database,
+// configured as the server's defaults configure it.
 func newHandler(t testing.TB) http.Handler {
+	return newHandlerWith(t, graph.Options{Playground: true})
+}
+
+// newHandlerWith returns the handler with opts, on the test database and
+// verifying the tests' tokens.
+func newHandlerWith(t testing.TB, opts graph.Options) http.Handler {
 	t.Helper()
 	verifier, err := auth.NewVerifier(auth.Config{Secret: testSecret})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return graph.NewHandler(graph.Options{
-		Service:  service.New(db.NewStore(dbtest.DB(t))),
-		Verifier: verifier,
-	})
+	opts.Service = service.New(db.NewStore(dbtest.DB(t)))
+	opts.Verifier = verifier
+	return graph.NewHandler(opts)
 }
 
 // client calls the API as one workspace, the way HTTP clients do.
