@@ -16,6 +16,7 @@ import (
 
 	"github.com/contacts-api/contacts/auth"
 	"github.com/contacts-api/contacts/db/localpg"
+	"github.com/contacts-api/contacts/service"
 )
 
 // devDir holds what `make run` keeps between runs: the private database
@@ -60,8 +61,22 @@ func devCommand(ctx context.Context, args []string) error {
 	}
 	return serve(ctx, cfg, serveOptions{
 		playgroundToken: token,
+		prepare:         func(ctx context.Context, svc *service.Service) error { return seedWorkspace(ctx, svc, ws) },
 		onReady:         func() { printWelcome(cfg.Addr, token) },
 	})
+}
+
+// seedWorkspace adds the sample data to an empty development workspace
+// and says so.
+func seedWorkspace(ctx context.Context, svc *service.Service, ws uuid.UUID) error {
+	n, err := addSampleData(ctx, svc, ws)
+	if err != nil {
+		return fmt.Errorf("add sample data: %w", err)
+	}
+	if n > 0 {
+		fmt.Printf("The development workspace had no contacts: added %d sample contacts in %d accounts.\n", n, len(sampleAccounts))
+	}
+	return nil
 }
 
 func startDevDatabase(ctx context.Context) (*localpg.Cluster, error) {

@@ -101,6 +101,8 @@ func serveCommand(ctx context.Context, args []string) error {
 type serveOptions struct {
 	// playgroundToken is filled into the playground; development only.
 	playgroundToken string
+	// prepare runs once the database is ready, before the server listens.
+	prepare func(context.Context, *service.Service) error
 	// onReady runs once the server listens.
 	onReady func()
 }
@@ -116,8 +118,14 @@ func serve(ctx context.Context, cfg config, opts serveOptions) error {
 		return err
 	}
 	defer bdb.Close()
+	svc := service.New(db.NewStore(bdb))
+	if opts.prepare != nil {
+		if err := opts.prepare(ctx, svc); err != nil {
+			return err
+		}
+	}
 	handler := graph.NewHandler(graph.Options{
-		Service:         service.New(db.NewStore(bdb)),
+		Service:         svc,
 		Verifier:        verifier,
 		Playground:      cfg.Playground,
 		PlaygroundToken: opts.playgroundToken,
