@@ -8,9 +8,10 @@ run:
 	@if [ -z "$$DATABASE_URL" ]; then ./scripts/ensure-postgres.sh; fi
 	$(GO) run . dev
 
-## test: all tests against a real PostgreSQL (a throwaway cluster unless TEST_DATABASE_URL is set)
+## test: all tests against a real PostgreSQL (a throwaway cluster unless TEST_DATABASE_URL is set) and in headless Chromium
 test:
 	@if [ -z "$$TEST_DATABASE_URL" ]; then ./scripts/ensure-postgres.sh; fi
+	@./scripts/ensure-chromium.sh
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 10m ./...
 

@@ -57,11 +57,17 @@ func newClient(t testing.TB) *client {
 
 func newClientWith(t testing.TB, h http.Handler, ws uuid.UUID, scope string) *client {
 	t.Helper()
+	return &client{t: t, handler: h, token: mintToken(t, ws, scope), workspace: ws}
+}
+
+// mintToken returns a token of workspace ws with scope, valid for an hour.
+func mintToken(t testing.TB, ws uuid.UUID, scope string) string {
+	t.Helper()
 	token, err := auth.Mint(testSecret, auth.TokenRequest{WorkspaceID: ws, Scope: scope, Subject: "test", TTL: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &client{t: t, handler: h, token: token, workspace: ws}
+	return token
 }
 
 // otherWorkspace returns a client of another workspace on the same server.
