@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/contacts-api/contacts/auth"
+	"github.com/contacts-api/contacts/graph/cors"
 )
 
 // config is the server's configuration, read once from the environment.
@@ -17,11 +18,22 @@ type config struct {
 	DrainTimeout   time.Duration
 	// Playground serves GraphiQL at GET /.
 	Playground bool
-	Auth       auth.Config
+	// AllowedOrigins may call the API from browser pages.
+	AllowedOrigins cors.Origins
+	Auth           auth.Config
 }
 
+// environment chooses the defaults of settings that differ between
+// development and production.
+type environment int
+
+const (
+	production environment = iota
+	development
+)
+
 // loadConfig reads the environment and checks it.
-func loadConfig() (config, error) {
+func loadConfig(env environment) (config, error) {
 	cfg := config{
 		DatabaseURL:  os.Getenv("DATABASE_URL"),
 		Addr:         envOr("ADDR", ":8080"),
@@ -39,6 +51,13 @@ func loadConfig() (config, error) {
 	}
 	if cfg.Playground, err = strconv.ParseBool(envOr("PLAYGROUND", "true")); err != nil {
 		return cfg, fmt.Errorf("PLAYGROUND must be true or false: %w", err)
+	}
+	origins := os.Getenv("CORS_ALLOWED_ORIGINS")
+	if origins == "" && env == development {
+		origins = cors.DevelopmentOrigins
+	}
+	if cfg.AllowedOrigins, err = cors.ParseOrigins(origins); err != nil {
+		return cfg, fmt.Errorf("CORS_ALLOWED_ORIGINS: %w", err)
 	}
 	if s := os.Getenv("SHUTDOWN_TIMEOUT"); s != "" {
 		if cfg.DrainTimeout, err = time.ParseDuration(s); err != nil {

@@ -31,7 +31,7 @@ func devCommand(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg, err := loadConfig()
+	cfg, err := loadConfig(development)
 	if err != nil {
 		return err
 	}

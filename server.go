@@ -87,7 +87,7 @@ func serveCommand(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg, err := loadConfig()
+	cfg, err := loadConfig(production)
 	if err != nil {
 		return err
 	}
@@ -129,6 +129,7 @@ func serve(ctx context.Context, cfg config, opts serveOptions) error {
 		Verifier:        verifier,
 		Playground:      cfg.Playground,
 		PlaygroundToken: opts.playgroundToken,
+		AllowedOrigins:  cfg.AllowedOrigins,
 	})
 	srv := &http.Server{
 		Addr:              cfg.Addr,
@@ -189,7 +190,7 @@ func migrateCommand(ctx context.Context, args []string) error {
 	if action == "" {
 		action = "up"
 	}
-	cfg, err := loadConfig()
+	cfg, err := loadConfig(production)
 	if err != nil {
 		return err
 	}
@@ -233,7 +234,7 @@ func tokenCommand(args []string) error {
 		fs.Usage()
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
-	cfg, err := loadConfig()
+	cfg, err := loadConfig(production)
 	if err != nil {
 		return err
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/contacts-api/contacts/auth"
+	"github.com/contacts-api/contacts/graph/cors"
 	"github.com/contacts-api/contacts/graph/loaders"
 	"github.com/contacts-api/contacts/graph/playground"
 	"github.com/contacts-api/contacts/service"
@@ -41,6 +42,9 @@ type Options struct {
 	// PlaygroundToken, when set, is filled into the playground's
 	// Authorization header: for development only.
 	PlaygroundToken string
+	// AllowedOrigins are the origins whose browser pages may call the
+	// API (CORS); the zero value allows none.
+	AllowedOrigins cors.Origins
 }
 
 // playgroundQuery is the document the playground opens with: a page of
@@ -62,7 +66,7 @@ const playgroundQuery = `# Contacts with their account, phones and portal role.
 `
 
 // NewHandler returns the service's HTTP handler: the GraphQL endpoint, the
-// playground and the health checks.
+// playground and the health checks, behind CORS.
 func NewHandler(opts Options) http.Handler {
 	mux := http.NewServeMux()
 	if opts.Playground {
@@ -86,7 +90,7 @@ func NewHandler(opts Options) http.Handler {
 	})
 	gql := limitBody(authenticate(opts, loaders.Middleware(opts.Service.Store(), newGraphQLServer(opts.Service))))
 	mux.Handle("/graphql", gql)
-	return withRequestID(mux)
+	return withRequestID(cors.Handler(opts.AllowedOrigins, mux))
 }
 
 func newGraphQLServer(svc *service.Service) http.Handler {
