@@ -33,6 +33,10 @@ import (
 // maxBodyBytes bounds a request body.
 const maxBodyBytes = 100 << 10
 
+// persistedQueryCacheSize bounds the automatic persisted queries kept in
+// memory: the least recently used go first, and clients resend them.
+const persistedQueryCacheSize = 1000
+
 // Options configure the HTTP handler.
 type Options struct {
 	Service  *service.Service
@@ -99,7 +103,7 @@ func newGraphQLServer(svc *service.Service) http.Handler {
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(extension.Introspection{})
-	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](persistedQueryCacheSize)})
 	srv.SetErrorPresenter(presentError)
 	srv.SetRecoverFunc(recoverPanic)
 	srv.AroundOperations(requireScope)

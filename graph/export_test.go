@@ -1,0 +1,4 @@
+package graph
+
+// PersistedQueryCacheSize is persistedQueryCacheSize, for the tests.
+const PersistedQueryCacheSize = persistedQueryCacheSize
