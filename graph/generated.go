@@ -1428,25 +1428,25 @@ it returns user errors, it wrote nothing. Mutations need the ` + "`" + `contacts
 """
 type Mutation {
   "Creates a contact."
-  createContact(input: CreateContactInput!): ContactPayload!
+  createContact("The new contact." input: CreateContactInput!): ContactPayload!
   "Changes a contact; fields absent from the input stay as they are."
-  updateContact("The contact to change." id: ID!, input: UpdateContactInput!): ContactPayload!
+  updateContact("The contact to change." id: ID!, "The changes." input: UpdateContactInput!): ContactPayload!
   "Deletes a contact with its phones and account memberships."
   deleteContact("The contact to delete." id: ID!): DeletePayload!
   "Creates an account."
-  createAccount(input: CreateAccountInput!): AccountPayload!
+  createAccount("The new account." input: CreateAccountInput!): AccountPayload!
   "Changes an account; fields absent from the input stay as they are."
-  updateAccount("The account to change." id: ID!, input: UpdateAccountInput!): AccountPayload!
+  updateAccount("The account to change." id: ID!, "The changes." input: UpdateAccountInput!): AccountPayload!
   "Deletes an account; its contacts stay and lose that membership."
   deleteAccount("The account to delete." id: ID!): DeletePayload!
   "Creates a custom portal role."
-  createPortalRole(input: CreatePortalRoleInput!): PortalRolePayload!
+  createPortalRole("The new role." input: CreatePortalRoleInput!): PortalRolePayload!
   "Changes a custom portal role; built-in roles cannot be changed."
-  updatePortalRole("The role to change." id: ID!, input: UpdatePortalRoleInput!): PortalRolePayload!
+  updatePortalRole("The role to change." id: ID!, "The changes." input: UpdatePortalRoleInput!): PortalRolePayload!
   "Deletes a custom portal role that no contact has and that is not the default."
   deletePortalRole("The role to delete." id: ID!): DeletePayload!
   "Changes the customer portal settings."
-  updatePortalSettings(input: UpdatePortalSettingsInput!): PortalSettingsPayload!
+  updatePortalSettings("The changes." input: UpdatePortalSettingsInput!): PortalSettingsPayload!
 }
 `, BuiltIn: false},
 }
