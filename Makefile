@@ -19,9 +19,10 @@ test:
 generate:
 	$(GO) generate ./...
 
-## check-generated: fail when the generated code is out of date
+## check-generated: fail when regenerating changes or adds a file (run it on a clean tree, as CI does)
 check-generated: generate
-	git diff --exit-code -- graph/
+	@git diff --exit-code --stat || { echo "check-generated: the generated code is out of date: run make generate and commit the result" >&2; exit 1; }
+	@test -z "$$(git status --porcelain --untracked-files=all)" || { git status --short --untracked-files=all; echo "check-generated: make generate added files: commit them" >&2; exit 1; }
 
 ## playground-assets: refresh the playground's embedded GraphiQL from pinned npm packages (needs npm)
 playground-assets:
