@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -23,12 +22,20 @@ import (
 // cluster, the development signing secret and workspace. It is git-ignored.
 const devDir = ".data"
 
+var devCmd = command{
+	name:     "dev",
+	synopsis: "dev",
+	about: `Serves the API for development (what make run does). When DATABASE_URL is
+unset it starts a private PostgreSQL cluster under .data/postgres, stopped on
+exit. It adds sample data to an empty development workspace, prints a token for
+that workspace and fills it into the playground. Without JWT_SECRET it signs
+with a secret kept in .data/jwt-secret; without CORS_ALLOWED_ORIGINS it allows
+http://localhost:* and http://127.0.0.1:*.
+` + environmentHelp,
+}
+
 func devCommand(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: server dev\n\nServes the API for development. When DATABASE_URL is unset it starts a private\nPostgreSQL cluster under .data/postgres (stopped on exit). It prints a token for\na development workspace and fills it into the playground.")
-	}
-	if err := fs.Parse(args); err != nil {
+	if _, err := devCmd.parse(devCmd.flagSet(), args); err != nil {
 		return err
 	}
 	cfg, err := loadConfig(development)

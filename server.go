@@ -4,6 +4,10 @@
 //	server dev                serve with a private local database and a printed token
 //	server migrate [up|down|status]
 //	server token --workspace <uuid> --scope "contacts:read contacts:write" --ttl 24h
+//	server help [command]     or --help after any command
+//
+// It exits with 0 on success, 1 on failure and 2 after a mistake on the
+// command line.
 package main
 
 //go:generate go tool gqlgen generate --config gqlgen.yml
@@ -11,7 +15,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -29,34 +32,10 @@ import (
 	"github.com/contacts-api/contacts/service"
 )
 
-// errUsage marks a command line mistake: exit code 2.
-var errUsage = errors.New("usage")
-
 func main() {
 	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stderr, nil)))
-	err := run(os.Args[1:])
-	switch {
-	case err == nil:
-	case errors.Is(err, errUsage) || errors.Is(err, flag.ErrHelp):
-		os.Exit(2)
-	default:
-		fmt.Fprintln(os.Stderr, "error:", err)
-		os.Exit(1)
-	}
+	os.Exit(exitCode(run(os.Args[1:])))
 }
-
-const usage = `Usage: server <command> [flags]
-
-Commands:
-  serve      serve the API (the default when no command is given)
-  dev        serve for development: a private PostgreSQL under .data/ when
-             DATABASE_URL is unset, and a printed token for the playground
-  migrate    apply (up, the default), undo the last (down) or list (status) migrations
-  token      mint a development token signed with JWT_SECRET
-
-Run "server <command> -h" for a command's flags. Configuration comes from
-the environment; see README.md.
-`
 
 func run(args []string) error {
 	cmd := "serve"
@@ -74,17 +53,28 @@ func run(args []string) error {
 		return migrateCommand(ctx, args)
 	case "token":
 		return tokenCommand(args)
-	case "help", "-h", "--help":
+	case "help", "-h", "-help", "--help":
+		if len(args) > 0 {
+			return run([]string{args[0], "--help"})
+		}
 		fmt.Print(usage)
 		return nil
 	}
-	fmt.Fprint(os.Stderr, usage)
-	return fmt.Errorf("%w: unknown command %q", errUsage, cmd)
+	fmt.Fprint(os.Stderr, usage, "\n")
+	return badUsage(fmt.Errorf("unknown command %q", cmd))
+}
+
+var serveCmd = command{
+	name:     "serve",
+	synopsis: "serve",
+	about: `Serves the API: POST /graphql (and GET for queries), the playground at /,
+/healthz and /readyz, until SIGTERM or SIGINT. It needs DATABASE_URL, and
+JWT_SECRET or JWT_PUBLIC_KEY_FILE.
+` + environmentHelp,
 }
 
 func serveCommand(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	if err := fs.Parse(args); err != nil {
+	if _, err := serveCmd.parse(serveCmd.flagSet(), args); err != nil {
 		return err
 	}
 	cfg, err := loadConfig(production)
@@ -178,17 +168,28 @@ func openDatabase(ctx context.Context, cfg config) (*bun.DB, error) {
 	return bdb, nil
 }
 
+var migrateCmd = command{
+	name:     "migrate",
+	synopsis: "migrate [up|down|status]",
+	about: `up applies the pending migrations (the default), down undoes the last group
+applied, status lists them all. It needs DATABASE_URL.
+`,
+	maxArgs: 1,
+}
+
 func migrateCommand(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: server migrate [up|down|status]\n\nup applies pending migrations (the default), down undoes the last group, status lists them.")
-	}
-	if err := fs.Parse(args); err != nil {
+	fs := migrateCmd.flagSet()
+	positional, err := migrateCmd.parse(fs, args)
+	if err != nil {
 		return err
 	}
-	action := fs.Arg(0)
-	if action == "" {
-		action = "up"
+	action := "up"
+	if len(positional) > 0 {
+		action = positional[0]
+	}
+	migration, ok := migrations[action]
+	if !ok {
+		return usageError(fs, fmt.Errorf("unknown migrate action %q", action))
 	}
 	cfg, err := loadConfig(production)
 	if err != nil {
@@ -202,37 +203,41 @@ func migrateCommand(ctx context.Context, args []string) error {
 		return err
 	}
 	defer bdb.Close()
-	var lines []string
-	switch action {
-	case "up":
-		lines, err = db.Migrate(ctx, bdb)
-	case "down":
-		lines, err = db.Rollback(ctx, bdb)
-	case "status":
-		lines, err = db.MigrationStatus(ctx, bdb)
-	default:
-		fs.Usage()
-		return fmt.Errorf("%w: unknown migrate action %q", errUsage, action)
-	}
+	lines, err := migration(ctx, bdb)
 	for _, l := range lines {
 		fmt.Println(l)
 	}
 	return err
 }
 
+// migrations are the migrate command's actions.
+var migrations = map[string]func(context.Context, *bun.DB) ([]string, error){
+	"up":     db.Migrate,
+	"down":   db.Rollback,
+	"status": db.MigrationStatus,
+}
+
+var tokenCmd = command{
+	name:     "token",
+	synopsis: "token --workspace <uuid> [--scope <scopes>] [--subject <name>] [--ttl <duration>]",
+	about: `Prints a token for the workspace, signed with JWT_SECRET (HS256), with
+JWT_ISSUER and JWT_AUDIENCE as claims when they are set. For development and
+tests: in production your identity provider signs the tokens.
+`,
+}
+
 func tokenCommand(args []string) error {
-	fs := flag.NewFlagSet("token", flag.ContinueOnError)
+	fs := tokenCmd.flagSet()
 	workspace := fs.String("workspace", "", "the workspace (tenant) UUID the token gives access to (required)")
 	scope := fs.String("scope", auth.ScopeRead+" "+auth.ScopeWrite, "space-separated scopes")
 	subject := fs.String("subject", "dev", "the token's subject (sub claim)")
 	ttl := fs.Duration("ttl", 24*time.Hour, "how long the token is valid")
-	if err := fs.Parse(args); err != nil {
+	if _, err := tokenCmd.parse(fs, args); err != nil {
 		return err
 	}
 	ws, err := parseWorkspace(*workspace)
 	if err != nil {
-		fs.Usage()
-		return fmt.Errorf("%w: %w", errUsage, err)
+		return usageError(fs, err)
 	}
 	cfg, err := loadConfig(production)
 	if err != nil {
