@@ -1,16 +1,17 @@
 # The two commands a newcomer needs: `make run` and `make test`.
 GO ?= go
 
-.PHONY: run test generate lint migrate build check-generated
+.PHONY: run test generate lint migrate build check-generated playground-assets
 
 ## run: serve the API on :8080 with a private PostgreSQL under .data/ (unless DATABASE_URL is set)
 run:
 	@if [ -z "$$DATABASE_URL" ]; then ./scripts/ensure-postgres.sh; fi
 	$(GO) run . dev
 
-## test: all tests against a real PostgreSQL (a throwaway cluster unless TEST_DATABASE_URL is set)
+## test: all tests against a real PostgreSQL (a throwaway cluster unless TEST_DATABASE_URL is set) and in headless Chromium
 test:
 	@if [ -z "$$TEST_DATABASE_URL" ]; then ./scripts/ensure-postgres.sh; fi
+	@./scripts/ensure-chromium.sh
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 10m ./...
 
@@ -18,9 +19,14 @@ test:
 generate:
 	$(GO) generate ./...
 
-## check-generated: fail when the generated code is out of date
+## check-generated: fail when regenerating changes or adds a file (run it on a clean tree, as CI does)
 check-generated: generate
-	git diff --exit-code -- graph/
+	@git diff --exit-code --stat || { echo "check-generated: the generated code is out of date: run make generate and commit the result" >&2; exit 1; }
+	@test -z "$$(git status --porcelain --untracked-files=all)" || { git status --short --untracked-files=all; echo "check-generated: make generate added files: commit them" >&2; exit 1; }
+
+## playground-assets: refresh the playground's embedded GraphiQL from pinned npm packages (needs npm)
+playground-assets:
+	./scripts/playground-assets.sh
 
 ## lint: gofmt and go vet
 lint:

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/contacts-api/contacts/auth"
+	"github.com/contacts-api/contacts/graph/cors"
 )
 
 // config is the server's configuration, read once from the environment.
@@ -16,11 +17,24 @@ type config struct {
 	MigrateOnStart bool
 	DrainTimeout   time.Duration
 	MaxBodyBytes   int64
+	// Playground serves GraphiQL at GET /.
+	Playground bool
+	// AllowedOrigins may call the API from browser pages.
+	AllowedOrigins cors.Origins
 	Auth           auth.Config
 }
 
+// environment chooses the defaults of settings that differ between
+// development and production.
+type environment int
+
+const (
+	production environment = iota
+	development
+)
+
 // loadConfig reads the environment and checks it.
-func loadConfig() (config, error) {
+func loadConfig(env environment) (config, error) {
 	cfg := config{
 		DatabaseURL:  os.Getenv("DATABASE_URL"),
 		Addr:         envOr("ADDR", ":8080"),
@@ -35,6 +49,16 @@ func loadConfig() (config, error) {
 	var err error
 	if cfg.MigrateOnStart, err = strconv.ParseBool(envOr("MIGRATE_ON_START", "true")); err != nil {
 		return cfg, fmt.Errorf("MIGRATE_ON_START must be true or false: %w", err)
+	}
+	if cfg.Playground, err = strconv.ParseBool(envOr("PLAYGROUND", "true")); err != nil {
+		return cfg, fmt.Errorf("PLAYGROUND must be true or false: %w", err)
+	}
+	origins := os.Getenv("CORS_ALLOWED_ORIGINS")
+	if origins == "" && env == development {
+		origins = cors.DevelopmentOrigins
+	}
+	if cfg.AllowedOrigins, err = cors.ParseOrigins(origins); err != nil {
+		return cfg, fmt.Errorf("CORS_ALLOWED_ORIGINS: %w", err)
 	}
 	if s := os.Getenv("SHUTDOWN_TIMEOUT"); s != "" {
 		if cfg.DrainTimeout, err = time.ParseDuration(s); err != nil {

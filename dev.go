@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -16,21 +15,30 @@ import (
 
 	"github.com/contacts-api/contacts/auth"
 	"github.com/contacts-api/contacts/db/localpg"
+	"github.com/contacts-api/contacts/service"
 )
 
 // devDir holds what `make run` keeps between runs: the private database
 // cluster, the development signing secret and workspace. It is git-ignored.
 const devDir = ".data"
 
+var devCmd = command{
+	name:     "dev",
+	synopsis: "dev",
+	about: `Serves the API for development (what make run does). When DATABASE_URL is
+unset it starts a private PostgreSQL cluster under .data/postgres, stopped on
+exit. It adds sample data to an empty development workspace, prints a token for
+that workspace and fills it into the playground. Without JWT_SECRET it signs
+with a secret kept in .data/jwt-secret; without CORS_ALLOWED_ORIGINS it allows
+http://localhost:* and http://127.0.0.1:*.
+` + environmentHelp,
+}
+
 func devCommand(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: server dev\n\nServes the API for development. When DATABASE_URL is unset it starts a private\nPostgreSQL cluster under .data/postgres (stopped on exit). It prints a token for\na development workspace and fills it into the playground.")
-	}
-	if err := fs.Parse(args); err != nil {
+	if _, err := devCmd.parse(devCmd.flagSet(), args); err != nil {
 		return err
 	}
-	cfg, err := loadConfig()
+	cfg, err := loadConfig(development)
 	if err != nil {
 		return err
 	}
@@ -60,8 +68,22 @@ func devCommand(ctx context.Context, args []string) error {
 	}
 	return serve(ctx, cfg, serveOptions{
 		playgroundToken: token,
+		prepare:         func(ctx context.Context, svc *service.Service) error { return seedWorkspace(ctx, svc, ws) },
 		onReady:         func() { printWelcome(cfg.Addr, token) },
 	})
+}
+
+// seedWorkspace adds the sample data to an empty development workspace
+// and says so.
+func seedWorkspace(ctx context.Context, svc *service.Service, ws uuid.UUID) error {
+	n, err := addSampleData(ctx, svc, ws)
+	if err != nil {
+		return fmt.Errorf("add sample data: %w", err)
+	}
+	if n > 0 {
+		fmt.Printf("The development workspace had no contacts: added %d sample contacts in %d accounts.\n", n, len(sampleAccounts))
+	}
+	return nil
 }
 
 func startDevDatabase(ctx context.Context) (*localpg.Cluster, error) {

@@ -5,6 +5,10 @@
 //	server migrate [up|down|status]
 //	server token --workspace <uuid> --scope "contacts:read contacts:write" --ttl 24h
 //	server apikey create --workspace <uuid> --name "CRM sync" --scope "contacts:read contacts:write"
+//	server help [command]     or --help after any command
+//
+// It exits with 0 on success, 1 on failure and 2 after a mistake on the
+// command line.
 package main
 
 //go:generate go tool gqlgen generate --config gqlgen.yml
@@ -12,18 +16,15 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
 	"github.com/contacts-api/contacts/auth"
@@ -32,36 +33,10 @@ import (
 	"github.com/contacts-api/contacts/service"
 )
 
-// errUsage marks a command line mistake: exit code 2.
-var errUsage = errors.New("usage")
-
 func main() {
 	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stderr, nil)))
-	err := run(os.Args[1:])
-	switch {
-	case err == nil:
-	case errors.Is(err, errUsage) || errors.Is(err, flag.ErrHelp):
-		os.Exit(2)
-	default:
-		fmt.Fprintln(os.Stderr, "error:", err)
-		os.Exit(1)
-	}
+	os.Exit(exitCode(run(os.Args[1:])))
 }
-
-const usage = `Usage: server <command> [flags]
-
-Commands:
-  serve      serve the API (the default when no command is given)
-  dev        serve for development: a private PostgreSQL under .data/ when
-             DATABASE_URL is unset, and a printed token for the playground
-  migrate    apply (up, the default), undo the last (down) or list (status) migrations
-  token      mint a development token signed with JWT_SECRET
-  apikey     create an API key for a backend (apikey create): the first key of
-             a workspace, or one for a workspace no frontend has called yet
-
-Run "server <command> -h" for a command's flags. Configuration comes from
-the environment; see README.md.
-`
 
 func run(args []string) error {
 	cmd := "serve"
@@ -81,20 +56,31 @@ func run(args []string) error {
 		return tokenCommand(args)
 	case "apikey":
 		return apikeyCommand(ctx, args)
-	case "help", "-h", "--help":
+	case "help", "-h", "-help", "--help":
+		if len(args) > 0 {
+			return run([]string{args[0], "--help"})
+		}
 		fmt.Print(usage)
 		return nil
 	}
-	fmt.Fprint(os.Stderr, usage)
-	return fmt.Errorf("%w: unknown command %q", errUsage, cmd)
+	fmt.Fprint(os.Stderr, usage, "\n")
+	return badUsage(fmt.Errorf("unknown command %q", cmd))
+}
+
+var serveCmd = command{
+	name:     "serve",
+	synopsis: "serve",
+	about: `Serves the API: POST /graphql (and GET for queries), the playground at /,
+/healthz and /readyz, until SIGTERM or SIGINT. It needs DATABASE_URL, and
+JWT_SECRET or JWT_PUBLIC_KEY_FILE.
+` + environmentHelp,
 }
 
 func serveCommand(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	if err := fs.Parse(args); err != nil {
+	if _, err := serveCmd.parse(serveCmd.flagSet(), args); err != nil {
 		return err
 	}
-	cfg, err := loadConfig()
+	cfg, err := loadConfig(production)
 	if err != nil {
 		return err
 	}
@@ -108,6 +94,8 @@ func serveCommand(ctx context.Context, args []string) error {
 type serveOptions struct {
 	// playgroundToken is filled into the playground; development only.
 	playgroundToken string
+	// prepare runs once the database is ready, before the server listens.
+	prepare func(context.Context, *service.Service) error
 	// onReady runs once the server listens.
 	onReady func()
 }
@@ -127,12 +115,19 @@ func serve(ctx context.Context, cfg config, opts serveOptions) error {
 	// Deferred after bdb.Close, so it runs before: the service's last
 	// writes need the database.
 	defer svc.Close()
+	if opts.prepare != nil {
+		if err := opts.prepare(ctx, svc); err != nil {
+			return err
+		}
+	}
 	go svc.SweepIdempotencyKeys(ctx, 10*time.Minute)
 	handler := graph.NewHandler(graph.Options{
 		Service:         svc,
 		MaxBodyBytes:    cfg.MaxBodyBytes,
 		Verifier:        verifier,
+		Playground:      cfg.Playground,
 		PlaygroundToken: opts.playgroundToken,
+		AllowedOrigins:  cfg.AllowedOrigins,
 	})
 	srv := &http.Server{
 		Addr:              cfg.Addr,
@@ -181,19 +176,30 @@ func openDatabase(ctx context.Context, cfg config) (*bun.DB, error) {
 	return bdb, nil
 }
 
+var migrateCmd = command{
+	name:     "migrate",
+	synopsis: "migrate [up|down|status]",
+	about: `up applies the pending migrations (the default), down undoes the last group
+applied, status lists them all. It needs DATABASE_URL.
+`,
+	maxArgs: 1,
+}
+
 func migrateCommand(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: server migrate [up|down|status]\n\nup applies pending migrations (the default), down undoes the last group, status lists them.")
-	}
-	if err := fs.Parse(args); err != nil {
+	fs := migrateCmd.flagSet()
+	positional, err := migrateCmd.parse(fs, args)
+	if err != nil {
 		return err
 	}
-	action := fs.Arg(0)
-	if action == "" {
-		action = "up"
+	action := "up"
+	if len(positional) > 0 {
+		action = positional[0]
 	}
-	cfg, err := loadConfig()
+	migration, ok := migrations[action]
+	if !ok {
+		return usageError(fs, fmt.Errorf("unknown migrate action %q", action))
+	}
+	cfg, err := loadConfig(production)
 	if err != nil {
 		return err
 	}
@@ -205,39 +211,43 @@ func migrateCommand(ctx context.Context, args []string) error {
 		return err
 	}
 	defer bdb.Close()
-	var lines []string
-	switch action {
-	case "up":
-		lines, err = db.Migrate(ctx, bdb)
-	case "down":
-		lines, err = db.Rollback(ctx, bdb)
-	case "status":
-		lines, err = db.MigrationStatus(ctx, bdb)
-	default:
-		fs.Usage()
-		return fmt.Errorf("%w: unknown migrate action %q", errUsage, action)
-	}
+	lines, err := migration(ctx, bdb)
 	for _, l := range lines {
 		fmt.Println(l)
 	}
 	return err
 }
 
+// migrations are the migrate command's actions.
+var migrations = map[string]func(context.Context, *bun.DB) ([]string, error){
+	"up":     db.Migrate,
+	"down":   db.Rollback,
+	"status": db.MigrationStatus,
+}
+
+var tokenCmd = command{
+	name:     "token",
+	synopsis: "token --workspace <uuid> [--scope <scopes>] [--subject <name>] [--ttl <duration>]",
+	about: `Prints a token for the workspace, signed with JWT_SECRET (HS256), with
+JWT_ISSUER and JWT_AUDIENCE as claims when they are set. For development and
+tests: in production your identity provider signs the tokens.
+`,
+}
+
 func tokenCommand(args []string) error {
-	fs := flag.NewFlagSet("token", flag.ContinueOnError)
+	fs := tokenCmd.flagSet()
 	workspace := fs.String("workspace", "", "the workspace (tenant) UUID the token gives access to (required)")
 	scope := fs.String("scope", auth.ScopeRead+" "+auth.ScopeWrite, "space-separated scopes")
 	subject := fs.String("subject", "dev", "the token's subject (sub claim)")
 	ttl := fs.Duration("ttl", 24*time.Hour, "how long the token is valid")
-	if err := fs.Parse(args); err != nil {
+	if _, err := tokenCmd.parse(fs, args); err != nil {
 		return err
 	}
 	ws, err := parseWorkspace(*workspace)
 	if err != nil {
-		fs.Usage()
-		return fmt.Errorf("%w: %w", errUsage, err)
+		return usageError(fs, err)
 	}
-	cfg, err := loadConfig()
+	cfg, err := loadConfig(production)
 	if err != nil {
 		return err
 	}
@@ -252,85 +262,5 @@ func tokenCommand(args []string) error {
 		return err
 	}
 	fmt.Println(token)
-	return nil
-}
-
-const apikeyUsage = `Usage: server apikey create --workspace <uuid> --name <name> [--scope "contacts:read contacts:write"] [--ttl 0]
-
-Creates an API key in the workspace (provisioned if new) with any of the
-scopes contacts:read, contacts:write and keys:admin, and prints it on stdout.
-The key is shown this once: only its hash is stored. Needs DATABASE_URL.
-`
-
-// apikeyFlags maps the input fields of createApiKey to the flags that set them.
-var apikeyFlags = map[string]string{"name": "--name", "scopes": "--scope", "expiresAt": "--ttl"}
-
-// flagOf names the flag behind an input field of createApiKey, such as
-// --scope for input.scopes.2.
-func flagOf(field []string) string {
-	if len(field) > 1 && apikeyFlags[field[1]] != "" {
-		return apikeyFlags[field[1]]
-	}
-	return strings.Join(field, ".")
-}
-
-func apikeyCommand(ctx context.Context, args []string) error {
-	if len(args) == 0 || args[0] != "create" {
-		fmt.Fprint(os.Stderr, apikeyUsage)
-		return fmt.Errorf("%w: apikey needs the action create", errUsage)
-	}
-	fs := flag.NewFlagSet("apikey create", flag.ContinueOnError)
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), apikeyUsage+"\nFlags:\n")
-		fs.PrintDefaults()
-	}
-	workspace := fs.String("workspace", "", "the workspace (tenant) UUID the key belongs to (required)")
-	name := fs.String("name", "", `what the key is for, such as "CRM sync" (required)`)
-	scope := fs.String("scope", auth.ScopeRead+" "+auth.ScopeWrite, "space-separated scopes the key grants")
-	ttl := fs.Duration("ttl", 0, "how long the key is valid; 0 for a key that does not expire")
-	if err := fs.Parse(args[1:]); err != nil {
-		return err
-	}
-	ws, err := parseWorkspace(*workspace)
-	if err != nil {
-		fmt.Fprintln(fs.Output(), err)
-		return fmt.Errorf("%w: %w", errUsage, err)
-	}
-	in := service.CreateAPIKeyInput{Name: *name, Scopes: strings.Fields(*scope)}
-	if *ttl != 0 {
-		expires := time.Now().Add(*ttl)
-		in.ExpiresAt = &expires
-	}
-	return createAPIKey(ctx, ws, in)
-}
-
-// createAPIKey stores the key and prints it; problems with the input are
-// usage errors, reported by flag.
-func createAPIKey(ctx context.Context, ws uuid.UUID, in service.CreateAPIKeyInput) error {
-	cfg, err := loadConfig()
-	if err != nil {
-		return err
-	}
-	if cfg.DatabaseURL == "" {
-		return errors.New("DATABASE_URL is not set: the apikey command stores the key there")
-	}
-	bdb, err := openDatabase(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer bdb.Close()
-	created, userErrors, err := service.New(db.NewStore(bdb)).CreateAPIKeyAsOperator(ctx, ws, in)
-	if err != nil {
-		return err
-	}
-	for _, ue := range userErrors {
-		fmt.Fprintf(os.Stderr, "%s: %s\n", flagOf(ue.Field), ue.Message)
-	}
-	if len(userErrors) > 0 {
-		return fmt.Errorf("%w: invalid flags", errUsage)
-	}
-	fmt.Println(created.Secret)
-	fmt.Fprintf(os.Stderr, "Created API key %s (%s) in workspace %s. The key above is shown only this once.\n",
-		created.Key.ID, created.Key.Prefix, ws)
 	return nil
 }

@@ -2025,13 +2025,13 @@ scope, except those of API keys, which need ` + "`" + `keys:admin` + "`" + `.
 """
 type Mutation {
   "Creates a contact."
-  createContact(input: CreateContactInput!): ContactPayload!
+  createContact("The new contact." input: CreateContactInput!): ContactPayload!
   "Changes a contact; fields absent from the input stay as they are."
-  updateContact("The contact to change." id: ID!, input: UpdateContactInput!): ContactPayload!
+  updateContact("The contact to change." id: ID!, "The changes." input: UpdateContactInput!): ContactPayload!
   "Deletes a contact with its phones and account memberships."
   deleteContact("The contact to delete." id: ID!): DeletePayload!
   "Creates the contact with this external id, or changes it when it exists, safely under concurrent calls."
-  upsertContact(input: UpsertContactInput!): UpsertContactPayload!
+  upsertContact("The contact to create or change." input: UpsertContactInput!): UpsertContactPayload!
   "Upserts up to 1,000 contacts in one transaction. More is a LIMIT_EXCEEDED error. The same external id twice is an error on the later input."
   bulkUpsertContacts(
     "The contacts to upsert."
@@ -2050,13 +2050,13 @@ type Mutation {
   "Deletes up to 1,000 contacts with their phones and memberships; any unknown id deletes nothing."
   deleteContacts("The contacts to delete." ids: [ID!]!): DeleteContactsPayload!
   "Creates an account."
-  createAccount(input: CreateAccountInput!): AccountPayload!
+  createAccount("The new account." input: CreateAccountInput!): AccountPayload!
   "Changes an account; fields absent from the input stay as they are."
-  updateAccount("The account to change." id: ID!, input: UpdateAccountInput!): AccountPayload!
+  updateAccount("The account to change." id: ID!, "The changes." input: UpdateAccountInput!): AccountPayload!
   "Deletes an account; its contacts stay and lose that membership."
   deleteAccount("The account to delete." id: ID!): DeletePayload!
   "Creates the account with this external id, or changes it when it exists, safely under concurrent calls."
-  upsertAccount(input: UpsertAccountInput!): UpsertAccountPayload!
+  upsertAccount("The account to create or change." input: UpsertAccountInput!): UpsertAccountPayload!
   "Upserts up to 1,000 accounts in one transaction. More is a LIMIT_EXCEEDED error. The same external id twice is an error on the later input."
   bulkUpsertAccounts(
     "The accounts to upsert."
@@ -2065,13 +2065,13 @@ type Mutation {
     atomic: Boolean = false
   ): BulkUpsertAccountsPayload!
   "Creates a custom portal role."
-  createPortalRole(input: CreatePortalRoleInput!): PortalRolePayload!
+  createPortalRole("The new role." input: CreatePortalRoleInput!): PortalRolePayload!
   "Changes a custom portal role; built-in roles cannot be changed."
-  updatePortalRole("The role to change." id: ID!, input: UpdatePortalRoleInput!): PortalRolePayload!
+  updatePortalRole("The role to change." id: ID!, "The changes." input: UpdatePortalRoleInput!): PortalRolePayload!
   "Deletes a custom portal role that no contact has and that is not the default."
   deletePortalRole("The role to delete." id: ID!): DeletePayload!
   "Changes the customer portal settings."
-  updatePortalSettings(input: UpdatePortalSettingsInput!): PortalSettingsPayload!
+  updatePortalSettings("The changes." input: UpdatePortalSettingsInput!): PortalSettingsPayload!
   "Creates an API key for a backend and returns its secret, this once. Needs the ` + "`" + `keys:admin` + "`" + ` scope."
   createApiKey("The key to create." input: CreateApiKeyInput!): CreateApiKeyPayload!
   "Revokes an API key: its next request, on any replica, is refused. Revoking a revoked key changes nothing. Needs the ` + "`" + `keys:admin` + "`" + ` scope."

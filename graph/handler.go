@@ -20,12 +20,13 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/contacts-api/contacts/auth"
+	"github.com/contacts-api/contacts/graph/cors"
 	"github.com/contacts-api/contacts/graph/loaders"
+	"github.com/contacts-api/contacts/graph/playground"
 	"github.com/contacts-api/contacts/service"
 )
 
@@ -33,22 +34,54 @@ import (
 // room for a bulk call of 1,000 contacts.
 const DefaultMaxBodyBytes = 2 << 20
 
+// persistedQueryCacheSize bounds the automatic persisted queries kept in
+// memory: the least recently used go first, and clients resend them.
+const persistedQueryCacheSize = 1000
+
 // Options configure the HTTP handler.
 type Options struct {
 	Service  *service.Service
 	Verifier *auth.Verifier
 	// MaxBodyBytes bounds a request body; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// Playground serves GraphiQL at GET /; without it, / is not found.
+	Playground bool
 	// PlaygroundToken, when set, is filled into the playground's
 	// Authorization header: for development only.
 	PlaygroundToken string
+	// AllowedOrigins are the origins whose browser pages may call the
+	// API (CORS); the zero value allows none.
+	AllowedOrigins cors.Origins
 }
 
+// playgroundQuery is the document the playground opens with: a page of
+// contacts with what they are linked to.
+const playgroundQuery = `# Contacts with their account, phones and portal role.
+# Run it with the button above, or Ctrl-Enter.
+{
+  contacts(first: 20) {
+    nodes {
+      id
+      name
+      email
+      account { name }
+      phones { number type }
+      portalRole { slug }
+    }
+  }
+}
+`
+
 // NewHandler returns the service's HTTP handler: the GraphQL endpoint, the
-// playground and the health checks.
+// playground and the health checks, behind CORS.
 func NewHandler(opts Options) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("GET /{$}", newPlayground(opts.PlaygroundToken))
+	if opts.Playground {
+		playground.Mount(mux, playground.Config{
+			Title: "Contacts API", Endpoint: "/graphql",
+			Token: opts.PlaygroundToken, DefaultQuery: playgroundQuery,
+		})
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Write([]byte("ok\n"))
 	})
@@ -69,16 +102,7 @@ func NewHandler(opts Options) http.Handler {
 	gql := limitBody(maxBody, authenticate(opts, idempotent(opts.Service,
 		loaders.Middleware(opts.Service.Store(), newGraphQLServer(opts.Service)))))
 	mux.Handle("/graphql", gql)
-	return withRequestID(mux)
-}
-
-func newPlayground(token string) http.Handler {
-	var options []playground.GraphiqlConfigOption
-	options = append(options, playground.WithGraphiqlEnablePluginExplorer(true))
-	if token != "" {
-		options = append(options, playground.WithGraphiqlUiHeaders(map[string]string{"Authorization": "Bearer " + token}))
-	}
-	return playground.Handler("Contacts API", "/graphql", options...)
+	return withRequestID(cors.Handler(opts.AllowedOrigins, mux))
 }
 
 func newGraphQLServer(svc *service.Service) http.Handler {
@@ -87,7 +111,7 @@ func newGraphQLServer(svc *service.Service) http.Handler {
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(extension.Introspection{})
-	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](persistedQueryCacheSize)})
 	srv.SetErrorPresenter(presentError)
 	srv.SetRecoverFunc(recoverPanic)
 	srv.AroundOperations(requireScope)

@@ -10,7 +10,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
+
+	"github.com/contacts-api/contacts/auth"
 	"github.com/contacts-api/contacts/graph"
+	"github.com/contacts-api/contacts/graph/cors"
+	"github.com/contacts-api/contacts/graph/playground"
 )
 
 const (
@@ -204,6 +209,44 @@ func TestPlayground(t *testing.T) {
 	}
 	if !strings.Contains(strings.ToLower(rec.Body.String()), "graphiql") {
 		t.Errorf("GET /: page does not mention GraphiQL; want the GraphiQL playground\n%.500s", rec.Body)
+	}
+}
+
+func TestPlaygroundCanBeTurnedOff(t *testing.T) {
+	t.Parallel()
+	h := newHandlerWith(t, graph.Options{Playground: false})
+	for _, path := range []string{"/", playground.AssetPrefix} {
+		if rec := recordRequest(h, httptest.NewRequest(http.MethodGet, path, nil)); rec.Code != http.StatusNotFound {
+			t.Errorf("GET %s with the playground off: status %d; want 404", path, rec.Code)
+		}
+	}
+}
+
+func TestCORSOnTheGraphQLEndpoint(t *testing.T) {
+	t.Parallel()
+	const app = "https://app.example.com"
+	origins, err := cors.ParseOrigins(app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHandlerWith(t, graph.Options{AllowedOrigins: origins})
+	c := newClientWith(t, h, uuid.New(), auth.ScopeRead)
+
+	// The browser's preflight carries no token: it must not need one.
+	preflight := httptest.NewRequest(http.MethodOptions, "/graphql", nil)
+	preflight.Header.Set("Origin", app)
+	preflight.Header.Set("Access-Control-Request-Method", http.MethodPost)
+	preflight.Header.Set("Access-Control-Request-Headers", "authorization, content-type")
+	rec := recordRequest(h, preflight)
+	if rec.Code != http.StatusNoContent || rec.Header().Get("Access-Control-Allow-Origin") != app {
+		t.Fatalf("preflight: status %d, Access-Control-Allow-Origin %q; want 204 and %s", rec.Code, rec.Header().Get("Access-Control-Allow-Origin"), app)
+	}
+
+	query := newGraphQLRequest(http.MethodPost, "/graphql", `{"query":"{ contacts { totalCount } }"}`, c.token, "")
+	query.Header.Set("Origin", app)
+	rec = recordRequest(h, query)
+	if rec.Code != http.StatusOK || rec.Header().Get("Access-Control-Allow-Origin") != app {
+		t.Fatalf("query: status %d, Access-Control-Allow-Origin %q; want 200 and %s", rec.Code, rec.Header().Get("Access-Control-Allow-Origin"), app)
 	}
 }
 

@@ -23,9 +23,10 @@ func TestMain(m *testing.M) { dbtest.Main(m) }
 // testSecret signs the tests' HS256 tokens.
 var testSecret = []byte("test-secret-0123456789abcdef0123456789abcdef")
 
-// newHandler returns the service's HTTP handler on the test database.
+// newHandler returns the service's HTTP handler on the test database,
+// configured as the server's defaults configure it.
 func newHandler(t testing.TB) http.Handler {
-	return newHandlerOf(t, newService(t))
+	return newHandlerWith(t, graph.Options{Playground: true})
 }
 
 // newService returns a service on the test database, closed when the test
@@ -39,12 +40,22 @@ func newService(t testing.TB) *service.Service {
 
 // newHandlerOf returns the HTTP handler of svc.
 func newHandlerOf(t testing.TB, svc *service.Service) http.Handler {
+	return newHandlerWith(t, graph.Options{Playground: true, Service: svc})
+}
+
+// newHandlerWith returns the handler with opts, on the test database (or
+// opts.Service) and verifying the tests' tokens.
+func newHandlerWith(t testing.TB, opts graph.Options) http.Handler {
 	t.Helper()
 	verifier, err := auth.NewVerifier(auth.Config{Secret: testSecret})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return graph.NewHandler(graph.Options{Service: svc, Verifier: verifier})
+	if opts.Service == nil {
+		opts.Service = newService(t)
+	}
+	opts.Verifier = verifier
+	return graph.NewHandler(opts)
 }
 
 // client calls the API as one workspace, the way HTTP clients do.
@@ -62,11 +73,17 @@ func newClient(t testing.TB) *client {
 
 func newClientWith(t testing.TB, h http.Handler, ws uuid.UUID, scope string) *client {
 	t.Helper()
+	return &client{t: t, handler: h, token: mintToken(t, ws, scope), workspace: ws}
+}
+
+// mintToken returns a token of workspace ws with scope, valid for an hour.
+func mintToken(t testing.TB, ws uuid.UUID, scope string) string {
+	t.Helper()
 	token, err := auth.Mint(testSecret, auth.TokenRequest{WorkspaceID: ws, Scope: scope, Subject: "test", TTL: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &client{t: t, handler: h, token: token, workspace: ws}
+	return token
 }
 
 // otherWorkspace returns a client of another workspace on the same server.

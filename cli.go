@@ -1,0 +1,147 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+)
+
+// Exit codes of the binary.
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+var (
+	// errUsage matches the errors of mistakes on the command line (see
+	// badUsage): exit code 2.
+	errUsage = errors.New("command line mistake")
+	// errHelpShown means help was asked for and printed: exit code 0.
+	errHelpShown = errors.New("help shown")
+)
+
+// usageMistake is a mistake on the command line; it reads as its cause.
+type usageMistake struct{ err error }
+
+func (m usageMistake) Error() string        { return m.err.Error() }
+func (m usageMistake) Unwrap() error        { return m.err }
+func (m usageMistake) Is(target error) bool { return target == errUsage }
+
+// badUsage marks err as a mistake on the command line.
+func badUsage(err error) error { return usageMistake{err} }
+
+// exitCode says how the process ends after err, and prints err.
+func exitCode(err error) int {
+	if err == nil || errors.Is(err, errHelpShown) {
+		return exitOK
+	}
+	fmt.Fprintln(os.Stderr, "error:", err)
+	if errors.Is(err, errUsage) {
+		return exitUsage
+	}
+	return exitFailure
+}
+
+const usage = `Usage: server [command] [flags]
+
+Commands:
+  serve      serve the API (the default when no command is given)
+  dev        serve for development: a private PostgreSQL under .data/ when
+             DATABASE_URL is unset, sample data, and a token for the playground
+  migrate    apply (up, the default), undo the last (down) or list (status) migrations
+  token      mint a development token signed with JWT_SECRET
+  apikey     create an API key for a backend (apikey create)
+  help       show this help, or a command's: server help <command>
+
+Run "server <command> --help" for a command's flags and settings.
+Exit codes: 0 success, 1 failure, 2 a mistake on the command line.
+` + environmentHelp
+
+// environmentHelp lists the settings; README.md explains them.
+const environmentHelp = `
+Configuration comes from the environment (README.md has the defaults):
+  DATABASE_URL          PostgreSQL URL (serve and migrate need it)
+  ADDR                  listen address, :8080
+  JWT_SECRET            HS256 signing secret, at least 32 bytes
+  JWT_PUBLIC_KEY_FILE   PEM public key for RS256, ES256 or EdDSA tokens
+  JWT_ISSUER            required iss claim, when set
+  JWT_AUDIENCE          required aud claim, when set
+  MIGRATE_ON_START      apply pending migrations at start, true
+  SHUTDOWN_TIMEOUT      how long SIGTERM waits for requests, 25s
+  PLAYGROUND            serve the GraphiQL playground at /, true
+  CORS_ALLOWED_ORIGINS  origins whose browser pages may call the API
+  MAX_BODY_BYTES        largest request body, 2097152
+`
+
+// command describes a subcommand for its help.
+type command struct {
+	name string
+	// synopsis follows "Usage: server " in the help.
+	synopsis string
+	// about says what the command does and what it reads.
+	about string
+	// maxArgs is how many arguments the command takes besides flags.
+	maxArgs int
+}
+
+// flagSet returns the command's flags, whose usage prints its help.
+func (c command) flagSet() *flag.FlagSet {
+	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: server %s\n\n%s", c.synopsis, c.about)
+		hasFlags := false
+		fs.VisitAll(func(*flag.Flag) { hasFlags = true })
+		if hasFlags {
+			fmt.Fprintln(fs.Output(), "\nFlags:")
+			fs.PrintDefaults()
+		}
+	}
+	return fs
+}
+
+// parse reads the command's flags and arguments, which may come in any
+// order. Help goes to stdout when asked for (-h, --help), and to stderr
+// with a usage error after a mistake.
+func (c command) parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := parseFlags(fs, args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if len(positional) > c.maxArgs {
+		return nil, usageError(fs, fmt.Errorf("unexpected argument %q", positional[c.maxArgs]))
+	}
+	return positional, nil
+}
+
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fs.SetOutput(os.Stdout)
+		fs.Usage()
+		return errHelpShown
+	case err != nil:
+		return usageError(fs, err)
+	}
+	return nil
+}
+
+// usageError prints the command's help to stderr and marks err as a
+// command line mistake.
+func usageError(fs *flag.FlagSet, err error) error {
+	fs.SetOutput(os.Stderr)
+	fs.Usage()
+	fmt.Fprintln(os.Stderr)
+	return badUsage(err)
+}

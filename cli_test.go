@@ -1,0 +1,145 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// buildServer builds the binary into a temporary directory.
+func buildServer(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "server")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// jwtPattern matches a signed JWT alone on a line.
+var jwtPattern = regexp.MustCompile(`^[\w-]+\.[\w-]+\.[\w-]+\n$`)
+
+func TestCommandLine(t *testing.T) {
+	bin := buildServer(t)
+	const workspace = "2f1c7a52-8d0e-4e4b-9a51-3f3f0d6f2b10"
+	const secret = "JWT_SECRET=0123456789abcdef0123456789abcdef"
+	commands := []string{"serve", "dev", "migrate", "token", "help"}
+	tests := []struct {
+		name       string
+		args       []string
+		env        []string
+		wantCode   int
+		wantStdout []string
+		wantStderr []string
+	}{
+		{"--help lists every command", []string{"--help"}, nil, exitOK, commands, nil},
+		{"-h lists every command", []string{"-h"}, nil, exitOK, commands, nil},
+		{"help lists every command", []string{"help"}, nil, exitOK, append(commands, "Exit codes", "CORS_ALLOWED_ORIGINS"), nil},
+		{"help of a command", []string{"help", "migrate"}, nil, exitOK, []string{"Usage: server migrate", "status"}, nil},
+		{"serve --help", []string{"serve", "--help"}, nil, exitOK, []string{"Usage: server serve", "DATABASE_URL", "PLAYGROUND"}, nil},
+		{"dev --help", []string{"dev", "--help"}, nil, exitOK, []string{"Usage: server dev", "sample data", "CORS_ALLOWED_ORIGINS"}, nil},
+		{"migrate --help", []string{"migrate", "--help"}, nil, exitOK, []string{"Usage: server migrate", "up", "down", "status"}, nil},
+		{"migrate up --help", []string{"migrate", "up", "--help"}, nil, exitOK, []string{"Usage: server migrate"}, nil},
+		{"token --help", []string{"token", "--help"}, nil, exitOK, []string{"Usage: server token", "-workspace", "-scope", "-ttl"}, nil},
+
+		{"unknown command", []string{"frobnicate"}, nil, exitUsage, nil, []string{`unknown command "frobnicate"`, "Usage: server"}},
+		{"unknown flag", []string{"serve", "--bogus"}, nil, exitUsage, nil, []string{"-bogus", "Usage: server serve"}},
+		{"serve takes no argument", []string{"serve", "now"}, nil, exitUsage, nil, []string{`unexpected argument "now"`}},
+		{"unknown migrate action", []string{"migrate", "sideways"}, nil, exitUsage, nil, []string{`unknown migrate action "sideways"`}},
+		{"migrate takes one action", []string{"migrate", "up", "down"}, nil, exitUsage, nil, []string{`unexpected argument "down"`}},
+		{"token without a workspace", []string{"token"}, []string{secret}, exitUsage, nil, []string{"workspace must be a UUID"}},
+		{"token with a bad ttl", []string{"token", "--workspace", workspace, "--ttl", "soon"}, []string{secret}, exitUsage, nil, []string{"-ttl"}},
+
+		{"serve without a database", nil, nil, exitFailure, nil, []string{"DATABASE_URL is not set"}},
+		{"migrate without a database", []string{"migrate", "status"}, nil, exitFailure, nil, []string{"DATABASE_URL is not set"}},
+		{"token without a secret", []string{"token", "--workspace", workspace}, nil, exitFailure, nil, []string{"JWT_SECRET is not set"}},
+		{"a bad setting", []string{"serve"}, []string{"PLAYGROUND=maybe"}, exitFailure, nil, []string{"PLAYGROUND must be true or false"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			code, stdout, stderr := runServer(t, bin, tt.args, tt.env)
+			if code != tt.wantCode {
+				t.Fatalf("server %s: exit code %d; want %d\nstdout:\n%s\nstderr:\n%s", strings.Join(tt.args, " "), code, tt.wantCode, stdout, stderr)
+			}
+			mustContain(t, "stdout", stdout, tt.wantStdout)
+			mustContain(t, "stderr", stderr, tt.wantStderr)
+		})
+	}
+	t.Run("token prints only a token", func(t *testing.T) {
+		t.Parallel()
+		code, stdout, stderr := runServer(t, bin, []string{"token", "--workspace", workspace}, []string{secret})
+		if code != exitOK || !jwtPattern.MatchString(stdout) {
+			t.Fatalf("server token: exit code %d, stdout %q; want 0 and one JWT on a line\nstderr:\n%s", code, stdout, stderr)
+		}
+	})
+}
+
+// runServer runs the binary with args and only the environment in env,
+// so that the caller's DATABASE_URL or JWT_SECRET cannot change the
+// outcome.
+func runServer(t *testing.T, bin string, args, env []string) (code int, stdout, stderr string) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	return exitCodeOf(t, cmd.Run()), out.String(), errOut.String()
+}
+
+// exitCodeOf returns the exit code of a finished command.
+func exitCodeOf(t *testing.T, err error) int {
+	t.Helper()
+	if err == nil {
+		return 0
+	}
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) {
+		t.Fatalf("run the binary: %v", err)
+	}
+	return exit.ExitCode()
+}
+
+func mustContain(t *testing.T, stream, got string, want []string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(got, w) {
+			t.Errorf("%s lacks %q:\n%s", stream, w, got)
+		}
+	}
+}
+
+// settingPattern finds the variables config.go reads.
+var settingPattern = regexp.MustCompile(`(?:Getenv|envOr)\("([A-Z0-9_]+)"`)
+
+// TestEverySettingIsDocumented keeps README's configuration table and the
+// help in step with what config.go reads.
+func TestEverySettingIsDocumented(t *testing.T) {
+	source, err := os.ReadFile("config.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	settings := settingPattern.FindAllStringSubmatch(string(source), -1)
+	if len(settings) < 10 {
+		t.Fatalf("found %d settings in config.go; want every os.Getenv and envOr call", len(settings))
+	}
+	for _, m := range settings {
+		name := m[1]
+		if !strings.Contains(string(readme), "| `"+name+"` |") {
+			t.Errorf("README.md's configuration table has no row for %s", name)
+		}
+		if !strings.Contains(environmentHelp, name) {
+			t.Errorf("the help's list of settings lacks %s", name)
+		}
+	}
+}
