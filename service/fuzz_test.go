@@ -1,0 +1,113 @@
+package service
+
+import (
+	"encoding/json"
+	"net/url"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// The fuzz targets run their seed corpus (below and in testdata/fuzz) as
+// ordinary tests in `make test`; run one for longer with, for example,
+// go test ./service -run XXX -fuzz FuzzCheckEmail -fuzztime 10m
+
+// checkOutcome fails unless a validator reported at most one problem, at
+// the path it was given, with a message.
+func checkOutcome(t *testing.T, ps problems, at path) {
+	t.Helper()
+	if len(ps) > 1 {
+		t.Fatalf("%d problems for one value: %+v", len(ps), ps)
+	}
+	for _, p := range ps {
+		if strings.Join(p.Field, ".") != strings.Join(at, ".") || p.Message == "" || p.Code == "" {
+			t.Fatalf("problem %+v, want one at %v with a code and a message", p, at)
+		}
+	}
+}
+
+func FuzzCheckEmail(f *testing.F) {
+	for _, s := range []string{"ada@example.com", "Ada <ada@example.com>", "a@b", "", "@", "a@b, c@d", "\"q\"@x.org", strings.Repeat("a", 300) + "@x.org"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, email string) {
+		var ps problems
+		at := path{"input", "email"}
+		checkEmail(&ps, at, email)
+		checkOutcome(t, ps, at)
+		if len(ps) == 0 && (len(email) > maxEmailLength || !strings.Contains(email, "@")) {
+			t.Fatalf("accepted %q", email)
+		}
+	})
+}
+
+func FuzzCheckPhoneNumber(f *testing.F) {
+	for _, s := range []string{"+14155550123", "+1", "+0123", "14155550123", "+1 415 555 0123", "+123456789012345", "+1234567890123456"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, number string) {
+		var ps problems
+		at := path{"input", "phones", "0", "number"}
+		checkPhoneNumber(&ps, at, number)
+		checkOutcome(t, ps, at)
+		if len(ps) == 0 && (len(number) < 3 || len(number) > 16 || number[0] != '+' || number[1] == '0' || strings.Trim(number[1:], "0123456789") != "") {
+			t.Fatalf("accepted %q, which is not E.164", number)
+		}
+	})
+}
+
+func FuzzCheckAvatarURL(f *testing.F) {
+	for _, s := range []string{"https://example.com/a.png", "http://x/y.JPEG?s=1", "ftp://x/y.png", "/a.png", "https://example.com/a.gif", "https://%zz/a.png", "javascript:alert(1)//.png"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		var ps problems
+		at := path{"input", "avatarUrl"}
+		checkAvatarURL(&ps, at, raw)
+		checkOutcome(t, ps, at)
+		if len(ps) > 0 {
+			return
+		}
+		u, err := url.Parse(raw)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(raw) > maxAvatarURLLength {
+			t.Fatalf("accepted %q, which is not an absolute http(s) URL within the limit", raw)
+		}
+	})
+}
+
+func FuzzNormalizeTags(f *testing.F) {
+	f.Add("vip, vip ,  , " + strings.Repeat("x", 70))
+	f.Add("a,b,c")
+	f.Fuzz(func(t *testing.T, joined string) {
+		var ps problems
+		tags := normalizeTags(&ps, path{"input", "tags"}, strings.Split(joined, ","))
+		seen := map[string]bool{}
+		for _, tag := range tags {
+			n := utf8.RuneCountInString(tag)
+			if n == 0 || n > maxTagLength || tag != strings.TrimSpace(tag) || seen[tag] {
+				t.Fatalf("kept tag %q (of %q)", tag, joined)
+			}
+			seen[tag] = true
+		}
+		if len(tags) > maxTags {
+			t.Fatalf("kept %d tags", len(tags))
+		}
+	})
+}
+
+func FuzzNormalizeMetadata(f *testing.F) {
+	for _, s := range []string{`{"a":1}`, `[1]`, `"s"`, `null`, `{`, `{"a": {"b": [1, 2, {"c": null}]}}`, ` { } `} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		var ps problems
+		out := normalizeMetadata(&ps, path{"input", "metadata"}, json.RawMessage(raw))
+		if len(ps) > 0 {
+			return
+		}
+		var obj map[string]any
+		if err := json.Unmarshal(out, &obj); err != nil || obj == nil || len(out) > maxMetadataBytes {
+			t.Fatalf("accepted %q as %q, which is not a JSON object within the limit", raw, out)
+		}
+	})
+}
