@@ -4,6 +4,7 @@
 //	server dev                serve with a private local database and a printed token
 //	server migrate [up|down|status]
 //	server token --workspace <uuid> --scope "contacts:read contacts:write" --ttl 24h
+//	server seed --workspace <uuid> --contacts N --accounts M
 package main
 
 //go:generate go tool gqlgen generate --config gqlgen.yml
@@ -53,6 +54,7 @@ Commands:
              DATABASE_URL is unset, and a printed token for the playground
   migrate    apply (up, the default), undo the last (down) or list (status) migrations
   token      mint a development token signed with JWT_SECRET
+  seed       fill a workspace with generated accounts, contacts and phones
 
 Run "server <command> -h" for a command's flags. Configuration comes from
 the environment; see README.md.
@@ -74,6 +76,8 @@ func run(args []string) error {
 		return migrateCommand(ctx, args)
 	case "token":
 		return tokenCommand(args)
+	case "seed":
+		return seedCommand(ctx, args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return nil
