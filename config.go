@@ -16,6 +16,8 @@ type config struct {
 	MigrateOnStart bool
 	DrainTimeout   time.Duration
 	Auth           auth.Config
+	// PprofAddr, when set, is where Go's runtime profiles are served.
+	PprofAddr string
 }
 
 // loadConfig reads the environment and checks it.
@@ -24,6 +26,7 @@ func loadConfig() (config, error) {
 		DatabaseURL:  os.Getenv("DATABASE_URL"),
 		Addr:         envOr("ADDR", ":8080"),
 		DrainTimeout: 25 * time.Second,
+		PprofAddr:    os.Getenv("PPROF_ADDR"),
 		Auth: auth.Config{
 			Secret:        []byte(os.Getenv("JWT_SECRET")),
 			PublicKeyFile: os.Getenv("JWT_PUBLIC_KEY_FILE"),

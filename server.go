@@ -120,6 +120,13 @@ func serve(ctx context.Context, cfg config, opts serveOptions) error {
 		return err
 	}
 	defer bdb.Close()
+	if cfg.PprofAddr != "" {
+		profiles, err := startProfiling(cfg.PprofAddr)
+		if err != nil {
+			return err
+		}
+		defer profiles.Close()
+	}
 	handler := graph.NewHandler(graph.Options{
 		Service:         service.New(db.NewStore(bdb)),
 		Verifier:        verifier,
