@@ -91,9 +91,10 @@ type bench struct {
 	dir      string // binaries, request files and logs
 	pins     pinning
 	db       *database
-	server   *process
-	pprofURL string
 	token    string
+	server   *process // the API server under test
+	baseline *process // the raw baseline
+	pprofURL string   // the API server's profiles
 }
 
 func run() error {
@@ -107,11 +108,7 @@ func run() error {
 		return errors.New("the benchmark reads /proc for CPU time and memory: it runs on Linux only")
 	}
 	b := &bench{settings: s}
-	if b.dir, err = os.MkdirTemp("", "contacts-bench-"); err != nil {
-		return err
-	}
-	defer os.RemoveAll(b.dir)
-
+	defer b.close()
 	machine := machineName()
 	var pinNote string
 	b.pins, pinNote = choosePinning(runtime.NumCPU())
@@ -119,26 +116,51 @@ func run() error {
 	fmt.Printf("machine: %s (load average %s)\npinning: %s\n%s per case at %d concurrent clients\n\n",
 		machine, strings.Join(strings.Fields(string(loadavg))[:3], " "), pinNote, s.duration, s.concurrency)
 
-	fmt.Println("building the server, the raw baseline and the load generator (-trimpath, no race detector)")
-	if err := binaries(ctx, b.dir); err != nil {
-		return err
-	}
-	fmt.Println("starting PostgreSQL and seeding")
-	if b.db, err = startDatabase(ctx); err != nil {
-		return err
-	}
-	defer b.db.stop()
-	if err := b.db.seed(ctx, filepath.Join(b.dir, "server"), slices.Concat([]workspacePlan{benchWorkspace}, otherWorkspaces)); err != nil {
-		return err
-	}
-	records, err := b.db.sampleRecords(ctx, benchWorkspace.id)
+	records, err := b.prepare(ctx)
 	if err != nil {
 		return err
 	}
+	if err := b.startServers(ctx); err != nil {
+		return err
+	}
+	all := cases(records)
+	if s.profile {
+		return b.profile(ctx, all[slices.IndexFunc(all, func(c benchCase) bool { return c.name == profiledCase })])
+	}
+	return b.runCases(ctx, all, machine)
+}
 
+// profiledCase is the case `make profile` runs.
+const profiledCase = "page_100"
+
+// prepare builds the binaries, starts and seeds the database and picks the
+// records the requests ask for.
+func (b *bench) prepare(ctx context.Context) (sample, error) {
+	var err error
+	if b.dir, err = os.MkdirTemp("", "contacts-bench-"); err != nil {
+		return sample{}, err
+	}
+	fmt.Println("building the server, the raw baseline and the load generator (-trimpath, no race detector)")
+	if err := binaries(ctx, b.dir); err != nil {
+		return sample{}, err
+	}
+	fmt.Println("starting PostgreSQL and seeding")
+	if b.db, err = startDatabase(ctx); err != nil {
+		return sample{}, err
+	}
+	if err := b.db.seed(ctx, filepath.Join(b.dir, "server"), slices.Concat([]workspacePlan{benchWorkspace}, otherWorkspaces)); err != nil {
+		return sample{}, err
+	}
+	return b.db.sampleRecords(ctx, benchWorkspace.id)
+}
+
+// startServers starts the API server, with its profiles on a listener of
+// their own, and the raw baseline, and mints the token both accept.
+func (b *bench) startServers(ctx context.Context) error {
 	secret := make([]byte, 32)
 	rand.Read(secret)
 	jwtSecret := hex.EncodeToString(secret)
+	var err error
 	if b.token, err = auth.Mint([]byte(jwtSecret), auth.TokenRequest{
 		WorkspaceID: benchWorkspace.id, Scope: auth.ScopeRead + " " + auth.ScopeWrite, Subject: "bench", TTL: 24 * time.Hour,
 	}); err != nil {
@@ -148,28 +170,33 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	b.pprofURL = "http://127.0.0.1:" + strconv.Itoa(pprofPort)
+	pprofAddr := "127.0.0.1:" + strconv.Itoa(pprofPort)
+	b.pprofURL = "http://" + pprofAddr
 	env := []string{"DATABASE_URL=" + b.db.url(), "JWT_SECRET=" + jwtSecret}
-	serverEnv := slices.Concat(env, []string{"PPROF_ADDR=127.0.0.1:" + strconv.Itoa(pprofPort)})
-	if b.server, err = startServer(ctx, "server", b.dir, b.pins.server, serverEnv, []string{"serve"}, "/readyz"); err != nil {
+	if b.server, err = startServer(ctx, "server", b.dir, b.pins.server, append(env, "PPROF_ADDR="+pprofAddr), []string{"serve"}, "/readyz"); err != nil {
 		return err
 	}
-	defer b.server.stop()
+	b.baseline, err = startServer(ctx, "baseline", b.dir, b.pins.server, env, nil, "/healthz")
+	return err
+}
 
-	all := cases(records)
-	if s.profile {
-		return b.profile(ctx, all[slices.IndexFunc(all, func(c benchCase) bool { return c.name == "page_100" })])
+// close stops what the run started, the servers before the database.
+func (b *bench) close() {
+	for _, p := range []*process{b.baseline, b.server} {
+		if p != nil {
+			p.stop()
+		}
 	}
-	baseline, err := startServer(ctx, "baseline", b.dir, b.pins.server, env, nil, "/healthz")
-	if err != nil {
-		return err
+	if b.db != nil {
+		b.db.stop()
 	}
-	defer baseline.stop()
-	return b.runCases(ctx, all, baseline, machine)
+	if b.dir != "" {
+		os.RemoveAll(b.dir)
+	}
 }
 
 // runCases measures every case, prints the table and writes the report.
-func (b *bench) runCases(ctx context.Context, all []benchCase, baseline *process, machine string) error {
+func (b *bench) runCases(ctx context.Context, all []benchCase, machine string) error {
 	fmt.Println()
 	var results []caseResult
 	goroutinesBefore := -1
@@ -190,10 +217,10 @@ func (b *bench) runCases(ctx context.Context, all []benchCase, baseline *process
 		}
 		if c.baseline != nil {
 			fmt.Print(", raw baseline")
-			if err := b.sameAnswers(ctx, c, baseline); err != nil {
+			if err := b.sameAnswers(ctx, c); err != nil {
 				return fmt.Errorf("%s: %w", c.name, err)
 			}
-			m, err := b.measure(ctx, baseline, c.baseline, c.check, nil)
+			m, err := b.measure(ctx, b.baseline, c.baseline, c.check, nil)
 			if err != nil {
 				return fmt.Errorf("%s raw baseline: %w", c.name, err)
 			}
@@ -228,12 +255,12 @@ func (b *bench) runCases(ctx context.Context, all []benchCase, baseline *process
 
 // sameAnswers checks that the raw baseline answers a case's first request
 // with the same data as the GraphQL server, so that it is a fair floor.
-func (b *bench) sameAnswers(ctx context.Context, c benchCase, baseline *process) error {
+func (b *bench) sameAnswers(ctx context.Context, c benchCase) error {
 	want, err := b.checkResponse(ctx, b.server, c.graphql[0], c.check)
 	if err != nil {
 		return err
 	}
-	got, err := b.checkResponse(ctx, baseline, c.baseline[0], c.check)
+	got, err := b.checkResponse(ctx, b.baseline, c.baseline[0], c.check)
 	if err != nil {
 		return err
 	}
