@@ -1,8 +1,8 @@
 // Package seed fills a workspace with realistic generated data: accounts,
 // contacts with a primary account and its membership, phones and tags. It
-// writes with PostgreSQL's COPY, so that a million contacts take seconds;
-// the benchmark and anyone who wants a big workspace to try use it through
-// `server seed`.
+// writes with PostgreSQL's COPY on parallel connections, so that a million
+// contacts take about a minute; the benchmark and anyone who wants a big
+// workspace to try use it through `server seed`.
 package seed
 
 import (
