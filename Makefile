@@ -1,7 +1,7 @@
 # The two commands a newcomer needs: `make run` and `make test`.
 GO ?= go
 
-.PHONY: run test generate lint migrate build check-generated playground-assets
+.PHONY: run test generate lint migrate build check-generated playground-assets bench profile
 
 ## run: serve the API on :8080 with a private PostgreSQL under .data/ (unless DATABASE_URL is set)
 run:
@@ -40,3 +40,15 @@ migrate:
 ## build: build the server binary into bin/server
 build:
 	$(GO) build -trimpath -o bin/server .
+
+## bench: the benchmark (not part of test): throughput, latency, SQL per request, CPU and memory
+## per case against a seeded throwaway PostgreSQL; writes bench/results/latest.json.
+## BENCH_DURATION (default 20s per case) and BENCH_CONCURRENCY (default 32) change the run.
+bench:
+	@./scripts/ensure-postgres.sh
+	$(GO) run ./bench/driver
+
+## profile: CPU and allocation profiles of the server under the page_100 load, in bench/results/
+profile:
+	@./scripts/ensure-postgres.sh
+	$(GO) run ./bench/driver -profile

@@ -54,6 +54,7 @@ Commands:
   migrate    apply (up, the default), undo the last (down) or list (status) migrations
   token      mint a development token signed with JWT_SECRET
   apikey     create an API key for a backend (apikey create)
+  seed       fill a workspace with generated accounts, contacts and phones
   help       show this help, or a command's: server help <command>
 
 Run "server <command> --help" for a command's flags and settings.
@@ -74,6 +75,7 @@ Configuration comes from the environment (README.md has the defaults):
   PLAYGROUND            serve the GraphiQL playground at /, true
   CORS_ALLOWED_ORIGINS  origins whose browser pages may call the API
   MAX_BODY_BYTES        largest request body, 2097152
+  PPROF_ADDR            where Go's runtime profiles are served, off when unset
 `
 
 // command describes a subcommand for its help.

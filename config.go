@@ -22,6 +22,8 @@ type config struct {
 	// AllowedOrigins may call the API from browser pages.
 	AllowedOrigins cors.Origins
 	Auth           auth.Config
+	// PprofAddr, when set, is where Go's runtime profiles are served.
+	PprofAddr string
 }
 
 // environment chooses the defaults of settings that differ between
@@ -39,6 +41,7 @@ func loadConfig(env environment) (config, error) {
 		DatabaseURL:  os.Getenv("DATABASE_URL"),
 		Addr:         envOr("ADDR", ":8080"),
 		DrainTimeout: 25 * time.Second,
+		PprofAddr:    os.Getenv("PPROF_ADDR"),
 		Auth: auth.Config{
 			Secret:        []byte(os.Getenv("JWT_SECRET")),
 			PublicKeyFile: os.Getenv("JWT_PUBLIC_KEY_FILE"),

@@ -5,6 +5,7 @@
 //	server migrate [up|down|status]
 //	server token --workspace <uuid> --scope "contacts:read contacts:write" --ttl 24h
 //	server apikey create --workspace <uuid> --name "CRM sync" --scope "contacts:read contacts:write"
+//	server seed --workspace <uuid> --contacts N --accounts M
 //	server help [command]     or --help after any command
 //
 // It exits with 0 on success, 1 on failure and 2 after a mistake on the
@@ -56,6 +57,8 @@ func run(args []string) error {
 		return tokenCommand(args)
 	case "apikey":
 		return apikeyCommand(ctx, args)
+	case "seed":
+		return seedCommand(ctx, args)
 	case "help", "-h", "-help", "--help":
 		if len(args) > 0 {
 			return run([]string{args[0], "--help"})
@@ -111,6 +114,13 @@ func serve(ctx context.Context, cfg config, opts serveOptions) error {
 		return err
 	}
 	defer bdb.Close()
+	if cfg.PprofAddr != "" {
+		profiles, err := startProfiling(cfg.PprofAddr)
+		if err != nil {
+			return err
+		}
+		defer profiles.Close()
+	}
 	svc := service.New(db.NewStore(bdb))
 	// Deferred after bdb.Close, so it runs before: the service's last
 	// writes need the database.

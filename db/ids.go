@@ -26,9 +26,20 @@ var (
 
 // NewID returns a new id for a record of the kind that prefix names.
 func NewID(prefix string) string {
+	return NewIDs(prefix, 1)[0]
+}
+
+// NewIDs returns n new ids for records of the kind that prefix names, in
+// ascending order. Bulk writers use it to take the entropy lock once.
+func NewIDs(prefix string, n int) []string {
+	ids := make([]string, n)
 	entropyMu.Lock()
 	defer entropyMu.Unlock()
-	return prefix + ulid.MustNew(ulid.Timestamp(time.Now()), entropy).String()
+	now := ulid.Timestamp(time.Now())
+	for i := range ids {
+		ids[i] = prefix + ulid.MustNew(now, entropy).String()
+	}
+	return ids
 }
 
 // HasPrefix reports whether id is a well-formed id of the kind that prefix

@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -59,17 +60,45 @@ type Cluster struct {
 // When running as root, the server runs as the postgres system user: dir is
 // chowned to it, and every parent of dir must be searchable by it.
 func Start(ctx context.Context, dir string) (*Cluster, error) {
-	return start(ctx, dir, false)
+	return start(ctx, dir, false, nil)
+}
+
+// Setting is a server configuration parameter given at start, as
+// `postgres -c Name=Value` would; some, such as shared_preload_libraries,
+// can be set no other way.
+type Setting struct {
+	Name, Value string
+}
+
+var settingName = regexp.MustCompile(`^[a-z_][a-z0-9_.]*$`)
+
+// check refuses what the server's command line could misread: the options
+// pass through pg_ctl and a shell.
+func (s Setting) check() error {
+	if !settingName.MatchString(s.Name) || strings.ContainsAny(s.Value, `'\`) {
+		return fmt.Errorf("localpg: setting %s=%q: names are lowercase words, values may not hold quotes or backslashes", s.Name, s.Value)
+	}
+	return nil
+}
+
+func (s Setting) option() string {
+	return "-c " + s.Name + "='" + s.Value + "'"
 }
 
 // StartThrowaway starts a server in a new temp dir, trading durability for
-// speed (no fsync); Stop removes the dir. It is meant for tests.
-func StartThrowaway(ctx context.Context) (*Cluster, error) {
+// speed (no fsync); Stop removes the dir. It is meant for tests and
+// benchmarks.
+func StartThrowaway(ctx context.Context, settings ...Setting) (*Cluster, error) {
+	for _, s := range settings {
+		if err := s.check(); err != nil {
+			return nil, err
+		}
+	}
 	dir, err := os.MkdirTemp("", "localpg-")
 	if err != nil {
 		return nil, err
 	}
-	c, err := start(ctx, dir, true)
+	c, err := start(ctx, dir, true, settings)
 	if err != nil {
 		return nil, errors.Join(err, os.RemoveAll(dir))
 	}
@@ -105,7 +134,7 @@ func (c *Cluster) Stop() error {
 	return err
 }
 
-func start(ctx context.Context, dir string, throwaway bool) (*Cluster, error) {
+func start(ctx context.Context, dir string, throwaway bool, settings []Setting) (*Cluster, error) {
 	dir, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err
@@ -147,6 +176,9 @@ func start(ctx context.Context, dir string, throwaway bool) (*Cluster, error) {
 	var opts []string
 	if throwaway {
 		opts = []string{"-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"}
+	}
+	for _, s := range settings {
+		opts = append(opts, s.option())
 	}
 	// The free port may be taken between probing and binding it; one retry
 	// with a fresh port makes that race harmless in practice.

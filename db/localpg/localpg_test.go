@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/contacts-api/contacts/db"
 	"github.com/contacts-api/contacts/db/localpg"
 )
 
@@ -32,7 +33,7 @@ func dial(port int) error {
 
 func TestStartThrowaway(t *testing.T) {
 	ctx := t.Context()
-	c, err := localpg.StartThrowaway(ctx)
+	c, err := localpg.StartThrowaway(ctx, localpg.Setting{Name: "work_mem", Value: "7MB"})
 	skipIfNotInstalled(t, err)
 	if err != nil {
 		t.Fatal(err)
@@ -60,6 +61,9 @@ func TestStartThrowaway(t *testing.T) {
 	if err := c.CreateDatabase(ctx, "app", ""); err == nil {
 		t.Error("creating database app twice succeeded")
 	}
+	if got := show(t, c.URL("app"), "work_mem"); got != "7MB" {
+		t.Errorf("work_mem = %q, want the 7MB given as a setting", got)
+	}
 
 	stopped = true
 	if err := c.Stop(); err != nil {
@@ -70,6 +74,34 @@ func TestStartThrowaway(t *testing.T) {
 	}
 	if err := dial(c.Port); err == nil {
 		t.Errorf("port %d still accepts connections after Stop", c.Port)
+	}
+}
+
+// show returns the value of a server setting.
+func show(t *testing.T, url, name string) string {
+	t.Helper()
+	bdb, err := db.Open(t.Context(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bdb.Close()
+	var value string
+	if err := bdb.QueryRowContext(t.Context(), "SHOW "+name).Scan(&value); err != nil {
+		t.Fatal(err)
+	}
+	return value
+}
+
+func TestStartThrowawayRefusesMalformedSettings(t *testing.T) {
+	for _, s := range []localpg.Setting{
+		{Name: "work mem", Value: "4MB"},
+		{Name: "search_path", Value: "a' -c fsync='on"},
+		{Name: "", Value: "x"},
+	} {
+		if c, err := localpg.StartThrowaway(t.Context(), s); err == nil {
+			c.Stop()
+			t.Errorf("StartThrowaway accepted the setting %+v", s)
+		}
 	}
 }
 

@@ -1,0 +1,413 @@
+// Command driver runs the benchmark (`make bench`) and the profile
+// (`make profile`). It starts a throwaway PostgreSQL, seeds it with
+// `server seed`, builds and starts the server as a release would be built,
+// drives each case with the load generator in a process of its own, runs
+// the raw baseline for the read cases, and prints and writes the figures
+// (bench/results/latest.json). See the README's Performance section.
+//
+//	BENCH_DURATION     how long each case runs (default 20s)
+//	BENCH_CONCURRENCY  how many clients send requests at once (default 32)
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/contacts-api/contacts/auth"
+	"github.com/contacts-api/contacts/bench/load"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+// settings are the benchmark's knobs.
+type settings struct {
+	duration    time.Duration
+	concurrency int
+	resultsDir  string
+	profile     bool
+}
+
+func readSettings() (settings, error) {
+	s := settings{duration: 20 * time.Second, concurrency: 32}
+	flag.StringVar(&s.resultsDir, "results", filepath.Join("bench", "results"), "where to write latest.json and profiles")
+	flag.BoolVar(&s.profile, "profile", false, "write CPU and allocation profiles of the server under page_100's load instead of running every case")
+	flag.Parse()
+	if v := os.Getenv("BENCH_DURATION"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second {
+			return s, fmt.Errorf("BENCH_DURATION must be a duration of at least 1s, such as 20s, not %q", v)
+		}
+		s.duration = d
+	}
+	if v := os.Getenv("BENCH_CONCURRENCY"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return s, fmt.Errorf("BENCH_CONCURRENCY must be a positive number, not %q", v)
+		}
+		s.concurrency = n
+	}
+	return s, nil
+}
+
+// The data of issue 8: the benchmark's workspace among two others. Fixed
+// ids make every run seed the same names, tags and accounts.
+var (
+	benchWorkspace  = workspacePlan{id: uuid.MustParse("b3b0c0de-0000-4000-8000-000000000001"), contacts: 100_000, accounts: 10_000}
+	otherWorkspaces = []workspacePlan{
+		{id: uuid.MustParse("b3b0c0de-0000-4000-8000-000000000002"), contacts: 10_000, accounts: 1_000},
+		{id: uuid.MustParse("b3b0c0de-0000-4000-8000-000000000003"), contacts: 10_000, accounts: 1_000},
+	}
+)
+
+// bench is a benchmark run in progress.
+type bench struct {
+	settings
+	dir      string // binaries, request files and logs
+	pins     pinning
+	db       *database
+	token    string
+	server   *process // the API server under test
+	baseline *process // the raw baseline
+	pprofURL string   // the API server's profiles
+}
+
+func run() error {
+	s, err := readSettings()
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		return errors.New("the benchmark reads /proc for CPU time and memory: it runs on Linux only")
+	}
+	b := &bench{settings: s}
+	defer b.close()
+	machine := machineName()
+	var pinNote string
+	b.pins, pinNote = choosePinning(runtime.NumCPU())
+	loadavg, _ := os.ReadFile("/proc/loadavg")
+	fmt.Printf("machine: %s (load average %s)\npinning: %s\n%s per case at %d concurrent clients\n\n",
+		machine, strings.Join(strings.Fields(string(loadavg))[:3], " "), pinNote, s.duration, s.concurrency)
+
+	records, err := b.prepare(ctx)
+	if err != nil {
+		return err
+	}
+	if err := b.startServers(ctx); err != nil {
+		return err
+	}
+	all := cases(records)
+	if s.profile {
+		return b.profile(ctx, all[slices.IndexFunc(all, func(c benchCase) bool { return c.name == profiledCase })])
+	}
+	return b.runCases(ctx, all, machine)
+}
+
+// profiledCase is the case `make profile` runs.
+const profiledCase = "page_100"
+
+// prepare builds the binaries, starts and seeds the database and picks the
+// records the requests ask for.
+func (b *bench) prepare(ctx context.Context) (sample, error) {
+	var err error
+	if b.dir, err = os.MkdirTemp("", "contacts-bench-"); err != nil {
+		return sample{}, err
+	}
+	fmt.Println("building the server, the raw baseline and the load generator (-trimpath, no race detector)")
+	if err := binaries(ctx, b.dir); err != nil {
+		return sample{}, err
+	}
+	fmt.Println("starting PostgreSQL and seeding")
+	if b.db, err = startDatabase(ctx); err != nil {
+		return sample{}, err
+	}
+	if err := b.db.seed(ctx, filepath.Join(b.dir, "server"), slices.Concat([]workspacePlan{benchWorkspace}, otherWorkspaces)); err != nil {
+		return sample{}, err
+	}
+	return b.db.sampleRecords(ctx, benchWorkspace.id)
+}
+
+// startServers starts the API server, with its profiles on a listener of
+// their own, and the raw baseline, and mints the token both accept.
+func (b *bench) startServers(ctx context.Context) error {
+	secret := make([]byte, 32)
+	rand.Read(secret)
+	jwtSecret := hex.EncodeToString(secret)
+	var err error
+	if b.token, err = auth.Mint([]byte(jwtSecret), auth.TokenRequest{
+		WorkspaceID: benchWorkspace.id, Scope: auth.ScopeRead + " " + auth.ScopeWrite, Subject: "bench", TTL: 24 * time.Hour,
+	}); err != nil {
+		return err
+	}
+	pprofPort, err := freePort()
+	if err != nil {
+		return err
+	}
+	pprofAddr := "127.0.0.1:" + strconv.Itoa(pprofPort)
+	b.pprofURL = "http://" + pprofAddr
+	env := []string{"DATABASE_URL=" + b.db.url(), "JWT_SECRET=" + jwtSecret}
+	if b.server, err = startServer(ctx, "server", b.dir, b.pins.server, append(env, "PPROF_ADDR="+pprofAddr), []string{"serve"}, "/readyz"); err != nil {
+		return err
+	}
+	b.baseline, err = startServer(ctx, "baseline", b.dir, b.pins.server, env, nil, "/healthz")
+	return err
+}
+
+// close stops what the run started, the servers before the database.
+func (b *bench) close() {
+	for _, p := range []*process{b.baseline, b.server} {
+		if p != nil {
+			p.stop()
+		}
+	}
+	if b.db != nil {
+		b.db.stop()
+	}
+	if b.dir != "" {
+		os.RemoveAll(b.dir)
+	}
+}
+
+// runCases measures every case, prints the table and writes the report.
+func (b *bench) runCases(ctx context.Context, all []benchCase, machine string) error {
+	fmt.Println()
+	var results []caseResult
+	goroutinesBefore := -1
+	for _, c := range all {
+		fmt.Printf("%s: GraphQL", c.name)
+		r := caseResult{name: c.name}
+		var err error
+		r.graphql, err = b.measure(ctx, b.server, c.graphql, c.check, func() (err error) {
+			// Counted after the first warm-up, so that what the server
+			// starts on first use is not taken for growth.
+			if goroutinesBefore < 0 {
+				goroutinesBefore, err = settledGoroutines(ctx, b.pprofURL)
+			}
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("%s: %w", c.name, err)
+		}
+		if c.baseline != nil {
+			fmt.Print(", raw baseline")
+			if err := b.sameAnswers(ctx, c); err != nil {
+				return fmt.Errorf("%s: %w", c.name, err)
+			}
+			m, err := b.measure(ctx, b.baseline, c.baseline, c.check, nil)
+			if err != nil {
+				return fmt.Errorf("%s raw baseline: %w", c.name, err)
+			}
+			r.baseline = &m
+		}
+		fmt.Println()
+		results = append(results, r)
+	}
+	goroutinesAfter, err := settledGoroutines(ctx, b.pprofURL)
+	if err != nil {
+		return err
+	}
+	peakRSS, err := memoryMB(b.server.pid(), "VmHWM")
+	if err != nil {
+		return err
+	}
+	fmt.Println()
+	printTable(os.Stdout, results)
+	fmt.Printf("\nserver peak RSS %.1f MB; goroutines %d before the cases, %d after\n\n", peakRSS, goroutinesBefore, goroutinesAfter)
+	ts := targets(results, peakRSS, goroutinesBefore, goroutinesAfter)
+	printTargets(os.Stdout, ts)
+	path, err := writeJSON(b.resultsDir, report(machine, results, peakRSS, goroutinesAfter))
+	if err != nil {
+		return err
+	}
+	fmt.Printf("\nwrote %s\n", path)
+	if goroutinesAfter > goroutinesBefore {
+		return fmt.Errorf("the server has %d goroutines more after the run than before it: a leak", goroutinesAfter-goroutinesBefore)
+	}
+	return nil
+}
+
+// sameAnswers checks that the raw baseline answers a case's first request
+// with the same data as the GraphQL server, so that it is a fair floor.
+func (b *bench) sameAnswers(ctx context.Context, c benchCase) error {
+	want, err := b.checkResponse(ctx, b.server, c.graphql[0], c.check)
+	if err != nil {
+		return err
+	}
+	got, err := b.checkResponse(ctx, b.baseline, c.baseline[0], c.check)
+	if err != nil {
+		return err
+	}
+	var w, g any
+	if err := errors.Join(json.Unmarshal(want, &w), json.Unmarshal(got, &g)); err != nil {
+		return err
+	}
+	if !reflect.DeepEqual(w, g) {
+		return fmt.Errorf("the raw baseline answers\n%s\nwhere GraphQL answers\n%s", got, want)
+	}
+	return nil
+}
+
+// measure runs one case against one server: a check of one response, a
+// warm-up, then the measured run. beforeRun, when set, runs between the
+// warm-up and the measured run.
+func (b *bench) measure(ctx context.Context, p *process, reqs []load.Request, check func(json.RawMessage) error, beforeRun func() error) (measurement, error) {
+	if _, err := b.checkResponse(ctx, p, reqs[0], check); err != nil {
+		return measurement{}, err
+	}
+	file, err := writeRequests(b.dir, reqs)
+	if err != nil {
+		return measurement{}, err
+	}
+	if _, err := b.loadgen(ctx, p, file, warmup(b.duration)); err != nil {
+		return measurement{}, fmt.Errorf("warm-up: %w", err)
+	}
+	if beforeRun != nil {
+		if err := beforeRun(); err != nil {
+			return measurement{}, err
+		}
+	}
+	if err := b.db.resetStatements(ctx); err != nil {
+		return measurement{}, err
+	}
+	cpuBefore, err := cpuSeconds(p.pid())
+	if err != nil {
+		return measurement{}, err
+	}
+	stopSampling := make(chan struct{})
+	peak := sampleRSS(p.pid(), stopSampling)
+	res, err := b.loadgen(ctx, p, file, b.duration)
+	close(stopSampling)
+	if err != nil {
+		return measurement{}, err
+	}
+	cpuAfter, err := cpuSeconds(p.pid())
+	if err != nil {
+		return measurement{}, err
+	}
+	statements, err := b.db.statements(ctx)
+	if err != nil {
+		return measurement{}, err
+	}
+	if res.Requests == 0 {
+		return measurement{}, errors.New("no request completed")
+	}
+	n := float64(res.Requests)
+	return measurement{
+		rps: res.RPS, p50Ms: res.P50Ms, p99Ms: res.P99Ms,
+		statementsPerRequest: float64(statements) / n,
+		responseBytes:        res.ResponseBytes,
+		cpuSecondsPer1k:      (cpuAfter - cpuBefore) / n * 1000,
+		peakRSSMB:            <-peak,
+	}, nil
+}
+
+// warmup is how long each case warms up: long enough to fill the pools
+// and caches, short next to the measured run.
+func warmup(d time.Duration) time.Duration {
+	return min(3*time.Second, d/4)
+}
+
+// loadgen runs the load generator against p for d and returns its result;
+// any failed request fails the case.
+func (b *bench) loadgen(ctx context.Context, p *process, requestsFile string, d time.Duration) (load.Result, error) {
+	cmd := command(ctx, b.pins.loadgen, filepath.Join(b.dir, "loadgen"),
+		"-target", p.url, "-requests", requestsFile, "-header", "Authorization: Bearer "+b.token,
+		"-concurrency", strconv.Itoa(b.concurrency), "-duration", d.String())
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return load.Result{}, fmt.Errorf("loadgen: %w\n%s", err, stderr.Bytes())
+	}
+	var res load.Result
+	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
+		return res, fmt.Errorf("loadgen printed %q: %w", stdout.Bytes(), err)
+	}
+	if res.Errors > 0 {
+		return res, fmt.Errorf("%d of %d requests failed; the first: %s%s", res.Errors, res.Requests, res.FirstError, p.logTail())
+	}
+	return res, nil
+}
+
+// checkResponse sends one request, checks its answer, so that a case
+// never measures how fast a server fails, and returns its data.
+func (b *bench) checkResponse(ctx context.Context, p *process, r load.Request, check func(json.RawMessage) error) (json.RawMessage, error) {
+	req, err := http.NewRequestWithContext(ctx, r.Method, p.url+r.Path, bytes.NewReader(r.Body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+b.token)
+	req.Header.Set("Content-Type", "application/json")
+	// A connection of its own, closed after, so the goroutine count sees
+	// no connection of the driver's.
+	req.Close = true
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	var doc struct {
+		Data   json.RawMessage `json:"data"`
+		Errors json.RawMessage `json:"errors"`
+	}
+	if err := json.Unmarshal(body, &doc); err != nil || resp.StatusCode != http.StatusOK || doc.Errors != nil {
+		return nil, fmt.Errorf("%s %s answered %d: %s", r.Method, r.Path, resp.StatusCode, body)
+	}
+	if err := check(doc.Data); err != nil {
+		return nil, fmt.Errorf("%s %s: %w: %s", r.Method, r.Path, err, body)
+	}
+	return doc.Data, nil
+}
+
+// writeRequests writes a request file for the load generator.
+func writeRequests(dir string, reqs []load.Request) (string, error) {
+	f, err := os.CreateTemp(dir, "requests-*.jsonl")
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	enc := json.NewEncoder(f)
+	for _, r := range reqs {
+		if err := enc.Encode(r); err != nil {
+			return "", err
+		}
+	}
+	return f.Name(), f.Close()
+}
+
+// machineName describes the machine for the report.
+func machineName() string {
+	arch, _ := exec.Command("uname", "-m").Output()
+	cpuinfo, _ := os.ReadFile("/proc/cpuinfo")
+	return describeMachine(string(arch), string(cpuinfo), runtime.NumCPU())
+}

@@ -1,0 +1,58 @@
+package load
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestRunCountsRequestsBytesAndErrors(t *testing.T) {
+	var served atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		served.Add(1)
+		if r.Header.Get("Authorization") != "Bearer t" {
+			http.Error(w, "no token", http.StatusUnauthorized)
+			return
+		}
+		if r.URL.Path == "/bad" {
+			w.Write([]byte(`{"errors":[{"message":"boom"}]}`))
+			return
+		}
+		w.Write([]byte(`{"data":{"ok":true}}`)) // 20 bytes
+	}))
+	defer srv.Close()
+
+	cfg := Config{
+		Target:      srv.URL,
+		Requests:    []Request{{Method: "GET", Path: "/ok"}, {Method: "POST", Path: "/ok", Body: []byte(`{"query":"{ ok }"}`)}},
+		Header:      http.Header{"Authorization": {"Bearer t"}},
+		Concurrency: 4,
+		Duration:    200 * time.Millisecond,
+	}
+	res, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Requests == 0 || res.Requests != served.Load() {
+		t.Errorf("counted %d requests, the server saw %d", res.Requests, served.Load())
+	}
+	if res.Errors != 0 || res.ResponseBytes != 20 {
+		t.Errorf("errors = %d, response bytes = %d; want 0 and 20 (first error: %s)", res.Errors, res.ResponseBytes, res.FirstError)
+	}
+	if res.RPS <= 0 || res.P50Ms <= 0 || res.P99Ms < res.P50Ms {
+		t.Errorf("rps %.1f, p50 %.3f ms, p99 %.3f ms: want positive rates and p99 >= p50", res.RPS, res.P50Ms, res.P99Ms)
+	}
+
+	cfg.Requests = []Request{{Method: "GET", Path: "/bad"}}
+	res, err = Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Errors != res.Requests || !strings.Contains(res.FirstError, "boom") {
+		t.Errorf("errors = %d of %d (first %q), want every GraphQL error response counted", res.Errors, res.Requests, res.FirstError)
+	}
+}
