@@ -12,6 +12,7 @@
 package main
 
 //go:generate go tool gqlgen generate --config gqlgen.yml
+//go:generate go tool genqlient client/genqlient.yaml
 
 import (
 	"context"
