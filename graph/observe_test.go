@@ -133,6 +133,19 @@ func TestRequestLog(t *testing.T) {
 		})
 	}
 
+	t.Run("a replayed response", func(t *testing.T) {
+		var line map[string]any
+		for _, id := range []string{"log-test-first-try", "log-test-retry"} {
+			req := graphQLRequest(c.token, id, "", `mutation { upsertContact(input: {externalId: "crm-1", name: "Grace Hopper"}) { created } }`, nil)
+			req.Header.Set("Idempotency-Key", "log-test-key")
+			c.send(req)
+			line = requestLine(t, logs, id)
+		}
+		if line["replayed"] != true || line["status"] != 200.0 {
+			t.Fatalf("the retry's line: %v; want replayed true and status 200", line)
+		}
+	})
+
 	all := logs.String()
 	for what, secret := range map[string]string{"the token": c.token, "the read-only token": readOnly.token, "the contact's email": email} {
 		if strings.Contains(all, secret) {
