@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
+
 	"github.com/contacts-api/contacts/auth"
 	"github.com/contacts-api/contacts/db/dbtest"
 	"github.com/contacts-api/contacts/graph"
@@ -183,7 +185,7 @@ func metricValue(exposition, name string, labels ...string) (float64, bool) {
 func TestMetrics(t *testing.T) {
 	t.Parallel()
 	h := newHandlerWith(t, graph.Options{Metrics: metrics.New(dbtest.DB(t).DB), ServeMetrics: true})
-	c := newClientWith(t, h, newClient(t).workspace, auth.ScopeRead+" "+auth.ScopeWrite)
+	c := newClientWith(t, h, uuid.New(), auth.ScopeRead+" "+auth.ScopeWrite)
 	for _, name := range []string{"Ada", "Grace", "Alan"} {
 		c.mustDo(`mutation($name: String!) { createContact(input: {name: $name, phones: [{number: "+14155550123"}]}) { contact { id } } }`,
 			map[string]any{"name": name}, nil)
