@@ -12,8 +12,11 @@ import (
 
 // config is the server's configuration, read once from the environment.
 type config struct {
-	DatabaseURL    string
-	Addr           string
+	DatabaseURL string
+	Addr        string
+	// MetricsAddr, when set, is where GET /metrics is served, instead of
+	// on Addr.
+	MetricsAddr    string
 	MigrateOnStart bool
 	DrainTimeout   time.Duration
 	MaxBodyBytes   int64
@@ -40,6 +43,7 @@ func loadConfig(env environment) (config, error) {
 	cfg := config{
 		DatabaseURL:  os.Getenv("DATABASE_URL"),
 		Addr:         envOr("ADDR", ":8080"),
+		MetricsAddr:  os.Getenv("METRICS_ADDR"),
 		DrainTimeout: 25 * time.Second,
 		PprofAddr:    os.Getenv("PPROF_ADDR"),
 		Auth: auth.Config{
@@ -72,6 +76,9 @@ func loadConfig(env environment) (config, error) {
 		if cfg.MaxBodyBytes, err = strconv.ParseInt(s, 10, 64); err != nil || cfg.MaxBodyBytes < 1 {
 			return cfg, fmt.Errorf("MAX_BODY_BYTES must be a positive number of bytes, not %q", s)
 		}
+	}
+	if cfg.MetricsAddr != "" && cfg.MetricsAddr == cfg.Addr {
+		return cfg, fmt.Errorf("METRICS_ADDR must differ from ADDR (%s); leave it empty to serve /metrics on ADDR", cfg.Addr)
 	}
 	if n := len(cfg.Auth.Secret); n > 0 && n < 32 {
 		return cfg, fmt.Errorf("JWT_SECRET must be at least 32 bytes, not %d", n)

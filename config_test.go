@@ -42,3 +42,31 @@ func TestCORSConfiguration(t *testing.T) {
 		})
 	}
 }
+
+func TestMetricsAddrConfiguration(t *testing.T) {
+	tests := []struct {
+		name, addr, metricsAddr string
+		wantErr                 string
+	}{
+		{"unset serves the metrics on ADDR", ":8080", "", ""},
+		{"a listener of their own", ":8080", "127.0.0.1:9090", ""},
+		{"the API's own address is refused", ":8080", ":8080", "METRICS_ADDR must differ from ADDR"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("ADDR", tt.addr)
+			t.Setenv("METRICS_ADDR", tt.metricsAddr)
+			t.Setenv("JWT_SECRET", "")
+			cfg, err := loadConfig(production)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("loadConfig: error %v; want one that says %s", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || cfg.MetricsAddr != tt.metricsAddr {
+				t.Fatalf("loadConfig: MetricsAddr %q, error %v; want %q", cfg.MetricsAddr, err, tt.metricsAddr)
+			}
+		})
+	}
+}

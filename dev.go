@@ -69,7 +69,7 @@ func devCommand(ctx context.Context, args []string) error {
 	return serve(ctx, cfg, serveOptions{
 		playgroundToken: token,
 		prepare:         func(ctx context.Context, svc *service.Service) error { return seedWorkspace(ctx, svc, ws) },
-		onReady:         func() { printWelcome(cfg.Addr, token) },
+		onReady:         func(listening) { printWelcome(cfg.Addr, token) },
 	})
 }
 

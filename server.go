@@ -13,6 +13,7 @@
 package main
 
 //go:generate go tool gqlgen generate --config gqlgen.yml
+//go:generate go tool genqlient client/genqlient.yaml
 
 import (
 	"context"
@@ -23,6 +24,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -31,12 +33,22 @@ import (
 	"github.com/contacts-api/contacts/auth"
 	"github.com/contacts-api/contacts/db"
 	"github.com/contacts-api/contacts/graph"
+	"github.com/contacts-api/contacts/metrics"
 	"github.com/contacts-api/contacts/service"
 )
 
 func main() {
-	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stderr, nil)))
+	slog.SetDefault(slog.New(logHandler(os.Stderr)))
 	os.Exit(exitCode(run(os.Args[1:])))
+}
+
+// logHandler writes the log as JSON lines for a log collector, or as text
+// when a person watches it on a terminal.
+func logHandler(f *os.File) slog.Handler {
+	if info, err := f.Stat(); err == nil && info.Mode()&os.ModeCharDevice != 0 {
+		return slog.NewTextHandler(f, nil)
+	}
+	return slog.NewJSONHandler(f, nil)
 }
 
 func run(args []string) error {
@@ -74,8 +86,9 @@ var serveCmd = command{
 	name:     "serve",
 	synopsis: "serve",
 	about: `Serves the API: POST /graphql (and GET for queries), the playground at /,
-/healthz and /readyz, until SIGTERM or SIGINT. It needs DATABASE_URL, and
-JWT_SECRET or JWT_PUBLIC_KEY_FILE.
+/healthz, /readyz and /metrics (on METRICS_ADDR when it is set), until
+SIGTERM or SIGINT, and logs a line for each request. It needs DATABASE_URL,
+and JWT_SECRET or JWT_PUBLIC_KEY_FILE.
 ` + environmentHelp,
 }
 
@@ -100,7 +113,14 @@ type serveOptions struct {
 	// prepare runs once the database is ready, before the server listens.
 	prepare func(context.Context, *service.Service) error
 	// onReady runs once the server listens.
-	onReady func()
+	onReady func(listening)
+}
+
+// listening says where the server listens.
+type listening struct {
+	// api serves the API; metrics serves GET /metrics, and is nil when
+	// api does.
+	api, metrics net.Addr
 }
 
 // serve runs the API until ctx is done, then drains in-flight requests.
@@ -131,41 +151,88 @@ func serve(ctx context.Context, cfg config, opts serveOptions) error {
 		}
 	}
 	go svc.SweepIdempotencyKeys(ctx, 10*time.Minute)
-	handler := graph.NewHandler(graph.Options{
+	m := metrics.New(bdb.DB)
+	servers := []*http.Server{newHTTPServer(cfg.Addr, graph.NewHandler(graph.Options{
 		Service:         svc,
 		MaxBodyBytes:    cfg.MaxBodyBytes,
 		Verifier:        verifier,
 		Playground:      cfg.Playground,
 		PlaygroundToken: opts.playgroundToken,
 		AllowedOrigins:  cfg.AllowedOrigins,
-	})
-	srv := &http.Server{
-		Addr:              cfg.Addr,
-		Handler:           handler,
+		Metrics:         m,
+		ServeMetrics:    cfg.MetricsAddr == "",
+	}))}
+	if cfg.MetricsAddr != "" {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", m.Handler())
+		servers = append(servers, newHTTPServer(cfg.MetricsAddr, mux))
+	}
+	listeners, err := listen(servers)
+	if err != nil {
+		return err
+	}
+	errc := make(chan error, len(servers))
+	for i, srv := range servers {
+		go func() { errc <- srv.Serve(listeners[i]) }()
+	}
+	at := listening{api: listeners[0].Addr()}
+	if len(listeners) > 1 {
+		at.metrics = listeners[1].Addr()
+		slog.Info("serving metrics", "addr", at.metrics.String())
+	}
+	slog.Info("serving", "addr", at.api.String())
+	if opts.onReady != nil {
+		opts.onReady(at)
+	}
+	select {
+	case err := <-errc:
+		shutdown(servers, cfg.DrainTimeout)
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	slog.Info("shutting down: draining in-flight requests", "timeout", cfg.DrainTimeout.String())
+	return shutdown(servers, cfg.DrainTimeout)
+}
+
+func newHTTPServer(addr string, h http.Handler) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
+}
+
+// listen opens the servers' listeners, all or none.
+func listen(servers []*http.Server) ([]net.Listener, error) {
+	var listeners []net.Listener
+	for _, srv := range servers {
+		ln, err := net.Listen("tcp", srv.Addr)
+		if err != nil {
+			for _, l := range listeners {
+				l.Close()
+			}
+			return nil, fmt.Errorf("listen on %s: %w", srv.Addr, err)
+		}
+		listeners = append(listeners, ln)
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	slog.Info("serving", "addr", cfg.Addr)
-	if opts.onReady != nil {
-		opts.onReady()
-	}
-	select {
-	case err := <-errc:
-		return fmt.Errorf("serve: %w", err)
-	case <-ctx.Done():
-	}
-	slog.Info("shutting down: draining in-flight requests", "timeout", cfg.DrainTimeout.String())
-	drainCtx, cancel := context.WithTimeout(context.Background(), cfg.DrainTimeout)
+	return listeners, nil
+}
+
+// shutdown stops the servers together, waiting up to timeout for their
+// in-flight requests.
+func shutdown(servers []*http.Server, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	return srv.Shutdown(drainCtx)
+	errs := make([]error, len(servers))
+	var wg sync.WaitGroup
+	for i, srv := range servers {
+		wg.Go(func() { errs[i] = srv.Shutdown(ctx) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 func openDatabase(ctx context.Context, cfg config) (*bun.DB, error) {

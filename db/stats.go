@@ -9,19 +9,29 @@ import (
 
 type statementCountKey struct{}
 
+// statementCount is a counter of a context, and the counters of the
+// contexts it was derived from.
+type statementCount struct {
+	n     *atomic.Int64
+	outer *statementCount
+}
+
 // WithStatementCount returns a context whose SQL statements are counted
-// into n: tests use it to prove that a request runs a fixed number of
-// statements, and the request log reports it.
+// into n, as well as into the counters ctx already had: tests use it to
+// prove that a request runs a fixed number of statements, and the request
+// log reports it.
 func WithStatementCount(ctx context.Context, n *atomic.Int64) context.Context {
-	return context.WithValue(ctx, statementCountKey{}, n)
+	outer, _ := ctx.Value(statementCountKey{}).(*statementCount)
+	return context.WithValue(ctx, statementCountKey{}, &statementCount{n: n, outer: outer})
 }
 
 // statementCounter is the Bun hook behind WithStatementCount.
 type statementCounter struct{}
 
 func (statementCounter) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context {
-	if n, ok := ctx.Value(statementCountKey{}).(*atomic.Int64); ok {
-		n.Add(1)
+	c, _ := ctx.Value(statementCountKey{}).(*statementCount)
+	for ; c != nil; c = c.outer {
+		c.n.Add(1)
 	}
 	return ctx
 }

@@ -12,11 +12,19 @@ import (
 	"github.com/contacts-api/contacts/service"
 )
 
-// presentError decides what a client sees of an error. Errors the service
+// presentError decides what a client sees of an error, and notes its code
+// for the request log and metrics.
+func presentError(ctx context.Context, err error) *gqlerror.Error {
+	gqlErr := present(ctx, err)
+	recordOf(ctx).addErrors(gqlErr)
+	return gqlErr
+}
+
+// present decides what a client sees of an error. Errors the service
 // marked safe keep their message and code; errors of GraphQL itself
 // (parsing, validation, arguments) keep theirs; anything else is logged in
 // full and shown as INTERNAL with the request id.
-func presentError(ctx context.Context, err error) *gqlerror.Error {
+func present(ctx context.Context, err error) *gqlerror.Error {
 	if e, ok := service.AsError(err); ok {
 		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
 		gqlErr.Message = e.Message

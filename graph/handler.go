@@ -27,6 +27,7 @@ import (
 	"github.com/contacts-api/contacts/graph/cors"
 	"github.com/contacts-api/contacts/graph/loaders"
 	"github.com/contacts-api/contacts/graph/playground"
+	"github.com/contacts-api/contacts/metrics"
 	"github.com/contacts-api/contacts/service"
 )
 
@@ -52,6 +53,12 @@ type Options struct {
 	// AllowedOrigins are the origins whose browser pages may call the
 	// API (CORS); the zero value allows none.
 	AllowedOrigins cors.Origins
+	// Metrics count the requests; nil makes a registry of the handler's
+	// own, without the database pool's gauges.
+	Metrics *metrics.Metrics
+	// ServeMetrics serves the metrics at GET /metrics. The server turns it
+	// off when it serves them on a listener of their own.
+	ServeMetrics bool
 }
 
 // playgroundQuery is the document the playground opens with: a page of
@@ -73,9 +80,17 @@ const playgroundQuery = `# Contacts with their account, phones and portal role.
 `
 
 // NewHandler returns the service's HTTP handler: the GraphQL endpoint, the
-// playground and the health checks, behind CORS.
+// playground, the health checks and the metrics, behind CORS, with a log
+// line for each request.
 func NewHandler(opts Options) http.Handler {
+	m := opts.Metrics
+	if m == nil {
+		m = metrics.New(nil)
+	}
 	mux := http.NewServeMux()
+	if opts.ServeMetrics {
+		mux.Handle("GET /metrics", m.Handler())
+	}
 	if opts.Playground {
 		playground.Mount(mux, playground.Config{
 			Title: "Contacts API", Endpoint: "/graphql",
@@ -100,9 +115,9 @@ func NewHandler(opts Options) http.Handler {
 		maxBody = DefaultMaxBodyBytes
 	}
 	gql := limitBody(maxBody, authenticate(opts, idempotent(opts.Service,
-		loaders.Middleware(opts.Service.Store(), newGraphQLServer(opts.Service)))))
+		loaders.Middleware(opts.Service.Store(), m.ObserveBatch, newGraphQLServer(opts.Service)))))
 	mux.Handle("/graphql", gql)
-	return withRequestID(cors.Handler(opts.AllowedOrigins, mux))
+	return withRequestID(observeRequests(m, cors.Handler(opts.AllowedOrigins, mux)))
 }
 
 func newGraphQLServer(svc *service.Service) http.Handler {
@@ -110,6 +125,7 @@ func newGraphQLServer(svc *service.Service) http.Handler {
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.Use(operationRecorder{})
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](persistedQueryCacheSize)})
 	srv.SetErrorPresenter(presentError)
@@ -136,19 +152,20 @@ func authenticate(opts Options, next http.Handler) http.Handler {
 		scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 		token = strings.TrimSpace(token)
 		if !strings.EqualFold(scheme, "Bearer") || token == "" {
-			writeUnauthenticated(w, "Send a token in the Authorization header: Bearer <token>.")
+			writeUnauthenticated(ctx, w, "Send a token in the Authorization header: Bearer <token>.")
 			return
 		}
 		p, err := principalOf(ctx, opts, token)
 		switch {
 		case errors.Is(err, auth.ErrUnauthenticated):
 			slog.InfoContext(ctx, "token refused", "request_id", RequestID(ctx), "reason", err)
-			writeUnauthenticated(w, "The token is not valid.")
+			writeUnauthenticated(ctx, w, "The token is not valid.")
 			return
 		case err != nil:
-			writeGraphQLError(w, http.StatusServiceUnavailable, internalError(ctx, err))
+			writeGraphQLError(ctx, w, http.StatusServiceUnavailable, internalError(ctx, err))
 			return
 		}
+		recordOf(ctx).setPrincipal(p)
 		next.ServeHTTP(w, r.WithContext(auth.WithPrincipal(ctx, p)))
 	})
 }
@@ -178,7 +195,7 @@ func limitBody(limit int64, next http.Handler) http.Handler {
 			if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 				status, message = http.StatusRequestEntityTooLarge, fmt.Sprintf("The request body is over %d bytes.", limit)
 			}
-			writeGraphQLError(w, status, &gqlerror.Error{Message: message, Extensions: map[string]any{"code": service.CodeBadUserInput}})
+			writeGraphQLError(r.Context(), w, status, &gqlerror.Error{Message: message, Extensions: map[string]any{"code": service.CodeBadUserInput}})
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
@@ -186,15 +203,17 @@ func limitBody(limit int64, next http.Handler) http.Handler {
 	})
 }
 
-func writeUnauthenticated(w http.ResponseWriter, message string) {
+func writeUnauthenticated(ctx context.Context, w http.ResponseWriter, message string) {
 	w.Header().Set("WWW-Authenticate", `Bearer realm="contacts"`)
-	writeGraphQLError(w, http.StatusUnauthorized, &gqlerror.Error{
+	writeGraphQLError(ctx, w, http.StatusUnauthorized, &gqlerror.Error{
 		Message:    message,
 		Extensions: map[string]any{"code": service.CodeUnauthenticated},
 	})
 }
 
-func writeGraphQLError(w http.ResponseWriter, status int, err *gqlerror.Error) {
+// writeGraphQLError answers a request that GraphQL did not run with err.
+func writeGraphQLError(ctx context.Context, w http.ResponseWriter, status int, err *gqlerror.Error) {
+	recordOf(ctx).addErrors(err)
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(map[string]any{"errors": gqlerror.List{err}})

@@ -27,7 +27,7 @@ func idempotent(svc *service.Service, next http.Handler) http.Handler {
 		}
 		ctx := r.Context()
 		if len(key) > service.MaxIdempotencyKeyLength {
-			writeGraphQLError(w, http.StatusBadRequest, &gqlerror.Error{
+			writeGraphQLError(ctx, w, http.StatusBadRequest, &gqlerror.Error{
 				Message:    "The Idempotency-Key header must be 1 to " + strconv.Itoa(service.MaxIdempotencyKeyLength) + " characters.",
 				Extensions: map[string]any{"code": service.CodeBadUserInput},
 			})
@@ -75,14 +75,14 @@ func runOnce(svc *service.Service, key string, next http.Handler, w http.Respons
 func writeIdempotencyError(ctx context.Context, w http.ResponseWriter, err error) {
 	e, ok := service.AsError(err)
 	if !ok {
-		writeGraphQLError(w, http.StatusServiceUnavailable, internalError(ctx, err))
+		writeGraphQLError(ctx, w, http.StatusServiceUnavailable, internalError(ctx, err))
 		return
 	}
 	status := http.StatusConflict
 	if e == service.ErrIdempotencyKeyReused {
 		status = http.StatusUnprocessableEntity
 	}
-	writeGraphQLError(w, status, &gqlerror.Error{Message: e.Message, Extensions: map[string]any{"code": e.Code}})
+	writeGraphQLError(ctx, w, status, &gqlerror.Error{Message: e.Message, Extensions: map[string]any{"code": e.Code}})
 }
 
 // responseRecorder keeps a response in memory; its headers are the real

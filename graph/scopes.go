@@ -27,10 +27,9 @@ var rootFieldScopes = map[string]string{
 func requireScope(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 	for _, scope := range requiredScopes(graphql.GetOperationContext(ctx)) {
 		if err := service.RequireScope(ctx, scope); err != nil {
-			return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{{
-				Message:    err.Error(),
-				Extensions: map[string]any{"code": service.CodeForbidden},
-			}}})
+			forbidden := &gqlerror.Error{Message: err.Error(), Extensions: map[string]any{"code": service.CodeForbidden}}
+			recordOf(ctx).addErrors(forbidden)
+			return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{forbidden}})
 		}
 	}
 	return next(ctx)

@@ -33,21 +33,29 @@ type Loaders struct {
 	ContactCountOf    *dataloader.Loader[string, int]
 }
 
-// New builds the loaders of one request.
-func New(store *db.Store) *Loaders {
+// BatchObserver is told the size of each batch a loader runs, by the
+// loader's name: for metrics.
+type BatchObserver func(loader string, size int)
+
+// New builds the loaders of one request; observe, when not nil, sees
+// their batches.
+func New(store *db.Store, observe BatchObserver) *Loaders {
+	if observe == nil {
+		observe = func(string, int) {}
+	}
 	r := reader{store}
 	return &Loaders{
-		Contact:           newLoader(byKey(inWorkspace(db.ContactPrefix, store.ContactsByIDs), contactID)),
-		ContactByExternal: newLoader(byKey(inWorkspace("", store.ContactsByExternalIDs), contactExternalID)),
-		Account:           newLoader(byKey(inWorkspace(db.AccountPrefix, store.AccountsByIDs), accountID)),
-		AccountByExternal: newLoader(byKey(inWorkspace("", store.AccountsByExternalIDs), accountExternalID)),
-		Phone:             newLoader(byKey(inWorkspace(db.PhonePrefix, store.PhonesByIDs), (*db.Phone).NodeID)),
-		PortalRole:        newLoader(byKey(inWorkspace(db.PortalRolePrefix, store.PortalRolesByIDs), (*db.PortalRole).NodeID)),
-		APIKey:            newLoader(byKey(inWorkspace(db.APIKeyPrefix, store.APIKeysByIDs), (*db.APIKey).NodeID)),
-		PhonesOfContact:   newLoader(groupedBy(inWorkspace("", store.PhonesOfContacts), phoneOfContact)),
-		AccountIDsOf:      newLoader(groupedBy(inWorkspace("", store.MembershipsOfContacts), accountOfContact)),
-		ContactsOfAccount: newLoader(r.contactsOfAccounts),
-		ContactCountOf:    newLoader(r.contactCounts),
+		Contact:           newLoader(observe, "contact", byKey(inWorkspace(db.ContactPrefix, store.ContactsByIDs), contactID)),
+		ContactByExternal: newLoader(observe, "contact_by_external_id", byKey(inWorkspace("", store.ContactsByExternalIDs), contactExternalID)),
+		Account:           newLoader(observe, "account", byKey(inWorkspace(db.AccountPrefix, store.AccountsByIDs), accountID)),
+		AccountByExternal: newLoader(observe, "account_by_external_id", byKey(inWorkspace("", store.AccountsByExternalIDs), accountExternalID)),
+		Phone:             newLoader(observe, "phone", byKey(inWorkspace(db.PhonePrefix, store.PhonesByIDs), (*db.Phone).NodeID)),
+		PortalRole:        newLoader(observe, "portal_role", byKey(inWorkspace(db.PortalRolePrefix, store.PortalRolesByIDs), (*db.PortalRole).NodeID)),
+		APIKey:            newLoader(observe, "api_key", byKey(inWorkspace(db.APIKeyPrefix, store.APIKeysByIDs), (*db.APIKey).NodeID)),
+		PhonesOfContact:   newLoader(observe, "phones_of_contact", groupedBy(inWorkspace("", store.PhonesOfContacts), phoneOfContact)),
+		AccountIDsOf:      newLoader(observe, "accounts_of_contact", groupedBy(inWorkspace("", store.MembershipsOfContacts), accountOfContact)),
+		ContactsOfAccount: newLoader(observe, "contacts_of_account", r.contactsOfAccounts),
+		ContactCountOf:    newLoader(observe, "contact_count_of_account", r.contactCounts),
 	}
 }
 
@@ -60,16 +68,21 @@ func accountOfContact(m *db.ContactAccount) (string, string) {
 	return m.ContactID, m.AccountID
 }
 
-func newLoader[K comparable, V any](fn dataloader.BatchFunc[K, V]) *dataloader.Loader[K, V] {
-	return dataloader.NewBatchedLoader(fn, dataloader.WithWait[K, V](batchWait))
+// newLoader makes the loader called name, whose batches observe sees.
+func newLoader[K comparable, V any](observe BatchObserver, name string, fn dataloader.BatchFunc[K, V]) *dataloader.Loader[K, V] {
+	observed := func(ctx context.Context, keys []K) []*dataloader.Result[V] {
+		observe(name, len(keys))
+		return fn(ctx, keys)
+	}
+	return dataloader.NewBatchedLoader(observed, dataloader.WithWait[K, V](batchWait))
 }
 
 type loadersKey struct{}
 
 // Middleware puts fresh loaders on each request's context.
-func Middleware(store *db.Store, next http.Handler) http.Handler {
+func Middleware(store *db.Store, observe BatchObserver, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r.WithContext(With(r.Context(), New(store))))
+		next.ServeHTTP(w, r.WithContext(With(r.Context(), New(store, observe))))
 	})
 }
 

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/contacts-api/contacts/auth"
+	"github.com/contacts-api/contacts/db/dbtest"
+)
+
+// get returns the status and body of GET url.
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+func TestMetricsListener(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name        string
+		metricsAddr string
+	}{
+		{"metrics on the API's listener", ""},
+		{"metrics on a listener of their own", "127.0.0.1:0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := config{
+				DatabaseURL: dbtest.EmptyDatabase(t), Addr: "127.0.0.1:0", MetricsAddr: tt.metricsAddr,
+				MigrateOnStart: true, DrainTimeout: 5 * time.Second,
+				Auth: auth.Config{Secret: []byte("0123456789abcdef0123456789abcdef")},
+			}
+			ctx, cancel := context.WithCancel(t.Context())
+			ready := make(chan listening, 1)
+			done := make(chan error, 1)
+			go func() { done <- serve(ctx, cfg, serveOptions{onReady: func(at listening) { ready <- at }}) }()
+			var at listening
+			select {
+			case at = <-ready:
+			case err := <-done:
+				t.Fatalf("serve: %v", err)
+			}
+
+			api := "http://" + at.api.String()
+			metricsURL := api + "/metrics"
+			if tt.metricsAddr != "" {
+				metricsURL = "http://" + at.metrics.String() + "/metrics"
+				if status, _ := get(t, api+"/metrics"); status != http.StatusNotFound {
+					t.Errorf("GET /metrics on ADDR: status %d; want 404 when METRICS_ADDR is set", status)
+				}
+			}
+			get(t, api+"/graphql?query={__typename}")
+			status, body := get(t, metricsURL)
+			for _, want := range []string{`graphql_requests_total{operation="unknown",outcome="client_error",type="unknown"} 1`, `go_sql_in_use_connections{db_name="contacts"}`} {
+				if status != http.StatusOK || !strings.Contains(body, want) {
+					t.Errorf("GET %s: status %d; want 200 and a body with %s", metricsURL, status, want)
+				}
+			}
+
+			cancel()
+			if err := <-done; err != nil {
+				t.Fatalf("serve after its context ended: %v; want nil", err)
+			}
+		})
+	}
+}
