@@ -29,7 +29,10 @@ type Loaders struct {
 	PhonesOfContact   *dataloader.Loader[string, []*db.Phone]
 	AccountIDsOf      *dataloader.Loader[string, []string]
 	ContactsOfAccount *dataloader.Loader[AccountPage, []*db.Contact]
-	ContactCountOf    *dataloader.Loader[string, int]
+	ContactCountOf    *dataloader.Loader[AccountPage, int]
+	// CustomFields are the workspace's custom fields of each object, oldest first.
+	CustomFields *dataloader.Loader[db.CustomFieldObject, []*db.CustomFieldDefinition]
+	CustomField  *dataloader.Loader[string, *db.CustomFieldDefinition]
 }
 
 // New builds the loaders of one request.
@@ -46,6 +49,8 @@ func New(store *db.Store) *Loaders {
 		AccountIDsOf:      newLoader(groupedBy(inWorkspace("", store.MembershipsOfContacts), accountOfContact)),
 		ContactsOfAccount: newLoader(r.contactsOfAccounts),
 		ContactCountOf:    newLoader(r.contactCounts),
+		CustomFields:      newLoader(r.customFieldDefinitions),
+		CustomField:       newLoader(byKey(inWorkspace(db.CustomFieldPrefix, store.CustomFieldDefinitionsByIDs), (*db.CustomFieldDefinition).NodeID)),
 	}
 }
 
@@ -143,6 +148,8 @@ func (l *Loaders) ClearAll() {
 	l.AccountIDsOf.ClearAll()
 	l.ContactsOfAccount.ClearAll()
 	l.ContactCountOf.ClearAll()
+	l.CustomFields.ClearAll()
+	l.CustomField.ClearAll()
 }
 
 // PrimeContacts caches contacts that a list already loaded, so that
