@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
 	"github.com/uptrace/bun/schema"
 )
 
@@ -112,7 +113,7 @@ func (s *Store) CustomFieldDefinitions(ctx context.Context, ws uuid.UUID, object
 // CustomFieldDefinitionsByIDs returns the workspace's custom fields among ids.
 func (s *Store) CustomFieldDefinitionsByIDs(ctx context.Context, ws uuid.UUID, ids []string) ([]*CustomFieldDefinition, error) {
 	var defs []*CustomFieldDefinition
-	err := s.idb.NewSelect().Model(&defs).Where("cfd.workspace_id = ?", ws).Where("cfd.id IN (?)", bun.In(ids)).Scan(ctx)
+	err := s.idb.NewSelect().Model(&defs).Where("cfd.workspace_id = ?", ws).Where("cfd.id = ANY(?)", pgdialect.Array(ids)).Scan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("custom field definitions by id: %w", err)
 	}
