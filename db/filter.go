@@ -144,7 +144,7 @@ func not(term schema.QueryWithArgs) schema.QueryWithArgs    { return bun.SafeQue
 // where compiles a contact filter.
 func (f *ContactFilter) where(c *compiler) schema.QueryWithArgs {
 	terms := f.RecordFilter.terms(c, contactSearch)
-	terms = append(terms, c.text(f.Email, direct(c.col("email"), optionalText("email").key))...)
+	terms = append(terms, c.text(f.Email, c.searched(direct(c.col("email"), optionalText("email").key), contactSearch))...)
 	terms = append(terms, c.text(f.Phone, c.phones())...)
 	terms = append(terms, c.ids(f.AccountID, c.memberships())...)
 	terms = append(terms, c.ids(f.PortalRoleID, direct(c.col("portal_role_id"), "%s"))...)
@@ -164,7 +164,7 @@ func (f *ContactFilter) where(c *compiler) schema.QueryWithArgs {
 // where compiles an account filter.
 func (f *AccountFilter) where(c *compiler) schema.QueryWithArgs {
 	terms := f.RecordFilter.terms(c, accountSearch)
-	terms = append(terms, c.text(f.Domain, direct(c.col("domain"), optionalText("domain").key))...)
+	terms = append(terms, c.text(f.Domain, c.searched(direct(c.col("domain"), optionalText("domain").key), accountSearch))...)
 	for _, g := range f.And {
 		terms = append(terms, g.where(c))
 	}
