@@ -149,40 +149,38 @@ func (f *ContactFilter) where(c *compiler) schema.QueryWithArgs {
 	terms = append(terms, c.ids(f.AccountID, c.memberships())...)
 	terms = append(terms, c.ids(f.PortalRoleID, direct(c.col("portal_role_id"), "%s"))...)
 	terms = append(terms, c.text(f.PortalRole, c.portalRoles())...)
-	for _, g := range f.And {
-		terms = append(terms, g.where(c))
-	}
-	if f.Or != nil {
-		terms = append(terms, or(mapFilters(c, f.Or)))
-	}
-	if f.Not != nil {
-		terms = append(terms, not(f.Not.where(c)))
-	}
-	return and(terms)
+	return and(append(terms, nested(c, f.And, f.Or, f.Not)...))
 }
 
 // where compiles an account filter.
 func (f *AccountFilter) where(c *compiler) schema.QueryWithArgs {
 	terms := f.RecordFilter.terms(c, accountSearch)
 	terms = append(terms, c.text(f.Domain, c.searched(direct(c.col("domain"), optionalText("domain").key), accountSearch))...)
-	for _, g := range f.And {
-		terms = append(terms, g.where(c))
-	}
-	if f.Or != nil {
-		terms = append(terms, or(mapFilters(c, f.Or)))
-	}
-	if f.Not != nil {
-		terms = append(terms, not(f.Not.where(c)))
-	}
-	return and(terms)
+	return and(append(terms, nested(c, f.And, f.Or, f.Not)...))
 }
 
-func mapFilters[F Filter](c *compiler, filters []F) []schema.QueryWithArgs {
-	out := make([]schema.QueryWithArgs, len(filters))
-	for i, f := range filters {
-		out[i] = f.where(c)
+// nested compiles the and, or and not of a filter: every one of and must
+// match (none: no condition), one of or (none: nothing matches), and not
+// must not.
+func nested[T any, F interface {
+	*T
+	Filter
+}](c *compiler, allOf, anyOf []F, none F) []schema.QueryWithArgs {
+	var terms []schema.QueryWithArgs
+	for _, g := range allOf {
+		terms = append(terms, g.where(c))
 	}
-	return out
+	if anyOf != nil {
+		alternatives := make([]schema.QueryWithArgs, len(anyOf))
+		for i, g := range anyOf {
+			alternatives[i] = g.where(c)
+		}
+		terms = append(terms, or(alternatives))
+	}
+	if none != nil {
+		terms = append(terms, not(none.where(c)))
+	}
+	return terms
 }
 
 // terms compiles the shared conditions; search is the record's search text.

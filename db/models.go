@@ -68,17 +68,7 @@ func (a *Account) CustomField(slug string) json.RawMessage { return a.CustomFiel
 
 // SortValue implements Sortable.
 func (a *Account) SortValue(column string) any {
-	switch column {
-	case "created_at":
-		return a.CreatedAt
-	case "updated_at":
-		return a.UpdatedAt
-	case "name":
-		return a.Name
-	case "domain":
-		return a.Domain
-	}
-	panic("db: accounts do not sort by " + column)
+	return sortValue(column, a.CreatedAt, a.UpdatedAt, a.Name, map[string]any{"domain": a.Domain})
 }
 
 // Contact is a person at one of the workspace's customers.
@@ -115,17 +105,24 @@ func (c *Contact) CustomField(slug string) json.RawMessage { return c.CustomFiel
 
 // SortValue implements Sortable.
 func (c *Contact) SortValue(column string) any {
+	return sortValue(column, c.CreatedAt, c.UpdatedAt, c.Name, map[string]any{"email": c.Email})
+}
+
+// sortValue returns a record's value of a sort column: one of the columns
+// every record has, or one of its own.
+func sortValue(column string, created, updated time.Time, name string, own map[string]any) any {
 	switch column {
 	case "created_at":
-		return c.CreatedAt
+		return created
 	case "updated_at":
-		return c.UpdatedAt
+		return updated
 	case "name":
-		return c.Name
-	case "email":
-		return c.Email
+		return name
 	}
-	panic("db: contacts do not sort by " + column)
+	if v, ok := own[column]; ok {
+		return v
+	}
+	panic("db: no sort column " + column)
 }
 
 // ContactAccount records that a contact belongs to an account.

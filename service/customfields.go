@@ -139,14 +139,7 @@ func lockCustomField(ctx context.Context, tx *db.Store, ws uuid.UUID, id string)
 }
 
 // checkLabel accepts a label of 1 to 255 characters.
-func checkLabel(ps *problems, at path, label string) {
-	switch {
-	case strings.TrimSpace(label) == "":
-		ps.add(at, Required, "Label must not be blank.")
-	case utf8.RuneCountInString(label) > maxNameLength:
-		ps.add(at, TooLong, "Label must be at most %d characters.", maxNameLength)
-	}
-}
+func checkLabel(ps *problems, at path, label string) { checkTitle(ps, at, "Label", label) }
 
 // checkOptions returns the trimmed options of a field of type t: SELECT
 // and MULTI_SELECT need 1 to 200 distinct ones, other types none.

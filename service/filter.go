@@ -66,31 +66,37 @@ func (fc *filterCheck) fail(format string, args ...any) {
 // contactMatch validates a contact filter and resolves the types of the
 // custom fields it names (one statement, only when it names any).
 func (s *Service) contactMatch(ctx context.Context, f *db.ContactFilter) (db.Match, error) {
-	if f == nil {
-		return db.Match{}, nil
-	}
-	var fc filterCheck
-	fc.contact(f, 1)
-	return s.match(ctx, f, db.ContactObject, &fc)
+	return checkedMatch(ctx, s, f, db.ContactObject, (*filterCheck).contact)
 }
 
 // accountMatch validates an account filter likewise.
 func (s *Service) accountMatch(ctx context.Context, f *db.AccountFilter) (db.Match, error) {
+	return checkedMatch(ctx, s, f, db.AccountObject, (*filterCheck).account)
+}
+
+// checkedMatch walks a filter (nil matches everything) with walk, then
+// checks its custom field conditions against the fields of object.
+func checkedMatch[T any, F interface {
+	*T
+	db.Filter
+}](ctx context.Context, s *Service, f F, object db.CustomFieldObject, walk func(*filterCheck, F, int)) (db.Match, error) {
 	if f == nil {
 		return db.Match{}, nil
 	}
 	var fc filterCheck
-	fc.account(f, 1)
-	return s.match(ctx, f, db.AccountObject, &fc)
-}
-
-func (s *Service) match(ctx context.Context, f db.Filter, object db.CustomFieldObject, fc *filterCheck) (db.Match, error) {
+	walk(&fc, f, 1)
 	if fc.terms > maxFilterTerms {
 		fc.fail("A filter may have at most %d conditions.", maxFilterTerms)
 	}
 	if fc.err != nil || len(fc.customFields) == 0 {
 		return db.Match{Filter: f}, fc.err
 	}
+	return s.customFieldMatch(ctx, f, object, &fc)
+}
+
+// customFieldMatch resolves the types of the custom fields a valid
+// filter names, in one statement, and checks their conditions.
+func (s *Service) customFieldMatch(ctx context.Context, f db.Filter, object db.CustomFieldObject, fc *filterCheck) (db.Match, error) {
 	ws, err := Workspace(ctx)
 	if err != nil {
 		return db.Match{}, err
