@@ -355,16 +355,23 @@ func (f field) in(values []string, norm func(string) string) schema.QueryWithArg
 // likes matches values that contain s, or start with it when anchored,
 // without regard to case.
 func (f field) likes(s string, anchored bool) schema.QueryWithArgs {
-	inner := escapeLike(s) + "%"
-	pattern := inner
-	if !anchored {
-		pattern = "%" + inner
-	}
-	cond := bun.SafeQuery(f.like+" LIKE lower(?)", pattern)
 	if f.prefilter == "" {
-		return cond
+		pattern := escapeLike(s) + "%"
+		if !anchored {
+			pattern = "%" + pattern
+		}
+		return bun.SafeQuery(f.like+" LIKE lower(?)", pattern)
 	}
-	return bun.SafeQuery("? AND "+f.prefilter+" LIKE lower(?)", cond, "%"+inner)
+	// The search text's trigram index finds the candidates and its
+	// statistics estimate how many; the exact test on the field is one the
+	// planner cannot estimate, so that it does not count the same
+	// selectivity twice and pick a bitmap scan of thousands of rows over a
+	// short walk of the order's index.
+	exact := bun.SafeQuery("strpos("+f.like+", lower(?)) > 0", s)
+	if anchored {
+		exact = bun.SafeQuery("starts_with("+f.like+", lower(?))", s)
+	}
+	return bun.SafeQuery(f.prefilter+" LIKE lower(?) AND ?", "%"+escapeLike(s)+"%", exact)
 }
 
 // escapeLike makes s match itself in a LIKE pattern.
