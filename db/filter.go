@@ -207,13 +207,13 @@ type field struct {
 	// key is the SQL of the value that equality compares, lowercased.
 	key string
 	// like is the SQL of the lowercased value, null when unset, that
-	// contains and startsWith match.
+	// contains matches.
 	like string
 	// set is the condition that the value is set ("" when always set).
 	set string
 	// prefilter, when set, is an indexed SQL text that contains like's
-	// value: contains and startsWith also match it, so that the trigram
-	// index finds the candidates.
+	// value: contains also matches it, so that the trigram index finds the
+	// candidates.
 	prefilter string
 	// related wraps a condition on the value into one on the record.
 	related func(cond schema.QueryWithArgs) schema.QueryWithArgs
@@ -318,10 +318,11 @@ func (c *compiler) text(filter *StringFilter, f field) []schema.QueryWithArgs {
 		terms = append(terms, not(f.related(f.in(filter.NotIn, norm))))
 	}
 	if filter.Contains != nil {
-		terms = append(terms, f.related(f.likes(norm(*filter.Contains), false)))
+		terms = append(terms, f.related(f.contains(norm(*filter.Contains))))
 	}
 	if filter.StartsWith != nil {
-		terms = append(terms, f.related(f.likes(norm(*filter.StartsWith), true)))
+		// On the key, a prefix is a range of the key's btree index.
+		terms = append(terms, f.related(f.isSet(bun.SafeQuery("starts_with("+f.key+", lower(?))", norm(*filter.StartsWith)))))
 	}
 	if filter.IsSet != nil {
 		set := f.related(f.isSet(sqlTrue))
@@ -352,14 +353,10 @@ func (f field) in(values []string, norm func(string) string) schema.QueryWithArg
 	return f.isSet(bun.SafeQuery(f.key+" = ANY(ARRAY(SELECT lower(v) FROM unnest(?::text[]) AS v))", pgdialect.Array(normalized)))
 }
 
-// likes matches values that contain s, or start with it when anchored,
-// without regard to case.
-func (f field) likes(s string, anchored bool) schema.QueryWithArgs {
+// contains matches values that contain s, without regard to case.
+func (f field) contains(s string) schema.QueryWithArgs {
+	pattern := "%" + escapeLike(s) + "%"
 	if f.prefilter == "" {
-		pattern := escapeLike(s) + "%"
-		if !anchored {
-			pattern = "%" + pattern
-		}
 		return bun.SafeQuery(f.like+" LIKE lower(?)", pattern)
 	}
 	// The search text's trigram index finds the candidates and its
@@ -367,11 +364,7 @@ func (f field) likes(s string, anchored bool) schema.QueryWithArgs {
 	// planner cannot estimate, so that it does not count the same
 	// selectivity twice and pick a bitmap scan of thousands of rows over a
 	// short walk of the order's index.
-	exact := bun.SafeQuery("strpos("+f.like+", lower(?)) > 0", s)
-	if anchored {
-		exact = bun.SafeQuery("starts_with("+f.like+", lower(?))", s)
-	}
-	return bun.SafeQuery(f.prefilter+" LIKE lower(?) AND ?", "%"+escapeLike(s)+"%", exact)
+	return bun.SafeQuery(f.prefilter+" LIKE lower(?) AND strpos("+f.like+", lower(?)) > 0", pattern, s)
 }
 
 // escapeLike makes s match itself in a LIKE pattern.

@@ -2065,13 +2065,13 @@ it returns user errors, it wrote nothing. Mutations need the ` + "`" + `contacts
 """
 type Mutation {
   "Creates a contact."
-  createContact(input: CreateContactInput!): ContactPayload!
+  createContact("The contact to create." input: CreateContactInput!): ContactPayload!
   "Changes a contact; fields absent from the input stay as they are."
-  updateContact("The contact to change." id: ID!, input: UpdateContactInput!): ContactPayload!
+  updateContact("The contact to change." id: ID!, "The changes to make." input: UpdateContactInput!): ContactPayload!
   "Deletes a contact with its phones and account memberships."
   deleteContact("The contact to delete." id: ID!): DeletePayload!
   "Creates the contact with this external id, or changes it when it exists, safely under concurrent calls."
-  upsertContact(input: UpsertContactInput!): UpsertContactPayload!
+  upsertContact("The contact to create or change." input: UpsertContactInput!): UpsertContactPayload!
   "Upserts up to 1,000 contacts in one transaction. More is a LIMIT_EXCEEDED error. The same external id twice is an error on the later input."
   bulkUpsertContacts(
     "The contacts to upsert."
@@ -2090,13 +2090,13 @@ type Mutation {
   "Deletes up to 1,000 contacts with their phones and memberships; any unknown id deletes nothing."
   deleteContacts("The contacts to delete." ids: [ID!]!): DeleteContactsPayload!
   "Creates an account."
-  createAccount(input: CreateAccountInput!): AccountPayload!
+  createAccount("The account to create." input: CreateAccountInput!): AccountPayload!
   "Changes an account; fields absent from the input stay as they are."
-  updateAccount("The account to change." id: ID!, input: UpdateAccountInput!): AccountPayload!
+  updateAccount("The account to change." id: ID!, "The changes to make." input: UpdateAccountInput!): AccountPayload!
   "Deletes an account; its contacts stay and lose that membership."
   deleteAccount("The account to delete." id: ID!): DeletePayload!
   "Creates the account with this external id, or changes it when it exists, safely under concurrent calls."
-  upsertAccount(input: UpsertAccountInput!): UpsertAccountPayload!
+  upsertAccount("The account to create or change." input: UpsertAccountInput!): UpsertAccountPayload!
   "Upserts up to 1,000 accounts in one transaction. More is a LIMIT_EXCEEDED error. The same external id twice is an error on the later input."
   bulkUpsertAccounts(
     "The accounts to upsert."
@@ -2105,17 +2105,17 @@ type Mutation {
     atomic: Boolean = false
   ): BulkUpsertAccountsPayload!
   "Creates a custom portal role."
-  createPortalRole(input: CreatePortalRoleInput!): PortalRolePayload!
+  createPortalRole("The role to create." input: CreatePortalRoleInput!): PortalRolePayload!
   "Changes a custom portal role; built-in roles cannot be changed."
-  updatePortalRole("The role to change." id: ID!, input: UpdatePortalRoleInput!): PortalRolePayload!
+  updatePortalRole("The role to change." id: ID!, "The changes to make." input: UpdatePortalRoleInput!): PortalRolePayload!
   "Deletes a custom portal role that no contact has and that is not the default."
   deletePortalRole("The role to delete." id: ID!): DeletePayload!
   "Changes the customer portal settings."
-  updatePortalSettings(input: UpdatePortalSettingsInput!): PortalSettingsPayload!
+  updatePortalSettings("The changes to make." input: UpdatePortalSettingsInput!): PortalSettingsPayload!
   "Adds a custom field to the workspace's contacts or accounts."
-  createCustomField(input: CreateCustomFieldInput!): CustomFieldPayload!
+  createCustomField("The field to create." input: CreateCustomFieldInput!): CustomFieldPayload!
   "Changes a custom field's label or options; an option that records still have cannot be removed."
-  updateCustomField("The field to change." id: ID!, input: UpdateCustomFieldInput!): CustomFieldPayload!
+  updateCustomField("The field to change." id: ID!, "The changes to make." input: UpdateCustomFieldInput!): CustomFieldPayload!
   "Deletes a custom field and its values on every record."
   deleteCustomField("The field to delete." id: ID!): DeletePayload!
 }
