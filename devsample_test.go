@@ -26,14 +26,14 @@ func TestSampleDataFillsAnEmptyWorkspaceOnce(t *testing.T) {
 		t.Fatalf("second start: added %d contacts, error %v; want none, the workspace has contacts", n, err)
 	}
 	readCtx := auth.WithPrincipal(ctx, &auth.Principal{WorkspaceID: ws, Scopes: []string{auth.ScopeRead}})
-	page, err := svc.Contacts(readCtx, service.PageArgs{})
+	page, err := svc.Contacts(readCtx, service.PageArgs{}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(page.Items) != len(sampleContacts) {
 		t.Fatalf("the workspace has %d contacts; want the %d samples", len(page.Items), len(sampleContacts))
 	}
-	accounts, err := svc.Accounts(readCtx, service.PageArgs{})
+	accounts, err := svc.Accounts(readCtx, service.PageArgs{}, nil, nil)
 	if err != nil || len(accounts.Items) != len(sampleAccounts) {
 		t.Fatalf("the workspace has %d accounts (error %v); want the %d samples", len(accounts.Items), err, len(sampleAccounts))
 	}

@@ -235,7 +235,7 @@ func (v *ContactPayload) GetUserErrors() []*UserErrorFields { return v.UserError
 
 // ContactsResponse is returned by Contacts on success.
 type ContactsResponse struct {
-	// Lists the workspace's contacts, oldest first.
+	// Lists the workspace's contacts, oldest first unless `orderBy` says otherwise.
 	Contacts *ContactPage `json:"contacts"`
 }
 
@@ -274,6 +274,8 @@ type CreateContactInput struct {
 	PortalRoleId *string `json:"portalRoleId,omitempty"`
 	// At most 20 phone numbers, each at most once.
 	Phones []*PhoneInput `json:"phones,omitempty"`
+	// Custom field values to set; a null value removes the field's value. Fields not named stay as they are.
+	CustomFields []*CustomFieldValueInput `json:"customFields,omitempty"`
 }
 
 // GetExternalId returns CreateContactInput.ExternalId, and is useful for accessing the field via an interface.
@@ -321,6 +323,9 @@ func (v *CreateContactInput) GetPortalRoleId() *string { return v.PortalRoleId }
 // GetPhones returns CreateContactInput.Phones, and is useful for accessing the field via an interface.
 func (v *CreateContactInput) GetPhones() []*PhoneInput { return v.Phones }
 
+// GetCustomFields returns CreateContactInput.CustomFields, and is useful for accessing the field via an interface.
+func (v *CreateContactInput) GetCustomFields() []*CustomFieldValueInput { return v.CustomFields }
+
 // CreateContactResponse is returned by CreateContact on success.
 type CreateContactResponse struct {
 	// Creates a contact.
@@ -329,6 +334,20 @@ type CreateContactResponse struct {
 
 // GetCreateContact returns CreateContactResponse.CreateContact, and is useful for accessing the field via an interface.
 func (v *CreateContactResponse) GetCreateContact() *ContactPayload { return v.CreateContact }
+
+// A custom field value to set on a record.
+type CustomFieldValueInput struct {
+	// The field's slug.
+	Slug string `json:"slug,omitempty"`
+	// The value, in the JSON form of the field's type (see CustomFieldType); null removes the record's value.
+	Value *json.RawMessage `json:"value,omitempty"`
+}
+
+// GetSlug returns CustomFieldValueInput.Slug, and is useful for accessing the field via an interface.
+func (v *CustomFieldValueInput) GetSlug() string { return v.Slug }
+
+// GetValue returns CustomFieldValueInput.Value, and is useful for accessing the field via an interface.
+func (v *CustomFieldValueInput) GetValue() *json.RawMessage { return v.Value }
 
 // DeleteContactResponse is returned by DeleteContact on success.
 type DeleteContactResponse struct {
@@ -361,7 +380,7 @@ func (v *DeletePayload) GetUserErrors() []*UserErrorFields { return v.UserErrors
 //
 // Where a page of a list sits in the whole list (Relay cursor connections).
 type PageInfo struct {
-	// Whether more records follow this page.
+	// Whether more records follow this page. When paging backward with `before`, true.
 	HasNextPage bool `json:"hasNextPage"`
 	// The cursor of the page's last record; pass it as `after` for the next page.
 	EndCursor *string `json:"endCursor"`
@@ -482,6 +501,8 @@ type UpdateContactInput struct {
 	Phones []*PhoneChange `json:"phones,omitempty"`
 	// The version the change is based on; when the contact's version differs the update is refused as STALE. Absent: the last write wins, field by field.
 	ExpectedVersion *int `json:"expectedVersion,omitempty"`
+	// Custom field values to set; a null value removes the field's value. Fields not named stay as they are.
+	CustomFields []*CustomFieldValueInput `json:"customFields,omitempty"`
 }
 
 // GetExternalId returns UpdateContactInput.ExternalId, and is useful for accessing the field via an interface.
@@ -532,6 +553,9 @@ func (v *UpdateContactInput) GetPhones() []*PhoneChange { return v.Phones }
 // GetExpectedVersion returns UpdateContactInput.ExpectedVersion, and is useful for accessing the field via an interface.
 func (v *UpdateContactInput) GetExpectedVersion() *int { return v.ExpectedVersion }
 
+// GetCustomFields returns UpdateContactInput.CustomFields, and is useful for accessing the field via an interface.
+func (v *UpdateContactInput) GetCustomFields() []*CustomFieldValueInput { return v.CustomFields }
+
 // UpdateContactResponse is returned by UpdateContact on success.
 type UpdateContactResponse struct {
 	// Changes a contact; fields absent from the input stay as they are.
@@ -578,6 +602,8 @@ type UpsertContactInput struct {
 	PhonesMode *PhonesMode `json:"phonesMode,omitempty"`
 	// The version the change is based on; when the contact's version differs (or it does not exist yet) the upsert is refused as STALE.
 	ExpectedVersion *int `json:"expectedVersion,omitempty"`
+	// Custom field values to set; a null value removes the field's value. Fields not named stay as they are.
+	CustomFields []*CustomFieldValueInput `json:"customFields,omitempty"`
 }
 
 // GetExternalId returns UpsertContactInput.ExternalId, and is useful for accessing the field via an interface.
@@ -630,6 +656,9 @@ func (v *UpsertContactInput) GetPhonesMode() *PhonesMode { return v.PhonesMode }
 
 // GetExpectedVersion returns UpsertContactInput.ExpectedVersion, and is useful for accessing the field via an interface.
 func (v *UpsertContactInput) GetExpectedVersion() *int { return v.ExpectedVersion }
+
+// GetCustomFields returns UpsertContactInput.CustomFields, and is useful for accessing the field via an interface.
+func (v *UpsertContactInput) GetCustomFields() []*CustomFieldValueInput { return v.CustomFields }
 
 // UpsertContactPayload includes the requested fields of the GraphQL type UpsertContactPayload.
 // The GraphQL type's documentation follows.

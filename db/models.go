@@ -53,13 +53,23 @@ type Account struct {
 	Domain      *string         `bun:"domain"`
 	Tags        []string        `bun:"tags,array"`
 	Metadata    json.RawMessage `bun:"metadata,type:jsonb"`
-	Version     int             `bun:"version"`
-	CreatedAt   time.Time       `bun:"created_at,nullzero,notnull,default:now()"`
-	UpdatedAt   time.Time       `bun:"updated_at,nullzero,notnull,default:now()"`
+	// CustomFields are the account's custom field values, by slug.
+	CustomFields CustomFieldValues `bun:"custom_fields,type:jsonb"`
+	Version      int               `bun:"version"`
+	CreatedAt    time.Time         `bun:"created_at,nullzero,notnull,default:now()"`
+	UpdatedAt    time.Time         `bun:"updated_at,nullzero,notnull,default:now()"`
 }
 
 // NodeID implements Node.
 func (a *Account) NodeID() string { return a.ID }
+
+// CustomField returns the account's value of the custom field slug, or nil.
+func (a *Account) CustomField(slug string) json.RawMessage { return a.CustomFields[slug] }
+
+// SortValue implements Sortable.
+func (a *Account) SortValue(column string) any {
+	return sortValue(column, a.CreatedAt, a.UpdatedAt, a.Name, map[string]any{"domain": a.Domain})
+}
 
 // Contact is a person at one of the workspace's customers.
 type Contact struct {
@@ -79,14 +89,41 @@ type Contact struct {
 	AccountID    *string         `bun:"account_id"`
 	PortalRoleID string          `bun:"portal_role_id"`
 	// MergedExternalIDs are the external ids of contacts merged into this one.
-	MergedExternalIDs []string  `bun:"merged_external_ids,array"`
-	Version           int       `bun:"version"`
-	CreatedAt         time.Time `bun:"created_at,nullzero,notnull,default:now()"`
-	UpdatedAt         time.Time `bun:"updated_at,nullzero,notnull,default:now()"`
+	MergedExternalIDs []string `bun:"merged_external_ids,array"`
+	// CustomFields are the contact's custom field values, by slug.
+	CustomFields CustomFieldValues `bun:"custom_fields,type:jsonb"`
+	Version      int               `bun:"version"`
+	CreatedAt    time.Time         `bun:"created_at,nullzero,notnull,default:now()"`
+	UpdatedAt    time.Time         `bun:"updated_at,nullzero,notnull,default:now()"`
 }
 
 // NodeID implements Node.
 func (c *Contact) NodeID() string { return c.ID }
+
+// CustomField returns the contact's value of the custom field slug, or nil.
+func (c *Contact) CustomField(slug string) json.RawMessage { return c.CustomFields[slug] }
+
+// SortValue implements Sortable.
+func (c *Contact) SortValue(column string) any {
+	return sortValue(column, c.CreatedAt, c.UpdatedAt, c.Name, map[string]any{"email": c.Email})
+}
+
+// sortValue returns a record's value of a sort column: one of the columns
+// every record has, or one of its own.
+func sortValue(column string, created, updated time.Time, name string, own map[string]any) any {
+	switch column {
+	case "created_at":
+		return created
+	case "updated_at":
+		return updated
+	case "name":
+		return name
+	}
+	if v, ok := own[column]; ok {
+		return v
+	}
+	panic("db: no sort column " + column)
+}
 
 // ContactAccount records that a contact belongs to an account.
 type ContactAccount struct {

@@ -46,25 +46,36 @@ func (s *Store) ContactForUpdate(ctx context.Context, ws uuid.UUID, id string) (
 	return contact, nil
 }
 
-// ListContacts returns up to limit contacts after the one with id afterID
-// (from the start when it is empty), in id order.
-func (s *Store) ListContacts(ctx context.Context, ws uuid.UUID, afterID string, limit int) ([]*Contact, error) {
-	var contacts []*Contact
-	q := s.idb.NewSelect().Model(&contacts).Where("c.workspace_id = ?", ws)
-	if afterID != "" {
-		q = q.Where("c.id > ?", afterID)
-	}
-	if err := q.Order("c.id").Limit(int64(limit)).Scan(ctx); err != nil {
-		return nil, fmt.Errorf("list contacts: %w", err)
-	}
-	return contacts, nil
+// ListContacts returns a page of the workspace's contacts, in the order
+// the query fetches them.
+func (s *Store) ListContacts(ctx context.Context, ws uuid.UUID, lq ListQuery) ([]*Contact, error) {
+	return list[Contact](ctx, s, ws, lq)
 }
 
-// CountContacts returns how many contacts the workspace has.
-func (s *Store) CountContacts(ctx context.Context, ws uuid.UUID) (int, error) {
-	n, err := s.idb.NewSelect().Model((*Contact)(nil)).Where("c.workspace_id = ?", ws).Count(ctx)
+// CountContacts returns how many of the workspace's contacts match m.
+func (s *Store) CountContacts(ctx context.Context, ws uuid.UUID, m Match) (int, error) {
+	return count[Contact](ctx, s, ws, m)
+}
+
+// list returns a page of the workspace's records of model T.
+func list[T any](ctx context.Context, s *Store, ws uuid.UUID, lq ListQuery) ([]*T, error) {
+	var records []*T
+	q := s.idb.NewSelect().Model(&records)
+	alias := string(q.GetModel().(bun.TableModel).Table().Alias)
+	q = lq.apply(q.Where("?TableAlias.workspace_id = ?", ws), alias, ws)
+	if err := q.Scan(ctx); err != nil {
+		return nil, fmt.Errorf("list %s: %w", alias, err)
+	}
+	return records, nil
+}
+
+// count returns how many of the workspace's records of model T match m.
+func count[T any](ctx context.Context, s *Store, ws uuid.UUID, m Match) (int, error) {
+	q := s.idb.NewSelect().Model((*T)(nil))
+	alias := string(q.GetModel().(bun.TableModel).Table().Alias)
+	n, err := m.apply(q.Where("?TableAlias.workspace_id = ?", ws), alias, ws).Count(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("count contacts: %w", err)
+		return 0, fmt.Errorf("count %s: %w", alias, err)
 	}
 	return int(n), nil
 }
@@ -75,20 +86,20 @@ type AccountContact struct {
 	Contact
 }
 
-// ContactsOfAccounts returns, for each of accountIDs, up to limit of its
-// member contacts after afterID in id order, in one statement.
-func (s *Store) ContactsOfAccounts(ctx context.Context, ws uuid.UUID, accountIDs []string, afterID string, limit int) ([]*AccountContact, error) {
+// ContactsOfAccounts returns a page of the member contacts of each of
+// accountIDs, in one statement: the rows of each account come together, in
+// the order the query fetches them.
+func (s *Store) ContactsOfAccounts(ctx context.Context, ws uuid.UUID, accountIDs []string, lq ListQuery) ([]*AccountContact, error) {
+	page := lq.apply(s.idb.NewSelect().TableExpr("contacts AS c").ColumnExpr("c.*").
+		Join("JOIN contact_accounts AS ca ON ca.workspace_id = c.workspace_id AND ca.contact_id = c.id").
+		Where("ca.workspace_id = ?", ws).Where("ca.account_id = acc.id"), "c", ws)
 	var rows []*AccountContact
 	err := s.idb.NewRaw(`
-		SELECT a.id AS member_of, c.*
-		FROM unnest(?::text[]) AS a(id)
-		CROSS JOIN LATERAL (
-			SELECT c.* FROM contact_accounts ca
-			JOIN contacts c ON c.workspace_id = ca.workspace_id AND c.id = ca.contact_id
-			WHERE ca.workspace_id = ? AND ca.account_id = a.id AND ca.contact_id > ?
-			ORDER BY ca.contact_id
-			LIMIT ?
-		) c`, pgdialect.Array(accountIDs), ws, afterID, limit).Scan(ctx, &rows)
+		SELECT acc.id AS member_of, c.*
+		FROM unnest(?::text[]) WITH ORDINALITY AS acc(id, n)
+		CROSS JOIN LATERAL (?) AS c
+		ORDER BY acc.n, `+lq.orderBy("c"),
+		pgdialect.Array(accountIDs), page).Scan(ctx, &rows)
 	if err != nil {
 		return nil, fmt.Errorf("contacts of accounts: %w", err)
 	}
@@ -101,14 +112,15 @@ type AccountMemberCount struct {
 	Count     int    `bun:"count"`
 }
 
-// CountContactsOfAccounts returns how many contacts belong to each of
-// accountIDs; accounts without contacts are left out.
-func (s *Store) CountContactsOfAccounts(ctx context.Context, ws uuid.UUID, accountIDs []string) ([]AccountMemberCount, error) {
+// CountContactsOfAccounts returns how many contacts that match m belong
+// to each of accountIDs; accounts without such contacts are left out.
+func (s *Store) CountContactsOfAccounts(ctx context.Context, ws uuid.UUID, accountIDs []string, m Match) ([]AccountMemberCount, error) {
 	var counts []AccountMemberCount
-	err := s.idb.NewSelect().Model((*ContactAccount)(nil)).
+	q := s.idb.NewSelect().Model((*Contact)(nil)).
+		Join("JOIN contact_accounts AS ca ON ca.workspace_id = c.workspace_id AND ca.contact_id = c.id").
 		Column("ca.account_id").ColumnExpr("count(*) AS count").
-		Where("ca.workspace_id = ?", ws).Where("ca.account_id = ANY(?)", pgdialect.Array(accountIDs)).
-		Group("ca.account_id").Scan(ctx, &counts)
+		Where("ca.workspace_id = ?", ws).Where("ca.account_id = ANY(?)", pgdialect.Array(accountIDs))
+	err := m.apply(q, "c", ws).Group("ca.account_id").Scan(ctx, &counts)
 	if err != nil {
 		return nil, fmt.Errorf("count contacts of accounts: %w", err)
 	}
@@ -188,27 +200,15 @@ func (s *Store) AccountForUpdate(ctx context.Context, ws uuid.UUID, id string) (
 	return account, nil
 }
 
-// ListAccounts returns up to limit accounts after the one with id afterID
-// (from the start when it is empty), in id order.
-func (s *Store) ListAccounts(ctx context.Context, ws uuid.UUID, afterID string, limit int) ([]*Account, error) {
-	var accounts []*Account
-	q := s.idb.NewSelect().Model(&accounts).Where("a.workspace_id = ?", ws)
-	if afterID != "" {
-		q = q.Where("a.id > ?", afterID)
-	}
-	if err := q.Order("a.id").Limit(int64(limit)).Scan(ctx); err != nil {
-		return nil, fmt.Errorf("list accounts: %w", err)
-	}
-	return accounts, nil
+// ListAccounts returns a page of the workspace's accounts, in the order
+// the query fetches them.
+func (s *Store) ListAccounts(ctx context.Context, ws uuid.UUID, lq ListQuery) ([]*Account, error) {
+	return list[Account](ctx, s, ws, lq)
 }
 
-// CountAccounts returns how many accounts the workspace has.
-func (s *Store) CountAccounts(ctx context.Context, ws uuid.UUID) (int, error) {
-	n, err := s.idb.NewSelect().Model((*Account)(nil)).Where("a.workspace_id = ?", ws).Count(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("count accounts: %w", err)
-	}
-	return int(n), nil
+// CountAccounts returns how many of the workspace's accounts match m.
+func (s *Store) CountAccounts(ctx context.Context, ws uuid.UUID, m Match) (int, error) {
+	return count[Account](ctx, s, ws, m)
 }
 
 // portalRoles selects portal roles with whether each is the workspace's default.

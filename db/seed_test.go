@@ -67,7 +67,7 @@ func TestSeedFillsTheWorkspace(t *testing.T) {
 	}
 
 	// The API reads the seeded records like any others.
-	contacts, err := db.NewStore(bdb).ListContacts(ctx, ws, "", 5)
+	contacts, err := db.NewStore(bdb).ListContacts(ctx, ws, db.ListQuery{Order: []db.SortKey{{Field: db.ContactSortFields["CREATED_AT"]}}, Limit: 5})
 	if err != nil || len(contacts) != 5 || contacts[0].Email == nil || contacts[0].AccountID == nil {
 		t.Errorf("ListContacts after seed = %d contacts (err %v), want 5 with email and account", len(contacts), err)
 	}

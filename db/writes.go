@@ -12,7 +12,7 @@ import (
 // contactColumns are the columns a contact's update may change.
 var contactColumns = []string{
 	"external_id", "name", "first_name", "last_name", "email", "avatar_url",
-	"description", "tags", "metadata", "account_id", "portal_role_id", "merged_external_ids",
+	"description", "tags", "metadata", "account_id", "portal_role_id", "merged_external_ids", "custom_fields",
 }
 
 // InsertContact stores a new contact and fills in its server-set columns.
@@ -99,7 +99,7 @@ func (s *Store) DeletePhones(ctx context.Context, ws uuid.UUID, contactID string
 }
 
 // accountColumns are the columns an account's update may change.
-var accountColumns = []string{"external_id", "name", "domain", "tags", "metadata"}
+var accountColumns = []string{"external_id", "name", "domain", "tags", "metadata", "custom_fields"}
 
 // InsertAccount stores a new account and fills in its server-set columns.
 func (s *Store) InsertAccount(ctx context.Context, a *Account) error {

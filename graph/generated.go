@@ -44,16 +44,18 @@ type DirectiveRoot struct {
 
 type ComplexityRoot struct {
 	Account struct {
-		Contacts   func(childComplexity int, first *int, after *string) int
-		CreatedAt  func(childComplexity int) int
-		Domain     func(childComplexity int) int
-		ExternalID func(childComplexity int) int
-		ID         func(childComplexity int) int
-		Metadata   func(childComplexity int) int
-		Name       func(childComplexity int) int
-		Tags       func(childComplexity int) int
-		UpdatedAt  func(childComplexity int) int
-		Version    func(childComplexity int) int
+		Contacts     func(childComplexity int, first *int, after *string, last *int, before *string, filter *db.ContactFilter, orderBy []*db.ContactOrder) int
+		CreatedAt    func(childComplexity int) int
+		CustomField  func(childComplexity int, slug string) int
+		CustomFields func(childComplexity int) int
+		Domain       func(childComplexity int) int
+		ExternalID   func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Metadata     func(childComplexity int) int
+		Name         func(childComplexity int) int
+		Tags         func(childComplexity int) int
+		UpdatedAt    func(childComplexity int) int
+		Version      func(childComplexity int) int
 	}
 
 	AccountConnection struct {
@@ -111,6 +113,8 @@ type ComplexityRoot struct {
 		Accounts          func(childComplexity int) int
 		AvatarURL         func(childComplexity int) int
 		CreatedAt         func(childComplexity int) int
+		CustomField       func(childComplexity int, slug string) int
+		CustomFields      func(childComplexity int) int
 		Description       func(childComplexity int) int
 		Email             func(childComplexity int) int
 		ExternalID        func(childComplexity int) int
@@ -150,6 +154,26 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	CustomFieldDefinition struct {
+		ID      func(childComplexity int) int
+		Label   func(childComplexity int) int
+		Object  func(childComplexity int) int
+		Options func(childComplexity int) int
+		Slug    func(childComplexity int) int
+		Type    func(childComplexity int) int
+	}
+
+	CustomFieldPayload struct {
+		CustomField func(childComplexity int) int
+		UserErrors  func(childComplexity int) int
+	}
+
+	CustomFieldValue struct {
+		Definition func(childComplexity int) int
+		Slug       func(childComplexity int) int
+		Value      func(childComplexity int) int
+	}
+
 	DeleteContactsPayload struct {
 		DeletedIds func(childComplexity int) int
 		UserErrors func(childComplexity int) int
@@ -166,15 +190,18 @@ type ComplexityRoot struct {
 		CreateAPIKey         func(childComplexity int, input service.CreateAPIKeyInput) int
 		CreateAccount        func(childComplexity int, input service.CreateAccountInput) int
 		CreateContact        func(childComplexity int, input service.CreateContactInput) int
+		CreateCustomField    func(childComplexity int, input service.CreateCustomFieldInput) int
 		CreatePortalRole     func(childComplexity int, input service.CreatePortalRoleInput) int
 		DeleteAccount        func(childComplexity int, id string) int
 		DeleteContact        func(childComplexity int, id string) int
 		DeleteContacts       func(childComplexity int, ids []string) int
+		DeleteCustomField    func(childComplexity int, id string) int
 		DeletePortalRole     func(childComplexity int, id string) int
 		MergeContacts        func(childComplexity int, targetID string, sourceIds []string) int
 		RevokeAPIKey         func(childComplexity int, id string) int
 		UpdateAccount        func(childComplexity int, id string, input service.UpdateAccountInput) int
 		UpdateContact        func(childComplexity int, id string, input service.UpdateContactInput) int
+		UpdateCustomField    func(childComplexity int, id string, input service.UpdateCustomFieldInput) int
 		UpdatePortalRole     func(childComplexity int, id string, input service.UpdatePortalRoleInput) int
 		UpdatePortalSettings func(childComplexity int, input service.UpdatePortalSettingsInput) int
 		UpsertAccount        func(childComplexity int, input service.UpsertAccountInput) int
@@ -220,14 +247,15 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		APIKeys        func(childComplexity int) int
-		Account        func(childComplexity int, id *string, externalID *string) int
-		Accounts       func(childComplexity int, first *int, after *string) int
-		Contact        func(childComplexity int, id *string, externalID *string) int
-		Contacts       func(childComplexity int, first *int, after *string) int
-		Node           func(childComplexity int, id string) int
-		PortalRoles    func(childComplexity int) int
-		PortalSettings func(childComplexity int) int
+		APIKeys                func(childComplexity int) int
+		Account                func(childComplexity int, id *string, externalID *string) int
+		Accounts               func(childComplexity int, first *int, after *string, last *int, before *string, filter *db.AccountFilter, orderBy []*db.AccountOrder) int
+		Contact                func(childComplexity int, id *string, externalID *string) int
+		Contacts               func(childComplexity int, first *int, after *string, last *int, before *string, filter *db.ContactFilter, orderBy []*db.ContactOrder) int
+		CustomFieldDefinitions func(childComplexity int, object *db.CustomFieldObject) int
+		Node                   func(childComplexity int, id string) int
+		PortalRoles            func(childComplexity int) int
+		PortalSettings         func(childComplexity int) int
 	}
 
 	RevokeApiKeyPayload struct {
@@ -259,13 +287,15 @@ type ComplexityRoot struct {
 // region    ************************** generated!.gotpl **************************
 
 type AccountResolver interface {
-	Contacts(ctx context.Context, objs []*db.Account, first *int, after *string) ([]*model.ContactConnection, error)
+	Contacts(ctx context.Context, objs []*db.Account, first *int, after *string, last *int, before *string, filter *db.ContactFilter, orderBy []*db.ContactOrder) ([]*model.ContactConnection, error)
+	CustomFields(ctx context.Context, obj *db.Account) ([]*model.CustomFieldValue, error)
 }
 type ContactResolver interface {
 	Account(ctx context.Context, objs []*db.Contact) ([]*db.Account, error)
 	Accounts(ctx context.Context, objs []*db.Contact) ([][]*db.Account, error)
 	Phones(ctx context.Context, objs []*db.Contact) ([][]*db.Phone, error)
 	PortalRole(ctx context.Context, objs []*db.Contact) ([]*db.PortalRole, error)
+	CustomFields(ctx context.Context, obj *db.Contact) ([]*model.CustomFieldValue, error)
 }
 type MutationResolver interface {
 	CreateContact(ctx context.Context, input service.CreateContactInput) (*model.ContactPayload, error)
@@ -284,6 +314,9 @@ type MutationResolver interface {
 	UpdatePortalRole(ctx context.Context, id string, input service.UpdatePortalRoleInput) (*model.PortalRolePayload, error)
 	DeletePortalRole(ctx context.Context, id string) (*model.DeletePayload, error)
 	UpdatePortalSettings(ctx context.Context, input service.UpdatePortalSettingsInput) (*model.PortalSettingsPayload, error)
+	CreateCustomField(ctx context.Context, input service.CreateCustomFieldInput) (*model.CustomFieldPayload, error)
+	UpdateCustomField(ctx context.Context, id string, input service.UpdateCustomFieldInput) (*model.CustomFieldPayload, error)
+	DeleteCustomField(ctx context.Context, id string) (*model.DeletePayload, error)
 	CreateAPIKey(ctx context.Context, input service.CreateAPIKeyInput) (*model.CreateAPIKeyPayload, error)
 	RevokeAPIKey(ctx context.Context, id string) (*model.RevokeAPIKeyPayload, error)
 }
@@ -293,12 +326,13 @@ type PhoneResolver interface {
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (db.Node, error)
 	Contact(ctx context.Context, id *string, externalID *string) (*db.Contact, error)
-	Contacts(ctx context.Context, first *int, after *string) (*model.ContactConnection, error)
+	Contacts(ctx context.Context, first *int, after *string, last *int, before *string, filter *db.ContactFilter, orderBy []*db.ContactOrder) (*model.ContactConnection, error)
 	Account(ctx context.Context, id *string, externalID *string) (*db.Account, error)
-	Accounts(ctx context.Context, first *int, after *string) (*model.AccountConnection, error)
+	Accounts(ctx context.Context, first *int, after *string, last *int, before *string, filter *db.AccountFilter, orderBy []*db.AccountOrder) (*model.AccountConnection, error)
 	PortalRoles(ctx context.Context) ([]*db.PortalRole, error)
 	PortalSettings(ctx context.Context) (*service.PortalSettings, error)
 	APIKeys(ctx context.Context) ([]*db.APIKey, error)
+	CustomFieldDefinitions(ctx context.Context, object *db.CustomFieldObject) ([]*db.CustomFieldDefinition, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -329,13 +363,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Account.Contacts(childComplexity, args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Account.Contacts(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*db.ContactFilter), args["orderBy"].([]*db.ContactOrder)), true
 	case "Account.createdAt":
 		if e.ComplexityRoot.Account.CreatedAt == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Account.CreatedAt(childComplexity), true
+	case "Account.customField":
+		if e.ComplexityRoot.Account.CustomField == nil {
+			break
+		}
+
+		args, err := ec.field_Account_customField_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Account.CustomField(childComplexity, args["slug"].(string)), true
+	case "Account.customFields":
+		if e.ComplexityRoot.Account.CustomFields == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.CustomFields(childComplexity), true
 	case "Account.domain":
 		if e.ComplexityRoot.Account.Domain == nil {
 			break
@@ -573,6 +624,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Contact.CreatedAt(childComplexity), true
+	case "Contact.customField":
+		if e.ComplexityRoot.Contact.CustomField == nil {
+			break
+		}
+
+		args, err := ec.field_Contact_customField_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Contact.CustomField(childComplexity, args["slug"].(string)), true
+	case "Contact.customFields":
+		if e.ComplexityRoot.Contact.CustomFields == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.CustomFields(childComplexity), true
 	case "Contact.description":
 		if e.ComplexityRoot.Contact.Description == nil {
 			break
@@ -728,6 +796,75 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CreateApiKeyPayload.UserErrors(childComplexity), true
 
+	case "CustomFieldDefinition.id":
+		if e.ComplexityRoot.CustomFieldDefinition.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomFieldDefinition.ID(childComplexity), true
+	case "CustomFieldDefinition.label":
+		if e.ComplexityRoot.CustomFieldDefinition.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomFieldDefinition.Label(childComplexity), true
+	case "CustomFieldDefinition.object":
+		if e.ComplexityRoot.CustomFieldDefinition.Object == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomFieldDefinition.Object(childComplexity), true
+	case "CustomFieldDefinition.options":
+		if e.ComplexityRoot.CustomFieldDefinition.Options == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomFieldDefinition.Options(childComplexity), true
+	case "CustomFieldDefinition.slug":
+		if e.ComplexityRoot.CustomFieldDefinition.Slug == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomFieldDefinition.Slug(childComplexity), true
+	case "CustomFieldDefinition.type":
+		if e.ComplexityRoot.CustomFieldDefinition.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomFieldDefinition.Type(childComplexity), true
+
+	case "CustomFieldPayload.customField":
+		if e.ComplexityRoot.CustomFieldPayload.CustomField == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomFieldPayload.CustomField(childComplexity), true
+	case "CustomFieldPayload.userErrors":
+		if e.ComplexityRoot.CustomFieldPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomFieldPayload.UserErrors(childComplexity), true
+
+	case "CustomFieldValue.definition":
+		if e.ComplexityRoot.CustomFieldValue.Definition == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomFieldValue.Definition(childComplexity), true
+	case "CustomFieldValue.slug":
+		if e.ComplexityRoot.CustomFieldValue.Slug == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomFieldValue.Slug(childComplexity), true
+	case "CustomFieldValue.value":
+		if e.ComplexityRoot.CustomFieldValue.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomFieldValue.Value(childComplexity), true
+
 	case "DeleteContactsPayload.deletedIds":
 		if e.ComplexityRoot.DeleteContactsPayload.DeletedIds == nil {
 			break
@@ -809,6 +946,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateContact(childComplexity, args["input"].(service.CreateContactInput)), true
+	case "Mutation.createCustomField":
+		if e.ComplexityRoot.Mutation.CreateCustomField == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createCustomField_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateCustomField(childComplexity, args["input"].(service.CreateCustomFieldInput)), true
 	case "Mutation.createPortalRole":
 		if e.ComplexityRoot.Mutation.CreatePortalRole == nil {
 			break
@@ -853,6 +1001,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteContacts(childComplexity, args["ids"].([]string)), true
+	case "Mutation.deleteCustomField":
+		if e.ComplexityRoot.Mutation.DeleteCustomField == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteCustomField_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteCustomField(childComplexity, args["id"].(string)), true
 	case "Mutation.deletePortalRole":
 		if e.ComplexityRoot.Mutation.DeletePortalRole == nil {
 			break
@@ -908,6 +1067,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateContact(childComplexity, args["id"].(string), args["input"].(service.UpdateContactInput)), true
+	case "Mutation.updateCustomField":
+		if e.ComplexityRoot.Mutation.UpdateCustomField == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateCustomField_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateCustomField(childComplexity, args["id"].(string), args["input"].(service.UpdateCustomFieldInput)), true
 	case "Mutation.updatePortalRole":
 		if e.ComplexityRoot.Mutation.UpdatePortalRole == nil {
 			break
@@ -1106,7 +1276,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Accounts(childComplexity, args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Accounts(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*db.AccountFilter), args["orderBy"].([]*db.AccountOrder)), true
 	case "Query.contact":
 		if e.ComplexityRoot.Query.Contact == nil {
 			break
@@ -1128,7 +1298,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Contacts(childComplexity, args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Contacts(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*db.ContactFilter), args["orderBy"].([]*db.ContactOrder)), true
+	case "Query.customFieldDefinitions":
+		if e.ComplexityRoot.Query.CustomFieldDefinitions == nil {
+			break
+		}
+
+		args, err := ec.field_Query_customFieldDefinitions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CustomFieldDefinitions(childComplexity, args["object"].(*db.CustomFieldObject)), true
 
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
@@ -1233,14 +1414,26 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("AccountFilter", ec.unmarshalInputAccountFilter),
+			graphql.NewInputUnmarshaler("AccountOrder", ec.unmarshalInputAccountOrder),
+			graphql.NewInputUnmarshaler("ContactFilter", ec.unmarshalInputContactFilter),
+			graphql.NewInputUnmarshaler("ContactOrder", ec.unmarshalInputContactOrder),
 			graphql.NewInputUnmarshaler("CreateAccountInput", ec.unmarshalInputCreateAccountInput),
 			graphql.NewInputUnmarshaler("CreateApiKeyInput", ec.unmarshalInputCreateApiKeyInput),
 			graphql.NewInputUnmarshaler("CreateContactInput", ec.unmarshalInputCreateContactInput),
+			graphql.NewInputUnmarshaler("CreateCustomFieldInput", ec.unmarshalInputCreateCustomFieldInput),
 			graphql.NewInputUnmarshaler("CreatePortalRoleInput", ec.unmarshalInputCreatePortalRoleInput),
+			graphql.NewInputUnmarshaler("CustomFieldFilter", ec.unmarshalInputCustomFieldFilter),
+			graphql.NewInputUnmarshaler("CustomFieldValueInput", ec.unmarshalInputCustomFieldValueInput),
+			graphql.NewInputUnmarshaler("IDFilter", ec.unmarshalInputIDFilter),
 			graphql.NewInputUnmarshaler("PhoneChange", ec.unmarshalInputPhoneChange),
 			graphql.NewInputUnmarshaler("PhoneInput", ec.unmarshalInputPhoneInput),
+			graphql.NewInputUnmarshaler("StringFilter", ec.unmarshalInputStringFilter),
+			graphql.NewInputUnmarshaler("TagsFilter", ec.unmarshalInputTagsFilter),
+			graphql.NewInputUnmarshaler("TimeFilter", ec.unmarshalInputTimeFilter),
 			graphql.NewInputUnmarshaler("UpdateAccountInput", ec.unmarshalInputUpdateAccountInput),
 			graphql.NewInputUnmarshaler("UpdateContactInput", ec.unmarshalInputUpdateContactInput),
+			graphql.NewInputUnmarshaler("UpdateCustomFieldInput", ec.unmarshalInputUpdateCustomFieldInput),
 			graphql.NewInputUnmarshaler("UpdatePortalRoleInput", ec.unmarshalInputUpdatePortalRoleInput),
 			graphql.NewInputUnmarshaler("UpdatePortalSettingsInput", ec.unmarshalInputUpdatePortalSettingsInput),
 			graphql.NewInputUnmarshaler("UpsertAccountInput", ec.unmarshalInputUpsertAccountInput),
@@ -1327,7 +1520,8 @@ An instant in time, as an RFC 3339 string such as ` + "`" + `2026-11-23T14:05:00
 scalar Time
 
 """
-A JSON object, such as ` + "`" + `{"plan": "pro", "seats": 12}` + "`" + `.
+A JSON value: an object such as ` + "`" + `{"plan": "pro", "seats": 12}` + "`" + ` for
+metadata; a string, number, boolean or list for custom field values.
 """
 scalar JSON
 
@@ -1375,6 +1569,10 @@ type Contact implements Node {
   phones: [Phone!]!
   "The contact's access to the customer portal."
   portalRole: PortalRole!
+  "The contact's custom field values, in the order the fields were created; fields without a value are left out."
+  customFields: [CustomFieldValue!]!
+  "The value of one custom field; null when the contact has none or no such field exists."
+  customField("The field's slug." slug: String!): JSON
   "When the contact was created."
   createdAt: Time!
   "When the contact last changed."
@@ -1399,13 +1597,25 @@ type Account implements Node {
   metadata: JSON!
   "Grows by one with every change to the account, starting at 1."
   version: Int!
-  "The contacts that belong to the account, oldest first."
+  "The contacts that belong to the account (as primary account or not), oldest first unless ` + "`" + `orderBy` + "`" + ` says otherwise."
   contacts(
-    "How many contacts to return, from 1 to 999."
-    first: Int = 100
+    "How many contacts to return from the start of the list (or after ` + "`" + `after` + "`" + `), from 1 to 999; 100 when neither ` + "`" + `first` + "`" + ` nor ` + "`" + `last` + "`" + ` is given."
+    first: Int
     "Return the contacts after this cursor (an edge's ` + "`" + `cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + `)."
     after: String
+    "How many contacts to return from the end of the list (or before ` + "`" + `before` + "`" + `), from 1 to 999; not with ` + "`" + `first` + "`" + `."
+    last: Int
+    "Return the contacts before this cursor (an edge's ` + "`" + `cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
+    before: String
+    "Only the contacts that match this filter."
+    filter: ContactFilter
+    "The order of the list: each key breaks the ties of the ones before it, and the id breaks the last ties. Default: createdAt ascending."
+    orderBy: [ContactOrder!]
   ): ContactConnection!
+  "The account's custom field values, in the order the fields were created; fields without a value are left out."
+  customFields: [CustomFieldValue!]!
+  "The value of one custom field; null when the account has none or no such field exists."
+  customField("The field's slug." slug: String!): JSON
   "When the account was created."
   createdAt: Time!
   "When the account last changed."
@@ -1497,11 +1707,11 @@ type PortalSettings {
 Where a page of a list sits in the whole list (Relay cursor connections).
 """
 type PageInfo {
-  "Whether more records follow this page."
+  "Whether more records follow this page. When paging backward with ` + "`" + `before` + "`" + `, true."
   hasNextPage: Boolean!
-  "Whether records precede this page."
+  "Whether records precede this page. When paging forward with ` + "`" + `after` + "`" + `, true."
   hasPreviousPage: Boolean!
-  "The cursor of the page's first record."
+  "The cursor of the page's first record; pass it as ` + "`" + `before` + "`" + ` for the previous page."
   startCursor: String
   "The cursor of the page's last record; pass it as ` + "`" + `after` + "`" + ` for the next page."
   endCursor: String
@@ -1565,21 +1775,37 @@ type Query {
   node("A global id, such as ` + "`" + `contact_01J…` + "`" + `." id: ID!): Node
   "Fetches one contact by exactly one of its id or external id; null when there is none."
   contact("The contact's id." id: ID, "The contact's id in your own system." externalId: String): Contact
-  "Lists the workspace's contacts, oldest first."
+  "Lists the workspace's contacts, oldest first unless ` + "`" + `orderBy` + "`" + ` says otherwise."
   contacts(
-    "How many contacts to return, from 1 to 999."
-    first: Int = 100
-    "Return the contacts after this cursor."
+    "How many contacts to return from the start of the list (or after ` + "`" + `after` + "`" + `), from 1 to 999; 100 when neither ` + "`" + `first` + "`" + ` nor ` + "`" + `last` + "`" + ` is given."
+    first: Int
+    "Return the contacts after this cursor (an edge's ` + "`" + `cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + `)."
     after: String
+    "How many contacts to return from the end of the list (or before ` + "`" + `before` + "`" + `), from 1 to 999; not with ` + "`" + `first` + "`" + `."
+    last: Int
+    "Return the contacts before this cursor (an edge's ` + "`" + `cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
+    before: String
+    "Only the contacts that match this filter."
+    filter: ContactFilter
+    "The order of the list: each key breaks the ties of the ones before it, and the id breaks the last ties. Default: createdAt ascending."
+    orderBy: [ContactOrder!]
   ): ContactConnection!
   "Fetches one account by exactly one of its id or external id; null when there is none."
   account("The account's id." id: ID, "The account's id in your own system." externalId: String): Account
-  "Lists the workspace's accounts, oldest first."
+  "Lists the workspace's accounts, oldest first unless ` + "`" + `orderBy` + "`" + ` says otherwise."
   accounts(
-    "How many accounts to return, from 1 to 999."
-    first: Int = 100
-    "Return the accounts after this cursor."
+    "How many accounts to return from the start of the list (or after ` + "`" + `after` + "`" + `), from 1 to 999; 100 when neither ` + "`" + `first` + "`" + ` nor ` + "`" + `last` + "`" + ` is given."
+    first: Int
+    "Return the accounts after this cursor (an edge's ` + "`" + `cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + `)."
     after: String
+    "How many accounts to return from the end of the list (or before ` + "`" + `before` + "`" + `), from 1 to 999; not with ` + "`" + `first` + "`" + `."
+    last: Int
+    "Return the accounts before this cursor (an edge's ` + "`" + `cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
+    before: String
+    "Only the accounts that match this filter."
+    filter: AccountFilter
+    "The order of the list: each key breaks the ties of the ones before it, and the id breaks the last ties. Default: createdAt ascending."
+    orderBy: [AccountOrder!]
   ): AccountConnection!
   "Lists the workspace's portal roles: built-in ones first, then custom ones, oldest first."
   portalRoles: [PortalRole!]!
@@ -1587,6 +1813,8 @@ type Query {
   portalSettings: PortalSettings!
   "Lists the workspace's API keys, revoked ones too, oldest first; never their secrets. Needs the ` + "`" + `keys:admin` + "`" + ` scope."
   apiKeys: [ApiKey!]!
+  "Lists the workspace's custom fields, oldest first."
+  customFieldDefinitions("Only the fields of this kind of record; both kinds when absent." object: CustomFieldObject): [CustomFieldDefinition!]!
 }
 
 """
@@ -1648,6 +1876,8 @@ input CreateContactInput {
   portalRoleId: ID
   "At most 20 phone numbers, each at most once."
   phones: [PhoneInput!]
+  "Custom field values to set; a null value removes the field's value. Fields not named stay as they are."
+  customFields: [CustomFieldValueInput!]
 }
 
 """
@@ -1686,6 +1916,8 @@ input UpdateContactInput {
   phones: [PhoneChange!]
   "The version the change is based on; when the contact's version differs the update is refused as STALE. Absent: the last write wins, field by field."
   expectedVersion: Int
+  "Custom field values to set; a null value removes the field's value. Fields not named stay as they are."
+  customFields: [CustomFieldValueInput!]
 }
 
 """
@@ -1737,6 +1969,8 @@ input UpsertContactInput {
   phonesMode: PhonesMode = MERGE
   "The version the change is based on; when the contact's version differs (or it does not exist yet) the upsert is refused as STALE."
   expectedVersion: Int
+  "Custom field values to set; a null value removes the field's value. Fields not named stay as they are."
+  customFields: [CustomFieldValueInput!]
 }
 
 """
@@ -1753,6 +1987,8 @@ input CreateAccountInput {
   tags: [String!]
   "A JSON object of at most 16 KiB."
   metadata: JSON
+  "Custom field values to set; a null value removes the field's value. Fields not named stay as they are."
+  customFields: [CustomFieldValueInput!]
 }
 
 """
@@ -1772,6 +2008,8 @@ input UpsertAccountInput {
   metadata: JSON
   "The version the change is based on; when the account's version differs (or it does not exist yet) the upsert is refused as STALE."
   expectedVersion: Int
+  "Custom field values to set; a null value removes the field's value. Fields not named stay as they are."
+  customFields: [CustomFieldValueInput!]
 }
 
 """
@@ -1790,6 +2028,8 @@ input UpdateAccountInput {
   metadata: JSON
   "The version the change is based on; when the account's version differs the update is refused as STALE. Absent: the last write wins, field by field."
   expectedVersion: Int
+  "Custom field values to set; a null value removes the field's value. Fields not named stay as they are."
+  customFields: [CustomFieldValueInput!]
 }
 
 """
@@ -2025,9 +2265,9 @@ scope, except those of API keys, which need ` + "`" + `keys:admin` + "`" + `.
 """
 type Mutation {
   "Creates a contact."
-  createContact("The new contact." input: CreateContactInput!): ContactPayload!
+  createContact("The contact to create." input: CreateContactInput!): ContactPayload!
   "Changes a contact; fields absent from the input stay as they are."
-  updateContact("The contact to change." id: ID!, "The changes." input: UpdateContactInput!): ContactPayload!
+  updateContact("The contact to change." id: ID!, "The changes to make." input: UpdateContactInput!): ContactPayload!
   "Deletes a contact with its phones and account memberships."
   deleteContact("The contact to delete." id: ID!): DeletePayload!
   "Creates the contact with this external id, or changes it when it exists, safely under concurrent calls."
@@ -2042,17 +2282,17 @@ type Mutation {
   """
   Merges duplicate contacts into one. The target keeps its fields and gains
   what it lacks from the sources: their phones (numbers it does not have),
-  account memberships (and a primary account when it has none), tags and
-  metadata keys. The sources are deleted; their external ids go to the
+  account memberships (and a primary account when it has none), tags,
+  metadata keys and custom field values. The sources are deleted; their external ids go to the
   target's ` + "`" + `mergedExternalIds` + "`" + `, so that later upserts by them find the target.
   """
   mergeContacts("The contact that remains." targetId: ID!, "The duplicates to merge into it and delete (at most 100)." sourceIds: [ID!]!): ContactPayload!
   "Deletes up to 1,000 contacts with their phones and memberships; any unknown id deletes nothing."
   deleteContacts("The contacts to delete." ids: [ID!]!): DeleteContactsPayload!
   "Creates an account."
-  createAccount("The new account." input: CreateAccountInput!): AccountPayload!
+  createAccount("The account to create." input: CreateAccountInput!): AccountPayload!
   "Changes an account; fields absent from the input stay as they are."
-  updateAccount("The account to change." id: ID!, "The changes." input: UpdateAccountInput!): AccountPayload!
+  updateAccount("The account to change." id: ID!, "The changes to make." input: UpdateAccountInput!): AccountPayload!
   "Deletes an account; its contacts stay and lose that membership."
   deleteAccount("The account to delete." id: ID!): DeletePayload!
   "Creates the account with this external id, or changes it when it exists, safely under concurrent calls."
@@ -2065,17 +2305,339 @@ type Mutation {
     atomic: Boolean = false
   ): BulkUpsertAccountsPayload!
   "Creates a custom portal role."
-  createPortalRole("The new role." input: CreatePortalRoleInput!): PortalRolePayload!
+  createPortalRole("The role to create." input: CreatePortalRoleInput!): PortalRolePayload!
   "Changes a custom portal role; built-in roles cannot be changed."
-  updatePortalRole("The role to change." id: ID!, "The changes." input: UpdatePortalRoleInput!): PortalRolePayload!
+  updatePortalRole("The role to change." id: ID!, "The changes to make." input: UpdatePortalRoleInput!): PortalRolePayload!
   "Deletes a custom portal role that no contact has and that is not the default."
   deletePortalRole("The role to delete." id: ID!): DeletePayload!
   "Changes the customer portal settings."
-  updatePortalSettings("The changes." input: UpdatePortalSettingsInput!): PortalSettingsPayload!
+  updatePortalSettings("The changes to make." input: UpdatePortalSettingsInput!): PortalSettingsPayload!
+  "Adds a custom field to the workspace's contacts or accounts."
+  createCustomField("The field to create." input: CreateCustomFieldInput!): CustomFieldPayload!
+  "Changes a custom field's label or options; an option that records still have cannot be removed."
+  updateCustomField("The field to change." id: ID!, "The changes to make." input: UpdateCustomFieldInput!): CustomFieldPayload!
+  "Deletes a custom field and its values on every record."
+  deleteCustomField("The field to delete." id: ID!): DeletePayload!
   "Creates an API key for a backend and returns its secret, this once. Needs the ` + "`" + `keys:admin` + "`" + ` scope."
   createApiKey("The key to create." input: CreateApiKeyInput!): CreateApiKeyPayload!
   "Revokes an API key: its next request, on any replica, is refused. Revoking a revoked key changes nothing. Needs the ` + "`" + `keys:admin` + "`" + ` scope."
   revokeApiKey("The key to revoke." id: ID!): RevokeApiKeyPayload!
+}
+
+"""
+The direction of one key of a list's order.
+"""
+enum OrderDirection {
+  "Smallest first: A to Z, oldest first."
+  ASC
+  "Largest first: Z to A, newest first."
+  DESC
+}
+
+"""
+A field contacts can be sorted by. Text sorts without regard to case.
+"""
+enum ContactOrderField {
+  "When the contact was created."
+  CREATED_AT
+  "When the contact last changed."
+  UPDATED_AT
+  "The contact's name."
+  NAME
+  "The contact's email; contacts without one sort first in ascending order."
+  EMAIL
+}
+
+"""
+One key of the order of a list of contacts.
+"""
+input ContactOrder {
+  "The field to sort by."
+  field: ContactOrderField!
+  "Which way to sort."
+  direction: OrderDirection!
+}
+
+"""
+A field accounts can be sorted by. Text sorts without regard to case.
+"""
+enum AccountOrderField {
+  "When the account was created."
+  CREATED_AT
+  "When the account last changed."
+  UPDATED_AT
+  "The account's name."
+  NAME
+  "The account's domain; accounts without one sort first in ascending order."
+  DOMAIN
+}
+
+"""
+One key of the order of a list of accounts.
+"""
+input AccountOrder {
+  "The field to sort by."
+  field: AccountOrderField!
+  "Which way to sort."
+  direction: OrderDirection!
+}
+
+"""
+Conditions on an id. Every condition given must hold.
+"""
+input IDFilter {
+  "The id is this one."
+  equals: ID
+  "The id is one of these; an empty list matches nothing."
+  in: [ID!]
+  "The id is none of these; an empty list matches everything."
+  notIn: [ID!]
+}
+
+"""
+Conditions on a text, compared without regard to case. Every condition
+given must hold. ` + "`" + `notIn` + "`" + ` is the opposite of ` + "`" + `in` + "`" + `: a record without a value
+matches it.
+"""
+input StringFilter {
+  "The text is this one."
+  equals: String
+  "The text is one of these; an empty list matches nothing."
+  in: [String!]
+  "The text is none of these (or is not set); an empty list matches everything."
+  notIn: [String!]
+  "The text contains this."
+  contains: String
+  "The text starts with this."
+  startsWith: String
+  "true: the record has a value; false: it has none."
+  isSet: Boolean
+}
+
+"""
+Conditions on an instant; both bounds are exclusive.
+"""
+input TimeFilter {
+  "Strictly before this instant."
+  before: Time
+  "Strictly after this instant."
+  after: Time
+}
+
+"""
+Conditions on a record's tags, which match exactly (with regard to case).
+"""
+input TagsFilter {
+  "The record has at least one of these tags; an empty list matches nothing."
+  hasAny: [String!]
+  "The record has every one of these tags; an empty list matches everything."
+  hasAll: [String!]
+  "The record has none of these tags; an empty list matches everything."
+  hasNone: [String!]
+}
+
+"""
+Conditions on one custom field's value. The operators must fit the field's
+type: ` + "`" + `equals` + "`" + ` and ` + "`" + `isSet` + "`" + ` fit every type; ` + "`" + `in` + "`" + ` and ` + "`" + `notIn` + "`" + ` every type but
+BOOLEAN; ` + "`" + `contains` + "`" + ` (without regard to case) TEXT and URL; ` + "`" + `gt` + "`" + ` and ` + "`" + `lt` + "`" + `
+NUMBER and DATE. Another operator is refused with BAD_USER_INPUT. On a
+MULTI_SELECT field, ` + "`" + `equals` + "`" + ` takes a list (the value has exactly those
+options), and ` + "`" + `in` + "`" + `/` + "`" + `notIn` + "`" + ` take options (the value has any/none of them).
+"""
+input CustomFieldFilter {
+  "The field's slug."
+  slug: String!
+  "The value is this one (exactly; text with regard to case)."
+  equals: JSON
+  "The value is one of these; an empty list matches nothing."
+  in: [JSON!]
+  "The value is none of these (or is not set); an empty list matches everything."
+  notIn: [JSON!]
+  "The value contains this text."
+  contains: String
+  "The value is greater than this number, or later than this date."
+  gt: JSON
+  "The value is less than this number, or earlier than this date."
+  lt: JSON
+  "true: the record has a value for the field; false: it has none."
+  isSet: Boolean
+}
+
+"""
+Selects contacts. Every condition given must hold; ` + "`" + `and` + "`" + `, ` + "`" + `or` + "`" + ` and ` + "`" + `not` + "`" + `
+nest other filters, at most 5 levels deep in all.
+"""
+input ContactFilter {
+  "Free text: every word must occur in the name, email or external id, without regard to case; a phone number (digits with any of + ( ) - . / and spaces) also matches the digits of the contact's phone numbers, however it is written."
+  search: String
+  "The contact's id."
+  id: IDFilter
+  "The contact's external id."
+  externalId: StringFilter
+  "The contact's name."
+  name: StringFilter
+  "The contact's email."
+  email: StringFilter
+  "The contact's phone numbers, compared by their digits only: some phone must match (` + "`" + `notIn` + "`" + `: none may; ` + "`" + `isSet` + "`" + `: the contact has a phone)."
+  phone: StringFilter
+  "The accounts the contact belongs to, primary or not: some account must match (` + "`" + `notIn` + "`" + `: none may)."
+  accountId: IDFilter
+  "The id of the contact's portal role."
+  portalRoleId: IDFilter
+  "The slug of the contact's portal role."
+  portalRole: StringFilter
+  "The contact's tags."
+  tags: TagsFilter
+  "When the contact was created."
+  createdAt: TimeFilter
+  "When the contact last changed."
+  updatedAt: TimeFilter
+  "Conditions on custom fields of contacts; every one must hold."
+  customFields: [CustomFieldFilter!]
+  "Every one of these filters must match; an empty list matches everything."
+  and: [ContactFilter!]
+  "At least one of these filters must match; an empty list matches nothing."
+  or: [ContactFilter!]
+  "This filter must not match."
+  not: ContactFilter
+}
+
+"""
+Selects accounts. Every condition given must hold; ` + "`" + `and` + "`" + `, ` + "`" + `or` + "`" + ` and ` + "`" + `not` + "`" + `
+nest other filters, at most 5 levels deep in all.
+"""
+input AccountFilter {
+  "Free text: every word must occur in the name, domain or external id, without regard to case."
+  search: String
+  "The account's id."
+  id: IDFilter
+  "The account's external id."
+  externalId: StringFilter
+  "The account's name."
+  name: StringFilter
+  "The account's domain."
+  domain: StringFilter
+  "The account's tags."
+  tags: TagsFilter
+  "When the account was created."
+  createdAt: TimeFilter
+  "When the account last changed."
+  updatedAt: TimeFilter
+  "Conditions on custom fields of accounts; every one must hold."
+  customFields: [CustomFieldFilter!]
+  "Every one of these filters must match; an empty list matches everything."
+  and: [AccountFilter!]
+  "At least one of these filters must match; an empty list matches nothing."
+  or: [AccountFilter!]
+  "This filter must not match."
+  not: AccountFilter
+}
+
+"""
+The type of a custom field's values, and how they are written in JSON.
+"""
+enum CustomFieldType {
+  "A string of at most 10,000 characters."
+  TEXT
+  "A JSON number."
+  NUMBER
+  "true or false."
+  BOOLEAN
+  "A calendar date as a string YYYY-MM-DD, such as \"2026-11-23\"."
+  DATE
+  "One of the field's options, as a string."
+  SELECT
+  "A list of the field's options, without repeats; an empty list removes the value."
+  MULTI_SELECT
+  "An absolute http(s) URL of at most 2048 characters, as a string."
+  URL
+}
+
+"""
+The kind of record a custom field belongs to.
+"""
+enum CustomFieldObject {
+  "Contacts."
+  CONTACT
+  "Accounts."
+  ACCOUNT
+}
+
+"""
+A field that the workspace adds to its contacts or accounts.
+"""
+type CustomFieldDefinition implements Node {
+  "The field's id: ` + "`" + `custom_field_` + "`" + ` followed by a ULID."
+  id: ID!
+  "The field's key in values and filters, unique among the fields of its object: a lowercase letter, then up to 62 lowercase letters, digits or underscores."
+  slug: String!
+  "The field's display name."
+  label: String!
+  "The type of the field's values; it never changes."
+  type: CustomFieldType!
+  "The kind of record the field belongs to; it never changes."
+  object: CustomFieldObject!
+  "The values a SELECT or MULTI_SELECT field may take; empty for other types."
+  options: [String!]!
+}
+
+"""
+A record's value of one custom field.
+"""
+type CustomFieldValue {
+  "The field's slug."
+  slug: String!
+  "The field."
+  definition: CustomFieldDefinition!
+  "The value, in the JSON form of the field's type."
+  value: JSON
+}
+
+"""
+A custom field value to set on a record.
+"""
+input CustomFieldValueInput {
+  "The field's slug."
+  slug: String!
+  "The value, in the JSON form of the field's type (see CustomFieldType); null removes the record's value."
+  value: JSON
+}
+
+"""
+A new custom field.
+"""
+input CreateCustomFieldInput {
+  "The kind of record the field belongs to."
+  object: CustomFieldObject!
+  "The field's key: a lowercase letter, then up to 62 lowercase letters, digits or underscores; unique among the fields of the object."
+  slug: String!
+  "The display name, at most 255 characters."
+  label: String!
+  "The type of the field's values."
+  type: CustomFieldType!
+  "For SELECT and MULTI_SELECT: 1 to 200 distinct options of at most 100 characters (trimmed). Other types take none."
+  options: [String!]
+}
+
+"""
+Changes to a custom field; absent fields stay as they are. The slug, type
+and object never change.
+"""
+input UpdateCustomFieldInput {
+  "A new display name, at most 255 characters."
+  label: String
+  "The new options of a SELECT or MULTI_SELECT field; an option that records still have cannot be removed."
+  options: [String!]
+}
+
+"""
+The result of a mutation on a custom field.
+"""
+type CustomFieldPayload {
+  "The field as written; null when the mutation failed."
+  customField: CustomFieldDefinition
+  "Problems with the input; empty on success."
+  userErrors: [UserError!]!
 }
 `, BuiltIn: false},
 }
@@ -2103,6 +2665,10 @@ func (ec *executionContext) childFields_Account(ctx context.Context, field graph
 		return ec.fieldContext_Account_version(ctx, field)
 	case "contacts":
 		return ec.fieldContext_Account_contacts(ctx, field)
+	case "customFields":
+		return ec.fieldContext_Account_customFields(ctx, field)
+	case "customField":
+		return ec.fieldContext_Account_customField(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Account_createdAt(ctx, field)
 	case "updatedAt":
@@ -2245,6 +2811,10 @@ func (ec *executionContext) childFields_Contact(ctx context.Context, field graph
 		return ec.fieldContext_Contact_phones(ctx, field)
 	case "portalRole":
 		return ec.fieldContext_Contact_portalRole(ctx, field)
+	case "customFields":
+		return ec.fieldContext_Contact_customFields(ctx, field)
+	case "customField":
+		return ec.fieldContext_Contact_customField(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Contact_createdAt(ctx, field)
 	case "updatedAt":
@@ -2297,6 +2867,46 @@ func (ec *executionContext) childFields_CreateApiKeyPayload(ctx context.Context,
 		return ec.fieldContext_CreateApiKeyPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CreateApiKeyPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomFieldDefinition(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_CustomFieldDefinition_id(ctx, field)
+	case "slug":
+		return ec.fieldContext_CustomFieldDefinition_slug(ctx, field)
+	case "label":
+		return ec.fieldContext_CustomFieldDefinition_label(ctx, field)
+	case "type":
+		return ec.fieldContext_CustomFieldDefinition_type(ctx, field)
+	case "object":
+		return ec.fieldContext_CustomFieldDefinition_object(ctx, field)
+	case "options":
+		return ec.fieldContext_CustomFieldDefinition_options(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomFieldDefinition", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomFieldPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "customField":
+		return ec.fieldContext_CustomFieldPayload_customField(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CustomFieldPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomFieldPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomFieldValue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "slug":
+		return ec.fieldContext_CustomFieldValue_slug(ctx, field)
+	case "definition":
+		return ec.fieldContext_CustomFieldValue_definition(ctx, field)
+	case "value":
+		return ec.fieldContext_CustomFieldValue_value(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomFieldValue", field.Name)
 }
 
 func (ec *executionContext) childFields_DeleteContactsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2576,6 +3186,66 @@ func (ec *executionContext) field_Account_contacts_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*db.ContactFilter, error) {
+			return ec.unmarshalOContactFilter2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐContactFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) ([]*db.ContactOrder, error) {
+			return ec.unmarshalOContactOrder2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐContactOrderᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Account_customField_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "slug",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["slug"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Contact_customField_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "slug",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["slug"] = arg0
 	return args, nil
 }
 
@@ -2665,6 +3335,20 @@ func (ec *executionContext) field_Mutation_createContact_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createCustomField_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (service.CreateCustomFieldInput, error) {
+			return ec.unmarshalNCreateCustomFieldInput2githubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐCreateCustomFieldInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createPortalRole_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2718,6 +3402,20 @@ func (ec *executionContext) field_Mutation_deleteContacts_args(ctx context.Conte
 		return nil, err
 	}
 	args["ids"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteCustomField_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -2807,6 +3505,28 @@ func (ec *executionContext) field_Mutation_updateContact_args(ctx context.Contex
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (service.UpdateContactInput, error) {
 			return ec.unmarshalNUpdateContactInput2githubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐUpdateContactInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateCustomField_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (service.UpdateCustomFieldInput, error) {
+			return ec.unmarshalNUpdateCustomFieldInput2githubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐUpdateCustomFieldInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -2934,6 +3654,38 @@ func (ec *executionContext) field_Query_accounts_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*db.AccountFilter, error) {
+			return ec.unmarshalOAccountFilter2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐAccountFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) ([]*db.AccountOrder, error) {
+			return ec.unmarshalOAccountOrder2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐAccountOrderᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg5
 	return args, nil
 }
 
@@ -2978,6 +3730,52 @@ func (ec *executionContext) field_Query_contacts_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*db.ContactFilter, error) {
+			return ec.unmarshalOContactFilter2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐContactFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) ([]*db.ContactOrder, error) {
+			return ec.unmarshalOContactOrder2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐContactOrderᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_customFieldDefinitions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "object",
+		func(ctx context.Context, v any) (*db.CustomFieldObject, error) {
+			return ec.unmarshalOCustomFieldObject2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐCustomFieldObject(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["object"] = arg0
 	return args, nil
 }
 
@@ -3277,7 +4075,7 @@ func (ec *executionContext) resolveBatch_Account_contacts(ctx context.Context, f
 	fc := graphql.GetFieldContext(ctx)
 	if batch, ok := graphql.BatchParentsFor[*db.Account](ctx, "Account"); ok {
 		result := batch.FieldResult(field, func() (any, error) {
-			return resolver.Contacts(ctx, batch.Parents, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return resolver.Contacts(ctx, batch.Parents, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*db.ContactFilter), fc.Args["orderBy"].([]*db.ContactOrder))
 		})
 		return graphql.ResolveBatchGroupResult[*model.ContactConnection](
 			ctx,
@@ -3288,13 +4086,89 @@ func (ec *executionContext) resolveBatch_Account_contacts(ctx context.Context, f
 			batch.IndexMap,
 		)
 	}
-	results, err := resolver.Contacts(ctx, []*db.Account{obj}, fc.Args["first"].(*int), fc.Args["after"].(*string))
+	results, err := resolver.Contacts(ctx, []*db.Account{obj}, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*db.ContactFilter), fc.Args["orderBy"].([]*db.ContactOrder))
 	return graphql.ResolveBatchSingleResult[*model.ContactConnection](
 		ctx,
 		results,
 		err,
 		"Account.contacts",
 	)
+}
+
+func (ec *executionContext) _Account_customFields(ctx context.Context, field graphql.CollectedField, obj *db.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_customFields(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Account().CustomFields(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CustomFieldValue) graphql.Marshaler {
+			return ec.marshalNCustomFieldValue2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐCustomFieldValueᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Account_customFields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Account",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomFieldValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Account_customField(ctx context.Context, field graphql.CollectedField, obj *db.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_customField(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return obj.CustomField(fc.Args["slug"].(string)), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v json.RawMessage) graphql.Marshaler {
+			return ec.marshalOJSON2encodingᚋjsonᚐRawMessage(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Account_customField(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Account",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type JSON does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Account_customField_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Account_createdAt(ctx context.Context, field graphql.CollectedField, obj *db.Account) (ret graphql.Marshaler) {
@@ -4545,6 +5419,82 @@ func (ec *executionContext) resolveBatch_Contact_portalRole(ctx context.Context,
 	)
 }
 
+func (ec *executionContext) _Contact_customFields(ctx context.Context, field graphql.CollectedField, obj *db.Contact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Contact_customFields(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Contact().CustomFields(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CustomFieldValue) graphql.Marshaler {
+			return ec.marshalNCustomFieldValue2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐCustomFieldValueᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Contact_customFields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Contact",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomFieldValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Contact_customField(ctx context.Context, field graphql.CollectedField, obj *db.Contact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Contact_customField(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return obj.CustomField(fc.Args["slug"].(string)), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v json.RawMessage) graphql.Marshaler {
+			return ec.marshalOJSON2encodingᚋjsonᚐRawMessage(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Contact_customField(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Contact",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type JSON does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Contact_customField_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Contact_createdAt(ctx context.Context, field graphql.CollectedField, obj *db.Contact) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4914,6 +5864,286 @@ func (ec *executionContext) fieldContext_CreateApiKeyPayload_userErrors(_ contex
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _CustomFieldDefinition_id(ctx context.Context, field graphql.CollectedField, obj *db.CustomFieldDefinition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomFieldDefinition_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomFieldDefinition_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomFieldDefinition", field, false, false, "ID")
+}
+
+func (ec *executionContext) _CustomFieldDefinition_slug(ctx context.Context, field graphql.CollectedField, obj *db.CustomFieldDefinition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomFieldDefinition_slug(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Slug, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomFieldDefinition_slug(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomFieldDefinition", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustomFieldDefinition_label(ctx context.Context, field graphql.CollectedField, obj *db.CustomFieldDefinition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomFieldDefinition_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomFieldDefinition_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomFieldDefinition", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustomFieldDefinition_type(ctx context.Context, field graphql.CollectedField, obj *db.CustomFieldDefinition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomFieldDefinition_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v db.CustomFieldType) graphql.Marshaler {
+			return ec.marshalNCustomFieldType2githubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐCustomFieldType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomFieldDefinition_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomFieldDefinition", field, false, false, "CustomFieldType")
+}
+
+func (ec *executionContext) _CustomFieldDefinition_object(ctx context.Context, field graphql.CollectedField, obj *db.CustomFieldDefinition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomFieldDefinition_object(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Object, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v db.CustomFieldObject) graphql.Marshaler {
+			return ec.marshalNCustomFieldObject2githubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐCustomFieldObject(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomFieldDefinition_object(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomFieldDefinition", field, false, false, "CustomFieldObject")
+}
+
+func (ec *executionContext) _CustomFieldDefinition_options(ctx context.Context, field graphql.CollectedField, obj *db.CustomFieldDefinition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomFieldDefinition_options(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Options, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomFieldDefinition_options(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomFieldDefinition", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustomFieldPayload_customField(ctx context.Context, field graphql.CollectedField, obj *model.CustomFieldPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomFieldPayload_customField(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CustomField, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.CustomFieldDefinition) graphql.Marshaler {
+			return ec.marshalOCustomFieldDefinition2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐCustomFieldDefinition(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomFieldPayload_customField(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomFieldPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomFieldDefinition(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomFieldPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.CustomFieldPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomFieldPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*service.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomFieldPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomFieldPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomFieldValue_slug(ctx context.Context, field graphql.CollectedField, obj *model.CustomFieldValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomFieldValue_slug(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Slug, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomFieldValue_slug(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomFieldValue", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustomFieldValue_definition(ctx context.Context, field graphql.CollectedField, obj *model.CustomFieldValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomFieldValue_definition(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Definition, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.CustomFieldDefinition) graphql.Marshaler {
+			return ec.marshalNCustomFieldDefinition2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐCustomFieldDefinition(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomFieldValue_definition(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomFieldValue",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomFieldDefinition(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomFieldValue_value(ctx context.Context, field graphql.CollectedField, obj *model.CustomFieldValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomFieldValue_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v json.RawMessage) graphql.Marshaler {
+			return ec.marshalOJSON2encodingᚋjsonᚐRawMessage(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomFieldValue_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomFieldValue", field, false, false, "JSON")
 }
 
 func (ec *executionContext) _DeleteContactsPayload_deletedIds(ctx context.Context, field graphql.CollectedField, obj *model.DeleteContactsPayload) (ret graphql.Marshaler) {
@@ -5730,6 +6960,138 @@ func (ec *executionContext) fieldContext_Mutation_updatePortalSettings(ctx conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createCustomField(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createCustomField(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateCustomField(ctx, fc.Args["input"].(service.CreateCustomFieldInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomFieldPayload) graphql.Marshaler {
+			return ec.marshalNCustomFieldPayload2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐCustomFieldPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createCustomField(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomFieldPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createCustomField_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateCustomField(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateCustomField(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateCustomField(ctx, fc.Args["id"].(string), fc.Args["input"].(service.UpdateCustomFieldInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomFieldPayload) graphql.Marshaler {
+			return ec.marshalNCustomFieldPayload2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐCustomFieldPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateCustomField(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomFieldPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateCustomField_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteCustomField(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteCustomField(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteCustomField(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeletePayload) graphql.Marshaler {
+			return ec.marshalNDeletePayload2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐDeletePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteCustomField(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeletePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteCustomField_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createApiKey(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6453,7 +7815,7 @@ func (ec *executionContext) _Query_contacts(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Contacts(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Contacts(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*db.ContactFilter), fc.Args["orderBy"].([]*db.ContactOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ContactConnection) graphql.Marshaler {
@@ -6541,7 +7903,7 @@ func (ec *executionContext) _Query_accounts(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Accounts(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Accounts(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*db.AccountFilter), fc.Args["orderBy"].([]*db.AccountOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.AccountConnection) graphql.Marshaler {
@@ -6667,6 +8029,50 @@ func (ec *executionContext) fieldContext_Query_apiKeys(_ context.Context, field 
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ApiKey(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_customFieldDefinitions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_customFieldDefinitions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().CustomFieldDefinitions(ctx, fc.Args["object"].(*db.CustomFieldObject))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*db.CustomFieldDefinition) graphql.Marshaler {
+			return ec.marshalNCustomFieldDefinition2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐCustomFieldDefinitionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_customFieldDefinitions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomFieldDefinition(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_customFieldDefinitions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -8127,6 +9533,370 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputAccountFilter(ctx context.Context, obj any) (db.AccountFilter, error) {
+	var it db.AccountFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"search", "id", "externalId", "name", "domain", "tags", "createdAt", "updatedAt", "customFields", "and", "or", "not"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "search":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("search"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Search = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOIDFilter2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐIDFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "externalId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalId"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalID = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "domain":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("domain"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Domain = data
+		case "tags":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tags"))
+			data, err := ec.unmarshalOTagsFilter2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐTagsFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Tags = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTimeFilter2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐTimeFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTimeFilter2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐTimeFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "customFields":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customFields"))
+			data, err := ec.unmarshalOCustomFieldFilter2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐCustomFieldFilterᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomFields = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOAccountFilter2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐAccountFilterᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOAccountFilter2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐAccountFilterᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOAccountFilter2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐAccountFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAccountFilter unmarshals raw into the AccountFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAccountFilter(ctx context.Context, raw any) (db.AccountFilter, error) {
+	var out db.AccountFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AccountFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputAccountOrder(ctx context.Context, obj any) (db.AccountOrder, error) {
+	var it db.AccountOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNAccountOrderField2githubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐAccountOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2githubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAccountOrder unmarshals raw into the AccountOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAccountOrder(ctx context.Context, raw any) (db.AccountOrder, error) {
+	var out db.AccountOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AccountOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputContactFilter(ctx context.Context, obj any) (db.ContactFilter, error) {
+	var it db.ContactFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"search", "id", "externalId", "name", "email", "phone", "accountId", "portalRoleId", "portalRole", "tags", "createdAt", "updatedAt", "customFields", "and", "or", "not"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "search":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("search"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Search = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOIDFilter2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐIDFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "externalId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalId"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalID = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		case "phone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phone"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Phone = data
+		case "accountId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountId"))
+			data, err := ec.unmarshalOIDFilter2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐIDFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountID = data
+		case "portalRoleId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("portalRoleId"))
+			data, err := ec.unmarshalOIDFilter2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐIDFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PortalRoleID = data
+		case "portalRole":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("portalRole"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PortalRole = data
+		case "tags":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tags"))
+			data, err := ec.unmarshalOTagsFilter2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐTagsFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Tags = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTimeFilter2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐTimeFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTimeFilter2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐTimeFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "customFields":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customFields"))
+			data, err := ec.unmarshalOCustomFieldFilter2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐCustomFieldFilterᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomFields = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOContactFilter2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐContactFilterᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOContactFilter2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐContactFilterᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOContactFilter2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐContactFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalContactFilter unmarshals raw into the ContactFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalContactFilter(ctx context.Context, raw any) (db.ContactFilter, error) {
+	var out db.ContactFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ContactFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputContactOrder(ctx context.Context, obj any) (db.ContactOrder, error) {
+	var it db.ContactOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNContactOrderField2githubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐContactOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2githubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalContactOrder unmarshals raw into the ContactOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalContactOrder(ctx context.Context, raw any) (db.ContactOrder, error) {
+	var out db.ContactOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ContactOrder", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateAccountInput(ctx context.Context, obj any) (service.CreateAccountInput, error) {
 	var it service.CreateAccountInput
 	if obj == nil {
@@ -8138,7 +9908,7 @@ func (ec *executionContext) unmarshalInputCreateAccountInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "externalId", "domain", "tags", "metadata"}
+	fieldsInOrder := [...]string{"name", "externalId", "domain", "tags", "metadata", "customFields"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -8180,6 +9950,13 @@ func (ec *executionContext) unmarshalInputCreateAccountInput(ctx context.Context
 				return it, err
 			}
 			it.Metadata = data
+		case "customFields":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customFields"))
+			data, err := ec.unmarshalOCustomFieldValueInput2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐCustomFieldValueInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomFields = data
 		}
 	}
 	return it, nil
@@ -8264,7 +10041,7 @@ func (ec *executionContext) unmarshalInputCreateContactInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"externalId", "name", "firstName", "lastName", "email", "avatarUrl", "description", "tags", "metadata", "accountId", "accountExternalId", "accountIds", "portalRole", "portalRoleId", "phones"}
+	fieldsInOrder := [...]string{"externalId", "name", "firstName", "lastName", "email", "avatarUrl", "description", "tags", "metadata", "accountId", "accountExternalId", "accountIds", "portalRole", "portalRoleId", "phones", "customFields"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -8376,6 +10153,13 @@ func (ec *executionContext) unmarshalInputCreateContactInput(ctx context.Context
 				return it, err
 			}
 			it.Phones = data
+		case "customFields":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customFields"))
+			data, err := ec.unmarshalOCustomFieldValueInput2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐCustomFieldValueInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomFields = data
 		}
 	}
 	return it, nil
@@ -8390,6 +10174,76 @@ func (ec *executionContext) unmarshalInputCreateContactInput(ctx context.Context
 func UnmarshalCreateContactInput(ctx context.Context, raw any) (service.CreateContactInput, error) {
 	var out service.CreateContactInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateContactInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateCustomFieldInput(ctx context.Context, obj any) (service.CreateCustomFieldInput, error) {
+	var it service.CreateCustomFieldInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"object", "slug", "label", "type", "options"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "object":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("object"))
+			data, err := ec.unmarshalNCustomFieldObject2githubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐCustomFieldObject(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Object = data
+		case "slug":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("slug"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Slug = data
+		case "label":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("label"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Label = data
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalNCustomFieldType2githubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐCustomFieldType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "options":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("options"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Options = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateCustomFieldInput unmarshals raw into the CreateCustomFieldInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateCustomFieldInput(ctx context.Context, raw any) (service.CreateCustomFieldInput, error) {
+	var out service.CreateCustomFieldInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateCustomFieldInput", raw, &out)
 	return out, err
 }
 
@@ -8439,6 +10293,202 @@ func (ec *executionContext) unmarshalInputCreatePortalRoleInput(ctx context.Cont
 func UnmarshalCreatePortalRoleInput(ctx context.Context, raw any) (service.CreatePortalRoleInput, error) {
 	var out service.CreatePortalRoleInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreatePortalRoleInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCustomFieldFilter(ctx context.Context, obj any) (db.CustomFieldFilter, error) {
+	var it db.CustomFieldFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"slug", "equals", "in", "notIn", "contains", "gt", "lt", "isSet"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "slug":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("slug"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Slug = data
+		case "equals":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("equals"))
+			data, err := ec.unmarshalOJSON2encodingᚋjsonᚐRawMessage(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Equals = data
+		case "in":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("in"))
+			data, err := ec.unmarshalOJSON2ᚕencodingᚋjsonᚐRawMessageᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.In = data
+		case "notIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notIn"))
+			data, err := ec.unmarshalOJSON2ᚕencodingᚋjsonᚐRawMessageᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NotIn = data
+		case "contains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Contains = data
+		case "gt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gt"))
+			data, err := ec.unmarshalOJSON2encodingᚋjsonᚐRawMessage(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Gt = data
+		case "lt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lt"))
+			data, err := ec.unmarshalOJSON2encodingᚋjsonᚐRawMessage(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lt = data
+		case "isSet":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isSet"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IsSet = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCustomFieldFilter unmarshals raw into the CustomFieldFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCustomFieldFilter(ctx context.Context, raw any) (db.CustomFieldFilter, error) {
+	var out db.CustomFieldFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CustomFieldFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCustomFieldValueInput(ctx context.Context, obj any) (service.CustomFieldValueInput, error) {
+	var it service.CustomFieldValueInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"slug", "value"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "slug":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("slug"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Slug = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalOJSON2encodingᚋjsonᚐRawMessage(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCustomFieldValueInput unmarshals raw into the CustomFieldValueInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCustomFieldValueInput(ctx context.Context, raw any) (service.CustomFieldValueInput, error) {
+	var out service.CustomFieldValueInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CustomFieldValueInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputIDFilter(ctx context.Context, obj any) (db.IDFilter, error) {
+	var it db.IDFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"equals", "in", "notIn"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "equals":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("equals"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Equals = data
+		case "in":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("in"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.In = data
+		case "notIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notIn"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NotIn = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalIDFilter unmarshals raw into the IDFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalIDFilter(ctx context.Context, raw any) (db.IDFilter, error) {
+	var out db.IDFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "IDFilter", raw, &out)
 	return out, err
 }
 
@@ -8554,6 +10604,188 @@ func UnmarshalPhoneInput(ctx context.Context, raw any) (service.PhoneInput, erro
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputStringFilter(ctx context.Context, obj any) (db.StringFilter, error) {
+	var it db.StringFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"equals", "in", "notIn", "contains", "startsWith", "isSet"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "equals":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("equals"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Equals = data
+		case "in":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("in"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.In = data
+		case "notIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NotIn = data
+		case "contains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Contains = data
+		case "startsWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsWith"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsWith = data
+		case "isSet":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isSet"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IsSet = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalStringFilter unmarshals raw into the StringFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalStringFilter(ctx context.Context, raw any) (db.StringFilter, error) {
+	var out db.StringFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "StringFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputTagsFilter(ctx context.Context, obj any) (db.TagsFilter, error) {
+	var it db.TagsFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"hasAny", "hasAll", "hasNone"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "hasAny":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasAny"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasAny = data
+		case "hasAll":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasAll"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasAll = data
+		case "hasNone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasNone"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasNone = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTagsFilter unmarshals raw into the TagsFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTagsFilter(ctx context.Context, raw any) (db.TagsFilter, error) {
+	var out db.TagsFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TagsFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputTimeFilter(ctx context.Context, obj any) (db.TimeFilter, error) {
+	var it db.TimeFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"before", "after"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "before":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("before"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Before = data
+		case "after":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("after"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.After = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTimeFilter unmarshals raw into the TimeFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTimeFilter(ctx context.Context, raw any) (db.TimeFilter, error) {
+	var out db.TimeFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TimeFilter", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateAccountInput(ctx context.Context, obj any) (service.UpdateAccountInput, error) {
 	var it service.UpdateAccountInput
 	if obj == nil {
@@ -8565,7 +10797,7 @@ func (ec *executionContext) unmarshalInputUpdateAccountInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "externalId", "domain", "tags", "metadata", "expectedVersion"}
+	fieldsInOrder := [...]string{"name", "externalId", "domain", "tags", "metadata", "expectedVersion", "customFields"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -8614,6 +10846,13 @@ func (ec *executionContext) unmarshalInputUpdateAccountInput(ctx context.Context
 				return it, err
 			}
 			it.ExpectedVersion = data
+		case "customFields":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customFields"))
+			data, err := ec.unmarshalOCustomFieldValueInput2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐCustomFieldValueInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomFields = data
 		}
 	}
 	return it, nil
@@ -8642,7 +10881,7 @@ func (ec *executionContext) unmarshalInputUpdateContactInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"externalId", "name", "firstName", "lastName", "email", "avatarUrl", "description", "tags", "metadata", "accountId", "accountExternalId", "accountIds", "portalRole", "portalRoleId", "phones", "expectedVersion"}
+	fieldsInOrder := [...]string{"externalId", "name", "firstName", "lastName", "email", "avatarUrl", "description", "tags", "metadata", "accountId", "accountExternalId", "accountIds", "portalRole", "portalRoleId", "phones", "expectedVersion", "customFields"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -8761,6 +11000,13 @@ func (ec *executionContext) unmarshalInputUpdateContactInput(ctx context.Context
 				return it, err
 			}
 			it.ExpectedVersion = data
+		case "customFields":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customFields"))
+			data, err := ec.unmarshalOCustomFieldValueInput2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐCustomFieldValueInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomFields = data
 		}
 	}
 	return it, nil
@@ -8775,6 +11021,55 @@ func (ec *executionContext) unmarshalInputUpdateContactInput(ctx context.Context
 func UnmarshalUpdateContactInput(ctx context.Context, raw any) (service.UpdateContactInput, error) {
 	var out service.UpdateContactInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateContactInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateCustomFieldInput(ctx context.Context, obj any) (service.UpdateCustomFieldInput, error) {
+	var it service.UpdateCustomFieldInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"label", "options"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "label":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("label"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Label = data
+		case "options":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("options"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Options = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateCustomFieldInput unmarshals raw into the UpdateCustomFieldInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateCustomFieldInput(ctx context.Context, raw any) (service.UpdateCustomFieldInput, error) {
+	var out service.UpdateCustomFieldInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateCustomFieldInput", raw, &out)
 	return out, err
 }
 
@@ -8880,7 +11175,7 @@ func (ec *executionContext) unmarshalInputUpsertAccountInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"externalId", "name", "domain", "tags", "metadata", "expectedVersion"}
+	fieldsInOrder := [...]string{"externalId", "name", "domain", "tags", "metadata", "expectedVersion", "customFields"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -8929,6 +11224,13 @@ func (ec *executionContext) unmarshalInputUpsertAccountInput(ctx context.Context
 				return it, err
 			}
 			it.ExpectedVersion = data
+		case "customFields":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customFields"))
+			data, err := ec.unmarshalOCustomFieldValueInput2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐCustomFieldValueInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomFields = data
 		}
 	}
 	return it, nil
@@ -8961,7 +11263,7 @@ func (ec *executionContext) unmarshalInputUpsertContactInput(ctx context.Context
 		asMap["phonesMode"] = "MERGE"
 	}
 
-	fieldsInOrder := [...]string{"externalId", "name", "firstName", "lastName", "email", "avatarUrl", "description", "tags", "metadata", "accountId", "accountExternalId", "accountIds", "portalRole", "portalRoleId", "phones", "phonesMode", "expectedVersion"}
+	fieldsInOrder := [...]string{"externalId", "name", "firstName", "lastName", "email", "avatarUrl", "description", "tags", "metadata", "accountId", "accountExternalId", "accountIds", "portalRole", "portalRoleId", "phones", "phonesMode", "expectedVersion", "customFields"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -9087,6 +11389,13 @@ func (ec *executionContext) unmarshalInputUpsertContactInput(ctx context.Context
 				return it, err
 			}
 			it.ExpectedVersion = data
+		case "customFields":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customFields"))
+			data, err := ec.unmarshalOCustomFieldValueInput2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐCustomFieldValueInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomFields = data
 		}
 	}
 	return it, nil
@@ -9122,6 +11431,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Phone(ctx, sel, obj)
+	case *db.CustomFieldDefinition:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._CustomFieldDefinition(ctx, sel, obj)
 	case *db.Contact:
 		if obj == nil {
 			return graphql.Null
@@ -9202,6 +11516,17 @@ func (ec *executionContext) _Account(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Account_contacts(ctx, field, obj)
 				})
+		case "customFields":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Account_customFields(ctx, field, obj)
+				})
+		case "customField":
+			out.Values[i] = ec._Account_customField(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "createdAt":
 			out.Values[i] = ec._Account_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -9679,6 +12004,17 @@ func (ec *executionContext) _Contact(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Contact_portalRole(ctx, field, obj)
 				})
+		case "customFields":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Contact_customFields(ctx, field, obj)
+				})
+		case "customField":
+			out.Values[i] = ec._Contact_customField(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "createdAt":
 			out.Values[i] = ec._Contact_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -9855,6 +12191,145 @@ func (ec *executionContext) _CreateApiKeyPayload(ctx context.Context, sel ast.Se
 		case "userErrors":
 			out.Values[i] = ec._CreateApiKeyPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var customFieldDefinitionImplementors = []string{"CustomFieldDefinition", "Node"}
+
+func (ec *executionContext) _CustomFieldDefinition(ctx context.Context, sel ast.SelectionSet, obj *db.CustomFieldDefinition) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customFieldDefinitionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomFieldDefinition")
+		case "id":
+			out.Values[i] = ec._CustomFieldDefinition_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "slug":
+			out.Values[i] = ec._CustomFieldDefinition_slug(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "label":
+			out.Values[i] = ec._CustomFieldDefinition_label(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "type":
+			out.Values[i] = ec._CustomFieldDefinition_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "object":
+			out.Values[i] = ec._CustomFieldDefinition_object(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "options":
+			out.Values[i] = ec._CustomFieldDefinition_options(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var customFieldPayloadImplementors = []string{"CustomFieldPayload"}
+
+func (ec *executionContext) _CustomFieldPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CustomFieldPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customFieldPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomFieldPayload")
+		case "customField":
+			out.Values[i] = ec._CustomFieldPayload_customField(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._CustomFieldPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var customFieldValueImplementors = []string{"CustomFieldValue"}
+
+func (ec *executionContext) _CustomFieldValue(ctx context.Context, sel ast.SelectionSet, obj *model.CustomFieldValue) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customFieldValueImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomFieldValue")
+		case "slug":
+			out.Values[i] = ec._CustomFieldValue_slug(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "definition":
+			out.Values[i] = ec._CustomFieldValue_definition(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._CustomFieldValue_value(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -10077,6 +12552,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "updatePortalSettings":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_updatePortalSettings(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createCustomField":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createCustomField(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateCustomField":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateCustomField(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteCustomField":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteCustomField(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -10447,6 +12943,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_apiKeys(ctx, field)
+				})
+		case "customFieldDefinitions":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_customFieldDefinitions(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -11065,6 +13567,31 @@ func (ec *executionContext) marshalNAccountEdge2ᚖgithubᚗcomᚋcontactsᚑapi
 	return ec._AccountEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNAccountFilter2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐAccountFilter(ctx context.Context, v any) (*db.AccountFilter, error) {
+	res, err := ec.unmarshalInputAccountFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNAccountOrder2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐAccountOrder(ctx context.Context, v any) (*db.AccountOrder, error) {
+	res, err := ec.unmarshalInputAccountOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNAccountOrderField2githubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐAccountOrderField(ctx context.Context, v any) (db.AccountOrderField, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := db.AccountOrderField(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAccountOrderField2githubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐAccountOrderField(ctx context.Context, sel ast.SelectionSet, v db.AccountOrderField) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "AccountOrderField!")
+	}
+	return res
+}
+
 func (ec *executionContext) marshalNAccountPayload2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐAccountPayload(ctx context.Context, sel ast.SelectionSet, v *model.AccountPayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "AccountPayload!")
@@ -11232,6 +13759,31 @@ func (ec *executionContext) marshalNContactEdge2ᚖgithubᚗcomᚋcontactsᚑapi
 	return ec._ContactEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNContactFilter2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐContactFilter(ctx context.Context, v any) (*db.ContactFilter, error) {
+	res, err := ec.unmarshalInputContactFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNContactOrder2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐContactOrder(ctx context.Context, v any) (*db.ContactOrder, error) {
+	res, err := ec.unmarshalInputContactOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNContactOrderField2githubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐContactOrderField(ctx context.Context, v any) (db.ContactOrderField, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := db.ContactOrderField(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNContactOrderField2githubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐContactOrderField(ctx context.Context, sel ast.SelectionSet, v db.ContactOrderField) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ContactOrderField!")
+	}
+	return res
+}
+
 func (ec *executionContext) marshalNContactPayload2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐContactPayload(ctx context.Context, sel ast.SelectionSet, v *model.ContactPayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ContactPayload!")
@@ -11263,9 +13815,110 @@ func (ec *executionContext) unmarshalNCreateContactInput2githubᚗcomᚋcontacts
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNCreateCustomFieldInput2githubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐCreateCustomFieldInput(ctx context.Context, v any) (service.CreateCustomFieldInput, error) {
+	res, err := ec.unmarshalInputCreateCustomFieldInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCreatePortalRoleInput2githubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐCreatePortalRoleInput(ctx context.Context, v any) (service.CreatePortalRoleInput, error) {
 	res, err := ec.unmarshalInputCreatePortalRoleInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCustomFieldDefinition2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐCustomFieldDefinitionᚄ(ctx context.Context, sel ast.SelectionSet, v []*db.CustomFieldDefinition) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCustomFieldDefinition2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐCustomFieldDefinition(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCustomFieldDefinition2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐCustomFieldDefinition(ctx context.Context, sel ast.SelectionSet, v *db.CustomFieldDefinition) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CustomFieldDefinition!")
+		return graphql.Null
+	}
+	return ec._CustomFieldDefinition(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCustomFieldFilter2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐCustomFieldFilter(ctx context.Context, v any) (*db.CustomFieldFilter, error) {
+	res, err := ec.unmarshalInputCustomFieldFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCustomFieldObject2githubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐCustomFieldObject(ctx context.Context, v any) (db.CustomFieldObject, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := db.CustomFieldObject(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCustomFieldObject2githubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐCustomFieldObject(ctx context.Context, sel ast.SelectionSet, v db.CustomFieldObject) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "CustomFieldObject!")
+	}
+	return res
+}
+
+func (ec *executionContext) marshalNCustomFieldPayload2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐCustomFieldPayload(ctx context.Context, sel ast.SelectionSet, v *model.CustomFieldPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CustomFieldPayload!")
+		return graphql.Null
+	}
+	return ec._CustomFieldPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCustomFieldType2githubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐCustomFieldType(ctx context.Context, v any) (db.CustomFieldType, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := db.CustomFieldType(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCustomFieldType2githubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐCustomFieldType(ctx context.Context, sel ast.SelectionSet, v db.CustomFieldType) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "CustomFieldType!")
+	}
+	return res
+}
+
+func (ec *executionContext) marshalNCustomFieldValue2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐCustomFieldValueᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CustomFieldValue) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCustomFieldValue2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐCustomFieldValue(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCustomFieldValue2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐCustomFieldValue(ctx context.Context, sel ast.SelectionSet, v *model.CustomFieldValue) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CustomFieldValue!")
+		return graphql.Null
+	}
+	return ec._CustomFieldValue(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCustomFieldValueInput2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐCustomFieldValueInput(ctx context.Context, v any) (*service.CustomFieldValueInput, error) {
+	res, err := ec.unmarshalInputCustomFieldValueInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNDeleteContactsPayload2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐDeleteContactsPayload(ctx context.Context, sel ast.SelectionSet, v *model.DeleteContactsPayload) graphql.Marshaler {
@@ -11355,6 +14008,21 @@ func (ec *executionContext) marshalNJSON2encodingᚋjsonᚐRawMessage(ctx contex
 	res := model.MarshalJSON(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "JSON!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNOrderDirection2githubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐOrderDirection(ctx context.Context, v any) (db.OrderDirection, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := db.OrderDirection(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNOrderDirection2githubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐOrderDirection(ctx context.Context, sel ast.SelectionSet, v db.OrderDirection) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "OrderDirection!")
 	}
 	return res
 }
@@ -11522,6 +14190,11 @@ func (ec *executionContext) unmarshalNUpdateAccountInput2githubᚗcomᚋcontacts
 
 func (ec *executionContext) unmarshalNUpdateContactInput2githubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐUpdateContactInput(ctx context.Context, v any) (service.UpdateContactInput, error) {
 	res, err := ec.unmarshalInputUpdateContactInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateCustomFieldInput2githubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐUpdateCustomFieldInput(ctx context.Context, v any) (service.UpdateCustomFieldInput, error) {
+	res, err := ec.unmarshalInputUpdateCustomFieldInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -11787,6 +14460,48 @@ func (ec *executionContext) marshalOAccount2ᚖgithubᚗcomᚋcontactsᚑapiᚋc
 	return ec._Account(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOAccountFilter2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐAccountFilterᚄ(ctx context.Context, v any) ([]*db.AccountFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*db.AccountFilter, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAccountFilter2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐAccountFilter(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOAccountFilter2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐAccountFilter(ctx context.Context, v any) (*db.AccountFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputAccountFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOAccountOrder2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐAccountOrderᚄ(ctx context.Context, v any) ([]*db.AccountOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*db.AccountOrder, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAccountOrder2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐAccountOrder(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) marshalOApiKey2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐAPIKey(ctx context.Context, sel ast.SelectionSet, v *db.APIKey) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -11829,6 +14544,108 @@ func (ec *executionContext) marshalOContact2ᚖgithubᚗcomᚋcontactsᚑapiᚋc
 		return graphql.Null
 	}
 	return ec._Contact(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOContactFilter2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐContactFilterᚄ(ctx context.Context, v any) ([]*db.ContactFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*db.ContactFilter, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNContactFilter2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐContactFilter(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOContactFilter2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐContactFilter(ctx context.Context, v any) (*db.ContactFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputContactFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOContactOrder2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐContactOrderᚄ(ctx context.Context, v any) ([]*db.ContactOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*db.ContactOrder, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNContactOrder2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐContactOrder(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOCustomFieldDefinition2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐCustomFieldDefinition(ctx context.Context, sel ast.SelectionSet, v *db.CustomFieldDefinition) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CustomFieldDefinition(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOCustomFieldFilter2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐCustomFieldFilterᚄ(ctx context.Context, v any) ([]*db.CustomFieldFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*db.CustomFieldFilter, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCustomFieldFilter2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐCustomFieldFilter(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOCustomFieldObject2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐCustomFieldObject(ctx context.Context, v any) (*db.CustomFieldObject, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := db.CustomFieldObject(tmp)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCustomFieldObject2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐCustomFieldObject(ctx context.Context, sel ast.SelectionSet, v *db.CustomFieldObject) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(string(*v))
+	return res
+}
+
+func (ec *executionContext) unmarshalOCustomFieldValueInput2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐCustomFieldValueInputᚄ(ctx context.Context, v any) ([]*service.CustomFieldValueInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*service.CustomFieldValueInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCustomFieldValueInput2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐCustomFieldValueInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
@@ -11884,6 +14701,14 @@ func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) unmarshalOIDFilter2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐIDFilter(ctx context.Context, v any) (*db.IDFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputIDFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {
 	if v == nil {
 		return nil, nil
@@ -11918,6 +14743,41 @@ func (ec *executionContext) marshalOJSON2encodingᚋjsonᚐRawMessage(ctx contex
 	_ = ctx
 	res := model.MarshalJSON(v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOJSON2ᚕencodingᚋjsonᚐRawMessageᚄ(ctx context.Context, v any) ([]json.RawMessage, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]json.RawMessage, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNJSON2encodingᚋjsonᚐRawMessage(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOJSON2ᚕencodingᚋjsonᚐRawMessageᚄ(ctx context.Context, sel ast.SelectionSet, v []json.RawMessage) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNJSON2encodingᚋjsonᚐRawMessage(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalONode2githubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐNode(ctx context.Context, sel ast.SelectionSet, v db.Node) graphql.Marshaler {
@@ -12060,6 +14920,22 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	return res
 }
 
+func (ec *executionContext) unmarshalOStringFilter2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐStringFilter(ctx context.Context, v any) (*db.StringFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputStringFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOTagsFilter2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐTagsFilter(ctx context.Context, v any) (*db.TagsFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputTagsFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
 	if v == nil {
 		return nil, nil
@@ -12076,6 +14952,14 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	_ = ctx
 	res := graphql.MarshalTime(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOTimeFilter2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐTimeFilter(ctx context.Context, v any) (*db.TimeFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputTimeFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

@@ -82,3 +82,44 @@ func TestAccountContactsStatementsDoNotGrowWithPageSize(t *testing.T) {
 		t.Errorf("statements for 3 and 30 accounts = %d and %d, want equal and at most 10", statements[3], statements[30])
 	}
 }
+
+// TestFilteredAccountContactsStatementsDoNotGrow: a filtered, sorted page
+// of each account's contacts, with its count, still costs one statement
+// for all the accounts of a page.
+func TestFilteredAccountContactsStatementsDoNotGrow(t *testing.T) {
+	t.Parallel()
+	c := newClient(t)
+	for i := range 30 {
+		account := c.createAccount(map[string]any{"name": fmt.Sprintf("Account %d", i)})
+		c.createContact(map[string]any{"name": fmt.Sprintf("Contact %d", i), "accountId": account, "tags": []string{"vip"}})
+		c.createContact(map[string]any{"name": fmt.Sprintf("Other %d", i), "accountId": account})
+	}
+	const query = `query($first: Int) { accounts(first: $first, orderBy: [{field: NAME, direction: DESC}]) { nodes { id
+		contacts(first: 5, filter: {tags: {hasAny: ["vip"]}}, orderBy: [{field: NAME, direction: ASC}]) { totalCount nodes { id name } } } } }`
+	statements := map[int]int64{}
+	for _, first := range []int{3, 30} {
+		resp := c.post(query, map[string]any{"first": first})
+		var out struct {
+			Accounts struct {
+				Nodes []struct {
+					Contacts struct {
+						TotalCount int
+						Nodes      []struct{ Name string }
+					}
+				}
+			}
+		}
+		if len(resp.Errors) > 0 || json.Unmarshal(resp.Data, &out) != nil {
+			t.Fatalf("page of %d: errors %+v", first, resp.Errors)
+		}
+		for _, a := range out.Accounts.Nodes {
+			if a.Contacts.TotalCount != 1 || len(a.Contacts.Nodes) != 1 {
+				t.Fatalf("an account's vip contacts: %+v, want one", a.Contacts)
+			}
+		}
+		statements[first] = resp.Statements
+	}
+	if statements[3] != statements[30] || statements[30] > 10 {
+		t.Errorf("statements for 3 and 30 accounts = %d and %d, want equal and at most 10", statements[3], statements[30])
+	}
+}

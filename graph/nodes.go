@@ -33,6 +33,8 @@ func loadNode(ctx context.Context, id string) (db.Node, error) {
 			return nil, err
 		}
 		return nodeOrNil(l.APIKey.Load(ctx, id)())
+	case strings.HasPrefix(id, db.CustomFieldPrefix):
+		return nodeOrNil(l.CustomField.Load(ctx, id)())
 	}
 	return nil, nil
 }
@@ -163,24 +165,22 @@ func contactPhones(ctx context.Context, contacts []*db.Contact) ([][]*db.Phone, 
 	return phones, err
 }
 
-// accountContacts returns a page of each account's contacts.
-func accountContacts(ctx context.Context, accounts []*db.Account, args service.PageArgs) ([]*model.ContactConnection, error) {
-	w, err := args.Window()
-	if err != nil {
-		return nil, err
-	}
+// accountContacts returns a page of each account's contacts, all through
+// one batch of the loader.
+func accountContacts(ctx context.Context, accounts []*db.Account, req *service.ListRequest) ([]*model.ContactConnection, error) {
 	l := loaders.For(ctx)
-	pages, err := loadAll(ctx, l.ContactsOfAccount, mapSlice(accounts, func(a *db.Account) loaders.AccountPage {
-		return loaders.AccountPage{AccountID: a.ID, Window: w}
-	}))
+	keys := mapSlice(accounts, func(a *db.Account) loaders.AccountPage {
+		return loaders.AccountPage{AccountID: a.ID, List: req}
+	})
+	pages, err := loadAll(ctx, l.ContactsOfAccount, keys)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]*model.ContactConnection, len(accounts))
-	for i, a := range accounts {
+	for i := range accounts {
 		l.PrimeContacts(ctx, pages[i])
-		page := service.NewPage(pages[i], w, func(ctx context.Context) (int, error) {
-			return l.ContactCountOf.Load(ctx, a.ID)()
+		page := service.NewPage(pages[i], req, func(ctx context.Context) (int, error) {
+			return l.ContactCountOf.Load(ctx, keys[i])()
 		})
 		out[i] = &model.ContactConnection{Page: page}
 	}
@@ -213,4 +213,20 @@ func createAPIKeyPayload(created *service.NewAPIKey, userErrors []*service.UserE
 		payload.APIKey, payload.Secret = created.Key, &created.Secret
 	}
 	return payload
+}
+
+// customFieldValues returns a record's custom field values in the order
+// of the fields; the definitions load once per request and object.
+func customFieldValues(ctx context.Context, object db.CustomFieldObject, values db.CustomFieldValues) ([]*model.CustomFieldValue, error) {
+	defs, err := loaders.For(ctx).CustomFields.Load(ctx, object)()
+	if err != nil {
+		return nil, err
+	}
+	out := []*model.CustomFieldValue{}
+	for _, d := range defs {
+		if v, ok := values[d.Slug]; ok {
+			out = append(out, &model.CustomFieldValue{Slug: d.Slug, Definition: d, Value: v})
+		}
+	}
+	return out, nil
 }

@@ -14,8 +14,16 @@ import (
 	"github.com/contacts-api/contacts/service"
 )
 
-func (r *accountResolver) Contacts(ctx context.Context, objs []*db.Account, first *int, after *string) ([]*model.ContactConnection, error) {
-	return accountContacts(ctx, objs, service.PageArgs{First: first, After: after})
+func (r *accountResolver) Contacts(ctx context.Context, objs []*db.Account, first *int, after *string, last *int, before *string, filter *db.ContactFilter, orderBy []*db.ContactOrder) ([]*model.ContactConnection, error) {
+	req, err := r.Service.ContactList(ctx, service.PageArgs{First: first, After: after, Last: last, Before: before}, filter, orderBy)
+	if err != nil {
+		return nil, err
+	}
+	return accountContacts(ctx, objs, req)
+}
+
+func (r *accountResolver) CustomFields(ctx context.Context, obj *db.Account) ([]*model.CustomFieldValue, error) {
+	return customFieldValues(ctx, db.AccountObject, obj.CustomFields)
 }
 
 func (r *contactResolver) Account(ctx context.Context, objs []*db.Contact) ([]*db.Account, error) {
@@ -32,6 +40,10 @@ func (r *contactResolver) Phones(ctx context.Context, objs []*db.Contact) ([][]*
 
 func (r *contactResolver) PortalRole(ctx context.Context, objs []*db.Contact) ([]*db.PortalRole, error) {
 	return loadAll(ctx, loaders.For(ctx).PortalRole, mapSlice(objs, func(c *db.Contact) string { return c.PortalRoleID }))
+}
+
+func (r *contactResolver) CustomFields(ctx context.Context, obj *db.Contact) ([]*model.CustomFieldValue, error) {
+	return customFieldValues(ctx, db.ContactObject, obj.CustomFields)
 }
 
 func (r *mutationResolver) CreateContact(ctx context.Context, input service.CreateContactInput) (*model.ContactPayload, error) {
@@ -127,6 +139,20 @@ func (r *mutationResolver) UpdatePortalSettings(ctx context.Context, input servi
 	return &model.PortalSettingsPayload{PortalSettings: settings, UserErrors: userErrors}, err
 }
 
+func (r *mutationResolver) CreateCustomField(ctx context.Context, input service.CreateCustomFieldInput) (*model.CustomFieldPayload, error) {
+	field, userErrors, err := r.Service.CreateCustomField(ctx, input)
+	return &model.CustomFieldPayload{CustomField: field, UserErrors: userErrors}, err
+}
+
+func (r *mutationResolver) UpdateCustomField(ctx context.Context, id string, input service.UpdateCustomFieldInput) (*model.CustomFieldPayload, error) {
+	field, userErrors, err := r.Service.UpdateCustomField(ctx, id, input)
+	return &model.CustomFieldPayload{CustomField: field, UserErrors: userErrors}, err
+}
+
+func (r *mutationResolver) DeleteCustomField(ctx context.Context, id string) (*model.DeletePayload, error) {
+	return deletePayload(r.Service.DeleteCustomField(ctx, id))
+}
+
 func (r *mutationResolver) CreateAPIKey(ctx context.Context, input service.CreateAPIKeyInput) (*model.CreateAPIKeyPayload, error) {
 	created, userErrors, err := r.Service.CreateAPIKey(ctx, input)
 	return createAPIKeyPayload(created, userErrors), err
@@ -155,8 +181,8 @@ func (r *queryResolver) Contact(ctx context.Context, id *string, externalID *str
 	return loaders.For(ctx).ContactByExternal.Load(ctx, *externalID)()
 }
 
-func (r *queryResolver) Contacts(ctx context.Context, first *int, after *string) (*model.ContactConnection, error) {
-	page, err := r.Service.Contacts(ctx, service.PageArgs{First: first, After: after})
+func (r *queryResolver) Contacts(ctx context.Context, first *int, after *string, last *int, before *string, filter *db.ContactFilter, orderBy []*db.ContactOrder) (*model.ContactConnection, error) {
+	page, err := r.Service.Contacts(ctx, service.PageArgs{First: first, After: after, Last: last, Before: before}, filter, orderBy)
 	if err != nil {
 		return nil, err
 	}
@@ -175,8 +201,8 @@ func (r *queryResolver) Account(ctx context.Context, id *string, externalID *str
 	return loaders.For(ctx).AccountByExternal.Load(ctx, *externalID)()
 }
 
-func (r *queryResolver) Accounts(ctx context.Context, first *int, after *string) (*model.AccountConnection, error) {
-	page, err := r.Service.Accounts(ctx, service.PageArgs{First: first, After: after})
+func (r *queryResolver) Accounts(ctx context.Context, first *int, after *string, last *int, before *string, filter *db.AccountFilter, orderBy []*db.AccountOrder) (*model.AccountConnection, error) {
+	page, err := r.Service.Accounts(ctx, service.PageArgs{First: first, After: after, Last: last, Before: before}, filter, orderBy)
 	if err != nil {
 		return nil, err
 	}
@@ -193,6 +219,10 @@ func (r *queryResolver) PortalSettings(ctx context.Context) (*service.PortalSett
 
 func (r *queryResolver) APIKeys(ctx context.Context) ([]*db.APIKey, error) {
 	return r.Service.APIKeys(ctx)
+}
+
+func (r *queryResolver) CustomFieldDefinitions(ctx context.Context, object *db.CustomFieldObject) ([]*db.CustomFieldDefinition, error) {
+	return r.Service.CustomFieldDefinitions(ctx, object)
 }
 
 func (r *Resolver) Account() AccountResolver { return &accountResolver{r} }

@@ -12,11 +12,12 @@ import (
 
 // CreateAccountInput is a new account.
 type CreateAccountInput struct {
-	Name       string
-	ExternalID *string
-	Domain     *string
-	Tags       []string
-	Metadata   json.RawMessage
+	Name         string
+	ExternalID   *string
+	Domain       *string
+	Tags         []string
+	Metadata     json.RawMessage
+	CustomFields []*CustomFieldValueInput
 }
 
 // UpdateAccountInput are changes to an account: an absent field stays as it
@@ -27,6 +28,8 @@ type UpdateAccountInput struct {
 	Domain     graphql.Omittable[*string]
 	Tags       graphql.Omittable[[]string]
 	Metadata   graphql.Omittable[json.RawMessage]
+	// CustomFields set or (with a null value) remove custom field values.
+	CustomFields []*CustomFieldValueInput
 	// ExpectedVersion, when given, must be the account's version: the
 	// update is refused as STALE otherwise.
 	ExpectedVersion *int
@@ -35,14 +38,14 @@ type UpdateAccountInput struct {
 func (in CreateAccountInput) asUpdate() UpdateAccountInput {
 	return UpdateAccountInput{
 		Name: graphql.OmittableOf(&in.Name), ExternalID: given(in.ExternalID), Domain: given(in.Domain),
-		Tags: givenList(in.Tags), Metadata: givenList(in.Metadata),
+		Tags: givenList(in.Tags), Metadata: givenList(in.Metadata), CustomFields: in.CustomFields,
 	}
 }
 
 // CreateAccount creates an account.
 func (s *Service) CreateAccount(ctx context.Context, in CreateAccountInput) (*db.Account, []*UserError, error) {
 	return mutate(ctx, s, func(tx *db.Store, ws uuid.UUID, ps *problems) (*db.Account, error) {
-		account := &db.Account{WorkspaceID: ws, ID: db.NewID(db.AccountPrefix), Version: 1, Tags: []string{}, Metadata: emptyObject}
+		account := &db.Account{WorkspaceID: ws, ID: db.NewID(db.AccountPrefix), Version: 1, Tags: []string{}, Metadata: emptyObject, CustomFields: db.CustomFieldValues{}}
 		return account, writeAccount(ctx, tx, account, in.asUpdate(), true, ps)
 	})
 }
@@ -79,11 +82,14 @@ func lockAccount(ctx context.Context, tx *db.Store, ws uuid.UUID, id string) (*d
 
 // writeAccount validates in, applies it to a and writes a.
 func writeAccount(ctx context.Context, tx *db.Store, a *db.Account, in UpdateAccountInput, creating bool, ps *problems) error {
-	applyAccountFields(a, in, creating, inputPath, ps)
+	fields, err := customFieldsBySlug(ctx, tx, a.WorkspaceID, db.AccountObject, len(in.CustomFields) > 0)
+	if err != nil {
+		return err
+	}
+	applyAccountFields(a, in, creating, fields, inputPath, ps)
 	if len(*ps) > 0 {
 		return nil
 	}
-	var err error
 	if creating {
 		err = tx.InsertAccount(ctx, a)
 	} else {
@@ -96,8 +102,9 @@ func writeAccount(ctx context.Context, tx *db.Store, a *db.Account, in UpdateAcc
 	return err
 }
 
-// applyAccountFields validates in and copies it onto a.
-func applyAccountFields(a *db.Account, in UpdateAccountInput, creating bool, at path, ps *problems) {
+// applyAccountFields validates in and copies it onto a; fields are the
+// account custom fields by slug, loaded when in has custom field values.
+func applyAccountFields(a *db.Account, in UpdateAccountInput, creating bool, fields map[string]*db.CustomFieldDefinition, at path, ps *problems) {
 	if v := in.ExpectedVersion; v != nil && (creating || *v != a.Version) {
 		ps.add(at.at("expectedVersion"), Stale, "The account changed since version %d; read it again and retry.", *v)
 	}
@@ -123,4 +130,5 @@ func applyAccountFields(a *db.Account, in UpdateAccountInput, creating bool, at 
 	if metadata, ok := in.Metadata.ValueOK(); ok {
 		a.Metadata = normalizeMetadata(ps, at.at("metadata"), metadata)
 	}
+	a.CustomFields = applyCustomFields(a.CustomFields, in.CustomFields, fields, at, ps)
 }

@@ -104,6 +104,12 @@ func prepareAccountUpserts(ctx context.Context, tx *db.Store, ws uuid.UUID, inpu
 	for _, a := range existing {
 		byExternalID[*a.ExternalID] = a
 	}
+	fields, err := customFieldsBySlug(ctx, tx, ws, db.AccountObject, slices.ContainsFunc(inputs, func(in *UpsertAccountInput) bool {
+		return len(in.CustomFields) > 0
+	}))
+	if err != nil {
+		return nil, err
+	}
 	now := time.Now().UTC()
 	first := make(map[string]int)
 	writes := make([]*accountWrite, len(inputs))
@@ -113,14 +119,14 @@ func prepareAccountUpserts(ctx context.Context, tx *db.Store, ws uuid.UUID, inpu
 		update.ExternalID = graphql.Omittable[*string]{}
 		if w.account == nil {
 			w.creating = true
-			w.account = &db.Account{WorkspaceID: ws, ID: db.NewID(db.AccountPrefix), Version: 1, Tags: []string{}, Metadata: emptyObject, CreatedAt: now, UpdatedAt: now}
+			w.account = &db.Account{WorkspaceID: ws, ID: db.NewID(db.AccountPrefix), Version: 1, Tags: []string{}, Metadata: emptyObject, CustomFields: db.CustomFieldValues{}, CreatedAt: now, UpdatedAt: now}
 			update.ExternalID = graphql.OmittableOf(&in.ExternalID)
 		}
 		if j, dup := first[in.ExternalID]; dup {
 			w.ps.add(w.at.at("externalId"), AlreadyExists, "Input %d of this call already upserts this account.", j)
 		} else {
 			first[in.ExternalID] = i
-			applyAccountFields(w.account, update, w.creating, w.at, &w.ps)
+			applyAccountFields(w.account, update, w.creating, fields, w.at, &w.ps)
 		}
 		writes[i] = w
 	}

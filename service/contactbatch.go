@@ -56,7 +56,7 @@ const maxRaceRetries = 3
 func (b *contactBatch) newContact(at path, in UpdateContactInput) *contactWrite {
 	c := &db.Contact{
 		WorkspaceID: b.ws, ID: db.NewID(db.ContactPrefix), Version: 1,
-		Tags: []string{}, Metadata: emptyObject, MergedExternalIDs: []string{},
+		Tags: []string{}, Metadata: emptyObject, MergedExternalIDs: []string{}, CustomFields: db.CustomFieldValues{},
 		CreatedAt: b.now, UpdatedAt: b.now,
 	}
 	return &contactWrite{at: at, in: in, contact: c, creating: true}
@@ -135,12 +135,19 @@ func (b *contactBatch) prepare(ctx context.Context, writes []*contactWrite) erro
 	if err := b.loadPhones(ctx, writes); err != nil {
 		return err
 	}
+	fields, err := customFieldsBySlug(ctx, b.tx, b.ws, db.ContactObject, slices.ContainsFunc(writes, func(w *contactWrite) bool {
+		return len(w.in.CustomFields) > 0
+	}))
+	if err != nil {
+		return err
+	}
 	for _, w := range writes {
 		if len(w.ps) > 0 {
 			continue
 		}
 		checkExpectedVersion(w)
 		applyContactFields(w.contact, w.in, w.creating, w.at, &w.ps)
+		w.contact.CustomFields = applyCustomFields(w.contact.CustomFields, w.in.CustomFields, fields, w.at, &w.ps)
 		w.phones = planPhones(w.contact, w.current, w.in.Phones, w.mode, w.at, &w.ps)
 	}
 	return b.resolveReferences(ctx, slices.DeleteFunc(slices.Clone(writes), hasProblems))

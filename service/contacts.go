@@ -30,6 +30,7 @@ type CreateContactInput struct {
 	PortalRole        *string
 	PortalRoleID      *string
 	Phones            []PhoneInput
+	CustomFields      []*CustomFieldValueInput
 }
 
 // PhoneInput is a phone number to add.
@@ -56,6 +57,9 @@ type UpdateContactInput struct {
 	PortalRole        graphql.Omittable[*string]
 	PortalRoleID      graphql.Omittable[*string]
 	Phones            []PhoneChange
+	// CustomFields set or (with a null value) remove custom field values;
+	// the others stay as they are.
+	CustomFields []*CustomFieldValueInput
 	// ExpectedVersion, when given, must be the contact's version: the
 	// update is refused as STALE otherwise.
 	ExpectedVersion *int
@@ -122,7 +126,7 @@ func (in CreateContactInput) asUpdate() UpdateContactInput {
 		AccountID: given(in.AccountID), AccountExternalID: given(in.AccountExternalID),
 		AccountIDs: givenList(in.AccountIDs),
 		PortalRole: given(in.PortalRole), PortalRoleID: given(in.PortalRoleID),
-		Phones: phones,
+		Phones: phones, CustomFields: in.CustomFields,
 	}
 }
 

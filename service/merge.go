@@ -129,6 +129,14 @@ func mergeFields(target, src *db.Contact) {
 		}
 	}
 	target.Metadata = mergeMetadata(target.Metadata, src.Metadata)
+	if target.CustomFields == nil {
+		target.CustomFields = db.CustomFieldValues{}
+	}
+	for slug, v := range src.CustomFields {
+		if _, ok := target.CustomFields[slug]; !ok {
+			target.CustomFields[slug] = v
+		}
+	}
 	if target.AccountID == nil {
 		target.AccountID = src.AccountID
 	}

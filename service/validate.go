@@ -25,12 +25,16 @@ const (
 )
 
 // checkName reports a problem when a name is empty or too long.
-func checkName(ps *problems, at path, name string) {
+func checkName(ps *problems, at path, name string) { checkTitle(ps, at, "Name", name) }
+
+// checkTitle reports a problem when a display text (what noun names) is
+// blank or longer than a name may be.
+func checkTitle(ps *problems, at path, noun, text string) {
 	switch {
-	case strings.TrimSpace(name) == "":
-		ps.add(at, Required, "Name must not be blank.")
-	case utf8.RuneCountInString(name) > maxNameLength:
-		ps.add(at, TooLong, "Name must be at most %d characters.", maxNameLength)
+	case strings.TrimSpace(text) == "":
+		ps.add(at, Required, "%s must not be blank.", noun)
+	case utf8.RuneCountInString(text) > maxNameLength:
+		ps.add(at, TooLong, "%s must be at most %d characters.", noun, maxNameLength)
 	}
 }
 

@@ -5,9 +5,11 @@ import (
 	"database/sql"
 	"net/http"
 	"slices"
+	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/contacts-api/contacts/db"
 	"github.com/contacts-api/contacts/service"
 )
 
@@ -24,6 +26,7 @@ type (
 		PortalRole *portalRoleRef `json:"portalRole"`
 		accountID  *string        // the primary account
 		roleID     string         // the portal role
+		createdAt  time.Time      // the sort key of the default order
 	}
 	accountRef struct {
 		ID   string `json:"id"`
@@ -62,21 +65,22 @@ func (s *server) contacts(w http.ResponseWriter, r *http.Request, ws uuid.UUID) 
 	if after := r.URL.Query().Get("after"); after != "" {
 		args.After = &after
 	}
-	window, err := args.Window()
+	list, err := service.DefaultContactList(args)
 	if err != nil {
 		return fail(w, "%v", err)
 	}
 	ctx := r.Context()
-	contacts, err := s.page(ctx, ws, window)
+	contacts, err := s.page(ctx, ws, list.Query)
 	if err != nil {
 		return err
 	}
 	page := contactPage{Nodes: contacts}
-	if len(contacts) > window.Limit {
-		page.Nodes, page.PageInfo.HasNextPage = contacts[:window.Limit], true
+	if limit := list.Query.Limit - 1; len(contacts) > limit {
+		page.Nodes, page.PageInfo.HasNextPage = contacts[:limit], true
 	}
 	if n := len(page.Nodes); n > 0 {
-		cursor := service.EncodeCursor(page.Nodes[n-1].ID)
+		last := page.Nodes[n-1]
+		cursor := list.Cursor(&db.Contact{ID: last.ID, CreatedAt: last.createdAt})
 		page.PageInfo.EndCursor = &cursor
 	}
 	if err := s.fillRelations(ctx, ws, page.Nodes); err != nil {
@@ -85,11 +89,18 @@ func (s *server) contacts(w http.ResponseWriter, r *http.Request, ws uuid.UUID) 
 	return writeData(w, "contacts", page)
 }
 
-// page selects up to window.Limit+1 contacts, to tell whether more follow.
-func (s *server) page(ctx context.Context, ws uuid.UUID, window service.Window) ([]*pageContact, error) {
+// page selects the contacts of q (one more than the page holds, to tell
+// whether more follow) in the default order: oldest first.
+func (s *server) page(ctx context.Context, ws uuid.UUID, q db.ListQuery) ([]*pageContact, error) {
+	after, afterID := time.Time{}, ""
+	if q.After != nil {
+		after, _ = q.After.Values[0].(time.Time)
+		afterID = q.After.ID
+	}
 	rows, err := s.db.QueryContext(ctx, `
-		SELECT id, name, email, tags, account_id, portal_role_id FROM contacts
-		WHERE workspace_id = $1 AND id > $2 ORDER BY id LIMIT $3`, ws, window.AfterID, window.Limit+1)
+		SELECT id, name, email, tags, account_id, portal_role_id, created_at FROM contacts
+		WHERE workspace_id = $1 AND (created_at, id) > ($2, $3)
+		ORDER BY created_at, id LIMIT $4`, ws, after, afterID, q.Limit)
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +108,7 @@ func (s *server) page(ctx context.Context, ws uuid.UUID, window service.Window) 
 	var contacts []*pageContact
 	for rows.Next() {
 		c := &pageContact{Accounts: []*accountRef{}, Phones: []phone{}}
-		if err := rows.Scan(&c.ID, &c.Name, &c.Email, &c.Tags, &c.accountID, &c.roleID); err != nil {
+		if err := rows.Scan(&c.ID, &c.Name, &c.Email, &c.Tags, &c.accountID, &c.roleID, &c.createdAt); err != nil {
 			return nil, err
 		}
 		contacts = append(contacts, c)

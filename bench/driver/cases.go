@@ -6,7 +6,6 @@ import (
 	"net/url"
 
 	"github.com/contacts-api/contacts/bench/load"
-	"github.com/contacts-api/contacts/service"
 )
 
 // benchCase is one kind of request the benchmark measures.
@@ -55,22 +54,22 @@ func cases(s sample) []benchCase {
 }
 
 // pageCase reads pages of size first, from the first contact and after
-// each of starts.
+// each of the cursors in starts.
 func pageCase(name string, first int, starts []string) benchCase {
 	afters := append([]string{""}, starts...)
 	return benchCase{
 		name: name,
-		graphql: each(afters, func(id string) load.Request {
+		graphql: each(afters, func(after string) load.Request {
 			vars := map[string]any{"first": first}
-			if id != "" {
-				vars["after"] = service.EncodeCursor(id)
+			if after != "" {
+				vars["after"] = after
 			}
 			return graphql(pageQuery, vars)
 		}),
-		baseline: each(afters, func(id string) load.Request {
+		baseline: each(afters, func(after string) load.Request {
 			path := fmt.Sprintf("/contacts?first=%d", first)
-			if id != "" {
-				path += "&after=" + url.QueryEscape(service.EncodeCursor(id))
+			if after != "" {
+				path += "&after=" + url.QueryEscape(after)
 			}
 			return get(path)
 		}),

@@ -8,12 +8,15 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
 	_ "github.com/jackc/pgx/v5/stdlib"
 
+	"github.com/contacts-api/contacts/db"
 	"github.com/contacts-api/contacts/db/localpg"
+	"github.com/contacts-api/contacts/service"
 )
 
 // databaseName is the benchmark's database on its throwaway cluster.
@@ -118,7 +121,8 @@ func (d *database) seed(ctx context.Context, serverBinary string, plans []worksp
 type sample struct {
 	contactIDs []string
 	accountIDs []string
-	// pageStarts are contacts followed by at least a full page of 999.
+	// pageStarts are cursors of contacts followed by at least a full page
+	// of 999 in the default order.
 	pageStarts []string
 }
 
@@ -136,8 +140,8 @@ func (d *database) sampleRecords(ctx context.Context, ws uuid.UUID) (sample, err
 	}{
 		{&s.contactIDs, `SELECT id FROM contacts WHERE workspace_id = $1 ORDER BY random() LIMIT 1000`},
 		{&s.accountIDs, `SELECT id FROM accounts WHERE workspace_id = $1 ORDER BY random() LIMIT 200`},
-		{&s.pageStarts, `SELECT id FROM (
-			SELECT id, count(*) OVER () - row_number() OVER (ORDER BY id) AS following
+		{&s.pageStarts, `SELECT id || ' ' || (extract(epoch FROM created_at) * 1000000)::bigint FROM (
+			SELECT id, created_at, count(*) OVER () - row_number() OVER (ORDER BY created_at, id) AS following
 			FROM contacts WHERE workspace_id = $1) c
 			WHERE following >= 999 ORDER BY random() LIMIT 200`},
 	}
@@ -162,7 +166,27 @@ func (d *database) sampleRecords(ctx context.Context, ws uuid.UUID) (sample, err
 			return sample{}, fmt.Errorf("the seeded workspace has nothing for %s", q.query)
 		}
 	}
-	return s, nil
+	s.pageStarts, err = pageCursors(s.pageStarts)
+	return s, err
+}
+
+// pageCursors turns "id microseconds" pairs into the cursors of those
+// contacts in the default order of the contacts list.
+func pageCursors(starts []string) ([]string, error) {
+	list, err := service.DefaultContactList(service.PageArgs{})
+	if err != nil {
+		return nil, err
+	}
+	cursors := make([]string, len(starts))
+	for i, start := range starts {
+		id, micros, _ := strings.Cut(start, " ")
+		us, err := strconv.ParseInt(micros, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("page start %q: %w", start, err)
+		}
+		cursors[i] = list.Cursor(&db.Contact{ID: id, CreatedAt: time.UnixMicro(us).UTC()})
+	}
+	return cursors, nil
 }
 
 // binaries builds the programs the benchmark runs, as a release would:

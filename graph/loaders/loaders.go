@@ -30,7 +30,10 @@ type Loaders struct {
 	PhonesOfContact   *dataloader.Loader[string, []*db.Phone]
 	AccountIDsOf      *dataloader.Loader[string, []string]
 	ContactsOfAccount *dataloader.Loader[AccountPage, []*db.Contact]
-	ContactCountOf    *dataloader.Loader[string, int]
+	ContactCountOf    *dataloader.Loader[AccountPage, int]
+	// CustomFields are the workspace's custom fields of each object, oldest first.
+	CustomFields *dataloader.Loader[db.CustomFieldObject, []*db.CustomFieldDefinition]
+	CustomField  *dataloader.Loader[string, *db.CustomFieldDefinition]
 }
 
 // BatchObserver is told the size of each batch a loader runs, by the
@@ -56,6 +59,8 @@ func New(store *db.Store, observe BatchObserver) *Loaders {
 		AccountIDsOf:      newLoader(observe, "accounts_of_contact", groupedBy(inWorkspace("", store.MembershipsOfContacts), accountOfContact)),
 		ContactsOfAccount: newLoader(observe, "contacts_of_account", r.contactsOfAccounts),
 		ContactCountOf:    newLoader(observe, "contact_count_of_account", r.contactCounts),
+		CustomFields:      newLoader(observe, "custom_field_definitions", r.customFieldDefinitions),
+		CustomField:       newLoader(observe, "custom_field", byKey(inWorkspace(db.CustomFieldPrefix, store.CustomFieldDefinitionsByIDs), (*db.CustomFieldDefinition).NodeID)),
 	}
 }
 
@@ -159,6 +164,8 @@ func (l *Loaders) ClearAll() {
 	l.AccountIDsOf.ClearAll()
 	l.ContactsOfAccount.ClearAll()
 	l.ContactCountOf.ClearAll()
+	l.CustomFields.ClearAll()
+	l.CustomField.ClearAll()
 }
 
 // PrimeContacts caches contacts that a list already loaded, so that

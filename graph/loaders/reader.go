@@ -37,55 +37,104 @@ func inWorkspace[V any](prefix string, query func(context.Context, uuid.UUID, []
 // AccountPage asks for one page of an account's contacts.
 type AccountPage struct {
 	AccountID string
-	Window    service.Window
+	List      *service.ListRequest
+}
+
+// accountKey is an account's part of a batch: its page or count is found
+// by the account and the request's key, whatever request pointer asked.
+type accountKey struct{ accountID, list string }
+
+// byList groups the accounts of a batch by the key of their request, so
+// that each distinct filter, order and window costs one statement. Equal
+// requests of different pointers (one per parent list) meet here, so an
+// account is listed once per group.
+func byList(keys []AccountPage) map[string][]string {
+	groups := make(map[string][]string)
+	for _, k := range keys {
+		if ids := groups[k.List.Key()]; !slices.Contains(ids, k.AccountID) {
+			groups[k.List.Key()] = append(ids, k.AccountID)
+		}
+	}
+	return groups
+}
+
+// firstOf returns the request of each key among keys.
+func firstOf(keys []AccountPage) map[string]*service.ListRequest {
+	reqs := make(map[string]*service.ListRequest)
+	for _, k := range keys {
+		reqs[k.List.Key()] = k.List
+	}
+	return reqs
 }
 
 // contactsOfAccounts loads pages of several accounts' contacts, one
-// statement per distinct window (in practice one).
+// statement per distinct request (in practice one).
 func (r reader) contactsOfAccounts(ctx context.Context, keys []AccountPage) []*dataloader.Result[[]*db.Contact] {
 	ws, err := service.Workspace(ctx)
 	if err != nil {
 		return failAll[AccountPage, []*db.Contact](keys, err)
 	}
-	byWindow := make(map[service.Window][]string)
-	for _, k := range keys {
-		byWindow[k.Window] = append(byWindow[k.Window], k.AccountID)
-	}
-	pages := make(map[AccountPage][]*db.Contact, len(keys))
-	for w, accountIDs := range byWindow {
-		rows, err := r.store.ContactsOfAccounts(ctx, ws, accountIDs, w.AfterID, w.Limit+1)
+	reqs := firstOf(keys)
+	pages := make(map[accountKey][]*db.Contact, len(keys))
+	for list, accountIDs := range byList(keys) {
+		rows, err := r.store.ContactsOfAccounts(ctx, ws, accountIDs, reqs[list].Query)
 		if err != nil {
 			return failAll[AccountPage, []*db.Contact](keys, err)
 		}
 		for _, row := range rows {
-			k := AccountPage{AccountID: row.AccountID, Window: w}
+			k := accountKey{row.AccountID, list}
 			pages[k] = append(pages[k], &row.Contact)
 		}
 	}
 	results := make([]*dataloader.Result[[]*db.Contact], len(keys))
 	for i, k := range keys {
-		results[i] = &dataloader.Result[[]*db.Contact]{Data: pages[k]}
+		results[i] = &dataloader.Result[[]*db.Contact]{Data: pages[accountKey{k.AccountID, k.List.Key()}]}
 	}
 	return results
 }
 
-// contactCounts counts the contacts of several accounts in one statement.
-func (r reader) contactCounts(ctx context.Context, accountIDs []string) []*dataloader.Result[int] {
+// contactCounts counts the matching contacts of several accounts, one
+// statement per distinct filter.
+func (r reader) contactCounts(ctx context.Context, keys []AccountPage) []*dataloader.Result[int] {
 	ws, err := service.Workspace(ctx)
 	if err != nil {
-		return failAll[string, int](accountIDs, err)
+		return failAll[AccountPage, int](keys, err)
 	}
-	counts, err := r.store.CountContactsOfAccounts(ctx, ws, accountIDs)
+	reqs := firstOf(keys)
+	counts := make(map[accountKey]int, len(keys))
+	for list, accountIDs := range byList(keys) {
+		rows, err := r.store.CountContactsOfAccounts(ctx, ws, accountIDs, reqs[list].Query.Match)
+		if err != nil {
+			return failAll[AccountPage, int](keys, err)
+		}
+		for _, c := range rows {
+			counts[accountKey{c.AccountID, list}] = c.Count
+		}
+	}
+	results := make([]*dataloader.Result[int], len(keys))
+	for i, k := range keys {
+		results[i] = &dataloader.Result[int]{Data: counts[accountKey{k.AccountID, k.List.Key()}]}
+	}
+	return results
+}
+
+// customFieldDefinitions loads the workspace's custom fields of each object.
+func (r reader) customFieldDefinitions(ctx context.Context, objects []db.CustomFieldObject) []*dataloader.Result[[]*db.CustomFieldDefinition] {
+	ws, err := service.Workspace(ctx)
 	if err != nil {
-		return failAll[string, int](accountIDs, err)
+		return failAll[db.CustomFieldObject, []*db.CustomFieldDefinition](objects, err)
 	}
-	byAccount := make(map[string]int, len(counts))
-	for _, c := range counts {
-		byAccount[c.AccountID] = c.Count
+	defs, err := r.store.CustomFieldDefinitions(ctx, ws, "")
+	if err != nil {
+		return failAll[db.CustomFieldObject, []*db.CustomFieldDefinition](objects, err)
 	}
-	results := make([]*dataloader.Result[int], len(accountIDs))
-	for i, id := range accountIDs {
-		results[i] = &dataloader.Result[int]{Data: byAccount[id]}
+	byObject := make(map[db.CustomFieldObject][]*db.CustomFieldDefinition)
+	for _, d := range defs {
+		byObject[d.Object] = append(byObject[d.Object], d)
+	}
+	results := make([]*dataloader.Result[[]*db.CustomFieldDefinition], len(objects))
+	for i, o := range objects {
+		results[i] = &dataloader.Result[[]*db.CustomFieldDefinition]{Data: byObject[o]}
 	}
 	return results
 }

@@ -44,10 +44,10 @@ type PageInfo struct {
 	EndCursor       *string
 }
 
-func pageInfo[T db.Node](p *service.Page[T]) *PageInfo {
+func pageInfo[T db.Sortable](p *service.Page[T]) *PageInfo {
 	info := &PageInfo{HasNextPage: p.HasNextPage, HasPreviousPage: p.HasPreviousPage}
 	if n := len(p.Items); n > 0 {
-		start, end := service.EncodeCursor(p.Items[0].NodeID()), service.EncodeCursor(p.Items[n-1].NodeID())
+		start, end := p.Cursor(p.Items[0]), p.Cursor(p.Items[n-1])
 		info.StartCursor, info.EndCursor = &start, &end
 	}
 	return info
@@ -71,7 +71,7 @@ func (c ContactConnection) Nodes() []*db.Contact { return c.Items }
 func (c ContactConnection) Edges() []*ContactEdge {
 	edges := make([]*ContactEdge, len(c.Items))
 	for i, n := range c.Items {
-		edges[i] = &ContactEdge{Cursor: service.EncodeCursor(n.ID), Node: n}
+		edges[i] = &ContactEdge{Cursor: c.Cursor(n), Node: n}
 	}
 	return edges
 }
@@ -102,7 +102,7 @@ func (c AccountConnection) Nodes() []*db.Account { return c.Items }
 func (c AccountConnection) Edges() []*AccountEdge {
 	edges := make([]*AccountEdge, len(c.Items))
 	for i, n := range c.Items {
-		edges[i] = &AccountEdge{Cursor: service.EncodeCursor(n.ID), Node: n}
+		edges[i] = &AccountEdge{Cursor: c.Cursor(n), Node: n}
 	}
 	return edges
 }
@@ -113,4 +113,11 @@ func (c AccountConnection) PageInfo() *PageInfo { return pageInfo(c.Page) }
 // TotalCount counts the whole list.
 func (c AccountConnection) TotalCount(ctx context.Context) (int, error) {
 	return c.Page.TotalCount(ctx)
+}
+
+// CustomFieldValue is a record's value of one custom field.
+type CustomFieldValue struct {
+	Slug       string
+	Definition *db.CustomFieldDefinition
+	Value      json.RawMessage
 }

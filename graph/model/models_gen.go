@@ -45,6 +45,14 @@ type CreateAPIKeyPayload struct {
 	UserErrors []*service.UserError `json:"userErrors"`
 }
 
+// The result of a mutation on a custom field.
+type CustomFieldPayload struct {
+	// The field as written; null when the mutation failed.
+	CustomField *db.CustomFieldDefinition `json:"customField,omitempty"`
+	// Problems with the input; empty on success.
+	UserErrors []*service.UserError `json:"userErrors"`
+}
+
 // The result of a deletion of several contacts.
 type DeleteContactsPayload struct {
 	// The ids of the deleted contacts; empty when the mutation failed.

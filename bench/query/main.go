@@ -1,0 +1,334 @@
+// Command query is the benchmark of the query side (make bench-query): it
+// seeds a throwaway PostgreSQL with one workspace of 1,000,000 contacts
+// (100,000 accounts, 2 phones each, 5 custom fields) among the rows of
+// other workspaces, sends the first page of 100 for each filter of the
+// issue and a page 500,000 rows deep through the HTTP handler, and prints
+// each one's median time and the EXPLAIN ANALYZE plan of its SQL. It is
+// not a test: it asserts nothing about time, but it flags a sequential
+// scan of the contacts table.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/contacts-api/contacts/auth"
+	"github.com/contacts-api/contacts/db"
+	"github.com/contacts-api/contacts/db/localpg"
+	"github.com/contacts-api/contacts/graph"
+	"github.com/contacts-api/contacts/service"
+)
+
+// The seeded workspaces: fixed, so that a kept cluster is found again.
+var (
+	measured = uuid.MustParse("4d1c0000-0000-4000-8000-000000000001")
+	others   = []uuid.UUID{
+		uuid.MustParse("4d1c0000-0000-4000-8000-000000000002"),
+		uuid.MustParse("4d1c0000-0000-4000-8000-000000000003"),
+	}
+)
+
+var secret = []byte("bench-secret-0123456789abcdef0123456789")
+
+func main() {
+	contacts := flag.Int("contacts", 1_000_000, "contacts of the measured workspace (a tenth as many accounts)")
+	otherContacts := flag.Int("other-contacts", 100_000, "contacts of each of the two other workspaces")
+	runs := flag.Int("runs", 25, "timed runs of each query")
+	dataDir := flag.String("data", "", "keep the cluster in this directory and reuse its data on the next run (default: a throwaway cluster)")
+	flag.Parse()
+	if err := run(*contacts, *otherContacts, *runs, *dataDir); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func run(contacts, otherContacts, runs int, dataDir string) error {
+	ctx := context.Background()
+	var cluster *localpg.Cluster
+	var err error
+	if dataDir == "" {
+		cluster, err = localpg.StartThrowaway(ctx)
+	} else {
+		cluster, err = localpg.Start(ctx, dataDir)
+	}
+	if err != nil {
+		return err
+	}
+	defer cluster.Stop()
+	url := cluster.URL("contacts_bench")
+	if err := cluster.CreateDatabase(ctx, "contacts_bench", ""); err != nil && dataDir == "" {
+		return err
+	}
+	bdb, err := db.Open(ctx, url)
+	if err != nil {
+		return err
+	}
+	defer bdb.Close()
+	if _, err := db.Migrate(ctx, bdb); err != nil {
+		return err
+	}
+	store := db.NewStore(bdb)
+	seeded, err := countContacts(ctx, bdb)
+	if err != nil {
+		return err
+	}
+	if seeded == 0 {
+		specs := []workspaceSpec{{measured, contacts / contactsPerAccount}}
+		for _, o := range others {
+			specs = append(specs, workspaceSpec{o, otherContacts / contactsPerAccount})
+		}
+		if err := seed(ctx, url, specs, store); err != nil {
+			return err
+		}
+		if seeded, err = countContacts(ctx, bdb); err != nil {
+			return err
+		}
+	} else {
+		log.Printf("reusing %d seeded contacts", seeded)
+	}
+	sql := &lastList{}
+	bdb.AddQueryHook(sql)
+	b, err := newBench(bdb, store)
+	if err != nil {
+		return err
+	}
+	cases, err := b.cases(ctx, min(500_000, seeded/2))
+	if err != nil {
+		return err
+	}
+	fmt.Printf("\nQuery benchmark: %d contacts in the measured workspace, among %d others' rows; %d runs each, through the HTTP handler.\n\n",
+		seeded, len(others), runs)
+	var report []string
+	for _, c := range cases {
+		line, plan, err := b.measure(ctx, c, runs, sql)
+		if err != nil {
+			return fmt.Errorf("%s: %w", c.name, err)
+		}
+		fmt.Println(line)
+		report = append(report, fmt.Sprintf("### %s\n\n%s\n", c.name, plan))
+	}
+	fmt.Printf("\nPlans (EXPLAIN ANALYZE of each page's list statement):\n\n%s", strings.Join(report, "\n"))
+	return nil
+}
+
+// countContacts returns how many contacts the measured workspace has.
+func countContacts(ctx context.Context, bdb *bun.DB) (int, error) {
+	var n int
+	err := bdb.NewSelect().Table("contacts").ColumnExpr("count(*)").Where("workspace_id = ?", measured).Scan(ctx, &n)
+	return n, err
+}
+
+// lastList is a query hook that keeps the last statement that listed
+// contacts, to explain it.
+type lastList struct {
+	mu  sync.Mutex
+	sql string
+}
+
+func (l *lastList) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context { return ctx }
+
+func (l *lastList) AfterQuery(_ context.Context, e *bun.QueryEvent) {
+	if strings.Contains(e.Query, `FROM "contacts" AS "c"`) && !strings.Contains(e.Query, "count(*)") {
+		l.mu.Lock()
+		l.sql = e.Query
+		l.mu.Unlock()
+	}
+}
+
+func (l *lastList) take() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	s := l.sql
+	l.sql = ""
+	return s
+}
+
+// bench sends GraphQL requests as the measured workspace.
+type bench struct {
+	bdb     *bun.DB
+	handler http.Handler
+	token   string
+}
+
+func newBench(bdb *bun.DB, store *db.Store) (*bench, error) {
+	verifier, err := auth.NewVerifier(auth.Config{Secret: secret})
+	if err != nil {
+		return nil, err
+	}
+	token, err := auth.Mint(secret, auth.TokenRequest{WorkspaceID: measured, Scope: auth.ScopeRead, Subject: "bench", TTL: time.Hour})
+	if err != nil {
+		return nil, err
+	}
+	h := graph.NewHandler(graph.Options{Service: service.New(store), Verifier: verifier})
+	return &bench{bdb: bdb, handler: h, token: token}, nil
+}
+
+// page is what the benchmark reads of a page of contacts.
+type page struct {
+	Nodes    []struct{ ID string }
+	PageInfo struct {
+		HasNextPage bool
+		EndCursor   *string
+	}
+}
+
+// post sends one query and returns the page it got.
+func (b *bench) post(query string, vars map[string]any) (page, error) {
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+b.token)
+	rec := httptest.NewRecorder()
+	b.handler.ServeHTTP(rec, req)
+	var out struct {
+		Data   struct{ Contacts page }
+		Errors []json.RawMessage
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil || len(out.Errors) > 0 {
+		return page{}, fmt.Errorf("status %d: %s", rec.Code, rec.Body.String())
+	}
+	return out.Data.Contacts, nil
+}
+
+// benchCase is one measured query: the arguments of contacts besides first.
+type benchCase struct {
+	name string
+	args string
+	vars map[string]any
+}
+
+const pageDoc = `query($after: String) { contacts(after: $after, %s) { nodes { id name email } pageInfo { hasNextPage endCursor } } }`
+
+// cases are the queries of the issue, and a few more for context; the
+// deep page starts after deep rows.
+func (b *bench) cases(ctx context.Context, deep int) ([]benchCase, error) {
+	var accountIDs []string
+	err := b.bdb.NewSelect().Table("accounts").Column("id").Where("workspace_id = ?", measured).
+		OrderExpr("md5(id)").Limit(5).Scan(ctx, &accountIDs)
+	if err != nil || len(accountIDs) < 5 {
+		return nil, fmt.Errorf("pick 5 accounts: %v", err)
+	}
+	var phone string
+	err = b.bdb.NewSelect().Table("phones").Column("number").Where("workspace_id = ?", measured).
+		OrderExpr("id").Offset(12345).Limit(1).Scan(ctx, &phone)
+	if err != nil {
+		return nil, err
+	}
+	cursor, err := b.cursorAfter(deep)
+	if err != nil {
+		return nil, err
+	}
+	quoted, _ := json.Marshal(accountIDs)
+	written := fmt.Sprintf("(%s) %s-%s", phone[2:5], phone[5:8], phone[8:])
+	return []benchCase{
+		{"search: \"smith\"", `first: 100, filter: {search: "smith"}`, nil},
+		{"email: {contains: \"@acme\"}", `first: 100, filter: {email: {contains: "@acme"}}`, nil},
+		{"accountId: {in: [5 accounts]}", `first: 100, filter: {accountId: {in: ` + string(quoted) + `}}`, nil},
+		{"tags: {hasAll: [\"customer\", \"newsletter\"]}", `first: 100, filter: {tags: {hasAll: ["customer", "newsletter"]}}`, nil},
+		{"customFields: [{slug: \"plan\", equals: \"enterprise\"}]", `first: 100, filter: {customFields: [{slug: "plan", equals: "enterprise"}]}`, nil},
+		{fmt.Sprintf("after a cursor %d rows deep", deep), `first: 100`, map[string]any{"after": cursor}},
+		{"no filter, first page", `first: 100`, nil},
+		{"orderBy NAME ASC, first page", `first: 100, orderBy: [{field: NAME, direction: ASC}]`, nil},
+		{"last: 100 (end of the list)", `last: 100`, nil},
+		{"search: a phone number as written " + written, `first: 100, filter: {search: "` + written + `"}`, nil},
+		{"search: a rare word \"crm-12345\"", `first: 100, filter: {search: "crm-12345"}`, nil},
+		{"name: {startsWith: \"grace\"}, orderBy NAME", `first: 100, filter: {name: {startsWith: "grace"}}, orderBy: [{field: NAME, direction: ASC}]`, nil},
+	}, nil
+}
+
+// cursorAfter pages forward through the default order until rows records
+// are behind, and returns the cursor there.
+func (b *bench) cursorAfter(rows int) (string, error) {
+	start := time.Now()
+	var cursor *string
+	for done := 0; done < rows; {
+		n := min(999, rows-done)
+		p, err := b.post(fmt.Sprintf(pageDoc, fmt.Sprintf("first: %d", n)), map[string]any{"after": cursor})
+		if err != nil {
+			return "", err
+		}
+		if len(p.Nodes) != n {
+			return "", fmt.Errorf("paging to %d rows: a page had %d of %d rows", rows, len(p.Nodes), n)
+		}
+		done += n
+		cursor = p.PageInfo.EndCursor
+	}
+	log.Printf("paged %d rows to find the deep cursor in %s", rows, time.Since(start).Round(time.Millisecond))
+	return *cursor, nil
+}
+
+// measure runs a case a few times to warm up, then runs times, and
+// returns its report line and the plan of its list statement.
+func (b *bench) measure(ctx context.Context, c benchCase, runs int, sql *lastList) (string, string, error) {
+	doc := fmt.Sprintf(pageDoc, c.args)
+	var rows int
+	for range 3 {
+		p, err := b.post(doc, c.vars)
+		if err != nil {
+			return "", "", err
+		}
+		rows = len(p.Nodes)
+	}
+	statement := sql.take()
+	times := make([]time.Duration, runs)
+	for i := range times {
+		start := time.Now()
+		if _, err := b.post(doc, c.vars); err != nil {
+			return "", "", err
+		}
+		times[i] = time.Since(start)
+	}
+	slices.Sort(times)
+	median, p90 := times[len(times)/2], times[len(times)*9/10]
+	plan, err := b.explain(ctx, statement)
+	if err != nil {
+		return "", "", err
+	}
+	verdict := "no sequential scan of contacts"
+	if strings.Contains(plan, "Seq Scan on contacts") {
+		verdict = "SEQUENTIAL SCAN OF CONTACTS"
+	}
+	line := fmt.Sprintf("%-62s %4d rows  median %7.2f ms  p90 %7.2f ms  %s", c.name, rows, ms(median), ms(p90), verdict)
+	return line, plan, nil
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// explain returns the EXPLAIN ANALYZE plan of a statement.
+func (b *bench) explain(ctx context.Context, statement string) (string, error) {
+	if statement == "" {
+		return "", fmt.Errorf("no list statement was captured")
+	}
+	rows, err := b.bdb.DB.QueryContext(ctx, "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) "+statement)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	var lines []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			return "", err
+		}
+		lines = append(lines, "    "+line)
+	}
+	return strings.Join(lines, "\n"), rows.Err()
+}
+
+func init() {
+	log.SetOutput(os.Stderr)
+	log.SetFlags(log.Ltime)
+}

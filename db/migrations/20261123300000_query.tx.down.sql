@@ -1,0 +1,22 @@
+-- pg_trgm stays: other schemas of the database may use it.
+DROP INDEX accounts_custom_fields_idx;
+DROP INDEX contacts_custom_fields_idx;
+ALTER TABLE accounts DROP COLUMN custom_fields;
+ALTER TABLE contacts DROP COLUMN custom_fields;
+DROP TABLE custom_field_definitions;
+DROP INDEX phones_digits_trgm_idx;
+DROP INDEX phones_digits_idx;
+DROP INDEX accounts_search_idx;
+DROP INDEX contacts_search_idx;
+DROP INDEX accounts_tags_idx;
+DROP INDEX contacts_tags_idx;
+DROP INDEX accounts_external_id_lower_idx;
+DROP INDEX contacts_external_id_lower_idx;
+DROP INDEX accounts_domain_idx;
+DROP INDEX accounts_name_idx;
+DROP INDEX accounts_updated_idx;
+DROP INDEX accounts_created_idx;
+DROP INDEX contacts_email_idx;
+DROP INDEX contacts_name_idx;
+DROP INDEX contacts_updated_idx;
+DROP INDEX contacts_created_idx;
