@@ -73,7 +73,13 @@ Configuration comes from the environment (README.md has the defaults):
   SHUTDOWN_TIMEOUT      how long SIGTERM waits for requests, 25s
   PLAYGROUND            serve the GraphiQL playground at /, true
   CORS_ALLOWED_ORIGINS  origins whose browser pages may call the API
-  MAX_BODY_BYTES        largest request body, 2097152
+  MAX_BODY_BYTES        largest request body, 102400
+  MAX_BULK_BODY_BYTES   largest body of a bulk mutation, 2097152
+  MAX_QUERY_TOKENS      most tokens in a GraphQL document, 10000
+  MAX_QUERY_DEPTH       deepest nesting of fields, 15
+  MAX_QUERY_ALIASES     most aliased fields in one selection set, 15
+  MAX_QUERY_COMPLEXITY  highest cost of one operation, 100000
+  INTROSPECTION         answer introspection and suggest names, true
 `
 
 // command describes a subcommand for its help.

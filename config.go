@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/contacts-api/contacts/auth"
+	"github.com/contacts-api/contacts/graph"
 	"github.com/contacts-api/contacts/graph/cors"
 )
 
@@ -16,7 +17,11 @@ type config struct {
 	Addr           string
 	MigrateOnStart bool
 	DrainTimeout   time.Duration
-	MaxBodyBytes   int64
+	// Limits bound what one request may ask of the server.
+	Limits graph.Limits
+	// Introspection answers __schema and __type queries and lets errors
+	// suggest names.
+	Introspection bool
 	// Playground serves GraphiQL at GET /.
 	Playground bool
 	// AllowedOrigins may call the API from browser pages.
@@ -65,15 +70,50 @@ func loadConfig(env environment) (config, error) {
 			return cfg, fmt.Errorf("SHUTDOWN_TIMEOUT must be a duration such as 25s: %w", err)
 		}
 	}
-	if s := os.Getenv("MAX_BODY_BYTES"); s != "" {
-		if cfg.MaxBodyBytes, err = strconv.ParseInt(s, 10, 64); err != nil || cfg.MaxBodyBytes < 1 {
-			return cfg, fmt.Errorf("MAX_BODY_BYTES must be a positive number of bytes, not %q", s)
-		}
+	if cfg.Introspection, err = strconv.ParseBool(envOr("INTROSPECTION", "true")); err != nil {
+		return cfg, fmt.Errorf("INTROSPECTION must be true or false: %w", err)
+	}
+	if cfg.Limits, err = loadLimits(); err != nil {
+		return cfg, err
 	}
 	if n := len(cfg.Auth.Secret); n > 0 && n < 32 {
 		return cfg, fmt.Errorf("JWT_SECRET must be at least 32 bytes, not %d", n)
 	}
 	return cfg, nil
+}
+
+// loadLimits reads the limits of requests; unset ones keep their defaults.
+func loadLimits() (graph.Limits, error) {
+	l := graph.DefaultLimits
+	var r numbers
+	l.MaxTokens = r.envPositive("MAX_QUERY_TOKENS", l.MaxTokens)
+	l.MaxDepth = r.envPositive("MAX_QUERY_DEPTH", l.MaxDepth)
+	l.MaxAliases = r.envPositive("MAX_QUERY_ALIASES", l.MaxAliases)
+	l.MaxComplexity = r.envPositive("MAX_QUERY_COMPLEXITY", l.MaxComplexity)
+	l.MaxBodyBytes = int64(r.envPositive("MAX_BODY_BYTES", int(l.MaxBodyBytes)))
+	l.MaxBulkBodyBytes = int64(r.envPositive("MAX_BULK_BODY_BYTES", int(max(l.MaxBulkBodyBytes, l.MaxBodyBytes))))
+	if r.err == nil && l.MaxBulkBodyBytes < l.MaxBodyBytes {
+		r.err = fmt.Errorf("MAX_BULK_BODY_BYTES (%d) must not be less than MAX_BODY_BYTES (%d)", l.MaxBulkBodyBytes, l.MaxBodyBytes)
+	}
+	return l, r.err
+}
+
+// numbers reads numeric settings and keeps the first mistake.
+type numbers struct{ err error }
+
+// envPositive reads a positive whole number, or returns fallback when the
+// variable is unset or an earlier setting was wrong.
+func (r *numbers) envPositive(name string, fallback int) int {
+	s := os.Getenv(name)
+	if s == "" || r.err != nil {
+		return fallback
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		r.err = fmt.Errorf("%s must be a positive whole number, not %q", name, s)
+		return fallback
+	}
+	return n
 }
 
 func envOr(name, fallback string) string {

@@ -122,12 +122,13 @@ func serve(ctx context.Context, cfg config, opts serveOptions) error {
 	}
 	go svc.SweepIdempotencyKeys(ctx, 10*time.Minute)
 	handler := graph.NewHandler(graph.Options{
-		Service:         svc,
-		MaxBodyBytes:    cfg.MaxBodyBytes,
-		Verifier:        verifier,
-		Playground:      cfg.Playground,
-		PlaygroundToken: opts.playgroundToken,
-		AllowedOrigins:  cfg.AllowedOrigins,
+		Service:              svc,
+		Limits:               cfg.Limits,
+		DisableIntrospection: !cfg.Introspection,
+		Verifier:             verifier,
+		Playground:           cfg.Playground,
+		PlaygroundToken:      opts.playgroundToken,
+		AllowedOrigins:       cfg.AllowedOrigins,
 	})
 	srv := &http.Server{
 		Addr:              cfg.Addr,

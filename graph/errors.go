@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"regexp"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -12,23 +14,38 @@ import (
 	"github.com/contacts-api/contacts/service"
 )
 
-// presentError decides what a client sees of an error. Errors the service
-// marked safe keep their message and code; errors of GraphQL itself
-// (parsing, validation, arguments) keep theirs; anything else is logged in
-// full and shown as INTERNAL with the request id.
-func presentError(ctx context.Context, err error) *gqlerror.Error {
-	if e, ok := service.AsError(err); ok {
-		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
-		gqlErr.Message = e.Message
-		gqlErr.Extensions = map[string]any{"code": e.Code}
+// errorPresenter returns the presenter that decides what a client sees of
+// an error. Errors the service marked safe keep their message and code;
+// errors of GraphQL itself (parsing, validation, arguments) keep theirs,
+// without "Did you mean" suggestions when hideSuggestions is set; anything
+// else is logged in full and shown as INTERNAL with the request id.
+func errorPresenter(hideSuggestions bool) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		if e, ok := service.AsError(err); ok {
+			gqlErr := graphql.DefaultErrorPresenter(ctx, err)
+			gqlErr.Message = e.Message
+			gqlErr.Extensions = map[string]any{"code": e.Code}
+			return gqlErr
+		}
+		var gqlErr *gqlerror.Error
+		if !errors.As(err, &gqlErr) || gqlErr.Err != nil {
+			return internalError(ctx, err)
+		}
+		gqlErr = graphql.DefaultErrorPresenter(ctx, err)
+		if strings.HasPrefix(gqlErr.Message, "exceeded token limit") {
+			gqlErr.Extensions = map[string]any{"code": CodeTooManyTokens}
+		}
+		if hideSuggestions {
+			gqlErr.Message = suggestion.ReplaceAllString(gqlErr.Message, "")
+		}
 		return gqlErr
 	}
-	var gqlErr *gqlerror.Error
-	if errors.As(err, &gqlErr) && gqlErr.Err == nil {
-		return graphql.DefaultErrorPresenter(ctx, err)
-	}
-	return internalError(ctx, err)
 }
+
+// suggestion matches the hints that GraphQL validation adds to its
+// errors, such as ` Did you mean "contacts"?`: they spell out the schema
+// to whoever probes it.
+var suggestion = regexp.MustCompile(` ?Did you mean [^?]*\?`)
 
 // internalError logs err with the request id and returns what the client
 // may see of it.

@@ -1,14 +1,11 @@
 package graph
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -30,10 +27,6 @@ import (
 	"github.com/contacts-api/contacts/service"
 )
 
-// DefaultMaxBodyBytes bounds a request body unless Options say otherwise:
-// room for a bulk call of 1,000 contacts.
-const DefaultMaxBodyBytes = 2 << 20
-
 // persistedQueryCacheSize bounds the automatic persisted queries kept in
 // memory: the least recently used go first, and clients resend them.
 const persistedQueryCacheSize = 1000
@@ -42,8 +35,12 @@ const persistedQueryCacheSize = 1000
 type Options struct {
 	Service  *service.Service
 	Verifier *auth.Verifier
-	// MaxBodyBytes bounds a request body; 0 means DefaultMaxBodyBytes.
-	MaxBodyBytes int64
+	// Limits bound what one request may ask; zero fields take
+	// DefaultLimits.
+	Limits Limits
+	// DisableIntrospection refuses __schema and __type and drops the
+	// "Did you mean" suggestions from errors, for production.
+	DisableIntrospection bool
 	// Playground serves GraphiQL at GET /; without it, / is not found.
 	Playground bool
 	// PlaygroundToken, when set, is filled into the playground's
@@ -95,24 +92,26 @@ func NewHandler(opts Options) http.Handler {
 		}
 		w.Write([]byte("ok\n"))
 	})
-	maxBody := opts.MaxBodyBytes
-	if maxBody == 0 {
-		maxBody = DefaultMaxBodyBytes
-	}
-	gql := limitBody(maxBody, authenticate(opts, idempotent(opts.Service,
-		loaders.Middleware(opts.Service.Store(), newGraphQLServer(opts.Service)))))
+	opts.Limits = opts.Limits.withDefaults()
+	gql := checkRequest(opts.Limits, authenticate(opts, idempotent(opts.Service,
+		loaders.Middleware(opts.Service.Store(), newGraphQLServer(opts)))))
 	mux.Handle("/graphql", gql)
 	return withRequestID(cors.Handler(opts.AllowedOrigins, mux))
 }
 
-func newGraphQLServer(svc *service.Service) http.Handler {
-	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{Service: svc}}))
+func newGraphQLServer(opts Options) http.Handler {
+	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{Service: opts.Service}, Complexity: complexityRoot()}))
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
-	srv.Use(extension.Introspection{})
+	srv.SetParserTokenLimit(opts.Limits.MaxTokens)
+	if !opts.DisableIntrospection {
+		srv.Use(extension.Introspection{})
+	}
+	srv.SetDisableSuggestion(opts.DisableIntrospection)
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](persistedQueryCacheSize)})
-	srv.SetErrorPresenter(presentError)
+	srv.Use(&queryShape{limits: opts.Limits, noIntrospection: opts.DisableIntrospection})
+	srv.SetErrorPresenter(errorPresenter(opts.DisableIntrospection))
 	srv.SetRecoverFunc(recoverPanic)
 	srv.AroundOperations(requireScope)
 	srv.AroundRootFields(freshLoadersForMutations)
@@ -165,25 +164,6 @@ func principalOf(ctx context.Context, opts Options, token string) (*auth.Princip
 		return nil, err
 	}
 	return p, opts.Service.Provision(ctx, p.WorkspaceID)
-}
-
-// limitBody refuses request bodies over limit bytes with 413. It reads
-// the body before GraphQL does, because gqlgen reports a failed read as a
-// 200 response.
-func limitBody(limit int64, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
-		if err != nil {
-			status, message := http.StatusBadRequest, "The request body could not be read."
-			if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-				status, message = http.StatusRequestEntityTooLarge, fmt.Sprintf("The request body is over %d bytes.", limit)
-			}
-			writeGraphQLError(w, status, &gqlerror.Error{Message: message, Extensions: map[string]any{"code": service.CodeBadUserInput}})
-			return
-		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		next.ServeHTTP(w, r)
-	})
 }
 
 func writeUnauthenticated(w http.ResponseWriter, message string) {
