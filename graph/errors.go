@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"regexp"
+	"runtime/debug"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -60,8 +62,26 @@ func internalError(ctx context.Context, err error) *gqlerror.Error {
 	}
 }
 
-// recoverPanic turns a panic in a resolver into an INTERNAL error; the
-// process keeps serving.
+// recoverPanic turns a panic in a resolver into an INTERNAL error whose
+// log has the stack; the process keeps serving.
 func recoverPanic(ctx context.Context, p any) error {
-	return fmt.Errorf("panic: %v", p)
+	return fmt.Errorf("panic: %v\n%s", p, debug.Stack())
+}
+
+// recoverPanics answers a request whose handler panicked outside GraphQL
+// (in authentication, say) with INTERNAL and the request id, and logs the
+// panic with its stack under that id; the process keeps serving.
+func recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			switch p := recover(); p {
+			case nil:
+			case http.ErrAbortHandler: // the server's way to abort a response
+				panic(p)
+			default:
+				writeGraphQLError(w, http.StatusInternalServerError, internalError(r.Context(), recoverPanic(r.Context(), p)))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
 }

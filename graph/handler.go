@@ -96,7 +96,7 @@ func NewHandler(opts Options) http.Handler {
 	gql := checkRequest(opts.Limits, authenticate(opts, idempotent(opts.Service,
 		loaders.Middleware(opts.Service.Store(), newGraphQLServer(opts)))))
 	mux.Handle("/graphql", gql)
-	return withRequestID(cors.Handler(opts.AllowedOrigins, mux))
+	return withRequestID(recoverPanics(cors.Handler(opts.AllowedOrigins, mux)))
 }
 
 func newGraphQLServer(opts Options) http.Handler {

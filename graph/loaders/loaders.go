@@ -5,7 +5,9 @@ package loaders
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"runtime/debug"
 	"time"
 
 	"github.com/graph-gophers/dataloader/v7"
@@ -61,7 +63,21 @@ func accountOfContact(m *db.ContactAccount) (string, string) {
 }
 
 func newLoader[K comparable, V any](fn dataloader.BatchFunc[K, V]) *dataloader.Loader[K, V] {
-	return dataloader.NewBatchedLoader(fn, dataloader.WithWait[K, V](batchWait))
+	return dataloader.NewBatchedLoader(recovering(fn), dataloader.WithWait[K, V](batchWait))
+}
+
+// recovering turns a panic of fn into an error of each of its keys, with
+// the stack, which the error presenter logs under the request's id. (The
+// dataloader would recover it too, but log it without the id.)
+func recovering[K comparable, V any](fn dataloader.BatchFunc[K, V]) dataloader.BatchFunc[K, V] {
+	return func(ctx context.Context, keys []K) (results []*dataloader.Result[V]) {
+		defer func() {
+			if p := recover(); p != nil {
+				results = failAll[K, V](keys, fmt.Errorf("panic in a batch load: %v\n%s", p, debug.Stack()))
+			}
+		}()
+		return fn(ctx, keys)
+	}
 }
 
 type loadersKey struct{}
