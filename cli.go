@@ -80,6 +80,9 @@ Configuration comes from the environment (README.md has the defaults):
   MAX_QUERY_ALIASES     most aliased fields in one selection set, 15
   MAX_QUERY_COMPLEXITY  highest cost of one operation, 100000
   INTROSPECTION         answer introspection and suggest names, true
+  RATE_LIMIT            per-workspace rate limits, on (or off)
+  RATE_LIMIT_REQUESTS   requests per workspace and minute, 1200
+  RATE_LIMIT_COST       cost per workspace and minute, 1000000
 `
 
 // command describes a subcommand for its help.

@@ -19,6 +19,9 @@ type config struct {
 	DrainTimeout   time.Duration
 	// Limits bound what one request may ask of the server.
 	Limits graph.Limits
+	// RateLimits bound each workspace's requests and cost per minute,
+	// per process; zero when RATE_LIMIT=off.
+	RateLimits graph.RateLimits
 	// Introspection answers __schema and __type queries and lets errors
 	// suggest names.
 	Introspection bool
@@ -76,6 +79,9 @@ func loadConfig(env environment) (config, error) {
 	if cfg.Limits, err = loadLimits(); err != nil {
 		return cfg, err
 	}
+	if cfg.RateLimits, err = loadRateLimits(cfg.Limits); err != nil {
+		return cfg, err
+	}
 	if n := len(cfg.Auth.Secret); n > 0 && n < 32 {
 		return cfg, fmt.Errorf("JWT_SECRET must be at least 32 bytes, not %d", n)
 	}
@@ -94,6 +100,26 @@ func loadLimits() (graph.Limits, error) {
 	l.MaxBulkBodyBytes = int64(r.envPositive("MAX_BULK_BODY_BYTES", int(max(l.MaxBulkBodyBytes, l.MaxBodyBytes))))
 	if r.err == nil && l.MaxBulkBodyBytes < l.MaxBodyBytes {
 		r.err = fmt.Errorf("MAX_BULK_BODY_BYTES (%d) must not be less than MAX_BODY_BYTES (%d)", l.MaxBulkBodyBytes, l.MaxBodyBytes)
+	}
+	return l, r.err
+}
+
+// loadRateLimits reads the per-workspace rate limits, or none when
+// RATE_LIMIT is off.
+func loadRateLimits(limits graph.Limits) (graph.RateLimits, error) {
+	switch on := envOr("RATE_LIMIT", "on"); on {
+	case "off":
+		return graph.RateLimits{}, nil
+	case "on":
+	default:
+		return graph.RateLimits{}, fmt.Errorf("RATE_LIMIT must be on or off, not %q", on)
+	}
+	l := graph.DefaultRateLimits
+	var r numbers
+	l.RequestsPerMinute = r.envPositive("RATE_LIMIT_REQUESTS", l.RequestsPerMinute)
+	l.CostPerMinute = r.envPositive("RATE_LIMIT_COST", l.CostPerMinute)
+	if r.err == nil && l.CostPerMinute < limits.MaxComplexity {
+		r.err = fmt.Errorf("RATE_LIMIT_COST (%d) must not be less than MAX_QUERY_COMPLEXITY (%d): an operation at the limit could never run", l.CostPerMinute, limits.MaxComplexity)
 	}
 	return l, r.err
 }

@@ -85,3 +85,37 @@ func TestLimitsConfiguration(t *testing.T) {
 		})
 	}
 }
+
+func TestRateLimitsConfiguration(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		want    graph.RateLimits
+		wantErr string
+	}{
+		{"on by default", nil, graph.DefaultRateLimits, ""},
+		{"off", map[string]string{"RATE_LIMIT": "off", "RATE_LIMIT_REQUESTS": "5"}, graph.RateLimits{}, ""},
+		{"each limit is read", map[string]string{"RATE_LIMIT_REQUESTS": "60", "RATE_LIMIT_COST": "200000"}, graph.RateLimits{RequestsPerMinute: 60, CostPerMinute: 200000}, ""},
+		{"neither on nor off", map[string]string{"RATE_LIMIT": "yes"}, graph.RateLimits{}, "RATE_LIMIT"},
+		{"not a number", map[string]string{"RATE_LIMIT_REQUESTS": "many"}, graph.RateLimits{}, "RATE_LIMIT_REQUESTS"},
+		{"a cost budget under the complexity limit", map[string]string{"RATE_LIMIT_COST": "1000", "MAX_QUERY_COMPLEXITY": "5000"}, graph.RateLimits{}, "RATE_LIMIT_COST"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("JWT_SECRET", "")
+			for _, name := range []string{"RATE_LIMIT", "RATE_LIMIT_REQUESTS", "RATE_LIMIT_COST", "MAX_QUERY_COMPLEXITY"} {
+				t.Setenv(name, tt.env[name])
+			}
+			cfg, err := loadConfig(production)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("loadConfig: error %v; want one that names %s", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || cfg.RateLimits != tt.want {
+				t.Fatalf("loadConfig = %+v, %v; want rate limits %+v", cfg.RateLimits, err, tt.want)
+			}
+		})
+	}
+}

@@ -124,6 +124,7 @@ func serve(ctx context.Context, cfg config, opts serveOptions) error {
 	handler := graph.NewHandler(graph.Options{
 		Service:              svc,
 		Limits:               cfg.Limits,
+		RateLimits:           cfg.RateLimits,
 		DisableIntrospection: !cfg.Introspection,
 		Verifier:             verifier,
 		Playground:           cfg.Playground,

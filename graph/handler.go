@@ -38,6 +38,9 @@ type Options struct {
 	// Limits bound what one request may ask; zero fields take
 	// DefaultLimits.
 	Limits Limits
+	// RateLimits bound each workspace's requests and cost per minute in
+	// this process; the zero value is off.
+	RateLimits RateLimits
 	// DisableIntrospection refuses __schema and __type and drops the
 	// "Did you mean" suggestions from errors, for production.
 	DisableIntrospection bool
@@ -93,13 +96,14 @@ func NewHandler(opts Options) http.Handler {
 		w.Write([]byte("ok\n"))
 	})
 	opts.Limits = opts.Limits.withDefaults()
-	gql := checkRequest(opts.Limits, authenticate(opts, idempotent(opts.Service,
-		loaders.Middleware(opts.Service.Store(), newGraphQLServer(opts)))))
+	rates := newRateLimiter(opts.RateLimits)
+	gql := checkRequest(opts.Limits, authenticate(opts, rates.middleware(idempotent(opts.Service,
+		loaders.Middleware(opts.Service.Store(), newGraphQLServer(opts, rates))))))
 	mux.Handle("/graphql", gql)
 	return withRequestID(recoverPanics(cors.Handler(opts.AllowedOrigins, mux)))
 }
 
-func newGraphQLServer(opts Options) http.Handler {
+func newGraphQLServer(opts Options, rates *rateLimiter) http.Handler {
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{Service: opts.Service}, Complexity: complexityRoot()}))
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
@@ -111,6 +115,7 @@ func newGraphQLServer(opts Options) http.Handler {
 	srv.SetDisableSuggestion(opts.DisableIntrospection)
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](persistedQueryCacheSize)})
 	srv.Use(&queryShape{limits: opts.Limits, noIntrospection: opts.DisableIntrospection})
+	srv.Use(rates) // after queryShape, which measures the cost it charges
 	srv.SetErrorPresenter(errorPresenter(opts.DisableIntrospection))
 	srv.SetRecoverFunc(recoverPanic)
 	srv.AroundOperations(requireScope)
