@@ -67,6 +67,7 @@ Configuration comes from the environment (README.md has the defaults):
   ADDR                  listen address, :8080
   JWT_SECRET            HS256 signing secret, at least 32 bytes
   JWT_PUBLIC_KEY_FILE   PEM public key for RS256, ES256 or EdDSA tokens
+  JWT_JWKS_FILE         JSON Web Key Set for tokens with a kid, reloaded on SIGHUP
   JWT_ISSUER            required iss claim, when set
   JWT_AUDIENCE          required aud claim, when set
   MIGRATE_ON_START      apply pending migrations at start, true

@@ -50,6 +50,7 @@ func loadConfig(env environment) (config, error) {
 		Auth: auth.Config{
 			Secret:        []byte(os.Getenv("JWT_SECRET")),
 			PublicKeyFile: os.Getenv("JWT_PUBLIC_KEY_FILE"),
+			JWKSFile:      os.Getenv("JWT_JWKS_FILE"),
 			Issuer:        os.Getenv("JWT_ISSUER"),
 			Audience:      os.Getenv("JWT_AUDIENCE"),
 		},

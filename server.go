@@ -72,7 +72,7 @@ var serveCmd = command{
 	synopsis: "serve",
 	about: `Serves the API: POST /graphql (and GET for queries), the playground at /,
 /healthz and /readyz, until SIGTERM or SIGINT. It needs DATABASE_URL, and
-JWT_SECRET or JWT_PUBLIC_KEY_FILE.
+JWT_SECRET, JWT_PUBLIC_KEY_FILE or JWT_JWKS_FILE.
 ` + environmentHelp,
 }
 
@@ -121,6 +121,7 @@ func serve(ctx context.Context, cfg config, opts serveOptions) error {
 		}
 	}
 	go svc.SweepIdempotencyKeys(ctx, 10*time.Minute)
+	go verifier.WatchJWKS(ctx, jwksCheckInterval, notifyHangup(ctx))
 	handler := graph.NewHandler(graph.Options{
 		Service:              svc,
 		Limits:               cfg.Limits,
@@ -158,6 +159,18 @@ func serve(ctx context.Context, cfg config, opts serveOptions) error {
 	drainCtx, cancel := context.WithTimeout(context.Background(), cfg.DrainTimeout)
 	defer cancel()
 	return srv.Shutdown(drainCtx)
+}
+
+// jwksCheckInterval is how often the server looks for a changed
+// JWT_JWKS_FILE; SIGHUP makes it look at once.
+const jwksCheckInterval = 10 * time.Second
+
+// notifyHangup returns a channel that receives SIGHUP until ctx ends.
+func notifyHangup(ctx context.Context) <-chan os.Signal {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	context.AfterFunc(ctx, func() { signal.Stop(hup) })
+	return hup
 }
 
 func openDatabase(ctx context.Context, cfg config) (*bun.DB, error) {

@@ -137,7 +137,13 @@ func freshLoadersForMutations(ctx context.Context, next graphql.RootResolver) gr
 func authenticate(opts Options, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		header := r.Header.Get("Authorization")
+		if len(header) > len("Bearer ")+auth.MaxTokenLength {
+			slog.InfoContext(ctx, "token refused", "request_id", RequestID(ctx), "reason", "Authorization header too long", "bytes", len(header))
+			writeUnauthenticated(w, "The token is not valid.")
+			return
+		}
+		scheme, token, _ := strings.Cut(header, " ")
 		token = strings.TrimSpace(token)
 		if !strings.EqualFold(scheme, "Bearer") || token == "" {
 			writeUnauthenticated(w, "Send a token in the Authorization header: Bearer <token>.")
