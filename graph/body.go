@@ -196,12 +196,16 @@ func (s *jsonScanner) str() (string, bool) {
 	return v, true
 }
 
-// skipString steps over the string that starts at s.i.
+// skipString steps over the string that starts at s.i. It steps byte by
+// byte through the first bytes, where most strings end, then jumps from
+// quote to quote: a quote ends the string unless an odd number of
+// backslashes escapes it.
 func (s *jsonScanner) skipString() bool {
 	if s.i >= len(s.b) || s.b[s.i] != '"' {
 		return false
 	}
-	for s.i++; s.i < len(s.b); s.i++ {
+	short := min(len(s.b), s.i+32)
+	for s.i++; s.i < short; s.i++ {
 		switch s.b[s.i] {
 		case '\\':
 			s.i++
@@ -210,8 +214,26 @@ func (s *jsonScanner) skipString() bool {
 			return true
 		}
 	}
+	for s.i < len(s.b) {
+		j := bytes.IndexByte(s.b[s.i:], '"')
+		if j < 0 {
+			break
+		}
+		s.i += j + 1
+		backslashes := 0
+		for k := s.i - 2; s.b[k] == '\\'; k-- {
+			backslashes++
+		}
+		if backslashes%2 == 0 {
+			return true
+		}
+	}
+	s.i = len(s.b)
 	return false
 }
+
+// structural marks the bytes that matter inside an object or array.
+var structural = [256]bool{'"': true, '{': true, '}': true, '[': true, ']': true}
 
 // value steps over the value that starts at s.i: a string, an object or
 // array with everything in it, or a literal.
@@ -225,15 +247,19 @@ func (s *jsonScanner) value() bool {
 	case '{', '[':
 		depth := 0
 		for s.i < len(s.b) {
-			switch s.b[s.i] {
-			case '"':
+			c := s.b[s.i]
+			switch {
+			case !structural[c]:
+				s.i++
+				continue
+			case c == '"':
 				if !s.skipString() {
 					return false
 				}
 				continue
-			case '{', '[':
+			case c == '{' || c == '[':
 				depth++
-			case '}', ']':
+			default:
 				depth--
 			}
 			s.i++

@@ -366,19 +366,21 @@ func TestRequestBodyLimit(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			rec := recordRequest(c.handler, newGraphQLRequest(http.MethodPost, "/graphql", tt.body, c.token, tt.accept))
-			resp := decodeResponse(t, rec)
+			resp := c.send(newGraphQLRequest(http.MethodPost, "/graphql", tt.body, c.token, tt.accept))
 			if tt.wantOK {
-				if rec.Code != http.StatusOK || !hasData(resp) || len(resp.Errors) > 0 {
-					t.Fatalf("%d-byte body: status %d, errors %+v; want 200 with data", len(tt.body), rec.Code, resp.Errors)
+				if resp.Status != http.StatusOK || !hasData(resp) || len(resp.Errors) > 0 {
+					t.Fatalf("%d-byte body: status %d, errors %+v; want 200 with data", len(tt.body), resp.Status, resp.Errors)
 				}
 				return
 			}
 			if hasData(resp) || len(resp.Errors) == 0 {
-				t.Fatalf("%d-byte body: status %d, body %.300s; want it refused with an error and no data", len(tt.body), rec.Code, rec.Body)
+				t.Fatalf("%d-byte body: status %d, body %.300s; want it refused with an error and no data", len(tt.body), resp.Status, resp.Body)
 			}
-			if rec.Code != http.StatusRequestEntityTooLarge || resp.code() != graph.CodeBodyTooLarge {
-				t.Errorf("%d-byte body: status %d, code %q; want 413 and %s (errors %+v)", len(tt.body), rec.Code, resp.code(), graph.CodeBodyTooLarge, resp.Errors)
+			if resp.Status != http.StatusRequestEntityTooLarge || resp.code() != graph.CodeBodyTooLarge {
+				t.Errorf("%d-byte body: status %d, code %q; want 413 and %s (errors %+v)", len(tt.body), resp.Status, resp.code(), graph.CodeBodyTooLarge, resp.Errors)
+			}
+			if resp.Statements != 0 {
+				t.Errorf("the refused request ran %d SQL statements; want 0", resp.Statements)
 			}
 		})
 	}
