@@ -123,14 +123,15 @@ func serve(ctx context.Context, cfg config, opts serveOptions) error {
 	go svc.SweepIdempotencyKeys(ctx, 10*time.Minute)
 	go verifier.WatchJWKS(ctx, jwksCheckInterval, notifyHangup(ctx))
 	handler := graph.NewHandler(graph.Options{
-		Service:              svc,
-		Limits:               cfg.Limits,
+		Service:         svc,
+		Limits:          cfg.Limits,
+		Verifier:        verifier,
+		Playground:      cfg.Playground,
+		PlaygroundToken: opts.playgroundToken,
+		AllowedOrigins:  cfg.AllowedOrigins,
+
 		RateLimits:           cfg.RateLimits,
 		DisableIntrospection: !cfg.Introspection,
-		Verifier:             verifier,
-		Playground:           cfg.Playground,
-		PlaygroundToken:      opts.playgroundToken,
-		AllowedOrigins:       cfg.AllowedOrigins,
 	})
 	srv := &http.Server{
 		Addr:              cfg.Addr,

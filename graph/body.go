@@ -47,17 +47,17 @@ func checkRequest(limits Limits, next http.Handler) http.Handler {
 			return
 		}
 		body, err := readBody(w, r, limits.MaxBulkBodyBytes)
-		if _, over := errors.AsType[*http.MaxBytesError](err); over || err == nil && int64(len(body)) > limits.MaxBodyBytes && !isBulkMutation(body, limits) {
+		_, overBulkLimit := errors.AsType[*http.MaxBytesError](err)
+		switch {
+		case overBulkLimit, err == nil && int64(len(body)) > limits.MaxBodyBytes && !isBulkMutation(body, limits):
 			writeRefusal(w, http.StatusRequestEntityTooLarge, CodeBodyTooLarge, fmt.Sprintf(
 				"The request body is over %d bytes. Only a mutation of bulkUpsertContacts, bulkUpsertAccounts or deleteContacts alone, with its inputs in variables, may send up to %d bytes.",
 				limits.MaxBodyBytes, limits.MaxBulkBodyBytes))
 			return
-		}
-		if err != nil {
+		case err != nil:
 			writeRefusal(w, http.StatusBadRequest, CodeBadRequest, "The request body could not be read.")
 			return
-		}
-		if b := bytes.TrimLeft(body, " \t\r\n"); len(b) > 0 && b[0] == '[' {
+		case bytes.HasPrefix(bytes.TrimLeft(body, " \t\r\n"), []byte("[")):
 			writeRefusal(w, http.StatusBadRequest, CodeBatchNotSupported, "Batches of operations (a JSON array) are not accepted: send one operation per request.")
 			return
 		}
