@@ -69,13 +69,23 @@ Configuration comes from the environment (README.md has the defaults):
   METRICS_ADDR          listen address of GET /metrics alone; empty: on ADDR
   JWT_SECRET            HS256 signing secret, at least 32 bytes
   JWT_PUBLIC_KEY_FILE   PEM public key for RS256, ES256 or EdDSA tokens
+  JWT_JWKS_FILE         JSON Web Key Set for tokens with a kid, reloaded on SIGHUP
   JWT_ISSUER            required iss claim, when set
   JWT_AUDIENCE          required aud claim, when set
   MIGRATE_ON_START      apply pending migrations at start, true
   SHUTDOWN_TIMEOUT      how long SIGTERM waits for requests, 25s
   PLAYGROUND            serve the GraphiQL playground at /, true
   CORS_ALLOWED_ORIGINS  origins whose browser pages may call the API
-  MAX_BODY_BYTES        largest request body, 2097152
+  MAX_BODY_BYTES        largest request body, 102400
+  MAX_BULK_BODY_BYTES   largest body of a bulk mutation, 2097152
+  MAX_QUERY_TOKENS      most tokens in a GraphQL document, 10000
+  MAX_QUERY_DEPTH       deepest nesting of fields, 15
+  MAX_QUERY_ALIASES     most aliased fields in one selection set, 15
+  MAX_QUERY_COMPLEXITY  highest cost of one operation, 100000
+  INTROSPECTION         answer introspection and suggest names, true
+  RATE_LIMIT            per-workspace rate limits, on (or off)
+  RATE_LIMIT_REQUESTS   requests per workspace and minute, 1200
+  RATE_LIMIT_COST       cost per workspace and minute, 1000000
   PPROF_ADDR            where Go's runtime profiles are served, off when unset
 `
 

@@ -116,7 +116,7 @@ func mustContain(t *testing.T, stream, got string, want []string) {
 }
 
 // settingPattern finds the variables config.go reads.
-var settingPattern = regexp.MustCompile(`(?:Getenv|envOr)\("([A-Z0-9_]+)"`)
+var settingPattern = regexp.MustCompile(`(?:Getenv|env[A-Z][A-Za-z]*)\("([A-Z0-9_]+)"`)
 
 // TestEverySettingIsDocumented keeps README's configuration table and the
 // help in step with what config.go reads.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/contacts-api/contacts/auth"
+	"github.com/contacts-api/contacts/graph"
 	"github.com/contacts-api/contacts/graph/cors"
 )
 
@@ -19,7 +20,14 @@ type config struct {
 	MetricsAddr    string
 	MigrateOnStart bool
 	DrainTimeout   time.Duration
-	MaxBodyBytes   int64
+	// Limits bound what one request may ask of the server.
+	Limits graph.Limits
+	// RateLimits bound each workspace's requests and cost per minute,
+	// per process; zero when RATE_LIMIT=off.
+	RateLimits graph.RateLimits
+	// Introspection answers __schema and __type queries and lets errors
+	// suggest names.
+	Introspection bool
 	// Playground serves GraphiQL at GET /.
 	Playground bool
 	// AllowedOrigins may call the API from browser pages.
@@ -49,6 +57,7 @@ func loadConfig(env environment) (config, error) {
 		Auth: auth.Config{
 			Secret:        []byte(os.Getenv("JWT_SECRET")),
 			PublicKeyFile: os.Getenv("JWT_PUBLIC_KEY_FILE"),
+			JWKSFile:      os.Getenv("JWT_JWKS_FILE"),
 			Issuer:        os.Getenv("JWT_ISSUER"),
 			Audience:      os.Getenv("JWT_AUDIENCE"),
 		},
@@ -72,10 +81,14 @@ func loadConfig(env environment) (config, error) {
 			return cfg, fmt.Errorf("SHUTDOWN_TIMEOUT must be a duration such as 25s: %w", err)
 		}
 	}
-	if s := os.Getenv("MAX_BODY_BYTES"); s != "" {
-		if cfg.MaxBodyBytes, err = strconv.ParseInt(s, 10, 64); err != nil || cfg.MaxBodyBytes < 1 {
-			return cfg, fmt.Errorf("MAX_BODY_BYTES must be a positive number of bytes, not %q", s)
-		}
+	if cfg.Introspection, err = strconv.ParseBool(envOr("INTROSPECTION", "true")); err != nil {
+		return cfg, fmt.Errorf("INTROSPECTION must be true or false: %w", err)
+	}
+	if cfg.Limits, err = loadLimits(); err != nil {
+		return cfg, err
+	}
+	if cfg.RateLimits, err = loadRateLimits(cfg.Limits); err != nil {
+		return cfg, err
 	}
 	if cfg.MetricsAddr != "" && cfg.MetricsAddr == cfg.Addr {
 		return cfg, fmt.Errorf("METRICS_ADDR must differ from ADDR (%s); leave it empty to serve /metrics on ADDR", cfg.Addr)
@@ -84,6 +97,60 @@ func loadConfig(env environment) (config, error) {
 		return cfg, fmt.Errorf("JWT_SECRET must be at least 32 bytes, not %d", n)
 	}
 	return cfg, nil
+}
+
+// loadLimits reads the limits of requests; unset ones keep their defaults.
+func loadLimits() (graph.Limits, error) {
+	l := graph.DefaultLimits
+	var r numbers
+	l.MaxTokens = r.envPositive("MAX_QUERY_TOKENS", l.MaxTokens)
+	l.MaxDepth = r.envPositive("MAX_QUERY_DEPTH", l.MaxDepth)
+	l.MaxAliases = r.envPositive("MAX_QUERY_ALIASES", l.MaxAliases)
+	l.MaxComplexity = r.envPositive("MAX_QUERY_COMPLEXITY", l.MaxComplexity)
+	l.MaxBodyBytes = int64(r.envPositive("MAX_BODY_BYTES", int(l.MaxBodyBytes)))
+	l.MaxBulkBodyBytes = int64(r.envPositive("MAX_BULK_BODY_BYTES", int(max(l.MaxBulkBodyBytes, l.MaxBodyBytes))))
+	if r.err == nil && l.MaxBulkBodyBytes < l.MaxBodyBytes {
+		r.err = fmt.Errorf("MAX_BULK_BODY_BYTES (%d) must not be less than MAX_BODY_BYTES (%d)", l.MaxBulkBodyBytes, l.MaxBodyBytes)
+	}
+	return l, r.err
+}
+
+// loadRateLimits reads the per-workspace rate limits, or none when
+// RATE_LIMIT is off.
+func loadRateLimits(limits graph.Limits) (graph.RateLimits, error) {
+	switch on := envOr("RATE_LIMIT", "on"); on {
+	case "off":
+		return graph.RateLimits{}, nil
+	case "on":
+	default:
+		return graph.RateLimits{}, fmt.Errorf("RATE_LIMIT must be on or off, not %q", on)
+	}
+	l := graph.DefaultRateLimits
+	var r numbers
+	l.RequestsPerMinute = r.envPositive("RATE_LIMIT_REQUESTS", l.RequestsPerMinute)
+	l.CostPerMinute = r.envPositive("RATE_LIMIT_COST", l.CostPerMinute)
+	if r.err == nil && l.CostPerMinute < limits.MaxComplexity {
+		r.err = fmt.Errorf("RATE_LIMIT_COST (%d) must not be less than MAX_QUERY_COMPLEXITY (%d): an operation at the limit could never run", l.CostPerMinute, limits.MaxComplexity)
+	}
+	return l, r.err
+}
+
+// numbers reads numeric settings and keeps the first mistake.
+type numbers struct{ err error }
+
+// envPositive reads a positive whole number, or returns fallback when the
+// variable is unset or an earlier setting was wrong.
+func (r *numbers) envPositive(name string, fallback int) int {
+	s := os.Getenv(name)
+	if s == "" || r.err != nil {
+		return fallback
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		r.err = fmt.Errorf("%s must be a positive whole number, not %q", name, s)
+		return fallback
+	}
+	return n
 }
 
 func envOr(name, fallback string) string {

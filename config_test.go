@@ -3,6 +3,8 @@ package main
 import (
 	"strings"
 	"testing"
+
+	"github.com/contacts-api/contacts/graph"
 )
 
 func TestCORSConfiguration(t *testing.T) {
@@ -66,6 +68,81 @@ func TestMetricsAddrConfiguration(t *testing.T) {
 			}
 			if err != nil || cfg.MetricsAddr != tt.metricsAddr {
 				t.Fatalf("loadConfig: MetricsAddr %q, error %v; want %q", cfg.MetricsAddr, err, tt.metricsAddr)
+			}
+		})
+	}
+}
+
+func TestLimitsConfiguration(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		want    func(config) bool
+		wantErr string
+	}{
+		{"defaults", nil, func(c config) bool { return c.Limits == graph.DefaultLimits && c.Introspection }, ""},
+		{"each limit is read", map[string]string{
+			"MAX_BODY_BYTES": "1000", "MAX_BULK_BODY_BYTES": "5000", "MAX_QUERY_TOKENS": "500",
+			"MAX_QUERY_DEPTH": "7", "MAX_QUERY_ALIASES": "3", "MAX_QUERY_COMPLEXITY": "900", "INTROSPECTION": "false",
+		}, func(c config) bool {
+			return c.Limits == graph.Limits{MaxBodyBytes: 1000, MaxBulkBodyBytes: 5000, MaxTokens: 500, MaxDepth: 7, MaxAliases: 3, MaxComplexity: 900} && !c.Introspection
+		}, ""},
+		{"a body limit over the bulk default raises it", map[string]string{"MAX_BODY_BYTES": "4194304"},
+			func(c config) bool { return c.Limits.MaxBulkBodyBytes == 4194304 }, ""},
+		{"a bulk limit under the body limit", map[string]string{"MAX_BODY_BYTES": "5000", "MAX_BULK_BODY_BYTES": "1000"}, nil, "MAX_BULK_BODY_BYTES"},
+		{"zero", map[string]string{"MAX_QUERY_DEPTH": "0"}, nil, "MAX_QUERY_DEPTH"},
+		{"not a number", map[string]string{"MAX_QUERY_COMPLEXITY": "lots"}, nil, "MAX_QUERY_COMPLEXITY"},
+		{"introspection not a boolean", map[string]string{"INTROSPECTION": "maybe"}, nil, "INTROSPECTION"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("JWT_SECRET", "")
+			for _, name := range []string{"MAX_BODY_BYTES", "MAX_BULK_BODY_BYTES", "MAX_QUERY_TOKENS", "MAX_QUERY_DEPTH", "MAX_QUERY_ALIASES", "MAX_QUERY_COMPLEXITY", "INTROSPECTION"} {
+				t.Setenv(name, tt.env[name])
+			}
+			cfg, err := loadConfig(production)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("loadConfig: error %v; want one that names %s", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || !tt.want(cfg) {
+				t.Fatalf("loadConfig = %+v, %v; want the limits of %v", cfg.Limits, err, tt.env)
+			}
+		})
+	}
+}
+
+func TestRateLimitsConfiguration(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		want    graph.RateLimits
+		wantErr string
+	}{
+		{"on by default", nil, graph.DefaultRateLimits, ""},
+		{"off", map[string]string{"RATE_LIMIT": "off", "RATE_LIMIT_REQUESTS": "5"}, graph.RateLimits{}, ""},
+		{"each limit is read", map[string]string{"RATE_LIMIT_REQUESTS": "60", "RATE_LIMIT_COST": "200000"}, graph.RateLimits{RequestsPerMinute: 60, CostPerMinute: 200000}, ""},
+		{"neither on nor off", map[string]string{"RATE_LIMIT": "yes"}, graph.RateLimits{}, "RATE_LIMIT"},
+		{"not a number", map[string]string{"RATE_LIMIT_REQUESTS": "many"}, graph.RateLimits{}, "RATE_LIMIT_REQUESTS"},
+		{"a cost budget under the complexity limit", map[string]string{"RATE_LIMIT_COST": "1000", "MAX_QUERY_COMPLEXITY": "5000"}, graph.RateLimits{}, "RATE_LIMIT_COST"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("JWT_SECRET", "")
+			for _, name := range []string{"RATE_LIMIT", "RATE_LIMIT_REQUESTS", "RATE_LIMIT_COST", "MAX_QUERY_COMPLEXITY"} {
+				t.Setenv(name, tt.env[name])
+			}
+			cfg, err := loadConfig(production)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("loadConfig: error %v; want one that names %s", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || cfg.RateLimits != tt.want {
+				t.Fatalf("loadConfig = %+v, %v; want rate limits %+v", cfg.RateLimits, err, tt.want)
 			}
 		})
 	}

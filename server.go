@@ -88,7 +88,7 @@ var serveCmd = command{
 	about: `Serves the API: POST /graphql (and GET for queries), the playground at /,
 /healthz, /readyz and /metrics (on METRICS_ADDR when it is set), until
 SIGTERM or SIGINT, and logs a line for each request. It needs DATABASE_URL,
-and JWT_SECRET or JWT_PUBLIC_KEY_FILE.
+and JWT_SECRET, JWT_PUBLIC_KEY_FILE or JWT_JWKS_FILE.
 ` + environmentHelp,
 }
 
@@ -151,16 +151,19 @@ func serve(ctx context.Context, cfg config, opts serveOptions) error {
 		}
 	}
 	go svc.SweepIdempotencyKeys(ctx, 10*time.Minute)
+	go verifier.WatchJWKS(ctx, jwksCheckInterval, notifyHangup(ctx))
 	m := metrics.New(bdb.DB)
 	servers := []*http.Server{newHTTPServer(cfg.Addr, graph.NewHandler(graph.Options{
-		Service:         svc,
-		MaxBodyBytes:    cfg.MaxBodyBytes,
-		Verifier:        verifier,
-		Playground:      cfg.Playground,
-		PlaygroundToken: opts.playgroundToken,
-		AllowedOrigins:  cfg.AllowedOrigins,
-		Metrics:         m,
-		ServeMetrics:    cfg.MetricsAddr == "",
+		Service:              svc,
+		Limits:               cfg.Limits,
+		Verifier:             verifier,
+		Playground:           cfg.Playground,
+		PlaygroundToken:      opts.playgroundToken,
+		AllowedOrigins:       cfg.AllowedOrigins,
+		RateLimits:           cfg.RateLimits,
+		DisableIntrospection: !cfg.Introspection,
+		Metrics:              m,
+		ServeMetrics:         cfg.MetricsAddr == "",
 	}))}
 	if cfg.MetricsAddr != "" {
 		mux := http.NewServeMux()
@@ -233,6 +236,18 @@ func shutdown(servers []*http.Server, timeout time.Duration) error {
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// jwksCheckInterval is how often the server looks for a changed
+// JWT_JWKS_FILE; SIGHUP makes it look at once.
+const jwksCheckInterval = 10 * time.Second
+
+// notifyHangup returns a channel that receives SIGHUP until ctx ends.
+func notifyHangup(ctx context.Context) <-chan os.Signal {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	context.AfterFunc(ctx, func() { signal.Stop(hup) })
+	return hup
 }
 
 func openDatabase(ctx context.Context, cfg config) (*bun.DB, error) {

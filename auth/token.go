@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -30,6 +31,10 @@ type Config struct {
 	// PublicKeyFile is a PEM file with an RSA, ECDSA (P-256) or Ed25519
 	// public key; empty to accept only HS256.
 	PublicKeyFile string
+	// JWKSFile is a JSON Web Key Set whose keys verify the tokens that
+	// name them in their kid header (RS256, ES256 or EdDSA); WatchJWKS
+	// reloads it. Empty for none.
+	JWKSFile string
 	// Issuer and Audience are enforced when set.
 	Issuer   string
 	Audience string
@@ -40,6 +45,8 @@ type Verifier struct {
 	secret    []byte
 	publicKey crypto.PublicKey
 	publicAlg string
+	jwksFile  string
+	jwks      atomic.Pointer[keySet]
 	parser    *jwt.Parser
 }
 
@@ -52,7 +59,7 @@ type Claims struct {
 
 // NewVerifier loads the keys of cfg. It fails when no key is configured.
 func NewVerifier(cfg Config) (*Verifier, error) {
-	v := &Verifier{secret: cfg.Secret}
+	v := &Verifier{secret: cfg.Secret, jwksFile: cfg.JWKSFile}
 	if cfg.PublicKeyFile != "" {
 		if err := v.loadPublicKey(cfg.PublicKeyFile); err != nil {
 			return nil, err
@@ -65,8 +72,16 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 	if v.publicAlg != "" {
 		algs = append(algs, v.publicAlg)
 	}
+	if v.jwksFile != "" {
+		if _, err := v.loadJWKS(); err != nil {
+			return nil, err
+		}
+		// A reload may bring keys of any of them; each key verifies its
+		// own algorithm only (see keyFor).
+		algs = append(algs, jwksAlgs...)
+	}
 	if len(algs) == 0 {
-		return nil, errors.New("no token key configured: set JWT_SECRET (HS256) or JWT_PUBLIC_KEY_FILE (RS256, ES256 or EdDSA)")
+		return nil, errors.New("no token key configured: set JWT_SECRET (HS256), JWT_PUBLIC_KEY_FILE or JWT_JWKS_FILE (RS256, ES256 or EdDSA)")
 	}
 	opts := []jwt.ParserOption{
 		jwt.WithValidMethods(algs),
@@ -106,10 +121,16 @@ func (v *Verifier) loadPublicKey(path string) error {
 	return fmt.Errorf("JWT_PUBLIC_KEY_FILE %s holds no RSA, ECDSA or Ed25519 public key in PEM form", path)
 }
 
-// keyFor picks the key for the token's algorithm. The algorithm was already
-// checked against the configured ones, and each algorithm family gets only
-// its own key type, so an HS256 token signed with a public key's PEM fails.
+// keyFor picks the key for the token. With a key set, a token that names a
+// kid is verified by that key alone, in its own algorithm; an unknown kid
+// fails. Otherwise the key is chosen by the token's algorithm, which was
+// already checked against the configured ones, and each algorithm family
+// gets only its own key type, so an HS256 token signed with a public key's
+// PEM fails.
 func (v *Verifier) keyFor(t *jwt.Token) (any, error) {
+	if kid, named := t.Header["kid"]; named && v.jwksFile != "" {
+		return v.namedKey(kid, t.Method.Alg())
+	}
 	switch t.Method.(type) {
 	case *jwt.SigningMethodHMAC:
 		return v.secret, nil
@@ -129,14 +150,28 @@ func (v *Verifier) keyFor(t *jwt.Token) (any, error) {
 	return nil, fmt.Errorf("no key for algorithm %s", t.Method.Alg())
 }
 
-// maxTokenLength bounds the work spent on garbage.
-const maxTokenLength = 8 << 10
+// namedKey returns the key set's key named kid, when it verifies alg.
+func (v *Verifier) namedKey(kid any, alg string) (any, error) {
+	name, _ := kid.(string)
+	k, ok := v.jwks.Load().keys[name]
+	switch {
+	case !ok:
+		return nil, fmt.Errorf("no key has kid %v", kid)
+	case k.alg != alg:
+		return nil, fmt.Errorf("key %q verifies %s, not %s", name, k.alg, alg)
+	}
+	return k.key, nil
+}
+
+// MaxTokenLength bounds the work spent on garbage: longer tokens are
+// refused unread.
+const MaxTokenLength = 8 << 10
 
 // Verify checks a bearer token and returns its principal. Every failure
 // wraps ErrUnauthenticated.
 func (v *Verifier) Verify(token string) (*Principal, error) {
-	if len(token) > maxTokenLength {
-		return nil, fmt.Errorf("%w: token longer than %d bytes", ErrUnauthenticated, maxTokenLength)
+	if len(token) > MaxTokenLength {
+		return nil, fmt.Errorf("%w: token longer than %d bytes", ErrUnauthenticated, MaxTokenLength)
 	}
 	var claims Claims
 	if _, err := v.parser.ParseWithClaims(token, &claims, v.keyFor); err != nil {

@@ -61,10 +61,10 @@ func (s *Store) CountContacts(ctx context.Context, ws uuid.UUID, m Match) (int, 
 func list[T any](ctx context.Context, s *Store, ws uuid.UUID, lq ListQuery) ([]*T, error) {
 	var records []*T
 	q := s.idb.NewSelect().Model(&records)
-	alias := string(q.GetModel().(bun.TableModel).Table().Alias)
-	q = lq.apply(q.Where("?TableAlias.workspace_id = ?", ws), alias, ws)
+	table := q.GetModel().(bun.TableModel).Table()
+	q = lq.apply(q.Where("?TableAlias.workspace_id = ?", ws), string(table.Alias), ws)
 	if err := q.Scan(ctx); err != nil {
-		return nil, fmt.Errorf("list %s: %w", alias, err)
+		return nil, fmt.Errorf("list %s: %w", table.Name, err)
 	}
 	return records, nil
 }

@@ -27,6 +27,16 @@ func signTestToken(t *testing.T, secret []byte, claims jwt.Claims) string {
 	return token
 }
 
+// noneToken returns an unsigned token (alg none) of claims.
+func noneToken(t *testing.T, claims jwt.Claims) string {
+	t.Helper()
+	token, err := jwt.NewWithClaims(jwt.SigningMethodNone, claims).SignedString(jwt.UnsafeAllowNoneSignatureType)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return token
+}
+
 func TestUnauthenticatedRequests(t *testing.T) {
 	t.Parallel()
 	h := newHandler(t)
@@ -57,6 +67,10 @@ func TestUnauthenticatedRequests(t *testing.T) {
 		{"bad signature", "Bearer " + signTestToken(t, []byte("not-the-test-secret-0123456789abcdef"), claims(inAnHour))},
 		{"expired", "Bearer " + signTestToken(t, testSecret, claims(jwt.NewNumericDate(now.Add(-time.Hour))))},
 		{"no exp", "Bearer " + signTestToken(t, testSecret, claims(nil))},
+		{"alg none", "Bearer " + noneToken(t, claims(inAnHour))},
+		{"non-UUID workspace", "Bearer " + signTestToken(t, testSecret, auth.Claims{WorkspaceID: "acme", RegisteredClaims: jwt.RegisteredClaims{ExpiresAt: inAnHour}})},
+		{"1 MB of garbage after Bearer", "Bearer " + strings.Repeat("garbage.", 1<<17)},
+		{"1 MB of garbage that looks like an API key", "Bearer ck_" + strings.Repeat("x", 1<<20)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -5,6 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"regexp"
+	"runtime/debug"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -12,19 +16,22 @@ import (
 	"github.com/contacts-api/contacts/service"
 )
 
-// presentError decides what a client sees of an error, and notes its code
-// for the request log and metrics.
-func presentError(ctx context.Context, err error) *gqlerror.Error {
-	gqlErr := present(ctx, err)
-	recordOf(ctx).addErrors(gqlErr)
-	return gqlErr
+// errorPresenter returns the presenter that decides what a client sees of
+// an error, and notes its code for the request log and metrics.
+func errorPresenter(hideSuggestions bool) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		gqlErr := present(ctx, err, hideSuggestions)
+		recordOf(ctx).addErrors(gqlErr)
+		return gqlErr
+	}
 }
 
 // present decides what a client sees of an error. Errors the service
 // marked safe keep their message and code; errors of GraphQL itself
-// (parsing, validation, arguments) keep theirs; anything else is logged in
-// full and shown as INTERNAL with the request id.
-func present(ctx context.Context, err error) *gqlerror.Error {
+// (parsing, validation, arguments) keep theirs, without "Did you mean"
+// suggestions when hideSuggestions is set; anything else is logged in full
+// and shown as INTERNAL with the request id.
+func present(ctx context.Context, err error, hideSuggestions bool) *gqlerror.Error {
 	if e, ok := service.AsError(err); ok {
 		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
 		gqlErr.Message = e.Message
@@ -32,11 +39,23 @@ func present(ctx context.Context, err error) *gqlerror.Error {
 		return gqlErr
 	}
 	var gqlErr *gqlerror.Error
-	if errors.As(err, &gqlErr) && gqlErr.Err == nil {
-		return graphql.DefaultErrorPresenter(ctx, err)
+	if !errors.As(err, &gqlErr) || gqlErr.Err != nil {
+		return internalError(ctx, err)
 	}
-	return internalError(ctx, err)
+	gqlErr = graphql.DefaultErrorPresenter(ctx, err)
+	if strings.HasPrefix(gqlErr.Message, "exceeded token limit") {
+		gqlErr.Extensions = map[string]any{"code": CodeTooManyTokens}
+	}
+	if hideSuggestions {
+		gqlErr.Message = suggestion.ReplaceAllString(gqlErr.Message, "")
+	}
+	return gqlErr
 }
+
+// suggestion matches the hints that GraphQL validation adds to its
+// errors, such as ` Did you mean "contacts"?`: they spell out the schema
+// to whoever probes it.
+var suggestion = regexp.MustCompile(` ?Did you mean [^?]*\?`)
 
 // internalError logs err with the request id and returns what the client
 // may see of it.
@@ -51,8 +70,26 @@ func internalError(ctx context.Context, err error) *gqlerror.Error {
 	}
 }
 
-// recoverPanic turns a panic in a resolver into an INTERNAL error; the
-// process keeps serving.
+// recoverPanic turns a panic in a resolver into an INTERNAL error whose
+// log has the stack; the process keeps serving.
 func recoverPanic(ctx context.Context, p any) error {
-	return fmt.Errorf("panic: %v", p)
+	return fmt.Errorf("panic: %v\n%s", p, debug.Stack())
+}
+
+// recoverPanics answers a request whose handler panicked outside GraphQL
+// (in authentication, say) with INTERNAL and the request id, and logs the
+// panic with its stack under that id; the process keeps serving.
+func recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			switch p := recover(); p {
+			case nil:
+			case http.ErrAbortHandler: // the server's way to abort a response
+				panic(p)
+			default:
+				writeGraphQLError(r.Context(), w, http.StatusInternalServerError, internalError(r.Context(), recoverPanic(r.Context(), p)))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
 }

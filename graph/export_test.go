@@ -5,3 +5,6 @@ const PersistedQueryCacheSize = persistedQueryCacheSize
 
 // PlaygroundQuery is playgroundQuery, for the tests.
 const PlaygroundQuery = playgroundQuery
+
+// TopLevelStrings is topLevelStrings, for the tests.
+var TopLevelStrings = topLevelStrings

@@ -1,14 +1,11 @@
 package graph
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -31,10 +28,6 @@ import (
 	"github.com/contacts-api/contacts/service"
 )
 
-// DefaultMaxBodyBytes bounds a request body unless Options say otherwise:
-// room for a bulk call of 1,000 contacts.
-const DefaultMaxBodyBytes = 2 << 20
-
 // persistedQueryCacheSize bounds the automatic persisted queries kept in
 // memory: the least recently used go first, and clients resend them.
 const persistedQueryCacheSize = 1000
@@ -43,8 +36,15 @@ const persistedQueryCacheSize = 1000
 type Options struct {
 	Service  *service.Service
 	Verifier *auth.Verifier
-	// MaxBodyBytes bounds a request body; 0 means DefaultMaxBodyBytes.
-	MaxBodyBytes int64
+	// Limits bound what one request may ask; zero fields take
+	// DefaultLimits.
+	Limits Limits
+	// RateLimits bound each workspace's requests and cost per minute in
+	// this process; the zero value is off.
+	RateLimits RateLimits
+	// DisableIntrospection refuses __schema and __type and drops the
+	// "Did you mean" suggestions from errors, for production.
+	DisableIntrospection bool
 	// Playground serves GraphiQL at GET /; without it, / is not found.
 	Playground bool
 	// PlaygroundToken, when set, is filled into the playground's
@@ -110,25 +110,29 @@ func NewHandler(opts Options) http.Handler {
 		}
 		w.Write([]byte("ok\n"))
 	})
-	maxBody := opts.MaxBodyBytes
-	if maxBody == 0 {
-		maxBody = DefaultMaxBodyBytes
-	}
-	gql := limitBody(maxBody, authenticate(opts, idempotent(opts.Service,
-		loaders.Middleware(opts.Service.Store(), m.ObserveBatch, newGraphQLServer(opts.Service)))))
+	opts.Limits = opts.Limits.withDefaults()
+	rates := newRateLimiter(opts.RateLimits)
+	gql := checkRequest(opts.Limits, authenticate(opts, rates.middleware(idempotent(opts.Service,
+		loaders.Middleware(opts.Service.Store(), m.ObserveBatch, newGraphQLServer(opts, rates))))))
 	mux.Handle("/graphql", gql)
-	return withRequestID(observeRequests(m, cors.Handler(opts.AllowedOrigins, mux)))
+	return withRequestID(observeRequests(m, recoverPanics(cors.Handler(opts.AllowedOrigins, mux))))
 }
 
-func newGraphQLServer(svc *service.Service) http.Handler {
-	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{Service: svc}}))
+func newGraphQLServer(opts Options, rates *rateLimiter) http.Handler {
+	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{Service: opts.Service}, Complexity: complexityRoot()}))
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(operationRecorder{})
-	srv.Use(extension.Introspection{})
+	srv.SetParserTokenLimit(opts.Limits.MaxTokens)
+	if !opts.DisableIntrospection {
+		srv.Use(extension.Introspection{})
+	}
+	srv.SetDisableSuggestion(opts.DisableIntrospection)
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](persistedQueryCacheSize)})
-	srv.SetErrorPresenter(presentError)
+	srv.Use(&queryShape{limits: opts.Limits, noIntrospection: opts.DisableIntrospection})
+	srv.Use(rates) // after queryShape, which measures the cost it charges
+	srv.SetErrorPresenter(errorPresenter(opts.DisableIntrospection))
 	srv.SetRecoverFunc(recoverPanic)
 	srv.AroundOperations(requireScope)
 	srv.AroundRootFields(freshLoadersForMutations)
@@ -149,7 +153,13 @@ func freshLoadersForMutations(ctx context.Context, next graphql.RootResolver) gr
 func authenticate(opts Options, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		header := r.Header.Get("Authorization")
+		if len(header) > len("Bearer ")+auth.MaxTokenLength {
+			slog.InfoContext(ctx, "token refused", "request_id", RequestID(ctx), "reason", "Authorization header too long", "bytes", len(header))
+			writeUnauthenticated(ctx, w, "The token is not valid.")
+			return
+		}
+		scheme, token, _ := strings.Cut(header, " ")
 		token = strings.TrimSpace(token)
 		if !strings.EqualFold(scheme, "Bearer") || token == "" {
 			writeUnauthenticated(ctx, w, "Send a token in the Authorization header: Bearer <token>.")
@@ -182,25 +192,6 @@ func principalOf(ctx context.Context, opts Options, token string) (*auth.Princip
 		return nil, err
 	}
 	return p, opts.Service.Provision(ctx, p.WorkspaceID)
-}
-
-// limitBody refuses request bodies over limit bytes with 413. It reads
-// the body before GraphQL does, because gqlgen reports a failed read as a
-// 200 response.
-func limitBody(limit int64, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
-		if err != nil {
-			status, message := http.StatusBadRequest, "The request body could not be read."
-			if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-				status, message = http.StatusRequestEntityTooLarge, fmt.Sprintf("The request body is over %d bytes.", limit)
-			}
-			writeGraphQLError(r.Context(), w, status, &gqlerror.Error{Message: message, Extensions: map[string]any{"code": service.CodeBadUserInput}})
-			return
-		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		next.ServeHTTP(w, r)
-	})
 }
 
 func writeUnauthenticated(ctx context.Context, w http.ResponseWriter, message string) {

@@ -320,49 +320,104 @@ func TestRequestIDIsEchoedOrReplaced(t *testing.T) {
 	}
 }
 
+// paddedBody returns a request body of exactly size bytes (or fails the
+// test) whose query is query padded with white space, which GraphQL
+// ignores; extra members are put first, as some clients order them.
+func paddedBody(t *testing.T, query string, size int, extra string) string {
+	t.Helper()
+	head := `{` + extra + `"query":"`
+	b := head + query + strings.Repeat(" ", max(0, size-len(head)-len(query)-len(`"}`))) + `"}`
+	if len(b) != size {
+		t.Fatalf("test body has %d bytes; want %d", len(b), size)
+	}
+	return b
+}
+
 func TestRequestBodyLimit(t *testing.T) {
 	t.Parallel()
 	c := newClient(t)
-	// body returns a valid request of about size bytes: the query is
-	// padded with whitespace, which GraphQL ignores.
-	body := func(size int) string {
-		const query = `{ contacts { totalCount } }`
-		b, _ := json.Marshal(map[string]string{"query": query + strings.Repeat(" ", size-len(query)-len(`{"query":""}`))})
-		return string(b)
-	}
-	const limit = graph.DefaultMaxBodyBytes
+	limit, bulkLimit := int(graph.DefaultLimits.MaxBodyBytes), int(graph.DefaultLimits.MaxBulkBodyBytes)
+	const (
+		query = `{ contacts { totalCount } }`
+		bulk  = `mutation { deleteContacts(ids: []) { deletedIds } }`
+	)
+	// pad returns a member of about n bytes that the server ignores.
+	pad := func(n int) string { return `"extensions":{"pad":"` + strings.Repeat("x", n) + `"},` }
 	tests := []struct {
 		name   string
-		size   int
+		body   string
 		accept string
 		wantOK bool
 	}{
-		{"under the limit", limit - 10<<10, graphQLResponseJSON, true},
-		{"the limit exactly", limit, graphQLResponseJSON, true},
-		{"a byte over", limit + 1, graphQLResponseJSON, false},
-		{"twice the limit", 2 * limit, graphQLResponseJSON, false},
-		{"twice the limit, application/json", 2 * limit, applicationJSON, false},
+		{"query under the limit", paddedBody(t, query, limit-10<<10, ""), graphQLResponseJSON, true},
+		{"query at the limit exactly", paddedBody(t, query, limit, ""), graphQLResponseJSON, true},
+		{"query a byte over", paddedBody(t, query, limit+1, ""), graphQLResponseJSON, false},
+		{"query a byte over, application/json", paddedBody(t, query, limit+1, ""), applicationJSON, false},
+		{"query of 1 MiB", paddedBody(t, query, 1<<20, ""), graphQLResponseJSON, false},
+		{"bulk mutation over the limit", paddedBody(t, bulk, 1<<20, pad(1<<20-200)), graphQLResponseJSON, true},
+		{"bulk mutation at the bulk limit exactly", paddedBody(t, bulk, bulkLimit, pad(bulkLimit-200)), graphQLResponseJSON, true},
+		{"bulk mutation a byte over the bulk limit", paddedBody(t, bulk, bulkLimit+1, pad(bulkLimit-200)), graphQLResponseJSON, false},
+		{"bulk mutation whose document is over the limit", paddedBody(t, bulk, limit+200, ""), graphQLResponseJSON, false},
+		{"bulk mutation with another mutation field", paddedBody(t, `mutation { deleteContacts(ids: []) { deletedIds } deleteContact(id: "contact_x") { deletedId } }`, limit+1, ""), graphQLResponseJSON, false},
+		{"bulk mutation beside a query", paddedBody(t, `mutation M { deleteContacts(ids: []) { deletedIds } } query Q { contacts { totalCount } }`, limit+1, `"operationName":"Q",`), graphQLResponseJSON, false},
+		{"bulk mutation in a fragment", paddedBody(t, `mutation { ...F } fragment F on Mutation { deleteContacts(ids: []) { deletedIds } }`, limit+1, ""), graphQLResponseJSON, false},
+		{"a second query member in other case", paddedBody(t, bulk, limit+1, `"QUERY":"{ contacts { totalCount } }",`), graphQLResponseJSON, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			b := body(tt.size)
-			if len(b) != tt.size {
-				t.Fatalf("test body has %d bytes; want %d", len(b), tt.size)
-			}
-			rec := recordRequest(c.handler, newGraphQLRequest(http.MethodPost, "/graphql", b, c.token, tt.accept))
-			resp := decodeResponse(t, rec)
+			resp := c.send(newGraphQLRequest(http.MethodPost, "/graphql", tt.body, c.token, tt.accept))
 			if tt.wantOK {
-				if rec.Code != http.StatusOK || !hasData(resp) || len(resp.Errors) > 0 {
-					t.Fatalf("%d-byte body: status %d, errors %+v; want 200 with data", tt.size, rec.Code, resp.Errors)
+				if resp.Status != http.StatusOK || !hasData(resp) || len(resp.Errors) > 0 {
+					t.Fatalf("%d-byte body: status %d, errors %+v; want 200 with data", len(tt.body), resp.Status, resp.Errors)
 				}
 				return
 			}
 			if hasData(resp) || len(resp.Errors) == 0 {
-				t.Fatalf("%d-byte body: status %d, body %.300s; want it refused with an error and no data", tt.size, rec.Code, rec.Body)
+				t.Fatalf("%d-byte body: status %d, body %.300s; want it refused with an error and no data", len(tt.body), resp.Status, resp.Body)
 			}
-			if rec.Code != http.StatusRequestEntityTooLarge {
-				t.Errorf("%d-byte body: status %d; want 413 Request Entity Too Large (errors %+v)", tt.size, rec.Code, resp.Errors)
+			if resp.Status != http.StatusRequestEntityTooLarge || resp.code() != graph.CodeBodyTooLarge {
+				t.Errorf("%d-byte body: status %d, code %q; want 413 and %s (errors %+v)", len(tt.body), resp.Status, resp.code(), graph.CodeBodyTooLarge, resp.Errors)
+			}
+			if resp.Statements != 0 {
+				t.Errorf("the refused request ran %d SQL statements; want 0", resp.Statements)
+			}
+		})
+	}
+}
+
+func TestUnsupportedRequestsAreRefused(t *testing.T) {
+	t.Parallel()
+	c := newClient(t)
+	const query = `{"query":"{ contacts { totalCount } }"}`
+	withType := func(contentType, body string) *http.Request {
+		req := newGraphQLRequest(http.MethodPost, "/graphql", body, c.token, "")
+		req.Header.Set("Content-Type", contentType)
+		return req
+	}
+	tests := []struct {
+		name       string
+		req        *http.Request
+		wantStatus int
+		wantCode   string
+	}{
+		{"batch of operations", newGraphQLRequest(http.MethodPost, "/graphql", `[`+query+`,`+query+`]`, c.token, ""), http.StatusBadRequest, graph.CodeBatchNotSupported},
+		{"batch after white space", newGraphQLRequest(http.MethodPost, "/graphql", " \n["+query+"]", c.token, ""), http.StatusBadRequest, graph.CodeBatchNotSupported},
+		{"multipart", withType("multipart/form-data; boundary=x", "--x\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n"+query+"\r\n--x--\r\n"), http.StatusUnsupportedMediaType, graph.CodeUnsupportedMediaType},
+		{"urlencoded", withType("application/x-www-form-urlencoded", "query="+url.QueryEscape("{ contacts { totalCount } }")), http.StatusUnsupportedMediaType, graph.CodeUnsupportedMediaType},
+		{"application/graphql", withType("application/graphql", "{ contacts { totalCount } }"), http.StatusUnsupportedMediaType, graph.CodeUnsupportedMediaType},
+		{"no content type", withType("", query), http.StatusUnsupportedMediaType, graph.CodeUnsupportedMediaType},
+		{"PUT", newGraphQLRequest(http.MethodPut, "/graphql", query, c.token, ""), http.StatusMethodNotAllowed, graph.CodeMethodNotAllowed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			resp := c.send(tt.req)
+			if resp.Status != tt.wantStatus || resp.code() != tt.wantCode || hasData(resp) {
+				t.Fatalf("status %d, code %q, data %s; want %d and %s without data (errors %+v)", resp.Status, resp.code(), resp.Data, tt.wantStatus, tt.wantCode, resp.Errors)
+			}
+			if resp.Statements != 0 {
+				t.Errorf("the refused request ran %d SQL statements; want 0", resp.Statements)
 			}
 		})
 	}

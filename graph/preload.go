@@ -2,6 +2,9 @@ package graph
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/graph-gophers/dataloader/v7"
@@ -68,6 +71,7 @@ func preloadContacts(ctx context.Context, contacts []*db.Contact, fields map[str
 	if fields["accounts"] {
 		memberships := queue(ctx, l.AccountIDsOf, ids)
 		go func() {
+			defer logPanic(ctx, "preload accounts")
 			var accountIDs []string
 			for _, thunk := range memberships {
 				ids, _ := thunk()
@@ -85,4 +89,12 @@ func queue[K comparable, V any](ctx context.Context, l *dataloader.Loader[K, V],
 		thunks[i] = l.Load(ctx, k)
 	}
 	return thunks
+}
+
+// logPanic, deferred in a goroutine the handler starts, logs a panic with
+// the request's id instead of letting it end the process.
+func logPanic(ctx context.Context, task string) {
+	if p := recover(); p != nil {
+		slog.ErrorContext(ctx, "panic in background task", "request_id", RequestID(ctx), "task", task, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+	}
 }

@@ -479,11 +479,12 @@ func firstDifference(a, b string) string {
 }
 
 // nestedContactsQuery lists contacts with everything they reach, and looks
-// up the external ids that every workspace has.
+// up the external ids that every workspace has. Its page sizes keep it
+// under the complexity limit.
 const nestedContactsQuery = `{
-	contacts { totalCount nodes {
+	contacts(first: 20) { totalCount nodes {
 		id account { id } portalRole { id }
-		accounts { id contacts { totalCount nodes { id } } }
+		accounts { id contacts(first: 10) { totalCount nodes { id } } }
 		phones { id contact { id } }
 	} }
 	accounts { nodes { id } }

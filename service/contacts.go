@@ -10,8 +10,8 @@ import (
 	"github.com/contacts-api/contacts/db"
 )
 
-// maxAccountsPerContact bounds accountIds.
-const maxAccountsPerContact = 100
+// MaxAccountsPerContact bounds accountIds.
+const MaxAccountsPerContact = 100
 
 // CreateContactInput is a new contact.
 type CreateContactInput struct {
@@ -194,8 +194,8 @@ func applyContactFields(c *db.Contact, in UpdateContactInput, creating bool, at 
 	if in.AccountID.Value() != nil && in.AccountExternalID.Value() != nil {
 		ps.add(at.at("accountExternalId"), MutuallyExclusive, "Give accountId or accountExternalId, not both.")
 	}
-	if ids := in.AccountIDs.Value(); len(ids) > maxAccountsPerContact {
-		ps.add(at.at("accountIds"), LimitExceeded, "A contact may belong to at most %d accounts.", maxAccountsPerContact)
+	if ids := in.AccountIDs.Value(); len(ids) > MaxAccountsPerContact {
+		ps.add(at.at("accountIds"), LimitExceeded, "A contact may belong to at most %d accounts.", MaxAccountsPerContact)
 	}
 }
 

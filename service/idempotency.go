@@ -95,6 +95,8 @@ func (s *Service) FinishIdempotent(ctx context.Context, key string, resp StoredR
 }
 
 // SweepIdempotencyKeys deletes expired keys every interval until ctx ends.
+// A sweep that fails, even by panicking, is logged and tried again at the
+// next tick.
 func (s *Service) SweepIdempotencyKeys(ctx context.Context, interval time.Duration) {
 	ticker := time.NewTicker(interval)
 	defer ticker.Stop()
@@ -103,12 +105,17 @@ func (s *Service) SweepIdempotencyKeys(ctx context.Context, interval time.Durati
 		case <-ctx.Done():
 			return
 		case <-ticker.C:
-			n, err := s.store.DeleteExpiredIdempotencyKeys(ctx)
-			if err != nil {
-				slog.WarnContext(ctx, "sweep idempotency keys", "error", err)
-			} else if n > 0 {
-				slog.InfoContext(ctx, "swept expired idempotency keys", "deleted", n)
-			}
+			s.sweepIdempotencyKeys(ctx)
 		}
+	}
+}
+
+func (s *Service) sweepIdempotencyKeys(ctx context.Context) {
+	defer logPanic(ctx, "sweep idempotency keys")
+	n, err := s.store.DeleteExpiredIdempotencyKeys(ctx)
+	if err != nil {
+		slog.WarnContext(ctx, "sweep idempotency keys", "error", err)
+	} else if n > 0 {
+		slog.InfoContext(ctx, "swept expired idempotency keys", "deleted", n)
 	}
 }

@@ -60,6 +60,7 @@ func (u *keyUse) record(ws uuid.UUID, id string, now time.Time) {
 		defer func() { <-u.slots }()
 		ctx, cancel := context.WithTimeout(context.Background(), keyUseWriteTimeout)
 		defer cancel()
+		defer logPanic(ctx, "record an API key's use")
 		if err := u.store.RecordAPIKeyUse(ctx, ws, id, now, keyUseInterval); err != nil {
 			slog.WarnContext(ctx, "recording an API key's use failed", "api_key_id", id, "error", err)
 		}

@@ -184,8 +184,8 @@ func phonesToMove(ctx context.Context, tx *db.Store, target *db.Contact, sourceI
 			moved = append(moved, p.ID)
 		}
 	}
-	if len(have) > maxPhones {
-		ps.add(path{"sourceIds"}, LimitExceeded, "The merged contact would have more than %d phones.", maxPhones)
+	if len(have) > MaxPhones {
+		ps.add(path{"sourceIds"}, LimitExceeded, "The merged contact would have more than %d phones.", MaxPhones)
 	}
 	return moved, nil
 }

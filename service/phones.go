@@ -70,8 +70,8 @@ func planPhones(c *db.Contact, current []*db.Phone, changes []PhoneChange, mode 
 			}
 		}
 	}
-	if len(byID)+len(plan.inserts) > maxPhones {
-		ps.add(at.at("phones"), LimitExceeded, "A contact may have at most %d phones.", maxPhones)
+	if len(byID)+len(plan.inserts) > MaxPhones {
+		ps.add(at.at("phones"), LimitExceeded, "A contact may have at most %d phones.", MaxPhones)
 	}
 	plan.checkDuplicates(byID, at, ps)
 	return plan

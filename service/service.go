@@ -7,6 +7,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"runtime/debug"
 	"sync"
 
 	"github.com/google/uuid"
@@ -121,4 +123,12 @@ func deleteByID(ctx context.Context, s *Service, id, prefix string, del func(*db
 		}
 		return id, err
 	})
+}
+
+// logPanic, deferred in a goroutine the service starts, logs a panic
+// instead of letting it end the process.
+func logPanic(ctx context.Context, task string) {
+	if p := recover(); p != nil {
+		slog.ErrorContext(ctx, "panic in background task", "task", task, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+	}
 }

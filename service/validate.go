@@ -21,8 +21,10 @@ const (
 	maxTags              = 50
 	maxTagLength         = 64
 	maxMetadataBytes     = 16 << 10
-	maxPhones            = 20
 )
+
+// MaxPhones bounds a contact's phones.
+const MaxPhones = 20
 
 // checkName reports a problem when a name is empty or too long.
 func checkName(ps *problems, at path, name string) { checkTitle(ps, at, "Name", name) }

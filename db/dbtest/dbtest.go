@@ -20,6 +20,7 @@ import (
 
 var (
 	serverURL string // the server's maintenance database
+	sharedURL string
 	shared    *bun.DB
 )
 
@@ -47,6 +48,7 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer drop()
+	sharedURL = dbURL
 	shared, err = db.Open(ctx, dbURL)
 	if err == nil {
 		_, err = db.Migrate(ctx, shared)
@@ -67,6 +69,13 @@ func DB(t testing.TB) *bun.DB {
 		t.Fatal("dbtest: call dbtest.Main from TestMain")
 	}
 	return shared
+}
+
+// URL returns the URL of the package's database, for a test that needs a
+// connection pool of its own.
+func URL(t testing.TB) string {
+	DB(t)
+	return sharedURL
 }
 
 // EmptyDatabase creates a database without any table, dropped when the

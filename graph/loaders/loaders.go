@@ -5,7 +5,9 @@ package loaders
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"runtime/debug"
 	"time"
 
 	"github.com/graph-gophers/dataloader/v7"
@@ -75,11 +77,26 @@ func accountOfContact(m *db.ContactAccount) (string, string) {
 
 // newLoader makes the loader called name, whose batches observe sees.
 func newLoader[K comparable, V any](observe BatchObserver, name string, fn dataloader.BatchFunc[K, V]) *dataloader.Loader[K, V] {
+	fn = recovering(fn)
 	observed := func(ctx context.Context, keys []K) []*dataloader.Result[V] {
 		observe(name, len(keys))
 		return fn(ctx, keys)
 	}
 	return dataloader.NewBatchedLoader(observed, dataloader.WithWait[K, V](batchWait))
+}
+
+// recovering turns a panic of fn into an error of each of its keys, with
+// the stack, which the error presenter logs under the request's id. (The
+// dataloader would recover it too, but log it without the id.)
+func recovering[K comparable, V any](fn dataloader.BatchFunc[K, V]) dataloader.BatchFunc[K, V] {
+	return func(ctx context.Context, keys []K) (results []*dataloader.Result[V]) {
+		defer func() {
+			if p := recover(); p != nil {
+				results = failAll[K, V](keys, fmt.Errorf("panic in a batch load: %v\n%s", p, debug.Stack()))
+			}
+		}()
+		return fn(ctx, keys)
+	}
 }
 
 type loadersKey struct{}

@@ -1,0 +1,278 @@
+package graph
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/parser"
+)
+
+// bulkRootFields are the mutations whose bodies may be up to
+// MaxBulkBodyBytes: their 1,000 inputs need more than MaxBodyBytes.
+var bulkRootFields = map[string]bool{
+	"bulkUpsertContacts": true,
+	"bulkUpsertAccounts": true,
+	"deleteContacts":     true,
+}
+
+// checkRequest refuses, before authentication and without touching the
+// database, what the GraphQL endpoint does not take: methods other than
+// GET and POST, POST bodies other than one JSON object (batches of
+// operations, multipart and form bodies), and bodies over the limits. It
+// reads the body before GraphQL does, because gqlgen reports a failed read
+// as a 200 response.
+func checkRequest(limits Limits, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodGet:
+			next.ServeHTTP(w, r)
+			return
+		case http.MethodPost:
+		default:
+			w.Header().Set("Allow", "GET, POST")
+			writeRefusal(r.Context(), w, http.StatusMethodNotAllowed, CodeMethodNotAllowed, "Send GraphQL requests with POST, or GET for queries.")
+			return
+		}
+		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+			writeRefusal(r.Context(), w, http.StatusUnsupportedMediaType, CodeUnsupportedMediaType,
+				`Send the request body as application/json: {"query": "…", "variables": {…}}. Multipart, form and application/graphql bodies are not accepted.`)
+			return
+		}
+		body, err := readBody(w, r, limits.MaxBulkBodyBytes)
+		_, overBulkLimit := errors.AsType[*http.MaxBytesError](err)
+		switch {
+		case overBulkLimit, err == nil && int64(len(body)) > limits.MaxBodyBytes && !isBulkMutation(body, limits):
+			writeRefusal(r.Context(), w, http.StatusRequestEntityTooLarge, CodeBodyTooLarge, fmt.Sprintf(
+				"The request body is over %d bytes. Only a mutation of bulkUpsertContacts, bulkUpsertAccounts or deleteContacts alone, with its inputs in variables, may send up to %d bytes.",
+				limits.MaxBodyBytes, limits.MaxBulkBodyBytes))
+			return
+		case err != nil:
+			writeRefusal(r.Context(), w, http.StatusBadRequest, CodeBadRequest, "The request body could not be read.")
+			return
+		case bytes.HasPrefix(bytes.TrimLeft(body, " \t\r\n"), []byte("[")):
+			writeRefusal(r.Context(), w, http.StatusBadRequest, CodeBatchNotSupported, "Batches of operations (a JSON array) are not accepted: send one operation per request.")
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		next.ServeHTTP(w, r)
+	})
+}
+
+// readBody reads r's body, up to limit bytes.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	var buf bytes.Buffer
+	if r.ContentLength > 0 {
+		buf.Grow(int(min(r.ContentLength, limit)) + bytes.MinRead)
+	}
+	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, limit))
+	return buf.Bytes(), err
+}
+
+// CodeBadRequest refuses a request that could not be read.
+const CodeBadRequest = "BAD_REQUEST"
+
+func writeRefusal(ctx context.Context, w http.ResponseWriter, status int, code, message string) {
+	writeGraphQLError(ctx, w, status, &gqlerror.Error{Message: message, Extensions: map[string]any{"code": code}})
+}
+
+// isBulkMutation reports whether the JSON request body holds a document
+// whose every operation is a mutation that selects only bulk fields: only
+// its variables may take it over MaxBodyBytes. It decodes the query
+// members only, when they are no longer than MaxBodyBytes, and parses them
+// with the token limit, so it answers in about a millisecond a megabyte,
+// whatever the body holds. Every member named query counts, in any case:
+// encoding/json, which gqlgen uses, takes the last of them and matches
+// names without regard to case.
+func isBulkMutation(body []byte, limits Limits) bool {
+	queries, ok := topLevelStrings(body, "query", int(limits.MaxBodyBytes))
+	if !ok || len(queries) == 0 {
+		return false
+	}
+	for _, q := range queries {
+		doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: q}, limits.MaxTokens)
+		if err != nil || len(doc.Operations) == 0 {
+			return false
+		}
+		for _, op := range doc.Operations {
+			if !onlyBulkFields(op) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func onlyBulkFields(op *ast.OperationDefinition) bool {
+	if op.Operation != ast.Mutation || len(op.SelectionSet) == 0 {
+		return false
+	}
+	for _, sel := range op.SelectionSet {
+		f, ok := sel.(*ast.Field)
+		if !ok || !bulkRootFields[f.Name] || len(f.Directives) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// topLevelStrings returns the values of the members of the JSON object in
+// body whose names equal name without regard to case. It skips the other
+// members without decoding them. ok is false when body is not an object
+// or one of those members is not a string of at most maxLen bytes.
+func topLevelStrings(body []byte, name string, maxLen int) (values []string, ok bool) {
+	s := jsonScanner{b: body}
+	if !s.consume('{') {
+		return nil, false
+	}
+	if s.consume('}') {
+		return nil, true
+	}
+	for {
+		key, ok := s.str()
+		if !ok || !s.consume(':') {
+			return nil, false
+		}
+		start := s.skipSpace()
+		if !s.value() {
+			return nil, false
+		}
+		if strings.EqualFold(key, name) {
+			var v string
+			if s.i-start > maxLen || json.Unmarshal(body[start:s.i], &v) != nil {
+				return nil, false
+			}
+			values = append(values, v)
+		}
+		if s.consume('}') {
+			return values, s.skipSpace() == len(s.b)
+		}
+		if !s.consume(',') {
+			return nil, false
+		}
+	}
+}
+
+// jsonScanner steps over JSON values without decoding them. It checks
+// only what it needs to find where each value ends.
+type jsonScanner struct {
+	b []byte
+	i int
+}
+
+func (s *jsonScanner) skipSpace() int {
+	for s.i < len(s.b) && (s.b[s.i] == ' ' || s.b[s.i] == '\t' || s.b[s.i] == '\n' || s.b[s.i] == '\r') {
+		s.i++
+	}
+	return s.i
+}
+
+// consume steps over c, after white space, if it is next.
+func (s *jsonScanner) consume(c byte) bool {
+	if s.skipSpace() < len(s.b) && s.b[s.i] == c {
+		s.i++
+		return true
+	}
+	return false
+}
+
+// str decodes the string that comes next.
+func (s *jsonScanner) str() (string, bool) {
+	start := s.skipSpace()
+	if !s.skipString() {
+		return "", false
+	}
+	var v string
+	if json.Unmarshal(s.b[start:s.i], &v) != nil {
+		return "", false
+	}
+	return v, true
+}
+
+// skipString steps over the string that starts at s.i. It steps byte by
+// byte through the first bytes, where most strings end, then jumps from
+// quote to quote: a quote ends the string unless an odd number of
+// backslashes escapes it.
+func (s *jsonScanner) skipString() bool {
+	if s.i >= len(s.b) || s.b[s.i] != '"' {
+		return false
+	}
+	short := min(len(s.b), s.i+32)
+	for s.i++; s.i < short; s.i++ {
+		switch s.b[s.i] {
+		case '\\':
+			s.i++
+		case '"':
+			s.i++
+			return true
+		}
+	}
+	for s.i < len(s.b) {
+		j := bytes.IndexByte(s.b[s.i:], '"')
+		if j < 0 {
+			break
+		}
+		s.i += j + 1
+		backslashes := 0
+		for k := s.i - 2; s.b[k] == '\\'; k-- {
+			backslashes++
+		}
+		if backslashes%2 == 0 {
+			return true
+		}
+	}
+	s.i = len(s.b)
+	return false
+}
+
+// structural marks the bytes that matter inside an object or array.
+var structural = [256]bool{'"': true, '{': true, '}': true, '[': true, ']': true}
+
+// value steps over the value that starts at s.i: a string, an object or
+// array with everything in it, or a literal.
+func (s *jsonScanner) value() bool {
+	if s.i >= len(s.b) {
+		return false
+	}
+	switch s.b[s.i] {
+	case '"':
+		return s.skipString()
+	case '{', '[':
+		depth := 0
+		for s.i < len(s.b) {
+			c := s.b[s.i]
+			switch {
+			case !structural[c]:
+				s.i++
+				continue
+			case c == '"':
+				if !s.skipString() {
+					return false
+				}
+				continue
+			case c == '{' || c == '[':
+				depth++
+			default:
+				depth--
+			}
+			s.i++
+			if depth == 0 {
+				return true
+			}
+		}
+		return false
+	}
+	start := s.i
+	for s.i < len(s.b) && !strings.ContainsRune(",}] \t\r\n", rune(s.b[s.i])) {
+		s.i++
+	}
+	return s.i > start
+}

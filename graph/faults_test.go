@@ -1,0 +1,279 @@
+package graph_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/contacts-api/contacts/auth"
+	"github.com/contacts-api/contacts/db"
+	"github.com/contacts-api/contacts/db/dbtest"
+	"github.com/contacts-api/contacts/service"
+)
+
+// faultHook makes every query whose SQL contains substring panic, the
+// way a bug in the code that runs it would.
+type faultHook struct{ substring string }
+
+func (h faultHook) BeforeQuery(ctx context.Context, e *bun.QueryEvent) context.Context {
+	if strings.Contains(e.Query, h.substring) {
+		panic("forced fault before a query on " + h.substring)
+	}
+	return ctx
+}
+
+func (faultHook) AfterQuery(context.Context, *bun.QueryEvent) {}
+
+// serviceWithFault returns a service on the test database whose queries
+// that contain substring panic.
+func serviceWithFault(t *testing.T, substring string) *service.Service {
+	t.Helper()
+	svc := service.New(db.NewStore(dbtest.DB(t).WithQueryHook(faultHook{substring})))
+	t.Cleanup(svc.Close)
+	return svc
+}
+
+// leaks are what a response must never show of a failure: driver and SQL
+// text, the database's address, user and name, and Go's stack traces.
+func leaks(t *testing.T) []string {
+	dbURL, err := url.Parse(dbtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []string{
+		"SQLSTATE", "23505", "duplicate key", "constraint", "SELECT", "INSERT", "FROM \"",
+		"127.0.0.1", "localhost", dbURL.Port(), dbURL.User.Username() + "@", strings.TrimPrefix(dbURL.Path, "/"),
+		"dial", "connect", "panic", "forced fault", "goroutine", ".go:",
+	}
+}
+
+// checkInternal checks that rec is an INTERNAL error whose request id is
+// the response's, that shows nothing of the failure, and that the log
+// has the failure's cause under that id.
+func checkInternal(t *testing.T, rec *httptest.ResponseRecorder, logs *logBuffer, cause string) {
+	t.Helper()
+	resp := decodeResponse(t, rec)
+	id := rec.Header().Get("X-Request-Id")
+	if resp.code() != service.CodeInternal {
+		t.Fatalf("status %d, body %s; want an INTERNAL error", rec.Code, rec.Body)
+	}
+	for _, e := range resp.Errors {
+		if e.Extensions["requestId"] != id || !strings.Contains(e.Message, id) {
+			t.Errorf("error %+v; want the request id %s in its message and extensions", e, id)
+		}
+	}
+	for _, leak := range leaks(t) {
+		if strings.Contains(rec.Body.String(), leak) {
+			t.Errorf("the response shows %q of the failure:\n%s", leak, rec.Body)
+		}
+	}
+	for _, line := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(line, id) && strings.Contains(line, cause) {
+			return
+		}
+	}
+	t.Errorf("no log line has both the request id %s and the cause %q:\n%s", id, cause, logs)
+}
+
+// tcpProxy forwards TCP connections to a server until it is cut, as a
+// network between the API and its database does until an outage.
+type tcpProxy struct {
+	ln    net.Listener
+	mu    sync.Mutex
+	conns []net.Conn
+}
+
+func startProxy(t *testing.T, target string) *tcpProxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &tcpProxy{ln: ln}
+	go func() {
+		for {
+			client, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			server, err := net.Dial("tcp", target)
+			if err != nil {
+				client.Close()
+				continue
+			}
+			p.mu.Lock()
+			p.conns = append(p.conns, client, server)
+			p.mu.Unlock()
+			go io.Copy(server, client)
+			go io.Copy(client, server)
+		}
+	}()
+	t.Cleanup(p.cut)
+	return p
+}
+
+// cut closes the proxy and every connection through it: new connections
+// are refused and open ones break.
+func (p *tcpProxy) cut() {
+	p.ln.Close()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.conns {
+		c.Close()
+	}
+}
+
+// TestFaultsShowAsInternal forces each kind of failure for real and checks
+// what the client sees and what the log keeps. It captures the log, so it
+// does not run in parallel.
+func TestFaultsShowAsInternal(t *testing.T) {
+	logs := captureLogs(t)
+	const contacts = `{ contacts { nodes { id } } }`
+
+	t.Run("panic in a resolver", func(t *testing.T) {
+		c := newClientWith(t, newHandlerOf(t, serviceWithFault(t, `FROM "contacts"`)), uuid.New(), allScopes)
+		checkInternal(t, recordRequest(c.handler, c.request(contacts)), logs, "forced fault")
+		checkServes(t, c)
+	})
+
+	t.Run("panic in a batch load", func(t *testing.T) {
+		healthy := newClient(t)
+		healthy.createContact(map[string]any{"name": "Ada", "phones": phoneInputs("+14155550100")})
+		c := newClientWith(t, newHandlerOf(t, serviceWithFault(t, `FROM "phones"`)), healthy.workspace, allScopes)
+		checkInternal(t, recordRequest(c.handler, c.request(`{ contacts { nodes { name phones { number } } } }`)), logs, "forced fault")
+		checkServes(t, c)
+	})
+
+	t.Run("panic in authentication", func(t *testing.T) {
+		c := newClientWith(t, newHandlerOf(t, serviceWithFault(t, `INSERT INTO "workspaces"`)), uuid.New(), allScopes)
+		rec := recordRequest(c.handler, c.request(contacts))
+		if rec.Code != http.StatusInternalServerError {
+			t.Errorf("status %d; want 500", rec.Code)
+		}
+		checkInternal(t, rec, logs, "forced fault")
+		if rec := recordRequest(c.handler, httptest.NewRequest(http.MethodGet, "/healthz", nil)); rec.Code != http.StatusOK {
+			t.Errorf("after the panic /healthz answered %d; want 200", rec.Code)
+		}
+	})
+
+	t.Run("unexpected unique violation", func(t *testing.T) {
+		c := newClient(t)
+		index := "faults_unique_" + randomHex(6)
+		bdb := dbtest.DB(t)
+		if _, err := bdb.Exec(fmt.Sprintf("CREATE UNIQUE INDEX %s ON contacts (name) WHERE workspace_id = '%s'", index, c.workspace)); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { bdb.Exec("DROP INDEX IF EXISTS " + index) })
+		c.createContact(map[string]any{"name": "Ada"})
+		rec := recordRequest(c.handler, c.request(`mutation { createContact(input: {name: "Ada"}) { contact { id } userErrors { code } } }`))
+		checkInternal(t, rec, logs, index)
+		checkServes(t, c)
+	})
+
+	t.Run("database outage", func(t *testing.T) {
+		dbURL, err := url.Parse(dbtest.URL(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		proxy := startProxy(t, dbURL.Host)
+		dbURL.Host = proxy.ln.Addr().String()
+		bdb, err := db.Open(context.Background(), dbURL.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { bdb.Close() })
+		svc := service.New(db.NewStore(bdb))
+		t.Cleanup(svc.Close)
+		c := newClientWith(t, newHandlerOf(t, svc), uuid.New(), allScopes)
+		countContacts(c) // provisions the workspace while the database answers
+		proxy.cut()
+
+		// The log has the driver's error: a broken connection, or a refused
+		// one with the database's address.
+		checkInternal(t, recordRequest(c.handler, c.request(contacts)), logs, "list contacts")
+		checkInternal(t, recordRequest(c.handler, c.request(`mutation { createContact(input: {name: "Ada"}) { contact { id } } }`)), logs, "createContact")
+		newcomer := newClientWith(t, c.handler, uuid.New(), allScopes) // whose workspace must be provisioned
+		rec := recordRequest(c.handler, newcomer.request(contacts))
+		if rec.Code != http.StatusServiceUnavailable {
+			t.Errorf("first request of a workspace during the outage: status %d; want 503", rec.Code)
+		}
+		checkInternal(t, rec, logs, "request failed")
+		rec = recordRequest(c.handler, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+		if rec.Code != http.StatusServiceUnavailable || strings.Contains(rec.Body.String(), proxy.ln.Addr().String()) {
+			t.Errorf("/readyz during the outage: status %d, body %q; want 503 without the database's address", rec.Code, rec.Body)
+		}
+	})
+}
+
+// request returns a POST request of query with c's token.
+func (c *client) request(query string) *http.Request {
+	body := fmt.Sprintf(`{"query":%q}`, query)
+	return newGraphQLRequest(http.MethodPost, "/graphql", body, c.token, "")
+}
+
+// checkServes checks that c's handler still answers a query that does not
+// meet the fault.
+func checkServes(t *testing.T, c *client) {
+	t.Helper()
+	if resp := c.post(`{ portalSettings { defaultPortalRole { slug } } }`, nil); resp.Status != http.StatusOK || len(resp.Errors) > 0 {
+		t.Errorf("after the fault: status %d, errors %+v; want the handler to keep serving", resp.Status, resp.Errors)
+	}
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// TestPanicsInBackgroundTasksAreLogged forces panics in the goroutines
+// the service starts: they are logged and the process keeps running.
+func TestPanicsInBackgroundTasksAreLogged(t *testing.T) {
+	logs := captureLogs(t)
+
+	t.Run("recording an API key's use", func(t *testing.T) {
+		admin := newClientWith(t, newHandler(t), uuid.New(), allScopes)
+		_, secret := admin.createAPIKey("sync", auth.ScopeRead)
+		svc := serviceWithFault(t, `UPDATE "api_keys"`)
+		backend := &client{t: t, handler: newHandlerOf(t, svc), token: secret}
+		if resp := backend.post(`{ contacts { totalCount } }`, nil); resp.Status != http.StatusOK || len(resp.Errors) > 0 {
+			t.Fatalf("status %d, errors %+v; want the request served while its key's use is recorded in the background", resp.Status, resp.Errors)
+		}
+		svc.Close() // waits for the background write
+		if !strings.Contains(logs.String(), "record an API key's use") {
+			t.Errorf("the log does not tell of the panic in recording the key's use:\n%s", logs)
+		}
+	})
+
+	t.Run("sweeping idempotency keys", func(t *testing.T) {
+		svc := serviceWithFault(t, `DELETE FROM "idempotency_keys"`)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() {
+			svc.SweepIdempotencyKeys(ctx, 5*time.Millisecond)
+			close(done)
+		}()
+		deadline := time.Now().Add(10 * time.Second)
+		for strings.Count(logs.String(), "sweep idempotency keys") < 2 && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		cancel()
+		<-done
+		if n := strings.Count(logs.String(), "sweep idempotency keys"); n < 2 {
+			t.Errorf("the log tells of %d panicking sweeps; want the sweeper to go on after the first", n)
+		}
+	})
+}
