@@ -159,13 +159,14 @@ func (s *Store) UpdateCustomFieldDefinition(ctx context.Context, d *CustomFieldD
 }
 
 // DeleteCustomFieldDefinition deletes the custom field and, in one
-// statement, its values on every record of its object.
+// statement, its values on every record of its object; those records
+// change, so their version grows and their update time moves.
 func (s *Store) DeleteCustomFieldDefinition(ctx context.Context, d *CustomFieldDefinition) error {
 	if _, err := s.idb.NewDelete().Model(d).WherePK().Exec(ctx); err != nil {
 		return fmt.Errorf("delete custom field: %w", err)
 	}
 	_, err := s.idb.NewUpdate().Table(objectTable(d.Object)).
-		Set("custom_fields = custom_fields - ?", d.Slug).
+		Set("custom_fields = custom_fields - ?", d.Slug).Set("version = version + 1").Set("updated_at = now()").
 		Where("workspace_id = ?", d.WorkspaceID).Where("(custom_fields -> ?) IS NOT NULL", d.Slug).Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("delete custom field values: %w", err)

@@ -386,6 +386,7 @@ func TestDeleteCustomFieldRemovesItsValues(t *testing.T) {
 			planID = d.ID
 		}
 	}
+	before, untouched := c.contactStamp(f.ids["one"]), c.contactStamp(f.ids["three"])
 	if got := c.tryDelete("deleteCustomField", planID); got.DeletedID == nil {
 		t.Fatalf("deleteCustomField: %s", describeErrors(got.UserErrors))
 	}
@@ -394,6 +395,12 @@ func TestDeleteCustomFieldRemovesItsValues(t *testing.T) {
 	}
 	if values := c.fieldValues(f.ids["one"]); values["plan"] != "" || values["seats"] != "10" {
 		t.Errorf("values after delete %v, want no plan and the rest", values)
+	}
+	if after := c.contactStamp(f.ids["one"]); after.Version != before.Version+1 || !after.UpdatedAt.After(before.UpdatedAt) {
+		t.Errorf("a contact that lost its value: version %d, updatedAt %s; want %d and later than %s", after.Version, after.UpdatedAt, before.Version+1, before.UpdatedAt)
+	}
+	if after := c.contactStamp(f.ids["three"]); after != untouched {
+		t.Errorf("a contact without the field changed: %+v, was %+v", after, untouched)
 	}
 	c.createField("CONTACT", "plan", "TEXT")
 	checkFilter(t, c, f, "contacts", nil, filterCase{"new plan", m{"customFields": []cf{{"slug": "plan", "isSet": true}}}, nil, ""})

@@ -2316,7 +2316,7 @@ type Mutation {
   createCustomField("The field to create." input: CreateCustomFieldInput!): CustomFieldPayload!
   "Changes a custom field's label or options; an option that records still have cannot be removed."
   updateCustomField("The field to change." id: ID!, "The changes to make." input: UpdateCustomFieldInput!): CustomFieldPayload!
-  "Deletes a custom field and its values on every record."
+  "Deletes a custom field and its values on every record; the records that had one get a new version."
   deleteCustomField("The field to delete." id: ID!): DeletePayload!
   "Creates an API key for a backend and returns its secret, this once. Needs the ` + "`" + `keys:admin` + "`" + ` scope."
   createApiKey("The key to create." input: CreateApiKeyInput!): CreateApiKeyPayload!

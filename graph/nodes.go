@@ -172,6 +172,11 @@ func accountContacts(ctx context.Context, accounts []*db.Account, req *service.L
 	keys := mapSlice(accounts, func(a *db.Account) loaders.AccountPage {
 		return loaders.AccountPage{AccountID: a.ID, List: req}
 	})
+	if selectedUnder(ctx)["totalCount"] {
+		// The counts are read one connection at a time; queued together
+		// now, they stay one statement however long that takes.
+		queue(ctx, l.ContactCountOf, keys)
+	}
 	pages, err := loadAll(ctx, l.ContactsOfAccount, keys)
 	if err != nil {
 		return nil, err

@@ -111,10 +111,14 @@ func seed(ctx context.Context, url string, workspaces []workspaceSpec, store *db
 }
 
 // dropIndexes drops the indexes of the seeded tables that back no
-// constraint and returns the statements that create them again.
+// constraint and returns the statements that create them again, with the
+// statistics targets the migrations gave their columns.
 func dropIndexes(ctx context.Context, conn *pgx.Conn) ([]string, error) {
 	rows, err := conn.Query(ctx, `
-		SELECT i.indexname, i.indexdef FROM pg_indexes i
+		SELECT i.indexname, i.indexdef || ';' || coalesce((
+			SELECT string_agg(format('ALTER INDEX %I ALTER COLUMN %s SET STATISTICS %s', i.indexname, a.attnum, a.attstattarget), ';')
+			FROM pg_attribute a WHERE a.attrelid = format('%I', i.indexname)::regclass AND a.attstattarget >= 0), '')
+		FROM pg_indexes i
 		WHERE i.schemaname = 'public' AND i.tablename IN ('contacts', 'accounts', 'phones', 'contact_accounts')
 		AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)`)
 	if err != nil {
@@ -126,7 +130,7 @@ func dropIndexes(ctx context.Context, conn *pgx.Conn) ([]string, error) {
 		if err := rows.Scan(&name, &def); err != nil {
 			return nil, err
 		}
-		names, defs = append(names, name), append(defs, def)
+		names, defs = append(names, name), append(defs, strings.Split(strings.TrimSuffix(def, ";"), ";")...)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
