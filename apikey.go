@@ -65,14 +65,7 @@ func apikeyCommand(ctx context.Context, args []string) error {
 // createAPIKey stores the key and prints it; problems with the input are
 // usage errors, reported by flag.
 func createAPIKey(ctx context.Context, ws uuid.UUID, in service.CreateAPIKeyInput) error {
-	cfg, err := loadConfig(production)
-	if err != nil {
-		return err
-	}
-	if cfg.DatabaseURL == "" {
-		return errors.New("DATABASE_URL is not set: the apikey command stores the key there")
-	}
-	bdb, err := openDatabase(ctx, cfg)
+	bdb, err := databaseFor(ctx, "the apikey command stores the key there")
 	if err != nil {
 		return err
 	}

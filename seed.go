@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -36,14 +35,7 @@ func seedCommand(ctx context.Context, args []string) error {
 		return usageError(fs, err)
 	}
 	plan.Workspace = ws
-	cfg, err := loadConfig(production)
-	if err != nil {
-		return err
-	}
-	if cfg.DatabaseURL == "" {
-		return errors.New("DATABASE_URL is not set")
-	}
-	bdb, err := openDatabase(ctx, cfg)
+	bdb, err := databaseFor(ctx, "the seed command writes there")
 	if err != nil {
 		return err
 	}

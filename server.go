@@ -250,6 +250,19 @@ func notifyHangup(ctx context.Context) <-chan os.Signal {
 	return hup
 }
 
+// databaseFor opens the database at DATABASE_URL, migrated, for a command
+// that needs it; why says what for when DATABASE_URL is unset.
+func databaseFor(ctx context.Context, why string) (*bun.DB, error) {
+	cfg, err := loadConfig(production)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.DatabaseURL == "" {
+		return nil, fmt.Errorf("DATABASE_URL is not set: %s", why)
+	}
+	return openDatabase(ctx, cfg)
+}
+
 func openDatabase(ctx context.Context, cfg config) (*bun.DB, error) {
 	bdb, err := db.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
