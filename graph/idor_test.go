@@ -1,11 +1,18 @@
 package graph_test
 
 import (
+	"context"
+	"os"
 	"slices"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/contacts-api/contacts/db"
+	"github.com/contacts-api/contacts/db/dbtest"
+	"github.com/contacts-api/contacts/service"
 )
 
 // seedIDORTenant seeds c's workspace as seedTenant does, and adds what the
@@ -372,4 +379,52 @@ func TestIdempotencyKeyIsPerWorkspace(t *testing.T) {
 	if retry := a.postWithKey("shared-key", "Ada"); !retry.replayed || retry.body != first.body || a.contactCount() != 1 {
 		t.Errorf("retry in the first workspace = %+v with %d contacts; want its own response replayed and 1 contact", retry, a.contactCount())
 	}
+}
+
+// loadQuery is nestedContactsQuery with lookups of both workspaces' records
+// by id and external id.
+const loadQuery = `query($myContact: ID!, $theirContact: ID!, $theirAccount: ID!, $theirPhone: ID!, $theirExt: String!) {
+	contacts(first: 20) { totalCount nodes {
+		id account { id } portalRole { id }
+		accounts { id contacts(first: 10) { totalCount nodes { id } } }
+		phones { id contact { id } }
+	} }
+	accounts { nodes { id } }
+	portalRoles { id }
+	byExternalId: contact(externalId: "ext-1") { id accounts { id } phones { id } portalRole { id } }
+	accountByExternalId: account(externalId: "acct-1") { id }
+	mine: contact(id: $myContact) { id account { id } }
+	theirs: contact(id: $theirContact) { id }
+	theirAccount: account(id: $theirAccount) { id }
+	theirAccountByExternalId: account(externalId: $theirExt) { id }
+	theirPhone: node(id: $theirPhone) { id }
+}`
+
+// loadVars names own's contact and the other's records in loadQuery.
+func loadVars(own, other *tenant) jsonObject {
+	return jsonObject{"myContact": own.contactID, "theirContact": other.contactID, "theirAccount": other.accountID,
+		"theirPhone": other.phoneIDs[0], "theirExt": other.soloExternalID}
+}
+
+// TestTenantIsolationUnderLoad sends 10,000 requests (1,000 unless
+// CONTACTS_LONG_TESTS=1) that alternate between two workspaces through a
+// pool of 2 connections, so that every connection serves both workspaces
+// over and over: no response may show a record of the other workspace.
+func TestTenantIsolationUnderLoad(t *testing.T) {
+	t.Parallel()
+	requests := int64(1000)
+	if os.Getenv("CONTACTS_LONG_TESTS") == "1" {
+		requests = 10000
+	}
+	bdb, err := db.Open(context.Background(), dbtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bdb.Close() })
+	bdb.DB.SetMaxOpenConns(2)
+	svc := service.New(db.NewStore(bdb))
+	t.Cleanup(svc.Close)
+	start := time.Now()
+	checkConcurrentListings(t, newHandlerOf(t, svc), loadQuery, loadVars, requests)
+	t.Logf("%d requests in %v", requests, time.Since(start).Round(time.Millisecond))
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/oklog/ulid/v2"
 
+	"github.com/contacts-api/contacts/auth"
 	"github.com/contacts-api/contacts/db"
 )
 
@@ -608,28 +609,38 @@ const nestedContactsQuery = `{
 // several goroutines at once: batched loads must never mix workspaces.
 func TestTenantIsolationUnderConcurrency(t *testing.T) {
 	t.Parallel()
-	tenants := [2]*tenant{seedTenant(t, newClient(t))}
-	tenants[1] = seedTenant(t, tenants[0].c.otherWorkspace())
+	checkConcurrentListings(t, newHandler(t), nestedContactsQuery, nil, 200)
+}
+
+// checkConcurrentListings seeds two workspaces on h, then sends query as
+// each in turn, requests times from 8 goroutines, with the variables that
+// vars makes: every response must be the one the workspace got alone.
+func checkConcurrentListings(t *testing.T, h http.Handler, query string, vars func(own, other *tenant) jsonObject, requests int64) {
+	c := newClientWith(t, h, uuid.New(), auth.ScopeRead+" "+auth.ScopeWrite)
+	tenants := [2]*tenant{seedTenant(t, c), seedTenant(t, c.otherWorkspace())}
+	if vars == nil {
+		vars = func(_, _ *tenant) jsonObject { return nil }
+	}
 	var baselines [2]string
 	for i, w := range tenants {
 		for n := range 3 {
 			w.addContact(n)
 		}
-		resp := w.c.post(nestedContactsQuery, nil)
+		resp := w.c.post(query, vars(w, tenants[1-i]))
 		if problem := listingProblem(w, tenants[1-i], resp, string(resp.Data)); problem != "" {
 			t.Fatalf("listing workspace %s alone: %s", w.c.workspace, problem)
 		}
 		baselines[i] = string(resp.Data)
 	}
 
-	const requests, workers, reported = 200, 8, 5
+	const workers, reported = 8, 5
 	var next, failures atomic.Int64
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
 			for n := next.Add(1) - 1; n < requests; n = next.Add(1) - 1 {
 				own, other := tenants[n%2], tenants[1-n%2]
-				problem := listingProblem(own, other, own.c.post(nestedContactsQuery, nil), baselines[n%2])
+				problem := listingProblem(own, other, own.c.post(query, vars(own, other)), baselines[n%2])
 				if problem != "" && failures.Add(1) <= reported {
 					t.Errorf("request %d as workspace %s: %s", n, own.c.workspace, problem)
 				}
