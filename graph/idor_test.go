@@ -5,6 +5,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -27,6 +28,8 @@ func seedIDORTenant(t *testing.T, c *client) *tenant {
 	w.apiKeyID = key.ID
 	w.fieldID = c.createField("CONTACT", "tier", "TEXT")
 	w.accountFieldID = c.createField("ACCOUNT", "tier", "TEXT")
+	w.soloSlug = "only_" + strings.ReplaceAll(c.workspace.String(), "-", "")
+	w.soloFieldID = c.createField("CONTACT", w.soloSlug, "TEXT")
 	gold := []jsonObject{{"slug": "tier", "value": "gold"}}
 	c.mustUpdateContact(w.contactID, jsonObject{"customFields": gold})
 	c.mustDo(`mutation($id: ID!, $input: UpdateAccountInput!) { updateAccount(id: $id, input: $input) { userErrors { code } } }`,
@@ -96,6 +99,12 @@ func mergedExternalIDOf(w *tenant) string { return w.mergedExternalID }
 func soloContactOf(w *tenant) string      { return w.soloContactID }
 func fieldOf(w *tenant) string            { return w.fieldID }
 func accountFieldOf(w *tenant) string     { return w.accountFieldID }
+
+// theirSlugValued is an input that sets the custom field that only the
+// other tenant has.
+func theirSlugValued(_, other *tenant) jsonObject {
+	return jsonObject{"customFields": []jsonObject{{"slug": other.soloSlug, "value": "x"}}}
+}
 
 // idIn is an IDFilter that matches the ids that ids picks.
 func idIn(w *tenant, ids ...func(*tenant) string) jsonObject {
@@ -255,7 +264,22 @@ var idorCases = []tenancyCase{
 	{name: "node(custom field id)", query: probeNodeByID, vars: theirRecord(fieldOf), want: nothingFound},
 	{name: "customFieldDefinitions", query: `{ found: customFieldDefinitions { id } }`,
 		vars: func(_, _ *tenant) jsonObject { return nil },
-		want: func(own *tenant) any { return jsonObject{"found": idObjects(own.fieldID, own.accountFieldID)} }},
+		want: func(own *tenant) any {
+			return jsonObject{"found": idObjects(own.fieldID, own.accountFieldID, own.soloFieldID)}
+		}},
+	{name: "createContact(customFields) slug only theirs", query: probeCreateContact,
+		vars: newContactWith(theirSlugValued), want: refusedNotFound("input", "customFields", "0", "value")},
+	{name: "upsertContact(customFields) slug only theirs", query: probeUpsertContact,
+		vars: upsertNew(theirSlugValued), want: upsertRefused("NOT_FOUND", "input", "customFields", "0", "value")},
+	{name: "updateContact(customFields) slug only theirs", query: probeUpdateContact,
+		vars: ownContactChangedWith(theirSlugValued), want: refusedNotFound("input", "customFields", "0", "value")},
+	{name: "Contact.customField(slug) only theirs", query: `query($id: ID!, $slug: String!) { found: contact(id: $id) { customField(slug: $slug) } }`,
+		vars: func(own, other *tenant) jsonObject { return jsonObject{"id": own.contactID, "slug": other.soloSlug} },
+		want: func(*tenant) any { return jsonObject{"found": jsonObject{"customField": nil}} }},
+	{name: "contacts(customFields) slug only theirs", query: probeContactsFiltered, wantCode: "BAD_USER_INPUT",
+		vars: theirContactFilter(func(other *tenant) jsonObject {
+			return jsonObject{"customFields": []jsonObject{{"slug": other.soloSlug, "isSet": true}}}
+		})},
 	{name: "Contact.customFields/customField", query: `query($id: ID!) { found: contact(id: $id) {
 			customFields { slug value definition { id } } tier: customField(slug: "tier") } }`,
 		vars: func(own, _ *tenant) jsonObject { return jsonObject{"id": own.contactID} },

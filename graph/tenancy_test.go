@@ -48,8 +48,9 @@ type tenant struct {
 	soloContactID    string
 	mergedExternalID string
 	// fieldID and accountFieldID, when set, are the custom fields "tier" of
-	// contacts and of accounts.
-	fieldID, accountFieldID string
+	// contacts and of accounts; soloFieldID is a contact field with a slug,
+	// soloSlug, that no other workspace has.
+	fieldID, accountFieldID, soloFieldID, soloSlug string
 }
 
 // seedTenant gives c's workspace its accounts, custom role and contact.
@@ -115,7 +116,7 @@ func (w *tenant) ids() map[string]bool {
 	for _, id := range slices.Concat(w.phoneIDs, w.roleIDs, w.moreIDs) {
 		ids[id] = true
 	}
-	for _, id := range []string{w.apiKeyID, w.soloContactID, w.fieldID, w.accountFieldID} {
+	for _, id := range []string{w.apiKeyID, w.soloContactID, w.fieldID, w.accountFieldID, w.soloFieldID} {
 		if id != "" {
 			ids[id] = true
 		}
@@ -142,9 +143,12 @@ func (w *tenant) missing() (*tenant, *strings.Replacer) {
 			return ""
 		}
 		var f string
-		if strings.HasPrefix(real, "solo-") || strings.HasPrefix(real, "merged-") {
+		switch {
+		case strings.HasPrefix(real, "solo-") || strings.HasPrefix(real, "merged-"):
 			f = real[:strings.IndexByte(real, '-')+1] + uuid.NewString()
-		} else {
+		case strings.HasPrefix(real, "only_"):
+			f = "only_" + strings.ReplaceAll(uuid.NewString(), "-", "")
+		default:
 			f = db.NewID(real[:len(real)-ulid.EncodedSize])
 		}
 		pairs = append(pairs, f, real)
@@ -162,6 +166,7 @@ func (w *tenant) missing() (*tenant, *strings.Replacer) {
 	m.soloExternalID, m.mergedExternalID = fake(w.soloExternalID), fake(w.mergedExternalID)
 	m.roleID, m.memberRoleID, m.apiKeyID = fake(w.roleID), fake(w.memberRoleID), fake(w.apiKeyID)
 	m.soloContactID, m.fieldID, m.accountFieldID = fake(w.soloContactID), fake(w.fieldID), fake(w.accountFieldID)
+	m.soloFieldID, m.soloSlug = fake(w.soloFieldID), fake(w.soloSlug)
 	m.phoneIDs, m.roleIDs, m.moreIDs = fakes(w.phoneIDs), fakes(w.roleIDs), fakes(w.moreIDs)
 	return &m, strings.NewReplacer(pairs...)
 }
@@ -212,6 +217,9 @@ type tenancyCase struct {
 	// want is the whole data the response must have, user errors' messages
 	// left out.
 	want func(own *tenant) any
+	// wantCode, when set, is the code of the GraphQL error that the
+	// response must have instead of data and want.
+	wantCode string
 	// writes says that the case, as it should, writes to the caller's
 	// workspace: it then runs as a new workspace, so that the seeded one
 	// stays as the other cases expect it.
@@ -231,9 +239,12 @@ func (tc tenancyCase) check(t *testing.T, own, other *tenant) {
 	me := caller()
 	resp := tc.send(t, me, other)
 	ghost, unghost := other.missing()
-	if absent := tc.send(t, caller(), ghost); unghost.Replace(string(absent.Data)) != string(resp.Data) {
+	if absent := tc.send(t, caller(), ghost); unghost.Replace(string(absent.Body)) != string(resp.Body) {
 		t.Errorf("want the same response as for ids that do not exist (shown with the other's ids in their place)\nwant %s\ngot  %s",
-			unghost.Replace(string(absent.Data)), resp.Data)
+			unghost.Replace(string(absent.Body)), resp.Body)
+	}
+	if tc.wantCode != "" {
+		return
 	}
 	var got any
 	if err := json.Unmarshal(resp.Data, &got); err != nil {
@@ -250,10 +261,16 @@ func (tc tenancyCase) check(t *testing.T, own, other *tenant) {
 }
 
 // send runs the case as own against other's records, and fails the test
-// unless the response is data without errors.
+// unless the response is data without errors, or the error the case wants.
 func (tc tenancyCase) send(t *testing.T, own, other *tenant) *response {
 	t.Helper()
 	resp := own.in(t).c.post(tc.query, tc.vars(own, other))
+	if tc.wantCode != "" {
+		if resp.code() != tc.wantCode {
+			t.Fatalf("want a %s error, got status %d, errors %+v, data %s", tc.wantCode, resp.Status, resp.Errors, resp.Data)
+		}
+		return resp
+	}
 	if resp.Status != http.StatusOK || len(resp.Errors) > 0 {
 		t.Fatalf("want data without errors, got status %d, errors %+v", resp.Status, resp.Errors)
 	}
