@@ -52,6 +52,8 @@ var (
 		"contact { name account { id } accounts { id } portalRole { slug } } created")
 	probeBulkUpsertContacts = `mutation($inputs: [UpsertContactInput!]!) { result: bulkUpsertContacts(inputs: $inputs) {
 		results { index created record: contact { name account { id } } userErrors { field code message } } } }`
+	probeCreateContactNamed = probeMutation("$input: CreateContactInput!", "createContact(input: $input)", "contact { name }")
+	probeCreateAccountNamed = probeMutation("$input: CreateAccountInput!", "createAccount(input: $input)", "account { name }")
 	probeUpsertAccount      = probeMutation("$input: UpsertAccountInput!", "upsertAccount(input: $input)", "account { name } created")
 	probeBulkUpsertAccounts = `mutation($inputs: [UpsertAccountInput!]!) { result: bulkUpsertAccounts(inputs: $inputs) {
 		results { index created record: account { name } userErrors { field code message } } } }`
@@ -75,8 +77,8 @@ func upsertNew(field func(own, other *tenant) jsonObject) func(own, other *tenan
 	}
 }
 
-// upsertByTheirExternalID returns vars that upsert the record with the
-// other tenant's external id that ext picks, with more fields.
+// upsertByTheirExternalID returns vars that create or upsert a record named
+// Mallory with the other tenant's external id that ext picks, and more fields.
 func upsertByTheirExternalID(ext func(*tenant) string, more jsonObject) func(own, other *tenant) jsonObject {
 	return func(_, other *tenant) jsonObject {
 		input := jsonObject{"externalId": ext(other), "name": "Mallory"}
@@ -135,6 +137,12 @@ func contactCreatedAsMallory(*tenant) any {
 		"created": true, "userErrors": []jsonObject{}}}
 }
 
+// namedMallory is the data of a create that selects only the name, of a
+// record named Mallory.
+func namedMallory(*tenant) any {
+	return jsonObject{"result": jsonObject{"record": jsonObject{"name": "Mallory"}, "userErrors": []jsonObject{}}}
+}
+
 // listed is the data of a filtered list that found ids.
 func listed(ids ...string) any {
 	return jsonObject{"found": jsonObject{"totalCount": len(ids), "nodes": idObjects(ids...)}}
@@ -166,6 +174,12 @@ var idorCases = []tenancyCase{
 			}
 			return jsonObject{"result": jsonObject{"results": []jsonObject{created(0), created(1)}}}
 		}},
+	{name: "createContact(externalId) only theirs", query: probeCreateContactNamed, writes: true,
+		vars: upsertByTheirExternalID(soloExternalIDOf, nil), want: namedMallory},
+	{name: "createContact(externalId) merged into theirs", query: probeCreateContactNamed, writes: true,
+		vars: upsertByTheirExternalID(mergedExternalIDOf, nil), want: namedMallory},
+	{name: "createAccount(externalId) only theirs", query: probeCreateAccountNamed, writes: true,
+		vars: upsertByTheirExternalID(soloExternalIDOf, nil), want: namedMallory},
 	{name: "upsertContact(expectedVersion) only theirs", query: probeUpsertContact,
 		vars: upsertByTheirExternalID(soloExternalIDOf, jsonObject{"expectedVersion": 1}),
 		want: upsertRefused("STALE", "input", "expectedVersion")},
