@@ -6,9 +6,16 @@ import (
 	"net/http"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/google/uuid"
+	"github.com/oklog/ulid/v2"
+
+	"github.com/contacts-api/contacts/auth"
+	"github.com/contacts-api/contacts/db"
 )
 
 // tenant is a workspace seeded with one record of every kind, and a client
@@ -36,6 +43,14 @@ type tenant struct {
 	moreIDs []string
 	// apiKeyID is the workspace's API key, when a test gave it one.
 	apiKeyID string
+	// soloContactID, when set, is a contact with external id soloExternalID,
+	// into which a contact with external id mergedExternalID was merged.
+	soloContactID    string
+	mergedExternalID string
+	// fieldID and accountFieldID, when set, are the custom fields "tier" of
+	// contacts and of accounts; soloFieldID is a contact field with a slug,
+	// soloSlug, that no other workspace has.
+	fieldID, accountFieldID, soloFieldID, soloSlug string
 }
 
 // seedTenant gives c's workspace its accounts, custom role and contact.
@@ -101,10 +116,59 @@ func (w *tenant) ids() map[string]bool {
 	for _, id := range slices.Concat(w.phoneIDs, w.roleIDs, w.moreIDs) {
 		ids[id] = true
 	}
-	if w.apiKeyID != "" {
-		ids[w.apiKeyID] = true
+	for _, id := range []string{w.apiKeyID, w.soloContactID, w.fieldID, w.accountFieldID, w.soloFieldID} {
+		if id != "" {
+			ids[id] = true
+		}
 	}
 	return ids
+}
+
+// contactIDs returns the ids of the tenant's seeded contacts, oldest first.
+func (w *tenant) contactIDs() []string {
+	if w.soloContactID == "" {
+		return []string{w.contactID}
+	}
+	return []string{w.contactID, w.soloContactID}
+}
+
+// missing returns a copy of the tenant whose ids and external ids are well
+// formed but name no record anywhere, and a replacer that turns them back
+// into the tenant's own. A probe with the tenant's ids must get exactly
+// what the same probe with the copy's gets, once the replacer has run.
+func (w *tenant) missing() (*tenant, *strings.Replacer) {
+	var pairs []string
+	fake := func(real string) string {
+		if real == "" {
+			return ""
+		}
+		var f string
+		switch {
+		case strings.HasPrefix(real, "solo-") || strings.HasPrefix(real, "merged-"):
+			f = real[:strings.IndexByte(real, '-')+1] + uuid.NewString()
+		case strings.HasPrefix(real, "only_"):
+			f = "only_" + strings.ReplaceAll(uuid.NewString(), "-", "")
+		default:
+			f = db.NewID(real[:len(real)-ulid.EncodedSize])
+		}
+		pairs = append(pairs, f, real)
+		return f
+	}
+	fakes := func(real []string) []string {
+		out := make([]string, len(real))
+		for i, id := range real {
+			out[i] = fake(id)
+		}
+		return out
+	}
+	m := *w
+	m.accountID, m.soloAccountID, m.contactID = fake(w.accountID), fake(w.soloAccountID), fake(w.contactID)
+	m.soloExternalID, m.mergedExternalID = fake(w.soloExternalID), fake(w.mergedExternalID)
+	m.roleID, m.memberRoleID, m.apiKeyID = fake(w.roleID), fake(w.memberRoleID), fake(w.apiKeyID)
+	m.soloContactID, m.fieldID, m.accountFieldID = fake(w.soloContactID), fake(w.fieldID), fake(w.accountFieldID)
+	m.soloFieldID, m.soloSlug = fake(w.soloFieldID), fake(w.soloSlug)
+	m.phoneIDs, m.roleIDs, m.moreIDs = fakes(w.phoneIDs), fakes(w.roleIDs), fakes(w.moreIDs)
+	return &m, strings.NewReplacer(pairs...)
 }
 
 // in returns the tenant with a client that reports to t, so that subtests
@@ -130,6 +194,7 @@ const tenantSnapshotQuery = `query($contact: ID!, $account: ID!, $solo: ID!) {
 	accounts { totalCount nodes { id version updatedAt } }
 	portalRoles { id slug name builtIn isDefault }
 	portalSettings { defaultPortalRole { id } }
+	customFieldDefinitions { id slug label options }
 }`
 
 // snapshot returns the tenant's data as the API shows it.
@@ -149,15 +214,37 @@ type tenancyCase struct {
 	name  string
 	query string
 	vars  func(own, other *tenant) jsonObject
-	// want is the whole data the response must have.
+	// want is the whole data the response must have, user errors' messages
+	// left out.
 	want func(own *tenant) any
+	// wantCode, when set, is the code of the GraphQL error that the
+	// response must have instead of data and want.
+	wantCode string
+	// writes says that the case, as it should, writes to the caller's
+	// workspace: it then runs as a new workspace, so that the seeded one
+	// stays as the other cases expect it.
+	writes bool
 }
 
-// check runs the case and compares the response with what it wants.
+// check runs the case and compares the response with what it wants, and
+// with the response to the same case naming well-formed ids that do not
+// exist: the other workspace's ids must be indistinguishable from those.
 func (tc tenancyCase) check(t *testing.T, own, other *tenant) {
-	resp := own.c.post(tc.query, tc.vars(own, other))
-	if resp.Status != http.StatusOK || len(resp.Errors) > 0 {
-		t.Fatalf("want data without errors, got status %d, errors %+v", resp.Status, resp.Errors)
+	caller := func() *tenant {
+		if tc.writes {
+			return &tenant{c: own.c.otherWorkspace()}
+		}
+		return own
+	}
+	me := caller()
+	resp := tc.send(t, me, other)
+	ghost, unghost := other.missing()
+	if absent := tc.send(t, caller(), ghost); unghost.Replace(string(absent.Body)) != string(resp.Body) {
+		t.Errorf("want the same response as for ids that do not exist (shown with the other's ids in their place)\nwant %s\ngot  %s",
+			unghost.Replace(string(absent.Body)), resp.Body)
+	}
+	if tc.wantCode != "" {
+		return
 	}
 	var got any
 	if err := json.Unmarshal(resp.Data, &got); err != nil {
@@ -166,11 +253,48 @@ func (tc tenancyCase) check(t *testing.T, own, other *tenant) {
 	if leaked := idsAmong(got, other.ids()); len(leaked) > 0 {
 		t.Errorf("want none of the other workspace's ids, got %v in %s", leaked, resp.Data)
 	}
-	want := decodedJSON(t, tc.want(own))
-	if !reflect.DeepEqual(got, want) {
+	want := decodedJSON(t, tc.want(me))
+	if got = withoutMessages(got); !reflect.DeepEqual(got, want) {
 		wantJSON, _ := json.Marshal(want)
 		t.Errorf("want %s\ngot  %s", wantJSON, resp.Data)
 	}
+}
+
+// send runs the case as own against other's records, and fails the test
+// unless the response is data without errors, or the error the case wants.
+func (tc tenancyCase) send(t *testing.T, own, other *tenant) *response {
+	t.Helper()
+	resp := own.in(t).c.post(tc.query, tc.vars(own, other))
+	if tc.wantCode != "" {
+		if resp.code() != tc.wantCode {
+			t.Fatalf("want a %s error, got status %d, errors %+v, data %s", tc.wantCode, resp.Status, resp.Errors, resp.Data)
+		}
+		return resp
+	}
+	if resp.Status != http.StatusOK || len(resp.Errors) > 0 {
+		t.Fatalf("want data without errors, got status %d, errors %+v", resp.Status, resp.Errors)
+	}
+	return resp
+}
+
+// withoutMessages drops the messages of the user errors in decoded data,
+// which wants leave to the comparison with missing ids.
+func withoutMessages(data any) any {
+	switch v := data.(type) {
+	case []any:
+		for _, e := range v {
+			withoutMessages(e)
+		}
+	case map[string]any:
+		for key, e := range v {
+			if key == "message" {
+				delete(v, key)
+				continue
+			}
+			withoutMessages(e)
+		}
+	}
+	return data
 }
 
 // decodedJSON returns v as encoding/json decodes it, for comparing with
@@ -233,7 +357,7 @@ const (
 // probeMutation returns a document that runs call as `result` and selects
 // its record as `record` beside its user errors.
 func probeMutation(params, call, record string) string {
-	return fmt.Sprintf("mutation(%s) { result: %s { record: %s userErrors { field code } } }", params, call, record)
+	return fmt.Sprintf("mutation(%s) { result: %s { record: %s userErrors { field code message } } }", params, call, record)
 }
 
 var (
@@ -351,7 +475,12 @@ var tenancyCases = []tenancyCase{
 	{name: "contacts", query: `{ found: contacts { totalCount nodes { id } edges { node { id } } } }`,
 		vars: func(_, _ *tenant) jsonObject { return nil },
 		want: func(own *tenant) any {
-			return jsonObject{"found": jsonObject{"totalCount": 1, "nodes": idObjects(own.contactID), "edges": []jsonObject{{"node": jsonObject{"id": own.contactID}}}}}
+			ids := own.contactIDs()
+			edges := make([]jsonObject, len(ids))
+			for i, id := range ids {
+				edges[i] = jsonObject{"node": jsonObject{"id": id}}
+			}
+			return jsonObject{"found": jsonObject{"totalCount": len(ids), "nodes": idObjects(ids...), "edges": edges}}
 		}},
 	{name: "accounts", query: `{ found: accounts { totalCount nodes { id } } }`,
 		vars: func(_, _ *tenant) jsonObject { return nil },
@@ -497,28 +626,38 @@ const nestedContactsQuery = `{
 // several goroutines at once: batched loads must never mix workspaces.
 func TestTenantIsolationUnderConcurrency(t *testing.T) {
 	t.Parallel()
-	tenants := [2]*tenant{seedTenant(t, newClient(t))}
-	tenants[1] = seedTenant(t, tenants[0].c.otherWorkspace())
+	checkConcurrentListings(t, newHandler(t), nestedContactsQuery, nil, 200)
+}
+
+// checkConcurrentListings seeds two workspaces on h, then sends query as
+// each in turn, requests times from 8 goroutines, with the variables that
+// vars makes: every response must be the one the workspace got alone.
+func checkConcurrentListings(t *testing.T, h http.Handler, query string, vars func(own, other *tenant) jsonObject, requests int64) {
+	c := newClientWith(t, h, uuid.New(), auth.ScopeRead+" "+auth.ScopeWrite)
+	tenants := [2]*tenant{seedTenant(t, c), seedTenant(t, c.otherWorkspace())}
+	if vars == nil {
+		vars = func(_, _ *tenant) jsonObject { return nil }
+	}
 	var baselines [2]string
 	for i, w := range tenants {
 		for n := range 3 {
 			w.addContact(n)
 		}
-		resp := w.c.post(nestedContactsQuery, nil)
+		resp := w.c.post(query, vars(w, tenants[1-i]))
 		if problem := listingProblem(w, tenants[1-i], resp, string(resp.Data)); problem != "" {
 			t.Fatalf("listing workspace %s alone: %s", w.c.workspace, problem)
 		}
 		baselines[i] = string(resp.Data)
 	}
 
-	const requests, workers, reported = 200, 8, 5
+	const workers, reported = 8, 5
 	var next, failures atomic.Int64
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
 			for n := next.Add(1) - 1; n < requests; n = next.Add(1) - 1 {
 				own, other := tenants[n%2], tenants[1-n%2]
-				problem := listingProblem(own, other, own.c.post(nestedContactsQuery, nil), baselines[n%2])
+				problem := listingProblem(own, other, own.c.post(query, vars(own, other)), baselines[n%2])
 				if problem != "" && failures.Add(1) <= reported {
 					t.Errorf("request %d as workspace %s: %s", n, own.c.workspace, problem)
 				}
