@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"strings"
 
 	"github.com/contacts-api/contacts/bench/load"
 )
@@ -18,6 +19,9 @@ type benchCase struct {
 	// check tells whether a response (of either server: they answer in the
 	// same shape) is what the case asks for.
 	check func(data json.RawMessage) error
+	// concurrency, when not zero, caps the run's number of clients for
+	// this case.
+	concurrency int
 }
 
 // The GraphQL documents of the cases.
@@ -30,11 +34,34 @@ const (
 	createContactMutation = `mutation Create($input: CreateContactInput!) { createContact(input: $input) {
   contact { id name email tags account { id name } phones { id number type } portalRole { id slug } }
   userErrors { field code message } } }`
+	searchQuery = `query Search($search: String!) { contacts(first: 100, filter: {search: $search}) {
+  nodes { id name email tags account { id name } accounts { id name } phones { id number type } portalRole { id slug } }
+  pageInfo { hasNextPage endCursor } } }`
+	bulkUpsertMutation = `mutation Bulk($inputs: [UpsertContactInput!]!) { bulkUpsertContacts(inputs: $inputs) {
+  results { index created contact { id tags phones { id number } } userErrors { field code message } } } }`
 )
 
-// cases returns the benchmark's cases over the sampled records. The cases
-// of issue 8 that the API cannot serve yet, bulk_upsert_1000 and
-// search_page, join the list with bulkUpsertContacts and search.
+// searchWords are surnames of the seed (db/seed), each of about 2% of the
+// contacts: a search page is always full.
+var searchWords = []string{"smith", "garcia", "patel", "nguyen", "rossi", "tanaka", "wagner", "santos"}
+
+// bulkSize is the number of contacts of one bulk_upsert_1000 call: the
+// most one call may send.
+const bulkSize = 1000
+
+// bulkConcurrency is how many bulk_upsert_1000 calls run at once: 32
+// calls of 1,000 contacts would queue in the server for many seconds and
+// measure the queue. Four is what a sync job might run, as in
+// graph.BenchmarkBulkUpsert100k.
+const bulkConcurrency = 4
+
+// uniqueMarker is replaced in each bulk_upsert_1000 call by a key of its
+// own (see load.Request.Unique).
+const uniqueMarker = "@UNIQUE@"
+
+// cases returns the benchmark's cases over the sampled records. The read
+// cases come first and bulk_upsert_1000 last: its contacts, which have no
+// account, would otherwise enter the pages the read cases check.
 func cases(s sample) []benchCase {
 	return []benchCase{
 		{
@@ -46,9 +73,20 @@ func cases(s sample) []benchCase {
 		pageCase("page_100", 100, s.pageStarts),
 		pageCase("page_999", 999, s.pageStarts),
 		{
+			name:    "search_page",
+			graphql: each(searchWords, func(word string) load.Request { return graphql(searchQuery, map[string]any{"search": word}) }),
+			check:   checkSearch,
+		},
+		{
 			name:    "create_contact",
 			graphql: createRequests(s.accountIDs),
 			check:   checkCreated,
+		},
+		{
+			name:        "bulk_upsert_1000",
+			graphql:     bulkRequest(),
+			check:       checkBulk,
+			concurrency: bulkConcurrency,
 		},
 	}
 }
@@ -94,6 +132,28 @@ func createRequests(accountIDs []string) []load.Request {
 		}})
 	}
 	return reqs
+}
+
+// bulkRequest makes a call of bulkSize new contacts with 2 phones and 2
+// tags each. Every sending gets external ids of its own, so every call
+// creates its contacts.
+func bulkRequest() []load.Request {
+	inputs := make([]map[string]any, bulkSize)
+	for i := range inputs {
+		inputs[i] = map[string]any{
+			"externalId": fmt.Sprintf("bench-%s-%d", uniqueMarker, i),
+			"name":       fmt.Sprintf("Bulk Contact %d", i),
+			"email":      fmt.Sprintf("bulk.%d@example.com", i),
+			"tags":       []string{"crm", "sync"},
+			"phones": []map[string]any{
+				{"number": fmt.Sprintf("+1415%07d", i), "type": "MOBILE"},
+				{"number": fmt.Sprintf("+1650%07d", i), "type": "WORK"},
+			},
+		}
+	}
+	req := graphql(bulkUpsertMutation, map[string]any{"inputs": inputs})
+	req.Unique = uniqueMarker
+	return []load.Request{req}
 }
 
 func each(values []string, request func(string) load.Request) []load.Request {
@@ -160,6 +220,42 @@ func checkPage(first int) func(json.RawMessage) error {
 	}
 }
 
+// checkSearch checks a search page as checkPage(100) does, and that each
+// contact has one of searchWords in its name or email (the answer does not
+// say which word was searched for).
+func checkSearch(data json.RawMessage) error {
+	if err := checkPage(100)(data); err != nil {
+		return err
+	}
+	var d struct {
+		Contacts struct {
+			Nodes []struct{ Name, Email string } `json:"nodes"`
+		} `json:"contacts"`
+	}
+	if err := json.Unmarshal(data, &d); err != nil {
+		return err
+	}
+	for _, n := range d.Contacts.Nodes {
+		if !containsWord(n.Name, n.Email) {
+			return fmt.Errorf("want contacts matching one of %v, got %q <%s>", searchWords, n.Name, n.Email)
+		}
+	}
+	return nil
+}
+
+// containsWord tells whether any of texts contains one of searchWords,
+// without regard to case.
+func containsWord(texts ...string) bool {
+	for _, t := range texts {
+		for _, w := range searchWords {
+			if strings.Contains(strings.ToLower(t), w) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func checkCreated(data json.RawMessage) error {
 	var d struct {
 		CreateContact struct {
@@ -175,6 +271,37 @@ func checkCreated(data json.RawMessage) error {
 	}
 	if c := d.CreateContact.Contact; c == nil || len(c.Phones) != 2 || len(d.CreateContact.UserErrors) > 0 {
 		return fmt.Errorf("want a created contact with 2 phones and no user errors")
+	}
+	return nil
+}
+
+// checkBulk checks that a bulk_upsert_1000 call created every contact,
+// with its tags and phones.
+func checkBulk(data json.RawMessage) error {
+	var d struct {
+		BulkUpsertContacts struct {
+			Results []struct {
+				Index   int  `json:"index"`
+				Created bool `json:"created"`
+				Contact *struct {
+					Tags   []string              `json:"tags"`
+					Phones []struct{ ID string } `json:"phones"`
+				} `json:"contact"`
+				UserErrors []json.RawMessage `json:"userErrors"`
+			} `json:"results"`
+		} `json:"bulkUpsertContacts"`
+	}
+	if err := json.Unmarshal(data, &d); err != nil {
+		return err
+	}
+	results := d.BulkUpsertContacts.Results
+	if len(results) != bulkSize {
+		return fmt.Errorf("want %d results, got %d", bulkSize, len(results))
+	}
+	for i, r := range results {
+		if r.Index != i || !r.Created || len(r.UserErrors) > 0 || r.Contact == nil || len(r.Contact.Tags) != 2 || len(r.Contact.Phones) != 2 {
+			return fmt.Errorf("want result %d a created contact with 2 tags, 2 phones and no user errors, got %+v", i, r)
+		}
 	}
 	return nil
 }

@@ -18,7 +18,7 @@ func (b *bench) profile(ctx context.Context, c benchCase) error {
 	if err != nil {
 		return err
 	}
-	if _, err := b.loadgen(ctx, b.server, file, warmup(b.duration)); err != nil {
+	if _, err := b.loadgen(ctx, b.server, file, b.clients(c), warmup(b.duration)); err != nil {
 		return fmt.Errorf("warm-up: %w", err)
 	}
 	if err := os.MkdirAll(b.resultsDir, 0o755); err != nil {
@@ -35,7 +35,7 @@ func (b *bench) profile(ctx context.Context, c benchCase) error {
 		g.Go(func() error { return b.download(gctx, path, filepath.Join(b.resultsDir, name)) })
 	}
 	g.Go(func() error {
-		res, err := b.loadgen(gctx, b.server, file, b.duration)
+		res, err := b.loadgen(gctx, b.server, file, b.clients(c), b.duration)
 		if err == nil {
 			fmt.Printf("%s: %.1f requests/s, p50 %.2f ms, p99 %.2f ms\n", c.name, res.RPS, res.P50Ms, res.P99Ms)
 		}

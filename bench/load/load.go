@@ -11,7 +11,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -22,6 +24,34 @@ type Request struct {
 	Path string `json:"path"`
 	// Body is sent as application/json when not empty.
 	Body json.RawMessage `json:"body,omitempty"`
+	// Unique, when not empty, is a marker in Body that each sending
+	// replaces with a key no other sending has, so that a request that
+	// creates records by their external ids creates new ones every time
+	// instead of changing the ones it created before.
+	Unique string `json:"unique,omitempty"`
+}
+
+// BodyWith returns the body with its Unique marker replaced by key.
+func (r Request) BodyWith(key string) []byte {
+	if r.Unique == "" {
+		return r.Body
+	}
+	return bytes.ReplaceAll(r.Body, []byte(r.Unique), []byte(key))
+}
+
+// uniqueKeys hands out the keys of Request.Unique: the run's start time,
+// so that the warm-up and the measured run (processes of their own) never
+// share one, and a count.
+type uniqueKeys struct {
+	run  string
+	sent atomic.Int64
+}
+
+func (k *uniqueKeys) body(r Request) []byte {
+	if r.Unique == "" {
+		return r.Body
+	}
+	return r.BodyWith(k.run + "-" + strconv.FormatInt(k.sent.Add(1), 36))
 }
 
 // Config is a load run.
@@ -73,12 +103,13 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 
 	start := time.Now()
 	deadline := start.Add(cfg.Duration)
+	keys := &uniqueKeys{run: strconv.FormatInt(start.UnixNano(), 36)}
 	stats := make([]clientStats, cfg.Concurrency)
 	var wg sync.WaitGroup
 	for i := range stats {
 		wg.Go(func() {
 			offset := i * len(cfg.Requests) / cfg.Concurrency
-			stats[i].run(ctx, client, cfg, offset, deadline)
+			stats[i].run(ctx, client, cfg, keys, offset, deadline)
 		})
 	}
 	wg.Wait()
@@ -125,14 +156,15 @@ func (s *clientStats) merge(o *clientStats) {
 }
 
 // run sends requests one after the other until the deadline.
-func (s *clientStats) run(ctx context.Context, client *http.Client, cfg Config, next int, deadline time.Time) {
+func (s *clientStats) run(ctx context.Context, client *http.Client, cfg Config, keys *uniqueKeys, next int, deadline time.Time) {
 	var body bytes.Buffer
 	for ctx.Err() == nil && time.Now().Before(deadline) {
 		r := cfg.Requests[next%len(cfg.Requests)]
 		next++
+		reqBody := keys.body(r)
 		body.Reset()
 		began := time.Now()
-		err := send(ctx, client, cfg, r, &body)
+		err := send(ctx, client, cfg, r, reqBody, &body)
 		s.latency.Record(time.Since(began))
 		s.requests++
 		s.bytes += int64(body.Len())
@@ -149,19 +181,20 @@ func (s *clientStats) run(ctx context.Context, client *http.Client, cfg Config, 
 var errorsMember = []byte(`"errors":`)
 
 // send makes one request and reads the whole response into body.
-func send(ctx context.Context, client *http.Client, cfg Config, r Request, body *bytes.Buffer) error {
-	var reqBody io.Reader
-	if len(r.Body) > 0 {
-		reqBody = bytes.NewReader(r.Body)
+// reqBody is r's body with its Unique marker replaced.
+func send(ctx context.Context, client *http.Client, cfg Config, r Request, reqBody []byte, body *bytes.Buffer) error {
+	var bodyReader io.Reader
+	if len(reqBody) > 0 {
+		bodyReader = bytes.NewReader(reqBody)
 	}
-	req, err := http.NewRequestWithContext(ctx, r.Method, cfg.Target+r.Path, reqBody)
+	req, err := http.NewRequestWithContext(ctx, r.Method, cfg.Target+r.Path, bodyReader)
 	if err != nil {
 		return err
 	}
 	for name, values := range cfg.Header {
 		req.Header[name] = values
 	}
-	if reqBody != nil {
+	if bodyReader != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := client.Do(req)

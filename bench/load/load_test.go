@@ -2,9 +2,11 @@ package load
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -54,5 +56,38 @@ func TestRunCountsRequestsBytesAndErrors(t *testing.T) {
 	}
 	if res.Errors != res.Requests || !strings.Contains(res.FirstError, "boom") {
 		t.Errorf("errors = %d of %d (first %q), want every GraphQL error response counted", res.Errors, res.Requests, res.FirstError)
+	}
+}
+
+func TestRunGivesEachSendingItsOwnUniqueKey(t *testing.T) {
+	var mu sync.Mutex
+	seen := map[string]int{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		seen[string(body)]++
+		mu.Unlock()
+		w.Write([]byte(`{"data":{}}`))
+	}))
+	defer srv.Close()
+
+	cfg := Config{
+		Target:      srv.URL,
+		Requests:    []Request{{Method: "POST", Path: "/", Body: []byte(`{"id":"a-KEY","other":"b-KEY"}`), Unique: "KEY"}},
+		Concurrency: 4,
+		Duration:    100 * time.Millisecond,
+	}
+	res, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if int64(len(seen)) != res.Requests {
+		t.Errorf("%d distinct bodies in %d requests, want each request's own", len(seen), res.Requests)
+	}
+	for body := range seen {
+		if strings.Contains(body, "KEY") || !strings.HasPrefix(body, `{"id":"a-`) {
+			t.Errorf("sent %s, want the marker replaced everywhere", body)
+			break
+		}
 	}
 }

@@ -7,7 +7,8 @@
 //	  -header "Authorization: Bearer …" -concurrency 32 -duration 20s
 //
 // Each line of the requests file is a JSON object: {"method": "POST",
-// "path": "/graphql", "body": {…}}.
+// "path": "/graphql", "body": {…}}, with "unique": "MARKER" when each
+// sending must replace MARKER in the body with a key of its own.
 package main
 
 import (
