@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/contacts-api/contacts/db"
 )
 
 // The fuzz targets run their seed corpus (below and in testdata/fuzz) as
@@ -108,6 +110,49 @@ func FuzzNormalizeMetadata(f *testing.F) {
 		var obj map[string]any
 		if err := json.Unmarshal(out, &obj); err != nil || obj == nil || len(out) > maxMetadataBytes {
 			t.Fatalf("accepted %q as %q, which is not a JSON object within the limit", raw, out)
+		}
+	})
+}
+
+func FuzzNormalizeFieldValue(f *testing.F) {
+	for _, s := range []string{`"a"`, `1e3`, `true`, `"2024-02-29"`, `["a","b","a"]`, `"https://x.example/"`, `null`, `{}`, `[`, `"\u0000"`} {
+		for _, typ := range []string{"TEXT", "NUMBER", "BOOLEAN", "DATE", "SELECT", "MULTI_SELECT", "URL"} {
+			f.Add(typ, s)
+		}
+	}
+	f.Fuzz(func(t *testing.T, typ, raw string) {
+		d := &db.CustomFieldDefinition{Slug: "f", Label: "F", Type: db.CustomFieldType(typ), Options: []string{"a", "b"}}
+		out, problem := normalizeFieldValue(d, json.RawMessage(raw))
+		if problem != "" || out == nil {
+			return
+		}
+		if !json.Valid(out) {
+			t.Fatalf("%s value %q stored as %q, which is not JSON", typ, raw, out)
+		}
+	})
+}
+
+// FuzzCursor checks that any cursor given to a list is either refused as
+// bad input or read as a position: never a panic, never another error.
+func FuzzCursor(f *testing.F) {
+	list, err := DefaultContactList(PageArgs{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(list.Cursor(&db.Contact{ID: "contact_01J00000000000000000000000"}))
+	for _, s := range []string{"", "nope", "eyJ2IjoxfQ", "eyJ2IjoyLCJrIjpbIngiXSwiaWQiOiJhIiwiaCI6IngifQ"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, cursor string) {
+		req, err := DefaultContactList(PageArgs{After: &cursor})
+		if err != nil {
+			if e, ok := AsError(err); !ok || e.Code != CodeBadUserInput {
+				t.Fatalf("cursor %q: error %v, want BAD_USER_INPUT", cursor, err)
+			}
+			return
+		}
+		if req.Query.After == nil || req.Query.After.ID == "" {
+			t.Fatalf("cursor %q accepted without a position", cursor)
 		}
 	})
 }
