@@ -87,6 +87,8 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 		jwt.WithValidMethods(algs),
 		jwt.WithExpirationRequired(),
 		jwt.WithLeeway(clockSkew),
+		// Refuse encodings with stray bits, so one signature has one form.
+		jwt.WithStrictDecoding(),
 	}
 	if cfg.Issuer != "" {
 		opts = append(opts, jwt.WithIssuer(cfg.Issuer))
@@ -173,6 +175,11 @@ func (v *Verifier) Verify(token string) (*Principal, error) {
 	if len(token) > MaxTokenLength {
 		return nil, fmt.Errorf("%w: token longer than %d bytes", ErrUnauthenticated, MaxTokenLength)
 	}
+	if i := strings.IndexFunc(token, notCompactJWS); i >= 0 {
+		// Go's base64 skips line breaks, which would let one signed token
+		// be written many ways; a compact JWS has none.
+		return nil, fmt.Errorf("%w: byte %d is not base64url or a dot", ErrUnauthenticated, i)
+	}
 	var claims Claims
 	if _, err := v.parser.ParseWithClaims(token, &claims, v.keyFor); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUnauthenticated, err)
@@ -192,6 +199,12 @@ type TokenRequest struct {
 	Issuer      string
 	Audience    string
 	TTL         time.Duration
+}
+
+// notCompactJWS reports whether r cannot appear in a compact JWS: the
+// base64url alphabet and the dots between the parts.
+func notCompactJWS(r rune) bool {
+	return !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.')
 }
 
 // Mint signs an HS256 token, for development and tests.
