@@ -33,19 +33,6 @@ func (s *Store) ContactsByExternalIDs(ctx context.Context, ws uuid.UUID, externa
 	return contacts, nil
 }
 
-// ContactForUpdate returns the contact and locks it until the transaction
-// ends, so that concurrent changes to one contact run one after the other.
-func (s *Store) ContactForUpdate(ctx context.Context, ws uuid.UUID, id string) (*Contact, error) {
-	contact := new(Contact)
-	err := s.idb.NewSelect().Model(contact).
-		Where("c.workspace_id = ?", ws).Where("c.id = ?", id).For("UPDATE").
-		Scan(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("contact for update: %w", err)
-	}
-	return contact, nil
-}
-
 // ListContacts returns a page of the workspace's contacts, in the order
 // the query fetches them.
 func (s *Store) ListContacts(ctx context.Context, ws uuid.UUID, lq ListQuery) ([]*Contact, error) {

@@ -6,33 +6,12 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/uptrace/bun/dialect/pgdialect"
 )
 
 // contactColumns are the columns a contact's update may change.
 var contactColumns = []string{
 	"external_id", "name", "first_name", "last_name", "email", "avatar_url",
 	"description", "tags", "metadata", "account_id", "portal_role_id", "merged_external_ids", "custom_fields",
-}
-
-// InsertContact stores a new contact and fills in its server-set columns.
-func (s *Store) InsertContact(ctx context.Context, c *Contact) error {
-	if _, err := s.idb.NewInsert().Model(c).Returning("*").Exec(ctx); err != nil {
-		return fmt.Errorf("insert contact: %w", err)
-	}
-	return nil
-}
-
-// UpdateContact writes the contact's changeable columns, bumps its version
-// and fills in the new version and update time.
-func (s *Store) UpdateContact(ctx context.Context, c *Contact) error {
-	_, err := s.idb.NewUpdate().Model(c).Column(contactColumns...).
-		Set("version = c.version + 1").Set("updated_at = now()").
-		WherePK().Returning("*").Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("update contact: %w", err)
-	}
-	return nil
 }
 
 // DeleteContact deletes the contact, its phones and memberships, and
@@ -47,32 +26,6 @@ func (s *Store) DeleteContact(ctx context.Context, ws uuid.UUID, id string) (boo
 	return n > 0, nil
 }
 
-// SetMemberships makes accountIDs the contact's exact set of accounts.
-func (s *Store) SetMemberships(ctx context.Context, ws uuid.UUID, contactID string, accountIDs []string) error {
-	_, err := s.idb.NewDelete().Model((*ContactAccount)(nil)).
-		Where("workspace_id = ?", ws).Where("contact_id = ?", contactID).
-		Where("NOT (account_id = ANY(?))", pgdialect.Array(accountIDs)).Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("remove memberships: %w", err)
-	}
-	return s.AddMemberships(ctx, ws, contactID, accountIDs)
-}
-
-// AddMemberships adds the contact to accountIDs it is not yet a member of.
-func (s *Store) AddMemberships(ctx context.Context, ws uuid.UUID, contactID string, accountIDs []string) error {
-	if len(accountIDs) == 0 {
-		return nil
-	}
-	rows := make([]ContactAccount, len(accountIDs))
-	for i, id := range accountIDs {
-		rows[i] = ContactAccount{WorkspaceID: ws, ContactID: contactID, AccountID: id}
-	}
-	if _, err := s.idb.NewInsert().Model(&rows).On("CONFLICT DO NOTHING").Exec(ctx); err != nil {
-		return fmt.Errorf("add memberships: %w", err)
-	}
-	return nil
-}
-
 // InsertPhones stores new phones.
 func (s *Store) InsertPhones(ctx context.Context, phones []*Phone) error {
 	if len(phones) == 0 {
@@ -80,20 +33,6 @@ func (s *Store) InsertPhones(ctx context.Context, phones []*Phone) error {
 	}
 	if _, err := s.idb.NewInsert().Model(&phones).Returning("*").Exec(ctx); err != nil {
 		return fmt.Errorf("insert phones: %w", err)
-	}
-	return nil
-}
-
-// DeletePhones deletes the contact's phones among ids.
-func (s *Store) DeletePhones(ctx context.Context, ws uuid.UUID, contactID string, ids []string) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	_, err := s.idb.NewDelete().Model((*Phone)(nil)).
-		Where("workspace_id = ?", ws).Where("contact_id = ?", contactID).
-		Where("id = ANY(?)", pgdialect.Array(ids)).Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("delete phones: %w", err)
 	}
 	return nil
 }
