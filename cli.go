@@ -73,6 +73,7 @@ Configuration comes from the environment (README.md has the defaults):
   JWT_ISSUER            required iss claim, when set
   JWT_AUDIENCE          required aud claim, when set
   MIGRATE_ON_START      apply pending migrations at start, true
+  ROW_LEVEL_SECURITY    queries run as contacts_api under row-level security, on
   SHUTDOWN_TIMEOUT      how long SIGTERM waits for requests, 25s
   PLAYGROUND            serve the GraphiQL playground at /, true
   CORS_ALLOWED_ORIGINS  origins whose browser pages may call the API

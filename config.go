@@ -19,7 +19,10 @@ type config struct {
 	// on Addr.
 	MetricsAddr    string
 	MigrateOnStart bool
-	DrainTimeout   time.Duration
+	// RowSecurity runs the API's queries as db.APIRole, in transactions
+	// scoped to their workspace; off is for measuring what that costs.
+	RowSecurity  bool
+	DrainTimeout time.Duration
 	// Limits bound what one request may ask of the server.
 	Limits graph.Limits
 	// RateLimits bound each workspace's requests and cost per minute,
@@ -65,6 +68,12 @@ func loadConfig(env environment) (config, error) {
 	var err error
 	if cfg.MigrateOnStart, err = strconv.ParseBool(envOr("MIGRATE_ON_START", "true")); err != nil {
 		return cfg, fmt.Errorf("MIGRATE_ON_START must be true or false: %w", err)
+	}
+	switch rls := envOr("ROW_LEVEL_SECURITY", "on"); rls {
+	case "on", "off":
+		cfg.RowSecurity = rls == "on"
+	default:
+		return cfg, fmt.Errorf("ROW_LEVEL_SECURITY must be on or off, not %q", rls)
 	}
 	if cfg.Playground, err = strconv.ParseBool(envOr("PLAYGROUND", "true")); err != nil {
 		return cfg, fmt.Errorf("PLAYGROUND must be true or false: %w", err)

@@ -17,7 +17,7 @@ func TestMain(m *testing.M) { dbtest.Main(m) }
 func TestSampleDataFillsAnEmptyWorkspaceOnce(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	svc := service.New(db.NewStore(dbtest.DB(t)))
+	svc := service.New(db.NewStore(dbtest.APIDB(t)))
 	ws := uuid.New()
 	if n, err := addSampleData(ctx, svc, ws); err != nil || n != len(sampleContacts) {
 		t.Fatalf("first start: added %d contacts, error %v; want %d and no error", n, err, len(sampleContacts))

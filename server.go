@@ -129,7 +129,7 @@ func serve(ctx context.Context, cfg config, opts serveOptions) error {
 	if err != nil {
 		return err
 	}
-	bdb, err := openDatabase(ctx, cfg)
+	bdb, err := openAPIDatabase(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -141,7 +141,11 @@ func serve(ctx context.Context, cfg config, opts serveOptions) error {
 		}
 		defer profiles.Close()
 	}
-	svc := service.New(db.NewStore(bdb))
+	store := db.NewStore(bdb)
+	if !cfg.RowSecurity {
+		store = store.WithoutRowSecurity()
+	}
+	svc := service.New(store)
 	// Deferred after bdb.Close, so it runs before: the service's last
 	// writes need the database.
 	defer svc.Close()
@@ -263,6 +267,20 @@ func databaseFor(ctx context.Context, why string) (*bun.DB, error) {
 	return openDatabase(ctx, cfg)
 }
 
+// openAPIDatabase returns the pool the API serves with: on the database
+// migrated first, when MIGRATE_ON_START says so, as DATABASE_URL's role,
+// and running its queries as db.APIRole unless ROW_LEVEL_SECURITY is off.
+func openAPIDatabase(ctx context.Context, cfg config) (*bun.DB, error) {
+	bdb, err := openDatabase(ctx, cfg)
+	if err != nil || !cfg.RowSecurity {
+		return bdb, err
+	}
+	bdb.Close()
+	return db.OpenAPI(ctx, cfg.DatabaseURL)
+}
+
+// openDatabase returns a pool on DATABASE_URL, as its role, migrated when
+// MIGRATE_ON_START says so.
 func openDatabase(ctx context.Context, cfg config) (*bun.DB, error) {
 	bdb, err := db.Open(ctx, cfg.DatabaseURL)
 	if err != nil {

@@ -37,7 +37,7 @@ func startAPI(t *testing.T, wrap func(http.Handler) http.Handler) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := service.New(db.NewStore(dbtest.DB(t)))
+	svc := service.New(db.NewStore(dbtest.APIDB(t)))
 	t.Cleanup(svc.Close)
 	var h http.Handler = graph.NewHandler(graph.Options{Service: svc, Verifier: verifier})
 	if wrap != nil {

@@ -28,16 +28,30 @@ func newAPIKey(t *testing.T, store *db.Store, edit func(*db.APIKey)) (*db.APIKey
 	if edit != nil {
 		edit(key)
 	}
-	if err := store.InsertAPIKey(ctx, key); err != nil {
+	if err := store.InTx(ctx, ws, func(tx *db.Store) error { return tx.InsertAPIKey(ctx, key) }); err != nil {
 		t.Fatal(err)
 	}
 	return key, secret
 }
 
+// revoke revokes the key with id as workspace ws does, in a transaction.
+func revoke(t *testing.T, store *db.Store, ws uuid.UUID, id string) *db.APIKey {
+	t.Helper()
+	var key *db.APIKey
+	err := store.InTx(context.Background(), ws, func(tx *db.Store) (err error) {
+		key, err = tx.RevokeAPIKey(context.Background(), ws, id)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key
+}
+
 func TestAPIKeyByHash(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	store := db.NewStore(dbtest.DB(t))
+	store := db.NewStore(dbtest.APIDB(t))
 	past, future := time.Now().Add(-time.Minute), time.Now().Add(time.Hour)
 	tests := []struct {
 		name       string
@@ -55,9 +69,7 @@ func TestAPIKeyByHash(t *testing.T) {
 			t.Parallel()
 			key, secret := newAPIKey(t, store, tt.edit)
 			if tt.revoke {
-				if _, err := store.RevokeAPIKey(ctx, key.WorkspaceID, key.ID); err != nil {
-					t.Fatal(err)
-				}
+				revoke(t, store, key.WorkspaceID, key.ID)
 			}
 			found, err := store.APIKeyByHash(ctx, auth.HashAPIKey(secret))
 			if err != nil || found == nil || found.ID != key.ID || found.WorkspaceID != key.WorkspaceID {
@@ -76,27 +88,26 @@ func TestAPIKeyByHash(t *testing.T) {
 
 func TestRevokeAPIKeyStaysInItsWorkspace(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	store := db.NewStore(dbtest.DB(t))
+	store := db.NewStore(dbtest.APIDB(t))
 	key, _ := newAPIKey(t, store, nil)
 	other, _ := newAPIKey(t, store, nil)
-	if got, err := store.RevokeAPIKey(ctx, other.WorkspaceID, key.ID); got != nil || err != nil {
-		t.Fatalf("revoking another workspace's key = %+v, %v; want nil, nil", got, err)
+	if got := revoke(t, store, other.WorkspaceID, key.ID); got != nil {
+		t.Fatalf("revoking another workspace's key = %+v; want nil", got)
 	}
-	first, err := store.RevokeAPIKey(ctx, key.WorkspaceID, key.ID)
-	if err != nil || first == nil || first.RevokedAt == nil {
-		t.Fatalf("RevokeAPIKey = %+v, %v; want the key, revoked", first, err)
+	first := revoke(t, store, key.WorkspaceID, key.ID)
+	if first == nil || first.RevokedAt == nil {
+		t.Fatalf("RevokeAPIKey = %+v; want the key, revoked", first)
 	}
-	again, err := store.RevokeAPIKey(ctx, key.WorkspaceID, key.ID)
-	if err != nil || again == nil || !again.RevokedAt.Equal(*first.RevokedAt) {
-		t.Fatalf("revoking again = %+v, %v; want revokedAt unchanged at %v", again, err, first.RevokedAt)
+	again := revoke(t, store, key.WorkspaceID, key.ID)
+	if again == nil || !again.RevokedAt.Equal(*first.RevokedAt) {
+		t.Fatalf("revoking again = %+v; want revokedAt unchanged at %v", again, first.RevokedAt)
 	}
 }
 
 func TestRecordAPIKeyUseAtMostOncePerInterval(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	store := db.NewStore(dbtest.DB(t))
+	store := db.NewStore(dbtest.APIDB(t))
 	key, _ := newAPIKey(t, store, nil)
 	start := time.Now().UTC().Truncate(time.Microsecond)
 	steps := []struct {

@@ -104,7 +104,7 @@ func (s *Store) CustomFieldDefinitions(ctx context.Context, ws uuid.UUID, object
 	if object != "" {
 		q = q.Where("cfd.object = ?", object)
 	}
-	if err := q.Order("cfd.id").Scan(ctx); err != nil {
+	if err := s.scan(ctx, ws, q.Order("cfd.id")); err != nil {
 		return nil, fmt.Errorf("custom field definitions: %w", err)
 	}
 	return defs, nil
@@ -113,7 +113,7 @@ func (s *Store) CustomFieldDefinitions(ctx context.Context, ws uuid.UUID, object
 // CustomFieldDefinitionsByIDs returns the workspace's custom fields among ids.
 func (s *Store) CustomFieldDefinitionsByIDs(ctx context.Context, ws uuid.UUID, ids []string) ([]*CustomFieldDefinition, error) {
 	var defs []*CustomFieldDefinition
-	err := s.idb.NewSelect().Model(&defs).Where("cfd.workspace_id = ?", ws).Where("cfd.id = ANY(?)", pgdialect.Array(ids)).Scan(ctx)
+	err := s.scan(ctx, ws, s.idb.NewSelect().Model(&defs).Where("cfd.workspace_id = ?", ws).Where("cfd.id = ANY(?)", pgdialect.Array(ids)))
 	if err != nil {
 		return nil, fmt.Errorf("custom field definitions by id: %w", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -16,13 +17,54 @@ import (
 	"github.com/uptrace/bun/dialect/pgdialect"
 )
 
-// Open connects to the PostgreSQL server at url. It checks the connection
+// Open connects to the PostgreSQL server at url, as the role url names:
+// the tables' owner, for migrations and seeding. It checks the connection
 // before returning.
 func Open(ctx context.Context, url string) (*bun.DB, error) {
+	return open(ctx, url, nil)
+}
+
+// OpenAPI connects like Open, but runs every statement as APIRole, which
+// owns no table and does not bypass row-level security: the pool the API
+// serves with. The role url names must be a member of APIRole (the
+// migrations make the owner one). It fails when the statements would
+// escape row-level security all the same.
+func OpenAPI(ctx context.Context, url string) (*bun.DB, error) {
+	bdb, err := open(ctx, url, map[string]string{"role": APIRole})
+	if err != nil {
+		return nil, err
+	}
+	if err := checkRowSecurity(ctx, bdb); err != nil {
+		bdb.Close()
+		return nil, err
+	}
+	return bdb, nil
+}
+
+// checkRowSecurity fails unless row-level security holds the pool's role.
+func checkRowSecurity(ctx context.Context, bdb *bun.DB) error {
+	var role string
+	var exempt bool
+	err := bdb.QueryRowContext(ctx, `
+		SELECT current_user, rolsuper OR rolbypassrls OR EXISTS (
+			SELECT FROM pg_tables WHERE schemaname = current_schema() AND tableowner = current_user)
+		FROM pg_roles WHERE rolname = current_user`).Scan(&role, &exempt)
+	if err != nil {
+		return fmt.Errorf("check database role: %w", err)
+	}
+	if exempt {
+		return fmt.Errorf("database role %s owns tables or bypasses row-level security; the API's queries must not", role)
+	}
+	return nil
+}
+
+// open connects to url with extra run-time parameters for each session.
+func open(ctx context.Context, url string, params map[string]string) (*bun.DB, error) {
 	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("parse database url: %w", err)
 	}
+	maps.Copy(cfg.RuntimeParams, params)
 	sqldb := stdlib.OpenDB(*cfg)
 	sqldb.SetMaxOpenConns(20)
 	sqldb.SetMaxIdleConns(20)

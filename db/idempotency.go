@@ -33,12 +33,16 @@ type IdempotencyKey struct {
 func (s *Store) ClaimIdempotencyKey(ctx context.Context, ws uuid.UUID, key string, hash []byte, ttl, abandonAfter time.Duration) (bool, error) {
 	row := &IdempotencyKey{WorkspaceID: ws, Key: key, RequestHash: hash, ExpiresAt: time.Now().Add(ttl)}
 	var claimed []string
-	_, err := s.idb.NewInsert().Model(row).
+	q := s.idb.NewInsert().Model(row).
 		On("CONFLICT (workspace_id, key) DO UPDATE").
 		Set("request_hash = EXCLUDED.request_hash, status_code = NULL, content_type = NULL, response = NULL").
 		Set("created_at = now(), expires_at = EXCLUDED.expires_at").
 		Where("ik.expires_at < now() OR (ik.status_code IS NULL AND ik.created_at < now() - ? * interval '1 second')", abandonAfter.Seconds()).
-		Returning("key").Exec(ctx, &claimed)
+		Returning("key")
+	err := s.inWorkspace(ctx, ws, func(idb bun.IDB) error {
+		_, err := q.Conn(idb).Exec(ctx, &claimed)
+		return err
+	})
 	if err != nil {
 		return false, fmt.Errorf("claim idempotency key: %w", err)
 	}
@@ -48,7 +52,7 @@ func (s *Store) ClaimIdempotencyKey(ctx context.Context, ws uuid.UUID, key strin
 // IdempotencyKeyRecord returns the record of a key, or nil.
 func (s *Store) IdempotencyKeyRecord(ctx context.Context, ws uuid.UUID, key string) (*IdempotencyKey, error) {
 	var rows []*IdempotencyKey
-	err := s.idb.NewSelect().Model(&rows).Where("ik.workspace_id = ?", ws).Where("ik.key = ?", key).Scan(ctx)
+	err := s.scan(ctx, ws, s.idb.NewSelect().Model(&rows).Where("ik.workspace_id = ?", ws).Where("ik.key = ?", key))
 	if err != nil {
 		return nil, fmt.Errorf("read idempotency key: %w", err)
 	}
@@ -60,9 +64,10 @@ func (s *Store) IdempotencyKeyRecord(ctx context.Context, ws uuid.UUID, key stri
 
 // CompleteIdempotencyKey stores the response of the request that owns the key.
 func (s *Store) CompleteIdempotencyKey(ctx context.Context, ws uuid.UUID, key string, status int, contentType string, response []byte) error {
-	_, err := s.idb.NewUpdate().Model((*IdempotencyKey)(nil)).
+	q := s.idb.NewUpdate().Model((*IdempotencyKey)(nil)).
 		Set("status_code = ?, content_type = ?, response = ?", status, contentType, response).
-		Where("workspace_id = ?", ws).Where("key = ?", key).Exec(ctx)
+		Where("workspace_id = ?", ws).Where("key = ?", key)
+	err := exec(ctx, s, ws, q)
 	if err != nil {
 		return fmt.Errorf("store idempotent response: %w", err)
 	}
@@ -72,8 +77,8 @@ func (s *Store) CompleteIdempotencyKey(ctx context.Context, ws uuid.UUID, key st
 // ReleaseIdempotencyKey forgets a key whose request failed, so that a
 // retry runs it again.
 func (s *Store) ReleaseIdempotencyKey(ctx context.Context, ws uuid.UUID, key string) error {
-	_, err := s.idb.NewDelete().Model((*IdempotencyKey)(nil)).
-		Where("workspace_id = ?", ws).Where("key = ?", key).Exec(ctx)
+	err := exec(ctx, s, ws, s.idb.NewDelete().Model((*IdempotencyKey)(nil)).
+		Where("workspace_id = ?", ws).Where("key = ?", key))
 	if err != nil {
 		return fmt.Errorf("release idempotency key: %w", err)
 	}
@@ -81,12 +86,19 @@ func (s *Store) ReleaseIdempotencyKey(ctx context.Context, ws uuid.UUID, key str
 }
 
 // DeleteExpiredIdempotencyKeys deletes the keys past their expiry, of
-// every workspace, and returns how many it deleted.
+// every workspace, and returns how many it deleted. Row-level security
+// lets it see expired keys only.
 func (s *Store) DeleteExpiredIdempotencyKeys(ctx context.Context) (int, error) {
-	res, err := s.idb.NewDelete().Model((*IdempotencyKey)(nil)).Where("expires_at < now()").Exec(ctx)
+	var n int64
+	err := s.inTxWith(ctx, sweepSetting, "on", func(idb bun.IDB) error {
+		res, err := idb.NewDelete().Model((*IdempotencyKey)(nil)).Where("expires_at < now()").Exec(ctx)
+		if err == nil {
+			n, err = res.RowsAffected()
+		}
+		return err
+	})
 	if err != nil {
 		return 0, fmt.Errorf("delete expired idempotency keys: %w", err)
 	}
-	n, _ := res.RowsAffected()
 	return int(n), nil
 }

@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
 
 	"github.com/google/uuid"
@@ -12,9 +13,8 @@ import (
 // ContactsByIDs returns the workspace's contacts among ids, in no order.
 func (s *Store) ContactsByIDs(ctx context.Context, ws uuid.UUID, ids []string) ([]*Contact, error) {
 	var contacts []*Contact
-	err := s.idb.NewSelect().Model(&contacts).
-		Where("c.workspace_id = ?", ws).Where("c.id = ANY(?)", pgdialect.Array(ids)).
-		Scan(ctx)
+	err := s.scan(ctx, ws, s.idb.NewSelect().Model(&contacts).
+		Where("c.workspace_id = ?", ws).Where("c.id = ANY(?)", pgdialect.Array(ids)))
 	if err != nil {
 		return nil, fmt.Errorf("contacts by id: %w", err)
 	}
@@ -24,9 +24,8 @@ func (s *Store) ContactsByIDs(ctx context.Context, ws uuid.UUID, ids []string) (
 // ContactsByExternalIDs returns the workspace's contacts among externalIDs, in no order.
 func (s *Store) ContactsByExternalIDs(ctx context.Context, ws uuid.UUID, externalIDs []string) ([]*Contact, error) {
 	var contacts []*Contact
-	err := s.idb.NewSelect().Model(&contacts).
-		Where("c.workspace_id = ?", ws).Where("c.external_id = ANY(?)", pgdialect.Array(externalIDs)).
-		Scan(ctx)
+	err := s.scan(ctx, ws, s.idb.NewSelect().Model(&contacts).
+		Where("c.workspace_id = ?", ws).Where("c.external_id = ANY(?)", pgdialect.Array(externalIDs)))
 	if err != nil {
 		return nil, fmt.Errorf("contacts by external id: %w", err)
 	}
@@ -50,7 +49,7 @@ func list[T any](ctx context.Context, s *Store, ws uuid.UUID, lq ListQuery) ([]*
 	q := s.idb.NewSelect().Model(&records)
 	table := q.GetModel().(bun.TableModel).Table()
 	q = lq.apply(q.Where("?TableAlias.workspace_id = ?", ws), string(table.Alias), ws)
-	if err := q.Scan(ctx); err != nil {
+	if err := s.scan(ctx, ws, q); err != nil {
 		return nil, fmt.Errorf("list %s: %w", table.Name, err)
 	}
 	return records, nil
@@ -60,11 +59,22 @@ func list[T any](ctx context.Context, s *Store, ws uuid.UUID, lq ListQuery) ([]*
 func count[T any](ctx context.Context, s *Store, ws uuid.UUID, m Match) (int, error) {
 	q := s.idb.NewSelect().Model((*T)(nil))
 	alias := string(q.GetModel().(bun.TableModel).Table().Alias)
-	n, err := m.apply(q.Where("?TableAlias.workspace_id = ?", ws), alias, ws).Count(ctx)
+	q = m.apply(q.Where("?TableAlias.workspace_id = ?", ws), alias, ws)
+	var n int64
+	err := s.inWorkspace(ctx, ws, func(idb bun.IDB) (err error) {
+		n, err = q.Conn(idb).Count(ctx)
+		return err
+	})
 	if err != nil {
 		return 0, fmt.Errorf("count %s: %w", alias, err)
 	}
 	return int(n), nil
+}
+
+// scan runs q in workspace ws (see inWorkspace), scanning its rows into
+// dest, or into q's model when dest is empty.
+func (s *Store) scan(ctx context.Context, ws uuid.UUID, q *bun.SelectQuery, dest ...any) error {
+	return s.inWorkspace(ctx, ws, func(idb bun.IDB) error { return q.Conn(idb).Scan(ctx, dest...) })
 }
 
 // AccountContact is a contact listed under one of the accounts it belongs to.
@@ -81,12 +91,13 @@ func (s *Store) ContactsOfAccounts(ctx context.Context, ws uuid.UUID, accountIDs
 		Join("JOIN contact_accounts AS ca ON ca.workspace_id = c.workspace_id AND ca.contact_id = c.id").
 		Where("ca.workspace_id = ?", ws).Where("ca.account_id = acc.id"), "c", ws)
 	var rows []*AccountContact
-	err := s.idb.NewRaw(`
+	q := s.idb.NewRaw(`
 		SELECT acc.id AS member_of, c.*
 		FROM unnest(?::text[]) WITH ORDINALITY AS acc(id, n)
 		CROSS JOIN LATERAL (?) AS c
 		ORDER BY acc.n, `+lq.orderBy("c"),
-		pgdialect.Array(accountIDs), page).Scan(ctx, &rows)
+		pgdialect.Array(accountIDs), page)
+	err := s.inWorkspace(ctx, ws, func(idb bun.IDB) error { return q.Conn(idb).Scan(ctx, &rows) })
 	if err != nil {
 		return nil, fmt.Errorf("contacts of accounts: %w", err)
 	}
@@ -107,7 +118,7 @@ func (s *Store) CountContactsOfAccounts(ctx context.Context, ws uuid.UUID, accou
 		Join("JOIN contact_accounts AS ca ON ca.workspace_id = c.workspace_id AND ca.contact_id = c.id").
 		Column("ca.account_id").ColumnExpr("count(*) AS count").
 		Where("ca.workspace_id = ?", ws).Where("ca.account_id = ANY(?)", pgdialect.Array(accountIDs))
-	err := m.apply(q, "c", ws).Group("ca.account_id").Scan(ctx, &counts)
+	err := s.scan(ctx, ws, m.apply(q, "c", ws).Group("ca.account_id"), &counts)
 	if err != nil {
 		return nil, fmt.Errorf("count contacts of accounts: %w", err)
 	}
@@ -118,9 +129,9 @@ func (s *Store) CountContactsOfAccounts(ctx context.Context, ws uuid.UUID, accou
 // oldest first.
 func (s *Store) MembershipsOfContacts(ctx context.Context, ws uuid.UUID, contactIDs []string) ([]*ContactAccount, error) {
 	var memberships []*ContactAccount
-	err := s.idb.NewSelect().Model(&memberships).
+	err := s.scan(ctx, ws, s.idb.NewSelect().Model(&memberships).
 		Where("ca.workspace_id = ?", ws).Where("ca.contact_id = ANY(?)", pgdialect.Array(contactIDs)).
-		Order("ca.created_at", "ca.account_id").Scan(ctx)
+		Order("ca.created_at", "ca.account_id"))
 	if err != nil {
 		return nil, fmt.Errorf("memberships of contacts: %w", err)
 	}
@@ -130,9 +141,9 @@ func (s *Store) MembershipsOfContacts(ctx context.Context, ws uuid.UUID, contact
 // PhonesOfContacts returns the phones of contactIDs, oldest first.
 func (s *Store) PhonesOfContacts(ctx context.Context, ws uuid.UUID, contactIDs []string) ([]*Phone, error) {
 	var phones []*Phone
-	err := s.idb.NewSelect().Model(&phones).
+	err := s.scan(ctx, ws, s.idb.NewSelect().Model(&phones).
 		Where("p.workspace_id = ?", ws).Where("p.contact_id = ANY(?)", pgdialect.Array(contactIDs)).
-		Order("p.id").Scan(ctx)
+		Order("p.id"))
 	if err != nil {
 		return nil, fmt.Errorf("phones of contacts: %w", err)
 	}
@@ -142,9 +153,8 @@ func (s *Store) PhonesOfContacts(ctx context.Context, ws uuid.UUID, contactIDs [
 // PhonesByIDs returns the workspace's phones among ids, in no order.
 func (s *Store) PhonesByIDs(ctx context.Context, ws uuid.UUID, ids []string) ([]*Phone, error) {
 	var phones []*Phone
-	err := s.idb.NewSelect().Model(&phones).
-		Where("p.workspace_id = ?", ws).Where("p.id = ANY(?)", pgdialect.Array(ids)).
-		Scan(ctx)
+	err := s.scan(ctx, ws, s.idb.NewSelect().Model(&phones).
+		Where("p.workspace_id = ?", ws).Where("p.id = ANY(?)", pgdialect.Array(ids)))
 	if err != nil {
 		return nil, fmt.Errorf("phones by id: %w", err)
 	}
@@ -154,9 +164,8 @@ func (s *Store) PhonesByIDs(ctx context.Context, ws uuid.UUID, ids []string) ([]
 // AccountsByIDs returns the workspace's accounts among ids, in no order.
 func (s *Store) AccountsByIDs(ctx context.Context, ws uuid.UUID, ids []string) ([]*Account, error) {
 	var accounts []*Account
-	err := s.idb.NewSelect().Model(&accounts).
-		Where("a.workspace_id = ?", ws).Where("a.id = ANY(?)", pgdialect.Array(ids)).
-		Scan(ctx)
+	err := s.scan(ctx, ws, s.idb.NewSelect().Model(&accounts).
+		Where("a.workspace_id = ?", ws).Where("a.id = ANY(?)", pgdialect.Array(ids)))
 	if err != nil {
 		return nil, fmt.Errorf("accounts by id: %w", err)
 	}
@@ -166,9 +175,8 @@ func (s *Store) AccountsByIDs(ctx context.Context, ws uuid.UUID, ids []string) (
 // AccountsByExternalIDs returns the workspace's accounts among externalIDs, in no order.
 func (s *Store) AccountsByExternalIDs(ctx context.Context, ws uuid.UUID, externalIDs []string) ([]*Account, error) {
 	var accounts []*Account
-	err := s.idb.NewSelect().Model(&accounts).
-		Where("a.workspace_id = ?", ws).Where("a.external_id = ANY(?)", pgdialect.Array(externalIDs)).
-		Scan(ctx)
+	err := s.scan(ctx, ws, s.idb.NewSelect().Model(&accounts).
+		Where("a.workspace_id = ?", ws).Where("a.external_id = ANY(?)", pgdialect.Array(externalIDs)))
 	if err != nil {
 		return nil, fmt.Errorf("accounts by external id: %w", err)
 	}
@@ -178,9 +186,8 @@ func (s *Store) AccountsByExternalIDs(ctx context.Context, ws uuid.UUID, externa
 // AccountForUpdate returns the account and locks it until the transaction ends.
 func (s *Store) AccountForUpdate(ctx context.Context, ws uuid.UUID, id string) (*Account, error) {
 	account := new(Account)
-	err := s.idb.NewSelect().Model(account).
-		Where("a.workspace_id = ?", ws).Where("a.id = ?", id).For("UPDATE").
-		Scan(ctx)
+	err := s.scan(ctx, ws, s.idb.NewSelect().Model(account).
+		Where("a.workspace_id = ?", ws).Where("a.id = ?", id).For("UPDATE"))
 	if err != nil {
 		return nil, fmt.Errorf("account for update: %w", err)
 	}
@@ -210,7 +217,7 @@ func (s *Store) portalRoles(ws uuid.UUID, roles *[]*PortalRole) *bun.SelectQuery
 // PortalRolesByIDs returns the workspace's portal roles among ids, in no order.
 func (s *Store) PortalRolesByIDs(ctx context.Context, ws uuid.UUID, ids []string) ([]*PortalRole, error) {
 	var roles []*PortalRole
-	if err := s.portalRoles(ws, &roles).Where("pr.id = ANY(?)", pgdialect.Array(ids)).Scan(ctx); err != nil {
+	if err := s.scan(ctx, ws, s.portalRoles(ws, &roles).Where("pr.id = ANY(?)", pgdialect.Array(ids))); err != nil {
 		return nil, fmt.Errorf("portal roles by id: %w", err)
 	}
 	return roles, nil
@@ -219,7 +226,7 @@ func (s *Store) PortalRolesByIDs(ctx context.Context, ws uuid.UUID, ids []string
 // PortalRoleBySlug returns the workspace's portal role with slug, or nil.
 func (s *Store) PortalRoleBySlug(ctx context.Context, ws uuid.UUID, slug string) (*PortalRole, error) {
 	var roles []*PortalRole
-	if err := s.portalRoles(ws, &roles).Where("pr.slug = ?", slug).Scan(ctx); err != nil {
+	if err := s.scan(ctx, ws, s.portalRoles(ws, &roles).Where("pr.slug = ?", slug)); err != nil {
 		return nil, fmt.Errorf("portal role by slug: %w", err)
 	}
 	if len(roles) == 0 {
@@ -231,7 +238,7 @@ func (s *Store) PortalRoleBySlug(ctx context.Context, ws uuid.UUID, slug string)
 // DefaultPortalRole returns the role the workspace gives new contacts.
 func (s *Store) DefaultPortalRole(ctx context.Context, ws uuid.UUID) (*PortalRole, error) {
 	var roles []*PortalRole
-	if err := s.portalRoles(ws, &roles).Where("pr.id = w.default_portal_role_id").Scan(ctx); err != nil {
+	if err := s.scan(ctx, ws, s.portalRoles(ws, &roles).Where("pr.id = w.default_portal_role_id")); err != nil {
 		return nil, fmt.Errorf("default portal role: %w", err)
 	}
 	if len(roles) == 0 {
@@ -244,7 +251,7 @@ func (s *Store) DefaultPortalRole(ctx context.Context, ws uuid.UUID) (*PortalRol
 // ones first, then custom ones by creation.
 func (s *Store) ListPortalRoles(ctx context.Context, ws uuid.UUID) ([]*PortalRole, error) {
 	var roles []*PortalRole
-	if err := s.portalRoles(ws, &roles).Order("pr.built_in DESC", "pr.id").Scan(ctx); err != nil {
+	if err := s.scan(ctx, ws, s.portalRoles(ws, &roles).Order("pr.built_in DESC", "pr.id")); err != nil {
 		return nil, fmt.Errorf("list portal roles: %w", err)
 	}
 	return roles, nil
@@ -252,8 +259,13 @@ func (s *Store) ListPortalRoles(ctx context.Context, ws uuid.UUID) ([]*PortalRol
 
 // PortalRoleInUse reports whether a contact has the role.
 func (s *Store) PortalRoleInUse(ctx context.Context, ws uuid.UUID, id string) (bool, error) {
-	used, err := s.idb.NewSelect().Model((*Contact)(nil)).
-		Where("c.workspace_id = ?", ws).Where("c.portal_role_id = ?", id).Exists(ctx)
+	q := s.idb.NewSelect().Model((*Contact)(nil)).
+		Where("c.workspace_id = ?", ws).Where("c.portal_role_id = ?", id)
+	var used bool
+	err := s.inWorkspace(ctx, ws, func(idb bun.IDB) (err error) {
+		used, err = q.Conn(idb).Exists(ctx)
+		return err
+	})
 	if err != nil {
 		return false, fmt.Errorf("portal role in use: %w", err)
 	}
@@ -264,7 +276,7 @@ func (s *Store) PortalRoleInUse(ctx context.Context, ws uuid.UUID, id string) (b
 // oldest first.
 func (s *Store) ListAPIKeys(ctx context.Context, ws uuid.UUID) ([]*APIKey, error) {
 	var keys []*APIKey
-	if err := s.idb.NewSelect().Model(&keys).Where("ak.workspace_id = ?", ws).Order("ak.id").Scan(ctx); err != nil {
+	if err := s.scan(ctx, ws, s.idb.NewSelect().Model(&keys).Where("ak.workspace_id = ?", ws).Order("ak.id")); err != nil {
 		return nil, fmt.Errorf("list api keys: %w", err)
 	}
 	return keys, nil
@@ -273,9 +285,8 @@ func (s *Store) ListAPIKeys(ctx context.Context, ws uuid.UUID) ([]*APIKey, error
 // APIKeysByIDs returns the workspace's API keys among ids, in no order.
 func (s *Store) APIKeysByIDs(ctx context.Context, ws uuid.UUID, ids []string) ([]*APIKey, error) {
 	var keys []*APIKey
-	err := s.idb.NewSelect().Model(&keys).
-		Where("ak.workspace_id = ?", ws).Where("ak.id = ANY(?)", pgdialect.Array(ids)).
-		Scan(ctx)
+	err := s.scan(ctx, ws, s.idb.NewSelect().Model(&keys).
+		Where("ak.workspace_id = ?", ws).Where("ak.id = ANY(?)", pgdialect.Array(ids)))
 	if err != nil {
 		return nil, fmt.Errorf("api keys by id: %w", err)
 	}
@@ -285,14 +296,16 @@ func (s *Store) APIKeysByIDs(ctx context.Context, ws uuid.UUID, ids []string) ([
 // APIKeyByHash returns the API key with hash, of whatever workspace, with
 // Active set when it is neither revoked nor expired; nil when there is
 // none. It is the one query not given a workspace: it is how an API key's
-// caller gets one. It costs one lookup in the unique index on key_hash.
+// caller gets one; row-level security shows it the key's row alone. It costs one lookup in the unique index on key_hash.
 func (s *Store) APIKeyByHash(ctx context.Context, hash []byte) (*APIKey, error) {
 	var keys []*APIKey
-	err := s.idb.NewSelect().Model(&keys).
+	q := s.idb.NewSelect().Model(&keys).
 		ColumnExpr("ak.*").
 		ColumnExpr("ak.revoked_at IS NULL AND (ak.expires_at IS NULL OR ak.expires_at > now()) AS active").
-		Where("ak.key_hash = ?", hash).
-		Scan(ctx)
+		Where("ak.key_hash = ?", hash)
+	err := s.inTxWith(ctx, keyHashSetting, hex.EncodeToString(hash), func(idb bun.IDB) error {
+		return q.Conn(idb).Scan(ctx)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("api key by hash: %w", err)
 	}

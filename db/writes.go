@@ -141,11 +141,10 @@ func (s *Store) RevokeAPIKey(ctx context.Context, ws uuid.UUID, id string) (*API
 // every before at is already recorded: replicas that each record a key's
 // use once a minute then write its row at most once a minute between them.
 func (s *Store) RecordAPIKeyUse(ctx context.Context, ws uuid.UUID, id string, at time.Time, every time.Duration) error {
-	_, err := s.idb.NewUpdate().Model((*APIKey)(nil)).
+	err := exec(ctx, s, ws, s.idb.NewUpdate().Model((*APIKey)(nil)).
 		Set("last_used_at = ?", at).
 		Where("ak.workspace_id = ?", ws).Where("ak.id = ?", id).
-		Where("(ak.last_used_at IS NULL OR ak.last_used_at <= ?)", at.Add(-every)).
-		Exec(ctx)
+		Where("(ak.last_used_at IS NULL OR ak.last_used_at <= ?)", at.Add(-every)))
 	if err != nil {
 		return fmt.Errorf("record api key use: %w", err)
 	}

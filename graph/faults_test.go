@@ -41,7 +41,7 @@ func (faultHook) AfterQuery(context.Context, *bun.QueryEvent) {}
 // that contain substring panic.
 func serviceWithFault(t *testing.T, substring string) *service.Service {
 	t.Helper()
-	svc := service.New(db.NewStore(dbtest.DB(t).WithQueryHook(faultHook{substring})))
+	svc := service.New(db.NewStore(dbtest.APIDB(t).WithQueryHook(faultHook{substring})))
 	t.Cleanup(svc.Close)
 	return svc
 }
@@ -190,7 +190,7 @@ func TestFaultsShowAsInternal(t *testing.T) {
 		}
 		proxy := startProxy(t, dbURL.Host)
 		dbURL.Host = proxy.ln.Addr().String()
-		bdb, err := db.Open(context.Background(), dbURL.String())
+		bdb, err := db.OpenAPI(context.Background(), dbURL.String())
 		if err != nil {
 			t.Fatal(err)
 		}

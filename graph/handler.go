@@ -21,6 +21,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/contacts-api/contacts/auth"
+	"github.com/contacts-api/contacts/db"
 	"github.com/contacts-api/contacts/graph/cors"
 	"github.com/contacts-api/contacts/graph/loaders"
 	"github.com/contacts-api/contacts/graph/playground"
@@ -113,7 +114,7 @@ func NewHandler(opts Options) http.Handler {
 	opts.Limits = opts.Limits.withDefaults()
 	rates := newRateLimiter(opts.RateLimits)
 	gql := checkRequest(opts.Limits, authenticate(opts, rates.middleware(idempotent(opts.Service,
-		loaders.Middleware(opts.Service.Store(), m.ObserveBatch, newGraphQLServer(opts, rates))))))
+		inSession(opts.Service.Store(), loaders.Middleware(opts.Service.Store(), m.ObserveBatch, newGraphQLServer(opts, rates)))))))
 	mux.Handle("/graphql", gql)
 	return withRequestID(observeRequests(m, recoverPanics(cors.Handler(opts.AllowedOrigins, mux))))
 }
@@ -136,7 +137,33 @@ func newGraphQLServer(opts Options, rates *rateLimiter) http.Handler {
 	srv.SetRecoverFunc(recoverPanic)
 	srv.AroundOperations(requireScope)
 	srv.AroundRootFields(freshLoadersForMutations)
+	srv.AroundResponses(releaseSession)
 	return srv
+}
+
+// inSession runs the request's reads in one transaction of its workspace
+// (db.Store.WithSession), which sets the workspace for row-level security
+// once per request rather than once per query.
+func inSession(store *db.Store, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ws, err := service.Workspace(r.Context())
+		if err != nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		ctx, end := store.WithSession(r.Context(), ws)
+		defer end()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// releaseSession ends the request's transaction once its response is
+// computed, so that its connection goes back to the pool before the
+// response is written to a client that may read it slowly.
+func releaseSession(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	resp := next(ctx)
+	db.ReleaseSession(ctx)
+	return resp
 }
 
 // freshLoadersForMutations empties the loaders' caches before each

@@ -112,7 +112,7 @@ func TestExpiredIdempotencyKeysAreForgottenAndSwept(t *testing.T) {
 	if _, err := bdb.ExecContext(ctx, "UPDATE idempotency_keys SET expires_at = now() - interval '1 second' WHERE workspace_id = ?", c.workspace); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.NewStore(bdb).DeleteExpiredIdempotencyKeys(ctx); err != nil {
+	if _, err := db.NewStore(dbtest.APIDB(t)).DeleteExpiredIdempotencyKeys(ctx); err != nil {
 		t.Fatal(err)
 	}
 	var left int

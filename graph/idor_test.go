@@ -454,7 +454,7 @@ func TestTenantIsolationUnderLoad(t *testing.T) {
 	if os.Getenv("CONTACTS_LONG_TESTS") == "1" {
 		requests = 10000
 	}
-	bdb, err := db.Open(context.Background(), dbtest.URL(t))
+	bdb, err := db.OpenAPI(context.Background(), dbtest.URL(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,7 +33,7 @@ func newHandler(t testing.TB) http.Handler {
 // ends so that its background writes do not outlive it.
 func newService(t testing.TB) *service.Service {
 	t.Helper()
-	svc := service.New(db.NewStore(dbtest.DB(t)))
+	svc := service.New(db.NewStore(dbtest.APIDB(t)))
 	t.Cleanup(svc.Close)
 	return svc
 }

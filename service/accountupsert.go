@@ -62,7 +62,7 @@ func (s *Service) upsertAccounts(ctx context.Context, inputs []*UpsertAccountInp
 	}
 	var writes []*accountWrite
 	for attempt := 0; ; attempt++ {
-		err = s.store.InTx(ctx, func(tx *db.Store) error {
+		err = s.store.InTx(ctx, ws, func(tx *db.Store) error {
 			if writes, err = prepareAccountUpserts(ctx, tx, ws, inputs, pathOf); err != nil {
 				return err
 			}

@@ -90,7 +90,7 @@ func mutate[T any](ctx context.Context, s *Service, fn txFunc[T]) (T, []*UserErr
 		return zero, nil, err
 	}
 	var ps problems
-	err = s.store.InTx(ctx, func(tx *db.Store) error {
+	err = s.store.InTx(ctx, ws, func(tx *db.Store) error {
 		var err error
 		if result, err = fn(tx, ws, &ps); err != nil {
 			return err

@@ -83,7 +83,6 @@ func run(contacts, otherContacts, runs int, dataDir string) error {
 	if _, err := db.Migrate(ctx, bdb); err != nil {
 		return err
 	}
-	store := db.NewStore(bdb)
 	seeded, err := countContacts(ctx, bdb)
 	if err != nil {
 		return err
@@ -93,7 +92,7 @@ func run(contacts, otherContacts, runs int, dataDir string) error {
 		for _, o := range others {
 			specs = append(specs, workspaceSpec{o, otherContacts / contactsPerAccount})
 		}
-		if err := seed(ctx, url, specs, store); err != nil {
+		if err := seed(ctx, url, specs, db.NewStore(bdb)); err != nil {
 			return err
 		}
 		if seeded, err = countContacts(ctx, bdb); err != nil {
@@ -102,9 +101,16 @@ func run(contacts, otherContacts, runs int, dataDir string) error {
 	} else {
 		log.Printf("reusing %d seeded contacts", seeded)
 	}
+	// The handler's queries run as the server's do: as db.APIRole, under
+	// row-level security, seen by the hook that keeps the list statement.
+	api, err := db.OpenAPI(ctx, url)
+	if err != nil {
+		return err
+	}
+	defer api.Close()
 	sql := &lastList{}
-	bdb.AddQueryHook(sql)
-	b, err := newBench(bdb, store)
+	api = api.WithQueryHook(sql)
+	b, err := newBench(bdb, api)
 	if err != nil {
 		return err
 	}
@@ -161,12 +167,13 @@ func (l *lastList) take() string {
 
 // bench sends GraphQL requests as the measured workspace.
 type bench struct {
-	bdb     *bun.DB
+	bdb     *bun.DB // the owner's pool, which sees every workspace
+	api     *bun.DB // the pool the handler queries with
 	handler http.Handler
 	token   string
 }
 
-func newBench(bdb *bun.DB, store *db.Store) (*bench, error) {
+func newBench(bdb, api *bun.DB) (*bench, error) {
 	verifier, err := auth.NewVerifier(auth.Config{Secret: secret})
 	if err != nil {
 		return nil, err
@@ -175,8 +182,8 @@ func newBench(bdb *bun.DB, store *db.Store) (*bench, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := graph.NewHandler(graph.Options{Service: service.New(store), Verifier: verifier})
-	return &bench{bdb: bdb, handler: h, token: token}, nil
+	h := graph.NewHandler(graph.Options{Service: service.New(db.NewStore(api)), Verifier: verifier})
+	return &bench{bdb: bdb, api: api, handler: h, token: token}, nil
 }
 
 // page is what the benchmark reads of a page of contacts.
@@ -310,12 +317,21 @@ func (b *bench) measure(ctx context.Context, c benchCase, runs int, sql *lastLis
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
-// explain returns the EXPLAIN ANALYZE plan of a statement.
+// explain returns the EXPLAIN ANALYZE plan of a statement, run as the
+// handler ran it: as db.APIRole in the measured workspace.
 func (b *bench) explain(ctx context.Context, statement string) (string, error) {
 	if statement == "" {
 		return "", fmt.Errorf("no list statement was captured")
 	}
-	rows, err := b.bdb.DB.QueryContext(ctx, "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) "+statement)
+	tx, err := b.api.DB.BeginTx(ctx, nil)
+	if err != nil {
+		return "", err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, "SET LOCAL app.workspace_id = '"+measured.String()+"'"); err != nil {
+		return "", err
+	}
+	rows, err := tx.QueryContext(ctx, "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) "+statement)
 	if err != nil {
 		return "", err
 	}

@@ -22,6 +22,7 @@ var (
 	serverURL string // the server's maintenance database
 	sharedURL string
 	shared    *bun.DB
+	sharedAPI *bun.DB
 )
 
 // Main runs a package's tests with a fresh migrated database, then drops
@@ -53,22 +54,35 @@ func run(m *testing.M) int {
 	if err == nil {
 		_, err = db.Migrate(ctx, shared)
 	}
+	if err == nil {
+		sharedAPI, err = db.OpenAPI(ctx, dbURL)
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "dbtest:", err)
 		return 1
 	}
 	defer shared.Close()
+	defer sharedAPI.Close()
 	return m.Run()
 }
 
-// DB returns the package's migrated database. Tests share it and keep out
-// of each other's way by working in workspaces of their own.
+// DB returns the package's migrated database, connected as the tables'
+// owner, which sees every workspace: for setting up and checking. Tests
+// share it and keep out of each other's way by working in workspaces of
+// their own.
 func DB(t testing.TB) *bun.DB {
 	t.Helper()
 	if shared == nil {
 		t.Fatal("dbtest: call dbtest.Main from TestMain")
 	}
 	return shared
+}
+
+// APIDB returns the package's database connected as the API connects
+// (db.OpenAPI): row-level security holds its queries.
+func APIDB(t testing.TB) *bun.DB {
+	DB(t)
+	return sharedAPI
 }
 
 // URL returns the URL of the package's database, for a test that needs a

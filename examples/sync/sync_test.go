@@ -30,7 +30,7 @@ func newAPIClient(t *testing.T) graphql.Client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := service.New(db.NewStore(dbtest.DB(t)))
+	svc := service.New(db.NewStore(dbtest.APIDB(t)))
 	t.Cleanup(svc.Close)
 	srv := httptest.NewServer(graph.NewHandler(graph.Options{Service: svc, Verifier: verifier}))
 	t.Cleanup(srv.Close)

@@ -1,0 +1,184 @@
+package db_test
+
+import (
+	"context"
+	"database/sql"
+	"encoding/hex"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/contacts-api/contacts/auth"
+	"github.com/contacts-api/contacts/db"
+	"github.com/contacts-api/contacts/db/dbtest"
+)
+
+// TestEveryTenantTableHasRowSecurity is the meta-test: a table added
+// later with a workspace_id column and no policy fails it.
+func TestEveryTenantTableHasRowSecurity(t *testing.T) {
+	t.Parallel()
+	var tables []struct {
+		Name     string `bun:"name"`
+		Enabled  bool   `bun:"enabled"`
+		Forced   bool   `bun:"forced"`
+		Policies int    `bun:"policies"`
+		Granted  bool   `bun:"granted"`
+	}
+	err := dbtest.DB(t).NewRaw(`
+		SELECT c.relname AS name, c.relrowsecurity AS enabled, c.relforcerowsecurity AS forced,
+			(SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid) AS policies,
+			has_table_privilege(?, c.oid, 'SELECT, INSERT, UPDATE, DELETE') AS granted
+		FROM pg_class c
+		JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = current_schema()
+		WHERE c.relkind = 'r' AND (c.relname = 'workspaces' OR EXISTS (
+			SELECT FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'workspace_id' AND NOT a.attisdropped))
+		ORDER BY c.relname`, db.APIRole).Scan(context.Background(), &tables)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tables) < 9 {
+		t.Fatalf("found %d tenant tables, want at least the 9 the migrations create: %+v", len(tables), tables)
+	}
+	for _, tb := range tables {
+		if !tb.Enabled || !tb.Forced || tb.Policies == 0 || !tb.Granted {
+			t.Errorf("table %s: row security enabled %v, forced %v, %d policies, %s may use it %v; want enabled, forced, a policy, used",
+				tb.Name, tb.Enabled, tb.Forced, tb.Policies, db.APIRole, tb.Granted)
+		}
+	}
+}
+
+// TestAPIRoleEscapesNothing checks the role the API's queries run as, and
+// that OpenAPI's check refuses a role that owns the tables or bypasses
+// row-level security, such as the owner the tests migrate with.
+func TestAPIRoleEscapesNothing(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	var role string
+	var super, bypass bool
+	err := dbtest.APIDB(t).QueryRowContext(ctx,
+		"SELECT current_user, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user").Scan(&role, &super, &bypass)
+	if err != nil || role != db.APIRole || super || bypass {
+		t.Fatalf("API queries run as %q (superuser %v, bypass %v, err %v); want %s, neither", role, super, bypass, err, db.APIRole)
+	}
+	if err := db.CheckRowSecurity(ctx, dbtest.DB(t)); err == nil {
+		t.Fatal("CheckRowSecurity accepted the tables' owner")
+	}
+}
+
+// seedTwoWorkspaces gives two new workspaces a contact each, as the owner,
+// and returns the workspaces.
+func seedTwoWorkspaces(t *testing.T) (a, b uuid.UUID) {
+	t.Helper()
+	store := db.NewStore(dbtest.DB(t))
+	a, b = uuid.New(), uuid.New()
+	for _, ws := range []uuid.UUID{a, b} {
+		if err := store.EnsureWorkspace(context.Background(), ws); err != nil {
+			t.Fatal(err)
+		}
+		_, err := dbtest.DB(t).ExecContext(context.Background(), `
+			INSERT INTO contacts (workspace_id, id, name, portal_role_id)
+			SELECT id, ?, 'Ada', default_portal_role_id FROM workspaces WHERE id = ?`, db.NewID(db.ContactPrefix), ws)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return a, b
+}
+
+// asAPI runs fn in a transaction of the API's role with the given SET
+// LOCAL statements, and rolls it back.
+func asAPI(t *testing.T, settings map[string]string, fn func(tx bun.Tx) error) error {
+	t.Helper()
+	ctx := context.Background()
+	tx, err := dbtest.APIDB(t).BeginTx(ctx, &sql.TxOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	for name, value := range settings {
+		if _, err := tx.ExecContext(ctx, "SET LOCAL "+name+" = ?", value); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return fn(tx)
+}
+
+func countContacts(t *testing.T, tx bun.Tx, where string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := tx.QueryRowContext(context.Background(), "SELECT count(*) FROM contacts WHERE "+where, args...).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestRowSecurityHoldsQueriesToTheirWorkspace(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	a, b := seedTwoWorkspaces(t)
+	t.Run("without a workspace, nothing is visible or writable", func(t *testing.T) {
+		err := asAPI(t, nil, func(tx bun.Tx) error {
+			if n := countContacts(t, tx, "workspace_id IN (?, ?)", a, b); n != 0 {
+				t.Errorf("saw %d contacts with no workspace set, want 0", n)
+			}
+			_, err := tx.ExecContext(ctx, "INSERT INTO contacts (workspace_id, id, name, portal_role_id) VALUES (?, 'contact_x', 'Eve', 'x')", a)
+			return err
+		})
+		if err == nil || !strings.Contains(err.Error(), "row-level security") {
+			t.Errorf("insert with no workspace set: %v; want a row-level security violation", err)
+		}
+	})
+	t.Run("a query that forgets its filter still sees one workspace", func(t *testing.T) {
+		asAPI(t, map[string]string{"app.workspace_id": a.String()}, func(tx bun.Tx) error {
+			if n := countContacts(t, tx, "workspace_id = ?", b); n != 0 {
+				t.Errorf("workspace A saw %d contacts of B, want 0", n)
+			}
+			if n := countContacts(t, tx, "workspace_id = ?", a); n != 1 {
+				t.Errorf("workspace A saw %d of its contacts, want 1", n)
+			}
+			res, err := tx.ExecContext(ctx, "UPDATE contacts SET name = 'Eve' WHERE workspace_id = ?", b)
+			if n, _ := res.RowsAffected(); err != nil || n != 0 {
+				t.Errorf("workspace A updated %d contacts of B (err %v), want 0", n, err)
+			}
+			return nil
+		})
+	})
+	writes := map[string]string{
+		"insert into another workspace": "INSERT INTO contacts (workspace_id, id, name, portal_role_id) VALUES ('" + b.String() + "', 'contact_x', 'Eve', 'x')",
+		"move a row to another one":     "UPDATE contacts SET workspace_id = '" + b.String() + "' WHERE workspace_id = '" + a.String() + "'",
+	}
+	for name, statement := range writes {
+		t.Run(name, func(t *testing.T) {
+			err := asAPI(t, map[string]string{"app.workspace_id": a.String()}, func(tx bun.Tx) error {
+				_, err := tx.ExecContext(ctx, statement)
+				return err
+			})
+			if err == nil || !strings.Contains(err.Error(), "row-level security") {
+				t.Errorf("%s: %v; want a row-level security violation", name, err)
+			}
+		})
+	}
+}
+
+func TestKeyLookupSeesOneKey(t *testing.T) {
+	t.Parallel()
+	store := db.NewStore(dbtest.APIDB(t))
+	key, secret := newAPIKey(t, store, nil)
+	newAPIKey(t, store, nil)
+	hash := hex.EncodeToString(auth.HashAPIKey(secret))
+	asAPI(t, map[string]string{"app.api_key_hash": hash}, func(tx bun.Tx) error {
+		var ids []string
+		if err := tx.NewRaw("SELECT id FROM api_keys").Scan(context.Background(), &ids); err != nil {
+			t.Fatal(err)
+		}
+		if len(ids) != 1 || ids[0] != key.ID {
+			t.Errorf("with the hash of key %s set, api_keys shows %v; want that key alone", key.ID, ids)
+		}
+		if n := countContacts(t, tx, "true"); n != 0 {
+			t.Errorf("with a key hash set, %d contacts are visible; want none", n)
+		}
+		return nil
+	})
+}
