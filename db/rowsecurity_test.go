@@ -65,6 +65,10 @@ func TestAPIRoleEscapesNothing(t *testing.T) {
 	if err := db.CheckRowSecurity(ctx, dbtest.DB(t)); err == nil {
 		t.Fatal("CheckRowSecurity accepted the tables' owner")
 	}
+	// The tests migrate as a superuser, so search uses its indexes.
+	if usable, err := db.SearchIndexesUsable(ctx, dbtest.APIDB(t)); !usable || err != nil {
+		t.Errorf("SearchIndexesUsable = %v, %v; want true for a superuser owner", usable, err)
+	}
 }
 
 // seedTwoWorkspaces gives two new workspaces a contact each, as the owner,
