@@ -276,7 +276,13 @@ func openAPIDatabase(ctx context.Context, cfg config) (*bun.DB, error) {
 		return bdb, err
 	}
 	bdb.Close()
-	return db.OpenAPI(ctx, cfg.DatabaseURL)
+	if bdb, err = db.OpenAPI(ctx, cfg.DatabaseURL); err != nil {
+		return nil, err
+	}
+	if usable, err := db.SearchIndexesUsable(ctx, bdb); err != nil || !usable {
+		slog.Warn("search and contains filters scan every record of a workspace: the owner of the tables does not bypass row-level security (see README, Tenant isolation)", "error", err)
+	}
+	return bdb, nil
 }
 
 // openDatabase returns a pool on DATABASE_URL, as its role, migrated when

@@ -58,6 +58,20 @@ func checkRowSecurity(ctx context.Context, bdb *bun.DB) error {
 	return nil
 }
 
+// SearchIndexesUsable reports whether the search functions'
+// (20261123600000_search_functions) owner bypasses row-level security, so
+// that search and contains filters use their trigram indexes.
+func SearchIndexesUsable(ctx context.Context, bdb *bun.DB) (bool, error) {
+	var usable bool
+	err := bdb.QueryRowContext(ctx, `
+		SELECT r.rolsuper OR r.rolbypassrls FROM pg_proc p JOIN pg_roles r ON r.oid = p.proowner
+		WHERE p.oid = 'contact_ids_matching(uuid, text)'::regprocedure`).Scan(&usable)
+	if err != nil {
+		return false, fmt.Errorf("check search functions: %w", err)
+	}
+	return usable, nil
+}
+
 // open connects to url with extra run-time parameters for each session.
 func open(ctx context.Context, url string, params map[string]string) (*bun.DB, error) {
 	cfg, err := pgx.ParseConfig(url)

@@ -211,10 +211,10 @@ type field struct {
 	like string
 	// set is the condition that the value is set ("" when always set).
 	set string
-	// prefilter, when set, is an indexed SQL text that contains like's
-	// value: contains also matches it, so that the trigram index finds the
-	// candidates.
-	prefilter string
+	// prefilter, when set, is the condition that an indexed text that
+	// contains like's value is LIKE a pattern: contains also tests it, so
+	// that the trigram index finds the candidates.
+	prefilter func(pattern string) schema.QueryWithArgs
 	// related wraps a condition on the value into one on the record.
 	related func(cond schema.QueryWithArgs) schema.QueryWithArgs
 	// normalize turns a filter value into the form the column holds.
@@ -230,7 +230,7 @@ func direct(column, key string) field {
 
 // searched adds the search text as prefilter of a field it contains.
 func (c *compiler) searched(f field, search searchText) field {
-	f.prefilter = search.sql(c.alias)
+	f.prefilter = func(pattern string) schema.QueryWithArgs { return search.matching(c, pattern) }
 	return f
 }
 
@@ -356,15 +356,13 @@ func (f field) in(values []string, norm func(string) string) schema.QueryWithArg
 // contains matches values that contain s, without regard to case.
 func (f field) contains(s string) schema.QueryWithArgs {
 	pattern := "%" + escapeLike(s) + "%"
-	if f.prefilter == "" {
+	if f.prefilter == nil {
 		return bun.SafeQuery(f.like+" LIKE lower(?)", pattern)
 	}
-	// The search text's trigram index finds the candidates and its
-	// statistics estimate how many; the exact test on the field is one the
-	// planner cannot estimate, so that it does not count the same
-	// selectivity twice and pick a bitmap scan of thousands of rows over a
-	// short walk of the order's index.
-	return bun.SafeQuery(f.prefilter+" LIKE lower(?) AND strpos("+f.like+", lower(?)) > 0", pattern, s)
+	// The search text's trigram index finds the candidates; the exact test
+	// on the field is one the planner cannot estimate, so that it does not
+	// count the same selectivity twice.
+	return bun.SafeQuery("? AND strpos("+f.like+", lower(?)) > 0", f.prefilter(pattern), s)
 }
 
 // escapeLike makes s match itself in a LIKE pattern.

@@ -7,21 +7,28 @@ import (
 	"github.com/uptrace/bun/schema"
 )
 
-// searchText is the lowercased text of a record that search matches, as
-// a template over the record's alias ({a}). The migration indexes the same
-// expression with trigrams, so that it must not change without it.
+// searchText is the lowercased text of a record that search matches:
+// lower(name || ' ' || coalesce(email, ”) || ' ' || coalesce(external_id,
+// ”)) for contacts, with domain for email for accounts. The migrations
+// index it with trigrams, and ids, a function of theirs, returns the ids of
+// a workspace's records whose text is LIKE a pattern, through that index
+// even under row-level security (see 20261123600000_search_functions).
 type searchText struct {
-	template string
+	ids string
 	// phones says that search also matches the record's phone numbers.
 	phones bool
 }
 
 var (
-	contactSearch = searchText{template: "lower({a}.name || ' ' || coalesce({a}.email, '') || ' ' || coalesce({a}.external_id, ''))", phones: true}
-	accountSearch = searchText{template: "lower({a}.name || ' ' || coalesce({a}.domain, '') || ' ' || coalesce({a}.external_id, ''))"}
+	contactSearch = searchText{ids: "contact_ids_matching", phones: true}
+	accountSearch = searchText{ids: "account_ids_matching"}
 )
 
-func (s searchText) sql(alias string) string { return strings.ReplaceAll(s.template, "{a}", alias) }
+// matching is the condition that the record's search text is LIKE
+// pattern, lowercased.
+func (s searchText) matching(c *compiler, pattern string) schema.QueryWithArgs {
+	return bun.SafeQuery(c.col("id")+" IN (SELECT "+s.ids+"(?, lower(?)))", c.ws, pattern)
+}
 
 // minPhoneDigits is how many digits make a search word match phone numbers.
 const minPhoneDigits = 3
@@ -49,15 +56,15 @@ func (c *compiler) search(q string, text searchText) schema.QueryWithArgs {
 	for _, word := range SearchWords(q) {
 		pattern := "%" + escapeLike(word) + "%"
 		if !text.phones || !looksLikePhone(word) {
-			terms = append(terms, bun.SafeQuery(text.sql(c.alias)+" LIKE lower(?)", pattern))
+			terms = append(terms, text.matching(c, pattern))
 			continue
 		}
 		// Both sides come from their trigram indexes as one set of ids:
 		// an OR of the two would make the planner test every contact.
 		terms = append(terms, bun.SafeQuery(c.col("id")+` IN (
-			SELECT s.id FROM contacts AS s WHERE s.workspace_id = ? AND `+text.sql("s")+` LIKE lower(?)
+			SELECT `+text.ids+`(?, lower(?))
 			UNION ALL
-			SELECT p.contact_id FROM phones AS p WHERE p.workspace_id = ? AND ltrim(p.number, '+') LIKE ?)`,
+			SELECT contact_ids_with_phone_matching(?, ?))`,
 			c.ws, pattern, c.ws, "%"+Digits(word)+"%"))
 	}
 	return and(terms)
