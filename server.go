@@ -129,7 +129,7 @@ func serve(ctx context.Context, cfg config, opts serveOptions) error {
 	if err != nil {
 		return err
 	}
-	bdb, err := openDatabase(ctx, cfg)
+	bdb, err := openDatabase(ctx, cfg, db.WithTimeouts(cfg.DatabaseTimeouts))
 	if err != nil {
 		return err
 	}
@@ -251,7 +251,8 @@ func notifyHangup(ctx context.Context) <-chan os.Signal {
 }
 
 // databaseFor opens the database at DATABASE_URL, migrated, for a command
-// that needs it; why says what for when DATABASE_URL is unset.
+// that needs it; why says what for when DATABASE_URL is unset. Commands
+// run without the timeouts of requests: seed's statements run long.
 func databaseFor(ctx context.Context, why string) (*bun.DB, error) {
 	cfg, err := loadConfig(production)
 	if err != nil {
@@ -263,22 +264,31 @@ func databaseFor(ctx context.Context, why string) (*bun.DB, error) {
 	return openDatabase(ctx, cfg)
 }
 
-func openDatabase(ctx context.Context, cfg config) (*bun.DB, error) {
-	bdb, err := db.Open(ctx, cfg.DatabaseURL)
-	if err != nil {
-		return nil, err
-	}
+// openDatabase opens the database at DATABASE_URL with opts, after
+// applying the pending migrations when MIGRATE_ON_START says so.
+func openDatabase(ctx context.Context, cfg config, opts ...db.Option) (*bun.DB, error) {
 	if cfg.MigrateOnStart {
-		applied, err := db.Migrate(ctx, bdb)
-		if err != nil {
-			bdb.Close()
+		if err := migrateOnStart(ctx, cfg.DatabaseURL); err != nil {
 			return nil, err
 		}
-		if len(applied) > 0 {
-			slog.Info("applied migrations", "migrations", applied)
-		}
 	}
-	return bdb, nil
+	return db.Open(ctx, cfg.DatabaseURL, opts...)
+}
+
+// migrateOnStart applies the pending migrations on a pool of their own,
+// without the timeouts of requests: building an index on a big table, or
+// waiting for another replica's migrations, may take minutes.
+func migrateOnStart(ctx context.Context, url string) error {
+	bdb, err := db.Open(ctx, url)
+	if err != nil {
+		return err
+	}
+	defer bdb.Close()
+	applied, err := db.Migrate(ctx, bdb)
+	if len(applied) > 0 {
+		slog.Info("applied migrations", "migrations", applied)
+	}
+	return err
 }
 
 var migrateCmd = command{

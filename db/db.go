@@ -16,12 +16,15 @@ import (
 	"github.com/uptrace/bun/dialect/pgdialect"
 )
 
-// Open connects to the PostgreSQL server at url. It checks the connection
-// before returning.
-func Open(ctx context.Context, url string) (*bun.DB, error) {
+// Open connects to the PostgreSQL server at url, with opts. It checks the
+// connection before returning.
+func Open(ctx context.Context, url string, opts ...Option) (*bun.DB, error) {
 	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("parse database url: %w", err)
+	}
+	for _, opt := range opts {
+		opt(cfg)
 	}
 	sqldb := stdlib.OpenDB(*cfg)
 	sqldb.SetMaxOpenConns(20)

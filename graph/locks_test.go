@@ -50,6 +50,24 @@ func (l *rowLock) release() {
 	}
 }
 
+// serve serves req with h while l holds its lock, and returns the
+// response. When the request still waits after lockWait, it releases the
+// lock and fails the test.
+func (l *rowLock) serve(t *testing.T, h http.Handler, req *http.Request) *httptest.ResponseRecorder {
+	t.Helper()
+	done := make(chan *httptest.ResponseRecorder, 1)
+	go func() { done <- recordRequest(h, req) }()
+	select {
+	case rec := <-done:
+		return rec
+	case <-time.After(lockWait):
+		l.release()
+		<-done
+		t.Fatalf("the request still waited for the lock after %s", lockWait)
+		return nil
+	}
+}
+
 // waiter returns the backend that waits for l's lock, once one does.
 func (l *rowLock) waiter(t *testing.T) int {
 	t.Helper()
@@ -93,6 +111,11 @@ func poll(t *testing.T, what string, done func() bool) {
 	}
 }
 
+// renameContact returns a mutation that renames the contact with id.
+func renameContact(id, name string) string {
+	return fmt.Sprintf(`mutation { updateContact(id: %q, input: {name: %q}) { contact { id } } }`, id, name)
+}
+
 // requestTo returns a client's POST request of query to the server at
 // base, with c's token.
 func (c *client) requestTo(ctx context.Context, base, query string) *http.Request {
@@ -120,8 +143,7 @@ func TestClientDisconnectCancelsItsQuery(t *testing.T) {
 	lock := lockContact(t, contact.ID)
 
 	ctx, hangUp := context.WithCancel(context.Background())
-	rename := fmt.Sprintf(`mutation { updateContact(id: %q, input: {name: "Grace"}) { contact { id } } }`, contact.ID)
-	req := c.requestTo(ctx, srv.URL, rename)
+	req := c.requestTo(ctx, srv.URL, renameContact(contact.ID, "Grace"))
 	sent := make(chan error, 1)
 	go func() {
 		resp, err := srv.Client().Do(req)

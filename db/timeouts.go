@@ -1,0 +1,55 @@
+package db
+
+import (
+	"maps"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Timeouts bound how long PostgreSQL lets a statement of the pool run and
+// a transaction of the pool wait for its next statement, so that a stuck
+// query or a transaction forgotten by a bug cannot hold locks and
+// connections for long. A zero field leaves the server's own setting.
+type Timeouts struct {
+	// Statement cancels a statement that runs longer
+	// (statement_timeout); waiting for a lock counts.
+	Statement time.Duration
+	// IdleInTransaction ends the session of a transaction that waits
+	// longer for its next statement (idle_in_transaction_session_timeout).
+	IdleInTransaction time.Duration
+}
+
+// DefaultTimeouts are the server's: no request needs a statement of more
+// than a few hundred milliseconds, and none leaves a transaction idle
+// for more than the time between two statements.
+var DefaultTimeouts = Timeouts{Statement: 5 * time.Second, IdleInTransaction: 10 * time.Second}
+
+// Option changes how Open connects.
+type Option func(*pgx.ConnConfig)
+
+// WithTimeouts sets t on every connection as it starts, so that no
+// connection of the pool runs without them.
+func WithTimeouts(t Timeouts) Option {
+	return func(cfg *pgx.ConnConfig) { maps.Copy(cfg.RuntimeParams, t.runtimeParams()) }
+}
+
+// runtimeParams returns t as the session settings of a connection's
+// start-up message.
+func (t Timeouts) runtimeParams() map[string]string {
+	params := map[string]string{}
+	if t.Statement > 0 {
+		params["statement_timeout"] = milliseconds(t.Statement)
+	}
+	if t.IdleInTransaction > 0 {
+		params["idle_in_transaction_session_timeout"] = milliseconds(t.IdleInTransaction)
+	}
+	return params
+}
+
+// milliseconds writes d as PostgreSQL reads a time setting, in whole
+// milliseconds; a positive d never becomes 0, which would mean no limit.
+func milliseconds(d time.Duration) string {
+	return strconv.FormatInt(max(d.Milliseconds(), 1), 10) + "ms"
+}
