@@ -202,9 +202,9 @@ func TestFaultsShowAsInternal(t *testing.T) {
 		contact := c.createContact(map[string]any{"name": "Ada"})
 		timed := newClientWith(t, newHandlerOf(t, serviceOn(t, dbtest.URL(t), db.WithTimeouts(db.Timeouts{Statement: 500 * time.Millisecond}))), c.workspace, allScopes)
 		lock := lockContact(t, contact.ID)
-		rec := lock.serve(t, timed.handler, timed.request(renameContact(contact.ID, "Grace")))
+		rec := serveWhileLocked(t, lock, timed.handler, timed.request(renameContact(contact.ID, "Grace")))
 		checkInternal(t, rec, logs, "canceling statement due to statement timeout")
-		lock.release()
+		lock.Release()
 		if got := c.contactByID(contact.ID).Name; got != "Ada" {
 			t.Errorf("the contact's name is %q after the mutation timed out; want Ada", got)
 		}
