@@ -23,6 +23,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*bun.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse database url: %w", err)
 	}
+	cfg.BuildContextWatcherHandler = cancelOnServer
 	for _, opt := range opts {
 		opt(cfg)
 	}

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 )
 
 // Timeouts bound how long PostgreSQL lets a statement of the pool run and
@@ -25,6 +27,21 @@ type Timeouts struct {
 // than a few hundred milliseconds, and none leaves a transaction idle
 // for more than the time between two statements.
 var DefaultTimeouts = Timeouts{Statement: 5 * time.Second, IdleInTransaction: 10 * time.Second}
+
+// cancelDeadline bounds how long a statement whose context ended waits
+// for PostgreSQL to confirm its cancellation; then its connection is
+// dropped.
+const cancelDeadline = 500 * time.Millisecond
+
+// cancelOnServer makes a statement whose context ends stop in PostgreSQL
+// before the call returns: it sends PostgreSQL a cancel request and waits
+// for the statement's error. (pgx's default drops the connection at once
+// and sends the cancel request in the background, which a process that
+// exits right after, at the end of a drain, may never send: its statement
+// would go on waiting in PostgreSQL, for a lock say.)
+func cancelOnServer(conn *pgconn.PgConn) ctxwatch.Handler {
+	return &pgconn.CancelRequestContextWatcherHandler{Conn: conn, DeadlineDelay: cancelDeadline}
+}
 
 // Option changes how Open connects.
 type Option func(*pgx.ConnConfig)

@@ -2,8 +2,11 @@ package db_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/contacts-api/contacts/db"
 	"github.com/contacts-api/contacts/db/dbtest"
@@ -77,5 +80,52 @@ func TestIdleTransactionIsEnded(t *testing.T) {
 	}
 	if _, err := tx.ExecContext(ctx, "SELECT 1"); err == nil {
 		t.Error("the transaction went on after its session was ended")
+	}
+}
+
+// TestCancelledStatementStopsInPostgreSQL ends the context of a statement
+// that runs in PostgreSQL: the call must return PostgreSQL's own
+// cancellation error, so that the statement has stopped there before the
+// caller goes on, and may exit.
+func TestCancelledStatementStopsInPostgreSQL(t *testing.T) {
+	t.Parallel()
+	bdb, err := db.Open(context.Background(), dbtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bdb.Close()
+	conn, err := bdb.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var pid int
+	if err := conn.QueryRowContext(context.Background(), "SELECT pg_backend_pid()").Scan(&pid); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := conn.ExecContext(ctx, "SELECT pg_sleep(60)")
+		done <- err
+	}()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		var sleeping bool
+		err := dbtest.DB(t).QueryRowContext(context.Background(),
+			"SELECT count(*) > 0 FROM pg_stat_activity WHERE pid = ? AND state = 'active' AND query LIKE '%pg_sleep%'", pid).Scan(&sleeping)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sleeping {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the statement did not start")
+		}
+	}
+	cancel()
+	var pgErr *pgconn.PgError
+	if err := <-done; !errors.As(err, &pgErr) || pgErr.Code != "57014" {
+		t.Fatalf("the cancelled statement returned %v; want PostgreSQL's query_canceled (57014)", err)
 	}
 }
