@@ -153,7 +153,12 @@ func serve(ctx context.Context, cfg config, opts serveOptions) error {
 	go svc.SweepIdempotencyKeys(ctx, 10*time.Minute)
 	go verifier.WatchJWKS(ctx, jwksCheckInterval, notifyHangup(ctx))
 	m := metrics.New(bdb.DB)
-	servers := []*http.Server{newHTTPServer(cfg.Addr, graph.NewHandler(graph.Options{
+	// requests is the context of every request. It outlives ctx, so that
+	// SIGTERM lets the requests in flight finish, and shutdown ends it for
+	// those still running near the end of the drain window.
+	requests, cutRequests := context.WithCancel(context.WithoutCancel(ctx))
+	defer cutRequests()
+	servers := []*http.Server{newHTTPServer(cfg.Addr, requests, graph.NewHandler(graph.Options{
 		Service:              svc,
 		Limits:               cfg.Limits,
 		Verifier:             verifier,
@@ -168,7 +173,7 @@ func serve(ctx context.Context, cfg config, opts serveOptions) error {
 	if cfg.MetricsAddr != "" {
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", m.Handler())
-		servers = append(servers, newHTTPServer(cfg.MetricsAddr, mux))
+		servers = append(servers, newHTTPServer(cfg.MetricsAddr, requests, mux))
 	}
 	listeners, err := listen(servers)
 	if err != nil {
@@ -189,18 +194,21 @@ func serve(ctx context.Context, cfg config, opts serveOptions) error {
 	}
 	select {
 	case err := <-errc:
-		shutdown(servers, cfg.DrainTimeout)
+		shutdown(servers, cfg.DrainTimeout, cutRequests)
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
 	slog.Info("shutting down: draining in-flight requests", "timeout", cfg.DrainTimeout.String())
-	return shutdown(servers, cfg.DrainTimeout)
+	return shutdown(servers, cfg.DrainTimeout, cutRequests)
 }
 
-func newHTTPServer(addr string, h http.Handler) *http.Server {
+// newHTTPServer returns a server of h whose requests' contexts derive
+// from requests.
+func newHTTPServer(addr string, requests context.Context, h http.Handler) *http.Server {
 	return &http.Server{
 		Addr:              addr,
 		Handler:           h,
+		BaseContext:       func(net.Listener) context.Context { return requests },
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -224,17 +232,35 @@ func listen(servers []*http.Server) ([]net.Listener, error) {
 	return listeners, nil
 }
 
-// shutdown stops the servers together, waiting up to timeout for their
-// in-flight requests.
-func shutdown(servers []*http.Server, timeout time.Duration) error {
+// cutGrace is how long before the end of the drain window the requests
+// still running are cut: time for their statements to be cancelled and
+// for them to answer.
+const cutGrace = time.Second
+
+// shutdown stops the servers together: they refuse new connections at
+// once, and the requests in flight have until timeout to finish. Those
+// still running cutGrace before it (half way, in a window shorter than
+// two cutGraces) are cut: cut ends their contexts, which cancels their
+// statements in PostgreSQL and rolls their transactions back, and they
+// answer INTERNAL. Without that, the process would exit while their
+// statements still ran in PostgreSQL, waiting for a client that is gone.
+func shutdown(servers []*http.Server, timeout time.Duration, cut context.CancelFunc) error {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
+	cutAt := max(timeout-cutGrace, timeout/2)
+	cutter := time.AfterFunc(cutAt, func() {
+		slog.Warn("shutting down: cutting the requests still running", "after", cutAt.String())
+		cut()
+	})
 	errs := make([]error, len(servers))
 	var wg sync.WaitGroup
 	for i, srv := range servers {
 		wg.Go(func() { errs[i] = srv.Shutdown(ctx) })
 	}
 	wg.Wait()
+	if !cutter.Stop() {
+		errs = append(errs, fmt.Errorf("requests still running %s after the signal were cut (SHUTDOWN_TIMEOUT is %s)", cutAt, timeout))
+	}
 	return errors.Join(errs...)
 }
 
