@@ -114,8 +114,8 @@ func TestDatabaseCrashUnderLoad(t *testing.T) {
 	}
 	const workers = 4
 	cluster := crashableCluster(t)
-	cfg := testConfig(t)
-	cfg.DatabaseURL, cfg.DatabaseTimeouts = cluster.URL("contacts"), db.DefaultTimeouts
+	cfg := testConfig(cluster.URL("contacts"))
+	cfg.DatabaseTimeouts = db.DefaultTimeouts
 	at, _ := startServing(t, cfg)
 	c := newAPIClient(t, at.api.String())
 	c.mustPost(t, `{ portalSettings { defaultPortalRole { slug } } }`, nil) // provisions the workspace

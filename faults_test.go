@@ -14,6 +14,7 @@ import (
 
 	"github.com/contacts-api/contacts/auth"
 	"github.com/contacts-api/contacts/db"
+	"github.com/contacts-api/contacts/db/dbtest"
 	"github.com/contacts-api/contacts/service"
 )
 
@@ -114,7 +115,7 @@ func (c *apiClient) mustPost(t *testing.T, query string, vars map[string]any) js
 // longer is cancelled by PostgreSQL, and the client sees INTERNAL.
 func TestServeSetsTheTimeouts(t *testing.T) {
 	t.Parallel()
-	cfg := testConfig(t)
+	cfg := testConfig(dbtest.EmptyDatabase(t))
 	cfg.DatabaseTimeouts = db.Timeouts{Statement: 300 * time.Millisecond}
 	at, _ := startServing(t, cfg)
 	c := newAPIClient(t, at.api.String())

@@ -16,11 +16,11 @@ import (
 // testSecret signs the tests' tokens.
 var testSecret = []byte("0123456789abcdef0123456789abcdef")
 
-// testConfig returns the configuration of a server on a database of its
-// own, listening on a free port of 127.0.0.1.
-func testConfig(t *testing.T) config {
+// testConfig returns the configuration of a server of the database at
+// dbURL, listening on a free port of 127.0.0.1.
+func testConfig(dbURL string) config {
 	return config{
-		DatabaseURL: dbtest.EmptyDatabase(t), Addr: "127.0.0.1:0",
+		DatabaseURL: dbURL, Addr: "127.0.0.1:0",
 		MigrateOnStart: true, DrainTimeout: 5 * time.Second,
 		Auth: auth.Config{Secret: testSecret},
 	}
@@ -72,7 +72,7 @@ func TestMetricsListener(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			cfg := testConfig(t)
+			cfg := testConfig(dbtest.EmptyDatabase(t))
 			cfg.MetricsAddr = tt.metricsAddr
 			at, stop := startServing(t, cfg)
 

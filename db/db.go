@@ -17,7 +17,8 @@ import (
 )
 
 // Open connects to the PostgreSQL server at url, with opts. It checks the
-// connection before returning.
+// connection before returning. A statement whose context ends is
+// cancelled in PostgreSQL before its call returns (cancelOnServer).
 func Open(ctx context.Context, url string, opts ...Option) (*bun.DB, error) {
 	cfg, err := pgx.ParseConfig(url)
 	if err != nil {

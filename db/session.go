@@ -23,9 +23,8 @@ type Timeouts struct {
 	IdleInTransaction time.Duration
 }
 
-// DefaultTimeouts are the server's: no request needs a statement of more
-// than a few hundred milliseconds, and none leaves a transaction idle
-// for more than the time between two statements.
+// DefaultTimeouts are the server's: far above what a request's statement
+// takes, or the pause between two statements of its transaction.
 var DefaultTimeouts = Timeouts{Statement: 5 * time.Second, IdleInTransaction: 10 * time.Second}
 
 // cancelDeadline bounds how long a statement whose context ended waits
