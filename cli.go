@@ -75,6 +75,9 @@ Configuration comes from the environment (README.md has the defaults):
   MIGRATE_ON_START      apply pending migrations at start, true
   ROW_LEVEL_SECURITY    queries run as contacts_api under row-level security, on
   SHUTDOWN_TIMEOUT      how long SIGTERM waits for requests, 25s
+  STATEMENT_TIMEOUT     longest SQL statement of a request, 5s; 0: PostgreSQL's
+  IDLE_IN_TRANSACTION_TIMEOUT
+                        longest wait inside a request's transaction, 10s
   PLAYGROUND            serve the GraphiQL playground at /, true
   CORS_ALLOWED_ORIGINS  origins whose browser pages may call the API
   MAX_BODY_BYTES        largest request body, 102400

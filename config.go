@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/contacts-api/contacts/auth"
+	"github.com/contacts-api/contacts/db"
 	"github.com/contacts-api/contacts/graph"
 	"github.com/contacts-api/contacts/graph/cors"
 )
@@ -21,8 +22,12 @@ type config struct {
 	MigrateOnStart bool
 	// RowSecurity runs the API's queries as db.APIRole, in transactions
 	// scoped to their workspace; off is for measuring what that costs.
-	RowSecurity  bool
+	RowSecurity bool
+	// DrainTimeout is how long SIGTERM waits for in-flight requests.
 	DrainTimeout time.Duration
+	// DatabaseTimeouts bound each statement of a request and each idle
+	// moment of its transaction, in PostgreSQL.
+	DatabaseTimeouts db.Timeouts
 	// Limits bound what one request may ask of the server.
 	Limits graph.Limits
 	// RateLimits bound each workspace's requests and cost per minute,
@@ -52,11 +57,10 @@ const (
 // loadConfig reads the environment and checks it.
 func loadConfig(env environment) (config, error) {
 	cfg := config{
-		DatabaseURL:  os.Getenv("DATABASE_URL"),
-		Addr:         envOr("ADDR", ":8080"),
-		MetricsAddr:  os.Getenv("METRICS_ADDR"),
-		DrainTimeout: 25 * time.Second,
-		PprofAddr:    os.Getenv("PPROF_ADDR"),
+		DatabaseURL: os.Getenv("DATABASE_URL"),
+		Addr:        envOr("ADDR", ":8080"),
+		MetricsAddr: os.Getenv("METRICS_ADDR"),
+		PprofAddr:   os.Getenv("PPROF_ADDR"),
 		Auth: auth.Config{
 			Secret:        []byte(os.Getenv("JWT_SECRET")),
 			PublicKeyFile: os.Getenv("JWT_PUBLIC_KEY_FILE"),
@@ -85,10 +89,8 @@ func loadConfig(env environment) (config, error) {
 	if cfg.AllowedOrigins, err = cors.ParseOrigins(origins); err != nil {
 		return cfg, fmt.Errorf("CORS_ALLOWED_ORIGINS: %w", err)
 	}
-	if s := os.Getenv("SHUTDOWN_TIMEOUT"); s != "" {
-		if cfg.DrainTimeout, err = time.ParseDuration(s); err != nil {
-			return cfg, fmt.Errorf("SHUTDOWN_TIMEOUT must be a duration such as 25s: %w", err)
-		}
+	if cfg.DrainTimeout, cfg.DatabaseTimeouts, err = loadTimeouts(); err != nil {
+		return cfg, err
 	}
 	if cfg.Introspection, err = strconv.ParseBool(envOr("INTROSPECTION", "true")); err != nil {
 		return cfg, fmt.Errorf("INTROSPECTION must be true or false: %w", err)
@@ -106,6 +108,17 @@ func loadConfig(env environment) (config, error) {
 		return cfg, fmt.Errorf("JWT_SECRET must be at least 32 bytes, not %d", n)
 	}
 	return cfg, nil
+}
+
+// loadTimeouts reads how long SIGTERM waits for requests and how long
+// PostgreSQL lets a request's statement run and its transaction idle.
+func loadTimeouts() (time.Duration, db.Timeouts, error) {
+	t := db.DefaultTimeouts
+	var r numbers
+	drain := r.envDuration("SHUTDOWN_TIMEOUT", 25*time.Second)
+	t.Statement = r.envDuration("STATEMENT_TIMEOUT", t.Statement)
+	t.IdleInTransaction = r.envDuration("IDLE_IN_TRANSACTION_TIMEOUT", t.IdleInTransaction)
+	return drain, t, r.err
 }
 
 // loadLimits reads the limits of requests; unset ones keep their defaults.
@@ -160,6 +173,21 @@ func (r *numbers) envPositive(name string, fallback int) int {
 		return fallback
 	}
 	return n
+}
+
+// envDuration reads a duration such as 5s or 500ms, 0 or more, or returns
+// fallback when the variable is unset or an earlier setting was wrong.
+func (r *numbers) envDuration(name string, fallback time.Duration) time.Duration {
+	s := os.Getenv(name)
+	if s == "" || r.err != nil {
+		return fallback
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		r.err = fmt.Errorf("%s must be a duration such as 5s or 500ms, not %q", name, s)
+		return fallback
+	}
+	return d
 }
 
 func envOr(name, fallback string) string {

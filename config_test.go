@@ -3,7 +3,9 @@ package main
 import (
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/contacts-api/contacts/db"
 	"github.com/contacts-api/contacts/graph"
 )
 
@@ -143,6 +145,42 @@ func TestRateLimitsConfiguration(t *testing.T) {
 			}
 			if err != nil || cfg.RateLimits != tt.want {
 				t.Fatalf("loadConfig = %+v, %v; want rate limits %+v", cfg.RateLimits, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestTimeoutsConfiguration(t *testing.T) {
+	tests := []struct {
+		name      string
+		env       map[string]string
+		wantDrain time.Duration
+		want      db.Timeouts
+		wantErr   string
+	}{
+		{"defaults", nil, 25 * time.Second, db.Timeouts{Statement: 5 * time.Second, IdleInTransaction: 10 * time.Second}, ""},
+		{"each is read", map[string]string{"SHUTDOWN_TIMEOUT": "40s", "STATEMENT_TIMEOUT": "750ms", "IDLE_IN_TRANSACTION_TIMEOUT": "1m"},
+			40 * time.Second, db.Timeouts{Statement: 750 * time.Millisecond, IdleInTransaction: time.Minute}, ""},
+		{"0 leaves PostgreSQL's setting", map[string]string{"STATEMENT_TIMEOUT": "0", "IDLE_IN_TRANSACTION_TIMEOUT": "0"}, 25 * time.Second, db.Timeouts{}, ""},
+		{"not a duration", map[string]string{"STATEMENT_TIMEOUT": "5"}, 0, db.Timeouts{}, "STATEMENT_TIMEOUT"},
+		{"negative", map[string]string{"IDLE_IN_TRANSACTION_TIMEOUT": "-1s"}, 0, db.Timeouts{}, "IDLE_IN_TRANSACTION_TIMEOUT"},
+		{"a bad drain window", map[string]string{"SHUTDOWN_TIMEOUT": "soon"}, 0, db.Timeouts{}, "SHUTDOWN_TIMEOUT"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("JWT_SECRET", "")
+			for _, name := range []string{"SHUTDOWN_TIMEOUT", "STATEMENT_TIMEOUT", "IDLE_IN_TRANSACTION_TIMEOUT"} {
+				t.Setenv(name, tt.env[name])
+			}
+			cfg, err := loadConfig(production)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("loadConfig: error %v; want one that names %s", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || cfg.DrainTimeout != tt.wantDrain || cfg.DatabaseTimeouts != tt.want {
+				t.Fatalf("loadConfig: drain %s, timeouts %+v, error %v; want %s and %+v", cfg.DrainTimeout, cfg.DatabaseTimeouts, err, tt.wantDrain, tt.want)
 			}
 		})
 	}

@@ -157,7 +157,12 @@ func serve(ctx context.Context, cfg config, opts serveOptions) error {
 	go svc.SweepIdempotencyKeys(ctx, 10*time.Minute)
 	go verifier.WatchJWKS(ctx, jwksCheckInterval, notifyHangup(ctx))
 	m := metrics.New(bdb.DB)
-	servers := []*http.Server{newHTTPServer(cfg.Addr, graph.NewHandler(graph.Options{
+	// requests is the context of every request. It outlives ctx, so that
+	// SIGTERM lets the requests in flight finish, and shutdown ends it for
+	// those still running near the end of the drain window.
+	requests, cutRequests := context.WithCancel(context.WithoutCancel(ctx))
+	defer cutRequests()
+	servers := []*http.Server{newHTTPServer(cfg.Addr, requests, graph.NewHandler(graph.Options{
 		Service:              svc,
 		Limits:               cfg.Limits,
 		Verifier:             verifier,
@@ -172,7 +177,7 @@ func serve(ctx context.Context, cfg config, opts serveOptions) error {
 	if cfg.MetricsAddr != "" {
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", m.Handler())
-		servers = append(servers, newHTTPServer(cfg.MetricsAddr, mux))
+		servers = append(servers, newHTTPServer(cfg.MetricsAddr, requests, mux))
 	}
 	listeners, err := listen(servers)
 	if err != nil {
@@ -193,18 +198,21 @@ func serve(ctx context.Context, cfg config, opts serveOptions) error {
 	}
 	select {
 	case err := <-errc:
-		shutdown(servers, cfg.DrainTimeout)
+		shutdown(servers, cfg.DrainTimeout, cutRequests)
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
 	slog.Info("shutting down: draining in-flight requests", "timeout", cfg.DrainTimeout.String())
-	return shutdown(servers, cfg.DrainTimeout)
+	return shutdown(servers, cfg.DrainTimeout, cutRequests)
 }
 
-func newHTTPServer(addr string, h http.Handler) *http.Server {
+// newHTTPServer returns a server of h whose requests' contexts derive
+// from requests.
+func newHTTPServer(addr string, requests context.Context, h http.Handler) *http.Server {
 	return &http.Server{
 		Addr:              addr,
 		Handler:           h,
+		BaseContext:       func(net.Listener) context.Context { return requests },
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -228,17 +236,35 @@ func listen(servers []*http.Server) ([]net.Listener, error) {
 	return listeners, nil
 }
 
-// shutdown stops the servers together, waiting up to timeout for their
-// in-flight requests.
-func shutdown(servers []*http.Server, timeout time.Duration) error {
+// cutGrace is how long before the end of the drain window the requests
+// still running are cut: time for their statements to be cancelled and
+// for them to answer.
+const cutGrace = time.Second
+
+// shutdown stops the servers together: they refuse new connections at
+// once, and the requests in flight have until timeout to finish. Those
+// still running cutGrace before it (half way, in a window shorter than
+// two cutGraces) are cut: cut ends their contexts, which cancels their
+// statements in PostgreSQL and rolls their transactions back, and they
+// answer INTERNAL. Without that, the process would exit while their
+// statements still ran in PostgreSQL, waiting for a client that is gone.
+func shutdown(servers []*http.Server, timeout time.Duration, cut context.CancelFunc) error {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
+	cutAt := max(timeout-cutGrace, timeout/2)
+	cutter := time.AfterFunc(cutAt, func() {
+		slog.Warn("shutting down: cutting the requests still running", "after", cutAt.String())
+		cut()
+	})
 	errs := make([]error, len(servers))
 	var wg sync.WaitGroup
 	for i, srv := range servers {
 		wg.Go(func() { errs[i] = srv.Shutdown(ctx) })
 	}
 	wg.Wait()
+	if !cutter.Stop() {
+		errs = append(errs, fmt.Errorf("requests still running %s after the signal were cut (SHUTDOWN_TIMEOUT is %s)", cutAt, timeout))
+	}
 	return errors.Join(errs...)
 }
 
@@ -255,7 +281,8 @@ func notifyHangup(ctx context.Context) <-chan os.Signal {
 }
 
 // databaseFor opens the database at DATABASE_URL, migrated, for a command
-// that needs it; why says what for when DATABASE_URL is unset.
+// that needs it; why says what for when DATABASE_URL is unset. Commands
+// run without the timeouts of requests: seed's statements run long.
 func databaseFor(ctx context.Context, why string) (*bun.DB, error) {
 	cfg, err := loadConfig(production)
 	if err != nil {
@@ -264,19 +291,20 @@ func databaseFor(ctx context.Context, why string) (*bun.DB, error) {
 	if cfg.DatabaseURL == "" {
 		return nil, fmt.Errorf("DATABASE_URL is not set: %s", why)
 	}
-	return openDatabase(ctx, cfg)
+	return openDatabase(ctx, cfg, db.Open)
 }
 
-// openAPIDatabase returns the pool the API serves with: on the database
-// migrated first, when MIGRATE_ON_START says so, as DATABASE_URL's role,
-// and running its queries as db.APIRole unless ROW_LEVEL_SECURITY is off.
+// openAPIDatabase returns the pool the API serves with: with the
+// timeouts of requests, on the database migrated first when
+// MIGRATE_ON_START says so, and running its queries as db.APIRole unless
+// ROW_LEVEL_SECURITY is off.
 func openAPIDatabase(ctx context.Context, cfg config) (*bun.DB, error) {
-	bdb, err := openDatabase(ctx, cfg)
-	if err != nil || !cfg.RowSecurity {
-		return bdb, err
+	timeouts := db.WithTimeouts(cfg.DatabaseTimeouts)
+	if !cfg.RowSecurity {
+		return openDatabase(ctx, cfg, db.Open, timeouts)
 	}
-	bdb.Close()
-	if bdb, err = db.OpenAPI(ctx, cfg.DatabaseURL); err != nil {
+	bdb, err := openDatabase(ctx, cfg, db.OpenAPI, timeouts)
+	if err != nil {
 		return nil, err
 	}
 	if usable, err := db.SearchIndexesUsable(ctx, bdb); err != nil || !usable {
@@ -285,24 +313,31 @@ func openAPIDatabase(ctx context.Context, cfg config) (*bun.DB, error) {
 	return bdb, nil
 }
 
-// openDatabase returns a pool on DATABASE_URL, as its role, migrated when
-// MIGRATE_ON_START says so.
-func openDatabase(ctx context.Context, cfg config) (*bun.DB, error) {
-	bdb, err := db.Open(ctx, cfg.DatabaseURL)
-	if err != nil {
-		return nil, err
-	}
+// openDatabase opens the database at DATABASE_URL with open and opts,
+// after applying the pending migrations when MIGRATE_ON_START says so.
+func openDatabase(ctx context.Context, cfg config, open func(context.Context, string, ...db.Option) (*bun.DB, error), opts ...db.Option) (*bun.DB, error) {
 	if cfg.MigrateOnStart {
-		applied, err := db.Migrate(ctx, bdb)
-		if err != nil {
-			bdb.Close()
+		if err := migrateOnStart(ctx, cfg.DatabaseURL); err != nil {
 			return nil, err
 		}
-		if len(applied) > 0 {
-			slog.Info("applied migrations", "migrations", applied)
-		}
 	}
-	return bdb, nil
+	return open(ctx, cfg.DatabaseURL, opts...)
+}
+
+// migrateOnStart applies the pending migrations on a pool of their own,
+// without the timeouts of requests: building an index on a big table, or
+// waiting for another replica's migrations, may take minutes.
+func migrateOnStart(ctx context.Context, url string) error {
+	bdb, err := db.Open(ctx, url)
+	if err != nil {
+		return err
+	}
+	defer bdb.Close()
+	applied, err := db.Migrate(ctx, bdb)
+	if len(applied) > 0 {
+		slog.Info("applied migrations", "migrations", applied)
+	}
+	return err
 }
 
 var migrateCmd = command{

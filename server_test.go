@@ -5,12 +5,48 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/contacts-api/contacts/auth"
 	"github.com/contacts-api/contacts/db/dbtest"
 )
+
+// testSecret signs the tests' tokens.
+var testSecret = []byte("0123456789abcdef0123456789abcdef")
+
+// testConfig returns the configuration of a server of the database at
+// dbURL, listening on a free port of 127.0.0.1.
+func testConfig(dbURL string) config {
+	return config{
+		DatabaseURL: dbURL, Addr: "127.0.0.1:0",
+		MigrateOnStart: true, DrainTimeout: 5 * time.Second,
+		Auth: auth.Config{Secret: testSecret},
+	}
+}
+
+// startServing runs serve with cfg until stop is called or the test ends,
+// and returns where it listens; stop returns serve's error.
+func startServing(t *testing.T, cfg config) (at listening, stop func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan listening, 1)
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, cfg, serveOptions{onReady: func(at listening) { ready <- at }}) }()
+	select {
+	case at = <-ready:
+	case err := <-done:
+		cancel()
+		t.Fatalf("serve: %v", err)
+	}
+	stop = sync.OnceValue(func() error {
+		cancel()
+		return <-done
+	})
+	t.Cleanup(func() { stop() })
+	return at, stop
+}
 
 // get returns the status and body of GET url.
 func get(t *testing.T, url string) (int, string) {
@@ -36,21 +72,9 @@ func TestMetricsListener(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			cfg := config{
-				DatabaseURL: dbtest.EmptyDatabase(t), Addr: "127.0.0.1:0", MetricsAddr: tt.metricsAddr,
-				MigrateOnStart: true, DrainTimeout: 5 * time.Second,
-				Auth: auth.Config{Secret: []byte("0123456789abcdef0123456789abcdef")},
-			}
-			ctx, cancel := context.WithCancel(t.Context())
-			ready := make(chan listening, 1)
-			done := make(chan error, 1)
-			go func() { done <- serve(ctx, cfg, serveOptions{onReady: func(at listening) { ready <- at }}) }()
-			var at listening
-			select {
-			case at = <-ready:
-			case err := <-done:
-				t.Fatalf("serve: %v", err)
-			}
+			cfg := testConfig(dbtest.EmptyDatabase(t))
+			cfg.MetricsAddr = tt.metricsAddr
+			at, stop := startServing(t, cfg)
 
 			api := "http://" + at.api.String()
 			metricsURL := api + "/metrics"
@@ -68,8 +92,7 @@ func TestMetricsListener(t *testing.T) {
 				}
 			}
 
-			cancel()
-			if err := <-done; err != nil {
+			if err := stop(); err != nil {
 				t.Fatalf("serve after its context ended: %v; want nil", err)
 			}
 		})

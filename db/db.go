@@ -8,7 +8,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"maps"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -17,11 +16,31 @@ import (
 	"github.com/uptrace/bun/dialect/pgdialect"
 )
 
-// Open connects to the PostgreSQL server at url, as the role url names:
-// the tables' owner, for migrations and seeding. It checks the connection
-// before returning.
-func Open(ctx context.Context, url string) (*bun.DB, error) {
-	return open(ctx, url, nil)
+// Open connects to the PostgreSQL server at url, with opts, as the role url
+// names: the tables' owner, for migrations and seeding. It checks the
+// connection before returning. A statement whose context ends is cancelled
+// in PostgreSQL before its call returns (cancelOnServer).
+func Open(ctx context.Context, url string, opts ...Option) (*bun.DB, error) {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse database url: %w", err)
+	}
+	cfg.BuildContextWatcherHandler = cancelOnServer
+	for _, opt := range opts {
+		opt(cfg)
+	}
+	sqldb := stdlib.OpenDB(*cfg)
+	sqldb.SetMaxOpenConns(20)
+	sqldb.SetMaxIdleConns(20)
+	sqldb.SetConnMaxIdleTime(5 * time.Minute)
+	bdb := bun.NewDB(sqldb, pgdialect.New()).WithQueryHook(statementCounter{})
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := bdb.PingContext(pingCtx); err != nil {
+		sqldb.Close()
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	return bdb, nil
 }
 
 // OpenAPI connects like Open, but runs every statement as APIRole, which
@@ -29,8 +48,8 @@ func Open(ctx context.Context, url string) (*bun.DB, error) {
 // serves with. The role url names must be a member of APIRole (the
 // migrations make the owner one). It fails when the statements would
 // escape row-level security all the same.
-func OpenAPI(ctx context.Context, url string) (*bun.DB, error) {
-	bdb, err := open(ctx, url, map[string]string{"role": APIRole})
+func OpenAPI(ctx context.Context, url string, opts ...Option) (*bun.DB, error) {
+	bdb, err := Open(ctx, url, append(opts, asAPIRole)...)
 	if err != nil {
 		return nil, err
 	}
@@ -40,6 +59,10 @@ func OpenAPI(ctx context.Context, url string) (*bun.DB, error) {
 	}
 	return bdb, nil
 }
+
+// asAPIRole makes each connection run its statements as APIRole from its
+// start.
+func asAPIRole(cfg *pgx.ConnConfig) { cfg.RuntimeParams["role"] = APIRole }
 
 // checkRowSecurity fails unless row-level security holds the pool's role.
 func checkRowSecurity(ctx context.Context, bdb *bun.DB) error {
@@ -70,27 +93,6 @@ func SearchIndexesUsable(ctx context.Context, bdb *bun.DB) (bool, error) {
 		return false, fmt.Errorf("check search functions: %w", err)
 	}
 	return usable, nil
-}
-
-// open connects to url with extra run-time parameters for each session.
-func open(ctx context.Context, url string, params map[string]string) (*bun.DB, error) {
-	cfg, err := pgx.ParseConfig(url)
-	if err != nil {
-		return nil, fmt.Errorf("parse database url: %w", err)
-	}
-	maps.Copy(cfg.RuntimeParams, params)
-	sqldb := stdlib.OpenDB(*cfg)
-	sqldb.SetMaxOpenConns(20)
-	sqldb.SetMaxIdleConns(20)
-	sqldb.SetConnMaxIdleTime(5 * time.Minute)
-	bdb := bun.NewDB(sqldb, pgdialect.New()).WithQueryHook(statementCounter{})
-	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if err := bdb.PingContext(pingCtx); err != nil {
-		sqldb.Close()
-		return nil, fmt.Errorf("connect to database: %w", err)
-	}
-	return bdb, nil
 }
 
 // Ping reports whether the database answers.

@@ -46,6 +46,20 @@ func serviceWithFault(t *testing.T, substring string) *service.Service {
 	return svc
 }
 
+// serviceOn returns a service on a pool of its own to the database at
+// url, opened with opts.
+func serviceOn(t *testing.T, url string, opts ...db.Option) *service.Service {
+	t.Helper()
+	bdb, err := db.OpenAPI(context.Background(), url, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bdb.Close() })
+	svc := service.New(db.NewStore(bdb))
+	t.Cleanup(svc.Close)
+	return svc
+}
+
 // leaks are what a response must never show of a failure: driver and SQL
 // text, the database's address, user and name, and Go's stack traces.
 func leaks(t *testing.T) []string {
@@ -183,6 +197,19 @@ func TestFaultsShowAsInternal(t *testing.T) {
 		checkServes(t, c)
 	})
 
+	t.Run("a statement over the statement timeout", func(t *testing.T) {
+		c := newClient(t)
+		contact := c.createContact(map[string]any{"name": "Ada"})
+		timed := newClientWith(t, newHandlerOf(t, serviceOn(t, dbtest.URL(t), db.WithTimeouts(db.Timeouts{Statement: 500 * time.Millisecond}))), c.workspace, allScopes)
+		lock := lockContact(t, contact.ID)
+		rec := serveWhileLocked(t, lock, timed.handler, timed.request(renameContact(contact.ID, "Grace")))
+		checkInternal(t, rec, logs, "canceling statement due to statement timeout")
+		lock.Release()
+		if got := c.contactByID(contact.ID).Name; got != "Ada" {
+			t.Errorf("the contact's name is %q after the mutation timed out; want Ada", got)
+		}
+	})
+
 	t.Run("database outage", func(t *testing.T) {
 		dbURL, err := url.Parse(dbtest.URL(t))
 		if err != nil {
@@ -190,14 +217,7 @@ func TestFaultsShowAsInternal(t *testing.T) {
 		}
 		proxy := startProxy(t, dbURL.Host)
 		dbURL.Host = proxy.ln.Addr().String()
-		bdb, err := db.OpenAPI(context.Background(), dbURL.String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { bdb.Close() })
-		svc := service.New(db.NewStore(bdb))
-		t.Cleanup(svc.Close)
-		c := newClientWith(t, newHandlerOf(t, svc), uuid.New(), allScopes)
+		c := newClientWith(t, newHandlerOf(t, serviceOn(t, dbURL.String())), uuid.New(), allScopes)
 		countContacts(c) // provisions the workspace while the database answers
 		proxy.cut()
 

@@ -47,6 +47,7 @@ type Cluster struct {
 	Port int
 
 	bin       string              // directory holding initdb, pg_ctl and createdb
+	opts      []string            // the server options it was started with
 	cred      *syscall.Credential // non-nil when root: commands run as serverUser
 	home      string              // HOME for commands run as serverUser
 	removeDir bool                // Stop removes Dir: it is a throwaway temp dir
@@ -134,6 +135,20 @@ func (c *Cluster) Stop() error {
 	return err
 }
 
+// Crash stops the server as a crash would (immediate shutdown: no
+// checkpoint, every session cut at once) and waits for it to exit. The
+// data stays, for Restart.
+func (c *Cluster) Crash() error {
+	return c.run(context.Background(), "pg_ctl", "stop", "-D", c.Dir, "-m", "immediate", "-w")
+}
+
+// Restart starts a stopped server again, on its port and with its
+// settings, and waits until it accepts connections, its crash recovery
+// done.
+func (c *Cluster) Restart(ctx context.Context) error {
+	return c.startServer(ctx, c.Port, c.opts)
+}
+
 func start(ctx context.Context, dir string, throwaway bool, settings []Setting) (*Cluster, error) {
 	dir, err := filepath.Abs(dir)
 	if err != nil {
@@ -189,7 +204,7 @@ func start(ctx context.Context, dir string, throwaway bool, settings []Setting) 
 		}
 		err = c.startServer(ctx, port, opts)
 		if err == nil {
-			c.Port = port
+			c.Port, c.opts = port, opts
 			return c, nil
 		}
 		if attempt == 2 || ctx.Err() != nil {

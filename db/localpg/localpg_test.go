@@ -154,3 +154,29 @@ func TestStartReusesRunningServer(t *testing.T) {
 		t.Errorf("port %d still accepts connections after Stop", first.Port)
 	}
 }
+
+func TestCrashAndRestart(t *testing.T) {
+	ctx := t.Context()
+	c, err := localpg.StartThrowaway(ctx, localpg.Setting{Name: "work_mem", Value: "7MB"})
+	skipIfNotInstalled(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Stop() })
+	if err := c.CreateDatabase(ctx, "app", ""); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := c.Crash(); err != nil {
+		t.Fatal(err)
+	}
+	if err := dial(c.Port); err == nil {
+		t.Fatalf("port %d still accepts connections after Crash", c.Port)
+	}
+	if err := c.Restart(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := show(t, c.URL("app"), "work_mem"); got != "7MB" {
+		t.Errorf("after Restart, work_mem = %q in database app; want the same port, data and settings (7MB)", got)
+	}
+}

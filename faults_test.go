@@ -1,0 +1,141 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/contacts-api/contacts/auth"
+	"github.com/contacts-api/contacts/db"
+	"github.com/contacts-api/contacts/db/dbtest"
+	"github.com/contacts-api/contacts/service"
+)
+
+// faultWait bounds how long a fault test waits for what takes
+// milliseconds when the property holds.
+const faultWait = 10 * time.Second
+
+// apiClient calls a running server's API as one workspace.
+type apiClient struct {
+	base  string
+	token string
+	http  *http.Client
+}
+
+func newAPIClient(t *testing.T, addr string) *apiClient {
+	t.Helper()
+	token, err := auth.Mint(testSecret, auth.TokenRequest{
+		WorkspaceID: uuid.New(), Scope: auth.ScopeRead + " " + auth.ScopeWrite, Subject: "faults", TTL: time.Hour,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &apiClient{base: "http://" + addr, token: token, http: &http.Client{Timeout: faultWait}}
+}
+
+// answer is what a request to /graphql got: a response, or the error
+// that kept it from getting one.
+type answer struct {
+	status int
+	Data   json.RawMessage `json:"data"`
+	Errors []struct {
+		Message    string         `json:"message"`
+		Extensions map[string]any `json:"extensions"`
+	} `json:"errors"`
+	body []byte
+	err  error
+}
+
+// ok reports whether the request succeeded: a 200 without errors.
+func (a *answer) ok() bool {
+	return a.err == nil && a.status == http.StatusOK && len(a.Errors) == 0
+}
+
+// internal reports whether the request failed as a fault should show: an
+// INTERNAL error, or 503.
+func (a *answer) internal() bool {
+	if a.err != nil {
+		return false
+	}
+	for _, e := range a.Errors {
+		if e.Extensions["code"] != service.CodeInternal {
+			return false
+		}
+	}
+	return len(a.Errors) > 0 || a.status == http.StatusServiceUnavailable
+}
+
+func (a *answer) String() string {
+	if a.err != nil {
+		return a.err.Error()
+	}
+	return fmt.Sprintf("status %d: %s", a.status, bytes.TrimSpace(a.body))
+}
+
+// post sends a GraphQL request.
+func (c *apiClient) post(ctx context.Context, query string, vars map[string]any) *answer {
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+"/graphql", bytes.NewReader(body))
+	if err != nil {
+		return &answer{err: err}
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return &answer{err: err}
+	}
+	defer resp.Body.Close()
+	a := &answer{status: resp.StatusCode}
+	if a.body, a.err = io.ReadAll(resp.Body); a.err == nil {
+		a.err = json.Unmarshal(a.body, a)
+	}
+	return a
+}
+
+// mustPost sends a GraphQL request that must succeed.
+func (c *apiClient) mustPost(t *testing.T, query string, vars map[string]any) json.RawMessage {
+	t.Helper()
+	a := c.post(context.Background(), query, vars)
+	if !a.ok() {
+		t.Fatalf("request failed: %s\nquery: %s", a, query)
+	}
+	return a.Data
+}
+
+// TestServeSetsTheTimeouts checks that the server's own pool has the
+// statement timeout of its configuration: a query that waits for a lock
+// longer is cancelled by PostgreSQL, and the client sees INTERNAL.
+func TestServeSetsTheTimeouts(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig(dbtest.EmptyDatabase(t))
+	cfg.DatabaseTimeouts = db.Timeouts{Statement: 300 * time.Millisecond}
+	at, _ := startServing(t, cfg)
+	c := newAPIClient(t, at.api.String())
+	c.mustPost(t, `{ portalSettings { defaultPortalRole { slug } } }`, nil) // provisions the workspace
+
+	ctx := context.Background()
+	bdb, err := db.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bdb.Close()
+	tx, err := bdb.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, "LOCK TABLE contacts IN ACCESS EXCLUSIVE MODE"); err != nil {
+		t.Fatal(err)
+	}
+	if a := c.post(ctx, `{ contacts { totalCount } }`, nil); !a.internal() {
+		t.Fatalf("a query waiting for a lock for longer than the statement timeout: %s; want INTERNAL", a)
+	}
+}
