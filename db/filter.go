@@ -321,8 +321,7 @@ func (c *compiler) text(filter *StringFilter, f field) []schema.QueryWithArgs {
 		terms = append(terms, f.related(f.contains(norm(*filter.Contains))))
 	}
 	if filter.StartsWith != nil {
-		// On the key, a prefix is a range of the key's btree index.
-		terms = append(terms, f.related(f.isSet(bun.SafeQuery("starts_with("+f.key+", lower(?))", norm(*filter.StartsWith)))))
+		terms = append(terms, f.related(f.isSet(f.startsWith(norm(*filter.StartsWith)))))
 	}
 	if filter.IsSet != nil {
 		set := f.related(f.isSet(sqlTrue))
@@ -363,6 +362,19 @@ func (f field) contains(s string) schema.QueryWithArgs {
 	// on the field is one the planner cannot estimate, so that it does not
 	// count the same selectivity twice.
 	return bun.SafeQuery("? AND strpos("+f.like+", lower(?)) > 0", f.prefilter(pattern), s)
+}
+
+// startsWith matches keys that start with prefix. Under row-level
+// security the planner may not turn starts_with, which is not leakproof,
+// into a range of the key's index; a field with a prefilter gets its
+// candidates from the search text's trigram index instead, as contains
+// does.
+func (f field) startsWith(prefix string) schema.QueryWithArgs {
+	exact := bun.SafeQuery("starts_with("+f.key+", lower(?))", prefix)
+	if f.prefilter == nil {
+		return exact
+	}
+	return bun.SafeQuery("? AND ?", f.prefilter("%"+escapeLike(prefix)+"%"), exact)
 }
 
 // escapeLike makes s match itself in a LIKE pattern.
