@@ -373,17 +373,29 @@ func soloAccountOf(w *tenant) string { return w.soloAccountID }
 
 // TestIDOR runs every entry point, the older ones of tenancyCases and API
 // keys included, with the other workspace's ids and with ids that do not
-// exist: the responses must be the same but for the ids.
+// exist: the responses must be the same but for the ids. It runs under
+// row-level security, and without it (ROW_LEVEL_SECURITY=off), where the
+// application's workspace filters are the only wall.
 func TestIDOR(t *testing.T) {
 	t.Parallel()
-	h := newHandler(t)
-	a := seedIDORTenant(t, newClientWith(t, h, uuid.New(), allScopes))
-	b := seedIDORTenant(t, newClientWith(t, h, uuid.New(), allScopes))
-	checkIsolation(t, a, b, slices.Concat(tenancyCases, apiKeyTenancyCases, idorCases))
-	for _, w := range []*tenant{a, b} {
-		if keys := w.in(t).c.listAPIKeys(); len(keys) != 1 || keys[0].ID != w.apiKeyID || keys[0].RevokedAt != nil {
-			t.Errorf("workspace %s lists keys %+v; want its own key %s, not revoked", w.c.workspace, keys, w.apiKeyID)
-		}
+	services := map[string]*service.Service{
+		"row-level security":      newService(t),
+		"workspace filters alone": service.New(db.NewStore(dbtest.DB(t)).WithoutRowSecurity()),
+	}
+	for name, svc := range services {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			t.Cleanup(svc.Close)
+			h := newHandlerOf(t, svc)
+			a := seedIDORTenant(t, newClientWith(t, h, uuid.New(), allScopes))
+			b := seedIDORTenant(t, newClientWith(t, h, uuid.New(), allScopes))
+			checkIsolation(t, a, b, slices.Concat(tenancyCases, apiKeyTenancyCases, idorCases))
+			for _, w := range []*tenant{a, b} {
+				if keys := w.in(t).c.listAPIKeys(); len(keys) != 1 || keys[0].ID != w.apiKeyID || keys[0].RevokedAt != nil {
+					t.Errorf("workspace %s lists keys %+v; want its own key %s, not revoked", w.c.workspace, keys, w.apiKeyID)
+				}
+			}
+		})
 	}
 }
 
