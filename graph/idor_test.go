@@ -378,14 +378,12 @@ func soloAccountOf(w *tenant) string { return w.soloAccountID }
 // application's workspace filters are the only wall.
 func TestIDOR(t *testing.T) {
 	t.Parallel()
-	services := map[string]*service.Service{
-		"row-level security":      newService(t),
-		"workspace filters alone": service.New(db.NewStore(dbtest.DB(t)).WithoutRowSecurity()),
-	}
+	filtersAlone := service.New(db.NewStore(dbtest.DB(t)).WithoutRowSecurity())
+	t.Cleanup(filtersAlone.Close)
+	services := map[string]*service.Service{"row-level security": newService(t), "workspace filters alone": filtersAlone}
 	for name, svc := range services {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			t.Cleanup(svc.Close)
 			h := newHandlerOf(t, svc)
 			a := seedIDORTenant(t, newClientWith(t, h, uuid.New(), allScopes))
 			b := seedIDORTenant(t, newClientWith(t, h, uuid.New(), allScopes))
