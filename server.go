@@ -296,12 +296,14 @@ func databaseFor(ctx context.Context, why string) (*bun.DB, error) {
 
 // openAPIDatabase returns the pool the API serves with: with the
 // timeouts of requests, on the database migrated first when
-// MIGRATE_ON_START says so, and running its queries as db.APIRole unless
-// ROW_LEVEL_SECURITY is off.
+// MIGRATE_ON_START says so, running its queries as db.APIRole when
+// ROW_LEVEL_SECURITY is on, and as DATABASE_URL's role, which must bypass
+// row-level security, when it is off.
 func openAPIDatabase(ctx context.Context, cfg config) (*bun.DB, error) {
 	timeouts := db.WithTimeouts(cfg.DatabaseTimeouts)
 	if !cfg.RowSecurity {
-		return openDatabase(ctx, cfg, db.Open, timeouts)
+		slog.Info("row-level security off: the workspace filters of the queries are the one wall between workspaces (ROW_LEVEL_SECURITY=on adds PostgreSQL's)")
+		return openDatabase(ctx, cfg, db.OpenBypassing, timeouts)
 	}
 	bdb, err := openDatabase(ctx, cfg, db.OpenAPI, timeouts)
 	if err != nil {

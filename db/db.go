@@ -64,21 +64,59 @@ func OpenAPI(ctx context.Context, url string, opts ...Option) (*bun.DB, error) {
 // start.
 func asAPIRole(cfg *pgx.ConnConfig) { cfg.RuntimeParams["role"] = APIRole }
 
+// OpenBypassing connects like Open, for a server whose queries rely on
+// their workspace filters alone (ROW_LEVEL_SECURITY=off): it fails unless
+// the role url names bypasses row-level security, which would otherwise
+// hide every row.
+func OpenBypassing(ctx context.Context, url string, opts ...Option) (*bun.DB, error) {
+	bdb, err := Open(ctx, url, opts...)
+	if err != nil {
+		return nil, err
+	}
+	role, err := roleOf(ctx, bdb)
+	if err == nil && !role.bypasses {
+		err = fmt.Errorf("database role %s is held by row-level security, which would hide every row: "+
+			"set ROW_LEVEL_SECURITY=on, or give the role BYPASSRLS", role.name)
+	}
+	if err != nil {
+		bdb.Close()
+		return nil, err
+	}
+	return bdb, nil
+}
+
 // checkRowSecurity fails unless row-level security holds the pool's role.
 func checkRowSecurity(ctx context.Context, bdb *bun.DB) error {
-	var role string
-	var exempt bool
-	err := bdb.QueryRowContext(ctx, `
-		SELECT current_user, rolsuper OR rolbypassrls OR EXISTS (
-			SELECT FROM pg_tables WHERE schemaname = current_schema() AND tableowner = current_user)
-		FROM pg_roles WHERE rolname = current_user`).Scan(&role, &exempt)
+	role, err := roleOf(ctx, bdb)
 	if err != nil {
-		return fmt.Errorf("check database role: %w", err)
+		return err
 	}
-	if exempt {
-		return fmt.Errorf("database role %s owns tables or bypasses row-level security; the API's queries must not", role)
+	if role.bypasses || role.owns {
+		return fmt.Errorf("database role %s owns tables or bypasses row-level security; the API's queries must not", role.name)
 	}
 	return nil
+}
+
+// role is what row-level security makes of the role a pool's statements
+// run as.
+type role struct {
+	name string
+	// bypasses: a superuser, or a role with BYPASSRLS.
+	bypasses bool
+	// owns tables of the schema.
+	owns bool
+}
+
+func roleOf(ctx context.Context, bdb *bun.DB) (role, error) {
+	var r role
+	err := bdb.QueryRowContext(ctx, `
+		SELECT current_user, rolsuper OR rolbypassrls, EXISTS (
+			SELECT FROM pg_tables WHERE schemaname = current_schema() AND tableowner = current_user)
+		FROM pg_roles WHERE rolname = current_user`).Scan(&r.name, &r.bypasses, &r.owns)
+	if err != nil {
+		return r, fmt.Errorf("check database role: %w", err)
+	}
+	return r, nil
 }
 
 // SearchIndexesUsable reports whether the search functions'

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/hex"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -260,5 +261,31 @@ func TestLookupsUseIndexesUnderRowSecurity(t *testing.T) {
 				return nil
 			})
 		})
+	}
+}
+
+func TestOpenBypassingRefusesARoleHeldByRowSecurity(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	if _, err := db.OpenBypassing(ctx, dbtest.URL(t)); err != nil {
+		t.Fatalf("OpenBypassing refused the tests' superuser: %v", err)
+	}
+	name := "plain_" + strings.ReplaceAll(uuid.NewString()[:8], "-", "")
+	if _, err := dbtest.DB(t).ExecContext(ctx, "CREATE ROLE "+name+" LOGIN IN ROLE "+db.APIRole); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { dbtest.DB(t).ExecContext(ctx, "DROP ROLE "+name) })
+	u, err := url.Parse(dbtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = url.User(name)
+	bdb, err := db.OpenBypassing(ctx, u.String())
+	if err == nil {
+		bdb.Close()
+		t.Fatal("OpenBypassing accepted a role that row-level security holds")
+	}
+	if !strings.Contains(err.Error(), "ROW_LEVEL_SECURITY=on") {
+		t.Errorf("error %q does not say what to do", err)
 	}
 }

@@ -7,7 +7,7 @@
 //
 //	BENCH_DURATION     how long each case runs (default 20s)
 //	BENCH_CONCURRENCY  how many clients send requests at once (default 32)
-//	ROW_LEVEL_SECURITY off runs the server without it, to measure its cost
+//	ROW_LEVEL_SECURITY on runs the server with it, to measure its cost
 package main
 
 import (
@@ -179,7 +179,7 @@ func (b *bench) startServers(ctx context.Context) error {
 	// complexity limit of 100,000 that keeps clients to pages of 100 or so.
 	serverEnv := append(env, "PPROF_ADDR="+pprofAddr, "RATE_LIMIT=off", "MAX_QUERY_COMPLEXITY=1000000")
 	if rls, ok := os.LookupEnv("ROW_LEVEL_SECURITY"); ok {
-		serverEnv = append(serverEnv, "ROW_LEVEL_SECURITY="+rls) // off measures what it costs
+		serverEnv = append(serverEnv, "ROW_LEVEL_SECURITY="+rls) // on measures what it costs
 	}
 	if b.server, err = startServer(ctx, "server", b.dir, b.pins.server, serverEnv, []string{"serve"}, "/readyz"); err != nil {
 		return err
