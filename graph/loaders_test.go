@@ -3,6 +3,7 @@ package graph_test
 import (
 	"encoding/json"
 	"fmt"
+	"sync"
 	"testing"
 )
 
@@ -58,6 +59,16 @@ func TestPageStatementsDoNotGrowWithPageSize(t *testing.T) {
 		t.Errorf("a page of 100 ran %d statements, want at most 10", statements[100])
 	}
 	t.Logf("statements per page: %v", statements)
+	// Busy, the server must not split a page's loads between batches.
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Go(func() {
+			if resp := c.post(pageQuery, map[string]any{"first": 100}); resp.Statements != statements[100] {
+				t.Errorf("a page of 100 among 16 at once ran %d statements, alone %d", resp.Statements, statements[100])
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // TestAccountContactsStatementsDoNotGrowWithPageSize proves the same for a

@@ -54,18 +54,29 @@ func nodeOrNil[T interface {
 // loadAll loads keys through a loader and returns the values in key
 // order. Every key is queued before any result is awaited, so that the
 // keys of a whole list of parents go to the database in one batch.
-func loadAll[K comparable, V any](ctx context.Context, l *dataloader.Loader[K, V], keys []K) ([]V, error) {
+func loadAll[K comparable, V any](ctx context.Context, l *loaders.Loader[K, V], keys []K) ([]V, error) {
+	return await(queue(ctx, l, keys))
+}
+
+// queue starts the loads of keys without waiting for them.
+func queue[K comparable, V any](ctx context.Context, l *loaders.Loader[K, V], keys []K) []dataloader.Thunk[V] {
 	thunks := make([]dataloader.Thunk[V], len(keys))
 	for i, k := range keys {
 		thunks[i] = l.Load(ctx, k)
 	}
-	values := make([]V, len(keys))
+	return thunks
+}
+
+// await returns the values of thunks in order, with a BatchErrorList
+// when any failed.
+func await[V any](thunks []dataloader.Thunk[V]) ([]V, error) {
+	values := make([]V, len(thunks))
 	var errs graphql.BatchErrorList
 	for i, thunk := range thunks {
 		v, err := thunk()
 		if err != nil {
 			if errs == nil {
-				errs = make(graphql.BatchErrorList, len(keys))
+				errs = make(graphql.BatchErrorList, len(thunks))
 			}
 			errs[i] = err
 		}
@@ -99,15 +110,22 @@ func mapSlice[T, U any](in []T, f func(T) U) []U {
 	return out
 }
 
-// primaryAccounts returns each contact's primary account, or nil.
-func primaryAccounts(ctx context.Context, contacts []*db.Contact) ([]*db.Account, error) {
+// primaryAccountIDs returns the ids of the contacts' primary accounts.
+func primaryAccountIDs(contacts []*db.Contact) []string {
 	var ids []string
 	for _, c := range contacts {
 		if c.AccountID != nil {
 			ids = append(ids, *c.AccountID)
 		}
 	}
-	accounts, err := loadAll(ctx, loaders.For(ctx).Account, ids)
+	return ids
+}
+
+func portalRoleID(c *db.Contact) string { return c.PortalRoleID }
+
+// primaryAccounts returns each contact's primary account, or nil.
+func primaryAccounts(ctx context.Context, contacts []*db.Contact) ([]*db.Account, error) {
+	accounts, err := loadAll(ctx, loaders.For(ctx).Account, primaryAccountIDs(contacts))
 	if err != nil {
 		return nil, err
 	}

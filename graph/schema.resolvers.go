@@ -39,7 +39,7 @@ func (r *contactResolver) Phones(ctx context.Context, objs []*db.Contact) ([][]*
 }
 
 func (r *contactResolver) PortalRole(ctx context.Context, objs []*db.Contact) ([]*db.PortalRole, error) {
-	return loadAll(ctx, loaders.For(ctx).PortalRole, mapSlice(objs, func(c *db.Contact) string { return c.PortalRoleID }))
+	return loadAll(ctx, loaders.For(ctx).PortalRole, mapSlice(objs, portalRoleID))
 }
 
 func (r *contactResolver) CustomFields(ctx context.Context, obj *db.Contact) ([]*model.CustomFieldValue, error) {
@@ -187,7 +187,7 @@ func (r *queryResolver) Contacts(ctx context.Context, first *int, after *string,
 		return nil, err
 	}
 	loaders.For(ctx).PrimeContacts(ctx, page.Items)
-	preloadContacts(ctx, page.Items, selectedUnder(ctx, "edges", "node"))
+	preloadContacts(ctx, page.Items, selectedOnContacts(ctx))
 	return &model.ContactConnection{Page: page}, nil
 }
 

@@ -22,20 +22,63 @@ const batchWait = 2 * time.Millisecond
 // Loaders are the loaders of one request. They cache what they load, so
 // they must never outlive the request or be shared between callers.
 type Loaders struct {
-	Contact           *dataloader.Loader[string, *db.Contact]
-	ContactByExternal *dataloader.Loader[string, *db.Contact]
-	Account           *dataloader.Loader[string, *db.Account]
-	AccountByExternal *dataloader.Loader[string, *db.Account]
-	Phone             *dataloader.Loader[string, *db.Phone]
-	PortalRole        *dataloader.Loader[string, *db.PortalRole]
-	APIKey            *dataloader.Loader[string, *db.APIKey]
-	PhonesOfContact   *dataloader.Loader[string, []*db.Phone]
-	AccountIDsOf      *dataloader.Loader[string, []string]
-	ContactsOfAccount *dataloader.Loader[AccountPage, []*db.Contact]
-	ContactCountOf    *dataloader.Loader[AccountPage, int]
+	Contact           *Loader[string, *db.Contact]
+	ContactByExternal *Loader[string, *db.Contact]
+	Account           *Loader[string, *db.Account]
+	AccountByExternal *Loader[string, *db.Account]
+	Phone             *Loader[string, *db.Phone]
+	PortalRole        *Loader[string, *db.PortalRole]
+	APIKey            *Loader[string, *db.APIKey]
+	PhonesOfContact   *Loader[string, []*db.Phone]
+	AccountIDsOf      *Loader[string, []string]
+	ContactsOfAccount *Loader[AccountPage, []*db.Contact]
+	ContactCountOf    *Loader[AccountPage, int]
 	// CustomFields are the workspace's custom fields of each object, oldest first.
-	CustomFields *dataloader.Loader[db.CustomFieldObject, []*db.CustomFieldDefinition]
-	CustomField  *dataloader.Loader[string, *db.CustomFieldDefinition]
+	CustomFields *Loader[db.CustomFieldObject, []*db.CustomFieldDefinition]
+	CustomField  *Loader[string, *db.CustomFieldDefinition]
+}
+
+// Loader loads one kind of record and caches it for the request. Load
+// waits batchWait to gather the keys that resolvers running at once ask
+// for one by one; LoadNow fetches at once, in one batch, the keys of a
+// whole list that are not cached yet: waiting could only split them
+// between batches under load, or merge them with others by chance, and
+// then a page would not always cost the same statements.
+type Loader[K comparable, V any] struct {
+	*dataloader.Loader[K, V]
+	cache *dataloader.InMemoryCache[K, V]
+	fetch dataloader.BatchFunc[K, V]
+}
+
+// LoadNow returns the thunks of keys, in order, every one of them
+// resolved: the cached ones as they are, the others fetched now in one
+// batch and cached, errors included.
+func (l *Loader[K, V]) LoadNow(ctx context.Context, keys []K) []dataloader.Thunk[V] {
+	thunks := make([]dataloader.Thunk[V], len(keys))
+	fetched := make(map[K]dataloader.Thunk[V])
+	var missing []K
+	for i, k := range keys {
+		if thunk, ok := l.cache.Get(ctx, k); ok {
+			thunks[i] = thunk
+		} else if _, ok := fetched[k]; !ok {
+			fetched[k] = nil
+			missing = append(missing, k)
+		}
+	}
+	if len(missing) == 0 {
+		return thunks
+	}
+	for i, r := range l.fetch(ctx, missing) {
+		thunk := func() (V, error) { return r.Data, r.Error }
+		l.cache.Set(ctx, missing[i], thunk)
+		fetched[missing[i]] = thunk
+	}
+	for i, k := range keys {
+		if thunks[i] == nil {
+			thunks[i] = fetched[k]
+		}
+	}
+	return thunks
 }
 
 // BatchObserver is told the size of each batch a loader runs, by the
@@ -76,13 +119,18 @@ func accountOfContact(m *db.ContactAccount) (string, string) {
 }
 
 // newLoader makes the loader called name, whose batches observe sees.
-func newLoader[K comparable, V any](observe BatchObserver, name string, fn dataloader.BatchFunc[K, V]) *dataloader.Loader[K, V] {
+func newLoader[K comparable, V any](observe BatchObserver, name string, fn dataloader.BatchFunc[K, V]) *Loader[K, V] {
 	fn = recovering(fn)
 	observed := func(ctx context.Context, keys []K) []*dataloader.Result[V] {
 		observe(name, len(keys))
 		return fn(ctx, keys)
 	}
-	return dataloader.NewBatchedLoader(observed, dataloader.WithWait[K, V](batchWait))
+	cache := dataloader.NewCache[K, V]()
+	return &Loader[K, V]{
+		Loader: dataloader.NewBatchedLoader(observed, dataloader.WithWait[K, V](batchWait), dataloader.WithCache[K, V](cache)),
+		cache:  cache,
+		fetch:  observed,
+	}
 }
 
 // recovering turns a panic of fn into an error of each of its keys, with
