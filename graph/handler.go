@@ -59,6 +59,9 @@ type Options struct {
 	// ServeMetrics serves the metrics at GET /metrics. The server turns it
 	// off when it serves them on a listener of their own.
 	ServeMetrics bool
+	// gqlgenOnly leaves every list to gqlgen (see render.go), for the
+	// tests that compare the two.
+	gqlgenOnly bool
 }
 
 // playgroundQuery is the document the playground opens with: a page of
@@ -136,6 +139,9 @@ func newGraphQLServer(opts Options, rates *rateLimiter) http.Handler {
 	srv.SetRecoverFunc(recoverPanic)
 	srv.AroundOperations(requireScope)
 	srv.AroundRootFields(freshLoadersForMutations)
+	if !opts.gqlgenOnly {
+		srv.AroundFields(renderLists)
+	}
 	return srv
 }
 

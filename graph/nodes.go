@@ -138,6 +138,11 @@ func primaryAccounts(ctx context.Context, contacts []*db.Contact) ([]*db.Account
 	}), nil
 }
 
+// portalRoles returns each contact's portal role.
+func portalRoles(ctx context.Context, contacts []*db.Contact) ([]*db.PortalRole, error) {
+	return loadAll(ctx, loaders.For(ctx).PortalRole, mapSlice(contacts, portalRoleID))
+}
+
 // contactAccounts returns each contact's accounts, the primary one first.
 func contactAccounts(ctx context.Context, contacts []*db.Contact) ([][]*db.Account, error) {
 	l := loaders.For(ctx)

@@ -39,7 +39,7 @@ func (r *contactResolver) Phones(ctx context.Context, objs []*db.Contact) ([][]*
 }
 
 func (r *contactResolver) PortalRole(ctx context.Context, objs []*db.Contact) ([]*db.PortalRole, error) {
-	return loadAll(ctx, loaders.For(ctx).PortalRole, mapSlice(objs, portalRoleID))
+	return portalRoles(ctx, objs)
 }
 
 func (r *contactResolver) CustomFields(ctx context.Context, obj *db.Contact) ([]*model.CustomFieldValue, error) {
