@@ -341,6 +341,10 @@ func (b *bench) measure(ctx context.Context, p *process, c benchCase, reqs []loa
 	if err != nil {
 		return measurement{}, err
 	}
+	dbCPUBefore, err := b.db.cpuSeconds()
+	if err != nil {
+		return measurement{}, err
+	}
 	stopSampling := make(chan struct{})
 	peak := sampleRSS(p.pid(), stopSampling)
 	res, err := b.loadgen(ctx, p, file, clients, b.duration)
@@ -349,6 +353,10 @@ func (b *bench) measure(ctx context.Context, p *process, c benchCase, reqs []loa
 		return measurement{}, err
 	}
 	cpuAfter, err := cpuSeconds(p.pid())
+	if err != nil {
+		return measurement{}, err
+	}
+	dbCPUAfter, err := b.db.cpuSeconds()
 	if err != nil {
 		return measurement{}, err
 	}
@@ -365,6 +373,7 @@ func (b *bench) measure(ctx context.Context, p *process, c benchCase, reqs []loa
 		statementsPerRequest: float64(statements) / n,
 		responseBytes:        res.ResponseBytes,
 		cpuSecondsPer1k:      (cpuAfter - cpuBefore) / n * 1000,
+		dbCPUSecondsPer1k:    (dbCPUAfter - dbCPUBefore) / n * 1000,
 		peakRSSMB:            <-peak,
 	}, nil
 }
