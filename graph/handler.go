@@ -115,13 +115,14 @@ func NewHandler(opts Options) http.Handler {
 	})
 	opts.Limits = opts.Limits.withDefaults()
 	rates := newRateLimiter(opts.RateLimits)
+	admit := newAdmission(opts.Limits.MaxConcurrentCost)
 	gql := checkRequest(opts.Limits, authenticate(opts, rates.middleware(idempotent(opts.Service,
-		loaders.Middleware(opts.Service.Store(), m.ObserveBatch, newGraphQLServer(opts, rates))))))
+		loaders.Middleware(opts.Service.Store(), m.ObserveBatch, admit.middleware(newGraphQLServer(opts, rates, admit)))))))
 	mux.Handle("/graphql", gql)
 	return withRequestID(observeRequests(m, recoverPanics(cors.Handler(opts.AllowedOrigins, mux))))
 }
 
-func newGraphQLServer(opts Options, rates *rateLimiter) http.Handler {
+func newGraphQLServer(opts Options, rates *rateLimiter, admit *admission) http.Handler {
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{Service: opts.Service}, Complexity: complexityRoot()}))
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
@@ -135,6 +136,7 @@ func newGraphQLServer(opts Options, rates *rateLimiter) http.Handler {
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](persistedQueryCacheSize)})
 	srv.Use(&queryShape{limits: opts.Limits, noIntrospection: opts.DisableIntrospection})
 	srv.Use(rates) // after queryShape, which measures the cost it charges
+	srv.Use(admit)
 	srv.SetErrorPresenter(errorPresenter(opts.DisableIntrospection))
 	srv.SetRecoverFunc(recoverPanic)
 	srv.AroundOperations(requireScope)
