@@ -134,3 +134,26 @@ func TestFilteredAccountContactsStatementsDoNotGrow(t *testing.T) {
 		t.Errorf("statements for 3 and 30 accounts = %d and %d, want equal and at most 10", statements[3], statements[30])
 	}
 }
+
+// TestRootLookupsShareAStatement: the root fields of an operation resolve
+// at once and their lookups of one kind run as one statement; a lookup
+// alone runs at once.
+func TestRootLookupsShareAStatement(t *testing.T) {
+	t.Parallel()
+	c := newClient(t)
+	a, b, d := c.createContact(map[string]any{"name": "A"}), c.createContact(map[string]any{"name": "B"}), c.createContact(map[string]any{"name": "D"})
+	tests := []struct {
+		query string
+		vars  map[string]any
+	}{
+		{`query($a: ID!) { contact(id: $a) { id } }`, map[string]any{"a": a.ID}},
+		{`query($a: ID!, $b: ID!, $d: ID!) { a: contact(id: $a) { id } b: contact(id: $b) { id } d: node(id: $d) { id } }`,
+			map[string]any{"a": a.ID, "b": b.ID, "d": d.ID}},
+	}
+	for _, tt := range tests {
+		resp := c.post(tt.query, tt.vars)
+		if len(resp.Errors) > 0 || resp.Statements != 1 {
+			t.Errorf("%s: %d statements, errors %+v; want one statement", tt.query, resp.Statements, resp.Errors)
+		}
+	}
+}

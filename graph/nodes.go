@@ -21,22 +21,34 @@ func loadNode(ctx context.Context, id string) (db.Node, error) {
 	l := loaders.For(ctx)
 	switch {
 	case strings.HasPrefix(id, db.ContactPrefix):
-		return nodeOrNil(l.Contact.Load(ctx, id)())
+		return nodeOrNil(loadRoot(ctx, l.Contact, id))
 	case strings.HasPrefix(id, db.AccountPrefix):
-		return nodeOrNil(l.Account.Load(ctx, id)())
+		return nodeOrNil(loadRoot(ctx, l.Account, id))
 	case strings.HasPrefix(id, db.PhonePrefix):
-		return nodeOrNil(l.Phone.Load(ctx, id)())
+		return nodeOrNil(loadRoot(ctx, l.Phone, id))
 	case strings.HasPrefix(id, db.PortalRolePrefix):
-		return nodeOrNil(l.PortalRole.Load(ctx, id)())
+		return nodeOrNil(loadRoot(ctx, l.PortalRole, id))
 	case strings.HasPrefix(id, db.APIKeyPrefix):
 		if err := service.RequireScope(ctx, auth.ScopeKeysAdmin); err != nil {
 			return nil, err
 		}
-		return nodeOrNil(l.APIKey.Load(ctx, id)())
+		return nodeOrNil(loadRoot(ctx, l.APIKey, id))
 	case strings.HasPrefix(id, db.CustomFieldPrefix):
-		return nodeOrNil(l.CustomField.Load(ctx, id)())
+		return nodeOrNil(loadRoot(ctx, l.CustomField, id))
 	}
 	return nil, nil
+}
+
+// loadRoot loads the record that a root field asks for. gqlgen resolves
+// the root fields of an operation at once, so the loader waits for the
+// keys of the others to load them together; an operation of one root
+// field has none to wait for.
+func loadRoot[K comparable, V any](ctx context.Context, l *loaders.Loader[K, V], key K) (V, error) {
+	oc := graphql.GetOperationContext(ctx)
+	if len(graphql.CollectFields(oc, oc.Operation.SelectionSet, queryImplementors)) > 1 {
+		return l.Load(ctx, key)()
+	}
+	return l.LoadNow(ctx, []K{key})[0]()
 }
 
 // nodeOrNil keeps a missing record a nil interface, which GraphQL shows as

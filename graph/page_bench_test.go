@@ -46,3 +46,22 @@ func BenchmarkPage(b *testing.B) {
 		})
 	}
 }
+
+// benchContactQuery is the query of make bench's contact_by_id case.
+const benchContactQuery = `query Contact($id: ID!) { contact(id: $id) {
+  id externalId name firstName lastName email tags metadata version createdAt } }`
+
+// BenchmarkContactByID times the bench's contact_by_id query in one
+// process: what a small request costs besides its one statement.
+func BenchmarkContactByID(b *testing.B) {
+	logger := slog.Default()
+	slog.SetDefault(slog.New(slog.DiscardHandler))
+	b.Cleanup(func() { slog.SetDefault(logger) })
+	c := newClient(b)
+	id := c.createContact(map[string]any{"name": "Ada Lovelace", "email": "ada@example.com", "tags": []string{"a", "b", "c"}}).ID
+	for b.Loop() {
+		if resp := c.post(benchContactQuery, map[string]any{"id": id}); len(resp.Errors) > 0 {
+			b.Fatal(resp.Errors)
+		}
+	}
+}
