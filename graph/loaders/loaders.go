@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"runtime/debug"
+	"sync/atomic"
 	"time"
 
 	"github.com/graph-gophers/dataloader/v7"
@@ -45,20 +46,61 @@ type Loaders struct {
 // between batches under load, or merge them with others by chance, and
 // then a page would not always cost the same statements.
 type Loader[K comparable, V any] struct {
-	*dataloader.Loader[K, V]
-	cache *dataloader.InMemoryCache[K, V]
 	fetch dataloader.BatchFunc[K, V]
+	// made is the loader's batching and cache, made on first use: most
+	// requests use two or three of their thirteen loaders.
+	made atomic.Pointer[batching[K, V]]
+}
+
+type batching[K comparable, V any] struct {
+	loader *dataloader.Loader[K, V]
+	cache  *dataloader.InMemoryCache[K, V]
+}
+
+// batching returns the loader's batching, made now if it is the first use.
+func (l *Loader[K, V]) batching() *batching[K, V] {
+	if b := l.made.Load(); b != nil {
+		return b
+	}
+	cache := dataloader.NewCache[K, V]()
+	b := &batching[K, V]{
+		loader: dataloader.NewBatchedLoader(l.fetch, dataloader.WithWait[K, V](batchWait), dataloader.WithCache[K, V](cache)),
+		cache:  cache,
+	}
+	if l.made.CompareAndSwap(nil, b) {
+		return b
+	}
+	return l.made.Load()
+}
+
+// Load returns the thunk of key, batched with the keys that others load
+// within batchWait.
+func (l *Loader[K, V]) Load(ctx context.Context, key K) dataloader.Thunk[V] {
+	return l.batching().loader.Load(ctx, key)
+}
+
+// Prime caches value as key's.
+func (l *Loader[K, V]) Prime(ctx context.Context, key K, value V) {
+	l.batching().loader.Prime(ctx, key, value)
+}
+
+// ClearAll empties the cache.
+func (l *Loader[K, V]) ClearAll() {
+	if b := l.made.Load(); b != nil {
+		b.loader.ClearAll()
+	}
 }
 
 // LoadNow returns the thunks of keys, in order, every one of them
 // resolved: the cached ones as they are, the others fetched now in one
 // batch and cached, errors included.
 func (l *Loader[K, V]) LoadNow(ctx context.Context, keys []K) []dataloader.Thunk[V] {
+	cache := l.batching().cache
 	thunks := make([]dataloader.Thunk[V], len(keys))
 	fetched := make(map[K]dataloader.Thunk[V])
 	var missing []K
 	for i, k := range keys {
-		if thunk, ok := l.cache.Get(ctx, k); ok {
+		if thunk, ok := cache.Get(ctx, k); ok {
 			thunks[i] = thunk
 		} else if _, ok := fetched[k]; !ok {
 			fetched[k] = nil
@@ -70,7 +112,7 @@ func (l *Loader[K, V]) LoadNow(ctx context.Context, keys []K) []dataloader.Thunk
 	}
 	for i, r := range l.fetch(ctx, missing) {
 		thunk := func() (V, error) { return r.Data, r.Error }
-		l.cache.Set(ctx, missing[i], thunk)
+		cache.Set(ctx, missing[i], thunk)
 		fetched[missing[i]] = thunk
 	}
 	for i, k := range keys {
@@ -81,12 +123,17 @@ func (l *Loader[K, V]) LoadNow(ctx context.Context, keys []K) []dataloader.Thunk
 	return thunks
 }
 
+// fresh returns a loader of the same kind with nothing loaded yet.
+func (l *Loader[K, V]) fresh() *Loader[K, V] {
+	return &Loader[K, V]{fetch: l.fetch}
+}
+
 // BatchObserver is told the size of each batch a loader runs, by the
 // loader's name: for metrics.
 type BatchObserver func(loader string, size int)
 
-// New builds the loaders of one request; observe, when not nil, sees
-// their batches.
+// New builds loaders for store; observe, when not nil, sees their
+// batches. Each request takes fresh ones (Fresh).
 func New(store *db.Store, observe BatchObserver) *Loaders {
 	if observe == nil {
 		observe = func(string, int) {}
@@ -121,15 +168,30 @@ func accountOfContact(m *db.ContactAccount) (string, string) {
 // newLoader makes the loader called name, whose batches observe sees.
 func newLoader[K comparable, V any](observe BatchObserver, name string, fn dataloader.BatchFunc[K, V]) *Loader[K, V] {
 	fn = recovering(fn)
-	observed := func(ctx context.Context, keys []K) []*dataloader.Result[V] {
+	return &Loader[K, V]{fetch: func(ctx context.Context, keys []K) []*dataloader.Result[V] {
 		observe(name, len(keys))
 		return fn(ctx, keys)
-	}
-	cache := dataloader.NewCache[K, V]()
-	return &Loader[K, V]{
-		Loader: dataloader.NewBatchedLoader(observed, dataloader.WithWait[K, V](batchWait), dataloader.WithCache[K, V](cache)),
-		cache:  cache,
-		fetch:  observed,
+	}}
+}
+
+// Fresh returns loaders of the same kinds as l with nothing loaded: the
+// loaders of one request. Their batch functions hold no request's state,
+// so they are made once, by New.
+func (l *Loaders) Fresh() *Loaders {
+	return &Loaders{
+		Contact:           l.Contact.fresh(),
+		ContactByExternal: l.ContactByExternal.fresh(),
+		Account:           l.Account.fresh(),
+		AccountByExternal: l.AccountByExternal.fresh(),
+		Phone:             l.Phone.fresh(),
+		PortalRole:        l.PortalRole.fresh(),
+		APIKey:            l.APIKey.fresh(),
+		PhonesOfContact:   l.PhonesOfContact.fresh(),
+		AccountIDsOf:      l.AccountIDsOf.fresh(),
+		ContactsOfAccount: l.ContactsOfAccount.fresh(),
+		ContactCountOf:    l.ContactCountOf.fresh(),
+		CustomFields:      l.CustomFields.fresh(),
+		CustomField:       l.CustomField.fresh(),
 	}
 }
 
@@ -151,8 +213,9 @@ type loadersKey struct{}
 
 // Middleware puts fresh loaders on each request's context.
 func Middleware(store *db.Store, observe BatchObserver, next http.Handler) http.Handler {
+	kinds := New(store, observe)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r.WithContext(With(r.Context(), New(store, observe))))
+		next.ServeHTTP(w, r.WithContext(With(r.Context(), kinds.Fresh())))
 	})
 }
 
