@@ -125,7 +125,7 @@ func NewHandler(opts Options) http.Handler {
 func newGraphQLServer(opts Options, rates *rateLimiter, admit *admission) http.Handler {
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{Service: opts.Service}, Complexity: complexityRoot()}))
 	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(postTransport{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(operationRecorder{})
 	srv.SetParserTokenLimit(opts.Limits.MaxTokens)
