@@ -73,10 +73,16 @@ func (l *Loader[K, V]) batching() *batching[K, V] {
 	return l.made.Load()
 }
 
-// Load returns the thunk of key, batched with the keys that others load
-// within batchWait.
+// Load returns the thunk of key: the cached one, or one batched with the
+// keys that others load within batchWait. (The dataloader would find the
+// cached one too, but only after tracing the load under its lock: the
+// fields of a preloaded page find everything cached.)
 func (l *Loader[K, V]) Load(ctx context.Context, key K) dataloader.Thunk[V] {
-	return l.batching().loader.Load(ctx, key)
+	b := l.batching()
+	if thunk, ok := b.cache.Get(ctx, key); ok {
+		return thunk
+	}
+	return b.loader.Load(ctx, key)
 }
 
 // Prime caches value as key's.
