@@ -160,7 +160,7 @@ func (t *objectType[T]) prepareNullable(ctx context.Context, sel ast.SelectionSe
 // a colon.
 func objectKey(alias string) []byte {
 	var b bytes.Buffer
-	marshalString(alias).MarshalGQL(&b)
+	writeString(&b, alias)
 	b.WriteString(":")
 	return b.Bytes()
 }
@@ -182,18 +182,17 @@ func constant[T any](m graphql.Marshaler) fieldRenderer[T] {
 	}
 }
 
-// scalar renders a field of the record that gqlgen marshals with m, which
-// never fails.
-func scalar[T, V any](value func(T) V, m func(V) graphql.Marshaler) fieldRenderer[T] {
+// scalar renders a field of the record that write writes.
+func scalar[T, V any](value func(T) V, write func(io.Writer, V)) fieldRenderer[T] {
 	return func(_ context.Context, _ graphql.CollectedField, records []T) (func(io.Writer, int), bool) {
-		return func(w io.Writer, i int) { m(value(records[i])).MarshalGQL(w) }, true
+		return func(w io.Writer, i int) { write(w, value(records[i])) }, true
 	}
 }
 
 // checked renders a non-null field like scalar, unless a record's value
 // is one that gqlgen would report as an error (valid false).
-func checked[T, V any](value func(T) V, valid func(V) bool, m func(V) graphql.Marshaler) fieldRenderer[T] {
-	plain := scalar(value, m)
+func checked[T, V any](value func(T) V, valid func(V) bool, write func(io.Writer, V)) fieldRenderer[T] {
+	plain := scalar(value, write)
 	return func(ctx context.Context, f graphql.CollectedField, records []T) (func(io.Writer, int), bool) {
 		for _, r := range records {
 			if !valid(value(r)) {
@@ -242,38 +241,37 @@ func many[T, C comparable](load func(context.Context, []T) ([][]C, error), t *ob
 	}
 }
 
-// Marshalers of the scalars, as the generated code marshals them.
-var (
-	marshalID     = graphql.MarshalID
-	marshalString = graphql.MarshalString
-	marshalInt    = graphql.MarshalInt
-	marshalBool   = graphql.MarshalBoolean
-	marshalTime   = graphql.MarshalTime
-	marshalJSON   = model.MarshalJSON
-)
+// Writers of the scalars, marshaled as the generated code marshals them.
+// They call gqlgen's marshalers directly, which the compiler then inlines:
+// through a function value, each string would cost an allocation.
+func writeID(w io.Writer, s string)              { graphql.MarshalID(s).MarshalGQL(w) }
+func writeString(w io.Writer, s string)          { graphql.MarshalString(s).MarshalGQL(w) }
+func writeInt(w io.Writer, n int)                { graphql.MarshalInt(n).MarshalGQL(w) }
+func writeBool(w io.Writer, b bool)              { graphql.MarshalBoolean(b).MarshalGQL(w) }
+func writeTime(w io.Writer, t time.Time)         { graphql.MarshalTime(t).MarshalGQL(w) }
+func writeJSON(w io.Writer, v json.RawMessage)   { model.MarshalJSON(v).MarshalGQL(w) }
+func writePhoneType(w io.Writer, t db.PhoneType) { writeString(w, string(t)) }
 
-func marshalOptional[V any](m func(V) graphql.Marshaler) func(*V) graphql.Marshaler {
-	return func(v *V) graphql.Marshaler {
+func writeStrings(w io.Writer, values []string) {
+	writeList(w, 0, len(values), func(w io.Writer, i int) { writeString(w, values[i]) })
+}
+
+// optional writes null for a nil value.
+func optional[V any](write func(io.Writer, V)) func(io.Writer, *V) {
+	return func(w io.Writer, v *V) {
 		if v == nil {
-			return graphql.Null
+			graphql.Null.MarshalGQL(w)
+		} else {
+			write(w, *v)
 		}
-		return m(*v)
 	}
 }
-
-func marshalStrings(values []string) graphql.Marshaler {
-	return graphql.WriterFunc(func(w io.Writer) {
-		writeList(w, 0, len(values), func(w io.Writer, i int) { marshalString(values[i]).MarshalGQL(w) })
-	})
-}
-
-func marshalPhoneType(t db.PhoneType) graphql.Marshaler { return marshalString(string(t)) }
 
 func isSet(t time.Time) bool        { return !t.IsZero() }
 func isJSON(v json.RawMessage) bool { return v != nil }
 
 func nonNullTime[T any](value func(T) time.Time) fieldRenderer[T] {
-	return checked(value, isSet, marshalTime)
+	return checked(value, isSet, writeTime)
 }
 
 // The types whose lists are rendered, with the fields rendered; the others
@@ -282,18 +280,18 @@ var (
 	contactType = &objectType[*db.Contact]{
 		name: "Contact", implementors: contactImplementors,
 		fields: map[string]fieldRenderer[*db.Contact]{
-			"id":                scalar(func(c *db.Contact) string { return c.ID }, marshalID),
-			"externalId":        scalar(func(c *db.Contact) *string { return c.ExternalID }, marshalOptional(marshalString)),
-			"name":              scalar(func(c *db.Contact) string { return c.Name }, marshalString),
-			"firstName":         scalar(func(c *db.Contact) *string { return c.FirstName }, marshalOptional(marshalString)),
-			"lastName":          scalar(func(c *db.Contact) *string { return c.LastName }, marshalOptional(marshalString)),
-			"email":             scalar(func(c *db.Contact) *string { return c.Email }, marshalOptional(marshalString)),
-			"avatarUrl":         scalar(func(c *db.Contact) *string { return c.AvatarURL }, marshalOptional(marshalString)),
-			"description":       scalar(func(c *db.Contact) *string { return c.Description }, marshalOptional(marshalString)),
-			"tags":              scalar(func(c *db.Contact) []string { return c.Tags }, marshalStrings),
-			"metadata":          checked(func(c *db.Contact) json.RawMessage { return c.Metadata }, isJSON, marshalJSON),
-			"mergedExternalIds": scalar(func(c *db.Contact) []string { return c.MergedExternalIDs }, marshalStrings),
-			"version":           scalar(func(c *db.Contact) int { return c.Version }, marshalInt),
+			"id":                scalar(func(c *db.Contact) string { return c.ID }, writeID),
+			"externalId":        scalar(func(c *db.Contact) *string { return c.ExternalID }, optional(writeString)),
+			"name":              scalar(func(c *db.Contact) string { return c.Name }, writeString),
+			"firstName":         scalar(func(c *db.Contact) *string { return c.FirstName }, optional(writeString)),
+			"lastName":          scalar(func(c *db.Contact) *string { return c.LastName }, optional(writeString)),
+			"email":             scalar(func(c *db.Contact) *string { return c.Email }, optional(writeString)),
+			"avatarUrl":         scalar(func(c *db.Contact) *string { return c.AvatarURL }, optional(writeString)),
+			"description":       scalar(func(c *db.Contact) *string { return c.Description }, optional(writeString)),
+			"tags":              scalar(func(c *db.Contact) []string { return c.Tags }, writeStrings),
+			"metadata":          checked(func(c *db.Contact) json.RawMessage { return c.Metadata }, isJSON, writeJSON),
+			"mergedExternalIds": scalar(func(c *db.Contact) []string { return c.MergedExternalIDs }, writeStrings),
+			"version":           scalar(func(c *db.Contact) int { return c.Version }, writeInt),
 			"account":           one(primaryAccounts, accountType, false),
 			"accounts":          many(contactAccounts, accountType),
 			"phones":            many(contactPhones, phoneType),
@@ -305,20 +303,20 @@ var (
 	contactEdgeType = &objectType[*model.ContactEdge]{
 		name: "ContactEdge", implementors: contactEdgeImplementors,
 		fields: map[string]fieldRenderer[*model.ContactEdge]{
-			"cursor": scalar(func(e *model.ContactEdge) string { return e.Cursor }, marshalString),
+			"cursor": scalar(func(e *model.ContactEdge) string { return e.Cursor }, writeString),
 			"node":   one(edgeNodes, contactType, true),
 		},
 	}
 	accountType = &objectType[*db.Account]{
 		name: "Account", implementors: accountImplementors,
 		fields: map[string]fieldRenderer[*db.Account]{
-			"id":         scalar(func(a *db.Account) string { return a.ID }, marshalID),
-			"externalId": scalar(func(a *db.Account) *string { return a.ExternalID }, marshalOptional(marshalString)),
-			"name":       scalar(func(a *db.Account) string { return a.Name }, marshalString),
-			"domain":     scalar(func(a *db.Account) *string { return a.Domain }, marshalOptional(marshalString)),
-			"tags":       scalar(func(a *db.Account) []string { return a.Tags }, marshalStrings),
-			"metadata":   checked(func(a *db.Account) json.RawMessage { return a.Metadata }, isJSON, marshalJSON),
-			"version":    scalar(func(a *db.Account) int { return a.Version }, marshalInt),
+			"id":         scalar(func(a *db.Account) string { return a.ID }, writeID),
+			"externalId": scalar(func(a *db.Account) *string { return a.ExternalID }, optional(writeString)),
+			"name":       scalar(func(a *db.Account) string { return a.Name }, writeString),
+			"domain":     scalar(func(a *db.Account) *string { return a.Domain }, optional(writeString)),
+			"tags":       scalar(func(a *db.Account) []string { return a.Tags }, writeStrings),
+			"metadata":   checked(func(a *db.Account) json.RawMessage { return a.Metadata }, isJSON, writeJSON),
+			"version":    scalar(func(a *db.Account) int { return a.Version }, writeInt),
 			"createdAt":  nonNullTime(func(a *db.Account) time.Time { return a.CreatedAt }),
 			"updatedAt":  nonNullTime(func(a *db.Account) time.Time { return a.UpdatedAt }),
 		},
@@ -326,9 +324,9 @@ var (
 	phoneType = &objectType[*db.Phone]{
 		name: "Phone", implementors: phoneImplementors,
 		fields: map[string]fieldRenderer[*db.Phone]{
-			"id":        scalar(func(p *db.Phone) string { return p.ID }, marshalID),
-			"number":    scalar(func(p *db.Phone) string { return p.Number }, marshalString),
-			"type":      scalar(func(p *db.Phone) *db.PhoneType { return p.Type }, marshalOptional(marshalPhoneType)),
+			"id":        scalar(func(p *db.Phone) string { return p.ID }, writeID),
+			"number":    scalar(func(p *db.Phone) string { return p.Number }, writeString),
+			"type":      scalar(func(p *db.Phone) *db.PhoneType { return p.Type }, optional(writePhoneType)),
 			"createdAt": nonNullTime(func(p *db.Phone) time.Time { return p.CreatedAt }),
 			"updatedAt": nonNullTime(func(p *db.Phone) time.Time { return p.UpdatedAt }),
 		},
@@ -336,11 +334,11 @@ var (
 	portalRoleType = &objectType[*db.PortalRole]{
 		name: "PortalRole", implementors: portalRoleImplementors,
 		fields: map[string]fieldRenderer[*db.PortalRole]{
-			"id":        scalar(func(r *db.PortalRole) string { return r.ID }, marshalID),
-			"slug":      scalar(func(r *db.PortalRole) string { return r.Slug }, marshalString),
-			"name":      scalar(func(r *db.PortalRole) string { return r.Name }, marshalString),
-			"builtIn":   scalar(func(r *db.PortalRole) bool { return r.BuiltIn }, marshalBool),
-			"isDefault": scalar(func(r *db.PortalRole) bool { return r.IsDefault }, marshalBool),
+			"id":        scalar(func(r *db.PortalRole) string { return r.ID }, writeID),
+			"slug":      scalar(func(r *db.PortalRole) string { return r.Slug }, writeString),
+			"name":      scalar(func(r *db.PortalRole) string { return r.Name }, writeString),
+			"builtIn":   scalar(func(r *db.PortalRole) bool { return r.BuiltIn }, writeBool),
+			"isDefault": scalar(func(r *db.PortalRole) bool { return r.IsDefault }, writeBool),
 		},
 	}
 )
