@@ -18,13 +18,18 @@ const benchPageQuery = `query Page($first: Int!) { contacts(first: $first) {
   nodes { id name email tags account { id name } accounts { id name } phones { id number type } portalRole { id slug } }
   pageInfo { hasNextPage endCursor } } }`
 
-// BenchmarkPage times pages of the bench's page query in one process, for
-// allocations per page (-benchmem) without the load generator. The
-// request log is off: it would drown the figures.
-func BenchmarkPage(b *testing.B) {
+// quietLogs turns the request log off until b ends: it would drown the
+// figures.
+func quietLogs(b *testing.B) {
 	logger := slog.Default()
 	slog.SetDefault(slog.New(slog.DiscardHandler))
 	b.Cleanup(func() { slog.SetDefault(logger) })
+}
+
+// BenchmarkPage times pages of the bench's page query in one process, for
+// allocations per page (-benchmem) without the load generator.
+func BenchmarkPage(b *testing.B) {
+	quietLogs(b)
 	// page_999 costs 273,726, over the default limit, as in make bench.
 	h := newHandlerWith(b, graph.Options{Limits: graph.Limits{MaxComplexity: 1_000_000}})
 	c := newClientWith(b, h, uuid.New(), auth.ScopeRead)
@@ -54,9 +59,7 @@ const benchContactQuery = `query Contact($id: ID!) { contact(id: $id) {
 // BenchmarkContactByID times the bench's contact_by_id query in one
 // process: what a small request costs besides its one statement.
 func BenchmarkContactByID(b *testing.B) {
-	logger := slog.Default()
-	slog.SetDefault(slog.New(slog.DiscardHandler))
-	b.Cleanup(func() { slog.SetDefault(logger) })
+	quietLogs(b)
 	c := newClient(b)
 	id := c.createContact(map[string]any{"name": "Ada Lovelace", "email": "ada@example.com", "tags": []string{"a", "b", "c"}}).ID
 	for b.Loop() {
