@@ -43,12 +43,14 @@ build:
 
 ## bench: the benchmark (not part of test): throughput, latency, SQL per request, CPU and memory
 ## per case against a seeded throwaway PostgreSQL; writes bench/results/latest.json.
-## BENCH_DURATION (default 20s per case) and BENCH_CONCURRENCY (default 32) change the run.
+## BENCH_DURATION (default 20s per case), BENCH_CONCURRENCY (default 32) and BENCH_CASES
+## (comma-separated case names, default all) change the run.
 bench:
 	@./scripts/ensure-postgres.sh
 	$(GO) run ./bench/driver
 
-## profile: CPU and allocation profiles of the server under the page_100 load, in bench/results/
+## profile: CPU and allocation profiles of the server under the page_100 load (or the first of
+## BENCH_CASES), in bench/results/
 profile:
 	@./scripts/ensure-postgres.sh
 	$(GO) run ./bench/driver -profile

@@ -86,6 +86,7 @@ Configuration comes from the environment (README.md has the defaults):
   MAX_QUERY_DEPTH       deepest nesting of fields, 15
   MAX_QUERY_ALIASES     most aliased fields in one selection set, 15
   MAX_QUERY_COMPLEXITY  highest cost of one operation, 100000
+  MAX_CONCURRENT_COST   summed cost of the operations running at once, 1000000
   INTROSPECTION         answer introspection and suggest names, true
   RATE_LIMIT            per-workspace rate limits, on (or off)
   RATE_LIMIT_REQUESTS   requests per workspace and minute, 1200

@@ -131,6 +131,7 @@ func loadLimits() (graph.Limits, error) {
 	l.MaxDepth = r.envPositive("MAX_QUERY_DEPTH", l.MaxDepth)
 	l.MaxAliases = r.envPositive("MAX_QUERY_ALIASES", l.MaxAliases)
 	l.MaxComplexity = r.envPositive("MAX_QUERY_COMPLEXITY", l.MaxComplexity)
+	l.MaxConcurrentCost = r.envPositive("MAX_CONCURRENT_COST", l.MaxConcurrentCost)
 	l.MaxBodyBytes = int64(r.envPositive("MAX_BODY_BYTES", int(l.MaxBodyBytes)))
 	l.MaxBulkBodyBytes = int64(r.envPositive("MAX_BULK_BODY_BYTES", int(max(l.MaxBulkBodyBytes, l.MaxBodyBytes))))
 	if r.err == nil && l.MaxBulkBodyBytes < l.MaxBodyBytes {

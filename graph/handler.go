@@ -60,6 +60,9 @@ type Options struct {
 	// ServeMetrics serves the metrics at GET /metrics. The server turns it
 	// off when it serves them on a listener of their own.
 	ServeMetrics bool
+	// gqlgenOnly leaves every list to gqlgen (see render.go), for the
+	// tests that compare the two.
+	gqlgenOnly bool
 }
 
 // playgroundQuery is the document the playground opens with: a page of
@@ -113,16 +116,18 @@ func NewHandler(opts Options) http.Handler {
 	})
 	opts.Limits = opts.Limits.withDefaults()
 	rates := newRateLimiter(opts.RateLimits)
+	admit := newAdmission(opts.Limits.MaxConcurrentCost)
 	gql := checkRequest(opts.Limits, authenticate(opts, rates.middleware(idempotent(opts.Service,
-		inSession(opts.Service.Store(), loaders.Middleware(opts.Service.Store(), m.ObserveBatch, newGraphQLServer(opts, rates)))))))
+		inSession(opts.Service.Store(), loaders.Middleware(opts.Service.Store(), m.ObserveBatch,
+			admit.middleware(newGraphQLServer(opts, rates, admit))))))))
 	mux.Handle("/graphql", gql)
 	return withRequestID(observeRequests(m, recoverPanics(cors.Handler(opts.AllowedOrigins, mux))))
 }
 
-func newGraphQLServer(opts Options, rates *rateLimiter) http.Handler {
+func newGraphQLServer(opts Options, rates *rateLimiter, admit *admission) http.Handler {
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{Service: opts.Service}, Complexity: complexityRoot()}))
 	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(postTransport{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(operationRecorder{})
 	srv.SetParserTokenLimit(opts.Limits.MaxTokens)
@@ -133,11 +138,15 @@ func newGraphQLServer(opts Options, rates *rateLimiter) http.Handler {
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](persistedQueryCacheSize)})
 	srv.Use(&queryShape{limits: opts.Limits, noIntrospection: opts.DisableIntrospection})
 	srv.Use(rates) // after queryShape, which measures the cost it charges
+	srv.Use(admit)
 	srv.SetErrorPresenter(errorPresenter(opts.DisableIntrospection))
 	srv.SetRecoverFunc(recoverPanic)
 	srv.AroundOperations(requireScope)
 	srv.AroundRootFields(freshLoadersForMutations)
 	srv.AroundResponses(releaseSession)
+	if !opts.gqlgenOnly {
+		srv.AroundFields(renderLists)
+	}
 	return srv
 }
 

@@ -31,6 +31,9 @@ type Limits struct {
 	MaxAliases int
 	// MaxComplexity bounds an operation's cost (see complexityRoot).
 	MaxComplexity int
+	// MaxConcurrentCost bounds the cost of the operations that run at
+	// once in the process; the others wait (see admission).
+	MaxConcurrentCost int
 }
 
 // DefaultLimits are the limits of a server that sets none.
@@ -41,6 +44,9 @@ var DefaultLimits = Limits{
 	MaxDepth:         15,
 	MaxAliases:       15,
 	MaxComplexity:    100_000,
+	// Ten operations at the default MaxComplexity, about 20 MB of
+	// records and responses.
+	MaxConcurrentCost: 1_000_000,
 }
 
 // withDefaults returns l with its zero fields set from DefaultLimits.
@@ -57,6 +63,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxDepth == 0 {
 		l.MaxDepth = def.MaxDepth
+	}
+	if l.MaxConcurrentCost == 0 {
+		l.MaxConcurrentCost = def.MaxConcurrentCost
 	}
 	if l.MaxAliases == 0 {
 		l.MaxAliases = def.MaxAliases

@@ -3,7 +3,10 @@ package graph_test
 import (
 	"encoding/json"
 	"fmt"
+	"sync"
 	"testing"
+
+	"github.com/contacts-api/contacts/db"
 )
 
 // contactPageFields selects every batched nested field of a contact.
@@ -58,6 +61,16 @@ func TestPageStatementsDoNotGrowWithPageSize(t *testing.T) {
 		t.Errorf("a page of 100 ran %d statements, want at most 10", statements[100])
 	}
 	t.Logf("statements per page: %v", statements)
+	// Busy, the server must not split a page's loads between batches.
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Go(func() {
+			if resp := c.post(pageQuery, map[string]any{"first": 100}); resp.Statements != statements[100] {
+				t.Errorf("a page of 100 among 16 at once ran %d statements, alone %d", resp.Statements, statements[100])
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // TestAccountContactsStatementsDoNotGrowWithPageSize proves the same for a
@@ -121,5 +134,28 @@ func TestFilteredAccountContactsStatementsDoNotGrow(t *testing.T) {
 	}
 	if statements[3] != statements[30] || statements[30] > 10 {
 		t.Errorf("statements for 3 and 30 accounts = %d and %d, want equal and at most 10", statements[3], statements[30])
+	}
+}
+
+// TestRootLookupsShareAStatement: the root fields of an operation resolve
+// at once and their lookups of one kind run as one statement; a lookup
+// alone runs at once.
+func TestRootLookupsShareAStatement(t *testing.T) {
+	t.Parallel()
+	c := newClient(t)
+	a, b, d := c.createContact(map[string]any{"name": "A"}), c.createContact(map[string]any{"name": "B"}), c.createContact(map[string]any{"name": "D"})
+	tests := []struct {
+		query string
+		vars  map[string]any
+	}{
+		{`query($a: ID!) { contact(id: $a) { id } }`, map[string]any{"a": a.ID}},
+		{`query($a: ID!, $b: ID!, $d: ID!) { a: contact(id: $a) { id } b: contact(id: $b) { id } d: node(id: $d) { id } }`,
+			map[string]any{"a": a.ID, "b": b.ID, "d": d.ID}},
+	}
+	for _, tt := range tests {
+		resp := c.post(tt.query, tt.vars)
+		if len(resp.Errors) > 0 || resp.Statements != 1+db.TxStatements {
+			t.Errorf("%s: %d statements, errors %+v; want one statement in the request's transaction", tt.query, resp.Statements, resp.Errors)
+		}
 	}
 }

@@ -21,22 +21,34 @@ func loadNode(ctx context.Context, id string) (db.Node, error) {
 	l := loaders.For(ctx)
 	switch {
 	case strings.HasPrefix(id, db.ContactPrefix):
-		return nodeOrNil(l.Contact.Load(ctx, id)())
+		return nodeOrNil(loadRoot(ctx, l.Contact, id))
 	case strings.HasPrefix(id, db.AccountPrefix):
-		return nodeOrNil(l.Account.Load(ctx, id)())
+		return nodeOrNil(loadRoot(ctx, l.Account, id))
 	case strings.HasPrefix(id, db.PhonePrefix):
-		return nodeOrNil(l.Phone.Load(ctx, id)())
+		return nodeOrNil(loadRoot(ctx, l.Phone, id))
 	case strings.HasPrefix(id, db.PortalRolePrefix):
-		return nodeOrNil(l.PortalRole.Load(ctx, id)())
+		return nodeOrNil(loadRoot(ctx, l.PortalRole, id))
 	case strings.HasPrefix(id, db.APIKeyPrefix):
 		if err := service.RequireScope(ctx, auth.ScopeKeysAdmin); err != nil {
 			return nil, err
 		}
-		return nodeOrNil(l.APIKey.Load(ctx, id)())
+		return nodeOrNil(loadRoot(ctx, l.APIKey, id))
 	case strings.HasPrefix(id, db.CustomFieldPrefix):
-		return nodeOrNil(l.CustomField.Load(ctx, id)())
+		return nodeOrNil(loadRoot(ctx, l.CustomField, id))
 	}
 	return nil, nil
+}
+
+// loadRoot loads the record that a root field asks for. gqlgen resolves
+// the root fields of an operation at once, so the loader waits for the
+// keys of the others to load them together; an operation of one root
+// field has none to wait for.
+func loadRoot[K comparable, V any](ctx context.Context, l *loaders.Loader[K, V], key K) (V, error) {
+	oc := graphql.GetOperationContext(ctx)
+	if len(graphql.CollectFields(oc, oc.Operation.SelectionSet, queryImplementors)) > 1 {
+		return l.Load(ctx, key)()
+	}
+	return l.LoadNow(ctx, []K{key})[0]()
 }
 
 // nodeOrNil keeps a missing record a nil interface, which GraphQL shows as
@@ -54,18 +66,29 @@ func nodeOrNil[T interface {
 // loadAll loads keys through a loader and returns the values in key
 // order. Every key is queued before any result is awaited, so that the
 // keys of a whole list of parents go to the database in one batch.
-func loadAll[K comparable, V any](ctx context.Context, l *dataloader.Loader[K, V], keys []K) ([]V, error) {
+func loadAll[K comparable, V any](ctx context.Context, l *loaders.Loader[K, V], keys []K) ([]V, error) {
+	return await(queue(ctx, l, keys))
+}
+
+// queue starts the loads of keys without waiting for them.
+func queue[K comparable, V any](ctx context.Context, l *loaders.Loader[K, V], keys []K) []dataloader.Thunk[V] {
 	thunks := make([]dataloader.Thunk[V], len(keys))
 	for i, k := range keys {
 		thunks[i] = l.Load(ctx, k)
 	}
-	values := make([]V, len(keys))
+	return thunks
+}
+
+// await returns the values of thunks in order, with a BatchErrorList
+// when any failed.
+func await[V any](thunks []dataloader.Thunk[V]) ([]V, error) {
+	values := make([]V, len(thunks))
 	var errs graphql.BatchErrorList
 	for i, thunk := range thunks {
 		v, err := thunk()
 		if err != nil {
 			if errs == nil {
-				errs = make(graphql.BatchErrorList, len(keys))
+				errs = make(graphql.BatchErrorList, len(thunks))
 			}
 			errs[i] = err
 		}
@@ -99,15 +122,22 @@ func mapSlice[T, U any](in []T, f func(T) U) []U {
 	return out
 }
 
-// primaryAccounts returns each contact's primary account, or nil.
-func primaryAccounts(ctx context.Context, contacts []*db.Contact) ([]*db.Account, error) {
+// primaryAccountIDs returns the ids of the contacts' primary accounts.
+func primaryAccountIDs(contacts []*db.Contact) []string {
 	var ids []string
 	for _, c := range contacts {
 		if c.AccountID != nil {
 			ids = append(ids, *c.AccountID)
 		}
 	}
-	accounts, err := loadAll(ctx, loaders.For(ctx).Account, ids)
+	return ids
+}
+
+func portalRoleID(c *db.Contact) string { return c.PortalRoleID }
+
+// primaryAccounts returns each contact's primary account, or nil.
+func primaryAccounts(ctx context.Context, contacts []*db.Contact) ([]*db.Account, error) {
+	accounts, err := loadAll(ctx, loaders.For(ctx).Account, primaryAccountIDs(contacts))
 	if err != nil {
 		return nil, err
 	}
@@ -118,6 +148,11 @@ func primaryAccounts(ctx context.Context, contacts []*db.Contact) ([]*db.Account
 		}
 		return byID[*c.AccountID]
 	}), nil
+}
+
+// portalRoles returns each contact's portal role.
+func portalRoles(ctx context.Context, contacts []*db.Contact) ([]*db.PortalRole, error) {
+	return loadAll(ctx, loaders.For(ctx).PortalRole, mapSlice(contacts, portalRoleID))
 }
 
 // contactAccounts returns each contact's accounts, the primary one first.

@@ -2,12 +2,10 @@ package graph
 
 import (
 	"context"
-	"fmt"
-	"log/slog"
-	"runtime/debug"
+	"maps"
+	"slices"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/graph-gophers/dataloader/v7"
 
 	"github.com/contacts-api/contacts/db"
 	"github.com/contacts-api/contacts/graph/loaders"
@@ -42,11 +40,22 @@ func selectedUnder(ctx context.Context, path ...string) map[string]bool {
 	return names
 }
 
-// preloadContacts queues, in one batch per loader, the loads of the fields
-// that a query selects on a list of contacts that gqlgen resolves one by
-// one (a connection's edges, a bulk mutation's results). The resolvers
-// then find the loads under way, and a page costs the same statements
-// whatever its size. It does not wait for the loads.
+// selectedOnContacts returns the names of the fields selected on the
+// contacts of the connection being resolved, as nodes or as edges.
+func selectedOnContacts(ctx context.Context) map[string]bool {
+	fields := selectedUnder(ctx, "nodes")
+	maps.Copy(fields, selectedUnder(ctx, "edges", "node"))
+	return fields
+}
+
+// preloadContacts loads, in one batch per loader and before any of them
+// is resolved, what a query selects on a list of contacts: their phones,
+// portal roles, primary accounts and accounts. The resolvers of the
+// contacts then find it in the loaders' caches, whether gqlgen resolves
+// the contacts together (nodes) or one by one (edges, a bulk mutation's
+// results), so a page costs the same statements whatever its size and
+// however busy the server is. A failed load is cached with its error,
+// which the field's resolver reports.
 func preloadContacts(ctx context.Context, contacts []*db.Contact, fields map[string]bool) {
 	if len(contacts) < 2 {
 		return
@@ -54,47 +63,18 @@ func preloadContacts(ctx context.Context, contacts []*db.Contact, fields map[str
 	l := loaders.For(ctx)
 	ids := mapSlice(contacts, (*db.Contact).NodeID)
 	if fields["phones"] {
-		queue(ctx, l.PhonesOfContact, ids)
+		l.PhonesOfContact.LoadNow(ctx, ids)
 	}
 	if fields["portalRole"] {
-		queue(ctx, l.PortalRole, mapSlice(contacts, func(c *db.Contact) string { return c.PortalRoleID }))
+		l.PortalRole.LoadNow(ctx, mapSlice(contacts, portalRoleID))
 	}
-	if fields["account"] || fields["accounts"] {
-		var primary []string
-		for _, c := range contacts {
-			if c.AccountID != nil {
-				primary = append(primary, *c.AccountID)
-			}
-		}
-		queue(ctx, l.Account, primary)
+	// Before the accounts: their members' accounts are then fetched only
+	// when they are not some contact's primary account.
+	if fields["account"] {
+		l.Account.LoadNow(ctx, primaryAccountIDs(contacts))
 	}
 	if fields["accounts"] {
-		memberships := queue(ctx, l.AccountIDsOf, ids)
-		go func() {
-			defer logPanic(ctx, "preload accounts")
-			var accountIDs []string
-			for _, thunk := range memberships {
-				ids, _ := thunk()
-				accountIDs = append(accountIDs, ids...)
-			}
-			queue(ctx, l.Account, accountIDs)
-		}()
-	}
-}
-
-// queue starts the loads of keys without waiting for them.
-func queue[K comparable, V any](ctx context.Context, l *dataloader.Loader[K, V], keys []K) []dataloader.Thunk[V] {
-	thunks := make([]dataloader.Thunk[V], len(keys))
-	for i, k := range keys {
-		thunks[i] = l.Load(ctx, k)
-	}
-	return thunks
-}
-
-// logPanic, deferred in a goroutine the handler starts, logs a panic with
-// the request's id instead of letting it end the process.
-func logPanic(ctx context.Context, task string) {
-	if p := recover(); p != nil {
-		slog.ErrorContext(ctx, "panic in background task", "request_id", RequestID(ctx), "task", task, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		memberships, _ := await(l.AccountIDsOf.LoadNow(ctx, ids))
+		l.Account.LoadNow(ctx, slices.Concat(memberships...))
 	}
 }

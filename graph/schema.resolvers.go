@@ -39,7 +39,7 @@ func (r *contactResolver) Phones(ctx context.Context, objs []*db.Contact) ([][]*
 }
 
 func (r *contactResolver) PortalRole(ctx context.Context, objs []*db.Contact) ([]*db.PortalRole, error) {
-	return loadAll(ctx, loaders.For(ctx).PortalRole, mapSlice(objs, func(c *db.Contact) string { return c.PortalRoleID }))
+	return portalRoles(ctx, objs)
 }
 
 func (r *contactResolver) CustomFields(ctx context.Context, obj *db.Contact) ([]*model.CustomFieldValue, error) {
@@ -176,9 +176,9 @@ func (r *queryResolver) Contact(ctx context.Context, id *string, externalID *str
 		return nil, err
 	}
 	if id != nil {
-		return loaders.For(ctx).Contact.Load(ctx, *id)()
+		return loadRoot(ctx, loaders.For(ctx).Contact, *id)
 	}
-	return loaders.For(ctx).ContactByExternal.Load(ctx, *externalID)()
+	return loadRoot(ctx, loaders.For(ctx).ContactByExternal, *externalID)
 }
 
 func (r *queryResolver) Contacts(ctx context.Context, first *int, after *string, last *int, before *string, filter *db.ContactFilter, orderBy []*db.ContactOrder) (*model.ContactConnection, error) {
@@ -187,7 +187,7 @@ func (r *queryResolver) Contacts(ctx context.Context, first *int, after *string,
 		return nil, err
 	}
 	loaders.For(ctx).PrimeContacts(ctx, page.Items)
-	preloadContacts(ctx, page.Items, selectedUnder(ctx, "edges", "node"))
+	preloadContacts(ctx, page.Items, selectedOnContacts(ctx))
 	return &model.ContactConnection{Page: page}, nil
 }
 
@@ -196,9 +196,9 @@ func (r *queryResolver) Account(ctx context.Context, id *string, externalID *str
 		return nil, err
 	}
 	if id != nil {
-		return loaders.For(ctx).Account.Load(ctx, *id)()
+		return loadRoot(ctx, loaders.For(ctx).Account, *id)
 	}
-	return loaders.For(ctx).AccountByExternal.Load(ctx, *externalID)()
+	return loadRoot(ctx, loaders.For(ctx).AccountByExternal, *externalID)
 }
 
 func (r *queryResolver) Accounts(ctx context.Context, first *int, after *string, last *int, before *string, filter *db.AccountFilter, orderBy []*db.AccountOrder) (*model.AccountConnection, error) {

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -67,4 +68,33 @@ func bulkResults(n int, created bool, userError string) string {
 		results[i] = fmt.Sprintf(`{"index":%d,"created":%t,"contact":{"tags":["crm","sync"],"phones":[{"id":"p1"},{"id":"p2"}]},"userErrors":[%s]}`, i, created, userError)
 	}
 	return `{"bulkUpsertContacts":{"results":[` + strings.Join(results, ",") + `]}}`
+}
+
+func TestBenchCasesChoosesCasesByName(t *testing.T) {
+	all := []benchCase{{name: "contact_by_id"}, {name: "page_100"}, {name: "page_999"}}
+	tests := []struct {
+		name    string
+		names   []string
+		want    []string
+		wantErr bool
+	}{
+		{"none named runs every case", nil, []string{"contact_by_id", "page_100", "page_999"}, false},
+		{"named cases run in the benchmark's order", []string{"page_999", "contact_by_id"}, []string{"contact_by_id", "page_999"}, false},
+		{"an unknown name is refused", []string{"page_100", "page_42"}, nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			chosen, err := selectCases(slices.Clone(all), tt.names)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("selectCases(%v) error = %v, want an error: %v", tt.names, err, tt.wantErr)
+			}
+			var got []string
+			for _, c := range chosen {
+				got = append(got, c.name)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("selectCases(%v) = %v, want %v", tt.names, got, tt.want)
+			}
+		})
+	}
 }

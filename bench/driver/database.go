@@ -65,6 +65,20 @@ func startDatabase(ctx context.Context) (*database, error) {
 
 func (d *database) url() string { return d.cluster.URL(databaseName) }
 
+// cpuSeconds returns the CPU time the server's processes have used.
+func (d *database) cpuSeconds() (float64, error) {
+	b, err := os.ReadFile(filepath.Join(d.cluster.Dir, "postmaster.pid"))
+	if err != nil {
+		return 0, err
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	pid, err := strconv.Atoi(strings.TrimSpace(line))
+	if err != nil {
+		return 0, fmt.Errorf("postmaster.pid: %w", err)
+	}
+	return treeCPUSeconds(pid)
+}
+
 func (d *database) stop() {
 	if d.admin != nil {
 		d.admin.Close()

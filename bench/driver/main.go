@@ -7,6 +7,8 @@
 //
 //	BENCH_DURATION     how long each case runs (default 20s)
 //	BENCH_CONCURRENCY  how many clients send requests at once (default 32)
+//	BENCH_CASES        the cases to run, comma-separated (default all; the
+//	                   profile runs the first, page_100 by default)
 //	ROW_LEVEL_SECURITY on runs the server with it, to measure its cost
 package main
 
@@ -52,6 +54,8 @@ type settings struct {
 	concurrency int
 	resultsDir  string
 	profile     bool
+	// cases are the names of the cases to run; none means all of them.
+	cases []string
 }
 
 func readSettings() (settings, error) {
@@ -72,6 +76,12 @@ func readSettings() (settings, error) {
 			return s, fmt.Errorf("BENCH_CONCURRENCY must be a positive number, not %q", v)
 		}
 		s.concurrency = n
+	}
+	if v := os.Getenv("BENCH_CASES"); v != "" {
+		s.cases = strings.Split(v, ",")
+	}
+	if s.profile && s.cases == nil {
+		s.cases = []string{profiledCase}
 	}
 	return s, nil
 }
@@ -124,15 +134,37 @@ func run() error {
 	if err := b.startServers(ctx); err != nil {
 		return err
 	}
-	all := cases(records)
-	if s.profile {
-		return b.profile(ctx, all[slices.IndexFunc(all, func(c benchCase) bool { return c.name == profiledCase })])
+	chosen, err := selectCases(cases(records), s.cases)
+	if err != nil {
+		return err
 	}
-	return b.runCases(ctx, all, machine)
+	if s.profile {
+		return b.profile(ctx, chosen[0])
+	}
+	return b.runCases(ctx, chosen, machine)
 }
 
-// profiledCase is the case `make profile` runs.
+// profiledCase is the case `make profile` runs unless BENCH_CASES names
+// another.
 const profiledCase = "page_100"
+
+// selectCases returns the cases called names, in the benchmark's order;
+// all of them when names is empty.
+func selectCases(all []benchCase, names []string) ([]benchCase, error) {
+	if len(names) == 0 {
+		return all, nil
+	}
+	known := make([]string, len(all))
+	for i, c := range all {
+		known[i] = c.name
+	}
+	for _, n := range names {
+		if !slices.Contains(known, n) {
+			return nil, fmt.Errorf("BENCH_CASES names %q; the cases are %s", n, strings.Join(known, ", "))
+		}
+	}
+	return slices.DeleteFunc(all, func(c benchCase) bool { return !slices.Contains(names, c.name) }), nil
+}
 
 // prepare builds the binaries, starts and seeds the database and picks the
 // records the requests ask for.
@@ -313,6 +345,10 @@ func (b *bench) measure(ctx context.Context, p *process, c benchCase, reqs []loa
 	if err != nil {
 		return measurement{}, err
 	}
+	dbCPUBefore, err := b.db.cpuSeconds()
+	if err != nil {
+		return measurement{}, err
+	}
 	stopSampling := make(chan struct{})
 	peak := sampleRSS(p.pid(), stopSampling)
 	res, err := b.loadgen(ctx, p, file, clients, b.duration)
@@ -321,6 +357,10 @@ func (b *bench) measure(ctx context.Context, p *process, c benchCase, reqs []loa
 		return measurement{}, err
 	}
 	cpuAfter, err := cpuSeconds(p.pid())
+	if err != nil {
+		return measurement{}, err
+	}
+	dbCPUAfter, err := b.db.cpuSeconds()
 	if err != nil {
 		return measurement{}, err
 	}
@@ -337,6 +377,7 @@ func (b *bench) measure(ctx context.Context, p *process, c benchCase, reqs []loa
 		statementsPerRequest: float64(statements) / n,
 		responseBytes:        res.ResponseBytes,
 		cpuSecondsPer1k:      (cpuAfter - cpuBefore) / n * 1000,
+		dbCPUSecondsPer1k:    (dbCPUAfter - dbCPUBefore) / n * 1000,
 		peakRSSMB:            <-peak,
 	}, nil
 }

@@ -135,17 +135,11 @@ func (p *process) logTail() string {
 func (p *process) pid() int { return p.cmd.Process.Pid }
 
 // cpuSeconds returns the CPU time the process has used, from
-// /proc/<pid>/stat (user and system time, in clock ticks of 1/100 s).
+// /proc/<pid>/stat.
 func cpuSeconds(pid int) (float64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	fields, err := procStat(pid)
 	if err != nil {
 		return 0, err
-	}
-	// The command name may hold spaces; the fields after it do not.
-	_, rest, ok := strings.Cut(string(b), ") ")
-	fields := strings.Fields(rest)
-	if !ok || len(fields) < 13 {
-		return 0, fmt.Errorf("unexpected /proc/%d/stat: %q", pid, b)
 	}
 	const userHZ = 100
 	utime, err1 := strconv.ParseFloat(fields[11], 64)
@@ -154,6 +148,48 @@ func cpuSeconds(pid int) (float64, error) {
 		return 0, err
 	}
 	return (utime + stime) / userHZ, nil
+}
+
+// treeCPUSeconds returns the CPU time that the process and its children
+// have used: PostgreSQL's postmaster and its backends. A child that
+// exits meanwhile takes its time with it.
+func treeCPUSeconds(pid int) (float64, error) {
+	total, err := cpuSeconds(pid)
+	if err != nil {
+		return 0, err
+	}
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0, err
+	}
+	for _, e := range entries {
+		child, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if fields, err := procStat(child); err == nil && fields[1] == strconv.Itoa(pid) {
+			if s, err := cpuSeconds(child); err == nil {
+				total += s
+			}
+		}
+	}
+	return total, nil
+}
+
+// procStat returns the fields of /proc/<pid>/stat after the command
+// name: the state first, then the parent's pid.
+func procStat(pid int) ([]string, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return nil, err
+	}
+	// The command name may hold spaces; the fields after it do not.
+	_, rest, ok := strings.Cut(string(b), ") ")
+	fields := strings.Fields(rest)
+	if !ok || len(fields) < 13 {
+		return nil, fmt.Errorf("unexpected /proc/%d/stat: %q", pid, b)
+	}
+	return fields, nil
 }
 
 // memoryMB returns a field of /proc/<pid>/status in MB, such as VmRSS (the

@@ -39,7 +39,9 @@ type measurement struct {
 	statementsPerRequest float64
 	responseBytes        int64
 	cpuSecondsPer1k      float64
-	peakRSSMB            float64
+	// dbCPUSecondsPer1k is PostgreSQL's CPU time per 1,000 requests.
+	dbCPUSecondsPer1k float64
+	peakRSSMB         float64
 }
 
 // caseResult is a case's measurement and its baseline's, if it has one.
@@ -89,10 +91,10 @@ func writeJSON(dir string, r Report) (string, error) {
 // printTable prints every case, each followed by its raw baseline.
 func printTable(w io.Writer, results []caseResult) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "case\trequests/s\tp50 ms\tp99 ms\tSQL/request\tresponse bytes\tCPU s/1k req\tpeak RSS MB\tof raw\t")
+	fmt.Fprintln(tw, "case\trequests/s\tp50 ms\tp99 ms\tSQL/request\tresponse bytes\tCPU s/1k req\tDB CPU s/1k req\tpeak RSS MB\tof raw\t")
 	row := func(name string, m measurement, ratio string) {
-		fmt.Fprintf(tw, "%s\t%.1f\t%.2f\t%.2f\t%.2f\t%d\t%.3f\t%.1f\t%s\t\n",
-			name, m.rps, m.p50Ms, m.p99Ms, m.statementsPerRequest, m.responseBytes, m.cpuSecondsPer1k, m.peakRSSMB, ratio)
+		fmt.Fprintf(tw, "%s\t%.1f\t%.2f\t%.2f\t%.2f\t%d\t%.3f\t%.3f\t%.1f\t%s\t\n",
+			name, m.rps, m.p50Ms, m.p99Ms, m.statementsPerRequest, m.responseBytes, m.cpuSecondsPer1k, m.dbCPUSecondsPer1k, m.peakRSSMB, ratio)
 	}
 	for _, c := range results {
 		ratio := ""

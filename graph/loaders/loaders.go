@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"runtime/debug"
+	"sync/atomic"
 	"time"
 
 	"github.com/graph-gophers/dataloader/v7"
@@ -22,28 +23,123 @@ const batchWait = 2 * time.Millisecond
 // Loaders are the loaders of one request. They cache what they load, so
 // they must never outlive the request or be shared between callers.
 type Loaders struct {
-	Contact           *dataloader.Loader[string, *db.Contact]
-	ContactByExternal *dataloader.Loader[string, *db.Contact]
-	Account           *dataloader.Loader[string, *db.Account]
-	AccountByExternal *dataloader.Loader[string, *db.Account]
-	Phone             *dataloader.Loader[string, *db.Phone]
-	PortalRole        *dataloader.Loader[string, *db.PortalRole]
-	APIKey            *dataloader.Loader[string, *db.APIKey]
-	PhonesOfContact   *dataloader.Loader[string, []*db.Phone]
-	AccountIDsOf      *dataloader.Loader[string, []string]
-	ContactsOfAccount *dataloader.Loader[AccountPage, []*db.Contact]
-	ContactCountOf    *dataloader.Loader[AccountPage, int]
+	Contact           *Loader[string, *db.Contact]
+	ContactByExternal *Loader[string, *db.Contact]
+	Account           *Loader[string, *db.Account]
+	AccountByExternal *Loader[string, *db.Account]
+	Phone             *Loader[string, *db.Phone]
+	PortalRole        *Loader[string, *db.PortalRole]
+	APIKey            *Loader[string, *db.APIKey]
+	PhonesOfContact   *Loader[string, []*db.Phone]
+	AccountIDsOf      *Loader[string, []string]
+	ContactsOfAccount *Loader[AccountPage, []*db.Contact]
+	ContactCountOf    *Loader[AccountPage, int]
 	// CustomFields are the workspace's custom fields of each object, oldest first.
-	CustomFields *dataloader.Loader[db.CustomFieldObject, []*db.CustomFieldDefinition]
-	CustomField  *dataloader.Loader[string, *db.CustomFieldDefinition]
+	CustomFields *Loader[db.CustomFieldObject, []*db.CustomFieldDefinition]
+	CustomField  *Loader[string, *db.CustomFieldDefinition]
+}
+
+// Loader loads one kind of record and caches it for the request. Load
+// waits batchWait to gather the keys that resolvers running at once ask
+// for one by one; LoadNow fetches at once, in one batch, the keys of a
+// whole list that are not cached yet: waiting could only split them
+// between batches under load, or merge them with others by chance, and
+// then a page would not always cost the same statements.
+type Loader[K comparable, V any] struct {
+	fetch dataloader.BatchFunc[K, V]
+	// made is the loader's batching and cache, made on first use: most
+	// requests use two or three of their thirteen loaders.
+	made atomic.Pointer[batching[K, V]]
+}
+
+type batching[K comparable, V any] struct {
+	loader *dataloader.Loader[K, V]
+	cache  *dataloader.InMemoryCache[K, V]
+}
+
+// batching returns the loader's batching, made now if it is the first use.
+func (l *Loader[K, V]) batching() *batching[K, V] {
+	if b := l.made.Load(); b != nil {
+		return b
+	}
+	cache := dataloader.NewCache[K, V]()
+	b := &batching[K, V]{
+		loader: dataloader.NewBatchedLoader(l.fetch, dataloader.WithWait[K, V](batchWait), dataloader.WithCache[K, V](cache)),
+		cache:  cache,
+	}
+	if l.made.CompareAndSwap(nil, b) {
+		return b
+	}
+	return l.made.Load()
+}
+
+// Load returns the thunk of key: the cached one, or one batched with the
+// keys that others load within batchWait. (The dataloader would find the
+// cached one too, but only after tracing the load under its lock: the
+// fields of a preloaded page find everything cached.)
+func (l *Loader[K, V]) Load(ctx context.Context, key K) dataloader.Thunk[V] {
+	b := l.batching()
+	if thunk, ok := b.cache.Get(ctx, key); ok {
+		return thunk
+	}
+	return b.loader.Load(ctx, key)
+}
+
+// Prime caches value as key's.
+func (l *Loader[K, V]) Prime(ctx context.Context, key K, value V) {
+	l.batching().loader.Prime(ctx, key, value)
+}
+
+// ClearAll empties the cache.
+func (l *Loader[K, V]) ClearAll() {
+	if b := l.made.Load(); b != nil {
+		b.loader.ClearAll()
+	}
+}
+
+// LoadNow returns the thunks of keys, in order, every one of them
+// resolved: the cached ones as they are, the others fetched now in one
+// batch and cached, errors included.
+func (l *Loader[K, V]) LoadNow(ctx context.Context, keys []K) []dataloader.Thunk[V] {
+	cache := l.batching().cache
+	thunks := make([]dataloader.Thunk[V], len(keys))
+	fetched := make(map[K]dataloader.Thunk[V])
+	var missing []K
+	for i, k := range keys {
+		if thunk, ok := cache.Get(ctx, k); ok {
+			thunks[i] = thunk
+		} else if _, ok := fetched[k]; !ok {
+			fetched[k] = nil
+			missing = append(missing, k)
+		}
+	}
+	if len(missing) == 0 {
+		return thunks
+	}
+	for i, r := range l.fetch(ctx, missing) {
+		thunk := func() (V, error) { return r.Data, r.Error }
+		cache.Set(ctx, missing[i], thunk)
+		fetched[missing[i]] = thunk
+	}
+	for i, k := range keys {
+		if thunks[i] == nil {
+			thunks[i] = fetched[k]
+		}
+	}
+	return thunks
+}
+
+// fresh returns a loader of the same kind with nothing loaded yet.
+func (l *Loader[K, V]) fresh() *Loader[K, V] {
+	return &Loader[K, V]{fetch: l.fetch}
 }
 
 // BatchObserver is told the size of each batch a loader runs, by the
 // loader's name: for metrics.
 type BatchObserver func(loader string, size int)
 
-// New builds the loaders of one request; observe, when not nil, sees
-// their batches.
+// New builds loaders for store; observe, when not nil, sees their
+// batches. Each request takes fresh ones (Fresh).
 func New(store *db.Store, observe BatchObserver) *Loaders {
 	if observe == nil {
 		observe = func(string, int) {}
@@ -76,13 +172,33 @@ func accountOfContact(m *db.ContactAccount) (string, string) {
 }
 
 // newLoader makes the loader called name, whose batches observe sees.
-func newLoader[K comparable, V any](observe BatchObserver, name string, fn dataloader.BatchFunc[K, V]) *dataloader.Loader[K, V] {
+func newLoader[K comparable, V any](observe BatchObserver, name string, fn dataloader.BatchFunc[K, V]) *Loader[K, V] {
 	fn = recovering(fn)
-	observed := func(ctx context.Context, keys []K) []*dataloader.Result[V] {
+	return &Loader[K, V]{fetch: func(ctx context.Context, keys []K) []*dataloader.Result[V] {
 		observe(name, len(keys))
 		return fn(ctx, keys)
+	}}
+}
+
+// Fresh returns loaders of the same kinds as l with nothing loaded: the
+// loaders of one request. Their batch functions hold no request's state,
+// so they are made once, by New.
+func (l *Loaders) Fresh() *Loaders {
+	return &Loaders{
+		Contact:           l.Contact.fresh(),
+		ContactByExternal: l.ContactByExternal.fresh(),
+		Account:           l.Account.fresh(),
+		AccountByExternal: l.AccountByExternal.fresh(),
+		Phone:             l.Phone.fresh(),
+		PortalRole:        l.PortalRole.fresh(),
+		APIKey:            l.APIKey.fresh(),
+		PhonesOfContact:   l.PhonesOfContact.fresh(),
+		AccountIDsOf:      l.AccountIDsOf.fresh(),
+		ContactsOfAccount: l.ContactsOfAccount.fresh(),
+		ContactCountOf:    l.ContactCountOf.fresh(),
+		CustomFields:      l.CustomFields.fresh(),
+		CustomField:       l.CustomField.fresh(),
 	}
-	return dataloader.NewBatchedLoader(observed, dataloader.WithWait[K, V](batchWait))
 }
 
 // recovering turns a panic of fn into an error of each of its keys, with
@@ -103,8 +219,9 @@ type loadersKey struct{}
 
 // Middleware puts fresh loaders on each request's context.
 func Middleware(store *db.Store, observe BatchObserver, next http.Handler) http.Handler {
+	kinds := New(store, observe)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r.WithContext(With(r.Context(), New(store, observe))))
+		next.ServeHTTP(w, r.WithContext(With(r.Context(), kinds.Fresh())))
 	})
 }
 

@@ -3,6 +3,7 @@
 package model
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -14,13 +15,20 @@ import (
 	"github.com/contacts-api/contacts/service"
 )
 
-// MarshalJSON writes a JSON scalar as it is stored, without decoding it.
+// MarshalJSON writes a JSON scalar as it is stored, without decoding it,
+// only compacted: PostgreSQL writes jsonb with spaces after its commas and
+// colons.
 func MarshalJSON(v json.RawMessage) graphql.Marshaler {
 	return graphql.WriterFunc(func(w io.Writer) {
-		if v == nil {
-			v = json.RawMessage("null")
+		var compact bytes.Buffer
+		switch {
+		case v == nil:
+			io.WriteString(w, "null")
+		case json.Compact(&compact, v) == nil:
+			w.Write(compact.Bytes())
+		default:
+			w.Write(v)
 		}
-		w.Write(v)
 	})
 }
 

@@ -1,0 +1,57 @@
+package loaders
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+
+	"github.com/graph-gophers/dataloader/v7"
+)
+
+// countingLoader returns a loader that doubles its keys, fails on key 13,
+// and records the batches it fetches.
+func countingLoader(batches *[][]int) *Loader[int, int] {
+	return newLoader(func(string, int) {}, "double", func(_ context.Context, keys []int) []*dataloader.Result[int] {
+		*batches = append(*batches, slices.Clone(keys))
+		results := make([]*dataloader.Result[int], len(keys))
+		for i, k := range keys {
+			results[i] = &dataloader.Result[int]{Data: 2 * k}
+			if k == 13 {
+				results[i] = &dataloader.Result[int]{Error: errors.New("thirteen")}
+			}
+		}
+		return results
+	})
+}
+
+func TestLoadNowFetchesTheMissingKeysOnceInOneBatch(t *testing.T) {
+	ctx := context.Background()
+	var batches [][]int
+	l := countingLoader(&batches)
+	l.Prime(ctx, 1, 100)
+	thunks := l.LoadNow(ctx, []int{1, 2, 3, 2, 13})
+	if want := [][]int{{2, 3, 13}}; !slices.EqualFunc(batches, want, slices.Equal) {
+		t.Fatalf("fetched %v, want one batch of the keys not cached, each once: %v", batches, want)
+	}
+	for i, want := range []int{100, 4, 6, 4} {
+		if got, err := thunks[i](); got != want || err != nil {
+			t.Errorf("key %d: got %d, %v; want %d", i, got, err, want)
+		}
+	}
+	if _, err := thunks[4](); err == nil {
+		t.Error("key 13: no error, want the batch's error")
+	}
+	l.LoadNow(ctx, []int{2, 3, 13})
+	if _, err := l.Load(ctx, 13)(); len(batches) != 1 || err == nil {
+		t.Errorf("loading the keys again fetched %v; want them all from the cache, the error too", batches[1:])
+	}
+}
+
+func TestLoadNowWithEverythingCachedFetchesNothing(t *testing.T) {
+	var batches [][]int
+	l := countingLoader(&batches)
+	if thunks := l.LoadNow(context.Background(), nil); len(thunks) != 0 || len(batches) != 0 {
+		t.Errorf("no keys: %d thunks, batches %v; want none", len(thunks), batches)
+	}
+}

@@ -1,0 +1,123 @@
+package graph
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// postTransport answers POST requests as gqlgen's transport.POST does,
+// except that it writes the data of a response as the executor wrote it.
+// gqlgen's encodes the whole response with encoding/json, which scans and
+// copies every byte of the data again: a tenth of the CPU time of a page
+// of contacts, and a second copy of its response in memory.
+type postTransport struct {
+	transport.POST
+}
+
+// The media types a response may take, as the client accepts them.
+const (
+	applicationJSON     = "application/json"
+	graphQLResponseJSON = "application/graphql-response+json"
+)
+
+// Do runs the operation of the request's body and writes its response.
+func (t postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	ctx := r.Context()
+	contentType := responseContentType(r.Header.Get("Accept"))
+	w.Header().Set("Content-Type", contentType)
+	start := graphql.Now()
+	params := &graphql.RawParams{Headers: r.Header}
+	dec := json.NewDecoder(r.Body)
+	dec.UseNumber()
+	if err := dec.Decode(params); err != nil {
+		w.WriteHeader(http.StatusBadRequest)
+		writeResponse(w, exec.DispatchError(ctx, gqlerror.List{gqlerror.Errorf("json request body could not be decoded: %v", err)}))
+		return
+	}
+	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
+	opCtx, errs := exec.CreateOperationContext(ctx, params)
+	if errs != nil {
+		w.WriteHeader(statusOf(contentType, errs))
+		writeResponse(w, exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs))
+		return
+	}
+	responses, ctx := exec.DispatchOperation(ctx, opCtx)
+	writeResponse(w, responses(ctx))
+}
+
+// responseContentType chooses the media type of a response by the
+// request's Accept header, as transport.POST does: application/json
+// unless the client asks for application/graphql-response+json or accepts
+// neither.
+func responseContentType(accept string) string {
+	if accept == "" {
+		return applicationJSON
+	}
+	for part := range strings.SplitSeq(accept, ",") {
+		switch mediaType, _, _ := mime.ParseMediaType(strings.TrimSpace(part)); mediaType {
+		case "*/*", "application/*", applicationJSON:
+			return applicationJSON
+		case graphQLResponseJSON:
+			return graphQLResponseJSON
+		}
+	}
+	return graphQLResponseJSON
+}
+
+// statusOf returns the status of a response whose operation could not
+// run: a request error (a document that does not parse or validate) is
+// 400 for application/graphql-response+json and 422 for application/json.
+func statusOf(contentType string, errs gqlerror.List) int {
+	switch {
+	case errcode.GetErrorKind(errs) != errcode.KindProtocol:
+		return http.StatusOK
+	case contentType == graphQLResponseJSON:
+		return http.StatusBadRequest
+	}
+	return http.StatusUnprocessableEntity
+}
+
+// writeResponse writes resp as encoding/json would, its members in the
+// same order, but its data as it is: the executor wrote it as JSON.
+func writeResponse(w io.Writer, resp *graphql.Response) {
+	before, err1 := json.Marshal(struct {
+		Errors gqlerror.List `json:"errors,omitempty"`
+	}{resp.Errors})
+	after, err2 := json.Marshal(struct {
+		Label      string         `json:"label,omitempty"`
+		Path       ast.Path       `json:"path,omitempty"`
+		HasNext    *bool          `json:"hasNext,omitempty"`
+		Extensions map[string]any `json:"extensions,omitempty"`
+	}{resp.Label, resp.Path, resp.HasNext, resp.Extensions})
+	if err := errors.Join(err1, err2); err != nil {
+		panic(fmt.Errorf("encode a response: %w", err)) // as transport.POST does
+	}
+	data := resp.Data
+	if data == nil {
+		data = json.RawMessage("null")
+	}
+	// Both objects without their closing brace, data between them.
+	w.Write(before[:len(before)-1])
+	if len(before) > 2 {
+		io.WriteString(w, ",")
+	}
+	io.WriteString(w, `"data":`)
+	w.Write(data)
+	if len(after) > 2 {
+		io.WriteString(w, ",")
+		w.Write(after[1:])
+	} else {
+		io.WriteString(w, "}")
+	}
+}
