@@ -185,3 +185,32 @@ func TestTimeoutsConfiguration(t *testing.T) {
 		})
 	}
 }
+
+func TestRowSecurityConfiguration(t *testing.T) {
+	tests := []struct {
+		name, value string
+		want        bool
+		wantErr     string
+	}{
+		{"off by default", "", false, ""},
+		{"on", "on", true, ""},
+		{"off", "off", false, ""},
+		{"anything else is refused", "true", false, "ROW_LEVEL_SECURITY must be on or off"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("ROW_LEVEL_SECURITY", tt.value)
+			t.Setenv("JWT_SECRET", "")
+			cfg, err := loadConfig(production)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("loadConfig: error %v; want one that says %s", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || cfg.RowSecurity != tt.want {
+				t.Fatalf("loadConfig: RowSecurity %v, error %v; want %v", cfg.RowSecurity, err, tt.want)
+			}
+		})
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -94,6 +95,28 @@ func TestMetricsListener(t *testing.T) {
 
 			if err := stop(); err != nil {
 				t.Fatalf("serve after its context ended: %v; want nil", err)
+			}
+		})
+	}
+}
+
+// TestServeBothWaysOfRowSecurity serves a fresh database each way and
+// writes and reads a contact through the API: on, the queries run as
+// db.APIRole under the policies; off, as the URL's role (a superuser in
+// the tests), which bypasses them.
+func TestServeBothWaysOfRowSecurity(t *testing.T) {
+	t.Parallel()
+	for _, on := range []bool{true, false} {
+		t.Run(fmt.Sprint("ROW_LEVEL_SECURITY on: ", on), func(t *testing.T) {
+			t.Parallel()
+			cfg := testConfig(dbtest.EmptyDatabase(t))
+			cfg.RowSecurity = on
+			at, _ := startServing(t, cfg)
+			c := newAPIClient(t, at.api.String())
+			c.mustPost(t, `mutation { createContact(input: {name: "Ada", phones: [{number: "+14155550100"}]}) { contact { id } } }`, nil)
+			got := c.mustPost(t, `{ contacts(first: 5, filter: {search: "ada"}) { nodes { name phones { number } } } }`, nil)
+			if want := `{"contacts":{"nodes":[{"name":"Ada","phones":[{"number":"+14155550100"}]}]}}`; string(got) != want {
+				t.Errorf("contacts = %s; want %s", got, want)
 			}
 		})
 	}
