@@ -104,16 +104,17 @@ func (t *objectType[T]) prepare(ctx context.Context, sel ast.SelectionSet, recor
 		return t.prepareNullable(ctx, sel, records)
 	}
 	fields := graphql.CollectFields(graphql.GetOperationContext(ctx), sel, t.implementors)
+	if !t.renders(fields) {
+		return nil, false
+	}
 	keys := make([][]byte, len(fields))
 	values := make([]func(io.Writer, int), len(fields))
 	for j, f := range fields {
-		render, ok := t.fields[f.Name]
+		render := t.fields[f.Name]
 		if f.Name == "__typename" {
-			render, ok = constant[T](graphql.MarshalString(t.name)), true
+			render = constant[T](graphql.MarshalString(t.name))
 		}
-		if !ok || len(f.Arguments) > 0 || f.IsDeferred() {
-			return nil, false
-		}
+		var ok bool
 		if values[j], ok = render(ctx, f, records); !ok {
 			return nil, false
 		}
@@ -130,6 +131,18 @@ func (t *objectType[T]) prepare(ctx context.Context, sel ast.SelectionSet, recor
 		}
 		io.WriteString(w, "}")
 	}, true
+}
+
+// renders reports whether t renders every one of fields, before any of
+// them loads anything.
+func (t *objectType[T]) renders(fields []graphql.CollectedField) bool {
+	for _, f := range fields {
+		_, known := t.fields[f.Name]
+		if !known && f.Name != "__typename" || len(f.Arguments) > 0 || f.IsDeferred() {
+			return false
+		}
+	}
+	return true
 }
 
 // prepareNullable prepares records some of which are nil: the others
