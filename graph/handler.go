@@ -144,7 +144,7 @@ func newGraphQLServer(opts Options, rates *rateLimiter, admit *admission) http.H
 	srv.AroundRootFields(freshLoadersForMutations)
 	if !opts.plain {
 		srv.AroundOperations(projectLoads)
-		srv.AroundFields(renderLists)
+		srv.AroundFields(renderFields)
 	}
 	return srv
 }

@@ -94,6 +94,10 @@ func TestRenderedListsMatchGqlgen(t *testing.T) {
 		{"a phone's contact", `{ contacts(first: 20) { nodes { id phones { number contact { id name } } } } }`, nil},
 		{"an account's contacts", `{ contacts(first: 20) { nodes { id account { name contacts(first: 2) { nodes { id } } } } } }`, nil},
 		{"every field of an account", `{ accounts(first: 10) { nodes { __typename id externalId name domain tags metadata version createdAt updatedAt } } }`, nil},
+		{"a contact", `{ contact(externalId: "crm-1") { ` + allContactFields + ` } }`, nil},
+		{"a contact's phones' contact", `{ contact(externalId: "crm-1") { phones { contact { name } } } }`, nil},
+		{"no contact", `{ contact(externalId: "nobody") { id } }`, nil},
+		{"an account", `{ account(externalId: "acc-1") { __typename id externalId name domain tags metadata version createdAt updatedAt } }`, nil},
 		{"the contacts of each account", `{ accounts(first: 10) { nodes { name contacts(first: 5) {
 			nodes { id name phones { number } portalRole { slug } } edges { cursor node { email } } } } } }`, nil},
 	}
