@@ -62,7 +62,7 @@ func addSampleData(ctx context.Context, svc *service.Service, ws uuid.UUID) (int
 		return 0, err
 	}
 	one := 1
-	existing, err := svc.Contacts(ctx, service.PageArgs{First: &one}, nil, nil)
+	existing, err := svc.Contacts(ctx, service.PageArgs{First: &one}, nil, nil, db.AllColumns)
 	if err != nil || len(existing.Items) > 0 {
 		return 0, err
 	}

@@ -26,7 +26,7 @@ func TestSampleDataFillsAnEmptyWorkspaceOnce(t *testing.T) {
 		t.Fatalf("second start: added %d contacts, error %v; want none, the workspace has contacts", n, err)
 	}
 	readCtx := auth.WithPrincipal(ctx, &auth.Principal{WorkspaceID: ws, Scopes: []string{auth.ScopeRead}})
-	page, err := svc.Contacts(readCtx, service.PageArgs{}, nil, nil)
+	page, err := svc.Contacts(readCtx, service.PageArgs{}, nil, nil, db.AllColumns)
 	if err != nil {
 		t.Fatal(err)
 	}

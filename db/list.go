@@ -116,6 +116,31 @@ type ListQuery struct {
 	Backward bool
 	// Limit is how many records to fetch.
 	Limit int
+	// Columns are the columns to fetch of the records, besides their keys
+	// and sort values; AllColumns (the zero value) fetches all.
+	Columns Columns
+}
+
+// keyColumns are the columns a page's records always need: their keys
+// and the sort values that cursors point at them by.
+func (lq ListQuery) keyColumns() []string {
+	cols := []string{"workspace_id", "id"}
+	for _, k := range lq.Order {
+		cols = append(cols, k.Field.Column)
+	}
+	return cols
+}
+
+// selectContacts selects the columns of lq of contacts under the alias c,
+// for a query without a model.
+func (lq ListQuery) selectContacts(q *bun.SelectQuery) *bun.SelectQuery {
+	if lq.Columns == nil {
+		return q.ColumnExpr("c.*")
+	}
+	for _, col := range lq.Columns.with(lq.keyColumns()...) {
+		q = q.ColumnExpr("c.?", bun.Ident(col))
+	}
+	return q
 }
 
 // apply adds the query's filter, bounds, order and limit to q, whose

@@ -10,10 +10,11 @@ import (
 	"github.com/uptrace/bun/dialect/pgdialect"
 )
 
-// ContactsByIDs returns the workspace's contacts among ids, in no order.
-func (s *Store) ContactsByIDs(ctx context.Context, ws uuid.UUID, ids []string) ([]*Contact, error) {
+// ContactsByIDs returns cols of the workspace's contacts among ids, in no
+// order.
+func (s *Store) ContactsByIDs(ctx context.Context, ws uuid.UUID, ids []string, cols Columns) ([]*Contact, error) {
 	var contacts []*Contact
-	err := s.scan(ctx, ws, s.idb.NewSelect().Model(&contacts).
+	err := s.scan(ctx, ws, cols.apply(s.idb.NewSelect().Model(&contacts), "workspace_id", "id").
 		Where("c.workspace_id = ?", ws).Where("c.id = ANY(?)", pgdialect.Array(ids)))
 	if err != nil {
 		return nil, fmt.Errorf("contacts by id: %w", err)
@@ -21,10 +22,11 @@ func (s *Store) ContactsByIDs(ctx context.Context, ws uuid.UUID, ids []string) (
 	return contacts, nil
 }
 
-// ContactsByExternalIDs returns the workspace's contacts among externalIDs, in no order.
-func (s *Store) ContactsByExternalIDs(ctx context.Context, ws uuid.UUID, externalIDs []string) ([]*Contact, error) {
+// ContactsByExternalIDs returns cols of the workspace's contacts among
+// externalIDs, in no order.
+func (s *Store) ContactsByExternalIDs(ctx context.Context, ws uuid.UUID, externalIDs []string, cols Columns) ([]*Contact, error) {
 	var contacts []*Contact
-	err := s.scan(ctx, ws, s.idb.NewSelect().Model(&contacts).
+	err := s.scan(ctx, ws, cols.apply(s.idb.NewSelect().Model(&contacts), "workspace_id", "id", "external_id").
 		Where("c.workspace_id = ?", ws).Where("c.external_id = ANY(?)", pgdialect.Array(externalIDs)))
 	if err != nil {
 		return nil, fmt.Errorf("contacts by external id: %w", err)
@@ -43,11 +45,13 @@ func (s *Store) CountContacts(ctx context.Context, ws uuid.UUID, m Match) (int, 
 	return count[Contact](ctx, s, ws, m)
 }
 
-// list returns a page of the workspace's records of model T.
+// list returns a page of the workspace's records of model T: lq's
+// columns of them, and the ones that cursors point at them by.
 func list[T any](ctx context.Context, s *Store, ws uuid.UUID, lq ListQuery) ([]*T, error) {
 	var records []*T
 	q := s.idb.NewSelect().Model(&records)
 	table := q.GetModel().(bun.TableModel).Table()
+	q = lq.Columns.apply(q, lq.keyColumns()...)
 	q = lq.apply(q.Where("?TableAlias.workspace_id = ?", ws), string(table.Alias), ws)
 	if err := s.scan(ctx, ws, q); err != nil {
 		return nil, fmt.Errorf("list %s: %w", table.Name, err)
@@ -87,7 +91,7 @@ type AccountContact struct {
 // accountIDs, in one statement: the rows of each account come together, in
 // the order the query fetches them.
 func (s *Store) ContactsOfAccounts(ctx context.Context, ws uuid.UUID, accountIDs []string, lq ListQuery) ([]*AccountContact, error) {
-	page := lq.apply(s.idb.NewSelect().TableExpr("contacts AS c").ColumnExpr("c.*").
+	page := lq.apply(lq.selectContacts(s.idb.NewSelect().TableExpr("contacts AS c")).
 		Join("JOIN contact_accounts AS ca ON ca.workspace_id = c.workspace_id AND ca.contact_id = c.id").
 		Where("ca.workspace_id = ?", ws).Where("ca.account_id = acc.id"), "c", ws)
 	var rows []*AccountContact
@@ -138,10 +142,10 @@ func (s *Store) MembershipsOfContacts(ctx context.Context, ws uuid.UUID, contact
 	return memberships, nil
 }
 
-// PhonesOfContacts returns the phones of contactIDs, oldest first.
-func (s *Store) PhonesOfContacts(ctx context.Context, ws uuid.UUID, contactIDs []string) ([]*Phone, error) {
+// PhonesOfContacts returns cols of the phones of contactIDs, oldest first.
+func (s *Store) PhonesOfContacts(ctx context.Context, ws uuid.UUID, contactIDs []string, cols Columns) ([]*Phone, error) {
 	var phones []*Phone
-	err := s.scan(ctx, ws, s.idb.NewSelect().Model(&phones).
+	err := s.scan(ctx, ws, cols.apply(s.idb.NewSelect().Model(&phones), "workspace_id", "id", "contact_id").
 		Where("p.workspace_id = ?", ws).Where("p.contact_id = ANY(?)", pgdialect.Array(contactIDs)).
 		Order("p.id"))
 	if err != nil {
@@ -161,10 +165,11 @@ func (s *Store) PhonesByIDs(ctx context.Context, ws uuid.UUID, ids []string) ([]
 	return phones, nil
 }
 
-// AccountsByIDs returns the workspace's accounts among ids, in no order.
-func (s *Store) AccountsByIDs(ctx context.Context, ws uuid.UUID, ids []string) ([]*Account, error) {
+// AccountsByIDs returns cols of the workspace's accounts among ids, in no
+// order.
+func (s *Store) AccountsByIDs(ctx context.Context, ws uuid.UUID, ids []string, cols Columns) ([]*Account, error) {
 	var accounts []*Account
-	err := s.scan(ctx, ws, s.idb.NewSelect().Model(&accounts).
+	err := s.scan(ctx, ws, cols.apply(s.idb.NewSelect().Model(&accounts), "workspace_id", "id").
 		Where("a.workspace_id = ?", ws).Where("a.id = ANY(?)", pgdialect.Array(ids)))
 	if err != nil {
 		return nil, fmt.Errorf("accounts by id: %w", err)
@@ -172,10 +177,11 @@ func (s *Store) AccountsByIDs(ctx context.Context, ws uuid.UUID, ids []string) (
 	return accounts, nil
 }
 
-// AccountsByExternalIDs returns the workspace's accounts among externalIDs, in no order.
-func (s *Store) AccountsByExternalIDs(ctx context.Context, ws uuid.UUID, externalIDs []string) ([]*Account, error) {
+// AccountsByExternalIDs returns cols of the workspace's accounts among
+// externalIDs, in no order.
+func (s *Store) AccountsByExternalIDs(ctx context.Context, ws uuid.UUID, externalIDs []string, cols Columns) ([]*Account, error) {
 	var accounts []*Account
-	err := s.scan(ctx, ws, s.idb.NewSelect().Model(&accounts).
+	err := s.scan(ctx, ws, cols.apply(s.idb.NewSelect().Model(&accounts), "workspace_id", "id", "external_id").
 		Where("a.workspace_id = ?", ws).Where("a.external_id = ANY(?)", pgdialect.Array(externalIDs)))
 	if err != nil {
 		return nil, fmt.Errorf("accounts by external id: %w", err)

@@ -235,7 +235,7 @@ func TestLookupsUseIndexesUnderRowSecurity(t *testing.T) {
 			return err
 		}, []string{"contact_ids_matching("}},
 		{"contacts by id", func(tx *db.Store) error {
-			_, err := tx.ContactsByIDs(ctx, a, []string{"contact_1"})
+			_, err := tx.ContactsByIDs(ctx, a, []string{"contact_1"}, db.AllColumns)
 			return err
 		}, []string{" contacts_pkey "}},
 	}

@@ -9,8 +9,9 @@ const PlaygroundQuery = playgroundQuery
 // TopLevelStrings is topLevelStrings, for the tests.
 var TopLevelStrings = topLevelStrings
 
-// GqlgenOnly returns opts with every list left to gqlgen, not rendered.
-func GqlgenOnly(opts Options) Options {
-	opts.gqlgenOnly = true
+// Plain returns opts without the shortcuts: gqlgen resolves every field
+// and the loaders fetch whole records.
+func Plain(opts Options) Options {
+	opts.plain = true
 	return opts
 }

@@ -60,9 +60,10 @@ type Options struct {
 	// ServeMetrics serves the metrics at GET /metrics. The server turns it
 	// off when it serves them on a listener of their own.
 	ServeMetrics bool
-	// gqlgenOnly leaves every list to gqlgen (see render.go), for the
-	// tests that compare the two.
-	gqlgenOnly bool
+	// plain serves requests without the shortcuts of render.go and
+	// projection.go: gqlgen resolves every field and the loaders fetch
+	// whole records. For the tests that compare the two.
+	plain bool
 }
 
 // playgroundQuery is the document the playground opens with: a page of
@@ -144,8 +145,9 @@ func newGraphQLServer(opts Options, rates *rateLimiter, admit *admission) http.H
 	srv.AroundOperations(requireScope)
 	srv.AroundRootFields(freshLoadersForMutations)
 	srv.AroundResponses(releaseSession)
-	if !opts.gqlgenOnly {
-		srv.AroundFields(renderLists)
+	if !opts.plain {
+		srv.AroundOperations(projectLoads)
+		srv.AroundFields(renderFields)
 	}
 	return srv
 }

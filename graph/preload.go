@@ -57,9 +57,6 @@ func selectedOnContacts(ctx context.Context) map[string]bool {
 // however busy the server is. A failed load is cached with its error,
 // which the field's resolver reports.
 func preloadContacts(ctx context.Context, contacts []*db.Contact, fields map[string]bool) {
-	if len(contacts) < 2 {
-		return
-	}
 	l := loaders.For(ctx)
 	ids := mapSlice(contacts, (*db.Contact).NodeID)
 	if fields["phones"] {

@@ -19,32 +19,39 @@ import (
 // allocations for a contact with its accounts, phones and portal role,
 // which make most of a page's CPU time (half of it collecting the
 // garbage) and most of its memory until the response is written. The
-// lists of a connection, where that adds up, are rendered here instead:
-// when every field selected on the records is one of the record's own or
-// one loaded for the whole list at once, the list is resolved in one pass
-// and written as gqlgen would write it. Anything else (a field with
-// arguments or a resolver of its own, @defer, a failed load, a value that
-// gqlgen would report as an error) leaves the list to gqlgen.
+// lists of a connection, where that adds up, and the records that queries
+// and mutations return are rendered here instead: when every field
+// selected on the records is one of the record's own or one loaded for the
+// whole list at once, the value is resolved in one pass and written as
+// gqlgen would write it. Anything else (a field with arguments or a
+// resolver of its own, @defer, a failed load, a value that gqlgen would
+// report as an error) leaves the value to gqlgen.
 
-// listKey names a field by its object and its name.
-type listKey struct{ object, field string }
+// fieldKey names a field by its object and its name.
+type fieldKey struct{ object, field string }
 
-// listRenderers are the fields whose lists are rendered here.
-var listRenderers = map[listKey]func(context.Context, graphql.CollectedField, any) (graphql.Marshaler, bool){
+// renderer renders the value res of the field f, or returns false.
+type renderer func(ctx context.Context, f graphql.CollectedField, res any) (graphql.Marshaler, bool)
+
+// renderers are the fields whose values are rendered here.
+var renderers = map[fieldKey]renderer{
 	{"ContactConnection", "nodes"}: renderList(contactType),
 	{"ContactConnection", "edges"}: renderList(contactEdgeType),
 	{"AccountConnection", "nodes"}: renderList(accountType),
+	{"Query", "contact"}:           renderRecord(contactType, preloadContact),
+	{"ContactPayload", "contact"}:  renderRecord(contactType, preloadContact),
+	{"Query", "account"}:           renderRecord(accountType, nil),
 }
 
-// renderLists is the field middleware that renders the lists of
-// listRenderers, or leaves them to gqlgen.
-func renderLists(ctx context.Context, next graphql.Resolver) (any, error) {
+// renderFields is the field middleware that renders the values of
+// renderers, or leaves them to gqlgen.
+func renderFields(ctx context.Context, next graphql.Resolver) (any, error) {
 	res, err := next(ctx)
 	if err != nil {
 		return res, err
 	}
 	fc := graphql.GetFieldContext(ctx)
-	render, ok := listRenderers[listKey{fc.Object, fc.Field.Name}]
+	render, ok := renderers[fieldKey{fc.Object, fc.Field.Name}]
 	if !ok {
 		return res, nil
 	}
@@ -54,8 +61,35 @@ func renderLists(ctx context.Context, next graphql.Resolver) (any, error) {
 	return res, nil
 }
 
+// renderRecord renders a record of type t, or null, once preload (when
+// set) has loaded what its fields need.
+func renderRecord[T comparable](t *objectType[T], preload func(context.Context, T)) renderer {
+	return func(ctx context.Context, f graphql.CollectedField, res any) (graphql.Marshaler, bool) {
+		record, ok := res.(T)
+		if !ok {
+			return nil, false
+		}
+		var zero T
+		if preload != nil && record != zero {
+			preload(ctx, record)
+		}
+		write, ok := t.prepare(ctx, f.Selections, []T{record})
+		if !ok {
+			return nil, false
+		}
+		return graphql.WriterFunc(func(w io.Writer) { write(w, 0) }), true
+	}
+}
+
+// preloadContact loads at once what the query selects on a contact: its
+// fields are rendered one after the other, and each of their loads would
+// wait in vain for others to batch with.
+func preloadContact(ctx context.Context, c *db.Contact) {
+	preloadContacts(ctx, []*db.Contact{c}, selectedUnder(ctx))
+}
+
 // renderList renders a list of non-null records of type t.
-func renderList[T comparable](t *objectType[T]) func(context.Context, graphql.CollectedField, any) (graphql.Marshaler, bool) {
+func renderList[T comparable](t *objectType[T]) renderer {
 	return func(ctx context.Context, f graphql.CollectedField, res any) (graphql.Marshaler, bool) {
 		records, ok := res.([]T)
 		if !ok || hasZero(records) {
@@ -104,16 +138,17 @@ func (t *objectType[T]) prepare(ctx context.Context, sel ast.SelectionSet, recor
 		return t.prepareNullable(ctx, sel, records)
 	}
 	fields := graphql.CollectFields(graphql.GetOperationContext(ctx), sel, t.implementors)
+	if !t.renders(fields) {
+		return nil, false
+	}
 	keys := make([][]byte, len(fields))
 	values := make([]func(io.Writer, int), len(fields))
 	for j, f := range fields {
-		render, ok := t.fields[f.Name]
+		render := t.fields[f.Name]
 		if f.Name == "__typename" {
-			render, ok = constant[T](graphql.MarshalString(t.name)), true
+			render = constant[T](graphql.MarshalString(t.name))
 		}
-		if !ok || len(f.Arguments) > 0 || f.IsDeferred() {
-			return nil, false
-		}
+		var ok bool
 		if values[j], ok = render(ctx, f, records); !ok {
 			return nil, false
 		}
@@ -130,6 +165,18 @@ func (t *objectType[T]) prepare(ctx context.Context, sel ast.SelectionSet, recor
 		}
 		io.WriteString(w, "}")
 	}, true
+}
+
+// renders reports whether t renders every one of fields, before any of
+// them loads anything.
+func (t *objectType[T]) renders(fields []graphql.CollectedField) bool {
+	for _, f := range fields {
+		_, known := t.fields[f.Name]
+		if !known && f.Name != "__typename" || len(f.Arguments) > 0 || f.IsDeferred() {
+			return false
+		}
+	}
+	return true
 }
 
 // prepareNullable prepares records some of which are nil: the others

@@ -19,6 +19,7 @@ func (r *accountResolver) Contacts(ctx context.Context, objs []*db.Account, firs
 	if err != nil {
 		return nil, err
 	}
+	req.Query.Columns = loaders.For(ctx).Projection.Contacts
 	return accountContacts(ctx, objs, req)
 }
 
@@ -182,11 +183,12 @@ func (r *queryResolver) Contact(ctx context.Context, id *string, externalID *str
 }
 
 func (r *queryResolver) Contacts(ctx context.Context, first *int, after *string, last *int, before *string, filter *db.ContactFilter, orderBy []*db.ContactOrder) (*model.ContactConnection, error) {
-	page, err := r.Service.Contacts(ctx, service.PageArgs{First: first, After: after, Last: last, Before: before}, filter, orderBy)
+	l := loaders.For(ctx)
+	page, err := r.Service.Contacts(ctx, service.PageArgs{First: first, After: after, Last: last, Before: before}, filter, orderBy, l.Projection.Contacts)
 	if err != nil {
 		return nil, err
 	}
-	loaders.For(ctx).PrimeContacts(ctx, page.Items)
+	l.PrimeContacts(ctx, page.Items)
 	preloadContacts(ctx, page.Items, selectedOnContacts(ctx))
 	return &model.ContactConnection{Page: page}, nil
 }

@@ -173,7 +173,7 @@ func (b *contactBatch) loadPhones(ctx context.Context, writes []*contactWrite) e
 	if len(ids) == 0 {
 		return nil
 	}
-	phones, err := b.tx.PhonesOfContacts(ctx, b.ws, ids)
+	phones, err := b.tx.PhonesOfContacts(ctx, b.ws, ids, db.AllColumns)
 	if err != nil {
 		return err
 	}

@@ -55,7 +55,7 @@ func (b *contactBatch) loadReferences(ctx context.Context, writes []*contactWrit
 		rolesBySlug:        make(map[string]*db.PortalRole),
 	}
 	if len(ids) > 0 {
-		accounts, err := b.tx.AccountsByIDs(ctx, b.ws, dedupe(ids))
+		accounts, err := b.tx.AccountsByIDs(ctx, b.ws, dedupe(ids), db.AllColumns)
 		if err != nil {
 			return nil, err
 		}
@@ -64,7 +64,7 @@ func (b *contactBatch) loadReferences(ctx context.Context, writes []*contactWrit
 		}
 	}
 	if len(externalIDs) > 0 {
-		accounts, err := b.tx.AccountsByExternalIDs(ctx, b.ws, dedupe(externalIDs))
+		accounts, err := b.tx.AccountsByExternalIDs(ctx, b.ws, dedupe(externalIDs), db.AllColumns)
 		if err != nil {
 			return nil, err
 		}

@@ -167,7 +167,7 @@ func mergeMetadata(dst, src json.RawMessage) json.RawMessage {
 // phonesToMove returns the sources' phones whose numbers the target lacks,
 // one per number.
 func phonesToMove(ctx context.Context, tx *db.Store, target *db.Contact, sourceIDs []string, ps *problems) ([]string, error) {
-	phones, err := tx.PhonesOfContacts(ctx, target.WorkspaceID, append([]string{target.ID}, sourceIDs...))
+	phones, err := tx.PhonesOfContacts(ctx, target.WorkspaceID, append([]string{target.ID}, sourceIDs...), db.AllColumns)
 	if err != nil {
 		return nil, err
 	}

@@ -235,12 +235,14 @@ func (s *Service) ContactList(ctx context.Context, args PageArgs, filter *db.Con
 	return newListRequest("contacts", db.ContactSortFields, order, filter, match, args)
 }
 
-// Contacts returns a page of the workspace's contacts.
-func (s *Service) Contacts(ctx context.Context, args PageArgs, filter *db.ContactFilter, orderBy []*db.ContactOrder) (*Page[*db.Contact], error) {
+// Contacts returns a page of the workspace's contacts: cols of them
+// besides their keys and sort values, or every column (db.AllColumns).
+func (s *Service) Contacts(ctx context.Context, args PageArgs, filter *db.ContactFilter, orderBy []*db.ContactOrder, cols db.Columns) (*Page[*db.Contact], error) {
 	req, err := s.ContactList(ctx, args, filter, orderBy)
 	if err != nil {
 		return nil, err
 	}
+	req.Query.Columns = cols
 	return listPage(ctx, req, s.store.ListContacts, s.store.CountContacts)
 }
 

@@ -37,7 +37,21 @@ type Loaders struct {
 	// CustomFields are the workspace's custom fields of each object, oldest first.
 	CustomFields *Loader[db.CustomFieldObject, []*db.CustomFieldDefinition]
 	CustomField  *Loader[string, *db.CustomFieldDefinition]
+	// Projection is what the loaders fetch of contacts, accounts and
+	// phones: the columns that the request's operation reads. Set it
+	// before the first load.
+	Projection Projection
 }
+
+// Projection is the columns to fetch of each kind of record; the zero
+// value fetches all.
+type Projection struct {
+	Contacts, Accounts, Phones db.Columns
+}
+
+func contactColumns(p Projection) db.Columns { return p.Contacts }
+func accountColumns(p Projection) db.Columns { return p.Accounts }
+func phoneColumns(p Projection) db.Columns   { return p.Phones }
 
 // Loader loads one kind of record and caches it for the request. Load
 // waits batchWait to gather the keys that resolvers running at once ask
@@ -146,14 +160,14 @@ func New(store *db.Store, observe BatchObserver) *Loaders {
 	}
 	r := reader{store}
 	return &Loaders{
-		Contact:           newLoader(observe, "contact", byKey(inWorkspace(db.ContactPrefix, store.ContactsByIDs), contactID)),
-		ContactByExternal: newLoader(observe, "contact_by_external_id", byKey(inWorkspace("", store.ContactsByExternalIDs), contactExternalID)),
-		Account:           newLoader(observe, "account", byKey(inWorkspace(db.AccountPrefix, store.AccountsByIDs), accountID)),
-		AccountByExternal: newLoader(observe, "account_by_external_id", byKey(inWorkspace("", store.AccountsByExternalIDs), accountExternalID)),
+		Contact:           newLoader(observe, "contact", byKey(inWorkspace(db.ContactPrefix, projected(contactColumns, store.ContactsByIDs)), contactID)),
+		ContactByExternal: newLoader(observe, "contact_by_external_id", byKey(inWorkspace("", projected(contactColumns, store.ContactsByExternalIDs)), contactExternalID)),
+		Account:           newLoader(observe, "account", byKey(inWorkspace(db.AccountPrefix, projected(accountColumns, store.AccountsByIDs)), accountID)),
+		AccountByExternal: newLoader(observe, "account_by_external_id", byKey(inWorkspace("", projected(accountColumns, store.AccountsByExternalIDs)), accountExternalID)),
 		Phone:             newLoader(observe, "phone", byKey(inWorkspace(db.PhonePrefix, store.PhonesByIDs), (*db.Phone).NodeID)),
 		PortalRole:        newLoader(observe, "portal_role", byKey(inWorkspace(db.PortalRolePrefix, store.PortalRolesByIDs), (*db.PortalRole).NodeID)),
 		APIKey:            newLoader(observe, "api_key", byKey(inWorkspace(db.APIKeyPrefix, store.APIKeysByIDs), (*db.APIKey).NodeID)),
-		PhonesOfContact:   newLoader(observe, "phones_of_contact", groupedBy(inWorkspace("", store.PhonesOfContacts), phoneOfContact)),
+		PhonesOfContact:   newLoader(observe, "phones_of_contact", groupedBy(inWorkspace("", projected(phoneColumns, store.PhonesOfContacts)), phoneOfContact)),
 		AccountIDsOf:      newLoader(observe, "accounts_of_contact", groupedBy(inWorkspace("", store.MembershipsOfContacts), accountOfContact)),
 		ContactsOfAccount: newLoader(observe, "contacts_of_account", r.contactsOfAccounts),
 		ContactCountOf:    newLoader(observe, "contact_count_of_account", r.contactCounts),

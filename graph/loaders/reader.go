@@ -34,6 +34,14 @@ func inWorkspace[V any](prefix string, query func(context.Context, uuid.UUID, []
 	}
 }
 
+// projected adapts a store query to the columns that the request's
+// projection gives the records of the query (see Loaders.Projection).
+func projected[V any](columns func(Projection) db.Columns, query func(context.Context, uuid.UUID, []string, db.Columns) ([]V, error)) func(context.Context, uuid.UUID, []string) ([]V, error) {
+	return func(ctx context.Context, ws uuid.UUID, keys []string) ([]V, error) {
+		return query(ctx, ws, keys, columns(For(ctx).Projection))
+	}
+}
+
 // AccountPage asks for one page of an account's contacts.
 type AccountPage struct {
 	AccountID string
