@@ -26,6 +26,12 @@ func Open(ctx context.Context, url string, opts ...Option) (*bun.DB, error) {
 		return nil, fmt.Errorf("parse database url: %w", err)
 	}
 	cfg.BuildContextWatcherHandler = cancelOnServer
+	// Bun writes each statement's arguments into its text, so texts rarely
+	// repeat: pgx's default mode would prepare each new one (a second round
+	// trip) and keep up to 512 per connection in its cache, tens of
+	// megabytes that only grow. The simple protocol sends the text as it
+	// is.
+	cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
 	for _, opt := range opts {
 		opt(cfg)
 	}
