@@ -6,6 +6,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2"
+	"github.com/vektah/gqlparser/v2/validator/rules"
 
 	"github.com/contacts-api/contacts/db"
 )
@@ -37,7 +38,7 @@ func TestProjectionOfAnOperation(t *testing.T) {
 		{"no contact at all", `{ portalRoles { id } }`, db.Columns{}, db.Columns{}, db.Columns{}},
 	}
 	for _, tt := range tests {
-		doc, errs := gqlparser.LoadQuery(parsedSchema, tt.query)
+		doc, errs := gqlparser.LoadQueryWithRules(parsedSchema, tt.query, rules.NewDefaultRules())
 		if errs != nil {
 			t.Fatalf("%s: %v", tt.name, errs)
 		}
