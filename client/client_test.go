@@ -14,50 +14,18 @@ import (
 	"time"
 
 	"github.com/Khan/genqlient/graphql"
-	"github.com/google/uuid"
 
 	"github.com/contacts-api/contacts/auth"
 	"github.com/contacts-api/contacts/client"
-	"github.com/contacts-api/contacts/db"
 	"github.com/contacts-api/contacts/db/dbtest"
-	"github.com/contacts-api/contacts/graph"
-	"github.com/contacts-api/contacts/service"
+	"github.com/contacts-api/contacts/graph/graphtest"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
 
-// testSecret signs the tests' tokens.
-var testSecret = []byte("test-secret-0123456789abcdef0123456789abcdef")
-
-// startAPI serves the API's handler, wrapped by wrap when it is set, on
-// the test database, and returns its URL.
-func startAPI(t *testing.T, wrap func(http.Handler) http.Handler) string {
-	t.Helper()
-	verifier, err := auth.NewVerifier(auth.Config{Secret: testSecret})
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc := service.New(db.NewStore(dbtest.APIDB(t)))
-	t.Cleanup(svc.Close)
-	var h http.Handler = graph.NewHandler(graph.Options{Service: svc, Verifier: verifier})
-	if wrap != nil {
-		h = wrap(h)
-	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	return srv.URL
-}
-
 // newToken returns a read and write token of a new workspace.
 func newToken(t *testing.T) client.StaticToken {
-	t.Helper()
-	token, err := auth.Mint(testSecret, auth.TokenRequest{
-		WorkspaceID: uuid.New(), Scope: auth.ScopeRead + " " + auth.ScopeWrite, Subject: "client-test", TTL: time.Hour,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return client.StaticToken(token)
+	return client.StaticToken(graphtest.Token(t, auth.ScopeRead+" "+auth.ScopeWrite, "client-test"))
 }
 
 // noUserErrors fails the test when a mutation reported user errors.
@@ -87,7 +55,7 @@ func allContacts(t *testing.T, c graphql.Client, pageSize int) []*client.Contact
 func TestContactLifecycle(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	c := client.New(startAPI(t, nil), newToken(t))
+	c := client.New(graphtest.Serve(t, nil), newToken(t))
 
 	created, err := client.CreateContact(ctx, c, &client.CreateContactInput{
 		FirstName: client.Ptr("Ada"), LastName: client.Ptr("Lovelace"), Email: client.Ptr("ada@example.com"),
@@ -224,7 +192,7 @@ func TestRetryAfterLostResponseRunsTheMutationOnce(t *testing.T) {
 		seen []exchange
 		mu   sync.Mutex
 	)
-	c := client.New(startAPI(t, recordExchanges(&seen, &mu)), newToken(t), client.WithRetries(3, time.Millisecond))
+	c := client.New(graphtest.Serve(t, recordExchanges(&seen, &mu)), newToken(t), client.WithRetries(3, time.Millisecond))
 
 	resp, err := client.UpsertContact(t.Context(), c, &client.UpsertContactInput{ExternalId: "crm-1", Name: client.Ptr("Ada Lovelace")})
 	if err != nil {
@@ -254,7 +222,7 @@ func TestRetryAfterLostResponseRunsTheMutationOnce(t *testing.T) {
 
 func TestIdempotencyKeyFromTheContext(t *testing.T) {
 	t.Parallel()
-	c := client.New(startAPI(t, nil), newToken(t))
+	c := client.New(graphtest.Serve(t, nil), newToken(t))
 	ctx := client.WithIdempotencyKey(t.Context(), "import-2026-11-23-batch-1")
 	input := &client.UpsertContactInput{ExternalId: "crm-1", Name: client.Ptr("Ada Lovelace")}
 	for i := range 2 {
@@ -293,7 +261,7 @@ func TestFailedCalls(t *testing.T) {
 				seen []exchange
 				mu   sync.Mutex
 			)
-			c := client.New(startAPI(t, recordExchanges(&seen, &mu)), tt.tokens, client.WithRetries(3, time.Millisecond))
+			c := client.New(graphtest.Serve(t, recordExchanges(&seen, &mu)), tt.tokens, client.WithRetries(3, time.Millisecond))
 			_, err := client.Contacts(t.Context(), c, nil, nil)
 			if err == nil {
 				t.Fatal("Contacts: no error; want one")

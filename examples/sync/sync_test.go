@@ -1,22 +1,17 @@
 package main
 
 import (
-	"net/http/httptest"
 	"os"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/Khan/genqlient/graphql"
-	"github.com/google/uuid"
 
 	"github.com/contacts-api/contacts/auth"
 	"github.com/contacts-api/contacts/client"
-	"github.com/contacts-api/contacts/db"
 	"github.com/contacts-api/contacts/db/dbtest"
-	"github.com/contacts-api/contacts/graph"
-	"github.com/contacts-api/contacts/service"
+	"github.com/contacts-api/contacts/graph/graphtest"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -24,23 +19,7 @@ func TestMain(m *testing.M) { dbtest.Main(m) }
 // newAPIClient serves the API on the test database and returns a client
 // of a new workspace.
 func newAPIClient(t *testing.T) graphql.Client {
-	t.Helper()
-	secret := []byte("test-secret-0123456789abcdef0123456789abcdef")
-	verifier, err := auth.NewVerifier(auth.Config{Secret: secret})
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc := service.New(db.NewStore(dbtest.APIDB(t)))
-	t.Cleanup(svc.Close)
-	srv := httptest.NewServer(graph.NewHandler(graph.Options{Service: svc, Verifier: verifier}))
-	t.Cleanup(srv.Close)
-	token, err := auth.Mint(secret, auth.TokenRequest{
-		WorkspaceID: uuid.New(), Scope: auth.ScopeWrite, Subject: "sync-test", TTL: time.Hour,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return client.New(srv.URL, client.StaticToken(token))
+	return client.New(graphtest.Serve(t, nil), client.StaticToken(graphtest.Token(t, auth.ScopeWrite, "sync-test")))
 }
 
 // syncFile syncs testdata/contacts.csv, two rows a call.
