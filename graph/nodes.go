@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 
@@ -100,6 +101,23 @@ func await[V any](thunks []dataloader.Thunk[V]) ([]V, error) {
 	return values, nil
 }
 
+// failed is the error of a batch resolver whose results are not those of
+// one load (they combine loads, or are built from one): the first error
+// the loads reported, for every parent. A BatchErrors would need one
+// result per parent, and gqlgen reports a shorter list in place of the
+// errors.
+func failed(err error) error {
+	var batch graphql.BatchErrors
+	if errors.As(err, &batch) {
+		for _, e := range batch.Errors() {
+			if e != nil {
+				return e
+			}
+		}
+	}
+	return err
+}
+
 // indexByID maps the loaded records by id, skipping the missing ones.
 func indexByID[T interface {
 	*E
@@ -139,7 +157,7 @@ func portalRoleID(c *db.Contact) string { return c.PortalRoleID }
 func primaryAccounts(ctx context.Context, contacts []*db.Contact) ([]*db.Account, error) {
 	accounts, err := loadAll(ctx, loaders.For(ctx).Account, primaryAccountIDs(contacts))
 	if err != nil {
-		return nil, err
+		return nil, failed(err)
 	}
 	byID := indexByID(accounts)
 	return mapSlice(contacts, func(c *db.Contact) *db.Account {
@@ -160,11 +178,11 @@ func contactAccounts(ctx context.Context, contacts []*db.Contact) ([][]*db.Accou
 	l := loaders.For(ctx)
 	memberships, err := loadAll(ctx, l.AccountIDsOf, mapSlice(contacts, (*db.Contact).NodeID))
 	if err != nil {
-		return nil, err
+		return nil, failed(err)
 	}
 	accounts, err := loadAll(ctx, l.Account, slices.Concat(memberships...))
 	if err != nil {
-		return nil, err
+		return nil, failed(err)
 	}
 	byID := indexByID(accounts)
 	out := make([][]*db.Account, len(contacts))
@@ -214,7 +232,7 @@ func accountContacts(ctx context.Context, accounts []*db.Account, req *service.L
 	}
 	pages, err := loadAll(ctx, l.ContactsOfAccount, keys)
 	if err != nil {
-		return nil, err
+		return nil, failed(err)
 	}
 	out := make([]*model.ContactConnection, len(accounts))
 	for i := range accounts {
