@@ -14,8 +14,7 @@ import (
 // order.
 func (s *Store) ContactsByIDs(ctx context.Context, ws uuid.UUID, ids []string, cols Columns) ([]*Contact, error) {
 	var contacts []*Contact
-	err := s.scan(ctx, ws, cols.apply(s.idb.NewSelect().Model(&contacts), "workspace_id", "id").
-		Where("c.workspace_id = ?", ws).Where("c.id = ANY(?)", pgdialect.Array(ids)))
+	err := s.lookup(ctx, ws, cols.apply(s.idb.NewSelect().Model(&contacts), "workspace_id", "id"), "id", ids, &contacts)
 	if err != nil {
 		return nil, fmt.Errorf("contacts by id: %w", err)
 	}
@@ -26,8 +25,8 @@ func (s *Store) ContactsByIDs(ctx context.Context, ws uuid.UUID, ids []string, c
 // externalIDs, in no order.
 func (s *Store) ContactsByExternalIDs(ctx context.Context, ws uuid.UUID, externalIDs []string, cols Columns) ([]*Contact, error) {
 	var contacts []*Contact
-	err := s.scan(ctx, ws, cols.apply(s.idb.NewSelect().Model(&contacts), "workspace_id", "id", "external_id").
-		Where("c.workspace_id = ?", ws).Where("c.external_id = ANY(?)", pgdialect.Array(externalIDs)))
+	err := s.lookup(ctx, ws, cols.apply(s.idb.NewSelect().Model(&contacts), "workspace_id", "id", "external_id"),
+		"external_id", externalIDs, &contacts)
 	if err != nil {
 		return nil, fmt.Errorf("contacts by external id: %w", err)
 	}
@@ -133,9 +132,8 @@ func (s *Store) CountContactsOfAccounts(ctx context.Context, ws uuid.UUID, accou
 // oldest first.
 func (s *Store) MembershipsOfContacts(ctx context.Context, ws uuid.UUID, contactIDs []string) ([]*ContactAccount, error) {
 	var memberships []*ContactAccount
-	err := s.scan(ctx, ws, s.idb.NewSelect().Model(&memberships).
-		Where("ca.workspace_id = ?", ws).Where("ca.contact_id = ANY(?)", pgdialect.Array(contactIDs)).
-		Order("ca.created_at", "ca.account_id"))
+	err := s.lookup(ctx, ws, s.idb.NewSelect().Model(&memberships).Order("ca.created_at", "ca.account_id"),
+		"contact_id", contactIDs, &memberships)
 	if err != nil {
 		return nil, fmt.Errorf("memberships of contacts: %w", err)
 	}
@@ -145,9 +143,8 @@ func (s *Store) MembershipsOfContacts(ctx context.Context, ws uuid.UUID, contact
 // PhonesOfContacts returns cols of the phones of contactIDs, oldest first.
 func (s *Store) PhonesOfContacts(ctx context.Context, ws uuid.UUID, contactIDs []string, cols Columns) ([]*Phone, error) {
 	var phones []*Phone
-	err := s.scan(ctx, ws, cols.apply(s.idb.NewSelect().Model(&phones), "workspace_id", "id", "contact_id").
-		Where("p.workspace_id = ?", ws).Where("p.contact_id = ANY(?)", pgdialect.Array(contactIDs)).
-		Order("p.id"))
+	err := s.lookup(ctx, ws, cols.apply(s.idb.NewSelect().Model(&phones), "workspace_id", "id", "contact_id").Order("p.id"),
+		"contact_id", contactIDs, &phones)
 	if err != nil {
 		return nil, fmt.Errorf("phones of contacts: %w", err)
 	}
@@ -157,8 +154,7 @@ func (s *Store) PhonesOfContacts(ctx context.Context, ws uuid.UUID, contactIDs [
 // PhonesByIDs returns the workspace's phones among ids, in no order.
 func (s *Store) PhonesByIDs(ctx context.Context, ws uuid.UUID, ids []string) ([]*Phone, error) {
 	var phones []*Phone
-	err := s.scan(ctx, ws, s.idb.NewSelect().Model(&phones).
-		Where("p.workspace_id = ?", ws).Where("p.id = ANY(?)", pgdialect.Array(ids)))
+	err := s.lookup(ctx, ws, s.idb.NewSelect().Model(&phones), "id", ids, &phones)
 	if err != nil {
 		return nil, fmt.Errorf("phones by id: %w", err)
 	}
@@ -169,8 +165,7 @@ func (s *Store) PhonesByIDs(ctx context.Context, ws uuid.UUID, ids []string) ([]
 // order.
 func (s *Store) AccountsByIDs(ctx context.Context, ws uuid.UUID, ids []string, cols Columns) ([]*Account, error) {
 	var accounts []*Account
-	err := s.scan(ctx, ws, cols.apply(s.idb.NewSelect().Model(&accounts), "workspace_id", "id").
-		Where("a.workspace_id = ?", ws).Where("a.id = ANY(?)", pgdialect.Array(ids)))
+	err := s.lookup(ctx, ws, cols.apply(s.idb.NewSelect().Model(&accounts), "workspace_id", "id"), "id", ids, &accounts)
 	if err != nil {
 		return nil, fmt.Errorf("accounts by id: %w", err)
 	}
@@ -181,8 +176,8 @@ func (s *Store) AccountsByIDs(ctx context.Context, ws uuid.UUID, ids []string, c
 // externalIDs, in no order.
 func (s *Store) AccountsByExternalIDs(ctx context.Context, ws uuid.UUID, externalIDs []string, cols Columns) ([]*Account, error) {
 	var accounts []*Account
-	err := s.scan(ctx, ws, cols.apply(s.idb.NewSelect().Model(&accounts), "workspace_id", "id", "external_id").
-		Where("a.workspace_id = ?", ws).Where("a.external_id = ANY(?)", pgdialect.Array(externalIDs)))
+	err := s.lookup(ctx, ws, cols.apply(s.idb.NewSelect().Model(&accounts), "workspace_id", "id", "external_id"),
+		"external_id", externalIDs, &accounts)
 	if err != nil {
 		return nil, fmt.Errorf("accounts by external id: %w", err)
 	}

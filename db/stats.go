@@ -29,11 +29,17 @@ func WithStatementCount(ctx context.Context, n *atomic.Int64) context.Context {
 type statementCounter struct{}
 
 func (statementCounter) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context {
+	countStatement(ctx)
+	return ctx
+}
+
+// countStatement counts one statement into the counters of ctx: the hook
+// counts Bun's statements, and lookup those it sends past Bun.
+func countStatement(ctx context.Context) {
 	c, _ := ctx.Value(statementCountKey{}).(*statementCount)
 	for ; c != nil; c = c.outer {
 		c.n.Add(1)
 	}
-	return ctx
 }
 
 func (statementCounter) AfterQuery(context.Context, *bun.QueryEvent) {}
