@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/uptrace/bun"
 )
 
@@ -31,7 +32,9 @@ func (s *Store) lookup(ctx context.Context, ws uuid.UUID, q *bun.SelectQuery, ke
 			return err
 		}
 		countStatement(ctx)
-		rows, err := querier.QueryContext(ctx, text, pgx.QueryExecModeCacheStatement, ws, keys)
+		// As a pgtype.UUID, ws is sent as its 16 bytes; a uuid.UUID would
+		// go through its text.
+		rows, err := querier.QueryContext(ctx, text, pgx.QueryExecModeCacheStatement, pgtype.UUID{Bytes: ws, Valid: true}, keys)
 		if err != nil {
 			return err
 		}
