@@ -1,8 +1,12 @@
 package auth_test
 
 import (
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
 	"fmt"
-	"math/rand/v2"
+	mathrand "math/rand/v2"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -354,7 +358,7 @@ func TestVerifyConcurrently(t *testing.T) {
 	for range cap(errs) {
 		wg.Go(func() {
 			for range 500 {
-				i := rand.IntN(len(tokens))
+				i := mathrand.IntN(len(tokens))
 				p, err := v.Verify(tokens[i])
 				if err != nil || p.WorkspaceID != workspaces[i] || !slices.Equal(p.Scopes, []string{auth.ScopeRead, auth.ScopeWrite}) {
 					errs <- fmt.Errorf("token of workspace %s: Verify = %+v, %v", workspaces[i], p, err)
@@ -368,5 +372,64 @@ func TestVerifyConcurrently(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Error(err)
+	}
+}
+
+// BenchmarkVerify compares verifying a token afresh with answering it from
+// the cache, for each algorithm; parallel runs every goroutine on the same
+// token, as a busy frontend's requests do.
+func BenchmarkVerify(b *testing.B) {
+	rsaKey := newRSAKey(b)
+	ecKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		b.Fatal(err)
+	}
+	edPub, edKey, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rsaFile, _ := writePublicKey(b, &rsaKey.PublicKey)
+	ecFile, _ := writePublicKey(b, &ecKey.PublicKey)
+	edFile, _ := writePublicKey(b, edPub)
+	ws := uuid.New()
+	cases := []struct {
+		name  string
+		cfg   auth.Config
+		token string
+	}{
+		{"HS256", auth.Config{Secret: testSecret}, sign(b, jwt.SigningMethodHS256, testSecret, claims(ws, nil))},
+		{"RS256", auth.Config{PublicKeyFile: rsaFile}, sign(b, jwt.SigningMethodRS256, rsaKey, claims(ws, nil))},
+		{"ES256", auth.Config{PublicKeyFile: ecFile}, sign(b, jwt.SigningMethodES256, ecKey, claims(ws, nil))},
+		{"EdDSA", auth.Config{PublicKeyFile: edFile}, sign(b, jwt.SigningMethodEdDSA, edKey, claims(ws, nil))},
+	}
+	for _, c := range cases {
+		v := newVerifier(b, c.cfg)
+		b.Run(c.name+"/uncached", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := auth.VerifyUncached(v, c.token); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(c.name+"/cached", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := v.Verify(c.token); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(c.name+"/cached-parallel", func(b *testing.B) {
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if _, err := v.Verify(c.token); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
 	}
 }
