@@ -12,10 +12,11 @@ import (
 // The cache never answers differently from the verifier: an entry keeps
 // the token's validity window and the key set it was checked against.
 const (
-	// maxCachedTokens bounds the cache at a few megabytes (an entry is a
-	// few hundred bytes) while holding more distinct live tokens than
-	// one server sees in an hour; past it, a token is only verified
-	// again, as without a cache.
+	// maxCachedTokens bounds the cache to about 3.3 MB (an entry, with its
+	// map slot, subject and scopes, is some 330 bytes). An entry lives a
+	// minute at most, so this holds every token in use unless more than
+	// 10,000 callers are active within a minute; past that, tokens are
+	// only verified more often.
 	maxCachedTokens = 10_000
 	// cachedTokenTTL caps how long one verification is trusted, however
 	// far away the token's exp. Rotating the key set invalidates entries
@@ -40,9 +41,10 @@ func keyOf(token string) tokenKey {
 // under which its verification still holds.
 type cachedToken struct {
 	principal Principal
-	// The token is valid from from (its nbf less the clock skew, or the
-	// zero time without nbf) until until (its exp plus the clock skew, or
-	// the cache's cap if sooner), as the verifier decides.
+	// The verification holds from from (the token's nbf less the clock
+	// skew; the zero time without nbf) until until, excluded (its exp
+	// plus the clock skew, or the cache's cap if sooner): the bounds the
+	// parser checks, compared the way it compares them.
 	from, until time.Time
 	// keys is the key set in use when the token was verified; once
 	// another is in use, the entry is stale.
@@ -91,8 +93,9 @@ func (c *tokenCache) get(key tokenKey, now time.Time, keys *keySet) (*Principal,
 }
 
 // put remembers e under key. A full shard drops an arbitrary entry: Go
-// starts each map iteration at a random place, so this is random eviction,
-// constant time, and stale or expired entries go the same way.
+// starts each map iteration at a random place, so this is random eviction
+// in constant time. Expired and stale entries are not searched for: they
+// leave the same way, or are replaced when their token is verified again.
 func (c *tokenCache) put(key tokenKey, e cachedToken) {
 	e.principal.Scopes = slices.Clone(e.principal.Scopes)
 	s := c.shard(key)

@@ -18,7 +18,8 @@ func SetCacheSize(v *Verifier, maxEntries int) { v.cache = newTokenCache(maxEntr
 // CachedTokens returns the number of tokens in v's cache.
 func CachedTokens(v *Verifier) int { return v.cache.len() }
 
-// VerifyUncached verifies token as Verify does on a cache miss.
+// VerifyUncached checks token as Verify does on a cache miss, after the
+// length check.
 func VerifyUncached(v *Verifier, token string) (*Principal, error) {
 	p, _, err := v.verify(token)
 	return p, err

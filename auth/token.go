@@ -90,6 +90,7 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 		jwt.WithValidMethods(algs),
 		jwt.WithExpirationRequired(),
 		jwt.WithLeeway(clockSkew),
+		// Through v, so that a test's clock reaches the parser too.
 		jwt.WithTimeFunc(func() time.Time { return v.now() }),
 		// Refuse encodings with stray bits, so one signature has one form.
 		jwt.WithStrictDecoding(),
