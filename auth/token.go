@@ -48,6 +48,9 @@ type Verifier struct {
 	jwksFile  string
 	jwks      atomic.Pointer[keySet]
 	parser    *jwt.Parser
+	cache     *tokenCache
+	// now is the clock of the claims' checks, time.Now but in tests.
+	now func() time.Time
 }
 
 // Claims are the claims of a contacts token.
@@ -59,7 +62,7 @@ type Claims struct {
 
 // NewVerifier loads the keys of cfg. It fails when no key is configured.
 func NewVerifier(cfg Config) (*Verifier, error) {
-	v := &Verifier{secret: cfg.Secret, jwksFile: cfg.JWKSFile}
+	v := &Verifier{secret: cfg.Secret, jwksFile: cfg.JWKSFile, cache: newTokenCache(maxCachedTokens), now: time.Now}
 	if cfg.PublicKeyFile != "" {
 		if err := v.loadPublicKey(cfg.PublicKeyFile); err != nil {
 			return nil, err
@@ -87,6 +90,8 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 		jwt.WithValidMethods(algs),
 		jwt.WithExpirationRequired(),
 		jwt.WithLeeway(clockSkew),
+		// Through v, so that a test's clock reaches the parser too.
+		jwt.WithTimeFunc(func() time.Time { return v.now() }),
 		// Refuse encodings with stray bits, so one signature has one form.
 		jwt.WithStrictDecoding(),
 	}
@@ -169,26 +174,53 @@ func (v *Verifier) namedKey(kid any, alg string) (any, error) {
 // refused unread.
 const MaxTokenLength = 8 << 10
 
-// Verify checks a bearer token and returns its principal. Every failure
-// wraps ErrUnauthenticated.
+// Verify checks a bearer token and returns its principal, which is the
+// caller's own to change. Every failure wraps ErrUnauthenticated. A token
+// verified before is answered from the cache, with the same result.
 func (v *Verifier) Verify(token string) (*Principal, error) {
 	if len(token) > MaxTokenLength {
 		return nil, fmt.Errorf("%w: token longer than %d bytes", ErrUnauthenticated, MaxTokenLength)
 	}
+	key, now := keyOf(token), v.now()
+	// The key set is read before verifying: should a reload come in
+	// between, the entry is tagged with the older set and found stale,
+	// never the other way round.
+	keys := v.jwks.Load()
+	if p, ok := v.cache.get(key, now, keys); ok {
+		return p, nil
+	}
+	p, claims, err := v.verify(token)
+	if err != nil {
+		return nil, err
+	}
+	e := cachedToken{principal: *p, until: claims.ExpiresAt.Add(clockSkew), keys: keys}
+	if claims.NotBefore != nil {
+		e.from = claims.NotBefore.Add(-clockSkew)
+	}
+	if capped := now.Add(cachedTokenTTL); capped.Before(e.until) {
+		e.until = capped
+	}
+	v.cache.put(key, e)
+	return p, nil
+}
+
+// verify checks a bearer token's form, signature and claims, and returns
+// its principal and claims.
+func (v *Verifier) verify(token string) (*Principal, *Claims, error) {
 	if i := strings.IndexFunc(token, notCompactJWS); i >= 0 {
 		// Go's base64 skips line breaks, which would let one signed token
 		// be written many ways; a compact JWS has none.
-		return nil, fmt.Errorf("%w: byte %d is not base64url or a dot", ErrUnauthenticated, i)
+		return nil, nil, fmt.Errorf("%w: byte %d is not base64url or a dot", ErrUnauthenticated, i)
 	}
 	var claims Claims
 	if _, err := v.parser.ParseWithClaims(token, &claims, v.keyFor); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrUnauthenticated, err)
+		return nil, nil, fmt.Errorf("%w: %w", ErrUnauthenticated, err)
 	}
 	ws, err := uuid.Parse(claims.WorkspaceID)
 	if err != nil || ws == uuid.Nil {
-		return nil, fmt.Errorf("%w: workspace_id is not a UUID", ErrUnauthenticated)
+		return nil, nil, fmt.Errorf("%w: workspace_id is not a UUID", ErrUnauthenticated)
 	}
-	return &Principal{WorkspaceID: ws, Subject: claims.Subject, Scopes: strings.Fields(claims.Scope)}, nil
+	return &Principal{WorkspaceID: ws, Subject: claims.Subject, Scopes: strings.Fields(claims.Scope)}, &claims, nil
 }
 
 // TokenRequest describes a token to mint.

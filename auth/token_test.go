@@ -35,7 +35,7 @@ const (
 
 // writePublicKey writes pub as a PEM "PUBLIC KEY" file and returns its path
 // and contents.
-func writePublicKey(t *testing.T, pub crypto.PublicKey) (string, []byte) {
+func writePublicKey(t testing.TB, pub crypto.PublicKey) (string, []byte) {
 	t.Helper()
 	der, err := x509.MarshalPKIXPublicKey(pub)
 	if err != nil {
@@ -49,7 +49,7 @@ func writePublicKey(t *testing.T, pub crypto.PublicKey) (string, []byte) {
 	return path, data
 }
 
-func newRSAKey(t *testing.T) *rsa.PrivateKey {
+func newRSAKey(t testing.TB) *rsa.PrivateKey {
 	t.Helper()
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
@@ -58,7 +58,7 @@ func newRSAKey(t *testing.T) *rsa.PrivateKey {
 	return key
 }
 
-func newVerifier(t *testing.T, cfg auth.Config) *auth.Verifier {
+func newVerifier(t testing.TB, cfg auth.Config) *auth.Verifier {
 	t.Helper()
 	v, err := auth.NewVerifier(cfg)
 	if err != nil {
@@ -83,7 +83,7 @@ func claims(ws uuid.UUID, edit func(jwt.MapClaims)) jwt.MapClaims {
 	return c
 }
 
-func sign(t *testing.T, method jwt.SigningMethod, key any, c jwt.Claims) string {
+func sign(t testing.TB, method jwt.SigningMethod, key any, c jwt.Claims) string {
 	t.Helper()
 	token, err := jwt.NewWithClaims(method, c).SignedString(key)
 	if err != nil {
