@@ -103,19 +103,29 @@ type Match struct {
 	CustomFieldTypes map[string]CustomFieldType
 }
 
-// apply adds the filter's condition to q.
-func (m Match) apply(q *bun.SelectQuery, alias string, ws any) *bun.SelectQuery {
+// apply adds the filter's condition, compiled by c, to q.
+func (m Match) apply(q *bun.SelectQuery, c compiler) *bun.SelectQuery {
 	if m.Filter == nil {
 		return q
 	}
-	return q.Where("?", m.Filter.where(&compiler{alias: alias, ws: ws, types: m.CustomFieldTypes}))
+	c.types = m.CustomFieldTypes
+	return q.Where("?", m.Filter.where(&c))
 }
 
 // compiler turns filters into conditions on the records under alias.
 type compiler struct {
 	alias string
 	ws    any
-	types map[string]CustomFieldType
+	// rowSecurity says that the statement runs under row-level security,
+	// which changes how search finds its candidates (see searchText).
+	rowSecurity bool
+	types       map[string]CustomFieldType
+}
+
+// filters returns the compiler of filters on the records of ws under
+// alias, for statements that s runs.
+func (s *Store) filters(alias string, ws any) compiler {
+	return compiler{alias: alias, ws: ws, rowSecurity: s.rowSecurity}
 }
 
 func (c *compiler) col(name string) string { return c.alias + "." + name }
@@ -236,7 +246,7 @@ func (c *compiler) searched(f field, search searchText) field {
 
 // phones is a contact's phone numbers, compared by their digits.
 func (c *compiler) phones() field {
-	digits := "ltrim(p.number, '+')"
+	digits := phoneSearch.sql("p")
 	return field{
 		key: digits, like: digits,
 		related:   c.relatedRows(c.col("id"), "p.contact_id", "phones AS p", "p.workspace_id"),
@@ -321,7 +331,7 @@ func (c *compiler) text(filter *StringFilter, f field) []schema.QueryWithArgs {
 		terms = append(terms, f.related(f.contains(norm(*filter.Contains))))
 	}
 	if filter.StartsWith != nil {
-		terms = append(terms, f.related(f.isSet(f.startsWith(norm(*filter.StartsWith)))))
+		terms = append(terms, f.related(f.isSet(c.startsWith(f, norm(*filter.StartsWith)))))
 	}
 	if filter.IsSet != nil {
 		set := f.related(f.isSet(sqlTrue))
@@ -364,14 +374,16 @@ func (f field) contains(s string) schema.QueryWithArgs {
 	return bun.SafeQuery("? AND strpos("+f.like+", lower(?)) > 0", f.prefilter(pattern), s)
 }
 
-// startsWith matches keys that start with prefix. Under row-level
-// security the planner may not turn starts_with, which is not leakproof,
-// into a range of the key's index; a field with a prefilter gets its
-// candidates from the search text's trigram index instead, as contains
-// does.
-func (f field) startsWith(prefix string) schema.QueryWithArgs {
+// startsWith matches keys of f that start with prefix: a range of the
+// key's btree index (in the C collation). Under row-level security the
+// planner may not turn starts_with, which is not leakproof, into that
+// range; a field with a prefilter gets its candidates from the search
+// text's trigram index instead, as contains does. Without row-level
+// security the prefilter would only mislead the planner, which would count
+// both tests' selectivity and gather and sort every match.
+func (c *compiler) startsWith(f field, prefix string) schema.QueryWithArgs {
 	exact := bun.SafeQuery("starts_with("+f.key+", lower(?))", prefix)
-	if f.prefilter == nil {
+	if f.prefilter == nil || !c.rowSecurity {
 		return exact
 	}
 	return bun.SafeQuery("? AND ?", f.prefilter("%"+escapeLike(prefix)+"%"), exact)

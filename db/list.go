@@ -143,10 +143,11 @@ func (lq ListQuery) selectContacts(q *bun.SelectQuery) *bun.SelectQuery {
 	return q
 }
 
-// apply adds the query's filter, bounds, order and limit to q, whose
-// records are under alias.
-func (lq ListQuery) apply(q *bun.SelectQuery, alias string, ws any) *bun.SelectQuery {
-	q = lq.Match.apply(q, alias, ws)
+// apply adds the query's filter, compiled by c, bounds, order and limit
+// to q, whose records are under c's alias.
+func (lq ListQuery) apply(q *bun.SelectQuery, c compiler) *bun.SelectQuery {
+	alias := c.alias
+	q = lq.Match.apply(q, c)
 	if lq.After != nil {
 		q = q.Where("?", lq.keyset(alias, *lq.After, false))
 	}

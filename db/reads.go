@@ -51,7 +51,7 @@ func list[T any](ctx context.Context, s *Store, ws uuid.UUID, lq ListQuery) ([]*
 	q := s.idb.NewSelect().Model(&records)
 	table := q.GetModel().(bun.TableModel).Table()
 	q = lq.Columns.apply(q, lq.keyColumns()...)
-	q = lq.apply(q.Where("?TableAlias.workspace_id = ?", ws), string(table.Alias), ws)
+	q = lq.apply(q.Where("?TableAlias.workspace_id = ?", ws), s.filters(string(table.Alias), ws))
 	if err := s.scan(ctx, ws, q); err != nil {
 		return nil, fmt.Errorf("list %s: %w", table.Name, err)
 	}
@@ -62,7 +62,7 @@ func list[T any](ctx context.Context, s *Store, ws uuid.UUID, lq ListQuery) ([]*
 func count[T any](ctx context.Context, s *Store, ws uuid.UUID, m Match) (int, error) {
 	q := s.idb.NewSelect().Model((*T)(nil))
 	alias := string(q.GetModel().(bun.TableModel).Table().Alias)
-	q = m.apply(q.Where("?TableAlias.workspace_id = ?", ws), alias, ws)
+	q = m.apply(q.Where("?TableAlias.workspace_id = ?", ws), s.filters(alias, ws))
 	var n int64
 	err := s.inWorkspace(ctx, ws, func(idb bun.IDB) (err error) {
 		n, err = q.Conn(idb).Count(ctx)
@@ -92,7 +92,7 @@ type AccountContact struct {
 func (s *Store) ContactsOfAccounts(ctx context.Context, ws uuid.UUID, accountIDs []string, lq ListQuery) ([]*AccountContact, error) {
 	page := lq.apply(lq.selectContacts(s.idb.NewSelect().TableExpr("contacts AS c")).
 		Join("JOIN contact_accounts AS ca ON ca.workspace_id = c.workspace_id AND ca.contact_id = c.id").
-		Where("ca.workspace_id = ?", ws).Where("ca.account_id = acc.id"), "c", ws)
+		Where("ca.workspace_id = ?", ws).Where("ca.account_id = acc.id"), s.filters("c", ws))
 	var rows []*AccountContact
 	q := s.idb.NewRaw(`
 		SELECT acc.id AS member_of, c.*
@@ -121,7 +121,7 @@ func (s *Store) CountContactsOfAccounts(ctx context.Context, ws uuid.UUID, accou
 		Join("JOIN contact_accounts AS ca ON ca.workspace_id = c.workspace_id AND ca.contact_id = c.id").
 		Column("ca.account_id").ColumnExpr("count(*) AS count").
 		Where("ca.workspace_id = ?", ws).Where("ca.account_id = ANY(?)", pgdialect.Array(accountIDs))
-	err := s.scan(ctx, ws, m.apply(q, "c", ws).Group("ca.account_id"), &counts)
+	err := s.scan(ctx, ws, m.apply(q, s.filters("c", ws)).Group("ca.account_id"), &counts)
 	if err != nil {
 		return nil, fmt.Errorf("count contacts of accounts: %w", err)
 	}

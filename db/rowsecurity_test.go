@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/hex"
-	"fmt"
 	"net/url"
 	"strings"
 	"sync"
@@ -99,8 +98,15 @@ func seedTwoWorkspaces(t *testing.T) (a, b uuid.UUID) {
 // LOCAL statements, and rolls it back.
 func asAPI(t *testing.T, settings map[string]string, fn func(tx bun.Tx) error) error {
 	t.Helper()
+	return inTx(t, dbtest.APIDB(t), settings, fn)
+}
+
+// inTx runs fn in a transaction on bdb with the given SET LOCAL
+// statements, and rolls it back.
+func inTx(t *testing.T, bdb *bun.DB, settings map[string]string, fn func(tx bun.Tx) error) error {
+	t.Helper()
 	ctx := context.Background()
-	tx, err := dbtest.APIDB(t).BeginTx(ctx, &sql.TxOptions{})
+	tx, err := bdb.BeginTx(ctx, &sql.TxOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,8 +197,8 @@ func TestKeyLookupSeesOneKey(t *testing.T) {
 	})
 }
 
-// capture is a pgx tracer that keeps the statements a pool sends, those
-// Bun's hooks do not see included.
+// capture is a pgx tracer that keeps the statements a pool sends, the
+// lookups that Bun's hooks do not see included.
 type capture struct {
 	mu         sync.Mutex
 	statements []string
@@ -207,13 +213,26 @@ func (c *capture) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx.Tra
 
 func (*capture) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
 
-// TestLookupsUseIndexesUnderRowSecurity explains, as the API's role, the
-// statements that find rows by key, and checks that each uses the index
-// made for it: under row-level security, a test that is not leakproof
-// (such as && on arrays) in an OR keeps the planner from every index but
-// one that walks the whole workspace. The prepared lookups are explained
-// with the plan they run with, the generic one.
-func TestLookupsUseIndexesUnderRowSecurity(t *testing.T) {
+// tracedPool opens a pool like open does, whose statements seen keeps.
+func tracedPool(t *testing.T, open func(context.Context, string, ...db.Option) (*bun.DB, error), seen *capture) *bun.DB {
+	t.Helper()
+	pool, err := open(context.Background(), dbtest.URL(t), func(cfg *pgx.ConnConfig) { cfg.Tracer = seen })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pool.Close() })
+	return pool
+}
+
+// TestLookupsUseIndexes explains the statements that find rows by key or
+// by search, as the server runs them under row-level security and without
+// it, and checks that each uses the index made for it. Under row-level
+// security, a test that is not leakproof (such as LIKE, or && on arrays)
+// keeps the planner from the index that serves it, so that search gets its
+// candidates from functions that use the trigram indexes as the tables'
+// owner; without it, those functions would hide the indexes from the
+// planner, which must see the indexed texts themselves.
+func TestLookupsUseIndexes(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	a, _ := seedTwoWorkspaces(t)
@@ -222,83 +241,138 @@ func TestLookupsUseIndexesUnderRowSecurity(t *testing.T) {
 	_, err := dbtest.DB(t).ExecContext(ctx, `
 		INSERT INTO contacts (workspace_id, id, external_id, name, portal_role_id)
 		SELECT c.workspace_id, 'contact_' || n, 'crm-' || n, 'C' || n, c.portal_role_id
-		FROM contacts c, generate_series(1, 5000) n WHERE c.workspace_id = ?;
+		FROM contacts c, generate_series(1, 10000) n WHERE c.workspace_id = ?0;
 		INSERT INTO phones (workspace_id, id, contact_id, number)
-		SELECT c.workspace_id, 'phone_' || n || '_' || c.id, c.id, '+1415555' || lpad(n::text, 4, '0')
-		FROM contacts c, generate_series(1, 2) n WHERE c.workspace_id = ? AND c.id LIKE 'contact\_%';
-		ANALYZE contacts, phones`, a, a)
+		SELECT ?0, 'phone_' || n, 'contact_' || n, '+1415555' || lpad(n::text, 4, '0') FROM generate_series(1, 10000) n;
+		INSERT INTO accounts (workspace_id, id, name, domain)
+		SELECT ?0, 'account_' || n, 'A' || n, 'a' || n || '.example' FROM generate_series(1, 10000) n`, a)
+	if err == nil {
+		// VACUUM also moves the rows out of the trigram indexes' pending
+		// lists, which the planner would otherwise count as read by every
+		// search.
+		_, err = dbtest.DB(t).ExecContext(ctx, "VACUUM ANALYZE contacts, phones, accounts")
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	// keys are the parameters of the prepared lookups, as SQL.
-	keys := fmt.Sprintf("('%s', '{contact_1,contact_2}')", a)
+	contacts := func(filter db.ContactFilter, order string) func(*db.Store) error {
+		return func(tx *db.Store) error {
+			_, err := tx.ListContacts(ctx, a, db.ListQuery{
+				Match: db.Match{Filter: &filter}, Order: []db.SortKey{{Field: db.ContactSortFields[order]}}, Limit: 10,
+			})
+			return err
+		}
+	}
+	text := func(s string) *string { return &s }
 	lookups := []struct {
 		name   string
 		lookup func(*db.Store) error
-		// plan holds what the plan must show: the indexes, an index
-		// condition.
-		plan []string
-		// params, for a prepared statement, are its parameters.
-		params string
+		// underRowSecurity and without hold what the plan must show each
+		// way: the indexes, the functions.
+		underRowSecurity, without []string
 	}{
 		{"contacts by external or merged id", func(tx *db.Store) error {
 			_, err := tx.LockContactsByExternalIDs(ctx, a, []string{"crm-1", "crm-2"})
 			return err
-		}, []string{" contacts_external_id_key ", " contacts_merged_idx "}, ""},
-		{"contacts whose name starts with a prefix, by name", func(tx *db.Store) error {
-			prefix := "c12"
-			_, err := tx.ListContacts(ctx, a, db.ListQuery{
-				Match: db.Match{Filter: &db.ContactFilter{RecordFilter: db.RecordFilter{Name: &db.StringFilter{StartsWith: &prefix}}}},
-				Order: []db.SortKey{{Field: db.ContactSortFields["NAME"]}}, Limit: 10,
-			})
-			return err
-		}, []string{"contact_ids_matching("}, ""},
+		}, []string{" contacts_external_id_key ", " contacts_merged_idx "}, []string{" contacts_external_id_key ", " contacts_merged_idx "}},
 		{"contacts by id", func(tx *db.Store) error {
 			_, err := tx.ContactsByIDs(ctx, a, []string{"contact_1"}, db.AllColumns)
 			return err
-		}, []string{" contacts_pkey ", "Index Cond: ((workspace_id = $1) AND (id = ANY ($2)))"}, keys},
+		}, []string{" contacts_pkey ", "(c.id = ANY ($2))"}, []string{" contacts_pkey ", "(c.id = ANY ($2))"}},
 		{"phones of contacts", func(tx *db.Store) error {
 			_, err := tx.PhonesOfContacts(ctx, a, []string{"contact_1"}, db.AllColumns)
 			return err
-		}, []string{" phones_contact_number_key ", "Index Cond: ((workspace_id = $1) AND (contact_id = ANY ($2)))"}, keys},
+		}, []string{" phones_contact_number_key ", "(p.contact_id = ANY ($2))"}, []string{" phones_contact_number_key ", "(p.contact_id = ANY ($2))"}},
+		{"contacts whose name starts with a prefix, by name",
+			contacts(db.ContactFilter{RecordFilter: db.RecordFilter{Name: &db.StringFilter{StartsWith: text("c12")}}}, "NAME"),
+			[]string{"contact_ids_matching("}, []string{"Index Scan using contacts_name_idx ", "(lower(c.name) >= 'c12'::text)"}},
+		{"contacts that a rare word finds",
+			contacts(db.ContactFilter{RecordFilter: db.RecordFilter{Search: text("crm-4321")}}, "CREATED_AT"),
+			[]string{"contact_ids_matching("}, []string{" contacts_search_idx "}},
+		{"contacts whose name contains a rare word",
+			contacts(db.ContactFilter{RecordFilter: db.RecordFilter{Name: &db.StringFilter{Contains: text("c4321")}}}, "CREATED_AT"),
+			[]string{"contact_ids_matching("}, []string{" contacts_search_idx "}},
+		{"contacts that a phone number finds",
+			contacts(db.ContactFilter{RecordFilter: db.RecordFilter{Search: text("(415) 555-4321")}}, "CREATED_AT"),
+			[]string{"contact_ids_matching(", "contact_ids_with_phone_matching("}, []string{" contacts_search_idx ", " phones_digits_trgm_idx "}},
+		{"accounts that a rare word finds", func(tx *db.Store) error {
+			_, err := tx.ListAccounts(ctx, a, db.ListQuery{
+				Match: db.Match{Filter: &db.AccountFilter{RecordFilter: db.RecordFilter{Search: text("a4321.example")}}},
+				Order: []db.SortKey{{Field: db.AccountSortFields["CREATED_AT"]}}, Limit: 10,
+			})
+			return err
+		}, []string{"account_ids_matching("}, []string{" accounts_search_idx "}},
+	}
+	ways := []struct {
+		name        string
+		rowSecurity bool
+		// store runs the lookups, whose statements seen keeps; explain
+		// explains them as the server would run them.
+		store   func(seen *capture) *db.Store
+		explain func(t *testing.T, statement string) string
+	}{
+		{"under row-level security", true, func(seen *capture) *db.Store {
+			return db.NewStore(tracedPool(t, db.OpenAPI, seen))
+		}, func(t *testing.T, statement string) string {
+			return explain(t, dbtest.APIDB(t), a, map[string]string{"app.workspace_id": a.String(), "enable_seqscan": "off"}, statement)
+		}},
+		{"without row-level security", false, func(seen *capture) *db.Store {
+			return db.NewStore(tracedPool(t, db.Open, seen)).WithoutRowSecurity()
+		}, func(t *testing.T, statement string) string {
+			return explain(t, dbtest.DB(t), a, map[string]string{"enable_seqscan": "off"}, statement)
+		}},
 	}
 	for _, l := range lookups {
-		t.Run(l.name, func(t *testing.T) {
-			seen := &capture{}
-			pool, err := db.OpenAPI(ctx, dbtest.URL(t), func(cfg *pgx.ConnConfig) { cfg.Tracer = seen })
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer pool.Close()
-			if err := db.NewStore(pool).InTx(ctx, a, l.lookup); err != nil {
-				t.Fatal(err)
-			}
-			statement := seen.statements[len(seen.statements)-2] // the last before COMMIT
-			explain := "EXPLAIN " + statement
-			asAPI(t, map[string]string{"app.workspace_id": a.String(), "enable_seqscan": "off"}, func(tx bun.Tx) error {
-				if l.params != "" {
-					// Sent as it is: the simple protocol would take $1
-					// for an argument of its own.
-					if _, err := tx.Tx.ExecContext(ctx, "PREPARE lookup AS "+statement, pgx.QueryExecModeExec); err != nil {
-						t.Fatal(err)
-					}
-					defer tx.ExecContext(ctx, "DEALLOCATE lookup")
-					explain = "EXPLAIN EXECUTE lookup" + l.params
-				}
-				var plan []string
-				if err := tx.NewRaw(explain).Scan(ctx, &plan); err != nil {
+		for _, way := range ways {
+			t.Run(l.name+" "+way.name, func(t *testing.T) {
+				seen := &capture{}
+				if err := way.store(seen).InTx(ctx, a, l.lookup); err != nil {
 					t.Fatal(err)
 				}
-				text := strings.Join(plan, "\n")
-				for _, want := range l.plan {
-					if !strings.Contains(text, want) {
-						t.Errorf("%s: no %q in its plan under row-level security:\n%s\n%s", l.name, want, statement, text)
+				statement := seen.statements[len(seen.statements)-2] // the last before COMMIT
+				plan := way.explain(t, statement)
+				want := l.without
+				if way.rowSecurity {
+					want = l.underRowSecurity
+				}
+				for _, w := range want {
+					if !strings.Contains(plan, w) {
+						t.Errorf("%s: no %q in its plan %s:\n%s\n%s", l.name, w, way.name, statement, plan)
 					}
 				}
-				return nil
+				if !way.rowSecurity && strings.Contains(plan, "_matching(") {
+					t.Errorf("%s: its plan %s calls a search function:\n%s\n%s", l.name, way.name, statement, plan)
+				}
 			})
-		})
+		}
 	}
+}
+
+// explain returns the plan of statement on bdb, in a transaction with the
+// given SET LOCAL statements; verbose, so that it names the functions it
+// calls. A prepared lookup (one with parameters: workspace ws and the keys
+// contact_1 and contact_2) is explained with the plan it runs with, the
+// generic one.
+func explain(t *testing.T, bdb *bun.DB, ws uuid.UUID, settings map[string]string, statement string) string {
+	t.Helper()
+	ctx := context.Background()
+	var plan []string
+	err := inTx(t, bdb, settings, func(tx bun.Tx) error {
+		if !strings.Contains(statement, "$1") {
+			return tx.NewRaw("EXPLAIN (VERBOSE) "+statement).Scan(ctx, &plan)
+		}
+		// Sent as it is: the simple protocol would take $1 for an
+		// argument of its own.
+		if _, err := tx.Tx.ExecContext(ctx, "PREPARE lookup AS "+statement, pgx.QueryExecModeExec); err != nil {
+			return err
+		}
+		defer tx.ExecContext(ctx, "DEALLOCATE lookup")
+		return tx.NewRaw("EXPLAIN (VERBOSE) EXECUTE lookup(?, '{contact_1,contact_2}')", ws).Scan(ctx, &plan)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(plan, "\n")
 }
 
 func TestOpenBypassingRefusesARoleHeldByRowSecurity(t *testing.T) {

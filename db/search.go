@@ -7,27 +7,65 @@ import (
 	"github.com/uptrace/bun/schema"
 )
 
-// searchText is the lowercased text of a record that search matches:
-// lower(name || ' ' || coalesce(email, ”) || ' ' || coalesce(external_id,
-// ”)) for contacts, with domain for email for accounts. The migrations
-// index it with trigrams, and ids, a function of theirs, returns the ids of
-// a workspace's records whose text is LIKE a pattern, through that index
-// even under row-level security (see 20261123600000_search_functions).
+// searchText is a text of records, lowercased, that search and contains
+// match, and how statements find the records whose text is LIKE a
+// pattern. Without row-level security the condition names the text
+// itself: the migrations index it with trigrams (20261123300000_query),
+// so that it must not change without them, and the planner weighs that
+// index against walking the order's index and stopping after a page, by
+// their estimates. Under row-level security the planner may not use the
+// index for LIKE, which is not leakproof; a function over it
+// (20261123600000_search_functions) returns all the matching ids of a
+// workspace instead.
 type searchText struct {
-	ids string
+	// table holds the records, and id is the column that search yields
+	// of them: the record's id, or the contact's of a phone.
+	table, id string
+	// template is the text, over the records' alias ({a}).
+	template string
+	// function names the function that returns the ids of a workspace's
+	// records whose text is LIKE a pattern.
+	function string
 	// phones says that search also matches the record's phone numbers.
 	phones bool
 }
 
 var (
-	contactSearch = searchText{ids: "contact_ids_matching", phones: true}
-	accountSearch = searchText{ids: "account_ids_matching"}
+	contactSearch = searchText{
+		table: "contacts", id: "id", function: "contact_ids_matching", phones: true,
+		template: "lower({a}.name || ' ' || coalesce({a}.email, '') || ' ' || coalesce({a}.external_id, ''))",
+	}
+	accountSearch = searchText{
+		table: "accounts", id: "id", function: "account_ids_matching",
+		template: "lower({a}.name || ' ' || coalesce({a}.domain, '') || ' ' || coalesce({a}.external_id, ''))",
+	}
+	// phoneSearch is the digits of a contact's phone numbers (numbers are
+	// E.164), which search finds contacts by (ids only).
+	phoneSearch = searchText{
+		table: "phones", id: "contact_id", function: "contact_ids_with_phone_matching",
+		template: "ltrim({a}.number, '+')",
+	}
 )
 
-// matching is the condition that the record's search text is LIKE
-// pattern, lowercased.
+// sql is the text of the records under alias.
+func (s searchText) sql(alias string) string { return strings.ReplaceAll(s.template, "{a}", alias) }
+
+// matching is the condition that the text of the record under c's alias
+// is LIKE pattern, lowercased.
 func (s searchText) matching(c *compiler, pattern string) schema.QueryWithArgs {
-	return bun.SafeQuery(c.col("id")+" IN (SELECT "+s.ids+"(?, lower(?)))", c.ws, pattern)
+	if c.rowSecurity {
+		return bun.SafeQuery(c.col("id")+" IN (?)", s.ids(c, pattern))
+	}
+	return bun.SafeQuery(s.sql(c.alias)+" LIKE lower(?)", pattern)
+}
+
+// ids selects the ids of c's workspace's records whose text is LIKE
+// pattern, lowercased.
+func (s searchText) ids(c *compiler, pattern string) schema.QueryWithArgs {
+	if c.rowSecurity {
+		return bun.SafeQuery("SELECT "+s.function+"(?, lower(?))", c.ws, pattern)
+	}
+	return bun.SafeQuery("SELECT s."+s.id+" FROM "+s.table+" AS s WHERE s.workspace_id = ? AND "+s.sql("s")+" LIKE lower(?)", c.ws, pattern)
 }
 
 // minPhoneDigits is how many digits make a search word match phone numbers.
@@ -61,11 +99,8 @@ func (c *compiler) search(q string, text searchText) schema.QueryWithArgs {
 		}
 		// Both sides come from their trigram indexes as one set of ids:
 		// an OR of the two would make the planner test every contact.
-		terms = append(terms, bun.SafeQuery(c.col("id")+` IN (
-			SELECT `+text.ids+`(?, lower(?))
-			UNION ALL
-			SELECT contact_ids_with_phone_matching(?, ?))`,
-			c.ws, pattern, c.ws, "%"+Digits(word)+"%"))
+		terms = append(terms, bun.SafeQuery(c.col("id")+" IN (? UNION ALL ?)",
+			text.ids(c, pattern), phoneSearch.ids(c, "%"+Digits(word)+"%")))
 	}
 	return and(terms)
 }

@@ -260,12 +260,23 @@ var accountFilterCases = []filterCase{
 	{"six levels is bad input", m{"not": m{"not": m{"not": m{"not": m{"not": m{"name": m{"contains": "a"}}}}}}}, nil, "BAD_USER_INPUT"},
 }
 
-// TestFilters runs every filter case against its list. The workspace has
-// a twin with the same records, so a filter that leaked across workspaces
-// would return the twin's records too: each case also proves isolation.
+// TestFilters runs every filter case against its list, under row-level
+// security and without it: search and the filters that it prefilters
+// compile to other SQL each way, and must select the same records. The
+// workspace has a twin with the same records, so a filter that leaked
+// across workspaces would return the twin's records too: each case also
+// proves isolation.
 func TestFilters(t *testing.T) {
 	t.Parallel()
-	c := newClient(t)
+	for mode, svc := range servicesEachWay(t) {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			testFilters(t, newClientOf(t, svc))
+		})
+	}
+}
+
+func testFilters(t *testing.T, c *client) {
 	f := seedFilterFixture(c)
 	twin := seedFilterFixture(c.otherWorkspace())
 	lists := []struct {
@@ -321,10 +332,19 @@ func checkFilter(t *testing.T, c *client, f *filterFixture, list string, vars ma
 }
 
 // TestAccountContactsFilter: Account.contacts filters each account's
-// members, in one batch, with the counts of the filtered lists.
+// members, in one batch, with the counts of the filtered lists, under
+// row-level security and without it.
 func TestAccountContactsFilter(t *testing.T) {
 	t.Parallel()
-	c := newClient(t)
+	for mode, svc := range servicesEachWay(t) {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			testAccountContactsFilter(t, newClientOf(t, svc))
+		})
+	}
+}
+
+func testAccountContactsFilter(t *testing.T, c *client) {
 	f := seedFilterFixture(c)
 	tests := []filterCase{
 		{"name", m{"name": m{"contains": "bob"}}, []string{"bob"}, ""},

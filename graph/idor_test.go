@@ -378,10 +378,7 @@ func soloAccountOf(w *tenant) string { return w.soloAccountID }
 // application's workspace filters are the only wall.
 func TestIDOR(t *testing.T) {
 	t.Parallel()
-	filtersAlone := service.New(db.NewStore(dbtest.DB(t)).WithoutRowSecurity())
-	t.Cleanup(filtersAlone.Close)
-	services := map[string]*service.Service{"row-level security": newService(t), "workspace filters alone": filtersAlone}
-	for name, svc := range services {
+	for name, svc := range servicesEachWay(t) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			h := newHandlerOf(t, svc)

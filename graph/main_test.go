@@ -38,6 +38,16 @@ func newService(t testing.TB) *service.Service {
 	return svc
 }
 
+// servicesEachWay returns, by name, a service under row-level security and
+// one without it (ROW_LEVEL_SECURITY=off), on a role that bypasses it,
+// where the application's workspace filters are the only wall.
+func servicesEachWay(t testing.TB) map[string]*service.Service {
+	t.Helper()
+	filtersAlone := service.New(db.NewStore(dbtest.DB(t)).WithoutRowSecurity())
+	t.Cleanup(filtersAlone.Close)
+	return map[string]*service.Service{"row-level security": newService(t), "workspace filters alone": filtersAlone}
+}
+
 // newHandlerOf returns the HTTP handler of svc.
 func newHandlerOf(t testing.TB, svc *service.Service) http.Handler {
 	return newHandlerWith(t, graph.Options{Playground: true, Service: svc})
@@ -68,7 +78,13 @@ type client struct {
 
 // newClient returns a client of a new workspace with read and write scopes.
 func newClient(t testing.TB) *client {
-	return newClientWith(t, newHandler(t), uuid.New(), auth.ScopeRead+" "+auth.ScopeWrite)
+	return newClientOf(t, newService(t))
+}
+
+// newClientOf returns a client of a new workspace of svc with read and
+// write scopes.
+func newClientOf(t testing.TB, svc *service.Service) *client {
+	return newClientWith(t, newHandlerOf(t, svc), uuid.New(), auth.ScopeRead+" "+auth.ScopeWrite)
 }
 
 func newClientWith(t testing.TB, h http.Handler, ws uuid.UUID, scope string) *client {
