@@ -4,6 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"reflect"
+	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -15,17 +19,33 @@ import (
 // id for each contact(id:), the accounts, memberships and phones of every
 // page. Their texts repeat, so they run as prepared statements with the
 // workspace and the keys as parameters: PostgreSQL parses each once per
-// connection and plans it once (see planCacheMode), where a text Bun
-// writes the arguments into is parsed and planned every time. Every other
-// statement goes with the simple protocol (see Open). Bun's query hooks do
-// not see lookups; countStatement counts them.
+// connection and plans it once (see plan_cache_mode in Open), where a text
+// Bun writes the arguments into is parsed and planned every time; and the
+// server builds each text once (see lookupTexts). Every other statement
+// goes with the simple protocol (see Open). Bun's query hooks do not see
+// lookups; countStatement counts them.
 
-// lookup scans into dest the records of q, a query of a model, that belong
-// to workspace ws and whose column key is among keys.
-func (s *Store) lookup(ctx context.Context, ws uuid.UUID, q *bun.SelectQuery, key string, keys []string, dest any) error {
-	// Bun writes arguments in place of ?, and leaves $1 and $2 to the
-	// driver.
-	text := q.Where("?TableAlias.workspace_id = $1").Where("?TableAlias." + key + " = ANY($2)").String()
+// lookupBy is a way of finding a model's records: by the values of column
+// key, in order.
+type lookupBy struct {
+	key string
+	// needed are the columns fetched whatever the projection asks for
+	// (see Columns.apply).
+	needed []string
+	order  []string
+}
+
+var (
+	byID                 = lookupBy{key: "id", needed: []string{"workspace_id", "id"}}
+	byExternalID         = lookupBy{key: "external_id", needed: []string{"workspace_id", "id", "external_id"}}
+	phonesByContact      = lookupBy{key: "contact_id", needed: []string{"workspace_id", "id", "contact_id"}, order: []string{"p.id"}}
+	membershipsByContact = lookupBy{key: "contact_id", order: []string{"ca.created_at", "ca.account_id"}}
+)
+
+// lookup scans into dest, a pointer to a slice of a model, cols of the
+// records of workspace ws that by finds among keys.
+func (s *Store) lookup(ctx context.Context, ws uuid.UUID, dest any, by *lookupBy, cols Columns, keys []string) error {
+	text := s.lookupText(dest, by, cols)
 	return s.inWorkspace(ctx, ws, func(idb bun.IDB) error {
 		querier, err := driverQuerier(idb)
 		if err != nil {
@@ -38,8 +58,48 @@ func (s *Store) lookup(ctx context.Context, ws uuid.UUID, q *bun.SelectQuery, ke
 		if err != nil {
 			return err
 		}
-		return q.DB().ScanRows(ctx, rows, dest)
+		return s.models.ScanRows(ctx, rows, dest)
 	})
+}
+
+// lookupTexts keeps the text of each lookup the server has run, by
+// lookupKey: Bun takes a dozen allocations to build one, a tenth of all
+// that a contact(id:) request allocates. There are a few per model and
+// projection; a client that asks for ever new sets of fields gets its
+// texts built anew once maxLookupTexts are kept.
+var (
+	lookupTexts     sync.Map
+	lookupTextCount atomic.Int64
+)
+
+const maxLookupTexts = 1000
+
+type lookupKey struct {
+	model reflect.Type
+	by    *lookupBy
+	// all is cols == AllColumns, which differs from no columns.
+	all  bool
+	cols string
+}
+
+// lookupText returns the text of the lookup of dest's model by by, which
+// fetches cols.
+func (s *Store) lookupText(dest any, by *lookupBy, cols Columns) string {
+	key := lookupKey{model: reflect.TypeOf(dest), by: by, all: cols == nil, cols: strings.Join(cols, ",")}
+	if text, ok := lookupTexts.Load(key); ok {
+		return text.(string)
+	}
+	// Bun writes arguments in place of ?, and leaves $1 and $2 to the
+	// driver.
+	text := cols.apply(s.models.NewSelect().Model(dest), by.needed...).
+		Where("?TableAlias.workspace_id = $1").Where("?TableAlias." + by.key + " = ANY($2)").
+		Order(by.order...).String()
+	if lookupTextCount.Load() < maxLookupTexts {
+		if _, loaded := lookupTexts.LoadOrStore(key, text); !loaded {
+			lookupTextCount.Add(1)
+		}
+	}
+	return text
 }
 
 // querier runs a statement with its arguments as parameters.

@@ -14,7 +14,7 @@ import (
 // order.
 func (s *Store) ContactsByIDs(ctx context.Context, ws uuid.UUID, ids []string, cols Columns) ([]*Contact, error) {
 	var contacts []*Contact
-	err := s.lookup(ctx, ws, cols.apply(s.idb.NewSelect().Model(&contacts), "workspace_id", "id"), "id", ids, &contacts)
+	err := s.lookup(ctx, ws, &contacts, &byID, cols, ids)
 	if err != nil {
 		return nil, fmt.Errorf("contacts by id: %w", err)
 	}
@@ -25,8 +25,7 @@ func (s *Store) ContactsByIDs(ctx context.Context, ws uuid.UUID, ids []string, c
 // externalIDs, in no order.
 func (s *Store) ContactsByExternalIDs(ctx context.Context, ws uuid.UUID, externalIDs []string, cols Columns) ([]*Contact, error) {
 	var contacts []*Contact
-	err := s.lookup(ctx, ws, cols.apply(s.idb.NewSelect().Model(&contacts), "workspace_id", "id", "external_id"),
-		"external_id", externalIDs, &contacts)
+	err := s.lookup(ctx, ws, &contacts, &byExternalID, cols, externalIDs)
 	if err != nil {
 		return nil, fmt.Errorf("contacts by external id: %w", err)
 	}
@@ -132,8 +131,7 @@ func (s *Store) CountContactsOfAccounts(ctx context.Context, ws uuid.UUID, accou
 // oldest first.
 func (s *Store) MembershipsOfContacts(ctx context.Context, ws uuid.UUID, contactIDs []string) ([]*ContactAccount, error) {
 	var memberships []*ContactAccount
-	err := s.lookup(ctx, ws, s.idb.NewSelect().Model(&memberships).Order("ca.created_at", "ca.account_id"),
-		"contact_id", contactIDs, &memberships)
+	err := s.lookup(ctx, ws, &memberships, &membershipsByContact, AllColumns, contactIDs)
 	if err != nil {
 		return nil, fmt.Errorf("memberships of contacts: %w", err)
 	}
@@ -143,8 +141,7 @@ func (s *Store) MembershipsOfContacts(ctx context.Context, ws uuid.UUID, contact
 // PhonesOfContacts returns cols of the phones of contactIDs, oldest first.
 func (s *Store) PhonesOfContacts(ctx context.Context, ws uuid.UUID, contactIDs []string, cols Columns) ([]*Phone, error) {
 	var phones []*Phone
-	err := s.lookup(ctx, ws, cols.apply(s.idb.NewSelect().Model(&phones), "workspace_id", "id", "contact_id").Order("p.id"),
-		"contact_id", contactIDs, &phones)
+	err := s.lookup(ctx, ws, &phones, &phonesByContact, cols, contactIDs)
 	if err != nil {
 		return nil, fmt.Errorf("phones of contacts: %w", err)
 	}
@@ -154,7 +151,7 @@ func (s *Store) PhonesOfContacts(ctx context.Context, ws uuid.UUID, contactIDs [
 // PhonesByIDs returns the workspace's phones among ids, in no order.
 func (s *Store) PhonesByIDs(ctx context.Context, ws uuid.UUID, ids []string) ([]*Phone, error) {
 	var phones []*Phone
-	err := s.lookup(ctx, ws, s.idb.NewSelect().Model(&phones), "id", ids, &phones)
+	err := s.lookup(ctx, ws, &phones, &byID, AllColumns, ids)
 	if err != nil {
 		return nil, fmt.Errorf("phones by id: %w", err)
 	}
@@ -165,7 +162,7 @@ func (s *Store) PhonesByIDs(ctx context.Context, ws uuid.UUID, ids []string) ([]
 // order.
 func (s *Store) AccountsByIDs(ctx context.Context, ws uuid.UUID, ids []string, cols Columns) ([]*Account, error) {
 	var accounts []*Account
-	err := s.lookup(ctx, ws, cols.apply(s.idb.NewSelect().Model(&accounts), "workspace_id", "id"), "id", ids, &accounts)
+	err := s.lookup(ctx, ws, &accounts, &byID, cols, ids)
 	if err != nil {
 		return nil, fmt.Errorf("accounts by id: %w", err)
 	}
@@ -176,8 +173,7 @@ func (s *Store) AccountsByIDs(ctx context.Context, ws uuid.UUID, ids []string, c
 // externalIDs, in no order.
 func (s *Store) AccountsByExternalIDs(ctx context.Context, ws uuid.UUID, externalIDs []string, cols Columns) ([]*Account, error) {
 	var accounts []*Account
-	err := s.lookup(ctx, ws, cols.apply(s.idb.NewSelect().Model(&accounts), "workspace_id", "id", "external_id"),
-		"external_id", externalIDs, &accounts)
+	err := s.lookup(ctx, ws, &accounts, &byExternalID, cols, externalIDs)
 	if err != nil {
 		return nil, fmt.Errorf("accounts by external id: %w", err)
 	}

@@ -18,7 +18,10 @@ type Store struct {
 	idb bun.IDB
 	// pool is nil when idb is a transaction, which is then scoped to ws.
 	pool *bun.DB
-	ws   uuid.UUID
+	// models builds the texts of lookups and scans their rows (the pool's
+	// handle, in a transaction's Store too).
+	models *bun.DB
+	ws     uuid.UUID
 	// rowSecurity says whether queries run in transactions that name
 	// their workspace (see session.go).
 	rowSecurity bool
@@ -27,14 +30,14 @@ type Store struct {
 // NewStore returns a Store that runs its queries on bdb, each in a
 // transaction scoped to its workspace for row-level security.
 func NewStore(bdb *bun.DB) *Store {
-	return &Store{idb: bdb, pool: bdb, rowSecurity: true}
+	return &Store{idb: bdb, pool: bdb, models: bdb, rowSecurity: true}
 }
 
 // WithoutRowSecurity returns a Store whose reads run straight on the pool,
 // outside transactions, for a database role that bypasses row-level
 // security; it measures what the wall costs.
 func (s *Store) WithoutRowSecurity() *Store {
-	return &Store{idb: s.idb, pool: s.pool}
+	return &Store{idb: s.idb, pool: s.pool, models: s.models}
 }
 
 // InTx runs fn with a Store bound to one transaction of workspace ws,
@@ -47,7 +50,7 @@ func (s *Store) InTx(ctx context.Context, ws uuid.UUID, fn func(tx *Store) error
 	}
 	ReleaseSession(ctx)
 	return inScopedTx(ctx, s.pool, workspaceSetting, ws.String(), func(tx bun.IDB) error {
-		return fn(&Store{idb: tx, ws: ws, rowSecurity: s.rowSecurity})
+		return fn(&Store{idb: tx, models: s.models, ws: ws, rowSecurity: s.rowSecurity})
 	})
 }
 
