@@ -125,6 +125,7 @@ type listening struct {
 
 // serve runs the API until ctx is done, then drains in-flight requests.
 func serve(ctx context.Context, cfg config, opts serveOptions) error {
+	raiseProcs()
 	verifier, err := auth.NewVerifier(cfg.Auth)
 	if err != nil {
 		return err
