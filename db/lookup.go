@@ -63,8 +63,8 @@ func (s *Store) lookup(ctx context.Context, ws uuid.UUID, dest any, by *lookupBy
 }
 
 // lookupTexts keeps the text of each lookup the server has run, by
-// lookupKey: Bun takes a dozen allocations to build one, a tenth of all
-// that a contact(id:) request allocates. There are a few per model and
+// lookupKey: Bun takes a dozen allocations to build one (about 3% of what
+// a contact(id:) request allocates). There are a few per model and
 // projection; a client that asks for ever new sets of fields gets its
 // texts built anew once maxLookupTexts are kept.
 var (
