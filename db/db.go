@@ -30,8 +30,11 @@ func Open(ctx context.Context, url string, opts ...Option) (*bun.DB, error) {
 	// repeat: pgx's default mode would prepare each new one (a second round
 	// trip) and keep up to 512 per connection in its cache, tens of
 	// megabytes that only grow. The simple protocol sends the text as it
-	// is.
+	// is. The lookups alone are prepared (lookup.go), at most
+	// maxLookupTexts of them: the cache must hold them, whatever the URL
+	// says (statement_cache_capacity=0 would make every lookup fail).
 	cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
+	cfg.StatementCacheCapacity = maxLookupTexts
 	// The statements pgx does prepare are the lookups by keys (lookup.go),
 	// whose best plan does not depend on the keys: planned once, each
 	// costs PostgreSQL a fifth of what planning it every time would (0.03

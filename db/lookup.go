@@ -45,7 +45,13 @@ var (
 // lookup scans into dest, a pointer to a slice of a model, cols of the
 // records of workspace ws that by finds among keys.
 func (s *Store) lookup(ctx context.Context, ws uuid.UUID, dest any, by *lookupBy, cols Columns, keys []string) error {
-	text := s.lookupText(dest, by, cols)
+	text, kept := s.lookupText(dest, by, cols)
+	// Only the kept texts are prepared, so that a client asking for ever
+	// new sets of fields cannot fill the connections with statements.
+	mode := pgx.QueryExecModeExec
+	if kept {
+		mode = pgx.QueryExecModeCacheStatement
+	}
 	return s.inWorkspace(ctx, ws, func(idb bun.IDB) error {
 		querier, err := driverQuerier(idb)
 		if err != nil {
@@ -54,7 +60,7 @@ func (s *Store) lookup(ctx context.Context, ws uuid.UUID, dest any, by *lookupBy
 		countStatement(ctx)
 		// As a pgtype.UUID, ws is sent as its 16 bytes; a uuid.UUID would
 		// go through its text.
-		rows, err := querier.QueryContext(ctx, text, pgx.QueryExecModeCacheStatement, pgtype.UUID{Bytes: ws, Valid: true}, keys)
+		rows, err := querier.QueryContext(ctx, text, mode, pgtype.UUID{Bytes: ws, Valid: true}, keys)
 		if err != nil {
 			return err
 		}
@@ -63,43 +69,52 @@ func (s *Store) lookup(ctx context.Context, ws uuid.UUID, dest any, by *lookupBy
 }
 
 // lookupTexts keeps the text of each lookup the server has run, by
-// lookupKey: Bun takes a dozen allocations to build one (about 3% of what
-// a contact(id:) request allocates). There are a few per model and
-// projection; a client that asks for ever new sets of fields gets its
-// texts built anew once maxLookupTexts are kept.
+// lookupKey, up to maxLookupTexts: Bun takes a dozen allocations to build
+// one (about 3% of what a contact(id:) request allocates), and the kept
+// ones are prepared on the connections that run them. The texts differ by
+// model, way and the columns fetched: a few dozen in the server's use,
+// but a client could ask for thousands of sets of fields; past the bound,
+// texts are built every time and not prepared.
 var (
 	lookupTexts     sync.Map
 	lookupTextCount atomic.Int64
 )
 
-const maxLookupTexts = 1000
+// maxLookupTexts bounds the texts kept, and so the statements prepared on
+// each connection (see StatementCacheCapacity in Open).
+const maxLookupTexts = 128
 
 type lookupKey struct {
 	model reflect.Type
 	by    *lookupBy
 	// all is cols == AllColumns, which differs from no columns.
-	all  bool
+	all bool
+	// cols are the columns fetched, sorted.
 	cols string
 }
 
 // lookupText returns the text of the lookup of dest's model by by, which
-// fetches cols.
-func (s *Store) lookupText(dest any, by *lookupBy, cols Columns) string {
-	key := lookupKey{model: reflect.TypeOf(dest), by: by, all: cols == nil, cols: strings.Join(cols, ",")}
+// fetches cols, and whether it is kept.
+func (s *Store) lookupText(dest any, by *lookupBy, cols Columns) (text string, kept bool) {
+	key := lookupKey{model: reflect.TypeOf(dest), by: by, all: cols == nil}
+	if cols != nil {
+		key.cols = strings.Join(cols.with(by.needed...), ",")
+	}
 	if text, ok := lookupTexts.Load(key); ok {
-		return text.(string)
+		return text.(string), true
 	}
 	// Bun writes arguments in place of ?, and leaves $1 and $2 to the
 	// driver.
-	text := cols.apply(s.models.NewSelect().Model(dest), by.needed...).
+	text = cols.apply(s.models.NewSelect().Model(dest), by.needed...).
 		Where("?TableAlias.workspace_id = $1").Where("?TableAlias." + by.key + " = ANY($2)").
 		Order(by.order...).String()
-	if lookupTextCount.Load() < maxLookupTexts {
-		if _, loaded := lookupTexts.LoadOrStore(key, text); !loaded {
-			lookupTextCount.Add(1)
-		}
+	if lookupTextCount.Load() >= maxLookupTexts {
+		return text, false
 	}
-	return text
+	if _, loaded := lookupTexts.LoadOrStore(key, text); !loaded {
+		lookupTextCount.Add(1)
+	}
+	return text, true
 }
 
 // querier runs a statement with its arguments as parameters.
@@ -109,15 +124,14 @@ type querier interface {
 
 // driverQuerier returns the database/sql handle under idb, whose queries
 // pass their arguments to the driver; Bun's would write them into the
-// text.
+// text. A Store's handle is the pool, or the connection of a transaction
+// or a request's session.
 func driverQuerier(idb bun.IDB) (querier, error) {
 	switch h := idb.(type) {
 	case *bun.DB:
 		return h.DB, nil
 	case bun.Conn:
 		return h.Conn, nil
-	case bun.Tx:
-		return h.Tx, nil
 	}
 	return nil, fmt.Errorf("lookup on a %T", idb)
 }

@@ -2,31 +2,41 @@ package db
 
 import (
 	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 )
 
-// TestLookupTexts checks that a kept text is the one Bun builds, and that
-// ever new projections do not grow the texts kept past their bound.
+// TestLookupTexts checks that a kept text is the one Bun builds, that the
+// same columns in another order or twice share it, and that ever new
+// projections are neither kept nor prepared past the bound.
 func TestLookupTexts(t *testing.T) {
+	t.Cleanup(func() {
+		lookupTexts = sync.Map{}
+		lookupTextCount.Store(0)
+	})
 	s := &Store{models: bun.NewDB(nil, pgdialect.New())}
 	var contacts []*Contact
-	cols := Columns{"name", "email"}
-	first := s.lookupText(&contacts, &byID, cols)
-	if again := s.lookupText(&contacts, &byID, cols); again != first {
-		t.Errorf("kept text %q differs from the built one %q", again, first)
-	}
+	first, kept := s.lookupText(&contacts, &byID, Columns{"name", "email"})
 	want := `SELECT "c"."email", "c"."id", "c"."name", "c"."workspace_id" FROM "contacts" AS "c" WHERE ("c".workspace_id = $1) AND ("c".id = ANY($2))`
-	if first != want {
-		t.Errorf("text\n%s\nwant\n%s", first, want)
+	if first != want || !kept {
+		t.Errorf("text\n%s (kept: %v)\nwant\n%s, kept", first, kept, want)
+	}
+	before := lookupTextCount.Load()
+	if again, _ := s.lookupText(&contacts, &byID, Columns{"email", "name", "email", "id"}); again != first {
+		t.Errorf("the same columns in another order give %q; want the kept %q", again, first)
+	}
+	if n := lookupTextCount.Load(); n != before {
+		t.Errorf("the same columns in another order kept a text of their own (%d texts, %d before)", n, before)
 	}
 	var accounts []*Account
-	if other := s.lookupText(&accounts, &byID, cols); other == first {
+	if other, _ := s.lookupText(&accounts, &byID, Columns{"name", "email"}); other == first {
 		t.Errorf("accounts by id share the text of contacts: %s", other)
 	}
-	if all := s.lookupText(&contacts, &byID, AllColumns); all == s.lookupText(&contacts, &byID, Columns{}) {
+	all, _ := s.lookupText(&contacts, &byID, AllColumns)
+	if none, _ := s.lookupText(&contacts, &byID, Columns{}); all == none {
 		t.Errorf("all columns and no columns share the text %s", all)
 	}
 	for i := range 2 * maxLookupTexts {
@@ -34,5 +44,11 @@ func TestLookupTexts(t *testing.T) {
 	}
 	if n := lookupTextCount.Load(); n > maxLookupTexts {
 		t.Errorf("%d texts kept; want at most %d", n, maxLookupTexts)
+	}
+	if _, kept := s.lookupText(&contacts, &byID, Columns{"past_the_bound"}); kept {
+		t.Error("a text past the bound is kept, and would be prepared")
+	}
+	if again, kept := s.lookupText(&contacts, &byID, Columns{"name", "email"}); again != first || !kept {
+		t.Errorf("a text kept before the bound is %q (kept: %v); want %q, kept", again, kept, first)
 	}
 }

@@ -352,7 +352,8 @@ func TestLookupsUseIndexes(t *testing.T) {
 // given SET LOCAL statements; verbose, so that it names the functions it
 // calls. A prepared lookup (one with parameters: workspace ws and the keys
 // contact_1 and contact_2) is explained with the plan it runs with, the
-// generic one.
+// generic one, and with sequential scans allowed: the plan must not choose
+// one.
 func explain(t *testing.T, bdb *bun.DB, ws uuid.UUID, settings map[string]string, statement string) string {
 	t.Helper()
 	ctx := context.Background()
@@ -361,18 +362,27 @@ func explain(t *testing.T, bdb *bun.DB, ws uuid.UUID, settings map[string]string
 		if !strings.Contains(statement, "$1") {
 			return tx.NewRaw("EXPLAIN (VERBOSE) "+statement).Scan(ctx, &plan)
 		}
-		// Sent as it is: the simple protocol would take $1 for an
-		// argument of its own.
-		if _, err := tx.Tx.ExecContext(ctx, "PREPARE lookup AS "+statement, pgx.QueryExecModeExec); err != nil {
+		// A name of its own: a prepared statement outlives a rolled back
+		// transaction on its pooled connection. Sent as it is: the simple
+		// protocol would take $1 for an argument of its own.
+		name := "lookup_" + strings.ReplaceAll(uuid.NewString(), "-", "")
+		if _, err := tx.Tx.ExecContext(ctx, "PREPARE "+name+" AS "+statement, pgx.QueryExecModeExec); err != nil {
 			return err
 		}
-		defer tx.ExecContext(ctx, "DEALLOCATE lookup")
-		return tx.NewRaw("EXPLAIN (VERBOSE) EXECUTE lookup(?, '{contact_1,contact_2}')", ws).Scan(ctx, &plan)
+		defer tx.ExecContext(ctx, "DEALLOCATE "+name)
+		if _, err := tx.ExecContext(ctx, "SET LOCAL enable_seqscan = on"); err != nil {
+			return err
+		}
+		return tx.NewRaw("EXPLAIN (VERBOSE) EXECUTE "+name+"(?, '{contact_1,contact_2}')", ws).Scan(ctx, &plan)
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return strings.Join(plan, "\n")
+	text := strings.Join(plan, "\n")
+	if strings.Contains(statement, "$1") && strings.Contains(text, "Seq Scan") {
+		t.Errorf("the generic plan of a lookup scans a table:\n%s\n%s", statement, text)
+	}
+	return text
 }
 
 func TestOpenBypassingRefusesARoleHeldByRowSecurity(t *testing.T) {
