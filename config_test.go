@@ -28,17 +28,9 @@ func TestCORSConfiguration(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Setenv("CORS_ALLOWED_ORIGINS", tt.setting)
-			t.Setenv("JWT_SECRET", "") // a short one in the caller's environment would fail loadConfig
-			cfg, err := loadConfig(tt.env)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("loadConfig: error %v; want one that names %s", err, tt.wantErr)
-				}
+			cfg, ok := loadConfigWith(t, tt.env, map[string]string{"CORS_ALLOWED_ORIGINS": tt.setting}, tt.wantErr)
+			if !ok {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if got := cfg.AllowedOrigins.Allows(tt.origin); got != tt.wantAllowed {
 				t.Fatalf("origin %s allowed: %v; want %v (allowed origins %q)", tt.origin, got, tt.wantAllowed, cfg.AllowedOrigins)
@@ -58,18 +50,9 @@ func TestMetricsAddrConfiguration(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Setenv("ADDR", tt.addr)
-			t.Setenv("METRICS_ADDR", tt.metricsAddr)
-			t.Setenv("JWT_SECRET", "")
-			cfg, err := loadConfig(production)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("loadConfig: error %v; want one that says %s", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil || cfg.MetricsAddr != tt.metricsAddr {
-				t.Fatalf("loadConfig: MetricsAddr %q, error %v; want %q", cfg.MetricsAddr, err, tt.metricsAddr)
+			cfg, ok := loadConfigWith(t, production, map[string]string{"ADDR": tt.addr, "METRICS_ADDR": tt.metricsAddr}, tt.wantErr)
+			if ok && cfg.MetricsAddr != tt.metricsAddr {
+				t.Fatalf("loadConfig: MetricsAddr %q; want %q", cfg.MetricsAddr, tt.metricsAddr)
 			}
 		})
 	}
@@ -98,19 +81,10 @@ func TestLimitsConfiguration(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Setenv("JWT_SECRET", "")
-			for _, name := range []string{"MAX_BODY_BYTES", "MAX_BULK_BODY_BYTES", "MAX_QUERY_TOKENS", "MAX_QUERY_DEPTH", "MAX_QUERY_ALIASES", "MAX_QUERY_COMPLEXITY", "MAX_CONCURRENT_COST", "INTROSPECTION"} {
-				t.Setenv(name, tt.env[name])
-			}
-			cfg, err := loadConfig(production)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("loadConfig: error %v; want one that names %s", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil || !tt.want(cfg) {
-				t.Fatalf("loadConfig = %+v, %v; want the limits of %v", cfg.Limits, err, tt.env)
+			cfg, ok := loadConfigWith(t, production, tt.env, tt.wantErr,
+				"MAX_BODY_BYTES", "MAX_BULK_BODY_BYTES", "MAX_QUERY_TOKENS", "MAX_QUERY_DEPTH", "MAX_QUERY_ALIASES", "MAX_QUERY_COMPLEXITY", "MAX_CONCURRENT_COST", "INTROSPECTION")
+			if ok && !tt.want(cfg) {
+				t.Fatalf("loadConfig = %+v; want the limits of %v", cfg.Limits, tt.env)
 			}
 		})
 	}
@@ -132,19 +106,9 @@ func TestRateLimitsConfiguration(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Setenv("JWT_SECRET", "")
-			for _, name := range []string{"RATE_LIMIT", "RATE_LIMIT_REQUESTS", "RATE_LIMIT_COST", "MAX_QUERY_COMPLEXITY"} {
-				t.Setenv(name, tt.env[name])
-			}
-			cfg, err := loadConfig(production)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("loadConfig: error %v; want one that names %s", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil || cfg.RateLimits != tt.want {
-				t.Fatalf("loadConfig = %+v, %v; want rate limits %+v", cfg.RateLimits, err, tt.want)
+			cfg, ok := loadConfigWith(t, production, tt.env, tt.wantErr, "RATE_LIMIT", "RATE_LIMIT_REQUESTS", "RATE_LIMIT_COST", "MAX_QUERY_COMPLEXITY")
+			if ok && cfg.RateLimits != tt.want {
+				t.Fatalf("loadConfig = %+v; want rate limits %+v", cfg.RateLimits, tt.want)
 			}
 		})
 	}
@@ -168,19 +132,9 @@ func TestTimeoutsConfiguration(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Setenv("JWT_SECRET", "")
-			for _, name := range []string{"SHUTDOWN_TIMEOUT", "STATEMENT_TIMEOUT", "IDLE_IN_TRANSACTION_TIMEOUT"} {
-				t.Setenv(name, tt.env[name])
-			}
-			cfg, err := loadConfig(production)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("loadConfig: error %v; want one that names %s", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil || cfg.DrainTimeout != tt.wantDrain || cfg.DatabaseTimeouts != tt.want {
-				t.Fatalf("loadConfig: drain %s, timeouts %+v, error %v; want %s and %+v", cfg.DrainTimeout, cfg.DatabaseTimeouts, err, tt.wantDrain, tt.want)
+			cfg, ok := loadConfigWith(t, production, tt.env, tt.wantErr, "SHUTDOWN_TIMEOUT", "STATEMENT_TIMEOUT", "IDLE_IN_TRANSACTION_TIMEOUT")
+			if ok && (cfg.DrainTimeout != tt.wantDrain || cfg.DatabaseTimeouts != tt.want) {
+				t.Fatalf("loadConfig: drain %s, timeouts %+v; want %s and %+v", cfg.DrainTimeout, cfg.DatabaseTimeouts, tt.wantDrain, tt.want)
 			}
 		})
 	}
@@ -199,18 +153,37 @@ func TestRowSecurityConfiguration(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Setenv("ROW_LEVEL_SECURITY", tt.value)
-			t.Setenv("JWT_SECRET", "")
-			cfg, err := loadConfig(production)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("loadConfig: error %v; want one that says %s", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil || cfg.RowSecurity != tt.want {
-				t.Fatalf("loadConfig: RowSecurity %v, error %v; want %v", cfg.RowSecurity, err, tt.want)
+			cfg, ok := loadConfigWith(t, production, map[string]string{"ROW_LEVEL_SECURITY": tt.value}, tt.wantErr)
+			if ok && cfg.RowSecurity != tt.want {
+				t.Fatalf("loadConfig: RowSecurity %v; want %v", cfg.RowSecurity, tt.want)
 			}
 		})
 	}
+}
+
+// loadConfigWith runs loadConfig(env) with settings in the environment,
+// and the names among them that settings leaves out unset, as is
+// JWT_SECRET (a short one in the caller's environment would fail it). When
+// wantErr is set, it checks that the error names it and returns false;
+// otherwise any error fails t.
+func loadConfigWith(t *testing.T, env environment, settings map[string]string, wantErr string, names ...string) (config, bool) {
+	t.Helper()
+	t.Setenv("JWT_SECRET", "")
+	for name, value := range settings {
+		t.Setenv(name, value)
+	}
+	for _, name := range names {
+		t.Setenv(name, settings[name])
+	}
+	cfg, err := loadConfig(env)
+	if wantErr != "" {
+		if err == nil || !strings.Contains(err.Error(), wantErr) {
+			t.Fatalf("loadConfig: error %v; want one that names %s", err, wantErr)
+		}
+		return cfg, false
+	}
+	if err != nil {
+		t.Fatalf("loadConfig: %v", err)
+	}
+	return cfg, true
 }
