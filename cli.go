@@ -61,9 +61,9 @@ Run "server <command> --help" for a command's flags and settings.
 Exit codes: 0 success, 1 failure, 2 a mistake on the command line.
 ` + environmentHelp
 
-// environmentHelp lists the settings; README.md explains them.
+// environmentHelp lists the settings; docs/operations.md explains them.
 const environmentHelp = `
-Configuration comes from the environment (README.md has the defaults):
+Configuration comes from the environment (docs/operations.md has the defaults):
   DATABASE_URL          PostgreSQL URL (serve and migrate need it)
   ADDR                  listen address, :8080
   METRICS_ADDR          listen address of GET /metrics alone; empty: on ADDR

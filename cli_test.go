@@ -118,14 +118,14 @@ func mustContain(t *testing.T, stream, got string, want []string) {
 // settingPattern finds the variables config.go reads.
 var settingPattern = regexp.MustCompile(`(?:Getenv|env[A-Z][A-Za-z]*)\("([A-Z0-9_]+)"`)
 
-// TestEverySettingIsDocumented keeps README's configuration table and the
+// TestEverySettingIsDocumented keeps the configuration table of docs/operations.md and the
 // help in step with what config.go reads.
 func TestEverySettingIsDocumented(t *testing.T) {
 	source, err := os.ReadFile("config.go")
 	if err != nil {
 		t.Fatal(err)
 	}
-	readme, err := os.ReadFile("README.md")
+	readme, err := os.ReadFile("docs/operations.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +136,7 @@ func TestEverySettingIsDocumented(t *testing.T) {
 	for _, m := range settings {
 		name := m[1]
 		if !strings.Contains(string(readme), "| `"+name+"` |") {
-			t.Errorf("README.md's configuration table has no row for %s", name)
+			t.Errorf("docs/operations.md has no row in its configuration table for %s", name)
 		}
 		if !strings.Contains(environmentHelp, name) {
 			t.Errorf("the help's list of settings lacks %s", name)

@@ -23,7 +23,7 @@ type config struct {
 	// RowSecurity runs the API's queries as db.APIRole, in transactions
 	// scoped to their workspace, so that PostgreSQL's row-level security
 	// holds them to it behind their workspace filters. Off by default: it
-	// costs more than 15% (README, Tenant isolation).
+	// costs more than 15% (docs/security.md, Tenant isolation).
 	RowSecurity bool
 	// DrainTimeout is how long SIGTERM waits for in-flight requests.
 	DrainTimeout time.Duration

@@ -311,7 +311,7 @@ func openAPIDatabase(ctx context.Context, cfg config) (*bun.DB, error) {
 		return nil, err
 	}
 	if usable, err := db.SearchIndexesUsable(ctx, bdb); err != nil || !usable {
-		slog.Warn("search and contains filters scan every record of a workspace: the owner of the tables does not bypass row-level security (see README, Tenant isolation)", "error", err)
+		slog.Warn("search and contains filters scan every record of a workspace: the owner of the tables does not bypass row-level security (see docs/security.md, Tenant isolation)", "error", err)
 	}
 	return bdb, nil
 }

@@ -3,7 +3,7 @@
 // `server seed`, builds and starts the server as a release would be built,
 // drives each case with the load generator in a process of its own, runs
 // the raw baseline for the read cases, and prints and writes the figures
-// (bench/results/latest.json). See the README's Performance section.
+// (bench/results/latest.json). See docs/performance.md.
 //
 //	BENCH_DURATION     how long each case runs (default 20s)
 //	BENCH_CONCURRENCY  how many clients send requests at once (default 32)
