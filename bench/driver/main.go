@@ -9,7 +9,14 @@
 //	BENCH_CONCURRENCY  how many clients send requests at once (default 32)
 //	BENCH_CASES        the cases to run, comma-separated (default all; the
 //	                   profile runs the first, page_100 by default)
-//	ROW_LEVEL_SECURITY on runs the server with it, to measure its cost
+//	BENCH_ROUNDS       how many times each case runs each way of row-level
+//	                   security, alternating (default 2)
+//	ROW_LEVEL_SECURITY off profiles the server without it (make profile)
+//
+// Every case runs against two servers on the same data: one as served by
+// default, under row-level security, and one with ROW_LEVEL_SECURITY=off,
+// in alternating rounds, so that the cost of row-level security is
+// measured in the same run, under the same load of the machine.
 package main
 
 import (
@@ -54,12 +61,14 @@ type settings struct {
 	concurrency int
 	resultsDir  string
 	profile     bool
+	// rounds is how many times each case runs each way.
+	rounds int
 	// cases are the names of the cases to run; none means all of them.
 	cases []string
 }
 
 func readSettings() (settings, error) {
-	s := settings{duration: 20 * time.Second, concurrency: 32}
+	s := settings{duration: 20 * time.Second, concurrency: 32, rounds: 2}
 	flag.StringVar(&s.resultsDir, "results", filepath.Join("bench", "results"), "where to write latest.json and profiles")
 	flag.BoolVar(&s.profile, "profile", false, "write CPU and allocation profiles of the server under page_100's load instead of running every case")
 	flag.Parse()
@@ -76,6 +85,13 @@ func readSettings() (settings, error) {
 			return s, fmt.Errorf("BENCH_CONCURRENCY must be a positive number, not %q", v)
 		}
 		s.concurrency = n
+	}
+	if v := os.Getenv("BENCH_ROUNDS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return s, fmt.Errorf("BENCH_ROUNDS must be a positive number, not %q", v)
+		}
+		s.rounds = n
 	}
 	if v := os.Getenv("BENCH_CASES"); v != "" {
 		s.cases = strings.Split(v, ",")
@@ -99,13 +115,16 @@ var (
 // bench is a benchmark run in progress.
 type bench struct {
 	settings
-	dir      string // binaries, request files and logs
-	pins     pinning
-	db       *database
-	token    string
-	server   *process // the API server under test
-	baseline *process // the raw baseline
-	pprofURL string   // the API server's profiles
+	dir    string // binaries, request files and logs
+	pins   pinning
+	db     *database
+	token  string
+	server *process // the API server under test, under row-level security unless profiled without
+	// withoutRLS is the API server with ROW_LEVEL_SECURITY=off, which
+	// measures what row-level security costs.
+	withoutRLS *process
+	baseline   *process // the raw baseline
+	pprofURL   string   // the API server's profiles
 }
 
 func run() error {
@@ -209,11 +228,24 @@ func (b *bench) startServers(ctx context.Context) error {
 	// The benchmark's one workspace sends far more than a workspace may
 	// per minute, and page_999 costs about 274,000, over the default
 	// complexity limit of 100,000 that keeps clients to pages of 100 or so.
-	serverEnv := append(env, "PPROF_ADDR="+pprofAddr, "RATE_LIMIT=off", "MAX_QUERY_COMPLEXITY=1000000")
-	if rls, ok := os.LookupEnv("ROW_LEVEL_SECURITY"); ok {
-		serverEnv = append(serverEnv, "ROW_LEVEL_SECURITY="+rls) // on measures what it costs
+	serverEnv := append(env, "RATE_LIMIT=off", "MAX_QUERY_COMPLEXITY=1000000")
+	profiledEnv := append(slices.Clip(serverEnv), "PPROF_ADDR="+pprofAddr)
+	if rls, ok := os.LookupEnv("ROW_LEVEL_SECURITY"); ok && b.settings.profile {
+		profiledEnv = append(profiledEnv, "ROW_LEVEL_SECURITY="+rls)
 	}
-	if b.server, err = startServer(ctx, "server", b.dir, b.pins.server, serverEnv, []string{"serve"}, "/readyz"); err != nil {
+	// Both servers take the same CPU: one of them at a time serves.
+	if b.server, err = startServer(ctx, "server", b.dir, b.pins.server, profiledEnv, []string{"serve"}, "/readyz"); err != nil {
+		return err
+	}
+	if b.settings.profile {
+		return nil
+	}
+	// The executable is the same; the name tells the logs apart.
+	if err := os.Link(filepath.Join(b.dir, "server"), filepath.Join(b.dir, "server-without-rls")); err != nil {
+		return err
+	}
+	offEnv := append(slices.Clip(serverEnv), "ROW_LEVEL_SECURITY=off")
+	if b.withoutRLS, err = startServer(ctx, "server-without-rls", b.dir, b.pins.server, offEnv, []string{"serve"}, "/readyz"); err != nil {
 		return err
 	}
 	b.baseline, err = startServer(ctx, "baseline", b.dir, b.pins.server, env, nil, "/healthz")
@@ -222,7 +254,7 @@ func (b *bench) startServers(ctx context.Context) error {
 
 // close stops what the run started, the servers before the database.
 func (b *bench) close() {
-	for _, p := range []*process{b.baseline, b.server} {
+	for _, p := range []*process{b.baseline, b.withoutRLS, b.server} {
 		if p != nil {
 			p.stop()
 		}
@@ -247,7 +279,7 @@ func (b *bench) runCases(ctx context.Context, all []benchCase, machine string) e
 		}
 		r := caseResult{name: c.name}
 		var err error
-		r.graphql, err = b.measure(ctx, b.server, c, c.graphql, func() (err error) {
+		r.graphql, r.withoutRLS, r.rlsCosts, err = b.measureBothWays(ctx, c, func() (err error) {
 			// Counted after the first warm-up, so that what the server
 			// starts on first use is not taken for growth.
 			if goroutinesBefore < 0 {
@@ -285,7 +317,7 @@ func (b *bench) runCases(ctx context.Context, all []benchCase, machine string) e
 	fmt.Printf("\nserver peak RSS %.1f MB; goroutines %d before the cases, %d after\n\n", peakRSS, goroutinesBefore, goroutinesAfter)
 	ts := targets(results, peakRSS, goroutinesBefore, goroutinesAfter)
 	printTargets(os.Stdout, ts)
-	path, err := writeJSON(b.resultsDir, report(machine, results, peakRSS, goroutinesAfter))
+	path, err := writeJSON(b.resultsDir, report(machine, b.rounds, results, peakRSS, goroutinesAfter))
 	if err != nil {
 		return err
 	}
@@ -315,6 +347,40 @@ func (b *bench) sameAnswers(ctx context.Context, c benchCase) error {
 		return fmt.Errorf("the raw baseline answers\n%s\nwhere GraphQL answers\n%s", got, want)
 	}
 	return nil
+}
+
+// measureBothWays runs c against the server under row-level security and
+// the one without it, in b.rounds alternating rounds (the first round
+// starts without it, the next with it, and so on), and returns each way's
+// mean and the cost of row-level security in each round: the share of
+// requests/s it takes. beforeRun runs once, before the first measured
+// run under row-level security.
+func (b *bench) measureBothWays(ctx context.Context, c benchCase, beforeRun func() error) (on, off measurement, costs []float64, err error) {
+	var ons, offs []measurement
+	for round := range b.rounds {
+		fmt.Printf(", round %d", round+1)
+		servers := []*process{b.withoutRLS, b.server}
+		if round%2 == 1 {
+			slices.Reverse(servers)
+		}
+		for _, p := range servers {
+			var hook func() error
+			if p == b.server && len(ons) == 0 {
+				hook = beforeRun
+			}
+			m, err := b.measure(ctx, p, c, c.graphql, hook)
+			if err != nil {
+				return on, off, nil, fmt.Errorf("%s: %w", p.name, err)
+			}
+			if p == b.server {
+				ons = append(ons, m)
+			} else {
+				offs = append(offs, m)
+			}
+		}
+		costs = append(costs, rlsCost(ons[round], offs[round]))
+	}
+	return mean(ons), mean(offs), costs, nil
 }
 
 // measure runs one case's requests reqs (GraphQL's or the baseline's)

@@ -12,10 +12,12 @@ import (
 
 func TestLatestJSONHasTheAgreedShape(t *testing.T) {
 	results := []caseResult{
-		{name: "contact_by_id", graphql: measurement{rps: 1234.56, p50Ms: 1.234, p99Ms: 4.5, statementsPerRequest: 1, responseBytes: 400, cpuSecondsPer1k: 0.3333}, baseline: &measurement{rps: 2000}},
-		{name: "create_contact", graphql: measurement{rps: 300, p50Ms: 10, p99Ms: 30, statementsPerRequest: 9, responseBytes: 300, cpuSecondsPer1k: 1.5}},
+		{name: "contact_by_id", graphql: measurement{rps: 1234.56, p50Ms: 1.234, p99Ms: 4.5, statementsPerRequest: 1, responseBytes: 400, cpuSecondsPer1k: 0.3333},
+			withoutRLS: measurement{rps: 1300}, rlsCosts: []float64{0.08, 0.02}, baseline: &measurement{rps: 2000}},
+		{name: "create_contact", graphql: measurement{rps: 300, p50Ms: 10, p99Ms: 30, statementsPerRequest: 9, responseBytes: 300, cpuSecondsPer1k: 1.5},
+			withoutRLS: measurement{rps: 290}, rlsCosts: []float64{-0.01, -0.05}},
 	}
-	path, err := writeJSON(t.TempDir(), report("x86_64, Some CPU, 2 cores", results, 87.65, 9))
+	path, err := writeJSON(t.TempDir(), report("x86_64, Some CPU, 2 cores", 2, results, 87.65, 9))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,11 +32,12 @@ func TestLatestJSONHasTheAgreedShape(t *testing.T) {
 	if err := json.Unmarshal(b, &doc); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := keys(doc), []string{"cases", "goroutines_after", "machine", "peak_rss_mb"}; !slices.Equal(got, want) {
+	if got, want := keys(doc), []string{"cases", "goroutines_after", "machine", "peak_rss_mb", "rounds"}; !slices.Equal(got, want) {
 		t.Errorf("top-level keys = %v, want %v", got, want)
 	}
 	cases := doc["cases"].([]any)
-	wantCaseKeys := []string{"baseline_rps", "cpu_s_per_1k", "name", "p50_ms", "p99_ms", "response_bytes", "rps", "statements_per_request"}
+	wantCaseKeys := []string{"baseline_rps", "cpu_s_per_1k", "name", "p50_ms", "p99_ms", "response_bytes",
+		"row_security_cost_pct", "row_security_cost_spread_pct", "rps", "statements_per_request", "without_row_security"}
 	for _, c := range cases {
 		if got := keys(c.(map[string]any)); !slices.Equal(got, wantCaseKeys) {
 			t.Errorf("case keys = %v, want %v", got, wantCaseKeys)
@@ -47,6 +50,15 @@ func TestLatestJSONHasTheAgreedShape(t *testing.T) {
 	if first["rps"] != 1234.6 || first["p50_ms"] != 1.23 || first["name"] != "contact_by_id" {
 		t.Errorf("first case = %v, want rps 1234.6, p50_ms 1.23 (rounded), name contact_by_id", first)
 	}
+	if got := first["row_security_cost_pct"]; got != 5.0 {
+		t.Errorf("row_security_cost_pct = %v, want 5 (1234.56 against 1300 requests/s)", got)
+	}
+	if got := second["row_security_cost_spread_pct"].([]any); got[0] != -5.0 || got[1] != -1.0 {
+		t.Errorf("row_security_cost_spread_pct = %v, want [-5 -1]: the lowest and highest round", got)
+	}
+	if got := first["without_row_security"].(map[string]any)["rps"]; got != 1300.0 {
+		t.Errorf("without_row_security.rps = %v, want 1300", got)
+	}
 	if doc["peak_rss_mb"] != 87.7 || doc["goroutines_after"] != 9.0 || !strings.Contains(doc["machine"].(string), "2 cores") {
 		t.Errorf("report = %v", doc)
 	}
@@ -54,23 +66,26 @@ func TestLatestJSONHasTheAgreedShape(t *testing.T) {
 
 func TestTargets(t *testing.T) {
 	results := []caseResult{
-		{name: "contact_by_id", graphql: measurement{rps: 700, p50Ms: 1, p99Ms: 3}, baseline: &measurement{rps: 1000}},
-		{name: "page_100", graphql: measurement{rps: 500, p50Ms: 1, p99Ms: 5, statementsPerRequest: 6}, baseline: &measurement{rps: 1000}},
-		{name: "page_999", graphql: measurement{rps: 50, p50Ms: 10, p99Ms: 20, statementsPerRequest: 6.03}},
+		{name: "contact_by_id", graphql: measurement{rps: 700, p50Ms: 1, p99Ms: 3}, withoutRLS: measurement{rps: 740}, baseline: &measurement{rps: 1000}},
+		{name: "page_100", graphql: measurement{rps: 500, p50Ms: 1, p99Ms: 5, statementsPerRequest: 6}, withoutRLS: measurement{rps: 560}, baseline: &measurement{rps: 1000}},
+		{name: "page_999", graphql: measurement{rps: 50, p50Ms: 10, p99Ms: 20, statementsPerRequest: 6.03}, withoutRLS: measurement{rps: 45}},
 	}
 	got := map[string]bool{}
 	for _, tg := range targets(results, 151, 10, 10) {
 		got[tg.what] = tg.met
 	}
 	want := map[string]bool{
-		"contact_by_id at least 70% of its raw baseline's requests/s": true,
-		"page_100 at least 60% of its raw baseline's requests/s":      false,
-		"contact_by_id p99 under 4x p50":                              true,
-		"page_100 p99 under 4x p50":                                   false,
-		"page_999 p99 under 4x p50":                                   true,
-		"SQL statements per request equal for page_100 and page_999":  false,
-		"peak RSS under 150 MB":                                       false,
-		"no goroutine growth":                                         true,
+		"contact_by_id at least 70% of its raw baseline's requests/s":    true,
+		"page_100 at least 60% of its raw baseline's requests/s":         false,
+		"contact_by_id p99 under 4x p50":                                 true,
+		"page_100 p99 under 4x p50":                                      false,
+		"page_999 p99 under 4x p50":                                      true,
+		"contact_by_id row-level security costs under 10% of requests/s": true,
+		"page_100 row-level security costs under 10% of requests/s":      false,
+		"page_999 row-level security costs under 10% of requests/s":      true,
+		"SQL statements per request equal for page_100 and page_999":     false,
+		"peak RSS under 150 MB":                                          false,
+		"no goroutine growth":                                            true,
 	}
 	for what, met := range want {
 		if m, ok := got[what]; !ok || m != met {
