@@ -73,7 +73,7 @@ Configuration comes from the environment (docs/operations.md has the defaults):
   JWT_ISSUER            required iss claim, when set
   JWT_AUDIENCE          required aud claim, when set
   MIGRATE_ON_START      apply pending migrations at start, true
-  ROW_LEVEL_SECURITY    on: queries also held by PostgreSQL's row-level security, off
+  ROW_LEVEL_SECURITY    on: queries also held by PostgreSQL's row-level security, on
   SHUTDOWN_TIMEOUT      how long SIGTERM waits for requests, 25s
   STATEMENT_TIMEOUT     longest SQL statement of a request, 5s; 0: PostgreSQL's
   IDLE_IN_TRANSACTION_TIMEOUT

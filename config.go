@@ -22,8 +22,8 @@ type config struct {
 	MigrateOnStart bool
 	// RowSecurity runs the API's queries as db.APIRole, in transactions
 	// scoped to their workspace, so that PostgreSQL's row-level security
-	// holds them to it behind their workspace filters. Off by default: it
-	// costs more than 15% (docs/security.md, Tenant isolation).
+	// holds them to it behind their workspace filters. On by default
+	// (docs/security.md, Tenant isolation).
 	RowSecurity bool
 	// DrainTimeout is how long SIGTERM waits for in-flight requests.
 	DrainTimeout time.Duration
@@ -75,7 +75,7 @@ func loadConfig(env environment) (config, error) {
 	if cfg.MigrateOnStart, err = strconv.ParseBool(envOr("MIGRATE_ON_START", "true")); err != nil {
 		return cfg, fmt.Errorf("MIGRATE_ON_START must be true or false: %w", err)
 	}
-	switch rls := envOr("ROW_LEVEL_SECURITY", "off"); rls {
+	switch rls := envOr("ROW_LEVEL_SECURITY", "on"); rls {
 	case "on", "off":
 		cfg.RowSecurity = rls == "on"
 	default:

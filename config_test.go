@@ -146,7 +146,7 @@ func TestRowSecurityConfiguration(t *testing.T) {
 		want        bool
 		wantErr     string
 	}{
-		{"off by default", "", false, ""},
+		{"on by default", "", true, ""},
 		{"on", "on", true, ""},
 		{"off", "off", false, ""},
 		{"anything else is refused", "true", false, "ROW_LEVEL_SECURITY must be on or off"},

@@ -303,7 +303,7 @@ func databaseFor(ctx context.Context, why string) (*bun.DB, error) {
 func openAPIDatabase(ctx context.Context, cfg config) (*bun.DB, error) {
 	timeouts := db.WithTimeouts(cfg.DatabaseTimeouts)
 	if !cfg.RowSecurity {
-		slog.Info("row-level security off: the workspace filters of the queries are the one wall between workspaces (ROW_LEVEL_SECURITY=on adds PostgreSQL's)")
+		slog.Warn("row-level security off (ROW_LEVEL_SECURITY=off): the workspace filters of the queries are the one wall between workspaces")
 		return openDatabase(ctx, cfg, db.OpenBypassing, timeouts)
 	}
 	bdb, err := openDatabase(ctx, cfg, db.OpenAPI, timeouts)

@@ -45,7 +45,9 @@ func Open(ctx context.Context, url string, opts ...Option) (*bun.DB, error) {
 	for _, opt := range opts {
 		opt(cfg)
 	}
-	sqldb := stdlib.OpenDB(*cfg)
+	// Its connections send the statements of scopedConn behind their
+	// policy setting (scope.go).
+	sqldb := sql.OpenDB(scopingConnector{stdlib.GetConnector(*cfg)})
 	sqldb.SetMaxOpenConns(20)
 	sqldb.SetMaxIdleConns(20)
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)

@@ -39,7 +39,7 @@ func (s *Store) ClaimIdempotencyKey(ctx context.Context, ws uuid.UUID, key strin
 		Set("created_at = now(), expires_at = EXCLUDED.expires_at").
 		Where("ik.expires_at < now() OR (ik.status_code IS NULL AND ik.created_at < now() - ? * interval '1 second')", abandonAfter.Seconds()).
 		Returning("key")
-	err := s.inWorkspace(ctx, ws, func(idb bun.IDB) error {
+	err := s.inWorkspace(ws, func(idb bun.IConn) error {
 		_, err := q.Conn(idb).Exec(ctx, &claimed)
 		return err
 	})
@@ -90,8 +90,9 @@ func (s *Store) ReleaseIdempotencyKey(ctx context.Context, ws uuid.UUID, key str
 // lets it see expired keys only.
 func (s *Store) DeleteExpiredIdempotencyKeys(ctx context.Context) (int, error) {
 	var n int64
-	err := s.inTxWith(ctx, sweepSetting, "on", func(idb bun.IDB) error {
-		res, err := idb.NewDelete().Model((*IdempotencyKey)(nil)).Where("expires_at < now()").Exec(ctx)
+	q := s.idb.NewDelete().Model((*IdempotencyKey)(nil)).Where("expires_at < now()")
+	err := s.inScope(sweepSetting, "on", func(conn bun.IConn) error {
+		res, err := q.Conn(conn).Exec(ctx)
 		if err == nil {
 			n, err = res.RowsAffected()
 		}

@@ -52,7 +52,7 @@ func (s *Store) lookup(ctx context.Context, ws uuid.UUID, dest any, by *lookupBy
 	if kept {
 		mode = pgx.QueryExecModeCacheStatement
 	}
-	return s.inWorkspace(ctx, ws, func(idb bun.IDB) error {
+	return s.inWorkspace(ws, func(idb bun.IConn) error {
 		querier, err := driverQuerier(idb)
 		if err != nil {
 			return err
@@ -124,14 +124,16 @@ type querier interface {
 
 // driverQuerier returns the database/sql handle under idb, whose queries
 // pass their arguments to the driver; Bun's would write them into the
-// text. A Store's handle is the pool, or the connection of a transaction
-// or a request's session.
-func driverQuerier(idb bun.IDB) (querier, error) {
+// text. A Store's handle is the pool, the connection of a transaction, or
+// the pool scoped to a workspace, which passes them already.
+func driverQuerier(idb bun.IConn) (querier, error) {
 	switch h := idb.(type) {
 	case *bun.DB:
 		return h.DB, nil
 	case bun.Conn:
 		return h.Conn, nil
+	case scopedConn:
+		return h, nil
 	}
 	return nil, fmt.Errorf("lookup on a %T", idb)
 }

@@ -63,7 +63,7 @@ func count[T any](ctx context.Context, s *Store, ws uuid.UUID, m Match) (int, er
 	alias := string(q.GetModel().(bun.TableModel).Table().Alias)
 	q = m.apply(q.Where("?TableAlias.workspace_id = ?", ws), s.filters(alias, ws))
 	var n int64
-	err := s.inWorkspace(ctx, ws, func(idb bun.IDB) (err error) {
+	err := s.inWorkspace(ws, func(idb bun.IConn) (err error) {
 		n, err = q.Conn(idb).Count(ctx)
 		return err
 	})
@@ -76,7 +76,7 @@ func count[T any](ctx context.Context, s *Store, ws uuid.UUID, m Match) (int, er
 // scan runs q in workspace ws (see inWorkspace), scanning its rows into
 // dest, or into q's model when dest is empty.
 func (s *Store) scan(ctx context.Context, ws uuid.UUID, q *bun.SelectQuery, dest ...any) error {
-	return s.inWorkspace(ctx, ws, func(idb bun.IDB) error { return q.Conn(idb).Scan(ctx, dest...) })
+	return s.inWorkspace(ws, func(idb bun.IConn) error { return q.Conn(idb).Scan(ctx, dest...) })
 }
 
 // AccountContact is a contact listed under one of the accounts it belongs to.
@@ -99,7 +99,7 @@ func (s *Store) ContactsOfAccounts(ctx context.Context, ws uuid.UUID, accountIDs
 		CROSS JOIN LATERAL (?) AS c
 		ORDER BY acc.n, `+lq.orderBy("c"),
 		pgdialect.Array(accountIDs), page)
-	err := s.inWorkspace(ctx, ws, func(idb bun.IDB) error { return q.Conn(idb).Scan(ctx, &rows) })
+	err := s.inWorkspace(ws, func(idb bun.IConn) error { return q.Conn(idb).Scan(ctx, &rows) })
 	if err != nil {
 		return nil, fmt.Errorf("contacts of accounts: %w", err)
 	}
@@ -259,7 +259,7 @@ func (s *Store) PortalRoleInUse(ctx context.Context, ws uuid.UUID, id string) (b
 	q := s.idb.NewSelect().Model((*Contact)(nil)).
 		Where("c.workspace_id = ?", ws).Where("c.portal_role_id = ?", id)
 	var used bool
-	err := s.inWorkspace(ctx, ws, func(idb bun.IDB) (err error) {
+	err := s.inWorkspace(ws, func(idb bun.IConn) (err error) {
 		used, err = q.Conn(idb).Exists(ctx)
 		return err
 	})
@@ -300,7 +300,7 @@ func (s *Store) APIKeyByHash(ctx context.Context, hash []byte) (*APIKey, error) 
 		ColumnExpr("ak.*").
 		ColumnExpr("ak.revoked_at IS NULL AND (ak.expires_at IS NULL OR ak.expires_at > now()) AS active").
 		Where("ak.key_hash = ?", hash)
-	err := s.inTxWith(ctx, keyHashSetting, hex.EncodeToString(hash), func(idb bun.IDB) error {
+	err := s.inScope(keyHashSetting, hex.EncodeToString(hash), func(idb bun.IConn) error {
 		return q.Conn(idb).Scan(ctx)
 	})
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
@@ -16,9 +15,10 @@ import (
 // the workspace filter of every query: the policies of every tenant table
 // (migration 20261123400000_row_security) let a statement see and write
 // only the rows of the workspace named by the transaction's
-// app.workspace_id setting. The Store sets it with SET LOCAL at the start of
-// every transaction it runs for a workspace; a statement run otherwise sees
-// no row and can write none.
+// app.workspace_id setting. A mutation's transaction sets it with SET
+// LOCAL as it begins; every other statement sets it for itself, in the
+// same round trip (scope.go). A statement run otherwise sees no row and
+// can write none.
 
 // APIRole is the role the server's queries run as: it owns no table and
 // does not bypass row-level security. The migrations create it.
@@ -41,8 +41,10 @@ const (
 	sweepSetting = "app.sweep"
 )
 
-// TxStatements is how many statements a transaction adds to those it
-// runs: BEGIN, sent together with its SET LOCAL, and COMMIT or ROLLBACK.
+// TxStatements is how many statements a mutation's transaction adds to
+// those it runs: BEGIN, sent together with its SET LOCAL, and COMMIT or
+// ROLLBACK. A statement outside one adds none that is counted: its
+// set_config travels with it.
 const TxStatements = 2
 
 // scopedTx is a transaction on a connection of its own, begun together
@@ -54,15 +56,15 @@ type scopedTx struct {
 }
 
 // beginScoped takes a connection from the pool and begins a transaction
-// on it (begin is BEGIN or BEGIN READ ONLY) with setting set to value.
-func beginScoped(ctx context.Context, pool *bun.DB, begin, setting, value string) (*scopedTx, error) {
+// on it with setting set to value.
+func beginScoped(ctx context.Context, pool *bun.DB, setting, value string) (*scopedTx, error) {
 	conn, err := pool.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("begin: %w", err)
 	}
 	// Bun writes the value into the text as a quoted literal, so the two
 	// statements travel as one simple query.
-	if _, err := conn.ExecContext(ctx, begin+"; SET LOCAL "+setting+" = ?", value); err != nil {
+	if _, err := conn.ExecContext(ctx, "BEGIN; SET LOCAL "+setting+" = ?", value); err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("begin: %w", err)
 	}
@@ -88,7 +90,7 @@ func (tx *scopedTx) end(ctx context.Context, command string) error {
 // inScopedTx runs fn in a transaction with setting set to value, committed
 // when fn returns nil and rolled back otherwise, a panic included.
 func inScopedTx(ctx context.Context, pool *bun.DB, setting, value string, fn func(bun.IDB) error) (err error) {
-	tx, err := beginScoped(ctx, pool, "BEGIN", setting, value)
+	tx, err := beginScoped(ctx, pool, setting, value)
 	if err != nil {
 		return err
 	}
@@ -99,35 +101,26 @@ func inScopedTx(ctx context.Context, pool *bun.DB, setting, value string, fn fun
 	return tx.end(ctx, "COMMIT")
 }
 
-// inTxWith runs fn in a transaction of its own with a policy setting set;
-// without row-level security, straight on the pool.
-func (s *Store) inTxWith(ctx context.Context, setting, value string, fn func(bun.IDB) error) error {
+// inScope runs fn with a handle whose statements each run with a policy
+// setting set (see scope.go); without row-level security, the pool.
+func (s *Store) inScope(setting, value string, fn func(bun.IConn) error) error {
 	if !s.rowSecurity {
 		return fn(s.idb)
 	}
-	return inScopedTx(ctx, s.pool, setting, value, fn)
+	return fn(scoped(s.pool, setting, value))
 }
 
 // inWorkspace runs fn with a handle whose statements see the rows of ws:
-// the store's own transaction when it is one; else the request session
-// that ctx carries; else a transaction of its own. Only one fn at a time
-// uses a session: its transaction is one connection.
-func (s *Store) inWorkspace(ctx context.Context, ws uuid.UUID, fn func(bun.IDB) error) error {
-	switch {
-	case s.pool == nil:
-		if ws != s.ws {
-			return errWrongWorkspace
-		}
-		return fn(s.idb)
-	case !s.rowSecurity:
+// the store's own transaction when it is one; else the pool, each
+// statement scoped to ws (see scope.go).
+func (s *Store) inWorkspace(ws uuid.UUID, fn func(bun.IConn) error) error {
+	if s.pool == nil && ws != s.ws {
+		return errWrongWorkspace
+	}
+	if s.pool == nil {
 		return fn(s.idb)
 	}
-	if sess := sessionOf(ctx); sess != nil && sess.pool == s.pool && sess.ws == ws {
-		if ran, err := sess.run(ctx, fn); ran {
-			return err
-		}
-	}
-	return s.inTxWith(ctx, workspaceSetting, ws.String(), fn)
+	return s.inScope(workspaceSetting, ws.String(), fn)
 }
 
 // statement is a Bun query that can run on a connection of our choosing.
@@ -138,98 +131,8 @@ type statement[Q any] interface {
 
 // exec runs q in workspace ws (see inWorkspace).
 func exec[Q statement[Q]](ctx context.Context, s *Store, ws uuid.UUID, q Q) error {
-	return s.inWorkspace(ctx, ws, func(idb bun.IDB) error {
-		_, err := q.Conn(idb).Exec(ctx)
+	return s.inWorkspace(ws, func(conn bun.IConn) error {
+		_, err := q.Conn(conn).Exec(ctx)
 		return err
 	})
-}
-
-// session is one request's read-only transaction, begun by its first query
-// and shared by the request's goroutines, so that the workspace is set once
-// per request rather than once per query.
-type session struct {
-	pool *bun.DB
-	ws   uuid.UUID
-	// life is the request's context: the transaction ends with it.
-	life context.Context
-
-	mu    sync.Mutex
-	tx    *scopedTx // nil until the next query begins one
-	ended bool
-}
-
-type sessionKey struct{}
-
-func sessionOf(ctx context.Context) *session {
-	sess, _ := ctx.Value(sessionKey{}).(*session)
-	return sess
-}
-
-// WithSession returns a context in which the store's queries for ws share
-// one read-only transaction, and the function that ends it. A mutation
-// (InTx) commits the session's transaction first; the next query begins
-// another. Without row-level security there is no session to share.
-func (s *Store) WithSession(ctx context.Context, ws uuid.UUID) (context.Context, func()) {
-	if !s.rowSecurity || s.pool == nil {
-		return ctx, func() {}
-	}
-	sess := &session{pool: s.pool, ws: ws, life: ctx}
-	return context.WithValue(ctx, sessionKey{}, sess), sess.end
-}
-
-// ReleaseSession ends the transaction of ctx's session, if it has one
-// open, so that the request holds no connection while it does other work.
-// The session's next query begins another.
-func ReleaseSession(ctx context.Context) {
-	if sess := sessionOf(ctx); sess != nil {
-		sess.mu.Lock()
-		defer sess.mu.Unlock()
-		sess.finish()
-	}
-}
-
-// run runs fn in the session's transaction, beginning it when none is
-// open; ran is false when the session has ended. A failed query ends the
-// transaction, which PostgreSQL would refuse to go on with.
-func (sess *session) run(ctx context.Context, fn func(bun.IDB) error) (ran bool, err error) {
-	sess.mu.Lock()
-	defer sess.mu.Unlock()
-	if sess.ended {
-		return false, nil
-	}
-	if sess.tx == nil {
-		if err := sess.begin(ctx); err != nil {
-			return true, err
-		}
-	}
-	if err := fn(sess.tx.Conn); err != nil {
-		sess.finish()
-		return true, err
-	}
-	return true, nil
-}
-
-func (sess *session) begin(ctx context.Context) error {
-	tx, err := beginScoped(sess.life, sess.pool, "BEGIN READ ONLY", workspaceSetting, sess.ws.String())
-	if err != nil {
-		return err
-	}
-	sess.tx = tx
-	return nil
-}
-
-// finish ends the open transaction. It only read: rolling back costs the
-// same as committing, and a failure leaves nothing to undo.
-func (sess *session) finish() {
-	if sess.tx != nil {
-		sess.tx.end(context.WithoutCancel(sess.life), "ROLLBACK")
-		sess.tx = nil
-	}
-}
-
-func (sess *session) end() {
-	sess.mu.Lock()
-	defer sess.mu.Unlock()
-	sess.finish()
-	sess.ended = true
 }

@@ -41,14 +41,11 @@ func (s *Store) WithoutRowSecurity() *Store {
 }
 
 // InTx runs fn with a Store bound to one transaction of workspace ws,
-// committed when fn returns nil and rolled back otherwise. It first ends
-// the transaction of ctx's request session, if one is open, so that a
-// request never holds two connections.
+// committed when fn returns nil and rolled back otherwise.
 func (s *Store) InTx(ctx context.Context, ws uuid.UUID, fn func(tx *Store) error) error {
 	if s.pool == nil {
 		return errors.New("InTx inside a transaction")
 	}
-	ReleaseSession(ctx)
 	return inScopedTx(ctx, s.pool, workspaceSetting, ws.String(), func(tx bun.IDB) error {
 		return fn(&Store{idb: tx, models: s.models, ws: ws, rowSecurity: s.rowSecurity})
 	})

@@ -21,7 +21,6 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/contacts-api/contacts/auth"
-	"github.com/contacts-api/contacts/db"
 	"github.com/contacts-api/contacts/graph/cors"
 	"github.com/contacts-api/contacts/graph/loaders"
 	"github.com/contacts-api/contacts/graph/playground"
@@ -119,8 +118,8 @@ func NewHandler(opts Options) http.Handler {
 	rates := newRateLimiter(opts.RateLimits)
 	admit := newAdmission(opts.Limits.MaxConcurrentCost)
 	gql := checkRequest(opts.Limits, authenticate(opts, rates.middleware(idempotent(opts.Service,
-		inSession(opts.Service.Store(), loaders.Middleware(opts.Service.Store(), m.ObserveBatch,
-			admit.middleware(newGraphQLServer(opts, rates, admit))))))))
+		loaders.Middleware(opts.Service.Store(), m.ObserveBatch,
+			admit.middleware(newGraphQLServer(opts, rates, admit)))))))
 	mux.Handle("/graphql", gql)
 	return withRequestID(observeRequests(m, recoverPanics(cors.Handler(opts.AllowedOrigins, mux))))
 }
@@ -144,37 +143,11 @@ func newGraphQLServer(opts Options, rates *rateLimiter, admit *admission) http.H
 	srv.SetRecoverFunc(recoverPanic)
 	srv.AroundOperations(requireScope)
 	srv.AroundRootFields(freshLoadersForMutations)
-	srv.AroundResponses(releaseSession)
 	if !opts.plain {
 		srv.AroundOperations(projectLoads)
 		srv.AroundFields(renderFields)
 	}
 	return srv
-}
-
-// inSession runs the request's reads in one transaction of its workspace
-// (db.Store.WithSession), which sets the workspace for row-level security
-// once per request rather than once per query.
-func inSession(store *db.Store, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ws, err := service.Workspace(r.Context())
-		if err != nil {
-			next.ServeHTTP(w, r)
-			return
-		}
-		ctx, end := store.WithSession(r.Context(), ws)
-		defer end()
-		next.ServeHTTP(w, r.WithContext(ctx))
-	})
-}
-
-// releaseSession ends the request's transaction once its response is
-// computed, so that its connection goes back to the pool before the
-// response is written to a client that may read it slowly.
-func releaseSession(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
-	resp := next(ctx)
-	db.ReleaseSession(ctx)
-	return resp
 }
 
 // freshLoadersForMutations empties the loaders' caches before each

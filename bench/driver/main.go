@@ -39,6 +39,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -125,6 +126,9 @@ type bench struct {
 	withoutRLS *process
 	baseline   *process // the raw baseline
 	pprofURL   string   // the API server's profiles
+	// checks counts the checked requests, whose Unique marker each gets
+	// a key of its own: a case is checked on both servers, every round.
+	checks atomic.Int64
 }
 
 func run() error {
@@ -487,7 +491,7 @@ func (b *bench) loadgen(ctx context.Context, p *process, requestsFile string, cl
 // checkResponse sends one request, checks its answer, so that a case
 // never measures how fast a server fails, and returns its data.
 func (b *bench) checkResponse(ctx context.Context, p *process, r load.Request, check func(json.RawMessage) error) (json.RawMessage, error) {
-	req, err := http.NewRequestWithContext(ctx, r.Method, p.url+r.Path, bytes.NewReader(r.BodyWith("check")))
+	req, err := http.NewRequestWithContext(ctx, r.Method, p.url+r.Path, bytes.NewReader(r.BodyWith(fmt.Sprint("check-", b.checks.Add(1)))))
 	if err != nil {
 		return nil, err
 	}

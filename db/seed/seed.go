@@ -17,7 +17,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 	"golang.org/x/sync/errgroup"
 
@@ -124,7 +123,8 @@ func inTx(ctx context.Context, bdb *bun.DB, fn func(pgx.Tx) error) error {
 	}
 	defer conn.Close()
 	return conn.Raw(func(driverConn any) error {
-		pc, ok := driverConn.(*stdlib.Conn)
+		// pgx's database/sql connection, or the db package's around it.
+		pc, ok := driverConn.(interface{ Conn() *pgx.Conn })
 		if !ok {
 			return fmt.Errorf("seed: the database driver is %T, not pgx", driverConn)
 		}

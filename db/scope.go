@@ -1,0 +1,255 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+	"io"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/uptrace/bun"
+)
+
+// A statement that runs outside the transactions of mutations, under
+// row-level security, must name its workspace (or another policy setting)
+// for its own duration only. An explicit transaction around it would cost
+// two round trips (BEGIN with SET LOCAL, and ROLLBACK), more than a lookup
+// by key itself. Instead, the pool's connections send such a statement in
+// one round trip behind set_config(setting, value, is_local => true), the
+// two as one batch of the extended protocol: PostgreSQL runs the
+// statements of a batch, up to its Sync, in one implicit transaction, and
+// a local setting ends with it, committed or not. So the setting holds
+// for exactly that statement, a connection never carries it into another
+// statement, and a statement sent without one sees no row and writes none.
+
+// setConfigSQL sets a policy setting for the current transaction.
+const setConfigSQL = "SELECT set_config($1, $2, true)"
+
+// policyScope is the policy setting a statement runs under.
+type policyScope struct{ setting, value string }
+
+type policyScopeKey struct{}
+
+// scopedConn runs each statement on the pool, in a transaction of its own
+// that sets a policy setting first (see scopingConn). It is what
+// statements outside a mutation's transaction run on under row-level
+// security.
+type scopedConn struct {
+	pool  *sql.DB
+	scope policyScope
+}
+
+func scoped(pool *bun.DB, setting, value string) scopedConn {
+	return scopedConn{pool: pool.DB, scope: policyScope{setting, value}}
+}
+
+func (c scopedConn) with(ctx context.Context) context.Context {
+	return context.WithValue(ctx, policyScopeKey{}, c.scope)
+}
+
+// QueryContext runs query with args as its parameters.
+func (c scopedConn) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return c.pool.QueryContext(c.with(ctx), query, args...)
+}
+
+// ExecContext runs query with args as its parameters.
+func (c scopedConn) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return c.pool.ExecContext(c.with(ctx), query, args...)
+}
+
+// QueryRowContext runs query with args as its parameters.
+func (c scopedConn) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return c.pool.QueryRowContext(c.with(ctx), query, args...)
+}
+
+var _ bun.IConn = scopedConn{}
+
+// scopingConnector makes the pool's connections scopingConns.
+type scopingConnector struct{ driver.Connector }
+
+func (c scopingConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.Connector.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return scopingConn{conn.(*stdlibConn)}, nil
+}
+
+// stdlibConn names pgx's connection for embedding: embedded as
+// *stdlib.Conn, its field would hide its method Conn.
+type stdlibConn = stdlib.Conn
+
+// scopingConn is pgx's database/sql connection, which sends a statement
+// whose context carries a policyScope behind the set_config of its
+// setting, in one round trip.
+type scopingConn struct{ *stdlibConn }
+
+func (c scopingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	scope, ok := ctx.Value(policyScopeKey{}).(policyScope)
+	if !ok {
+		return c.stdlibConn.QueryContext(ctx, query, args)
+	}
+	mrr, err := c.sendScoped(ctx, scope, query, args)
+	if err != nil {
+		return nil, err
+	}
+	if !mrr.NextResult() {
+		return nil, closeWith(mrr, fmt.Errorf("no result for %q", query))
+	}
+	rr := mrr.ResultReader()
+	fields := rr.FieldDescriptions()
+	rows := &scopedRows{mrr: mrr, rr: rr, types: c.Conn().TypeMap(), columns: make([]string, len(fields))}
+	for i, f := range fields {
+		rows.columns[i] = f.Name
+	}
+	return rows, nil
+}
+
+func (c scopingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	scope, ok := ctx.Value(policyScopeKey{}).(policyScope)
+	if !ok {
+		return c.stdlibConn.ExecContext(ctx, query, args)
+	}
+	mrr, err := c.sendScoped(ctx, scope, query, args)
+	if err != nil {
+		return nil, err
+	}
+	if !mrr.NextResult() {
+		return nil, closeWith(mrr, fmt.Errorf("no result for %q", query))
+	}
+	tag, err := mrr.ResultReader().Close()
+	if err := closeWith(mrr, err); err != nil {
+		return nil, err
+	}
+	return driver.RowsAffected(tag.RowsAffected()), nil
+}
+
+// sendScoped sends set_config and query in one batch, and returns its
+// results past set_config's. query is prepared (once per connection) when
+// args begin with pgx.QueryExecModeCacheStatement, as lookups ask; its
+// rows come in text, as the simple protocol sends them.
+func (c scopingConn) sendScoped(ctx context.Context, scope policyScope, query string, args []driver.NamedValue) (*pgconn.MultiResultReader, error) {
+	conn := c.Conn()
+	setConfig, err := conn.Prepare(ctx, setConfigSQL, setConfigSQL)
+	if err != nil {
+		return nil, err
+	}
+	values := make([]any, len(args))
+	for i, a := range args {
+		values[i] = a.Value
+	}
+	prepare := false
+	if len(values) > 0 {
+		if mode, ok := values[0].(pgx.QueryExecMode); ok {
+			prepare = mode == pgx.QueryExecModeCacheStatement
+			values = values[1:]
+		}
+	}
+	var batch pgconn.Batch
+	batch.ExecStatement(setConfig, [][]byte{[]byte(scope.setting), []byte(scope.value)}, nil, nil)
+	if prepare {
+		sd, err := conn.Prepare(ctx, query, query)
+		if err != nil {
+			return nil, err
+		}
+		params, formats, err := encodeParams(conn.TypeMap(), sd.ParamOIDs, values)
+		if err != nil {
+			return nil, err
+		}
+		batch.ExecStatement(sd, params, formats, nil)
+	} else {
+		oids := make([]uint32, len(values))
+		for i, v := range values {
+			t, ok := conn.TypeMap().TypeForValue(v)
+			if !ok {
+				return nil, fmt.Errorf("no PostgreSQL type for a %T", v)
+			}
+			oids[i] = t.OID
+		}
+		params, formats, err := encodeParams(conn.TypeMap(), oids, values)
+		if err != nil {
+			return nil, err
+		}
+		batch.ExecParams(query, params, oids, formats, nil)
+	}
+	mrr := conn.PgConn().ExecBatch(ctx, &batch)
+	if !mrr.NextResult() {
+		return nil, closeWith(mrr, fmt.Errorf("no result for set_config"))
+	}
+	if _, err := mrr.ResultReader().Close(); err != nil {
+		return nil, closeWith(mrr, err)
+	}
+	return mrr, nil
+}
+
+// encodeParams encodes values as parameters of types oids, each in its
+// type's preferred format.
+func encodeParams(types *pgtype.Map, oids []uint32, values []any) (params [][]byte, formats []int16, err error) {
+	if len(oids) != len(values) {
+		return nil, nil, fmt.Errorf("%d parameters for %d values", len(oids), len(values))
+	}
+	params, formats = make([][]byte, len(values)), make([]int16, len(values))
+	for i, v := range values {
+		formats[i] = types.FormatCodeForOID(oids[i])
+		if params[i], err = types.Encode(oids[i], formats[i], v, nil); err != nil {
+			return nil, nil, fmt.Errorf("parameter %d: %w", i+1, err)
+		}
+	}
+	return params, formats, nil
+}
+
+// closeWith reads the rest of a batch's results and returns err, or the
+// error that reading met.
+func closeWith(mrr *pgconn.MultiResultReader, err error) error {
+	if closeErr := mrr.Close(); err == nil {
+		err = closeErr
+	}
+	return err
+}
+
+// scopedRows are the rows of a scoped statement, as database/sql reads
+// them: each value as pgx's codec of its type gives it to database/sql.
+type scopedRows struct {
+	mrr     *pgconn.MultiResultReader
+	rr      *pgconn.ResultReader
+	types   *pgtype.Map
+	columns []string
+}
+
+func (r *scopedRows) Columns() []string { return r.columns }
+
+func (r *scopedRows) Close() error {
+	_, err := r.rr.Close()
+	return closeWith(r.mrr, err)
+}
+
+func (r *scopedRows) Next(dest []driver.Value) error {
+	if !r.rr.NextRow() {
+		if _, err := r.rr.Close(); err != nil {
+			return err
+		}
+		return io.EOF
+	}
+	fields := r.rr.FieldDescriptions()
+	for i, raw := range r.rr.Values() {
+		if raw == nil {
+			dest[i] = nil
+			continue
+		}
+		t, ok := r.types.TypeForOID(fields[i].DataTypeOID)
+		if !ok {
+			dest[i] = string(raw)
+			continue
+		}
+		v, err := t.Codec.DecodeDatabaseSQLValue(r.types, fields[i].DataTypeOID, fields[i].Format, raw)
+		if err != nil {
+			return fmt.Errorf("column %s: %w", r.columns[i], err)
+		}
+		dest[i] = v
+	}
+	return nil
+}
