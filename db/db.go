@@ -137,16 +137,16 @@ func roleOf(ctx context.Context, bdb *bun.DB) (role, error) {
 	return r, nil
 }
 
-// SearchIndexesUsable reports whether the search functions'
-// (20261123600000_search_functions) owner bypasses row-level security, so
-// that search and contains filters use their trigram indexes.
+// SearchIndexesUsable reports whether the owner of the views that lists
+// read under row-level security (20261204100000_visible_views) bypasses
+// it, so that search and filters use their indexes.
 func SearchIndexesUsable(ctx context.Context, bdb *bun.DB) (bool, error) {
 	var usable bool
 	err := bdb.QueryRowContext(ctx, `
-		SELECT r.rolsuper OR r.rolbypassrls FROM pg_proc p JOIN pg_roles r ON r.oid = p.proowner
-		WHERE p.oid = 'contact_ids_matching(uuid, text)'::regprocedure`).Scan(&usable)
+		SELECT bool_and(r.rolsuper OR r.rolbypassrls) FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner
+		WHERE c.oid IN ('visible_contacts'::regclass, 'visible_accounts'::regclass, 'visible_phones'::regclass)`).Scan(&usable)
 	if err != nil {
-		return false, fmt.Errorf("check search functions: %w", err)
+		return false, fmt.Errorf("check the lists' views: %w", err)
 	}
 	return usable, nil
 }

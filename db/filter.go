@@ -116,16 +116,32 @@ func (m Match) apply(q *bun.SelectQuery, c compiler) *bun.SelectQuery {
 type compiler struct {
 	alias string
 	ws    any
-	// rowSecurity says that the statement runs under row-level security,
-	// which changes how search finds its candidates (see searchText).
-	rowSecurity bool
-	types       map[string]CustomFieldType
+	// views says that the statement reads the tables' views (see table).
+	views bool
+	types map[string]CustomFieldType
 }
 
 // filters returns the compiler of filters on the records of ws under
 // alias, for statements that s runs.
 func (s *Store) filters(alias string, ws any) compiler {
-	return compiler{alias: alias, ws: ws, rowSecurity: s.rowSecurity}
+	return compiler{alias: alias, ws: ws, views: s.rowSecurity}
+}
+
+// viewed are the tables that lists and filters read through a view under
+// row-level security (migration 20261204100000_visible_views): the view
+// holds their rows to the transaction's workspace as the policy does, but
+// is no security barrier, so that the planner may use the indexes of the
+// texts and arrays these statements test (trigrams, the order's btree,
+// tags), whose operators are not leakproof.
+var viewed = map[string]string{"contacts": "visible_contacts", "accounts": "visible_accounts", "phones": "visible_phones"}
+
+// table names what the statement reads of table: its view under
+// row-level security, if it has one, else the table.
+func (c *compiler) table(name string) string {
+	if view, ok := viewed[name]; ok && c.views {
+		return view
+	}
+	return name
 }
 
 func (c *compiler) col(name string) string { return c.alias + "." + name }
@@ -249,7 +265,7 @@ func (c *compiler) phones() field {
 	digits := phoneSearch.sql("p")
 	return field{
 		key: digits, like: digits,
-		related:   c.relatedRows(c.col("id"), "p.contact_id", "phones AS p", "p.workspace_id"),
+		related:   c.relatedRows(c.col("id"), "p.contact_id", c.table("phones")+" AS p", "p.workspace_id"),
 		normalize: Digits,
 	}
 }
@@ -331,7 +347,7 @@ func (c *compiler) text(filter *StringFilter, f field) []schema.QueryWithArgs {
 		terms = append(terms, f.related(f.contains(norm(*filter.Contains))))
 	}
 	if filter.StartsWith != nil {
-		terms = append(terms, f.related(f.isSet(c.startsWith(f, norm(*filter.StartsWith)))))
+		terms = append(terms, f.related(f.isSet(f.startsWith(norm(*filter.StartsWith)))))
 	}
 	if filter.IsSet != nil {
 		set := f.related(f.isSet(sqlTrue))
@@ -375,18 +391,11 @@ func (f field) contains(s string) schema.QueryWithArgs {
 }
 
 // startsWith matches keys of f that start with prefix: a range of the
-// key's btree index (in the C collation). Under row-level security the
-// planner may not turn starts_with, which is not leakproof, into that
-// range; a field with a prefilter gets its candidates from the search
-// text's trigram index instead, as contains does. Without row-level
-// security the prefilter would only mislead the planner, which would count
-// both tests' selectivity and gather and sort every match.
-func (c *compiler) startsWith(f field, prefix string) schema.QueryWithArgs {
-	exact := bun.SafeQuery("starts_with("+f.key+", lower(?))", prefix)
-	if f.prefilter == nil || !c.rowSecurity {
-		return exact
-	}
-	return bun.SafeQuery("? AND ?", f.prefilter("%"+escapeLike(prefix)+"%"), exact)
+// key's btree index (in the C collation). A prefilter would only mislead
+// the planner, which would count both tests' selectivity and gather and
+// sort every match.
+func (f field) startsWith(prefix string) schema.QueryWithArgs {
+	return bun.SafeQuery("starts_with("+f.key+", lower(?))", prefix)
 }
 
 // escapeLike makes s match itself in a LIKE pattern.

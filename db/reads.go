@@ -47,10 +47,10 @@ func (s *Store) CountContacts(ctx context.Context, ws uuid.UUID, m Match) (int, 
 // columns of them, and the ones that cursors point at them by.
 func list[T any](ctx context.Context, s *Store, ws uuid.UUID, lq ListQuery) ([]*T, error) {
 	var records []*T
-	q := s.idb.NewSelect().Model(&records)
+	q, c := filtered(s, s.idb.NewSelect().Model(&records), ws)
 	table := q.GetModel().(bun.TableModel).Table()
 	q = lq.Columns.apply(q, lq.keyColumns()...)
-	q = lq.apply(q.Where("?TableAlias.workspace_id = ?", ws), s.filters(string(table.Alias), ws))
+	q = lq.apply(q, c)
 	if err := s.scan(ctx, ws, q); err != nil {
 		return nil, fmt.Errorf("list %s: %w", table.Name, err)
 	}
@@ -59,9 +59,9 @@ func list[T any](ctx context.Context, s *Store, ws uuid.UUID, lq ListQuery) ([]*
 
 // count returns how many of the workspace's records of model T match m.
 func count[T any](ctx context.Context, s *Store, ws uuid.UUID, m Match) (int, error) {
-	q := s.idb.NewSelect().Model((*T)(nil))
-	alias := string(q.GetModel().(bun.TableModel).Table().Alias)
-	q = m.apply(q.Where("?TableAlias.workspace_id = ?", ws), s.filters(alias, ws))
+	q, c := filtered(s, s.idb.NewSelect().Model((*T)(nil)), ws)
+	alias := c.alias
+	q = m.apply(q, c)
 	var n int64
 	err := s.inWorkspace(ws, func(idb bun.IConn) (err error) {
 		n, err = q.Conn(idb).Count(ctx)
@@ -71,6 +71,16 @@ func count[T any](ctx context.Context, s *Store, ws uuid.UUID, m Match) (int, er
 		return 0, fmt.Errorf("count %s: %w", alias, err)
 	}
 	return int(n), nil
+}
+
+// filtered returns q, a select of a model's records, as lists and counts
+// read them: of workspace ws, from the model's table or its view (see
+// compiler.table), and the compiler of their filters.
+func filtered(s *Store, q *bun.SelectQuery, ws uuid.UUID) (*bun.SelectQuery, compiler) {
+	table := q.GetModel().(bun.TableModel).Table()
+	c := s.filters(string(table.Alias), ws)
+	q = q.ModelTableExpr(c.table(table.Name)+" AS ?TableAlias").Where("?TableAlias.workspace_id = ?", ws)
+	return q, c
 }
 
 // scan runs q in workspace ws (see inWorkspace), scanning its rows into
@@ -89,9 +99,10 @@ type AccountContact struct {
 // accountIDs, in one statement: the rows of each account come together, in
 // the order the query fetches them.
 func (s *Store) ContactsOfAccounts(ctx context.Context, ws uuid.UUID, accountIDs []string, lq ListQuery) ([]*AccountContact, error) {
-	page := lq.apply(lq.selectContacts(s.idb.NewSelect().TableExpr("contacts AS c")).
+	c := s.filters("c", ws)
+	page := lq.apply(lq.selectContacts(s.idb.NewSelect().TableExpr(c.table("contacts")+" AS c")).
 		Join("JOIN contact_accounts AS ca ON ca.workspace_id = c.workspace_id AND ca.contact_id = c.id").
-		Where("ca.workspace_id = ?", ws).Where("ca.account_id = acc.id"), s.filters("c", ws))
+		Where("ca.workspace_id = ?", ws).Where("ca.account_id = acc.id"), c)
 	var rows []*AccountContact
 	q := s.idb.NewRaw(`
 		SELECT acc.id AS member_of, c.*
@@ -116,11 +127,11 @@ type AccountMemberCount struct {
 // to each of accountIDs; accounts without such contacts are left out.
 func (s *Store) CountContactsOfAccounts(ctx context.Context, ws uuid.UUID, accountIDs []string, m Match) ([]AccountMemberCount, error) {
 	var counts []AccountMemberCount
-	q := s.idb.NewSelect().Model((*Contact)(nil)).
-		Join("JOIN contact_accounts AS ca ON ca.workspace_id = c.workspace_id AND ca.contact_id = c.id").
+	q, c := filtered(s, s.idb.NewSelect().Model((*Contact)(nil)), ws)
+	q = q.Join("JOIN contact_accounts AS ca ON ca.workspace_id = c.workspace_id AND ca.contact_id = c.id").
 		Column("ca.account_id").ColumnExpr("count(*) AS count").
 		Where("ca.workspace_id = ?", ws).Where("ca.account_id = ANY(?)", pgdialect.Array(accountIDs))
-	err := s.scan(ctx, ws, m.apply(q, s.filters("c", ws)).Group("ca.account_id"), &counts)
+	err := s.scan(ctx, ws, m.apply(q, c).Group("ca.account_id"), &counts)
 	if err != nil {
 		return nil, fmt.Errorf("count contacts of accounts: %w", err)
 	}

@@ -9,40 +9,35 @@ import (
 
 // searchText is a text of records, lowercased, that search and contains
 // match, and how statements find the records whose text is LIKE a
-// pattern. Without row-level security the condition names the text
-// itself: the migrations index it with trigrams (20261123300000_query),
-// so that it must not change without them, and the planner weighs that
-// index against walking the order's index and stopping after a page, by
-// their estimates. Under row-level security the planner may not use the
-// index for LIKE, which is not leakproof; a function over it
-// (20261123600000_search_functions) returns all the matching ids of a
-// workspace instead.
+// pattern. The condition names the text itself: the migrations index it
+// with trigrams (20261123300000_query), so that it must not change without
+// them, and the planner weighs that index against walking the order's
+// index and stopping after a page, by their estimates. Under row-level
+// security the statements read the tables' views (see compiler.table),
+// where the planner may use that index.
 type searchText struct {
 	// table holds the records, and id is the column that search yields
 	// of them: the record's id, or the contact's of a phone.
 	table, id string
 	// template is the text, over the records' alias ({a}).
 	template string
-	// function names the function that returns the ids of a workspace's
-	// records whose text is LIKE a pattern.
-	function string
 	// phones says that search also matches the record's phone numbers.
 	phones bool
 }
 
 var (
 	contactSearch = searchText{
-		table: "contacts", id: "id", function: "contact_ids_matching", phones: true,
+		table: "contacts", id: "id", phones: true,
 		template: "lower({a}.name || ' ' || coalesce({a}.email, '') || ' ' || coalesce({a}.external_id, ''))",
 	}
 	accountSearch = searchText{
-		table: "accounts", id: "id", function: "account_ids_matching",
+		table: "accounts", id: "id",
 		template: "lower({a}.name || ' ' || coalesce({a}.domain, '') || ' ' || coalesce({a}.external_id, ''))",
 	}
 	// phoneSearch is the digits of a contact's phone numbers (numbers are
 	// E.164), which search finds contacts by (ids only).
 	phoneSearch = searchText{
-		table: "phones", id: "contact_id", function: "contact_ids_with_phone_matching",
+		table: "phones", id: "contact_id",
 		template: "ltrim({a}.number, '+')",
 	}
 )
@@ -53,19 +48,13 @@ func (s searchText) sql(alias string) string { return strings.ReplaceAll(s.templ
 // matching is the condition that the text of the record under c's alias
 // is LIKE pattern, lowercased.
 func (s searchText) matching(c *compiler, pattern string) schema.QueryWithArgs {
-	if c.rowSecurity {
-		return bun.SafeQuery(c.col("id")+" IN (?)", s.ids(c, pattern))
-	}
 	return bun.SafeQuery(s.sql(c.alias)+" LIKE lower(?)", pattern)
 }
 
 // ids selects the ids of c's workspace's records whose text is LIKE
 // pattern, lowercased.
 func (s searchText) ids(c *compiler, pattern string) schema.QueryWithArgs {
-	if c.rowSecurity {
-		return bun.SafeQuery("SELECT "+s.function+"(?, lower(?))", c.ws, pattern)
-	}
-	return bun.SafeQuery("SELECT s."+s.id+" FROM "+s.table+" AS s WHERE s.workspace_id = ? AND "+s.sql("s")+" LIKE lower(?)", c.ws, pattern)
+	return bun.SafeQuery("SELECT s."+s.id+" FROM "+c.table(s.table)+" AS s WHERE s.workspace_id = ? AND "+s.sql("s")+" LIKE lower(?)", c.ws, pattern)
 }
 
 // minPhoneDigits is how many digits make a search word match phone numbers.

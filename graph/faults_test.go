@@ -158,7 +158,7 @@ func TestFaultsShowAsInternal(t *testing.T) {
 	const contacts = `{ contacts { nodes { id } } }`
 
 	t.Run("panic in a resolver", func(t *testing.T) {
-		c := newClientWith(t, newHandlerOf(t, serviceWithFault(t, `FROM "contacts"`)), uuid.New(), allScopes)
+		c := newClientWith(t, newHandlerOf(t, serviceWithFault(t, "FROM visible_contacts")), uuid.New(), allScopes)
 		checkInternal(t, recordRequest(c.handler, c.request(contacts)), logs, "forced fault")
 		checkServes(t, c)
 	})
