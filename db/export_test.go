@@ -11,4 +11,6 @@ var CheckRowSecurity = checkRowSecurity
 // ScopedTo returns the handle whose statements each run on pool with the
 // workspace ws set for themselves alone, as the Store's reads do under
 // row-level security.
-func ScopedTo(pool *bun.DB, ws uuid.UUID) bun.IConn { return scoped(pool, workspaceSetting, ws.String()) }
+func ScopedTo(pool *bun.DB, ws uuid.UUID) bun.IConn {
+	return scoped(pool, workspaceSetting, ws.String())
+}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"sync"
 	"testing"
-
 )
 
 // contactPageFields selects every batched nested field of a contact.
