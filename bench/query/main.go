@@ -5,9 +5,11 @@
 // issue and a page 500,000 rows deep through the HTTP handler, and prints
 // each one's median time and the EXPLAIN ANALYZE plan of its SQL. It is
 // not a test: it asserts nothing about time, but it flags a sequential
-// scan of the contacts table. -row-security=false serves the requests as
-// the server does with ROW_LEVEL_SECURITY=off: as the tables' owner, which
-// bypasses row-level security, on a store without it.
+// scan of the contacts table. Each query runs both ways, alternately: as
+// the server serves by default, under row-level security, and as it does
+// with ROW_LEVEL_SECURITY=off (as the tables' owner, which bypasses
+// row-level security, on a store without it); the plans are those under
+// row-level security.
 package main
 
 import (
@@ -52,16 +54,15 @@ func main() {
 	otherContacts := flag.Int("other-contacts", 100_000, "contacts of each of the two other workspaces")
 	runs := flag.Int("runs", 25, "timed runs of each query")
 	dataDir := flag.String("data", "", "keep the cluster in this directory and reuse its data on the next run (default: a throwaway cluster)")
-	rowSecurity := flag.Bool("row-security", true, "serve under row-level security, as ROW_LEVEL_SECURITY=on does")
 	flag.Parse()
 	// The handler logs a line per request; the report is what matters here.
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
-	if err := run(*contacts, *otherContacts, *runs, *dataDir, *rowSecurity); err != nil {
+	if err := run(*contacts, *otherContacts, *runs, *dataDir); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(contacts, otherContacts, runs int, dataDir string, rowSecurity bool) error {
+func run(contacts, otherContacts, runs int, dataDir string) error {
 	ctx := context.Background()
 	var cluster *localpg.Cluster
 	var err error
@@ -107,17 +108,12 @@ func run(contacts, otherContacts, runs int, dataDir string, rowSecurity bool) er
 	// The handler's queries run as the server's do: as db.APIRole, under
 	// row-level security, or as the owner without it, seen by the hook that
 	// keeps the list statement.
-	api, store := bdb, func(api *bun.DB) *db.Store { return db.NewStore(api).WithoutRowSecurity() }
-	if rowSecurity {
-		if api, err = db.OpenAPI(ctx, url); err != nil {
-			return err
-		}
-		defer api.Close()
-		store = db.NewStore
+	api, err := db.OpenAPI(ctx, url)
+	if err != nil {
+		return err
 	}
-	sql := &lastList{}
-	api = api.WithQueryHook(sql)
-	b, err := newBench(bdb, api, store(api))
+	defer api.Close()
+	b, err := newBench(bdb, newWay(api, db.NewStore), newWay(bdb, func(owner *bun.DB) *db.Store { return db.NewStore(owner).WithoutRowSecurity() }))
 	if err != nil {
 		return err
 	}
@@ -125,11 +121,11 @@ func run(contacts, otherContacts, runs int, dataDir string, rowSecurity bool) er
 	if err != nil {
 		return err
 	}
-	fmt.Printf("\nQuery benchmark: %d contacts in the measured workspace, among %d others' rows; %d runs each, through the HTTP handler, row-level security %s.\n\n",
-		seeded, len(others), runs, map[bool]string{true: "on", false: "off"}[rowSecurity])
+	fmt.Printf("\nQuery benchmark: %d contacts in the measured workspace, among %d others' rows; %d runs each way, alternating, through the HTTP handler, under row-level security and without it.\n\n",
+		seeded, len(others), runs)
 	var report []string
 	for _, c := range cases {
-		line, plan, err := b.measure(ctx, c, runs, sql)
+		line, plan, err := b.measure(ctx, c, runs)
 		if err != nil {
 			return fmt.Errorf("%s: %w", c.name, err)
 		}
@@ -157,7 +153,9 @@ type lastList struct {
 func (l *lastList) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context { return ctx }
 
 func (l *lastList) AfterQuery(_ context.Context, e *bun.QueryEvent) {
-	if strings.Contains(e.Query, `FROM "contacts" AS "c"`) && !strings.Contains(e.Query, "count(*)") {
+	// Under row-level security, lists read the contacts' view.
+	lists := strings.Contains(e.Query, `FROM "contacts" AS "c"`) || strings.Contains(e.Query, `FROM visible_contacts AS "c"`)
+	if lists && !strings.Contains(e.Query, "count(*)") {
 		l.mu.Lock()
 		l.sql = e.Query
 		l.mu.Unlock()
@@ -172,15 +170,30 @@ func (l *lastList) take() string {
 	return s
 }
 
-// bench sends GraphQL requests as the measured workspace.
-type bench struct {
-	bdb     *bun.DB // the owner's pool, which sees every workspace
-	api     *bun.DB // the pool the handler queries with
+// way is one way of serving the queries: a pool and the store on it.
+type way struct {
+	pool    *bun.DB // the pool the handler queries with
+	store   *db.Store
 	handler http.Handler
-	token   string
+	// sql keeps the pool's last list statement.
+	sql *lastList
 }
 
-func newBench(bdb, api *bun.DB, store *db.Store) (*bench, error) {
+func newWay(pool *bun.DB, store func(*bun.DB) *db.Store) *way {
+	sql := &lastList{}
+	pool = pool.WithQueryHook(sql)
+	return &way{pool: pool, store: store(pool), sql: sql}
+}
+
+// bench sends GraphQL requests as the measured workspace, each way.
+type bench struct {
+	bdb   *bun.DB // the owner's pool, which sees every workspace
+	token string
+	// rls serves under row-level security, off without it.
+	rls, off *way
+}
+
+func newBench(bdb *bun.DB, rls, off *way) (*bench, error) {
 	verifier, err := auth.NewVerifier(auth.Config{Secret: secret})
 	if err != nil {
 		return nil, err
@@ -189,8 +202,10 @@ func newBench(bdb, api *bun.DB, store *db.Store) (*bench, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := graph.NewHandler(graph.Options{Service: service.New(store), Verifier: verifier})
-	return &bench{bdb: bdb, api: api, handler: h, token: token}, nil
+	for _, w := range []*way{rls, off} {
+		w.handler = graph.NewHandler(graph.Options{Service: service.New(w.store), Verifier: verifier})
+	}
+	return &bench{bdb: bdb, token: token, rls: rls, off: off}, nil
 }
 
 // page is what the benchmark reads of a page of contacts.
@@ -202,14 +217,14 @@ type page struct {
 	}
 }
 
-// post sends one query and returns the page it got.
-func (b *bench) post(query string, vars map[string]any) (page, error) {
+// post sends one query, served w's way, and returns the page it got.
+func (b *bench) post(w *way, query string, vars map[string]any) (page, error) {
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+b.token)
 	rec := httptest.NewRecorder()
-	b.handler.ServeHTTP(rec, req)
+	w.handler.ServeHTTP(rec, req)
 	var out struct {
 		Data   struct{ Contacts page }
 		Errors []json.RawMessage
@@ -273,7 +288,7 @@ func (b *bench) cursorAfter(rows int) (string, error) {
 	var cursor *string
 	for done := 0; done < rows; {
 		n := min(999, rows-done)
-		p, err := b.post(fmt.Sprintf(pageDoc, fmt.Sprintf("first: %d", n)), map[string]any{"after": cursor})
+		p, err := b.post(b.off, fmt.Sprintf(pageDoc, fmt.Sprintf("first: %d", n)), map[string]any{"after": cursor})
 		if err != nil {
 			return "", err
 		}
@@ -287,29 +302,39 @@ func (b *bench) cursorAfter(rows int) (string, error) {
 	return *cursor, nil
 }
 
-// measure runs a case a few times to warm up, then runs times, and
-// returns its report line and the plan of its list statement.
-func (b *bench) measure(ctx context.Context, c benchCase, runs int, sql *lastList) (string, string, error) {
+// measure runs a case a few times each way to warm up, then runs times
+// each way, alternately, and returns its report line and the plan of its
+// list statement under row-level security.
+func (b *bench) measure(ctx context.Context, c benchCase, runs int) (string, string, error) {
 	doc := fmt.Sprintf(pageDoc, c.args)
 	var rows int
 	for range 3 {
-		p, err := b.post(doc, c.vars)
-		if err != nil {
-			return "", "", err
+		for _, w := range []*way{b.rls, b.off} {
+			p, err := b.post(w, doc, c.vars)
+			if err != nil {
+				return "", "", err
+			}
+			rows = len(p.Nodes)
 		}
-		rows = len(p.Nodes)
 	}
-	statement := sql.take()
-	times := make([]time.Duration, runs)
-	for i := range times {
-		start := time.Now()
-		if _, err := b.post(doc, c.vars); err != nil {
-			return "", "", err
+	statement := b.rls.sql.take()
+	times := map[*way][]time.Duration{}
+	for range runs {
+		for _, w := range []*way{b.rls, b.off} {
+			start := time.Now()
+			if _, err := b.post(w, doc, c.vars); err != nil {
+				return "", "", err
+			}
+			times[w] = append(times[w], time.Since(start))
 		}
-		times[i] = time.Since(start)
 	}
-	slices.Sort(times)
-	median, p90 := times[len(times)/2], times[len(times)*9/10]
+	median := func(w *way) (median, p90 time.Duration) {
+		t := times[w]
+		slices.Sort(t)
+		return t[len(t)/2], t[len(t)*9/10]
+	}
+	rlsMedian, rlsP90 := median(b.rls)
+	offMedian, _ := median(b.off)
 	plan, err := b.explain(ctx, statement)
 	if err != nil {
 		return "", "", err
@@ -318,19 +343,21 @@ func (b *bench) measure(ctx context.Context, c benchCase, runs int, sql *lastLis
 	if strings.Contains(plan, "Seq Scan on contacts") {
 		verdict = "SEQUENTIAL SCAN OF CONTACTS"
 	}
-	line := fmt.Sprintf("%-62s %4d rows  median %7.2f ms  p90 %7.2f ms  %s", c.name, rows, ms(median), ms(p90), verdict)
+	line := fmt.Sprintf("%-62s %4d rows  median %7.2f ms  p90 %7.2f ms  (without RLS: median %7.2f ms)  %s",
+		c.name, rows, ms(rlsMedian), ms(rlsP90), ms(offMedian), verdict)
 	return line, plan, nil
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // explain returns the EXPLAIN ANALYZE plan of a statement, run as the
-// handler ran it: on its pool, in the measured workspace.
+// handler ran it under row-level security: on its pool, in the measured
+// workspace.
 func (b *bench) explain(ctx context.Context, statement string) (string, error) {
 	if statement == "" {
 		return "", fmt.Errorf("no list statement was captured")
 	}
-	tx, err := b.api.DB.BeginTx(ctx, nil)
+	tx, err := b.rls.pool.DB.BeginTx(ctx, nil)
 	if err != nil {
 		return "", err
 	}
