@@ -89,37 +89,23 @@ type stdlibConn = stdlib.Conn
 type scopingConn struct{ *stdlibConn }
 
 func (c scopingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	scope, ok := ctx.Value(policyScopeKey{}).(policyScope)
-	if !ok {
+	mrr, scoped, err := c.sendIfScoped(ctx, query, args)
+	if !scoped {
 		return c.stdlibConn.QueryContext(ctx, query, args)
 	}
-	mrr, err := c.sendScoped(ctx, scope, query, args)
 	if err != nil {
 		return nil, err
 	}
-	if !mrr.NextResult() {
-		return nil, closeWith(mrr, fmt.Errorf("no result for %q", query))
-	}
-	rr := mrr.ResultReader()
-	fields := rr.FieldDescriptions()
-	rows := &scopedRows{mrr: mrr, rr: rr, types: c.Conn().TypeMap(), columns: make([]string, len(fields))}
-	for i, f := range fields {
-		rows.columns[i] = f.Name
-	}
-	return rows, nil
+	return newScopedRows(mrr, c.Conn().TypeMap()), nil
 }
 
 func (c scopingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	scope, ok := ctx.Value(policyScopeKey{}).(policyScope)
-	if !ok {
+	mrr, scoped, err := c.sendIfScoped(ctx, query, args)
+	if !scoped {
 		return c.stdlibConn.ExecContext(ctx, query, args)
 	}
-	mrr, err := c.sendScoped(ctx, scope, query, args)
 	if err != nil {
 		return nil, err
-	}
-	if !mrr.NextResult() {
-		return nil, closeWith(mrr, fmt.Errorf("no result for %q", query))
 	}
 	tag, err := mrr.ResultReader().Close()
 	if err := closeWith(mrr, err); err != nil {
@@ -128,8 +114,19 @@ func (c scopingConn) ExecContext(ctx context.Context, query string, args []drive
 	return driver.RowsAffected(tag.RowsAffected()), nil
 }
 
+// sendIfScoped sends query as sendScoped does when ctx carries a
+// policyScope; scoped is false when it does not.
+func (c scopingConn) sendIfScoped(ctx context.Context, query string, args []driver.NamedValue) (mrr *pgconn.MultiResultReader, scoped bool, err error) {
+	scope, scoped := ctx.Value(policyScopeKey{}).(policyScope)
+	if !scoped {
+		return nil, false, nil
+	}
+	mrr, err = c.sendScoped(ctx, scope, query, args)
+	return mrr, true, err
+}
+
 // sendScoped sends set_config and query in one batch, and returns its
-// results past set_config's. query is prepared (once per connection) when
+// results at query's. query is prepared (once per connection) when
 // args begin with pgx.QueryExecModeCacheStatement, as lookups ask; its
 // rows come in text, as the simple protocol sends them.
 func (c scopingConn) sendScoped(ctx context.Context, scope policyScope, query string, args []driver.NamedValue) (*pgconn.MultiResultReader, error) {
@@ -183,6 +180,9 @@ func (c scopingConn) sendScoped(ctx context.Context, scope policyScope, query st
 	if _, err := mrr.ResultReader().Close(); err != nil {
 		return nil, closeWith(mrr, err)
 	}
+	if !mrr.NextResult() {
+		return nil, closeWith(mrr, fmt.Errorf("no result for %q", query))
+	}
 	return mrr, nil
 }
 
@@ -218,6 +218,16 @@ type scopedRows struct {
 	rr      *pgconn.ResultReader
 	types   *pgtype.Map
 	columns []string
+}
+
+func newScopedRows(mrr *pgconn.MultiResultReader, types *pgtype.Map) *scopedRows {
+	rr := mrr.ResultReader()
+	fields := rr.FieldDescriptions()
+	rows := &scopedRows{mrr: mrr, rr: rr, types: types, columns: make([]string, len(fields))}
+	for i, f := range fields {
+		rows.columns[i] = f.Name
+	}
+	return rows
 }
 
 func (r *scopedRows) Columns() []string { return r.columns }
