@@ -127,8 +127,10 @@ func (c scopingConn) sendIfScoped(ctx context.Context, query string, args []driv
 
 // sendScoped sends set_config and query in one batch, and returns its
 // results at query's. query is prepared (once per connection) when
-// args begin with pgx.QueryExecModeCacheStatement, as lookups ask; its
-// rows come in text, as the simple protocol sends them.
+// args begin with pgx.QueryExecModeCacheStatement, as lookups ask; the
+// columns of a prepared query come in binary where that is cheaper to
+// read (see binaryResults), the others in text, as the simple protocol
+// sends them.
 func (c scopingConn) sendScoped(ctx context.Context, scope policyScope, query string, args []driver.NamedValue) (*pgconn.MultiResultReader, error) {
 	conn := c.Conn()
 	setConfig, err := conn.Prepare(ctx, setConfigSQL, setConfigSQL)
@@ -157,7 +159,7 @@ func (c scopingConn) sendScoped(ctx context.Context, scope policyScope, query st
 		if err != nil {
 			return nil, err
 		}
-		batch.ExecStatement(sd, params, formats, nil)
+		batch.ExecStatement(sd, params, formats, binaryResults(sd.Fields))
 	} else {
 		oids := make([]uint32, len(values))
 		for i, v := range values {
@@ -184,6 +186,27 @@ func (c scopingConn) sendScoped(ctx context.Context, scope policyScope, query st
 		return nil, closeWith(mrr, fmt.Errorf("no result for %q", query))
 	}
 	return mrr, nil
+}
+
+// binaryResult are the types whose columns come in binary: reading their
+// text costs a parse (a timestamp's most), and pgx's codecs give
+// database/sql the same values from either format. Arrays and JSON stay
+// text, which Bun reads.
+var binaryResult = map[uint32]bool{
+	pgtype.TimestamptzOID: true, pgtype.UUIDOID: true, pgtype.Int2OID: true,
+	pgtype.Int4OID: true, pgtype.Int8OID: true, pgtype.BoolOID: true,
+}
+
+// binaryResults returns the result formats of a prepared statement's
+// fields.
+func binaryResults(fields []pgconn.FieldDescription) []int16 {
+	formats := make([]int16, len(fields))
+	for i, f := range fields {
+		if binaryResult[f.DataTypeOID] {
+			formats[i] = pgtype.BinaryFormatCode
+		}
+	}
+	return formats
 }
 
 // encodeParams encodes values as parameters of types oids, each in its

@@ -15,7 +15,8 @@ import (
 
 // BenchmarkRowSecurity measures what row-level security costs a request:
 // the same requests, in one process and one workspace, through the API's
-// pool (its role under row-level security, a transaction per request) and
+// pool (its role under row-level security, each statement naming its
+// workspace) and
 // through the owner's (a superuser in the tests, which bypasses it, and
 // reads outside transactions: ROW_LEVEL_SECURITY=off). Run the modes
 // interleaved, several times (-count), and compare medians: the machine's
