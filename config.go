@@ -20,10 +20,11 @@ type config struct {
 	// on Addr.
 	MetricsAddr    string
 	MigrateOnStart bool
-	// RowSecurity runs the API's queries as db.APIRole, in transactions
-	// scoped to their workspace, so that PostgreSQL's row-level security
-	// holds them to it behind their workspace filters. On by default
-	// (docs/security.md, Tenant isolation).
+	// RowSecurity runs the API's queries as db.APIRole, each naming its
+	// workspace (in a mutation's transaction, or for itself), so that
+	// PostgreSQL's row-level security holds them to it behind their
+	// workspace filters. On by default (docs/security.md, Tenant
+	// isolation).
 	RowSecurity bool
 	// DrainTimeout is how long SIGTERM waits for in-flight requests.
 	DrainTimeout time.Duration

@@ -127,7 +127,9 @@ func (c scopingConn) sendIfScoped(ctx context.Context, query string, args []driv
 
 // sendScoped sends set_config and query in one batch, and returns its
 // results at query's. query is prepared (once per connection) when
-// args begin with pgx.QueryExecModeCacheStatement, as lookups ask; the
+// args begin with pgx.QueryExecModeCacheStatement, as the kept lookups
+// ask (at most maxLookupTexts texts, so that a connection keeps a bounded
+// number of statements); the
 // columns of a prepared query come in binary where that is cheaper to
 // read (see binaryResults), the others in text, as the simple protocol
 // sends them.
