@@ -41,12 +41,6 @@ const (
 	sweepSetting = "app.sweep"
 )
 
-// TxStatements is how many statements a mutation's transaction adds to
-// those it runs: BEGIN, sent together with its SET LOCAL, and COMMIT or
-// ROLLBACK. A statement outside one adds none that is counted: its
-// set_config travels with it.
-const TxStatements = 2
-
 // scopedTx is a transaction on a connection of its own, begun together
 // with the SET LOCAL of a policy setting: BEGIN and SET LOCAL go in one
 // round trip, where database/sql's BeginTx would take two.
