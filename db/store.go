@@ -22,20 +22,21 @@ type Store struct {
 	// handle, in a transaction's Store too).
 	models *bun.DB
 	ws     uuid.UUID
-	// rowSecurity says whether queries run in transactions that name
-	// their workspace (see session.go).
+	// rowSecurity says whether queries name their workspace for
+	// row-level security (see session.go and scope.go).
 	rowSecurity bool
 }
 
-// NewStore returns a Store that runs its queries on bdb, each in a
-// transaction scoped to its workspace for row-level security.
+// NewStore returns a Store that runs its queries on bdb, each naming its
+// workspace for row-level security: in a mutation's transaction, or for
+// the statement alone.
 func NewStore(bdb *bun.DB) *Store {
 	return &Store{idb: bdb, pool: bdb, models: bdb, rowSecurity: true}
 }
 
 // WithoutRowSecurity returns a Store whose reads run straight on the pool,
-// outside transactions, for a database role that bypasses row-level
-// security; it measures what the wall costs.
+// naming no workspace, for a database role that bypasses row-level
+// security (ROW_LEVEL_SECURITY=off).
 func (s *Store) WithoutRowSecurity() *Store {
 	return &Store{idb: s.idb, pool: s.pool, models: s.models}
 }
