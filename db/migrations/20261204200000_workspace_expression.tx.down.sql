@@ -2,16 +2,15 @@ CREATE FUNCTION current_workspace_id() RETURNS uuid
     LANGUAGE sql STABLE PARALLEL SAFE
     AS $$ SELECT NULLIF(current_setting('app.workspace_id', true), '')::uuid $$;
 
+-- Every tenant table's policy but that of workspaces, whose column is id.
 DO $$
 DECLARE
     t text;
 BEGIN
-    FOREACH t IN ARRAY ARRAY['portal_roles', 'accounts', 'contacts', 'contact_accounts', 'phones',
-                             'api_keys', 'idempotency_keys', 'custom_field_definitions']
+    FOR t IN SELECT tablename FROM pg_policies
+             WHERE schemaname = current_schema() AND policyname = 'workspace_rows' AND tablename <> 'workspaces'
     LOOP
-        EXECUTE format('ALTER POLICY workspace_rows ON %I
-                            USING (workspace_id = current_workspace_id())
-                            WITH CHECK (workspace_id = current_workspace_id())', t);
+        EXECUTE format('ALTER POLICY workspace_rows ON %I USING (workspace_id = current_workspace_id()) WITH CHECK (workspace_id = current_workspace_id())', t);
     END LOOP;
 END
 $$;

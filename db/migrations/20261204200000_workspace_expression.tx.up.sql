@@ -7,16 +7,15 @@
 -- policies keep their meaning: the rows of the workspace the transaction
 -- names, none when it names none.
 
+-- Every tenant table's policy but that of workspaces, whose column is id.
 DO $$
 DECLARE
     t text;
 BEGIN
-    FOREACH t IN ARRAY ARRAY['portal_roles', 'accounts', 'contacts', 'contact_accounts', 'phones',
-                             'api_keys', 'idempotency_keys', 'custom_field_definitions']
+    FOR t IN SELECT tablename FROM pg_policies
+             WHERE schemaname = current_schema() AND policyname = 'workspace_rows' AND tablename <> 'workspaces'
     LOOP
-        EXECUTE format('ALTER POLICY workspace_rows ON %I
-                            USING (workspace_id = NULLIF(current_setting(''app.workspace_id'', true), '''')::uuid)
-                            WITH CHECK (workspace_id = NULLIF(current_setting(''app.workspace_id'', true), '''')::uuid)', t);
+        EXECUTE format('ALTER POLICY workspace_rows ON %I USING (workspace_id = NULLIF(current_setting(''app.workspace_id'', true), '''')::uuid) WITH CHECK (workspace_id = NULLIF(current_setting(''app.workspace_id'', true), '''')::uuid)', t);
     END LOOP;
 END
 $$;
