@@ -64,7 +64,8 @@ Exit codes: 0 success, 1 failure, 2 a mistake on the command line.
 // environmentHelp lists the settings; docs/operations.md explains them.
 const environmentHelp = `
 Configuration comes from the environment (docs/operations.md has the defaults):
-  DATABASE_URL          PostgreSQL URL (serve and migrate need it)
+  DATABASE_URL          PostgreSQL URL; serve needs it, and dev, migrate, apikey and
+                        seed use the development database under .data/ without it
   ADDR                  listen address, :8080
   METRICS_ADDR          listen address of GET /metrics alone; empty: on ADDR
   JWT_SECRET            HS256 signing secret, at least 32 bytes

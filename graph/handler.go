@@ -69,7 +69,7 @@ type Options struct {
 // playgroundQuery is the document the playground opens with: a page of
 // contacts with what they are linked to.
 const playgroundQuery = `# Contacts with their account, phones and portal role.
-# Run it with the button above, or Ctrl-Enter.
+# Run it with the ▶ button to the right, or Ctrl-Enter.
 {
   contacts(first: 20) {
     nodes {
