@@ -1,7 +1,7 @@
 # The two commands a newcomer needs: `make run` and `make test`.
 GO ?= go
 
-.PHONY: help run test generate lint migrate build check-generated playground-assets bench profile bench-query
+.PHONY: help run test generate lint migrate build check-generated playground-assets bench profile bench-query attack
 
 ## help: list the targets (the default)
 help:
@@ -69,3 +69,9 @@ profile:
 bench-query:
 	@./scripts/ensure-postgres.sh
 	$(GO) run ./bench/query $(BENCH_ARGS)
+
+## attack: attack a release build as an outsider would (not part of test): memory, text, documents,
+## idempotency, NUL bytes, authentication floods, exposure, tenancy; prints what held and what did not
+attack:
+	@./scripts/ensure-postgres.sh
+	$(GO) run ./bench/attack $(ATTACK_ARGS)

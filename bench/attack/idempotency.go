@@ -1,0 +1,39 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"time"
+)
+
+const createKey = `mutation { createApiKey(input: {name: "replayed", scopes: ["contacts:read"]}) { apiKey { id } secret userErrors { code } } }`
+
+// apiKeySecret finds an API key in an answer.
+var apiKeySecret = regexp.MustCompile(`ck_[A-Za-z0-9_]{20,}`)
+
+// idempotencyReplay replays a key admin's Idempotency-Key as weaker
+// callers and another workspace, and replays a refusal to a caller with
+// the scope.
+func idempotencyReplay(ctx context.Context, t *target) []finding {
+	key := fmt.Sprintf("attack-%d", time.Now().UnixNano())
+	first := t.post(t.adminA, createKey, nil, "Idempotency-Key", key)
+	secret := apiKeySecret.FindString(string(first.body))
+	var fs []finding
+	fs = append(fs, held("the admin's own request", secret != "", "%s", first))
+	for _, caller := range []struct{ name, token string }{
+		{"a read-only token replays it", t.readA},
+		{"a token without scopes replays it", t.noScopeA},
+		{"another workspace replays it", t.adminB},
+		{"the admin replays it", t.adminA},
+	} {
+		a := t.post(caller.token, createKey, nil, "Idempotency-Key", key)
+		leaked := secret != "" && regexp.MustCompile(regexp.QuoteMeta(secret)).Match(a.body)
+		fs = append(fs, held(caller.name, !leaked, "%s", a))
+	}
+	refusedKey := key + "-refused"
+	refused := t.post(t.readA, createKey, nil, "Idempotency-Key", refusedKey)
+	allowed := t.post(t.adminA, createKey, nil, "Idempotency-Key", refusedKey)
+	fs = append(fs, held("a FORBIDDEN answer is not replayed to the admin", refused.hasCode("FORBIDDEN") && apiKeySecret.Match(allowed.body), "first %s; then %s", refused, allowed))
+	return fs
+}
