@@ -16,7 +16,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
-	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
@@ -127,10 +126,11 @@ func NewHandler(opts Options) http.Handler {
 
 func newGraphQLServer(opts Options, rates *rateLimiter, admit *admission) http.Handler {
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{Service: opts.Service}, Complexity: complexityRoot()}))
-	srv.AddTransport(transport.GET{})
+	srv.AddTransport(getTransport{})
 	srv.AddTransport(postTransport{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(operationRecorder{})
+	srv.Use(&strictVariables{})
 	srv.SetParserTokenLimit(opts.Limits.MaxTokens)
 	if !opts.DisableIntrospection {
 		srv.Use(extension.Introspection{})
