@@ -15,10 +15,11 @@ run:
 	$(GO) build -o bin/server .
 	exec ./bin/server dev
 
-## test: all tests against a real PostgreSQL (a throwaway cluster unless TEST_DATABASE_URL is set) and in headless Chromium
+## test: all tests against a real PostgreSQL (a throwaway cluster unless TEST_DATABASE_URL is set), in headless Chromium and the GraphQL-over-HTTP audit
 test:
 	@if [ -z "$$TEST_DATABASE_URL" ]; then ./scripts/ensure-postgres.sh; fi
 	@./scripts/ensure-chromium.sh
+	@./scripts/ensure-audit.sh
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 10m ./...
 
