@@ -82,6 +82,8 @@ Configuration comes from the environment (docs/operations.md has the defaults):
   CORS_ALLOWED_ORIGINS  origins whose browser pages may call the API
   MAX_BODY_BYTES        largest request body, 102400
   MAX_BULK_BODY_BYTES   largest body of a bulk mutation, 2097152
+  MAX_INFLIGHT_BODY_BYTES
+                        request bodies held in memory at once, 67108864
   MAX_QUERY_TOKENS      most tokens in a GraphQL document, 10000
   MAX_QUERY_DEPTH       deepest nesting of fields, 15
   MAX_QUERY_ALIASES     most aliased fields in one selection set, 15

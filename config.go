@@ -137,6 +137,10 @@ func loadLimits() (graph.Limits, error) {
 	if r.err == nil && l.MaxBulkBodyBytes < l.MaxBodyBytes {
 		r.err = fmt.Errorf("MAX_BULK_BODY_BYTES (%d) must not be less than MAX_BODY_BYTES (%d)", l.MaxBulkBodyBytes, l.MaxBodyBytes)
 	}
+	l.MaxInflightBodyBytes = int64(r.envPositive("MAX_INFLIGHT_BODY_BYTES", int(l.MaxInflightBodyBytes)))
+	if r.err == nil && l.MaxInflightBodyBytes <= l.MaxBulkBodyBytes {
+		r.err = fmt.Errorf("MAX_INFLIGHT_BODY_BYTES (%d) must be more than MAX_BULK_BODY_BYTES (%d): a body at the limit could never be read", l.MaxInflightBodyBytes, l.MaxBulkBodyBytes)
+	}
 	return l, r.err
 }
 

@@ -118,9 +118,12 @@ func NewHandler(opts Options) http.Handler {
 	opts.Limits = opts.Limits.withDefaults()
 	rates := newRateLimiter(opts.RateLimits)
 	admit := newAdmission(opts.Limits.MaxConcurrentCost)
-	gql := checkRequest(opts.Limits, authenticate(opts, rates.middleware(idempotent(opts.Service,
+	bodies := newBodyReader(opts.Limits)
+	// Nothing reads a body before the caller is known: an anonymous
+	// client costs a look at its headers.
+	gql := checkRequest(authenticate(opts, rates.middleware(bodies.middleware(idempotent(opts.Service,
 		inSession(opts.Service.Store(), loaders.Middleware(opts.Service.Store(), m.ObserveBatch,
-			admit.middleware(newGraphQLServer(opts, rates, admit))))))))
+			admit.middleware(newGraphQLServer(opts, rates, admit)))))))))
 	mux.Handle("/graphql", gql)
 	return withRequestID(observeRequests(m, recoverPanics(cors.Handler(opts.AllowedOrigins, mux))))
 }
