@@ -90,9 +90,12 @@ Configuration comes from the environment (docs/operations.md has the defaults):
   MAX_QUERY_COMPLEXITY  highest cost of one operation, 100000
   MAX_CONCURRENT_COST   summed cost of the operations running at once, 1000000
   INTROSPECTION         answer introspection and suggest names, true
-  RATE_LIMIT            per-workspace rate limits, on (or off)
+  RATE_LIMIT            rate limits of workspaces and failed authentications, on (or off)
   RATE_LIMIT_REQUESTS   requests per workspace and minute, 1200
   RATE_LIMIT_COST       cost per workspace and minute, 1000000
+  RATE_LIMIT_AUTH_FAILURES
+                        failed authentications per client address and minute, 60
+  TRUSTED_PROXIES       proxies whose X-Forwarded-For names the client, none
   PPROF_ADDR            where Go's runtime profiles are served, off when unset
 `
 

@@ -9,6 +9,7 @@ import (
 	"github.com/contacts-api/contacts/auth"
 	"github.com/contacts-api/contacts/db"
 	"github.com/contacts-api/contacts/graph"
+	"github.com/contacts-api/contacts/graph/clientaddr"
 	"github.com/contacts-api/contacts/graph/cors"
 )
 
@@ -33,7 +34,8 @@ type config struct {
 	// Limits bound what one request may ask of the server.
 	Limits graph.Limits
 	// RateLimits bound each workspace's requests and cost per minute,
-	// per process; zero when RATE_LIMIT=off.
+	// and each client's failed authentications, per process; zero when
+	// RATE_LIMIT=off.
 	RateLimits graph.RateLimits
 	// Introspection answers __schema and __type queries and lets errors
 	// suggest names.
@@ -42,6 +44,9 @@ type config struct {
 	Playground bool
 	// AllowedOrigins may call the API from browser pages.
 	AllowedOrigins cors.Origins
+	// TrustedProxies are the proxies whose X-Forwarded-For names the
+	// client.
+	TrustedProxies clientaddr.Proxies
 	Auth           auth.Config
 	// PprofAddr, when set, is where Go's runtime profiles are served.
 	PprofAddr string
@@ -90,6 +95,9 @@ func loadConfig(env environment) (config, error) {
 	}
 	if cfg.AllowedOrigins, err = cors.ParseOrigins(origins); err != nil {
 		return cfg, fmt.Errorf("CORS_ALLOWED_ORIGINS: %w", err)
+	}
+	if cfg.TrustedProxies, err = clientaddr.ParseProxies(os.Getenv("TRUSTED_PROXIES")); err != nil {
+		return cfg, fmt.Errorf("TRUSTED_PROXIES: %w", err)
 	}
 	if cfg.DrainTimeout, cfg.DatabaseTimeouts, err = loadTimeouts(); err != nil {
 		return cfg, err
@@ -158,6 +166,7 @@ func loadRateLimits(limits graph.Limits) (graph.RateLimits, error) {
 	var r numbers
 	l.RequestsPerMinute = r.envPositive("RATE_LIMIT_REQUESTS", l.RequestsPerMinute)
 	l.CostPerMinute = r.envPositive("RATE_LIMIT_COST", l.CostPerMinute)
+	l.FailedAuthPerMinute = r.envPositive("RATE_LIMIT_AUTH_FAILURES", l.FailedAuthPerMinute)
 	if r.err == nil && l.CostPerMinute < limits.MaxComplexity {
 		r.err = fmt.Errorf("RATE_LIMIT_COST (%d) must not be less than MAX_QUERY_COMPLEXITY (%d): an operation at the limit could never run", l.CostPerMinute, limits.MaxComplexity)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -100,14 +101,14 @@ func TestRateLimitsConfiguration(t *testing.T) {
 	}{
 		{"on by default", nil, graph.DefaultRateLimits, ""},
 		{"off", map[string]string{"RATE_LIMIT": "off", "RATE_LIMIT_REQUESTS": "5"}, graph.RateLimits{}, ""},
-		{"each limit is read", map[string]string{"RATE_LIMIT_REQUESTS": "60", "RATE_LIMIT_COST": "200000"}, graph.RateLimits{RequestsPerMinute: 60, CostPerMinute: 200000}, ""},
+		{"each limit is read", map[string]string{"RATE_LIMIT_REQUESTS": "60", "RATE_LIMIT_COST": "200000", "RATE_LIMIT_AUTH_FAILURES": "7"}, graph.RateLimits{RequestsPerMinute: 60, CostPerMinute: 200000, FailedAuthPerMinute: 7}, ""},
 		{"neither on nor off", map[string]string{"RATE_LIMIT": "yes"}, graph.RateLimits{}, "RATE_LIMIT"},
 		{"not a number", map[string]string{"RATE_LIMIT_REQUESTS": "many"}, graph.RateLimits{}, "RATE_LIMIT_REQUESTS"},
 		{"a cost budget under the complexity limit", map[string]string{"RATE_LIMIT_COST": "1000", "MAX_QUERY_COMPLEXITY": "5000"}, graph.RateLimits{}, "RATE_LIMIT_COST"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg, ok := loadConfigWith(t, production, tt.env, tt.wantErr, "RATE_LIMIT", "RATE_LIMIT_REQUESTS", "RATE_LIMIT_COST", "MAX_QUERY_COMPLEXITY")
+			cfg, ok := loadConfigWith(t, production, tt.env, tt.wantErr, "RATE_LIMIT", "RATE_LIMIT_REQUESTS", "RATE_LIMIT_COST", "RATE_LIMIT_AUTH_FAILURES", "MAX_QUERY_COMPLEXITY")
 			if ok && cfg.RateLimits != tt.want {
 				t.Fatalf("loadConfig = %+v; want rate limits %+v", cfg.RateLimits, tt.want)
 			}
@@ -187,4 +188,25 @@ func loadConfigWith(t *testing.T, env environment, settings map[string]string, w
 		t.Fatalf("loadConfig: %v", err)
 	}
 	return cfg, true
+}
+
+func TestTrustedProxiesConfiguration(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		want    string
+		wantErr string
+	}{
+		{"none by default", nil, "[]", ""},
+		{"addresses and networks", map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.7"}, "[10.0.0.0/8 192.168.1.7/32]", ""},
+		{"a name is no address", map[string]string{"TRUSTED_PROXIES": "proxy.internal"}, "", "TRUSTED_PROXIES"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, ok := loadConfigWith(t, production, tt.env, tt.wantErr, "TRUSTED_PROXIES")
+			if got := fmt.Sprint(cfg.TrustedProxies); ok && got != tt.want {
+				t.Fatalf("loadConfig: trusted proxies %s; want %s", got, tt.want)
+			}
+		})
+	}
 }

@@ -170,6 +170,7 @@ func serve(ctx context.Context, cfg config, opts serveOptions) error {
 		Playground:           cfg.Playground,
 		PlaygroundToken:      opts.playgroundToken,
 		AllowedOrigins:       cfg.AllowedOrigins,
+		TrustedProxies:       cfg.TrustedProxies,
 		RateLimits:           cfg.RateLimits,
 		DisableIntrospection: !cfg.Introspection,
 		Metrics:              m,

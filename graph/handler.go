@@ -22,6 +22,7 @@ import (
 
 	"github.com/contacts-api/contacts/auth"
 	"github.com/contacts-api/contacts/db"
+	"github.com/contacts-api/contacts/graph/clientaddr"
 	"github.com/contacts-api/contacts/graph/cors"
 	"github.com/contacts-api/contacts/graph/loaders"
 	"github.com/contacts-api/contacts/graph/playground"
@@ -41,8 +42,12 @@ type Options struct {
 	// DefaultLimits.
 	Limits Limits
 	// RateLimits bound each workspace's requests and cost per minute in
-	// this process; the zero value is off.
+	// this process, and each client's failed authentications; the zero
+	// value is off.
 	RateLimits RateLimits
+	// TrustedProxies are the proxies whose X-Forwarded-For names the
+	// client whose failed authentications are counted; none by default.
+	TrustedProxies clientaddr.Proxies
 	// DisableIntrospection refuses __schema and __type and drops the
 	// "Did you mean" suggestions from errors, for production.
 	DisableIntrospection bool
@@ -121,7 +126,8 @@ func NewHandler(opts Options) http.Handler {
 	bodies := newBodyReader(opts.Limits)
 	// Nothing reads a body before the caller is known: an anonymous
 	// client costs a look at its headers.
-	gql := checkRequest(authenticate(opts, rates.middleware(bodies.middleware(idempotent(opts.Service,
+	failures := newAuthFailures(opts.RateLimits.FailedAuthPerMinute, opts.TrustedProxies)
+	gql := checkRequest(authenticate(opts, failures, rates.middleware(bodies.middleware(idempotent(opts.Service,
 		inSession(opts.Service.Store(), loaders.Middleware(opts.Service.Store(), m.ObserveBatch,
 			admit.middleware(newGraphQLServer(opts, rates, admit)))))))))
 	mux.Handle("/graphql", gql)
@@ -190,10 +196,16 @@ func freshLoadersForMutations(ctx context.Context, next graphql.RootResolver) gr
 }
 
 // authenticate checks the bearer token, a JWT or an API key; a request
-// without a valid one gets 401, the same for every reason.
-func authenticate(opts Options, next http.Handler) http.Handler {
+// without a valid one gets 401, the same for every reason. A client over
+// its limit of failed authentications gets 429 instead, before its
+// credential is looked at.
+func authenticate(opts Options, failures *authFailures, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
+		client := failures.client(r)
+		if failures.refuse(ctx, w, client) {
+			return
+		}
 		header := r.Header.Get("Authorization")
 		if len(header) > len("Bearer ")+auth.MaxTokenLength {
 			slog.InfoContext(ctx, "token refused", "request_id", RequestID(ctx), "reason", "Authorization header too long", "bytes", len(header))
@@ -209,8 +221,10 @@ func authenticate(opts Options, next http.Handler) http.Handler {
 		p, err := principalOf(ctx, opts, token)
 		switch {
 		case errors.Is(err, auth.ErrUnauthenticated):
-			slog.InfoContext(ctx, "token refused", "request_id", RequestID(ctx), "reason", err)
-			writeUnauthenticated(ctx, w, "The token is not valid.")
+			slog.InfoContext(ctx, "token refused", "request_id", RequestID(ctx), "reason", err, "client", client.String())
+			if !failures.fail(ctx, w, client) {
+				writeUnauthenticated(ctx, w, "The token is not valid.")
+			}
 			return
 		case err != nil:
 			writeGraphQLError(ctx, w, http.StatusServiceUnavailable, internalError(ctx, err))
