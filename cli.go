@@ -66,7 +66,7 @@ const environmentHelp = `
 Configuration comes from the environment (docs/operations.md has the defaults):
   DATABASE_URL          PostgreSQL URL (serve and migrate need it)
   ADDR                  listen address, :8080
-  METRICS_ADDR          listen address of GET /metrics alone; empty: on ADDR
+  METRICS_ADDR          listen address of GET /metrics alone; empty: not served
   JWT_SECRET            HS256 signing secret, at least 32 bytes
   JWT_PUBLIC_KEY_FILE   PEM public key for RS256, ES256 or EdDSA tokens
   JWT_JWKS_FILE         JSON Web Key Set for tokens with a kid, reloaded on SIGHUP

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/contacts-api/contacts/auth"
@@ -17,8 +18,8 @@ import (
 type config struct {
 	DatabaseURL string
 	Addr        string
-	// MetricsAddr, when set, is where GET /metrics is served, instead of
-	// on Addr.
+	// MetricsAddr, when set, is where GET /metrics is served; the
+	// metrics are never served on Addr.
 	MetricsAddr    string
 	MigrateOnStart bool
 	// RowSecurity runs the API's queries as db.APIRole, in transactions
@@ -111,8 +112,9 @@ func loadConfig(env environment) (config, error) {
 	if cfg.RateLimits, err = loadRateLimits(cfg.Limits); err != nil {
 		return cfg, err
 	}
-	if cfg.MetricsAddr != "" && cfg.MetricsAddr == cfg.Addr {
-		return cfg, fmt.Errorf("METRICS_ADDR must differ from ADDR (%s); leave it empty to serve /metrics on ADDR", cfg.Addr)
+	// Port 0 is a free port of the system's choosing: two of them differ.
+	if cfg.MetricsAddr != "" && cfg.MetricsAddr == cfg.Addr && !strings.HasSuffix(cfg.Addr, ":0") {
+		return cfg, fmt.Errorf("METRICS_ADDR must differ from ADDR (%s): the metrics are not served on the API's listener", cfg.Addr)
 	}
 	if n := len(cfg.Auth.Secret); n > 0 && n < 32 {
 		return cfg, fmt.Errorf("JWT_SECRET must be at least 32 bytes, not %d", n)

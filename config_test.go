@@ -45,9 +45,10 @@ func TestMetricsAddrConfiguration(t *testing.T) {
 		name, addr, metricsAddr string
 		wantErr                 string
 	}{
-		{"unset serves the metrics on ADDR", ":8080", "", ""},
+		{"unset serves no metrics", ":8080", "", ""},
 		{"a listener of their own", ":8080", "127.0.0.1:9090", ""},
 		{"the API's own address is refused", ":8080", ":8080", "METRICS_ADDR must differ from ADDR"},
+		{"two free ports differ", "127.0.0.1:0", "127.0.0.1:0", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

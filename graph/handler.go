@@ -60,11 +60,10 @@ type Options struct {
 	// API (CORS); the zero value allows none.
 	AllowedOrigins cors.Origins
 	// Metrics count the requests; nil makes a registry of the handler's
-	// own, without the database pool's gauges.
+	// own, without the database pool's gauges. The handler does not serve
+	// them: they tell of every workspace, so the server serves them on a
+	// listener of their own.
 	Metrics *metrics.Metrics
-	// ServeMetrics serves the metrics at GET /metrics. The server turns it
-	// off when it serves them on a listener of their own.
-	ServeMetrics bool
 	// plain serves requests without the shortcuts of render.go and
 	// projection.go: gqlgen resolves every field and the loaders fetch
 	// whole records. For the tests that compare the two.
@@ -90,17 +89,14 @@ const playgroundQuery = `# Contacts with their account, phones and portal role.
 `
 
 // NewHandler returns the service's HTTP handler: the GraphQL endpoint, the
-// playground, the health checks and the metrics, behind CORS, with a log
-// line for each request.
+// playground and the health checks, behind CORS, with a log line for each
+// request, counted in opts.Metrics.
 func NewHandler(opts Options) http.Handler {
 	m := opts.Metrics
 	if m == nil {
 		m = metrics.New(nil)
 	}
 	mux := http.NewServeMux()
-	if opts.ServeMetrics {
-		mux.Handle("GET /metrics", m.Handler())
-	}
 	if opts.Playground {
 		playground.Mount(mux, playground.Config{
 			Title: "Contacts API", Endpoint: "/graphql",

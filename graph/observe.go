@@ -20,7 +20,7 @@ import (
 
 // unloggedPaths are polled by machines; a line per poll would drown the
 // log.
-var unloggedPaths = map[string]bool{"/healthz": true, "/readyz": true, "/metrics": true}
+var unloggedPaths = map[string]bool{"/healthz": true, "/readyz": true}
 
 // maxLoggedOperationName bounds the length of a client-chosen operation
 // name in the log.
