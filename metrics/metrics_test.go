@@ -1,11 +1,9 @@
 package metrics_test
 
 import (
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
-	"strings"
 	"testing"
 	"time"
 
@@ -23,52 +21,29 @@ func scrape(t *testing.T, m *metrics.Metrics) string {
 	return rec.Body.String()
 }
 
-var operationLabel = regexp.MustCompile(`graphql_requests_total\{operation="([^"]*)"`)
+var requestLabels = regexp.MustCompile(`graphql_requests_total\{field="([^"]*)",outcome="[^"]*",type="([^"]*)"\}`)
 
-// operations returns the operation labels of the requests counter.
-func operations(exposition string) map[string]bool {
-	labels := map[string]bool{}
-	for _, m := range operationLabel.FindAllStringSubmatch(exposition, -1) {
-		labels[m[1]] = true
-	}
-	return labels
-}
-
-func TestOperationLabels(t *testing.T) {
+func TestRequestLabels(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name      string
-		operation string
-		opType    string
-		wantLabel string
+		name                string
+		request             metrics.Request
+		wantField, wantType string
 	}{
-		{"a named operation keeps its name", "ListContacts", "query", "ListContacts"},
-		{"an operation without a name is anonymous", "", "query", metrics.AnonymousOperation},
-		{"a request that never parsed is unknown", "", "", metrics.UnknownOperation},
-		{"a name that is not a GraphQL name is other", "drop table; --", "", metrics.OtherOperation},
-		{"an overlong name is other", strings.Repeat("a", 65), "query", metrics.OtherOperation},
+		{"an operation of one root field", metrics.Request{Field: "contacts", Type: "query"}, "contacts", "query"},
+		{"an operation of several root fields", metrics.Request{Field: metrics.SeveralFields, Type: "mutation"}, metrics.SeveralFields, "mutation"},
+		{"a request that never got to an operation", metrics.Request{}, metrics.Unknown, metrics.Unknown},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			m := metrics.New(nil)
-			m.ObserveRequest(metrics.Request{Operation: tt.operation, Type: tt.opType, Outcome: metrics.OutcomeOK, Duration: time.Millisecond})
-			if got := operations(scrape(t, m)); len(got) != 1 || !got[tt.wantLabel] {
-				t.Fatalf("operation labels %v; want only %q", got, tt.wantLabel)
+			tt.request.Outcome, tt.request.Duration = metrics.OutcomeOK, time.Millisecond
+			m.ObserveRequest(tt.request)
+			got := requestLabels.FindAllStringSubmatch(scrape(t, m), -1)
+			if len(got) != 1 || got[0][1] != tt.wantField || got[0][2] != tt.wantType {
+				t.Fatalf("requests counted as %q; want one series of field %q and type %q", got, tt.wantField, tt.wantType)
 			}
 		})
-	}
-}
-
-func TestOperationNamesAreBounded(t *testing.T) {
-	t.Parallel()
-	m := metrics.New(nil)
-	for i := range metrics.MaxOperationNames + 20 {
-		m.ObserveRequest(metrics.Request{Operation: fmt.Sprintf("Op%d", i), Type: "query", Outcome: metrics.OutcomeOK})
-	}
-	m.ObserveRequest(metrics.Request{Operation: "Op0", Type: "query", Outcome: metrics.OutcomeOK})
-	got := operations(scrape(t, m))
-	if len(got) != metrics.MaxOperationNames+1 || !got[metrics.OtherOperation] || !got["Op0"] || got[fmt.Sprint("Op", metrics.MaxOperationNames)] {
-		t.Fatalf("%d operation labels; want the first %d names and %q", len(got), metrics.MaxOperationNames, metrics.OtherOperation)
 	}
 }
