@@ -1,48 +1,54 @@
-package metrics_test
+package metrics
 
 import (
-	"net/http"
-	"net/http/httptest"
-	"regexp"
 	"testing"
 	"time"
-
-	"github.com/contacts-api/contacts/metrics"
 )
 
-// scrape returns what the metrics handler serves.
-func scrape(t *testing.T, m *metrics.Metrics) string {
+// requestSeries returns the label values (by label name) of each series
+// of the requests counter in m.
+func requestSeries(t *testing.T, m *Metrics) []map[string]string {
 	t.Helper()
-	rec := httptest.NewRecorder()
-	m.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
-	if rec.Code != http.StatusOK {
-		t.Fatalf("GET /metrics: status %d; want 200", rec.Code)
+	families, err := m.registry.Gather()
+	if err != nil {
+		t.Fatal(err)
 	}
-	return rec.Body.String()
+	var series []map[string]string
+	for _, f := range families {
+		if f.GetName() != "graphql_requests_total" {
+			continue
+		}
+		for _, metric := range f.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range metric.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			series = append(series, labels)
+		}
+	}
+	return series
 }
-
-var requestLabels = regexp.MustCompile(`graphql_requests_total\{field="([^"]*)",outcome="[^"]*",type="([^"]*)"\}`)
 
 func TestRequestLabels(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name                string
-		request             metrics.Request
+		request             Request
 		wantField, wantType string
 	}{
-		{"an operation of one root field", metrics.Request{Field: "contacts", Type: "query"}, "contacts", "query"},
-		{"an operation of several root fields", metrics.Request{Field: metrics.SeveralFields, Type: "mutation"}, metrics.SeveralFields, "mutation"},
-		{"a request that never got to an operation", metrics.Request{}, metrics.Unknown, metrics.Unknown},
+		{"an operation of one root field", Request{Field: "contacts", Type: "query"}, "contacts", "query"},
+		{"an operation of several root fields", Request{Field: SeveralFields, Type: "mutation"}, SeveralFields, "mutation"},
+		{"a request that never got to an operation", Request{}, Unknown, Unknown},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			m := metrics.New(nil)
-			tt.request.Outcome, tt.request.Duration = metrics.OutcomeOK, time.Millisecond
+			m := New(nil)
+			tt.request.Outcome, tt.request.Duration = OutcomeOK, time.Millisecond
 			m.ObserveRequest(tt.request)
-			got := requestLabels.FindAllStringSubmatch(scrape(t, m), -1)
-			if len(got) != 1 || got[0][1] != tt.wantField || got[0][2] != tt.wantType {
-				t.Fatalf("requests counted as %q; want one series of field %q and type %q", got, tt.wantField, tt.wantType)
+			got := requestSeries(t, m)
+			if len(got) != 1 || got[0]["field"] != tt.wantField || got[0]["type"] != tt.wantType {
+				t.Fatalf("requests counted as %v; want one series of field %q and type %q", got, tt.wantField, tt.wantType)
 			}
 		})
 	}
