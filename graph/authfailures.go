@@ -21,8 +21,9 @@ const maxFailingClients = 10_000
 
 // authFailures limits the failed authentications of each client network
 // (an IPv4 address or an IPv6 /64): past RateLimits.FailedAuthPerMinute
-// it answers 429 before looking at the credential, so that guessing
-// tokens or keys costs the guesser time and the server no lookups.
+// it answers 429 to API keys before looking them up and to JWTs that
+// fail, so that guessing keys or tokens costs the guesser time and the
+// server no lookups.
 type authFailures struct {
 	limiter *ratelimit.Limiter[netip.Prefix] // nil when off
 	proxies clientaddr.Proxies
@@ -41,7 +42,8 @@ func (f *authFailures) client(r *http.Request) netip.Prefix {
 	return clientaddr.Network(f.proxies.Of(r))
 }
 
-// refuse answers 429 and reports true when client has no failure left.
+// refuse answers 429 and reports true when client has no failure left,
+// for a credential whose check would cost a lookup.
 func (f *authFailures) refuse(ctx context.Context, w http.ResponseWriter, client netip.Prefix) bool {
 	if f.limiter == nil {
 		return false

@@ -1,6 +1,7 @@
 package graph_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/contacts-api/contacts/auth"
 	"github.com/contacts-api/contacts/graph"
 	"github.com/contacts-api/contacts/graph/clientaddr"
+	"github.com/contacts-api/contacts/service"
 )
 
 // sendFrom sends c's query of the contacts with token as if from the
@@ -36,8 +38,13 @@ func TestFailedAuthenticationsAreLimited(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := newHandlerWith(t, graph.Options{RateLimits: graph.RateLimits{FailedAuthPerMinute: limit}, TrustedProxies: proxies})
+	svc := newService(t)
+	h := newHandlerWith(t, graph.Options{Service: svc, RateLimits: graph.RateLimits{FailedAuthPerMinute: limit}, TrustedProxies: proxies})
 	c := newClientWith(t, h, uuid.New(), auth.ScopeRead)
+	key, _, err := svc.CreateAPIKeyAsOperator(context.Background(), c.workspace, service.CreateAPIKeyInput{Name: "sync", Scopes: []string{auth.ScopeRead}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name               string
 		attacker, neighbor [2]string // RemoteAddr and X-Forwarded-For
@@ -57,17 +64,24 @@ func TestFailedAuthenticationsAreLimited(t *testing.T) {
 			if strings.HasPrefix(another, "[") {
 				another = strings.Replace(another, "::1]", "::ff]", 1) // same /64
 			}
-			for _, token := range []string{unknownAPIKey(), "not.a.jwt", c.token} {
+			// Over the limit, API keys are refused before their lookup,
+			// good or bad, and bad JWTs once checked.
+			for name, token := range map[string]string{"an unknown API key": unknownAPIKey(), "a good API key": key.Secret, "a bad JWT": "not.a.jwt"} {
 				resp := sendFrom(c, token, another, tt.attacker[1])
 				if resp.Status != http.StatusTooManyRequests || resp.code() != graph.CodeRateLimited || resp.Header.Get("Retry-After") == "" {
-					t.Fatalf("a credential after %d failures: status %d, code %q, Retry-After %q; want 429, %s and a Retry-After", limit, resp.Status, resp.code(), resp.Header.Get("Retry-After"), graph.CodeRateLimited)
+					t.Fatalf("%s after %d failures: status %d, code %q, Retry-After %q; want 429, %s and a Retry-After", name, limit, resp.Status, resp.code(), resp.Header.Get("Retry-After"), graph.CodeRateLimited)
 				}
 				if resp.Statements != 0 {
-					t.Errorf("a request refused for its client's failures ran %d SQL statements; want 0", resp.Statements)
+					t.Errorf("%s refused for its client's failures ran %d SQL statements; want 0", name, resp.Statements)
 				}
 			}
-			if resp := sendFrom(c, c.token, tt.neighbor[0], tt.neighbor[1]); resp.Status != http.StatusOK {
-				t.Fatalf("a good token from another client: status %d; want 200 (errors %+v)", resp.Status, resp.Errors)
+			if resp := sendFrom(c, c.token, another, tt.attacker[1]); resp.Status != http.StatusOK {
+				t.Errorf("a good JWT from the same client, which costs no lookup: status %d; want 200 (errors %+v)", resp.Status, resp.Errors)
+			}
+			for name, token := range map[string]string{"a good JWT": c.token, "a good API key": key.Secret} {
+				if resp := sendFrom(c, token, tt.neighbor[0], tt.neighbor[1]); resp.Status != http.StatusOK {
+					t.Errorf("%s from another client: status %d; want 200 (errors %+v)", name, resp.Status, resp.Errors)
+				}
 			}
 		})
 	}
