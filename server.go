@@ -86,8 +86,8 @@ var serveCmd = command{
 	name:     "serve",
 	synopsis: "serve",
 	about: `Serves the API: POST /graphql (and GET for queries), the playground at /,
-/healthz, /readyz and /metrics (on METRICS_ADDR when it is set), until
-SIGTERM or SIGINT, and logs a line for each request. It needs DATABASE_URL,
+/healthz and /readyz, and /metrics on METRICS_ADDR when it is set (never on
+ADDR), until SIGTERM or SIGINT, and logs a line for each request. It needs DATABASE_URL,
 and JWT_SECRET, JWT_PUBLIC_KEY_FILE or JWT_JWKS_FILE.
 ` + environmentHelp,
 }
@@ -119,7 +119,7 @@ type serveOptions struct {
 // listening says where the server listens.
 type listening struct {
 	// api serves the API; metrics serves GET /metrics, and is nil when
-	// api does.
+	// METRICS_ADDR is unset.
 	api, metrics net.Addr
 }
 
@@ -170,10 +170,10 @@ func serve(ctx context.Context, cfg config, opts serveOptions) error {
 		Playground:           cfg.Playground,
 		PlaygroundToken:      opts.playgroundToken,
 		AllowedOrigins:       cfg.AllowedOrigins,
+		TrustedProxies:       cfg.TrustedProxies,
 		RateLimits:           cfg.RateLimits,
 		DisableIntrospection: !cfg.Introspection,
 		Metrics:              m,
-		ServeMetrics:         cfg.MetricsAddr == "",
 	}))}
 	if cfg.MetricsAddr != "" {
 		mux := http.NewServeMux()

@@ -21,6 +21,7 @@ import (
 
 	"github.com/contacts-api/contacts/auth"
 	"github.com/contacts-api/contacts/db"
+	"github.com/contacts-api/contacts/graph/clientaddr"
 	"github.com/contacts-api/contacts/graph/cors"
 	"github.com/contacts-api/contacts/graph/loaders"
 	"github.com/contacts-api/contacts/graph/playground"
@@ -40,8 +41,12 @@ type Options struct {
 	// DefaultLimits.
 	Limits Limits
 	// RateLimits bound each workspace's requests and cost per minute in
-	// this process; the zero value is off.
+	// this process, and each client's failed authentications; the zero
+	// value is off.
 	RateLimits RateLimits
+	// TrustedProxies are the proxies whose X-Forwarded-For names the
+	// client whose failed authentications are counted; none by default.
+	TrustedProxies clientaddr.Proxies
 	// DisableIntrospection refuses __schema and __type and drops the
 	// "Did you mean" suggestions from errors, for production.
 	DisableIntrospection bool
@@ -54,11 +59,10 @@ type Options struct {
 	// API (CORS); the zero value allows none.
 	AllowedOrigins cors.Origins
 	// Metrics count the requests; nil makes a registry of the handler's
-	// own, without the database pool's gauges.
+	// own, without the database pool's gauges. The handler does not serve
+	// them: they tell of every workspace, so the server serves them on a
+	// listener of their own.
 	Metrics *metrics.Metrics
-	// ServeMetrics serves the metrics at GET /metrics. The server turns it
-	// off when it serves them on a listener of their own.
-	ServeMetrics bool
 	// plain serves requests without the shortcuts of render.go and
 	// projection.go: gqlgen resolves every field and the loaders fetch
 	// whole records. For the tests that compare the two.
@@ -84,17 +88,14 @@ const playgroundQuery = `# Contacts with their account, phones and portal role.
 `
 
 // NewHandler returns the service's HTTP handler: the GraphQL endpoint, the
-// playground, the health checks and the metrics, behind CORS, with a log
-// line for each request.
+// playground and the health checks, behind CORS, with a log line for each
+// request, counted in opts.Metrics.
 func NewHandler(opts Options) http.Handler {
 	m := opts.Metrics
 	if m == nil {
 		m = metrics.New(nil)
 	}
 	mux := http.NewServeMux()
-	if opts.ServeMetrics {
-		mux.Handle("GET /metrics", m.Handler())
-	}
 	if opts.Playground {
 		playground.Mount(mux, playground.Config{
 			Title: "Contacts API", Endpoint: "/graphql",
@@ -117,9 +118,13 @@ func NewHandler(opts Options) http.Handler {
 	opts.Limits = opts.Limits.withDefaults()
 	rates := newRateLimiter(opts.RateLimits)
 	admit := newAdmission(opts.Limits.MaxConcurrentCost)
-	gql := checkRequest(opts.Limits, authenticate(opts, rates.middleware(idempotent(opts.Service,
+	bodies := newBodyReader(opts.Limits)
+	// Nothing reads a body before the caller is known: an anonymous
+	// client costs a look at its headers.
+	failures := newAuthFailures(opts.RateLimits.FailedAuthPerMinute, opts.TrustedProxies)
+	gql := checkRequest(authenticate(opts, failures, rates.middleware(bodies.middleware(idempotent(opts.Service,
 		inSession(opts.Service.Store(), loaders.Middleware(opts.Service.Store(), m.ObserveBatch,
-			admit.middleware(newGraphQLServer(opts, rates, admit))))))))
+			admit.middleware(newGraphQLServer(opts, rates, admit)))))))))
 	mux.Handle("/graphql", gql)
 	return withRequestID(observeRequests(m, recoverPanics(cors.Handler(opts.AllowedOrigins, mux))))
 }
@@ -187,10 +192,16 @@ func freshLoadersForMutations(ctx context.Context, next graphql.RootResolver) gr
 }
 
 // authenticate checks the bearer token, a JWT or an API key; a request
-// without a valid one gets 401, the same for every reason.
-func authenticate(opts Options, next http.Handler) http.Handler {
+// without a valid one gets 401, the same for every reason. A client over
+// its limit of failed authentications gets 429 instead: for an API key
+// before it is looked up in the database, for a JWT once it is found
+// invalid. A JWT costs microseconds to check and no lookup, so a
+// frontend's valid token is served even from the address of an attacker
+// (such as a shared NAT).
+func authenticate(opts Options, failures *authFailures, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
+		client := failures.client(r)
 		header := r.Header.Get("Authorization")
 		if len(header) > len("Bearer ")+auth.MaxTokenLength {
 			slog.InfoContext(ctx, "token refused", "request_id", RequestID(ctx), "reason", "Authorization header too long", "bytes", len(header))
@@ -203,11 +214,16 @@ func authenticate(opts Options, next http.Handler) http.Handler {
 			writeUnauthenticated(ctx, w, "Send a token in the Authorization header: Bearer <token>.")
 			return
 		}
+		if auth.IsAPIKey(token) && failures.refuse(ctx, w, client) {
+			return
+		}
 		p, err := principalOf(ctx, opts, token)
 		switch {
 		case errors.Is(err, auth.ErrUnauthenticated):
-			slog.InfoContext(ctx, "token refused", "request_id", RequestID(ctx), "reason", err)
-			writeUnauthenticated(ctx, w, "The token is not valid.")
+			slog.InfoContext(ctx, "token refused", "request_id", RequestID(ctx), "reason", err, "client", client.String())
+			if !failures.fail(ctx, w, client) {
+				writeUnauthenticated(ctx, w, "The token is not valid.")
+			}
 			return
 		case err != nil:
 			writeGraphQLError(ctx, w, http.StatusServiceUnavailable, internalError(ctx, err))

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -33,9 +32,7 @@ func idempotent(svc *service.Service, next http.Handler) http.Handler {
 			})
 			return
 		}
-		body, _ := io.ReadAll(r.Body) // limitBody already read it into memory
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		hash := sha256.Sum256(body)
+		hash := sha256.Sum256(requestBody(ctx))
 		stored, err := svc.BeginIdempotent(ctx, key, hash[:])
 		switch {
 		case err != nil:

@@ -22,6 +22,11 @@ type Limits struct {
 	// fields (bulkUpsertContacts, bulkUpsertAccounts, deleteContacts),
 	// whose 1,000 inputs need more than MaxBodyBytes.
 	MaxBulkBodyBytes int64
+	// MaxInflightBodyBytes bounds the bytes of the request bodies held
+	// in memory at once in the process, reserved as they are received;
+	// a body that finds no room within a second is refused with 503. It
+	// must be more than MaxBulkBodyBytes.
+	MaxInflightBodyBytes int64
 	// MaxTokens bounds the lexical tokens of a GraphQL document; the
 	// parser stops at the first one over.
 	MaxTokens int
@@ -40,10 +45,12 @@ type Limits struct {
 var DefaultLimits = Limits{
 	MaxBodyBytes:     100 << 10,
 	MaxBulkBodyBytes: 2 << 20,
-	MaxTokens:        10_000,
-	MaxDepth:         15,
-	MaxAliases:       15,
-	MaxComplexity:    100_000,
+	// Thirty-two bulk bodies at once, or 640 of MaxBodyBytes.
+	MaxInflightBodyBytes: 64 << 20,
+	MaxTokens:            10_000,
+	MaxDepth:             15,
+	MaxAliases:           15,
+	MaxComplexity:        100_000,
 	// Ten operations at the default MaxComplexity, about 20 MB of
 	// records and responses.
 	MaxConcurrentCost: 1_000_000,
@@ -57,6 +64,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxBulkBodyBytes == 0 {
 		l.MaxBulkBodyBytes = max(def.MaxBulkBodyBytes, l.MaxBodyBytes)
+	}
+	if l.MaxInflightBodyBytes == 0 {
+		l.MaxInflightBodyBytes = def.MaxInflightBodyBytes
 	}
 	if l.MaxTokens == 0 {
 		l.MaxTokens = def.MaxTokens
