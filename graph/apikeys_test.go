@@ -559,3 +559,46 @@ func TestAPIKeySecretAppearsOnlyOnce(t *testing.T) {
 		t.Errorf("stored key_hash %x (err %v); want the SHA-256 of the key, %x", stored, err, hash)
 	}
 }
+
+// TestAPIKeyInXAPIKeyHeader sends an API key where clients of other contact
+// APIs send it, X-API-Key, and refuses credentials in the URL.
+func TestAPIKeyInXAPIKeyHeader(t *testing.T) {
+	t.Parallel()
+	admin := newClientWith(t, newHandler(t), uuid.New(), allScopes)
+	admin.createContact(map[string]any{"name": "Ada Lovelace"})
+	_, secret := admin.createAPIKey("CRM sync", auth.ScopeRead)
+	const query = `{"query":"{ contacts { totalCount } }"}`
+	tests := []struct {
+		name          string
+		target        string
+		authorization string
+		apiKey        string
+		wantStatus    int
+	}{
+		{"an API key in X-API-Key", "/graphql", "", secret, http.StatusOK},
+		{"an API key in X-API-Key with spaces around it", "/graphql", "", " " + secret + " ", http.StatusOK},
+		{"a JWT in X-API-Key", "/graphql", "", admin.token, http.StatusUnauthorized},
+		{"an unknown key in X-API-Key", "/graphql", "", secret + "x", http.StatusUnauthorized},
+		{"both headers", "/graphql", "Bearer " + admin.token, secret, http.StatusUnauthorized},
+		{"the key in the query string", "/graphql?api_key=" + secret, "", "", http.StatusUnauthorized},
+		{"the key in the query string beside a good header", "/graphql?k=" + secret, "", secret, http.StatusUnauthorized},
+		{"a token parameter beside a good header", "/graphql?access_token=x", "Bearer " + admin.token, "", http.StatusUnauthorized},
+	}
+	for _, tt := range tests {
+		req := newGraphQLRequest(http.MethodPost, tt.target, query, "", "")
+		if tt.authorization != "" {
+			req.Header.Set("Authorization", tt.authorization)
+		}
+		if tt.apiKey != "" {
+			req.Header.Set("X-API-Key", tt.apiKey)
+		}
+		rec := recordRequest(admin.handler, req)
+		resp := decodeResponse(t, rec)
+		if rec.Code != tt.wantStatus {
+			t.Errorf("%s: status %d, body %s; want %d", tt.name, rec.Code, rec.Body, tt.wantStatus)
+		}
+		if tt.wantStatus == http.StatusOK && (len(resp.Errors) > 0 || !strings.Contains(string(resp.Data), `"totalCount":1`)) {
+			t.Errorf("%s: body %s; want the workspace's one contact", tt.name, rec.Body)
+		}
+	}
+}

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
-	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -191,8 +190,8 @@ func freshLoadersForMutations(ctx context.Context, next graphql.RootResolver) gr
 	return next(ctx)
 }
 
-// authenticate checks the bearer token, a JWT or an API key; a request
-// without a valid one gets 401, the same for every reason. A client over
+// authenticate checks the request's credential (see credentialOf), a JWT
+// or an API key; a request without a valid one gets 401, the same for every reason. A client over
 // its limit of failed authentications gets 429 instead: for an API key
 // before it is looked up in the database, for a JWT once it is found
 // invalid. A JWT costs microseconds to check and no lookup, so a
@@ -202,16 +201,9 @@ func authenticate(opts Options, failures *authFailures, next http.Handler) http.
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		client := failures.client(r)
-		header := r.Header.Get("Authorization")
-		if len(header) > len("Bearer ")+auth.MaxTokenLength {
-			slog.InfoContext(ctx, "token refused", "request_id", RequestID(ctx), "reason", "Authorization header too long", "bytes", len(header))
-			writeUnauthenticated(ctx, w, "The token is not valid.")
-			return
-		}
-		scheme, token, _ := strings.Cut(header, " ")
-		token = strings.TrimSpace(token)
-		if !strings.EqualFold(scheme, "Bearer") || token == "" {
-			writeUnauthenticated(ctx, w, "Send a token in the Authorization header: Bearer <token>.")
+		token, problem := credentialOf(r)
+		if problem != "" {
+			writeUnauthenticated(ctx, w, problem)
 			return
 		}
 		if auth.IsAPIKey(token) && failures.refuse(ctx, w, client) {
