@@ -55,11 +55,11 @@ func idempotent(svc *service.Service, next http.Handler) http.Handler {
 // response and keeps it for retries.
 func runOnce(svc *service.Service, key string, next http.Handler, w http.ResponseWriter, r *http.Request) {
 	rec := &responseRecorder{header: w.Header(), status: http.StatusOK}
-	var failed atomic.Bool
-	ctx := withFailureFlag(r.Context(), &failed)
+	var notKept atomic.Bool
+	ctx := context.WithValue(r.Context(), notKeptKey{}, &notKept)
 	next.ServeHTTP(rec, r.WithContext(ctx))
 	status := rec.status
-	if failed.Load() {
+	if notKept.Load() {
 		status = http.StatusInternalServerError // not kept: a retry runs again
 	}
 	err := svc.FinishIdempotent(context.WithoutCancel(ctx), key, service.StoredResponse{
@@ -97,17 +97,14 @@ func (r *responseRecorder) Header() http.Header         { return r.header }
 func (r *responseRecorder) Write(b []byte) (int, error) { return r.body.Write(b) }
 func (r *responseRecorder) WriteHeader(status int)      { r.status = status }
 
-type failureFlagKey struct{}
+type notKeptKey struct{}
 
-// withFailureFlag returns a context in which internalError records that
-// the request failed on the server's side.
-func withFailureFlag(ctx context.Context, failed *atomic.Bool) context.Context {
-	return context.WithValue(ctx, failureFlagKey{}, failed)
-}
-
-// markFailed records a server-side failure of the request in ctx.
-func markFailed(ctx context.Context) {
-	if failed, ok := ctx.Value(failureFlagKey{}).(*atomic.Bool); ok {
-		failed.Store(true)
+// markNotKept records that the response of the request in ctx must not be
+// kept for its Idempotency-Key: the server failed, or refused the caller
+// (a missing scope, a spent rate limit). Such an answer says nothing of
+// the request itself, and would refuse a retry that may now succeed.
+func markNotKept(ctx context.Context) {
+	if notKept, ok := ctx.Value(notKeptKey{}).(*atomic.Bool); ok {
+		notKept.Store(true)
 	}
 }

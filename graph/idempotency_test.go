@@ -6,11 +6,17 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/google/uuid"
+
+	"github.com/contacts-api/contacts/auth"
 	"github.com/contacts-api/contacts/db"
 	"github.com/contacts-api/contacts/db/dbtest"
+	"github.com/contacts-api/contacts/service"
 )
 
 // idempotentResult is a raw response to a request with an Idempotency-Key.
@@ -118,5 +124,103 @@ func TestExpiredIdempotencyKeysAreForgottenAndSwept(t *testing.T) {
 	var left int
 	if err := bdb.QueryRowContext(ctx, "SELECT count(*) FROM idempotency_keys WHERE workspace_id = ?", c.workspace).Scan(&left); err != nil || left != 0 {
 		t.Errorf("%d expired keys left after the sweep (err %v)", left, err)
+	}
+}
+
+// sendWithKey sends query with vars and an Idempotency-Key.
+func (c *client) sendWithKey(key, query string, vars map[string]any) *response {
+	c.t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	req := newGraphQLRequest(http.MethodPost, "/graphql", string(body), c.token, "")
+	req.Header.Set("Idempotency-Key", key)
+	return c.send(req)
+}
+
+// replayed reports whether resp is a stored response sent again.
+func (r *response) replayed() bool { return r.Header.Get("Idempotent-Replayed") == "true" }
+
+// tokenOf returns a token of workspace ws for subject with scope.
+func tokenOf(t *testing.T, ws uuid.UUID, subject, scope string) string {
+	t.Helper()
+	token, err := auth.Mint(testSecret, auth.TokenRequest{WorkspaceID: ws, Subject: subject, Scope: scope, TTL: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return token
+}
+
+// createReaderKey asks for a contacts:read API key.
+const createReaderKey = `mutation { createApiKey(input: {name: "sync", scopes: ["contacts:read"]}) { apiKey { id } secret userErrors { code } } }`
+
+// TestIdempotencyKeyBelongsToItsCaller replays a keys:admin caller's
+// createApiKey, key and body alike, with every other credential of the
+// workspace: each is refused as a reuse of the key and sees nothing of
+// the first response; the caller itself, with a fresh token, gets it.
+func TestIdempotencyKeyBelongsToItsCaller(t *testing.T) {
+	t.Parallel()
+	admin := newClientWith(t, newHandler(t), uuid.New(), allScopes)
+	ws := admin.workspace
+	_, readerKey := admin.createAPIKey("reader", auth.ScopeRead)
+	_, adminKey := admin.createAPIKey("admin", auth.Scopes...)
+
+	first := admin.sendWithKey("new-key", createReaderKey, nil)
+	var out struct {
+		CreateAPIKey createAPIKeyPayload `json:"createApiKey"`
+	}
+	if err := json.Unmarshal(first.Data, &out); err != nil || out.CreateAPIKey.Secret == nil {
+		t.Fatalf("createApiKey: status %d, %s; want a new key and its secret", first.Status, first.Body)
+	}
+	secret := *out.CreateAPIKey.Secret
+
+	others := []struct{ name, token string }{
+		{"a contacts:read API key", readerKey},
+		{"an API key with every scope", adminKey},
+		{"a token of the same subject without scopes", tokenOf(t, ws, "test", "")},
+		{"a token of the same subject with fewer scopes", tokenOf(t, ws, "test", auth.ScopeRead+" "+auth.ScopeWrite)},
+		{"a token of another subject with the same scopes", tokenOf(t, ws, "someone-else", allScopes)},
+	}
+	for _, o := range others {
+		got := admin.withToken(o.token).sendWithKey("new-key", createReaderKey, nil)
+		if got.Status != http.StatusUnprocessableEntity || got.code() != "IDEMPOTENCY_KEY_REUSED" || got.replayed() {
+			t.Errorf("%s replaying the key: status %d, replayed %v, %s; want 422 IDEMPOTENCY_KEY_REUSED", o.name, got.Status, got.replayed(), got.Body)
+		}
+		if bytes.Contains(got.Body, []byte(secret)) || bytes.Contains(got.Body, []byte(out.CreateAPIKey.APIKey.ID)) {
+			t.Errorf("%s got the first response's key or secret: %s", o.name, got.Body)
+		}
+	}
+	// The same caller: its subject and scopes, in another token.
+	scopes := slices.Clone(auth.Scopes)
+	slices.Reverse(scopes)
+	again := admin.withToken(tokenOf(t, ws, "test", strings.Join(scopes, " "))).sendWithKey("new-key", createReaderKey, nil)
+	if again.Status != http.StatusOK || !again.replayed() || !bytes.Contains(again.Body, []byte(out.CreateAPIKey.APIKey.ID)) {
+		t.Errorf("the caller's retry with a fresh token: status %d, replayed %v, %s; want its response replayed", again.Status, again.replayed(), again.Body)
+	}
+	if n := len(admin.listAPIKeys()); n != 3 {
+		t.Errorf("the workspace has %d API keys; want 3, the new one created once", n)
+	}
+
+	// An API key's own retries are replayed to it alone.
+	backend := admin.withToken(adminKey)
+	created := backend.sendWithKey("backend-key", `mutation { createContact(input: {name: "Ada"}) { contact { id } } }`, nil)
+	if retry := backend.sendWithKey("backend-key", `mutation { createContact(input: {name: "Ada"}) { contact { id } } }`, nil); !retry.replayed() || !bytes.Equal(retry.Body, created.Body) {
+		t.Errorf("an API key's retry: replayed %v, %s; want its first response %s", retry.replayed(), retry.Body, created.Body)
+	}
+}
+
+// TestRefusalsAreNotKept sends createApiKey with a token that lacks
+// keys:admin, then the same key and body with one that has it: the
+// refusal was not kept, so the second caller's request runs.
+func TestRefusalsAreNotKept(t *testing.T) {
+	t.Parallel()
+	admin := newClientWith(t, newHandler(t), uuid.New(), allScopes)
+	writer := admin.withToken(tokenOf(t, admin.workspace, "writer", auth.ScopeRead+" "+auth.ScopeWrite))
+	for range 2 {
+		if got := writer.sendWithKey("key", createReaderKey, nil); got.code() != service.CodeForbidden || got.replayed() {
+			t.Fatalf("createApiKey without keys:admin: replayed %v, %s; want FORBIDDEN, not replayed", got.replayed(), got.Body)
+		}
+	}
+	got := admin.sendWithKey("key", createReaderKey, nil)
+	if got.Status != http.StatusOK || got.replayed() || len(got.Errors) > 0 || !bytes.Contains(got.Body, []byte(`"secret":"ck_`)) {
+		t.Errorf("the same key and body with keys:admin: status %d, replayed %v, %s; want the key created", got.Status, got.replayed(), got.Body)
 	}
 }

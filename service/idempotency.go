@@ -3,9 +3,12 @@ package service
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/contacts-api/contacts/auth"
 )
 
 // Idempotency keys: the first response to a request sent with an
@@ -29,7 +32,7 @@ const (
 var (
 	ErrIdempotencyKeyReused = &Error{
 		Code:    "IDEMPOTENCY_KEY_REUSED",
-		Message: "This Idempotency-Key was used with another request body; use a new key for a new request.",
+		Message: "This Idempotency-Key was used with another request body or by another credential; use a new key for a new request.",
 	}
 	ErrIdempotencyInProgress = &Error{
 		Code:    "IDEMPOTENCY_IN_PROGRESS",
@@ -46,16 +49,20 @@ type StoredResponse struct {
 
 // BeginIdempotent claims key for a request whose body hashes to hash. It
 // returns the stored response to replay, or nil when the caller now owns
-// the key: it must then run the request and call FinishIdempotent. A retry
-// of a request still in flight waits for it, up to idempotencyWait.
+// the key: it must then run the request and call FinishIdempotent. A key
+// belongs to the credential that first used it: another caller of the
+// workspace gets ErrIdempotencyKeyReused, as for another body, and never
+// the response. A retry of a request still in flight waits for it, up to
+// idempotencyWait.
 func (s *Service) BeginIdempotent(ctx context.Context, key string, hash []byte) (*StoredResponse, error) {
-	ws, err := Workspace(ctx)
-	if err != nil {
-		return nil, err
+	p := auth.FromContext(ctx)
+	if p == nil {
+		return nil, errNoPrincipal
 	}
+	ws, caller := p.WorkspaceID, sha256.Sum256([]byte(p.Credential()))
 	deadline := time.Now().Add(idempotencyWait)
 	for {
-		owned, err := s.store.ClaimIdempotencyKey(ctx, ws, key, hash, IdempotencyTTL, idempotencyAbandonAfter)
+		owned, err := s.store.ClaimIdempotencyKey(ctx, ws, key, caller[:], hash, IdempotencyTTL, idempotencyAbandonAfter)
 		if err != nil || owned {
 			return nil, err
 		}
@@ -65,7 +72,7 @@ func (s *Service) BeginIdempotent(ctx context.Context, key string, hash []byte) 
 			return nil, err
 		case rec == nil:
 			continue // released between the two statements: claim again
-		case !bytes.Equal(rec.RequestHash, hash):
+		case !bytes.Equal(rec.Caller, caller[:]) || !bytes.Equal(rec.RequestHash, hash):
 			return nil, ErrIdempotencyKeyReused
 		case rec.StatusCode != nil:
 			return &StoredResponse{Status: *rec.StatusCode, ContentType: deref(rec.ContentType), Body: rec.Response}, nil
