@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"strconv"
 	"sync/atomic"
@@ -51,22 +51,21 @@ func idempotent(svc *service.Service, next http.Handler) http.Handler {
 	})
 }
 
-// runOnce runs the request that owns an idempotency key, sends its
-// response and keeps it for retries.
+// runOnce runs the request that owns an idempotency key in one
+// transaction that keeps its response for retries (see
+// service.RunIdempotent), then sends the response. A response the
+// server failed to commit is not sent: the client would take it for done.
 func runOnce(svc *service.Service, key string, next http.Handler, w http.ResponseWriter, r *http.Request) {
 	rec := &responseRecorder{header: w.Header(), status: http.StatusOK}
-	var notKept atomic.Bool
-	ctx := context.WithValue(r.Context(), notKeptKey{}, &notKept)
-	next.ServeHTTP(rec, r.WithContext(ctx))
-	status := rec.status
-	if notKept.Load() {
-		status = http.StatusInternalServerError // not kept: a retry runs again
-	}
-	err := svc.FinishIdempotent(context.WithoutCancel(ctx), key, service.StoredResponse{
-		Status: status, ContentType: w.Header().Get("Content-Type"), Body: rec.body.Bytes(),
+	err := svc.RunIdempotent(r.Context(), key, func(ctx context.Context) (service.StoredResponse, bool) {
+		var notKept atomic.Bool
+		next.ServeHTTP(rec, r.WithContext(context.WithValue(ctx, notKeptKey{}, &notKept)))
+		keep := !notKept.Load() && rec.status < http.StatusInternalServerError
+		return service.StoredResponse{Status: rec.status, ContentType: w.Header().Get("Content-Type"), Body: rec.body.Bytes()}, keep
 	})
 	if err != nil {
-		slog.ErrorContext(ctx, "keep idempotent response", "request_id", RequestID(ctx), "error", err)
+		writeGraphQLError(r.Context(), w, http.StatusServiceUnavailable, internalError(r.Context(), fmt.Errorf("commit idempotent request: %w", err)))
+		return
 	}
 	w.WriteHeader(rec.status)
 	w.Write(rec.body.Bytes())

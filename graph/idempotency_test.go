@@ -8,10 +8,12 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/uptrace/bun"
 
 	"github.com/contacts-api/contacts/auth"
 	"github.com/contacts-api/contacts/db"
@@ -222,5 +224,105 @@ func TestRefusalsAreNotKept(t *testing.T) {
 	got := admin.sendWithKey("key", createReaderKey, nil)
 	if got.Status != http.StatusOK || got.replayed() || len(got.Errors) > 0 || !bytes.Contains(got.Body, []byte(`"secret":"ck_`)) {
 		t.Errorf("the same key and body with keys:admin: status %d, replayed %v, %s; want the key created", got.Status, got.replayed(), got.Body)
+	}
+}
+
+// faultAfter makes the first query that contains substring, once a query
+// that contains after has run, panic: a fault on the way of one request,
+// which its retry does not meet.
+type faultAfter struct {
+	after, substring string
+	armed, fired     atomic.Bool
+}
+
+func (h *faultAfter) BeforeQuery(ctx context.Context, e *bun.QueryEvent) context.Context {
+	if h.armed.Load() && strings.Contains(e.Query, h.substring) && h.fired.CompareAndSwap(false, true) {
+		panic("forced fault after " + h.after)
+	}
+	if strings.Contains(e.Query, h.after) {
+		h.armed.Store(true)
+	}
+	return ctx
+}
+
+func (*faultAfter) AfterQuery(context.Context, *bun.QueryEvent) {}
+
+// TestFaultAfterAMutationNeverDoesItTwice fails an idempotent mutation
+// once, after it wrote, at each step left before the client has its
+// answer, and retries it: the retry runs the mutation once in all, or
+// replays its committed response.
+func TestFaultAfterAMutationNeverDoesItTwice(t *testing.T) {
+	t.Parallel()
+	const createAccount = `mutation { createAccount(input: {name: "Acme"}) { account { id contacts(first: 5) { nodes { id } } } userErrors { code } } }`
+	tests := []struct{ name, substring string }{
+		{"reading what it wrote for the response", "JOIN contact_accounts AS ca"},
+		{"keeping the response", `UPDATE "idempotency_keys"`},
+		{"committing", "COMMIT"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			healthy := newClient(t)
+			healthy.accountCount() // provisions the workspace
+			fault := &faultAfter{after: `INSERT INTO "accounts"`, substring: tt.substring}
+			c := newClientWith(t, newHandlerOf(t, serviceWithHook(t, fault)), healthy.workspace, allScopes)
+			first := c.sendWithKey("create-acme", createAccount, nil)
+			if !fault.fired.Load() || first.code() != service.CodeInternal {
+				t.Fatalf("first attempt: fault fired %v, status %d, %s; want the fault to fail it as INTERNAL", fault.fired.Load(), first.Status, first.Body)
+			}
+			retry := c.sendWithKey("create-acme", createAccount, nil)
+			if retry.Status != http.StatusOK || len(retry.Errors) > 0 || !bytes.Contains(retry.Body, []byte(`"id":"account_`)) {
+				t.Errorf("retry: status %d, %s; want the account, created or replayed", retry.Status, retry.Body)
+			}
+			if n := healthy.accountCount(); n != 1 {
+				t.Errorf("the workspace has %d accounts after a failed attempt and a retry; want 1", n)
+			}
+		})
+	}
+}
+
+// TestIdempotentMutationsKeepTheirOwnTransactions sends, with an
+// Idempotency-Key, a document of four mutations whose second is refused:
+// the request runs in one transaction, but each mutation keeps its own
+// rule, so the others write and the second writes nothing, and the last
+// finds what the first wrote. With row-level security and without.
+func TestIdempotentMutationsKeepTheirOwnTransactions(t *testing.T) {
+	t.Parallel()
+	const doc = `mutation {
+		ada: createContact(input: {name: "Ada", externalId: "ada"}) { contact { id } userErrors { code } }
+		twin: createContact(input: {name: "Ada again", externalId: "ada"}) { contact { id } userErrors { code } }
+		grace: createContact(input: {name: "Grace"}) { contact { id } userErrors { code } }
+		byExternalId: upsertContact(input: {externalId: "ada", description: "first"}) { contact { name description } userErrors { code } }
+	}`
+	for name, svc := range servicesEachWay(t) {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			c := newClientOf(t, svc)
+			first := c.sendWithKey("four", doc, nil)
+			var out struct {
+				Ada, Twin, Grace struct {
+					Contact    *struct{ ID string }
+					UserErrors []userError
+				}
+				ByExternalID struct {
+					Contact *struct{ Name, Description string }
+				}
+			}
+			if err := json.Unmarshal(first.Data, &out); err != nil || len(first.Errors) > 0 {
+				t.Fatalf("status %d, %s; want data without errors", first.Status, first.Body)
+			}
+			if out.Ada.Contact == nil || out.Grace.Contact == nil || out.Twin.Contact != nil || len(out.Twin.UserErrors) != 1 || out.Twin.UserErrors[0].Code != "ALREADY_EXISTS" {
+				t.Errorf("got %s; want ada and grace created, twin refused with ALREADY_EXISTS", first.Data)
+			}
+			if u := out.ByExternalID.Contact; u == nil || u.Name != "Ada" || u.Description != "first" {
+				t.Errorf("the update by external id got %+v; want it to find what the first mutation wrote", u)
+			}
+			if n := c.contactCount(); n != 2 {
+				t.Errorf("%d contacts; want 2", n)
+			}
+			if retry := c.sendWithKey("four", doc, nil); !retry.replayed() || !bytes.Equal(retry.Body, first.Body) || c.contactCount() != 2 {
+				t.Errorf("retry: replayed %v, %s; want the first response and nothing more written", retry.replayed(), retry.Body)
+			}
+		})
 	}
 }
