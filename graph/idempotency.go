@@ -53,15 +53,17 @@ func idempotent(svc *service.Service, next http.Handler) http.Handler {
 
 // runOnce runs the request that owns an idempotency key in one
 // transaction that keeps its response for retries (see
-// service.RunIdempotent), then sends the response. A response the
-// server failed to commit is not sent: the client would take it for done.
+// service.RunIdempotent), without the secrets it shows (secrets.go), then
+// sends the response. A response the server failed to commit is not sent:
+// the client would take it for done.
 func runOnce(svc *service.Service, key string, next http.Handler, w http.ResponseWriter, r *http.Request) {
 	rec := &responseRecorder{header: w.Header(), status: http.StatusOK}
 	err := svc.RunIdempotent(r.Context(), key, func(ctx context.Context) (service.StoredResponse, bool) {
 		var notKept atomic.Bool
-		next.ServeHTTP(rec, r.WithContext(context.WithValue(ctx, notKeptKey{}, &notKept)))
+		shown := &shownSecrets{}
+		next.ServeHTTP(rec, r.WithContext(withShownSecrets(context.WithValue(ctx, notKeptKey{}, &notKept), shown)))
 		keep := !notKept.Load() && rec.status < http.StatusInternalServerError
-		return service.StoredResponse{Status: rec.status, ContentType: w.Header().Get("Content-Type"), Body: rec.body.Bytes()}, keep
+		return service.StoredResponse{Status: rec.status, ContentType: w.Header().Get("Content-Type"), Body: shown.withhold(rec.body.Bytes())}, keep
 	})
 	if err != nil {
 		writeGraphQLError(r.Context(), w, http.StatusServiceUnavailable, internalError(r.Context(), fmt.Errorf("commit idempotent request: %w", err)))

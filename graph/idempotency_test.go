@@ -18,6 +18,7 @@ import (
 	"github.com/contacts-api/contacts/auth"
 	"github.com/contacts-api/contacts/db"
 	"github.com/contacts-api/contacts/db/dbtest"
+	"github.com/contacts-api/contacts/graph"
 	"github.com/contacts-api/contacts/service"
 )
 
@@ -194,8 +195,9 @@ func TestIdempotencyKeyBelongsToItsCaller(t *testing.T) {
 	scopes := slices.Clone(auth.Scopes)
 	slices.Reverse(scopes)
 	again := admin.withToken(tokenOf(t, ws, "test", strings.Join(scopes, " "))).sendWithKey("new-key", createReaderKey, nil)
-	if again.Status != http.StatusOK || !again.replayed() || !bytes.Contains(again.Body, []byte(out.CreateAPIKey.APIKey.ID)) {
-		t.Errorf("the caller's retry with a fresh token: status %d, replayed %v, %s; want its response replayed", again.Status, again.replayed(), again.Body)
+	if again.Status != http.StatusOK || !again.replayed() || !bytes.Contains(again.Body, []byte(out.CreateAPIKey.APIKey.ID)) ||
+		bytes.Contains(again.Body, []byte(secret)) || again.code() != graph.CodeSecretNotReplayed {
+		t.Errorf("the caller's retry with a fresh token: status %d, replayed %v, %s; want its response replayed without the secret", again.Status, again.replayed(), again.Body)
 	}
 	if n := len(admin.listAPIKeys()); n != 3 {
 		t.Errorf("the workspace has %d API keys; want 3, the new one created once", n)
