@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -326,5 +327,38 @@ func TestIdempotentMutationsKeepTheirOwnTransactions(t *testing.T) {
 				t.Errorf("retry: replayed %v, %s; want the first response and nothing more written", retry.replayed(), retry.Body)
 			}
 		})
+	}
+}
+
+// TestIdempotentRequestHoldsOneConnection runs idempotent requests, a
+// mutation that reads what it wrote and a query of several lookups, on a
+// pool of one connection: a request that needed a second connection while
+// holding its first would wait for it until its deadline.
+func TestIdempotentRequestHoldsOneConnection(t *testing.T) {
+	t.Parallel()
+	bdb, err := db.OpenAPI(context.Background(), dbtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bdb.Close() })
+	bdb.SetMaxOpenConns(1)
+	svc := service.New(db.NewStore(bdb))
+	t.Cleanup(svc.Close)
+	c := newClientOf(t, svc)
+	docs := []string{
+		`mutation { createAccount(input: {name: "Acme"}) { account { id contacts(first: 5) { nodes { id } } } } }`,
+		`mutation { createContact(input: {name: "Ada", phones: [{number: "+44 20 7946 0000"}]}) { contact { id phones { number } portalRole { slug } } } }`,
+		`{ contacts { totalCount nodes { id phones { number } } } accounts { nodes { id } } portalRoles { id } }`,
+	}
+	for i, doc := range docs {
+		body, _ := json.Marshal(map[string]any{"query": doc})
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		req := newGraphQLRequest(http.MethodPost, "/graphql", string(body), c.token, "").WithContext(ctx)
+		req.Header.Set("Idempotency-Key", fmt.Sprint("one-connection-", i))
+		got := c.send(req)
+		cancel()
+		if got.Status != http.StatusOK || len(got.Errors) > 0 {
+			t.Errorf("%s on a pool of one connection: status %d, %s; want it served", doc, got.Status, got.Body)
+		}
 	}
 }
