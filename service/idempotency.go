@@ -49,7 +49,7 @@ type StoredResponse struct {
 
 // BeginIdempotent claims key for a request whose body hashes to hash. It
 // returns the stored response to replay, or nil when the caller now owns
-// the key: it must then run the request and call FinishIdempotent. A key
+// the key: it must then run the request and call RunIdempotent. A key
 // belongs to the credential that first used it: another caller of the
 // workspace gets ErrIdempotencyKeyReused, as for another body, and never
 // the response. A retry of a request still in flight waits for it, up to
