@@ -77,8 +77,8 @@ func (tx *scopedTx) end(ctx context.Context, command string) error {
 		return nil
 	}
 	tx.open = false
+	defer tx.Close() // even when the statement panics (a bug in a query hook, say)
 	_, err := tx.ExecContext(ctx, command)
-	tx.Close()
 	if err != nil {
 		return fmt.Errorf("%s: %w", strings.ToLower(command), err)
 	}
@@ -110,22 +110,24 @@ func (s *Store) inTxWith(ctx context.Context, setting, value string, fn func(bun
 
 // inWorkspace runs fn with a handle whose statements see the rows of ws:
 // the store's own transaction when it is one; else the request session
-// that ctx carries; else a transaction of its own. Only one fn at a time
-// uses a session: its transaction is one connection.
+// that ctx carries (a read-write one with or without row-level security,
+// so that the request reads what it wrote); else a transaction of its
+// own. Only one fn at a time uses a session: its transaction is one
+// connection.
 func (s *Store) inWorkspace(ctx context.Context, ws uuid.UUID, fn func(bun.IDB) error) error {
-	switch {
-	case s.pool == nil:
+	if s.pool == nil {
 		if ws != s.ws {
 			return errWrongWorkspace
 		}
-		return fn(s.idb)
-	case !s.rowSecurity:
 		return fn(s.idb)
 	}
 	if sess := sessionOf(ctx); sess != nil && sess.pool == s.pool && sess.ws == ws {
 		if ran, err := sess.run(ctx, fn); ran {
 			return err
 		}
+	}
+	if !s.rowSecurity {
+		return fn(s.idb)
 	}
 	return s.inTxWith(ctx, workspaceSetting, ws.String(), fn)
 }
@@ -144,18 +146,25 @@ func exec[Q statement[Q]](ctx context.Context, s *Store, ws uuid.UUID, q Q) erro
 	})
 }
 
-// session is one request's read-only transaction, begun by its first query
-// and shared by the request's goroutines, so that the workspace is set once
-// per request rather than once per query.
+// session is one request's transaction, begun by its first query and
+// shared by the request's goroutines, so that the workspace is set once
+// per request rather than once per query. It is read-only (WithSession),
+// or read-write (InRequestTx): then the request's mutations run in it too,
+// and it commits once, with the request's response.
 type session struct {
 	pool *bun.DB
 	ws   uuid.UUID
 	// life is the request's context: the transaction ends with it.
-	life context.Context
+	life   context.Context
+	writes bool
 
 	mu    sync.Mutex
 	tx    *scopedTx // nil until the next query begins one
 	ended bool
+	// broken is why a read-write session's transaction was rolled back
+	// before its end: what the request wrote is lost, so every later
+	// statement fails rather than run in another transaction.
+	broken error
 }
 
 type sessionKey struct{}
@@ -168,20 +177,22 @@ func sessionOf(ctx context.Context) *session {
 // WithSession returns a context in which the store's queries for ws share
 // one read-only transaction, and the function that ends it. A mutation
 // (InTx) commits the session's transaction first; the next query begins
-// another. Without row-level security there is no session to share.
+// another. Without row-level security there is no session to share; in
+// a request that has one already (InRequestTx), it is kept.
 func (s *Store) WithSession(ctx context.Context, ws uuid.UUID) (context.Context, func()) {
-	if !s.rowSecurity || s.pool == nil {
+	if !s.rowSecurity || s.pool == nil || sessionOf(ctx) != nil {
 		return ctx, func() {}
 	}
 	sess := &session{pool: s.pool, ws: ws, life: ctx}
 	return context.WithValue(ctx, sessionKey{}, sess), sess.end
 }
 
-// ReleaseSession ends the transaction of ctx's session, if it has one
-// open, so that the request holds no connection while it does other work.
-// The session's next query begins another.
+// ReleaseSession ends the transaction of ctx's read-only session, if it
+// has one open, so that the request holds no connection while it does
+// other work. The session's next query begins another. A read-write
+// session keeps its transaction: it holds what the request wrote.
 func ReleaseSession(ctx context.Context) {
-	if sess := sessionOf(ctx); sess != nil {
+	if sess := sessionOf(ctx); sess != nil && !sess.writes {
 		sess.mu.Lock()
 		defer sess.mu.Unlock()
 		sess.finish()
@@ -197,29 +208,51 @@ func (sess *session) run(ctx context.Context, fn func(bun.IDB) error) (ran bool,
 	if sess.ended {
 		return false, nil
 	}
-	if sess.tx == nil {
-		if err := sess.begin(ctx); err != nil {
-			return true, err
-		}
+	conn, err := sess.conn()
+	if err != nil {
+		return true, err
 	}
-	if err := fn(sess.tx.Conn); err != nil {
-		sess.finish()
+	if err := fn(conn); err != nil {
+		sess.abort(err)
 		return true, err
 	}
 	return true, nil
 }
 
-func (sess *session) begin(ctx context.Context) error {
-	tx, err := beginScoped(sess.life, sess.pool, "BEGIN READ ONLY", workspaceSetting, sess.ws.String())
-	if err != nil {
-		return err
+// conn returns the connection of the session's transaction, beginning
+// one when none is open, unless a read-write session's was lost.
+func (sess *session) conn() (bun.IDB, error) {
+	if sess.broken != nil {
+		return nil, sess.broken
 	}
-	sess.tx = tx
-	return nil
+	if sess.tx == nil {
+		begin := "BEGIN READ ONLY"
+		if sess.writes {
+			begin = "BEGIN"
+		}
+		tx, err := beginScoped(sess.life, sess.pool, begin, workspaceSetting, sess.ws.String())
+		if err != nil {
+			sess.abort(err)
+			return nil, err
+		}
+		sess.tx = tx
+	}
+	return sess.tx.Conn, nil
 }
 
-// finish ends the open transaction. It only read: rolling back costs the
-// same as committing, and a failure leaves nothing to undo.
+// abort rolls back the transaction after err. A read-only session begins
+// another with its next query; a read-write one has lost the request's
+// writes and fails from then on.
+func (sess *session) abort(err error) {
+	sess.finish()
+	if sess.writes {
+		sess.broken = fmt.Errorf("the request's transaction failed: %w", err)
+	}
+}
+
+// finish rolls back the open transaction: a read-only one only read, so
+// rolling back costs the same as committing; a read-write one is
+// committed by commit alone.
 func (sess *session) finish() {
 	if sess.tx != nil {
 		sess.tx.end(context.WithoutCancel(sess.life), "ROLLBACK")
@@ -232,4 +265,72 @@ func (sess *session) end() {
 	defer sess.mu.Unlock()
 	sess.finish()
 	sess.ended = true
+}
+
+// InRequestTx runs fn with a context in which the store's queries for ws
+// all run in one read-write transaction, on one connection: the reads, so
+// that the request reads what it wrote, and each InTx, which becomes a
+// savepoint of it. The transaction commits when fn returns nil; it rolls
+// back when fn fails or panics, or when one of its statements failed
+// outside a savepoint, and then nothing the request wrote stays.
+func (s *Store) InRequestTx(ctx context.Context, ws uuid.UUID, fn func(context.Context) error) error {
+	if s.pool == nil {
+		return errors.New("InRequestTx inside a transaction")
+	}
+	sess := &session{pool: s.pool, ws: ws, life: ctx, writes: true}
+	defer sess.end()
+	if err := fn(context.WithValue(ctx, sessionKey{}, sess)); err != nil {
+		return err
+	}
+	return sess.commit(ctx)
+}
+
+// commit commits the transaction of a read-write session. It does so even
+// when the request's context has ended (the client left): the request's
+// work is done, and its retry will find the response.
+func (sess *session) commit(ctx context.Context) error {
+	sess.mu.Lock()
+	defer sess.mu.Unlock()
+	if sess.broken != nil || sess.tx == nil {
+		return sess.broken
+	}
+	tx := sess.tx
+	sess.tx = nil
+	return tx.end(context.WithoutCancel(ctx), "COMMIT")
+}
+
+// inSavepoint runs fn in the transaction of a read-write session, under a
+// savepoint: when fn fails its writes alone are undone, and the request
+// goes on. A panic in fn rolls back the whole transaction.
+func (sess *session) inSavepoint(ctx context.Context, fn func(bun.IDB) error) error {
+	sess.mu.Lock()
+	defer sess.mu.Unlock()
+	if sess.ended {
+		return errors.New("mutation after the end of the request's transaction")
+	}
+	conn, err := sess.conn()
+	if err != nil {
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, "SAVEPOINT mutation"); err != nil {
+		sess.abort(err)
+		return err
+	}
+	panicked := true
+	defer func() {
+		if panicked {
+			sess.abort(errors.New("panic in a mutation"))
+		}
+	}()
+	err = fn(conn)
+	panicked = false
+	end := "RELEASE SAVEPOINT mutation"
+	if err != nil {
+		end = "ROLLBACK TO SAVEPOINT mutation; " + end
+	}
+	if _, endErr := conn.ExecContext(ctx, end); endErr != nil {
+		sess.abort(endErr)
+		return errors.Join(err, endErr)
+	}
+	return err
 }

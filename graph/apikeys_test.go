@@ -16,6 +16,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/contacts-api/contacts/auth"
 	"github.com/contacts-api/contacts/db"
@@ -467,9 +468,16 @@ func captureLogs(t *testing.T) *logBuffer {
 	return logs
 }
 
-// columnsHolding returns, as table.column, every text, bytea, JSON or
-// array column of the test database that holds s somewhere in a row.
+// columnsHolding returns, as table.column, every column of every table of
+// the test database that holds s somewhere in a row.
 func columnsHolding(t *testing.T, s string) []string {
+	return columnsHoldingAny(t, []string{s})[s]
+}
+
+// columnsHoldingAny returns, for each string of ss found in the test
+// database, the columns (table.column) of the rows that hold it: any
+// column of any table, as text, and a bytea column's bytes as they are.
+func columnsHoldingAny(t *testing.T, ss []string) map[string][]string {
 	t.Helper()
 	ctx, bdb := context.Background(), dbtest.DB(t)
 	var columns []struct {
@@ -478,25 +486,26 @@ func columnsHolding(t *testing.T, s string) []string {
 		Column string `bun:"column_name"`
 		Type   string `bun:"data_type"`
 	}
-	err := bdb.NewRaw(`SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns
-		WHERE table_schema NOT IN ('pg_catalog', 'information_schema')
-		AND data_type IN ('text', 'character varying', 'bytea', 'json', 'jsonb', 'ARRAY')`).Scan(ctx, &columns)
+	err := bdb.NewRaw(`SELECT c.table_schema, c.table_name, c.column_name, c.data_type FROM information_schema.columns c
+		JOIN information_schema.tables USING (table_schema, table_name)
+		WHERE c.table_schema NOT IN ('pg_catalog', 'information_schema') AND table_type = 'BASE TABLE'`).Scan(ctx, &columns)
 	if err != nil || len(columns) == 0 {
 		t.Fatalf("list columns: %v (found %d)", err, len(columns))
 	}
-	var holding []string
+	holding := map[string][]string{}
 	for _, c := range columns {
-		cond := "position(? IN ?::text) > 0"
+		cond := "position(s IN ?::text) > 0"
 		if c.Type == "bytea" {
-			cond = "position(convert_to(?, 'UTF8') IN ?) > 0"
+			cond = "position(convert_to(s, 'UTF8') IN ?) > 0"
 		}
-		var n int
-		err := bdb.NewRaw("SELECT count(*) FROM ?.? WHERE "+cond, bun.Ident(c.Schema), bun.Ident(c.Table), s, bun.Ident(c.Column)).Scan(ctx, &n)
+		var found []string
+		err := bdb.NewRaw("SELECT s FROM unnest(?::text[]) AS s WHERE EXISTS (SELECT FROM ?.? WHERE "+cond+")",
+			pgdialect.Array(ss), bun.Ident(c.Schema), bun.Ident(c.Table), bun.Ident(c.Column)).Scan(ctx, &found)
 		if err != nil {
 			t.Fatalf("search %s.%s: %v", c.Table, c.Column, err)
 		}
-		if n > 0 {
-			holding = append(holding, c.Table+"."+c.Column)
+		for _, s := range found {
+			holding[s] = append(holding[s], c.Table+"."+c.Column)
 		}
 	}
 	return holding

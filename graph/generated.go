@@ -1526,6 +1526,14 @@ metadata; a string, number, boolean or list for custom field values.
 scalar JSON
 
 """
+Marks a field whose value is a credential shown once, such as a new API
+key's secret. The server keeps no copy of it: a replay of the response to
+a retry with the same ` + "`" + `Idempotency-Key` + "`" + ` has the field null, with the error
+` + "`" + `SECRET_NOT_REPLAYED` + "`" + ` at its path. Such a field is nullable.
+"""
+directive @secret on FIELD_DEFINITION
+
+"""
 A record that can be fetched by its global id with ` + "`" + `node(id:)` + "`" + `.
 """
 interface Node {
@@ -2232,8 +2240,8 @@ The result of creating an API key.
 type CreateApiKeyPayload {
   "The key as stored; null when the mutation failed."
   apiKey: ApiKey
-  "The key itself, to send as ` + "`" + `Authorization: Bearer <secret>` + "`" + `. It is shown only in this response: store it now. Null when the mutation failed."
-  secret: String
+  "The key itself, to send as ` + "`" + `Authorization: Bearer <secret>` + "`" + `. It is shown only in this response: store it now. Null when the mutation failed, and in a replay of the response to a retry with the same ` + "`" + `Idempotency-Key` + "`" + ` (the error ` + "`" + `SECRET_NOT_REPLAYED` + "`" + ` says so)."
+  secret: String @secret
   "Problems with the input; empty on success."
   userErrors: [UserError!]!
 }

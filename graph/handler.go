@@ -129,7 +129,8 @@ func NewHandler(opts Options) http.Handler {
 }
 
 func newGraphQLServer(opts Options, rates *rateLimiter, admit *admission) http.Handler {
-	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{Service: opts.Service}, Complexity: complexityRoot()}))
+	schema := NewExecutableSchema(Config{Resolvers: &Resolver{Service: opts.Service}, Complexity: complexityRoot()})
+	srv := handler.New(schema)
 	srv.AddTransport(getTransport{})
 	srv.AddTransport(postTransport{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
@@ -149,6 +150,7 @@ func newGraphQLServer(opts Options, rates *rateLimiter, admit *admission) http.H
 	srv.AroundOperations(requireScope)
 	srv.AroundRootFields(freshLoadersForMutations)
 	srv.AroundResponses(releaseSession)
+	srv.AroundFields(secretFieldsOf(schema.Schema()).note)
 	if !opts.plain {
 		srv.AroundOperations(projectLoads)
 		srv.AroundFields(renderFields)

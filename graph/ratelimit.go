@@ -109,7 +109,7 @@ func (rl *rateLimiter) MutateOperationContext(ctx context.Context, opCtx *graphq
 		return nil
 	}
 	state.retryAfter = d.RetryAfter
-	markFailed(ctx) // not kept for an Idempotency-Key: its retry must run
+	markNotKept(ctx)
 	return rateLimitedError(d, fmt.Sprintf(
 		"This operation costs %d; this workspace has %d left of its %d a minute. Retry after %d seconds, or ask for less (smaller pages, fewer fields).",
 		cost, d.Remaining, d.Limit, seconds(d.RetryAfter)))

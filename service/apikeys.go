@@ -129,7 +129,7 @@ func (s *Service) AuthenticateAPIKey(ctx context.Context, secret string) (*auth.
 		return nil, fmt.Errorf("%w: %s", auth.ErrUnauthenticated, reason)
 	}
 	s.keyUse.record(key.WorkspaceID, key.ID, time.Now())
-	return &auth.Principal{WorkspaceID: key.WorkspaceID, Subject: key.Prefix, Scopes: key.Scopes}, nil
+	return &auth.Principal{WorkspaceID: key.WorkspaceID, Subject: key.Prefix, Scopes: key.Scopes, APIKeyID: key.ID}, nil
 }
 
 // keyRefusal says, for the log, why the well-formed key of prefix and
