@@ -182,9 +182,7 @@ func applyContactFields(c *db.Contact, in UpdateContactInput, creating bool, at 
 	if setOptional(&c.AvatarURL, in.AvatarURL) && c.AvatarURL != nil {
 		checkAvatarURL(ps, at.at("avatarUrl"), *c.AvatarURL)
 	}
-	if setOptional(&c.Description, in.Description) && c.Description != nil {
-		checkDescription(ps, at.at("description"), *c.Description)
-	}
+	setOptional(&c.Description, in.Description)
 	if tags, ok := in.Tags.ValueOK(); ok {
 		c.Tags = normalizeTags(ps, at.at("tags"), tags)
 	}

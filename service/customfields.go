@@ -19,7 +19,6 @@ import (
 const (
 	maxCustomFields      = 100
 	maxFieldOptions      = 200
-	maxFieldOptionLength = 100
 	maxTextValueLength   = 10_000
 	maxURLValueLength    = 2048
 	maxCustomFieldValues = 100
@@ -164,8 +163,6 @@ func checkOptions(ps *problems, t db.CustomFieldType, options []string) []string
 		switch {
 		case o == "":
 			ps.add(at.at(i), Invalid, "Options must not be blank.")
-		case utf8.RuneCountInString(o) > maxFieldOptionLength:
-			ps.add(at.at(i), TooLong, "Options must be at most %d characters.", maxFieldOptionLength)
 		case slices.Contains(out, o):
 			ps.add(at.at(i), Invalid, "The option %q is given twice.", o)
 		default:

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/contacts-api/contacts/db"
 )
@@ -21,8 +20,6 @@ const (
 	// maxFilterTerms bounds the conditions of one filter, nested ones
 	// included, so that no filter compiles into an unbounded statement.
 	maxFilterTerms = 200
-	// maxSearchLength bounds the search text, in characters.
-	maxSearchLength = 200
 )
 
 // operator is a custom field filter operator.
@@ -166,9 +163,6 @@ func (fc *filterCheck) nested(depth, children int, hasNot bool) bool {
 func (fc *filterCheck) record(f *db.RecordFilter) {
 	if f.Search != nil {
 		fc.terms++
-		if utf8.RuneCountInString(*f.Search) > maxSearchLength {
-			fc.fail("search must be at most %d characters.", maxSearchLength)
-		}
 	}
 	fc.ids("id", f.ID)
 	fc.strings("externalId", f.ExternalID)

@@ -64,7 +64,6 @@ func TestCheckEmail(t *testing.T) {
 		{"a bare address is accepted", "ada@example.com", ""},
 		{"case is accepted as given", "Ada.Lovelace@Example.COM", ""},
 		{"254 characters are accepted", strings.Repeat("a", 242) + "@example.com", ""},
-		{"255 characters are too long", strings.Repeat("a", 243) + "@example.com", TooLong},
 		{"a display name is invalid", "Ada <ada@example.com>", Invalid},
 		{"an address in angle brackets is invalid", "<ada@example.com>", Invalid},
 		{"a list of addresses is invalid", "a@x.com, b@x.com", Invalid},
@@ -85,7 +84,6 @@ func TestCheckAvatarURL(t *testing.T) {
 		{"the extension may be upper case", base + "ada.PNG", ""},
 		{"a query string may follow the extension", base + "ada.JPG?size=64&v=2", ""},
 		{"2048 characters are accepted", base + strings.Repeat("a", 2048-len(base)-4) + ".png", ""},
-		{"2049 characters are too long", base + strings.Repeat("a", 2049-len(base)-4) + ".png", TooLong},
 		{"ftp is invalid", "ftp://cdn.example.com/ada.png", Invalid},
 		{"a relative URL is invalid", "/images/ada.png", Invalid},
 		{"a URL without scheme is invalid", "cdn.example.com/ada.png", Invalid},
@@ -119,7 +117,6 @@ func TestCheckExternalID(t *testing.T) {
 		{"one character is accepted", "x", ""},
 		{"120 characters are accepted", strings.Repeat("x", 120), ""},
 		{"120 multibyte characters are accepted", strings.Repeat("é", 120), ""},
-		{"121 characters are too long", strings.Repeat("x", 121), TooLong},
 		{"an empty string is invalid", "", Invalid},
 	})
 }
@@ -130,7 +127,6 @@ func TestCheckName(t *testing.T) {
 		{"a name is accepted", "Ada Lovelace", ""},
 		{"255 characters are accepted", strings.Repeat("n", 255), ""},
 		{"255 multibyte characters are accepted", strings.Repeat("é", 255), ""},
-		{"256 characters are too long", strings.Repeat("n", 256), TooLong},
 		{"an empty name is required", "", Required},
 		{"a blank name is required", " \t ", Required},
 	})
@@ -148,7 +144,6 @@ func TestCheckDomain(t *testing.T) {
 		{"a 63-character label is accepted", label63 + ".com", ""},
 		{"a 64-character label is invalid", label63 + "a.com", Invalid},
 		{"253 characters are accepted", strings.Repeat(label63+".", 3) + strings.Repeat("a", 61), ""},
-		{"254 characters are too long", strings.Repeat(label63+".", 3) + strings.Repeat("a", 62), TooLong},
 		{"words with spaces are invalid", "not a domain", Invalid},
 		{"a URL is invalid", "https://acme.com", Invalid},
 		{"a trailing path is invalid", "acme.com/", Invalid},
@@ -166,7 +161,6 @@ func TestCheckSlug(t *testing.T) {
 		{"one letter is accepted", "a", ""},
 		{"digits and underscores after the first letter are accepted", "tier_2", ""},
 		{"63 characters are accepted", "a" + strings.Repeat("b", 62), ""},
-		{"64 characters are invalid", "a" + strings.Repeat("b", 63), Invalid},
 		{"upper case is invalid", "Admin", Invalid},
 		{"a leading digit is invalid", "1role", Invalid},
 		{"a leading underscore is invalid", "_role", Invalid},
@@ -203,7 +197,6 @@ func TestNormalizeTags(t *testing.T) {
 		{name: "51 tags exceed the limit", tags: many(51), wantCode: LimitExceeded, wantAt: at},
 		{name: "a blank tag is invalid at its index", tags: []string{"ok", "  "}, wantCode: Invalid, wantAt: at.at(1)},
 		{name: "an empty tag is invalid at its index", tags: []string{""}, wantCode: Invalid, wantAt: at.at(0)},
-		{name: "65 characters are too long at its index", tags: []string{"ok", "fine", strings.Repeat("t", 65)}, wantCode: TooLong, wantAt: at.at(2)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
