@@ -1,0 +1,224 @@
+package graph_test
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/contacts-api/contacts/graph"
+)
+
+// nonTextScalars are the scalars whose inputs are not free text: parsed
+// into numbers, booleans or instants, or (JSON) bounded by the rules of
+// each field that takes one (metadata 16 KiB, custom field values by
+// their type). Every other scalar, String and ID among them, needs a
+// @maxLength on each input or on itself.
+var nonTextScalars = []string{"Int", "Float", "Boolean", "Time", "JSON"}
+
+// TestEveryTextInputHasAMaximum walks the schema the server runs on and
+// fails on any argument or input field of a text scalar, or a list of
+// them, without a @maxLength.
+func TestEveryTextInputHasAMaximum(t *testing.T) {
+	schema := graph.NewExecutableSchema(graph.Config{}).Schema()
+	bounded := func(typ *ast.Type, directives ast.DirectiveList) bool {
+		scalar := schema.Types[typ.Name()]
+		return scalar.Kind != ast.Scalar || slices.Contains(nonTextScalars, scalar.Name) ||
+			directives.ForName("maxLength") != nil || scalar.Directives.ForName("maxLength") != nil
+	}
+	checked := 0
+	for _, def := range schema.Types {
+		if strings.HasPrefix(def.Name, "__") {
+			continue
+		}
+		for _, f := range def.Fields {
+			if def.Kind == ast.InputObject {
+				checked++
+				if !bounded(f.Type, f.Directives) {
+					t.Errorf("input field %s.%s (%s) has no @maxLength", def.Name, f.Name, f.Type)
+				}
+			}
+			for _, a := range f.Arguments {
+				if strings.HasPrefix(f.Name, "__") {
+					continue // introspection: read, never stored
+				}
+				checked++
+				if !bounded(a.Type, a.Directives) {
+					t.Errorf("argument %s.%s(%s: %s) has no @maxLength", def.Name, f.Name, a.Name, a.Type)
+				}
+			}
+		}
+	}
+	if checked < 100 {
+		t.Fatalf("checked %d inputs; the walk missed the schema", checked)
+	}
+}
+
+// textCase sends value at one place of a document; wantField is where the
+// refusal points.
+type textCase struct {
+	name      string
+	doc       string
+	vars      func(value string) map[string]any
+	max       int
+	wantField []string
+}
+
+var textCases = []textCase{
+	{"createContact firstName", createContactDoc,
+		func(v string) map[string]any { return m{"input": m{"firstName": v}} }, 127, inputAt("firstName")},
+	{"createContact tag", createContactDoc,
+		func(v string) map[string]any { return m{"input": m{"name": "Ada", "tags": []string{"vip", v}}} }, 64, inputAt("tags", "1")},
+	{"upsertContact externalId", upsertContactDoc,
+		func(v string) map[string]any { return m{"input": m{"externalId": v, "name": "Ada"}} }, 120, inputAt("externalId")},
+	{"contacts search", listDocs["contacts"],
+		func(v string) map[string]any { return m{"filter": m{"search": v}} }, 200, []string{"filter", "search"}},
+	{"contacts tags filter", listDocs["contacts"],
+		func(v string) map[string]any { return m{"filter": m{"or": []any{m{"tags": m{"hasAny": []string{v}}}}}} }, 64, []string{"filter", "or", "0", "tags", "hasAny", "0"}},
+	{"contact by external id", `query($x: String) { contact(externalId: $x) { id } }`,
+		func(v string) map[string]any { return m{"x": v} }, 120, []string{"externalId"}},
+	{"node id (the ID scalar)", `query($id: ID!) { node(id: $id) { id } }`,
+		func(v string) map[string]any { return m{"id": v} }, 64, []string{"id"}},
+}
+
+// TestTextMaximum: a value of the maximum length (in characters, here of
+// two bytes each) is accepted; one character more is refused, as a user
+// error of a mutation or BAD_USER_INPUT for any other argument, naming
+// the value's path, and a refused mutation writes nothing.
+func TestTextMaximum(t *testing.T) {
+	t.Parallel()
+	for _, tt := range textCases {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := newClient(t)
+			atMax := c.post(tt.doc, tt.vars(strings.Repeat("é", tt.max)))
+			if len(atMax.Errors) > 0 || len(userErrorsIn(t, atMax)) > 0 {
+				t.Fatalf("%d characters: errors %+v, user errors %+v; want it accepted", tt.max, atMax.Errors, userErrorsIn(t, atMax))
+			}
+			before := c.contactCount()
+			over := c.post(tt.doc, tt.vars(strings.Repeat("é", tt.max+1)))
+			checkValueRefused(t, over, tt.wantField, "TOO_LONG")
+			if n := c.contactCount(); n != before {
+				t.Errorf("%d contacts after the refusal, want %d", n, before)
+			}
+		})
+	}
+}
+
+// checkValueRefused checks that resp refused the value at field: a mutation
+// with one user error of code and nothing else, any other operation with
+// BAD_USER_INPUT naming field.
+func checkValueRefused(t *testing.T, resp *response, field []string, code string) {
+	t.Helper()
+	if ues := userErrorsIn(t, resp); ues != nil {
+		if len(resp.Errors) > 0 || len(ues) != 1 || ues[0].Code != code || !slices.Equal(ues[0].Field, field) {
+			t.Errorf("errors %+v, user errors %+v; want one user error %s at %q", resp.Errors, ues, code, field)
+		}
+		return
+	}
+	if resp.code() != "BAD_USER_INPUT" || len(resp.Errors) != 1 || !sameField(resp.Errors[0].Extensions["field"], field) {
+		t.Errorf("status %d, errors %+v, data %s; want BAD_USER_INPUT at %q", resp.Status, resp.Errors, resp.Data, field)
+	}
+}
+
+func sameField(got any, want []string) bool {
+	list, _ := got.([]any)
+	strs := make([]string, len(list))
+	for i, v := range list {
+		strs[i], _ = v.(string)
+	}
+	return slices.Equal(strs, want)
+}
+
+// userErrorsIn returns the user errors of a mutation response's one
+// payload (of every result of a bulk one), or nil for a response without.
+func userErrorsIn(t *testing.T, resp *response) []userError {
+	t.Helper()
+	var data map[string]struct {
+		UserErrors []userError `json:"userErrors"`
+		Results    []struct {
+			UserErrors []userError `json:"userErrors"`
+		} `json:"results"`
+	}
+	if json.Unmarshal(resp.Data, &data) != nil {
+		return nil
+	}
+	var all []userError
+	for _, payload := range data {
+		all = append(all, payload.UserErrors...)
+		for _, r := range payload.Results {
+			all = append(all, r.UserErrors...)
+		}
+	}
+	return all
+}
+
+// TestNULIsRefusedEverywhere: PostgreSQL stores no NUL in text or jsonb.
+// A NUL anywhere in a mutation's input (a name, a tag, a metadata key or
+// value, a custom field value, an external id, an id) is an INVALID user
+// error at its path, with nothing written and no INTERNAL error; in a
+// bulk call only its own input fails. In a query's arguments (search,
+// filters, cursors, ids) it is BAD_USER_INPUT.
+func TestNULIsRefusedEverywhere(t *testing.T) {
+	t.Parallel()
+	const nul = "a\u0000b"
+	tests := []struct {
+		name      string
+		doc       string
+		vars      map[string]any
+		wantField []string
+	}{
+		{"createContact name", createContactDoc, m{"input": m{"name": nul}}, inputAt("name")},
+		{"createContact description", createContactDoc, m{"input": m{"name": "Ada", "description": nul}}, inputAt("description")},
+		{"createContact tag", createContactDoc, m{"input": m{"name": "Ada", "tags": []string{"ok", nul}}}, inputAt("tags", "1")},
+		{"createContact metadata value", createContactDoc, m{"input": m{"name": "Ada", "metadata": m{"plan": []any{1, m{"x": nul}}}}}, inputAt("metadata", "plan", "1", "x")},
+		{"createContact metadata key", createContactDoc, m{"input": m{"name": "Ada", "metadata": m{nul: 1}}}, inputAt("metadata", nul)},
+		{"createContact custom field value", createContactDoc, m{"input": m{"name": "Ada", "customFields": []any{m{"slug": "note", "value": nul}}}}, inputAt("customFields", "0", "value")},
+		{"createContact email", createContactDoc, m{"input": m{"name": "Ada", "email": "ada\u0000@example.com"}}, inputAt("email")},
+		{"createContact accountIds", createContactDoc, m{"input": m{"name": "Ada", "accountIds": []string{"account_\u0000"}}}, inputAt("accountIds", "0")},
+		{"upsertContact externalId", upsertContactDoc, m{"input": m{"externalId": nul, "name": "Ada"}}, inputAt("externalId")},
+		{"upsertContact phone number", upsertContactDoc, m{"input": m{"externalId": "x", "name": "Ada", "phones": []any{m{"number": "+1415\u0000"}}}}, inputAt("phones", "0", "number")},
+		{"bulkUpsertContacts externalId", bulkUpsertDoc, m{"inputs": []any{m{"externalId": "ok", "name": "Ada"}, m{"externalId": nul, "name": "Bob"}}}, []string{"inputs", "1", "externalId"}},
+		{"bulkUpsertContacts atomic", bulkUpsertDoc, m{"atomic": true, "inputs": []any{m{"externalId": "ok", "name": "Ada"}, m{"externalId": "b", "name": nul}}}, []string{"inputs", "1", "name"}},
+		{"deleteContacts id", deleteContactsDoc, m{"ids": []string{nul}}, []string{"ids", "0"}},
+		{"createAccount domain", `mutation($input: CreateAccountInput!) { createAccount(input: $input) { account { id } ` + userErrorFields + ` } }`, m{"input": m{"name": "Acme", "domain": nul}}, inputAt("domain")},
+		{"contacts search", listDocs["contacts"], m{"filter": m{"search": nul}}, []string{"filter", "search"}},
+		{"contacts name filter", listDocs["contacts"], m{"filter": m{"name": m{"in": []string{"x", nul}}}}, []string{"filter", "name", "in", "1"}},
+		{"contacts custom field filter", listDocs["contacts"], m{"filter": m{"customFields": []any{m{"slug": "note", "equals": nul}}}}, []string{"filter", "customFields", "0", "equals"}},
+		{"contacts cursor", listDocs["contacts"], m{"after": nul}, []string{"after"}},
+		{"accounts cursor", listDocs["accounts"], m{"before": nul}, []string{"before"}},
+		{"contact by external id", `query($x: String) { contact(externalId: $x) { id } }`, m{"x": nul}, []string{"externalId"}},
+		{"a field's argument under a mutation", `mutation { createContact(input: {name: "Ada"}) { contact { customField(slug: "a\u0000") } } }`, nil, []string{"slug"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := newClient(t)
+			c.createField("CONTACT", "note", "TEXT")
+			resp := c.post(tt.doc, tt.vars)
+			checkValueRefused(t, resp, tt.wantField, "INVALID")
+			want := 0
+			if tt.name == "bulkUpsertContacts externalId" {
+				want = 1 // the other input of a call that is not atomic
+			}
+			if n := c.contactCount(); n != want {
+				t.Errorf("%d contacts after the refusal, want %d", n, want)
+			}
+		})
+	}
+}
+
+// TestInvalidUTF8IsRefused: a GET request's document is not JSON, so
+// bytes that are not UTF-8 reach the arguments as they are; they are
+// refused like NUL.
+func TestInvalidUTF8IsRefused(t *testing.T) {
+	t.Parallel()
+	c := newClient(t)
+	rec := recordRequest(c.handler, getGraphQL("{ contacts(filter: {search: \"a\xffb\"}) { totalCount } }", c.token, ""))
+	resp := decodeResponse(t, rec)
+	if resp.code() != "BAD_USER_INPUT" || !sameField(resp.Errors[0].Extensions["field"], []string{"filter", "search"}) {
+		t.Fatalf("status %d, errors %+v; want BAD_USER_INPUT at filter.search", rec.Code, resp.Errors)
+	}
+}
