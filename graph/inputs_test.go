@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/vektah/gqlparser/v2/ast"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/contacts-api/contacts/graph"
 )
@@ -220,5 +221,64 @@ func TestInvalidUTF8IsRefused(t *testing.T) {
 	resp := decodeResponse(t, rec)
 	if resp.code() != "BAD_USER_INPUT" || !sameField(resp.Errors[0].Extensions["field"], []string{"filter", "search"}) {
 		t.Fatalf("status %d, errors %+v; want BAD_USER_INPUT at filter.search", rec.Code, resp.Errors)
+	}
+}
+
+// TestUnicodeForms: what looks the same is stored the same. Names are
+// stored in form C; an email's domain in its canonical IDNA form, so that
+// its punycode twin, its capitals and the angstrom sign for Å give the
+// same address, which filters find however they spell it; identifiers
+// refuse zero-width and control characters.
+func TestUnicodeForms(t *testing.T) {
+	t.Parallel()
+	c := newClient(t)
+	stored := []struct{ name, email, wantEmail string }{
+		{"Ame\u0301lie", "ada@xn--bcher-kva.de", "ada@bücher.de"},
+		{"Am\u00e9lie", "ada@BÜCHER.de", "ada@bücher.de"},
+		{"\u212Bsa", "asa@\u212Bland.se", "asa@åland.se"},
+		{"\u00C5sa", "asa@\u00C5land.se", "asa@åland.se"},
+	}
+	for _, s := range stored {
+		got := c.createContact(m{"name": s.name, "email": s.email})
+		var email string
+		if got.Email != nil {
+			email = *got.Email
+		}
+		if email != s.wantEmail || got.Name != norm.NFC.String(s.name) {
+			t.Errorf("created %+q <%+q>: stored %+q <%+q>, want %+q <%+q>", s.name, s.email, got.Name, email, norm.NFC.String(s.name), s.wantEmail)
+		}
+	}
+	filters := []struct {
+		name   string
+		filter m
+		want   int
+	}{
+		{"email by its punycode twin", m{"email": m{"equals": "ADA@xn--bcher-kva.de"}}, 2},
+		{"email by its Unicode form", m{"email": m{"in": []string{"ada@bücher.de"}}}, 2},
+		{"email with the angstrom sign", m{"email": m{"equals": "asa@\u212Bland.se"}}, 2},
+		{"name in another form", m{"name": m{"equals": "Ame\u0301lie"}}, 2},
+		{"search in another form", m{"search": "\u212Bsa"}, 2},
+	}
+	for _, f := range filters {
+		if got := c.list("contacts", m{"filter": f.filter}); got.TotalCount != f.want {
+			t.Errorf("%s: %d contacts, want %d", f.name, got.TotalCount, f.want)
+		}
+	}
+	refused := []struct {
+		name  string
+		doc   string
+		input m
+		at    []string
+	}{
+		{"an external id with a zero-width space", createContactDoc, m{"name": "Ada", "externalId": "crm\u200b1"}, inputAt("externalId")},
+		{"an upsert key with a byte order mark", upsertContactDoc, m{"name": "Ada", "externalId": "\ufeffcrm1"}, inputAt("externalId")},
+		{"an email with a zero-width joiner", createContactDoc, m{"name": "Ada", "email": "a\u200dda@example.com"}, inputAt("email")},
+		{"an account external id with a control character", `mutation($input: CreateAccountInput!) { createAccount(input: $input) { account { id } ` + userErrorFields + ` } }`, m{"name": "Acme", "externalId": "acme\u0007"}, inputAt("externalId")},
+	}
+	for _, r := range refused {
+		checkValueRefused(t, c.post(r.doc, m{"input": r.input}), r.at, "INVALID")
+	}
+	if n := c.contactCount(); n != len(stored) {
+		t.Errorf("%d contacts, want the %d created", n, len(stored))
 	}
 }

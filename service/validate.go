@@ -30,20 +30,35 @@ func checkTitle(ps *problems, at path, noun, text string) {
 	}
 }
 
-// checkExternalID reports an empty external id.
+// checkExternalID reports an empty external id, or one with an invisible
+// character.
 func checkExternalID(ps *problems, at path, id string) {
 	if id == "" {
 		ps.add(at, Invalid, "External id must not be empty.")
+		return
 	}
+	checkIdentifier(ps, at, "External id", id)
 }
 
-// checkEmail accepts one bare address, such as ada@example.com, and refuses
-// display names, lists and anything else net/mail would rewrite.
-func checkEmail(ps *problems, at path, email string) {
+// normalizeEmail accepts one bare address, such as ada@example.com, and
+// refuses display names, lists, invisible characters and anything else
+// net/mail would rewrite; it returns the address in its canonical form
+// (canonicalEmail).
+func normalizeEmail(ps *problems, at path, email string) string {
+	if checkIdentifier(ps, at, "Email", email) {
+		return email
+	}
 	addr, err := mail.ParseAddress(email)
 	if err != nil || addr.Name != "" || addr.Address != email {
 		ps.add(at, Invalid, "Email must be a single address such as ada@example.com.")
+		return email
 	}
+	canonical, ok := canonicalEmail(email)
+	if !ok {
+		ps.add(at, Invalid, "Email must have a valid domain name.")
+		return email
+	}
+	return canonical
 }
 
 // checkAvatarURL accepts absolute http(s) URLs of PNG or JPEG images. The
@@ -79,7 +94,7 @@ func normalizeTags(ps *problems, at path, tags []string) []string {
 	out := make([]string, 0, len(tags))
 	seen := make(map[string]bool, len(tags))
 	for i, tag := range tags {
-		tag = strings.TrimSpace(tag)
+		tag = nfc(strings.TrimSpace(tag))
 		switch {
 		case tag == "":
 			ps.add(at.at(i), Invalid, "Tags must not be blank.")
