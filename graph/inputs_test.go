@@ -2,7 +2,10 @@ package graph_test
 
 import (
 	"encoding/json"
+	"maps"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -54,6 +57,47 @@ func TestEveryTextInputHasAMaximum(t *testing.T) {
 	}
 	if checked < 100 {
 		t.Fatalf("checked %d inputs; the walk missed the schema", checked)
+	}
+}
+
+// TestTextMaximaAreDocumented keeps the table of docs/security.md's
+// "Text inputs" in step with the schema: every maximum of the schema is
+// in it, and it has no other.
+func TestTextMaximaAreDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../docs/security.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, _ := strings.Cut(string(doc), "## Text inputs\n")
+	section, _, _ = strings.Cut(section, "\n## ")
+	documented := map[string]bool{}
+	for _, line := range strings.Split(section, "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) == 4 {
+			n := strings.ReplaceAll(strings.TrimSuffix(strings.TrimSpace(cells[2]), " each"), ",", "")
+			if _, err := strconv.Atoi(n); err == nil {
+				documented[n] = true
+			}
+		}
+	}
+	schema := graph.NewExecutableSchema(graph.Config{}).Schema()
+	declared := map[string]bool{}
+	note := func(directives ast.DirectiveList) {
+		if d := directives.ForName("maxLength"); d != nil {
+			declared[d.Arguments.ForName("chars").Value.Raw] = true
+		}
+	}
+	for _, def := range schema.Types {
+		note(def.Directives)
+		for _, f := range def.Fields {
+			note(f.Directives)
+			for _, a := range f.Arguments {
+				note(a.Directives)
+			}
+		}
+	}
+	if !maps.Equal(documented, declared) {
+		t.Errorf("docs/security.md lists the maxima %v; the schema declares %v", slices.Sorted(maps.Keys(documented)), slices.Sorted(maps.Keys(declared)))
 	}
 }
 
