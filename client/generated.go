@@ -75,7 +75,7 @@ type ContactFields struct {
 	FirstName *string `json:"firstName"`
 	// The contact's last name.
 	LastName *string `json:"lastName"`
-	// The contact's email address, as given; matched without regard to case.
+	// The contact's email address, as given but for an internationalized domain, which is kept in one canonical form (so that its punycode and Unicode spellings are the same address); matched without regard to case.
 	Email *string `json:"email"`
 	// Free text about the contact.
 	Description *string `json:"description"`

@@ -1558,7 +1558,7 @@ type Contact implements Node {
   firstName: String
   "The contact's last name."
   lastName: String
-  "The contact's email address, as given; matched without regard to case."
+  "The contact's email address, as given but for an internationalized domain, which is kept in one canonical form (so that its punycode and Unicode spellings are the same address); matched without regard to case."
   email: String
   "An http(s) URL of the contact's picture (PNG or JPEG)."
   avatarUrl: String

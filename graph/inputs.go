@@ -117,9 +117,14 @@ func (r *inputRules) value(ps *[]*service.UserError, at []string, t *ast.Type, m
 				return
 			}
 		}
-		// A JSON object: its keys are stored too.
+		// A JSON object: its keys are stored too. A refused key is
+		// reported at its object: a path with it could not be stored (in
+		// an idempotency record, say) either.
 		for _, k := range slices.Sorted(maps.Keys(v)) {
-			r.text(ps, appendPath(at, k), 0, k)
+			if !storable(k) {
+				r.text(ps, at, 0, k)
+				continue
+			}
 			r.value(ps, appendPath(at, k), nil, 0, v[k])
 		}
 	}
