@@ -26,31 +26,11 @@ func TestTextIsStoredInFormC(t *testing.T) {
 		apply func(t *testing.T) string
 		want  string // composed when empty
 	}{
-		{"a contact's name", func(t *testing.T) string {
-			c := &db.Contact{}
-			applyContactFields(c, UpdateContactInput{Name: s(decomposed)}, true, at, &problems{})
-			return c.Name
-		}, ""},
-		{"a contact's first name", func(t *testing.T) string {
-			c := &db.Contact{}
-			applyContactFields(c, UpdateContactInput{FirstName: s(decomposed)}, true, at, &problems{})
-			return *c.FirstName
-		}, ""},
-		{"a contact's last name", func(t *testing.T) string {
-			c := &db.Contact{}
-			applyContactFields(c, UpdateContactInput{Name: s("x"), LastName: s(decomposed)}, true, at, &problems{})
-			return *c.LastName
-		}, ""},
-		{"a name made of first and last name", func(t *testing.T) string {
-			c := &db.Contact{}
-			applyContactFields(c, UpdateContactInput{FirstName: s(decomposed), LastName: s(decomposed)}, true, at, &problems{})
-			return c.Name
-		}, composed + " " + composed},
-		{"a contact's description", func(t *testing.T) string {
-			c := &db.Contact{}
-			applyContactFields(c, UpdateContactInput{Name: s("x"), Description: s(decomposed)}, false, at, &problems{})
-			return *c.Description
-		}, ""},
+		{"a contact's name", contactText(UpdateContactInput{Name: s(decomposed)}, func(c *db.Contact) *string { return &c.Name }), ""},
+		{"a contact's first name", contactText(UpdateContactInput{FirstName: s(decomposed)}, func(c *db.Contact) *string { return c.FirstName }), ""},
+		{"a contact's last name", contactText(UpdateContactInput{Name: s("x"), LastName: s(decomposed)}, func(c *db.Contact) *string { return c.LastName }), ""},
+		{"a name made of first and last name", contactText(UpdateContactInput{FirstName: s(decomposed), LastName: s(decomposed)}, func(c *db.Contact) *string { return &c.Name }), composed + " " + composed},
+		{"a contact's description", contactText(UpdateContactInput{Name: s("x"), Description: s(decomposed)}, func(c *db.Contact) *string { return c.Description }), ""},
 		{"a tag", func(t *testing.T) string {
 			return normalizeTags(&problems{}, at, []string{" " + decomposed + " "})[0]
 		}, ""},
@@ -80,6 +60,20 @@ func TestTextIsStoredInFormC(t *testing.T) {
 				t.Errorf("stored %+q, want %+q", got, want)
 			}
 		})
+	}
+}
+
+// contactText returns the text that field picks out of a new contact
+// made of in.
+func contactText(in UpdateContactInput, field func(*db.Contact) *string) func(*testing.T) string {
+	return func(t *testing.T) string {
+		c := &db.Contact{}
+		applyContactFields(c, in, true, at, &problems{})
+		if v := field(c); v != nil {
+			return *v
+		}
+		t.Fatal("the field was not set")
+		return ""
 	}
 }
 
