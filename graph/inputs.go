@@ -84,35 +84,47 @@ func (r *inputRules) arguments(field *ast.Field, vars map[string]any) []*service
 		return nil
 	}
 	values := field.ArgumentMap(vars)
-	var ps []*service.UserError
+	w := textWalk{rules: r}
 	for _, def := range field.Definition.Arguments {
-		r.value(&ps, []string{def.Name}, def.Type, r.maxChars[def], values[def.Name])
+		w.at = append(w.at[:0], def.Name)
+		w.value(def.Type, r.maxChars[def], values[def.Name])
 	}
-	return ps
+	return w.problems
+}
+
+// textWalk checks the values of arguments. at is the path of the value
+// being checked, a stack that only a problem copies: a bulk call of 1,000
+// inputs is checked without a path per value.
+type textWalk struct {
+	rules    *inputRules
+	at       []string
+	problems []*service.UserError
 }
 
 // value checks v, of type t (nil inside a JSON value) and bounded by max
 // characters (0: by its scalar's bound, if any).
-func (r *inputRules) value(ps *[]*service.UserError, at []string, t *ast.Type, max int, v any) {
+func (w *textWalk) value(t *ast.Type, max int, v any) {
 	switch v := v.(type) {
 	case string:
 		if max == 0 && t != nil {
-			max = r.maxChars[t.Name()]
+			max = w.rules.maxChars[t.Name()]
 		}
-		r.text(ps, at, max, v)
+		w.text(max, v)
 	case []any:
 		elem := t
 		if t != nil && t.Elem != nil {
 			elem = t.Elem
 		}
 		for i, e := range v {
-			r.value(ps, appendPath(at, strconv.Itoa(i)), elem, max, e)
+			w.child(strconv.Itoa(i), elem, max, e)
 		}
 	case map[string]any:
 		if t != nil {
-			if def := r.schema.Types[t.Name()]; def != nil && def.Kind == ast.InputObject {
+			if def := w.rules.schema.Types[t.Name()]; def != nil && def.Kind == ast.InputObject {
 				for _, f := range def.Fields {
-					r.value(ps, appendPath(at, f.Name), f.Type, r.maxChars[f], v[f.Name])
+					if fv, ok := v[f.Name]; ok {
+						w.child(f.Name, f.Type, w.rules.maxChars[f], fv)
+					}
 				}
 				return
 			}
@@ -122,25 +134,33 @@ func (r *inputRules) value(ps *[]*service.UserError, at []string, t *ast.Type, m
 		// an idempotency record, say) either.
 		for _, k := range slices.Sorted(maps.Keys(v)) {
 			if !storable(k) {
-				r.text(ps, at, 0, k)
+				w.text(0, k)
 				continue
 			}
-			r.value(ps, appendPath(at, k), nil, 0, v[k])
+			w.child(k, nil, 0, v[k])
 		}
 	}
 }
 
+// child checks the value v under the key of the current value.
+func (w *textWalk) child(key string, t *ast.Type, max int, v any) {
+	w.at = append(w.at, key)
+	w.value(t, max, v)
+	w.at = w.at[:len(w.at)-1]
+}
+
 // text checks one string: storable, and at most max characters (0: any).
-func (r *inputRules) text(ps *[]*service.UserError, at []string, max int, s string) {
-	name := fieldName(at)
+func (w *textWalk) text(max int, s string) {
 	switch {
 	case !storable(s):
-		*ps = append(*ps, &service.UserError{Field: at, Code: service.Invalid,
-			Message: fmt.Sprintf("%s must not contain the NUL character or invalid UTF-8.", name)})
+		w.refuse(service.Invalid, "%s must not contain the NUL character or invalid UTF-8.", fieldName(w.at))
 	case max > 0 && len(s) > max && utf8.RuneCountInString(s) > max:
-		*ps = append(*ps, &service.UserError{Field: at, Code: service.TooLong,
-			Message: fmt.Sprintf("%s must be at most %d characters.", name, max)})
+		w.refuse(service.TooLong, "%s must be at most %d characters.", fieldName(w.at), max)
 	}
+}
+
+func (w *textWalk) refuse(code service.ErrorCode, format string, args ...any) {
+	w.problems = append(w.problems, &service.UserError{Field: slices.Clone(w.at), Code: code, Message: fmt.Sprintf(format, args...)})
 }
 
 // storable reports whether PostgreSQL can store s as text: valid UTF-8
@@ -160,11 +180,6 @@ func fieldName(at []string) string {
 		}
 	}
 	return strings.Join(at, ".")
-}
-
-// appendPath returns at with key appended, never sharing at's array.
-func appendPath(at []string, key string) []string {
-	return append(at[:len(at):len(at)], key)
 }
 
 // inputChecks is the extension that applies inputRules to every argument
