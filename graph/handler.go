@@ -143,12 +143,15 @@ func newGraphQLServer(opts Options, rates *rateLimiter, admit *admission) http.H
 	srv.SetDisableSuggestion(opts.DisableIntrospection)
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](persistedQueryCacheSize)})
 	srv.Use(&queryShape{limits: opts.Limits, noIntrospection: opts.DisableIntrospection})
+	inputs := &inputChecks{}
+	srv.Use(inputs)
 	srv.Use(rates) // after queryShape, which measures the cost it charges
 	srv.Use(admit)
 	srv.SetErrorPresenter(errorPresenter(opts.DisableIntrospection))
 	srv.SetRecoverFunc(recoverPanic)
 	srv.AroundOperations(requireScope)
 	srv.AroundRootFields(freshLoadersForMutations)
+	srv.AroundRootFields(inputs.refuseInput)
 	srv.AroundResponses(releaseSession)
 	srv.AroundFields(secretFieldsOf(schema.Schema()).note)
 	if !opts.plain {

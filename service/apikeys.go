@@ -43,7 +43,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, in CreateAPIKeyInput) (*NewA
 		}
 		secret, prefix := auth.NewAPIKey()
 		key := &db.APIKey{
-			WorkspaceID: ws, ID: db.NewID(db.APIKeyPrefix), Name: in.Name, Prefix: prefix,
+			WorkspaceID: ws, ID: db.NewID(db.APIKeyPrefix), Name: nfc(in.Name), Prefix: prefix,
 			KeyHash: auth.HashAPIKey(secret), Scopes: scopes, ExpiresAt: in.ExpiresAt,
 		}
 		return &NewAPIKey{Key: key, Secret: secret}, tx.InsertAPIKey(ctx, key)
