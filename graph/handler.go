@@ -30,8 +30,35 @@ import (
 )
 
 // persistedQueryCacheSize bounds the automatic persisted queries kept in
-// memory: the least recently used go first, and clients resend them.
+// memory, all workspaces together: the least recently used go first, and
+// clients resend them.
 const persistedQueryCacheSize = 1000
+
+// persistedQueries is the cache of automatic persisted queries, keyed by
+// workspace as well as by hash: a document one workspace sent is found by
+// its hash only in that workspace, so that no workspace can learn by
+// asking for a hash whether another one sent its document.
+type persistedQueries struct{ queries *lru.LRU[string] }
+
+var _ graphql.Cache[string] = persistedQueries{}
+
+// Get returns the document of the caller's workspace with hash.
+func (c persistedQueries) Get(ctx context.Context, hash string) (string, bool) {
+	return c.queries.Get(ctx, workspaceKey(ctx, hash))
+}
+
+// Add keeps query under hash for the caller's workspace.
+func (c persistedQueries) Add(ctx context.Context, hash, query string) {
+	c.queries.Add(ctx, workspaceKey(ctx, hash), query)
+}
+
+// workspaceKey returns hash prefixed by the caller's workspace. Every
+// request that reaches GraphQL is authenticated; were one not, its key
+// would fall under the nil workspace, which no caller has.
+func workspaceKey(ctx context.Context, hash string) string {
+	ws, _ := service.Workspace(ctx)
+	return ws.String() + "/" + hash
+}
 
 // Options configure the HTTP handler.
 type Options struct {
@@ -129,15 +156,16 @@ func newGraphQLServer(opts Options, rates *rateLimiter, admit *admission) http.H
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{Service: opts.Service}, Complexity: complexityRoot()}))
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(postTransport{})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	documents := lru.New[*ast.QueryDocument](1000)
+	srv.SetQueryCache(documents)
 	srv.Use(operationRecorder{})
 	srv.SetParserTokenLimit(opts.Limits.MaxTokens)
 	if !opts.DisableIntrospection {
 		srv.Use(extension.Introspection{})
 	}
 	srv.SetDisableSuggestion(opts.DisableIntrospection)
-	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](persistedQueryCacheSize)})
-	srv.Use(&queryShape{limits: opts.Limits, noIntrospection: opts.DisableIntrospection})
+	srv.Use(extension.AutomaticPersistedQuery{Cache: persistedQueries{lru.New[string](persistedQueryCacheSize)}})
+	srv.Use(&queryShape{limits: opts.Limits, noIntrospection: opts.DisableIntrospection, documents: documents})
 	srv.Use(rates) // after queryShape, which measures the cost it charges
 	srv.Use(admit)
 	srv.SetErrorPresenter(errorPresenter(opts.DisableIntrospection))
