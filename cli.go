@@ -92,6 +92,7 @@ Configuration comes from the environment (docs/operations.md has the defaults):
                         most fragment spreads in a GraphQL document, 200
   MAX_QUERY_COMPLEXITY  highest cost of one operation, 100000
   MAX_CONCURRENT_COST   summed cost of the operations running at once, 1000000
+  MAX_RESPONSE_BYTES    largest data of one response, 16777216
   INTROSPECTION         answer introspection and suggest names, true
   RATE_LIMIT            per-workspace rate limits, on (or off)
   RATE_LIMIT_REQUESTS   requests per workspace and minute, 1200

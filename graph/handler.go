@@ -173,6 +173,9 @@ func newGraphQLServer(opts Options, rates *rateLimiter, admit *admission) http.H
 	srv.AroundOperations(requireScope)
 	srv.AroundRootFields(freshLoadersForMutations)
 	srv.AroundResponses(releaseSession)
+	// Inside releaseSession, which then ends the transaction of a
+	// response cut short as of any other.
+	srv.Use(responseCeiling{maxBytes: opts.Limits.MaxResponseBytes})
 	if !opts.plain {
 		srv.AroundOperations(projectLoads)
 		srv.AroundFields(renderFields)

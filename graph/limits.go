@@ -45,6 +45,9 @@ type Limits struct {
 	// MaxConcurrentCost bounds the cost of the operations that run at
 	// once in the process; the others wait (see admission).
 	MaxConcurrentCost int
+	// MaxResponseBytes bounds the data of one response; past it, the
+	// operation ends with RESPONSE_TOO_LARGE (see responseCeiling).
+	MaxResponseBytes int64
 }
 
 // DefaultLimits are the limits of a server that sets none.
@@ -70,6 +73,10 @@ var DefaultLimits = Limits{
 	// Ten operations at the default MaxComplexity, about 20 MB of
 	// records and responses.
 	MaxConcurrentCost: 1_000_000,
+	// A page of 999 contacts with their names at their longest and 20
+	// phones each is about 7 MB; free texts (descriptions, metadata,
+	// custom fields) can make more.
+	MaxResponseBytes: 16 << 20,
 }
 
 // withDefaults returns l with its zero fields set from DefaultLimits.
@@ -104,6 +111,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxFragmentSpreads == 0 {
 		l.MaxFragmentSpreads = def.MaxFragmentSpreads
+	}
+	if l.MaxResponseBytes == 0 {
+		l.MaxResponseBytes = def.MaxResponseBytes
 	}
 	return l
 }

@@ -103,7 +103,8 @@ func TestWorstDocumentsValidateQuickly(t *testing.T) {
 	c := newClientWith(t, newHandler(t), uuid.New(), auth.ScopeRead)
 	countContacts(c)
 	limits := graph.DefaultLimits
-	fields, width, spreads := 500, 100, 200; _ = limits
+	fields, width, spreads := 500, 100, 200
+	_ = limits
 	const bound = 50 * time.Millisecond
 	tests := []struct {
 		name     string
