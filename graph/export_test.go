@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/vektah/gqlparser/v2"
+	"github.com/vektah/gqlparser/v2/validator/rules"
 )
 
 // PersistedQueryCacheSize is persistedQueryCacheSize, for the tests.
@@ -27,7 +28,7 @@ func Plain(opts Options) Options {
 func CostOf(t testing.TB, query string, vars map[string]any) int {
 	t.Helper()
 	es := NewExecutableSchema(Config{Resolvers: &Resolver{}, Complexity: complexityRoot()})
-	doc, errs := gqlparser.LoadQuery(es.Schema(), query)
+	doc, errs := gqlparser.LoadQueryWithRules(es.Schema(), query, rules.NewDefaultRules())
 	if len(errs) > 0 {
 		t.Fatalf("%s: %v", query, errs)
 	}

@@ -82,40 +82,26 @@ var DefaultLimits = Limits{
 // withDefaults returns l with its zero fields set from DefaultLimits.
 func (l Limits) withDefaults() Limits {
 	def := DefaultLimits
-	if l.MaxBodyBytes == 0 {
-		l.MaxBodyBytes = def.MaxBodyBytes
-	}
-	if l.MaxBulkBodyBytes == 0 {
-		l.MaxBulkBodyBytes = max(def.MaxBulkBodyBytes, l.MaxBodyBytes)
-	}
-	if l.MaxTokens == 0 {
-		l.MaxTokens = def.MaxTokens
-	}
-	if l.MaxDepth == 0 {
-		l.MaxDepth = def.MaxDepth
-	}
-	if l.MaxConcurrentCost == 0 {
-		l.MaxConcurrentCost = def.MaxConcurrentCost
-	}
-	if l.MaxAliases == 0 {
-		l.MaxAliases = def.MaxAliases
-	}
-	if l.MaxComplexity == 0 {
-		l.MaxComplexity = def.MaxComplexity
-	}
-	if l.MaxFields == 0 {
-		l.MaxFields = def.MaxFields
-	}
-	if l.MaxSelectionFields == 0 {
-		l.MaxSelectionFields = def.MaxSelectionFields
-	}
-	if l.MaxFragmentSpreads == 0 {
-		l.MaxFragmentSpreads = def.MaxFragmentSpreads
-	}
-	if l.MaxResponseBytes == 0 {
-		l.MaxResponseBytes = def.MaxResponseBytes
-	}
+	orDefault(&l.MaxBodyBytes, def.MaxBodyBytes)
+	orDefault(&l.MaxBulkBodyBytes, max(def.MaxBulkBodyBytes, l.MaxBodyBytes))
+	orDefault(&l.MaxTokens, def.MaxTokens)
+	orDefault(&l.MaxDepth, def.MaxDepth)
+	orDefault(&l.MaxAliases, def.MaxAliases)
+	orDefault(&l.MaxFields, def.MaxFields)
+	orDefault(&l.MaxSelectionFields, def.MaxSelectionFields)
+	orDefault(&l.MaxFragmentSpreads, def.MaxFragmentSpreads)
+	orDefault(&l.MaxComplexity, def.MaxComplexity)
+	orDefault(&l.MaxConcurrentCost, def.MaxConcurrentCost)
+	orDefault(&l.MaxResponseBytes, def.MaxResponseBytes)
 	return l
+}
+
+// orDefault sets *v to def when it is zero.
+func orDefault[T comparable](v *T, def T) {
+	var zero T
+	if *v == zero {
+		*v = def
+	}
 }
 
 // Codes of the errors of hostile requests, in extensions.code.

@@ -78,18 +78,24 @@ func pairedFragments(n int) string {
 	return doc + fmt.Sprintf(" fragment A%d on Contact { id } fragment B%d on Contact { id }", n-1, n-1)
 }
 
-// bestTime returns the shortest of several runs of the document query
+// bestTime returns the shortest of up to 20 runs of the document query
 // through the handler, each with a comment of its own so that no cache
-// helps, and the last response.
-func bestTime(c *client, query string) (time.Duration, *response) {
+// helps, and the last response. It stops at the first run under bound:
+// on a loaded machine a run may wait for the CPU at any time, and the
+// shortest is the nearest to what the document costs. The runs are spread
+// out a little, so that one burst of load does not slow them all.
+func bestTime(c *client, query string, bound time.Duration) (time.Duration, *response) {
 	c.t.Helper()
 	best := time.Duration(1<<63 - 1)
 	var resp *response
-	for range 1 {
+	for range 20 {
 		doc := query + "\n# " + uuid.NewString()
 		start := time.Now()
 		resp = c.post(doc, nil)
-		best = min(best, time.Since(start))
+		if best = min(best, time.Since(start)); best < bound {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	return best, resp
 }
@@ -97,9 +103,9 @@ func bestTime(c *client, query string) (time.Duration, *response) {
 // TestWorstDocumentsValidateQuickly proves that the limits on a document's
 // selections bound the time of its validation: the worst documents under
 // them take well under 50 ms, and one over each is refused, also quickly.
-// Before the limits, 9,000 ids took 2.9 s.
+// Before the limits, 9,000 ids took 2.9 s. It runs alone (not in
+// parallel), as it measures time.
 func TestWorstDocumentsValidateQuickly(t *testing.T) {
-	t.Parallel()
 	c := newClientWith(t, newHandler(t), uuid.New(), auth.ScopeRead)
 	countContacts(c)
 	limits := graph.DefaultLimits
@@ -131,13 +137,13 @@ func TestWorstDocumentsValidateQuickly(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			took, resp := bestTime(c, tt.query)
+			took, resp := bestTime(c, tt.query, bound)
 			if tt.wantCode == "" {
 				checkRuns(t, resp)
 			} else {
 				checkShapeRefused(t, resp, tt.wantCode)
 			}
-			t.Logf("best of 7: %v", took)
+			t.Logf("best run: %v", took)
 			if took > bound {
 				t.Errorf("the document took %v at best; want under %v", took, bound)
 			}
