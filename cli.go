@@ -88,8 +88,14 @@ Configuration comes from the environment (docs/operations.md has the defaults):
   MAX_QUERY_TOKENS      most tokens in a GraphQL document, 10000
   MAX_QUERY_DEPTH       deepest nesting of fields, 15
   MAX_QUERY_ALIASES     most aliased fields in one selection set, 15
+  MAX_QUERY_FIELDS      most fields in a GraphQL document, 500
+  MAX_QUERY_SELECTION_FIELDS
+                        most fields in one selection set, 100
+  MAX_QUERY_FRAGMENT_SPREADS
+                        most fragment spreads in a GraphQL document, 200
   MAX_QUERY_COMPLEXITY  highest cost of one operation, 100000
   MAX_CONCURRENT_COST   summed cost of the operations running at once, 1000000
+  MAX_RESPONSE_BYTES    largest data of one response, 16777216
   INTROSPECTION         answer introspection and suggest names, true
   RATE_LIMIT            rate limits of workspaces and failed authentications, on (or off)
   RATE_LIMIT_REQUESTS   requests per workspace and minute, 1200

@@ -140,8 +140,12 @@ func loadLimits() (graph.Limits, error) {
 	l.MaxTokens = r.envPositive("MAX_QUERY_TOKENS", l.MaxTokens)
 	l.MaxDepth = r.envPositive("MAX_QUERY_DEPTH", l.MaxDepth)
 	l.MaxAliases = r.envPositive("MAX_QUERY_ALIASES", l.MaxAliases)
+	l.MaxFields = r.envPositive("MAX_QUERY_FIELDS", l.MaxFields)
+	l.MaxSelectionFields = r.envPositive("MAX_QUERY_SELECTION_FIELDS", l.MaxSelectionFields)
+	l.MaxFragmentSpreads = r.envPositive("MAX_QUERY_FRAGMENT_SPREADS", l.MaxFragmentSpreads)
 	l.MaxComplexity = r.envPositive("MAX_QUERY_COMPLEXITY", l.MaxComplexity)
 	l.MaxConcurrentCost = r.envPositive("MAX_CONCURRENT_COST", l.MaxConcurrentCost)
+	l.MaxResponseBytes = int64(r.envPositive("MAX_RESPONSE_BYTES", int(l.MaxResponseBytes)))
 	l.MaxBodyBytes = int64(r.envPositive("MAX_BODY_BYTES", int(l.MaxBodyBytes)))
 	l.MaxBulkBodyBytes = int64(r.envPositive("MAX_BULK_BODY_BYTES", int(max(l.MaxBulkBodyBytes, l.MaxBodyBytes))))
 	if r.err == nil && l.MaxBulkBodyBytes < l.MaxBodyBytes {

@@ -29,8 +29,35 @@ import (
 )
 
 // persistedQueryCacheSize bounds the automatic persisted queries kept in
-// memory: the least recently used go first, and clients resend them.
+// memory, all workspaces together: the least recently used go first, and
+// clients resend them.
 const persistedQueryCacheSize = 1000
+
+// persistedQueries is the cache of automatic persisted queries, keyed by
+// workspace as well as by hash: a document one workspace sent is found by
+// its hash only in that workspace, so that no workspace can learn by
+// asking for a hash whether another one sent its document.
+type persistedQueries struct{ queries *lru.LRU[string] }
+
+var _ graphql.Cache[string] = persistedQueries{}
+
+// Get returns the document of the caller's workspace with hash.
+func (c persistedQueries) Get(ctx context.Context, hash string) (string, bool) {
+	return c.queries.Get(ctx, workspaceKey(ctx, hash))
+}
+
+// Add keeps query under hash for the caller's workspace.
+func (c persistedQueries) Add(ctx context.Context, hash, query string) {
+	c.queries.Add(ctx, workspaceKey(ctx, hash), query)
+}
+
+// workspaceKey returns hash prefixed by the caller's workspace. Every
+// request that reaches GraphQL is authenticated; were one not, its key
+// would fall under the nil workspace, which no caller has.
+func workspaceKey(ctx context.Context, hash string) string {
+	ws, _ := service.Workspace(ctx)
+	return ws.String() + "/" + hash
+}
 
 // Options configure the HTTP handler.
 type Options struct {
@@ -133,7 +160,8 @@ func newGraphQLServer(opts Options, rates *rateLimiter, admit *admission) http.H
 	srv := handler.New(schema)
 	srv.AddTransport(getTransport{})
 	srv.AddTransport(postTransport{})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	documents := lru.New[*ast.QueryDocument](1000)
+	srv.SetQueryCache(documents)
 	srv.Use(operationRecorder{})
 	srv.Use(&strictVariables{})
 	srv.SetParserTokenLimit(opts.Limits.MaxTokens)
@@ -141,8 +169,8 @@ func newGraphQLServer(opts Options, rates *rateLimiter, admit *admission) http.H
 		srv.Use(extension.Introspection{})
 	}
 	srv.SetDisableSuggestion(opts.DisableIntrospection)
-	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](persistedQueryCacheSize)})
-	srv.Use(&queryShape{limits: opts.Limits, noIntrospection: opts.DisableIntrospection})
+	srv.Use(extension.AutomaticPersistedQuery{Cache: persistedQueries{lru.New[string](persistedQueryCacheSize)}})
+	srv.Use(&queryShape{limits: opts.Limits, noIntrospection: opts.DisableIntrospection, documents: documents})
 	inputs := &inputChecks{}
 	srv.Use(inputs)
 	srv.Use(rates) // after queryShape, which measures the cost it charges
@@ -154,6 +182,9 @@ func newGraphQLServer(opts Options, rates *rateLimiter, admit *admission) http.H
 	srv.AroundRootFields(inputs.refuseInput)
 	srv.AroundResponses(releaseSession)
 	srv.AroundFields(secretFieldsOf(schema.Schema()).note)
+	// Inside releaseSession, which then ends the transaction of a
+	// response cut short as of any other.
+	srv.Use(responseCeiling{maxBytes: opts.Limits.MaxResponseBytes})
 	if !opts.plain {
 		srv.AroundOperations(projectLoads)
 		srv.AroundFields(renderFields)
