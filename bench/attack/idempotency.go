@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"sync"
 	"time"
 )
 
@@ -35,5 +36,19 @@ func idempotencyReplay(ctx context.Context, t *target) []finding {
 	refused := t.post(t.readA, createKey, nil, "Idempotency-Key", refusedKey)
 	allowed := t.post(t.adminA, createKey, nil, "Idempotency-Key", refusedKey)
 	fs = append(fs, held("a FORBIDDEN answer is not replayed to the admin", refused.hasCode("FORBIDDEN") && apiKeySecret.Match(allowed.body), "first %s; then %s", refused, allowed))
-	return fs
+	return append(fs, concurrentRetries(t, key+"-once"))
+}
+
+// concurrentRetries sends 20 retries of one create at once, with one key.
+func concurrentRetries(t *target, key string) finding {
+	const retries = 20
+	externalID := "retried-" + key
+	create := `mutation($x: String!) { createContact(input: {name: "Retried", externalId: $x}) { contact { id } } }`
+	var wg sync.WaitGroup
+	for range retries {
+		wg.Go(func() { t.post(t.adminA, create, map[string]any{"x": externalID}, "Idempotency-Key", key) })
+	}
+	wg.Wait()
+	n := countContacts(t, t.adminA, `{externalId: {equals: $v}}`, externalID)
+	return held("20 concurrent retries of one create", n == 1, "%d contacts stored", n)
 }

@@ -2,8 +2,8 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -23,16 +23,21 @@ func nulBytes(ctx context.Context, t *target) []finding {
 			}
 		}
 	}
-	stored := t.post(t.adminA, `query($e: String!) { contacts(first: 10, filter: {email: {equals: $e}}) { nodes { id firstName } } }`, map[string]any{"e": email})
-	var page struct {
-		Data struct {
-			Contacts struct{ Nodes []json.RawMessage } `json:"contacts"`
-		} `json:"data"`
-	}
-	json.Unmarshal(stored.body, &page)
+	stored := countContacts(t, t.adminA, `{email: {equals: $v}}`, email)
 	fs = append(fs,
 		held("six tries of a NUL name answer no INTERNAL", internal == 0, "%d INTERNAL", internal),
-		held("six tries of a NUL name store nothing", len(page.Data.Contacts.Nodes) == 0, "%d stored", len(page.Data.Contacts.Nodes)))
+		held("six tries of a NUL name store nothing", stored == 0, "%d stored", stored))
+	metadata := t.post(t.adminA, `mutation($m: JSON) { createContact(input: {name: "a", metadata: $m}) { userErrors { code } } }`, map[string]any{"m": map[string]any{"k\u0000": 1}})
+	fs = append(fs, held("a NUL in a metadata key", !metadata.hasCode("INTERNAL") && strings.Contains(string(metadata.body), `"code":"INVALID"`), "%s", metadata))
+	for _, probe := range []struct{ name, query string }{
+		{"a NUL in a tag", `mutation { createContact(input: {name: "a", tags: ["a\u0000"]}) { userErrors { code } } }`},
+		{"a NUL in a bulk item", `mutation { bulkUpsertContacts(inputs: [{externalId: "nul\u0000", name: "a"}]) { results { userErrors { code } } } }`},
+		{"a NUL in a cursor", `{ contacts(first: 1, after: "\u0000") { nodes { id } } }`},
+		{"a NUL in a filter", `{ contacts(first: 1, filter: {name: {in: ["\u0000"]}}) { nodes { id } } }`},
+	} {
+		a := t.post(t.adminA, probe.query, nil)
+		fs = append(fs, held(probe.name, !a.hasCode("INTERNAL") && a.status < 500 && !strings.Contains(string(a.body), `"userErrors":[]`), "%s", a))
+	}
 	search := t.post(t.adminA, `{ contacts(first: 1, filter: {search: "a\u0000"}) { nodes { id } } }`, nil)
 	fs = append(fs, held("a NUL in a search argument", search.hasCode("BAD_USER_INPUT"), "%s", search))
 	return fs

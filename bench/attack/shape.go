@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -30,7 +31,19 @@ func quadraticDocuments(ctx context.Context, t *target) []finding {
 		})
 		fs = append(fs, held(d.name, a.elapsed < 50*time.Millisecond && a.status < 500, "%v, codes %v", a.elapsed.Round(time.Millisecond), a.codes()))
 	}
-	return fs
+	return append(fs, parallelDocuments(t, docs[0].doc))
+}
+
+// parallelDocuments sends four of the worst document at once, and watches
+// another workspace's page meanwhile.
+func parallelDocuments(t *target, doc string) finding {
+	var wg sync.WaitGroup
+	for i := range 4 {
+		wg.Go(func() { t.post(t.readA, fmt.Sprintf("%s # %d-%d", doc, time.Now().UnixNano(), i), nil) })
+	}
+	other := bestOf(3, func() answer { return t.post(t.adminB, firstPage, nil) })
+	wg.Wait()
+	return held("four at once, and another workspace meanwhile", other.status == 200 && other.elapsed < 100*time.Millisecond, "the other workspace's page: %v", other.elapsed.Round(time.Millisecond))
 }
 
 func aliases(n int) string {

@@ -210,3 +210,18 @@ func bestOf(n int, send func() answer) answer {
 }
 
 const firstPage = `{ contacts(first: 10) { nodes { id name } } }`
+
+// countContacts counts the contacts of token's workspace that filter,
+// with $v bound to value, matches.
+func countContacts(t *target, token, filter, value string) int {
+	a := t.post(token, `query($v: String!) { contacts(filter: `+filter+`) { totalCount } }`, map[string]any{"v": value})
+	var page struct {
+		Data struct {
+			Contacts struct{ TotalCount int } `json:"contacts"`
+		} `json:"data"`
+	}
+	if json.Unmarshal(a.body, &page) != nil {
+		return -1
+	}
+	return page.Data.Contacts.TotalCount
+}
