@@ -1,17 +1,25 @@
 # The two commands a newcomer needs: `make run` and `make test`.
 GO ?= go
 
-.PHONY: run test generate lint migrate build check-generated playground-assets bench profile bench-query
+.PHONY: help run test generate lint migrate build check-generated playground-assets bench profile bench-query attack
 
-## run: serve the API on :8080 with a private PostgreSQL under .data/ (unless DATABASE_URL is set)
+## help: list the targets (the default)
+help:
+	@sed -n 's/^## \([a-z-]*\): /\1\t/p' $(firstword $(MAKEFILE_LIST)) | expand -t 20
+
+# run execs the binary rather than `go run`, which exits 1 after Ctrl-C
+# whatever the server did: the server stops cleanly and make exits 0.
+## run: serve the API on :8080 (ADDR=:8081 make run for another port) with a private PostgreSQL under .data/ (unless DATABASE_URL is set)
 run:
 	@if [ -z "$$DATABASE_URL" ]; then ./scripts/ensure-postgres.sh; fi
-	$(GO) run . dev
+	$(GO) build -o bin/server .
+	exec ./bin/server dev
 
-## test: all tests against a real PostgreSQL (a throwaway cluster unless TEST_DATABASE_URL is set) and in headless Chromium
+## test: all tests against a real PostgreSQL (a throwaway cluster unless TEST_DATABASE_URL is set), in headless Chromium and the GraphQL-over-HTTP audit
 test:
 	@if [ -z "$$TEST_DATABASE_URL" ]; then ./scripts/ensure-postgres.sh; fi
 	@./scripts/ensure-chromium.sh
+	@./scripts/ensure-audit.sh
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 10m ./...
 
@@ -33,31 +41,38 @@ lint:
 	@test -z "$$(gofmt -l .)" || (gofmt -l . && exit 1)
 	$(GO) vet ./...
 
-## migrate: apply pending migrations to DATABASE_URL
+## migrate: apply pending migrations to DATABASE_URL (or the development database under .data/)
 migrate:
+	@if [ -z "$$DATABASE_URL" ]; then ./scripts/ensure-postgres.sh; fi
 	$(GO) run . migrate up
 
 ## build: build the server binary into bin/server
 build:
 	$(GO) build -trimpath -o bin/server .
 
-## bench: the benchmark (not part of test): throughput, latency, SQL per request, CPU and memory
-## per case against a seeded throwaway PostgreSQL; writes bench/results/latest.json.
+## bench: the benchmark (not part of test): throughput, latency, SQL, CPU and memory per case
+## It runs against a seeded throwaway PostgreSQL; writes bench/results/latest.json.
 ## BENCH_DURATION (default 20s per case), BENCH_CONCURRENCY (default 32) and BENCH_CASES
 ## (comma-separated case names, default all) change the run.
 bench:
 	@./scripts/ensure-postgres.sh
 	$(GO) run ./bench/driver
 
-## profile: CPU and allocation profiles of the server under the page_100 load (or the first of
-## BENCH_CASES), in bench/results/
+## profile: CPU and allocation profiles of the server under load, in bench/results/
+## (the page_100 load, or the first of BENCH_CASES)
 profile:
 	@./scripts/ensure-postgres.sh
 	$(GO) run ./bench/driver -profile
 
-## bench-query: the query benchmark (not part of test): seeds 1,000,000 contacts into a
-## throwaway PostgreSQL, prints the median time and EXPLAIN ANALYZE plan of each filter's
+## bench-query: the query benchmark (not part of test) on 1,000,000 contacts
+## seeded into a throwaway PostgreSQL. It prints the median time and EXPLAIN ANALYZE plan of each filter's
 ## first page and of a page 500,000 rows deep. BENCH_ARGS="-data DIR" keeps the seeded cluster.
 bench-query:
 	@./scripts/ensure-postgres.sh
 	$(GO) run ./bench/query $(BENCH_ARGS)
+
+## attack: attack a release build as an outsider would (not part of test): memory, text, documents,
+## idempotency, NUL bytes, authentication floods, exposure, tenancy; prints what held and what did not
+attack:
+	@./scripts/ensure-postgres.sh
+	$(GO) run ./bench/attack $(ATTACK_ARGS)

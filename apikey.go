@@ -20,7 +20,9 @@ var apikeyCmd = command{
 	synopsis: `apikey create --workspace <uuid> --name <name> [--scope "contacts:read contacts:write"] [--ttl 0]`,
 	about: `Creates an API key in the workspace (provisioned if new) with any of the
 scopes contacts:read, contacts:write and keys:admin, and prints it on stdout.
-The key is shown this once: only its hash is stored. Needs DATABASE_URL.
+The key is shown this once: only its hash is stored. The key goes into the
+database at DATABASE_URL, or into the development database under
+.data/postgres (what make run serves) when it is unset.
 `,
 	maxArgs: 1,
 }
@@ -65,11 +67,11 @@ func apikeyCommand(ctx context.Context, args []string) error {
 // createAPIKey stores the key and prints it; problems with the input are
 // usage errors, reported by flag.
 func createAPIKey(ctx context.Context, ws uuid.UUID, in service.CreateAPIKeyInput) error {
-	bdb, err := databaseFor(ctx, "the apikey command stores the key there")
+	bdb, done, err := databaseFor(ctx)
 	if err != nil {
 		return err
 	}
-	defer bdb.Close()
+	defer done()
 	created, userErrors, err := service.New(db.NewStore(bdb)).CreateAPIKeyAsOperator(ctx, ws, in)
 	if err != nil {
 		return err

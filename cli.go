@@ -64,9 +64,10 @@ Exit codes: 0 success, 1 failure, 2 a mistake on the command line.
 // environmentHelp lists the settings; docs/operations.md explains them.
 const environmentHelp = `
 Configuration comes from the environment (docs/operations.md has the defaults):
-  DATABASE_URL          PostgreSQL URL (serve and migrate need it)
+  DATABASE_URL          PostgreSQL URL; serve needs it, and dev, migrate, apikey and
+                        seed use the development database under .data/ without it
   ADDR                  listen address, :8080
-  METRICS_ADDR          listen address of GET /metrics alone; empty: on ADDR
+  METRICS_ADDR          listen address of GET /metrics alone; empty: not served
   JWT_SECRET            HS256 signing secret, at least 32 bytes
   JWT_PUBLIC_KEY_FILE   PEM public key for RS256, ES256 or EdDSA tokens
   JWT_JWKS_FILE         JSON Web Key Set for tokens with a kid, reloaded on SIGHUP
@@ -82,15 +83,26 @@ Configuration comes from the environment (docs/operations.md has the defaults):
   CORS_ALLOWED_ORIGINS  origins whose browser pages may call the API
   MAX_BODY_BYTES        largest request body, 102400
   MAX_BULK_BODY_BYTES   largest body of a bulk mutation, 2097152
+  MAX_INFLIGHT_BODY_BYTES
+                        request bodies held in memory at once, 67108864
   MAX_QUERY_TOKENS      most tokens in a GraphQL document, 10000
   MAX_QUERY_DEPTH       deepest nesting of fields, 15
   MAX_QUERY_ALIASES     most aliased fields in one selection set, 15
+  MAX_QUERY_FIELDS      most fields in a GraphQL document, 500
+  MAX_QUERY_SELECTION_FIELDS
+                        most fields in one selection set, 100
+  MAX_QUERY_FRAGMENT_SPREADS
+                        most fragment spreads in a GraphQL document, 200
   MAX_QUERY_COMPLEXITY  highest cost of one operation, 100000
   MAX_CONCURRENT_COST   summed cost of the operations running at once, 1000000
+  MAX_RESPONSE_BYTES    largest data of one response, 16777216
   INTROSPECTION         answer introspection and suggest names, true
-  RATE_LIMIT            per-workspace rate limits, on (or off)
+  RATE_LIMIT            rate limits of workspaces and failed authentications, on (or off)
   RATE_LIMIT_REQUESTS   requests per workspace and minute, 1200
   RATE_LIMIT_COST       cost per workspace and minute, 1000000
+  RATE_LIMIT_AUTH_FAILURES
+                        failed authentications per client address and minute, 60
+  TRUSTED_PROXIES       proxies whose X-Forwarded-For names the client, none
   PPROF_ADDR            where Go's runtime profiles are served, off when unset
 `
 

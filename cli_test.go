@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/contacts-api/contacts/db/localpg"
 )
 
 // buildServer builds the binary into a temporary directory.
@@ -57,7 +59,6 @@ func TestCommandLine(t *testing.T) {
 		{"token with a bad ttl", []string{"token", "--workspace", workspace, "--ttl", "soon"}, []string{secret}, exitUsage, nil, []string{"-ttl"}},
 
 		{"serve without a database", nil, nil, exitFailure, nil, []string{"DATABASE_URL is not set"}},
-		{"migrate without a database", []string{"migrate", "status"}, nil, exitFailure, nil, []string{"DATABASE_URL is not set"}},
 		{"token without a secret", []string{"token", "--workspace", workspace}, nil, exitFailure, nil, []string{"JWT_SECRET is not set"}},
 		{"a bad setting", []string{"serve"}, []string{"PLAYGROUND=maybe"}, exitFailure, nil, []string{"PLAYGROUND must be true or false"}},
 	}
@@ -81,12 +82,71 @@ func TestCommandLine(t *testing.T) {
 	})
 }
 
+// TestCommandsUseTheDevelopmentDatabase runs the commands that need a
+// database with DATABASE_URL unset: they use the development cluster under
+// .data/postgres, start it when it is not running and stop it again, and
+// leave one that was running (make run's) running.
+func TestCommandsUseTheDevelopmentDatabase(t *testing.T) {
+	bin := buildServer(t)
+	// Not t.TempDir: as root the server runs as user postgres, which must be
+	// able to reach the data dir, and t.TempDir's parent is private.
+	dir, err := os.MkdirTemp("", "devdb-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	const workspace = "7a0f3c52-8d0e-4e4b-9a51-3f3f0d6f2b10"
+	running := func() bool {
+		_, err := os.Stat(filepath.Join(dir, ".data", "postgres", "postmaster.pid"))
+		return err == nil
+	}
+	commands := []struct {
+		args       []string
+		wantStdout string
+	}{
+		{[]string{"migrate", "up"}, ""},
+		{[]string{"migrate", "status"}, "applied"},
+		{[]string{"apikey", "create", "--workspace", workspace, "--name", "sync"}, "ck_"},
+		{[]string{"seed", "--workspace", workspace, "--contacts", "20", "--accounts", "2"}, "20 contacts"},
+	}
+	for _, c := range commands {
+		code, stdout, stderr := runServerIn(t, dir, bin, c.args, nil)
+		if code != exitOK || !strings.Contains(stdout, c.wantStdout) || !strings.Contains(stderr, "using the development database") {
+			t.Fatalf("server %s without DATABASE_URL: exit code %d, stdout %q; want 0, %q and a note on the development database\nstderr:\n%s",
+				strings.Join(c.args, " "), code, stdout, c.wantStdout, stderr)
+		}
+		if running() {
+			t.Fatalf("server %s left the development PostgreSQL it started running", strings.Join(c.args, " "))
+		}
+	}
+
+	cluster, err := localpg.Start(t.Context(), filepath.Join(dir, ".data", "postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cluster.Stop() })
+	code, _, stderr := runServerIn(t, dir, bin, commands[2].args, nil)
+	if code != exitOK || !running() {
+		t.Fatalf("server apikey create beside a running development PostgreSQL: exit code %d, still running %v; want 0 and true\nstderr:\n%s", code, running(), stderr)
+	}
+}
+
 // runServer runs the binary with args and only the environment in env,
 // so that the caller's DATABASE_URL or JWT_SECRET cannot change the
 // outcome.
 func runServer(t *testing.T, bin string, args, env []string) (code int, stdout, stderr string) {
 	t.Helper()
+	return runServerIn(t, "", bin, args, env)
+}
+
+// runServerIn is runServer in the working directory dir.
+func runServerIn(t *testing.T, dir, bin string, args, env []string) (code int, stdout, stderr string) {
+	t.Helper()
 	cmd := exec.Command(bin, args...)
+	cmd.Dir = dir
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
@@ -140,6 +200,29 @@ func TestEverySettingIsDocumented(t *testing.T) {
 		}
 		if !strings.Contains(environmentHelp, name) {
 			t.Errorf("the help's list of settings lacks %s", name)
+		}
+	}
+}
+
+// TestMakeHelp runs a bare make, which lists every target of the Makefile
+// with its description.
+func TestMakeHelp(t *testing.T) {
+	t.Parallel()
+	makefile, err := os.ReadFile("Makefile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("make", "-s").CombinedOutput()
+	if err != nil {
+		t.Fatalf("make: %v\n%s", err, out)
+	}
+	targets := regexp.MustCompile(`(?m)^([a-z-]+):`).FindAllStringSubmatch(string(makefile), -1)
+	if len(targets) < 5 {
+		t.Fatalf("found %d targets in the Makefile", len(targets))
+	}
+	for _, m := range targets {
+		if !regexp.MustCompile(`(?m)^` + m[1] + `\s+\S`).Match(out) {
+			t.Errorf("make (help) lists no description for the target %s:\n%s", m[1], out)
 		}
 	}
 }

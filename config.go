@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/contacts-api/contacts/auth"
 	"github.com/contacts-api/contacts/db"
 	"github.com/contacts-api/contacts/graph"
+	"github.com/contacts-api/contacts/graph/clientaddr"
 	"github.com/contacts-api/contacts/graph/cors"
 )
 
@@ -16,8 +18,8 @@ import (
 type config struct {
 	DatabaseURL string
 	Addr        string
-	// MetricsAddr, when set, is where GET /metrics is served, instead of
-	// on Addr.
+	// MetricsAddr, when set, is where GET /metrics is served; the
+	// metrics are never served on Addr.
 	MetricsAddr    string
 	MigrateOnStart bool
 	// RowSecurity runs the API's queries as db.APIRole, each naming its
@@ -34,7 +36,8 @@ type config struct {
 	// Limits bound what one request may ask of the server.
 	Limits graph.Limits
 	// RateLimits bound each workspace's requests and cost per minute,
-	// per process; zero when RATE_LIMIT=off.
+	// and each client's failed authentications, per process; zero when
+	// RATE_LIMIT=off.
 	RateLimits graph.RateLimits
 	// Introspection answers __schema and __type queries and lets errors
 	// suggest names.
@@ -43,6 +46,9 @@ type config struct {
 	Playground bool
 	// AllowedOrigins may call the API from browser pages.
 	AllowedOrigins cors.Origins
+	// TrustedProxies are the proxies whose X-Forwarded-For names the
+	// client.
+	TrustedProxies clientaddr.Proxies
 	Auth           auth.Config
 	// PprofAddr, when set, is where Go's runtime profiles are served.
 	PprofAddr string
@@ -92,6 +98,9 @@ func loadConfig(env environment) (config, error) {
 	if cfg.AllowedOrigins, err = cors.ParseOrigins(origins); err != nil {
 		return cfg, fmt.Errorf("CORS_ALLOWED_ORIGINS: %w", err)
 	}
+	if cfg.TrustedProxies, err = clientaddr.ParseProxies(os.Getenv("TRUSTED_PROXIES")); err != nil {
+		return cfg, fmt.Errorf("TRUSTED_PROXIES: %w", err)
+	}
 	if cfg.DrainTimeout, cfg.DatabaseTimeouts, err = loadTimeouts(); err != nil {
 		return cfg, err
 	}
@@ -104,8 +113,9 @@ func loadConfig(env environment) (config, error) {
 	if cfg.RateLimits, err = loadRateLimits(cfg.Limits); err != nil {
 		return cfg, err
 	}
-	if cfg.MetricsAddr != "" && cfg.MetricsAddr == cfg.Addr {
-		return cfg, fmt.Errorf("METRICS_ADDR must differ from ADDR (%s); leave it empty to serve /metrics on ADDR", cfg.Addr)
+	// Port 0 is a free port of the system's choosing: two of them differ.
+	if cfg.MetricsAddr != "" && cfg.MetricsAddr == cfg.Addr && !strings.HasSuffix(cfg.Addr, ":0") {
+		return cfg, fmt.Errorf("METRICS_ADDR must differ from ADDR (%s): the metrics are not served on the API's listener", cfg.Addr)
 	}
 	if n := len(cfg.Auth.Secret); n > 0 && n < 32 {
 		return cfg, fmt.Errorf("JWT_SECRET must be at least 32 bytes, not %d", n)
@@ -131,12 +141,20 @@ func loadLimits() (graph.Limits, error) {
 	l.MaxTokens = r.envPositive("MAX_QUERY_TOKENS", l.MaxTokens)
 	l.MaxDepth = r.envPositive("MAX_QUERY_DEPTH", l.MaxDepth)
 	l.MaxAliases = r.envPositive("MAX_QUERY_ALIASES", l.MaxAliases)
+	l.MaxFields = r.envPositive("MAX_QUERY_FIELDS", l.MaxFields)
+	l.MaxSelectionFields = r.envPositive("MAX_QUERY_SELECTION_FIELDS", l.MaxSelectionFields)
+	l.MaxFragmentSpreads = r.envPositive("MAX_QUERY_FRAGMENT_SPREADS", l.MaxFragmentSpreads)
 	l.MaxComplexity = r.envPositive("MAX_QUERY_COMPLEXITY", l.MaxComplexity)
 	l.MaxConcurrentCost = r.envPositive("MAX_CONCURRENT_COST", l.MaxConcurrentCost)
+	l.MaxResponseBytes = int64(r.envPositive("MAX_RESPONSE_BYTES", int(l.MaxResponseBytes)))
 	l.MaxBodyBytes = int64(r.envPositive("MAX_BODY_BYTES", int(l.MaxBodyBytes)))
 	l.MaxBulkBodyBytes = int64(r.envPositive("MAX_BULK_BODY_BYTES", int(max(l.MaxBulkBodyBytes, l.MaxBodyBytes))))
 	if r.err == nil && l.MaxBulkBodyBytes < l.MaxBodyBytes {
 		r.err = fmt.Errorf("MAX_BULK_BODY_BYTES (%d) must not be less than MAX_BODY_BYTES (%d)", l.MaxBulkBodyBytes, l.MaxBodyBytes)
+	}
+	l.MaxInflightBodyBytes = int64(r.envPositive("MAX_INFLIGHT_BODY_BYTES", int(l.MaxInflightBodyBytes)))
+	if r.err == nil && l.MaxInflightBodyBytes <= l.MaxBulkBodyBytes {
+		r.err = fmt.Errorf("MAX_INFLIGHT_BODY_BYTES (%d) must be more than MAX_BULK_BODY_BYTES (%d): a body at the limit could never be read", l.MaxInflightBodyBytes, l.MaxBulkBodyBytes)
 	}
 	return l, r.err
 }
@@ -155,6 +173,7 @@ func loadRateLimits(limits graph.Limits) (graph.RateLimits, error) {
 	var r numbers
 	l.RequestsPerMinute = r.envPositive("RATE_LIMIT_REQUESTS", l.RequestsPerMinute)
 	l.CostPerMinute = r.envPositive("RATE_LIMIT_COST", l.CostPerMinute)
+	l.FailedAuthPerMinute = r.envPositive("RATE_LIMIT_AUTH_FAILURES", l.FailedAuthPerMinute)
 	if r.err == nil && l.CostPerMinute < limits.MaxComplexity {
 		r.err = fmt.Errorf("RATE_LIMIT_COST (%d) must not be less than MAX_QUERY_COMPLEXITY (%d): an operation at the limit could never run", l.CostPerMinute, limits.MaxComplexity)
 	}

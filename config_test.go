@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -44,9 +45,10 @@ func TestMetricsAddrConfiguration(t *testing.T) {
 		name, addr, metricsAddr string
 		wantErr                 string
 	}{
-		{"unset serves the metrics on ADDR", ":8080", "", ""},
+		{"unset serves no metrics", ":8080", "", ""},
 		{"a listener of their own", ":8080", "127.0.0.1:9090", ""},
 		{"the API's own address is refused", ":8080", ":8080", "METRICS_ADDR must differ from ADDR"},
+		{"two free ports differ", "127.0.0.1:0", "127.0.0.1:0", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -67,14 +69,20 @@ func TestLimitsConfiguration(t *testing.T) {
 	}{
 		{"defaults", nil, func(c config) bool { return c.Limits == graph.DefaultLimits && c.Introspection }, ""},
 		{"each limit is read", map[string]string{
-			"MAX_BODY_BYTES": "1000", "MAX_BULK_BODY_BYTES": "5000", "MAX_QUERY_TOKENS": "500",
-			"MAX_QUERY_DEPTH": "7", "MAX_QUERY_ALIASES": "3", "MAX_QUERY_COMPLEXITY": "900", "MAX_CONCURRENT_COST": "9000", "INTROSPECTION": "false",
+			"MAX_BODY_BYTES": "1000", "MAX_BULK_BODY_BYTES": "5000", "MAX_INFLIGHT_BODY_BYTES": "5001", "MAX_QUERY_TOKENS": "500",
+			"MAX_QUERY_DEPTH": "7", "MAX_QUERY_ALIASES": "3", "MAX_QUERY_FIELDS": "50", "MAX_QUERY_SELECTION_FIELDS": "20",
+			"MAX_QUERY_FRAGMENT_SPREADS": "10", "MAX_QUERY_COMPLEXITY": "900", "MAX_CONCURRENT_COST": "9000", "MAX_RESPONSE_BYTES": "65536",
+			"INTROSPECTION": "false",
 		}, func(c config) bool {
-			return c.Limits == graph.Limits{MaxBodyBytes: 1000, MaxBulkBodyBytes: 5000, MaxTokens: 500, MaxDepth: 7, MaxAliases: 3, MaxComplexity: 900, MaxConcurrentCost: 9000} && !c.Introspection
+			return c.Limits == graph.Limits{
+				MaxBodyBytes: 1000, MaxBulkBodyBytes: 5000, MaxInflightBodyBytes: 5001, MaxTokens: 500, MaxDepth: 7, MaxAliases: 3,
+				MaxFields: 50, MaxSelectionFields: 20, MaxFragmentSpreads: 10, MaxComplexity: 900, MaxConcurrentCost: 9000, MaxResponseBytes: 65536,
+			} && !c.Introspection
 		}, ""},
 		{"a body limit over the bulk default raises it", map[string]string{"MAX_BODY_BYTES": "4194304"},
 			func(c config) bool { return c.Limits.MaxBulkBodyBytes == 4194304 }, ""},
 		{"a bulk limit under the body limit", map[string]string{"MAX_BODY_BYTES": "5000", "MAX_BULK_BODY_BYTES": "1000"}, nil, "MAX_BULK_BODY_BYTES"},
+		{"an in-flight budget that a bulk body would not fit", map[string]string{"MAX_BODY_BYTES": "1000", "MAX_BULK_BODY_BYTES": "5000", "MAX_INFLIGHT_BODY_BYTES": "5000"}, nil, "MAX_INFLIGHT_BODY_BYTES"},
 		{"zero", map[string]string{"MAX_QUERY_DEPTH": "0"}, nil, "MAX_QUERY_DEPTH"},
 		{"not a number", map[string]string{"MAX_QUERY_COMPLEXITY": "lots"}, nil, "MAX_QUERY_COMPLEXITY"},
 		{"introspection not a boolean", map[string]string{"INTROSPECTION": "maybe"}, nil, "INTROSPECTION"},
@@ -82,7 +90,8 @@ func TestLimitsConfiguration(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg, ok := loadConfigWith(t, production, tt.env, tt.wantErr,
-				"MAX_BODY_BYTES", "MAX_BULK_BODY_BYTES", "MAX_QUERY_TOKENS", "MAX_QUERY_DEPTH", "MAX_QUERY_ALIASES", "MAX_QUERY_COMPLEXITY", "MAX_CONCURRENT_COST", "INTROSPECTION")
+				"MAX_BODY_BYTES", "MAX_BULK_BODY_BYTES", "MAX_INFLIGHT_BODY_BYTES", "MAX_QUERY_TOKENS", "MAX_QUERY_DEPTH", "MAX_QUERY_ALIASES", "MAX_QUERY_FIELDS",
+				"MAX_QUERY_SELECTION_FIELDS", "MAX_QUERY_FRAGMENT_SPREADS", "MAX_QUERY_COMPLEXITY", "MAX_CONCURRENT_COST", "MAX_RESPONSE_BYTES", "INTROSPECTION")
 			if ok && !tt.want(cfg) {
 				t.Fatalf("loadConfig = %+v; want the limits of %v", cfg.Limits, tt.env)
 			}
@@ -99,14 +108,14 @@ func TestRateLimitsConfiguration(t *testing.T) {
 	}{
 		{"on by default", nil, graph.DefaultRateLimits, ""},
 		{"off", map[string]string{"RATE_LIMIT": "off", "RATE_LIMIT_REQUESTS": "5"}, graph.RateLimits{}, ""},
-		{"each limit is read", map[string]string{"RATE_LIMIT_REQUESTS": "60", "RATE_LIMIT_COST": "200000"}, graph.RateLimits{RequestsPerMinute: 60, CostPerMinute: 200000}, ""},
+		{"each limit is read", map[string]string{"RATE_LIMIT_REQUESTS": "60", "RATE_LIMIT_COST": "200000", "RATE_LIMIT_AUTH_FAILURES": "7"}, graph.RateLimits{RequestsPerMinute: 60, CostPerMinute: 200000, FailedAuthPerMinute: 7}, ""},
 		{"neither on nor off", map[string]string{"RATE_LIMIT": "yes"}, graph.RateLimits{}, "RATE_LIMIT"},
 		{"not a number", map[string]string{"RATE_LIMIT_REQUESTS": "many"}, graph.RateLimits{}, "RATE_LIMIT_REQUESTS"},
 		{"a cost budget under the complexity limit", map[string]string{"RATE_LIMIT_COST": "1000", "MAX_QUERY_COMPLEXITY": "5000"}, graph.RateLimits{}, "RATE_LIMIT_COST"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg, ok := loadConfigWith(t, production, tt.env, tt.wantErr, "RATE_LIMIT", "RATE_LIMIT_REQUESTS", "RATE_LIMIT_COST", "MAX_QUERY_COMPLEXITY")
+			cfg, ok := loadConfigWith(t, production, tt.env, tt.wantErr, "RATE_LIMIT", "RATE_LIMIT_REQUESTS", "RATE_LIMIT_COST", "RATE_LIMIT_AUTH_FAILURES", "MAX_QUERY_COMPLEXITY")
 			if ok && cfg.RateLimits != tt.want {
 				t.Fatalf("loadConfig = %+v; want rate limits %+v", cfg.RateLimits, tt.want)
 			}
@@ -186,4 +195,25 @@ func loadConfigWith(t *testing.T, env environment, settings map[string]string, w
 		t.Fatalf("loadConfig: %v", err)
 	}
 	return cfg, true
+}
+
+func TestTrustedProxiesConfiguration(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		want    string
+		wantErr string
+	}{
+		{"none by default", nil, "[]", ""},
+		{"addresses and networks", map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.7"}, "[10.0.0.0/8 192.168.1.7/32]", ""},
+		{"a name is no address", map[string]string{"TRUSTED_PROXIES": "proxy.internal"}, "", "TRUSTED_PROXIES"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, ok := loadConfigWith(t, production, tt.env, tt.wantErr, "TRUSTED_PROXIES")
+			if got := fmt.Sprint(cfg.TrustedProxies); ok && got != tt.want {
+				t.Fatalf("loadConfig: trusted proxies %s; want %s", got, tt.want)
+			}
+		})
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -47,12 +48,15 @@ func devCommand(ctx context.Context, args []string) error {
 			return err
 		}
 	}
+	if err := checkAddrFree(cfg.Addr); err != nil {
+		return err
+	}
 	if cfg.DatabaseURL == "" {
 		cluster, err := startDevDatabase(ctx)
 		if err != nil {
 			return err
 		}
-		defer cluster.Stop()
+		defer stopDevDatabase(cluster)
 		cfg.DatabaseURL = cluster.URL("contacts")
 	}
 	ws, err := persistedWorkspace(filepath.Join(devDir, "workspace"))
@@ -69,7 +73,7 @@ func devCommand(ctx context.Context, args []string) error {
 	return serve(ctx, cfg, serveOptions{
 		playgroundToken: token,
 		prepare:         func(ctx context.Context, svc *service.Service) error { return seedWorkspace(ctx, svc, ws) },
-		onReady:         func(listening) { printWelcome(cfg.Addr, token) },
+		onReady:         func(listening) { printWelcome(cfg.Addr, cfg.DatabaseURL, token) },
 	})
 }
 
@@ -99,7 +103,47 @@ func startDevDatabase(ctx context.Context) (*localpg.Cluster, error) {
 	return cluster, nil
 }
 
-func printWelcome(addr, token string) {
+// stopDevDatabase stops the development cluster and says so, since its
+// server outlives a process that does not stop it.
+func stopDevDatabase(cluster *localpg.Cluster) {
+	if err := cluster.Stop(); err != nil {
+		fmt.Fprintf(os.Stderr, "The development PostgreSQL did not stop: %v\n", err)
+		return
+	}
+	fmt.Fprintf(os.Stderr, "Stopped the development PostgreSQL; its data stays in %s.\n", cluster.Dir)
+}
+
+// databaseURL sets cfg.DatabaseURL, when DATABASE_URL is unset, to the
+// development cluster's (what make run serves), starting it if it is not
+// running. release stops a cluster that databaseURL started, and leaves one
+// that was running, such as make run's, as it was.
+func databaseURL(ctx context.Context, cfg *config) (release func(), err error) {
+	if cfg.DatabaseURL != "" {
+		return func() {}, nil
+	}
+	fmt.Fprintf(os.Stderr, "DATABASE_URL is unset: using the development database in %s.\n", filepath.Join(devDir, "postgres"))
+	cluster, err := startDevDatabase(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cfg.DatabaseURL = cluster.URL("contacts")
+	if cluster.Reused {
+		return func() {}, nil
+	}
+	return func() { stopDevDatabase(cluster) }, nil
+}
+
+// checkAddrFree fails early, before the database is started, when the
+// address to serve on is taken, and says how to choose another.
+func checkAddrFree(addr string) error {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on ADDR %s (%w): is another server running there? Choose another address, such as ADDR=:8081 make run", addr, err)
+	}
+	return l.Close()
+}
+
+func printWelcome(addr, databaseURL, token string) {
 	host := addr
 	if strings.HasPrefix(host, ":") {
 		host = "localhost" + host
@@ -108,6 +152,8 @@ func printWelcome(addr, token string) {
 Contacts API (development)
   Playground: http://%[1]s/   (the token below is already filled in)
   Endpoint:   http://%[1]s/graphql
+  Database:   %[3]s
+              (server apikey, seed and migrate use it too when DATABASE_URL is unset)
 
 Development token (workspace in .data/workspace, valid 30 days):
   %[2]s
@@ -116,7 +162,7 @@ Try:
   curl -s http://%[1]s/graphql -H 'Authorization: Bearer %[2]s' \
     -H 'Content-Type: application/json' -d '{"query":"{ contacts(first: 5) { nodes { id name } } }"}'
 
-`, host, token)
+`, host, token, databaseURL)
 }
 
 // persistedSecret returns the development signing secret, made once.

@@ -114,10 +114,10 @@ func (p *serverProcess) logText() string {
 var poolWaitsPattern = regexp.MustCompile(`(?m)^go_sql_wait_count_total\{[^}]*\} (\d+)$`)
 
 // poolWaits returns how many times the server's requests have waited for
-// a connection of its pool.
-func (c *apiClient) poolWaits(t *testing.T) int {
+// a connection of its pool, from the metrics at metricsAddr.
+func (c *apiClient) poolWaits(t *testing.T, metricsAddr string) int {
 	t.Helper()
-	resp, err := c.http.Get(c.base + "/metrics")
+	resp, err := c.http.Get("http://" + metricsAddr + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +145,8 @@ func TestSIGTERMDrainsMutations(t *testing.T) {
 	dbURL := dbtest.EmptyDatabase(t)
 	server, addr := startProcess(t, buildServer(t),
 		"DATABASE_URL="+dbURL, "ADDR=127.0.0.1:0", "JWT_SECRET="+string(testSecret),
-		"SHUTDOWN_TIMEOUT="+drain.String(), "STATEMENT_TIMEOUT=1m")
+		"SHUTDOWN_TIMEOUT="+drain.String(), "STATEMENT_TIMEOUT=1m", "METRICS_ADDR=127.0.0.1:0")
+	metricsAddr := server.waitLog(t, "serving metrics")["addr"].(string)
 	c := newAPIClient(t, addr)
 	accounts := []string{c.createAccount(t, "Released"), c.createAccount(t, "Held")}
 	bdb, err := db.Open(context.Background(), dbURL)
@@ -165,7 +166,7 @@ func TestSIGTERMDrainsMutations(t *testing.T) {
 	}
 	// In flight: each waits for a lock in PostgreSQL, or for a connection
 	// of the pool while the others hold them all.
-	for deadline := time.Now().Add(faultWait); released.Waiters(t)+held.Waiters(t)+c.poolWaits(t) < mutations; time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(faultWait); released.Waiters(t)+held.Waiters(t)+c.poolWaits(t, metricsAddr) < mutations; time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("the %d mutations are not all in flight after %s", mutations, faultWait)
 		}

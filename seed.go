@@ -13,8 +13,10 @@ import (
 var seedCmd = command{
 	name:     "seed",
 	synopsis: "seed --workspace <uuid> [--contacts N] [--accounts M] [flags]",
-	about: `Adds generated accounts, contacts, memberships and phones to the workspace at
-DATABASE_URL, creating the workspace if needed. Contacts are written in chunks
+	about: `Adds generated accounts, contacts, memberships and phones to the workspace in
+the database at DATABASE_URL, or in the development database under
+.data/postgres (what make run serves) when it is unset, creating the workspace
+if needed. Contacts are written in chunks
 of 10,000 with their memberships and phones, each chunk in one transaction.
 `,
 }
@@ -35,11 +37,11 @@ func seedCommand(ctx context.Context, args []string) error {
 		return usageError(fs, err)
 	}
 	plan.Workspace = ws
-	bdb, err := databaseFor(ctx, "the seed command writes there")
+	bdb, done, err := databaseFor(ctx)
 	if err != nil {
 		return err
 	}
-	defer bdb.Close()
+	defer done()
 	var bar *progressBar
 	if isTerminal(os.Stderr) {
 		bar = &progressBar{out: os.Stderr, start: time.Now()}

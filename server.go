@@ -86,8 +86,8 @@ var serveCmd = command{
 	name:     "serve",
 	synopsis: "serve",
 	about: `Serves the API: POST /graphql (and GET for queries), the playground at /,
-/healthz, /readyz and /metrics (on METRICS_ADDR when it is set), until
-SIGTERM or SIGINT, and logs a line for each request. It needs DATABASE_URL,
+/healthz and /readyz, and /metrics on METRICS_ADDR when it is set (never on
+ADDR), until SIGTERM or SIGINT, and logs a line for each request. It needs DATABASE_URL,
 and JWT_SECRET, JWT_PUBLIC_KEY_FILE or JWT_JWKS_FILE.
 ` + environmentHelp,
 }
@@ -119,7 +119,7 @@ type serveOptions struct {
 // listening says where the server listens.
 type listening struct {
 	// api serves the API; metrics serves GET /metrics, and is nil when
-	// api does.
+	// METRICS_ADDR is unset.
 	api, metrics net.Addr
 }
 
@@ -170,10 +170,10 @@ func serve(ctx context.Context, cfg config, opts serveOptions) error {
 		Playground:           cfg.Playground,
 		PlaygroundToken:      opts.playgroundToken,
 		AllowedOrigins:       cfg.AllowedOrigins,
+		TrustedProxies:       cfg.TrustedProxies,
 		RateLimits:           cfg.RateLimits,
 		DisableIntrospection: !cfg.Introspection,
 		Metrics:              m,
-		ServeMetrics:         cfg.MetricsAddr == "",
 	}))}
 	if cfg.MetricsAddr != "" {
 		mux := http.NewServeMux()
@@ -281,18 +281,24 @@ func notifyHangup(ctx context.Context) <-chan os.Signal {
 	return hup
 }
 
-// databaseFor opens the database at DATABASE_URL, migrated, for a command
-// that needs it; why says what for when DATABASE_URL is unset. Commands
-// run without the timeouts of requests: seed's statements run long.
-func databaseFor(ctx context.Context, why string) (*bun.DB, error) {
+// databaseFor opens the database of a command that needs it, migrated:
+// DATABASE_URL's, or the development cluster's when it is unset (see
+// databaseURL). Commands run without the timeouts of requests: seed's
+// statements run long. done closes it and stops a cluster it started.
+func databaseFor(ctx context.Context) (bdb *bun.DB, done func(), err error) {
 	cfg, err := loadConfig(production)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if cfg.DatabaseURL == "" {
-		return nil, fmt.Errorf("DATABASE_URL is not set: %s", why)
+	release, err := databaseURL(ctx, &cfg)
+	if err != nil {
+		return nil, nil, err
 	}
-	return openDatabase(ctx, cfg, db.Open)
+	if bdb, err = openDatabase(ctx, cfg, db.Open); err != nil {
+		release()
+		return nil, nil, err
+	}
+	return bdb, func() { bdb.Close(); release() }, nil
 }
 
 // openAPIDatabase returns the pool the API serves with: with the
@@ -347,7 +353,9 @@ var migrateCmd = command{
 	name:     "migrate",
 	synopsis: "migrate [up|down|status]",
 	about: `up applies the pending migrations (the default), down undoes the last group
-applied, status lists them all. It needs DATABASE_URL.
+applied, status lists them all, in the database at DATABASE_URL, or in the
+development database under .data/postgres (what make run serves) when it is
+unset.
 `,
 	maxArgs: 1,
 }
@@ -370,9 +378,11 @@ func migrateCommand(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if cfg.DatabaseURL == "" {
-		return errors.New("DATABASE_URL is not set")
+	release, err := databaseURL(ctx, &cfg)
+	if err != nil {
+		return err
 	}
+	defer release()
 	bdb, err := db.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ package auth
 import (
 	"context"
 	"slices"
+	"strings"
 
 	"github.com/google/uuid"
 )
@@ -29,6 +30,22 @@ type Principal struct {
 	// key's public prefix.
 	Subject string
 	Scopes  []string
+	// APIKeyID is the id of the API key the caller presented; empty for
+	// a JWT.
+	APIKeyID string
+}
+
+// Credential names the credential the caller presented, the same for
+// every request it makes and different for every other caller of the
+// workspace: an API key by its id; a JWT by its subject and scopes, so
+// that a refreshed token is the same caller and a token of the same
+// subject with other scopes is not. Idempotency keys belong to it.
+func (p *Principal) Credential() string {
+	if p.APIKeyID != "" {
+		return "api_key\x00" + p.APIKeyID
+	}
+	scopes := slices.Sorted(slices.Values(p.Scopes))
+	return "jwt\x00" + strings.Join(scopes, " ") + "\x00" + p.Subject
 }
 
 // Can reports whether the principal holds scope. Writing implies reading:

@@ -321,6 +321,36 @@ func TestVerifySplitsScopes(t *testing.T) {
 	}
 }
 
+// TestPrincipalCredential: a credential's name is the same for every
+// request of its caller and differs for every other caller.
+func TestPrincipalCredential(t *testing.T) {
+	t.Parallel()
+	ws := uuid.New()
+	jwt := &auth.Principal{WorkspaceID: ws, Subject: "ada", Scopes: []string{auth.ScopeRead, auth.ScopeWrite}}
+	tests := []struct {
+		name string
+		p    *auth.Principal
+		same bool
+	}{
+		{"the same subject with its scopes in another order", &auth.Principal{WorkspaceID: ws, Subject: "ada", Scopes: []string{auth.ScopeWrite, auth.ScopeRead}}, true},
+		{"the same subject with fewer scopes", &auth.Principal{WorkspaceID: ws, Subject: "ada", Scopes: []string{auth.ScopeRead}}, false},
+		{"the same subject without scopes", &auth.Principal{WorkspaceID: ws, Subject: "ada"}, false},
+		{"another subject with the same scopes", &auth.Principal{WorkspaceID: ws, Subject: "grace", Scopes: jwt.Scopes}, false},
+		{"a subject that spells the scopes", &auth.Principal{WorkspaceID: ws, Subject: auth.ScopeRead + " " + auth.ScopeWrite + "\x00ada"}, false},
+		{"an API key whose prefix is the subject", &auth.Principal{WorkspaceID: ws, Subject: "ada", Scopes: jwt.Scopes, APIKeyID: "api_key_1"}, false},
+	}
+	for _, tt := range tests {
+		if same := tt.p.Credential() == jwt.Credential(); same != tt.same {
+			t.Errorf("%s: same credential as %+v = %v; want %v", tt.name, jwt, same, tt.same)
+		}
+	}
+	key := &auth.Principal{WorkspaceID: ws, Subject: "ck_12345678", Scopes: []string{auth.ScopeRead}, APIKeyID: "api_key_1"}
+	other := &auth.Principal{WorkspaceID: ws, Subject: "ck_12345678", Scopes: []string{auth.ScopeRead}, APIKeyID: "api_key_2"}
+	if key.Credential() == other.Credential() {
+		t.Errorf("two API keys share the credential %q; want each its own", key.Credential())
+	}
+}
+
 func TestPrincipalCan(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

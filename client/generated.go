@@ -75,7 +75,7 @@ type ContactFields struct {
 	FirstName *string `json:"firstName"`
 	// The contact's last name.
 	LastName *string `json:"lastName"`
-	// The contact's email address, as given; matched without regard to case.
+	// The contact's email address, as given but for an internationalized domain, which is kept in one canonical form (so that its punycode and Unicode spellings are the same address); matched without regard to case.
 	Email *string `json:"email"`
 	// Free text about the contact.
 	Description *string `json:"description"`
@@ -248,15 +248,15 @@ type CreateContactInput struct {
 	ExternalId *string `json:"externalId,omitempty"`
 	// The full name, at most 255 characters; required unless `firstName` is given, then it defaults to first and last name.
 	Name *string `json:"name,omitempty"`
-	// The first name.
+	// The first name. At most 127 characters.
 	FirstName *string `json:"firstName,omitempty"`
-	// The last name.
+	// The last name. At most 127 characters.
 	LastName *string `json:"lastName,omitempty"`
 	// One email address without a display name, at most 254 characters.
 	Email *string `json:"email,omitempty"`
 	// An absolute http(s) URL ending in .png, .jpg or .jpeg, at most 2048 characters.
 	AvatarUrl *string `json:"avatarUrl,omitempty"`
-	// Free text about the contact.
+	// Free text about the contact. At most 10,000 characters.
 	Description *string `json:"description,omitempty"`
 	// At most 50 tags of 1 to 64 characters each (trimmed); duplicates are dropped.
 	Tags []string `json:"tags,omitempty"`
@@ -264,11 +264,11 @@ type CreateContactInput struct {
 	Metadata *json.RawMessage `json:"metadata,omitempty"`
 	// The primary account, by id; not with `accountExternalId`.
 	AccountId *string `json:"accountId,omitempty"`
-	// The primary account, by its id in your system; not with `accountId`.
+	// The primary account, by its id in your system; not with `accountId`. At most 120 characters.
 	AccountExternalId *string `json:"accountExternalId,omitempty"`
 	// Every account the contact belongs to; the primary account is always added.
 	AccountIds []string `json:"accountIds,omitempty"`
-	// The portal role by slug; `portalRoleId` wins when both are given. Neither: the workspace's default.
+	// The portal role by slug; `portalRoleId` wins when both are given. Neither: the workspace's default. At most 63 characters.
 	PortalRole *string `json:"portalRole,omitempty"`
 	// The portal role by id.
 	PortalRoleId *string `json:"portalRoleId,omitempty"`
@@ -337,7 +337,7 @@ func (v *CreateContactResponse) GetCreateContact() *ContactPayload { return v.Cr
 
 // A custom field value to set on a record.
 type CustomFieldValueInput struct {
-	// The field's slug.
+	// The field's slug. At most 63 characters.
 	Slug string `json:"slug,omitempty"`
 	// The value, in the JSON form of the field's type (see CustomFieldType); null removes the record's value.
 	Value *json.RawMessage `json:"value,omitempty"`
@@ -397,7 +397,7 @@ func (v *PageInfo) GetEndCursor() *string { return v.EndCursor }
 type PhoneChange struct {
 	// The phone to change or remove; absent to add a phone.
 	Id *string `json:"id,omitempty"`
-	// The number in E.164 form; required when adding.
+	// The number in E.164 form; required when adding. At most 16 characters.
 	Number *string `json:"number,omitempty"`
 	// What kind of line the number is.
 	Type *PhoneType `json:"type,omitempty"`
@@ -419,7 +419,7 @@ func (v *PhoneChange) GetDestroy() *bool { return v.Destroy }
 
 // A phone number to add to a contact.
 type PhoneInput struct {
-	// The number in E.164 form: `+`, then 2 to 15 digits, the first not 0.
+	// The number in E.164 form: `+`, then 2 to 15 digits, the first not 0. At most 16 characters.
 	Number string `json:"number,omitempty"`
 	// What kind of line the number is.
 	Type *PhoneType `json:"type,omitempty"`
@@ -473,15 +473,15 @@ type UpdateContactInput struct {
 	ExternalId *string `json:"externalId,omitempty"`
 	// The full name, at most 255 characters; cannot be cleared.
 	Name *string `json:"name,omitempty"`
-	// The first name.
+	// The first name. At most 127 characters.
 	FirstName *string `json:"firstName,omitempty"`
-	// The last name.
+	// The last name. At most 127 characters.
 	LastName *string `json:"lastName,omitempty"`
 	// One email address without a display name, at most 254 characters.
 	Email *string `json:"email,omitempty"`
 	// An absolute http(s) URL ending in .png, .jpg or .jpeg, at most 2048 characters.
 	AvatarUrl *string `json:"avatarUrl,omitempty"`
-	// Free text about the contact.
+	// Free text about the contact. At most 10,000 characters.
 	Description *string `json:"description,omitempty"`
 	// Replaces the tags: at most 50 of 1 to 64 characters each (trimmed); null clears them.
 	Tags []string `json:"tags,omitempty"`
@@ -489,11 +489,11 @@ type UpdateContactInput struct {
 	Metadata *json.RawMessage `json:"metadata,omitempty"`
 	// The primary account, by id; null clears it (the membership stays). Not with `accountExternalId`.
 	AccountId *string `json:"accountId,omitempty"`
-	// The primary account, by its id in your system; not with `accountId`.
+	// The primary account, by its id in your system; not with `accountId`. At most 120 characters.
 	AccountExternalId *string `json:"accountExternalId,omitempty"`
 	// Replaces the accounts the contact belongs to; the primary account is always kept.
 	AccountIds []string `json:"accountIds,omitempty"`
-	// The portal role by slug; `portalRoleId` wins when both are given.
+	// The portal role by slug; `portalRoleId` wins when both are given. At most 63 characters.
 	PortalRole *string `json:"portalRole,omitempty"`
 	// The portal role by id.
 	PortalRoleId *string `json:"portalRoleId,omitempty"`
@@ -572,15 +572,15 @@ type UpsertContactInput struct {
 	ExternalId string `json:"externalId,omitempty"`
 	// The full name, at most 255 characters; required when the contact is created, unless `firstName` is given.
 	Name *string `json:"name,omitempty"`
-	// The first name.
+	// The first name. At most 127 characters.
 	FirstName *string `json:"firstName,omitempty"`
-	// The last name.
+	// The last name. At most 127 characters.
 	LastName *string `json:"lastName,omitempty"`
 	// One email address without a display name, at most 254 characters.
 	Email *string `json:"email,omitempty"`
 	// An absolute http(s) URL ending in .png, .jpg or .jpeg, at most 2048 characters.
 	AvatarUrl *string `json:"avatarUrl,omitempty"`
-	// Free text about the contact.
+	// Free text about the contact. At most 10,000 characters.
 	Description *string `json:"description,omitempty"`
 	// Replaces the tags: at most 50 of 1 to 64 characters each (trimmed).
 	Tags []string `json:"tags,omitempty"`
@@ -588,11 +588,11 @@ type UpsertContactInput struct {
 	Metadata *json.RawMessage `json:"metadata,omitempty"`
 	// The primary account, by id; not with `accountExternalId`.
 	AccountId *string `json:"accountId,omitempty"`
-	// The primary account, by its id in your system; not with `accountId`.
+	// The primary account, by its id in your system; not with `accountId`. At most 120 characters.
 	AccountExternalId *string `json:"accountExternalId,omitempty"`
 	// Replaces the accounts the contact belongs to; the primary account is always kept.
 	AccountIds []string `json:"accountIds,omitempty"`
-	// The portal role by slug; `portalRoleId` wins when both are given.
+	// The portal role by slug; `portalRoleId` wins when both are given. At most 63 characters.
 	PortalRole *string `json:"portalRole,omitempty"`
 	// The portal role by id.
 	PortalRoleId *string `json:"portalRoleId,omitempty"`

@@ -10,13 +10,17 @@ import (
 )
 
 // IdempotencyKey is the record of a request sent with an Idempotency-Key
-// header: its body's hash and, once it finished, its response.
+// header: who sent it, its body's hash and, once it finished, its
+// response.
 type IdempotencyKey struct {
 	bun.BaseModel `bun:"table:idempotency_keys,alias:ik"`
 
 	WorkspaceID uuid.UUID `bun:"workspace_id,pk,type:uuid"`
 	Key         string    `bun:"key,pk"`
-	RequestHash []byte    `bun:"request_hash"`
+	// Caller is a hash of the credential that sent the request: the key
+	// is its alone.
+	Caller      []byte `bun:"caller"`
+	RequestHash []byte `bun:"request_hash"`
 	// StatusCode is nil while the first request is in flight.
 	StatusCode  *int      `bun:"status_code"`
 	ContentType *string   `bun:"content_type"`
@@ -25,21 +29,22 @@ type IdempotencyKey struct {
 	ExpiresAt   time.Time `bun:"expires_at"`
 }
 
-// ClaimIdempotencyKey records that a request with this key and body hash
-// is in flight, unless the key is already in use. An expired key, or one
-// whose request was abandoned (in flight for longer than abandonAfter, as
-// when a server died), is claimed anew. It reports whether the caller now
-// owns the key.
-func (s *Store) ClaimIdempotencyKey(ctx context.Context, ws uuid.UUID, key string, hash []byte, ttl, abandonAfter time.Duration) (bool, error) {
-	row := &IdempotencyKey{WorkspaceID: ws, Key: key, RequestHash: hash, ExpiresAt: time.Now().Add(ttl)}
+// ClaimIdempotencyKey records that caller's request with this key and
+// body hash is in flight, unless the key is already in use. An expired
+// key, or one whose request was abandoned (in flight for longer than
+// abandonAfter, as when a server died), is claimed anew. It reports
+// whether the caller now owns the key.
+func (s *Store) ClaimIdempotencyKey(ctx context.Context, ws uuid.UUID, key string, caller, hash []byte, ttl, abandonAfter time.Duration) (bool, error) {
+	row := &IdempotencyKey{WorkspaceID: ws, Key: key, Caller: caller, RequestHash: hash, ExpiresAt: time.Now().Add(ttl)}
 	var claimed []string
 	q := s.idb.NewInsert().Model(row).
 		On("CONFLICT (workspace_id, key) DO UPDATE").
-		Set("request_hash = EXCLUDED.request_hash, status_code = NULL, content_type = NULL, response = NULL").
+		Set("caller = EXCLUDED.caller, request_hash = EXCLUDED.request_hash").
+		Set("status_code = NULL, content_type = NULL, response = NULL").
 		Set("created_at = now(), expires_at = EXCLUDED.expires_at").
 		Where("ik.expires_at < now() OR (ik.status_code IS NULL AND ik.created_at < now() - ? * interval '1 second')", abandonAfter.Seconds()).
 		Returning("key")
-	err := s.inWorkspace(ws, func(idb bun.IConn) error {
+	err := s.inWorkspace(ctx, ws, func(idb bun.IConn) error {
 		_, err := q.Conn(idb).Exec(ctx, &claimed)
 		return err
 	})
@@ -75,10 +80,11 @@ func (s *Store) CompleteIdempotencyKey(ctx context.Context, ws uuid.UUID, key st
 }
 
 // ReleaseIdempotencyKey forgets a key whose request failed, so that a
-// retry runs it again.
+// retry runs it again. A key whose response is stored is kept: its
+// request committed, whatever its server learnt of the commit.
 func (s *Store) ReleaseIdempotencyKey(ctx context.Context, ws uuid.UUID, key string) error {
 	err := exec(ctx, s, ws, s.idb.NewDelete().Model((*IdempotencyKey)(nil)).
-		Where("workspace_id = ?", ws).Where("key = ?", key))
+		Where("workspace_id = ?", ws).Where("key = ?", key).Where("status_code IS NULL"))
 	if err != nil {
 		return fmt.Errorf("release idempotency key: %w", err)
 	}

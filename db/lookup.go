@@ -52,7 +52,7 @@ func (s *Store) lookup(ctx context.Context, ws uuid.UUID, dest any, by *lookupBy
 	if kept {
 		mode = pgx.QueryExecModeCacheStatement
 	}
-	return s.inWorkspace(ws, func(idb bun.IConn) error {
+	return s.inWorkspace(ctx, ws, func(idb bun.IConn) error {
 		querier, err := driverQuerier(idb)
 		if err != nil {
 			return err

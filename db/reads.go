@@ -63,7 +63,7 @@ func count[T any](ctx context.Context, s *Store, ws uuid.UUID, m Match) (int, er
 	alias := c.alias
 	q = m.apply(q, c)
 	var n int64
-	err := s.inWorkspace(ws, func(idb bun.IConn) (err error) {
+	err := s.inWorkspace(ctx, ws, func(idb bun.IConn) (err error) {
 		n, err = q.Conn(idb).Count(ctx)
 		return err
 	})
@@ -86,7 +86,7 @@ func filtered(s *Store, q *bun.SelectQuery, ws uuid.UUID) (*bun.SelectQuery, com
 // scan runs q in workspace ws (see inWorkspace), scanning its rows into
 // dest, or into q's model when dest is empty.
 func (s *Store) scan(ctx context.Context, ws uuid.UUID, q *bun.SelectQuery, dest ...any) error {
-	return s.inWorkspace(ws, func(idb bun.IConn) error { return q.Conn(idb).Scan(ctx, dest...) })
+	return s.inWorkspace(ctx, ws, func(idb bun.IConn) error { return q.Conn(idb).Scan(ctx, dest...) })
 }
 
 // AccountContact is a contact listed under one of the accounts it belongs to.
@@ -110,7 +110,7 @@ func (s *Store) ContactsOfAccounts(ctx context.Context, ws uuid.UUID, accountIDs
 		CROSS JOIN LATERAL (?) AS c
 		ORDER BY acc.n, `+lq.orderBy("c"),
 		pgdialect.Array(accountIDs), page)
-	err := s.inWorkspace(ws, func(idb bun.IConn) error { return q.Conn(idb).Scan(ctx, &rows) })
+	err := s.inWorkspace(ctx, ws, func(idb bun.IConn) error { return q.Conn(idb).Scan(ctx, &rows) })
 	if err != nil {
 		return nil, fmt.Errorf("contacts of accounts: %w", err)
 	}
@@ -270,7 +270,7 @@ func (s *Store) PortalRoleInUse(ctx context.Context, ws uuid.UUID, id string) (b
 	q := s.idb.NewSelect().Model((*Contact)(nil)).
 		Where("c.workspace_id = ?", ws).Where("c.portal_role_id = ?", id)
 	var used bool
-	err := s.inWorkspace(ws, func(idb bun.IConn) (err error) {
+	err := s.inWorkspace(ctx, ws, func(idb bun.IConn) (err error) {
 		used, err = q.Conn(idb).Exists(ctx)
 		return err
 	})

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
@@ -105,14 +106,21 @@ func (s *Store) inScope(setting, value string, fn func(bun.IConn) error) error {
 }
 
 // inWorkspace runs fn with a handle whose statements see the rows of ws:
-// the store's own transaction when it is one; else the pool, each
-// statement scoped to ws (see scope.go).
-func (s *Store) inWorkspace(ws uuid.UUID, fn func(bun.IConn) error) error {
+// the store's own transaction when it is one; else the request's
+// read-write transaction that ctx carries (InRequestTx), so that the
+// request reads what it wrote; else the pool, each statement scoped to ws
+// (see scope.go).
+func (s *Store) inWorkspace(ctx context.Context, ws uuid.UUID, fn func(bun.IConn) error) error {
 	if s.pool == nil && ws != s.ws {
 		return errWrongWorkspace
 	}
 	if s.pool == nil {
 		return fn(s.idb)
+	}
+	if sess := sessionOf(ctx); sess != nil && sess.pool == s.pool && sess.ws == ws {
+		if ran, err := sess.run(func(conn bun.IDB) error { return fn(conn) }); ran {
+			return err
+		}
 	}
 	return s.inScope(workspaceSetting, ws.String(), fn)
 }
@@ -125,8 +133,160 @@ type statement[Q any] interface {
 
 // exec runs q in workspace ws (see inWorkspace).
 func exec[Q statement[Q]](ctx context.Context, s *Store, ws uuid.UUID, q Q) error {
-	return s.inWorkspace(ws, func(conn bun.IConn) error {
+	return s.inWorkspace(ctx, ws, func(conn bun.IConn) error {
 		_, err := q.Conn(conn).Exec(ctx)
 		return err
 	})
+}
+
+// session is the one read-write transaction of a request that must commit
+// its writes together with its response (InRequestTx): the request's
+// reads and mutations all run in it, on one connection, begun by its
+// first statement and shared by the request's goroutines.
+type session struct {
+	pool *bun.DB
+	ws   uuid.UUID
+	// life is the request's context: the transaction ends with it.
+	life context.Context
+
+	mu    sync.Mutex
+	tx    *scopedTx // nil until the first statement begins it
+	ended bool
+	// broken is why the transaction was rolled back before its end: what
+	// the request wrote is lost, so every later statement fails rather
+	// than run in another transaction.
+	broken error
+}
+
+type sessionKey struct{}
+
+func sessionOf(ctx context.Context) *session {
+	sess, _ := ctx.Value(sessionKey{}).(*session)
+	return sess
+}
+
+// InRequestTx runs fn with a context in which the store's queries for ws
+// all run in one read-write transaction, on one connection: the reads, so
+// that the request reads what it wrote, and each InTx, which becomes a
+// savepoint of it. The transaction commits when fn returns nil; it rolls
+// back when fn fails or panics, or when one of its statements failed
+// outside a savepoint, and then nothing the request wrote stays.
+func (s *Store) InRequestTx(ctx context.Context, ws uuid.UUID, fn func(context.Context) error) error {
+	if s.pool == nil {
+		return errors.New("InRequestTx inside a transaction")
+	}
+	sess := &session{pool: s.pool, ws: ws, life: ctx}
+	defer sess.end()
+	if err := fn(context.WithValue(ctx, sessionKey{}, sess)); err != nil {
+		return err
+	}
+	return sess.commit(ctx)
+}
+
+// run runs fn in the session's transaction; ran is false when the
+// session has ended. A failed statement rolls the transaction back, which
+// PostgreSQL would refuse to go on with.
+func (sess *session) run(fn func(bun.IDB) error) (ran bool, err error) {
+	sess.mu.Lock()
+	defer sess.mu.Unlock()
+	if sess.ended {
+		return false, nil
+	}
+	conn, err := sess.conn()
+	if err != nil {
+		return true, err
+	}
+	if err := fn(conn); err != nil {
+		sess.abort(err)
+		return true, err
+	}
+	return true, nil
+}
+
+// conn returns the connection of the session's transaction, beginning it
+// when none is open, unless it was lost.
+func (sess *session) conn() (bun.IDB, error) {
+	if sess.broken != nil {
+		return nil, sess.broken
+	}
+	if sess.tx == nil {
+		tx, err := beginScoped(sess.life, sess.pool, workspaceSetting, sess.ws.String())
+		if err != nil {
+			sess.abort(err)
+			return nil, err
+		}
+		sess.tx = tx
+	}
+	return sess.tx.Conn, nil
+}
+
+// abort rolls back the transaction after err: the request's writes are
+// lost, and the session fails from then on.
+func (sess *session) abort(err error) {
+	sess.rollback()
+	sess.broken = fmt.Errorf("the request's transaction failed: %w", err)
+}
+
+func (sess *session) rollback() {
+	if sess.tx != nil {
+		sess.tx.end(context.WithoutCancel(sess.life), "ROLLBACK")
+		sess.tx = nil
+	}
+}
+
+func (sess *session) end() {
+	sess.mu.Lock()
+	defer sess.mu.Unlock()
+	sess.rollback()
+	sess.ended = true
+}
+
+// commit commits the session's transaction. It does so even when the
+// request's context has ended (the client left): the request's work is
+// done, and its retry will find the response.
+func (sess *session) commit(ctx context.Context) error {
+	sess.mu.Lock()
+	defer sess.mu.Unlock()
+	if sess.broken != nil || sess.tx == nil {
+		return sess.broken
+	}
+	tx := sess.tx
+	sess.tx = nil
+	return tx.end(context.WithoutCancel(ctx), "COMMIT")
+}
+
+// inSavepoint runs fn in the session's transaction, under a savepoint:
+// when fn fails its writes alone are undone, and the request goes on. A
+// panic in fn rolls back the whole transaction.
+func (sess *session) inSavepoint(ctx context.Context, fn func(bun.IDB) error) error {
+	sess.mu.Lock()
+	defer sess.mu.Unlock()
+	if sess.ended {
+		return errors.New("mutation after the end of the request's transaction")
+	}
+	conn, err := sess.conn()
+	if err != nil {
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, "SAVEPOINT mutation"); err != nil {
+		sess.abort(err)
+		return err
+	}
+	panicked := true
+	defer func() {
+		if panicked {
+			sess.abort(errors.New("panic in a mutation"))
+		}
+	}()
+	err = fn(conn)
+	panicked = false
+	end := "RELEASE SAVEPOINT mutation"
+	if err != nil {
+		end = "ROLLBACK TO SAVEPOINT mutation; " + end
+	}
+	if _, endErr := conn.ExecContext(ctx, end); endErr != nil {
+		sess.abort(endErr)
+		return errors.Join(err, endErr)
+	}
+	return err
 }

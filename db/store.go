@@ -42,14 +42,24 @@ func (s *Store) WithoutRowSecurity() *Store {
 }
 
 // InTx runs fn with a Store bound to one transaction of workspace ws,
-// committed when fn returns nil and rolled back otherwise.
+// committed when fn returns nil and rolled back otherwise. In a request
+// that runs in one read-write transaction (InRequestTx), that transaction
+// is the request's, under a savepoint: fn's writes are undone alone when
+// it fails, and committed with the request.
 func (s *Store) InTx(ctx context.Context, ws uuid.UUID, fn func(tx *Store) error) error {
 	if s.pool == nil {
 		return errors.New("InTx inside a transaction")
 	}
-	return inScopedTx(ctx, s.pool, workspaceSetting, ws.String(), func(tx bun.IDB) error {
+	bound := func(tx bun.IDB) error {
 		return fn(&Store{idb: tx, models: s.models, ws: ws, rowSecurity: s.rowSecurity})
-	})
+	}
+	if sess := sessionOf(ctx); sess != nil && sess.pool == s.pool {
+		if sess.ws != ws {
+			return errWrongWorkspace
+		}
+		return sess.inSavepoint(ctx, bound)
+	}
+	return inScopedTx(ctx, s.pool, workspaceSetting, ws.String(), bound)
 }
 
 // Ping reports whether the database answers.

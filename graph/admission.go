@@ -12,7 +12,8 @@ import (
 
 // admission bounds the cost of the operations that run at once in this
 // process. An operation holds memory in proportion to its cost (the
-// records of its pages and its response, about 20 bytes a unit) until its
+// records of its pages and its response, about 20 bytes a unit, up to 1 KiB
+// with the longest texts: see TestCostBoundsResponseBytes) until its
 // response is written; thirty-two pages of 999 contacts at once would
 // hold hundreds of megabytes. Operations over the bound wait their turn,
 // first come first served, before any resolver runs: on a server busy

@@ -16,6 +16,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/contacts-api/contacts/auth"
 	"github.com/contacts-api/contacts/db/dbtest"
@@ -209,20 +210,24 @@ func TestRefusedAPIKeysLookAlike(t *testing.T) {
 	unknown, _ := auth.NewAPIKey()
 	lastChanged := valid[:len(valid)-1] + map[bool]string{true: "B", false: "A"}[strings.HasSuffix(valid, "A")]
 
+	// A key of the right form costs one lookup by hash, whatever it is;
+	// a malformed one, which no key can be, costs none.
+	const lookup, noLookup = 1, 0
 	tests := []struct {
-		name  string
-		token string
+		name           string
+		token          string
+		wantStatements int64
 	}{
-		{"unknown", unknown},
-		{"revoked", revoked},
-		{"expired", expired},
-		{"valid key with its last character changed", lastChanged},
-		{"valid key cut short", valid[:len(valid)-1]},
-		{"valid key with a character added", valid + "x"},
-		{"the marker alone", "ck_"},
-		{"marker and prefix", valid[:len("ck_")+8]},
-		{"characters outside base62", "ck_abcdefgh_" + strings.Repeat("-", 43)},
-		{"4 KB of garbage", "ck_" + strings.Repeat("x", 4<<10)},
+		{"unknown", unknown, lookup},
+		{"revoked", revoked, lookup},
+		{"expired", expired, lookup},
+		{"valid key with its last character changed", lastChanged, lookup},
+		{"valid key cut short", valid[:len(valid)-1], noLookup},
+		{"valid key with a character added", valid + "x", noLookup},
+		{"the marker alone", "ck_", noLookup},
+		{"marker and prefix", valid[:len("ck_")+8], noLookup},
+		{"characters outside base62", "ck_abcdefgh_" + strings.Repeat("-", 43), noLookup},
+		{"4 KB of garbage", "ck_" + strings.Repeat("x", 4<<10), noLookup},
 	}
 	want := admin.withToken(unknown).post(readContacts, nil)
 	for _, tt := range tests {
@@ -233,8 +238,8 @@ func TestRefusedAPIKeysLookAlike(t *testing.T) {
 				t.Errorf("body %s, challenge %q; want what an unknown key gets: %s, %q",
 					resp.Body, resp.Header.Get("WWW-Authenticate"), want.Body, want.Header.Get("WWW-Authenticate"))
 			}
-			if resp.Statements != 1 {
-				t.Errorf("ran %d statements; want the one lookup by hash that every key costs", resp.Statements)
+			if resp.Statements != tt.wantStatements {
+				t.Errorf("ran %d statements; want %d", resp.Statements, tt.wantStatements)
 			}
 		})
 	}
@@ -461,9 +466,16 @@ func captureLogs(t *testing.T) *logBuffer {
 	return logs
 }
 
-// columnsHolding returns, as table.column, every text, bytea, JSON or
-// array column of the test database that holds s somewhere in a row.
+// columnsHolding returns, as table.column, every column of every table of
+// the test database that holds s somewhere in a row.
 func columnsHolding(t *testing.T, s string) []string {
+	return columnsHoldingAny(t, []string{s})[s]
+}
+
+// columnsHoldingAny returns, for each string of ss found in the test
+// database, the columns (table.column) of the rows that hold it: any
+// column of any table, as text, and a bytea column's bytes as they are.
+func columnsHoldingAny(t *testing.T, ss []string) map[string][]string {
 	t.Helper()
 	ctx, bdb := context.Background(), dbtest.DB(t)
 	var columns []struct {
@@ -472,25 +484,26 @@ func columnsHolding(t *testing.T, s string) []string {
 		Column string `bun:"column_name"`
 		Type   string `bun:"data_type"`
 	}
-	err := bdb.NewRaw(`SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns
-		WHERE table_schema NOT IN ('pg_catalog', 'information_schema')
-		AND data_type IN ('text', 'character varying', 'bytea', 'json', 'jsonb', 'ARRAY')`).Scan(ctx, &columns)
+	err := bdb.NewRaw(`SELECT c.table_schema, c.table_name, c.column_name, c.data_type FROM information_schema.columns c
+		JOIN information_schema.tables USING (table_schema, table_name)
+		WHERE c.table_schema NOT IN ('pg_catalog', 'information_schema') AND table_type = 'BASE TABLE'`).Scan(ctx, &columns)
 	if err != nil || len(columns) == 0 {
 		t.Fatalf("list columns: %v (found %d)", err, len(columns))
 	}
-	var holding []string
+	holding := map[string][]string{}
 	for _, c := range columns {
-		cond := "position(? IN ?::text) > 0"
+		cond := "position(s IN ?::text) > 0"
 		if c.Type == "bytea" {
-			cond = "position(convert_to(?, 'UTF8') IN ?) > 0"
+			cond = "position(convert_to(s, 'UTF8') IN ?) > 0"
 		}
-		var n int
-		err := bdb.NewRaw("SELECT count(*) FROM ?.? WHERE "+cond, bun.Ident(c.Schema), bun.Ident(c.Table), s, bun.Ident(c.Column)).Scan(ctx, &n)
+		var found []string
+		err := bdb.NewRaw("SELECT s FROM unnest(?::text[]) AS s WHERE EXISTS (SELECT FROM ?.? WHERE "+cond+")",
+			pgdialect.Array(ss), bun.Ident(c.Schema), bun.Ident(c.Table), bun.Ident(c.Column)).Scan(ctx, &found)
 		if err != nil {
 			t.Fatalf("search %s.%s: %v", c.Table, c.Column, err)
 		}
-		if n > 0 {
-			holding = append(holding, c.Table+"."+c.Column)
+		for _, s := range found {
+			holding[s] = append(holding[s], c.Table+"."+c.Column)
 		}
 	}
 	return holding
@@ -551,5 +564,48 @@ func TestAPIKeySecretAppearsOnlyOnce(t *testing.T) {
 	var stored []byte
 	if err := dbtest.DB(t).NewRaw("SELECT key_hash FROM api_keys WHERE id = ?", key.ID).Scan(context.Background(), &stored); err != nil || !bytes.Equal(stored, hash[:]) {
 		t.Errorf("stored key_hash %x (err %v); want the SHA-256 of the key, %x", stored, err, hash)
+	}
+}
+
+// TestAPIKeyInXAPIKeyHeader sends an API key where clients of other contact
+// APIs send it, X-API-Key, and refuses credentials in the URL.
+func TestAPIKeyInXAPIKeyHeader(t *testing.T) {
+	t.Parallel()
+	admin := newClientWith(t, newHandler(t), uuid.New(), allScopes)
+	admin.createContact(map[string]any{"name": "Ada Lovelace"})
+	_, secret := admin.createAPIKey("CRM sync", auth.ScopeRead)
+	const query = `{"query":"{ contacts { totalCount } }"}`
+	tests := []struct {
+		name          string
+		target        string
+		authorization string
+		apiKey        string
+		wantStatus    int
+	}{
+		{"an API key in X-API-Key", "/graphql", "", secret, http.StatusOK},
+		{"an API key in X-API-Key with spaces around it", "/graphql", "", " " + secret + " ", http.StatusOK},
+		{"a JWT in X-API-Key", "/graphql", "", admin.token, http.StatusUnauthorized},
+		{"an unknown key in X-API-Key", "/graphql", "", secret + "x", http.StatusUnauthorized},
+		{"both headers", "/graphql", "Bearer " + admin.token, secret, http.StatusUnauthorized},
+		{"the key in the query string", "/graphql?api_key=" + secret, "", "", http.StatusUnauthorized},
+		{"the key in the query string beside a good header", "/graphql?k=" + secret, "", secret, http.StatusUnauthorized},
+		{"a token parameter beside a good header", "/graphql?access_token=x", "Bearer " + admin.token, "", http.StatusUnauthorized},
+	}
+	for _, tt := range tests {
+		req := newGraphQLRequest(http.MethodPost, tt.target, query, "", "")
+		if tt.authorization != "" {
+			req.Header.Set("Authorization", tt.authorization)
+		}
+		if tt.apiKey != "" {
+			req.Header.Set("X-API-Key", tt.apiKey)
+		}
+		rec := recordRequest(admin.handler, req)
+		resp := decodeResponse(t, rec)
+		if rec.Code != tt.wantStatus {
+			t.Errorf("%s: status %d, body %s; want %d", tt.name, rec.Code, rec.Body, tt.wantStatus)
+		}
+		if tt.wantStatus == http.StatusOK && (len(resp.Errors) > 0 || !strings.Contains(string(resp.Data), `"totalCount":1`)) {
+			t.Errorf("%s: body %s; want the workspace's one contact", tt.name, rec.Body)
+		}
 	}
 }

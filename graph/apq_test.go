@@ -9,6 +9,9 @@ import (
 	"net/url"
 	"testing"
 
+	"github.com/google/uuid"
+
+	"github.com/contacts-api/contacts/auth"
 	"github.com/contacts-api/contacts/graph"
 )
 
@@ -92,8 +95,8 @@ func TestPersistedMutationIsRefusedOverGET(t *testing.T) {
 	const mutation = `mutation { createContact(input: {name: "Ada Lovelace"}) { contact { id } } }`
 	hash := sha256Hex(mutation)
 	registerPersisted(c, mutation, hash)
-	if resp := runPersisted(c, hash); resp.Status != http.StatusNotAcceptable {
-		t.Fatalf("GET of a persisted mutation: status %d; want 406", resp.Status)
+	if resp := runPersisted(c, hash); resp.Status != http.StatusMethodNotAllowed {
+		t.Fatalf("GET of a persisted mutation: status %d; want 405", resp.Status)
 	}
 	if n := countContacts(c); n != 1 {
 		t.Fatalf("the workspace has %d contacts; want 1, from the POST only", n)
@@ -117,5 +120,34 @@ func TestPersistedQueryCacheIsBounded(t *testing.T) {
 	}
 	if resp := runPersisted(c, hashes[len(hashes)-1]); len(resp.Errors) > 0 {
 		t.Errorf("the newest query: errors %+v; want it still cached", resp.Errors)
+	}
+}
+
+// TestPersistedQueriesAreKeptPerWorkspace proves that a workspace cannot
+// learn whether another one sent a document: a hash another workspace
+// registered is not found for it until it sends the document itself.
+func TestPersistedQueriesAreKeptPerWorkspace(t *testing.T) {
+	t.Parallel()
+	h := newHandler(t)
+	a := newClientWith(t, h, uuid.New(), auth.ScopeRead)
+	b := newClientWith(t, h, uuid.New(), auth.ScopeRead)
+	const query = `query Secret { contacts { totalCount } }`
+	hash := sha256Hex(query)
+	if resp := registerPersisted(a, query, hash); len(resp.Errors) > 0 {
+		t.Fatalf("workspace A registers: errors %+v", resp.Errors)
+	}
+	if resp := runPersisted(a, hash); len(resp.Errors) > 0 {
+		t.Fatalf("workspace A runs by hash: errors %+v; want its own document found", resp.Errors)
+	}
+	if code := runPersisted(b, hash).code(); code != "PERSISTED_QUERY_NOT_FOUND" {
+		t.Fatalf("workspace B runs A's hash: code %q; want PERSISTED_QUERY_NOT_FOUND, as for a hash nobody sent", code)
+	}
+	if resp := registerPersisted(b, query, hash); len(resp.Errors) > 0 {
+		t.Fatalf("workspace B registers: errors %+v", resp.Errors)
+	}
+	for name, c := range map[string]*client{"A": a, "B": b} {
+		if resp := runPersisted(c, hash); len(resp.Errors) > 0 {
+			t.Errorf("workspace %s runs by hash once both sent the document: errors %+v", name, resp.Errors)
+		}
 	}
 }

@@ -9,11 +9,14 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
+	"golang.org/x/sync/semaphore"
 )
 
 // bulkRootFields are the mutations whose bodies may be up to
@@ -24,13 +27,12 @@ var bulkRootFields = map[string]bool{
 	"deleteContacts":     true,
 }
 
-// checkRequest refuses, before authentication and without touching the
-// database, what the GraphQL endpoint does not take: methods other than
-// GET and POST, POST bodies other than one JSON object (batches of
-// operations, multipart and form bodies), and bodies over the limits. It
-// reads the body before GraphQL does, because gqlgen reports a failed read
-// as a 200 response.
-func checkRequest(limits Limits, next http.Handler) http.Handler {
+// checkRequest refuses, before authentication and without reading the
+// body, what the GraphQL endpoint does not take: methods other than GET
+// and POST, and POST bodies other than JSON (multipart, form and
+// application/graphql bodies). The body is read later, by bodyReader,
+// once the caller is known.
+func checkRequest(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method {
 		case http.MethodGet:
@@ -47,9 +49,65 @@ func checkRequest(limits Limits, next http.Handler) http.Handler {
 				`Send the request body as application/json: {"query": "…", "variables": {…}}. Multipart, form and application/graphql bodies are not accepted.`)
 			return
 		}
-		body, err := readBody(w, r, limits.MaxBulkBodyBytes)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// CodeServerBusy refuses, with 503 and Retry-After, a request whose body
+// found no room in MaxInflightBodyBytes.
+const CodeServerBusy = "SERVER_BUSY"
+
+// bodyChunk is the first room a body is read into; the room doubles as
+// the body fills it, so that memory follows the bytes received, never the
+// Content-Length a client declares.
+const bodyChunk = 4 << 10
+
+// bodyWait is how long a body waits for room in the budget before the
+// request is refused with 503.
+const bodyWait = time.Second
+
+// errNoRoom is the budget's refusal.
+var errNoRoom = errors.New("no room for the body in MaxInflightBodyBytes")
+
+// bodyReader reads POST bodies into memory, after authentication, and
+// refuses bodies over the limits and batches of operations. It reads
+// before GraphQL does, because gqlgen reports a failed read as a 200
+// response. The room that the bodies in flight take is one budget of the
+// process, reserved as the bytes arrive and given back when the request
+// ends, so that no number of slow senders holds more than it.
+type bodyReader struct {
+	limits Limits
+	budget *semaphore.Weighted
+}
+
+func newBodyReader(limits Limits) *bodyReader {
+	return &bodyReader{limits: limits, budget: semaphore.NewWeighted(limits.MaxInflightBodyBytes)}
+}
+
+type requestBodyKey struct{}
+
+// requestBody returns the body that bodyReader read for the request in
+// ctx.
+func requestBody(ctx context.Context) []byte {
+	body, _ := ctx.Value(requestBodyKey{}).([]byte)
+	return body
+}
+
+func (b *bodyReader) middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			next.ServeHTTP(w, r)
+			return
+		}
+		body, held, err := b.read(w, r)
+		defer b.budget.Release(held)
+		limits := b.limits
 		_, overBulkLimit := errors.AsType[*http.MaxBytesError](err)
 		switch {
+		case errors.Is(err, errNoRoom):
+			w.Header().Set("Retry-After", strconv.Itoa(seconds(bodyWait)))
+			writeRefusal(r.Context(), w, http.StatusServiceUnavailable, CodeServerBusy, "The server is reading as many request bodies as it may hold; retry in a second.")
+			return
 		case overBulkLimit, err == nil && int64(len(body)) > limits.MaxBodyBytes && !isBulkMutation(body, limits):
 			writeRefusal(r.Context(), w, http.StatusRequestEntityTooLarge, CodeBodyTooLarge, fmt.Sprintf(
 				"The request body is over %d bytes. Only a mutation of bulkUpsertContacts, bulkUpsertAccounts or deleteContacts alone, with its inputs in variables, may send up to %d bytes.",
@@ -63,18 +121,52 @@ func checkRequest(limits Limits, next http.Handler) http.Handler {
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		next.ServeHTTP(w, r)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestBodyKey{}, body)))
 	})
 }
 
-// readBody reads r's body, up to limit bytes.
-func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
-	var buf bytes.Buffer
-	if r.ContentLength > 0 {
-		buf.Grow(int(min(r.ContentLength, limit)) + bytes.MinRead)
+// read reads r's body, up to MaxBulkBodyBytes, and returns it with the
+// room it holds of the budget. A body declared longer than that is
+// refused unread.
+func (b *bodyReader) read(w http.ResponseWriter, r *http.Request) (body []byte, held int64, err error) {
+	limit := b.limits.MaxBulkBodyBytes
+	if r.ContentLength > limit {
+		return nil, 0, &http.MaxBytesError{Limit: limit}
 	}
-	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, limit))
-	return buf.Bytes(), err
+	src := http.MaxBytesReader(w, r.Body, limit)
+	for {
+		if len(body) == cap(body) {
+			// Up to limit+1, so that the read past the limit has room
+			// to fail.
+			grow := min(max(int64(cap(body)), bodyChunk), limit+1-int64(cap(body)))
+			if err := b.reserve(r.Context(), grow); err != nil {
+				return nil, held, err
+			}
+			held += grow
+			body = append(make([]byte, 0, int64(cap(body))+grow), body...)
+		}
+		n, err := src.Read(body[len(body):cap(body)])
+		body = body[:len(body)+n]
+		switch {
+		case err == io.EOF:
+			return body, held, nil
+		case err != nil:
+			return nil, held, err
+		}
+	}
+}
+
+// reserve takes n bytes of the budget, waiting up to bodyWait for them.
+func (b *bodyReader) reserve(ctx context.Context, n int64) error {
+	if b.budget.TryAcquire(n) {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, bodyWait)
+	defer cancel()
+	if b.budget.Acquire(ctx, n) != nil {
+		return errNoRoom
+	}
+	return nil
 }
 
 // CodeBadRequest refuses a request that could not be read.

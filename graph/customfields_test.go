@@ -92,7 +92,7 @@ func TestCustomFieldDefinitionRules(t *testing.T) {
 		{"a slug is unique per object", m{"object": "CONTACT", "slug": "plan", "label": "Plan", "type": "TEXT"}, inputAt("slug"), "ALREADY_EXISTS"},
 		{"a slug starts with a letter", m{"object": "CONTACT", "slug": "1plan", "label": "Plan", "type": "TEXT"}, inputAt("slug"), "INVALID"},
 		{"a slug is lowercase", m{"object": "CONTACT", "slug": "Plan", "label": "Plan", "type": "TEXT"}, inputAt("slug"), "INVALID"},
-		{"a slug is at most 63 characters", m{"object": "CONTACT", "slug": "a" + strings.Repeat("b", 63), "label": "Plan", "type": "TEXT"}, inputAt("slug"), "INVALID"},
+		{"a slug is at most 63 characters", m{"object": "CONTACT", "slug": "a" + strings.Repeat("b", 63), "label": "Plan", "type": "TEXT"}, inputAt("slug"), "TOO_LONG"},
 		{"a label is required", m{"object": "CONTACT", "slug": "x", "label": " ", "type": "TEXT"}, inputAt("label"), "REQUIRED"},
 		{"a label is at most 255 characters", m{"object": "CONTACT", "slug": "x", "label": strings.Repeat("l", 256), "type": "TEXT"}, inputAt("label"), "TOO_LONG"},
 		{"TEXT takes no options", m{"object": "CONTACT", "slug": "x", "label": "X", "type": "TEXT", "options": []string{"a"}}, inputAt("options"), "INVALID"},

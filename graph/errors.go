@@ -33,6 +33,9 @@ func errorPresenter(hideSuggestions bool) graphql.ErrorPresenterFunc {
 // and shown as INTERNAL with the request id.
 func present(ctx context.Context, err error, hideSuggestions bool) *gqlerror.Error {
 	if e, ok := service.AsError(err); ok {
+		if e.Code == service.CodeForbidden || e.Code == service.CodeUnauthenticated {
+			markNotKept(ctx)
+		}
 		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
 		gqlErr.Message = e.Message
 		gqlErr.Extensions = map[string]any{"code": e.Code}
@@ -62,7 +65,7 @@ var suggestion = regexp.MustCompile(` ?Did you mean [^?]*\?`)
 func internalError(ctx context.Context, err error) *gqlerror.Error {
 	id := RequestID(ctx)
 	slog.ErrorContext(ctx, "request failed", "request_id", id, "error", err)
-	markFailed(ctx)
+	markNotKept(ctx)
 	return &gqlerror.Error{
 		Message:    fmt.Sprintf("Internal error; quote request id %s when reporting it.", id),
 		Path:       graphql.GetPath(ctx),

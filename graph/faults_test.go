@@ -40,8 +40,14 @@ func (faultHook) AfterQuery(context.Context, *bun.QueryEvent) {}
 // serviceWithFault returns a service on the test database whose queries
 // that contain substring panic.
 func serviceWithFault(t *testing.T, substring string) *service.Service {
+	return serviceWithHook(t, faultHook{substring})
+}
+
+// serviceWithHook returns a service on the test database whose queries
+// run hook.
+func serviceWithHook(t *testing.T, hook bun.QueryHook) *service.Service {
 	t.Helper()
-	svc := service.New(db.NewStore(dbtest.APIDB(t).WithQueryHook(faultHook{substring})))
+	svc := service.New(db.NewStore(dbtest.APIDB(t).WithQueryHook(hook)))
 	t.Cleanup(svc.Close)
 	return svc
 }

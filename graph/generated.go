@@ -1515,6 +1515,17 @@ func newExecutionContext(
 
 var sources = []*ast.Source{
 	{Name: "../schema.graphqls", Input: `"""
+The maximum length of a text input, in characters (Unicode code points),
+checked before any resolver runs: a longer value in a mutation's input is a
+TOO_LONG user error at its path, and in any other argument a BAD_USER_INPUT
+error. On a scalar it bounds every input of that scalar.
+"""
+directive @maxLength("The most characters a value may have." chars: Int!) on INPUT_FIELD_DEFINITION | ARGUMENT_DEFINITION | SCALAR
+
+# Ids are at most 64 characters; every id this API hands out is shorter.
+extend scalar ID @maxLength(chars: 64)
+
+"""
 An instant in time, as an RFC 3339 string such as ` + "`" + `2026-11-23T14:05:00Z` + "`" + `.
 """
 scalar Time
@@ -1524,6 +1535,14 @@ A JSON value: an object such as ` + "`" + `{"plan": "pro", "seats": 12}` + "`" +
 metadata; a string, number, boolean or list for custom field values.
 """
 scalar JSON
+
+"""
+Marks a field whose value is a credential shown once, such as a new API
+key's secret. The server keeps no copy of it: a replay of the response to
+a retry with the same ` + "`" + `Idempotency-Key` + "`" + ` has the field null, with the error
+` + "`" + `SECRET_NOT_REPLAYED` + "`" + ` at its path. Such a field is nullable.
+"""
+directive @secret on FIELD_DEFINITION
 
 """
 A record that can be fetched by its global id with ` + "`" + `node(id:)` + "`" + `.
@@ -1547,7 +1566,7 @@ type Contact implements Node {
   firstName: String
   "The contact's last name."
   lastName: String
-  "The contact's email address, as given; matched without regard to case."
+  "The contact's email address, as given but for an internationalized domain, which is kept in one canonical form (so that its punycode and Unicode spellings are the same address); matched without regard to case."
   email: String
   "An http(s) URL of the contact's picture (PNG or JPEG)."
   avatarUrl: String
@@ -1572,7 +1591,7 @@ type Contact implements Node {
   "The contact's custom field values, in the order the fields were created; fields without a value are left out."
   customFields: [CustomFieldValue!]!
   "The value of one custom field; null when the contact has none or no such field exists."
-  customField("The field's slug." slug: String!): JSON
+  customField("The field's slug, at most 63 characters." slug: String! @maxLength(chars: 63)): JSON
   "When the contact was created."
   createdAt: Time!
   "When the contact last changed."
@@ -1601,12 +1620,12 @@ type Account implements Node {
   contacts(
     "How many contacts to return from the start of the list (or after ` + "`" + `after` + "`" + `), from 1 to 999; 100 when neither ` + "`" + `first` + "`" + ` nor ` + "`" + `last` + "`" + ` is given."
     first: Int
-    "Return the contacts after this cursor (an edge's ` + "`" + `cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + `)."
-    after: String
+    "Return the contacts after this cursor (an edge's ` + "`" + `cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + `), at most 4,096 characters."
+    after: String @maxLength(chars: 4096)
     "How many contacts to return from the end of the list (or before ` + "`" + `before` + "`" + `), from 1 to 999; not with ` + "`" + `first` + "`" + `."
     last: Int
-    "Return the contacts before this cursor (an edge's ` + "`" + `cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
-    before: String
+    "Return the contacts before this cursor (an edge's ` + "`" + `cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `), at most 4,096 characters."
+    before: String @maxLength(chars: 4096)
     "Only the contacts that match this filter."
     filter: ContactFilter
     "The order of the list: each key breaks the ties of the ones before it, and the id breaks the last ties. Default: createdAt ascending."
@@ -1615,7 +1634,7 @@ type Account implements Node {
   "The account's custom field values, in the order the fields were created; fields without a value are left out."
   customFields: [CustomFieldValue!]!
   "The value of one custom field; null when the account has none or no such field exists."
-  customField("The field's slug." slug: String!): JSON
+  customField("The field's slug, at most 63 characters." slug: String! @maxLength(chars: 63)): JSON
   "When the account was created."
   createdAt: Time!
   "When the account last changed."
@@ -1774,34 +1793,34 @@ type Query {
   "Fetches any record by its global id; null when the workspace has no such record."
   node("A global id, such as ` + "`" + `contact_01J…` + "`" + `." id: ID!): Node
   "Fetches one contact by exactly one of its id or external id; null when there is none."
-  contact("The contact's id." id: ID, "The contact's id in your own system." externalId: String): Contact
+  contact("The contact's id." id: ID, "The contact's id in your own system, at most 120 characters." externalId: String @maxLength(chars: 120)): Contact
   "Lists the workspace's contacts, oldest first unless ` + "`" + `orderBy` + "`" + ` says otherwise."
   contacts(
     "How many contacts to return from the start of the list (or after ` + "`" + `after` + "`" + `), from 1 to 999; 100 when neither ` + "`" + `first` + "`" + ` nor ` + "`" + `last` + "`" + ` is given."
     first: Int
-    "Return the contacts after this cursor (an edge's ` + "`" + `cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + `)."
-    after: String
+    "Return the contacts after this cursor (an edge's ` + "`" + `cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + `), at most 4,096 characters."
+    after: String @maxLength(chars: 4096)
     "How many contacts to return from the end of the list (or before ` + "`" + `before` + "`" + `), from 1 to 999; not with ` + "`" + `first` + "`" + `."
     last: Int
-    "Return the contacts before this cursor (an edge's ` + "`" + `cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
-    before: String
+    "Return the contacts before this cursor (an edge's ` + "`" + `cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `), at most 4,096 characters."
+    before: String @maxLength(chars: 4096)
     "Only the contacts that match this filter."
     filter: ContactFilter
     "The order of the list: each key breaks the ties of the ones before it, and the id breaks the last ties. Default: createdAt ascending."
     orderBy: [ContactOrder!]
   ): ContactConnection!
   "Fetches one account by exactly one of its id or external id; null when there is none."
-  account("The account's id." id: ID, "The account's id in your own system." externalId: String): Account
+  account("The account's id." id: ID, "The account's id in your own system, at most 120 characters." externalId: String @maxLength(chars: 120)): Account
   "Lists the workspace's accounts, oldest first unless ` + "`" + `orderBy` + "`" + ` says otherwise."
   accounts(
     "How many accounts to return from the start of the list (or after ` + "`" + `after` + "`" + `), from 1 to 999; 100 when neither ` + "`" + `first` + "`" + ` nor ` + "`" + `last` + "`" + ` is given."
     first: Int
-    "Return the accounts after this cursor (an edge's ` + "`" + `cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + `)."
-    after: String
+    "Return the accounts after this cursor (an edge's ` + "`" + `cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + `), at most 4,096 characters."
+    after: String @maxLength(chars: 4096)
     "How many accounts to return from the end of the list (or before ` + "`" + `before` + "`" + `), from 1 to 999; not with ` + "`" + `first` + "`" + `."
     last: Int
-    "Return the accounts before this cursor (an edge's ` + "`" + `cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `)."
-    before: String
+    "Return the accounts before this cursor (an edge's ` + "`" + `cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `), at most 4,096 characters."
+    before: String @maxLength(chars: 4096)
     "Only the accounts that match this filter."
     filter: AccountFilter
     "The order of the list: each key breaks the ties of the ones before it, and the id breaks the last ties. Default: createdAt ascending."
@@ -1821,8 +1840,8 @@ type Query {
 A phone number to add to a contact.
 """
 input PhoneInput {
-  "The number in E.164 form: ` + "`" + `+` + "`" + `, then 2 to 15 digits, the first not 0."
-  number: String!
+  "The number in E.164 form: ` + "`" + `+` + "`" + `, then 2 to 15 digits, the first not 0. At most 16 characters."
+  number: String! @maxLength(chars: 16)
   "What kind of line the number is."
   type: PhoneType
 }
@@ -1834,8 +1853,8 @@ changes that phone; with ` + "`" + `id` + "`" + ` and ` + "`" + `destroy: true` 
 input PhoneChange {
   "The phone to change or remove; absent to add a phone."
   id: ID
-  "The number in E.164 form; required when adding."
-  number: String
+  "The number in E.164 form; required when adding. At most 16 characters."
+  number: String @maxLength(chars: 16)
   "What kind of line the number is."
   type: PhoneType
   "Set to true, with ` + "`" + `id` + "`" + `, to remove the phone."
@@ -1847,31 +1866,31 @@ A new contact.
 """
 input CreateContactInput {
   "The contact's id in your own system: 1 to 120 characters, unique among the workspace's contacts."
-  externalId: String
+  externalId: String @maxLength(chars: 120)
   "The full name, at most 255 characters; required unless ` + "`" + `firstName` + "`" + ` is given, then it defaults to first and last name."
-  name: String
-  "The first name."
-  firstName: String
-  "The last name."
-  lastName: String
+  name: String @maxLength(chars: 255)
+  "The first name. At most 127 characters."
+  firstName: String @maxLength(chars: 127)
+  "The last name. At most 127 characters."
+  lastName: String @maxLength(chars: 127)
   "One email address without a display name, at most 254 characters."
-  email: String
+  email: String @maxLength(chars: 254)
   "An absolute http(s) URL ending in .png, .jpg or .jpeg, at most 2048 characters."
-  avatarUrl: String
-  "Free text about the contact."
-  description: String
+  avatarUrl: String @maxLength(chars: 2048)
+  "Free text about the contact. At most 10,000 characters."
+  description: String @maxLength(chars: 10000)
   "At most 50 tags of 1 to 64 characters each (trimmed); duplicates are dropped."
-  tags: [String!]
+  tags: [String!] @maxLength(chars: 64)
   "A JSON object of at most 16 KiB."
   metadata: JSON
   "The primary account, by id; not with ` + "`" + `accountExternalId` + "`" + `."
   accountId: ID
-  "The primary account, by its id in your system; not with ` + "`" + `accountId` + "`" + `."
-  accountExternalId: String
+  "The primary account, by its id in your system; not with ` + "`" + `accountId` + "`" + `. At most 120 characters."
+  accountExternalId: String @maxLength(chars: 120)
   "Every account the contact belongs to; the primary account is always added."
   accountIds: [ID!]
-  "The portal role by slug; ` + "`" + `portalRoleId` + "`" + ` wins when both are given. Neither: the workspace's default."
-  portalRole: String
+  "The portal role by slug; ` + "`" + `portalRoleId` + "`" + ` wins when both are given. Neither: the workspace's default. At most 63 characters."
+  portalRole: String @maxLength(chars: 63)
   "The portal role by id."
   portalRoleId: ID
   "At most 20 phone numbers, each at most once."
@@ -1885,31 +1904,31 @@ Changes to a contact. An absent field stays as it is; a field set to null is cle
 """
 input UpdateContactInput {
   "The contact's id in your own system: 1 to 120 characters, unique among the workspace's contacts."
-  externalId: String
+  externalId: String @maxLength(chars: 120)
   "The full name, at most 255 characters; cannot be cleared."
-  name: String
-  "The first name."
-  firstName: String
-  "The last name."
-  lastName: String
+  name: String @maxLength(chars: 255)
+  "The first name. At most 127 characters."
+  firstName: String @maxLength(chars: 127)
+  "The last name. At most 127 characters."
+  lastName: String @maxLength(chars: 127)
   "One email address without a display name, at most 254 characters."
-  email: String
+  email: String @maxLength(chars: 254)
   "An absolute http(s) URL ending in .png, .jpg or .jpeg, at most 2048 characters."
-  avatarUrl: String
-  "Free text about the contact."
-  description: String
+  avatarUrl: String @maxLength(chars: 2048)
+  "Free text about the contact. At most 10,000 characters."
+  description: String @maxLength(chars: 10000)
   "Replaces the tags: at most 50 of 1 to 64 characters each (trimmed); null clears them."
-  tags: [String!]
+  tags: [String!] @maxLength(chars: 64)
   "Replaces the metadata with a JSON object of at most 16 KiB; null clears it."
   metadata: JSON
   "The primary account, by id; null clears it (the membership stays). Not with ` + "`" + `accountExternalId` + "`" + `."
   accountId: ID
-  "The primary account, by its id in your system; not with ` + "`" + `accountId` + "`" + `."
-  accountExternalId: String
+  "The primary account, by its id in your system; not with ` + "`" + `accountId` + "`" + `. At most 120 characters."
+  accountExternalId: String @maxLength(chars: 120)
   "Replaces the accounts the contact belongs to; the primary account is always kept."
   accountIds: [ID!]
-  "The portal role by slug; ` + "`" + `portalRoleId` + "`" + ` wins when both are given."
-  portalRole: String
+  "The portal role by slug; ` + "`" + `portalRoleId` + "`" + ` wins when both are given. At most 63 characters."
+  portalRole: String @maxLength(chars: 63)
   "The portal role by id."
   portalRoleId: ID
   "Phones to add, change or remove; the contact ends with at most 20."
@@ -1936,31 +1955,31 @@ stay as they are; on create the rules of createContact apply.
 """
 input UpsertContactInput {
   "The contact's id in your own system (1 to 120 characters): the key of the upsert. External ids merged into a contact find that contact."
-  externalId: String!
+  externalId: String! @maxLength(chars: 120)
   "The full name, at most 255 characters; required when the contact is created, unless ` + "`" + `firstName` + "`" + ` is given."
-  name: String
-  "The first name."
-  firstName: String
-  "The last name."
-  lastName: String
+  name: String @maxLength(chars: 255)
+  "The first name. At most 127 characters."
+  firstName: String @maxLength(chars: 127)
+  "The last name. At most 127 characters."
+  lastName: String @maxLength(chars: 127)
   "One email address without a display name, at most 254 characters."
-  email: String
+  email: String @maxLength(chars: 254)
   "An absolute http(s) URL ending in .png, .jpg or .jpeg, at most 2048 characters."
-  avatarUrl: String
-  "Free text about the contact."
-  description: String
+  avatarUrl: String @maxLength(chars: 2048)
+  "Free text about the contact. At most 10,000 characters."
+  description: String @maxLength(chars: 10000)
   "Replaces the tags: at most 50 of 1 to 64 characters each (trimmed)."
-  tags: [String!]
+  tags: [String!] @maxLength(chars: 64)
   "Replaces the metadata with a JSON object of at most 16 KiB."
   metadata: JSON
   "The primary account, by id; not with ` + "`" + `accountExternalId` + "`" + `."
   accountId: ID
-  "The primary account, by its id in your system; not with ` + "`" + `accountId` + "`" + `."
-  accountExternalId: String
+  "The primary account, by its id in your system; not with ` + "`" + `accountId` + "`" + `. At most 120 characters."
+  accountExternalId: String @maxLength(chars: 120)
   "Replaces the accounts the contact belongs to; the primary account is always kept."
   accountIds: [ID!]
-  "The portal role by slug; ` + "`" + `portalRoleId` + "`" + ` wins when both are given."
-  portalRole: String
+  "The portal role by slug; ` + "`" + `portalRoleId` + "`" + ` wins when both are given. At most 63 characters."
+  portalRole: String @maxLength(chars: 63)
   "The portal role by id."
   portalRoleId: ID
   "Phone changes, combined with the contact's phones as ` + "`" + `phonesMode` + "`" + ` says; the contact ends with at most 20."
@@ -1978,13 +1997,13 @@ A new account.
 """
 input CreateAccountInput {
   "The account's name, at most 255 characters."
-  name: String!
+  name: String! @maxLength(chars: 255)
   "The account's id in your own system: 1 to 120 characters, unique among the workspace's accounts."
-  externalId: String
-  "The account's web domain, such as ` + "`" + `acme.com` + "`" + `."
-  domain: String
+  externalId: String @maxLength(chars: 120)
+  "The account's web domain, such as ` + "`" + `acme.com` + "`" + `. At most 253 characters."
+  domain: String @maxLength(chars: 253)
   "At most 50 tags of 1 to 64 characters each (trimmed); duplicates are dropped."
-  tags: [String!]
+  tags: [String!] @maxLength(chars: 64)
   "A JSON object of at most 16 KiB."
   metadata: JSON
   "Custom field values to set; a null value removes the field's value. Fields not named stay as they are."
@@ -1997,13 +2016,13 @@ stay as they are; on create the rules of createAccount apply.
 """
 input UpsertAccountInput {
   "The account's id in your own system (1 to 120 characters): the key of the upsert."
-  externalId: String!
+  externalId: String! @maxLength(chars: 120)
   "The account's name, at most 255 characters; required when the account is created."
-  name: String
-  "The account's web domain, such as ` + "`" + `acme.com` + "`" + `."
-  domain: String
+  name: String @maxLength(chars: 255)
+  "The account's web domain, such as ` + "`" + `acme.com` + "`" + `. At most 253 characters."
+  domain: String @maxLength(chars: 253)
   "Replaces the tags: at most 50 of 1 to 64 characters each (trimmed)."
-  tags: [String!]
+  tags: [String!] @maxLength(chars: 64)
   "Replaces the metadata with a JSON object of at most 16 KiB."
   metadata: JSON
   "The version the change is based on; when the account's version differs (or it does not exist yet) the upsert is refused as STALE."
@@ -2017,13 +2036,13 @@ Changes to an account. An absent field stays as it is; a field set to null is cl
 """
 input UpdateAccountInput {
   "The account's name, at most 255 characters; cannot be cleared."
-  name: String
+  name: String @maxLength(chars: 255)
   "The account's id in your own system: 1 to 120 characters, unique among the workspace's accounts."
-  externalId: String
-  "The account's web domain."
-  domain: String
-  "Replaces the tags; null clears them."
-  tags: [String!]
+  externalId: String @maxLength(chars: 120)
+  "The account's web domain. At most 253 characters."
+  domain: String @maxLength(chars: 253)
+  "Replaces the tags; null clears them. Each at most 64 characters."
+  tags: [String!] @maxLength(chars: 64)
   "Replaces the metadata with a JSON object of at most 16 KiB; null clears it."
   metadata: JSON
   "The version the change is based on; when the account's version differs the update is refused as STALE. Absent: the last write wins, field by field."
@@ -2036,20 +2055,20 @@ input UpdateAccountInput {
 A new custom portal role.
 """
 input CreatePortalRoleInput {
-  "A short name, unique in the workspace: a lowercase letter, then up to 62 lowercase letters, digits or underscores."
-  slug: String!
+  "A short name, unique in the workspace: a lowercase letter, then lowercase letters, digits or underscores; at most 63 characters."
+  slug: String! @maxLength(chars: 63)
   "The display name, at most 255 characters."
-  name: String!
+  name: String! @maxLength(chars: 255)
 }
 
 """
 Changes to a custom portal role; absent fields stay as they are.
 """
 input UpdatePortalRoleInput {
-  "A new short name, unique in the workspace."
-  slug: String
-  "A new display name."
-  name: String
+  "A new short name, unique in the workspace. At most 63 characters."
+  slug: String @maxLength(chars: 63)
+  "A new display name. At most 255 characters."
+  name: String @maxLength(chars: 255)
 }
 
 """
@@ -2065,9 +2084,9 @@ A new API key.
 """
 input CreateApiKeyInput {
   "What the key is for, 1 to 255 characters, such as ` + "`" + `CRM sync` + "`" + `."
-  name: String!
-  "The scopes the key grants, at least one: ` + "`" + `contacts:read` + "`" + `, ` + "`" + `contacts:write` + "`" + ` or ` + "`" + `keys:admin` + "`" + `, each one the caller holds itself."
-  scopes: [String!]!
+  name: String! @maxLength(chars: 255)
+  "The scopes the key grants, at least one: ` + "`" + `contacts:read` + "`" + `, ` + "`" + `contacts:write` + "`" + ` or ` + "`" + `keys:admin` + "`" + `, each one the caller holds itself. Each at most 32 characters."
+  scopes: [String!]! @maxLength(chars: 32)
   "When the key stops working, in the future; absent or null for a key that does not expire."
   expiresAt: Time
 }
@@ -2232,8 +2251,8 @@ The result of creating an API key.
 type CreateApiKeyPayload {
   "The key as stored; null when the mutation failed."
   apiKey: ApiKey
-  "The key itself, to send as ` + "`" + `Authorization: Bearer <secret>` + "`" + `. It is shown only in this response: store it now. Null when the mutation failed."
-  secret: String
+  "The key itself, to send as ` + "`" + `Authorization: Bearer <secret>` + "`" + `. It is shown only in this response: store it now. Null when the mutation failed, and in a replay of the response to a retry with the same ` + "`" + `Idempotency-Key` + "`" + ` (the error ` + "`" + `SECRET_NOT_REPLAYED` + "`" + ` says so)."
+  secret: String @secret
   "Problems with the input; empty on success."
   userErrors: [UserError!]!
 }
@@ -2400,16 +2419,16 @@ given must hold. ` + "`" + `notIn` + "`" + ` is the opposite of ` + "`" + `in` +
 matches it.
 """
 input StringFilter {
-  "The text is this one."
-  equals: String
-  "The text is one of these; an empty list matches nothing."
-  in: [String!]
-  "The text is none of these (or is not set); an empty list matches everything."
-  notIn: [String!]
-  "The text contains this."
-  contains: String
-  "The text starts with this."
-  startsWith: String
+  "The text is this one. At most 255 characters."
+  equals: String @maxLength(chars: 255)
+  "The text is one of these; an empty list matches nothing. Each at most 255 characters."
+  in: [String!] @maxLength(chars: 255)
+  "The text is none of these (or is not set); an empty list matches everything. Each at most 255 characters."
+  notIn: [String!] @maxLength(chars: 255)
+  "The text contains this. At most 255 characters."
+  contains: String @maxLength(chars: 255)
+  "The text starts with this. At most 255 characters."
+  startsWith: String @maxLength(chars: 255)
   "true: the record has a value; false: it has none."
   isSet: Boolean
 }
@@ -2428,12 +2447,12 @@ input TimeFilter {
 Conditions on a record's tags, which match exactly (with regard to case).
 """
 input TagsFilter {
-  "The record has at least one of these tags; an empty list matches nothing."
-  hasAny: [String!]
-  "The record has every one of these tags; an empty list matches everything."
-  hasAll: [String!]
-  "The record has none of these tags; an empty list matches everything."
-  hasNone: [String!]
+  "The record has at least one of these tags; an empty list matches nothing. Each at most 64 characters."
+  hasAny: [String!] @maxLength(chars: 64)
+  "The record has every one of these tags; an empty list matches everything. Each at most 64 characters."
+  hasAll: [String!] @maxLength(chars: 64)
+  "The record has none of these tags; an empty list matches everything. Each at most 64 characters."
+  hasNone: [String!] @maxLength(chars: 64)
 }
 
 """
@@ -2445,16 +2464,16 @@ MULTI_SELECT field, ` + "`" + `equals` + "`" + ` takes a list (the value has exa
 options), and ` + "`" + `in` + "`" + `/` + "`" + `notIn` + "`" + ` take options (the value has any/none of them).
 """
 input CustomFieldFilter {
-  "The field's slug."
-  slug: String!
+  "The field's slug. At most 63 characters."
+  slug: String! @maxLength(chars: 63)
   "The value is this one (exactly; text with regard to case)."
   equals: JSON
   "The value is one of these; an empty list matches nothing."
   in: [JSON!]
   "The value is none of these (or is not set); an empty list matches everything."
   notIn: [JSON!]
-  "The value contains this text."
-  contains: String
+  "The value contains this text. At most 255 characters."
+  contains: String @maxLength(chars: 255)
   "The value is greater than this number, or later than this date."
   gt: JSON
   "The value is less than this number, or earlier than this date."
@@ -2468,8 +2487,8 @@ Selects contacts. Every condition given must hold; ` + "`" + `and` + "`" + `, ` 
 nest other filters, at most 5 levels deep in all.
 """
 input ContactFilter {
-  "Free text: every word must occur in the name, email or external id, without regard to case; a phone number (digits with any of + ( ) - . / and spaces) also matches the digits of the contact's phone numbers, however it is written."
-  search: String
+  "Free text: every word must occur in the name, email or external id, without regard to case; a phone number (digits with any of + ( ) - . / and spaces) also matches the digits of the contact's phone numbers, however it is written. At most 200 characters."
+  search: String @maxLength(chars: 200)
   "The contact's id."
   id: IDFilter
   "The contact's external id."
@@ -2507,8 +2526,8 @@ Selects accounts. Every condition given must hold; ` + "`" + `and` + "`" + `, ` 
 nest other filters, at most 5 levels deep in all.
 """
 input AccountFilter {
-  "Free text: every word must occur in the name, domain or external id, without regard to case."
-  search: String
+  "Free text: every word must occur in the name, domain or external id, without regard to case. At most 200 characters."
+  search: String @maxLength(chars: 200)
   "The account's id."
   id: IDFilter
   "The account's external id."
@@ -2569,7 +2588,7 @@ A field that the workspace adds to its contacts or accounts.
 type CustomFieldDefinition implements Node {
   "The field's id: ` + "`" + `custom_field_` + "`" + ` followed by a ULID."
   id: ID!
-  "The field's key in values and filters, unique among the fields of its object: a lowercase letter, then up to 62 lowercase letters, digits or underscores."
+  "The field's key in values and filters, unique among the fields of its object: a lowercase letter, then lowercase letters, digits or underscores, at most 63 characters."
   slug: String!
   "The field's display name."
   label: String!
@@ -2597,8 +2616,8 @@ type CustomFieldValue {
 A custom field value to set on a record.
 """
 input CustomFieldValueInput {
-  "The field's slug."
-  slug: String!
+  "The field's slug. At most 63 characters."
+  slug: String! @maxLength(chars: 63)
   "The value, in the JSON form of the field's type (see CustomFieldType); null removes the record's value."
   value: JSON
 }
@@ -2609,14 +2628,14 @@ A new custom field.
 input CreateCustomFieldInput {
   "The kind of record the field belongs to."
   object: CustomFieldObject!
-  "The field's key: a lowercase letter, then up to 62 lowercase letters, digits or underscores; unique among the fields of the object."
-  slug: String!
+  "The field's key: a lowercase letter, then lowercase letters, digits or underscores, at most 63 characters; unique among the fields of the object."
+  slug: String! @maxLength(chars: 63)
   "The display name, at most 255 characters."
-  label: String!
+  label: String! @maxLength(chars: 255)
   "The type of the field's values."
   type: CustomFieldType!
   "For SELECT and MULTI_SELECT: 1 to 200 distinct options of at most 100 characters (trimmed). Other types take none."
-  options: [String!]
+  options: [String!] @maxLength(chars: 100)
 }
 
 """
@@ -2625,9 +2644,9 @@ and object never change.
 """
 input UpdateCustomFieldInput {
   "A new display name, at most 255 characters."
-  label: String
-  "The new options of a SELECT or MULTI_SELECT field; an option that records still have cannot be removed."
-  options: [String!]
+  label: String @maxLength(chars: 255)
+  "The new options of a SELECT or MULTI_SELECT field; an option that records still have cannot be removed. Each at most 100 characters."
+  options: [String!] @maxLength(chars: 100)
 }
 
 """

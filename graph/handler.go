@@ -9,18 +9,17 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
-	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
-	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/contacts-api/contacts/auth"
+	"github.com/contacts-api/contacts/graph/clientaddr"
 	"github.com/contacts-api/contacts/graph/cors"
 	"github.com/contacts-api/contacts/graph/loaders"
 	"github.com/contacts-api/contacts/graph/playground"
@@ -29,8 +28,35 @@ import (
 )
 
 // persistedQueryCacheSize bounds the automatic persisted queries kept in
-// memory: the least recently used go first, and clients resend them.
+// memory, all workspaces together: the least recently used go first, and
+// clients resend them.
 const persistedQueryCacheSize = 1000
+
+// persistedQueries is the cache of automatic persisted queries, keyed by
+// workspace as well as by hash: a document one workspace sent is found by
+// its hash only in that workspace, so that no workspace can learn by
+// asking for a hash whether another one sent its document.
+type persistedQueries struct{ queries *lru.LRU[string] }
+
+var _ graphql.Cache[string] = persistedQueries{}
+
+// Get returns the document of the caller's workspace with hash.
+func (c persistedQueries) Get(ctx context.Context, hash string) (string, bool) {
+	return c.queries.Get(ctx, workspaceKey(ctx, hash))
+}
+
+// Add keeps query under hash for the caller's workspace.
+func (c persistedQueries) Add(ctx context.Context, hash, query string) {
+	c.queries.Add(ctx, workspaceKey(ctx, hash), query)
+}
+
+// workspaceKey returns hash prefixed by the caller's workspace. Every
+// request that reaches GraphQL is authenticated; were one not, its key
+// would fall under the nil workspace, which no caller has.
+func workspaceKey(ctx context.Context, hash string) string {
+	ws, _ := service.Workspace(ctx)
+	return ws.String() + "/" + hash
+}
 
 // Options configure the HTTP handler.
 type Options struct {
@@ -40,8 +66,12 @@ type Options struct {
 	// DefaultLimits.
 	Limits Limits
 	// RateLimits bound each workspace's requests and cost per minute in
-	// this process; the zero value is off.
+	// this process, and each client's failed authentications; the zero
+	// value is off.
 	RateLimits RateLimits
+	// TrustedProxies are the proxies whose X-Forwarded-For names the
+	// client whose failed authentications are counted; none by default.
+	TrustedProxies clientaddr.Proxies
 	// DisableIntrospection refuses __schema and __type and drops the
 	// "Did you mean" suggestions from errors, for production.
 	DisableIntrospection bool
@@ -54,11 +84,10 @@ type Options struct {
 	// API (CORS); the zero value allows none.
 	AllowedOrigins cors.Origins
 	// Metrics count the requests; nil makes a registry of the handler's
-	// own, without the database pool's gauges.
+	// own, without the database pool's gauges. The handler does not serve
+	// them: they tell of every workspace, so the server serves them on a
+	// listener of their own.
 	Metrics *metrics.Metrics
-	// ServeMetrics serves the metrics at GET /metrics. The server turns it
-	// off when it serves them on a listener of their own.
-	ServeMetrics bool
 	// plain serves requests without the shortcuts of render.go and
 	// projection.go: gqlgen resolves every field and the loaders fetch
 	// whole records. For the tests that compare the two.
@@ -68,7 +97,7 @@ type Options struct {
 // playgroundQuery is the document the playground opens with: a page of
 // contacts with what they are linked to.
 const playgroundQuery = `# Contacts with their account, phones and portal role.
-# Run it with the button above, or Ctrl-Enter.
+# Run it with the ▶ button to the right, or Ctrl-Enter.
 {
   contacts(first: 20) {
     nodes {
@@ -84,17 +113,14 @@ const playgroundQuery = `# Contacts with their account, phones and portal role.
 `
 
 // NewHandler returns the service's HTTP handler: the GraphQL endpoint, the
-// playground, the health checks and the metrics, behind CORS, with a log
-// line for each request.
+// playground and the health checks, behind CORS, with a log line for each
+// request, counted in opts.Metrics.
 func NewHandler(opts Options) http.Handler {
 	m := opts.Metrics
 	if m == nil {
 		m = metrics.New(nil)
 	}
 	mux := http.NewServeMux()
-	if opts.ServeMetrics {
-		mux.Handle("GET /metrics", m.Handler())
-	}
 	if opts.Playground {
 		playground.Mount(mux, playground.Config{
 			Title: "Contacts API", Endpoint: "/graphql",
@@ -117,32 +143,44 @@ func NewHandler(opts Options) http.Handler {
 	opts.Limits = opts.Limits.withDefaults()
 	rates := newRateLimiter(opts.RateLimits)
 	admit := newAdmission(opts.Limits.MaxConcurrentCost)
-	gql := checkRequest(opts.Limits, authenticate(opts, rates.middleware(idempotent(opts.Service,
+	bodies := newBodyReader(opts.Limits)
+	// Nothing reads a body before the caller is known: an anonymous
+	// client costs a look at its headers.
+	failures := newAuthFailures(opts.RateLimits.FailedAuthPerMinute, opts.TrustedProxies)
+	gql := checkRequest(authenticate(opts, failures, rates.middleware(bodies.middleware(idempotent(opts.Service,
 		loaders.Middleware(opts.Service.Store(), m.ObserveBatch,
-			admit.middleware(newGraphQLServer(opts, rates, admit)))))))
+			admit.middleware(newGraphQLServer(opts, rates, admit))))))))
 	mux.Handle("/graphql", gql)
 	return withRequestID(observeRequests(m, recoverPanics(cors.Handler(opts.AllowedOrigins, mux))))
 }
 
 func newGraphQLServer(opts Options, rates *rateLimiter, admit *admission) http.Handler {
-	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{Service: opts.Service}, Complexity: complexityRoot()}))
-	srv.AddTransport(transport.GET{})
+	schema := NewExecutableSchema(Config{Resolvers: &Resolver{Service: opts.Service}, Complexity: complexityRoot()})
+	srv := handler.New(schema)
+	srv.AddTransport(getTransport{})
 	srv.AddTransport(postTransport{})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	documents := lru.New[*ast.QueryDocument](1000)
+	srv.SetQueryCache(documents)
 	srv.Use(operationRecorder{})
+	srv.Use(&strictVariables{})
 	srv.SetParserTokenLimit(opts.Limits.MaxTokens)
 	if !opts.DisableIntrospection {
 		srv.Use(extension.Introspection{})
 	}
 	srv.SetDisableSuggestion(opts.DisableIntrospection)
-	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](persistedQueryCacheSize)})
-	srv.Use(&queryShape{limits: opts.Limits, noIntrospection: opts.DisableIntrospection})
+	srv.Use(extension.AutomaticPersistedQuery{Cache: persistedQueries{lru.New[string](persistedQueryCacheSize)}})
+	srv.Use(&queryShape{limits: opts.Limits, noIntrospection: opts.DisableIntrospection, documents: documents})
+	inputs := &inputChecks{}
+	srv.Use(inputs)
 	srv.Use(rates) // after queryShape, which measures the cost it charges
 	srv.Use(admit)
 	srv.SetErrorPresenter(errorPresenter(opts.DisableIntrospection))
 	srv.SetRecoverFunc(recoverPanic)
 	srv.AroundOperations(requireScope)
 	srv.AroundRootFields(freshLoadersForMutations)
+	srv.AroundRootFields(inputs.refuseInput)
+	srv.AroundFields(secretFieldsOf(schema.Schema()).note)
+	srv.Use(responseCeiling{maxBytes: opts.Limits.MaxResponseBytes})
 	if !opts.plain {
 		srv.AroundOperations(projectLoads)
 		srv.AroundFields(renderFields)
@@ -159,28 +197,32 @@ func freshLoadersForMutations(ctx context.Context, next graphql.RootResolver) gr
 	return next(ctx)
 }
 
-// authenticate checks the bearer token, a JWT or an API key; a request
-// without a valid one gets 401, the same for every reason.
-func authenticate(opts Options, next http.Handler) http.Handler {
+// authenticate checks the request's credential (see credentialOf), a JWT
+// or an API key; a request without a valid one gets 401, the same for every reason. A client over
+// its limit of failed authentications gets 429 instead: for an API key
+// before it is looked up in the database, for a JWT once it is found
+// invalid. A JWT costs microseconds to check and no lookup, so a
+// frontend's valid token is served even from the address of an attacker
+// (such as a shared NAT).
+func authenticate(opts Options, failures *authFailures, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		header := r.Header.Get("Authorization")
-		if len(header) > len("Bearer ")+auth.MaxTokenLength {
-			slog.InfoContext(ctx, "token refused", "request_id", RequestID(ctx), "reason", "Authorization header too long", "bytes", len(header))
-			writeUnauthenticated(ctx, w, "The token is not valid.")
+		client := failures.client(r)
+		token, problem := credentialOf(r)
+		if problem != "" {
+			writeUnauthenticated(ctx, w, problem)
 			return
 		}
-		scheme, token, _ := strings.Cut(header, " ")
-		token = strings.TrimSpace(token)
-		if !strings.EqualFold(scheme, "Bearer") || token == "" {
-			writeUnauthenticated(ctx, w, "Send a token in the Authorization header: Bearer <token>.")
+		if auth.IsAPIKey(token) && failures.refuse(ctx, w, client) {
 			return
 		}
 		p, err := principalOf(ctx, opts, token)
 		switch {
 		case errors.Is(err, auth.ErrUnauthenticated):
-			slog.InfoContext(ctx, "token refused", "request_id", RequestID(ctx), "reason", err)
-			writeUnauthenticated(ctx, w, "The token is not valid.")
+			slog.InfoContext(ctx, "token refused", "request_id", RequestID(ctx), "reason", err, "client", client.String())
+			if !failures.fail(ctx, w, client) {
+				writeUnauthenticated(ctx, w, "The token is not valid.")
+			}
 			return
 		case err != nil:
 			writeGraphQLError(ctx, w, http.StatusServiceUnavailable, internalError(ctx, err))

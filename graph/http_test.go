@@ -102,16 +102,81 @@ func TestMutationOverGETIsRefused(t *testing.T) {
 	const mutation = `mutation { createContact(input: {name: "Ada Lovelace"}) { contact { id } userErrors { code } } }`
 	for _, accept := range []string{"", applicationJSON, graphQLResponseJSON} {
 		rec := recordRequest(c.handler, getGraphQL(mutation, c.token, accept))
-		// gqlgen's GET transport answers 406 Not Acceptable.
-		if rec.Code != http.StatusNotAcceptable {
-			t.Errorf("GET mutation (Accept %q): status %d; want 406\n%s", accept, rec.Code, rec.Body)
+		// The GraphQL-over-HTTP specification: 405 Method Not Allowed.
+		if rec.Code != http.StatusMethodNotAllowed || rec.Header().Get("Allow") != http.MethodPost {
+			t.Errorf("GET mutation (Accept %q): status %d, Allow %q; want 405 and POST\n%s", accept, rec.Code, rec.Header().Get("Allow"), rec.Body)
 		}
-		if resp := decodeResponse(t, rec); hasData(resp) || len(resp.Errors) == 0 {
-			t.Errorf("GET mutation (Accept %q): body %s; want an error and no data", accept, rec.Body)
+		if resp := decodeResponse(t, rec); resp.code() != graph.CodeMethodNotAllowed || hasDataEntry(rec) {
+			t.Errorf("GET mutation (Accept %q): body %s; want the code %s and no data entry", accept, rec.Body, graph.CodeMethodNotAllowed)
 		}
 	}
 	if n := countContacts(c); n != 0 {
 		t.Fatalf("after refused GET mutations the workspace has %d contacts; want 0", n)
+	}
+}
+
+// hasDataEntry reports whether the JSON object of rec's body has a data
+// member, even a null one.
+func hasDataEntry(rec *httptest.ResponseRecorder) bool {
+	var members map[string]json.RawMessage
+	json.Unmarshal(rec.Body.Bytes(), &members)
+	_, ok := members["data"]
+	return ok
+}
+
+// TestRequestErrorsFollowTheSpecification checks the answers to documents
+// that do not parse or validate and to variables that do not coerce: 200
+// with application/json, 400 with application/graphql-response+json, and
+// no data entry either way, since no operation ran.
+func TestRequestErrorsFollowTheSpecification(t *testing.T) {
+	t.Parallel()
+	c := newClient(t)
+	requests := []struct{ name, body string }{
+		{"a document that does not parse", `{"query": "{ contacts(first: 1) { nodes { id }"}`},
+		{"a document that does not validate", `{"query": "{ contacts(first: 1) { nodes { nope } } }"}`},
+		{"a variable that does not coerce", `{"query": "query($n: Int) { contacts(first: $n) { nodes { id } } }", "variables": {"n": "ten"}}`},
+		{"a missing required variable", `{"query": "query($id: ID!) { contact(id: $id) { id } }"}`},
+	}
+	for _, r := range requests {
+		for accept, want := range map[string]int{applicationJSON: http.StatusOK, graphQLResponseJSON: http.StatusBadRequest} {
+			rec := recordRequest(c.handler, newGraphQLRequest(http.MethodPost, "/graphql", r.body, c.token, accept))
+			if rec.Code != want || hasDataEntry(rec) || len(decodeResponse(t, rec).Errors) == 0 {
+				t.Errorf("%s, Accept %s: status %d, body %s; want %d, errors and no data entry", r.name, accept, rec.Code, rec.Body, want)
+			}
+		}
+	}
+}
+
+// TestVariablesCoerceAsTheSpecificationSays checks that a variable's value
+// coerces as the same value inline would: a number is not a String, a
+// string is not an Int, at the top and inside input objects and lists.
+func TestVariablesCoerceAsTheSpecificationSays(t *testing.T) {
+	t.Parallel()
+	c := newClient(t)
+	const create = `mutation($in: CreateContactInput!) { createContact(input: $in) { contact { id } userErrors { code } } }`
+	const page = `query($n: Int, $search: String) { contacts(first: $n, filter: {search: $search}) { nodes { id } } }`
+	tests := []struct {
+		name    string
+		query   string
+		vars    map[string]any
+		refused bool
+	}{
+		{"a number for a String", page, map[string]any{"search": 12}, true},
+		{"a string for an Int", page, map[string]any{"n": "10"}, true},
+		{"a number for a String in an input object", create, map[string]any{"in": map[string]any{"name": 1234}}, true},
+		{"a number for a String in a list", create, map[string]any{"in": map[string]any{"name": "Ada", "tags": []any{"vip", 7}}}, true},
+		{"values of their types", page, map[string]any{"n": 10, "search": "12"}, false},
+		{"an input object of its types", create, map[string]any{"in": map[string]any{"name": "Ada", "tags": []any{"vip"}}}, false},
+	}
+	for _, tt := range tests {
+		resp := c.post(tt.query, tt.vars)
+		refused := resp.code() == "GRAPHQL_VALIDATION_FAILED" && !hasData(resp)
+		if refused != tt.refused {
+			t.Errorf("%s: code %q, data %s; want refused %v", tt.name, resp.code(), resp.Data, tt.refused)
+		}
+	}
+	if n := countContacts(c); n != 1 {
+		t.Fatalf("the workspace has %d contacts; want 1, from the one valid input", n)
 	}
 }
 
@@ -336,6 +401,9 @@ func paddedBody(t *testing.T, query string, size int, extra string) string {
 func TestRequestBodyLimit(t *testing.T) {
 	t.Parallel()
 	c := newClient(t)
+	// Authentication comes before the body, and a token's first use
+	// provisions its workspace: do it now, so that refusals count 0 SQL.
+	countContacts(c)
 	limit, bulkLimit := int(graph.DefaultLimits.MaxBodyBytes), int(graph.DefaultLimits.MaxBulkBodyBytes)
 	const (
 		query = `{ contacts { totalCount } }`
@@ -389,6 +457,7 @@ func TestRequestBodyLimit(t *testing.T) {
 func TestUnsupportedRequestsAreRefused(t *testing.T) {
 	t.Parallel()
 	c := newClient(t)
+	countContacts(c) // provisions the workspace, as in TestRequestBodyLimit
 	const query = `{"query":"{ contacts { totalCount } }"}`
 	withType := func(contentType, body string) *http.Request {
 		req := newGraphQLRequest(http.MethodPost, "/graphql", body, c.token, "")

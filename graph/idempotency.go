@@ -4,8 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"io"
-	"log/slog"
+	"fmt"
 	"net/http"
 	"strconv"
 	"sync/atomic"
@@ -33,9 +32,7 @@ func idempotent(svc *service.Service, next http.Handler) http.Handler {
 			})
 			return
 		}
-		body, _ := io.ReadAll(r.Body) // limitBody already read it into memory
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		hash := sha256.Sum256(body)
+		hash := sha256.Sum256(requestBody(ctx))
 		stored, err := svc.BeginIdempotent(ctx, key, hash[:])
 		switch {
 		case err != nil:
@@ -51,22 +48,23 @@ func idempotent(svc *service.Service, next http.Handler) http.Handler {
 	})
 }
 
-// runOnce runs the request that owns an idempotency key, sends its
-// response and keeps it for retries.
+// runOnce runs the request that owns an idempotency key in one
+// transaction that keeps its response for retries (see
+// service.RunIdempotent), without the secrets it shows (secrets.go), then
+// sends the response. A response the server failed to commit is not sent:
+// the client would take it for done.
 func runOnce(svc *service.Service, key string, next http.Handler, w http.ResponseWriter, r *http.Request) {
 	rec := &responseRecorder{header: w.Header(), status: http.StatusOK}
-	var failed atomic.Bool
-	ctx := withFailureFlag(r.Context(), &failed)
-	next.ServeHTTP(rec, r.WithContext(ctx))
-	status := rec.status
-	if failed.Load() {
-		status = http.StatusInternalServerError // not kept: a retry runs again
-	}
-	err := svc.FinishIdempotent(context.WithoutCancel(ctx), key, service.StoredResponse{
-		Status: status, ContentType: w.Header().Get("Content-Type"), Body: rec.body.Bytes(),
+	err := svc.RunIdempotent(r.Context(), key, func(ctx context.Context) (service.StoredResponse, bool) {
+		var notKept atomic.Bool
+		shown := &shownSecrets{}
+		next.ServeHTTP(rec, r.WithContext(withShownSecrets(context.WithValue(ctx, notKeptKey{}, &notKept), shown)))
+		keep := !notKept.Load() && rec.status < http.StatusInternalServerError
+		return service.StoredResponse{Status: rec.status, ContentType: w.Header().Get("Content-Type"), Body: shown.withhold(rec.body.Bytes())}, keep
 	})
 	if err != nil {
-		slog.ErrorContext(ctx, "keep idempotent response", "request_id", RequestID(ctx), "error", err)
+		writeGraphQLError(r.Context(), w, http.StatusServiceUnavailable, internalError(r.Context(), fmt.Errorf("commit idempotent request: %w", err)))
+		return
 	}
 	w.WriteHeader(rec.status)
 	w.Write(rec.body.Bytes())
@@ -97,17 +95,14 @@ func (r *responseRecorder) Header() http.Header         { return r.header }
 func (r *responseRecorder) Write(b []byte) (int, error) { return r.body.Write(b) }
 func (r *responseRecorder) WriteHeader(status int)      { r.status = status }
 
-type failureFlagKey struct{}
+type notKeptKey struct{}
 
-// withFailureFlag returns a context in which internalError records that
-// the request failed on the server's side.
-func withFailureFlag(ctx context.Context, failed *atomic.Bool) context.Context {
-	return context.WithValue(ctx, failureFlagKey{}, failed)
-}
-
-// markFailed records a server-side failure of the request in ctx.
-func markFailed(ctx context.Context) {
-	if failed, ok := ctx.Value(failureFlagKey{}).(*atomic.Bool); ok {
-		failed.Store(true)
+// markNotKept records that the response of the request in ctx must not be
+// kept for its Idempotency-Key: the server failed, or refused the caller
+// (a missing scope, a spent rate limit). Such an answer says nothing of
+// the request itself, and would refuse a retry that may now succeed.
+func markNotKept(ctx context.Context) {
+	if notKept, ok := ctx.Value(notKeptKey{}).(*atomic.Bool); ok {
+		notKept.Store(true)
 	}
 }

@@ -4,13 +4,23 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/contacts-api/contacts/auth"
 	"github.com/contacts-api/contacts/db"
 	"github.com/contacts-api/contacts/db/dbtest"
+	"github.com/contacts-api/contacts/graph"
+	"github.com/contacts-api/contacts/service"
 )
 
 // idempotentResult is a raw response to a request with an Idempotency-Key.
@@ -118,5 +128,237 @@ func TestExpiredIdempotencyKeysAreForgottenAndSwept(t *testing.T) {
 	var left int
 	if err := bdb.QueryRowContext(ctx, "SELECT count(*) FROM idempotency_keys WHERE workspace_id = ?", c.workspace).Scan(&left); err != nil || left != 0 {
 		t.Errorf("%d expired keys left after the sweep (err %v)", left, err)
+	}
+}
+
+// sendWithKey sends query with vars and an Idempotency-Key.
+func (c *client) sendWithKey(key, query string, vars map[string]any) *response {
+	c.t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	req := newGraphQLRequest(http.MethodPost, "/graphql", string(body), c.token, "")
+	req.Header.Set("Idempotency-Key", key)
+	return c.send(req)
+}
+
+// replayed reports whether resp is a stored response sent again.
+func (r *response) replayed() bool { return r.Header.Get("Idempotent-Replayed") == "true" }
+
+// tokenOf returns a token of workspace ws for subject with scope.
+func tokenOf(t *testing.T, ws uuid.UUID, subject, scope string) string {
+	t.Helper()
+	token, err := auth.Mint(testSecret, auth.TokenRequest{WorkspaceID: ws, Subject: subject, Scope: scope, TTL: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return token
+}
+
+// createReaderKey asks for a contacts:read API key.
+const createReaderKey = `mutation { createApiKey(input: {name: "sync", scopes: ["contacts:read"]}) { apiKey { id } secret userErrors { code } } }`
+
+// TestIdempotencyKeyBelongsToItsCaller replays a keys:admin caller's
+// createApiKey, key and body alike, with every other credential of the
+// workspace: each is refused as a reuse of the key and sees nothing of
+// the first response; the caller itself, with a fresh token, gets it.
+func TestIdempotencyKeyBelongsToItsCaller(t *testing.T) {
+	t.Parallel()
+	admin := newClientWith(t, newHandler(t), uuid.New(), allScopes)
+	ws := admin.workspace
+	_, readerKey := admin.createAPIKey("reader", auth.ScopeRead)
+	_, adminKey := admin.createAPIKey("admin", auth.Scopes...)
+
+	first := admin.sendWithKey("new-key", createReaderKey, nil)
+	var out struct {
+		CreateAPIKey createAPIKeyPayload `json:"createApiKey"`
+	}
+	if err := json.Unmarshal(first.Data, &out); err != nil || out.CreateAPIKey.Secret == nil {
+		t.Fatalf("createApiKey: status %d, %s; want a new key and its secret", first.Status, first.Body)
+	}
+	secret := *out.CreateAPIKey.Secret
+
+	others := []struct{ name, token string }{
+		{"a contacts:read API key", readerKey},
+		{"an API key with every scope", adminKey},
+		{"a token of the same subject without scopes", tokenOf(t, ws, "test", "")},
+		{"a token of the same subject with fewer scopes", tokenOf(t, ws, "test", auth.ScopeRead+" "+auth.ScopeWrite)},
+		{"a token of another subject with the same scopes", tokenOf(t, ws, "someone-else", allScopes)},
+	}
+	for _, o := range others {
+		got := admin.withToken(o.token).sendWithKey("new-key", createReaderKey, nil)
+		if got.Status != http.StatusUnprocessableEntity || got.code() != "IDEMPOTENCY_KEY_REUSED" || got.replayed() {
+			t.Errorf("%s replaying the key: status %d, replayed %v, %s; want 422 IDEMPOTENCY_KEY_REUSED", o.name, got.Status, got.replayed(), got.Body)
+		}
+		if bytes.Contains(got.Body, []byte(secret)) || bytes.Contains(got.Body, []byte(out.CreateAPIKey.APIKey.ID)) {
+			t.Errorf("%s got the first response's key or secret: %s", o.name, got.Body)
+		}
+	}
+	// The same caller: its subject and scopes, in another token.
+	scopes := slices.Clone(auth.Scopes)
+	slices.Reverse(scopes)
+	again := admin.withToken(tokenOf(t, ws, "test", strings.Join(scopes, " "))).sendWithKey("new-key", createReaderKey, nil)
+	if again.Status != http.StatusOK || !again.replayed() || !bytes.Contains(again.Body, []byte(out.CreateAPIKey.APIKey.ID)) ||
+		bytes.Contains(again.Body, []byte(secret)) || again.code() != graph.CodeSecretNotReplayed {
+		t.Errorf("the caller's retry with a fresh token: status %d, replayed %v, %s; want its response replayed without the secret", again.Status, again.replayed(), again.Body)
+	}
+	if n := len(admin.listAPIKeys()); n != 3 {
+		t.Errorf("the workspace has %d API keys; want 3, the new one created once", n)
+	}
+
+	// An API key's own retries are replayed to it alone.
+	backend := admin.withToken(adminKey)
+	created := backend.sendWithKey("backend-key", `mutation { createContact(input: {name: "Ada"}) { contact { id } } }`, nil)
+	if retry := backend.sendWithKey("backend-key", `mutation { createContact(input: {name: "Ada"}) { contact { id } } }`, nil); !retry.replayed() || !bytes.Equal(retry.Body, created.Body) {
+		t.Errorf("an API key's retry: replayed %v, %s; want its first response %s", retry.replayed(), retry.Body, created.Body)
+	}
+}
+
+// TestRefusalsAreNotKept sends createApiKey with a token that lacks
+// keys:admin, then the same key and body with one that has it: the
+// refusal was not kept, so the second caller's request runs.
+func TestRefusalsAreNotKept(t *testing.T) {
+	t.Parallel()
+	admin := newClientWith(t, newHandler(t), uuid.New(), allScopes)
+	writer := admin.withToken(tokenOf(t, admin.workspace, "writer", auth.ScopeRead+" "+auth.ScopeWrite))
+	for range 2 {
+		if got := writer.sendWithKey("key", createReaderKey, nil); got.code() != service.CodeForbidden || got.replayed() {
+			t.Fatalf("createApiKey without keys:admin: replayed %v, %s; want FORBIDDEN, not replayed", got.replayed(), got.Body)
+		}
+	}
+	got := admin.sendWithKey("key", createReaderKey, nil)
+	if got.Status != http.StatusOK || got.replayed() || len(got.Errors) > 0 || !bytes.Contains(got.Body, []byte(`"secret":"ck_`)) {
+		t.Errorf("the same key and body with keys:admin: status %d, replayed %v, %s; want the key created", got.Status, got.replayed(), got.Body)
+	}
+}
+
+// faultAfter makes the first query that contains substring, once a query
+// that contains after has run, panic: a fault on the way of one request,
+// which its retry does not meet.
+type faultAfter struct {
+	after, substring string
+	armed, fired     atomic.Bool
+}
+
+func (h *faultAfter) BeforeQuery(ctx context.Context, e *bun.QueryEvent) context.Context {
+	if h.armed.Load() && strings.Contains(e.Query, h.substring) && h.fired.CompareAndSwap(false, true) {
+		panic("forced fault after " + h.after)
+	}
+	if strings.Contains(e.Query, h.after) {
+		h.armed.Store(true)
+	}
+	return ctx
+}
+
+func (*faultAfter) AfterQuery(context.Context, *bun.QueryEvent) {}
+
+// TestFaultAfterAMutationNeverDoesItTwice fails an idempotent mutation
+// once, after it wrote, at each step left before the client has its
+// answer, and retries it: the retry runs the mutation once in all, or
+// replays its committed response.
+func TestFaultAfterAMutationNeverDoesItTwice(t *testing.T) {
+	t.Parallel()
+	const createAccount = `mutation { createAccount(input: {name: "Acme"}) { account { id contacts(first: 5) { nodes { id } } } userErrors { code } } }`
+	tests := []struct{ name, substring string }{
+		{"reading what it wrote for the response", "JOIN contact_accounts AS ca"},
+		{"keeping the response", `UPDATE "idempotency_keys"`},
+		{"committing", "COMMIT"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			healthy := newClient(t)
+			healthy.accountCount() // provisions the workspace
+			fault := &faultAfter{after: `INSERT INTO "accounts"`, substring: tt.substring}
+			c := newClientWith(t, newHandlerOf(t, serviceWithHook(t, fault)), healthy.workspace, allScopes)
+			first := c.sendWithKey("create-acme", createAccount, nil)
+			if !fault.fired.Load() || first.code() != service.CodeInternal {
+				t.Fatalf("first attempt: fault fired %v, status %d, %s; want the fault to fail it as INTERNAL", fault.fired.Load(), first.Status, first.Body)
+			}
+			retry := c.sendWithKey("create-acme", createAccount, nil)
+			if retry.Status != http.StatusOK || len(retry.Errors) > 0 || !bytes.Contains(retry.Body, []byte(`"id":"account_`)) {
+				t.Errorf("retry: status %d, %s; want the account, created or replayed", retry.Status, retry.Body)
+			}
+			if n := healthy.accountCount(); n != 1 {
+				t.Errorf("the workspace has %d accounts after a failed attempt and a retry; want 1", n)
+			}
+		})
+	}
+}
+
+// TestIdempotentMutationsKeepTheirOwnTransactions sends, with an
+// Idempotency-Key, a document of four mutations whose second is refused:
+// the request runs in one transaction, but each mutation keeps its own
+// rule, so the others write and the second writes nothing, and the last
+// finds what the first wrote. With row-level security and without.
+func TestIdempotentMutationsKeepTheirOwnTransactions(t *testing.T) {
+	t.Parallel()
+	const doc = `mutation {
+		ada: createContact(input: {name: "Ada", externalId: "ada"}) { contact { id } userErrors { code } }
+		twin: createContact(input: {name: "Ada again", externalId: "ada"}) { contact { id } userErrors { code } }
+		grace: createContact(input: {name: "Grace"}) { contact { id } userErrors { code } }
+		byExternalId: upsertContact(input: {externalId: "ada", description: "first"}) { contact { name description } userErrors { code } }
+	}`
+	for name, svc := range servicesEachWay(t) {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			c := newClientOf(t, svc)
+			first := c.sendWithKey("four", doc, nil)
+			var out struct {
+				Ada, Twin, Grace struct {
+					Contact    *struct{ ID string }
+					UserErrors []userError
+				}
+				ByExternalID struct {
+					Contact *struct{ Name, Description string }
+				}
+			}
+			if err := json.Unmarshal(first.Data, &out); err != nil || len(first.Errors) > 0 {
+				t.Fatalf("status %d, %s; want data without errors", first.Status, first.Body)
+			}
+			if out.Ada.Contact == nil || out.Grace.Contact == nil || out.Twin.Contact != nil || len(out.Twin.UserErrors) != 1 || out.Twin.UserErrors[0].Code != "ALREADY_EXISTS" {
+				t.Errorf("got %s; want ada and grace created, twin refused with ALREADY_EXISTS", first.Data)
+			}
+			if u := out.ByExternalID.Contact; u == nil || u.Name != "Ada" || u.Description != "first" {
+				t.Errorf("the update by external id got %+v; want it to find what the first mutation wrote", u)
+			}
+			if n := c.contactCount(); n != 2 {
+				t.Errorf("%d contacts; want 2", n)
+			}
+			if retry := c.sendWithKey("four", doc, nil); !retry.replayed() || !bytes.Equal(retry.Body, first.Body) || c.contactCount() != 2 {
+				t.Errorf("retry: replayed %v, %s; want the first response and nothing more written", retry.replayed(), retry.Body)
+			}
+		})
+	}
+}
+
+// TestIdempotentRequestHoldsOneConnection runs idempotent requests, a
+// mutation that reads what it wrote and a query of several lookups, on a
+// pool of one connection: a request that needed a second connection while
+// holding its first would wait for it until its deadline.
+func TestIdempotentRequestHoldsOneConnection(t *testing.T) {
+	t.Parallel()
+	bdb, err := db.OpenAPI(context.Background(), dbtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bdb.Close() })
+	bdb.SetMaxOpenConns(1)
+	svc := service.New(db.NewStore(bdb))
+	t.Cleanup(svc.Close)
+	c := newClientOf(t, svc)
+	docs := []string{
+		`mutation { createAccount(input: {name: "Acme"}) { account { id contacts(first: 5) { nodes { id } } } } }`,
+		`mutation { createContact(input: {name: "Ada", phones: [{number: "+44 20 7946 0000"}]}) { contact { id phones { number } portalRole { slug } } } }`,
+		`{ contacts { totalCount nodes { id phones { number } } } accounts { nodes { id } } portalRoles { id } }`,
+	}
+	for i, doc := range docs {
+		body, _ := json.Marshal(map[string]any{"query": doc})
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		req := newGraphQLRequest(http.MethodPost, "/graphql", string(body), c.token, "").WithContext(ctx)
+		req.Header.Set("Idempotency-Key", fmt.Sprint("one-connection-", i))
+		got := c.send(req)
+		cancel()
+		if got.Status != http.StatusOK || len(got.Errors) > 0 {
+			t.Errorf("%s on a pool of one connection: status %d, %s; want it served", doc, got.Status, got.Body)
+		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/lexer"
+	"github.com/vektah/gqlparser/v2/parser"
 )
 
 // Limits bound what one request may ask of the server. Each is checked
@@ -22,6 +23,11 @@ type Limits struct {
 	// fields (bulkUpsertContacts, bulkUpsertAccounts, deleteContacts),
 	// whose 1,000 inputs need more than MaxBodyBytes.
 	MaxBulkBodyBytes int64
+	// MaxInflightBodyBytes bounds the bytes of the request bodies held
+	// in memory at once in the process, reserved as they are received;
+	// a body that finds no room within a second is refused with 503. It
+	// must be more than MaxBulkBodyBytes.
+	MaxInflightBodyBytes int64
 	// MaxTokens bounds the lexical tokens of a GraphQL document; the
 	// parser stops at the first one over.
 	MaxTokens int
@@ -29,51 +35,81 @@ type Limits struct {
 	MaxDepth int
 	// MaxAliases bounds the aliased fields of one selection set.
 	MaxAliases int
+	// MaxFields bounds the fields written in a document, those of its
+	// fragments included (each as often as it is written, not as often
+	// as it is spread).
+	MaxFields int
+	// MaxSelectionFields bounds the fields of one selection set, those
+	// of the inline fragments in it included.
+	MaxSelectionFields int
+	// MaxFragmentSpreads bounds the fragment spreads written in a
+	// document.
+	MaxFragmentSpreads int
 	// MaxComplexity bounds an operation's cost (see complexityRoot).
 	MaxComplexity int
 	// MaxConcurrentCost bounds the cost of the operations that run at
 	// once in the process; the others wait (see admission).
 	MaxConcurrentCost int
+	// MaxResponseBytes bounds the data of one response; past it, the
+	// operation ends with RESPONSE_TOO_LARGE (see responseCeiling).
+	MaxResponseBytes int64
 }
 
 // DefaultLimits are the limits of a server that sets none.
 var DefaultLimits = Limits{
 	MaxBodyBytes:     100 << 10,
 	MaxBulkBodyBytes: 2 << 20,
-	MaxTokens:        10_000,
-	MaxDepth:         15,
-	MaxAliases:       15,
-	MaxComplexity:    100_000,
+	// Thirty-two bulk bodies at once, or 640 of MaxBodyBytes.
+	MaxInflightBodyBytes: 64 << 20,
+	MaxTokens:            10_000,
+	MaxDepth:             15,
+	MaxAliases:           15,
+	// Validation compares the fields of a selection set that share a
+	// response name pairwise, and their selections in turn: a document
+	// of n fields can cost n² comparisons (9,000 took 2.9 s; the worst
+	// of 500, a few milliseconds). Real operations have a few dozen
+	// fields: GraphiQL's introspection query 64.
+	MaxFields: 500,
+	// A selection set needs at most each field of its type once, and
+	// MaxAliases copies (a test checks the widest type fits).
+	MaxSelectionFields: 100,
+	// Every two fragments spread in one selection set are compared: a
+	// few hundred spreads are cheap; the introspection query has 8.
+	MaxFragmentSpreads: 200,
+	MaxComplexity:      100_000,
 	// Ten operations at the default MaxComplexity, about 20 MB of
 	// records and responses.
 	MaxConcurrentCost: 1_000_000,
+	// A page of 999 contacts with their names at their longest and 20
+	// phones each is about 7 MB; free texts (descriptions, metadata,
+	// custom fields) can make more.
+	MaxResponseBytes: 16 << 20,
 }
 
 // withDefaults returns l with its zero fields set from DefaultLimits.
 func (l Limits) withDefaults() Limits {
 	def := DefaultLimits
-	if l.MaxBodyBytes == 0 {
-		l.MaxBodyBytes = def.MaxBodyBytes
-	}
-	if l.MaxBulkBodyBytes == 0 {
-		l.MaxBulkBodyBytes = max(def.MaxBulkBodyBytes, l.MaxBodyBytes)
-	}
-	if l.MaxTokens == 0 {
-		l.MaxTokens = def.MaxTokens
-	}
-	if l.MaxDepth == 0 {
-		l.MaxDepth = def.MaxDepth
-	}
-	if l.MaxConcurrentCost == 0 {
-		l.MaxConcurrentCost = def.MaxConcurrentCost
-	}
-	if l.MaxAliases == 0 {
-		l.MaxAliases = def.MaxAliases
-	}
-	if l.MaxComplexity == 0 {
-		l.MaxComplexity = def.MaxComplexity
-	}
+	orDefault(&l.MaxBodyBytes, def.MaxBodyBytes)
+	orDefault(&l.MaxBulkBodyBytes, max(def.MaxBulkBodyBytes, l.MaxBodyBytes))
+	orDefault(&l.MaxInflightBodyBytes, def.MaxInflightBodyBytes)
+	orDefault(&l.MaxTokens, def.MaxTokens)
+	orDefault(&l.MaxDepth, def.MaxDepth)
+	orDefault(&l.MaxAliases, def.MaxAliases)
+	orDefault(&l.MaxFields, def.MaxFields)
+	orDefault(&l.MaxSelectionFields, def.MaxSelectionFields)
+	orDefault(&l.MaxFragmentSpreads, def.MaxFragmentSpreads)
+	orDefault(&l.MaxComplexity, def.MaxComplexity)
+	orDefault(&l.MaxConcurrentCost, def.MaxConcurrentCost)
+	orDefault(&l.MaxResponseBytes, def.MaxResponseBytes)
 	return l
+}
+
+// orDefault sets *v to def when it is zero.
+func orDefault[T comparable](v *T, def T) {
+	var zero T
+	if *v == zero {
+		*v = def
+	}
 }
 
 // Codes of the errors of hostile requests, in extensions.code.
@@ -85,6 +121,9 @@ const (
 	CodeTooManyTokens         = "TOO_MANY_TOKENS"
 	CodeQueryTooDeep          = "QUERY_TOO_DEEP"
 	CodeTooManyAliases        = "TOO_MANY_ALIASES"
+	CodeTooManyFields         = "TOO_MANY_FIELDS"
+	CodeSelectionSetTooWide   = "SELECTION_SET_TOO_WIDE"
+	CodeTooManySpreads        = "TOO_MANY_FRAGMENT_SPREADS"
 	CodeComplexityLimitExceed = "COMPLEXITY_LIMIT_EXCEEDED"
 	CodeIntrospectionDisabled = "INTROSPECTION_DISABLED"
 )
@@ -92,20 +131,28 @@ const (
 func init() {
 	// Refusals of a document's shape are protocol errors, like those of
 	// parsing and validation: 400 (or 422 for application/json).
-	for _, code := range []string{CodeTooManyTokens, CodeQueryTooDeep, CodeTooManyAliases, CodeComplexityLimitExceed, CodeIntrospectionDisabled} {
+	for _, code := range []string{
+		CodeTooManyTokens, CodeTooManyFields, CodeSelectionSetTooWide, CodeTooManySpreads,
+		CodeQueryTooDeep, CodeTooManyAliases, CodeComplexityLimitExceed, CodeIntrospectionDisabled,
+	} {
 		errcode.RegisterErrorType(code, errcode.KindProtocol)
 	}
 }
 
-// queryShape refuses an operation that nests deeper than MaxDepth, has a
-// selection set of more than MaxAliases aliased fields, costs more than
-// MaxComplexity or, with introspection off, asks for __schema or __type;
-// it records the cost of the others for the cost budget. It runs after
-// parsing and validation, before any resolver.
+// queryShape refuses, before validation, a document of too many tokens,
+// fields or fragment spreads, or with too wide a selection set; and after
+// validation, before any resolver, an operation that nests deeper than
+// MaxDepth, has a selection set of more than MaxAliases aliased fields,
+// costs more than MaxComplexity or, with introspection off, asks for
+// __schema or __type. It records the cost of the others for the cost
+// budget.
 type queryShape struct {
 	limits          Limits
 	noIntrospection bool
 	es              graphql.ExecutableSchema
+	// documents is the executor's cache of parsed and validated
+	// documents, which hold to the limits checked before validation.
+	documents graphql.Cache[*ast.QueryDocument]
 }
 
 var _ interface {
@@ -123,12 +170,31 @@ func (q *queryShape) Validate(es graphql.ExecutableSchema) error {
 	return nil
 }
 
-// MutateOperationParameters refuses a document of more than MaxTokens
-// tokens before it is parsed: counting tokens costs a fraction of building
-// the parser's tree of ten thousand of them. (The parser's own limit
-// stays, and its error gets the same code.)
-func (q *queryShape) MutateOperationParameters(_ context.Context, params *graphql.RawParams) *gqlerror.Error {
-	lex := lexer.New(&ast.Source{Input: params.Query})
+// MutateOperationParameters refuses, before the executor parses and
+// validates it, a document of more than MaxTokens tokens, or one whose
+// selections are over MaxFields, MaxSelectionFields or
+// MaxFragmentSpreads: validation takes time in proportion to the square
+// of their number. A document the executor has cached passed already.
+func (q *queryShape) MutateOperationParameters(ctx context.Context, params *graphql.RawParams) *gqlerror.Error {
+	if err := q.countTokens(params.Query); err != nil {
+		return err
+	}
+	if _, ok := q.documents.Get(ctx, params.Query); ok {
+		return nil
+	}
+	doc, err := parser.ParseQuery(&ast.Source{Input: params.Query})
+	if err != nil {
+		return nil // the executor reports it
+	}
+	return q.limits.countSelections(doc)
+}
+
+// countTokens refuses a document of more than MaxTokens tokens before it
+// is parsed: counting tokens costs a fraction of building the parser's
+// tree of ten thousand of them. (The parser's own limit stays, and its
+// error gets the same code.)
+func (q *queryShape) countTokens(query string) *gqlerror.Error {
+	lex := lexer.New(&ast.Source{Input: query})
 	for range q.limits.MaxTokens + 1 {
 		tok, err := lex.ReadToken()
 		if err != nil || tok.Kind == lexer.EOF {
@@ -136,6 +202,59 @@ func (q *queryShape) MutateOperationParameters(_ context.Context, params *graphq
 		}
 	}
 	return shapeError(CodeTooManyTokens, "The document has more than %d tokens.", q.limits.MaxTokens)
+}
+
+// countSelections refuses a document with more fields or fragment spreads
+// than l allows, as they are written: the parsed document, before
+// validation, has no fragment resolved yet.
+func (l Limits) countSelections(doc *ast.QueryDocument) *gqlerror.Error {
+	var c selectionCount
+	for _, op := range doc.Operations {
+		c.selectionSet(op.SelectionSet)
+	}
+	for _, f := range doc.Fragments {
+		c.selectionSet(f.SelectionSet)
+	}
+	switch {
+	case c.fields > l.MaxFields:
+		return shapeError(CodeTooManyFields, "The document has %d fields; at most %d are allowed.", c.fields, l.MaxFields)
+	case c.widest > l.MaxSelectionFields:
+		return shapeError(CodeSelectionSetTooWide, "A selection set has %d fields; at most %d are allowed.", c.widest, l.MaxSelectionFields)
+	case c.spreads > l.MaxFragmentSpreads:
+		return shapeError(CodeTooManySpreads, "The document has %d fragment spreads; at most %d are allowed.", c.spreads, l.MaxFragmentSpreads)
+	}
+	return nil
+}
+
+// selectionCount counts the selections of a document.
+type selectionCount struct {
+	fields, spreads int
+	// widest is the most fields of one selection set.
+	widest int
+}
+
+// selectionSet counts set and the selection sets under it.
+func (c *selectionCount) selectionSet(set ast.SelectionSet) {
+	c.widest = max(c.widest, c.add(set))
+}
+
+// add counts the selections of set and returns its fields: those of the
+// inline fragments in it included, as validation merges them into it.
+func (c *selectionCount) add(set ast.SelectionSet) int {
+	width := 0
+	for _, sel := range set {
+		switch sel := sel.(type) {
+		case *ast.Field:
+			c.fields++
+			width++
+			c.selectionSet(sel.SelectionSet)
+		case *ast.InlineFragment:
+			width += c.add(sel.SelectionSet)
+		case *ast.FragmentSpread:
+			c.spreads++
+		}
+	}
+	return width
 }
 
 // MutateOperationContext measures the operation and refuses it when it is

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/contacts-api/contacts/auth"
@@ -20,7 +21,7 @@ import (
 
 // unloggedPaths are polled by machines; a line per poll would drown the
 // log.
-var unloggedPaths = map[string]bool{"/healthz": true, "/readyz": true, "/metrics": true}
+var unloggedPaths = map[string]bool{"/healthz": true, "/readyz": true}
 
 // maxLoggedOperationName bounds the length of a client-chosen operation
 // name in the log.
@@ -33,9 +34,11 @@ type requestRecord struct {
 	mu        sync.Mutex
 	principal *auth.Principal
 	// operation and opType are the GraphQL operation's name and type
-	// (query, mutation), when the request got that far.
+	// (query, mutation), when the request got that far; field is the
+	// root field it selects, for the metrics (see metrics.Request).
 	operation  string
 	opType     string
+	field      string
 	errorCodes []string
 }
 
@@ -57,7 +60,7 @@ func (r *requestRecord) setPrincipal(p *auth.Principal) {
 	r.principal = p
 }
 
-func (r *requestRecord) setOperation(name, opType string) {
+func (r *requestRecord) setOperation(name, opType, field string) {
 	if r == nil {
 		return
 	}
@@ -66,7 +69,7 @@ func (r *requestRecord) setOperation(name, opType string) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.operation, r.opType = name, opType
+	r.operation, r.opType, r.field = name, opType, field
 }
 
 // addErrors notes the codes of errors sent to the client.
@@ -103,7 +106,7 @@ func observeRequests(m *metrics.Metrics, next http.Handler) http.Handler {
 		outcome := outcomeOf(sw.status, rec.errorCodes)
 		if r.URL.Path == "/graphql" && r.Method != http.MethodOptions {
 			m.ObserveRequest(metrics.Request{
-				Operation: rec.operation, Type: rec.opType, Outcome: outcome,
+				Field: rec.field, Type: rec.opType, Outcome: outcome,
 				Duration: elapsed, ErrorCodes: rec.errorCodes,
 			})
 		}
@@ -185,13 +188,43 @@ func (operationRecorder) ExtensionName() string                   { return "Oper
 func (operationRecorder) Validate(graphql.ExecutableSchema) error { return nil }
 
 func (operationRecorder) MutateOperationParameters(ctx context.Context, params *graphql.RawParams) *gqlerror.Error {
-	recordOf(ctx).setOperation(params.OperationName, "")
+	recordOf(ctx).setOperation(params.OperationName, "", "")
 	return nil
 }
 
 func (operationRecorder) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 	if op := graphql.GetOperationContext(ctx).Operation; op != nil {
-		recordOf(ctx).setOperation(op.Name, string(op.Operation))
+		recordOf(ctx).setOperation(op.Name, string(op.Operation), rootField(op))
 	}
 	return next(ctx)
+}
+
+// rootField returns the name of the root field that a valid operation
+// selects, through its fragments, or metrics.SeveralFields. Each fragment
+// is looked at once, however often it is spread.
+func rootField(op *ast.OperationDefinition) string {
+	field, several := "", false
+	seen := map[*ast.FragmentDefinition]bool{}
+	var walk func(ast.SelectionSet)
+	walk = func(set ast.SelectionSet) {
+		for _, sel := range set {
+			switch sel := sel.(type) {
+			case *ast.Field:
+				several = several || field != "" && sel.Name != field
+				field = sel.Name
+			case *ast.InlineFragment:
+				walk(sel.SelectionSet)
+			case *ast.FragmentSpread:
+				if sel.Definition != nil && !seen[sel.Definition] {
+					seen[sel.Definition] = true
+					walk(sel.Definition.SelectionSet)
+				}
+			}
+		}
+	}
+	walk(op.SelectionSet)
+	if several {
+		return metrics.SeveralFields
+	}
+	return field
 }

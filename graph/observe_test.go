@@ -4,15 +4,18 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/google/uuid"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/contacts-api/contacts/auth"
 	"github.com/contacts-api/contacts/db/dbtest"
@@ -94,7 +97,7 @@ func TestRequestLog(t *testing.T) {
 		{
 			name: "a document that does not validate",
 			req:  graphQLRequest(c.token, "log-test-invalid", "Broken", `query Broken { nope }`, nil),
-			want: map[string]any{"status": 422.0, "operation": "Broken", "operation_type": "", "error_codes": []any{"GRAPHQL_VALIDATION_FAILED"}},
+			want: map[string]any{"status": 200.0, "operation": "Broken", "operation_type": "", "error_codes": []any{"GRAPHQL_VALIDATION_FAILED"}},
 		},
 		{
 			name: "a scope the caller lacks",
@@ -184,7 +187,8 @@ func metricValue(exposition, name string, labels ...string) (float64, bool) {
 
 func TestMetrics(t *testing.T) {
 	t.Parallel()
-	h := newHandlerWith(t, graph.Options{Metrics: metrics.New(dbtest.DB(t).DB), ServeMetrics: true})
+	m := metrics.New(dbtest.DB(t).DB)
+	h := newHandlerWith(t, graph.Options{Metrics: m})
 	c := newClientWith(t, h, uuid.New(), auth.ScopeRead+" "+auth.ScopeWrite)
 	for _, name := range []string{"Ada", "Grace", "Alan"} {
 		c.mustDo(`mutation($name: String!) { createContact(input: {name: $name, phones: [{number: "+14155550123"}]}) { contact { id } } }`,
@@ -199,12 +203,7 @@ func TestMetrics(t *testing.T) {
 	}
 	h.ServeHTTP(httptest.NewRecorder(), graphQLRequest("", "metrics-test-no-token", "", listContacts, nil))
 
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
-	if rec.Code != http.StatusOK {
-		t.Fatalf("GET /metrics: status %d; want 200", rec.Code)
-	}
-	exposition := rec.Body.String()
+	exposition := scrapeMetrics(t, m)
 	tests := []struct {
 		name   string
 		series string
@@ -212,11 +211,11 @@ func TestMetrics(t *testing.T) {
 		want   func(float64) bool
 		says   string
 	}{
-		{"requests by operation", "graphql_requests_total", []string{"operation=ListContacts", "type=query", "outcome=ok"}, eq(2), "2"},
-		{"anonymous mutations", "graphql_requests_total", []string{"operation=anonymous", "type=mutation", "outcome=ok"}, eq(3), "3"},
-		{"requests refused before an operation was parsed", "graphql_requests_total", []string{"operation=unknown", "type=unknown", "outcome=client_error"}, eq(2), "2: the invalid document and the one without a token"},
-		{"latency by operation", "graphql_request_duration_seconds_count", []string{"operation=ListContacts", "type=query"}, eq(2), "2"},
-		{"latency sums", "graphql_request_duration_seconds_sum", []string{"operation=ListContacts", "type=query"}, positive, "more than 0"},
+		{"requests by root field", "graphql_requests_total", []string{"field=contacts", "type=query", "outcome=ok"}, eq(2), "2"},
+		{"mutations by root field", "graphql_requests_total", []string{"field=createContact", "type=mutation", "outcome=ok"}, eq(3), "3"},
+		{"requests refused before an operation was valid", "graphql_requests_total", []string{"field=unknown", "type=unknown", "outcome=client_error"}, eq(2), "2: the invalid document and the one without a token"},
+		{"latency by root field", "graphql_request_duration_seconds_count", []string{"field=contacts", "type=query"}, eq(2), "2"},
+		{"latency sums", "graphql_request_duration_seconds_sum", []string{"field=contacts", "type=query"}, positive, "more than 0"},
 		{"validation errors", "graphql_errors_total", []string{"code=GRAPHQL_VALIDATION_FAILED"}, eq(1), "1"},
 		{"authentication errors", "graphql_errors_total", []string{"code=UNAUTHENTICATED"}, eq(1), "1"},
 		{"loader batches", "dataloader_batch_size_count", []string{"loader=phones_of_contact"}, eq(2), "2, one a page"},
@@ -237,15 +236,69 @@ func TestMetrics(t *testing.T) {
 	}
 }
 
+// TestMetricsLabelsComeFromTheSchema sends operations under names that
+// clients make up, with aliases and fragments: the metrics must label
+// them by the schema's root fields alone, and show no name a client sent.
+func TestMetricsLabelsComeFromTheSchema(t *testing.T) {
+	t.Parallel()
+	m := metrics.New(nil)
+	c := newClientWith(t, newHandlerWith(t, graph.Options{Metrics: m}), uuid.New(), auth.ScopeRead)
+	const operations = 160 // 40 of each document
+	for i := range operations {
+		documents := []string{
+			`query Secret%d { contacts { totalCount } }`,
+			`query Secret%d { secretAlias: accounts { totalCount } }`,
+			`query Secret%d { ...F ...F } fragment F on Query { contacts { totalCount } }`,
+			`query Secret%d { contacts { totalCount } ... on Query { accounts { totalCount } } }`,
+		}
+		c.mustDo(fmt.Sprintf(documents[i%len(documents)], i), nil, nil)
+	}
+	exposition := scrapeMetrics(t, m)
+	if strings.Contains(exposition, "Secret") || strings.Contains(exposition, "secretAlias") {
+		t.Fatalf("the metrics show names that clients chose:\n%s", exposition)
+	}
+	want := map[string]float64{"contacts": 2 * operations / 4, "accounts": operations / 4, metrics.SeveralFields: operations / 4}
+	for field, n := range want {
+		if got, _ := metricValue(exposition, "graphql_requests_total", "field="+field, "type=query", "outcome=ok"); got != n {
+			t.Errorf("requests of field %q: %v; want %v", field, got, n)
+		}
+	}
+	// Every field label is a root field of the schema, or one of the two
+	// labels of the others: their number is bounded by the schema.
+	schema := graph.NewExecutableSchema(graph.Config{}).Schema()
+	allowed := map[string]bool{metrics.Unknown: true, metrics.SeveralFields: true}
+	for _, root := range []*ast.Definition{schema.Query, schema.Mutation} {
+		for _, f := range root.Fields {
+			allowed[f.Name] = true
+		}
+	}
+	for _, match := range regexp.MustCompile(`field="([^"]*)"`).FindAllStringSubmatch(exposition, -1) {
+		if !allowed[match[1]] {
+			t.Errorf("field label %q is not a root field of the schema", match[1])
+		}
+	}
+}
+
+// scrapeMetrics returns what m's handler serves.
+func scrapeMetrics(t *testing.T, m *metrics.Metrics) string {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("GET /metrics: status %d; want 200", rec.Code)
+	}
+	return rec.Body.String()
+}
+
 func eq(want float64) func(float64) bool { return func(got float64) bool { return got == want } }
 func positive(got float64) bool          { return got > 0 }
 func nonNegative(got float64) bool       { return got >= 0 }
 
-func TestMetricsAreServedOnlyWhenAsked(t *testing.T) {
+func TestMetricsAreNotServedWithTheAPI(t *testing.T) {
 	t.Parallel()
 	rec := httptest.NewRecorder()
-	newHandler(t).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	newHandlerWith(t, graph.Options{Metrics: metrics.New(nil)}).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
 	if rec.Code != http.StatusNotFound {
-		t.Fatalf("GET /metrics without ServeMetrics: status %d; want 404 (they are served on METRICS_ADDR)", rec.Code)
+		t.Fatalf("GET /metrics from the API's handler: status %d; want 404 (they are served on METRICS_ADDR alone)", rec.Code)
 	}
 }

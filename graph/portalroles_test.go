@@ -131,7 +131,7 @@ func TestCreatePortalRoleRejectsInvalidInput(t *testing.T) {
 		{"a slug starting with an underscore is invalid", "", "_vip", "VIP", inputAt("slug"), "INVALID"},
 		{"a slug with a hyphen is invalid", "", "vip-plus", "VIP", inputAt("slug"), "INVALID"},
 		{"an empty slug is invalid", "", "", "VIP", inputAt("slug"), "INVALID"},
-		{"a slug of 64 characters is invalid", "", "v" + strings.Repeat("x", 63), "VIP", inputAt("slug"), "INVALID"},
+		{"a slug of 64 characters is too long", "", "v" + strings.Repeat("x", 63), "VIP", inputAt("slug"), "TOO_LONG"},
 		{"a built-in slug already exists", "", "member", "Member 2", inputAt("slug"), "ALREADY_EXISTS"},
 		{"a custom slug taken already exists", "partner", "partner", "Partner 2", inputAt("slug"), "ALREADY_EXISTS"},
 		{"an empty name is required", "", "vip", "", inputAt("name"), "REQUIRED"},

@@ -24,10 +24,13 @@ type RateLimits struct {
 	// CostPerMinute bounds the summed cost (see complexityRoot) of a
 	// workspace's operations.
 	CostPerMinute int
+	// FailedAuthPerMinute bounds the failed authentications of one
+	// client network (an IPv4 address, an IPv6 /64), whatever it tries.
+	FailedAuthPerMinute int
 }
 
 // DefaultRateLimits are the limits of a server that sets none.
-var DefaultRateLimits = RateLimits{RequestsPerMinute: 1200, CostPerMinute: 1_000_000}
+var DefaultRateLimits = RateLimits{RequestsPerMinute: 1200, CostPerMinute: 1_000_000, FailedAuthPerMinute: 60}
 
 // CodeRateLimited refuses a request over a rate limit, with HTTP 429.
 const CodeRateLimited = "RATE_LIMITED"
@@ -106,7 +109,7 @@ func (rl *rateLimiter) MutateOperationContext(ctx context.Context, opCtx *graphq
 		return nil
 	}
 	state.retryAfter = d.RetryAfter
-	markFailed(ctx) // not kept for an Idempotency-Key: its retry must run
+	markNotKept(ctx)
 	return rateLimitedError(d, fmt.Sprintf(
 		"This operation costs %d; this workspace has %d left of its %d a minute. Retry after %d seconds, or ask for less (smaller pages, fewer fields).",
 		cost, d.Remaining, d.Limit, seconds(d.RetryAfter)))

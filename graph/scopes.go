@@ -29,6 +29,7 @@ func requireScope(ctx context.Context, next graphql.OperationHandler) graphql.Re
 		if err := service.RequireScope(ctx, scope); err != nil {
 			forbidden := &gqlerror.Error{Message: err.Error(), Extensions: map[string]any{"code": service.CodeForbidden}}
 			recordOf(ctx).addErrors(forbidden)
+			markNotKept(ctx)
 			return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{forbidden}})
 		}
 	}

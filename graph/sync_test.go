@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -91,7 +92,7 @@ func TestUpsertRules(t *testing.T) {
 	}{
 		{"name required on create", map[string]any{"externalId": "x"}, inputAt("name"), "REQUIRED"},
 		{"empty external id", map[string]any{"externalId": "", "name": "A"}, inputAt("externalId"), "INVALID"},
-		{"external id too long", map[string]any{"externalId": string(make([]byte, 121)), "name": "A"}, inputAt("externalId"), "TOO_LONG"},
+		{"external id too long", map[string]any{"externalId": strings.Repeat("x", 121), "name": "A"}, inputAt("externalId"), "TOO_LONG"},
 		{"bad email", map[string]any{"externalId": "x", "name": "A", "email": "nope"}, inputAt("email"), "INVALID"},
 		{"unknown account", map[string]any{"externalId": "x", "name": "A", "accountExternalId": "nope"}, inputAt("accountExternalId"), "NOT_FOUND"},
 		{"expected version of a contact that does not exist", map[string]any{"externalId": "x", "name": "A", "expectedVersion": 1}, inputAt("expectedVersion"), "STALE"},

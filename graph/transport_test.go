@@ -66,7 +66,7 @@ func TestStatusOfARequestError(t *testing.T) {
 		errs        gqlerror.List
 		want        int
 	}{
-		{applicationJSON, invalid, http.StatusUnprocessableEntity},
+		{applicationJSON, invalid, http.StatusOK},
 		{graphQLResponseJSON, invalid, http.StatusBadRequest},
 		{applicationJSON, refused, http.StatusOK},
 	} {

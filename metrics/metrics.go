@@ -6,8 +6,6 @@ package metrics
 import (
 	"database/sql"
 	"net/http"
-	"regexp"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -22,25 +20,15 @@ const (
 	OutcomeServerError = "server_error"
 )
 
-// Labels of requests whose operation could not be told.
+// Labels of requests whose root field is not one name of the schema.
 const (
-	// UnknownOperation labels a request that never got as far as a
-	// parsed operation: refused before, or not GraphQL.
-	UnknownOperation = "unknown"
-	// AnonymousOperation labels an operation without a name.
-	AnonymousOperation = "anonymous"
-	// OtherOperation labels the operations whose names are not counted
-	// apart (see MaxOperationNames).
-	OtherOperation = "other"
+	// Unknown is the field and type of a request that never got as far
+	// as a valid operation: refused before, or not GraphQL.
+	Unknown = "unknown"
+	// SeveralFields labels an operation that selects more than one root
+	// field.
+	SeveralFields = "several"
 )
-
-// MaxOperationNames bounds the distinct operation names labelled: clients
-// choose the names, and each name is a series of its own. Names seen after
-// that many are counted as OtherOperation.
-const MaxOperationNames = 100
-
-// operationNamePattern is a GraphQL name of reasonable length.
-var operationNamePattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,63}$`)
 
 // Metrics are the service's metrics.
 type Metrics struct {
@@ -49,9 +37,6 @@ type Metrics struct {
 	duration   *prometheus.HistogramVec
 	errors     *prometheus.CounterVec
 	batchSizes *prometheus.HistogramVec
-
-	mu         sync.Mutex
-	operations map[string]bool
 }
 
 // New returns the service's metrics, with those of the Go runtime and the
@@ -61,13 +46,13 @@ func New(pool *sql.DB) *Metrics {
 		registry: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "graphql_requests_total",
-			Help: "GraphQL requests by operation name, operation type and outcome (ok, client_error, server_error).",
-		}, []string{"operation", "type", "outcome"}),
+			Help: "GraphQL requests by root field, operation type and outcome (ok, client_error, server_error).",
+		}, []string{"field", "type", "outcome"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "graphql_request_duration_seconds",
-			Help:    "How long GraphQL requests took, from the first byte read to the last written, by operation name and type.",
+			Help:    "How long GraphQL requests took, from the first byte read to the last written, by root field and operation type.",
 			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
-		}, []string{"operation", "type"}),
+		}, []string{"field", "type"}),
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "graphql_errors_total",
 			Help: "Errors sent to clients, by their extensions.code.",
@@ -77,7 +62,6 @@ func New(pool *sql.DB) *Metrics {
 			Help:    "How many keys each batch of a dataloader loaded, by loader.",
 			Buckets: []float64{1, 2, 5, 10, 25, 50, 100, 250, 500, 1000},
 		}, []string{"loader"}),
-		operations: make(map[string]bool),
 	}
 	m.registry.MustRegister(m.requests, m.duration, m.errors, m.batchSizes,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -96,11 +80,15 @@ func (m *Metrics) Handler() http.Handler {
 
 // Request is what the metrics count of a GraphQL request.
 type Request struct {
-	// Operation is the operation's name as the client sent it; empty
-	// when it had none.
-	Operation string
+	// Field is the root field that the operation selects, by its name in
+	// the schema (never an alias), or SeveralFields; empty when the
+	// request never got as far as a valid operation. Labels come from the
+	// schema, never from what clients name: an operation's name would
+	// make a series for every name any client makes up, and show every
+	// workspace's names to whoever reads the metrics.
+	Field string
 	// Type is query, mutation or subscription; empty when the request
-	// never got as far as a parsed operation.
+	// never got as far as a valid operation.
 	Type     string
 	Outcome  string
 	Duration time.Duration
@@ -110,12 +98,15 @@ type Request struct {
 
 // ObserveRequest counts a GraphQL request.
 func (m *Metrics) ObserveRequest(r Request) {
-	operation, opType := m.operationLabel(r.Operation, r.Type), r.Type
-	if opType == "" {
-		opType = UnknownOperation
+	field, opType := r.Field, r.Type
+	if field == "" {
+		field = Unknown
 	}
-	m.requests.WithLabelValues(operation, opType, r.Outcome).Inc()
-	m.duration.WithLabelValues(operation, opType).Observe(r.Duration.Seconds())
+	if opType == "" {
+		opType = Unknown
+	}
+	m.requests.WithLabelValues(field, opType, r.Outcome).Inc()
+	m.duration.WithLabelValues(field, opType).Observe(r.Duration.Seconds())
 	for _, code := range r.ErrorCodes {
 		m.errors.WithLabelValues(code).Inc()
 	}
@@ -124,26 +115,4 @@ func (m *Metrics) ObserveRequest(r Request) {
 // ObserveBatch counts a dataloader's batch of size keys.
 func (m *Metrics) ObserveBatch(loader string, size int) {
 	m.batchSizes.WithLabelValues(loader).Observe(float64(size))
-}
-
-// operationLabel bounds the label of a client-chosen operation name: the
-// first MaxOperationNames well-formed names are kept, others are "other".
-func (m *Metrics) operationLabel(name, opType string) string {
-	switch {
-	case name == "" && opType == "":
-		return UnknownOperation
-	case name == "":
-		return AnonymousOperation
-	case !operationNamePattern.MatchString(name):
-		return OtherOperation
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if !m.operations[name] {
-		if len(m.operations) >= MaxOperationNames {
-			return OtherOperation
-		}
-		m.operations[name] = true
-	}
-	return name
 }

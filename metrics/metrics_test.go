@@ -1,74 +1,55 @@
-package metrics_test
+package metrics
 
 import (
-	"fmt"
-	"net/http"
-	"net/http/httptest"
-	"regexp"
-	"strings"
 	"testing"
 	"time"
-
-	"github.com/contacts-api/contacts/metrics"
 )
 
-// scrape returns what the metrics handler serves.
-func scrape(t *testing.T, m *metrics.Metrics) string {
+// requestSeries returns the label values (by label name) of each series
+// of the requests counter in m.
+func requestSeries(t *testing.T, m *Metrics) []map[string]string {
 	t.Helper()
-	rec := httptest.NewRecorder()
-	m.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
-	if rec.Code != http.StatusOK {
-		t.Fatalf("GET /metrics: status %d; want 200", rec.Code)
+	families, err := m.registry.Gather()
+	if err != nil {
+		t.Fatal(err)
 	}
-	return rec.Body.String()
+	var series []map[string]string
+	for _, f := range families {
+		if f.GetName() != "graphql_requests_total" {
+			continue
+		}
+		for _, metric := range f.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range metric.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			series = append(series, labels)
+		}
+	}
+	return series
 }
 
-var operationLabel = regexp.MustCompile(`graphql_requests_total\{operation="([^"]*)"`)
-
-// operations returns the operation labels of the requests counter.
-func operations(exposition string) map[string]bool {
-	labels := map[string]bool{}
-	for _, m := range operationLabel.FindAllStringSubmatch(exposition, -1) {
-		labels[m[1]] = true
-	}
-	return labels
-}
-
-func TestOperationLabels(t *testing.T) {
+func TestRequestLabels(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name      string
-		operation string
-		opType    string
-		wantLabel string
+		name                string
+		request             Request
+		wantField, wantType string
 	}{
-		{"a named operation keeps its name", "ListContacts", "query", "ListContacts"},
-		{"an operation without a name is anonymous", "", "query", metrics.AnonymousOperation},
-		{"a request that never parsed is unknown", "", "", metrics.UnknownOperation},
-		{"a name that is not a GraphQL name is other", "drop table; --", "", metrics.OtherOperation},
-		{"an overlong name is other", strings.Repeat("a", 65), "query", metrics.OtherOperation},
+		{"an operation of one root field", Request{Field: "contacts", Type: "query"}, "contacts", "query"},
+		{"an operation of several root fields", Request{Field: SeveralFields, Type: "mutation"}, SeveralFields, "mutation"},
+		{"a request that never got to an operation", Request{}, Unknown, Unknown},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			m := metrics.New(nil)
-			m.ObserveRequest(metrics.Request{Operation: tt.operation, Type: tt.opType, Outcome: metrics.OutcomeOK, Duration: time.Millisecond})
-			if got := operations(scrape(t, m)); len(got) != 1 || !got[tt.wantLabel] {
-				t.Fatalf("operation labels %v; want only %q", got, tt.wantLabel)
+			m := New(nil)
+			tt.request.Outcome, tt.request.Duration = OutcomeOK, time.Millisecond
+			m.ObserveRequest(tt.request)
+			got := requestSeries(t, m)
+			if len(got) != 1 || got[0]["field"] != tt.wantField || got[0]["type"] != tt.wantType {
+				t.Fatalf("requests counted as %v; want one series of field %q and type %q", got, tt.wantField, tt.wantType)
 			}
 		})
-	}
-}
-
-func TestOperationNamesAreBounded(t *testing.T) {
-	t.Parallel()
-	m := metrics.New(nil)
-	for i := range metrics.MaxOperationNames + 20 {
-		m.ObserveRequest(metrics.Request{Operation: fmt.Sprintf("Op%d", i), Type: "query", Outcome: metrics.OutcomeOK})
-	}
-	m.ObserveRequest(metrics.Request{Operation: "Op0", Type: "query", Outcome: metrics.OutcomeOK})
-	got := operations(scrape(t, m))
-	if len(got) != metrics.MaxOperationNames+1 || !got[metrics.OtherOperation] || !got["Op0"] || got[fmt.Sprint("Op", metrics.MaxOperationNames)] {
-		t.Fatalf("%d operation labels; want the first %d names and %q", len(got), metrics.MaxOperationNames, metrics.OtherOperation)
 	}
 }

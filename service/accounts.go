@@ -112,7 +112,7 @@ func applyAccountFields(a *db.Account, in UpdateAccountInput, creating bool, fie
 		if name == nil {
 			ps.add(at.at("name"), Required, "Name cannot be cleared.")
 		} else {
-			a.Name = *name
+			a.Name = nfc(*name)
 			checkName(ps, at.at("name"), *name)
 		}
 	} else if creating {

@@ -92,9 +92,12 @@ func (s *Service) upsertAccounts(ctx context.Context, inputs []*UpsertAccountInp
 // prepareAccountUpserts locks the accounts the inputs name and applies
 // each input to its account, new or found.
 func prepareAccountUpserts(ctx context.Context, tx *db.Store, ws uuid.UUID, inputs []*UpsertAccountInput, pathOf func(int) path) ([]*accountWrite, error) {
-	externalIDs := make([]string, len(inputs))
+	refused := refusedInputs(ctx, len(inputs), pathOf)
+	var externalIDs []string
 	for i, in := range inputs {
-		externalIDs[i] = in.ExternalID
+		if refused[i] == nil {
+			externalIDs = append(externalIDs, in.ExternalID)
+		}
 	}
 	existing, err := tx.LockAccountsByExternalIDs(ctx, ws, dedupe(externalIDs))
 	if err != nil {
@@ -114,6 +117,10 @@ func prepareAccountUpserts(ctx context.Context, tx *db.Store, ws uuid.UUID, inpu
 	first := make(map[string]int)
 	writes := make([]*accountWrite, len(inputs))
 	for i, in := range inputs {
+		if refused[i] != nil {
+			writes[i] = &accountWrite{at: pathOf(i), ps: refused[i]}
+			continue
+		}
 		w := &accountWrite{at: pathOf(i), account: byExternalID[in.ExternalID]}
 		update := in.UpdateAccountInput
 		update.ExternalID = graphql.Omittable[*string]{}

@@ -43,7 +43,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, in CreateAPIKeyInput) (*NewA
 		}
 		secret, prefix := auth.NewAPIKey()
 		key := &db.APIKey{
-			WorkspaceID: ws, ID: db.NewID(db.APIKeyPrefix), Name: in.Name, Prefix: prefix,
+			WorkspaceID: ws, ID: db.NewID(db.APIKeyPrefix), Name: nfc(in.Name), Prefix: prefix,
 			KeyHash: auth.HashAPIKey(secret), Scopes: scopes, ExpiresAt: in.ExpiresAt,
 		}
 		return &NewAPIKey{Key: key, Secret: secret}, tx.InsertAPIKey(ctx, key)
@@ -110,30 +110,34 @@ func (s *Service) APIKeys(ctx context.Context) ([]*db.APIKey, error) {
 
 // AuthenticateAPIKey returns the caller that an API key stands for. A
 // malformed, unknown, revoked or expired key gets an error that wraps
-// auth.ErrUnauthenticated; each costs the same work, one hash and one
-// lookup by hash, so that neither the response nor its timing tells them
-// apart. The key's use is recorded off the request's path.
+// auth.ErrUnauthenticated. A malformed key is refused without a lookup:
+// no key has its form, and its form is all the caller learns. The others
+// cost the same work, one hash and one lookup by hash, so that neither
+// the response nor its timing tells them apart. The key's use is recorded
+// off the request's path.
 func (s *Service) AuthenticateAPIKey(ctx context.Context, secret string) (*auth.Principal, error) {
+	prefix, wellFormed := auth.APIKeyPrefix(secret)
+	if !wellFormed {
+		return nil, fmt.Errorf("%w: malformed API key", auth.ErrUnauthenticated)
+	}
 	hash := auth.HashAPIKey(secret)
 	key, err := s.store.APIKeyByHash(ctx, hash)
 	if err != nil {
 		return nil, err
 	}
-	if reason := keyRefusal(secret, hash, key); reason != "" {
+	if reason := keyRefusal(prefix, hash, key); reason != "" {
 		return nil, fmt.Errorf("%w: %s", auth.ErrUnauthenticated, reason)
 	}
 	s.keyUse.record(key.WorkspaceID, key.ID, time.Now())
-	return &auth.Principal{WorkspaceID: key.WorkspaceID, Subject: key.Prefix, Scopes: key.Scopes}, nil
+	return &auth.Principal{WorkspaceID: key.WorkspaceID, Subject: key.Prefix, Scopes: key.Scopes, APIKeyID: key.ID}, nil
 }
 
-// keyRefusal says, for the log, why secret does not authenticate as key
-// (found by the secret's hash, or nil), or returns "" when it does. It
-// names a key only by its public prefix: the rest might be a secret.
-func keyRefusal(secret string, hash []byte, key *db.APIKey) string {
-	prefix, wellFormed := auth.APIKeyPrefix(secret)
+// keyRefusal says, for the log, why the well-formed key of prefix and
+// hash does not authenticate as key (found by that hash, or nil), or
+// returns "" when it does. It names a key only by its public prefix: the
+// rest is a secret.
+func keyRefusal(prefix string, hash []byte, key *db.APIKey) string {
 	switch {
-	case !wellFormed:
-		return "malformed API key"
 	// The index found the row by equality of hashes; comparing again in
 	// constant time keeps the check itself free of early exits.
 	case key == nil || subtle.ConstantTimeCompare(key.KeyHash, hash) != 1:

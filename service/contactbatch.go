@@ -81,6 +81,9 @@ func (b *contactBatch) lockByID(ctx context.Context, id string) (*db.Contact, er
 
 // writeOne runs a batch of one contact; any problem writes nothing.
 func (s *Service) writeOne(ctx context.Context, load func(*contactBatch) ([]*contactWrite, error)) (*contactWrite, error) {
+	if ps := inputProblems(ctx, nil); len(ps) > 0 {
+		return &contactWrite{ps: ps}, nil
+	}
 	writes, err := s.writeContacts(ctx, true, func(_ context.Context, b *contactBatch) ([]*contactWrite, error) {
 		return load(b)
 	})

@@ -173,17 +173,22 @@ func applyContactFields(c *db.Contact, in UpdateContactInput, creating bool, at 
 		}
 		c.ExternalID = v
 	}
-	setOptional(&c.FirstName, in.FirstName)
-	setOptional(&c.LastName, in.LastName)
+	if setOptional(&c.FirstName, in.FirstName) {
+		c.FirstName = nfcOf(c.FirstName)
+	}
+	if setOptional(&c.LastName, in.LastName) {
+		c.LastName = nfcOf(c.LastName)
+	}
 	applyContactName(c, in, creating, at, ps)
 	if setOptional(&c.Email, in.Email) && c.Email != nil {
-		checkEmail(ps, at.at("email"), *c.Email)
+		email := normalizeEmail(ps, at.at("email"), *c.Email)
+		c.Email = &email
 	}
 	if setOptional(&c.AvatarURL, in.AvatarURL) && c.AvatarURL != nil {
 		checkAvatarURL(ps, at.at("avatarUrl"), *c.AvatarURL)
 	}
-	if setOptional(&c.Description, in.Description) && c.Description != nil {
-		checkDescription(ps, at.at("description"), *c.Description)
+	if setOptional(&c.Description, in.Description) {
+		c.Description = nfcOf(c.Description)
 	}
 	if tags, ok := in.Tags.ValueOK(); ok {
 		c.Tags = normalizeTags(ps, at.at("tags"), tags)
@@ -205,8 +210,8 @@ func applyContactName(c *db.Contact, in UpdateContactInput, creating bool, at pa
 	name, given := in.Name.ValueOK()
 	switch {
 	case given && name != nil:
-		c.Name = *name
-		checkName(ps, at.at("name"), *name)
+		c.Name = nfc(*name)
+		checkName(ps, at.at("name"), c.Name)
 	case given && !creating:
 		ps.add(at.at("name"), Required, "Name cannot be cleared.")
 	case creating && c.FirstName != nil && strings.TrimSpace(*c.FirstName) != "":

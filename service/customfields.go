@@ -19,7 +19,6 @@ import (
 const (
 	maxCustomFields      = 100
 	maxFieldOptions      = 200
-	maxFieldOptionLength = 100
 	maxTextValueLength   = 10_000
 	maxURLValueLength    = 2048
 	maxCustomFieldValues = 100
@@ -67,7 +66,7 @@ func (s *Service) CreateCustomField(ctx context.Context, in CreateCustomFieldInp
 	return mutate(ctx, s, func(tx *db.Store, ws uuid.UUID, ps *problems) (*db.CustomFieldDefinition, error) {
 		d := &db.CustomFieldDefinition{
 			WorkspaceID: ws, ID: db.NewID(db.CustomFieldPrefix), Object: in.Object,
-			Slug: in.Slug, Label: in.Label, Type: in.Type, Options: []string{},
+			Slug: in.Slug, Label: nfc(in.Label), Type: in.Type, Options: []string{},
 		}
 		checkSlug(ps, inputPath.at("slug"), in.Slug)
 		checkLabel(ps, inputPath.at("label"), in.Label)
@@ -102,7 +101,7 @@ func (s *Service) UpdateCustomField(ctx context.Context, id string, in UpdateCus
 			return nil, err
 		}
 		if in.Label != nil {
-			d.Label = *in.Label
+			d.Label = nfc(*in.Label)
 			checkLabel(ps, inputPath.at("label"), d.Label)
 		}
 		if in.Options != nil {
@@ -160,12 +159,10 @@ func checkOptions(ps *problems, t db.CustomFieldType, options []string) []string
 	}
 	out := make([]string, 0, len(options))
 	for i, o := range options {
-		o = strings.TrimSpace(o)
+		o = nfc(strings.TrimSpace(o))
 		switch {
 		case o == "":
 			ps.add(at.at(i), Invalid, "Options must not be blank.")
-		case utf8.RuneCountInString(o) > maxFieldOptionLength:
-			ps.add(at.at(i), TooLong, "Options must be at most %d characters.", maxFieldOptionLength)
 		case slices.Contains(out, o):
 			ps.add(at.at(i), Invalid, "The option %q is given twice.", o)
 		default:
@@ -273,8 +270,9 @@ func normalizeFieldValue(d *db.CustomFieldDefinition, raw json.RawMessage) (json
 		if json.Unmarshal(raw, &options) != nil {
 			return nil, fmt.Sprintf("%s must be a list of options.", d.Label)
 		}
-		for _, o := range options {
-			if !slices.Contains(d.Options, o) {
+		for i, o := range options {
+			options[i] = nfc(o)
+			if !slices.Contains(d.Options, options[i]) {
 				return nil, fmt.Sprintf("%q is not an option of %s.", o, d.Label)
 			}
 		}
@@ -286,6 +284,9 @@ func normalizeFieldValue(d *db.CustomFieldDefinition, raw json.RawMessage) (json
 		var s string
 		if json.Unmarshal(raw, &s) != nil {
 			return nil, fmt.Sprintf("%s must be a string.", d.Label)
+		}
+		if d.Type != db.FieldURL && d.Type != db.FieldDate {
+			s = nfc(s)
 		}
 		if problem := checkFieldString(d, s); problem != "" {
 			return nil, problem

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/contacts-api/contacts/db"
 )
@@ -21,8 +20,6 @@ const (
 	// maxFilterTerms bounds the conditions of one filter, nested ones
 	// included, so that no filter compiles into an unbounded statement.
 	maxFilterTerms = 200
-	// maxSearchLength bounds the search text, in characters.
-	maxSearchLength = 200
 )
 
 // operator is a custom field filter operator.
@@ -121,6 +118,7 @@ func (fc *filterCheck) contact(f *db.ContactFilter, depth int) {
 	}
 	fc.record(&f.RecordFilter)
 	fc.strings("email", f.Email)
+	storedForm(f.Email, emailForm)
 	fc.strings("phone", f.Phone)
 	fc.phoneDigits(f.Phone)
 	fc.strings("portalRole", f.PortalRole)
@@ -166,8 +164,14 @@ func (fc *filterCheck) nested(depth, children int, hasNot bool) bool {
 func (fc *filterCheck) record(f *db.RecordFilter) {
 	if f.Search != nil {
 		fc.terms++
-		if utf8.RuneCountInString(*f.Search) > maxSearchLength {
-			fc.fail("search must be at most %d characters.", maxSearchLength)
+		*f.Search = nfc(*f.Search)
+	}
+	storedForm(f.Name, nfc)
+	if t := f.Tags; t != nil {
+		for _, tags := range [][]string{t.HasAny, t.HasAll, t.HasNone} {
+			for i := range tags {
+				tags[i] = nfc(tags[i])
+			}
 		}
 	}
 	fc.ids("id", f.ID)
@@ -308,4 +312,33 @@ func isJSONNumber(v json.RawMessage) bool {
 	var n json.Number
 	s := strings.TrimSpace(string(v))
 	return s != "" && s[0] != '"' && json.Unmarshal(v, &n) == nil
+}
+
+// storedForm rewrites the values of a text condition into the form the
+// records are stored in, so that it finds what looks the same.
+func storedForm(f *db.StringFilter, form func(string) string) {
+	if f == nil {
+		return
+	}
+	for _, v := range []*string{f.Equals, f.Contains, f.StartsWith} {
+		if v != nil {
+			*v = form(*v)
+		}
+	}
+	for _, list := range [][]string{f.In, f.NotIn} {
+		for i := range list {
+			list[i] = form(list[i])
+		}
+	}
+}
+
+// emailForm returns an email condition's value as emails are stored: an
+// address with its domain in canonical form, other text in form C.
+func emailForm(v string) string {
+	if strings.Contains(v, "@") {
+		if canonical, ok := canonicalEmail(v); ok {
+			return canonical
+		}
+	}
+	return nfc(v)
 }

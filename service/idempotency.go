@@ -3,9 +3,12 @@ package service
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"errors"
 	"log/slog"
-	"net/http"
 	"time"
+
+	"github.com/contacts-api/contacts/auth"
 )
 
 // Idempotency keys: the first response to a request sent with an
@@ -29,7 +32,7 @@ const (
 var (
 	ErrIdempotencyKeyReused = &Error{
 		Code:    "IDEMPOTENCY_KEY_REUSED",
-		Message: "This Idempotency-Key was used with another request body; use a new key for a new request.",
+		Message: "This Idempotency-Key was used with another request body or by another credential; use a new key for a new request.",
 	}
 	ErrIdempotencyInProgress = &Error{
 		Code:    "IDEMPOTENCY_IN_PROGRESS",
@@ -46,16 +49,20 @@ type StoredResponse struct {
 
 // BeginIdempotent claims key for a request whose body hashes to hash. It
 // returns the stored response to replay, or nil when the caller now owns
-// the key: it must then run the request and call FinishIdempotent. A retry
-// of a request still in flight waits for it, up to idempotencyWait.
+// the key: it must then run the request and call RunIdempotent. A key
+// belongs to the credential that first used it: another caller of the
+// workspace gets ErrIdempotencyKeyReused, as for another body, and never
+// the response. A retry of a request still in flight waits for it, up to
+// idempotencyWait.
 func (s *Service) BeginIdempotent(ctx context.Context, key string, hash []byte) (*StoredResponse, error) {
-	ws, err := Workspace(ctx)
-	if err != nil {
-		return nil, err
+	p := auth.FromContext(ctx)
+	if p == nil {
+		return nil, errNoPrincipal
 	}
+	ws, caller := p.WorkspaceID, sha256.Sum256([]byte(p.Credential()))
 	deadline := time.Now().Add(idempotencyWait)
 	for {
-		owned, err := s.store.ClaimIdempotencyKey(ctx, ws, key, hash, IdempotencyTTL, idempotencyAbandonAfter)
+		owned, err := s.store.ClaimIdempotencyKey(ctx, ws, key, caller[:], hash, IdempotencyTTL, idempotencyAbandonAfter)
 		if err != nil || owned {
 			return nil, err
 		}
@@ -65,7 +72,7 @@ func (s *Service) BeginIdempotent(ctx context.Context, key string, hash []byte) 
 			return nil, err
 		case rec == nil:
 			continue // released between the two statements: claim again
-		case !bytes.Equal(rec.RequestHash, hash):
+		case !bytes.Equal(rec.Caller, caller[:]) || !bytes.Equal(rec.RequestHash, hash):
 			return nil, ErrIdempotencyKeyReused
 		case rec.StatusCode != nil:
 			return &StoredResponse{Status: *rec.StatusCode, ContentType: deref(rec.ContentType), Body: rec.Response}, nil
@@ -80,18 +87,50 @@ func (s *Service) BeginIdempotent(ctx context.Context, key string, hash []byte) 
 	}
 }
 
-// FinishIdempotent keeps the response of the request that owns key. A
-// server error is not kept: the key is released, so a retry runs again
-// (a failed mutation wrote nothing).
-func (s *Service) FinishIdempotent(ctx context.Context, key string, resp StoredResponse) error {
+// errNotKept rolls back a request whose response is not kept.
+var errNotKept = errors.New("response not kept")
+
+// RunIdempotent runs the request that owns key (see BeginIdempotent):
+// run computes its response in one transaction with everything the
+// request reads and writes (db.Store.InRequestTx), and the response is
+// kept in that same transaction, so that the request's writes and the
+// response its retries get are committed together or not at all. When
+// run says its response is not to be kept (a failure, a refusal), or
+// anything fails before the commit, a panic included, nothing the request
+// wrote stays and the key is released: a retry runs again. RunIdempotent
+// returns an error when nothing was committed although run had computed a
+// response to keep: the caller must then not send that response.
+func (s *Service) RunIdempotent(ctx context.Context, key string, run func(context.Context) (resp StoredResponse, keep bool)) error {
 	ws, err := Workspace(ctx)
 	if err != nil {
 		return err
 	}
-	if resp.Status >= http.StatusInternalServerError {
-		return s.store.ReleaseIdempotencyKey(ctx, ws, key)
+	committed := false
+	defer func() {
+		if committed {
+			return
+		}
+		// Only a key still in flight is released: if a commit whose
+		// answer was lost went through, the retry finds its response.
+		if err := s.store.ReleaseIdempotencyKey(context.WithoutCancel(ctx), ws, key); err != nil {
+			slog.ErrorContext(ctx, "release idempotency key", "error", err)
+		}
+	}()
+	err = s.store.InRequestTx(ctx, ws, func(ctx context.Context) error {
+		resp, keep := run(ctx)
+		if !keep {
+			return errNotKept
+		}
+		return s.store.CompleteIdempotencyKey(ctx, ws, key, resp.Status, resp.ContentType, resp.Body)
+	})
+	switch {
+	case errors.Is(err, errNotKept):
+		return nil
+	case err != nil:
+		return err
 	}
-	return s.store.CompleteIdempotencyKey(ctx, ws, key, resp.Status, resp.ContentType, resp.Body)
+	committed = true
+	return nil
 }
 
 // SweepIdempotencyKeys deletes expired keys every interval until ctx ends.

@@ -72,7 +72,7 @@ func writePortalRole(ctx context.Context, tx *db.Store, r *db.PortalRole, in Upd
 		checkSlug(ps, inputPath.at("slug"), r.Slug)
 	}
 	if in.Name != nil {
-		r.Name = *in.Name
+		r.Name = nfc(*in.Name)
 		checkName(ps, inputPath.at("name"), r.Name)
 	}
 	if len(*ps) > 0 {

@@ -82,14 +82,18 @@ type txFunc[T any] func(tx *db.Store, ws uuid.UUID, ps *problems) (T, error)
 
 // mutate runs fn in one transaction of the caller's workspace. When fn
 // reports user errors the transaction is rolled back and they are returned
-// with a nil error: nothing of a refused mutation is written.
+// with a nil error: nothing of a refused mutation is written. Problems
+// found before the service was called refuse it without a transaction.
 func mutate[T any](ctx context.Context, s *Service, fn txFunc[T]) (T, []*UserError, error) {
 	var result, zero T
 	ws, err := Workspace(ctx)
 	if err != nil {
 		return zero, nil, err
 	}
-	var ps problems
+	ps := inputProblems(ctx, nil)
+	if len(ps) > 0 {
+		return zero, ps, nil
+	}
 	err = s.store.InTx(ctx, ws, func(tx *db.Store) error {
 		var err error
 		if result, err = fn(tx, ws, &ps); err != nil {

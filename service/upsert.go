@@ -71,9 +71,12 @@ func (s *Service) upsertContacts(ctx context.Context, inputs []*UpsertContactInp
 // through the external ids merged into them) and starts one write per
 // input: an update of the contact found, or a create.
 func (b *contactBatch) loadUpserts(ctx context.Context, inputs []*UpsertContactInput, pathOf func(int) path) ([]*contactWrite, error) {
-	externalIDs := make([]string, len(inputs))
+	refused := refusedInputs(ctx, len(inputs), pathOf)
+	var externalIDs []string
 	for i, in := range inputs {
-		externalIDs[i] = in.ExternalID
+		if refused[i] == nil {
+			externalIDs = append(externalIDs, in.ExternalID)
+		}
 	}
 	existing, err := b.tx.LockContactsByExternalIDs(ctx, b.ws, dedupe(externalIDs))
 	if err != nil {
@@ -89,6 +92,10 @@ func (b *contactBatch) loadUpserts(ctx context.Context, inputs []*UpsertContactI
 	writes := make([]*contactWrite, len(inputs))
 	claimed := make(map[string]int)
 	for i, in := range inputs {
+		if refused[i] != nil {
+			writes[i] = &contactWrite{at: pathOf(i), ps: refused[i]}
+			continue
+		}
 		writes[i] = b.startUpsert(pathOf(i), *in, byExternalID[in.ExternalID])
 		key := in.ExternalID
 		if c := byExternalID[key]; c != nil {

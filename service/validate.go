@@ -7,69 +7,63 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"unicode/utf8"
 )
 
-// Limits of the input rules.
+// Limits of the input rules. The lengths of texts are the schema's
+// (@maxLength), checked before the service is called.
 const (
-	maxNameLength        = 255
-	maxExternalIDLength  = 120
-	maxEmailLength       = 254
-	maxAvatarURLLength   = 2048
-	maxDescriptionLength = 10_000
-	maxDomainLength      = 253
-	maxTags              = 50
-	maxTagLength         = 64
-	maxMetadataBytes     = 16 << 10
+	maxTags          = 50
+	maxMetadataBytes = 16 << 10
 )
 
 // MaxPhones bounds a contact's phones.
 const MaxPhones = 20
 
-// checkName reports a problem when a name is empty or too long.
+// checkName reports a problem when a name is blank.
 func checkName(ps *problems, at path, name string) { checkTitle(ps, at, "Name", name) }
 
 // checkTitle reports a problem when a display text (what noun names) is
-// blank or longer than a name may be.
+// blank.
 func checkTitle(ps *problems, at path, noun, text string) {
-	switch {
-	case strings.TrimSpace(text) == "":
+	if strings.TrimSpace(text) == "" {
 		ps.add(at, Required, "%s must not be blank.", noun)
-	case utf8.RuneCountInString(text) > maxNameLength:
-		ps.add(at, TooLong, "%s must be at most %d characters.", noun, maxNameLength)
 	}
 }
 
-// checkExternalID reports a problem with an external id's length.
+// checkExternalID reports an empty external id, or one with an invisible
+// character.
 func checkExternalID(ps *problems, at path, id string) {
-	switch {
-	case id == "":
+	if id == "" {
 		ps.add(at, Invalid, "External id must not be empty.")
-	case utf8.RuneCountInString(id) > maxExternalIDLength:
-		ps.add(at, TooLong, "External id must be at most %d characters.", maxExternalIDLength)
+		return
 	}
+	checkIdentifier(ps, at, "External id", id)
 }
 
-// checkEmail accepts one bare address, such as ada@example.com, and refuses
-// display names, lists and anything else net/mail would rewrite.
-func checkEmail(ps *problems, at path, email string) {
-	if len(email) > maxEmailLength {
-		ps.add(at, TooLong, "Email must be at most %d characters.", maxEmailLength)
-		return
+// normalizeEmail accepts one bare address, such as ada@example.com, and
+// refuses display names, lists, invisible characters and anything else
+// net/mail would rewrite; it returns the address in its canonical form
+// (canonicalEmail).
+func normalizeEmail(ps *problems, at path, email string) string {
+	if checkIdentifier(ps, at, "Email", email) {
+		return email
 	}
 	addr, err := mail.ParseAddress(email)
 	if err != nil || addr.Name != "" || addr.Address != email {
 		ps.add(at, Invalid, "Email must be a single address such as ada@example.com.")
+		return email
 	}
+	canonical, ok := canonicalEmail(email)
+	if !ok {
+		ps.add(at, Invalid, "Email must have a valid domain name.")
+		return email
+	}
+	return canonical
 }
 
 // checkAvatarURL accepts absolute http(s) URLs of PNG or JPEG images. The
 // image itself is not fetched: fetching user-supplied URLs invites SSRF.
 func checkAvatarURL(ps *problems, at path, raw string) {
-	if len(raw) > maxAvatarURLLength {
-		ps.add(at, TooLong, "Avatar URL must be at most %d characters.", maxAvatarURLLength)
-		return
-	}
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		ps.add(at, Invalid, "Avatar URL must be an absolute http or https URL.")
@@ -81,21 +75,11 @@ func checkAvatarURL(ps *problems, at path, raw string) {
 	}
 }
 
-// checkDescription reports a description that is too long.
-func checkDescription(ps *problems, at path, text string) {
-	if utf8.RuneCountInString(text) > maxDescriptionLength {
-		ps.add(at, TooLong, "Description must be at most %d characters.", maxDescriptionLength)
-	}
-}
-
 var domainPattern = regexp.MustCompile(`^(?i)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$`)
 
 // checkDomain accepts a host name such as acme.com.
 func checkDomain(ps *problems, at path, domain string) {
-	switch {
-	case len(domain) > maxDomainLength:
-		ps.add(at, TooLong, "Domain must be at most %d characters.", maxDomainLength)
-	case !domainPattern.MatchString(domain):
+	if !domainPattern.MatchString(domain) {
 		ps.add(at, Invalid, "Domain must be a host name such as acme.com.")
 	}
 }
@@ -110,12 +94,10 @@ func normalizeTags(ps *problems, at path, tags []string) []string {
 	out := make([]string, 0, len(tags))
 	seen := make(map[string]bool, len(tags))
 	for i, tag := range tags {
-		tag = strings.TrimSpace(tag)
-		switch n := utf8.RuneCountInString(tag); {
-		case n == 0:
+		tag = nfc(strings.TrimSpace(tag))
+		switch {
+		case tag == "":
 			ps.add(at.at(i), Invalid, "Tags must not be blank.")
-		case n > maxTagLength:
-			ps.add(at.at(i), TooLong, "Tags must be at most %d characters.", maxTagLength)
 		case !seen[tag]:
 			seen[tag] = true
 			out = append(out, tag)
@@ -153,12 +135,12 @@ func checkPhoneNumber(ps *problems, at path, number string) {
 	}
 }
 
-var slugPattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
+var slugPattern = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 
-// checkSlug accepts a lowercase letter then up to 62 lowercase letters,
-// digits or underscores.
+// checkSlug accepts a lowercase letter then lowercase letters, digits or
+// underscores (as many as the schema allows).
 func checkSlug(ps *problems, at path, slug string) {
 	if !slugPattern.MatchString(slug) {
-		ps.add(at, Invalid, "Slug must be a lowercase letter, then up to 62 lowercase letters, digits or underscores.")
+		ps.add(at, Invalid, "Slug must be a lowercase letter, then lowercase letters, digits or underscores.")
 	}
 }

@@ -45,6 +45,9 @@ type Cluster struct {
 	Dir string
 	// Port is the TCP port the server listens on at 127.0.0.1.
 	Port int
+	// Reused is true when Start found the server already running from Dir,
+	// started by another process that may still be using it.
+	Reused bool
 
 	bin       string              // directory holding initdb, pg_ctl and createdb
 	opts      []string            // the server options it was started with
@@ -185,6 +188,7 @@ func start(ctx context.Context, dir string, throwaway bool, settings []Setting) 
 		if c.Port, err = c.waitReady(ctx); err != nil {
 			return nil, err
 		}
+		c.Reused = true
 		return c, nil
 	}
 

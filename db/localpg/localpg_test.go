@@ -138,6 +138,9 @@ func TestStartReusesRunningServer(t *testing.T) {
 	if second.Port != first.Port {
 		t.Errorf("second Start uses port %d, want the running server's %d", second.Port, first.Port)
 	}
+	if first.Reused || !second.Reused {
+		t.Errorf("Reused: first Start %v, second %v; want false, then true", first.Reused, second.Reused)
+	}
 	if err := second.CreateDatabase(ctx, "reused", ""); err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,7 @@ import (
 // Headers of the CORS protocol, as this package answers them.
 const (
 	allowedMethods = "GET, POST, OPTIONS"
-	allowedHeaders = "Authorization, Content-Type, Idempotency-Key, X-Request-Id"
+	allowedHeaders = "Authorization, Content-Type, Idempotency-Key, X-API-Key, X-Request-Id"
 	exposedHeaders = "X-Request-Id"
 	// maxAge is how long, in seconds, a browser may reuse a preflight's
 	// answer; Chromium caps it at two hours.

@@ -152,7 +152,7 @@ func checkResponse(t *testing.T, rec *httptest.ResponseRecorder, wantStatus int,
 	if preflight {
 		want = map[string]string{
 			"Access-Control-Allow-Methods": "GET, POST, OPTIONS",
-			"Access-Control-Allow-Headers": "Authorization, Content-Type, Idempotency-Key, X-Request-Id",
+			"Access-Control-Allow-Headers": "Authorization, Content-Type, Idempotency-Key, X-API-Key, X-Request-Id",
 			"Access-Control-Max-Age":       "7200",
 		}
 	}

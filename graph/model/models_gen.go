@@ -39,7 +39,7 @@ type ContactPayload struct {
 type CreateAPIKeyPayload struct {
 	// The key as stored; null when the mutation failed.
 	APIKey *db.APIKey `json:"apiKey,omitempty"`
-	// The key itself, to send as `Authorization: Bearer <secret>`. It is shown only in this response: store it now. Null when the mutation failed.
+	// The key itself, to send as `Authorization: Bearer <secret>`. It is shown only in this response: store it now. Null when the mutation failed, and in a replay of the response to a retry with the same `Idempotency-Key` (the error `SECRET_NOT_REPLAYED` says so).
 	Secret *string `json:"secret,omitempty"`
 	// Problems with the input; empty on success.
 	UserErrors []*service.UserError `json:"userErrors"`
