@@ -74,8 +74,8 @@ func (tx *scopedTx) end(ctx context.Context, command string) error {
 		return nil
 	}
 	tx.open = false
+	defer tx.Close() // even when the statement panics (a bug in a query hook, say)
 	_, err := tx.ExecContext(ctx, command)
-	tx.Close()
 	if err != nil {
 		return fmt.Errorf("%s: %w", strings.ToLower(command), err)
 	}
