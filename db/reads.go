@@ -244,6 +244,20 @@ func (s *Store) DefaultPortalRole(ctx context.Context, ws uuid.UUID) (*PortalRol
 	return roles[0], nil
 }
 
+// DefaultPhoneRegion returns the workspace's default phone region, or ""
+// when it has none.
+func (s *Store) DefaultPhoneRegion(ctx context.Context, ws uuid.UUID) (string, error) {
+	var region *string
+	q := s.idb.NewSelect().Model((*Workspace)(nil)).Column("default_phone_region").Where("id = ?", ws)
+	if err := s.scan(ctx, ws, q, &region); err != nil {
+		return "", fmt.Errorf("default phone region: %w", err)
+	}
+	if region == nil {
+		return "", nil
+	}
+	return *region, nil
+}
+
 // ListPortalRoles returns every portal role of the workspace: built-in
 // ones first, then custom ones by creation.
 func (s *Store) ListPortalRoles(ctx context.Context, ws uuid.UUID) ([]*PortalRole, error) {

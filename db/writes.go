@@ -112,6 +112,18 @@ func (s *Store) SetDefaultPortalRole(ctx context.Context, ws uuid.UUID, roleID s
 	return nil
 }
 
+// SetDefaultPhoneRegion sets (or, with nil, clears) the workspace's
+// default phone region.
+func (s *Store) SetDefaultPhoneRegion(ctx context.Context, ws uuid.UUID, region *string) error {
+	_, err := s.idb.NewUpdate().Model((*Workspace)(nil)).
+		Set("default_phone_region = ?", region).Set("updated_at = now()").
+		Where("id = ?", ws).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("set default phone region: %w", err)
+	}
+	return nil
+}
+
 // InsertAPIKey stores a new API key and fills in its server-set columns.
 func (s *Store) InsertAPIKey(ctx context.Context, k *APIKey) error {
 	if _, err := s.idb.NewInsert().Model(k).Returning("*").Exec(ctx); err != nil {

@@ -23,6 +23,9 @@ const RegionLength = 2
 // region says which country it belongs to.
 var ErrNeedsRegion = errors.New("give the number in international form (+, then the country calling code, such as +1 415 555 0199), or a region that says which country it belongs to")
 
+// ErrTooLong refuses a number longer than MaxLength characters.
+var ErrTooLong = fmt.Errorf("a phone number is at most %d characters", MaxLength)
+
 // InvalidError is a number that is not a valid phone number, with why.
 type InvalidError struct {
 	// Reason says why, as a sentence fragment such as "is too short".
@@ -48,7 +51,7 @@ func ValidRegion(region string) bool {
 // an extension is refused, as E.164 has no room for one.
 func Parse(number, region string) (string, error) {
 	if utf8.RuneCountInString(number) > MaxLength {
-		return "", invalid("is longer than %d characters", MaxLength)
+		return "", ErrTooLong
 	}
 	n, err := phonenumbers.Parse(number, region)
 	if err != nil {
@@ -116,14 +119,13 @@ func check(n *phonenumbers.PhoneNumber) error {
 }
 
 // countryName names the country (or the countries) of a calling code for
-// messages, such as "+1 (US, CA, …)".
+// messages, such as "+44 (GB)" or "+1 (US and 24 other regions)".
 func countryName(cc int) string {
 	regions := phonenumbers.GetRegionCodesForCountryCode(cc)
-	const shown = 3
-	if len(regions) > shown {
-		regions = append(regions[:shown:shown], "…")
+	if len(regions) <= 1 {
+		return fmt.Sprintf("+%d (%s)", cc, strings.Join(regions, ""))
 	}
-	return fmt.Sprintf("+%d (%s)", cc, strings.Join(regions, ", "))
+	return fmt.Sprintf("+%d (%s and %d other regions)", cc, phonenumbers.GetRegionCodeForCountryCode(cc), len(regions)-1)
 }
 
 // Details are what a stored number shows besides its E.164 form.

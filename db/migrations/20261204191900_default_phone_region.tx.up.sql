@@ -1,0 +1,7 @@
+-- The country whose national form a workspace's phone numbers are in when
+-- their input names none. Stored numbers are not checked here: SQL cannot
+-- run libphonenumber's rules; `contacts check-phones` reports the stored
+-- numbers that are not valid, and nothing drops them.
+ALTER TABLE workspaces
+    ADD COLUMN default_phone_region text
+        CONSTRAINT workspaces_default_phone_region_check CHECK (default_phone_region ~ '^[A-Z]{2}$');
