@@ -258,6 +258,24 @@ func (s *Store) DefaultPhoneRegion(ctx context.Context, ws uuid.UUID) (string, e
 	return *region, nil
 }
 
+// PhonesAfter returns up to limit phones of every workspace that follow
+// after in the order of (workspace_id, id), for a check of every stored
+// number; nil after starts at the first.
+func (s *Store) PhonesAfter(ctx context.Context, after *Phone, limit int) ([]*Phone, error) {
+	var phones []*Phone
+	err := s.inTxWith(ctx, phoneCheckSetting, "on", func(idb bun.IDB) error {
+		q := idb.NewSelect().Model(&phones).Order("workspace_id", "id").Limit(int64(limit))
+		if after != nil {
+			q = q.Where("(workspace_id, id) > (?, ?)", after.WorkspaceID, after.ID)
+		}
+		return q.Scan(ctx)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("phones after: %w", err)
+	}
+	return phones, nil
+}
+
 // ListPortalRoles returns every portal role of the workspace: built-in
 // ones first, then custom ones by creation.
 func (s *Store) ListPortalRoles(ctx context.Context, ws uuid.UUID) ([]*PortalRole, error) {

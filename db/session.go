@@ -39,6 +39,9 @@ const (
 	// sweepSetting, "on", lets a transaction see and delete expired
 	// idempotency keys of every workspace.
 	sweepSetting = "app.sweep"
+	// phoneCheckSetting, "on", lets a transaction read the phones of
+	// every workspace, to check their numbers.
+	phoneCheckSetting = "app.phone_check"
 )
 
 // TxStatements is how many statements a transaction adds to those it
