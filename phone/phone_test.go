@@ -2,6 +2,7 @@ package phone_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -84,10 +85,35 @@ func TestDescribe(t *testing.T) {
 		{"+12", phone.Details{}, false},
 		{"+123", phone.Details{}, false},
 	}
-	for _, tt := range tests {
-		got, ok := phone.Describe(tt.number)
-		if ok != tt.ok || got != tt.want {
-			t.Errorf("Describe(%q) = %+v, %v; want %+v, %v", tt.number, got, ok, tt.want, tt.ok)
+	// The second round reads what the first cached.
+	for range 2 {
+		for _, tt := range tests {
+			got, ok := phone.Describe(tt.number)
+			if ok != tt.ok || got != tt.want {
+				t.Errorf("Describe(%q) = %+v, %v; want %+v, %v", tt.number, got, ok, tt.want, tt.ok)
+			}
+		}
+	}
+}
+
+// The cost of a number: Parse on every write of a number, Describe on
+// every read of a computed field.
+func BenchmarkParse(b *testing.B) {
+	for b.Loop() {
+		if _, err := phone.Parse("+1 (415) 555-0199", ""); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDescribe describes numbers it has not described before, as a
+// page of new numbers would.
+func BenchmarkDescribe(b *testing.B) {
+	i := 0
+	for b.Loop() {
+		i++
+		if _, ok := phone.Describe(fmt.Sprintf("+1415%07d", 2_000_000+i%8_000_000)); !ok {
+			b.Fatal("not valid")
 		}
 	}
 }
