@@ -245,3 +245,22 @@ func asJSON(t *testing.T, v any) string {
 	}
 	return string(b)
 }
+
+// TestMergeKeepsOneOfANumberWrittenTwoWays: numbers are stored in E.164
+// form, so merging contacts that were given one number in two ways leaves
+// the target with one phone of it.
+func TestMergeKeepsOneOfANumberWrittenTwoWays(t *testing.T) {
+	t.Parallel()
+	c := newClient(t)
+	target := c.createContact(map[string]any{"name": "Ada", "phones": phoneInputs("+1 415 555 0199")})
+	source := c.createContact(map[string]any{"name": "A. Lovelace", "phones": []map[string]any{
+		{"number": "(415) 555-0199", "region": "US"}, {"number": "020 7946 0958", "region": "GB"},
+	}})
+	merged := c.merge(target.ID, source.ID)
+	if merged.Contact == nil || len(merged.UserErrors) > 0 {
+		t.Fatalf("merge: %s", describeErrors(merged.UserErrors))
+	}
+	if got, want := numbers(&merged.Contact.contactData), []string{"+14155550199", "+442079460958"}; !slices.Equal(got, want) {
+		t.Errorf("merged phones = %q; want %q", got, want)
+	}
+}
