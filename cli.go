@@ -55,6 +55,8 @@ Commands:
   token      mint a development token signed with JWT_SECRET
   apikey     create an API key for a backend (apikey create)
   seed       fill a workspace with generated accounts, contacts and phones
+  check-phones
+             list the stored phone numbers that are not valid; changes nothing
   help       show this help, or a command's: server help <command>
 
 Run "server <command> --help" for a command's flags and settings.

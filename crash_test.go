@@ -80,7 +80,9 @@ func (l *contactLoad) send(bulk bool) *mutation {
 		externalID := fmt.Sprintf("crash-%d", n)
 		var numbers []map[string]any
 		for p := range phones {
-			number := fmt.Sprintf("+1415%07d", n*10+int64(p))
+			// Exchanges from 200: a number of a real US exchange, which
+			// phone numbers must be.
+			number := fmt.Sprintf("+1415%07d", 2_000_000+n*10+int64(p))
 			m.contacts[externalID] = append(m.contacts[externalID], number)
 			numbers = append(numbers, map[string]any{"number": number})
 		}

@@ -71,6 +71,8 @@ func run(args []string) error {
 		return apikeyCommand(ctx, args)
 	case "seed":
 		return seedCommand(ctx, args)
+	case "check-phones":
+		return checkPhonesCommand(ctx, args)
 	case "help", "-h", "-help", "--help":
 		if len(args) > 0 {
 			return run([]string{args[0], "--help"})

@@ -397,8 +397,10 @@ func (v *PageInfo) GetEndCursor() *string { return v.EndCursor }
 type PhoneChange struct {
 	// The phone to change or remove; absent to add a phone.
 	Id *string `json:"id,omitempty"`
-	// The number in E.164 form; required when adding. At most 16 characters.
+	// The number as people write it, at most 40 characters, read as `PhoneInput.number` is; required when adding.
 	Number *string `json:"number,omitempty"`
+	// The ISO 3166-1 alpha-2 code of the country whose national form `number` is in, 2 letters; the workspace's `defaultPhoneRegion` when absent.
+	Region *string `json:"region,omitempty"`
 	// What kind of line the number is.
 	Type *PhoneType `json:"type,omitempty"`
 	// Set to true, with `id`, to remove the phone.
@@ -411,6 +413,9 @@ func (v *PhoneChange) GetId() *string { return v.Id }
 // GetNumber returns PhoneChange.Number, and is useful for accessing the field via an interface.
 func (v *PhoneChange) GetNumber() *string { return v.Number }
 
+// GetRegion returns PhoneChange.Region, and is useful for accessing the field via an interface.
+func (v *PhoneChange) GetRegion() *string { return v.Region }
+
 // GetType returns PhoneChange.Type, and is useful for accessing the field via an interface.
 func (v *PhoneChange) GetType() *PhoneType { return v.Type }
 
@@ -419,14 +424,19 @@ func (v *PhoneChange) GetDestroy() *bool { return v.Destroy }
 
 // A phone number to add to a contact.
 type PhoneInput struct {
-	// The number in E.164 form: `+`, then 2 to 15 digits, the first not 0. At most 16 characters.
+	// The number as people write it, at most 40 characters: `+1 (415) 555-0199`, `+442079460958`, or in national form (`4155550199`, `020 7946 0958`, `0044 20 7946 0958`) with a region. It is stored in E.164 form and must be a valid number of its country; extensions are refused.
 	Number string `json:"number,omitempty"`
+	// The ISO 3166-1 alpha-2 code of the country whose national form `number` is in, 2 letters (such as `US` or `gb`); the workspace's `defaultPhoneRegion` when absent. Not used for a number that starts with `+`.
+	Region *string `json:"region,omitempty"`
 	// What kind of line the number is.
 	Type *PhoneType `json:"type,omitempty"`
 }
 
 // GetNumber returns PhoneInput.Number, and is useful for accessing the field via an interface.
 func (v *PhoneInput) GetNumber() string { return v.Number }
+
+// GetRegion returns PhoneInput.Region, and is useful for accessing the field via an interface.
+func (v *PhoneInput) GetRegion() *string { return v.Region }
 
 // GetType returns PhoneInput.Type, and is useful for accessing the field via an interface.
 func (v *PhoneInput) GetType() *PhoneType { return v.Type }

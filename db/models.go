@@ -19,8 +19,11 @@ type Workspace struct {
 
 	ID                  uuid.UUID `bun:"id,pk,type:uuid"`
 	DefaultPortalRoleID *string   `bun:"default_portal_role_id"`
-	CreatedAt           time.Time `bun:"created_at,nullzero,notnull,default:now()"`
-	UpdatedAt           time.Time `bun:"updated_at,nullzero,notnull,default:now()"`
+	// DefaultPhoneRegion is the ISO 3166-1 alpha-2 code of the country
+	// whose national form phone numbers are in when their input names none.
+	DefaultPhoneRegion *string   `bun:"default_phone_region"`
+	CreatedAt          time.Time `bun:"created_at,nullzero,notnull,default:now()"`
+	UpdatedAt          time.Time `bun:"updated_at,nullzero,notnull,default:now()"`
 }
 
 // PortalRole is a contact's level of access to the customer portal.

@@ -255,6 +255,38 @@ func (s *Store) DefaultPortalRole(ctx context.Context, ws uuid.UUID) (*PortalRol
 	return roles[0], nil
 }
 
+// DefaultPhoneRegion returns the workspace's default phone region, or ""
+// when it has none.
+func (s *Store) DefaultPhoneRegion(ctx context.Context, ws uuid.UUID) (string, error) {
+	var region *string
+	q := s.idb.NewSelect().Model((*Workspace)(nil)).Column("default_phone_region").Where("id = ?", ws)
+	if err := s.scan(ctx, ws, q, &region); err != nil {
+		return "", fmt.Errorf("default phone region: %w", err)
+	}
+	if region == nil {
+		return "", nil
+	}
+	return *region, nil
+}
+
+// PhonesAfter returns up to limit phones of every workspace that follow
+// after in the order of (workspace_id, id), for a check of every stored
+// number; nil after starts at the first.
+func (s *Store) PhonesAfter(ctx context.Context, after *Phone, limit int) ([]*Phone, error) {
+	var phones []*Phone
+	q := s.idb.NewSelect().Model(&phones).Order("workspace_id", "id").Limit(int64(limit))
+	if after != nil {
+		q = q.Where("(workspace_id, id) > (?, ?)", after.WorkspaceID, after.ID)
+	}
+	err := s.inScope(phoneCheckSetting, "on", func(idb bun.IConn) error {
+		return q.Conn(idb).Scan(ctx)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("phones after: %w", err)
+	}
+	return phones, nil
+}
+
 // ListPortalRoles returns every portal role of the workspace: built-in
 // ones first, then custom ones by creation.
 func (s *Store) ListPortalRoles(ctx context.Context, ws uuid.UUID) ([]*PortalRole, error) {

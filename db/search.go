@@ -89,7 +89,19 @@ func (c *compiler) search(q string, text searchText) schema.QueryWithArgs {
 		// Both sides come from their trigram indexes as one set of ids:
 		// an OR of the two would make the planner test every contact.
 		terms = append(terms, bun.SafeQuery(c.col("id")+" IN (? UNION ALL ?)",
-			text.ids(c, pattern), phoneSearch.ids(c, "%"+Digits(word)+"%")))
+			text.ids(c, pattern), phoneSearch.ids(c, "%"+searchDigits(word)+"%")))
 	}
 	return and(terms)
+}
+
+// searchDigits returns the digits a phone-like search word must find in a
+// stored number: without the leading zeros of a trunk or international
+// prefix (020 7946 0958, 0044 20 7946 0958), which the E.164 form lacks,
+// when enough digits remain.
+func searchDigits(word string) string {
+	digits := Digits(word)
+	if trimmed := strings.TrimLeft(digits, "0"); len(trimmed) >= minPhoneDigits {
+		return trimmed
+	}
+	return digits
 }

@@ -40,6 +40,9 @@ const (
 	// sweepSetting, "on", lets a transaction see and delete expired
 	// idempotency keys of every workspace.
 	sweepSetting = "app.sweep"
+	// phoneCheckSetting, "on", lets a transaction read the phones of
+	// every workspace, to check their numbers.
+	phoneCheckSetting = "app.phone_check"
 )
 
 // scopedTx is a transaction on a connection of its own, begun together

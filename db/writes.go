@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/uptrace/bun"
 )
 
 // contactColumns are the columns a contact's update may change.
@@ -103,11 +104,22 @@ func (s *Store) DeletePortalRole(ctx context.Context, ws uuid.UUID, id string) (
 
 // SetDefaultPortalRole makes the role the one new contacts get.
 func (s *Store) SetDefaultPortalRole(ctx context.Context, ws uuid.UUID, roleID string) error {
+	return s.setWorkspaceColumn(ctx, ws, "default_portal_role_id", roleID)
+}
+
+// SetDefaultPhoneRegion sets (or, with nil, clears) the workspace's
+// default phone region.
+func (s *Store) SetDefaultPhoneRegion(ctx context.Context, ws uuid.UUID, region *string) error {
+	return s.setWorkspaceColumn(ctx, ws, "default_phone_region", region)
+}
+
+// setWorkspaceColumn sets one of the workspace's settings.
+func (s *Store) setWorkspaceColumn(ctx context.Context, ws uuid.UUID, column string, value any) error {
 	_, err := s.idb.NewUpdate().Model((*Workspace)(nil)).
-		Set("default_portal_role_id = ?", roleID).Set("updated_at = now()").
+		Set("? = ?", bun.Ident(column), value).Set("updated_at = now()").
 		Where("id = ?", ws).Exec(ctx)
 	if err != nil {
-		return fmt.Errorf("set default portal role: %w", err)
+		return fmt.Errorf("set workspace %s: %w", column, err)
 	}
 	return nil
 }

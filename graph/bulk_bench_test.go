@@ -14,7 +14,7 @@ func bulkInputs(prefix string, n int) []map[string]any {
 		inputs[i] = map[string]any{
 			"externalId": fmt.Sprintf("%s-%d", prefix, i), "name": fmt.Sprintf("Contact %d", i),
 			"email": fmt.Sprintf("c%d@example.com", i), "tags": []string{"crm", "sync"},
-			"phones": phoneInputs(fmt.Sprintf("+1415%07d", i), fmt.Sprintf("+1650%07d", i)),
+			"phones": phoneInputs(fmt.Sprintf("+1415%07d", 2_000_000+i), fmt.Sprintf("+1650%07d", 2_000_000+i)),
 		}
 	}
 	return inputs

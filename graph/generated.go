@@ -185,27 +185,28 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		BulkUpsertAccounts   func(childComplexity int, inputs []*service.UpsertAccountInput, atomic *bool) int
-		BulkUpsertContacts   func(childComplexity int, inputs []*service.UpsertContactInput, atomic *bool) int
-		CreateAPIKey         func(childComplexity int, input service.CreateAPIKeyInput) int
-		CreateAccount        func(childComplexity int, input service.CreateAccountInput) int
-		CreateContact        func(childComplexity int, input service.CreateContactInput) int
-		CreateCustomField    func(childComplexity int, input service.CreateCustomFieldInput) int
-		CreatePortalRole     func(childComplexity int, input service.CreatePortalRoleInput) int
-		DeleteAccount        func(childComplexity int, id string) int
-		DeleteContact        func(childComplexity int, id string) int
-		DeleteContacts       func(childComplexity int, ids []string) int
-		DeleteCustomField    func(childComplexity int, id string) int
-		DeletePortalRole     func(childComplexity int, id string) int
-		MergeContacts        func(childComplexity int, targetID string, sourceIds []string) int
-		RevokeAPIKey         func(childComplexity int, id string) int
-		UpdateAccount        func(childComplexity int, id string, input service.UpdateAccountInput) int
-		UpdateContact        func(childComplexity int, id string, input service.UpdateContactInput) int
-		UpdateCustomField    func(childComplexity int, id string, input service.UpdateCustomFieldInput) int
-		UpdatePortalRole     func(childComplexity int, id string, input service.UpdatePortalRoleInput) int
-		UpdatePortalSettings func(childComplexity int, input service.UpdatePortalSettingsInput) int
-		UpsertAccount        func(childComplexity int, input service.UpsertAccountInput) int
-		UpsertContact        func(childComplexity int, input service.UpsertContactInput) int
+		BulkUpsertAccounts      func(childComplexity int, inputs []*service.UpsertAccountInput, atomic *bool) int
+		BulkUpsertContacts      func(childComplexity int, inputs []*service.UpsertContactInput, atomic *bool) int
+		CreateAPIKey            func(childComplexity int, input service.CreateAPIKeyInput) int
+		CreateAccount           func(childComplexity int, input service.CreateAccountInput) int
+		CreateContact           func(childComplexity int, input service.CreateContactInput) int
+		CreateCustomField       func(childComplexity int, input service.CreateCustomFieldInput) int
+		CreatePortalRole        func(childComplexity int, input service.CreatePortalRoleInput) int
+		DeleteAccount           func(childComplexity int, id string) int
+		DeleteContact           func(childComplexity int, id string) int
+		DeleteContacts          func(childComplexity int, ids []string) int
+		DeleteCustomField       func(childComplexity int, id string) int
+		DeletePortalRole        func(childComplexity int, id string) int
+		MergeContacts           func(childComplexity int, targetID string, sourceIds []string) int
+		RevokeAPIKey            func(childComplexity int, id string) int
+		UpdateAccount           func(childComplexity int, id string, input service.UpdateAccountInput) int
+		UpdateContact           func(childComplexity int, id string, input service.UpdateContactInput) int
+		UpdateCustomField       func(childComplexity int, id string, input service.UpdateCustomFieldInput) int
+		UpdatePortalRole        func(childComplexity int, id string, input service.UpdatePortalRoleInput) int
+		UpdatePortalSettings    func(childComplexity int, input service.UpdatePortalSettingsInput) int
+		UpdateWorkspaceSettings func(childComplexity int, input service.UpdateWorkspaceSettingsInput) int
+		UpsertAccount           func(childComplexity int, input service.UpsertAccountInput) int
+		UpsertContact           func(childComplexity int, input service.UpsertContactInput) int
 	}
 
 	PageInfo struct {
@@ -216,12 +217,16 @@ type ComplexityRoot struct {
 	}
 
 	Phone struct {
-		Contact   func(childComplexity int) int
-		CreatedAt func(childComplexity int) int
-		ID        func(childComplexity int) int
-		Number    func(childComplexity int) int
-		Type      func(childComplexity int) int
-		UpdatedAt func(childComplexity int) int
+		Contact       func(childComplexity int) int
+		CountryCode   func(childComplexity int) int
+		CreatedAt     func(childComplexity int) int
+		ID            func(childComplexity int) int
+		International func(childComplexity int) int
+		National      func(childComplexity int) int
+		Number        func(childComplexity int) int
+		Region        func(childComplexity int) int
+		Type          func(childComplexity int) int
+		UpdatedAt     func(childComplexity int) int
 	}
 
 	PortalRole struct {
@@ -256,6 +261,7 @@ type ComplexityRoot struct {
 		Node                   func(childComplexity int, id string) int
 		PortalRoles            func(childComplexity int) int
 		PortalSettings         func(childComplexity int) int
+		WorkspaceSettings      func(childComplexity int) int
 	}
 
 	RevokeApiKeyPayload struct {
@@ -279,6 +285,15 @@ type ComplexityRoot struct {
 		Code    func(childComplexity int) int
 		Field   func(childComplexity int) int
 		Message func(childComplexity int) int
+	}
+
+	WorkspaceSettings struct {
+		DefaultPhoneRegion func(childComplexity int) int
+	}
+
+	WorkspaceSettingsPayload struct {
+		UserErrors        func(childComplexity int) int
+		WorkspaceSettings func(childComplexity int) int
 	}
 }
 
@@ -313,6 +328,7 @@ type MutationResolver interface {
 	CreatePortalRole(ctx context.Context, input service.CreatePortalRoleInput) (*model.PortalRolePayload, error)
 	UpdatePortalRole(ctx context.Context, id string, input service.UpdatePortalRoleInput) (*model.PortalRolePayload, error)
 	DeletePortalRole(ctx context.Context, id string) (*model.DeletePayload, error)
+	UpdateWorkspaceSettings(ctx context.Context, input service.UpdateWorkspaceSettingsInput) (*model.WorkspaceSettingsPayload, error)
 	UpdatePortalSettings(ctx context.Context, input service.UpdatePortalSettingsInput) (*model.PortalSettingsPayload, error)
 	CreateCustomField(ctx context.Context, input service.CreateCustomFieldInput) (*model.CustomFieldPayload, error)
 	UpdateCustomField(ctx context.Context, id string, input service.UpdateCustomFieldInput) (*model.CustomFieldPayload, error)
@@ -321,6 +337,10 @@ type MutationResolver interface {
 	RevokeAPIKey(ctx context.Context, id string) (*model.RevokeAPIKeyPayload, error)
 }
 type PhoneResolver interface {
+	CountryCode(ctx context.Context, obj *db.Phone) (*int, error)
+	Region(ctx context.Context, obj *db.Phone) (*string, error)
+	National(ctx context.Context, obj *db.Phone) (string, error)
+	International(ctx context.Context, obj *db.Phone) (string, error)
 	Contact(ctx context.Context, objs []*db.Phone) ([]*db.Contact, error)
 }
 type QueryResolver interface {
@@ -331,6 +351,7 @@ type QueryResolver interface {
 	Accounts(ctx context.Context, first *int, after *string, last *int, before *string, filter *db.AccountFilter, orderBy []*db.AccountOrder) (*model.AccountConnection, error)
 	PortalRoles(ctx context.Context) ([]*db.PortalRole, error)
 	PortalSettings(ctx context.Context) (*service.PortalSettings, error)
+	WorkspaceSettings(ctx context.Context) (*service.WorkspaceSettings, error)
 	APIKeys(ctx context.Context) ([]*db.APIKey, error)
 	CustomFieldDefinitions(ctx context.Context, object *db.CustomFieldObject) ([]*db.CustomFieldDefinition, error)
 }
@@ -1100,6 +1121,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdatePortalSettings(childComplexity, args["input"].(service.UpdatePortalSettingsInput)), true
+	case "Mutation.updateWorkspaceSettings":
+		if e.ComplexityRoot.Mutation.UpdateWorkspaceSettings == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateWorkspaceSettings_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateWorkspaceSettings(childComplexity, args["input"].(service.UpdateWorkspaceSettingsInput)), true
 	case "Mutation.upsertAccount":
 		if e.ComplexityRoot.Mutation.UpsertAccount == nil {
 			break
@@ -1154,6 +1186,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Phone.Contact(childComplexity), true
+	case "Phone.countryCode":
+		if e.ComplexityRoot.Phone.CountryCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Phone.CountryCode(childComplexity), true
 	case "Phone.createdAt":
 		if e.ComplexityRoot.Phone.CreatedAt == nil {
 			break
@@ -1166,12 +1204,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Phone.ID(childComplexity), true
+	case "Phone.international":
+		if e.ComplexityRoot.Phone.International == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Phone.International(childComplexity), true
+	case "Phone.national":
+		if e.ComplexityRoot.Phone.National == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Phone.National(childComplexity), true
 	case "Phone.number":
 		if e.ComplexityRoot.Phone.Number == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Phone.Number(childComplexity), true
+	case "Phone.region":
+		if e.ComplexityRoot.Phone.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Phone.Region(childComplexity), true
 	case "Phone.type":
 		if e.ComplexityRoot.Phone.Type == nil {
 			break
@@ -1334,6 +1390,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.PortalSettings(childComplexity), true
+	case "Query.workspaceSettings":
+		if e.ComplexityRoot.Query.WorkspaceSettings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.WorkspaceSettings(childComplexity), true
 
 	case "RevokeApiKeyPayload.apiKey":
 		if e.ComplexityRoot.RevokeApiKeyPayload.APIKey == nil {
@@ -1405,6 +1467,26 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.UserError.Message(childComplexity), true
 
+	case "WorkspaceSettings.defaultPhoneRegion":
+		if e.ComplexityRoot.WorkspaceSettings.DefaultPhoneRegion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkspaceSettings.DefaultPhoneRegion(childComplexity), true
+
+	case "WorkspaceSettingsPayload.userErrors":
+		if e.ComplexityRoot.WorkspaceSettingsPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkspaceSettingsPayload.UserErrors(childComplexity), true
+	case "WorkspaceSettingsPayload.workspaceSettings":
+		if e.ComplexityRoot.WorkspaceSettingsPayload.WorkspaceSettings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkspaceSettingsPayload.WorkspaceSettings(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -1436,6 +1518,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("UpdateCustomFieldInput", ec.unmarshalInputUpdateCustomFieldInput),
 			graphql.NewInputUnmarshaler("UpdatePortalRoleInput", ec.unmarshalInputUpdatePortalRoleInput),
 			graphql.NewInputUnmarshaler("UpdatePortalSettingsInput", ec.unmarshalInputUpdatePortalSettingsInput),
+			graphql.NewInputUnmarshaler("UpdateWorkspaceSettingsInput", ec.unmarshalInputUpdateWorkspaceSettingsInput),
 			graphql.NewInputUnmarshaler("UpsertAccountInput", ec.unmarshalInputUpsertAccountInput),
 			graphql.NewInputUnmarshaler("UpsertContactInput", ec.unmarshalInputUpsertContactInput),
 		)
@@ -1665,6 +1748,14 @@ type Phone implements Node {
   number: String!
   "What kind of line the number is, if known."
   type: PhoneType
+  "The country calling code, such as ` + "`" + `1` + "`" + ` or ` + "`" + `44` + "`" + `; null when the number is not a valid one (stored before numbers were checked)."
+  countryCode: Int
+  "The ISO 3166-1 alpha-2 code of the number's country, such as ` + "`" + `US` + "`" + `; null for a number of no single country (such as +800 numbers) or one that is not valid."
+  region: String
+  "The number as it is dialled within its country, such as ` + "`" + `(415) 555-0123` + "`" + `; the E.164 form when the number is not valid."
+  national: String!
+  "The number as it is dialled from abroad, such as ` + "`" + `+1 415-555-0123` + "`" + `; the E.164 form when the number is not valid."
+  international: String!
   "The contact the number belongs to."
   contact: Contact!
   "When the phone was added."
@@ -1712,6 +1803,14 @@ type ApiKey implements Node {
   lastUsedAt: Time
   "When the key was revoked; null while it works."
   revokedAt: Time
+}
+
+"""
+The workspace's own settings.
+"""
+type WorkspaceSettings {
+  "The ISO 3166-1 alpha-2 code of the country whose national form phone numbers are in when their input gives no region, such as ` + "`" + `US` + "`" + `; null when numbers must then start with ` + "`" + `+` + "`" + `."
+  defaultPhoneRegion: String
 }
 
 """
@@ -1830,6 +1929,8 @@ type Query {
   portalRoles: [PortalRole!]!
   "The workspace's customer portal settings."
   portalSettings: PortalSettings!
+  "The workspace's settings."
+  workspaceSettings: WorkspaceSettings!
   "Lists the workspace's API keys, revoked ones too, oldest first; never their secrets. Needs the ` + "`" + `keys:admin` + "`" + ` scope."
   apiKeys: [ApiKey!]!
   "Lists the workspace's custom fields, oldest first."
@@ -1840,8 +1941,10 @@ type Query {
 A phone number to add to a contact.
 """
 input PhoneInput {
-  "The number in E.164 form: ` + "`" + `+` + "`" + `, then 2 to 15 digits, the first not 0. At most 16 characters."
-  number: String! @maxLength(chars: 16)
+  "The number as people write it, at most 40 characters: ` + "`" + `+1 (415) 555-0199` + "`" + `, ` + "`" + `+442079460958` + "`" + `, or in national form (` + "`" + `4155550199` + "`" + `, ` + "`" + `020 7946 0958` + "`" + `, ` + "`" + `0044 20 7946 0958` + "`" + `) with a region. It is stored in E.164 form and must be a valid number of its country; extensions are refused."
+  number: String! @maxLength(chars: 40)
+  "The ISO 3166-1 alpha-2 code of the country whose national form ` + "`" + `number` + "`" + ` is in, 2 letters (such as ` + "`" + `US` + "`" + ` or ` + "`" + `gb` + "`" + `); the workspace's ` + "`" + `defaultPhoneRegion` + "`" + ` when absent. Not used for a number that starts with ` + "`" + `+` + "`" + `."
+  region: String @maxLength(chars: 2)
   "What kind of line the number is."
   type: PhoneType
 }
@@ -1853,8 +1956,10 @@ changes that phone; with ` + "`" + `id` + "`" + ` and ` + "`" + `destroy: true` 
 input PhoneChange {
   "The phone to change or remove; absent to add a phone."
   id: ID
-  "The number in E.164 form; required when adding. At most 16 characters."
-  number: String @maxLength(chars: 16)
+  "The number as people write it, at most 40 characters, read as ` + "`" + `PhoneInput.number` + "`" + ` is; required when adding."
+  number: String @maxLength(chars: 40)
+  "The ISO 3166-1 alpha-2 code of the country whose national form ` + "`" + `number` + "`" + ` is in, 2 letters; the workspace's ` + "`" + `defaultPhoneRegion` + "`" + ` when absent."
+  region: String @maxLength(chars: 2)
   "What kind of line the number is."
   type: PhoneType
   "Set to true, with ` + "`" + `id` + "`" + `, to remove the phone."
@@ -2072,6 +2177,14 @@ input UpdatePortalRoleInput {
 }
 
 """
+Changes to the workspace's settings: an absent field stays as it is.
+"""
+input UpdateWorkspaceSettingsInput {
+  "The ISO 3166-1 alpha-2 code, 2 letters (such as ` + "`" + `US` + "`" + ` or ` + "`" + `gb` + "`" + `), of the country whose national form phone numbers without a region are in; null to clear it."
+  defaultPhoneRegion: String @maxLength(chars: 2)
+}
+
+"""
 Changes to the customer portal settings.
 """
 input UpdatePortalSettingsInput {
@@ -2236,6 +2349,16 @@ type PortalRolePayload {
 }
 
 """
+The result of changing the workspace's settings.
+"""
+type WorkspaceSettingsPayload {
+  "The settings as written; null when the mutation failed."
+  workspaceSettings: WorkspaceSettings
+  "Problems with the input; empty on success."
+  userErrors: [UserError!]!
+}
+
+"""
 The result of changing the portal settings.
 """
 type PortalSettingsPayload {
@@ -2329,6 +2452,8 @@ type Mutation {
   updatePortalRole("The role to change." id: ID!, "The changes to make." input: UpdatePortalRoleInput!): PortalRolePayload!
   "Deletes a custom portal role that no contact has and that is not the default."
   deletePortalRole("The role to delete." id: ID!): DeletePayload!
+  "Changes the workspace's settings."
+  updateWorkspaceSettings("The changes to make." input: UpdateWorkspaceSettingsInput!): WorkspaceSettingsPayload!
   "Changes the customer portal settings."
   updatePortalSettings("The changes to make." input: UpdatePortalSettingsInput!): PortalSettingsPayload!
   "Adds a custom field to the workspace's contacts or accounts."
@@ -2970,6 +3095,14 @@ func (ec *executionContext) childFields_Phone(ctx context.Context, field graphql
 		return ec.fieldContext_Phone_number(ctx, field)
 	case "type":
 		return ec.fieldContext_Phone_type(ctx, field)
+	case "countryCode":
+		return ec.fieldContext_Phone_countryCode(ctx, field)
+	case "region":
+		return ec.fieldContext_Phone_region(ctx, field)
+	case "national":
+		return ec.fieldContext_Phone_national(ctx, field)
+	case "international":
+		return ec.fieldContext_Phone_international(ctx, field)
 	case "contact":
 		return ec.fieldContext_Phone_contact(ctx, field)
 	case "createdAt":
@@ -3068,6 +3201,24 @@ func (ec *executionContext) childFields_UserError(ctx context.Context, field gra
 		return ec.fieldContext_UserError_message(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type UserError", field.Name)
+}
+
+func (ec *executionContext) childFields_WorkspaceSettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "defaultPhoneRegion":
+		return ec.fieldContext_WorkspaceSettings_defaultPhoneRegion(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WorkspaceSettings", field.Name)
+}
+
+func (ec *executionContext) childFields_WorkspaceSettingsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "workspaceSettings":
+		return ec.fieldContext_WorkspaceSettingsPayload_workspaceSettings(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_WorkspaceSettingsPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WorkspaceSettingsPayload", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3582,6 +3733,20 @@ func (ec *executionContext) field_Mutation_updatePortalSettings_args(ctx context
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (service.UpdatePortalSettingsInput, error) {
 			return ec.unmarshalNUpdatePortalSettingsInput2githubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐUpdatePortalSettingsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateWorkspaceSettings_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (service.UpdateWorkspaceSettingsInput, error) {
+			return ec.unmarshalNUpdateWorkspaceSettingsInput2githubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐUpdateWorkspaceSettingsInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -6935,6 +7100,50 @@ func (ec *executionContext) fieldContext_Mutation_deletePortalRole(ctx context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_updateWorkspaceSettings(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateWorkspaceSettings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateWorkspaceSettings(ctx, fc.Args["input"].(service.UpdateWorkspaceSettingsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.WorkspaceSettingsPayload) graphql.Marshaler {
+			return ec.marshalNWorkspaceSettingsPayload2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐWorkspaceSettingsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateWorkspaceSettings(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WorkspaceSettingsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateWorkspaceSettings_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_updatePortalSettings(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7358,6 +7567,98 @@ func (ec *executionContext) _Phone_type(ctx context.Context, field graphql.Colle
 }
 func (ec *executionContext) fieldContext_Phone_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Phone", field, false, false, "PhoneType")
+}
+
+func (ec *executionContext) _Phone_countryCode(ctx context.Context, field graphql.CollectedField, obj *db.Phone) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Phone_countryCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Phone().CountryCode(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Phone_countryCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Phone", field, true, true, "Int")
+}
+
+func (ec *executionContext) _Phone_region(ctx context.Context, field graphql.CollectedField, obj *db.Phone) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Phone_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Phone().Region(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Phone_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Phone", field, true, true, "String")
+}
+
+func (ec *executionContext) _Phone_national(ctx context.Context, field graphql.CollectedField, obj *db.Phone) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Phone_national(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Phone().National(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Phone_national(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Phone", field, true, true, "String")
+}
+
+func (ec *executionContext) _Phone_international(ctx context.Context, field graphql.CollectedField, obj *db.Phone) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Phone_international(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Phone().International(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Phone_international(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Phone", field, true, true, "String")
 }
 
 func (ec *executionContext) _Phone_contact(ctx context.Context, field graphql.CollectedField, obj *db.Phone) (ret graphql.Marshaler) {
@@ -8020,6 +8321,38 @@ func (ec *executionContext) fieldContext_Query_portalSettings(_ context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_workspaceSettings(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_workspaceSettings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().WorkspaceSettings(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *service.WorkspaceSettings) graphql.Marshaler {
+			return ec.marshalNWorkspaceSettings2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐWorkspaceSettings(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_workspaceSettings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WorkspaceSettings(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_apiKeys(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8477,6 +8810,93 @@ func (ec *executionContext) _UserError_message(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_UserError_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("UserError", field, false, false, "String")
+}
+
+func (ec *executionContext) _WorkspaceSettings_defaultPhoneRegion(ctx context.Context, field graphql.CollectedField, obj *service.WorkspaceSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkspaceSettings_defaultPhoneRegion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DefaultPhoneRegion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WorkspaceSettings_defaultPhoneRegion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkspaceSettings", field, false, false, "String")
+}
+
+func (ec *executionContext) _WorkspaceSettingsPayload_workspaceSettings(ctx context.Context, field graphql.CollectedField, obj *model.WorkspaceSettingsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkspaceSettingsPayload_workspaceSettings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WorkspaceSettings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *service.WorkspaceSettings) graphql.Marshaler {
+			return ec.marshalOWorkspaceSettings2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐWorkspaceSettings(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WorkspaceSettingsPayload_workspaceSettings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WorkspaceSettingsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WorkspaceSettings(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WorkspaceSettingsPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.WorkspaceSettingsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkspaceSettingsPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*service.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkspaceSettingsPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WorkspaceSettingsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -10522,7 +10942,7 @@ func (ec *executionContext) unmarshalInputPhoneChange(ctx context.Context, obj a
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"id", "number", "type", "destroy"}
+	fieldsInOrder := [...]string{"id", "number", "region", "type", "destroy"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -10543,6 +10963,13 @@ func (ec *executionContext) unmarshalInputPhoneChange(ctx context.Context, obj a
 				return it, err
 			}
 			it.Number = data
+		case "region":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("region"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Region = data
 		case "type":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
 			data, err := ec.unmarshalOPhoneType2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐPhoneType(ctx, v)
@@ -10585,7 +11012,7 @@ func (ec *executionContext) unmarshalInputPhoneInput(ctx context.Context, obj an
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"number", "type"}
+	fieldsInOrder := [...]string{"number", "region", "type"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -10599,6 +11026,13 @@ func (ec *executionContext) unmarshalInputPhoneInput(ctx context.Context, obj an
 				return it, err
 			}
 			it.Number = data
+		case "region":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("region"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Region = data
 		case "type":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
 			data, err := ec.unmarshalOPhoneType2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐPhoneType(ctx, v)
@@ -11180,6 +11614,48 @@ func (ec *executionContext) unmarshalInputUpdatePortalSettingsInput(ctx context.
 func UnmarshalUpdatePortalSettingsInput(ctx context.Context, raw any) (service.UpdatePortalSettingsInput, error) {
 	var out service.UpdatePortalSettingsInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdatePortalSettingsInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateWorkspaceSettingsInput(ctx context.Context, obj any) (service.UpdateWorkspaceSettingsInput, error) {
+	var it service.UpdateWorkspaceSettingsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"defaultPhoneRegion"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "defaultPhoneRegion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("defaultPhoneRegion"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DefaultPhoneRegion = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateWorkspaceSettingsInput unmarshals raw into the UpdateWorkspaceSettingsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateWorkspaceSettingsInput(ctx context.Context, raw any) (service.UpdateWorkspaceSettingsInput, error) {
+	var out service.UpdateWorkspaceSettingsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateWorkspaceSettingsInput", raw, &out)
 	return out, err
 }
 
@@ -12568,6 +13044,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "updateWorkspaceSettings":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateWorkspaceSettings(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "updatePortalSettings":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_updatePortalSettings(ctx, field)
@@ -12701,6 +13184,30 @@ func (ec *executionContext) _Phone(ctx context.Context, sel ast.SelectionSet, ob
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "countryCode":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Phone_countryCode(ctx, field, obj)
+				})
+		case "region":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Phone_region(ctx, field, obj)
+				})
+		case "national":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Phone_national(ctx, field, obj)
+				})
+		case "international":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Phone_international(ctx, field, obj)
+				})
 		case "contact":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -12957,6 +13464,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_portalSettings(ctx, field)
 				})
+		case "workspaceSettings":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_workspaceSettings(ctx, field)
+				})
 		case "apiKeys":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -13147,6 +13660,77 @@ func (ec *executionContext) _UserError(ctx context.Context, sel ast.SelectionSet
 			}
 		case "message":
 			out.Values[i] = ec._UserError_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var workspaceSettingsImplementors = []string{"WorkspaceSettings"}
+
+func (ec *executionContext) _WorkspaceSettings(ctx context.Context, sel ast.SelectionSet, obj *service.WorkspaceSettings) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, workspaceSettingsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WorkspaceSettings")
+		case "defaultPhoneRegion":
+			out.Values[i] = ec._WorkspaceSettings_defaultPhoneRegion(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var workspaceSettingsPayloadImplementors = []string{"WorkspaceSettingsPayload"}
+
+func (ec *executionContext) _WorkspaceSettingsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.WorkspaceSettingsPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, workspaceSettingsPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WorkspaceSettingsPayload")
+		case "workspaceSettings":
+			out.Values[i] = ec._WorkspaceSettingsPayload_workspaceSettings(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._WorkspaceSettingsPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -14227,6 +14811,11 @@ func (ec *executionContext) unmarshalNUpdatePortalSettingsInput2githubᚗcomᚋc
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNUpdateWorkspaceSettingsInput2githubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐUpdateWorkspaceSettingsInput(ctx context.Context, v any) (service.UpdateWorkspaceSettingsInput, error) {
+	res, err := ec.unmarshalInputUpdateWorkspaceSettingsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNUpsertAccountInput2githubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐUpsertAccountInput(ctx context.Context, v any) (service.UpsertAccountInput, error) {
 	res, err := ec.unmarshalInputUpsertAccountInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -14328,6 +14917,22 @@ func (ec *executionContext) marshalNUserErrorCode2githubᚗcomᚋcontactsᚑapi�
 		graphql.AddInvalidNullFromMarshaler(ctx, "UserErrorCode!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNWorkspaceSettings2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐWorkspaceSettings(ctx context.Context, sel ast.SelectionSet, v *service.WorkspaceSettings) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "WorkspaceSettings!")
+		return graphql.Null
+	}
+	return ec._WorkspaceSettings(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNWorkspaceSettingsPayload2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐWorkspaceSettingsPayload(ctx context.Context, sel ast.SelectionSet, v *model.WorkspaceSettingsPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "WorkspaceSettingsPayload!")
+		return graphql.Null
+	}
+	return ec._WorkspaceSettingsPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
@@ -14979,6 +15584,13 @@ func (ec *executionContext) unmarshalOTimeFilter2ᚖgithubᚗcomᚋcontactsᚑap
 	}
 	res, err := ec.unmarshalInputTimeFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOWorkspaceSettings2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐWorkspaceSettings(ctx context.Context, sel ast.SelectionSet, v *service.WorkspaceSettings) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._WorkspaceSettings(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

@@ -40,6 +40,7 @@ var fieldColumns = map[string]map[string][]string{
 	},
 	"Phone": {
 		"id": nil, "number": {"number"}, "type": {"type"}, "contact": nil,
+		"countryCode": {"number"}, "region": {"number"}, "national": {"number"}, "international": {"number"},
 		"createdAt": {"created_at"}, "updatedAt": {"updated_at"},
 	},
 }

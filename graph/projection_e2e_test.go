@@ -16,7 +16,8 @@ var (
 	accountFieldSelections = []string{"externalId", "name", "domain", "tags", "metadata", "version",
 		"contacts(first: 2) { nodes { id } }", "customFields { slug value }", `customField(slug: "plan")`,
 		"createdAt", "updatedAt"}
-	phoneFieldSelections = []string{"number", "type", "contact { id name }", "createdAt", "updatedAt"}
+	phoneFieldSelections = []string{"number", "type", "countryCode", "region", "national", "international",
+		"contact { id name }", "createdAt", "updatedAt"}
 )
 
 // TestEachFieldReadsWhatWholeRecordsShow: an operation fetches only the

@@ -371,11 +371,15 @@ var (
 	phoneType = &objectType[*db.Phone]{
 		name: "Phone", implementors: phoneImplementors,
 		fields: map[string]fieldRenderer[*db.Phone]{
-			"id":        scalar(func(p *db.Phone) string { return p.ID }, writeID),
-			"number":    scalar(func(p *db.Phone) string { return p.Number }, writeString),
-			"type":      scalar(func(p *db.Phone) *db.PhoneType { return p.Type }, optional(writePhoneType)),
-			"createdAt": nonNullTime(func(p *db.Phone) time.Time { return p.CreatedAt }),
-			"updatedAt": nonNullTime(func(p *db.Phone) time.Time { return p.UpdatedAt }),
+			"id":            scalar(func(p *db.Phone) string { return p.ID }, writeID),
+			"number":        scalar(func(p *db.Phone) string { return p.Number }, writeString),
+			"type":          scalar(func(p *db.Phone) *db.PhoneType { return p.Type }, optional(writePhoneType)),
+			"countryCode":   scalar(phoneCountryCode, optional(writeInt)),
+			"region":        scalar(phoneRegion, optional(writeString)),
+			"national":      scalar(phoneNational, writeString),
+			"international": scalar(phoneInternational, writeString),
+			"createdAt":     nonNullTime(func(p *db.Phone) time.Time { return p.CreatedAt }),
+			"updatedAt":     nonNullTime(func(p *db.Phone) time.Time { return p.UpdatedAt }),
 		},
 	}
 	portalRoleType = &objectType[*db.PortalRole]{

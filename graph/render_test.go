@@ -68,7 +68,7 @@ func TestRenderedListsMatchGqlgen(t *testing.T) {
 	const allContactFields = `__typename id externalId name firstName lastName email avatarUrl description
 		tags metadata mergedExternalIds version createdAt updatedAt
 		account { __typename id externalId name domain tags metadata version createdAt updatedAt }
-		accounts { id name domain } phones { __typename id number type createdAt updatedAt }
+		accounts { id name domain } phones { __typename id number type countryCode region national international createdAt updatedAt }
 		portalRole { __typename id slug name builtIn isDefault }`
 	tests := []struct {
 		name  string

@@ -55,7 +55,7 @@ func BenchmarkRowSecurity(b *testing.B) {
 			func(i int) map[string]any { return map[string]any{"q": fmt.Sprint("contact ", i%100)} }},
 		{"create_contact", `mutation($in: CreateContactInput!) { createContact(input: $in) { contact { id phones { id } } userErrors { code } } }`,
 			func(i int) map[string]any {
-				return map[string]any{"in": map[string]any{"name": fmt.Sprint("New ", i), "phones": phoneInputs(fmt.Sprintf("+1212%07d", i), fmt.Sprintf("+1646%07d", i))}}
+				return map[string]any{"in": map[string]any{"name": fmt.Sprint("New ", i), "phones": phoneInputs(fmt.Sprintf("+1212%07d", 2_000_000+i), fmt.Sprintf("+1646%07d", 2_000_000+i))}}
 			}},
 	}
 	for _, r := range requests {

@@ -135,6 +135,11 @@ func (r *mutationResolver) DeletePortalRole(ctx context.Context, id string) (*mo
 	return deletePayload(r.Service.DeletePortalRole(ctx, id))
 }
 
+func (r *mutationResolver) UpdateWorkspaceSettings(ctx context.Context, input service.UpdateWorkspaceSettingsInput) (*model.WorkspaceSettingsPayload, error) {
+	settings, userErrors, err := r.Service.UpdateWorkspaceSettings(ctx, input)
+	return &model.WorkspaceSettingsPayload{WorkspaceSettings: settings, UserErrors: userErrors}, err
+}
+
 func (r *mutationResolver) UpdatePortalSettings(ctx context.Context, input service.UpdatePortalSettingsInput) (*model.PortalSettingsPayload, error) {
 	settings, userErrors, err := r.Service.UpdatePortalSettings(ctx, input)
 	return &model.PortalSettingsPayload{PortalSettings: settings, UserErrors: userErrors}, err
@@ -162,6 +167,22 @@ func (r *mutationResolver) CreateAPIKey(ctx context.Context, input service.Creat
 func (r *mutationResolver) RevokeAPIKey(ctx context.Context, id string) (*model.RevokeAPIKeyPayload, error) {
 	key, userErrors, err := r.Service.RevokeAPIKey(ctx, id)
 	return &model.RevokeAPIKeyPayload{APIKey: key, UserErrors: userErrors}, err
+}
+
+func (r *phoneResolver) CountryCode(ctx context.Context, obj *db.Phone) (*int, error) {
+	return phoneCountryCode(obj), nil
+}
+
+func (r *phoneResolver) Region(ctx context.Context, obj *db.Phone) (*string, error) {
+	return phoneRegion(obj), nil
+}
+
+func (r *phoneResolver) National(ctx context.Context, obj *db.Phone) (string, error) {
+	return phoneNational(obj), nil
+}
+
+func (r *phoneResolver) International(ctx context.Context, obj *db.Phone) (string, error) {
+	return phoneInternational(obj), nil
 }
 
 func (r *phoneResolver) Contact(ctx context.Context, objs []*db.Phone) ([]*db.Contact, error) {
@@ -217,6 +238,10 @@ func (r *queryResolver) PortalRoles(ctx context.Context) ([]*db.PortalRole, erro
 
 func (r *queryResolver) PortalSettings(ctx context.Context) (*service.PortalSettings, error) {
 	return r.Service.GetPortalSettings(ctx)
+}
+
+func (r *queryResolver) WorkspaceSettings(ctx context.Context) (*service.WorkspaceSettings, error) {
+	return r.Service.GetWorkspaceSettings(ctx)
 }
 
 func (r *queryResolver) APIKeys(ctx context.Context) ([]*db.APIKey, error) {

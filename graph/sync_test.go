@@ -296,7 +296,7 @@ func TestBulkUpsertStatementsDoNotGrow(t *testing.T) {
 			inputs[i] = map[string]any{
 				"externalId": fmt.Sprintf("%s-%d", prefix, i), "name": fmt.Sprint("Contact ", i),
 				"tags": []string{"a", "b"}, "accountExternalId": "acme",
-				"phones": phoneInputs(fmt.Sprintf("+1415%07d", i), fmt.Sprintf("+1650%07d", i)),
+				"phones": phoneInputs(fmt.Sprintf("+1415555%04d", i), fmt.Sprintf("+1650555%04d", i)),
 			}
 		}
 		return inputs

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -144,6 +145,10 @@ func (b *contactBatch) prepare(ctx context.Context, writes []*contactWrite) erro
 	if err != nil {
 		return err
 	}
+	region, err := b.defaultPhoneRegion(ctx, writes)
+	if err != nil {
+		return err
+	}
 	for _, w := range writes {
 		if len(w.ps) > 0 {
 			continue
@@ -151,7 +156,7 @@ func (b *contactBatch) prepare(ctx context.Context, writes []*contactWrite) erro
 		checkExpectedVersion(w)
 		applyContactFields(w.contact, w.in, w.creating, w.at, &w.ps)
 		w.contact.CustomFields = applyCustomFields(w.contact.CustomFields, w.in.CustomFields, fields, w.at, &w.ps)
-		w.phones = planPhones(w.contact, w.current, w.in.Phones, w.mode, w.at, &w.ps)
+		w.phones = planPhones(w.contact, w.current, w.in.Phones, w.mode, region, w.at, &w.ps)
 	}
 	return b.resolveReferences(ctx, slices.DeleteFunc(slices.Clone(writes), hasProblems))
 }
@@ -163,6 +168,21 @@ func checkExpectedVersion(w *contactWrite) {
 		return
 	}
 	w.ps.add(w.at.at("expectedVersion"), Stale, "The contact changed since version %d; read it again and retry.", *want)
+}
+
+// defaultPhoneRegion returns the workspace's default phone region when a
+// number of writes may be in national form (it does not start with +), so
+// that batches of numbers in E.164 form read nothing more.
+func (b *contactBatch) defaultPhoneRegion(ctx context.Context, writes []*contactWrite) (string, error) {
+	national := slices.ContainsFunc(writes, func(w *contactWrite) bool {
+		return slices.ContainsFunc(w.in.Phones, func(ch PhoneChange) bool {
+			return ch.Number != nil && ch.Region == nil && !strings.HasPrefix(strings.TrimSpace(*ch.Number), "+")
+		})
+	})
+	if !national {
+		return "", nil
+	}
+	return b.tx.DefaultPhoneRegion(ctx, b.ws)
 }
 
 // loadPhones reads the current phones of the existing contacts.

@@ -36,6 +36,9 @@ type CreateContactInput struct {
 // PhoneInput is a phone number to add.
 type PhoneInput struct {
 	Number string
+	// Region is the country whose national form Number is in; the
+	// workspace's default phone region when nil.
+	Region *string
 	Type   *db.PhoneType
 }
 
@@ -88,8 +91,11 @@ type UpsertContactInput struct {
 // PhoneChange adds a phone (no ID), changes one (ID) or removes one (ID and
 // Destroy).
 type PhoneChange struct {
-	ID      *string
-	Number  *string
+	ID     *string
+	Number *string
+	// Region is the country whose national form Number is in; the
+	// workspace's default phone region when nil.
+	Region  *string
 	Type    graphql.Omittable[*db.PhoneType]
 	Destroy *bool
 }
@@ -116,7 +122,7 @@ func givenList[S ~[]E, E any](v S) graphql.Omittable[S] {
 func (in CreateContactInput) asUpdate() UpdateContactInput {
 	phones := make([]PhoneChange, len(in.Phones))
 	for i, p := range in.Phones {
-		phones[i] = PhoneChange{Number: &p.Number, Type: given(p.Type)}
+		phones[i] = PhoneChange{Number: &p.Number, Region: p.Region, Type: given(p.Type)}
 	}
 	return UpdateContactInput{
 		ExternalID: given(in.ExternalID), Name: given(in.Name),

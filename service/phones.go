@@ -23,8 +23,10 @@ type writtenPhone struct {
 // planPhones checks changes against the contact's current phones and
 // works out the writes, reporting every problem in ps. With mode "" the
 // changes follow the update rules strictly; MERGE and REPLACE are the
-// upsert modes.
-func planPhones(c *db.Contact, current []*db.Phone, changes []PhoneChange, mode PhonesMode, at path, ps *problems) *phonePlan {
+// upsert modes. Numbers are compared in E.164 form, so that a number
+// written another way is the same number; those in national form are read
+// as numbers of their change's region, else of defaultRegion.
+func planPhones(c *db.Contact, current []*db.Phone, changes []PhoneChange, mode PhonesMode, defaultRegion string, at path, ps *problems) *phonePlan {
 	plan := &phonePlan{contact: c}
 	byID := make(map[string]*db.Phone, len(current))
 	byNumber := make(map[string]*db.Phone, len(current))
@@ -35,6 +37,13 @@ func planPhones(c *db.Contact, current []*db.Phone, changes []PhoneChange, mode 
 	touched := make(map[string]bool)
 	for i, ch := range changes {
 		at := at.at("phones", i)
+		if ch.Number != nil {
+			number, ok := checkPhoneNumber(ps, at, *ch.Number, ch.Region, defaultRegion)
+			if !ok {
+				continue
+			}
+			ch.Number = &number
+		}
 		if ch.ID != nil && mode == PhonesReplace {
 			ps.add(at.at("id"), Invalid, "Phone ids are not used with phonesMode REPLACE; give the numbers.")
 			continue
@@ -86,7 +95,6 @@ func (plan *phonePlan) planAdd(ch PhoneChange, at path, ps *problems, index int)
 		ps.add(at.at("number"), Required, "A new phone needs a number.")
 		return
 	}
-	checkPhoneNumber(ps, at.at("number"), *ch.Number)
 	phone := &db.Phone{
 		WorkspaceID: plan.contact.WorkspaceID, ID: db.NewID(db.PhonePrefix),
 		ContactID: plan.contact.ID, Number: *ch.Number, Type: ch.Type.Value(),
@@ -97,7 +105,6 @@ func (plan *phonePlan) planAdd(ch PhoneChange, at path, ps *problems, index int)
 
 func (plan *phonePlan) planUpdate(phone *db.Phone, ch PhoneChange, at path, ps *problems, index int) {
 	if ch.Number != nil {
-		checkPhoneNumber(ps, at.at("number"), *ch.Number)
 		phone.Number = *ch.Number
 	}
 	if t, ok := ch.Type.ValueOK(); ok {

@@ -3,10 +3,13 @@ package service
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"net/mail"
 	"net/url"
 	"regexp"
 	"strings"
+
+	"github.com/contacts-api/contacts/phone"
 )
 
 // Limits of the input rules. The lengths of texts are the schema's
@@ -126,13 +129,40 @@ func normalizeMetadata(ps *problems, at path, raw json.RawMessage) json.RawMessa
 	return buf.Bytes()
 }
 
-var e164Pattern = regexp.MustCompile(`^\+[1-9][0-9]{1,14}$`)
-
-// checkPhoneNumber accepts numbers in E.164 form.
-func checkPhoneNumber(ps *problems, at path, number string) {
-	if !e164Pattern.MatchString(number) {
-		ps.add(at, Invalid, "Phone number must be in E.164 form: +, then 2 to 15 digits, the first not 0.")
+// checkPhoneRegion accepts an ISO 3166-1 alpha-2 code of a country with
+// phone numbers, in any case, and returns it in capitals.
+func checkPhoneRegion(ps *problems, at path, region string) (string, bool) {
+	upper := strings.ToUpper(region)
+	if !phone.ValidRegion(upper) {
+		ps.add(at, Invalid, "Region must be an ISO 3166-1 alpha-2 country code, such as US or GB.")
+		return "", false
 	}
+	return upper, true
+}
+
+// checkPhoneNumber reads a phone change's number as people write it and
+// returns it in E.164 form: a number in national form is read as one of
+// the change's region, else of the workspace's default region (which may
+// be ""). ok is false when a problem was reported at at.
+func checkPhoneNumber(ps *problems, at path, number string, region *string, defaultRegion string) (e164 string, ok bool) {
+	if region != nil {
+		if defaultRegion, ok = checkPhoneRegion(ps, at.at("region"), *region); !ok {
+			return "", false
+		}
+	}
+	e164, err := phone.Parse(number, defaultRegion)
+	var invalid *phone.InvalidError
+	switch {
+	case errors.Is(err, phone.ErrTooLong):
+		ps.add(at.at("number"), TooLong, "Phone number must be at most %d characters.", phone.MaxLength)
+	case errors.Is(err, phone.ErrNeedsRegion):
+		ps.add(at.at("number"), Invalid, "The number has no country: give it in international form, + and the country calling code (such as +1 415 555 0199), or give its region, or set the workspace's defaultPhoneRegion.")
+	case errors.As(err, &invalid):
+		ps.add(at.at("number"), Invalid, "The phone number %s.", invalid.Reason)
+	case err != nil:
+		ps.add(at.at("number"), Invalid, "The phone number is not valid.")
+	}
+	return e164, err == nil
 }
 
 var slugPattern = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)

@@ -127,18 +127,41 @@ func TestCheckAvatarURL(t *testing.T) {
 
 func TestCheckPhoneNumber(t *testing.T) {
 	t.Parallel()
-	runStringCases(t, checkPhoneNumber, []stringCase{
-		{"an E.164 number is accepted", "+14155550123", ""},
-		{"two digits are accepted", "+12", ""},
-		{"fifteen digits are accepted", "+123456789012345", ""},
-		{"sixteen digits are invalid", "+1234567890123456", Invalid},
-		{"one digit is invalid", "+1", Invalid},
-		{"a leading zero is invalid", "+0123", Invalid},
-		{"a missing plus is invalid", "14155550123", Invalid},
-		{"spaces are invalid", "+1 415 555 0123", Invalid},
-		{"letters are invalid", "+1415555012a", Invalid},
-		{"an empty string is invalid", "", Invalid},
-	})
+	us, gb, lower, bad := "US", "GB", "gb", "XX"
+	tests := []struct {
+		name          string
+		number        string
+		region        *string
+		defaultRegion string
+		want          string
+		wantCode      ErrorCode
+		// wantAt is where the problem is reported, under at.
+		wantAt string
+	}{
+		{"the + form needs no region", "+1 (415) 555-0199", nil, "", "+14155550199", "", ""},
+		{"the + form ignores the default region", "+44 20 7946 0958", nil, "US", "+442079460958", "", ""},
+		{"the national form with the input's region", "4155550199", &us, "", "+14155550199", "", ""},
+		{"the input's region wins over the default", "020 7946 0958", &gb, "US", "+442079460958", "", ""},
+		{"a region in lower case", "020 7946 0958", &lower, "", "+442079460958", "", ""},
+		{"the national form with the default region", "(415) 555-0199", nil, "US", "+14155550199", "", ""},
+		{"the international prefix of the default region", "0044 20 7946 0958", nil, "GB", "+442079460958", "", ""},
+		{"the national form without any region", "4155550199", nil, "", "", Invalid, "number"},
+		{"+12 is invalid", "+12", nil, "", "", Invalid, "number"},
+		{"not a valid number of its country", "+1 123 456 7890", nil, "", "", Invalid, "number"},
+		{"an unknown region", "4155550199", &bad, "US", "", Invalid, "region"},
+		{"too long", "+1 415 555 0199" + strings.Repeat(" ", 30), nil, "", "", TooLong, "number"},
+		{"an empty number", "", nil, "US", "", Invalid, "number"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var ps problems
+			got, ok := checkPhoneNumber(&ps, at, tt.number, tt.region, tt.defaultRegion)
+			if code := recorded(t, ps, at.at(tt.wantAt)); code != tt.wantCode || got != tt.want || ok != (tt.wantCode == "") {
+				t.Errorf("%q: %q, %v and %q recorded; want %q and %q", tt.number, got, ok, code, tt.want, tt.wantCode)
+			}
+		})
+	}
 }
 
 func TestCheckExternalID(t *testing.T) {

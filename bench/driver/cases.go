@@ -126,8 +126,8 @@ func createRequests(accountIDs []string) []load.Request {
 			"tags":      []string{"bench", "load-test"},
 			"accountId": accountIDs[i%len(accountIDs)],
 			"phones": []map[string]any{
-				{"number": fmt.Sprintf("+1555%07d", 2*i), "type": "MOBILE"},
-				{"number": fmt.Sprintf("+1555%07d", 2*i+1), "type": "WORK"},
+				{"number": fmt.Sprintf("+1212%07d", 2_000_000+2*i), "type": "MOBILE"},
+				{"number": fmt.Sprintf("+1212%07d", 2_000_000+2*i+1), "type": "WORK"},
 			},
 		}})
 	}
@@ -146,8 +146,8 @@ func bulkRequest() []load.Request {
 			"email":      fmt.Sprintf("bulk.%d@example.com", i),
 			"tags":       []string{"crm", "sync"},
 			"phones": []map[string]any{
-				{"number": fmt.Sprintf("+1415%07d", i), "type": "MOBILE"},
-				{"number": fmt.Sprintf("+1650%07d", i), "type": "WORK"},
+				{"number": fmt.Sprintf("+1415%07d", 2_000_000+i), "type": "MOBILE"},
+				{"number": fmt.Sprintf("+1650%07d", 2_000_000+i), "type": "WORK"},
 			},
 		}
 	}

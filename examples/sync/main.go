@@ -7,9 +7,10 @@
 //	CONTACTS_TOKEN=ck_… go run ./examples/sync -url http://localhost:8080 -csv examples/sync/testdata/contacts.csv
 //
 // The file starts with a header row naming its columns, in any order:
-// external_id (required), name, first_name, last_name, email, phone (E.164,
-// such as +14155550123), tags (separated by ";"), account_external_id and
-// description. An empty cell leaves that field as it is. Rows the API
+// external_id (required), name, first_name, last_name, email, phone (as
+// people write it: +1 (415) 555-0123, or in national form with
+// phone_region or the workspace's default phone region), phone_region (such
+// as US), tags (separated by ";"), account_external_id and description. An empty cell leaves that field as it is. Rows the API
 // refuses are listed with their line numbers; the others are written.
 package main
 

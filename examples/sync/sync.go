@@ -105,8 +105,19 @@ var columns = map[string]func(*client.UpsertContactInput, string){
 	"description":         func(in *client.UpsertContactInput, v string) { in.Description = &v },
 	"account_external_id": func(in *client.UpsertContactInput, v string) { in.AccountExternalId = &v },
 	"tags":                func(in *client.UpsertContactInput, v string) { in.Tags = strings.Split(v, ";") },
-	// Upserts merge phones by number, so a second run adds none.
-	"phone": func(in *client.UpsertContactInput, v string) { in.Phones = []*client.PhoneChange{{Number: &v}} },
+	// Upserts merge phones by number (in E.164 form, however the file
+	// writes it), so a second run adds none.
+	"phone":        func(in *client.UpsertContactInput, v string) { rowPhone(in).Number = &v },
+	"phone_region": func(in *client.UpsertContactInput, v string) { rowPhone(in).Region = &v },
+}
+
+// rowPhone returns the phone of a row's input, added when the row sets its
+// first phone cell.
+func rowPhone(in *client.UpsertContactInput) *client.PhoneChange {
+	if len(in.Phones) == 0 {
+		in.Phones = []*client.PhoneChange{{}}
+	}
+	return in.Phones[0]
 }
 
 // rowReader reads a CSV file's contacts.

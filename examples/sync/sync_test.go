@@ -88,6 +88,36 @@ func TestSyncCSV(t *testing.T) {
 	}
 }
 
+// TestSyncPhoneRegion: a number in national form is read with the row's
+// phone_region, in any column order, and stored once however often the
+// file is synced.
+func TestSyncPhoneRegion(t *testing.T) {
+	t.Parallel()
+	c := newAPIClient(t)
+	const file = "external_id,name,phone_region,phone\ncrm-1,Ada,GB,020 7946 0958\ncrm-2,Bob,,020 7946 0958\n"
+	for run := range 2 {
+		rep, err := syncCSV(t.Context(), c, strings.NewReader(file), maxBatch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Without a region (none is the workspace's default) the number
+		// has no country.
+		if len(rep.Problems) != 1 || rep.Problems[0].ExternalID != "crm-2" {
+			t.Fatalf("run %d: problems %+v; want one for crm-2", run, rep.Problems)
+		}
+		var got []string
+		for contact, err := range client.AllContacts(t.Context(), c, 10) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, contactLine(contact))
+		}
+		if want := []string{"crm-1|Ada||+442079460958|"}; !slices.Equal(got, want) {
+			t.Fatalf("run %d: contacts %q; want %q", run, got, want)
+		}
+	}
+}
+
 func TestSyncRefusesABadHeader(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

@@ -124,3 +124,11 @@ type UpsertContactPayload struct {
 	// Problems with the input; empty on success.
 	UserErrors []*service.UserError `json:"userErrors"`
 }
+
+// The result of changing the workspace's settings.
+type WorkspaceSettingsPayload struct {
+	// The settings as written; null when the mutation failed.
+	WorkspaceSettings *service.WorkspaceSettings `json:"workspaceSettings,omitempty"`
+	// Problems with the input; empty on success.
+	UserErrors []*service.UserError `json:"userErrors"`
+}
