@@ -81,7 +81,7 @@ func TestCostBoundsResponseBytes(t *testing.T) {
 	for i := range inputs {
 		phones := make([]map[string]any, service.MaxPhones)
 		for j := range phones {
-			phones[j] = map[string]any{"number": fmt.Sprintf("+1415%07d", i*100+j), "type": "MOBILE"}
+			phones[j] = map[string]any{"number": fmt.Sprintf("+1415%07d", 2_000_000+i*100+j), "type": "MOBILE"}
 		}
 		inputs[i] = map[string]any{
 			"externalId": text(fmt.Sprint(i), 120), "name": text("", 255), "firstName": text("", 127), "lastName": text("", 127),

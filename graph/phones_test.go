@@ -133,8 +133,11 @@ func TestDefaultPhoneRegion(t *testing.T) {
 	if numbers := numbers(c.createContact(map[string]any{"name": "Ada", "phones": phoneInputs("020 7946 0958")})); !slices.Equal(numbers, []string{"+442079460958"}) {
 		t.Errorf("a British national number = %q; want +442079460958", numbers)
 	}
-	if _, errs := c.setDefaultPhoneRegion("England"); len(errs) != 1 || errs[0].Code != "INVALID" || strings.Join(errs[0].Field, ".") != "input.defaultPhoneRegion" {
-		t.Errorf("setting England: %s; want INVALID at input.defaultPhoneRegion", describeErrors(errs))
+	if _, errs := c.setDefaultPhoneRegion("England"); len(errs) != 1 || errs[0].Code != "TOO_LONG" || strings.Join(errs[0].Field, ".") != "input.defaultPhoneRegion" {
+		t.Errorf("setting England: %s; want TOO_LONG at input.defaultPhoneRegion", describeErrors(errs))
+	}
+	if _, errs := c.setDefaultPhoneRegion("ZZ"); len(errs) != 1 || errs[0].Code != "INVALID" || strings.Join(errs[0].Field, ".") != "input.defaultPhoneRegion" {
+		t.Errorf("setting ZZ: %s; want INVALID at input.defaultPhoneRegion", describeErrors(errs))
 	}
 	if got := read(); got == nil || *got != "GB" {
 		t.Errorf("after a refused change the default region = %v; want GB still", got)
