@@ -57,10 +57,6 @@ func findAudit(t *testing.T) string {
 	if err == nil {
 		return node
 	}
-	const why = "the GraphQL-over-HTTP audit needs Node.js and its npm packages: scripts/ensure-audit.sh (run by make test) installs them"
-	if os.Getenv("CI") != "" {
-		t.Fatal(why + "; CI must run the audit")
-	}
-	t.Skip(why + "; skipping the audit")
+	missing(t, "the GraphQL-over-HTTP audit needs Node.js and its npm packages: scripts/ensure-audit.sh (run by make test) installs them", "the audit")
 	return ""
 }
