@@ -93,4 +93,3 @@ func recordTimes(v any, ids []string, times map[string]string) ([]string, map[st
 	}
 	return ids, times
 }
-
