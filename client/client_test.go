@@ -281,3 +281,17 @@ func TestFailedCalls(t *testing.T) {
 		})
 	}
 }
+
+func TestViewer(t *testing.T) {
+	t.Parallel()
+	c := client.New(graphtest.Serve(t, nil), newToken(t))
+	resp, err := client.Viewer(t.Context(), c)
+	if err != nil {
+		t.Fatalf("Viewer: %v", err)
+	}
+	v := resp.Viewer
+	if v.CredentialKind != client.CredentialKindToken || v.CredentialId != "client-test" || v.WorkspaceId == "" ||
+		!slices.Equal(v.Scopes, []string{auth.ScopeRead, auth.ScopeWrite}) {
+		t.Errorf("Viewer: got %+v; want the token's workspace, kind TOKEN, id client-test, scopes %s and %s", v, auth.ScopeRead, auth.ScopeWrite)
+	}
+}

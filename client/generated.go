@@ -60,6 +60,35 @@ func (v *BulkUpsertContactsResponse) GetBulkUpsertContacts() *BulkUpsertContacts
 	return v.BulkUpsertContacts
 }
 
+// Caller includes the requested fields of the GraphQL type Viewer.
+// The GraphQL type's documentation follows.
+//
+// The caller of a request, as the API sees it: the workspace its credential
+// belongs to, the credential and what it may do. Frontends and sync jobs ask
+// for it first, to check they hold the credential they meant to.
+type Caller struct {
+	// The id of the workspace the credential belongs to, a UUID: every query and mutation the credential sends reads and writes this workspace only.
+	WorkspaceId string `json:"workspaceId"`
+	// The kind of credential the request was sent with.
+	CredentialKind CredentialKind `json:"credentialKind"`
+	// The credential's id: an API key's id (`api_key_…`, as `apiKeys` lists it), or a token's subject (its `sub` claim).
+	CredentialId string `json:"credentialId"`
+	// The scopes the credential grants, such as `contacts:read`, sorted.
+	Scopes []string `json:"scopes"`
+}
+
+// GetWorkspaceId returns Caller.WorkspaceId, and is useful for accessing the field via an interface.
+func (v *Caller) GetWorkspaceId() string { return v.WorkspaceId }
+
+// GetCredentialKind returns Caller.CredentialKind, and is useful for accessing the field via an interface.
+func (v *Caller) GetCredentialKind() CredentialKind { return v.CredentialKind }
+
+// GetCredentialId returns Caller.CredentialId, and is useful for accessing the field via an interface.
+func (v *Caller) GetCredentialId() string { return v.CredentialId }
+
+// GetScopes returns Caller.Scopes, and is useful for accessing the field via an interface.
+func (v *Caller) GetScopes() []string { return v.Scopes }
+
 // ContactFields includes the GraphQL fields of Contact requested by the fragment ContactFields.
 // The GraphQL type's documentation follows.
 //
@@ -334,6 +363,21 @@ type CreateContactResponse struct {
 
 // GetCreateContact returns CreateContactResponse.CreateContact, and is useful for accessing the field via an interface.
 func (v *CreateContactResponse) GetCreateContact() *ContactPayload { return v.CreateContact }
+
+// The kind of credential a request was sent with.
+type CredentialKind string
+
+const (
+	// A signed JSON Web Token, sent as `Authorization: Bearer …`.
+	CredentialKindToken CredentialKind = "TOKEN"
+	// An API key (`ck_…`), sent as `X-API-Key: ck_…` or `Authorization: Bearer ck_…`.
+	CredentialKindApiKey CredentialKind = "API_KEY"
+)
+
+var AllCredentialKind = []CredentialKind{
+	CredentialKindToken,
+	CredentialKindApiKey,
+}
 
 // A custom field value to set on a record.
 type CustomFieldValueInput struct {
@@ -758,6 +802,15 @@ func (v *UserErrorFields) GetCode() UserErrorCode { return v.Code }
 
 // GetMessage returns UserErrorFields.Message, and is useful for accessing the field via an interface.
 func (v *UserErrorFields) GetMessage() string { return v.Message }
+
+// ViewerResponse is returned by Viewer on success.
+type ViewerResponse struct {
+	// The caller: its workspace, its credential and the credential's scopes. Needs no scope, only a valid credential, so that a caller can learn what it may do before it does it.
+	Viewer *Caller `json:"viewer"`
+}
+
+// GetViewer returns ViewerResponse.Viewer, and is useful for accessing the field via an interface.
+func (v *ViewerResponse) GetViewer() *Caller { return v.Viewer }
 
 // __BulkUpsertContactsInput is used internally by genqlient
 type __BulkUpsertContactsInput struct {
@@ -1212,6 +1265,39 @@ func UpsertContact(
 	}
 
 	data_ = &UpsertContactResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by Viewer.
+const Viewer_Operation = `
+query Viewer {
+	viewer {
+		workspaceId
+		credentialKind
+		credentialId
+		scopes
+	}
+}
+`
+
+func Viewer(
+	ctx_ context.Context,
+	client_ graphql.Client,
+) (data_ *ViewerResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "Viewer",
+		Query:  Viewer_Operation,
+	}
+
+	data_ = &ViewerResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(

@@ -261,6 +261,7 @@ type ComplexityRoot struct {
 		Node                   func(childComplexity int, id string) int
 		PortalRoles            func(childComplexity int) int
 		PortalSettings         func(childComplexity int) int
+		Viewer                 func(childComplexity int) int
 		WorkspaceSettings      func(childComplexity int) int
 	}
 
@@ -285,6 +286,13 @@ type ComplexityRoot struct {
 		Code    func(childComplexity int) int
 		Field   func(childComplexity int) int
 		Message func(childComplexity int) int
+	}
+
+	Viewer struct {
+		CredentialID   func(childComplexity int) int
+		CredentialKind func(childComplexity int) int
+		Scopes         func(childComplexity int) int
+		WorkspaceID    func(childComplexity int) int
 	}
 
 	WorkspaceSettings struct {
@@ -344,6 +352,7 @@ type PhoneResolver interface {
 	Contact(ctx context.Context, objs []*db.Phone) ([]*db.Contact, error)
 }
 type QueryResolver interface {
+	Viewer(ctx context.Context) (*service.Viewer, error)
 	Node(ctx context.Context, id string) (db.Node, error)
 	Contact(ctx context.Context, id *string, externalID *string) (*db.Contact, error)
 	Contacts(ctx context.Context, first *int, after *string, last *int, before *string, filter *db.ContactFilter, orderBy []*db.ContactOrder) (*model.ContactConnection, error)
@@ -1390,6 +1399,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.PortalSettings(childComplexity), true
+	case "Query.viewer":
+		if e.ComplexityRoot.Query.Viewer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Viewer(childComplexity), true
 	case "Query.workspaceSettings":
 		if e.ComplexityRoot.Query.WorkspaceSettings == nil {
 			break
@@ -1466,6 +1481,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.UserError.Message(childComplexity), true
+
+	case "Viewer.credentialId":
+		if e.ComplexityRoot.Viewer.CredentialID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.CredentialID(childComplexity), true
+	case "Viewer.credentialKind":
+		if e.ComplexityRoot.Viewer.CredentialKind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.CredentialKind(childComplexity), true
+	case "Viewer.scopes":
+		if e.ComplexityRoot.Viewer.Scopes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.Scopes(childComplexity), true
+	case "Viewer.workspaceId":
+		if e.ComplexityRoot.Viewer.WorkspaceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.WorkspaceID(childComplexity), true
 
 	case "WorkspaceSettings.defaultPhoneRegion":
 		if e.ComplexityRoot.WorkspaceSettings.DefaultPhoneRegion == nil {
@@ -1884,11 +1924,39 @@ type AccountConnection {
 }
 
 """
+The kind of credential a request was sent with.
+"""
+enum CredentialKind {
+  "A signed JSON Web Token, sent as ` + "`" + `Authorization: Bearer …` + "`" + `."
+  TOKEN
+  "An API key (` + "`" + `ck_…` + "`" + `), sent as ` + "`" + `X-API-Key: ck_…` + "`" + ` or ` + "`" + `Authorization: Bearer ck_…` + "`" + `."
+  API_KEY
+}
+
+"""
+The caller of a request, as the API sees it: the workspace its credential
+belongs to, the credential and what it may do. Frontends and sync jobs ask
+for it first, to check they hold the credential they meant to.
+"""
+type Viewer {
+  "The id of the workspace the credential belongs to, a UUID: every query and mutation the credential sends reads and writes this workspace only."
+  workspaceId: ID!
+  "The kind of credential the request was sent with."
+  credentialKind: CredentialKind!
+  "The credential's id: an API key's id (` + "`" + `api_key_…` + "`" + `, as ` + "`" + `apiKeys` + "`" + ` lists it), or a token's subject (its ` + "`" + `sub` + "`" + ` claim)."
+  credentialId: ID!
+  "The scopes the credential grants, such as ` + "`" + `contacts:read` + "`" + `, sorted."
+  scopes: [String!]!
+}
+
+"""
 Reading the workspace's records. Every query sees only the workspace of the
 token or API key it was sent with, and needs the ` + "`" + `contacts:read` + "`" + ` scope, except
-` + "`" + `apiKeys` + "`" + `, which needs ` + "`" + `keys:admin` + "`" + `.
+` + "`" + `apiKeys` + "`" + `, which needs ` + "`" + `keys:admin` + "`" + `, and ` + "`" + `viewer` + "`" + `, which needs none.
 """
 type Query {
+  "The caller: its workspace, its credential and the credential's scopes. Needs no scope, only a valid credential, so that a caller can learn what it may do before it does it."
+  viewer: Viewer!
   "Fetches any record by its global id; null when the workspace has no such record."
   node("A global id, such as ` + "`" + `contact_01J…` + "`" + `." id: ID!): Node
   "Fetches one contact by exactly one of its id or external id; null when there is none."
@@ -3201,6 +3269,20 @@ func (ec *executionContext) childFields_UserError(ctx context.Context, field gra
 		return ec.fieldContext_UserError_message(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type UserError", field.Name)
+}
+
+func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "workspaceId":
+		return ec.fieldContext_Viewer_workspaceId(ctx, field)
+	case "credentialKind":
+		return ec.fieldContext_Viewer_credentialKind(ctx, field)
+	case "credentialId":
+		return ec.fieldContext_Viewer_credentialId(ctx, field)
+	case "scopes":
+		return ec.fieldContext_Viewer_scopes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Viewer", field.Name)
 }
 
 func (ec *executionContext) childFields_WorkspaceSettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8037,6 +8119,38 @@ func (ec *executionContext) fieldContext_PortalSettingsPayload_userErrors(_ cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_viewer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_viewer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Viewer(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *service.Viewer) graphql.Marshaler {
+			return ec.marshalNViewer2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐViewer(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_viewer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Viewer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_node(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8810,6 +8924,98 @@ func (ec *executionContext) _UserError_message(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_UserError_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("UserError", field, false, false, "String")
+}
+
+func (ec *executionContext) _Viewer_workspaceId(ctx context.Context, field graphql.CollectedField, obj *service.Viewer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Viewer_workspaceId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WorkspaceID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Viewer_workspaceId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Viewer", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Viewer_credentialKind(ctx context.Context, field graphql.CollectedField, obj *service.Viewer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Viewer_credentialKind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CredentialKind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v service.CredentialKind) graphql.Marshaler {
+			return ec.marshalNCredentialKind2githubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐCredentialKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Viewer_credentialKind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Viewer", field, false, false, "CredentialKind")
+}
+
+func (ec *executionContext) _Viewer_credentialId(ctx context.Context, field graphql.CollectedField, obj *service.Viewer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Viewer_credentialId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CredentialID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Viewer_credentialId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Viewer", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Viewer_scopes(ctx context.Context, field graphql.CollectedField, obj *service.Viewer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Viewer_scopes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scopes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Viewer_scopes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Viewer", field, false, false, "String")
 }
 
 func (ec *executionContext) _WorkspaceSettings_defaultPhoneRegion(ctx context.Context, field graphql.CollectedField, obj *service.WorkspaceSettings) (ret graphql.Marshaler) {
@@ -13422,6 +13628,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Query")
+		case "viewer":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_viewer(ctx, field)
+				})
 		case "node":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, false,
@@ -13660,6 +13872,54 @@ func (ec *executionContext) _UserError(ctx context.Context, sel ast.SelectionSet
 			}
 		case "message":
 			out.Values[i] = ec._UserError_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var viewerImplementors = []string{"Viewer"}
+
+func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, obj *service.Viewer) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, viewerImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Viewer")
+		case "workspaceId":
+			out.Values[i] = ec._Viewer_workspaceId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "credentialKind":
+			out.Values[i] = ec._Viewer_credentialKind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "credentialId":
+			out.Values[i] = ec._Viewer_credentialId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "scopes":
+			out.Values[i] = ec._Viewer_scopes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -14428,6 +14688,21 @@ func (ec *executionContext) unmarshalNCreatePortalRoleInput2githubᚗcomᚋconta
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNCredentialKind2githubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐCredentialKind(ctx context.Context, v any) (service.CredentialKind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := service.CredentialKind(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCredentialKind2githubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐCredentialKind(ctx context.Context, sel ast.SelectionSet, v service.CredentialKind) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "CredentialKind!")
+	}
+	return res
+}
+
 func (ec *executionContext) marshalNCustomFieldDefinition2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐCustomFieldDefinitionᚄ(ctx context.Context, sel ast.SelectionSet, v []*db.CustomFieldDefinition) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -14917,6 +15192,14 @@ func (ec *executionContext) marshalNUserErrorCode2githubᚗcomᚋcontactsᚑapi�
 		graphql.AddInvalidNullFromMarshaler(ctx, "UserErrorCode!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNViewer2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐViewer(ctx context.Context, sel ast.SelectionSet, v *service.Viewer) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Viewer!")
+		return graphql.Null
+	}
+	return ec._Viewer(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNWorkspaceSettings2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐWorkspaceSettings(ctx context.Context, sel ast.SelectionSet, v *service.WorkspaceSettings) graphql.Marshaler {

@@ -189,6 +189,10 @@ func (r *phoneResolver) Contact(ctx context.Context, objs []*db.Phone) ([]*db.Co
 	return loadAll(ctx, loaders.For(ctx).Contact, mapSlice(objs, func(p *db.Phone) string { return p.ContactID }))
 }
 
+func (r *queryResolver) Viewer(ctx context.Context) (*service.Viewer, error) {
+	return r.Service.Viewer(ctx)
+}
+
 func (r *queryResolver) Node(ctx context.Context, id string) (db.Node, error) {
 	return loadNode(ctx, id)
 }

@@ -14,11 +14,13 @@ import (
 // rootFieldScopes is the API's scope rule: the scope each root field
 // needs, when it is not the default of its operation, contacts:read for a
 // query field and contacts:write for a mutation field. node(id:) holds
-// ApiKey ids to keys:admin as well (see loadNode).
+// ApiKey ids to keys:admin as well (see loadNode). An empty scope needs
+// none: any valid credential may ask who it is.
 var rootFieldScopes = map[string]string{
 	"apiKeys":      auth.ScopeKeysAdmin,
 	"createApiKey": auth.ScopeKeysAdmin,
 	"revokeApiKey": auth.ScopeKeysAdmin,
+	"viewer":       "",
 }
 
 // requireScope refuses an operation unless the caller holds the scope of
@@ -53,7 +55,9 @@ func requiredScopes(opCtx *graphql.OperationContext) []string {
 		if !ok {
 			scope = fallback
 		}
-		scopes = append(scopes, scope)
+		if scope != "" {
+			scopes = append(scopes, scope)
+		}
 	}
 	return scopes
 }

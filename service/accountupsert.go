@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/google/uuid"
@@ -113,7 +112,7 @@ func prepareAccountUpserts(ctx context.Context, tx *db.Store, ws uuid.UUID, inpu
 	if err != nil {
 		return nil, err
 	}
-	now := time.Now().UTC()
+	now := writeTime()
 	first := make(map[string]int)
 	writes := make([]*accountWrite, len(inputs))
 	for i, in := range inputs {
@@ -150,7 +149,7 @@ func saveAccountUpserts(ctx context.Context, tx *db.Store, writes []*accountWrit
 			fresh = append(fresh, w.account)
 		default:
 			w.account.Version++
-			w.account.UpdatedAt = time.Now().UTC()
+			w.account.UpdatedAt = writeTime()
 			changed = append(changed, w.account)
 		}
 	}

@@ -106,7 +106,7 @@ func (s *Service) writeContacts(ctx context.Context, atomic bool, load func(cont
 	for attempt := 0; ; attempt++ {
 		var writes []*contactWrite
 		err := s.store.InTx(ctx, ws, func(tx *db.Store) error {
-			b := &contactBatch{tx: tx, ws: ws, now: time.Now().UTC()}
+			b := &contactBatch{tx: tx, ws: ws, now: writeTime()}
 			var err error
 			if writes, err = load(ctx, b); err != nil {
 				return err

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
-	"time"
 
 	"github.com/google/uuid"
 
@@ -117,7 +116,7 @@ func mergeInto(ctx context.Context, tx *db.Store, target *db.Contact, sources []
 		return err
 	}
 	target.Version++
-	target.UpdatedAt = time.Now().UTC()
+	target.UpdatedAt = writeTime()
 	return tx.UpdateContacts(ctx, []*db.Contact{target})
 }
 

@@ -93,7 +93,7 @@ type PortalSettingsPayload struct {
 
 // Reading the workspace's records. Every query sees only the workspace of the
 // token or API key it was sent with, and needs the `contacts:read` scope, except
-// `apiKeys`, which needs `keys:admin`.
+// `apiKeys`, which needs `keys:admin`, and `viewer`, which needs none.
 type Query struct {
 }
 
