@@ -260,7 +260,7 @@ func writeUnauthenticated(ctx context.Context, w http.ResponseWriter, message st
 func writeGraphQLError(ctx context.Context, w http.ResponseWriter, status int, err *gqlerror.Error) {
 	recordOf(ctx).addErrors(err)
 	w.Header().Set("Content-Type", "application/json")
-	if status == http.StatusServiceUnavailable {
+	if status == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "" {
 		w.Header().Set("Retry-After", retryAfterSeconds)
 	}
 	w.WriteHeader(status)
