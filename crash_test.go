@@ -116,12 +116,7 @@ func TestDatabaseCrashUnderLoad(t *testing.T) {
 		cycles, down = 5, 5*time.Second
 	}
 	const workers = 4
-	cluster := crashableCluster(t)
-	cfg := testConfig(cluster.URL("contacts"))
-	cfg.DatabaseTimeouts = db.DefaultTimeouts
-	at, _ := startServing(t, cfg)
-	c := newAPIClient(t, at.api.String())
-	c.mustPost(t, `{ portalSettings { defaultPortalRole { slug } } }`, nil) // provisions the workspace
+	cluster, cfg, c := serveOnCrashableCluster(t)
 
 	var next atomic.Int64
 	warm := startLoad(c, &next, workers)
@@ -179,6 +174,20 @@ func crashableCluster(t *testing.T) *localpg.Cluster {
 		t.Fatal(err)
 	}
 	return cluster
+}
+
+// serveOnCrashableCluster serves the API on a crashableCluster, with the
+// production timeouts, and returns its configuration and a client of a
+// provisioned workspace.
+func serveOnCrashableCluster(t *testing.T) (*localpg.Cluster, config, *apiClient) {
+	t.Helper()
+	cluster := crashableCluster(t)
+	cfg := testConfig(cluster.URL("contacts"))
+	cfg.DatabaseTimeouts = db.DefaultTimeouts
+	at, _ := startServing(t, cfg)
+	c := newAPIClient(t, at.api.String())
+	c.mustPost(t, `{ portalSettings { defaultPortalRole { slug } } }`, nil) // provisions the workspace
+	return cluster, cfg, c
 }
 
 // readiness returns the status of GET /readyz.

@@ -16,12 +16,7 @@ import (
 // PostgreSQL is down, must retry until it is back and create the contact
 // once.
 func TestOutageAnswersUnavailable(t *testing.T) {
-	cluster := crashableCluster(t)
-	cfg := testConfig(cluster.URL("contacts"))
-	cfg.DatabaseTimeouts = db.DefaultTimeouts
-	at, _ := startServing(t, cfg)
-	c := newAPIClient(t, at.api.String())
-	c.mustPost(t, `{ portalSettings { defaultPortalRole { slug } } }`, nil) // provisions the workspace
+	cluster, cfg, c := serveOnCrashableCluster(t)
 
 	if err := cluster.Crash(); err != nil {
 		t.Fatal(err)
@@ -39,7 +34,7 @@ func TestOutageAnswersUnavailable(t *testing.T) {
 		}
 	}
 
-	api := client.New("http://"+at.api.String(), client.StaticToken(c.token), client.WithRetries(20, 100*time.Millisecond))
+	api := client.New(c.base, client.StaticToken(c.token), client.WithRetries(20, 100*time.Millisecond))
 	done := make(chan error, 1)
 	go func() {
 		_, err := client.CreateContact(context.Background(), api, &client.CreateContactInput{Name: client.Ptr("Rode out the outage")})
