@@ -21,11 +21,11 @@ func TestIsUnavailable(t *testing.T) {
 		{fmt.Errorf("list contacts: %w", syscall.ECONNREFUSED), true},
 		{fmt.Errorf("begin: %w", driver.ErrBadConn), true},
 		{fmt.Errorf("no result for set_config: %w", errors.New("conn closed")), true}, // pgx's, after a lost connection
-		{&pgconn.PgError{Code: "57P01"}, true},  // admin_shutdown
-		{&pgconn.PgError{Code: "57P03"}, true},  // cannot_connect_now
-		{&pgconn.PgError{Code: "08006"}, true},  // connection_failure
-		{&pgconn.PgError{Code: "57014"}, false}, // query_canceled: a statement timeout
-		{&pgconn.PgError{Code: "23505"}, false}, // unique_violation
+		{&pgconn.PgError{Code: "57P01"}, true},                                        // admin_shutdown
+		{&pgconn.PgError{Code: "57P03"}, true},                                        // cannot_connect_now
+		{&pgconn.PgError{Code: "08006"}, true},                                        // connection_failure
+		{&pgconn.PgError{Code: "57014"}, false},                                       // query_canceled: a statement timeout
+		{&pgconn.PgError{Code: "23505"}, false},                                       // unique_violation
 		{errors.New("a bug"), false},
 		{nil, false},
 	}
