@@ -103,7 +103,8 @@ func (l *contactLoad) send(bulk bool) *mutation {
 // TestDatabaseCrashUnderLoad kills PostgreSQL (an immediate shutdown, as
 // a crash) while clients create contacts, then starts it again, with the
 // same server running throughout. While PostgreSQL is down, requests must
-// fail as INTERNAL and /readyz answer 503; from recoveryLimit after it is
+// fail as INTERNAL, or as UNAVAILABLE when they wrote nothing, and
+// /readyz answer 503; from recoveryLimit after it is
 // back, every request must succeed; no goroutine may be left over; and
 // every contact must have all the phones its mutation sent, or not exist.
 // CONTACTS_LONG_TESTS=1 crashes it five times, for longer.
@@ -115,12 +116,7 @@ func TestDatabaseCrashUnderLoad(t *testing.T) {
 		cycles, down = 5, 5*time.Second
 	}
 	const workers = 4
-	cluster := crashableCluster(t)
-	cfg := testConfig(cluster.URL("contacts"))
-	cfg.DatabaseTimeouts = db.DefaultTimeouts
-	at, _ := startServing(t, cfg)
-	c := newAPIClient(t, at.api.String())
-	c.mustPost(t, `{ portalSettings { defaultPortalRole { slug } } }`, nil) // provisions the workspace
+	cluster, cfg, c := serveOnCrashableCluster(t)
 
 	var next atomic.Int64
 	warm := startLoad(c, &next, workers)
@@ -180,6 +176,20 @@ func crashableCluster(t *testing.T) *localpg.Cluster {
 	return cluster
 }
 
+// serveOnCrashableCluster serves the API on a crashableCluster, with the
+// production timeouts, and returns its configuration and a client of a
+// provisioned workspace.
+func serveOnCrashableCluster(t *testing.T) (*localpg.Cluster, config, *apiClient) {
+	t.Helper()
+	cluster := crashableCluster(t)
+	cfg := testConfig(cluster.URL("contacts"))
+	cfg.DatabaseTimeouts = db.DefaultTimeouts
+	at, _ := startServing(t, cfg)
+	c := newAPIClient(t, at.api.String())
+	c.mustPost(t, `{ portalSettings { defaultPortalRole { slug } } }`, nil) // provisions the workspace
+	return cluster, cfg, c
+}
+
 // readiness returns the status of GET /readyz.
 func (c *apiClient) readiness(t *testing.T) int {
 	t.Helper()
@@ -192,7 +202,7 @@ func (c *apiClient) readiness(t *testing.T) int {
 }
 
 // checkRecovery checks the answers of one crash: each a success or an
-// INTERNAL failure that shows nothing of the database, and every request
+// INTERNAL or UNAVAILABLE failure that shows nothing of the database, and every request
 // that started recoveryLimit after PostgreSQL was back a success.
 func checkRecovery(t *testing.T, cycle int, sent []*mutation, back time.Time, port string) {
 	t.Helper()
@@ -305,6 +315,8 @@ func checkWhole(t *testing.T, url string, sent []*mutation) {
 			}
 		}
 		switch {
+		case m.answer.unavailable() && present != 0:
+			t.Errorf("a mutation answered 503 UNAVAILABLE, to be sent again, but wrote: %v", m.contacts)
 		case present != 0 && present != len(m.contacts):
 			t.Errorf("%d of the %d contacts of one mutation exist; want all or none", present, len(m.contacts))
 		case m.answer.ok() && present == 0:

@@ -49,8 +49,9 @@ type answer struct {
 		Message    string         `json:"message"`
 		Extensions map[string]any `json:"extensions"`
 	} `json:"errors"`
-	body []byte
-	err  error
+	retryAfter string
+	body       []byte
+	err        error
 }
 
 // ok reports whether the request succeeded: a 200 without errors.
@@ -59,17 +60,32 @@ func (a *answer) ok() bool {
 }
 
 // internal reports whether the request failed as a fault should show: an
-// INTERNAL error, or 503.
+// INTERNAL error, or 503; or UNAVAILABLE (see unavailable).
 func (a *answer) internal() bool {
 	if a.err != nil {
 		return false
 	}
 	for _, e := range a.Errors {
-		if e.Extensions["code"] != service.CodeInternal {
+		if e.Extensions["code"] != service.CodeInternal && !a.unavailable() {
 			return false
 		}
 	}
 	return len(a.Errors) > 0 || a.status == http.StatusServiceUnavailable
+}
+
+// unavailable reports whether the request failed as an outage of the
+// database that wrote nothing shows: 503 with a Retry-After, and only
+// UNAVAILABLE errors.
+func (a *answer) unavailable() bool {
+	if a.err != nil || a.status != http.StatusServiceUnavailable || a.retryAfter == "" || len(a.Errors) == 0 {
+		return false
+	}
+	for _, e := range a.Errors {
+		if e.Extensions["code"] != service.CodeUnavailable {
+			return false
+		}
+	}
+	return true
 }
 
 func (a *answer) String() string {
@@ -93,7 +109,7 @@ func (c *apiClient) post(ctx context.Context, query string, vars map[string]any)
 		return &answer{err: err}
 	}
 	defer resp.Body.Close()
-	a := &answer{status: resp.StatusCode}
+	a := &answer{status: resp.StatusCode, retryAfter: resp.Header.Get("Retry-After")}
 	if a.body, a.err = io.ReadAll(resp.Body); a.err == nil {
 		a.err = json.Unmarshal(a.body, a)
 	}

@@ -20,7 +20,9 @@
 // with WithIdempotencyKey, or else a random one. The client retries a
 // call that failed in transit (a network error, or the status 409, 429,
 // 500, 502, 503 or 504) with the same key, so a retried mutation is done
-// once even when its first response was lost.
+// once even when its first response was lost. The API answers 503 with
+// the code UNAVAILABLE while its database is unreachable and the request
+// wrote nothing; WithRetries sets how long a caller waits for it.
 package client
 
 import (

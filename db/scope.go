@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"io"
+	"strconv"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -179,13 +180,13 @@ func (c scopingConn) sendScoped(ctx context.Context, scope policyScope, query st
 	}
 	mrr := conn.PgConn().ExecBatch(ctx, &batch)
 	if !mrr.NextResult() {
-		return nil, closeWith(mrr, fmt.Errorf("no result for set_config"))
+		return nil, noResult(mrr, "set_config")
 	}
 	if _, err := mrr.ResultReader().Close(); err != nil {
 		return nil, closeWith(mrr, err)
 	}
 	if !mrr.NextResult() {
-		return nil, closeWith(mrr, fmt.Errorf("no result for %q", query))
+		return nil, noResult(mrr, strconv.Quote(query))
 	}
 	return mrr, nil
 }
@@ -225,6 +226,15 @@ func encodeParams(types *pgtype.Map, oids []uint32, values []any) (params [][]by
 		}
 	}
 	return params, formats, nil
+}
+
+// noResult closes mrr, which gave no result for what, and returns why: the
+// reader's error, such as a lost connection, when it has one.
+func noResult(mrr *pgconn.MultiResultReader, what string) error {
+	if err := mrr.Close(); err != nil {
+		return fmt.Errorf("no result for %s: %w", what, err)
+	}
+	return fmt.Errorf("no result for %s", what)
 }
 
 // closeWith reads the rest of a batch's results and returns err, or the

@@ -78,6 +78,9 @@ func (tx *scopedTx) end(ctx context.Context, command string) error {
 	}
 	tx.open = false
 	defer tx.Close() // even when the statement panics (a bug in a query hook, say)
+	if command == "COMMIT" {
+		noteCommit(ctx)
+	}
 	_, err := tx.ExecContext(ctx, command)
 	if err != nil {
 		return fmt.Errorf("%s: %w", strings.ToLower(command), err)

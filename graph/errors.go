@@ -9,10 +9,12 @@ import (
 	"regexp"
 	"runtime/debug"
 	"strings"
+	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/contacts-api/contacts/db"
 	"github.com/contacts-api/contacts/service"
 )
 
@@ -66,11 +68,52 @@ func internalError(ctx context.Context, err error) *gqlerror.Error {
 	id := RequestID(ctx)
 	slog.ErrorContext(ctx, "request failed", "request_id", id, "error", err)
 	markNotKept(ctx)
+	if db.IsUnavailable(err) && noteOutage(ctx) {
+		return &gqlerror.Error{
+			Message:    fmt.Sprintf("The database is unavailable and nothing was done; retry in a moment (request id %s).", id),
+			Path:       graphql.GetPath(ctx),
+			Extensions: map[string]any{"code": service.CodeUnavailable, "requestId": id},
+		}
+	}
 	return &gqlerror.Error{
 		Message:    fmt.Sprintf("Internal error; quote request id %s when reporting it.", id),
 		Path:       graphql.GetPath(ctx),
 		Extensions: map[string]any{"code": service.CodeInternal, "requestId": id},
 	}
+}
+
+// retryAfterSeconds is the Retry-After of a 503: PostgreSQL restarting
+// after a crash or a failover takes seconds.
+const retryAfterSeconds = "1"
+
+type outageKey struct{}
+
+// trackOutage returns a context in which the request notes the COMMITs it
+// sends and the outages of the database it meets (see outageUnanswered).
+func trackOutage(ctx context.Context) context.Context {
+	return context.WithValue(db.TrackCommits(ctx), outageKey{}, new(atomic.Bool))
+}
+
+// noteOutage records that the request in ctx met an unreachable database,
+// and reports whether the request is sure to have written nothing: no
+// COMMIT was sent, whose answer may have been lost after it went through.
+func noteOutage(ctx context.Context) bool {
+	if db.CommitAttempted(ctx) {
+		return false
+	}
+	if met, ok := ctx.Value(outageKey{}).(*atomic.Bool); ok {
+		met.Store(true)
+	}
+	return true
+}
+
+// outageUnanswered reports whether the request in ctx met an unreachable
+// database and wrote nothing, even after the outage (a later mutation of
+// the same request may have): then it may be sent again as it is, and is
+// answered 503.
+func outageUnanswered(ctx context.Context) bool {
+	met, _ := ctx.Value(outageKey{}).(*atomic.Bool)
+	return met != nil && met.Load() && !db.CommitAttempted(ctx)
 }
 
 // recoverPanic turns a panic in a resolver into an INTERNAL error whose

@@ -85,10 +85,28 @@ func leaks(t *testing.T) []string {
 // has the failure's cause under that id.
 func checkInternal(t *testing.T, rec *httptest.ResponseRecorder, logs *logBuffer, cause string) {
 	t.Helper()
+	checkFault(t, rec, logs, service.CodeInternal, cause)
+}
+
+// checkUnavailable checks that the response in rec says the database was
+// unavailable and the request may be sent again: 503 with a Retry-After
+// and UNAVAILABLE, shown as checkInternal wants an INTERNAL error.
+func checkUnavailable(t *testing.T, rec *httptest.ResponseRecorder, logs *logBuffer, cause string) {
+	t.Helper()
+	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" {
+		t.Errorf("status %d, Retry-After %q; want 503 with a Retry-After", rec.Code, rec.Header().Get("Retry-After"))
+	}
+	checkFault(t, rec, logs, service.CodeUnavailable, cause)
+}
+
+// checkFault checks that the response in rec is an error of code with the
+// request id and nothing of the failure, whose log line has cause.
+func checkFault(t *testing.T, rec *httptest.ResponseRecorder, logs *logBuffer, code, cause string) {
+	t.Helper()
 	resp := decodeResponse(t, rec)
 	id := rec.Header().Get("X-Request-Id")
-	if resp.code() != service.CodeInternal {
-		t.Fatalf("status %d, body %s; want an INTERNAL error", rec.Code, rec.Body)
+	if resp.code() != code {
+		t.Fatalf("status %d, body %s; want an error %s", rec.Code, rec.Body, code)
 	}
 	for _, e := range resp.Errors {
 		if e.Extensions["requestId"] != id || !strings.Contains(e.Message, id) {
@@ -232,15 +250,11 @@ func TestFaultsShowAsInternal(t *testing.T) {
 
 		// The log has the driver's error: a broken connection, or a refused
 		// one with the database's address.
-		checkInternal(t, recordRequest(c.handler, c.request(contacts)), logs, "list contacts")
-		checkInternal(t, recordRequest(c.handler, c.request(`mutation { createContact(input: {name: "Ada"}) { contact { id } } }`)), logs, "createContact")
+		checkUnavailable(t, recordRequest(c.handler, c.request(contacts)), logs, "list contacts")
+		checkUnavailable(t, recordRequest(c.handler, c.request(`mutation { createContact(input: {name: "Ada"}) { contact { id } } }`)), logs, "createContact")
 		newcomer := newClientWith(t, c.handler, uuid.New(), allScopes) // whose workspace must be provisioned
-		rec := recordRequest(c.handler, newcomer.request(contacts))
-		if rec.Code != http.StatusServiceUnavailable {
-			t.Errorf("first request of a workspace during the outage: status %d; want 503", rec.Code)
-		}
-		checkInternal(t, rec, logs, "request failed")
-		rec = recordRequest(c.handler, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+		checkUnavailable(t, recordRequest(c.handler, newcomer.request(contacts)), logs, "request failed")
+		rec := recordRequest(c.handler, httptest.NewRequest(http.MethodGet, "/readyz", nil))
 		if rec.Code != http.StatusServiceUnavailable || strings.Contains(rec.Body.String(), proxy.ln.Addr().String()) {
 			t.Errorf("/readyz during the outage: status %d, body %q; want 503 without the database's address", rec.Code, rec.Body)
 		}

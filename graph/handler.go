@@ -255,10 +255,14 @@ func writeUnauthenticated(ctx context.Context, w http.ResponseWriter, message st
 	})
 }
 
-// writeGraphQLError answers a request that GraphQL did not run with err.
+// writeGraphQLError answers a request that GraphQL did not run with err;
+// a 503 (the database failed before GraphQL ran) says when to retry.
 func writeGraphQLError(ctx context.Context, w http.ResponseWriter, status int, err *gqlerror.Error) {
 	recordOf(ctx).addErrors(err)
 	w.Header().Set("Content-Type", "application/json")
+	if status == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", retryAfterSeconds)
+	}
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(map[string]any{"errors": gqlerror.List{err}})
 }

@@ -107,8 +107,13 @@ func respond(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor,
 		writeRequestError(w, exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs))
 		return
 	}
-	responses, ctx := exec.DispatchOperation(ctx, opCtx)
-	writeResponse(w, responses(ctx))
+	responses, ctx := exec.DispatchOperation(trackOutage(ctx), opCtx)
+	resp := responses(ctx)
+	if outageUnanswered(ctx) {
+		w.Header().Set("Retry-After", retryAfterSeconds)
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}
+	writeResponse(w, resp)
 }
 
 // responseContentType chooses the media type of a response by the

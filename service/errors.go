@@ -13,6 +13,9 @@ const (
 	CodeForbidden       = "FORBIDDEN"
 	CodeUnauthenticated = "UNAUTHENTICATED"
 	CodeInternal        = "INTERNAL"
+	// CodeUnavailable says the database could not be reached and the
+	// request wrote nothing: it may be sent again as it is.
+	CodeUnavailable = "UNAVAILABLE"
 )
 
 // Error is a failure that is safe to show to the client as a GraphQL error.

@@ -28,6 +28,11 @@ import (
 // maxBatch is the most inputs bulkUpsertContacts takes in one call.
 const maxBatch = 1000
 
+// syncAttempts is how many times the sync tries each call: 8, with
+// client.DefaultBackoff doubling, wait some 30 s in all, enough for
+// PostgreSQL to restart or fail over under the API.
+const syncAttempts = 8
+
 func main() {
 	url := flag.String("url", "http://localhost:8080", "the API's base URL")
 	path := flag.String("csv", "", "the CSV file to load (required)")
@@ -53,7 +58,9 @@ func run(ctx context.Context, url, token, path string, batch int) error {
 		return err
 	}
 	defer f.Close()
-	rep, err := syncCSV(ctx, client.New(url, client.StaticToken(token)), f, batch)
+	// A sync job can wait out an outage (503 UNAVAILABLE); each retry
+	// sends the batch's Idempotency-Key again.
+	rep, err := syncCSV(ctx, client.New(url, client.StaticToken(token), client.WithRetries(syncAttempts, client.DefaultBackoff)), f, batch)
 	for _, p := range rep.Problems {
 		fmt.Printf("line %d (%s): %s: %s\n", p.Line, p.ExternalID, p.Field, p.Message)
 	}
