@@ -1,4 +1,4 @@
-package main
+package commands
 
 import (
 	"bytes"
@@ -13,11 +13,15 @@ import (
 	"github.com/contacts-api/contacts/db/localpg"
 )
 
+// root is the module's directory: the binary's package, the Makefile and
+// docs/ are there.
+const root = ".."
+
 // buildServer builds the binary into a temporary directory.
 func buildServer(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "server")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	out, err := exec.Command("go", "build", "-o", bin, root).CombinedOutput()
 	if err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
@@ -185,7 +189,7 @@ func TestEverySettingIsDocumented(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	readme, err := os.ReadFile("docs/operations.md")
+	readme, err := os.ReadFile(filepath.Join(root, "docs", "operations.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,11 +212,13 @@ func TestEverySettingIsDocumented(t *testing.T) {
 // with its description.
 func TestMakeHelp(t *testing.T) {
 	t.Parallel()
-	makefile, err := os.ReadFile("Makefile")
+	makefile, err := os.ReadFile(filepath.Join(root, "Makefile"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command("make", "-s").CombinedOutput()
+	cmd := exec.Command("make", "-s")
+	cmd.Dir = root
+	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("make: %v\n%s", err, out)
 	}
