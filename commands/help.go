@@ -1,48 +1,17 @@
-package main
+package commands
 
 import (
-	"errors"
-	"flag"
+	"context"
 	"fmt"
-	"io"
-	"os"
 )
 
-// Exit codes of the binary.
-const (
-	exitOK      = 0
-	exitFailure = 1
-	exitUsage   = 2
-)
-
-var (
-	// errUsage matches the errors of mistakes on the command line (see
-	// badUsage): exit code 2.
-	errUsage = errors.New("command line mistake")
-	// errHelpShown means help was asked for and printed: exit code 0.
-	errHelpShown = errors.New("help shown")
-)
-
-// usageMistake is a mistake on the command line; it reads as its cause.
-type usageMistake struct{ err error }
-
-func (m usageMistake) Error() string        { return m.err.Error() }
-func (m usageMistake) Unwrap() error        { return m.err }
-func (m usageMistake) Is(target error) bool { return target == errUsage }
-
-// badUsage marks err as a mistake on the command line.
-func badUsage(err error) error { return usageMistake{err} }
-
-// exitCode says how the process ends after err, and prints err.
-func exitCode(err error) int {
-	if err == nil || errors.Is(err, errHelpShown) {
-		return exitOK
+// helpCommand prints the usage, or a command's help when args name one.
+func helpCommand(ctx context.Context, args []string) error {
+	if len(args) > 0 {
+		return Run(ctx, []string{args[0], "--help"})
 	}
-	fmt.Fprintln(os.Stderr, "error:", err)
-	if errors.Is(err, errUsage) {
-		return exitUsage
-	}
-	return exitFailure
+	fmt.Print(usage)
+	return nil
 }
 
 const usage = `Usage: server [command] [flags]
@@ -107,73 +76,3 @@ Configuration comes from the environment (docs/operations.md has the defaults):
   TRUSTED_PROXIES       proxies whose X-Forwarded-For names the client, none
   PPROF_ADDR            where Go's runtime profiles are served, off when unset
 `
-
-// command describes a subcommand for its help.
-type command struct {
-	name string
-	// synopsis follows "Usage: server " in the help.
-	synopsis string
-	// about says what the command does and what it reads.
-	about string
-	// maxArgs is how many arguments the command takes besides flags.
-	maxArgs int
-}
-
-// flagSet returns the command's flags, whose usage prints its help.
-func (c command) flagSet() *flag.FlagSet {
-	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: server %s\n\n%s", c.synopsis, c.about)
-		hasFlags := false
-		fs.VisitAll(func(*flag.Flag) { hasFlags = true })
-		if hasFlags {
-			fmt.Fprintln(fs.Output(), "\nFlags:")
-			fs.PrintDefaults()
-		}
-	}
-	return fs
-}
-
-// parse reads the command's flags and arguments, which may come in any
-// order. Help goes to stdout when asked for (-h, --help), and to stderr
-// with a usage error after a mistake.
-func (c command) parse(fs *flag.FlagSet, args []string) ([]string, error) {
-	var positional []string
-	for {
-		if err := parseFlags(fs, args); err != nil {
-			return nil, err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		positional = append(positional, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
-	if len(positional) > c.maxArgs {
-		return nil, usageError(fs, fmt.Errorf("unexpected argument %q", positional[c.maxArgs]))
-	}
-	return positional, nil
-}
-
-func parseFlags(fs *flag.FlagSet, args []string) error {
-	fs.SetOutput(io.Discard)
-	err := fs.Parse(args)
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-		fs.SetOutput(os.Stdout)
-		fs.Usage()
-		return errHelpShown
-	case err != nil:
-		return usageError(fs, err)
-	}
-	return nil
-}
-
-// usageError prints the command's help to stderr and marks err as a
-// command line mistake.
-func usageError(fs *flag.FlagSet, err error) error {
-	fs.SetOutput(os.Stderr)
-	fs.Usage()
-	fmt.Fprintln(os.Stderr)
-	return badUsage(err)
-}

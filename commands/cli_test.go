@@ -1,4 +1,4 @@
-package main
+package commands
 
 import (
 	"bytes"
@@ -13,11 +13,15 @@ import (
 	"github.com/contacts-api/contacts/db/localpg"
 )
 
+// root is the module's directory: the binary's package, the Makefile and
+// docs/ are there.
+const root = ".."
+
 // buildServer builds the binary into a temporary directory.
 func buildServer(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "server")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	out, err := exec.Command("go", "build", "-o", bin, root).CombinedOutput()
 	if err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
@@ -31,7 +35,7 @@ func TestCommandLine(t *testing.T) {
 	bin := buildServer(t)
 	const workspace = "2f1c7a52-8d0e-4e4b-9a51-3f3f0d6f2b10"
 	const secret = "JWT_SECRET=0123456789abcdef0123456789abcdef"
-	commands := []string{"serve", "dev", "migrate", "token", "help"}
+	commands := []string{"serve", "dev", "migrate", "token", "apikey", "seed", "check-phones", "help"}
 	tests := []struct {
 		name       string
 		args       []string
@@ -49,6 +53,9 @@ func TestCommandLine(t *testing.T) {
 		{"migrate --help", []string{"migrate", "--help"}, nil, exitOK, []string{"Usage: server migrate", "up", "down", "status"}, nil},
 		{"migrate up --help", []string{"migrate", "up", "--help"}, nil, exitOK, []string{"Usage: server migrate"}, nil},
 		{"token --help", []string{"token", "--help"}, nil, exitOK, []string{"Usage: server token", "-workspace", "-scope", "-ttl"}, nil},
+		{"apikey --help", []string{"apikey", "--help"}, nil, exitOK, []string{"Usage: server apikey create", "-workspace", "-name", "-scope", "-ttl"}, nil},
+		{"seed --help", []string{"seed", "--help"}, nil, exitOK, []string{"Usage: server seed", "-workspace", "-contacts", "-accounts", "-phones-per-contact", "-tags-per-contact"}, nil},
+		{"check-phones --help", []string{"check-phones", "--help"}, nil, exitOK, []string{"Usage: server check-phones", "changes nothing"}, nil},
 
 		{"unknown command", []string{"frobnicate"}, nil, exitUsage, nil, []string{`unknown command "frobnicate"`, "Usage: server"}},
 		{"unknown flag", []string{"serve", "--bogus"}, nil, exitUsage, nil, []string{"-bogus", "Usage: server serve"}},
@@ -57,6 +64,9 @@ func TestCommandLine(t *testing.T) {
 		{"migrate takes one action", []string{"migrate", "up", "down"}, nil, exitUsage, nil, []string{`unexpected argument "down"`}},
 		{"token without a workspace", []string{"token"}, []string{secret}, exitUsage, nil, []string{"workspace must be a UUID"}},
 		{"token with a bad ttl", []string{"token", "--workspace", workspace, "--ttl", "soon"}, []string{secret}, exitUsage, nil, []string{"-ttl"}},
+		{"apikey without an action", []string{"apikey", "--workspace", workspace, "--name", "sync"}, nil, exitUsage, nil, []string{"apikey needs the action create"}},
+		{"seed without a workspace", []string{"seed"}, nil, exitUsage, nil, []string{"workspace must be a UUID"}},
+		{"check-phones takes no argument", []string{"check-phones", "now"}, nil, exitUsage, nil, []string{`unexpected argument "now"`}},
 
 		{"serve without a database", nil, nil, exitFailure, nil, []string{"DATABASE_URL is not set"}},
 		{"token without a secret", []string{"token", "--workspace", workspace}, nil, exitFailure, nil, []string{"JWT_SECRET is not set"}},
@@ -185,7 +195,7 @@ func TestEverySettingIsDocumented(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	readme, err := os.ReadFile("docs/operations.md")
+	readme, err := os.ReadFile(filepath.Join(root, "docs", "operations.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,11 +218,13 @@ func TestEverySettingIsDocumented(t *testing.T) {
 // with its description.
 func TestMakeHelp(t *testing.T) {
 	t.Parallel()
-	makefile, err := os.ReadFile("Makefile")
+	makefile, err := os.ReadFile(filepath.Join(root, "Makefile"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command("make", "-s").CombinedOutput()
+	cmd := exec.Command("make", "-s")
+	cmd.Dir = root
+	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("make: %v\n%s", err, out)
 	}

@@ -1,4 +1,4 @@
-package main
+package commands
 
 import (
 	"context"
@@ -198,12 +198,4 @@ func persisted(path string, make func() string) (string, error) {
 		return "", err
 	}
 	return v, os.WriteFile(path, []byte(v+"\n"), 0o600)
-}
-
-func parseWorkspace(s string) (uuid.UUID, error) {
-	ws, err := uuid.Parse(strings.TrimSpace(s))
-	if err != nil || ws == uuid.Nil {
-		return uuid.Nil, fmt.Errorf("workspace must be a UUID, not %q", s)
-	}
-	return ws, nil
 }
