@@ -28,20 +28,9 @@ import (
 // __schema or __type. It records the cost of the others for the cost
 // budget.
 type QueryShape struct {
-	// MaxTokens bounds the lexical tokens of a document.
-	MaxTokens int
-	// MaxDepth bounds how deeply selection sets nest.
-	MaxDepth int
-	// MaxAliases bounds the aliased fields of one selection set.
-	MaxAliases int
-	// MaxFields bounds the fields written in a document.
-	MaxFields int
-	// MaxSelectionFields bounds the fields of one selection set.
-	MaxSelectionFields int
-	// MaxFragmentSpreads bounds the fragment spreads of a document.
-	MaxFragmentSpreads int
-	// MaxComplexity bounds an operation's cost.
-	MaxComplexity int
+	// The limits of a document and its operation, as httpapi.Limits
+	// documents them.
+	MaxTokens, MaxDepth, MaxAliases, MaxFields, MaxSelectionFields, MaxFragmentSpreads, MaxComplexity int
 	// NoIntrospection refuses __schema and __type.
 	NoIntrospection bool
 	// Documents is the executor's cache of parsed and validated
