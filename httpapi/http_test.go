@@ -441,3 +441,19 @@ func TestUnsupportedRequestsAreRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestServedOverTCP runs a mutation and a query against the handler behind
+// a real HTTP server, as clients in other processes reach it: what the
+// in-process tests see is what goes over the wire.
+func TestServedOverTCP(t *testing.T) {
+	t.Parallel()
+	c := graphtest.NewClientAt(t, graphtest.Serve(t, nil), auth.ScopeRead+" "+auth.ScopeWrite)
+	c.CreateContact(map[string]any{"name": "Ada Lovelace"})
+	if n := c.ContactCount(); n != 1 {
+		t.Errorf("the workspace has %d contacts over HTTP; want the 1 created", n)
+	}
+	resp := c.Post(`{ viewer { scopes } }`, nil)
+	if resp.Status != http.StatusOK || resp.Header.Get("X-Request-Id") == "" {
+		t.Errorf("status %d, X-Request-Id %q; want 200 with a request id", resp.Status, resp.Header.Get("X-Request-Id"))
+	}
+}
