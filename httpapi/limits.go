@@ -32,13 +32,13 @@ type Limits struct {
 	// MaxFragmentSpreads bounds the fragment spreads written in a
 	// document.
 	MaxFragmentSpreads int
-	// MaxComplexity bounds an operation's cost (see complexityRoot).
+	// MaxComplexity bounds an operation's cost (see graph's complexity.go).
 	MaxComplexity int
 	// MaxConcurrentCost bounds the cost of the operations that run at
-	// once in the process; the others wait (see admission).
+	// once in the process; the others wait (see extensions.Admission).
 	MaxConcurrentCost int
 	// MaxResponseBytes bounds the data of one response; past it, the
-	// operation ends with RESPONSE_TOO_LARGE (see responseCeiling).
+	// operation ends with RESPONSE_TOO_LARGE (see extensions.ResponseCeiling).
 	MaxResponseBytes int64
 }
 
