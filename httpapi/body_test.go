@@ -4,6 +4,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/contacts-api/contacts/graph"
 )
 
 func TestTopLevelStrings(t *testing.T) {
@@ -39,5 +43,28 @@ func TestTopLevelStrings(t *testing.T) {
 				t.Fatalf("TopLevelStrings(%s) = %q, %v; want %q, %v", tt.body, got, ok, tt.want, tt.wantOK)
 			}
 		})
+	}
+}
+
+// TestBulkMutationsComeFromTheSchema: the mutations that may have the
+// larger body are those marked @bulk, each a mutation of a list of inputs
+// (what needs the room), and a document of any of them alone is one.
+func TestBulkMutationsComeFromTheSchema(t *testing.T) {
+	schema := graph.NewLayer(nil).Schema().Schema()
+	b := newBodyReader(DefaultLimits, schema)
+	if len(b.bulk) == 0 {
+		t.Fatal("no mutation is marked @bulk; want the bulk upserts and deleteContacts")
+	}
+	for _, name := range b.bulk {
+		f := schema.Mutation.Fields.ForName(name)
+		if !slices.ContainsFunc(f.Arguments, func(a *ast.ArgumentDefinition) bool { return a.Type.Elem != nil }) {
+			t.Errorf("@bulk %s takes no list: it needs no larger body", name)
+		}
+		if body := `{"query":"mutation { ` + name + ` }"}`; !b.isBulkMutation([]byte(body)) {
+			t.Errorf("%s is not taken for a bulk mutation", body)
+		}
+	}
+	if body := `{"query":"mutation { createContact }"}`; b.isBulkMutation([]byte(body)) {
+		t.Errorf("%s is taken for a bulk mutation", body)
 	}
 }
