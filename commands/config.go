@@ -9,9 +9,9 @@ import (
 
 	"github.com/contacts-api/contacts/auth"
 	"github.com/contacts-api/contacts/db"
-	"github.com/contacts-api/contacts/graph"
-	"github.com/contacts-api/contacts/graph/clientaddr"
-	"github.com/contacts-api/contacts/graph/cors"
+	"github.com/contacts-api/contacts/httpapi"
+	"github.com/contacts-api/contacts/httpapi/clientaddr"
+	"github.com/contacts-api/contacts/httpapi/cors"
 )
 
 // config is the server's configuration, read once from the environment.
@@ -34,11 +34,11 @@ type config struct {
 	// moment of its transaction, in PostgreSQL.
 	DatabaseTimeouts db.Timeouts
 	// Limits bound what one request may ask of the server.
-	Limits graph.Limits
+	Limits httpapi.Limits
 	// RateLimits bound each workspace's requests and cost per minute,
 	// and each client's failed authentications, per process; zero when
 	// RATE_LIMIT=off.
-	RateLimits graph.RateLimits
+	RateLimits httpapi.RateLimits
 	// Introspection answers __schema and __type queries and lets errors
 	// suggest names.
 	Introspection bool
@@ -135,8 +135,8 @@ func loadTimeouts() (time.Duration, db.Timeouts, error) {
 }
 
 // loadLimits reads the limits of requests; unset ones keep their defaults.
-func loadLimits() (graph.Limits, error) {
-	l := graph.DefaultLimits
+func loadLimits() (httpapi.Limits, error) {
+	l := httpapi.DefaultLimits
 	var r numbers
 	l.MaxTokens = r.envPositive("MAX_QUERY_TOKENS", l.MaxTokens)
 	l.MaxDepth = r.envPositive("MAX_QUERY_DEPTH", l.MaxDepth)
@@ -161,15 +161,15 @@ func loadLimits() (graph.Limits, error) {
 
 // loadRateLimits reads the per-workspace rate limits, or none when
 // RATE_LIMIT is off.
-func loadRateLimits(limits graph.Limits) (graph.RateLimits, error) {
+func loadRateLimits(limits httpapi.Limits) (httpapi.RateLimits, error) {
 	switch on := envOr("RATE_LIMIT", "on"); on {
 	case "off":
-		return graph.RateLimits{}, nil
+		return httpapi.RateLimits{}, nil
 	case "on":
 	default:
-		return graph.RateLimits{}, fmt.Errorf("RATE_LIMIT must be on or off, not %q", on)
+		return httpapi.RateLimits{}, fmt.Errorf("RATE_LIMIT must be on or off, not %q", on)
 	}
-	l := graph.DefaultRateLimits
+	l := httpapi.DefaultRateLimits
 	var r numbers
 	l.RequestsPerMinute = r.envPositive("RATE_LIMIT_REQUESTS", l.RequestsPerMinute)
 	l.CostPerMinute = r.envPositive("RATE_LIMIT_COST", l.CostPerMinute)

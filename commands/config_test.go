@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/contacts-api/contacts/db"
-	"github.com/contacts-api/contacts/graph"
+	"github.com/contacts-api/contacts/httpapi"
 )
 
 func TestCORSConfiguration(t *testing.T) {
@@ -67,14 +67,14 @@ func TestLimitsConfiguration(t *testing.T) {
 		want    func(config) bool
 		wantErr string
 	}{
-		{"defaults", nil, func(c config) bool { return c.Limits == graph.DefaultLimits && c.Introspection }, ""},
+		{"defaults", nil, func(c config) bool { return c.Limits == httpapi.DefaultLimits && c.Introspection }, ""},
 		{"each limit is read", map[string]string{
 			"MAX_BODY_BYTES": "1000", "MAX_BULK_BODY_BYTES": "5000", "MAX_INFLIGHT_BODY_BYTES": "5001", "MAX_QUERY_TOKENS": "500",
 			"MAX_QUERY_DEPTH": "7", "MAX_QUERY_ALIASES": "3", "MAX_QUERY_FIELDS": "50", "MAX_QUERY_SELECTION_FIELDS": "20",
 			"MAX_QUERY_FRAGMENT_SPREADS": "10", "MAX_QUERY_COMPLEXITY": "900", "MAX_CONCURRENT_COST": "9000", "MAX_RESPONSE_BYTES": "65536",
 			"INTROSPECTION": "false",
 		}, func(c config) bool {
-			return c.Limits == graph.Limits{
+			return c.Limits == httpapi.Limits{
 				MaxBodyBytes: 1000, MaxBulkBodyBytes: 5000, MaxInflightBodyBytes: 5001, MaxTokens: 500, MaxDepth: 7, MaxAliases: 3,
 				MaxFields: 50, MaxSelectionFields: 20, MaxFragmentSpreads: 10, MaxComplexity: 900, MaxConcurrentCost: 9000, MaxResponseBytes: 65536,
 			} && !c.Introspection
@@ -103,15 +103,15 @@ func TestRateLimitsConfiguration(t *testing.T) {
 	tests := []struct {
 		name    string
 		env     map[string]string
-		want    graph.RateLimits
+		want    httpapi.RateLimits
 		wantErr string
 	}{
-		{"on by default", nil, graph.DefaultRateLimits, ""},
-		{"off", map[string]string{"RATE_LIMIT": "off", "RATE_LIMIT_REQUESTS": "5"}, graph.RateLimits{}, ""},
-		{"each limit is read", map[string]string{"RATE_LIMIT_REQUESTS": "60", "RATE_LIMIT_COST": "200000", "RATE_LIMIT_AUTH_FAILURES": "7"}, graph.RateLimits{RequestsPerMinute: 60, CostPerMinute: 200000, FailedAuthPerMinute: 7}, ""},
-		{"neither on nor off", map[string]string{"RATE_LIMIT": "yes"}, graph.RateLimits{}, "RATE_LIMIT"},
-		{"not a number", map[string]string{"RATE_LIMIT_REQUESTS": "many"}, graph.RateLimits{}, "RATE_LIMIT_REQUESTS"},
-		{"a cost budget under the complexity limit", map[string]string{"RATE_LIMIT_COST": "1000", "MAX_QUERY_COMPLEXITY": "5000"}, graph.RateLimits{}, "RATE_LIMIT_COST"},
+		{"on by default", nil, httpapi.DefaultRateLimits, ""},
+		{"off", map[string]string{"RATE_LIMIT": "off", "RATE_LIMIT_REQUESTS": "5"}, httpapi.RateLimits{}, ""},
+		{"each limit is read", map[string]string{"RATE_LIMIT_REQUESTS": "60", "RATE_LIMIT_COST": "200000", "RATE_LIMIT_AUTH_FAILURES": "7"}, httpapi.RateLimits{RequestsPerMinute: 60, CostPerMinute: 200000, FailedAuthPerMinute: 7}, ""},
+		{"neither on nor off", map[string]string{"RATE_LIMIT": "yes"}, httpapi.RateLimits{}, "RATE_LIMIT"},
+		{"not a number", map[string]string{"RATE_LIMIT_REQUESTS": "many"}, httpapi.RateLimits{}, "RATE_LIMIT_REQUESTS"},
+		{"a cost budget under the complexity limit", map[string]string{"RATE_LIMIT_COST": "1000", "MAX_QUERY_COMPLEXITY": "5000"}, httpapi.RateLimits{}, "RATE_LIMIT_COST"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

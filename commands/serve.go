@@ -15,7 +15,7 @@ import (
 
 	"github.com/contacts-api/contacts/auth"
 	"github.com/contacts-api/contacts/db"
-	"github.com/contacts-api/contacts/graph"
+	"github.com/contacts-api/contacts/httpapi"
 	"github.com/contacts-api/contacts/metrics"
 	"github.com/contacts-api/contacts/service"
 )
@@ -101,7 +101,7 @@ func serve(ctx context.Context, cfg config, opts serveOptions) error {
 	// those still running near the end of the drain window.
 	requests, cutRequests := context.WithCancel(context.WithoutCancel(ctx))
 	defer cutRequests()
-	servers := []*http.Server{newHTTPServer(cfg.Addr, requests, graph.NewHandler(graph.Options{
+	servers := []*http.Server{newHTTPServer(cfg.Addr, requests, httpapi.NewHandler(httpapi.Options{
 		Service:              svc,
 		Limits:               cfg.Limits,
 		Verifier:             verifier,

@@ -41,34 +41,26 @@ type accountPayload struct {
 
 // tryCreateAccount runs createAccount and returns its payload, whatever it holds.
 func (c *client) tryCreateAccount(input map[string]any) accountPayload {
-	c.t.Helper()
+	c.T.Helper()
 	var out struct{ CreateAccount accountPayload }
-	c.mustDo(createAccountDoc, map[string]any{"input": input}, &out)
+	c.MustDo(createAccountDoc, map[string]any{"input": input}, &out)
 	return out.CreateAccount
 }
 
 // tryUpdateAccount runs updateAccount and returns its payload, whatever it holds.
 func (c *client) tryUpdateAccount(id string, input map[string]any) accountPayload {
-	c.t.Helper()
+	c.T.Helper()
 	var out struct{ UpdateAccount accountPayload }
-	c.mustDo(updateAccountDoc, map[string]any{"id": id, "input": input}, &out)
+	c.MustDo(updateAccountDoc, map[string]any{"id": id, "input": input}, &out)
 	return out.UpdateAccount
 }
 
 // accountByID reads an account back, nil when there is none.
 func (c *client) accountByID(id string) *accountData {
-	c.t.Helper()
+	c.T.Helper()
 	var out struct{ Account *accountData }
-	c.mustDo(accountByIDDoc, map[string]any{"id": id}, &out)
+	c.MustDo(accountByIDDoc, map[string]any{"id": id}, &out)
 	return out.Account
-}
-
-// accountCount returns how many accounts the workspace has.
-func (c *client) accountCount() int {
-	c.t.Helper()
-	var out struct{ Accounts struct{ TotalCount int } }
-	c.mustDo(accountCountDoc, nil, &out)
-	return out.Accounts.TotalCount
 }
 
 func TestCreateAccountRejectsInvalidInput(t *testing.T) {
@@ -103,7 +95,7 @@ func TestCreateAccountRejectsInvalidInput(t *testing.T) {
 				t.Errorf("account = %+v, want null", got.Account)
 			}
 			checkUserError(t, got.UserErrors, tt.wantField, tt.wantCode)
-			if n := c.accountCount(); n != 0 {
+			if n := c.AccountCount(); n != 0 {
 				t.Errorf("the workspace has %d accounts after a refused create, want 0", n)
 			}
 		})
@@ -171,18 +163,18 @@ func TestAccountExternalIDIsUniquePerWorkspace(t *testing.T) {
 	t.Run("a duplicate on create already exists and writes nothing", func(t *testing.T) {
 		t.Parallel()
 		c := newClient(t)
-		c.createAccount(map[string]any{"name": "Acme", "externalId": "crm-1"})
+		c.CreateAccount(map[string]any{"name": "Acme", "externalId": "crm-1"})
 		got := c.tryCreateAccount(map[string]any{"name": "Bolt", "externalId": "crm-1"})
 		checkUserError(t, got.UserErrors, inputAt("externalId"), "ALREADY_EXISTS")
-		if n := c.accountCount(); n != 1 {
+		if n := c.AccountCount(); n != 1 {
 			t.Errorf("the workspace has %d accounts, want 1", n)
 		}
 	})
 	t.Run("a duplicate on update already exists and changes nothing", func(t *testing.T) {
 		t.Parallel()
 		c := newClient(t)
-		c.createAccount(map[string]any{"name": "Acme", "externalId": "crm-1"})
-		bolt := c.createAccount(map[string]any{"name": "Bolt", "externalId": "crm-2"})
+		c.CreateAccount(map[string]any{"name": "Acme", "externalId": "crm-1"})
+		bolt := c.CreateAccount(map[string]any{"name": "Bolt", "externalId": "crm-2"})
 		before := c.accountByID(bolt)
 		got := c.tryUpdateAccount(bolt, map[string]any{"externalId": "crm-1", "name": "Bolt Inc."})
 		checkUserError(t, got.UserErrors, inputAt("externalId"), "ALREADY_EXISTS")
@@ -193,7 +185,7 @@ func TestAccountExternalIDIsUniquePerWorkspace(t *testing.T) {
 	t.Run("an account and a contact may share one", func(t *testing.T) {
 		t.Parallel()
 		c := newClient(t)
-		c.createContact(map[string]any{"name": "Ada", "externalId": "shared-1"})
+		c.CreateContact(map[string]any{"name": "Ada", "externalId": "shared-1"})
 		got := c.tryCreateAccount(map[string]any{"name": "Acme", "externalId": "shared-1"})
 		if len(got.UserErrors) > 0 {
 			t.Errorf("user errors %s, want none", describeErrors(got.UserErrors))
@@ -202,7 +194,7 @@ func TestAccountExternalIDIsUniquePerWorkspace(t *testing.T) {
 	t.Run("two workspaces may use the same one", func(t *testing.T) {
 		t.Parallel()
 		c := newClient(t)
-		c.createAccount(map[string]any{"name": "Acme", "externalId": "crm-1"})
+		c.CreateAccount(map[string]any{"name": "Acme", "externalId": "crm-1"})
 		got := c.otherWorkspace().tryCreateAccount(map[string]any{"name": "Acme", "externalId": "crm-1"})
 		if len(got.UserErrors) > 0 {
 			t.Errorf("user errors %s, want none", describeErrors(got.UserErrors))
@@ -230,7 +222,7 @@ func TestUpdateAccountRejectsInvalidInput(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			c := newClient(t)
-			id := c.createAccount(map[string]any{"name": "Acme", "externalId": "crm-1", "domain": "acme.com", "tags": []string{"b2b"}, "metadata": map[string]any{"tier": "gold"}})
+			id := c.CreateAccount(map[string]any{"name": "Acme", "externalId": "crm-1", "domain": "acme.com", "tags": []string{"b2b"}, "metadata": map[string]any{"tier": "gold"}})
 			before := c.accountByID(id)
 			got := c.tryUpdateAccount(id, tt.input)
 			if got.Account != nil {
@@ -247,7 +239,7 @@ func TestUpdateAccountRejectsInvalidInput(t *testing.T) {
 func TestUpdateAccountSemantics(t *testing.T) {
 	t.Parallel()
 	c := newClient(t)
-	id := c.createAccount(map[string]any{"name": "Acme", "externalId": "crm-1", "domain": "acme.com", "tags": []string{"b2b"}, "metadata": map[string]any{"tier": "gold"}})
+	id := c.CreateAccount(map[string]any{"name": "Acme", "externalId": "crm-1", "domain": "acme.com", "tags": []string{"b2b"}, "metadata": map[string]any{"tier": "gold"}})
 	created := c.accountByID(id)
 
 	if got := c.tryUpdateAccount(id, map[string]any{"domain": "acme.io"}); len(got.UserErrors) > 0 {
@@ -284,10 +276,10 @@ func TestUpdateAccountSemantics(t *testing.T) {
 func TestDeleteAccountKeepsItsContacts(t *testing.T) {
 	t.Parallel()
 	c := newClient(t)
-	acme := c.createAccount(map[string]any{"name": "Acme"})
-	bolt := c.createAccount(map[string]any{"name": "Bolt"})
-	primary := c.createContact(map[string]any{"name": "Ada", "accountId": acme, "accountIds": []string{bolt}})
-	member := c.createContact(map[string]any{"name": "Grace", "accountId": bolt, "accountIds": []string{acme}})
+	acme := c.CreateAccount(map[string]any{"name": "Acme"})
+	bolt := c.CreateAccount(map[string]any{"name": "Bolt"})
+	primary := c.CreateContact(map[string]any{"name": "Ada", "accountId": acme, "accountIds": []string{bolt}})
+	member := c.CreateContact(map[string]any{"name": "Grace", "accountId": bolt, "accountIds": []string{acme}})
 
 	got := c.tryDelete("deleteAccount", acme)
 	if got.DeletedID == nil || *got.DeletedID != acme || len(got.UserErrors) > 0 {

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"slices"
 	"testing"
+
+	"github.com/contacts-api/contacts/graph/graphtest"
 )
 
 const (
@@ -37,18 +39,18 @@ func decodeAccountUpsert(t *testing.T, resp *response) accountUpsert {
 func TestUpsertAccount(t *testing.T) {
 	t.Parallel()
 	c := newClient(t)
-	first := decodeAccountUpsert(t, c.post(upsertAccountDoc, map[string]any{"input": map[string]any{"externalId": "acme", "name": "Acme", "domain": "acme.com"}}))
+	first := decodeAccountUpsert(t, c.Post(upsertAccountDoc, map[string]any{"input": map[string]any{"externalId": "acme", "name": "Acme", "domain": "acme.com"}}))
 	if !first.Created || first.Account.Version != 1 {
 		t.Fatalf("first upsert = %+v, want created", first)
 	}
-	second := decodeAccountUpsert(t, c.post(upsertAccountDoc, map[string]any{"input": map[string]any{"externalId": "acme", "tags": []string{"b2b"}}}))
+	second := decodeAccountUpsert(t, c.Post(upsertAccountDoc, map[string]any{"input": map[string]any{"externalId": "acme", "tags": []string{"b2b"}}}))
 	if second.Created || second.Account.ID != first.Account.ID || second.Account.Name != "Acme" || *second.Account.Domain != "acme.com" ||
 		!slices.Equal(second.Account.Tags, []string{"b2b"}) || second.Account.Version != 2 {
 		t.Errorf("second upsert = %+v, want the same account with its fields kept, tags set, version 2", second.Account)
 	}
-	missingName := decodeAccountUpsert(t, c.post(upsertAccountDoc, map[string]any{"input": map[string]any{"externalId": "new"}}))
+	missingName := decodeAccountUpsert(t, c.Post(upsertAccountDoc, map[string]any{"input": map[string]any{"externalId": "new"}}))
 	checkUserError(t, missingName.UserErrors, inputAt("name"), "REQUIRED")
-	stale := decodeAccountUpsert(t, c.post(upsertAccountDoc, map[string]any{"input": map[string]any{"externalId": "acme", "name": "X", "expectedVersion": 1}}))
+	stale := decodeAccountUpsert(t, c.Post(upsertAccountDoc, map[string]any{"input": map[string]any{"externalId": "acme", "name": "X", "expectedVersion": 1}}))
 	checkUserError(t, stale.UserErrors, inputAt("expectedVersion"), "STALE")
 }
 
@@ -56,12 +58,12 @@ func TestConcurrentAccountUpsertsLoseNoField(t *testing.T) {
 	t.Parallel()
 	c := newClient(t)
 	fields := []map[string]any{{"domain": "acme.com"}, {"tags": []string{"b2b"}}, {"metadata": map[string]any{"tier": 1}}, {"name": "Acme Inc"}}
-	responses := concurrently(len(fields), func(i int) *response {
+	responses := graphtest.Concurrently(len(fields), func(i int) *response {
 		input := map[string]any{"externalId": "acme", "name": "Acme Inc"}
 		for k, v := range fields[i] {
 			input[k] = v
 		}
-		return c.post(upsertAccountDoc, map[string]any{"input": input})
+		return c.Post(upsertAccountDoc, map[string]any{"input": input})
 	})
 	created := 0
 	for _, resp := range responses {
@@ -69,7 +71,7 @@ func TestConcurrentAccountUpsertsLoseNoField(t *testing.T) {
 			created++
 		}
 	}
-	got := decodeAccountUpsert(t, c.post(upsertAccountDoc, map[string]any{"input": map[string]any{"externalId": "acme"}})).Account
+	got := decodeAccountUpsert(t, c.Post(upsertAccountDoc, map[string]any{"input": map[string]any{"externalId": "acme"}})).Account
 	if created != 1 || got.Domain == nil || !slices.Equal(got.Tags, []string{"b2b"}) || string(got.Metadata) != `{"tier":1}` || got.Version != len(fields)+1 {
 		t.Errorf("%d creates; account %+v; want 1 create, every field set, version %d", created, got, len(fields)+1)
 	}
@@ -93,7 +95,7 @@ func TestBulkUpsertAccounts(t *testing.T) {
 		{"externalId": "b", "name": "B", "domain": "not a domain"},
 		{"externalId": "a", "name": "A again"},
 	}
-	c.mustDo(bulkUpsertAccountsDoc, map[string]any{"inputs": inputs}, &out)
+	c.MustDo(bulkUpsertAccountsDoc, map[string]any{"inputs": inputs}, &out)
 	results := out.BulkUpsertAccounts.Results
 	if !results[0].Created || results[0].Account == nil {
 		t.Errorf("result 0 = %+v, want created", results[0])
@@ -101,7 +103,7 @@ func TestBulkUpsertAccounts(t *testing.T) {
 	checkUserError(t, results[1].UserErrors, []string{"inputs", "1", "domain"}, "INVALID")
 	checkUserError(t, results[2].UserErrors, []string{"inputs", "2", "externalId"}, "ALREADY_EXISTS")
 	var list struct{ Accounts struct{ TotalCount int } }
-	c.mustDo(`{ accounts { totalCount } }`, nil, &list)
+	c.MustDo(`{ accounts { totalCount } }`, nil, &list)
 	if list.Accounts.TotalCount != 1 {
 		t.Errorf("workspace has %d accounts, want 1", list.Accounts.TotalCount)
 	}
@@ -110,11 +112,11 @@ func TestBulkUpsertAccounts(t *testing.T) {
 func TestUpdateAccountExpectedVersion(t *testing.T) {
 	t.Parallel()
 	c := newClient(t)
-	id := c.createAccount(map[string]any{"name": "Acme"})
+	id := c.CreateAccount(map[string]any{"name": "Acme"})
 	var out struct {
 		UpdateAccount struct{ UserErrors []userError }
 	}
-	c.mustDo(`mutation($id: ID!, $input: UpdateAccountInput!) { updateAccount(id: $id, input: $input) { `+userErrorFields+` } }`,
+	c.MustDo(`mutation($id: ID!, $input: UpdateAccountInput!) { updateAccount(id: $id, input: $input) { `+userErrorFields+` } }`,
 		map[string]any{"id": id, "input": map[string]any{"name": "Renamed", "expectedVersion": 3}}, &out)
 	checkUserError(t, out.UpdateAccount.UserErrors, inputAt("expectedVersion"), "STALE")
 }

@@ -5,12 +5,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,89 +18,31 @@ import (
 
 	"github.com/contacts-api/contacts/auth"
 	"github.com/contacts-api/contacts/db/dbtest"
+	"github.com/contacts-api/contacts/graph/graphtest"
 )
-
-// allScopes is every scope there is, as a workspace admin's token has them.
-var allScopes = strings.Join(auth.Scopes, " ")
 
 // apiKeyPattern is the documented form of an API key.
 var apiKeyPattern = regexp.MustCompile(`^ck_[0-9A-Za-z]{8}_[0-9A-Za-z]{43,}$`)
 
-// apiKeyFields selects everything a test may look at on an API key.
-const apiKeyFields = `id name prefix scopes createdAt expiresAt lastUsedAt revokedAt`
-
-// apiKeyData is an API key as the tests decode it.
-type apiKeyData struct {
-	ID         string     `json:"id"`
-	Name       string     `json:"name"`
-	Prefix     string     `json:"prefix"`
-	Scopes     []string   `json:"scopes"`
-	CreatedAt  time.Time  `json:"createdAt"`
-	ExpiresAt  *time.Time `json:"expiresAt"`
-	LastUsedAt *time.Time `json:"lastUsedAt"`
-	RevokedAt  *time.Time `json:"revokedAt"`
-}
-
-// createAPIKeyPayload is the payload of createApiKey.
-type createAPIKeyPayload struct {
-	APIKey     *apiKeyData `json:"apiKey"`
-	Secret     *string     `json:"secret"`
-	UserErrors []userError `json:"userErrors"`
-}
-
-// tryCreateAPIKey sends createApiKey and returns its payload.
-func (c *client) tryCreateAPIKey(input map[string]any) createAPIKeyPayload {
-	c.t.Helper()
-	var out struct {
-		CreateAPIKey createAPIKeyPayload `json:"createApiKey"`
-	}
-	c.mustDo(`mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) {
-		apiKey { `+apiKeyFields+` } secret userErrors { field code message } } }`,
-		map[string]any{"input": input}, &out)
-	return out.CreateAPIKey
-}
-
-// createAPIKey creates a key that must be valid and returns it with its secret.
-func (c *client) createAPIKey(name string, scopes ...string) (apiKeyData, string) {
-	c.t.Helper()
-	p := c.tryCreateAPIKey(map[string]any{"name": name, "scopes": scopes})
-	if len(p.UserErrors) > 0 || p.APIKey == nil || p.Secret == nil {
-		c.t.Fatalf("createApiKey(%q, %v): want a key and its secret, got user errors %+v", name, scopes, p.UserErrors)
-	}
-	return *p.APIKey, *p.Secret
-}
-
 // withToken returns a client of the same workspace that sends another
 // bearer token, such as an API key.
 func (c *client) withToken(token string) *client {
-	cp := *c
-	cp.token = token
-	return &cp
-}
-
-// listAPIKeys returns the workspace's API keys.
-func (c *client) listAPIKeys() []apiKeyData {
-	c.t.Helper()
-	var out struct {
-		APIKeys []apiKeyData `json:"apiKeys"`
-	}
-	c.mustDo(`{ apiKeys { `+apiKeyFields+` } }`, nil, &out)
-	return out.APIKeys
+	return &client{c.WithToken(token)}
 }
 
 // revokeAPIKey revokes a key of the workspace and returns it.
-func (c *client) revokeAPIKey(id string) apiKeyData {
-	c.t.Helper()
+func (c *client) revokeAPIKey(id string) graphtest.APIKeyData {
+	c.T.Helper()
 	var out struct {
 		RevokeAPIKey struct {
-			APIKey     *apiKeyData `json:"apiKey"`
-			UserErrors []userError `json:"userErrors"`
+			APIKey     *graphtest.APIKeyData `json:"apiKey"`
+			UserErrors []userError           `json:"userErrors"`
 		} `json:"revokeApiKey"`
 	}
-	c.mustDo(`mutation($id: ID!) { revokeApiKey(id: $id) { apiKey { `+apiKeyFields+` } userErrors { field code message } } }`,
+	c.MustDo(`mutation($id: ID!) { revokeApiKey(id: $id) { apiKey { `+graphtest.APIKeyFields+` } userErrors { field code message } } }`,
 		map[string]any{"id": id}, &out)
 	if p := out.RevokeAPIKey; p.APIKey == nil || len(p.UserErrors) > 0 {
-		c.t.Fatalf("revokeApiKey(%s): want the revoked key, got user errors %+v", id, p.UserErrors)
+		c.T.Fatalf("revokeApiKey(%s): want the revoked key, got user errors %+v", id, p.UserErrors)
 	}
 	return *out.RevokeAPIKey.APIKey
 }
@@ -123,7 +63,7 @@ func checkRefused(t *testing.T, resp *response) {
 	if resp.Status != http.StatusUnauthorized {
 		t.Fatalf("status = %d; want 401\n%s", resp.Status, resp.Body)
 	}
-	checkUnauthenticatedBody(t, resp.Body)
+	graphtest.CheckUnauthenticatedBody(t, resp.Body)
 }
 
 const readContacts = `{ contacts { totalCount } }`
@@ -131,9 +71,9 @@ const readContacts = `{ contacts { totalCount } }`
 func TestAPIKeyLifecycle(t *testing.T) {
 	t.Parallel()
 	svc := newService(t)
-	admin := newClientWith(t, newHandlerOf(t, svc), uuid.New(), allScopes)
+	admin := newClientWith(t, newHandlerOf(t, svc), uuid.New(), graphtest.AllScopes)
 
-	key, secret := admin.createAPIKey("CRM sync", auth.ScopeRead, auth.ScopeWrite)
+	key, secret := admin.CreateAPIKey("CRM sync", auth.ScopeRead, auth.ScopeWrite)
 	if !apiKeyPattern.MatchString(secret) || !strings.HasPrefix(secret, key.Prefix+"_") {
 		t.Fatalf("secret %q with prefix %q; want ck_, the prefix, _ and 43 base62 characters", secret, key.Prefix)
 	}
@@ -143,24 +83,24 @@ func TestAPIKeyLifecycle(t *testing.T) {
 	}
 
 	backend := admin.withToken(secret)
-	contact := backend.createContact(map[string]any{"name": "Ada Lovelace"})
+	contact := backend.CreateContact(map[string]any{"name": "Ada Lovelace"})
 	var seen struct{ Contact *struct{ ID string } }
-	admin.mustDo(`query($id: ID) { contact(id: $id) { id } }`, map[string]any{"id": contact.ID}, &seen)
+	admin.MustDo(`query($id: ID) { contact(id: $id) { id } }`, map[string]any{"id": contact.ID}, &seen)
 	if seen.Contact == nil {
 		t.Fatalf("the contact the key created is not in the key's workspace")
 	}
-	withKey, withToken := backend.post(readContacts, nil), admin.post(readContacts, nil)
+	withKey, withToken := backend.Post(readContacts, nil), admin.Post(readContacts, nil)
 	if withKey.Statements != withToken.Statements+1 {
 		t.Errorf("a query ran %d statements with the key and %d with a token; want the key to cost exactly one lookup more",
 			withKey.Statements, withToken.Statements)
 	}
-	rec := recordRequest(admin.handler, getGraphQL(readContacts, secret, ""))
-	if resp := decodeResponse(t, rec); rec.Code != http.StatusOK || len(resp.Errors) > 0 {
+	rec := graphtest.RecordRequest(admin.Handler, graphtest.GetGraphQL(readContacts, secret, ""))
+	if resp := graphtest.DecodeResponse(t, rec); rec.Code != http.StatusOK || len(resp.Errors) > 0 {
 		t.Fatalf("query over GET with the key: status %d, errors %+v; want 200", rec.Code, resp.Errors)
 	}
 
 	svc.Close() // waits for the background write of lastUsedAt
-	keys := admin.listAPIKeys()
+	keys := admin.ListAPIKeys()
 	if len(keys) != 1 || keys[0].ID != key.ID || keys[0].Prefix != key.Prefix || keys[0].LastUsedAt == nil || keys[0].RevokedAt != nil {
 		t.Fatalf("apiKeys = %+v; want the one key, used, not revoked", keys)
 	}
@@ -169,44 +109,44 @@ func TestAPIKeyLifecycle(t *testing.T) {
 	if revoked.RevokedAt == nil {
 		t.Fatalf("revokeApiKey returned %+v; want revokedAt set", revoked)
 	}
-	checkRefused(t, backend.post(readContacts, nil))
+	checkRefused(t, backend.Post(readContacts, nil))
 	again := admin.revokeAPIKey(key.ID)
 	if again.RevokedAt == nil || !again.RevokedAt.Equal(*revoked.RevokedAt) {
 		t.Errorf("revoking again gave revokedAt %v; want it unchanged at %v", again.RevokedAt, revoked.RevokedAt)
 	}
-	if keys := admin.listAPIKeys(); len(keys) != 1 || keys[0].RevokedAt == nil {
+	if keys := admin.ListAPIKeys(); len(keys) != 1 || keys[0].RevokedAt == nil {
 		t.Errorf("apiKeys after revoking = %+v; want the key listed as revoked", keys)
 	}
 }
 
 func TestExpiredAPIKey(t *testing.T) {
 	t.Parallel()
-	admin := newClientWith(t, newHandler(t), uuid.New(), allScopes)
+	admin := newClientWith(t, newHandler(t), uuid.New(), graphtest.AllScopes)
 	inAnHour := time.Now().Add(time.Hour).UTC().Truncate(time.Second)
-	created := admin.tryCreateAPIKey(map[string]any{
+	created := admin.TryCreateAPIKey(map[string]any{
 		"name": "Nightly import", "scopes": []string{auth.ScopeRead}, "expiresAt": inAnHour.Format(time.RFC3339),
 	})
 	if created.APIKey == nil || created.APIKey.ExpiresAt == nil || !created.APIKey.ExpiresAt.Equal(inAnHour) {
 		t.Fatalf("createApiKey with expiresAt %v = %+v; want the key with that expiry", inAnHour, created)
 	}
 	backend := admin.withToken(*created.Secret)
-	if resp := backend.post(readContacts, nil); resp.Status != http.StatusOK || len(resp.Errors) > 0 {
+	if resp := backend.Post(readContacts, nil); resp.Status != http.StatusOK || len(resp.Errors) > 0 {
 		t.Fatalf("before its expiry the key got status %d, errors %+v; want 200", resp.Status, resp.Errors)
 	}
 	expireAPIKey(t, created.APIKey.ID)
-	checkRefused(t, backend.post(readContacts, nil))
+	checkRefused(t, backend.Post(readContacts, nil))
 }
 
 // TestRefusedAPIKeysLookAlike checks that every refused key gets the same
 // response and costs the same work, one lookup by hash, whatever was wrong.
 func TestRefusedAPIKeysLookAlike(t *testing.T) {
 	t.Parallel()
-	admin := newClientWith(t, newHandler(t), uuid.New(), allScopes)
-	revokedKey, revoked := admin.createAPIKey("Revoked", auth.ScopeRead)
+	admin := newClientWith(t, newHandler(t), uuid.New(), graphtest.AllScopes)
+	revokedKey, revoked := admin.CreateAPIKey("Revoked", auth.ScopeRead)
 	admin.revokeAPIKey(revokedKey.ID)
-	expiredKey, expired := admin.createAPIKey("Expired", auth.ScopeRead)
+	expiredKey, expired := admin.CreateAPIKey("Expired", auth.ScopeRead)
 	expireAPIKey(t, expiredKey.ID)
-	_, valid := admin.createAPIKey("Valid", auth.ScopeRead)
+	_, valid := admin.CreateAPIKey("Valid", auth.ScopeRead)
 	unknown, _ := auth.NewAPIKey()
 	lastChanged := valid[:len(valid)-1] + map[bool]string{true: "B", false: "A"}[strings.HasSuffix(valid, "A")]
 
@@ -229,10 +169,10 @@ func TestRefusedAPIKeysLookAlike(t *testing.T) {
 		{"characters outside base62", "ck_abcdefgh_" + strings.Repeat("-", 43), noLookup},
 		{"4 KB of garbage", "ck_" + strings.Repeat("x", 4<<10), noLookup},
 	}
-	want := admin.withToken(unknown).post(readContacts, nil)
+	want := admin.withToken(unknown).Post(readContacts, nil)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resp := admin.withToken(tt.token).post(readContacts, nil)
+			resp := admin.withToken(tt.token).Post(readContacts, nil)
 			checkRefused(t, resp)
 			if !bytes.Equal(resp.Body, want.Body) || resp.Header.Get("WWW-Authenticate") != want.Header.Get("WWW-Authenticate") {
 				t.Errorf("body %s, challenge %q; want what an unknown key gets: %s, %q",
@@ -243,7 +183,7 @@ func TestRefusedAPIKeysLookAlike(t *testing.T) {
 			}
 		})
 	}
-	if jwt := admin.withToken("abc.def.ghi").post(readContacts, nil); !bytes.Equal(jwt.Body, want.Body) {
+	if jwt := admin.withToken("abc.def.ghi").Post(readContacts, nil); !bytes.Equal(jwt.Body, want.Body) {
 		t.Errorf("a refused JWT got %s; want the same body as a refused key: %s", jwt.Body, want.Body)
 	}
 }
@@ -302,11 +242,11 @@ func TestAPIKeyScopes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			admin := newClientWith(t, h, uuid.New(), allScopes)
-			target, _ := admin.createAPIKey("Target", auth.ScopeRead)
-			caller := newClientWith(t, h, admin.workspace, strings.Join(tt.scopes, " "))
+			admin := newClientWith(t, h, uuid.New(), graphtest.AllScopes)
+			target, _ := admin.CreateAPIKey("Target", auth.ScopeRead)
+			caller := newClientWith(t, h, admin.Workspace, strings.Join(tt.scopes, " "))
 			if tt.viaKey {
-				_, secret := admin.createAPIKey("Caller", tt.scopes...)
+				_, secret := admin.CreateAPIKey("Caller", tt.scopes...)
 				caller = admin.withToken(secret)
 			}
 			var vars map[string]any
@@ -315,17 +255,17 @@ func TestAPIKeyScopes(t *testing.T) {
 			}
 			const state = `{ apiKeys { id revokedAt } accounts { totalCount } }`
 			var before json.RawMessage
-			admin.mustDo(state, nil, &before)
+			admin.MustDo(state, nil, &before)
 
-			resp := caller.post(tt.document, vars)
-			if resp.Status != http.StatusOK || resp.code() != tt.wantCode {
-				t.Fatalf("status %d, error code %q; want 200 and %q (errors %+v)", resp.Status, resp.code(), tt.wantCode, resp.Errors)
+			resp := caller.Post(tt.document, vars)
+			if resp.Status != http.StatusOK || resp.Code() != tt.wantCode {
+				t.Fatalf("status %d, error code %q; want 200 and %q (errors %+v)", resp.Status, resp.Code(), tt.wantCode, resp.Errors)
 			}
 			if tt.wantCode == "" {
 				return
 			}
 			var after json.RawMessage
-			admin.mustDo(state, nil, &after)
+			admin.MustDo(state, nil, &after)
 			if rootsWithData(t, resp) > 0 || !bytes.Equal(before, after) {
 				t.Fatalf("a refused operation returned data %s or changed the workspace from %s to %s; want neither", resp.Data, before, after)
 			}
@@ -336,7 +276,7 @@ func TestAPIKeyScopes(t *testing.T) {
 // rootsWithData counts the root fields of resp whose data is not null.
 func rootsWithData(t *testing.T, resp *response) int {
 	t.Helper()
-	if !hasData(resp) {
+	if !graphtest.HasData(resp) {
 		return 0
 	}
 	var roots map[string]any
@@ -374,14 +314,14 @@ func TestCreateAPIKeyValidation(t *testing.T) {
 			t.Parallel()
 			// The creator may read and manage keys, but not write.
 			creator := newClientWith(t, h, uuid.New(), auth.ScopeRead+" "+auth.ScopeKeysAdmin)
-			p := creator.tryCreateAPIKey(tt.input)
+			p := creator.TryCreateAPIKey(tt.input)
 			if len(p.UserErrors) != 1 || !slices.Equal(p.UserErrors[0].Field, tt.wantField) || p.UserErrors[0].Code != tt.wantCode {
 				t.Fatalf("user errors %+v; want one %s at %v", p.UserErrors, tt.wantCode, tt.wantField)
 			}
 			if p.APIKey != nil || p.Secret != nil {
 				t.Errorf("a refused createApiKey returned key %+v and a secret; want neither", p.APIKey)
 			}
-			if keys := creator.listAPIKeys(); len(keys) != 0 {
+			if keys := creator.ListAPIKeys(); len(keys) != 0 {
 				t.Errorf("a refused createApiKey stored %+v; want nothing", keys)
 			}
 		})
@@ -392,7 +332,7 @@ func TestCreateAPIKeyKeepsEachScopeOnce(t *testing.T) {
 	t.Parallel()
 	creator := newClientWith(t, newHandler(t), uuid.New(), auth.ScopeWrite+" "+auth.ScopeKeysAdmin)
 	name := strings.Repeat("é", 255)
-	key, _ := creator.createAPIKey(name, auth.ScopeRead, auth.ScopeKeysAdmin, auth.ScopeRead)
+	key, _ := creator.CreateAPIKey(name, auth.ScopeRead, auth.ScopeKeysAdmin, auth.ScopeRead)
 	// Writing implies reading, so a writer may grant contacts:read.
 	if want := []string{auth.ScopeRead, auth.ScopeKeysAdmin}; !slices.Equal(key.Scopes, want) || key.Name != name {
 		t.Fatalf("key scopes %v, name of %d characters; want %v and the 255 characters given", key.Scopes, len([]rune(key.Name)), want)
@@ -415,8 +355,8 @@ func apiKeyOf(w *tenant) string { return w.apiKeyID }
 // withAPIKey gives the tenant an API key with every scope, and returns the
 // tenant calling with that key.
 func (w *tenant) withAPIKey() *tenant {
-	w.c.t.Helper()
-	key, secret := w.c.createAPIKey("Backend", auth.Scopes...)
+	w.c.T.Helper()
+	key, secret := w.c.CreateAPIKey("Backend", auth.Scopes...)
 	keyed := *w
 	keyed.c, keyed.apiKeyID = w.c.withToken(secret), key.ID
 	return &keyed
@@ -427,43 +367,14 @@ func (w *tenant) withAPIKey() *tenant {
 func TestAPIKeyTenantIsolation(t *testing.T) {
 	t.Parallel()
 	h := newHandler(t)
-	a := seedTenant(t, newClientWith(t, h, uuid.New(), allScopes)).withAPIKey()
-	b := seedTenant(t, newClientWith(t, h, uuid.New(), allScopes)).withAPIKey()
+	a := seedTenant(t, newClientWith(t, h, uuid.New(), graphtest.AllScopes)).withAPIKey()
+	b := seedTenant(t, newClientWith(t, h, uuid.New(), graphtest.AllScopes)).withAPIKey()
 	checkIsolation(t, a, b, slices.Concat(tenancyCases, apiKeyTenancyCases))
 	for _, w := range []*tenant{a, b} {
-		if keys := w.in(t).c.listAPIKeys(); len(keys) != 1 || keys[0].ID != w.apiKeyID || keys[0].RevokedAt != nil {
-			t.Errorf("workspace %s lists keys %+v; want its own key %s, not revoked", w.c.workspace, keys, w.apiKeyID)
+		if keys := w.in(t).c.ListAPIKeys(); len(keys) != 1 || keys[0].ID != w.apiKeyID || keys[0].RevokedAt != nil {
+			t.Errorf("workspace %s lists keys %+v; want its own key %s, not revoked", w.c.Workspace, keys, w.apiKeyID)
 		}
 	}
-}
-
-// logBuffer collects log lines written from any goroutine.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// captureLogs sends the default logger's output, at every level, to a
-// buffer until the test ends. It changes a global: only tests that do not
-// call t.Parallel may use it, and they run before the parallel ones start.
-func captureLogs(t *testing.T) *logBuffer {
-	logs := &logBuffer{}
-	previous := slog.Default()
-	slog.SetDefault(slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	t.Cleanup(func() { slog.SetDefault(previous) })
-	return logs
 }
 
 // columnsHolding returns, as table.column, every column of every table of
@@ -514,11 +425,11 @@ func columnsHoldingAny(t *testing.T, ss []string) map[string][]string {
 // every column of the database. It captures the global logger, so it does
 // not run in parallel.
 func TestAPIKeySecretAppearsOnlyOnce(t *testing.T) {
-	logs := captureLogs(t)
+	logs := graphtest.CaptureLogs(t)
 	svc := newService(t)
-	admin := newClientWith(t, newHandlerOf(t, svc), uuid.New(), allScopes)
+	admin := newClientWith(t, newHandlerOf(t, svc), uuid.New(), graphtest.AllScopes)
 
-	created := admin.post(`mutation { createApiKey(input: {name: "CRM sync", scopes: ["contacts:read", "contacts:write"]}) {
+	created := admin.Post(`mutation { createApiKey(input: {name: "CRM sync", scopes: ["contacts:read", "contacts:write"]}) {
 		apiKey { id prefix } secret } }`, nil)
 	var out struct {
 		CreateAPIKey struct {
@@ -535,14 +446,14 @@ func TestAPIKeySecretAppearsOnlyOnce(t *testing.T) {
 
 	backend := admin.withToken(secret)
 	later := []*response{
-		backend.post(readContacts, nil),
-		backend.post(`mutation { createContact(input: {name: "Ada Lovelace"}) { contact { id } } }`, nil),
-		admin.post(`{ apiKeys { `+apiKeyFields+` } }`, nil),
-		admin.post(`query($id: ID!) { node(id: $id) { id ... on ApiKey { `+apiKeyFields+` } } }`, map[string]any{"id": key.ID}),
-		admin.post(`mutation($id: ID!) { revokeApiKey(id: $id) { apiKey { `+apiKeyFields+` } } }`, map[string]any{"id": key.ID}),
-		backend.post(readContacts, nil),
-		admin.withToken(secret+"x").post(readContacts, nil),
-		admin.withToken("x"+secret).post(readContacts, nil),
+		backend.Post(readContacts, nil),
+		backend.Post(`mutation { createContact(input: {name: "Ada Lovelace"}) { contact { id } } }`, nil),
+		admin.Post(`{ apiKeys { `+graphtest.APIKeyFields+` } }`, nil),
+		admin.Post(`query($id: ID!) { node(id: $id) { id ... on ApiKey { `+graphtest.APIKeyFields+` } } }`, map[string]any{"id": key.ID}),
+		admin.Post(`mutation($id: ID!) { revokeApiKey(id: $id) { apiKey { `+graphtest.APIKeyFields+` } } }`, map[string]any{"id": key.ID}),
+		backend.Post(readContacts, nil),
+		admin.withToken(secret+"x").Post(readContacts, nil),
+		admin.withToken("x"+secret).Post(readContacts, nil),
 	}
 	svc.Close() // the background writes log too
 
@@ -571,9 +482,9 @@ func TestAPIKeySecretAppearsOnlyOnce(t *testing.T) {
 // APIs send it, X-API-Key, and refuses credentials in the URL.
 func TestAPIKeyInXAPIKeyHeader(t *testing.T) {
 	t.Parallel()
-	admin := newClientWith(t, newHandler(t), uuid.New(), allScopes)
-	admin.createContact(map[string]any{"name": "Ada Lovelace"})
-	_, secret := admin.createAPIKey("CRM sync", auth.ScopeRead)
+	admin := newClientWith(t, newHandler(t), uuid.New(), graphtest.AllScopes)
+	admin.CreateContact(map[string]any{"name": "Ada Lovelace"})
+	_, secret := admin.CreateAPIKey("CRM sync", auth.ScopeRead)
 	const query = `{"query":"{ contacts { totalCount } }"}`
 	tests := []struct {
 		name          string
@@ -584,23 +495,23 @@ func TestAPIKeyInXAPIKeyHeader(t *testing.T) {
 	}{
 		{"an API key in X-API-Key", "/graphql", "", secret, http.StatusOK},
 		{"an API key in X-API-Key with spaces around it", "/graphql", "", " " + secret + " ", http.StatusOK},
-		{"a JWT in X-API-Key", "/graphql", "", admin.token, http.StatusUnauthorized},
+		{"a JWT in X-API-Key", "/graphql", "", admin.Token, http.StatusUnauthorized},
 		{"an unknown key in X-API-Key", "/graphql", "", secret + "x", http.StatusUnauthorized},
-		{"both headers", "/graphql", "Bearer " + admin.token, secret, http.StatusUnauthorized},
+		{"both headers", "/graphql", "Bearer " + admin.Token, secret, http.StatusUnauthorized},
 		{"the key in the query string", "/graphql?api_key=" + secret, "", "", http.StatusUnauthorized},
 		{"the key in the query string beside a good header", "/graphql?k=" + secret, "", secret, http.StatusUnauthorized},
-		{"a token parameter beside a good header", "/graphql?access_token=x", "Bearer " + admin.token, "", http.StatusUnauthorized},
+		{"a token parameter beside a good header", "/graphql?access_token=x", "Bearer " + admin.Token, "", http.StatusUnauthorized},
 	}
 	for _, tt := range tests {
-		req := newGraphQLRequest(http.MethodPost, tt.target, query, "", "")
+		req := graphtest.NewGraphQLRequest(http.MethodPost, tt.target, query, "", "")
 		if tt.authorization != "" {
 			req.Header.Set("Authorization", tt.authorization)
 		}
 		if tt.apiKey != "" {
 			req.Header.Set("X-API-Key", tt.apiKey)
 		}
-		rec := recordRequest(admin.handler, req)
-		resp := decodeResponse(t, rec)
+		rec := graphtest.RecordRequest(admin.Handler, req)
+		resp := graphtest.DecodeResponse(t, rec)
 		if rec.Code != tt.wantStatus {
 			t.Errorf("%s: status %d, body %s; want %d", tt.name, rec.Code, rec.Body, tt.wantStatus)
 		}

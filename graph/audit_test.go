@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/contacts-api/contacts/auth"
+	"github.com/contacts-api/contacts/graph/graphtest"
 )
 
 // auditDir holds the GraphQL-over-HTTP audit: graphql-http's server audits,
@@ -57,6 +58,6 @@ func findAudit(t *testing.T) string {
 	if err == nil {
 		return node
 	}
-	missing(t, "the GraphQL-over-HTTP audit needs Node.js and its npm packages: scripts/ensure-audit.sh (run by make test) installs them", "the audit")
+	graphtest.Missing(t, "the GraphQL-over-HTTP audit needs Node.js and its npm packages: scripts/ensure-audit.sh (run by make test) installs them", "the audit")
 	return ""
 }

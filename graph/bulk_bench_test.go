@@ -27,7 +27,7 @@ const bulkBenchDoc = `mutation($inputs: [UpsertContactInput!]!) { bulkUpsertCont
 func BenchmarkBulkUpsert1000(b *testing.B) {
 	c := newClient(b)
 	for i := 0; b.Loop(); i++ {
-		resp := c.post(bulkBenchDoc, map[string]any{"inputs": bulkInputs(fmt.Sprint("b", i), 1000)})
+		resp := c.Post(bulkBenchDoc, map[string]any{"inputs": bulkInputs(fmt.Sprint("b", i), 1000)})
 		if len(resp.Errors) > 0 {
 			b.Fatal(resp.Errors)
 		}
@@ -44,7 +44,7 @@ func BenchmarkBulkUpsert100k(b *testing.B) {
 		for w := range 4 {
 			wg.Go(func() {
 				for call := w; call < 100; call += 4 {
-					resp := c.post(bulkBenchDoc, map[string]any{"inputs": bulkInputs(fmt.Sprintf("w%d-%d", run, call), 1000)})
+					resp := c.Post(bulkBenchDoc, map[string]any{"inputs": bulkInputs(fmt.Sprintf("w%d-%d", run, call), 1000)})
 					if len(resp.Errors) > 0 {
 						b.Error(resp.Errors)
 						return

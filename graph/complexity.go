@@ -1,6 +1,8 @@
 package graph
 
 import (
+	"math"
+
 	"github.com/contacts-api/contacts/db"
 	"github.com/contacts-api/contacts/service"
 )
@@ -61,3 +63,22 @@ func listCost(size int) func(child int) int {
 func bulkCost(child, n int) int {
 	return mulCost(min(max(n, 1), service.MaxBulkItems), child)
 }
+
+// AddCost adds two costs, saturating rather than overflowing.
+func AddCost(a, b int) int {
+	if a > maxCost-b {
+		return maxCost
+	}
+	return a + b
+}
+
+// mulCost multiplies two costs, saturating rather than overflowing.
+func mulCost(a, b int) int {
+	if a != 0 && b > maxCost/a {
+		return maxCost
+	}
+	return a * b
+}
+
+// maxCost is the cost that stands for any more.
+const maxCost = math.MaxInt

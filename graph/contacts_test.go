@@ -6,11 +6,11 @@ import (
 	"reflect"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/contacts-api/contacts/db"
+	"github.com/contacts-api/contacts/graph/graphtest"
 )
 
 const userErrorFields = `userErrors { field code message }`
@@ -31,35 +31,35 @@ func inputAt(keys ...string) []string {
 
 // tryCreateContact runs createContact and returns its payload, whatever it holds.
 func (c *client) tryCreateContact(input map[string]any) contactPayload {
-	c.t.Helper()
+	c.T.Helper()
 	var out struct{ CreateContact contactPayload }
-	c.mustDo(createContactDoc, map[string]any{"input": input}, &out)
+	c.MustDo(createContactDoc, map[string]any{"input": input}, &out)
 	return out.CreateContact
 }
 
 // tryUpdateContact runs updateContact and returns its payload, whatever it holds.
 func (c *client) tryUpdateContact(id string, input map[string]any) contactPayload {
-	c.t.Helper()
+	c.T.Helper()
 	var out struct{ UpdateContact contactPayload }
-	c.mustDo(updateContactDoc, map[string]any{"id": id, "input": input}, &out)
+	c.MustDo(updateContactDoc, map[string]any{"id": id, "input": input}, &out)
 	return out.UpdateContact
 }
 
 // mustUpdateContact runs an updateContact that must succeed and returns the contact.
 func (c *client) mustUpdateContact(id string, input map[string]any) *contactData {
-	c.t.Helper()
+	c.T.Helper()
 	got := c.tryUpdateContact(id, input)
 	if len(got.UserErrors) > 0 || got.Contact == nil {
-		c.t.Fatalf("updateContact(%v): user errors %s, want none", input, describeErrors(got.UserErrors))
+		c.T.Fatalf("updateContact(%v): user errors %s, want none", input, describeErrors(got.UserErrors))
 	}
 	return got.Contact
 }
 
 // contactByID reads a contact back, nil when there is none.
 func (c *client) contactByID(id string) *contactData {
-	c.t.Helper()
+	c.T.Helper()
 	var out struct{ Contact *contactData }
-	c.mustDo(contactByIDDoc, map[string]any{"id": id}, &out)
+	c.MustDo(contactByIDDoc, map[string]any{"id": id}, &out)
 	return out.Contact
 }
 
@@ -71,18 +71,10 @@ type contactStamp struct {
 }
 
 func (c *client) contactStamp(id string) contactStamp {
-	c.t.Helper()
+	c.T.Helper()
 	var out struct{ Contact contactStamp }
-	c.mustDo(contactStampDoc, map[string]any{"id": id}, &out)
+	c.MustDo(contactStampDoc, map[string]any{"id": id}, &out)
 	return out.Contact
-}
-
-// contactCount returns how many contacts the workspace has.
-func (c *client) contactCount() int {
-	c.t.Helper()
-	var out struct{ Contacts struct{ TotalCount int } }
-	c.mustDo(contactCountDoc, nil, &out)
-	return out.Contacts.TotalCount
 }
 
 // deletePayload is the payload of a deletion.
@@ -94,17 +86,17 @@ type deletePayload struct {
 // tryDelete runs the deletion mutation named mutation (deleteContact,
 // deleteAccount or deletePortalRole) on id.
 func (c *client) tryDelete(mutation, id string) deletePayload {
-	c.t.Helper()
+	c.T.Helper()
 	var out map[string]deletePayload
-	c.mustDo(`mutation($id: ID!) { `+mutation+`(id: $id) { deletedId `+userErrorFields+` } }`, map[string]any{"id": id}, &out)
+	c.MustDo(`mutation($id: ID!) { `+mutation+`(id: $id) { deletedId `+userErrorFields+` } }`, map[string]any{"id": id}, &out)
 	return out[mutation]
 }
 
 // nodeExists reports whether node(id:) finds a record.
 func (c *client) nodeExists(id string) bool {
-	c.t.Helper()
+	c.T.Helper()
 	var out struct{ Node *struct{ ID string } }
-	c.mustDo(`query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": id}, &out)
+	c.MustDo(`query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": id}, &out)
 	return out.Node != nil
 }
 
@@ -256,7 +248,7 @@ func TestCreateContactRejectsInvalidInput(t *testing.T) {
 				t.Errorf("contact = %+v, want null", got.Contact)
 			}
 			checkUserError(t, got.UserErrors, tt.wantField, tt.wantCode)
-			if n := c.contactCount(); n != 0 {
+			if n := c.ContactCount(); n != 0 {
 				t.Errorf("the workspace has %d contacts after a refused create, want 0", n)
 			}
 		})
@@ -351,7 +343,7 @@ func TestCreateContactAcceptsValidInput(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			c := newClient(t)
-			created := c.createContact(tt.input)
+			created := c.CreateContact(tt.input)
 			if created.Version != 1 {
 				t.Errorf("version = %d, want 1", created.Version)
 			}
@@ -370,18 +362,18 @@ func TestContactExternalIDIsUniquePerWorkspace(t *testing.T) {
 	t.Run("a duplicate on create already exists and writes nothing", func(t *testing.T) {
 		t.Parallel()
 		c := newClient(t)
-		c.createContact(map[string]any{"name": "Ada", "externalId": "crm-1"})
+		c.CreateContact(map[string]any{"name": "Ada", "externalId": "crm-1"})
 		got := c.tryCreateContact(map[string]any{"name": "Grace", "externalId": "crm-1", "phones": phoneInputs("+14155550100")})
 		checkUserError(t, got.UserErrors, inputAt("externalId"), "ALREADY_EXISTS")
-		if n := c.contactCount(); n != 1 {
+		if n := c.ContactCount(); n != 1 {
 			t.Errorf("the workspace has %d contacts, want 1", n)
 		}
 	})
 	t.Run("a duplicate on update already exists and changes nothing", func(t *testing.T) {
 		t.Parallel()
 		c := newClient(t)
-		c.createContact(map[string]any{"name": "Ada", "externalId": "crm-1"})
-		grace := c.createContact(map[string]any{"name": "Grace", "externalId": "crm-2"})
+		c.CreateContact(map[string]any{"name": "Ada", "externalId": "crm-1"})
+		grace := c.CreateContact(map[string]any{"name": "Grace", "externalId": "crm-2"})
 		before := c.contactByID(grace.ID)
 		got := c.tryUpdateContact(grace.ID, map[string]any{"externalId": "crm-1", "name": "Grace Hopper"})
 		checkUserError(t, got.UserErrors, inputAt("externalId"), "ALREADY_EXISTS")
@@ -392,8 +384,8 @@ func TestContactExternalIDIsUniquePerWorkspace(t *testing.T) {
 	t.Run("a contact and an account may share one", func(t *testing.T) {
 		t.Parallel()
 		c := newClient(t)
-		c.createAccount(map[string]any{"name": "Acme", "externalId": "shared-1"})
-		got := c.createContact(map[string]any{"name": "Ada", "externalId": "shared-1"})
+		c.CreateAccount(map[string]any{"name": "Acme", "externalId": "shared-1"})
+		got := c.CreateContact(map[string]any{"name": "Ada", "externalId": "shared-1"})
 		if got.ExternalID == nil || *got.ExternalID != "shared-1" {
 			t.Errorf("externalId = %v, want shared-1", got.ExternalID)
 		}
@@ -401,8 +393,8 @@ func TestContactExternalIDIsUniquePerWorkspace(t *testing.T) {
 	t.Run("two workspaces may use the same one", func(t *testing.T) {
 		t.Parallel()
 		c := newClient(t)
-		c.createContact(map[string]any{"name": "Ada", "externalId": "crm-1"})
-		got := c.otherWorkspace().createContact(map[string]any{"name": "Ada", "externalId": "crm-1"})
+		c.CreateContact(map[string]any{"name": "Ada", "externalId": "crm-1"})
+		got := c.otherWorkspace().CreateContact(map[string]any{"name": "Ada", "externalId": "crm-1"})
 		if got.ExternalID == nil || *got.ExternalID != "crm-1" {
 			t.Errorf("externalId = %v, want crm-1", got.ExternalID)
 		}
@@ -410,7 +402,7 @@ func TestContactExternalIDIsUniquePerWorkspace(t *testing.T) {
 	t.Run("a contact may keep its own one", func(t *testing.T) {
 		t.Parallel()
 		c := newClient(t)
-		ada := c.createContact(map[string]any{"name": "Ada", "externalId": "crm-1"})
+		ada := c.CreateContact(map[string]any{"name": "Ada", "externalId": "crm-1"})
 		got := c.mustUpdateContact(ada.ID, map[string]any{"externalId": "crm-1", "name": "Ada L."})
 		if got.ExternalID == nil || *got.ExternalID != "crm-1" {
 			t.Errorf("externalId = %v, want crm-1", got.ExternalID)
@@ -421,10 +413,10 @@ func TestContactExternalIDIsUniquePerWorkspace(t *testing.T) {
 func TestConcurrentCreatesOfOneExternalID(t *testing.T) {
 	t.Parallel()
 	c := newClient(t)
-	c.contactCount() // provisions the workspace, so that only the creates race
+	c.ContactCount() // provisions the workspace, so that only the creates race
 	const racers = 10
-	responses := concurrently(racers, func(i int) *response {
-		return c.post(createContactDoc, map[string]any{"input": map[string]any{"name": fmt.Sprintf("Racer %d", i), "externalId": "crm-race"}})
+	responses := graphtest.Concurrently(racers, func(i int) *response {
+		return c.Post(createContactDoc, map[string]any{"input": map[string]any{"name": fmt.Sprintf("Racer %d", i), "externalId": "crm-race"}})
 	})
 	created := 0
 	for i, resp := range responses {
@@ -441,21 +433,9 @@ func TestConcurrentCreatesOfOneExternalID(t *testing.T) {
 	if created != 1 {
 		t.Errorf("%d of %d concurrent creates succeeded, want exactly 1", created, racers)
 	}
-	if n := c.contactCount(); n != 1 {
+	if n := c.ContactCount(); n != 1 {
 		t.Errorf("the workspace has %d contacts, want 1", n)
 	}
-}
-
-// concurrently makes n calls of call at once and returns their responses
-// by call. call runs off the test's goroutine, so it must not stop the test.
-func concurrently(n int, call func(i int) *response) []*response {
-	out := make([]*response, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() { out[i] = call(i) })
-	}
-	wg.Wait()
-	return out
 }
 
 // payloadOf decodes the payload of a response to one contact mutation; it
@@ -482,9 +462,9 @@ func TestContactAccounts(t *testing.T) {
 	setup := func(t *testing.T) (*client, [3]string) {
 		c := newClient(t)
 		return c, [3]string{
-			c.createAccount(map[string]any{"name": "Acme", "externalId": "acme"}),
-			c.createAccount(map[string]any{"name": "Bolt"}),
-			c.createAccount(map[string]any{"name": "Crux"}),
+			c.CreateAccount(map[string]any{"name": "Acme", "externalId": "acme"}),
+			c.CreateAccount(map[string]any{"name": "Bolt"}),
+			c.CreateAccount(map[string]any{"name": "Crux"}),
 		}
 	}
 	t.Run("accountId with accountExternalId is mutually exclusive", func(t *testing.T) {
@@ -492,7 +472,7 @@ func TestContactAccounts(t *testing.T) {
 		c, a := setup(t)
 		got := c.tryCreateContact(map[string]any{"name": "Ada", "accountId": a[1], "accountExternalId": "acme"})
 		checkUserError(t, got.UserErrors, inputAt("accountExternalId"), "MUTUALLY_EXCLUSIVE")
-		if n := c.contactCount(); n != 0 {
+		if n := c.ContactCount(); n != 0 {
 			t.Errorf("the workspace has %d contacts after a refused create, want 0", n)
 		}
 	})
@@ -501,14 +481,14 @@ func TestContactAccounts(t *testing.T) {
 		c, a := setup(t)
 		got := c.tryCreateContact(map[string]any{"name": "Ada", "accountIds": []string{a[0], db.NewID(db.AccountPrefix), a[2]}})
 		checkUserError(t, got.UserErrors, inputAt("accountIds", "1"), "NOT_FOUND")
-		if n := c.contactCount(); n != 0 {
+		if n := c.ContactCount(); n != 0 {
 			t.Errorf("the workspace has %d contacts after a refused create, want 0", n)
 		}
 	})
 	t.Run("accountExternalId resolves to the account", func(t *testing.T) {
 		t.Parallel()
 		c, a := setup(t)
-		got := c.createContact(map[string]any{"name": "Ada", "accountExternalId": "acme"})
+		got := c.CreateContact(map[string]any{"name": "Ada", "accountExternalId": "acme"})
 		if got.Account == nil || got.Account.ID != a[0] || !slices.Equal(accountList(got), []string{a[0]}) {
 			t.Errorf("account, accounts = %+v, %q; want %s, [%s]", got.Account, accountList(got), a[0], a[0])
 		}
@@ -516,7 +496,7 @@ func TestContactAccounts(t *testing.T) {
 	t.Run("accountIds set the membership and the primary is always a member, first", func(t *testing.T) {
 		t.Parallel()
 		c, a := setup(t)
-		got := c.createContact(map[string]any{"name": "Ada", "accountId": a[2], "accountIds": []string{a[0], a[1]}})
+		got := c.CreateContact(map[string]any{"name": "Ada", "accountId": a[2], "accountIds": []string{a[0], a[1]}})
 		readBack := c.contactByID(got.ID)
 		if want := []string{a[2], a[0], a[1]}; !slices.Equal(accountList(readBack), want) {
 			t.Errorf("accounts = %q, want %q (primary first)", accountList(readBack), want)
@@ -525,7 +505,7 @@ func TestContactAccounts(t *testing.T) {
 	t.Run("the primary is listed first when it is also in accountIds", func(t *testing.T) {
 		t.Parallel()
 		c, a := setup(t)
-		got := c.createContact(map[string]any{"name": "Ada", "accountId": a[1], "accountIds": []string{a[0], a[1], a[2]}})
+		got := c.CreateContact(map[string]any{"name": "Ada", "accountId": a[1], "accountIds": []string{a[0], a[1], a[2]}})
 		if accounts := accountList(c.contactByID(got.ID)); len(accounts) != 3 || accounts[0] != a[1] {
 			t.Errorf("accounts = %q, want 3 with %s first", accounts, a[1])
 		}
@@ -533,7 +513,7 @@ func TestContactAccounts(t *testing.T) {
 	t.Run("updating accountIds replaces the membership", func(t *testing.T) {
 		t.Parallel()
 		c, a := setup(t)
-		ada := c.createContact(map[string]any{"name": "Ada", "accountIds": []string{a[0], a[1]}})
+		ada := c.CreateContact(map[string]any{"name": "Ada", "accountIds": []string{a[0], a[1]}})
 		c.mustUpdateContact(ada.ID, map[string]any{"accountIds": []string{a[2]}})
 		if got := accountList(c.contactByID(ada.ID)); !slices.Equal(got, []string{a[2]}) {
 			t.Errorf("accounts = %q, want [%s]", got, a[2])
@@ -542,7 +522,7 @@ func TestContactAccounts(t *testing.T) {
 	t.Run("updating accountIds keeps the primary", func(t *testing.T) {
 		t.Parallel()
 		c, a := setup(t)
-		ada := c.createContact(map[string]any{"name": "Ada", "accountId": a[0], "accountIds": []string{a[1]}})
+		ada := c.CreateContact(map[string]any{"name": "Ada", "accountId": a[0], "accountIds": []string{a[1]}})
 		c.mustUpdateContact(ada.ID, map[string]any{"accountIds": []string{a[2]}})
 		got := c.contactByID(ada.ID)
 		if want := []string{a[0], a[2]}; got.Account == nil || got.Account.ID != a[0] || !slices.Equal(accountList(got), want) {
@@ -552,7 +532,7 @@ func TestContactAccounts(t *testing.T) {
 	t.Run("updating accountId adds the new primary to the membership", func(t *testing.T) {
 		t.Parallel()
 		c, a := setup(t)
-		ada := c.createContact(map[string]any{"name": "Ada", "accountId": a[0]})
+		ada := c.CreateContact(map[string]any{"name": "Ada", "accountId": a[0]})
 		c.mustUpdateContact(ada.ID, map[string]any{"accountId": a[1]})
 		got := c.contactByID(ada.ID)
 		if want := []string{a[1], a[0]}; got.Account == nil || got.Account.ID != a[1] || !slices.Equal(accountList(got), want) {
@@ -562,7 +542,7 @@ func TestContactAccounts(t *testing.T) {
 	t.Run("empty accountIds remove every membership but the primary", func(t *testing.T) {
 		t.Parallel()
 		c, a := setup(t)
-		ada := c.createContact(map[string]any{"name": "Ada", "accountId": a[0], "accountIds": []string{a[1], a[2]}})
+		ada := c.CreateContact(map[string]any{"name": "Ada", "accountId": a[0], "accountIds": []string{a[1], a[2]}})
 		c.mustUpdateContact(ada.ID, map[string]any{"accountIds": []string{}})
 		if got := accountList(c.contactByID(ada.ID)); !slices.Equal(got, []string{a[0]}) {
 			t.Errorf("accounts = %q, want [%s]", got, a[0])
@@ -571,7 +551,7 @@ func TestContactAccounts(t *testing.T) {
 	t.Run("updating accountId to null clears the primary and keeps the membership", func(t *testing.T) {
 		t.Parallel()
 		c, a := setup(t)
-		ada := c.createContact(map[string]any{"name": "Ada", "accountId": a[0]})
+		ada := c.CreateContact(map[string]any{"name": "Ada", "accountId": a[0]})
 		c.mustUpdateContact(ada.ID, map[string]any{"accountId": nil})
 		got := c.contactByID(ada.ID)
 		if got.Account != nil || !slices.Equal(accountList(got), []string{a[0]}) {
@@ -606,7 +586,7 @@ func TestUpdateContactRejectsInvalidInput(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			c := newClient(t)
-			ada := c.createContact(map[string]any{
+			ada := c.CreateContact(map[string]any{
 				"name": "Ada Lovelace", "externalId": "crm-1", "email": "ada@example.com",
 				"tags": []string{"vip"}, "metadata": map[string]any{"plan": "pro"}, "phones": phoneInputs("+14155550100"),
 			})
@@ -626,8 +606,8 @@ func TestUpdateContactRejectsInvalidInput(t *testing.T) {
 func TestUpdateContactLeavesAbsentFieldsAlone(t *testing.T) {
 	t.Parallel()
 	c := newClient(t)
-	account := c.createAccount(map[string]any{"name": "Acme"})
-	ada := c.createContact(map[string]any{
+	account := c.CreateAccount(map[string]any{"name": "Acme"})
+	ada := c.CreateContact(map[string]any{
 		"name": "Ada Lovelace", "firstName": "Ada", "lastName": "Lovelace", "externalId": "crm-1",
 		"email": "ada@example.com", "avatarUrl": "https://x.com/ada.png", "description": "Analyst",
 		"tags": []string{"vip"}, "metadata": map[string]any{"plan": "pro"}, "accountId": account,
@@ -665,7 +645,7 @@ func TestUpdateContactClearsNullFields(t *testing.T) {
 		t.Run(tt.field+" set to null is cleared", func(t *testing.T) {
 			t.Parallel()
 			c := newClient(t)
-			ada := c.createContact(map[string]any{
+			ada := c.CreateContact(map[string]any{
 				"name": "Ada Lovelace", "firstName": "Ada", "lastName": "Lovelace", "externalId": "crm-1",
 				"email": "ada@example.com", "avatarUrl": "https://x.com/ada.png", "description": "Analyst",
 				"tags": []string{"vip"}, "metadata": map[string]any{"plan": "pro"}, "portalRole": "admin",
@@ -681,7 +661,7 @@ func TestUpdateContactClearsNullFields(t *testing.T) {
 func TestContactVersionGrowsByOnePerSuccessfulUpdate(t *testing.T) {
 	t.Parallel()
 	c := newClient(t)
-	ada := c.createContact(map[string]any{"name": "Ada"})
+	ada := c.CreateContact(map[string]any{"name": "Ada"})
 	stamp := c.contactStamp(ada.ID)
 	if stamp.Version != 1 || !stamp.UpdatedAt.Equal(stamp.CreatedAt) {
 		t.Fatalf("new contact: version %d, updatedAt %v, createdAt %v; want 1 and equal times", stamp.Version, stamp.UpdatedAt, stamp.CreatedAt)
@@ -719,10 +699,10 @@ func TestConcurrentUpdatesOfOneContact(t *testing.T) {
 	t.Run("each bumps the version once", func(t *testing.T) {
 		t.Parallel()
 		c := newClient(t)
-		ada := c.createContact(map[string]any{"name": "Ada"})
+		ada := c.CreateContact(map[string]any{"name": "Ada"})
 		const writers = 10
-		responses := concurrently(writers, func(i int) *response {
-			return c.post(updateContactDoc, map[string]any{"id": ada.ID, "input": map[string]any{"description": fmt.Sprintf("edit %d", i)}})
+		responses := graphtest.Concurrently(writers, func(i int) *response {
+			return c.Post(updateContactDoc, map[string]any{"id": ada.ID, "input": map[string]any{"description": fmt.Sprintf("edit %d", i)}})
 		})
 		for i, resp := range responses {
 			if got, ok := payloadOf(t, resp); !ok || len(got.UserErrors) > 0 {
@@ -736,11 +716,11 @@ func TestConcurrentUpdatesOfOneContact(t *testing.T) {
 	t.Run("phones added at once stay within 20", func(t *testing.T) {
 		t.Parallel()
 		c := newClient(t)
-		ada := c.createContact(map[string]any{"name": "Ada", "phones": phoneInputs(phoneNumbers(0, 15)...)})
+		ada := c.CreateContact(map[string]any{"name": "Ada", "phones": phoneInputs(phoneNumbers(0, 15)...)})
 		const writers = 10
 		extra := phoneNumbers(100, writers)
-		responses := concurrently(writers, func(i int) *response {
-			return c.post(updateContactDoc, map[string]any{"id": ada.ID, "input": map[string]any{"phones": phoneInputs(extra[i])}})
+		responses := graphtest.Concurrently(writers, func(i int) *response {
+			return c.Post(updateContactDoc, map[string]any{"id": ada.ID, "input": map[string]any{"phones": phoneInputs(extra[i])}})
 		})
 		added := 0
 		for i, resp := range responses {
@@ -892,8 +872,8 @@ func TestUpdateContactPhones(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			cl := newClient(t)
-			ada := cl.createContact(map[string]any{"name": "Ada", "phones": phoneInputs(tt.initial...)})
-			other := cl.createContact(map[string]any{"name": "Grace", "phones": phoneInputs("+16505550100")})
+			ada := cl.CreateContact(map[string]any{"name": "Ada", "phones": phoneInputs(tt.initial...)})
+			other := cl.CreateContact(map[string]any{"name": "Grace", "phones": phoneInputs("+16505550100")})
 			own := make([]string, len(ada.Phones))
 			for i, p := range ada.Phones {
 				own[i] = p.ID
@@ -937,9 +917,9 @@ func ptr[T any](v T) *T { return &v }
 func TestDeleteContactRemovesPhonesAndMemberships(t *testing.T) {
 	t.Parallel()
 	c := newClient(t)
-	account := c.createAccount(map[string]any{"name": "Acme"})
-	ada := c.createContact(map[string]any{"name": "Ada", "accountId": account, "phones": phoneInputs("+14155550100", "+14155550101")})
-	grace := c.createContact(map[string]any{"name": "Grace", "accountIds": []string{account}})
+	account := c.CreateAccount(map[string]any{"name": "Acme"})
+	ada := c.CreateContact(map[string]any{"name": "Ada", "accountId": account, "phones": phoneInputs("+14155550100", "+14155550101")})
+	grace := c.CreateContact(map[string]any{"name": "Grace", "accountIds": []string{account}})
 
 	got := c.tryDelete("deleteContact", ada.ID)
 	if got.DeletedID == nil || *got.DeletedID != ada.ID || len(got.UserErrors) > 0 {
@@ -961,7 +941,7 @@ func TestDeleteContactRemovesPhonesAndMemberships(t *testing.T) {
 			}
 		}
 	}
-	c.mustDo(`query($id: ID) { account(id: $id) { contacts { totalCount nodes { id } } } }`, map[string]any{"id": account}, &out)
+	c.MustDo(`query($id: ID) { account(id: $id) { contacts { totalCount nodes { id } } } }`, map[string]any{"id": account}, &out)
 	if members := out.Account.Contacts; members.TotalCount != 1 || len(members.Nodes) != 1 || members.Nodes[0].ID != grace.ID {
 		t.Errorf("account contacts after delete = %+v, want only %s", members, grace.ID)
 	}
@@ -997,16 +977,16 @@ func TestMutationsOnUnknownIDsAreNotFound(t *testing.T) {
 		{"an empty id", func(*client, string) string { return "" }},
 		{"an id of another kind of record", func(c *client, kind string) string {
 			if kind == "contact" {
-				return c.createAccount(map[string]any{"name": "Acme"})
+				return c.CreateAccount(map[string]any{"name": "Acme"})
 			}
-			return c.createContact(map[string]any{"name": "Ada"}).ID
+			return c.CreateContact(map[string]any{"name": "Ada"}).ID
 		}},
 		{"an id of another workspace's record", func(c *client, kind string) string {
 			other := c.otherWorkspace()
 			if kind == "contact" {
-				return other.createContact(map[string]any{"name": "Theirs"}).ID
+				return other.CreateContact(map[string]any{"name": "Theirs"}).ID
 			}
-			return other.createAccount(map[string]any{"name": "Theirs"})
+			return other.CreateAccount(map[string]any{"name": "Theirs"})
 		}},
 	}
 	for _, m := range mutations {

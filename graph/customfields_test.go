@@ -27,29 +27,29 @@ type fieldPayload struct {
 
 // tryCreateField runs createCustomField and returns its payload.
 func (c *client) tryCreateField(input map[string]any) fieldPayload {
-	c.t.Helper()
+	c.T.Helper()
 	var out struct{ CreateCustomField fieldPayload }
-	c.mustDo(createFieldDoc, map[string]any{"input": input}, &out)
+	c.MustDo(createFieldDoc, map[string]any{"input": input}, &out)
 	return out.CreateCustomField
 }
 
 // createField creates a custom field that must be valid and returns its id.
 func (c *client) createField(object, slug, typ string, options ...string) string {
-	c.t.Helper()
+	c.T.Helper()
 	in := map[string]any{"object": object, "slug": slug, "label": strings.ToUpper(slug), "type": typ}
 	if options != nil {
 		in["options"] = options
 	}
 	got := c.tryCreateField(in)
 	if got.CustomField == nil {
-		c.t.Fatalf("createCustomField(%v): user errors %s", in, describeErrors(got.UserErrors))
+		c.T.Fatalf("createCustomField(%v): user errors %s", in, describeErrors(got.UserErrors))
 	}
 	return got.CustomField.ID
 }
 
 // fieldValues returns a contact's custom field values by slug.
 func (c *client) fieldValues(id string) map[string]string {
-	c.t.Helper()
+	c.T.Helper()
 	var out struct {
 		Contact struct {
 			CustomFields []struct {
@@ -59,7 +59,7 @@ func (c *client) fieldValues(id string) map[string]string {
 			}
 		}
 	}
-	c.mustDo(contactFieldsDoc, map[string]any{"id": id}, &out)
+	c.MustDo(contactFieldsDoc, map[string]any{"id": id}, &out)
 	values := map[string]string{}
 	for _, v := range out.Contact.CustomFields {
 		values[v.Slug] = string(v.Value)
@@ -119,20 +119,20 @@ func TestCustomFieldDefinitionRules(t *testing.T) {
 		CustomFieldDefinitions []struct{ ID, Slug, Object string }
 		Node                   *struct{ Slug string }
 	}
-	c.mustDo(`query($object: CustomFieldObject) { customFieldDefinitions(object: $object) { id slug object } }`, map[string]any{"object": "ACCOUNT"}, &out)
+	c.MustDo(`query($object: CustomFieldObject) { customFieldDefinitions(object: $object) { id slug object } }`, map[string]any{"object": "ACCOUNT"}, &out)
 	if len(out.CustomFieldDefinitions) != 1 || out.CustomFieldDefinitions[0].Object != "ACCOUNT" {
 		t.Errorf("account fields %+v, want the one account field", out.CustomFieldDefinitions)
 	}
-	c.mustDo(`{ customFieldDefinitions { id slug object } }`, nil, &out)
+	c.MustDo(`{ customFieldDefinitions { id slug object } }`, nil, &out)
 	if len(out.CustomFieldDefinitions) != 2 {
 		t.Fatalf("all fields %+v, want 2", out.CustomFieldDefinitions)
 	}
-	c.mustDo(`query($id: ID!) { node(id: $id) { ... on CustomFieldDefinition { slug } } }`, map[string]any{"id": out.CustomFieldDefinitions[0].ID}, &out)
+	c.MustDo(`query($id: ID!) { node(id: $id) { ... on CustomFieldDefinition { slug } } }`, map[string]any{"id": out.CustomFieldDefinitions[0].ID}, &out)
 	if out.Node == nil || out.Node.Slug != "plan" {
 		t.Errorf("node(id:) of a custom field = %+v, want plan", out.Node)
 	}
 	other := c.otherWorkspace()
-	other.mustDo(`query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": out.CustomFieldDefinitions[0].ID}, &out)
+	other.MustDo(`query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": out.CustomFieldDefinitions[0].ID}, &out)
 	if out.Node != nil {
 		t.Errorf("another workspace found the field with node(id:)")
 	}
@@ -205,7 +205,7 @@ func TestCustomFieldValuesChange(t *testing.T) {
 	t.Parallel()
 	c := newClient(t)
 	seedFields(c)
-	id := c.createContact(map[string]any{"name": "Ada", "customFields": []map[string]any{{"slug": "plan", "value": "pro"}, {"slug": "seats", "value": 3}}}).ID
+	id := c.CreateContact(map[string]any{"name": "Ada", "customFields": []map[string]any{{"slug": "plan", "value": "pro"}, {"slug": "seats", "value": 3}}}).ID
 	c.mustUpdateContact(id, map[string]any{"customFields": []map[string]any{{"slug": "seats", "value": nil}, {"slug": "beta", "value": false}}})
 	if got, want := fmt.Sprint(c.fieldValues(id)), fmt.Sprint(map[string]string{"beta": "false", "plan": `"pro"`}); got != want {
 		t.Errorf("after update: %s, want %s", got, want)
@@ -213,7 +213,7 @@ func TestCustomFieldValuesChange(t *testing.T) {
 	var plan struct {
 		Contact struct{ Plan json.RawMessage }
 	}
-	c.mustDo(contactFieldsDoc, map[string]any{"id": id}, &plan)
+	c.MustDo(contactFieldsDoc, map[string]any{"id": id}, &plan)
 	if string(plan.Contact.Plan) != `"pro"` {
 		t.Errorf("customField(slug: plan) = %s, want \"pro\"", plan.Contact.Plan)
 	}
@@ -225,7 +225,7 @@ func TestCustomFieldValuesChange(t *testing.T) {
 			Results []struct{ UserErrors []userError }
 		}
 	}
-	c.mustDo(`mutation($inputs: [UpsertContactInput!]!) { bulkUpsertContacts(inputs: $inputs) { results { userErrors { field code message } } } }`,
+	c.MustDo(`mutation($inputs: [UpsertContactInput!]!) { bulkUpsertContacts(inputs: $inputs) { results { userErrors { field code message } } } }`,
 		map[string]any{"inputs": []map[string]any{
 			{"externalId": "u-1", "name": "U1", "customFields": []map[string]any{{"slug": "renewal", "value": "2027-01-01"}}},
 			{"externalId": "u-2", "name": "U2", "customFields": []map[string]any{{"slug": "renewal", "value": "soon"}}},
@@ -243,9 +243,9 @@ func TestCustomFieldValuesChange(t *testing.T) {
 		}
 	}
 	const createAccountDoc = `mutation($input: CreateAccountInput!) { createAccount(input: $input) { account { id customFields { slug value } } userErrors { field code message } } }`
-	c.mustDo(createAccountDoc, map[string]any{"input": map[string]any{"name": "Acme", "customFields": []map[string]any{{"slug": "tier", "value": "bronze"}}}}, &account)
+	c.MustDo(createAccountDoc, map[string]any{"input": map[string]any{"name": "Acme", "customFields": []map[string]any{{"slug": "tier", "value": "bronze"}}}}, &account)
 	checkUserError(t, account.CreateAccount.UserErrors, inputAt("customFields", "0", "value"), "INVALID")
-	c.mustDo(createAccountDoc, map[string]any{"input": map[string]any{"name": "Acme", "customFields": []map[string]any{{"slug": "tier", "value": "gold"}}}}, &account)
+	c.MustDo(createAccountDoc, map[string]any{"input": map[string]any{"name": "Acme", "customFields": []map[string]any{{"slug": "tier", "value": "gold"}}}}, &account)
 	if a := account.CreateAccount.Account; a == nil || len(a.CustomFields) != 1 || a.CustomFields[0].Value != "gold" {
 		t.Errorf("account %+v, want tier gold", a)
 	}
@@ -257,9 +257,9 @@ func TestMergeGainsCustomFieldValues(t *testing.T) {
 	t.Parallel()
 	c := newClient(t)
 	seedFields(c)
-	target := c.createContact(map[string]any{"name": "A", "customFields": []map[string]any{{"slug": "plan", "value": "pro"}}}).ID
-	source := c.createContact(map[string]any{"name": "B", "customFields": []map[string]any{{"slug": "plan", "value": "free"}, {"slug": "seats", "value": 7}}}).ID
-	c.mustDo(`mutation($t: ID!, $s: [ID!]!) { mergeContacts(targetId: $t, sourceIds: $s) { userErrors { code } } }`, map[string]any{"t": target, "s": []string{source}}, nil)
+	target := c.CreateContact(map[string]any{"name": "A", "customFields": []map[string]any{{"slug": "plan", "value": "pro"}}}).ID
+	source := c.CreateContact(map[string]any{"name": "B", "customFields": []map[string]any{{"slug": "plan", "value": "free"}, {"slug": "seats", "value": 7}}}).ID
+	c.MustDo(`mutation($t: ID!, $s: [ID!]!) { mergeContacts(targetId: $t, sourceIds: $s) { userErrors { code } } }`, map[string]any{"t": target, "s": []string{source}}, nil)
 	if got, want := fmt.Sprint(c.fieldValues(target)), fmt.Sprint(map[string]string{"plan": `"pro"`, "seats": "7"}); got != want {
 		t.Errorf("merged values %s, want %s", got, want)
 	}
@@ -267,7 +267,7 @@ func TestMergeGainsCustomFieldValues(t *testing.T) {
 
 // seedFieldValues gives three contacts values of the fields of seedFields.
 func seedFieldValues(c *client) *filterFixture {
-	c.t.Helper()
+	c.T.Helper()
 	seedFields(c)
 	f := &filterFixture{ids: map[string]string{}, names: map[string]string{}}
 	values := map[string][]map[string]any{
@@ -279,7 +279,7 @@ func seedFieldValues(c *client) *filterFixture {
 		"three": nil,
 	}
 	for _, name := range []string{"one", "two", "three"} {
-		id := c.createContact(map[string]any{"name": name, "customFields": values[name]}).ID
+		id := c.CreateContact(map[string]any{"name": name, "customFields": values[name]}).ID
 		f.ids[name], f.names[id] = id, name
 	}
 	return f
@@ -365,7 +365,7 @@ func TestAccountCustomFieldFilter(t *testing.T) {
 	c.createField("ACCOUNT", "arr", "NUMBER")
 	f := &filterFixture{ids: map[string]string{}, names: map[string]string{}}
 	for i, name := range []string{"small", "big"} {
-		id := c.createAccount(map[string]any{"name": name, "customFields": []map[string]any{{"slug": "arr", "value": (i + 1) * 1000}}})
+		id := c.CreateAccount(map[string]any{"name": name, "customFields": []map[string]any{{"slug": "arr", "value": (i + 1) * 1000}}})
 		f.ids[name], f.names[id] = id, name
 	}
 	checkFilter(t, c, f, "accounts", nil, filterCase{"gt", m{"customFields": []cf{{"slug": "arr", "gt": 1500}}}, []string{"big"}, ""})
@@ -379,7 +379,7 @@ func TestDeleteCustomFieldRemovesItsValues(t *testing.T) {
 	c := newClient(t)
 	f := seedFieldValues(c)
 	var fields struct{ CustomFieldDefinitions []struct{ ID, Slug string } }
-	c.mustDo(`{ customFieldDefinitions(object: CONTACT) { id slug } }`, nil, &fields)
+	c.MustDo(`{ customFieldDefinitions(object: CONTACT) { id slug } }`, nil, &fields)
 	var planID string
 	for _, d := range fields.CustomFieldDefinitions {
 		if d.Slug == "plan" {
@@ -413,10 +413,10 @@ func TestUpdateCustomFieldOptions(t *testing.T) {
 	c := newClient(t)
 	planID := c.createField("CONTACT", "plan", "SELECT", "free", "pro", "gold")
 	langsID := c.createField("CONTACT", "langs", "MULTI_SELECT", "en", "fr")
-	c.createContact(map[string]any{"name": "A", "customFields": []map[string]any{{"slug": "plan", "value": "pro"}, {"slug": "langs", "value": []string{"fr"}}}})
+	c.CreateContact(map[string]any{"name": "A", "customFields": []map[string]any{{"slug": "plan", "value": "pro"}, {"slug": "langs", "value": []string{"fr"}}}})
 	update := func(id string, input map[string]any) fieldPayload {
 		var out struct{ UpdateCustomField fieldPayload }
-		c.mustDo(updateFieldDoc, map[string]any{"id": id, "input": input}, &out)
+		c.MustDo(updateFieldDoc, map[string]any{"id": id, "input": input}, &out)
 		return out.UpdateCustomField
 	}
 	if got := update(planID, map[string]any{"label": "Plan", "options": []string{"pro", "free", "platinum"}}); got.CustomField == nil ||
@@ -429,7 +429,7 @@ func TestUpdateCustomFieldOptions(t *testing.T) {
 	checkUserError(t, update("custom_field_nope", map[string]any{"label": "x"}).UserErrors, []string{"id"}, "NOT_FOUND")
 	other := c.otherWorkspace()
 	var out struct{ UpdateCustomField fieldPayload }
-	other.mustDo(updateFieldDoc, map[string]any{"id": planID, "input": map[string]any{"label": "Hacked"}}, &out)
+	other.MustDo(updateFieldDoc, map[string]any{"id": planID, "input": map[string]any{"label": "Hacked"}}, &out)
 	checkUserError(t, out.UpdateCustomField.UserErrors, []string{"id"}, "NOT_FOUND")
 }
 
@@ -440,14 +440,14 @@ func TestCustomFieldsCostNoStatementPerContact(t *testing.T) {
 	c := newClient(t)
 	seedFields(c)
 	for i := range 30 {
-		c.createContact(map[string]any{"name": fmt.Sprint("C", i), "customFields": []map[string]any{{"slug": "plan", "value": "pro"}, {"slug": "seats", "value": i}}})
+		c.CreateContact(map[string]any{"name": fmt.Sprint("C", i), "customFields": []map[string]any{{"slug": "plan", "value": "pro"}, {"slug": "seats", "value": i}}})
 	}
 	const doc = `query($first: Int) { contacts(first: $first) {
 		nodes { id plan: customField(slug: "plan") customFields { slug value definition { id label type options } } }
 		edges { node { customFields { slug } } } } }`
 	statements := map[int]int64{}
 	for _, first := range []int{3, 30} {
-		resp := c.post(doc, map[string]any{"first": first})
+		resp := c.Post(doc, map[string]any{"first": first})
 		if len(resp.Errors) > 0 {
 			t.Fatalf("page of %d: %+v", first, resp.Errors)
 		}

@@ -5,25 +5,65 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"regexp"
 	"runtime/debug"
 	"strings"
 	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/contacts-api/contacts/db"
+	"github.com/contacts-api/contacts/graph/request"
 	"github.com/contacts-api/contacts/service"
 )
+
+// Codes of the errors of hostile or refused requests, in extensions.code,
+// whichever layer refuses them: the HTTP layer (body, method, media type,
+// rate limits) or gqlgen's extensions (the document's shape, its cost,
+// its response).
+const (
+	CodeBadRequest            = "BAD_REQUEST"
+	CodeBodyTooLarge          = "BODY_TOO_LARGE"
+	CodeBatchNotSupported     = "BATCHING_NOT_SUPPORTED"
+	CodeUnsupportedMediaType  = "UNSUPPORTED_MEDIA_TYPE"
+	CodeMethodNotAllowed      = "METHOD_NOT_ALLOWED"
+	CodeTooManyTokens         = "TOO_MANY_TOKENS"
+	CodeQueryTooDeep          = "QUERY_TOO_DEEP"
+	CodeTooManyAliases        = "TOO_MANY_ALIASES"
+	CodeTooManyFields         = "TOO_MANY_FIELDS"
+	CodeSelectionSetTooWide   = "SELECTION_SET_TOO_WIDE"
+	CodeTooManySpreads        = "TOO_MANY_FRAGMENT_SPREADS"
+	CodeComplexityLimitExceed = "COMPLEXITY_LIMIT_EXCEEDED"
+	CodeIntrospectionDisabled = "INTROSPECTION_DISABLED"
+	// CodeResponseTooLarge ends an operation whose response grew past
+	// MaxResponseBytes.
+	CodeResponseTooLarge = "RESPONSE_TOO_LARGE"
+	// CodeRateLimited refuses a request over a rate limit, with HTTP 429.
+	CodeRateLimited = "RATE_LIMITED"
+	// CodeServerBusy refuses, with 503 and Retry-After, a request whose
+	// body found no room in MaxInflightBodyBytes.
+	CodeServerBusy = "SERVER_BUSY"
+)
+
+func init() {
+	// Refusals of a document's shape are protocol errors, like those of
+	// parsing and validation: 400 (or 422 for application/json).
+	for _, code := range []string{
+		CodeTooManyTokens, CodeTooManyFields, CodeSelectionSetTooWide, CodeTooManySpreads,
+		CodeQueryTooDeep, CodeTooManyAliases, CodeComplexityLimitExceed, CodeIntrospectionDisabled,
+	} {
+		errcode.RegisterErrorType(code, errcode.KindProtocol)
+	}
+}
 
 // errorPresenter returns the presenter that decides what a client sees of
 // an error, and notes its code for the request log and metrics.
 func errorPresenter(hideSuggestions bool) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		gqlErr := present(ctx, err, hideSuggestions)
-		recordOf(ctx).addErrors(gqlErr)
+		request.Of(ctx).AddErrors(gqlErr)
 		return gqlErr
 	}
 }
@@ -36,7 +76,7 @@ func errorPresenter(hideSuggestions bool) graphql.ErrorPresenterFunc {
 func present(ctx context.Context, err error, hideSuggestions bool) *gqlerror.Error {
 	if e, ok := service.AsError(err); ok {
 		if e.Code == service.CodeForbidden || e.Code == service.CodeUnauthenticated {
-			markNotKept(ctx)
+			request.Of(ctx).MarkNotKept()
 		}
 		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
 		gqlErr.Message = e.Message
@@ -45,7 +85,7 @@ func present(ctx context.Context, err error, hideSuggestions bool) *gqlerror.Err
 	}
 	var gqlErr *gqlerror.Error
 	if !errors.As(err, &gqlErr) || gqlErr.Err != nil {
-		return internalError(ctx, err)
+		return InternalError(ctx, err)
 	}
 	gqlErr = graphql.DefaultErrorPresenter(ctx, err)
 	if strings.HasPrefix(gqlErr.Message, "exceeded token limit") {
@@ -62,12 +102,12 @@ func present(ctx context.Context, err error, hideSuggestions bool) *gqlerror.Err
 // to whoever probes it.
 var suggestion = regexp.MustCompile(` ?Did you mean [^?]*\?`)
 
-// internalError logs err with the request id and returns what the client
+// InternalError logs err with the request id and returns what the client
 // may see of it.
-func internalError(ctx context.Context, err error) *gqlerror.Error {
-	id := RequestID(ctx)
+func InternalError(ctx context.Context, err error) *gqlerror.Error {
+	id := request.ID(ctx)
 	slog.ErrorContext(ctx, "request failed", "request_id", id, "error", err)
-	markNotKept(ctx)
+	request.Of(ctx).MarkNotKept()
 	if db.IsUnavailable(err) && noteOutage(ctx) {
 		return &gqlerror.Error{
 			Message:    fmt.Sprintf("The database is unavailable and nothing was done; retry in a moment (request id %s).", id),
@@ -82,15 +122,11 @@ func internalError(ctx context.Context, err error) *gqlerror.Error {
 	}
 }
 
-// retryAfterSeconds is the Retry-After of a 503: PostgreSQL restarting
-// after a crash or a failover takes seconds.
-const retryAfterSeconds = "1"
-
 type outageKey struct{}
 
-// trackOutage returns a context in which the request notes the COMMITs it
-// sends and the outages of the database it meets (see outageUnanswered).
-func trackOutage(ctx context.Context) context.Context {
+// TrackOutage returns a context in which the request notes the COMMITs it
+// sends and the outages of the database it meets (see OutageUnanswered).
+func TrackOutage(ctx context.Context) context.Context {
 	return context.WithValue(db.TrackCommits(ctx), outageKey{}, new(atomic.Bool))
 }
 
@@ -107,35 +143,17 @@ func noteOutage(ctx context.Context) bool {
 	return true
 }
 
-// outageUnanswered reports whether the request in ctx met an unreachable
+// OutageUnanswered reports whether the request in ctx met an unreachable
 // database and wrote nothing, even after the outage (a later mutation of
 // the same request may have): then it may be sent again as it is, and is
 // answered 503.
-func outageUnanswered(ctx context.Context) bool {
+func OutageUnanswered(ctx context.Context) bool {
 	met, _ := ctx.Value(outageKey{}).(*atomic.Bool)
 	return met != nil && met.Load() && !db.CommitAttempted(ctx)
 }
 
-// recoverPanic turns a panic in a resolver into an INTERNAL error whose
-// log has the stack; the process keeps serving.
-func recoverPanic(ctx context.Context, p any) error {
+// RecoverPanic turns a panic into an INTERNAL error whose log has the
+// stack; the process keeps serving.
+func RecoverPanic(ctx context.Context, p any) error {
 	return fmt.Errorf("panic: %v\n%s", p, debug.Stack())
-}
-
-// recoverPanics answers a request whose handler panicked outside GraphQL
-// (in authentication, say) with INTERNAL and the request id, and logs the
-// panic with its stack under that id; the process keeps serving.
-func recoverPanics(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		defer func() {
-			switch p := recover(); p {
-			case nil:
-			case http.ErrAbortHandler: // the server's way to abort a response
-				panic(p)
-			default:
-				writeGraphQLError(r.Context(), w, http.StatusInternalServerError, internalError(r.Context(), recoverPanic(r.Context(), p)))
-			}
-		}()
-		next.ServeHTTP(w, r)
-	})
 }

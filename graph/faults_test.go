@@ -21,6 +21,7 @@ import (
 	"github.com/contacts-api/contacts/auth"
 	"github.com/contacts-api/contacts/db"
 	"github.com/contacts-api/contacts/db/dbtest"
+	"github.com/contacts-api/contacts/graph/graphtest"
 	"github.com/contacts-api/contacts/service"
 )
 
@@ -40,16 +41,7 @@ func (faultHook) AfterQuery(context.Context, *bun.QueryEvent) {}
 // serviceWithFault returns a service on the test database whose queries
 // that contain substring panic.
 func serviceWithFault(t *testing.T, substring string) *service.Service {
-	return serviceWithHook(t, faultHook{substring})
-}
-
-// serviceWithHook returns a service on the test database whose queries
-// run hook.
-func serviceWithHook(t *testing.T, hook bun.QueryHook) *service.Service {
-	t.Helper()
-	svc := service.New(db.NewStore(dbtest.APIDB(t).WithQueryHook(hook)))
-	t.Cleanup(svc.Close)
-	return svc
+	return graphtest.ServiceWithHook(t, faultHook{substring})
 }
 
 // serviceOn returns a service on a pool of its own to the database at
@@ -83,7 +75,7 @@ func leaks(t *testing.T) []string {
 // checkInternal checks that rec is an INTERNAL error whose request id is
 // the response's, that shows nothing of the failure, and that the log
 // has the failure's cause under that id.
-func checkInternal(t *testing.T, rec *httptest.ResponseRecorder, logs *logBuffer, cause string) {
+func checkInternal(t *testing.T, rec *httptest.ResponseRecorder, logs *graphtest.LogBuffer, cause string) {
 	t.Helper()
 	checkFault(t, rec, logs, service.CodeInternal, cause)
 }
@@ -91,7 +83,7 @@ func checkInternal(t *testing.T, rec *httptest.ResponseRecorder, logs *logBuffer
 // checkUnavailable checks that the response in rec says the database was
 // unavailable and the request may be sent again: 503 with a Retry-After
 // and UNAVAILABLE, shown as checkInternal wants an INTERNAL error.
-func checkUnavailable(t *testing.T, rec *httptest.ResponseRecorder, logs *logBuffer, cause string) {
+func checkUnavailable(t *testing.T, rec *httptest.ResponseRecorder, logs *graphtest.LogBuffer, cause string) {
 	t.Helper()
 	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" {
 		t.Errorf("status %d, Retry-After %q; want 503 with a Retry-After", rec.Code, rec.Header().Get("Retry-After"))
@@ -101,11 +93,11 @@ func checkUnavailable(t *testing.T, rec *httptest.ResponseRecorder, logs *logBuf
 
 // checkFault checks that the response in rec is an error of code with the
 // request id and nothing of the failure, whose log line has cause.
-func checkFault(t *testing.T, rec *httptest.ResponseRecorder, logs *logBuffer, code, cause string) {
+func checkFault(t *testing.T, rec *httptest.ResponseRecorder, logs *graphtest.LogBuffer, code, cause string) {
 	t.Helper()
-	resp := decodeResponse(t, rec)
+	resp := graphtest.DecodeResponse(t, rec)
 	id := rec.Header().Get("X-Request-Id")
-	if resp.code() != code {
+	if resp.Code() != code {
 		t.Fatalf("status %d, body %s; want an error %s", rec.Code, rec.Body, code)
 	}
 	for _, e := range resp.Errors {
@@ -178,34 +170,34 @@ func (p *tcpProxy) cut() {
 // what the client sees and what the log keeps. It captures the log, so it
 // does not run in parallel.
 func TestFaultsShowAsInternal(t *testing.T) {
-	logs := captureLogs(t)
+	logs := graphtest.CaptureLogs(t)
 	const contacts = `{ contacts { nodes { id } } }`
 
 	t.Run("panic in a resolver", func(t *testing.T) {
-		c := newClientWith(t, newHandlerOf(t, serviceWithFault(t, "FROM visible_contacts")), uuid.New(), allScopes)
-		checkInternal(t, recordRequest(c.handler, c.request(contacts)), logs, "forced fault")
+		c := newClientWith(t, newHandlerOf(t, serviceWithFault(t, "FROM visible_contacts")), uuid.New(), graphtest.AllScopes)
+		checkInternal(t, graphtest.RecordRequest(c.Handler, c.Request(contacts)), logs, "forced fault")
 		checkServes(t, c)
 	})
 
 	t.Run("panic in a batch load", func(t *testing.T) {
 		healthy := newClient(t)
-		account := healthy.createAccount(map[string]any{"name": "Acme"})
-		healthy.createContact(map[string]any{"name": "Ada", "accountId": account})
+		account := healthy.CreateAccount(map[string]any{"name": "Acme"})
+		healthy.CreateContact(map[string]any{"name": "Ada", "accountId": account})
 		// An account's contacts are a batch load through Bun (the
 		// lookups by keys are not: Bun's hooks do not see them).
-		c := newClientWith(t, newHandlerOf(t, serviceWithFault(t, "JOIN contact_accounts AS ca")), healthy.workspace, allScopes)
-		checkInternal(t, recordRequest(c.handler, c.request(`{ accounts { nodes { contacts { nodes { name } } } } }`)), logs, "forced fault")
+		c := newClientWith(t, newHandlerOf(t, serviceWithFault(t, "JOIN contact_accounts AS ca")), healthy.Workspace, graphtest.AllScopes)
+		checkInternal(t, graphtest.RecordRequest(c.Handler, c.Request(`{ accounts { nodes { contacts { nodes { name } } } } }`)), logs, "forced fault")
 		checkServes(t, c)
 	})
 
 	t.Run("panic in authentication", func(t *testing.T) {
-		c := newClientWith(t, newHandlerOf(t, serviceWithFault(t, `INSERT INTO "workspaces"`)), uuid.New(), allScopes)
-		rec := recordRequest(c.handler, c.request(contacts))
+		c := newClientWith(t, newHandlerOf(t, serviceWithFault(t, `INSERT INTO "workspaces"`)), uuid.New(), graphtest.AllScopes)
+		rec := graphtest.RecordRequest(c.Handler, c.Request(contacts))
 		if rec.Code != http.StatusInternalServerError {
 			t.Errorf("status %d; want 500", rec.Code)
 		}
 		checkInternal(t, rec, logs, "forced fault")
-		if rec := recordRequest(c.handler, httptest.NewRequest(http.MethodGet, "/healthz", nil)); rec.Code != http.StatusOK {
+		if rec := graphtest.RecordRequest(c.Handler, httptest.NewRequest(http.MethodGet, "/healthz", nil)); rec.Code != http.StatusOK {
 			t.Errorf("after the panic /healthz answered %d; want 200", rec.Code)
 		}
 	})
@@ -214,22 +206,22 @@ func TestFaultsShowAsInternal(t *testing.T) {
 		c := newClient(t)
 		index := "faults_unique_" + randomHex(6)
 		bdb := dbtest.DB(t)
-		if _, err := bdb.Exec(fmt.Sprintf("CREATE UNIQUE INDEX %s ON contacts (name) WHERE workspace_id = '%s'", index, c.workspace)); err != nil {
+		if _, err := bdb.Exec(fmt.Sprintf("CREATE UNIQUE INDEX %s ON contacts (name) WHERE workspace_id = '%s'", index, c.Workspace)); err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { bdb.Exec("DROP INDEX IF EXISTS " + index) })
-		c.createContact(map[string]any{"name": "Ada"})
-		rec := recordRequest(c.handler, c.request(`mutation { createContact(input: {name: "Ada"}) { contact { id } userErrors { code } } }`))
+		c.CreateContact(map[string]any{"name": "Ada"})
+		rec := graphtest.RecordRequest(c.Handler, c.Request(`mutation { createContact(input: {name: "Ada"}) { contact { id } userErrors { code } } }`))
 		checkInternal(t, rec, logs, index)
 		checkServes(t, c)
 	})
 
 	t.Run("a statement over the statement timeout", func(t *testing.T) {
 		c := newClient(t)
-		contact := c.createContact(map[string]any{"name": "Ada"})
-		timed := newClientWith(t, newHandlerOf(t, serviceOn(t, dbtest.URL(t), db.WithTimeouts(db.Timeouts{Statement: 500 * time.Millisecond}))), c.workspace, allScopes)
+		contact := c.CreateContact(map[string]any{"name": "Ada"})
+		timed := newClientWith(t, newHandlerOf(t, serviceOn(t, dbtest.URL(t), db.WithTimeouts(db.Timeouts{Statement: 500 * time.Millisecond}))), c.Workspace, graphtest.AllScopes)
 		lock := lockContact(t, contact.ID)
-		rec := serveWhileLocked(t, lock, timed.handler, timed.request(renameContact(contact.ID, "Grace")))
+		rec := serveWhileLocked(t, lock, timed.Handler, timed.Request(renameContact(contact.ID, "Grace")))
 		checkInternal(t, rec, logs, "canceling statement due to statement timeout")
 		lock.Release()
 		if got := c.contactByID(contact.ID).Name; got != "Ada" {
@@ -244,34 +236,28 @@ func TestFaultsShowAsInternal(t *testing.T) {
 		}
 		proxy := startProxy(t, dbURL.Host)
 		dbURL.Host = proxy.ln.Addr().String()
-		c := newClientWith(t, newHandlerOf(t, serviceOn(t, dbURL.String())), uuid.New(), allScopes)
-		countContacts(c) // provisions the workspace while the database answers
+		c := newClientWith(t, newHandlerOf(t, serviceOn(t, dbURL.String())), uuid.New(), graphtest.AllScopes)
+		c.ContactCount() // provisions the workspace while the database answers
 		proxy.cut()
 
 		// The log has the driver's error: a broken connection, or a refused
 		// one with the database's address.
-		checkUnavailable(t, recordRequest(c.handler, c.request(contacts)), logs, "list contacts")
-		checkUnavailable(t, recordRequest(c.handler, c.request(`mutation { createContact(input: {name: "Ada"}) { contact { id } } }`)), logs, "createContact")
-		newcomer := newClientWith(t, c.handler, uuid.New(), allScopes) // whose workspace must be provisioned
-		checkUnavailable(t, recordRequest(c.handler, newcomer.request(contacts)), logs, "request failed")
-		rec := recordRequest(c.handler, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+		checkUnavailable(t, graphtest.RecordRequest(c.Handler, c.Request(contacts)), logs, "list contacts")
+		checkUnavailable(t, graphtest.RecordRequest(c.Handler, c.Request(`mutation { createContact(input: {name: "Ada"}) { contact { id } } }`)), logs, "createContact")
+		newcomer := newClientWith(t, c.Handler, uuid.New(), graphtest.AllScopes) // whose workspace must be provisioned
+		checkUnavailable(t, graphtest.RecordRequest(c.Handler, newcomer.Request(contacts)), logs, "request failed")
+		rec := graphtest.RecordRequest(c.Handler, httptest.NewRequest(http.MethodGet, "/readyz", nil))
 		if rec.Code != http.StatusServiceUnavailable || strings.Contains(rec.Body.String(), proxy.ln.Addr().String()) {
 			t.Errorf("/readyz during the outage: status %d, body %q; want 503 without the database's address", rec.Code, rec.Body)
 		}
 	})
 }
 
-// request returns a POST request of query with c's token.
-func (c *client) request(query string) *http.Request {
-	body := fmt.Sprintf(`{"query":%q}`, query)
-	return newGraphQLRequest(http.MethodPost, "/graphql", body, c.token, "")
-}
-
 // checkServes checks that c's handler still answers a query that does not
 // meet the fault.
 func checkServes(t *testing.T, c *client) {
 	t.Helper()
-	if resp := c.post(`{ portalSettings { defaultPortalRole { slug } } }`, nil); resp.Status != http.StatusOK || len(resp.Errors) > 0 {
+	if resp := c.Post(`{ portalSettings { defaultPortalRole { slug } } }`, nil); resp.Status != http.StatusOK || len(resp.Errors) > 0 {
 		t.Errorf("after the fault: status %d, errors %+v; want the handler to keep serving", resp.Status, resp.Errors)
 	}
 }
@@ -285,14 +271,14 @@ func randomHex(n int) string {
 // TestPanicsInBackgroundTasksAreLogged forces panics in the goroutines
 // the service starts: they are logged and the process keeps running.
 func TestPanicsInBackgroundTasksAreLogged(t *testing.T) {
-	logs := captureLogs(t)
+	logs := graphtest.CaptureLogs(t)
 
 	t.Run("recording an API key's use", func(t *testing.T) {
-		admin := newClientWith(t, newHandler(t), uuid.New(), allScopes)
-		_, secret := admin.createAPIKey("sync", auth.ScopeRead)
+		admin := newClientWith(t, newHandler(t), uuid.New(), graphtest.AllScopes)
+		_, secret := admin.CreateAPIKey("sync", auth.ScopeRead)
 		svc := serviceWithFault(t, `UPDATE "api_keys"`)
-		backend := &client{t: t, handler: newHandlerOf(t, svc), token: secret}
-		if resp := backend.post(`{ contacts { totalCount } }`, nil); resp.Status != http.StatusOK || len(resp.Errors) > 0 {
+		backend := &client{&graphtest.Client{T: t, Handler: newHandlerOf(t, svc), Token: secret}}
+		if resp := backend.Post(`{ contacts { totalCount } }`, nil); resp.Status != http.StatusOK || len(resp.Errors) > 0 {
 			t.Fatalf("status %d, errors %+v; want the request served while its key's use is recorded in the background", resp.Status, resp.Errors)
 		}
 		svc.Close() // waits for the background write

@@ -20,21 +20,21 @@ type filterFixture struct {
 
 // seedFilterFixture creates the fixture in c's workspace.
 func seedFilterFixture(c *client) *filterFixture {
-	c.t.Helper()
+	c.T.Helper()
 	f := &filterFixture{ids: map[string]string{}, names: map[string]string{}, created: map[string]time.Time{}}
 	add := func(name, id string) {
 		f.ids[name], f.names[id] = id, name
 	}
-	add("acme", c.createAccount(map[string]any{"name": "Acme Corp", "domain": "acme.com", "externalId": "ACC-1", "tags": []string{"enterprise"}}))
-	add("globex", c.createAccount(map[string]any{"name": "Globex", "domain": "globex.com", "externalId": "acc-2", "tags": []string{"smb", "beta"}}))
-	add("initech", c.createAccount(map[string]any{"name": "Initech Smith"}))
+	add("acme", c.CreateAccount(map[string]any{"name": "Acme Corp", "domain": "acme.com", "externalId": "ACC-1", "tags": []string{"enterprise"}}))
+	add("globex", c.CreateAccount(map[string]any{"name": "Globex", "domain": "globex.com", "externalId": "acc-2", "tags": []string{"smb", "beta"}}))
+	add("initech", c.CreateAccount(map[string]any{"name": "Initech Smith"}))
 	var role struct {
 		CreatePortalRole struct{ PortalRole struct{ ID string } }
 	}
-	c.mustDo(`mutation { createPortalRole(input: {slug: "vip", name: "VIP"}) { portalRole { id } } }`, nil, &role)
+	c.MustDo(`mutation { createPortalRole(input: {slug: "vip", name: "VIP"}) { portalRole { id } } }`, nil, &role)
 	add("vipRole", role.CreatePortalRole.PortalRole.ID)
 	var roles struct{ PortalRoles []struct{ ID, Slug string } }
-	c.mustDo(`{ portalRoles { id slug } }`, nil, &roles)
+	c.MustDo(`{ portalRoles { id slug } }`, nil, &roles)
 	for _, r := range roles.PortalRoles {
 		add(r.Slug+"Role", r.ID)
 	}
@@ -57,7 +57,7 @@ func seedFilterFixture(c *client) *filterFixture {
 		}},
 	}
 	for _, ct := range contacts {
-		add(ct.name, c.createContact(ct.input).ID)
+		add(ct.name, c.CreateContact(ct.input).ID)
 		f.created[ct.name] = c.contactStamp(f.ids[ct.name]).CreatedAt
 	}
 	c.mustUpdateContact(f.ids["carol"], map[string]any{"description": "changed last"})
@@ -310,9 +310,9 @@ func testFilters(t *testing.T, c *client) {
 // checkFilter runs one filter case and checks the records and totalCount.
 func checkFilter(t *testing.T, c *client, f *filterFixture, list string, vars map[string]any, tt filterCase) {
 	t.Helper()
-	resp := c.post(listDocs[list], with(vars, "first", 999, "filter", f.resolve(tt.filter)))
+	resp := c.Post(listDocs[list], with(vars, "first", 999, "filter", f.resolve(tt.filter)))
 	if tt.wantCode != "" {
-		if got := resp.code(); got != tt.wantCode {
+		if got := resp.Code(); got != tt.wantCode {
 			t.Errorf("filter %v: error code %q (errors %+v), want %q", tt.filter, got, resp.Errors, tt.wantCode)
 		}
 		return
@@ -373,7 +373,7 @@ func testAccountContactsFilter(t *testing.T, c *client) {
 			}
 		}
 	}
-	c.mustDo(doc, nil, &out)
+	c.MustDo(doc, nil, &out)
 	got := map[string]int{}
 	for _, a := range out.Accounts.Nodes {
 		got[a.Name] = a.Contacts.TotalCount

@@ -33,9 +33,9 @@ func FuzzRequest(f *testing.F) {
 		body, _ := json.Marshal(map[string]any{"query": query, "variables": json.RawMessage(validJSONOr(variables))})
 		req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+c.token)
+		req.Header.Set("Authorization", "Bearer "+c.Token)
 		rec := httptest.NewRecorder()
-		c.handler.ServeHTTP(rec, req)
+		c.Handler.ServeHTTP(rec, req)
 		var resp response
 		if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
 			t.Fatalf("status %d, body is not JSON: %.200s", rec.Code, rec.Body)

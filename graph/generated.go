@@ -1668,6 +1668,22 @@ a retry with the same ` + "`" + `Idempotency-Key` + "`" + ` has the field null, 
 directive @secret on FIELD_DEFINITION
 
 """
+The scope a root field needs, when it is not the default of its type:
+` + "`" + `contacts:read` + "`" + ` for a query, ` + "`" + `contacts:write` + "`" + ` for a mutation. An empty name
+needs none: any valid credential may ask. An operation is refused with
+FORBIDDEN, before any resolver runs, unless its credential holds the scope
+of every root field it selects.
+"""
+directive @scope("The scope, such as ` + "`" + `keys:admin` + "`" + `; empty for none." name: String!) on FIELD_DEFINITION
+
+"""
+Marks a mutation whose 1,000 inputs need a larger request body: a document
+of such mutations alone, with their inputs in variables, may be up to the
+bulk body limit (2 MiB by default) instead of the body limit (100 KiB).
+"""
+directive @bulk on FIELD_DEFINITION
+
+"""
 A record that can be fetched by its global id with ` + "`" + `node(id:)` + "`" + `.
 """
 interface Node {
@@ -1956,7 +1972,7 @@ token or API key it was sent with, and needs the ` + "`" + `contacts:read` + "`"
 """
 type Query {
   "The caller: its workspace, its credential and the credential's scopes. Needs no scope, only a valid credential, so that a caller can learn what it may do before it does it."
-  viewer: Viewer!
+  viewer: Viewer! @scope(name: "")
   "Fetches any record by its global id; null when the workspace has no such record."
   node("A global id, such as ` + "`" + `contact_01J…` + "`" + `." id: ID!): Node
   "Fetches one contact by exactly one of its id or external id; null when there is none."
@@ -2000,7 +2016,7 @@ type Query {
   "The workspace's settings."
   workspaceSettings: WorkspaceSettings!
   "Lists the workspace's API keys, revoked ones too, oldest first; never their secrets. Needs the ` + "`" + `keys:admin` + "`" + ` scope."
-  apiKeys: [ApiKey!]!
+  apiKeys: [ApiKey!]! @scope(name: "keys:admin")
   "Lists the workspace's custom fields, oldest first."
   customFieldDefinitions("Only the fields of this kind of record; both kinds when absent." object: CustomFieldObject): [CustomFieldDefinition!]!
 }
@@ -2488,7 +2504,7 @@ type Mutation {
     inputs: [UpsertContactInput!]!
     "When true, any problem writes nothing; when false, the valid inputs are written and the others reported."
     atomic: Boolean = false
-  ): BulkUpsertContactsPayload!
+  ): BulkUpsertContactsPayload! @bulk
   """
   Merges duplicate contacts into one. The target keeps its fields and gains
   what it lacks from the sources: their phones (numbers it does not have),
@@ -2498,7 +2514,7 @@ type Mutation {
   """
   mergeContacts("The contact that remains." targetId: ID!, "The duplicates to merge into it and delete (at most 100)." sourceIds: [ID!]!): ContactPayload!
   "Deletes up to 1,000 contacts with their phones and memberships; any unknown id deletes nothing."
-  deleteContacts("The contacts to delete." ids: [ID!]!): DeleteContactsPayload!
+  deleteContacts("The contacts to delete." ids: [ID!]!): DeleteContactsPayload! @bulk
   "Creates an account."
   createAccount("The account to create." input: CreateAccountInput!): AccountPayload!
   "Changes an account; fields absent from the input stay as they are."
@@ -2513,7 +2529,7 @@ type Mutation {
     inputs: [UpsertAccountInput!]!
     "When true, any problem writes nothing; when false, the valid inputs are written and the others reported."
     atomic: Boolean = false
-  ): BulkUpsertAccountsPayload!
+  ): BulkUpsertAccountsPayload! @bulk
   "Creates a custom portal role."
   createPortalRole("The role to create." input: CreatePortalRoleInput!): PortalRolePayload!
   "Changes a custom portal role; built-in roles cannot be changed."
@@ -2531,9 +2547,9 @@ type Mutation {
   "Deletes a custom field and its values on every record; the records that had one get a new version."
   deleteCustomField("The field to delete." id: ID!): DeletePayload!
   "Creates an API key for a backend and returns its secret, this once. Needs the ` + "`" + `keys:admin` + "`" + ` scope."
-  createApiKey("The key to create." input: CreateApiKeyInput!): CreateApiKeyPayload!
+  createApiKey("The key to create." input: CreateApiKeyInput!): CreateApiKeyPayload! @scope(name: "keys:admin")
   "Revokes an API key: its next request, on any replica, is refused. Revoking a revoked key changes nothing. Needs the ` + "`" + `keys:admin` + "`" + ` scope."
-  revokeApiKey("The key to revoke." id: ID!): RevokeApiKeyPayload!
+  revokeApiKey("The key to revoke." id: ID!): RevokeApiKeyPayload! @scope(name: "keys:admin")
 }
 
 """

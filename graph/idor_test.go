@@ -13,6 +13,7 @@ import (
 
 	"github.com/contacts-api/contacts/db"
 	"github.com/contacts-api/contacts/db/dbtest"
+	"github.com/contacts-api/contacts/graph/graphtest"
 	"github.com/contacts-api/contacts/service"
 )
 
@@ -24,21 +25,21 @@ import (
 func seedIDORTenant(t *testing.T, c *client) *tenant {
 	t.Helper()
 	w := seedTenant(t, c)
-	key, _ := c.createAPIKey("Backend", "contacts:read")
+	key, _ := c.CreateAPIKey("Backend", "contacts:read")
 	w.apiKeyID = key.ID
 	w.fieldID = c.createField("CONTACT", "tier", "TEXT")
 	w.accountFieldID = c.createField("ACCOUNT", "tier", "TEXT")
-	w.soloSlug = "only_" + strings.ReplaceAll(c.workspace.String(), "-", "")
+	w.soloSlug = "only_" + strings.ReplaceAll(c.Workspace.String(), "-", "")
 	w.soloFieldID = c.createField("CONTACT", w.soloSlug, "TEXT")
 	gold := []jsonObject{{"slug": "tier", "value": "gold"}}
 	c.mustUpdateContact(w.contactID, jsonObject{"customFields": gold})
-	c.mustDo(`mutation($id: ID!, $input: UpdateAccountInput!) { updateAccount(id: $id, input: $input) { userErrors { code } } }`,
+	c.MustDo(`mutation($id: ID!, $input: UpdateAccountInput!) { updateAccount(id: $id, input: $input) { userErrors { code } } }`,
 		jsonObject{"id": w.accountID, "input": jsonObject{"customFields": gold}}, nil)
 
-	w.mergedExternalID = "merged-" + c.workspace.String()
-	solo := c.createContact(jsonObject{"externalId": w.soloExternalID, "name": "Solo " + w.soloExternalID,
+	w.mergedExternalID = "merged-" + c.Workspace.String()
+	solo := c.CreateContact(jsonObject{"externalId": w.soloExternalID, "name": "Solo " + w.soloExternalID,
 		"customFields": []jsonObject{{"slug": "tier", "value": w.soloExternalID}}})
-	dup := c.createContact(jsonObject{"externalId": w.mergedExternalID, "name": "Duplicate"})
+	dup := c.CreateContact(jsonObject{"externalId": w.mergedExternalID, "name": "Duplicate"})
 	if merged := c.merge(solo.ID, dup.ID); merged.Contact == nil || len(merged.UserErrors) > 0 {
 		t.Fatalf("merge the seed duplicate: user errors %s", describeErrors(merged.UserErrors))
 	}
@@ -382,12 +383,12 @@ func TestIDOR(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			h := newHandlerOf(t, svc)
-			a := seedIDORTenant(t, newClientWith(t, h, uuid.New(), allScopes))
-			b := seedIDORTenant(t, newClientWith(t, h, uuid.New(), allScopes))
+			a := seedIDORTenant(t, newClientWith(t, h, uuid.New(), graphtest.AllScopes))
+			b := seedIDORTenant(t, newClientWith(t, h, uuid.New(), graphtest.AllScopes))
 			checkIsolation(t, a, b, slices.Concat(tenancyCases, apiKeyTenancyCases, idorCases))
 			for _, w := range []*tenant{a, b} {
-				if keys := w.in(t).c.listAPIKeys(); len(keys) != 1 || keys[0].ID != w.apiKeyID || keys[0].RevokedAt != nil {
-					t.Errorf("workspace %s lists keys %+v; want its own key %s, not revoked", w.c.workspace, keys, w.apiKeyID)
+				if keys := w.in(t).c.ListAPIKeys(); len(keys) != 1 || keys[0].ID != w.apiKeyID || keys[0].RevokedAt != nil {
+					t.Errorf("workspace %s lists keys %+v; want its own key %s, not revoked", w.c.Workspace, keys, w.apiKeyID)
 				}
 			}
 		})
@@ -401,7 +402,7 @@ func TestIDOR(t *testing.T) {
 func TestIdempotencyKeyIsPerWorkspace(t *testing.T) {
 	t.Parallel()
 	a := newClient(t)
-	first := a.postWithKey("shared-key", "Ada")
+	first := a.PostWithKey("shared-key", "Ada")
 	tests := []struct {
 		name, body string
 	}{
@@ -410,19 +411,19 @@ func TestIdempotencyKeyIsPerWorkspace(t *testing.T) {
 	}
 	for _, tt := range tests {
 		c := a.otherWorkspace()
-		got, unused := c.postWithKey("shared-key", tt.body), c.postWithKey("unused-key", tt.body)
-		if got.status != unused.status || got.replayed != unused.replayed || got.replayed || got.body == first.body {
+		got, unused := c.PostWithKey("shared-key", tt.body), c.PostWithKey("unused-key", tt.body)
+		if got.Status != unused.Status || got.Replayed != unused.Replayed || got.Replayed || got.Body == first.Body {
 			t.Errorf("%s: a key another workspace used = %+v; want what an unused key gets, %+v", tt.name, got, unused)
 		}
-		if retry := c.postWithKey("shared-key", tt.body); !retry.replayed || retry.body != got.body {
-			t.Errorf("%s: retry in the second workspace = %+v; want its own first response replayed: %s", tt.name, retry, got.body)
+		if retry := c.PostWithKey("shared-key", tt.body); !retry.Replayed || retry.Body != got.Body {
+			t.Errorf("%s: retry in the second workspace = %+v; want its own first response replayed: %s", tt.name, retry, got.Body)
 		}
-		if n := c.contactCount(); n != 2 {
+		if n := c.ContactCount(); n != 2 {
 			t.Errorf("%s: the second workspace has %d contacts; want 2, one per key", tt.name, n)
 		}
 	}
-	if retry := a.postWithKey("shared-key", "Ada"); !retry.replayed || retry.body != first.body || a.contactCount() != 1 {
-		t.Errorf("retry in the first workspace = %+v with %d contacts; want its own response replayed and 1 contact", retry, a.contactCount())
+	if retry := a.PostWithKey("shared-key", "Ada"); !retry.Replayed || retry.Body != first.Body || a.ContactCount() != 1 {
+		t.Errorf("retry in the first workspace = %+v with %d contacts; want its own response replayed and 1 contact", retry, a.ContactCount())
 	}
 }
 

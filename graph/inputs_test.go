@@ -13,6 +13,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/contacts-api/contacts/graph"
+	"github.com/contacts-api/contacts/graph/graphtest"
 )
 
 // nonTextScalars are the scalars whose inputs are not free text: parsed
@@ -138,14 +139,14 @@ func TestTextMaximum(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			c := newClient(t)
-			atMax := c.post(tt.doc, tt.vars(strings.Repeat("é", tt.max)))
+			atMax := c.Post(tt.doc, tt.vars(strings.Repeat("é", tt.max)))
 			if len(atMax.Errors) > 0 || len(userErrorsIn(t, atMax)) > 0 {
 				t.Fatalf("%d characters: errors %+v, user errors %+v; want it accepted", tt.max, atMax.Errors, userErrorsIn(t, atMax))
 			}
-			before := c.contactCount()
-			over := c.post(tt.doc, tt.vars(strings.Repeat("é", tt.max+1)))
+			before := c.ContactCount()
+			over := c.Post(tt.doc, tt.vars(strings.Repeat("é", tt.max+1)))
 			checkValueRefused(t, over, tt.wantField, "TOO_LONG")
-			if n := c.contactCount(); n != before {
+			if n := c.ContactCount(); n != before {
 				t.Errorf("%d contacts after the refusal, want %d", n, before)
 			}
 		})
@@ -163,7 +164,7 @@ func checkValueRefused(t *testing.T, resp *response, field []string, code string
 		}
 		return
 	}
-	if resp.code() != "BAD_USER_INPUT" || len(resp.Errors) != 1 || !sameField(resp.Errors[0].Extensions["field"], field) {
+	if resp.Code() != "BAD_USER_INPUT" || len(resp.Errors) != 1 || !sameField(resp.Errors[0].Extensions["field"], field) {
 		t.Errorf("status %d, errors %+v, data %s; want BAD_USER_INPUT at %q", resp.Status, resp.Errors, resp.Data, field)
 	}
 }
@@ -246,9 +247,9 @@ func TestNULIsRefusedEverywhere(t *testing.T) {
 			t.Parallel()
 			c := newClient(t)
 			c.createField("CONTACT", "note", "TEXT")
-			resp := c.post(tt.doc, tt.vars)
+			resp := c.Post(tt.doc, tt.vars)
 			checkValueRefused(t, resp, tt.wantField, "INVALID")
-			if n := c.contactCount() + c.accountCount(); n != tt.wantWritten {
+			if n := c.ContactCount() + c.AccountCount(); n != tt.wantWritten {
 				t.Errorf("%d contacts and accounts after the refusal, want %d", n, tt.wantWritten)
 			}
 		})
@@ -261,9 +262,9 @@ func TestNULIsRefusedEverywhere(t *testing.T) {
 func TestInvalidUTF8IsRefused(t *testing.T) {
 	t.Parallel()
 	c := newClient(t)
-	rec := recordRequest(c.handler, getGraphQL("{ contacts(filter: {search: \"a\xffb\"}) { totalCount } }", c.token, ""))
-	resp := decodeResponse(t, rec)
-	if resp.code() != "BAD_USER_INPUT" || !sameField(resp.Errors[0].Extensions["field"], []string{"filter", "search"}) {
+	rec := graphtest.RecordRequest(c.Handler, graphtest.GetGraphQL("{ contacts(filter: {search: \"a\xffb\"}) { totalCount } }", c.Token, ""))
+	resp := graphtest.DecodeResponse(t, rec)
+	if resp.Code() != "BAD_USER_INPUT" || !sameField(resp.Errors[0].Extensions["field"], []string{"filter", "search"}) {
 		t.Fatalf("status %d, errors %+v; want BAD_USER_INPUT at filter.search", rec.Code, resp.Errors)
 	}
 }
@@ -283,7 +284,7 @@ func TestUnicodeForms(t *testing.T) {
 		{"\u00C5sa", "asa@\u00C5land.se", "asa@åland.se"},
 	}
 	for _, s := range stored {
-		got := c.createContact(m{"name": s.name, "email": s.email})
+		got := c.CreateContact(m{"name": s.name, "email": s.email})
 		var email string
 		if got.Email != nil {
 			email = *got.Email
@@ -320,9 +321,9 @@ func TestUnicodeForms(t *testing.T) {
 		{"an account external id with a control character", `mutation($input: CreateAccountInput!) { createAccount(input: $input) { account { id } ` + userErrorFields + ` } }`, m{"name": "Acme", "externalId": "acme\u0007"}, inputAt("externalId")},
 	}
 	for _, r := range refused {
-		checkValueRefused(t, c.post(r.doc, m{"input": r.input}), r.at, "INVALID")
+		checkValueRefused(t, c.Post(r.doc, m{"input": r.input}), r.at, "INVALID")
 	}
-	if n := c.contactCount(); n != len(stored) {
+	if n := c.ContactCount(); n != len(stored) {
 		t.Errorf("%d contacts, want the %d created", n, len(stored))
 	}
 }

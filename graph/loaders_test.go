@@ -23,9 +23,9 @@ const pageQuery = `query($first: Int) { contacts(first: $first) {
 func TestPageStatementsDoNotGrowWithPageSize(t *testing.T) {
 	t.Parallel()
 	c := newClient(t)
-	accounts := []string{c.createAccount(map[string]any{"name": "Acme"}), c.createAccount(map[string]any{"name": "Globex"})}
+	accounts := []string{c.CreateAccount(map[string]any{"name": "Acme"}), c.CreateAccount(map[string]any{"name": "Globex"})}
 	for i := range 100 {
-		c.createContact(map[string]any{
+		c.CreateContact(map[string]any{
 			"name":       fmt.Sprintf("Contact %d", i),
 			"accountId":  accounts[i%2],
 			"accountIds": accounts,
@@ -40,7 +40,7 @@ func TestPageStatementsDoNotGrowWithPageSize(t *testing.T) {
 		var out struct {
 			Contacts struct{ Nodes []struct{ ID string } }
 		}
-		resp := c.post(pageQuery, map[string]any{"first": first})
+		resp := c.Post(pageQuery, map[string]any{"first": first})
 		if len(resp.Errors) > 0 {
 			t.Fatalf("page of %d: errors %+v", first, resp.Errors)
 		}
@@ -63,7 +63,7 @@ func TestPageStatementsDoNotGrowWithPageSize(t *testing.T) {
 	var wg sync.WaitGroup
 	for range 16 {
 		wg.Go(func() {
-			if resp := c.post(pageQuery, map[string]any{"first": 100}); resp.Statements != statements[100] {
+			if resp := c.Post(pageQuery, map[string]any{"first": 100}); resp.Statements != statements[100] {
 				t.Errorf("a page of 100 among 16 at once ran %d statements, alone %d", resp.Statements, statements[100])
 			}
 		})
@@ -77,13 +77,13 @@ func TestAccountContactsStatementsDoNotGrowWithPageSize(t *testing.T) {
 	t.Parallel()
 	c := newClient(t)
 	for i := range 30 {
-		account := c.createAccount(map[string]any{"name": fmt.Sprintf("Account %d", i)})
-		c.createContact(map[string]any{"name": fmt.Sprintf("Contact %d", i), "accountId": account})
+		account := c.CreateAccount(map[string]any{"name": fmt.Sprintf("Account %d", i)})
+		c.CreateContact(map[string]any{"name": fmt.Sprintf("Contact %d", i), "accountId": account})
 	}
 	const query = `query($first: Int) { accounts(first: $first) { nodes { id contacts(first: 5) { nodes { id name } } } } }`
 	statements := map[int]int64{}
 	for _, first := range []int{3, 30} {
-		resp := c.post(query, map[string]any{"first": first})
+		resp := c.Post(query, map[string]any{"first": first})
 		if len(resp.Errors) > 0 {
 			t.Fatalf("page of %d: errors %+v", first, resp.Errors)
 		}
@@ -101,15 +101,15 @@ func TestFilteredAccountContactsStatementsDoNotGrow(t *testing.T) {
 	t.Parallel()
 	c := newClient(t)
 	for i := range 30 {
-		account := c.createAccount(map[string]any{"name": fmt.Sprintf("Account %d", i)})
-		c.createContact(map[string]any{"name": fmt.Sprintf("Contact %d", i), "accountId": account, "tags": []string{"vip"}})
-		c.createContact(map[string]any{"name": fmt.Sprintf("Other %d", i), "accountId": account})
+		account := c.CreateAccount(map[string]any{"name": fmt.Sprintf("Account %d", i)})
+		c.CreateContact(map[string]any{"name": fmt.Sprintf("Contact %d", i), "accountId": account, "tags": []string{"vip"}})
+		c.CreateContact(map[string]any{"name": fmt.Sprintf("Other %d", i), "accountId": account})
 	}
 	const query = `query($first: Int) { accounts(first: $first, orderBy: [{field: NAME, direction: DESC}]) { nodes { id
 		contacts(first: 5, filter: {tags: {hasAny: ["vip"]}}, orderBy: [{field: NAME, direction: ASC}]) { totalCount nodes { id name } } } } }`
 	statements := map[int]int64{}
 	for _, first := range []int{3, 30} {
-		resp := c.post(query, map[string]any{"first": first})
+		resp := c.Post(query, map[string]any{"first": first})
 		var out struct {
 			Accounts struct {
 				Nodes []struct {
@@ -141,7 +141,7 @@ func TestFilteredAccountContactsStatementsDoNotGrow(t *testing.T) {
 func TestRootLookupsShareAStatement(t *testing.T) {
 	t.Parallel()
 	c := newClient(t)
-	a, b, d := c.createContact(map[string]any{"name": "A"}), c.createContact(map[string]any{"name": "B"}), c.createContact(map[string]any{"name": "D"})
+	a, b, d := c.CreateContact(map[string]any{"name": "A"}), c.CreateContact(map[string]any{"name": "B"}), c.CreateContact(map[string]any{"name": "D"})
 	tests := []struct {
 		query string
 		vars  map[string]any
@@ -151,7 +151,7 @@ func TestRootLookupsShareAStatement(t *testing.T) {
 			map[string]any{"a": a.ID, "b": b.ID, "d": d.ID}},
 	}
 	for _, tt := range tests {
-		resp := c.post(tt.query, tt.vars)
+		resp := c.Post(tt.query, tt.vars)
 		if len(resp.Errors) > 0 || resp.Statements != 1 {
 			t.Errorf("%s: %d statements, errors %+v; want one statement, in no transaction", tt.query, resp.Statements, resp.Errors)
 		}

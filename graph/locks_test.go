@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/contacts-api/contacts/db/dbtest"
+	"github.com/contacts-api/contacts/graph/graphtest"
 )
 
 // lockWait bounds how long a test waits for PostgreSQL to block or cancel
@@ -28,7 +29,7 @@ func lockContact(t *testing.T, id string) *dbtest.RowLock {
 func serveWhileLocked(t *testing.T, lock *dbtest.RowLock, h http.Handler, req *http.Request) *httptest.ResponseRecorder {
 	t.Helper()
 	done := make(chan *httptest.ResponseRecorder, 1)
-	go func() { done <- recordRequest(h, req) }()
+	go func() { done <- graphtest.RecordRequest(h, req) }()
 	select {
 	case rec := <-done:
 		return rec
@@ -59,11 +60,11 @@ func renameContact(id, name string) string {
 // requestTo returns a client's POST request of query to the server at
 // base, with c's token.
 func (c *client) requestTo(ctx context.Context, base, query string) *http.Request {
-	c.t.Helper()
-	template := c.request(query)
+	c.T.Helper()
+	template := c.Request(query)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/graphql", template.Body)
 	if err != nil {
-		c.t.Fatal(err)
+		c.T.Fatal(err)
 	}
 	req.Header = template.Header
 	return req
@@ -78,8 +79,8 @@ func (c *client) requestTo(ctx context.Context, base, query string) *http.Reques
 func TestClientDisconnectCancelsItsQuery(t *testing.T) {
 	t.Parallel()
 	c := newClient(t)
-	contact := c.createContact(map[string]any{"name": "Ada"})
-	srv := httptest.NewServer(c.handler)
+	contact := c.CreateContact(map[string]any{"name": "Ada"})
+	srv := httptest.NewServer(c.Handler)
 	t.Cleanup(srv.Close)
 	lock := lockContact(t, contact.ID)
 

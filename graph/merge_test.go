@@ -17,22 +17,22 @@ type mergePayload struct {
 }
 
 func (c *client) merge(target string, sources ...string) mergePayload {
-	c.t.Helper()
+	c.T.Helper()
 	var out struct{ MergeContacts mergePayload }
-	c.mustDo(mergeDoc, map[string]any{"target": target, "sources": sources}, &out)
+	c.MustDo(mergeDoc, map[string]any{"target": target, "sources": sources}, &out)
 	return out.MergeContacts
 }
 
 func TestMergeContacts(t *testing.T) {
 	t.Parallel()
 	c := newClient(t)
-	acme := c.createAccount(map[string]any{"name": "Acme"})
-	globex := c.createAccount(map[string]any{"name": "Globex"})
-	target := c.createContact(map[string]any{
+	acme := c.CreateAccount(map[string]any{"name": "Acme"})
+	globex := c.CreateAccount(map[string]any{"name": "Globex"})
+	target := c.CreateContact(map[string]any{
 		"externalId": "crm-1", "name": "Ada", "email": "ada@example.com", "tags": []string{"vip"},
 		"metadata": map[string]any{"plan": "pro"}, "phones": phoneInputs("+14155550100"),
 	})
-	dup := c.createContact(map[string]any{
+	dup := c.CreateContact(map[string]any{
 		"externalId": "crm-2", "name": "A. Lovelace", "email": "other@example.com", "tags": []string{"vip", "beta"},
 		"metadata": map[string]any{"plan": "free", "seats": 3}, "accountId": acme, "accountIds": []string{acme, globex},
 		"phones": phoneInputs("+14155550100", "+14155550101"),
@@ -57,7 +57,7 @@ func TestMergeContacts(t *testing.T) {
 	if ids := merged.Contact.MergedExternalIds; !slices.Equal(ids, []string{"crm-2"}) {
 		t.Errorf("mergedExternalIds %v, want [crm-2]", ids)
 	}
-	if c.contactByID(dup.ID) != nil || c.contactCount() != 1 {
+	if c.contactByID(dup.ID) != nil || c.ContactCount() != 1 {
 		t.Errorf("the source still exists")
 	}
 	again := c.upsert(map[string]any{"externalId": "crm-2", "description": "found by the old id"})
@@ -69,9 +69,9 @@ func TestMergeContacts(t *testing.T) {
 func TestMergeContactsRules(t *testing.T) {
 	t.Parallel()
 	c := newClient(t)
-	a := c.createContact(map[string]any{"name": "A"})
-	b := c.createContact(map[string]any{"name": "B"})
-	foreign := c.otherWorkspace().createContact(map[string]any{"name": "F"})
+	a := c.CreateContact(map[string]any{"name": "A"})
+	b := c.CreateContact(map[string]any{"name": "B"})
+	foreign := c.otherWorkspace().CreateContact(map[string]any{"name": "F"})
 	tests := []struct {
 		name    string
 		target  string
@@ -91,7 +91,7 @@ func TestMergeContactsRules(t *testing.T) {
 			checkUserError(t, got.UserErrors, tt.field, tt.code)
 		})
 	}
-	if c.contactCount() != 2 || c.otherWorkspace().contactCount() != 0 {
+	if c.ContactCount() != 2 || c.otherWorkspace().ContactCount() != 0 {
 		t.Errorf("a refused merge deleted contacts")
 	}
 }

@@ -21,13 +21,13 @@ var listDocs = map[string]string{
 
 // list fetches one page of a list; vars hold its arguments.
 func (c *client) list(list string, vars map[string]any) connectionData {
-	c.t.Helper()
+	c.T.Helper()
 	var out struct {
 		Contacts connectionData
 		Accounts connectionData
 		Account  struct{ Contacts connectionData }
 	}
-	c.mustDo(listDocs[list], vars, &out)
+	c.MustDo(listDocs[list], vars, &out)
 	switch list {
 	case "contacts":
 		return out.Contacts
@@ -160,8 +160,8 @@ func orderArg(keys []orderKey) []map[string]any {
 // creation time, with few distinct names and emails (some missing), all
 // members of one account; a few are updated later.
 func seedTies(c *client) (account string, records []sortedRecord) {
-	c.t.Helper()
-	account = c.createAccount(map[string]any{"name": "Acme"})
+	c.T.Helper()
+	account = c.CreateAccount(map[string]any{"name": "Acme"})
 	names := []string{"bob", "Alice", "alice", "Carol", "BOB"}
 	inputs := make([]map[string]any, 23)
 	for i := range inputs {
@@ -170,15 +170,15 @@ func seedTies(c *client) (account string, records []sortedRecord) {
 			inputs[i]["email"] = fmt.Sprintf("%s@example.com", names[i%4])
 		}
 	}
-	c.mustDo(bulkBenchDoc, map[string]any{"inputs": inputs}, nil)
+	c.MustDo(bulkBenchDoc, map[string]any{"inputs": inputs}, nil)
 	var out struct {
 		Contacts struct{ Nodes []sortedRecord }
 	}
-	c.mustDo(`{ contacts(first: 999) { nodes { id name email createdAt updatedAt } } }`, nil, &out)
+	c.MustDo(`{ contacts(first: 999) { nodes { id name email createdAt updatedAt } } }`, nil, &out)
 	for _, n := range out.Contacts.Nodes[:5] {
 		c.mustUpdateContact(n.ID, map[string]any{"description": "touched"})
 	}
-	c.mustDo(`{ contacts(first: 999) { nodes { id name email createdAt updatedAt } } }`, nil, &out)
+	c.MustDo(`{ contacts(first: 999) { nodes { id name email createdAt updatedAt } } }`, nil, &out)
 	return account, out.Contacts.Nodes
 }
 
@@ -235,12 +235,12 @@ func TestAccountsOrderedBothWays(t *testing.T) {
 		if i%2 == 0 {
 			in["domain"] = fmt.Sprintf("d%d.example.com", i%4)
 		}
-		c.createAccount(in)
+		c.CreateAccount(in)
 	}
 	var out struct {
 		Accounts struct{ Nodes []sortedRecord }
 	}
-	c.mustDo(`{ accounts(first: 999) { nodes { id name domain createdAt updatedAt } } }`, nil, &out)
+	c.MustDo(`{ accounts(first: 999) { nodes { id name domain createdAt updatedAt } } }`, nil, &out)
 	for _, keys := range [][]orderKey{{{"DOMAIN", "ASC"}}, {{"NAME", "DESC"}}, {{"DOMAIN", "DESC"}, {"NAME", "ASC"}}} {
 		want := expectedOrder(out.Accounts.Nodes, keys)
 		for _, forward := range []bool{true, false} {
@@ -275,7 +275,7 @@ func TestPagingBackwardWhileContactsAreCreated(t *testing.T) {
 func TestListArgumentsAreChecked(t *testing.T) {
 	t.Parallel()
 	c := newClient(t)
-	account := c.createAccount(map[string]any{"name": "Acme"})
+	account := c.CreateAccount(map[string]any{"name": "Acme"})
 	createContacts(c, 3, map[string]any{"accountId": account})
 	byName := orderArg([]orderKey{{"NAME", "ASC"}})
 	cursorOf := func(list string, vars map[string]any) string {
@@ -305,8 +305,8 @@ func TestListArgumentsAreChecked(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			resp := c.post(listDocs[tt.list], with(tt.vars, "id", account))
-			if got := resp.code(); got != "BAD_USER_INPUT" {
+			resp := c.Post(listDocs[tt.list], with(tt.vars, "id", account))
+			if got := resp.Code(); got != "BAD_USER_INPUT" {
 				t.Errorf("error code %q (errors %+v), want BAD_USER_INPUT", got, resp.Errors)
 			}
 		})

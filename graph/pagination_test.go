@@ -57,21 +57,21 @@ func pageVars(first *int, after *string) map[string]any {
 
 // contactsPage fetches a page of the workspace's contacts.
 func (c *client) contactsPage(first *int, after *string) connectionData {
-	c.t.Helper()
+	c.T.Helper()
 	var out struct{ Contacts connectionData }
-	c.mustDo(contactsPageDoc, pageVars(first, after), &out)
+	c.MustDo(contactsPageDoc, pageVars(first, after), &out)
 	return out.Contacts
 }
 
 // accountContactsPage fetches a page of an account's contacts.
 func (c *client) accountContactsPage(account string, first *int, after *string) connectionData {
-	c.t.Helper()
+	c.T.Helper()
 	vars := pageVars(first, after)
 	vars["id"] = account
 	var out struct {
 		Account struct{ Contacts connectionData }
 	}
-	c.mustDo(accountContactsPageDoc, vars, &out)
+	c.MustDo(accountContactsPageDoc, vars, &out)
 	return out.Account.Contacts
 }
 
@@ -114,7 +114,7 @@ func createContacts(c *client, n int, input map[string]any) []string {
 		for k, v := range input {
 			in[k] = v
 		}
-		ids[i] = c.createContact(in).ID
+		ids[i] = c.CreateContact(in).ID
 	}
 	return ids
 }
@@ -144,10 +144,10 @@ func TestPageSizeMustBeFrom1To999(t *testing.T) {
 			t.Run(fmt.Sprintf("%s first %d", list.name, tt.first), func(t *testing.T) {
 				t.Parallel()
 				c := newClient(t)
-				account := c.createAccount(map[string]any{"name": "Acme"})
+				account := c.CreateAccount(map[string]any{"name": "Acme"})
 				createContacts(c, 2, map[string]any{"accountId": account})
-				resp := c.post(list.doc, map[string]any{"id": account, "first": tt.first})
-				if got := resp.code(); got != tt.wantCode {
+				resp := c.Post(list.doc, map[string]any{"id": account, "first": tt.first})
+				if got := resp.Code(); got != tt.wantCode {
 					t.Errorf("first: %d: error code %q (errors %+v), want %q", tt.first, got, resp.Errors, tt.wantCode)
 				}
 			})
@@ -177,7 +177,7 @@ func TestDefaultPageSizeIs100(t *testing.T) {
 	if !slices.Equal(page.ids(), ids[:100]) {
 		t.Errorf("the default page is not the 100 oldest contacts")
 	}
-	account := c.createAccount(map[string]any{"name": "Acme"})
+	account := c.CreateAccount(map[string]any{"name": "Acme"})
 	c.mustUpdateContact(ids[0], map[string]any{"accountId": account})
 	if members := c.accountContactsPage(account, nil, nil); !slices.Equal(members.ids(), ids[:1]) {
 		t.Errorf("Account.contacts without first = %q, want %q", members.ids(), ids[:1])
@@ -210,9 +210,9 @@ func TestMalformedCursorIsBadUserInput(t *testing.T) {
 			t.Run(list.name+" after "+tt.name, func(t *testing.T) {
 				t.Parallel()
 				c := newClient(t)
-				account := c.createAccount(map[string]any{"name": "Acme"})
-				resp := c.post(list.doc, map[string]any{"id": account, "after": tt.cursor})
-				if got := resp.code(); got != "BAD_USER_INPUT" {
+				account := c.CreateAccount(map[string]any{"name": "Acme"})
+				resp := c.Post(list.doc, map[string]any{"id": account, "after": tt.cursor})
+				if got := resp.Code(); got != "BAD_USER_INPUT" {
 					t.Errorf("after: %q: error code %q (errors %+v), want BAD_USER_INPUT", tt.cursor, got, resp.Errors)
 				}
 			})
@@ -272,12 +272,12 @@ func TestPagingWhileContactsAreCreated(t *testing.T) {
 func TestPagingThroughAccountContacts(t *testing.T) {
 	t.Parallel()
 	c := newClient(t)
-	acme := c.createAccount(map[string]any{"name": "Acme"})
-	bolt := c.createAccount(map[string]any{"name": "Bolt"})
+	acme := c.CreateAccount(map[string]any{"name": "Acme"})
+	bolt := c.CreateAccount(map[string]any{"name": "Bolt"})
 	var members []string
 	for i := range 5 {
-		members = append(members, c.createContact(map[string]any{"name": fmt.Sprintf("Member %d", i), "accountIds": []string{acme}}).ID)
-		c.createContact(map[string]any{"name": fmt.Sprintf("Outsider %d", i), "accountId": bolt})
+		members = append(members, c.CreateContact(map[string]any{"name": fmt.Sprintf("Member %d", i), "accountIds": []string{acme}}).ID)
+		c.CreateContact(map[string]any{"name": fmt.Sprintf("Outsider %d", i), "accountId": bolt})
 	}
 	first := 2
 	var after *string
@@ -296,7 +296,7 @@ func TestPagingThroughAccountContacts(t *testing.T) {
 		t.Errorf("pages gave %q, want the account's contacts once each, oldest first: %q", seen, members)
 	}
 	checkPage(t, 0, c.accountContactsPage(bolt, nil, nil), 5, false, false, 5)
-	empty := c.createAccount(map[string]any{"name": "Crux"})
+	empty := c.CreateAccount(map[string]any{"name": "Crux"})
 	checkPage(t, 0, c.accountContactsPage(empty, nil, nil), 0, false, false, 0)
 }
 
@@ -305,14 +305,14 @@ func TestPagingThroughAccounts(t *testing.T) {
 	c := newClient(t)
 	var ids []string
 	for i := range 3 {
-		ids = append(ids, c.createAccount(map[string]any{"name": fmt.Sprintf("Account %d", i)}))
+		ids = append(ids, c.CreateAccount(map[string]any{"name": fmt.Sprintf("Account %d", i)}))
 	}
 	first := 2
 	var out struct{ Accounts connectionData }
-	c.mustDo(accountsPageDoc, pageVars(&first, nil), &out)
+	c.MustDo(accountsPageDoc, pageVars(&first, nil), &out)
 	checkPage(t, 1, out.Accounts, 2, true, false, 3)
 	seen := out.Accounts.ids()
-	c.mustDo(accountsPageDoc, pageVars(&first, out.Accounts.PageInfo.EndCursor), &out)
+	c.MustDo(accountsPageDoc, pageVars(&first, out.Accounts.PageInfo.EndCursor), &out)
 	checkPage(t, 2, out.Accounts, 1, false, true, 3)
 	if seen = append(seen, out.Accounts.ids()...); !slices.Equal(seen, ids) {
 		t.Errorf("pages gave %q, want %q", seen, ids)
@@ -383,11 +383,11 @@ func TestLookupArguments(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			c := newClient(t)
-			account := c.createAccount(map[string]any{"name": "Acme", "externalId": "acme"})
-			contact := c.createContact(map[string]any{"name": "Ada", "externalId": "crm-1"}).ID
-			resp := c.post(tt.query, tt.vars(contact, account))
+			account := c.CreateAccount(map[string]any{"name": "Acme", "externalId": "acme"})
+			contact := c.CreateContact(map[string]any{"name": "Ada", "externalId": "crm-1"}).ID
+			resp := c.Post(tt.query, tt.vars(contact, account))
 			if tt.wantCode != "" {
-				if got := resp.code(); got != tt.wantCode {
+				if got := resp.Code(); got != tt.wantCode {
 					t.Errorf("error code %q (errors %+v), want %q", got, resp.Errors, tt.wantCode)
 				}
 				return

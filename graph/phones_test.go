@@ -18,14 +18,14 @@ const updateWorkspaceSettingsDoc = `mutation($input: UpdateWorkspaceSettingsInpu
 // setDefaultPhoneRegion runs updateWorkspaceSettings with region (nil to
 // clear it) and returns the region it answers and its user errors.
 func (c *client) setDefaultPhoneRegion(region any) (*string, []userError) {
-	c.t.Helper()
+	c.T.Helper()
 	var out struct {
 		UpdateWorkspaceSettings struct {
 			WorkspaceSettings *struct{ DefaultPhoneRegion *string }
 			UserErrors        []userError
 		}
 	}
-	c.mustDo(updateWorkspaceSettingsDoc, map[string]any{"input": map[string]any{"defaultPhoneRegion": region}}, &out)
+	c.MustDo(updateWorkspaceSettingsDoc, map[string]any{"input": map[string]any{"defaultPhoneRegion": region}}, &out)
 	got := out.UpdateWorkspaceSettings
 	if got.WorkspaceSettings == nil {
 		return nil, got.UserErrors
@@ -95,7 +95,7 @@ func TestPhonesAsWritten(t *testing.T) {
 func TestUpdatePhoneAsWritten(t *testing.T) {
 	t.Parallel()
 	c := newClient(t)
-	ada := c.createContact(map[string]any{"name": "Ada", "phones": phoneInputs("+14155550100")})
+	ada := c.CreateContact(map[string]any{"name": "Ada", "phones": phoneInputs("+14155550100")})
 	got := c.mustUpdateContact(ada.ID, map[string]any{"phones": []map[string]any{
 		{"id": ada.Phones[0].ID, "number": "06 12 34 56 78", "region": "FR"},
 		{"number": "+1 650.555.0100"},
@@ -118,7 +118,7 @@ func TestDefaultPhoneRegion(t *testing.T) {
 		var out struct {
 			WorkspaceSettings struct{ DefaultPhoneRegion *string }
 		}
-		c.mustDo(`{ workspaceSettings { defaultPhoneRegion } }`, nil, &out)
+		c.MustDo(`{ workspaceSettings { defaultPhoneRegion } }`, nil, &out)
 		return out.WorkspaceSettings.DefaultPhoneRegion
 	}
 	if got := read(); got != nil {
@@ -130,7 +130,7 @@ func TestDefaultPhoneRegion(t *testing.T) {
 	if got := read(); got == nil || *got != "GB" {
 		t.Errorf("default region read back = %v; want GB", got)
 	}
-	if numbers := numbers(c.createContact(map[string]any{"name": "Ada", "phones": phoneInputs("020 7946 0958")})); !slices.Equal(numbers, []string{"+442079460958"}) {
+	if numbers := numbers(c.CreateContact(map[string]any{"name": "Ada", "phones": phoneInputs("020 7946 0958")})); !slices.Equal(numbers, []string{"+442079460958"}) {
 		t.Errorf("a British national number = %q; want +442079460958", numbers)
 	}
 	if _, errs := c.setDefaultPhoneRegion("England"); len(errs) != 1 || errs[0].Code != "TOO_LONG" || strings.Join(errs[0].Field, ".") != "input.defaultPhoneRegion" {
@@ -192,8 +192,8 @@ func TestUpsertRecognisesANumberWrittenAnotherWay(t *testing.T) {
 func TestPhoneDetails(t *testing.T) {
 	t.Parallel()
 	optimized, plain := optimizedAndPlain(t)
-	ada := optimized.createContact(map[string]any{"name": "Ada", "phones": phoneInputs("+14155550199", "+442079460958", "+80012345678")})
-	legacy := db.Phone{WorkspaceID: optimized.workspace, ID: db.NewID(db.PhonePrefix), ContactID: ada.ID, Number: "+12"}
+	ada := optimized.CreateContact(map[string]any{"name": "Ada", "phones": phoneInputs("+14155550199", "+442079460958", "+80012345678")})
+	legacy := db.Phone{WorkspaceID: optimized.Workspace, ID: db.NewID(db.PhonePrefix), ContactID: ada.ID, Number: "+12"}
 	if _, err := dbtest.DB(t).NewInsert().Model(&legacy).Exec(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +216,7 @@ func TestPhoneDetails(t *testing.T) {
 		`query($id: ID!) { node(id: $id) { ... on Contact { phones { number countryCode region national international } } } }`,
 	} {
 		vars := map[string]any{"id": ada.ID}
-		got, whole := optimized.post(query, vars), plain.post(query, vars)
+		got, whole := optimized.Post(query, vars), plain.Post(query, vars)
 		if !bytes.Equal(got.Body, whole.Body) {
 			t.Errorf("%s: rendered\n%s\nwhere gqlgen writes\n%s", query, got.Body, whole.Body)
 		}
@@ -225,7 +225,7 @@ func TestPhoneDetails(t *testing.T) {
 			Node     *struct{ Phones []details }
 			Contacts *struct{ Nodes []struct{ Phones []details } }
 		}
-		plain.mustDo(query, vars, &out)
+		plain.MustDo(query, vars, &out)
 		var phones []details
 		switch {
 		case out.Contact != nil:
@@ -255,8 +255,8 @@ func asJSON(t *testing.T, v any) string {
 func TestMergeKeepsOneOfANumberWrittenTwoWays(t *testing.T) {
 	t.Parallel()
 	c := newClient(t)
-	target := c.createContact(map[string]any{"name": "Ada", "phones": phoneInputs("+1 415 555 0199")})
-	source := c.createContact(map[string]any{"name": "A. Lovelace", "phones": []map[string]any{
+	target := c.CreateContact(map[string]any{"name": "Ada", "phones": phoneInputs("+1 415 555 0199")})
+	source := c.CreateContact(map[string]any{"name": "A. Lovelace", "phones": []map[string]any{
 		{"number": "(415) 555-0199", "region": "US"}, {"number": "020 7946 0958", "region": "GB"},
 	}})
 	merged := c.merge(target.ID, source.ID)

@@ -43,51 +43,51 @@ type portalSettingsPayload struct {
 }
 
 func (c *client) tryCreatePortalRole(slug, name string) portalRolePayload {
-	c.t.Helper()
+	c.T.Helper()
 	var out struct{ CreatePortalRole portalRolePayload }
-	c.mustDo(createPortalRoleDoc, map[string]any{"input": map[string]any{"slug": slug, "name": name}}, &out)
+	c.MustDo(createPortalRoleDoc, map[string]any{"input": map[string]any{"slug": slug, "name": name}}, &out)
 	return out.CreatePortalRole
 }
 
 // createPortalRole creates a custom role that must be valid and returns its id.
 func (c *client) createPortalRole(slug, name string) string {
-	c.t.Helper()
+	c.T.Helper()
 	got := c.tryCreatePortalRole(slug, name)
 	if len(got.UserErrors) > 0 || got.PortalRole == nil {
-		c.t.Fatalf("createPortalRole(%q): user errors %s, want none", slug, describeErrors(got.UserErrors))
+		c.T.Fatalf("createPortalRole(%q): user errors %s, want none", slug, describeErrors(got.UserErrors))
 	}
 	return got.PortalRole.ID
 }
 
 func (c *client) tryUpdatePortalRole(id string, input map[string]any) portalRolePayload {
-	c.t.Helper()
+	c.T.Helper()
 	var out struct{ UpdatePortalRole portalRolePayload }
-	c.mustDo(updatePortalRoleDoc, map[string]any{"id": id, "input": input}, &out)
+	c.MustDo(updatePortalRoleDoc, map[string]any{"id": id, "input": input}, &out)
 	return out.UpdatePortalRole
 }
 
 func (c *client) tryUpdatePortalSettings(defaultID string) portalSettingsPayload {
-	c.t.Helper()
+	c.T.Helper()
 	var out struct{ UpdatePortalSettings portalSettingsPayload }
-	c.mustDo(updatePortalSettingsDoc, map[string]any{"id": defaultID}, &out)
+	c.MustDo(updatePortalSettingsDoc, map[string]any{"id": defaultID}, &out)
 	return out.UpdatePortalSettings
 }
 
 // portalRoles returns the workspace's portal roles in listed order and its
 // default role.
 func (c *client) portalRoles() ([]roleData, roleData) {
-	c.t.Helper()
+	c.T.Helper()
 	var out struct {
 		PortalRoles    []roleData
 		PortalSettings struct{ DefaultPortalRole roleData }
 	}
-	c.mustDo(portalRolesDoc, nil, &out)
+	c.MustDo(portalRolesDoc, nil, &out)
 	return out.PortalRoles, out.PortalSettings.DefaultPortalRole
 }
 
 // portalRoleIDs returns the ids of the workspace's portal roles by slug.
 func (c *client) portalRoleIDs() map[string]string {
-	c.t.Helper()
+	c.T.Helper()
 	roles, _ := c.portalRoles()
 	ids := make(map[string]string, len(roles))
 	for _, r := range roles {
@@ -209,7 +209,7 @@ func TestUpdatePortalSettings(t *testing.T) {
 	t.Run("an unknown role is not found and changes nothing", func(t *testing.T) {
 		t.Parallel()
 		c := newClient(t)
-		for _, id := range []string{db.NewID(db.PortalRolePrefix), "nope", c.createAccount(map[string]any{"name": "Acme"})} {
+		for _, id := range []string{db.NewID(db.PortalRolePrefix), "nope", c.CreateAccount(map[string]any{"name": "Acme"})} {
 			got := c.tryUpdatePortalSettings(id)
 			if got.PortalSettings != nil {
 				t.Errorf("%s: portalSettings = %+v, want null", id, got.PortalSettings)
@@ -288,7 +288,7 @@ func TestChangingPortalRoles(t *testing.T) {
 		t.Parallel()
 		c := newClient(t)
 		vip := c.createPortalRole("vip", "VIP")
-		c.createContact(map[string]any{"name": "Ada", "portalRole": "vip"})
+		c.CreateContact(map[string]any{"name": "Ada", "portalRole": "vip"})
 		got := c.tryDelete("deletePortalRole", vip)
 		checkUserError(t, got.UserErrors, []string{"id"}, "IN_USE")
 		if !c.nodeExists(vip) {
@@ -310,7 +310,7 @@ func TestChangingPortalRoles(t *testing.T) {
 		t.Parallel()
 		c := newClient(t)
 		vip := c.createPortalRole("vip", "VIP")
-		ada := c.createContact(map[string]any{"name": "Ada", "portalRoleId": vip})
+		ada := c.CreateContact(map[string]any{"name": "Ada", "portalRoleId": vip})
 		c.mustUpdateContact(ada.ID, map[string]any{"portalRole": "member"})
 		got := c.tryDelete("deletePortalRole", vip)
 		if got.DeletedID == nil || *got.DeletedID != vip || len(got.UserErrors) > 0 {
@@ -365,7 +365,7 @@ func TestContactPortalRole(t *testing.T) {
 			}
 			input := tt.input(c.portalRoleIDs())
 			input["name"] = "Ada"
-			got := c.createContact(input)
+			got := c.CreateContact(input)
 			if got.PortalRole.Slug != tt.want {
 				t.Errorf("portalRole = %s, want %s", got.PortalRole.Slug, tt.want)
 			}
@@ -377,11 +377,11 @@ func TestContactPortalRole(t *testing.T) {
 	t.Run("a new default applies to new contacts only", func(t *testing.T) {
 		t.Parallel()
 		c := newClient(t)
-		before := c.createContact(map[string]any{"name": "Ada"})
+		before := c.CreateContact(map[string]any{"name": "Ada"})
 		if got := c.tryUpdatePortalSettings(c.portalRoleIDs()["no_access"]); len(got.UserErrors) > 0 {
 			t.Fatalf("updatePortalSettings: user errors %s", describeErrors(got.UserErrors))
 		}
-		after := c.createContact(map[string]any{"name": "Grace"})
+		after := c.CreateContact(map[string]any{"name": "Grace"})
 		if after.PortalRole.Slug != "no_access" {
 			t.Errorf("new contact's portalRole = %s, want the new default no_access", after.PortalRole.Slug)
 		}
@@ -396,14 +396,14 @@ func TestContactPortalRole(t *testing.T) {
 		if got := c.tryUpdatePortalSettings(vip); len(got.UserErrors) > 0 {
 			t.Fatalf("updatePortalSettings: user errors %s", describeErrors(got.UserErrors))
 		}
-		if got := c.createContact(map[string]any{"name": "Grace"}); got.PortalRole.Slug != "vip" {
+		if got := c.CreateContact(map[string]any{"name": "Grace"}); got.PortalRole.Slug != "vip" {
 			t.Errorf("new contact's portalRole = %s, want the new default vip", got.PortalRole.Slug)
 		}
 	})
 	t.Run("an update changes the role by slug", func(t *testing.T) {
 		t.Parallel()
 		c := newClient(t)
-		ada := c.createContact(map[string]any{"name": "Ada"})
+		ada := c.CreateContact(map[string]any{"name": "Ada"})
 		if got := c.mustUpdateContact(ada.ID, map[string]any{"portalRole": "admin"}); got.PortalRole.Slug != "admin" {
 			t.Errorf("portalRole = %s, want admin", got.PortalRole.Slug)
 		}

@@ -30,11 +30,11 @@ func TestEachFieldReadsWhatWholeRecordsShow(t *testing.T) {
 	seedFields(optimized)
 	seedAwkwardContacts(optimized)
 	optimized.createField("ACCOUNT", "plan", "TEXT")
-	optimized.createContact(map[string]any{"name": "Custom", "customFields": []map[string]any{{"slug": "plan", "value": "pro"}, {"slug": "seats", "value": 3}}})
+	optimized.CreateContact(map[string]any{"name": "Custom", "customFields": []map[string]any{{"slug": "plan", "value": "pro"}, {"slug": "seats", "value": 3}}})
 	var first struct {
 		Contacts struct{ Nodes []struct{ ID string } }
 	}
-	optimized.mustDo(`{ contacts(first: 1) { nodes { id } } }`, nil, &first)
+	optimized.MustDo(`{ contacts(first: 1) { nodes { id } } }`, nil, &first)
 	idVars := map[string]any{"id": first.Contacts.Nodes[0].ID}
 	places := []struct {
 		name   string
@@ -60,7 +60,7 @@ func TestEachFieldReadsWhatWholeRecordsShow(t *testing.T) {
 			if strings.Contains(query, "$id") {
 				vars = idVars
 			}
-			got, want := optimized.post(query, vars), plain.post(query, vars)
+			got, want := optimized.Post(query, vars), plain.Post(query, vars)
 			if len(want.Errors) > 0 {
 				t.Fatalf("%s, %s: %+v", place.name, fields, want.Errors)
 			}

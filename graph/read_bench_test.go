@@ -10,7 +10,7 @@ import (
 	"github.com/contacts-api/contacts/auth"
 	"github.com/contacts-api/contacts/db/dbtest"
 	"github.com/contacts-api/contacts/db/seed"
-	"github.com/contacts-api/contacts/graph"
+	"github.com/contacts-api/contacts/httpapi"
 )
 
 // benchPageQuery is the page of make bench's page_100 and page_999 cases.
@@ -31,9 +31,9 @@ func quietLogs(b *testing.B) {
 func BenchmarkPage(b *testing.B) {
 	quietLogs(b)
 	// page_999 costs 273,726, over the default limit, as in make bench.
-	h := newHandlerWith(b, graph.Options{Limits: graph.Limits{MaxComplexity: 1_000_000}})
+	h := newHandlerWith(b, httpapi.Options{Limits: httpapi.Limits{MaxComplexity: 1_000_000}})
 	c := newClientWith(b, h, uuid.New(), auth.ScopeRead)
-	plan := seed.Plan{Workspace: c.workspace, Contacts: 1000, Accounts: 100, PhonesPerContact: 2, TagsPerContact: 3}
+	plan := seed.Plan{Workspace: c.Workspace, Contacts: 1000, Accounts: 100, PhonesPerContact: 2, TagsPerContact: 3}
 	if _, err := seed.Run(context.Background(), dbtest.DB(b), plan, nil); err != nil {
 		b.Fatal(err)
 	}
@@ -43,7 +43,7 @@ func BenchmarkPage(b *testing.B) {
 	}{{"100", 100}, {"999", 999}} {
 		b.Run(size.name, func(b *testing.B) {
 			for b.Loop() {
-				resp := c.post(benchPageQuery, map[string]any{"first": size.first})
+				resp := c.Post(benchPageQuery, map[string]any{"first": size.first})
 				if len(resp.Errors) > 0 {
 					b.Fatal(resp.Errors)
 				}
@@ -61,9 +61,9 @@ const benchContactQuery = `query Contact($id: ID!) { contact(id: $id) {
 func BenchmarkContactByID(b *testing.B) {
 	quietLogs(b)
 	c := newClient(b)
-	id := c.createContact(map[string]any{"name": "Ada Lovelace", "email": "ada@example.com", "tags": []string{"a", "b", "c"}}).ID
+	id := c.CreateContact(map[string]any{"name": "Ada Lovelace", "email": "ada@example.com", "tags": []string{"a", "b", "c"}}).ID
 	for b.Loop() {
-		if resp := c.post(benchContactQuery, map[string]any{"id": id}); len(resp.Errors) > 0 {
+		if resp := c.Post(benchContactQuery, map[string]any{"id": id}); len(resp.Errors) > 0 {
 			b.Fatal(resp.Errors)
 		}
 	}

@@ -11,7 +11,8 @@ import (
 	"github.com/contacts-api/contacts/auth"
 	"github.com/contacts-api/contacts/db/dbtest"
 	"github.com/contacts-api/contacts/db/seed"
-	"github.com/contacts-api/contacts/graph"
+	"github.com/contacts-api/contacts/graph/graphtest"
+	"github.com/contacts-api/contacts/httpapi"
 )
 
 // optimizedAndPlain returns two clients of one new workspace: one of the
@@ -22,20 +23,20 @@ import (
 func optimizedAndPlain(t *testing.T) (optimized, plain *client) {
 	svc := newService(t)
 	ws, scope := uuid.New(), auth.ScopeRead+" "+auth.ScopeWrite
-	optimized = newClientWith(t, newHandlerWith(t, graph.Options{Service: svc}), ws, scope)
-	plain = newClientWith(t, newHandlerWith(t, graph.Plain(graph.Options{Service: svc})), ws, scope)
+	optimized = newClientWith(t, newHandlerWith(t, httpapi.Options{Service: svc}), ws, scope)
+	plain = newClientWith(t, newHandlerWith(t, graphtest.Plain(httpapi.Options{Service: svc})), ws, scope)
 	return optimized, plain
 }
 
 // seedAwkwardContacts adds contacts with every field set or left empty,
 // and strings that JSON must escape.
 func seedAwkwardContacts(c *client) {
-	acme := c.createAccount(map[string]any{
+	acme := c.CreateAccount(map[string]any{
 		"name": `Acme "Quotes" \ Backslash`, "externalId": "acc-1", "domain": "acme.example",
 		"tags": []string{"b2b", "<vip>&"}, "metadata": map[string]any{"tier": "gold", "note": "line\nbreak \u2028 ü"},
 	})
-	globex := c.createAccount(map[string]any{"name": "Globex\ttab"})
-	c.createContact(map[string]any{
+	globex := c.CreateAccount(map[string]any{"name": "Globex\ttab"})
+	c.CreateContact(map[string]any{
 		"externalId": "crm-1", "firstName": "Zoë 😀", "lastName": `Lovelace "the first"`,
 		"email": "ada@example.com", "avatarUrl": "https://example.com/a.png",
 		"description": "multi\nline <b>&</b>\r\u007f\\", "tags": []string{"vip", "ß<>"},
@@ -43,17 +44,17 @@ func seedAwkwardContacts(c *client) {
 		"accountId": acme, "accountIds": []string{globex}, "portalRole": "admin",
 		"phones": []map[string]any{{"number": "+14155550100", "type": "MOBILE"}, {"number": "+14155550101"}},
 	})
-	c.createContact(map[string]any{"name": "Bare"})
-	target := c.createContact(map[string]any{"name": "Target", "externalId": "crm-3", "accountId": globex})
-	source := c.createContact(map[string]any{"name": "Source", "externalId": "crm-4", "accountIds": []string{acme}})
-	c.mustDo(`mutation($t: ID!, $s: [ID!]!) { mergeContacts(targetId: $t, sourceIds: $s) { userErrors { code } } }`,
+	c.CreateContact(map[string]any{"name": "Bare"})
+	target := c.CreateContact(map[string]any{"name": "Target", "externalId": "crm-3", "accountId": globex})
+	source := c.CreateContact(map[string]any{"name": "Source", "externalId": "crm-4", "accountIds": []string{acme}})
+	c.MustDo(`mutation($t: ID!, $s: [ID!]!) { mergeContacts(targetId: $t, sourceIds: $s) { userErrors { code } } }`,
 		map[string]any{"t": target.ID, "s": []string{source.ID}}, nil)
 	// A primary account that joined after another: it still comes first.
-	late := c.createContact(map[string]any{"name": "Late primary", "accountIds": []string{globex}})
-	c.mustDo(`mutation($id: ID!, $input: UpdateContactInput!) { updateContact(id: $id, input: $input) { userErrors { code } } }`,
+	late := c.CreateContact(map[string]any{"name": "Late primary", "accountIds": []string{globex}})
+	c.MustDo(`mutation($id: ID!, $input: UpdateContactInput!) { updateContact(id: $id, input: $input) { userErrors { code } } }`,
 		map[string]any{"id": late.ID, "input": map[string]any{"accountId": acme}}, nil)
 	for i := range 4 {
-		c.createContact(map[string]any{"name": fmt.Sprint("Plain ", i), "accountId": globex,
+		c.CreateContact(map[string]any{"name": fmt.Sprint("Plain ", i), "accountId": globex,
 			"phones": []map[string]any{{"number": fmt.Sprintf("+1650555%04d", i), "type": "WORK"}}})
 	}
 }
@@ -102,7 +103,7 @@ func TestRenderedListsMatchGqlgen(t *testing.T) {
 			nodes { id name phones { number } portalRole { slug } } edges { cursor node { email } } } } } }`, nil},
 	}
 	for _, tt := range tests {
-		want, got := gqlgen.post(tt.query, tt.vars), rendered.post(tt.query, tt.vars)
+		want, got := gqlgen.Post(tt.query, tt.vars), rendered.Post(tt.query, tt.vars)
 		if len(want.Errors) > 0 {
 			t.Errorf("%s: gqlgen answered errors %+v", tt.name, want.Errors)
 		}
@@ -117,13 +118,13 @@ func TestRenderedListsMatchGqlgen(t *testing.T) {
 // parallel: allocations are counted for the whole process.)
 func TestBenchPageIsRendered(t *testing.T) {
 	rendered, gqlgen := optimizedAndPlain(t)
-	plan := seed.Plan{Workspace: rendered.workspace, Contacts: 50, Accounts: 10, PhonesPerContact: 2, TagsPerContact: 3}
+	plan := seed.Plan{Workspace: rendered.Workspace, Contacts: 50, Accounts: 10, PhonesPerContact: 2, TagsPerContact: 3}
 	if _, err := seed.Run(context.Background(), dbtest.DB(t), plan, nil); err != nil {
 		t.Fatal(err)
 	}
 	vars := map[string]any{"first": 50}
 	allocs := func(c *client) float64 {
-		return testing.AllocsPerRun(5, func() { c.post(benchPageQuery, vars) })
+		return testing.AllocsPerRun(5, func() { c.Post(benchPageQuery, vars) })
 	}
 	r, g := allocs(rendered), allocs(gqlgen)
 	if r > g/2 {

@@ -31,14 +31,14 @@ func BenchmarkRowSecurity(b *testing.B) {
 		"bypass": newClientWith(b, newHandlerOf(b, bypass), ws, scope),
 	}
 	seed := clients["rls"]
-	resp := seed.post(bulkBenchDoc, map[string]any{"inputs": bulkInputs("rls", 200)})
+	resp := seed.Post(bulkBenchDoc, map[string]any{"inputs": bulkInputs("rls", 200)})
 	if len(resp.Errors) > 0 {
 		b.Fatal(resp.Errors)
 	}
 	var first struct {
 		Contacts struct{ Nodes []struct{ ID string } }
 	}
-	if err := json.Unmarshal(seed.post(`{ contacts(first: 1) { nodes { id } } }`, nil).Data, &first); err != nil || len(first.Contacts.Nodes) == 0 {
+	if err := json.Unmarshal(seed.Post(`{ contacts(first: 1) { nodes { id } } }`, nil).Data, &first); err != nil || len(first.Contacts.Nodes) == 0 {
 		b.Fatalf("no seeded contact: %v", err)
 	}
 	id := first.Contacts.Nodes[0].ID
@@ -63,7 +63,7 @@ func BenchmarkRowSecurity(b *testing.B) {
 			b.Run(r.name+"/"+mode, func(b *testing.B) {
 				c := clients[mode]
 				for i := 0; b.Loop(); i++ {
-					if resp := c.post(r.doc, r.vars(i)); len(resp.Errors) > 0 {
+					if resp := c.Post(r.doc, r.vars(i)); len(resp.Errors) > 0 {
 						b.Fatal(resp.Errors)
 					}
 				}

@@ -113,7 +113,7 @@ func (s *shownSecrets) withhold(body []byte) []byte {
 		})
 	}
 	var kept bytes.Buffer
-	writeResponse(&kept, &resp)
+	WriteResponse(&kept, &resp)
 	return kept.Bytes()
 }
 

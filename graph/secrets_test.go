@@ -13,6 +13,7 @@ import (
 
 	"github.com/contacts-api/contacts/auth"
 	"github.com/contacts-api/contacts/graph"
+	"github.com/contacts-api/contacts/graph/graphtest"
 	"github.com/contacts-api/contacts/service"
 )
 
@@ -86,26 +87,26 @@ func TestNoSecretIsKept(t *testing.T) {
 	t.Parallel()
 	svc := newService(t)
 	ws := uuid.New()
-	admin := newClientWith(t, newHandlerOf(t, svc), ws, allScopes)
+	admin := newClientWith(t, newHandlerOf(t, svc), ws, graphtest.AllScopes)
 	operatorKey, _, err := svc.CreateAPIKeyAsOperator(context.Background(), ws, service.CreateAPIKeyInput{Name: "operator", Scopes: auth.Scopes})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, adminKey := admin.createAPIKey("admin", auth.Scopes...)
+	_, adminKey := admin.CreateAPIKey("admin", auth.Scopes...)
 	callers := map[string]*client{"a token": admin, "an API key": admin.withToken(adminKey)}
 	// The credentials are secrets too: the JWT signing secret (config)
 	// and the bearer tokens.
-	secrets := []string{string(testSecret), admin.token, adminKey, operatorKey.Secret}
+	secrets := []string{string(testSecret), admin.Token, adminKey, operatorKey.Secret}
 
 	for _, issue := range secretIssues {
 		for callerName, c := range callers {
-			plain := c.post(issue.query, nil)
+			plain := c.Post(issue.query, nil)
 			if plain.Status != http.StatusOK || len(plain.Errors) > 0 {
 				t.Fatalf("%s as %s: status %d, %s", issue.name, callerName, plain.Status, plain.Body)
 			}
 			key := fmt.Sprintf("%s as %s", issue.name, callerName)
-			first := c.sendWithKey(key, issue.query, nil)
-			replay := c.sendWithKey(key, issue.query, nil)
+			first := c.SendWithKey(key, issue.query, nil)
+			replay := c.SendWithKey(key, issue.query, nil)
 			shown := issue.secrets(first.Data)
 			for path, secret := range issue.secrets(plain.Data) {
 				secrets = append(secrets, secret)
@@ -130,8 +131,8 @@ func TestNoSecretIsKept(t *testing.T) {
 // its path, and the rest of its data as it was.
 func checkReplayWithholds(t *testing.T, name string, first, replay *response, shown map[string]string) {
 	t.Helper()
-	if !replay.replayed() || replay.Status != first.Status {
-		t.Errorf("%s: replay status %d, replayed %v; want the first response replayed", name, replay.Status, replay.replayed())
+	if !replay.Replayed() || replay.Status != first.Status {
+		t.Errorf("%s: replay status %d, replayed %v; want the first response replayed", name, replay.Status, replay.Replayed())
 	}
 	want := first.Data
 	for path, secret := range shown {

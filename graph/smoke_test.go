@@ -5,8 +5,8 @@ import "testing"
 func TestCreateAndReadContact(t *testing.T) {
 	t.Parallel()
 	c := newClient(t)
-	account := c.createAccount(map[string]any{"name": "Acme"})
-	created := c.createContact(map[string]any{
+	account := c.CreateAccount(map[string]any{"name": "Acme"})
+	created := c.CreateContact(map[string]any{
 		"firstName": "Ada", "lastName": "Lovelace", "accountId": account,
 		"phones": []map[string]any{{"number": "+14155550123", "type": "MOBILE"}},
 	})
@@ -14,7 +14,7 @@ func TestCreateAndReadContact(t *testing.T) {
 		t.Fatalf("created contact = %+v", created)
 	}
 	var out struct{ Contact contactData }
-	c.mustDo(`query($id: ID) { contact(id: $id) { `+contactFields+` } }`, map[string]any{"id": created.ID}, &out)
+	c.MustDo(`query($id: ID) { contact(id: $id) { `+contactFields+` } }`, map[string]any{"id": created.ID}, &out)
 	if out.Contact.ID != created.ID || out.Contact.PortalRole.Slug != "member" || out.Contact.Version != 1 {
 		t.Fatalf("contact(id) = %+v", out.Contact)
 	}

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/contacts-api/contacts/graph/graphtest"
 )
 
 const (
@@ -37,27 +39,27 @@ type bulkResult struct {
 }
 
 func (c *client) upsert(input map[string]any) upsertPayload {
-	c.t.Helper()
+	c.T.Helper()
 	var out struct{ UpsertContact upsertPayload }
-	c.mustDo(upsertContactDoc, map[string]any{"input": input}, &out)
+	c.MustDo(upsertContactDoc, map[string]any{"input": input}, &out)
 	return out.UpsertContact
 }
 
 func (c *client) mustUpsert(input map[string]any) *contactData {
-	c.t.Helper()
+	c.T.Helper()
 	got := c.upsert(input)
 	if len(got.UserErrors) > 0 || got.Contact == nil {
-		c.t.Fatalf("upsertContact(%v): user errors %s, want none", input, describeErrors(got.UserErrors))
+		c.T.Fatalf("upsertContact(%v): user errors %s, want none", input, describeErrors(got.UserErrors))
 	}
 	return got.Contact
 }
 
 func (c *client) bulkUpsert(inputs []map[string]any, atomic bool) []bulkResult {
-	c.t.Helper()
+	c.T.Helper()
 	var out struct {
 		BulkUpsertContacts struct{ Results []bulkResult }
 	}
-	c.mustDo(bulkUpsertDoc, map[string]any{"inputs": inputs, "atomic": atomic}, &out)
+	c.MustDo(bulkUpsertDoc, map[string]any{"inputs": inputs, "atomic": atomic}, &out)
 	return out.BulkUpsertContacts.Results
 }
 
@@ -77,7 +79,7 @@ func TestUpsertCreatesThenUpdates(t *testing.T) {
 		!slices.Equal(got.Tags, []string{"vip"}) || *got.Description != "Countess" {
 		t.Errorf("after the second upsert the contact is %+v, want the first's fields kept, the description added, version 2", got)
 	}
-	if n := c.contactCount(); n != 1 {
+	if n := c.ContactCount(); n != 1 {
 		t.Errorf("workspace has %d contacts, want 1", n)
 	}
 }
@@ -104,7 +106,7 @@ func TestUpsertRules(t *testing.T) {
 			c := newClient(t)
 			got := c.upsert(tt.input)
 			checkUserError(t, got.UserErrors, tt.field, tt.code)
-			if got.Contact != nil || c.contactCount() != 0 {
+			if got.Contact != nil || c.ContactCount() != 0 {
 				t.Errorf("a refused upsert wrote a contact")
 			}
 		})
@@ -155,12 +157,12 @@ func TestConcurrentUpsertsLoseNoField(t *testing.T) {
 		{"description": "Countess"}, {"avatarUrl": "https://example.com/ada.png"}, {"tags": []string{"vip"}},
 		{"metadata": map[string]any{"source": "crm"}},
 	}
-	responses := concurrently(len(fields), func(i int) *response {
+	responses := graphtest.Concurrently(len(fields), func(i int) *response {
 		input := map[string]any{"externalId": "crm-race", "name": "Ada Lovelace"}
 		for k, v := range fields[i] {
 			input[k] = v
 		}
-		return c.post(upsertContactDoc, map[string]any{"input": input})
+		return c.Post(upsertContactDoc, map[string]any{"input": input})
 	})
 	created := 0
 	for i, resp := range responses {
@@ -172,8 +174,8 @@ func TestConcurrentUpsertsLoseNoField(t *testing.T) {
 			created++
 		}
 	}
-	if created != 1 || c.contactCount() != 1 {
-		t.Fatalf("%d upserts created a contact and the workspace has %d, want 1 and 1", created, c.contactCount())
+	if created != 1 || c.ContactCount() != 1 {
+		t.Fatalf("%d upserts created a contact and the workspace has %d, want 1 and 1", created, c.ContactCount())
 	}
 	got := c.mustUpsert(map[string]any{"externalId": "crm-race"})
 	if got.FirstName == nil || got.LastName == nil || got.Email == nil || got.Description == nil || got.AvatarURL == nil ||
@@ -188,15 +190,15 @@ func TestConcurrentUpsertsLoseNoField(t *testing.T) {
 func TestExpectedVersion(t *testing.T) {
 	t.Parallel()
 	c := newClient(t)
-	contact := c.createContact(map[string]any{"name": "Ada"})
+	contact := c.CreateContact(map[string]any{"name": "Ada"})
 	stale := c.tryUpdateContact(contact.ID, map[string]any{"email": "a@example.com", "expectedVersion": 7})
 	checkUserError(t, stale.UserErrors, inputAt("expectedVersion"), "STALE")
 	if got := c.contactByID(contact.ID); got.Email != nil || got.Version != 1 {
 		t.Errorf("a STALE update wrote: %+v", got)
 	}
 	// Concurrent updates based on the same version: exactly one wins.
-	responses := concurrently(8, func(i int) *response {
-		return c.post(updateContactDoc, map[string]any{"id": contact.ID, "input": map[string]any{"description": fmt.Sprint(i), "expectedVersion": 1}})
+	responses := graphtest.Concurrently(8, func(i int) *response {
+		return c.Post(updateContactDoc, map[string]any{"id": contact.ID, "input": map[string]any{"description": fmt.Sprint(i), "expectedVersion": 1}})
 	})
 	wins, stales := 0, 0
 	for _, resp := range responses {
@@ -244,7 +246,7 @@ func TestBulkUpsertPartialAndAtomic(t *testing.T) {
 		if results[2].Contact != nil || results[3].Contact != nil {
 			t.Errorf("failed inputs returned contacts")
 		}
-		if n := c.contactCount(); n != 3 {
+		if n := c.ContactCount(); n != 3 {
 			t.Errorf("workspace has %d contacts, want the 3 valid ones", n)
 		}
 		if got := len(results[1].Contact.Phones); got != 2 {
@@ -261,7 +263,7 @@ func TestBulkUpsertPartialAndAtomic(t *testing.T) {
 				t.Errorf("atomic call with errors returned written contact %+v", r)
 			}
 		}
-		if n := c.contactCount(); n != 0 {
+		if n := c.ContactCount(); n != 0 {
 			t.Errorf("atomic call with errors left %d contacts, want none", n)
 		}
 	})
@@ -274,11 +276,11 @@ func TestBulkUpsertLimit(t *testing.T) {
 	for i := range inputs {
 		inputs[i] = map[string]any{"externalId": fmt.Sprint(i), "name": "N"}
 	}
-	resp := c.post(bulkUpsertDoc, map[string]any{"inputs": inputs})
-	if resp.code() != "LIMIT_EXCEEDED" {
-		t.Errorf("1,001 inputs: code %q (errors %+v), want LIMIT_EXCEEDED", resp.code(), resp.Errors)
+	resp := c.Post(bulkUpsertDoc, map[string]any{"inputs": inputs})
+	if resp.Code() != "LIMIT_EXCEEDED" {
+		t.Errorf("1,001 inputs: code %q (errors %+v), want LIMIT_EXCEEDED", resp.Code(), resp.Errors)
 	}
-	if n := c.contactCount(); n != 0 {
+	if n := c.ContactCount(); n != 0 {
 		t.Errorf("a refused bulk call wrote %d contacts", n)
 	}
 }
@@ -289,7 +291,7 @@ func TestBulkUpsertLimit(t *testing.T) {
 func TestBulkUpsertStatementsDoNotGrow(t *testing.T) {
 	t.Parallel()
 	c := newClient(t)
-	c.createAccount(map[string]any{"name": "Acme", "externalId": "acme"})
+	c.CreateAccount(map[string]any{"name": "Acme", "externalId": "acme"})
 	batch := func(prefix string, n int) []map[string]any {
 		inputs := make([]map[string]any, n)
 		for i := range inputs {
@@ -304,7 +306,7 @@ func TestBulkUpsertStatementsDoNotGrow(t *testing.T) {
 	statements := map[string]int64{}
 	for _, n := range []int{5, 200} {
 		for _, round := range []string{"create", "update"} {
-			resp := c.post(bulkUpsertDoc, map[string]any{"inputs": batch(fmt.Sprint("s", n), n)})
+			resp := c.Post(bulkUpsertDoc, map[string]any{"inputs": batch(fmt.Sprint("s", n), n)})
 			var out struct {
 				BulkUpsertContacts struct{ Results []bulkResult }
 			}
@@ -328,9 +330,9 @@ func TestBulkUpsertStatementsDoNotGrow(t *testing.T) {
 func TestDeleteContacts(t *testing.T) {
 	t.Parallel()
 	c := newClient(t)
-	a := c.createContact(map[string]any{"name": "A", "phones": phoneInputs("+14155550100")})
-	b := c.createContact(map[string]any{"name": "B"})
-	other := c.otherWorkspace().createContact(map[string]any{"name": "Other"})
+	a := c.CreateContact(map[string]any{"name": "A", "phones": phoneInputs("+14155550100")})
+	b := c.CreateContact(map[string]any{"name": "B"})
+	other := c.otherWorkspace().CreateContact(map[string]any{"name": "Other"})
 
 	var out struct {
 		DeleteContacts struct {
@@ -338,14 +340,14 @@ func TestDeleteContacts(t *testing.T) {
 			UserErrors []userError
 		}
 	}
-	c.mustDo(deleteContactsDoc, map[string]any{"ids": []string{a.ID, other.ID}}, &out)
+	c.MustDo(deleteContactsDoc, map[string]any{"ids": []string{a.ID, other.ID}}, &out)
 	checkUserError(t, out.DeleteContacts.UserErrors, []string{"ids", "1"}, "NOT_FOUND")
-	if len(out.DeleteContacts.DeletedIds) != 0 || c.contactCount() != 2 {
-		t.Fatalf("a call with another workspace's id deleted %v; contacts left %d, want 2", out.DeleteContacts.DeletedIds, c.contactCount())
+	if len(out.DeleteContacts.DeletedIds) != 0 || c.ContactCount() != 2 {
+		t.Fatalf("a call with another workspace's id deleted %v; contacts left %d, want 2", out.DeleteContacts.DeletedIds, c.ContactCount())
 	}
-	c.mustDo(deleteContactsDoc, map[string]any{"ids": []string{a.ID, b.ID}}, &out)
-	if len(out.DeleteContacts.UserErrors) > 0 || len(out.DeleteContacts.DeletedIds) != 2 || c.contactCount() != 0 {
-		t.Errorf("deleteContacts = %+v, contacts left %d; want both deleted", out.DeleteContacts, c.contactCount())
+	c.MustDo(deleteContactsDoc, map[string]any{"ids": []string{a.ID, b.ID}}, &out)
+	if len(out.DeleteContacts.UserErrors) > 0 || len(out.DeleteContacts.DeletedIds) != 2 || c.ContactCount() != 0 {
+		t.Errorf("deleteContacts = %+v, contacts left %d; want both deleted", out.DeleteContacts, c.ContactCount())
 	}
 	if c.nodeExists(a.Phones[0].ID) {
 		t.Errorf("a deleted contact's phone is still there")

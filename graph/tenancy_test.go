@@ -56,22 +56,22 @@ type tenant struct {
 // seedTenant gives c's workspace its accounts, custom role and contact.
 func seedTenant(t *testing.T, c *client) *tenant {
 	t.Helper()
-	w := &tenant{c: c, soloExternalID: "solo-" + c.workspace.String()}
-	w.accountID = c.createAccount(map[string]any{"name": "Acme", "externalId": "acct-1"})
-	w.soloAccountID = c.createAccount(map[string]any{"name": "Solo", "externalId": w.soloExternalID})
+	w := &tenant{c: c, soloExternalID: "solo-" + c.Workspace.String()}
+	w.accountID = c.CreateAccount(map[string]any{"name": "Acme", "externalId": "acct-1"})
+	w.soloAccountID = c.CreateAccount(map[string]any{"name": "Solo", "externalId": w.soloExternalID})
 	var created struct {
 		CreatePortalRole struct {
 			PortalRole *struct{ ID string }
 			UserErrors []userError
 		}
 	}
-	c.mustDo(`mutation { createPortalRole(input: {slug: "partner", name: "Partner"}) { portalRole { id } userErrors { field code message } } }`, nil, &created)
+	c.MustDo(`mutation { createPortalRole(input: {slug: "partner", name: "Partner"}) { portalRole { id } userErrors { field code message } } }`, nil, &created)
 	if p := created.CreatePortalRole; p.PortalRole == nil || len(p.UserErrors) > 0 {
 		t.Fatalf("createPortalRole(partner): want a role, got user errors %+v", p.UserErrors)
 	}
 	w.roleID = created.CreatePortalRole.PortalRole.ID
 
-	contact := c.createContact(map[string]any{
+	contact := c.CreateContact(map[string]any{
 		"externalId": "ext-1", "name": "Ada Lovelace",
 		"accountId": w.accountID, "accountIds": []string{w.accountID}, "portalRoleId": w.roleID,
 		"phones": []map[string]any{{"number": "+14155550101", "type": "MOBILE"}, {"number": "+14155550102", "type": "WORK"}},
@@ -87,7 +87,7 @@ func seedTenant(t *testing.T, c *client) *tenant {
 	}
 
 	var roles struct{ PortalRoles []struct{ ID, Slug string } }
-	c.mustDo(`{ portalRoles { id slug } }`, nil, &roles)
+	c.MustDo(`{ portalRoles { id slug } }`, nil, &roles)
 	for _, r := range roles.PortalRoles {
 		w.roleIDs = append(w.roleIDs, r.ID)
 		if r.Slug == "member" {
@@ -102,8 +102,8 @@ func seedTenant(t *testing.T, c *client) *tenant {
 
 // addContact adds a contact with a phone to the tenant's account.
 func (w *tenant) addContact(i int) {
-	w.c.t.Helper()
-	contact := w.c.createContact(map[string]any{
+	w.c.T.Helper()
+	contact := w.c.CreateContact(map[string]any{
 		"name": fmt.Sprintf("Contact %d", i), "accountId": w.accountID,
 		"phones": []map[string]any{{"number": fmt.Sprintf("+1415555020%d", i)}},
 	})
@@ -175,7 +175,7 @@ func (w *tenant) missing() (*tenant, *strings.Replacer) {
 // fail themselves rather than their parent.
 func (w *tenant) in(t testing.TB) *tenant {
 	c := *w.c
-	c.t = t
+	c.T = t
 	cp := *w
 	cp.c = &c
 	return &cp
@@ -199,9 +199,9 @@ const tenantSnapshotQuery = `query($contact: ID!, $account: ID!, $solo: ID!) {
 
 // snapshot returns the tenant's data as the API shows it.
 func (w *tenant) snapshot() string {
-	w.c.t.Helper()
+	w.c.T.Helper()
 	var data json.RawMessage
-	w.c.mustDo(tenantSnapshotQuery, map[string]any{"contact": w.contactID, "account": w.accountID, "solo": w.soloAccountID}, &data)
+	w.c.MustDo(tenantSnapshotQuery, map[string]any{"contact": w.contactID, "account": w.accountID, "solo": w.soloAccountID}, &data)
 	return string(data)
 }
 
@@ -264,9 +264,9 @@ func (tc tenancyCase) check(t *testing.T, own, other *tenant) {
 // unless the response is data without errors, or the error the case wants.
 func (tc tenancyCase) send(t *testing.T, own, other *tenant) *response {
 	t.Helper()
-	resp := own.in(t).c.post(tc.query, tc.vars(own, other))
+	resp := own.in(t).c.Post(tc.query, tc.vars(own, other))
 	if tc.wantCode != "" {
-		if resp.code() != tc.wantCode {
+		if resp.Code() != tc.wantCode {
 			t.Fatalf("want a %s error, got status %d, errors %+v, data %s", tc.wantCode, resp.Status, resp.Errors, resp.Data)
 		}
 		return resp
@@ -643,9 +643,9 @@ func checkConcurrentListings(t *testing.T, h http.Handler, query string, vars fu
 		for n := range 3 {
 			w.addContact(n)
 		}
-		resp := w.c.post(query, vars(w, tenants[1-i]))
+		resp := w.c.Post(query, vars(w, tenants[1-i]))
 		if problem := listingProblem(w, tenants[1-i], resp, string(resp.Data)); problem != "" {
-			t.Fatalf("listing workspace %s alone: %s", w.c.workspace, problem)
+			t.Fatalf("listing workspace %s alone: %s", w.c.Workspace, problem)
 		}
 		baselines[i] = string(resp.Data)
 	}
@@ -657,9 +657,9 @@ func checkConcurrentListings(t *testing.T, h http.Handler, query string, vars fu
 		wg.Go(func() {
 			for n := next.Add(1) - 1; n < requests; n = next.Add(1) - 1 {
 				own, other := tenants[n%2], tenants[1-n%2]
-				problem := listingProblem(own, other, own.c.post(query, vars(own, other)), baselines[n%2])
+				problem := listingProblem(own, other, own.c.Post(query, vars(own, other)), baselines[n%2])
 				if problem != "" && failures.Add(1) <= reported {
-					t.Errorf("request %d as workspace %s: %s", n, own.c.workspace, problem)
+					t.Errorf("request %d as workspace %s: %s", n, own.c.Workspace, problem)
 				}
 			}
 		})

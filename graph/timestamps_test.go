@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+
+	"github.com/contacts-api/contacts/graph/graphtest"
 )
 
 // storedTimesDoc reads any record's times back by its id.
@@ -23,7 +25,7 @@ const storedTimesDoc = `query($id: ID!) { node(id: $id) { id
 // so a mutation must not answer nanoseconds it did not store.
 func TestMutationTimesAreStoredTimes(t *testing.T) {
 	t.Parallel()
-	c := newClientWith(t, newHandlerOf(t, newService(t)), uuid.New(), allScopes)
+	c := newClientWith(t, newHandlerOf(t, newService(t)), uuid.New(), graphtest.AllScopes)
 	const contact = `id createdAt updatedAt phones { id createdAt updatedAt }`
 	const account = `id createdAt updatedAt`
 
@@ -49,20 +51,20 @@ func TestMutationTimesAreStoredTimes(t *testing.T) {
 // time the read answers. It returns the ids of the records, in the order
 // the answer names them.
 func (c *client) checkStoredTimes(mutation string) []string {
-	c.t.Helper()
+	c.T.Helper()
 	var answered any
-	c.mustDo(mutation, nil, &answered)
+	c.MustDo(mutation, nil, &answered)
 	ids, got := recordTimes(answered, nil, map[string]string{})
 	if len(got) == 0 {
-		c.t.Fatalf("%s: the answer has no times to check", mutation)
+		c.T.Fatalf("%s: the answer has no times to check", mutation)
 	}
 	for _, id := range ids {
 		var stored any
-		c.mustDo(storedTimesDoc, map[string]any{"id": id}, &stored)
+		c.MustDo(storedTimesDoc, map[string]any{"id": id}, &stored)
 		_, want := recordTimes(stored, nil, map[string]string{})
 		for field, at := range got {
 			if strings.HasPrefix(field, id+".") && want[field] != at {
-				c.t.Errorf("%s: the mutation answered %s = %s, a later read %s", mutation, field, at, want[field])
+				c.T.Errorf("%s: the mutation answered %s = %s, a later read %s", mutation, field, at, want[field])
 			}
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/contacts-api/contacts/auth"
+	"github.com/contacts-api/contacts/graph/graphtest"
 )
 
 // viewerDoc asks who the caller is.
@@ -28,37 +29,37 @@ type viewerData struct {
 func TestViewer(t *testing.T) {
 	t.Parallel()
 	h := newHandler(t)
-	admin := newClientWith(t, h, uuid.New(), allScopes)
+	admin := newClientWith(t, h, uuid.New(), graphtest.AllScopes)
 	other := newClientWith(t, h, uuid.New(), auth.ScopeRead)
-	keysOnly := newClientWith(t, h, admin.workspace, auth.ScopeKeysAdmin)
-	key, secret := admin.createAPIKey("CRM sync", auth.ScopeWrite, auth.ScopeRead)
+	keysOnly := newClientWith(t, h, admin.Workspace, auth.ScopeKeysAdmin)
+	key, secret := admin.CreateAPIKey("CRM sync", auth.ScopeWrite, auth.ScopeRead)
 	tests := []struct {
 		name          string
 		authorization string
 		apiKey        string
 		want          viewerData
 	}{
-		{"a token with every scope", "Bearer " + admin.token, "",
-			viewerData{admin.workspace.String(), "TOKEN", "test", slices.Sorted(slices.Values(auth.Scopes))}},
-		{"a read-only token of another workspace", "Bearer " + other.token, "",
-			viewerData{other.workspace.String(), "TOKEN", "test", []string{auth.ScopeRead}}},
-		{"a token without contacts:read", "Bearer " + keysOnly.token, "",
-			viewerData{admin.workspace.String(), "TOKEN", "test", []string{auth.ScopeKeysAdmin}}},
+		{"a token with every scope", "Bearer " + admin.Token, "",
+			viewerData{admin.Workspace.String(), "TOKEN", "test", slices.Sorted(slices.Values(auth.Scopes))}},
+		{"a read-only token of another workspace", "Bearer " + other.Token, "",
+			viewerData{other.Workspace.String(), "TOKEN", "test", []string{auth.ScopeRead}}},
+		{"a token without contacts:read", "Bearer " + keysOnly.Token, "",
+			viewerData{admin.Workspace.String(), "TOKEN", "test", []string{auth.ScopeKeysAdmin}}},
 		{"an API key as a bearer token", "Bearer " + secret, "",
-			viewerData{admin.workspace.String(), "API_KEY", key.ID, []string{auth.ScopeRead, auth.ScopeWrite}}},
+			viewerData{admin.Workspace.String(), "API_KEY", key.ID, []string{auth.ScopeRead, auth.ScopeWrite}}},
 		{"an API key in X-API-Key", "", secret,
-			viewerData{admin.workspace.String(), "API_KEY", key.ID, []string{auth.ScopeRead, auth.ScopeWrite}}},
+			viewerData{admin.Workspace.String(), "API_KEY", key.ID, []string{auth.ScopeRead, auth.ScopeWrite}}},
 	}
 	for _, tt := range tests {
-		req := newGraphQLRequest(http.MethodPost, "/graphql", viewerDoc, "", "")
+		req := graphtest.NewGraphQLRequest(http.MethodPost, "/graphql", viewerDoc, "", "")
 		if tt.authorization != "" {
 			req.Header.Set("Authorization", tt.authorization)
 		}
 		if tt.apiKey != "" {
 			req.Header.Set("X-API-Key", tt.apiKey)
 		}
-		rec := recordRequest(h, req)
-		resp := decodeResponse(t, rec)
+		rec := graphtest.RecordRequest(h, req)
+		resp := graphtest.DecodeResponse(t, rec)
 		var got struct {
 			Viewer *viewerData `json:"viewer"`
 		}
@@ -79,7 +80,7 @@ func TestViewerNeedsACredential(t *testing.T) {
 	t.Parallel()
 	h := newHandler(t)
 	for name, token := range map[string]string{"no credential": "", "a forged token": "x.y.z"} {
-		rec := recordRequest(h, newGraphQLRequest(http.MethodPost, "/graphql", viewerDoc, token, ""))
+		rec := graphtest.RecordRequest(h, graphtest.NewGraphQLRequest(http.MethodPost, "/graphql", viewerDoc, token, ""))
 		if rec.Code != http.StatusUnauthorized || strings.Contains(rec.Body.String(), "workspaceId") {
 			t.Errorf("%s: status %d, body %s; want 401 and no viewer", name, rec.Code, rec.Body)
 		}

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # playground-assets.sh refreshes the playground's browser assets in
-# graph/playground/assets from pinned npm packages, so that the server
+# httpapi/playground/assets from pinned npm packages, so that the server
 # embeds them and the playground never loads anything from another host.
 # Only `make playground-assets` needs npm; builds and tests use the
 # committed files.
@@ -21,7 +21,7 @@ packages=(
 )
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-dest=$root/graph/playground/assets
+dest=$root/httpapi/playground/assets
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 

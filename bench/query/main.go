@@ -34,7 +34,7 @@ import (
 	"github.com/contacts-api/contacts/auth"
 	"github.com/contacts-api/contacts/db"
 	"github.com/contacts-api/contacts/db/localpg"
-	"github.com/contacts-api/contacts/graph"
+	"github.com/contacts-api/contacts/httpapi"
 	"github.com/contacts-api/contacts/service"
 )
 
@@ -203,7 +203,7 @@ func newBench(bdb *bun.DB, rls, off *way) (*bench, error) {
 		return nil, err
 	}
 	for _, w := range []*way{rls, off} {
-		w.handler = graph.NewHandler(graph.Options{Service: service.New(w.store), Verifier: verifier})
+		w.handler = httpapi.NewHandler(httpapi.Options{Service: service.New(w.store), Verifier: verifier})
 	}
 	return &bench{bdb: bdb, token: token, rls: rls, off: off}, nil
 }

@@ -1,0 +1,9 @@
+package httpapi_test
+
+import (
+	"testing"
+
+	"github.com/contacts-api/contacts/db/dbtest"
+)
+
+func TestMain(m *testing.M) { dbtest.Main(m) }

@@ -1,0 +1,88 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/contacts-api/contacts/graph/request"
+)
+
+// retryAfterSeconds is the Retry-After of a 503: PostgreSQL restarting
+// after a crash or a failover takes seconds.
+const retryAfterSeconds = "1"
+
+// responseWriter is the handler's one wrapper of a response. It notes the
+// status for the request log; and when it holds the response (that of an
+// idempotent request, until its transaction commits), it keeps the status
+// and the body in memory instead of sending them. Its headers are always
+// the real writer's.
+type responseWriter struct {
+	http.ResponseWriter
+	status      int
+	wroteHeader bool
+	// held, when not nil, keeps the body instead of sending it.
+	held *bytes.Buffer
+}
+
+// newResponseWriter returns w wrapped to note its status.
+func newResponseWriter(w http.ResponseWriter) *responseWriter {
+	return &responseWriter{ResponseWriter: w, status: http.StatusOK}
+}
+
+// holdingWriter returns a writer with w's headers that holds the status
+// and the body until they are sent with sendHeld.
+func holdingWriter(w http.ResponseWriter) *responseWriter {
+	return &responseWriter{ResponseWriter: w, status: http.StatusOK, held: &bytes.Buffer{}}
+}
+
+// WriteHeader notes the first status written, and sends it unless the
+// writer holds the response.
+func (w *responseWriter) WriteHeader(status int) {
+	if w.wroteHeader {
+		return
+	}
+	w.status, w.wroteHeader = status, true
+	if w.held == nil {
+		w.ResponseWriter.WriteHeader(status)
+	}
+}
+
+// Write sends b, or holds it.
+func (w *responseWriter) Write(b []byte) (int, error) {
+	w.WriteHeader(http.StatusOK)
+	if w.held != nil {
+		return w.held.Write(b)
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// sendHeld sends the response w held.
+func (w *responseWriter) sendHeld() {
+	w.ResponseWriter.WriteHeader(w.status)
+	w.ResponseWriter.Write(w.held.Bytes())
+}
+
+// Unwrap lets http.ResponseController reach the real writer.
+func (w *responseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// writeGraphQLError answers a request that GraphQL did not run with err;
+// a 503 (the database failed before GraphQL ran) says when to retry.
+func writeGraphQLError(ctx context.Context, w http.ResponseWriter, status int, err *gqlerror.Error) {
+	request.Of(ctx).AddErrors(err)
+	w.Header().Set("Content-Type", "application/json")
+	if status == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", retryAfterSeconds)
+	}
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]any{"errors": gqlerror.List{err}})
+}
+
+// writeRefusal answers a request refused before GraphQL ran with an
+// error of code.
+func writeRefusal(ctx context.Context, w http.ResponseWriter, status int, code, message string) {
+	writeGraphQLError(ctx, w, status, &gqlerror.Error{Message: message, Extensions: map[string]any{"code": code}})
+}
