@@ -721,7 +721,7 @@ func (v *UpsertContactInput) GetCustomFields() []*CustomFieldValueInput { return
 type UpsertContactPayload struct {
 	// The contact as written; null when the upsert failed.
 	Contact *ContactFields `json:"contact"`
-	// Whether the upsert created the contact (false: it changed an existing one).
+	// Whether the upsert created the contact (false: it changed an existing one, or left it as it was).
 	Created bool `json:"created"`
 	// Problems with the input; empty on success.
 	UserErrors []*UserErrorFields `json:"userErrors"`

@@ -88,6 +88,7 @@ type ComplexityRoot struct {
 
 	BulkUpsertAccountResult struct {
 		Account    func(childComplexity int) int
+		Action     func(childComplexity int) int
 		Created    func(childComplexity int) int
 		Index      func(childComplexity int) int
 		UserErrors func(childComplexity int) int
@@ -98,6 +99,7 @@ type ComplexityRoot struct {
 	}
 
 	BulkUpsertContactResult struct {
+		Action     func(childComplexity int) int
 		Contact    func(childComplexity int) int
 		Created    func(childComplexity int) int
 		Index      func(childComplexity int) int
@@ -272,11 +274,13 @@ type ComplexityRoot struct {
 
 	UpsertAccountPayload struct {
 		Account    func(childComplexity int) int
+		Action     func(childComplexity int) int
 		Created    func(childComplexity int) int
 		UserErrors func(childComplexity int) int
 	}
 
 	UpsertContactPayload struct {
+		Action     func(childComplexity int) int
 		Contact    func(childComplexity int) int
 		Created    func(childComplexity int) int
 		UserErrors func(childComplexity int) int
@@ -572,6 +576,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.BulkUpsertAccountResult.Account(childComplexity), true
+	case "BulkUpsertAccountResult.action":
+		if e.ComplexityRoot.BulkUpsertAccountResult.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulkUpsertAccountResult.Action(childComplexity), true
 	case "BulkUpsertAccountResult.created":
 		if e.ComplexityRoot.BulkUpsertAccountResult.Created == nil {
 			break
@@ -598,6 +608,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.BulkUpsertAccountsPayload.Results(childComplexity), true
 
+	case "BulkUpsertContactResult.action":
+		if e.ComplexityRoot.BulkUpsertContactResult.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulkUpsertContactResult.Action(childComplexity), true
 	case "BulkUpsertContactResult.contact":
 		if e.ComplexityRoot.BulkUpsertContactResult.Contact == nil {
 			break
@@ -1431,6 +1447,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.UpsertAccountPayload.Account(childComplexity), true
+	case "UpsertAccountPayload.action":
+		if e.ComplexityRoot.UpsertAccountPayload.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpsertAccountPayload.Action(childComplexity), true
 	case "UpsertAccountPayload.created":
 		if e.ComplexityRoot.UpsertAccountPayload.Created == nil {
 			break
@@ -1444,6 +1466,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.UpsertAccountPayload.UserErrors(childComplexity), true
 
+	case "UpsertContactPayload.action":
+		if e.ComplexityRoot.UpsertContactPayload.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpsertContactPayload.Action(childComplexity), true
 	case "UpsertContactPayload.contact":
 		if e.ComplexityRoot.UpsertContactPayload.Contact == nil {
 			break
@@ -2319,13 +2347,27 @@ type ContactPayload {
 }
 
 """
+What a write did to its record.
+"""
+enum WriteAction {
+  "The record is new."
+  CREATED
+  "The record changed: its version went up by one and updatedAt is the time of the write."
+  UPDATED
+  "The input equals what is stored, so nothing was written: the version and updatedAt are those stored."
+  UNCHANGED
+}
+
+"""
 The result of an upsert of one contact.
 """
 type UpsertContactPayload {
   "The contact as written; null when the upsert failed."
   contact: Contact
-  "Whether the upsert created the contact (false: it changed an existing one)."
+  "Whether the upsert created the contact (false: it changed an existing one, or left it as it was)."
   created: Boolean!
+  "What the upsert did: CREATED, UPDATED, or UNCHANGED when the input equals what is stored; null when the upsert failed."
+  action: WriteAction
   "Problems with the input; empty on success."
   userErrors: [UserError!]!
 }
@@ -2340,6 +2382,8 @@ type BulkUpsertContactResult {
   contact: Contact
   "Whether this input created the contact."
   created: Boolean!
+  "What this input did: CREATED, UPDATED, or UNCHANGED when it equals what is stored; null when it failed, or when an atomic call failed."
+  action: WriteAction
   "Problems with this input; empty on success. Paths start with [\"inputs\", \"<index>\"]."
   userErrors: [UserError!]!
 }
@@ -2358,8 +2402,10 @@ The result of an upsert of one account.
 type UpsertAccountPayload {
   "The account as written; null when the upsert failed."
   account: Account
-  "Whether the upsert created the account (false: it changed an existing one)."
+  "Whether the upsert created the account (false: it changed an existing one, or left it as it was)."
   created: Boolean!
+  "What the upsert did: CREATED, UPDATED, or UNCHANGED when the input equals what is stored; null when the upsert failed."
+  action: WriteAction
   "Problems with the input; empty on success."
   userErrors: [UserError!]!
 }
@@ -2374,6 +2420,8 @@ type BulkUpsertAccountResult {
   account: Account
   "Whether this input created the account."
   created: Boolean!
+  "What this input did: CREATED, UPDATED, or UNCHANGED when it equals what is stored; null when it failed, or when an atomic call failed."
+  action: WriteAction
   "Problems with this input; empty on success. Paths start with [\"inputs\", \"<index>\"]."
   userErrors: [UserError!]!
 }
@@ -2953,6 +3001,8 @@ func (ec *executionContext) childFields_BulkUpsertAccountResult(ctx context.Cont
 		return ec.fieldContext_BulkUpsertAccountResult_account(ctx, field)
 	case "created":
 		return ec.fieldContext_BulkUpsertAccountResult_created(ctx, field)
+	case "action":
+		return ec.fieldContext_BulkUpsertAccountResult_action(ctx, field)
 	case "userErrors":
 		return ec.fieldContext_BulkUpsertAccountResult_userErrors(ctx, field)
 	}
@@ -2975,6 +3025,8 @@ func (ec *executionContext) childFields_BulkUpsertContactResult(ctx context.Cont
 		return ec.fieldContext_BulkUpsertContactResult_contact(ctx, field)
 	case "created":
 		return ec.fieldContext_BulkUpsertContactResult_created(ctx, field)
+	case "action":
+		return ec.fieldContext_BulkUpsertContactResult_action(ctx, field)
 	case "userErrors":
 		return ec.fieldContext_BulkUpsertContactResult_userErrors(ctx, field)
 	}
@@ -3241,6 +3293,8 @@ func (ec *executionContext) childFields_UpsertAccountPayload(ctx context.Context
 		return ec.fieldContext_UpsertAccountPayload_account(ctx, field)
 	case "created":
 		return ec.fieldContext_UpsertAccountPayload_created(ctx, field)
+	case "action":
+		return ec.fieldContext_UpsertAccountPayload_action(ctx, field)
 	case "userErrors":
 		return ec.fieldContext_UpsertAccountPayload_userErrors(ctx, field)
 	}
@@ -3253,6 +3307,8 @@ func (ec *executionContext) childFields_UpsertContactPayload(ctx context.Context
 		return ec.fieldContext_UpsertContactPayload_contact(ctx, field)
 	case "created":
 		return ec.fieldContext_UpsertContactPayload_created(ctx, field)
+	case "action":
+		return ec.fieldContext_UpsertContactPayload_action(ctx, field)
 	case "userErrors":
 		return ec.fieldContext_UpsertContactPayload_userErrors(ctx, field)
 	}
@@ -4969,7 +5025,7 @@ func (ec *executionContext) _BulkUpsertAccountResult_created(ctx context.Context
 			return ec.fieldContext_BulkUpsertAccountResult_created(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Created, nil
+			return obj.Created(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
@@ -4980,7 +5036,30 @@ func (ec *executionContext) _BulkUpsertAccountResult_created(ctx context.Context
 	)
 }
 func (ec *executionContext) fieldContext_BulkUpsertAccountResult_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("BulkUpsertAccountResult", field, false, false, "Boolean")
+	return graphql.NewScalarFieldContext("BulkUpsertAccountResult", field, true, false, "Boolean")
+}
+
+func (ec *executionContext) _BulkUpsertAccountResult_action(ctx context.Context, field graphql.CollectedField, obj *service.UpsertAccountResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulkUpsertAccountResult_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Action, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *service.Action) graphql.Marshaler {
+			return ec.marshalOWriteAction2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐAction(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BulkUpsertAccountResult_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BulkUpsertAccountResult", field, false, false, "WriteAction")
 }
 
 func (ec *executionContext) _BulkUpsertAccountResult_userErrors(ctx context.Context, field graphql.CollectedField, obj *service.UpsertAccountResult) (ret graphql.Marshaler) {
@@ -5111,7 +5190,7 @@ func (ec *executionContext) _BulkUpsertContactResult_created(ctx context.Context
 			return ec.fieldContext_BulkUpsertContactResult_created(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Created, nil
+			return obj.Created(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
@@ -5122,7 +5201,30 @@ func (ec *executionContext) _BulkUpsertContactResult_created(ctx context.Context
 	)
 }
 func (ec *executionContext) fieldContext_BulkUpsertContactResult_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("BulkUpsertContactResult", field, false, false, "Boolean")
+	return graphql.NewScalarFieldContext("BulkUpsertContactResult", field, true, false, "Boolean")
+}
+
+func (ec *executionContext) _BulkUpsertContactResult_action(ctx context.Context, field graphql.CollectedField, obj *service.UpsertContactResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulkUpsertContactResult_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Action, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *service.Action) graphql.Marshaler {
+			return ec.marshalOWriteAction2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐAction(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BulkUpsertContactResult_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BulkUpsertContactResult", field, false, false, "WriteAction")
 }
 
 func (ec *executionContext) _BulkUpsertContactResult_userErrors(ctx context.Context, field graphql.CollectedField, obj *service.UpsertContactResult) (ret graphql.Marshaler) {
@@ -8738,6 +8840,29 @@ func (ec *executionContext) fieldContext_UpsertAccountPayload_created(_ context.
 	return graphql.NewScalarFieldContext("UpsertAccountPayload", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _UpsertAccountPayload_action(ctx context.Context, field graphql.CollectedField, obj *model.UpsertAccountPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpsertAccountPayload_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Action, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *service.Action) graphql.Marshaler {
+			return ec.marshalOWriteAction2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐAction(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_UpsertAccountPayload_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UpsertAccountPayload", field, false, false, "WriteAction")
+}
+
 func (ec *executionContext) _UpsertAccountPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.UpsertAccountPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8823,6 +8948,29 @@ func (ec *executionContext) _UpsertContactPayload_created(ctx context.Context, f
 }
 func (ec *executionContext) fieldContext_UpsertContactPayload_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("UpsertContactPayload", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _UpsertContactPayload_action(ctx context.Context, field graphql.CollectedField, obj *model.UpsertContactPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpsertContactPayload_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Action, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *service.Action) graphql.Marshaler {
+			return ec.marshalOWriteAction2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐAction(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_UpsertContactPayload_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UpsertContactPayload", field, false, false, "WriteAction")
 }
 
 func (ec *executionContext) _UpsertContactPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.UpsertContactPayload) (ret graphql.Marshaler) {
@@ -12474,6 +12622,11 @@ func (ec *executionContext) _BulkUpsertAccountResult(ctx context.Context, sel as
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "action":
+			out.Values[i] = ec._BulkUpsertAccountResult_action(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "userErrors":
 			out.Values[i] = ec._BulkUpsertAccountResult_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -12553,6 +12706,11 @@ func (ec *executionContext) _BulkUpsertContactResult(ctx context.Context, sel as
 		case "created":
 			out.Values[i] = ec._BulkUpsertContactResult_created(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "action":
+			out.Values[i] = ec._BulkUpsertContactResult_action(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "userErrors":
@@ -13784,6 +13942,11 @@ func (ec *executionContext) _UpsertAccountPayload(ctx context.Context, sel ast.S
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "action":
+			out.Values[i] = ec._UpsertAccountPayload_action(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "userErrors":
 			out.Values[i] = ec._UpsertAccountPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -13825,6 +13988,11 @@ func (ec *executionContext) _UpsertContactPayload(ctx context.Context, sel ast.S
 		case "created":
 			out.Values[i] = ec._UpsertContactPayload_created(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "action":
+			out.Values[i] = ec._UpsertContactPayload_action(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "userErrors":
@@ -15874,6 +16042,25 @@ func (ec *executionContext) marshalOWorkspaceSettings2ᚖgithubᚗcomᚋcontacts
 		return graphql.Null
 	}
 	return ec._WorkspaceSettings(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOWriteAction2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐAction(ctx context.Context, v any) (*service.Action, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := service.Action(tmp)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOWriteAction2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐAction(ctx context.Context, sel ast.SelectionSet, v *service.Action) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(string(*v))
+	return res
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

@@ -66,7 +66,7 @@ func (r *mutationResolver) UpsertContact(ctx context.Context, input service.Upse
 	if err != nil {
 		return nil, err
 	}
-	return &model.UpsertContactPayload{Contact: result.Contact, Created: result.Created, UserErrors: result.UserErrors}, nil
+	return &model.UpsertContactPayload{Contact: result.Contact, Created: result.Created(), Action: result.Action, UserErrors: result.UserErrors}, nil
 }
 
 func (r *mutationResolver) BulkUpsertContacts(ctx context.Context, inputs []*service.UpsertContactInput, atomic *bool) (*model.BulkUpsertContactsPayload, error) {
@@ -110,7 +110,7 @@ func (r *mutationResolver) UpsertAccount(ctx context.Context, input service.Upse
 	if err != nil {
 		return nil, err
 	}
-	return &model.UpsertAccountPayload{Account: result.Account, Created: result.Created, UserErrors: result.UserErrors}, nil
+	return &model.UpsertAccountPayload{Account: result.Account, Created: result.Created(), Action: result.Action, UserErrors: result.UserErrors}, nil
 }
 
 func (r *mutationResolver) BulkUpsertAccounts(ctx context.Context, inputs []*service.UpsertAccountInput, atomic *bool) (*model.BulkUpsertAccountsPayload, error) {

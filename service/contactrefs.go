@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"slices"
 
 	"github.com/contacts-api/contacts/db"
 )
@@ -18,7 +19,7 @@ type references struct {
 
 // resolveReferences looks up what the writes name, in at most three
 // statements, and applies it to each write.
-func (b *contactBatch) resolveReferences(ctx context.Context, writes []*contactWrite) error {
+func (b *batch) resolveReferences(ctx context.Context, writes []*contactWrite) error {
 	if len(writes) == 0 {
 		return nil
 	}
@@ -33,7 +34,7 @@ func (b *contactBatch) resolveReferences(ctx context.Context, writes []*contactW
 	return nil
 }
 
-func (b *contactBatch) loadReferences(ctx context.Context, writes []*contactWrite) (*references, error) {
+func (b *batch) loadReferences(ctx context.Context, writes []*contactWrite) (*references, error) {
 	var ids, externalIDs []string
 	for _, w := range writes {
 		if v := w.in.AccountID.Value(); v != nil && db.HasPrefix(*v, db.AccountPrefix) {
@@ -87,7 +88,7 @@ func (b *contactBatch) loadReferences(ctx context.Context, writes []*contactWrit
 
 // applyAccounts sets the primary account and the full membership.
 func (refs *references) applyAccounts(w *contactWrite) {
-	c := w.contact
+	c := w.record
 	if v, ok := w.in.AccountID.ValueOK(); ok {
 		c.AccountID = v
 		if v != nil && !refs.accountsByID[*v] {
@@ -113,6 +114,46 @@ func (refs *references) applyAccounts(w *contactWrite) {
 	w.members = dedupe(ids)
 }
 
+// planMemberships works out the membership of each contact whose input
+// names accounts: accountIds replaces it, a primary account joins it. The
+// current membership of the existing ones is read in one statement.
+func (b *batch) planMemberships(ctx context.Context, writes []*contactWrite) error {
+	var named []*contactWrite
+	var existing []string
+	for _, w := range writes {
+		primary := w.record.AccountID != nil && (w.in.AccountID.IsSet() || w.in.AccountExternalID.IsSet())
+		if w.members == nil && !primary {
+			continue
+		}
+		named = append(named, w)
+		if !w.creating {
+			existing = append(existing, w.record.ID)
+		}
+	}
+	stored := make(map[string][]string)
+	if len(existing) > 0 {
+		memberships, err := b.tx.MembershipsOfContacts(ctx, b.ws, existing)
+		if err != nil {
+			return err
+		}
+		for _, m := range memberships {
+			stored[m.ContactID] = append(stored[m.ContactID], m.AccountID)
+		}
+	}
+	for _, w := range named {
+		w.storedMembers = stored[w.record.ID]
+		members := w.members
+		if members == nil {
+			members = slices.Clone(w.storedMembers)
+		}
+		if id := w.record.AccountID; id != nil && !slices.Contains(members, *id) {
+			members = append(members, *id)
+		}
+		w.members = members
+	}
+	return nil
+}
+
 // applyPortalRole sets the portal role: portalRoleId wins over portalRole;
 // neither (or null) means the workspace's default.
 func (refs *references) applyPortalRole(w *contactWrite) {
@@ -132,7 +173,7 @@ func (refs *references) applyPortalRole(w *contactWrite) {
 		role = refs.defaultRole
 	}
 	if role != nil {
-		w.contact.PortalRoleID = role.ID
+		w.record.PortalRoleID = role.ID
 	}
 }
 

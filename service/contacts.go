@@ -140,30 +140,22 @@ var inputPath = path{"input"}
 
 // CreateContact creates a contact with its memberships and phones.
 func (s *Service) CreateContact(ctx context.Context, in CreateContactInput) (*db.Contact, []*UserError, error) {
-	w, err := s.writeOne(ctx, func(b *contactBatch) ([]*contactWrite, error) {
-		return []*contactWrite{b.newContact(inputPath, in.asUpdate())}, nil
+	return writeOne(ctx, s, contacts{}, func(b *batch) (*contactWrite, error) {
+		return b.newContact(inputPath, in.asUpdate()), nil
 	})
-	if err != nil {
-		return nil, nil, err
-	}
-	return w.result()
 }
 
 // UpdateContact changes a contact, its memberships and phones.
 func (s *Service) UpdateContact(ctx context.Context, id string, in UpdateContactInput) (*db.Contact, []*UserError, error) {
-	w, err := s.writeOne(ctx, func(b *contactBatch) ([]*contactWrite, error) {
-		current, err := b.lockByID(ctx, id)
+	return writeOne(ctx, s, contacts{}, func(b *batch) (*contactWrite, error) {
+		current, err := b.lockContact(ctx, id)
 		if err != nil || current == nil {
-			w := &contactWrite{at: inputPath}
+			w := &contactWrite{recordWrite: recordWrite[*db.Contact]{at: inputPath}}
 			w.ps.add(path{"id"}, NotFound, "No contact has this id.")
-			return []*contactWrite{w}, err
+			return w, err
 		}
-		return []*contactWrite{b.existingContact(inputPath, current, in)}, nil
+		return b.existingContact(inputPath, current, in), nil
 	})
-	if err != nil {
-		return nil, nil, err
-	}
-	return w.result()
 }
 
 // DeleteContact deletes a contact with its phones and memberships.
