@@ -21,6 +21,8 @@ type BulkUpsertContactResult struct {
 	Contact *ContactFields `json:"contact"`
 	// Whether this input created the contact.
 	Created bool `json:"created"`
+	// What this input did: CREATED, UPDATED, or UNCHANGED when it equals what is stored; null when it failed, or when an atomic call failed.
+	Action *WriteAction `json:"action"`
 	// Problems with this input; empty on success. Paths start with ["inputs", "<index>"].
 	UserErrors []*UserErrorFields `json:"userErrors"`
 }
@@ -33,6 +35,9 @@ func (v *BulkUpsertContactResult) GetContact() *ContactFields { return v.Contact
 
 // GetCreated returns BulkUpsertContactResult.Created, and is useful for accessing the field via an interface.
 func (v *BulkUpsertContactResult) GetCreated() bool { return v.Created }
+
+// GetAction returns BulkUpsertContactResult.Action, and is useful for accessing the field via an interface.
+func (v *BulkUpsertContactResult) GetAction() *WriteAction { return v.Action }
 
 // GetUserErrors returns BulkUpsertContactResult.UserErrors, and is useful for accessing the field via an interface.
 func (v *BulkUpsertContactResult) GetUserErrors() []*UserErrorFields { return v.UserErrors }
@@ -723,6 +728,8 @@ type UpsertContactPayload struct {
 	Contact *ContactFields `json:"contact"`
 	// Whether the upsert created the contact (false: it changed an existing one, or left it as it was).
 	Created bool `json:"created"`
+	// What the upsert did: CREATED, UPDATED, or UNCHANGED when the input equals what is stored; null when the upsert failed.
+	Action *WriteAction `json:"action"`
 	// Problems with the input; empty on success.
 	UserErrors []*UserErrorFields `json:"userErrors"`
 }
@@ -732,6 +739,9 @@ func (v *UpsertContactPayload) GetContact() *ContactFields { return v.Contact }
 
 // GetCreated returns UpsertContactPayload.Created, and is useful for accessing the field via an interface.
 func (v *UpsertContactPayload) GetCreated() bool { return v.Created }
+
+// GetAction returns UpsertContactPayload.Action, and is useful for accessing the field via an interface.
+func (v *UpsertContactPayload) GetAction() *WriteAction { return v.Action }
 
 // GetUserErrors returns UpsertContactPayload.UserErrors, and is useful for accessing the field via an interface.
 func (v *UpsertContactPayload) GetUserErrors() []*UserErrorFields { return v.UserErrors }
@@ -812,6 +822,24 @@ type ViewerResponse struct {
 // GetViewer returns ViewerResponse.Viewer, and is useful for accessing the field via an interface.
 func (v *ViewerResponse) GetViewer() *Caller { return v.Viewer }
 
+// What a write did to its record.
+type WriteAction string
+
+const (
+	// The record is new.
+	WriteActionCreated WriteAction = "CREATED"
+	// The record changed: its version went up by one and updatedAt is the time of the write.
+	WriteActionUpdated WriteAction = "UPDATED"
+	// The input equals what is stored, so nothing was written: the version and updatedAt are those stored.
+	WriteActionUnchanged WriteAction = "UNCHANGED"
+)
+
+var AllWriteAction = []WriteAction{
+	WriteActionCreated,
+	WriteActionUpdated,
+	WriteActionUnchanged,
+}
+
 // __BulkUpsertContactsInput is used internally by genqlient
 type __BulkUpsertContactsInput struct {
 	Inputs []*UpsertContactInput `json:"inputs,omitempty"`
@@ -882,6 +910,7 @@ mutation BulkUpsertContacts ($inputs: [UpsertContactInput!]!, $atomic: Boolean) 
 				... ContactFields
 			}
 			created
+			action
 			userErrors {
 				... UserErrorFields
 			}
@@ -1212,6 +1241,7 @@ mutation UpsertContact ($input: UpsertContactInput!) {
 			... ContactFields
 		}
 		created
+		action
 		userErrors {
 			... UserErrorFields
 		}
