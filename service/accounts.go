@@ -77,6 +77,8 @@ type accountWrite struct {
 // accounts is the kind of the account writes.
 type accounts struct{}
 
+var _ recordKind[*db.Account, *accountWrite] = accounts{}
+
 func (accounts) noun() string                        { return "account" }
 func (accounts) externalIDKey() string               { return db.AccountExternalIDKey }
 func (accounts) ownedChanges(*accountWrite) []string { return nil }
@@ -86,12 +88,12 @@ func (accounts) saveOwned(context.Context, *batch, []*accountWrite) error { retu
 // newAccount starts the write of a new account.
 func (b *batch) newAccount(at path, in UpdateAccountInput) *accountWrite {
 	a := &db.Account{WorkspaceID: b.ws, ID: db.NewID(db.AccountPrefix), Tags: []string{}, Metadata: emptyObject, CustomFields: db.CustomFieldValues{}}
-	return &accountWrite{recordWrite: recordWrite[*db.Account]{at: at, record: a, creating: true, expectedVersion: in.ExpectedVersion}, in: in}
+	return &accountWrite{recordWrite: startWrite(at, a, true, in.ExpectedVersion), in: in}
 }
 
 // existingAccount starts the write of an account locked by this transaction.
 func (b *batch) existingAccount(at path, a *db.Account, in UpdateAccountInput) *accountWrite {
-	return &accountWrite{recordWrite: recordWrite[*db.Account]{at: at, record: a, stored: snapshot(a), expectedVersion: in.ExpectedVersion}, in: in}
+	return &accountWrite{recordWrite: startWrite(at, a, false, in.ExpectedVersion), in: in}
 }
 
 // prepare checks every write and applies its input to its account.

@@ -25,6 +25,8 @@ type contactWrite struct {
 // contacts is the kind of the contact writes.
 type contacts struct{}
 
+var _ recordKind[*db.Contact, *contactWrite] = contacts{}
+
 func (contacts) noun() string          { return "contact" }
 func (contacts) externalIDKey() string { return db.ContactExternalIDKey }
 
@@ -34,48 +36,12 @@ func (b *batch) newContact(at path, in UpdateContactInput) *contactWrite {
 		WorkspaceID: b.ws, ID: db.NewID(db.ContactPrefix),
 		Tags: []string{}, Metadata: emptyObject, MergedExternalIDs: []string{}, CustomFields: db.CustomFieldValues{},
 	}
-	return &contactWrite{recordWrite: recordWrite[*db.Contact]{at: at, record: c, creating: true, expectedVersion: in.ExpectedVersion}, in: in}
+	return &contactWrite{recordWrite: startWrite(at, c, true, in.ExpectedVersion), in: in}
 }
 
 // existingContact starts the write of a contact locked by this transaction.
 func (b *batch) existingContact(at path, c *db.Contact, in UpdateContactInput) *contactWrite {
-	return &contactWrite{recordWrite: recordWrite[*db.Contact]{at: at, record: c, stored: snapshot(c), expectedVersion: in.ExpectedVersion}, in: in}
-}
-
-// lockContact returns the workspace's contact with id, locked, or nil.
-func (b *batch) lockContact(ctx context.Context, id string) (*db.Contact, error) {
-	return lockByID[*db.Contact](ctx, b, id, db.ContactPrefix)
-}
-
-// lockByID returns the workspace's record with id, locked, or nil.
-func lockByID[R record](ctx context.Context, b *batch, id, prefix string) (R, error) {
-	if !db.HasPrefix(id, prefix) {
-		return nil, nil
-	}
-	records, err := db.LockByIDs[R](ctx, b.tx, b.ws, []string{id})
-	if err != nil || len(records) == 0 {
-		return nil, err
-	}
-	return records[0], nil
-}
-
-// writeOne runs a batch of one record and returns it as written, or its
-// problems: any problem writes nothing.
-func writeOne[R record, W writeOf[R]](ctx context.Context, s *Service, kind recordKind[R, W], load func(*batch) (W, error)) (R, []*UserError, error) {
-	if ps := inputProblems(ctx, nil); len(ps) > 0 {
-		return nil, ps, nil
-	}
-	writes, err := writeBatch(ctx, s, kind, true, func(_ context.Context, b *batch) ([]W, error) {
-		w, err := load(b)
-		return []W{w}, err
-	})
-	if err != nil {
-		return nil, nil, err
-	}
-	if w := writes[0].base(); len(w.ps) > 0 {
-		return nil, w.ps, nil
-	}
-	return writes[0].base().record, nil, nil
+	return &contactWrite{recordWrite: startWrite(at, c, false, in.ExpectedVersion), in: in}
 }
 
 // prepare checks every write and resolves the records its input names.

@@ -69,6 +69,16 @@ type recordWrite[R record] struct {
 
 func (w *recordWrite[R]) base() *recordWrite[R] { return w }
 
+// startWrite starts the write of a record: a new one, or one read (and
+// locked) by the batch, which the write keeps a copy of to compare with.
+func startWrite[R record](at path, r R, creating bool, expectedVersion *int) recordWrite[R] {
+	w := recordWrite[R]{at: at, record: r, creating: creating, expectedVersion: expectedVersion}
+	if !creating {
+		w.stored = snapshot(r)
+	}
+	return w
+}
+
 // action says what the write did.
 func (w *recordWrite[R]) action() Action {
 	switch {
@@ -97,6 +107,37 @@ type recordKind[R record, W writeOf[R]] interface {
 	ownedChanges(w W) []string
 	// saveOwned writes what the records own besides their rows.
 	saveOwned(ctx context.Context, b *batch, writes []W) error
+}
+
+// lockByID returns the workspace's record with id, locked, or nil.
+func lockByID[R record](ctx context.Context, b *batch, id, prefix string) (R, error) {
+	if !db.HasPrefix(id, prefix) {
+		return nil, nil
+	}
+	records, err := db.LockByIDs[R](ctx, b.tx, b.ws, []string{id})
+	if err != nil || len(records) == 0 {
+		return nil, err
+	}
+	return records[0], nil
+}
+
+// writeOne runs a batch of one record and returns it as written, or its
+// problems: any problem writes nothing.
+func writeOne[R record, W writeOf[R]](ctx context.Context, s *Service, kind recordKind[R, W], load func(*batch) (W, error)) (R, []*UserError, error) {
+	if ps := inputProblems(ctx, nil); len(ps) > 0 {
+		return nil, ps, nil
+	}
+	writes, err := writeBatch(ctx, s, kind, true, func(_ context.Context, b *batch) ([]W, error) {
+		w, err := load(b)
+		return []W{w}, err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	if w := writes[0].base(); len(w.ps) > 0 {
+		return nil, w.ps, nil
+	}
+	return writes[0].base().record, nil, nil
 }
 
 // errRaced aborts a batch that found a new record's external id taken by
