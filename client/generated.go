@@ -552,6 +552,12 @@ type UpdateContactInput struct {
 	AccountExternalId *string `json:"accountExternalId,omitempty"`
 	// Replaces the accounts the contact belongs to; the primary account is always kept.
 	AccountIds []string `json:"accountIds,omitempty"`
+	// Accounts the contact joins, by id, besides those it belongs to: at most 100. Not with `accountIds`.
+	AddAccountIds []string `json:"addAccountIds,omitempty"`
+	// Accounts the contact leaves, by id: at most 100. One it does not belong to is ignored, so a retry is safe; leaving the primary account clears it. Not with `accountIds`.
+	RemoveAccountIds []string `json:"removeAccountIds,omitempty"`
+	// When the primary account changes, whether the contact stays a member of the previous one: true (the default) keeps it; false moves the contact, and the previous membership goes.
+	KeepPreviousAccount *bool `json:"keepPreviousAccount,omitempty"`
 	// The portal role by slug; `portalRoleId` wins when both are given. At most 63 characters.
 	PortalRole *string `json:"portalRole,omitempty"`
 	// The portal role by id.
@@ -599,6 +605,15 @@ func (v *UpdateContactInput) GetAccountExternalId() *string { return v.AccountEx
 
 // GetAccountIds returns UpdateContactInput.AccountIds, and is useful for accessing the field via an interface.
 func (v *UpdateContactInput) GetAccountIds() []string { return v.AccountIds }
+
+// GetAddAccountIds returns UpdateContactInput.AddAccountIds, and is useful for accessing the field via an interface.
+func (v *UpdateContactInput) GetAddAccountIds() []string { return v.AddAccountIds }
+
+// GetRemoveAccountIds returns UpdateContactInput.RemoveAccountIds, and is useful for accessing the field via an interface.
+func (v *UpdateContactInput) GetRemoveAccountIds() []string { return v.RemoveAccountIds }
+
+// GetKeepPreviousAccount returns UpdateContactInput.KeepPreviousAccount, and is useful for accessing the field via an interface.
+func (v *UpdateContactInput) GetKeepPreviousAccount() *bool { return v.KeepPreviousAccount }
 
 // GetPortalRole returns UpdateContactInput.PortalRole, and is useful for accessing the field via an interface.
 func (v *UpdateContactInput) GetPortalRole() *string { return v.PortalRole }
@@ -651,6 +666,12 @@ type UpsertContactInput struct {
 	AccountExternalId *string `json:"accountExternalId,omitempty"`
 	// Replaces the accounts the contact belongs to; the primary account is always kept.
 	AccountIds []string `json:"accountIds,omitempty"`
+	// Accounts the contact joins, by id, besides those it belongs to: at most 100. Not with `accountIds`.
+	AddAccountIds []string `json:"addAccountIds,omitempty"`
+	// Accounts the contact leaves, by id: at most 100. One it does not belong to is ignored, so a retry is safe; leaving the primary account clears it. Not with `accountIds`.
+	RemoveAccountIds []string `json:"removeAccountIds,omitempty"`
+	// When the primary account changes, whether the contact stays a member of the previous one: true (the default) keeps it; false moves the contact, and the previous membership goes.
+	KeepPreviousAccount *bool `json:"keepPreviousAccount,omitempty"`
 	// The portal role by slug; `portalRoleId` wins when both are given. At most 63 characters.
 	PortalRole *string `json:"portalRole,omitempty"`
 	// The portal role by id.
@@ -700,6 +721,15 @@ func (v *UpsertContactInput) GetAccountExternalId() *string { return v.AccountEx
 
 // GetAccountIds returns UpsertContactInput.AccountIds, and is useful for accessing the field via an interface.
 func (v *UpsertContactInput) GetAccountIds() []string { return v.AccountIds }
+
+// GetAddAccountIds returns UpsertContactInput.AddAccountIds, and is useful for accessing the field via an interface.
+func (v *UpsertContactInput) GetAddAccountIds() []string { return v.AddAccountIds }
+
+// GetRemoveAccountIds returns UpsertContactInput.RemoveAccountIds, and is useful for accessing the field via an interface.
+func (v *UpsertContactInput) GetRemoveAccountIds() []string { return v.RemoveAccountIds }
+
+// GetKeepPreviousAccount returns UpsertContactInput.KeepPreviousAccount, and is useful for accessing the field via an interface.
+func (v *UpsertContactInput) GetKeepPreviousAccount() *bool { return v.KeepPreviousAccount }
 
 // GetPortalRole returns UpsertContactInput.PortalRole, and is useful for accessing the field via an interface.
 func (v *UpsertContactInput) GetPortalRole() *string { return v.PortalRole }

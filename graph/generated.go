@@ -187,28 +187,31 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		BulkUpsertAccounts      func(childComplexity int, inputs []*service.UpsertAccountInput, atomic *bool) int
-		BulkUpsertContacts      func(childComplexity int, inputs []*service.UpsertContactInput, atomic *bool) int
-		CreateAPIKey            func(childComplexity int, input service.CreateAPIKeyInput) int
-		CreateAccount           func(childComplexity int, input service.CreateAccountInput) int
-		CreateContact           func(childComplexity int, input service.CreateContactInput) int
-		CreateCustomField       func(childComplexity int, input service.CreateCustomFieldInput) int
-		CreatePortalRole        func(childComplexity int, input service.CreatePortalRoleInput) int
-		DeleteAccount           func(childComplexity int, id string) int
-		DeleteContact           func(childComplexity int, id string) int
-		DeleteContacts          func(childComplexity int, ids []string) int
-		DeleteCustomField       func(childComplexity int, id string) int
-		DeletePortalRole        func(childComplexity int, id string) int
-		MergeContacts           func(childComplexity int, targetID string, sourceIds []string) int
-		RevokeAPIKey            func(childComplexity int, id string) int
-		UpdateAccount           func(childComplexity int, id string, input service.UpdateAccountInput) int
-		UpdateContact           func(childComplexity int, id string, input service.UpdateContactInput) int
-		UpdateCustomField       func(childComplexity int, id string, input service.UpdateCustomFieldInput) int
-		UpdatePortalRole        func(childComplexity int, id string, input service.UpdatePortalRoleInput) int
-		UpdatePortalSettings    func(childComplexity int, input service.UpdatePortalSettingsInput) int
-		UpdateWorkspaceSettings func(childComplexity int, input service.UpdateWorkspaceSettingsInput) int
-		UpsertAccount           func(childComplexity int, input service.UpsertAccountInput) int
-		UpsertContact           func(childComplexity int, input service.UpsertContactInput) int
+		AddContactToAccount      func(childComplexity int, contactID string, accountID string) int
+		BulkUpsertAccounts       func(childComplexity int, inputs []*service.UpsertAccountInput, atomic *bool) int
+		BulkUpsertContacts       func(childComplexity int, inputs []*service.UpsertContactInput, atomic *bool) int
+		CreateAPIKey             func(childComplexity int, input service.CreateAPIKeyInput) int
+		CreateAccount            func(childComplexity int, input service.CreateAccountInput) int
+		CreateContact            func(childComplexity int, input service.CreateContactInput) int
+		CreateCustomField        func(childComplexity int, input service.CreateCustomFieldInput) int
+		CreatePortalRole         func(childComplexity int, input service.CreatePortalRoleInput) int
+		DeleteAccount            func(childComplexity int, id string) int
+		DeleteContact            func(childComplexity int, id string) int
+		DeleteContacts           func(childComplexity int, ids []string) int
+		DeleteCustomField        func(childComplexity int, id string) int
+		DeletePortalRole         func(childComplexity int, id string) int
+		MergeContacts            func(childComplexity int, targetID string, sourceIds []string) int
+		MoveContactToAccount     func(childComplexity int, contactID string, accountID string, keepPreviousAccount *bool) int
+		RemoveContactFromAccount func(childComplexity int, contactID string, accountID string) int
+		RevokeAPIKey             func(childComplexity int, id string) int
+		UpdateAccount            func(childComplexity int, id string, input service.UpdateAccountInput) int
+		UpdateContact            func(childComplexity int, id string, input service.UpdateContactInput) int
+		UpdateCustomField        func(childComplexity int, id string, input service.UpdateCustomFieldInput) int
+		UpdatePortalRole         func(childComplexity int, id string, input service.UpdatePortalRoleInput) int
+		UpdatePortalSettings     func(childComplexity int, input service.UpdatePortalSettingsInput) int
+		UpdateWorkspaceSettings  func(childComplexity int, input service.UpdateWorkspaceSettingsInput) int
+		UpsertAccount            func(childComplexity int, input service.UpsertAccountInput) int
+		UpsertContact            func(childComplexity int, input service.UpsertContactInput) int
 	}
 
 	PageInfo struct {
@@ -329,6 +332,9 @@ type MutationResolver interface {
 	UpdateContact(ctx context.Context, id string, input service.UpdateContactInput) (*model.ContactPayload, error)
 	DeleteContact(ctx context.Context, id string) (*model.DeletePayload, error)
 	UpsertContact(ctx context.Context, input service.UpsertContactInput) (*model.UpsertContactPayload, error)
+	AddContactToAccount(ctx context.Context, contactID string, accountID string) (*model.ContactPayload, error)
+	RemoveContactFromAccount(ctx context.Context, contactID string, accountID string) (*model.ContactPayload, error)
+	MoveContactToAccount(ctx context.Context, contactID string, accountID string, keepPreviousAccount *bool) (*model.ContactPayload, error)
 	BulkUpsertContacts(ctx context.Context, inputs []*service.UpsertContactInput, atomic *bool) (*model.BulkUpsertContactsPayload, error)
 	MergeContacts(ctx context.Context, targetID string, sourceIds []string) (*model.ContactPayload, error)
 	DeleteContacts(ctx context.Context, ids []string) (*model.DeleteContactsPayload, error)
@@ -937,6 +943,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DeletePayload.UserErrors(childComplexity), true
 
+	case "Mutation.addContactToAccount":
+		if e.ComplexityRoot.Mutation.AddContactToAccount == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addContactToAccount_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddContactToAccount(childComplexity, args["contactId"].(string), args["accountId"].(string)), true
 	case "Mutation.bulkUpsertAccounts":
 		if e.ComplexityRoot.Mutation.BulkUpsertAccounts == nil {
 			break
@@ -1080,6 +1097,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.MergeContacts(childComplexity, args["targetId"].(string), args["sourceIds"].([]string)), true
+	case "Mutation.moveContactToAccount":
+		if e.ComplexityRoot.Mutation.MoveContactToAccount == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_moveContactToAccount_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MoveContactToAccount(childComplexity, args["contactId"].(string), args["accountId"].(string), args["keepPreviousAccount"].(*bool)), true
+	case "Mutation.removeContactFromAccount":
+		if e.ComplexityRoot.Mutation.RemoveContactFromAccount == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removeContactFromAccount_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemoveContactFromAccount(childComplexity, args["contactId"].(string), args["accountId"].(string)), true
 	case "Mutation.revokeApiKey":
 		if e.ComplexityRoot.Mutation.RevokeAPIKey == nil {
 			break
@@ -2128,6 +2167,12 @@ input UpdateContactInput {
   accountExternalId: String @maxLength(chars: 120)
   "Replaces the accounts the contact belongs to; the primary account is always kept."
   accountIds: [ID!]
+  "Accounts the contact joins, by id, besides those it belongs to: at most 100. Not with ` + "`" + `accountIds` + "`" + `."
+  addAccountIds: [ID!]
+  "Accounts the contact leaves, by id: at most 100. One it does not belong to is ignored, so a retry is safe; leaving the primary account clears it. Not with ` + "`" + `accountIds` + "`" + `."
+  removeAccountIds: [ID!]
+  "When the primary account changes, whether the contact stays a member of the previous one: true (the default) keeps it; false moves the contact, and the previous membership goes."
+  keepPreviousAccount: Boolean
   "The portal role by slug; ` + "`" + `portalRoleId` + "`" + ` wins when both are given. At most 63 characters."
   portalRole: String @maxLength(chars: 63)
   "The portal role by id."
@@ -2179,6 +2224,12 @@ input UpsertContactInput {
   accountExternalId: String @maxLength(chars: 120)
   "Replaces the accounts the contact belongs to; the primary account is always kept."
   accountIds: [ID!]
+  "Accounts the contact joins, by id, besides those it belongs to: at most 100. Not with ` + "`" + `accountIds` + "`" + `."
+  addAccountIds: [ID!]
+  "Accounts the contact leaves, by id: at most 100. One it does not belong to is ignored, so a retry is safe; leaving the primary account clears it. Not with ` + "`" + `accountIds` + "`" + `."
+  removeAccountIds: [ID!]
+  "When the primary account changes, whether the contact stays a member of the previous one: true (the default) keeps it; false moves the contact, and the previous membership goes."
+  keepPreviousAccount: Boolean
   "The portal role by slug; ` + "`" + `portalRoleId` + "`" + ` wins when both are given. At most 63 characters."
   portalRole: String @maxLength(chars: 63)
   "The portal role by id."
@@ -2530,6 +2581,19 @@ type Mutation {
   deleteContact("The contact to delete." id: ID!): DeletePayload!
   "Creates the contact with this external id, or changes it when it exists, safely under concurrent calls."
   upsertContact("The contact to create or change." input: UpsertContactInput!): UpsertContactPayload!
+  "Adds the contact to an account; its primary account stays as it is. Adding it to an account it belongs to changes nothing."
+  addContactToAccount("The contact." contactId: ID!, "The account it joins." accountId: ID!): ContactPayload!
+  "Removes the contact from an account; when that was its primary account, the primary is cleared. Removing it from an account it does not belong to changes nothing."
+  removeContactFromAccount("The contact." contactId: ID!, "The account it leaves." accountId: ID!): ContactPayload!
+  "Moves the contact to an account in one call: the account becomes its primary account, and it leaves its previous primary account unless keepPreviousAccount is true."
+  moveContactToAccount(
+    "The contact."
+    contactId: ID!
+    "Its new primary account."
+    accountId: ID!
+    "Whether the contact stays a member of its previous primary account."
+    keepPreviousAccount: Boolean = false
+  ): ContactPayload!
   "Upserts up to 1,000 contacts in one transaction. More is a LIMIT_EXCEEDED error. The same external id twice is an error on the later input."
   bulkUpsertContacts(
     "The contacts to upsert."
@@ -3557,6 +3621,28 @@ func (ec *executionContext) field_Contact_customField_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_addContactToAccount_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "contactId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["contactId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "accountId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["accountId"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_bulkUpsertAccounts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3760,6 +3846,58 @@ func (ec *executionContext) field_Mutation_mergeContacts_args(ctx context.Contex
 		return nil, err
 	}
 	args["sourceIds"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_moveContactToAccount_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "contactId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["contactId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "accountId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["accountId"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "keepPreviousAccount",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["keepPreviousAccount"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_removeContactFromAccount_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "contactId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["contactId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "accountId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["accountId"] = arg1
 	return args, nil
 }
 
@@ -6794,6 +6932,138 @@ func (ec *executionContext) fieldContext_Mutation_upsertContact(ctx context.Cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_upsertContact_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_addContactToAccount(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addContactToAccount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddContactToAccount(ctx, fc.Args["contactId"].(string), fc.Args["accountId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ContactPayload) graphql.Marshaler {
+			return ec.marshalNContactPayload2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐContactPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addContactToAccount(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ContactPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addContactToAccount_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_removeContactFromAccount(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_removeContactFromAccount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RemoveContactFromAccount(ctx, fc.Args["contactId"].(string), fc.Args["accountId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ContactPayload) graphql.Marshaler {
+			return ec.marshalNContactPayload2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐContactPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_removeContactFromAccount(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ContactPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_removeContactFromAccount_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_moveContactToAccount(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_moveContactToAccount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MoveContactToAccount(ctx, fc.Args["contactId"].(string), fc.Args["accountId"].(string), fc.Args["keepPreviousAccount"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ContactPayload) graphql.Marshaler {
+			return ec.marshalNContactPayload2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐContactPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_moveContactToAccount(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ContactPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_moveContactToAccount_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -11688,7 +11958,7 @@ func (ec *executionContext) unmarshalInputUpdateContactInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"externalId", "name", "firstName", "lastName", "email", "avatarUrl", "description", "tags", "metadata", "accountId", "accountExternalId", "accountIds", "portalRole", "portalRoleId", "phones", "expectedVersion", "customFields"}
+	fieldsInOrder := [...]string{"externalId", "name", "firstName", "lastName", "email", "avatarUrl", "description", "tags", "metadata", "accountId", "accountExternalId", "accountIds", "addAccountIds", "removeAccountIds", "keepPreviousAccount", "portalRole", "portalRoleId", "phones", "expectedVersion", "customFields"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -11779,6 +12049,27 @@ func (ec *executionContext) unmarshalInputUpdateContactInput(ctx context.Context
 				return it, err
 			}
 			it.AccountIDs = graphql.OmittableOf(data)
+		case "addAccountIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addAccountIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AddAccountIDs = data
+		case "removeAccountIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("removeAccountIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RemoveAccountIDs = data
+		case "keepPreviousAccount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keepPreviousAccount"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KeepPreviousAccount = data
 		case "portalRole":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("portalRole"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -12112,7 +12403,7 @@ func (ec *executionContext) unmarshalInputUpsertContactInput(ctx context.Context
 		asMap["phonesMode"] = "MERGE"
 	}
 
-	fieldsInOrder := [...]string{"externalId", "name", "firstName", "lastName", "email", "avatarUrl", "description", "tags", "metadata", "accountId", "accountExternalId", "accountIds", "portalRole", "portalRoleId", "phones", "phonesMode", "expectedVersion", "customFields"}
+	fieldsInOrder := [...]string{"externalId", "name", "firstName", "lastName", "email", "avatarUrl", "description", "tags", "metadata", "accountId", "accountExternalId", "accountIds", "addAccountIds", "removeAccountIds", "keepPreviousAccount", "portalRole", "portalRoleId", "phones", "phonesMode", "expectedVersion", "customFields"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -12203,6 +12494,27 @@ func (ec *executionContext) unmarshalInputUpsertContactInput(ctx context.Context
 				return it, err
 			}
 			it.AccountIDs = graphql.OmittableOf(data)
+		case "addAccountIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addAccountIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AddAccountIDs = data
+		case "removeAccountIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("removeAccountIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RemoveAccountIDs = data
+		case "keepPreviousAccount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keepPreviousAccount"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KeepPreviousAccount = data
 		case "portalRole":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("portalRole"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -13327,6 +13639,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "upsertContact":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_upsertContact(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "addContactToAccount":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addContactToAccount(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removeContactFromAccount":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_removeContactFromAccount(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "moveContactToAccount":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_moveContactToAccount(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++

@@ -69,6 +69,21 @@ func (r *mutationResolver) UpsertContact(ctx context.Context, input service.Upse
 	return &model.UpsertContactPayload{Contact: result.Contact, Created: result.Created(), Action: result.Action, UserErrors: result.UserErrors}, nil
 }
 
+func (r *mutationResolver) AddContactToAccount(ctx context.Context, contactID string, accountID string) (*model.ContactPayload, error) {
+	contact, userErrors, err := r.Service.AddContactToAccount(ctx, contactID, accountID)
+	return &model.ContactPayload{Contact: contact, UserErrors: userErrors}, err
+}
+
+func (r *mutationResolver) RemoveContactFromAccount(ctx context.Context, contactID string, accountID string) (*model.ContactPayload, error) {
+	contact, userErrors, err := r.Service.RemoveContactFromAccount(ctx, contactID, accountID)
+	return &model.ContactPayload{Contact: contact, UserErrors: userErrors}, err
+}
+
+func (r *mutationResolver) MoveContactToAccount(ctx context.Context, contactID string, accountID string, keepPreviousAccount *bool) (*model.ContactPayload, error) {
+	contact, userErrors, err := r.Service.MoveContactToAccount(ctx, contactID, accountID, keepPreviousAccount != nil && *keepPreviousAccount)
+	return &model.ContactPayload{Contact: contact, UserErrors: userErrors}, err
+}
+
 func (r *mutationResolver) BulkUpsertContacts(ctx context.Context, inputs []*service.UpsertContactInput, atomic *bool) (*model.BulkUpsertContactsPayload, error) {
 	results, err := r.Service.BulkUpsertContacts(ctx, inputs, *atomic)
 	if err != nil {

@@ -43,7 +43,7 @@ func (b *batch) loadReferences(ctx context.Context, writes []*contactWrite) (*re
 		if v := w.in.AccountExternalID.Value(); v != nil {
 			externalIDs = append(externalIDs, *v)
 		}
-		for _, id := range w.in.AccountIDs.Value() {
+		for _, id := range slices.Concat(w.in.AccountIDs.Value(), w.in.AddAccountIDs) {
 			if db.HasPrefix(id, db.AccountPrefix) {
 				ids = append(ids, id)
 			}
@@ -102,6 +102,11 @@ func (refs *references) applyAccounts(w *contactWrite) {
 		}
 		c.AccountID = &id
 	}
+	for i, id := range w.in.AddAccountIDs {
+		if !refs.accountsByID[id] {
+			w.ps.add(w.at.at("addAccountIds", i), NotFound, "No account has this id.")
+		}
+	}
 	ids, ok := w.in.AccountIDs.ValueOK()
 	if !ok {
 		return
@@ -115,14 +120,16 @@ func (refs *references) applyAccounts(w *contactWrite) {
 }
 
 // planMemberships works out the membership of each contact whose input
-// names accounts: accountIds replaces it, a primary account joins it. The
-// current membership of the existing ones is read in one statement.
+// names accounts: accountIds replaces it, addAccountIds and
+// removeAccountIds change it, a primary account joins it and, moved
+// (keepPreviousAccount false), the previous primary leaves it. The current
+// membership of the existing contacts is read in one statement.
 func (b *batch) planMemberships(ctx context.Context, writes []*contactWrite) error {
 	var named []*contactWrite
 	var existing []string
 	for _, w := range writes {
-		primary := w.record.AccountID != nil && (w.in.AccountID.IsSet() || w.in.AccountExternalID.IsSet())
-		if w.members == nil && !primary {
+		primary := w.in.AccountID.IsSet() || w.in.AccountExternalID.IsSet()
+		if w.members == nil && !primary && len(w.in.AddAccountIDs)+len(w.in.RemoveAccountIDs) == 0 {
 			continue
 		}
 		named = append(named, w)
@@ -142,16 +149,43 @@ func (b *batch) planMemberships(ctx context.Context, writes []*contactWrite) err
 	}
 	for _, w := range named {
 		w.storedMembers = stored[w.record.ID]
-		members := w.members
-		if members == nil {
-			members = slices.Clone(w.storedMembers)
+		w.members = w.plannedMembers()
+		if len(w.members) > MaxAccountsPerContact {
+			w.ps.add(w.at.at("addAccountIds"), LimitExceeded, "A contact may belong to at most %d accounts.", MaxAccountsPerContact)
 		}
-		if id := w.record.AccountID; id != nil && !slices.Contains(members, *id) {
-			members = append(members, *id)
-		}
-		w.members = members
 	}
 	return nil
+}
+
+// plannedMembers applies the write's membership changes to the stored
+// membership (or to accountIds, which replaces it).
+func (w *contactWrite) plannedMembers() []string {
+	members := w.members
+	if members == nil {
+		members = slices.Clone(w.storedMembers)
+	}
+	c, in := w.record, w.in
+	leaving := slices.Clone(in.RemoveAccountIDs)
+	if previous := w.stored; previous != nil && previous.AccountID != nil && in.KeepPreviousAccount != nil && !*in.KeepPreviousAccount &&
+		(c.AccountID == nil || *c.AccountID != *previous.AccountID) {
+		leaving = append(leaving, *previous.AccountID)
+	}
+	if c.AccountID != nil && slices.Contains(in.RemoveAccountIDs, *c.AccountID) && !in.AccountID.IsSet() && !in.AccountExternalID.IsSet() {
+		c.AccountID = nil
+	}
+	members = slices.DeleteFunc(members, func(id string) bool { return slices.Contains(leaving, id) })
+	for _, id := range in.AddAccountIDs {
+		if !slices.Contains(members, id) {
+			members = append(members, id)
+		}
+	}
+	if c.AccountID != nil && !slices.Contains(members, *c.AccountID) {
+		members = append(members, *c.AccountID)
+	}
+	if members == nil {
+		members = []string{}
+	}
+	return members
 }
 
 // applyPortalRole sets the portal role: portalRoleId wins over portalRole;
