@@ -639,6 +639,20 @@ type UpdateContactResponse struct {
 // GetUpdateContact returns UpdateContactResponse.UpdateContact, and is useful for accessing the field via an interface.
 func (v *UpdateContactResponse) GetUpdateContact() *ContactPayload { return v.UpdateContact }
 
+// UpsertContactByEmailResponse is returned by UpsertContactByEmail on success.
+type UpsertContactByEmailResponse struct {
+	// Creates the contact with this email, or changes it when one contact of the workspace has it: for backends that know people by
+	// email. Emails match in any case and however their domain is written. When several contacts have the email, the upsert is
+	// refused as AMBIGUOUS, naming them (merge them with mergeContacts, or upsert by external id). Safe against concurrent
+	// upserts of the same email. The input's own `email`, when given, changes the contact's email.
+	UpsertContactByEmail *UpsertContactPayload `json:"upsertContactByEmail"`
+}
+
+// GetUpsertContactByEmail returns UpsertContactByEmailResponse.UpsertContactByEmail, and is useful for accessing the field via an interface.
+func (v *UpsertContactByEmailResponse) GetUpsertContactByEmail() *UpsertContactPayload {
+	return v.UpsertContactByEmail
+}
+
 // A contact to create or change, found by your own id for it. Absent fields
 // stay as they are; on create the rules of createContact apply.
 type UpsertContactInput struct {
@@ -807,6 +821,8 @@ const (
 	UserErrorCodeLimitExceeded UserErrorCode = "LIMIT_EXCEEDED"
 	// The record changed since the version the client expected.
 	UserErrorCodeStale UserErrorCode = "STALE"
+	// More than one record matches what should name one, such as an email several contacts have; the message names them.
+	UserErrorCodeAmbiguous UserErrorCode = "AMBIGUOUS"
 )
 
 var AllUserErrorCode = []UserErrorCode{
@@ -819,6 +835,7 @@ var AllUserErrorCode = []UserErrorCode{
 	UserErrorCodeInUse,
 	UserErrorCodeLimitExceeded,
 	UserErrorCodeStale,
+	UserErrorCodeAmbiguous,
 }
 
 // UserErrorFields includes the GraphQL fields of UserError requested by the fragment UserErrorFields.
@@ -921,6 +938,22 @@ func (v *__UpdateContactInput) GetId() string { return v.Id }
 
 // GetInput returns __UpdateContactInput.Input, and is useful for accessing the field via an interface.
 func (v *__UpdateContactInput) GetInput() *UpdateContactInput { return v.Input }
+
+// __UpsertContactByEmailInput is used internally by genqlient
+type __UpsertContactByEmailInput struct {
+	Email      string              `json:"email,omitempty"`
+	Input      *UpdateContactInput `json:"input,omitempty"`
+	PhonesMode *PhonesMode         `json:"phonesMode,omitempty"`
+}
+
+// GetEmail returns __UpsertContactByEmailInput.Email, and is useful for accessing the field via an interface.
+func (v *__UpsertContactByEmailInput) GetEmail() string { return v.Email }
+
+// GetInput returns __UpsertContactByEmailInput.Input, and is useful for accessing the field via an interface.
+func (v *__UpsertContactByEmailInput) GetInput() *UpdateContactInput { return v.Input }
+
+// GetPhonesMode returns __UpsertContactByEmailInput.PhonesMode, and is useful for accessing the field via an interface.
+func (v *__UpsertContactByEmailInput) GetPhonesMode() *PhonesMode { return v.PhonesMode }
 
 // __UpsertContactInput is used internally by genqlient
 type __UpsertContactInput struct {
@@ -1325,6 +1358,83 @@ func UpsertContact(
 	}
 
 	data_ = &UpsertContactResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by UpsertContactByEmail.
+const UpsertContactByEmail_Operation = `
+mutation UpsertContactByEmail ($email: String!, $input: UpdateContactInput!, $phonesMode: PhonesMode) {
+	upsertContactByEmail(email: $email, input: $input, phonesMode: $phonesMode) {
+		contact {
+			... ContactFields
+		}
+		created
+		action
+		userErrors {
+			... UserErrorFields
+		}
+	}
+}
+fragment ContactFields on Contact {
+	id
+	externalId
+	name
+	firstName
+	lastName
+	email
+	description
+	tags
+	metadata
+	version
+	account {
+		id
+		externalId
+		name
+	}
+	phones {
+		id
+		number
+		type
+	}
+	portalRole {
+		slug
+	}
+	createdAt
+	updatedAt
+}
+fragment UserErrorFields on UserError {
+	field
+	code
+	message
+}
+`
+
+func UpsertContactByEmail(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	email string,
+	input *UpdateContactInput,
+	phonesMode *PhonesMode,
+) (data_ *UpsertContactByEmailResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "UpsertContactByEmail",
+		Query:  UpsertContactByEmail_Operation,
+		Variables: &__UpsertContactByEmailInput{
+			Email:      email,
+			Input:      input,
+			PhonesMode: phonesMode,
+		},
+	}
+
+	data_ = &UpsertContactByEmailResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(

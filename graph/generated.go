@@ -212,6 +212,7 @@ type ComplexityRoot struct {
 		UpdateWorkspaceSettings  func(childComplexity int, input service.UpdateWorkspaceSettingsInput) int
 		UpsertAccount            func(childComplexity int, input service.UpsertAccountInput) int
 		UpsertContact            func(childComplexity int, input service.UpsertContactInput) int
+		UpsertContactByEmail     func(childComplexity int, email string, input service.UpdateContactInput, phonesMode *service.PhonesMode) int
 	}
 
 	PageInfo struct {
@@ -332,6 +333,7 @@ type MutationResolver interface {
 	UpdateContact(ctx context.Context, id string, input service.UpdateContactInput) (*model.ContactPayload, error)
 	DeleteContact(ctx context.Context, id string) (*model.DeletePayload, error)
 	UpsertContact(ctx context.Context, input service.UpsertContactInput) (*model.UpsertContactPayload, error)
+	UpsertContactByEmail(ctx context.Context, email string, input service.UpdateContactInput, phonesMode *service.PhonesMode) (*model.UpsertContactPayload, error)
 	AddContactToAccount(ctx context.Context, contactID string, accountID string) (*model.ContactPayload, error)
 	RemoveContactFromAccount(ctx context.Context, contactID string, accountID string) (*model.ContactPayload, error)
 	MoveContactToAccount(ctx context.Context, contactID string, accountID string, keepPreviousAccount *bool) (*model.ContactPayload, error)
@@ -1218,6 +1220,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpsertContact(childComplexity, args["input"].(service.UpsertContactInput)), true
+	case "Mutation.upsertContactByEmail":
+		if e.ComplexityRoot.Mutation.UpsertContactByEmail == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_upsertContactByEmail_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpsertContactByEmail(childComplexity, args["email"].(string), args["input"].(service.UpdateContactInput), args["phonesMode"].(*service.PhonesMode)), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -2373,6 +2386,8 @@ enum UserErrorCode {
   LIMIT_EXCEEDED
   "The record changed since the version the client expected."
   STALE
+  "More than one record matches what should name one, such as an email several contacts have; the message names them."
+  AMBIGUOUS
 }
 
 """
@@ -2581,6 +2596,20 @@ type Mutation {
   deleteContact("The contact to delete." id: ID!): DeletePayload!
   "Creates the contact with this external id, or changes it when it exists, safely under concurrent calls."
   upsertContact("The contact to create or change." input: UpsertContactInput!): UpsertContactPayload!
+  """
+  Creates the contact with this email, or changes it when one contact of the workspace has it: for backends that know people by
+  email. Emails match in any case and however their domain is written. When several contacts have the email, the upsert is
+  refused as AMBIGUOUS, naming them (merge them with mergeContacts, or upsert by external id). Safe against concurrent
+  upserts of the same email. The input's own ` + "`" + `email` + "`" + `, when given, changes the contact's email.
+  """
+  upsertContactByEmail(
+    "The email the contact is found by, and its email when it is created: one address, at most 254 characters."
+    email: String! @maxLength(chars: 254)
+    "The contact's fields: absent ones stay as they are; on create, ` + "`" + `name` + "`" + ` (or ` + "`" + `firstName` + "`" + `) is required."
+    input: UpdateContactInput!
+    "How the input's phones combine with the contact's."
+    phonesMode: PhonesMode = MERGE
+  ): UpsertContactPayload!
   "Adds the contact to an account; its primary account stays as it is. Adding it to an account it belongs to changes nothing."
   addContactToAccount("The contact." contactId: ID!, "The account it joins." accountId: ID!): ContactPayload!
   "Removes the contact from an account; when that was its primary account, the primary is cleared. Removing it from an account it does not belong to changes nothing."
@@ -4042,6 +4071,36 @@ func (ec *executionContext) field_Mutation_upsertAccount_args(ctx context.Contex
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_upsertContactByEmail_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "email",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["email"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (service.UpdateContactInput, error) {
+			return ec.unmarshalNUpdateContactInput2githubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐUpdateContactInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "phonesMode",
+		func(ctx context.Context, v any) (*service.PhonesMode, error) {
+			return ec.unmarshalOPhonesMode2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐPhonesMode(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["phonesMode"] = arg2
 	return args, nil
 }
 
@@ -6932,6 +6991,50 @@ func (ec *executionContext) fieldContext_Mutation_upsertContact(ctx context.Cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_upsertContact_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_upsertContactByEmail(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_upsertContactByEmail(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpsertContactByEmail(ctx, fc.Args["email"].(string), fc.Args["input"].(service.UpdateContactInput), fc.Args["phonesMode"].(*service.PhonesMode))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UpsertContactPayload) graphql.Marshaler {
+			return ec.marshalNUpsertContactPayload2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐUpsertContactPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_upsertContactByEmail(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UpsertContactPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_upsertContactByEmail_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -13643,6 +13746,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "upsertContactByEmail":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_upsertContactByEmail(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "addContactToAccount":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_addContactToAccount(ctx, field)
@@ -16258,6 +16368,25 @@ func (ec *executionContext) marshalOPhonesMode2githubᚗcomᚋcontactsᚑapiᚋc
 	_ = sel
 	_ = ctx
 	res := graphql.MarshalString(string(v))
+	return res
+}
+
+func (ec *executionContext) unmarshalOPhonesMode2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐPhonesMode(ctx context.Context, v any) (*service.PhonesMode, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := service.PhonesMode(tmp)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOPhonesMode2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐPhonesMode(ctx context.Context, sel ast.SelectionSet, v *service.PhonesMode) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(string(*v))
 	return res
 }
 

@@ -69,6 +69,18 @@ func (r *mutationResolver) UpsertContact(ctx context.Context, input service.Upse
 	return &model.UpsertContactPayload{Contact: result.Contact, Created: result.Created(), Action: result.Action, UserErrors: result.UserErrors}, nil
 }
 
+func (r *mutationResolver) UpsertContactByEmail(ctx context.Context, email string, input service.UpdateContactInput, phonesMode *service.PhonesMode) (*model.UpsertContactPayload, error) {
+	var mode service.PhonesMode // MERGE when null
+	if phonesMode != nil {
+		mode = *phonesMode
+	}
+	result, err := r.Service.UpsertContactByEmail(ctx, email, input, mode)
+	if err != nil {
+		return nil, err
+	}
+	return &model.UpsertContactPayload{Contact: result.Contact, Created: result.Created(), Action: result.Action, UserErrors: result.UserErrors}, nil
+}
+
 func (r *mutationResolver) AddContactToAccount(ctx context.Context, contactID string, accountID string) (*model.ContactPayload, error) {
 	contact, userErrors, err := r.Service.AddContactToAccount(ctx, contactID, accountID)
 	return &model.ContactPayload{Contact: contact, UserErrors: userErrors}, err

@@ -61,17 +61,22 @@ func (s *Service) upsertContacts(ctx context.Context, inputs []*UpsertContactInp
 	}
 	results := make([]*UpsertContactResult, len(writes))
 	for i, w := range writes {
-		r := &UpsertContactResult{Index: i, UserErrors: w.ps}
-		if w.written {
-			action := w.action()
-			r.Contact, r.Action, r.Changes = w.record, &action, w.changes
-		}
-		if r.UserErrors == nil {
-			r.UserErrors = []*UserError{}
-		}
-		results[i] = r
+		results[i] = w.upsertResult(i)
 	}
 	return results, nil
+}
+
+// upsertResult is the outcome of the write, input i of its call.
+func (w *contactWrite) upsertResult(i int) *UpsertContactResult {
+	r := &UpsertContactResult{Index: i, UserErrors: w.ps}
+	if w.written {
+		action := w.action()
+		r.Contact, r.Action, r.Changes = w.record, &action, w.changes
+	}
+	if r.UserErrors == nil {
+		r.UserErrors = []*UserError{}
+	}
+	return r
 }
 
 // loadUpserts locks the contacts that the inputs' external ids name (also
