@@ -295,3 +295,23 @@ func TestViewer(t *testing.T) {
 		t.Errorf("Viewer: got %+v; want the token's workspace, kind TOKEN, id client-test, scopes %s and %s", v, auth.ScopeRead, auth.ScopeWrite)
 	}
 }
+
+// TestUpsertContactByEmail proves the client's upsert by email: it
+// creates the contact, then reports an equal upsert as UNCHANGED.
+func TestUpsertContactByEmail(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	c := client.New(graphtest.Serve(t, nil), newToken(t))
+	var actions []client.WriteAction
+	for range 2 {
+		resp, err := client.UpsertContactByEmail(ctx, c, "ada@example.com", &client.UpdateContactInput{Name: client.Ptr("Ada Lovelace")}, nil)
+		if err != nil {
+			t.Fatalf("UpsertContactByEmail: %v", err)
+		}
+		noUserErrors(t, "UpsertContactByEmail", resp.UpsertContactByEmail.UserErrors)
+		actions = append(actions, *resp.UpsertContactByEmail.Action)
+	}
+	if want := []client.WriteAction{client.WriteActionCreated, client.WriteActionUnchanged}; !slices.Equal(actions, want) {
+		t.Errorf("two upserts by email: %v, want %v", actions, want)
+	}
+}

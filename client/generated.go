@@ -21,6 +21,8 @@ type BulkUpsertContactResult struct {
 	Contact *ContactFields `json:"contact"`
 	// Whether this input created the contact.
 	Created bool `json:"created"`
+	// What this input did: CREATED, UPDATED, or UNCHANGED when it equals what is stored; null when it failed, or when an atomic call failed.
+	Action *WriteAction `json:"action"`
 	// Problems with this input; empty on success. Paths start with ["inputs", "<index>"].
 	UserErrors []*UserErrorFields `json:"userErrors"`
 }
@@ -33,6 +35,9 @@ func (v *BulkUpsertContactResult) GetContact() *ContactFields { return v.Contact
 
 // GetCreated returns BulkUpsertContactResult.Created, and is useful for accessing the field via an interface.
 func (v *BulkUpsertContactResult) GetCreated() bool { return v.Created }
+
+// GetAction returns BulkUpsertContactResult.Action, and is useful for accessing the field via an interface.
+func (v *BulkUpsertContactResult) GetAction() *WriteAction { return v.Action }
 
 // GetUserErrors returns BulkUpsertContactResult.UserErrors, and is useful for accessing the field via an interface.
 func (v *BulkUpsertContactResult) GetUserErrors() []*UserErrorFields { return v.UserErrors }
@@ -547,6 +552,12 @@ type UpdateContactInput struct {
 	AccountExternalId *string `json:"accountExternalId,omitempty"`
 	// Replaces the accounts the contact belongs to; the primary account is always kept.
 	AccountIds []string `json:"accountIds,omitempty"`
+	// Accounts the contact joins, by id, besides those it belongs to: at most 100. Not with `accountIds`.
+	AddAccountIds []string `json:"addAccountIds,omitempty"`
+	// Accounts the contact leaves, by id: at most 100. One it does not belong to is ignored, so a retry is safe; leaving the primary account clears it. Not with `accountIds`.
+	RemoveAccountIds []string `json:"removeAccountIds,omitempty"`
+	// When the primary account changes, whether the contact stays a member of the previous one: true (the default) keeps it; false moves the contact, and the previous membership goes.
+	KeepPreviousAccount *bool `json:"keepPreviousAccount,omitempty"`
 	// The portal role by slug; `portalRoleId` wins when both are given. At most 63 characters.
 	PortalRole *string `json:"portalRole,omitempty"`
 	// The portal role by id.
@@ -595,6 +606,15 @@ func (v *UpdateContactInput) GetAccountExternalId() *string { return v.AccountEx
 // GetAccountIds returns UpdateContactInput.AccountIds, and is useful for accessing the field via an interface.
 func (v *UpdateContactInput) GetAccountIds() []string { return v.AccountIds }
 
+// GetAddAccountIds returns UpdateContactInput.AddAccountIds, and is useful for accessing the field via an interface.
+func (v *UpdateContactInput) GetAddAccountIds() []string { return v.AddAccountIds }
+
+// GetRemoveAccountIds returns UpdateContactInput.RemoveAccountIds, and is useful for accessing the field via an interface.
+func (v *UpdateContactInput) GetRemoveAccountIds() []string { return v.RemoveAccountIds }
+
+// GetKeepPreviousAccount returns UpdateContactInput.KeepPreviousAccount, and is useful for accessing the field via an interface.
+func (v *UpdateContactInput) GetKeepPreviousAccount() *bool { return v.KeepPreviousAccount }
+
 // GetPortalRole returns UpdateContactInput.PortalRole, and is useful for accessing the field via an interface.
 func (v *UpdateContactInput) GetPortalRole() *string { return v.PortalRole }
 
@@ -618,6 +638,20 @@ type UpdateContactResponse struct {
 
 // GetUpdateContact returns UpdateContactResponse.UpdateContact, and is useful for accessing the field via an interface.
 func (v *UpdateContactResponse) GetUpdateContact() *ContactPayload { return v.UpdateContact }
+
+// UpsertContactByEmailResponse is returned by UpsertContactByEmail on success.
+type UpsertContactByEmailResponse struct {
+	// Creates the contact with this email, or changes it when one contact of the workspace has it: for backends that know people by
+	// email. Emails match in any case and however their domain is written. When several contacts have the email, the upsert is
+	// refused as AMBIGUOUS, naming them (merge them with mergeContacts, or upsert by external id). Safe against concurrent
+	// upserts of the same email. The input's own `email`, when given, changes the contact's email.
+	UpsertContactByEmail *UpsertContactPayload `json:"upsertContactByEmail"`
+}
+
+// GetUpsertContactByEmail returns UpsertContactByEmailResponse.UpsertContactByEmail, and is useful for accessing the field via an interface.
+func (v *UpsertContactByEmailResponse) GetUpsertContactByEmail() *UpsertContactPayload {
+	return v.UpsertContactByEmail
+}
 
 // A contact to create or change, found by your own id for it. Absent fields
 // stay as they are; on create the rules of createContact apply.
@@ -646,6 +680,12 @@ type UpsertContactInput struct {
 	AccountExternalId *string `json:"accountExternalId,omitempty"`
 	// Replaces the accounts the contact belongs to; the primary account is always kept.
 	AccountIds []string `json:"accountIds,omitempty"`
+	// Accounts the contact joins, by id, besides those it belongs to: at most 100. Not with `accountIds`.
+	AddAccountIds []string `json:"addAccountIds,omitempty"`
+	// Accounts the contact leaves, by id: at most 100. One it does not belong to is ignored, so a retry is safe; leaving the primary account clears it. Not with `accountIds`.
+	RemoveAccountIds []string `json:"removeAccountIds,omitempty"`
+	// When the primary account changes, whether the contact stays a member of the previous one: true (the default) keeps it; false moves the contact, and the previous membership goes.
+	KeepPreviousAccount *bool `json:"keepPreviousAccount,omitempty"`
 	// The portal role by slug; `portalRoleId` wins when both are given. At most 63 characters.
 	PortalRole *string `json:"portalRole,omitempty"`
 	// The portal role by id.
@@ -696,6 +736,15 @@ func (v *UpsertContactInput) GetAccountExternalId() *string { return v.AccountEx
 // GetAccountIds returns UpsertContactInput.AccountIds, and is useful for accessing the field via an interface.
 func (v *UpsertContactInput) GetAccountIds() []string { return v.AccountIds }
 
+// GetAddAccountIds returns UpsertContactInput.AddAccountIds, and is useful for accessing the field via an interface.
+func (v *UpsertContactInput) GetAddAccountIds() []string { return v.AddAccountIds }
+
+// GetRemoveAccountIds returns UpsertContactInput.RemoveAccountIds, and is useful for accessing the field via an interface.
+func (v *UpsertContactInput) GetRemoveAccountIds() []string { return v.RemoveAccountIds }
+
+// GetKeepPreviousAccount returns UpsertContactInput.KeepPreviousAccount, and is useful for accessing the field via an interface.
+func (v *UpsertContactInput) GetKeepPreviousAccount() *bool { return v.KeepPreviousAccount }
+
 // GetPortalRole returns UpsertContactInput.PortalRole, and is useful for accessing the field via an interface.
 func (v *UpsertContactInput) GetPortalRole() *string { return v.PortalRole }
 
@@ -721,8 +770,10 @@ func (v *UpsertContactInput) GetCustomFields() []*CustomFieldValueInput { return
 type UpsertContactPayload struct {
 	// The contact as written; null when the upsert failed.
 	Contact *ContactFields `json:"contact"`
-	// Whether the upsert created the contact (false: it changed an existing one).
+	// Whether the upsert created the contact (false: it changed an existing one, or left it as it was).
 	Created bool `json:"created"`
+	// What the upsert did: CREATED, UPDATED, or UNCHANGED when the input equals what is stored; null when the upsert failed.
+	Action *WriteAction `json:"action"`
 	// Problems with the input; empty on success.
 	UserErrors []*UserErrorFields `json:"userErrors"`
 }
@@ -732,6 +783,9 @@ func (v *UpsertContactPayload) GetContact() *ContactFields { return v.Contact }
 
 // GetCreated returns UpsertContactPayload.Created, and is useful for accessing the field via an interface.
 func (v *UpsertContactPayload) GetCreated() bool { return v.Created }
+
+// GetAction returns UpsertContactPayload.Action, and is useful for accessing the field via an interface.
+func (v *UpsertContactPayload) GetAction() *WriteAction { return v.Action }
 
 // GetUserErrors returns UpsertContactPayload.UserErrors, and is useful for accessing the field via an interface.
 func (v *UpsertContactPayload) GetUserErrors() []*UserErrorFields { return v.UserErrors }
@@ -767,6 +821,8 @@ const (
 	UserErrorCodeLimitExceeded UserErrorCode = "LIMIT_EXCEEDED"
 	// The record changed since the version the client expected.
 	UserErrorCodeStale UserErrorCode = "STALE"
+	// More than one record matches what should name one, such as an email several contacts have; the message names them.
+	UserErrorCodeAmbiguous UserErrorCode = "AMBIGUOUS"
 )
 
 var AllUserErrorCode = []UserErrorCode{
@@ -779,6 +835,7 @@ var AllUserErrorCode = []UserErrorCode{
 	UserErrorCodeInUse,
 	UserErrorCodeLimitExceeded,
 	UserErrorCodeStale,
+	UserErrorCodeAmbiguous,
 }
 
 // UserErrorFields includes the GraphQL fields of UserError requested by the fragment UserErrorFields.
@@ -811,6 +868,24 @@ type ViewerResponse struct {
 
 // GetViewer returns ViewerResponse.Viewer, and is useful for accessing the field via an interface.
 func (v *ViewerResponse) GetViewer() *Caller { return v.Viewer }
+
+// What a write did to its record.
+type WriteAction string
+
+const (
+	// The record is new.
+	WriteActionCreated WriteAction = "CREATED"
+	// The record changed: its version went up by one and updatedAt is the time of the write.
+	WriteActionUpdated WriteAction = "UPDATED"
+	// The input equals what is stored, so nothing was written: the version and updatedAt are those stored.
+	WriteActionUnchanged WriteAction = "UNCHANGED"
+)
+
+var AllWriteAction = []WriteAction{
+	WriteActionCreated,
+	WriteActionUpdated,
+	WriteActionUnchanged,
+}
 
 // __BulkUpsertContactsInput is used internally by genqlient
 type __BulkUpsertContactsInput struct {
@@ -864,6 +939,22 @@ func (v *__UpdateContactInput) GetId() string { return v.Id }
 // GetInput returns __UpdateContactInput.Input, and is useful for accessing the field via an interface.
 func (v *__UpdateContactInput) GetInput() *UpdateContactInput { return v.Input }
 
+// __UpsertContactByEmailInput is used internally by genqlient
+type __UpsertContactByEmailInput struct {
+	Email      string              `json:"email,omitempty"`
+	Input      *UpdateContactInput `json:"input,omitempty"`
+	PhonesMode *PhonesMode         `json:"phonesMode,omitempty"`
+}
+
+// GetEmail returns __UpsertContactByEmailInput.Email, and is useful for accessing the field via an interface.
+func (v *__UpsertContactByEmailInput) GetEmail() string { return v.Email }
+
+// GetInput returns __UpsertContactByEmailInput.Input, and is useful for accessing the field via an interface.
+func (v *__UpsertContactByEmailInput) GetInput() *UpdateContactInput { return v.Input }
+
+// GetPhonesMode returns __UpsertContactByEmailInput.PhonesMode, and is useful for accessing the field via an interface.
+func (v *__UpsertContactByEmailInput) GetPhonesMode() *PhonesMode { return v.PhonesMode }
+
 // __UpsertContactInput is used internally by genqlient
 type __UpsertContactInput struct {
 	Input *UpsertContactInput `json:"input,omitempty"`
@@ -882,6 +973,7 @@ mutation BulkUpsertContacts ($inputs: [UpsertContactInput!]!, $atomic: Boolean) 
 				... ContactFields
 			}
 			created
+			action
 			userErrors {
 				... UserErrorFields
 			}
@@ -1212,6 +1304,7 @@ mutation UpsertContact ($input: UpsertContactInput!) {
 			... ContactFields
 		}
 		created
+		action
 		userErrors {
 			... UserErrorFields
 		}
@@ -1265,6 +1358,83 @@ func UpsertContact(
 	}
 
 	data_ = &UpsertContactResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by UpsertContactByEmail.
+const UpsertContactByEmail_Operation = `
+mutation UpsertContactByEmail ($email: String!, $input: UpdateContactInput!, $phonesMode: PhonesMode) {
+	upsertContactByEmail(email: $email, input: $input, phonesMode: $phonesMode) {
+		contact {
+			... ContactFields
+		}
+		created
+		action
+		userErrors {
+			... UserErrorFields
+		}
+	}
+}
+fragment ContactFields on Contact {
+	id
+	externalId
+	name
+	firstName
+	lastName
+	email
+	description
+	tags
+	metadata
+	version
+	account {
+		id
+		externalId
+		name
+	}
+	phones {
+		id
+		number
+		type
+	}
+	portalRole {
+		slug
+	}
+	createdAt
+	updatedAt
+}
+fragment UserErrorFields on UserError {
+	field
+	code
+	message
+}
+`
+
+func UpsertContactByEmail(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	email string,
+	input *UpdateContactInput,
+	phonesMode *PhonesMode,
+) (data_ *UpsertContactByEmailResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "UpsertContactByEmail",
+		Query:  UpsertContactByEmail_Operation,
+		Variables: &__UpsertContactByEmailInput{
+			Email:      email,
+			Input:      input,
+			PhonesMode: phonesMode,
+		},
+	}
+
+	data_ = &UpsertContactByEmailResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(

@@ -12,18 +12,18 @@ import (
 // The bulk methods write many records in one statement each, so that the
 // statements of a mutation do not grow with the number of records it writes.
 
-// LockContactsByIDs returns the workspace's contacts among ids, locked for
-// update until the transaction ends. Rows are locked in id order, so that
-// concurrent batches cannot deadlock on each other.
-func (s *Store) LockContactsByIDs(ctx context.Context, ws uuid.UUID, ids []string) ([]*Contact, error) {
-	var contacts []*Contact
-	err := s.idb.NewSelect().Model(&contacts).
-		Where("c.workspace_id = ?", ws).Where("c.id = ANY(?)", pgdialect.Array(ids)).
-		Order("c.id").For("UPDATE").Scan(ctx)
+// LockByIDs returns the workspace's records of R's table among ids,
+// locked for update until the transaction ends. Rows are locked in id
+// order, so that concurrent batches cannot deadlock on each other.
+func LockByIDs[R Tracked](ctx context.Context, s *Store, ws uuid.UUID, ids []string) ([]R, error) {
+	var records []R
+	err := s.idb.NewSelect().Model(&records).
+		Where("?TableAlias.workspace_id = ?", ws).Where("?TableAlias.id = ANY(?)", pgdialect.Array(ids)).
+		Order("id").For("UPDATE").Scan(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("lock contacts by id: %w", err)
+		return nil, fmt.Errorf("lock %s by id: %w", tableOf[R]().Name, err)
 	}
-	return contacts, nil
+	return records, nil
 }
 
 // LockContactsByExternalIDs returns the workspace's contacts whose external
@@ -47,20 +47,20 @@ func (s *Store) LockContactsByExternalIDs(ctx context.Context, ws uuid.UUID, ext
 	return contacts, nil
 }
 
-// InsertContactsIfAbsent inserts contacts whose external id no contact of
-// the workspace has yet, and returns the ids of those it inserted: a
-// contact left out lost a race with a concurrent insert of its external id.
-func (s *Store) InsertContactsIfAbsent(ctx context.Context, contacts []*Contact) (map[string]bool, error) {
-	inserted := make(map[string]bool, len(contacts))
-	if len(contacts) == 0 {
+// InsertIfAbsent inserts the records whose external id no record of the
+// workspace has yet, and returns the ids of those it inserted: a record
+// left out lost a race with a concurrent insert of its external id.
+func InsertIfAbsent[R Tracked](ctx context.Context, s *Store, records []R) (map[string]bool, error) {
+	inserted := make(map[string]bool, len(records))
+	if len(records) == 0 {
 		return inserted, nil
 	}
 	var ids []string
-	_, err := s.idb.NewInsert().Model(&contacts).
+	_, err := s.idb.NewInsert().Model(&records).
 		On("CONFLICT (workspace_id, external_id) DO NOTHING").
 		Returning("id").Exec(ctx, &ids)
 	if err != nil {
-		return nil, fmt.Errorf("insert contacts: %w", err)
+		return nil, fmt.Errorf("insert %s: %w", tableOf[R]().Name, err)
 	}
 	for _, id := range ids {
 		inserted[id] = true
@@ -68,15 +68,23 @@ func (s *Store) InsertContactsIfAbsent(ctx context.Context, contacts []*Contact)
 	return inserted, nil
 }
 
-// UpdateContacts writes the changeable columns of contacts, each at its
-// Version and UpdatedAt as set by the caller, in one statement.
-func (s *Store) UpdateContacts(ctx context.Context, contacts []*Contact) error {
-	if len(contacts) == 0 {
+// UpdateRecords writes every column of records but their key and creation
+// time, each at the Version and UpdatedAt set by the caller, in one
+// statement. The columns are read from the model's bun tags, so a new
+// field is written with no edit here.
+func UpdateRecords[R Tracked](ctx context.Context, s *Store, records []R) error {
+	if len(records) == 0 {
 		return nil
 	}
-	columns := append([]string{"version", "updated_at"}, contactColumns...)
-	if _, err := s.idb.NewUpdate().Model(&contacts).Column(columns...).Bulk().Exec(ctx); err != nil {
-		return fmt.Errorf("update contacts: %w", err)
+	table := tableOf[R]()
+	var columns []string
+	for _, f := range table.DataFields {
+		if f.Name != "created_at" {
+			columns = append(columns, f.Name)
+		}
+	}
+	if _, err := s.idb.NewUpdate().Model(&records).Column(columns...).Bulk().Exec(ctx); err != nil {
+		return fmt.Errorf("update %s: %w", table.Name, err)
 	}
 	return nil
 }
@@ -159,39 +167,6 @@ func (s *Store) LockAccountsByExternalIDs(ctx context.Context, ws uuid.UUID, ext
 		return nil, fmt.Errorf("lock accounts by external id: %w", err)
 	}
 	return accounts, nil
-}
-
-// InsertAccountsIfAbsent inserts the accounts whose external id no account
-// of the workspace has yet and returns the ids of those it inserted.
-func (s *Store) InsertAccountsIfAbsent(ctx context.Context, accounts []*Account) (map[string]bool, error) {
-	inserted := make(map[string]bool, len(accounts))
-	if len(accounts) == 0 {
-		return inserted, nil
-	}
-	var ids []string
-	_, err := s.idb.NewInsert().Model(&accounts).
-		On("CONFLICT (workspace_id, external_id) DO NOTHING").
-		Returning("id").Exec(ctx, &ids)
-	if err != nil {
-		return nil, fmt.Errorf("insert accounts: %w", err)
-	}
-	for _, id := range ids {
-		inserted[id] = true
-	}
-	return inserted, nil
-}
-
-// UpdateAccounts writes the changeable columns of accounts, each at its
-// Version and UpdatedAt as set by the caller, in one statement.
-func (s *Store) UpdateAccounts(ctx context.Context, accounts []*Account) error {
-	if len(accounts) == 0 {
-		return nil
-	}
-	columns := append([]string{"version", "updated_at"}, accountColumns...)
-	if _, err := s.idb.NewUpdate().Model(&accounts).Column(columns...).Bulk().Exec(ctx); err != nil {
-		return fmt.Errorf("update accounts: %w", err)
-	}
-	return nil
 }
 
 // MovePhones gives the phones among ids to the contact targetID.

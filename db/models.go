@@ -183,3 +183,21 @@ type APIKey struct {
 
 // NodeID implements Node.
 func (k *APIKey) NodeID() string { return k.ID }
+
+// Tracked is a record the service writes with a version and the times it
+// was created and last changed, which every write of it sets.
+type Tracked interface {
+	Node
+	// Tracking returns the record's version and times, for the writer to set.
+	Tracking() (version *int, createdAt, updatedAt *time.Time)
+}
+
+// Tracking implements Tracked.
+func (c *Contact) Tracking() (*int, *time.Time, *time.Time) {
+	return &c.Version, &c.CreatedAt, &c.UpdatedAt
+}
+
+// Tracking implements Tracked.
+func (a *Account) Tracking() (*int, *time.Time, *time.Time) {
+	return &a.Version, &a.CreatedAt, &a.UpdatedAt
+}

@@ -191,17 +191,6 @@ func (s *Store) AccountsByExternalIDs(ctx context.Context, ws uuid.UUID, externa
 	return accounts, nil
 }
 
-// AccountForUpdate returns the account and locks it until the transaction ends.
-func (s *Store) AccountForUpdate(ctx context.Context, ws uuid.UUID, id string) (*Account, error) {
-	account := new(Account)
-	err := s.scan(ctx, ws, s.idb.NewSelect().Model(account).
-		Where("a.workspace_id = ?", ws).Where("a.id = ?", id).For("UPDATE"))
-	if err != nil {
-		return nil, fmt.Errorf("account for update: %w", err)
-	}
-	return account, nil
-}
-
 // ListAccounts returns a page of the workspace's accounts, in the order
 // the query fetches them.
 func (s *Store) ListAccounts(ctx context.Context, ws uuid.UUID, lq ListQuery) ([]*Account, error) {

@@ -9,12 +9,6 @@ import (
 	"github.com/uptrace/bun"
 )
 
-// contactColumns are the columns a contact's update may change.
-var contactColumns = []string{
-	"external_id", "name", "first_name", "last_name", "email", "avatar_url",
-	"description", "tags", "metadata", "account_id", "portal_role_id", "merged_external_ids", "custom_fields",
-}
-
 // DeleteContact deletes the contact, its phones and memberships, and
 // reports whether it existed.
 func (s *Store) DeleteContact(ctx context.Context, ws uuid.UUID, id string) (bool, error) {
@@ -34,28 +28,6 @@ func (s *Store) InsertPhones(ctx context.Context, phones []*Phone) error {
 	}
 	if _, err := s.idb.NewInsert().Model(&phones).Returning("*").Exec(ctx); err != nil {
 		return fmt.Errorf("insert phones: %w", err)
-	}
-	return nil
-}
-
-// accountColumns are the columns an account's update may change.
-var accountColumns = []string{"external_id", "name", "domain", "tags", "metadata", "custom_fields"}
-
-// InsertAccount stores a new account and fills in its server-set columns.
-func (s *Store) InsertAccount(ctx context.Context, a *Account) error {
-	if _, err := s.idb.NewInsert().Model(a).Returning("*").Exec(ctx); err != nil {
-		return fmt.Errorf("insert account: %w", err)
-	}
-	return nil
-}
-
-// UpdateAccount writes the account's changeable columns and bumps its version.
-func (s *Store) UpdateAccount(ctx context.Context, a *Account) error {
-	_, err := s.idb.NewUpdate().Model(a).Column(accountColumns...).
-		Set("version = a.version + 1").Set("updated_at = now()").
-		WherePK().Returning("*").Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("update account: %w", err)
 	}
 	return nil
 }

@@ -88,6 +88,7 @@ type ComplexityRoot struct {
 
 	BulkUpsertAccountResult struct {
 		Account    func(childComplexity int) int
+		Action     func(childComplexity int) int
 		Created    func(childComplexity int) int
 		Index      func(childComplexity int) int
 		UserErrors func(childComplexity int) int
@@ -98,6 +99,7 @@ type ComplexityRoot struct {
 	}
 
 	BulkUpsertContactResult struct {
+		Action     func(childComplexity int) int
 		Contact    func(childComplexity int) int
 		Created    func(childComplexity int) int
 		Index      func(childComplexity int) int
@@ -185,28 +187,32 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		BulkUpsertAccounts      func(childComplexity int, inputs []*service.UpsertAccountInput, atomic *bool) int
-		BulkUpsertContacts      func(childComplexity int, inputs []*service.UpsertContactInput, atomic *bool) int
-		CreateAPIKey            func(childComplexity int, input service.CreateAPIKeyInput) int
-		CreateAccount           func(childComplexity int, input service.CreateAccountInput) int
-		CreateContact           func(childComplexity int, input service.CreateContactInput) int
-		CreateCustomField       func(childComplexity int, input service.CreateCustomFieldInput) int
-		CreatePortalRole        func(childComplexity int, input service.CreatePortalRoleInput) int
-		DeleteAccount           func(childComplexity int, id string) int
-		DeleteContact           func(childComplexity int, id string) int
-		DeleteContacts          func(childComplexity int, ids []string) int
-		DeleteCustomField       func(childComplexity int, id string) int
-		DeletePortalRole        func(childComplexity int, id string) int
-		MergeContacts           func(childComplexity int, targetID string, sourceIds []string) int
-		RevokeAPIKey            func(childComplexity int, id string) int
-		UpdateAccount           func(childComplexity int, id string, input service.UpdateAccountInput) int
-		UpdateContact           func(childComplexity int, id string, input service.UpdateContactInput) int
-		UpdateCustomField       func(childComplexity int, id string, input service.UpdateCustomFieldInput) int
-		UpdatePortalRole        func(childComplexity int, id string, input service.UpdatePortalRoleInput) int
-		UpdatePortalSettings    func(childComplexity int, input service.UpdatePortalSettingsInput) int
-		UpdateWorkspaceSettings func(childComplexity int, input service.UpdateWorkspaceSettingsInput) int
-		UpsertAccount           func(childComplexity int, input service.UpsertAccountInput) int
-		UpsertContact           func(childComplexity int, input service.UpsertContactInput) int
+		AddContactToAccount      func(childComplexity int, contactID string, accountID string) int
+		BulkUpsertAccounts       func(childComplexity int, inputs []*service.UpsertAccountInput, atomic *bool) int
+		BulkUpsertContacts       func(childComplexity int, inputs []*service.UpsertContactInput, atomic *bool) int
+		CreateAPIKey             func(childComplexity int, input service.CreateAPIKeyInput) int
+		CreateAccount            func(childComplexity int, input service.CreateAccountInput) int
+		CreateContact            func(childComplexity int, input service.CreateContactInput) int
+		CreateCustomField        func(childComplexity int, input service.CreateCustomFieldInput) int
+		CreatePortalRole         func(childComplexity int, input service.CreatePortalRoleInput) int
+		DeleteAccount            func(childComplexity int, id string) int
+		DeleteContact            func(childComplexity int, id string) int
+		DeleteContacts           func(childComplexity int, ids []string) int
+		DeleteCustomField        func(childComplexity int, id string) int
+		DeletePortalRole         func(childComplexity int, id string) int
+		MergeContacts            func(childComplexity int, targetID string, sourceIds []string) int
+		MoveContactToAccount     func(childComplexity int, contactID string, accountID string, keepPreviousAccount *bool) int
+		RemoveContactFromAccount func(childComplexity int, contactID string, accountID string) int
+		RevokeAPIKey             func(childComplexity int, id string) int
+		UpdateAccount            func(childComplexity int, id string, input service.UpdateAccountInput) int
+		UpdateContact            func(childComplexity int, id string, input service.UpdateContactInput) int
+		UpdateCustomField        func(childComplexity int, id string, input service.UpdateCustomFieldInput) int
+		UpdatePortalRole         func(childComplexity int, id string, input service.UpdatePortalRoleInput) int
+		UpdatePortalSettings     func(childComplexity int, input service.UpdatePortalSettingsInput) int
+		UpdateWorkspaceSettings  func(childComplexity int, input service.UpdateWorkspaceSettingsInput) int
+		UpsertAccount            func(childComplexity int, input service.UpsertAccountInput) int
+		UpsertContact            func(childComplexity int, input service.UpsertContactInput) int
+		UpsertContactByEmail     func(childComplexity int, email string, input service.UpdateContactInput, phonesMode *service.PhonesMode) int
 	}
 
 	PageInfo struct {
@@ -272,11 +278,13 @@ type ComplexityRoot struct {
 
 	UpsertAccountPayload struct {
 		Account    func(childComplexity int) int
+		Action     func(childComplexity int) int
 		Created    func(childComplexity int) int
 		UserErrors func(childComplexity int) int
 	}
 
 	UpsertContactPayload struct {
+		Action     func(childComplexity int) int
 		Contact    func(childComplexity int) int
 		Created    func(childComplexity int) int
 		UserErrors func(childComplexity int) int
@@ -325,6 +333,10 @@ type MutationResolver interface {
 	UpdateContact(ctx context.Context, id string, input service.UpdateContactInput) (*model.ContactPayload, error)
 	DeleteContact(ctx context.Context, id string) (*model.DeletePayload, error)
 	UpsertContact(ctx context.Context, input service.UpsertContactInput) (*model.UpsertContactPayload, error)
+	UpsertContactByEmail(ctx context.Context, email string, input service.UpdateContactInput, phonesMode *service.PhonesMode) (*model.UpsertContactPayload, error)
+	AddContactToAccount(ctx context.Context, contactID string, accountID string) (*model.ContactPayload, error)
+	RemoveContactFromAccount(ctx context.Context, contactID string, accountID string) (*model.ContactPayload, error)
+	MoveContactToAccount(ctx context.Context, contactID string, accountID string, keepPreviousAccount *bool) (*model.ContactPayload, error)
 	BulkUpsertContacts(ctx context.Context, inputs []*service.UpsertContactInput, atomic *bool) (*model.BulkUpsertContactsPayload, error)
 	MergeContacts(ctx context.Context, targetID string, sourceIds []string) (*model.ContactPayload, error)
 	DeleteContacts(ctx context.Context, ids []string) (*model.DeleteContactsPayload, error)
@@ -572,6 +584,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.BulkUpsertAccountResult.Account(childComplexity), true
+	case "BulkUpsertAccountResult.action":
+		if e.ComplexityRoot.BulkUpsertAccountResult.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulkUpsertAccountResult.Action(childComplexity), true
 	case "BulkUpsertAccountResult.created":
 		if e.ComplexityRoot.BulkUpsertAccountResult.Created == nil {
 			break
@@ -598,6 +616,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.BulkUpsertAccountsPayload.Results(childComplexity), true
 
+	case "BulkUpsertContactResult.action":
+		if e.ComplexityRoot.BulkUpsertContactResult.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulkUpsertContactResult.Action(childComplexity), true
 	case "BulkUpsertContactResult.contact":
 		if e.ComplexityRoot.BulkUpsertContactResult.Contact == nil {
 			break
@@ -921,6 +945,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DeletePayload.UserErrors(childComplexity), true
 
+	case "Mutation.addContactToAccount":
+		if e.ComplexityRoot.Mutation.AddContactToAccount == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addContactToAccount_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddContactToAccount(childComplexity, args["contactId"].(string), args["accountId"].(string)), true
 	case "Mutation.bulkUpsertAccounts":
 		if e.ComplexityRoot.Mutation.BulkUpsertAccounts == nil {
 			break
@@ -1064,6 +1099,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.MergeContacts(childComplexity, args["targetId"].(string), args["sourceIds"].([]string)), true
+	case "Mutation.moveContactToAccount":
+		if e.ComplexityRoot.Mutation.MoveContactToAccount == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_moveContactToAccount_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MoveContactToAccount(childComplexity, args["contactId"].(string), args["accountId"].(string), args["keepPreviousAccount"].(*bool)), true
+	case "Mutation.removeContactFromAccount":
+		if e.ComplexityRoot.Mutation.RemoveContactFromAccount == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removeContactFromAccount_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemoveContactFromAccount(childComplexity, args["contactId"].(string), args["accountId"].(string)), true
 	case "Mutation.revokeApiKey":
 		if e.ComplexityRoot.Mutation.RevokeAPIKey == nil {
 			break
@@ -1163,6 +1220,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpsertContact(childComplexity, args["input"].(service.UpsertContactInput)), true
+	case "Mutation.upsertContactByEmail":
+		if e.ComplexityRoot.Mutation.UpsertContactByEmail == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_upsertContactByEmail_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpsertContactByEmail(childComplexity, args["email"].(string), args["input"].(service.UpdateContactInput), args["phonesMode"].(*service.PhonesMode)), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -1431,6 +1499,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.UpsertAccountPayload.Account(childComplexity), true
+	case "UpsertAccountPayload.action":
+		if e.ComplexityRoot.UpsertAccountPayload.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpsertAccountPayload.Action(childComplexity), true
 	case "UpsertAccountPayload.created":
 		if e.ComplexityRoot.UpsertAccountPayload.Created == nil {
 			break
@@ -1444,6 +1518,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.UpsertAccountPayload.UserErrors(childComplexity), true
 
+	case "UpsertContactPayload.action":
+		if e.ComplexityRoot.UpsertContactPayload.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpsertContactPayload.Action(childComplexity), true
 	case "UpsertContactPayload.contact":
 		if e.ComplexityRoot.UpsertContactPayload.Contact == nil {
 			break
@@ -2116,6 +2196,12 @@ input UpdateContactInput {
   accountExternalId: String @maxLength(chars: 120)
   "Replaces the accounts the contact belongs to; the primary account is always kept."
   accountIds: [ID!]
+  "Accounts the contact joins, by id, besides those it belongs to: at most 100. Not with ` + "`" + `accountIds` + "`" + `."
+  addAccountIds: [ID!]
+  "Accounts the contact leaves, by id: at most 100. One it does not belong to is ignored, so a retry is safe; leaving the primary account clears it. Not with ` + "`" + `accountIds` + "`" + `."
+  removeAccountIds: [ID!]
+  "When the primary account changes, whether the contact stays a member of the previous one: true (the default) keeps it; false moves the contact, and the previous membership goes."
+  keepPreviousAccount: Boolean
   "The portal role by slug; ` + "`" + `portalRoleId` + "`" + ` wins when both are given. At most 63 characters."
   portalRole: String @maxLength(chars: 63)
   "The portal role by id."
@@ -2167,6 +2253,12 @@ input UpsertContactInput {
   accountExternalId: String @maxLength(chars: 120)
   "Replaces the accounts the contact belongs to; the primary account is always kept."
   accountIds: [ID!]
+  "Accounts the contact joins, by id, besides those it belongs to: at most 100. Not with ` + "`" + `accountIds` + "`" + `."
+  addAccountIds: [ID!]
+  "Accounts the contact leaves, by id: at most 100. One it does not belong to is ignored, so a retry is safe; leaving the primary account clears it. Not with ` + "`" + `accountIds` + "`" + `."
+  removeAccountIds: [ID!]
+  "When the primary account changes, whether the contact stays a member of the previous one: true (the default) keeps it; false moves the contact, and the previous membership goes."
+  keepPreviousAccount: Boolean
   "The portal role by slug; ` + "`" + `portalRoleId` + "`" + ` wins when both are given. At most 63 characters."
   portalRole: String @maxLength(chars: 63)
   "The portal role by id."
@@ -2310,6 +2402,8 @@ enum UserErrorCode {
   LIMIT_EXCEEDED
   "The record changed since the version the client expected."
   STALE
+  "More than one record matches what should name one, such as an email several contacts have; the message names them."
+  AMBIGUOUS
 }
 
 """
@@ -2335,13 +2429,27 @@ type ContactPayload {
 }
 
 """
+What a write did to its record.
+"""
+enum WriteAction {
+  "The record is new."
+  CREATED
+  "The record changed: its version went up by one and updatedAt is the time of the write."
+  UPDATED
+  "The input equals what is stored, so nothing was written: the version and updatedAt are those stored."
+  UNCHANGED
+}
+
+"""
 The result of an upsert of one contact.
 """
 type UpsertContactPayload {
   "The contact as written; null when the upsert failed."
   contact: Contact
-  "Whether the upsert created the contact (false: it changed an existing one)."
+  "Whether the upsert created the contact (false: it changed an existing one, or left it as it was)."
   created: Boolean!
+  "What the upsert did: CREATED, UPDATED, or UNCHANGED when the input equals what is stored; null when the upsert failed."
+  action: WriteAction
   "Problems with the input; empty on success."
   userErrors: [UserError!]!
 }
@@ -2356,6 +2464,8 @@ type BulkUpsertContactResult {
   contact: Contact
   "Whether this input created the contact."
   created: Boolean!
+  "What this input did: CREATED, UPDATED, or UNCHANGED when it equals what is stored; null when it failed, or when an atomic call failed."
+  action: WriteAction
   "Problems with this input; empty on success. Paths start with [\"inputs\", \"<index>\"]."
   userErrors: [UserError!]!
 }
@@ -2374,8 +2484,10 @@ The result of an upsert of one account.
 type UpsertAccountPayload {
   "The account as written; null when the upsert failed."
   account: Account
-  "Whether the upsert created the account (false: it changed an existing one)."
+  "Whether the upsert created the account (false: it changed an existing one, or left it as it was)."
   created: Boolean!
+  "What the upsert did: CREATED, UPDATED, or UNCHANGED when the input equals what is stored; null when the upsert failed."
+  action: WriteAction
   "Problems with the input; empty on success."
   userErrors: [UserError!]!
 }
@@ -2390,6 +2502,8 @@ type BulkUpsertAccountResult {
   account: Account
   "Whether this input created the account."
   created: Boolean!
+  "What this input did: CREATED, UPDATED, or UNCHANGED when it equals what is stored; null when it failed, or when an atomic call failed."
+  action: WriteAction
   "Problems with this input; empty on success. Paths start with [\"inputs\", \"<index>\"]."
   userErrors: [UserError!]!
 }
@@ -2498,6 +2612,33 @@ type Mutation {
   deleteContact("The contact to delete." id: ID!): DeletePayload!
   "Creates the contact with this external id, or changes it when it exists, safely under concurrent calls."
   upsertContact("The contact to create or change." input: UpsertContactInput!): UpsertContactPayload!
+  """
+  Creates the contact with this email, or changes it when one contact of the workspace has it: for backends that know people by
+  email. Emails match in any case and however their domain is written. When several contacts have the email, the upsert is
+  refused as AMBIGUOUS, naming them (merge them with mergeContacts, or upsert by external id). Safe against concurrent
+  upserts of the same email. The input's own ` + "`" + `email` + "`" + `, when given, changes the contact's email.
+  """
+  upsertContactByEmail(
+    "The email the contact is found by, and its email when it is created: one address, at most 254 characters."
+    email: String! @maxLength(chars: 254)
+    "The contact's fields: absent ones stay as they are; on create, ` + "`" + `name` + "`" + ` (or ` + "`" + `firstName` + "`" + `) is required."
+    input: UpdateContactInput!
+    "How the input's phones combine with the contact's."
+    phonesMode: PhonesMode = MERGE
+  ): UpsertContactPayload!
+  "Adds the contact to an account; its primary account stays as it is. Adding it to an account it belongs to changes nothing."
+  addContactToAccount("The contact." contactId: ID!, "The account it joins." accountId: ID!): ContactPayload!
+  "Removes the contact from an account; when that was its primary account, the primary is cleared. Removing it from an account it does not belong to changes nothing."
+  removeContactFromAccount("The contact." contactId: ID!, "The account it leaves." accountId: ID!): ContactPayload!
+  "Moves the contact to an account in one call: the account becomes its primary account, and it leaves its previous primary account unless keepPreviousAccount is true."
+  moveContactToAccount(
+    "The contact."
+    contactId: ID!
+    "Its new primary account."
+    accountId: ID!
+    "Whether the contact stays a member of its previous primary account."
+    keepPreviousAccount: Boolean = false
+  ): ContactPayload!
   "Upserts up to 1,000 contacts in one transaction. More is a LIMIT_EXCEEDED error. The same external id twice is an error on the later input."
   bulkUpsertContacts(
     "The contacts to upsert."
@@ -2969,6 +3110,8 @@ func (ec *executionContext) childFields_BulkUpsertAccountResult(ctx context.Cont
 		return ec.fieldContext_BulkUpsertAccountResult_account(ctx, field)
 	case "created":
 		return ec.fieldContext_BulkUpsertAccountResult_created(ctx, field)
+	case "action":
+		return ec.fieldContext_BulkUpsertAccountResult_action(ctx, field)
 	case "userErrors":
 		return ec.fieldContext_BulkUpsertAccountResult_userErrors(ctx, field)
 	}
@@ -2991,6 +3134,8 @@ func (ec *executionContext) childFields_BulkUpsertContactResult(ctx context.Cont
 		return ec.fieldContext_BulkUpsertContactResult_contact(ctx, field)
 	case "created":
 		return ec.fieldContext_BulkUpsertContactResult_created(ctx, field)
+	case "action":
+		return ec.fieldContext_BulkUpsertContactResult_action(ctx, field)
 	case "userErrors":
 		return ec.fieldContext_BulkUpsertContactResult_userErrors(ctx, field)
 	}
@@ -3257,6 +3402,8 @@ func (ec *executionContext) childFields_UpsertAccountPayload(ctx context.Context
 		return ec.fieldContext_UpsertAccountPayload_account(ctx, field)
 	case "created":
 		return ec.fieldContext_UpsertAccountPayload_created(ctx, field)
+	case "action":
+		return ec.fieldContext_UpsertAccountPayload_action(ctx, field)
 	case "userErrors":
 		return ec.fieldContext_UpsertAccountPayload_userErrors(ctx, field)
 	}
@@ -3269,6 +3416,8 @@ func (ec *executionContext) childFields_UpsertContactPayload(ctx context.Context
 		return ec.fieldContext_UpsertContactPayload_contact(ctx, field)
 	case "created":
 		return ec.fieldContext_UpsertContactPayload_created(ctx, field)
+	case "action":
+		return ec.fieldContext_UpsertContactPayload_action(ctx, field)
 	case "userErrors":
 		return ec.fieldContext_UpsertContactPayload_userErrors(ctx, field)
 	}
@@ -3517,6 +3666,28 @@ func (ec *executionContext) field_Contact_customField_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_addContactToAccount_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "contactId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["contactId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "accountId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["accountId"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_bulkUpsertAccounts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3723,6 +3894,58 @@ func (ec *executionContext) field_Mutation_mergeContacts_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_moveContactToAccount_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "contactId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["contactId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "accountId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["accountId"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "keepPreviousAccount",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["keepPreviousAccount"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_removeContactFromAccount_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "contactId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["contactId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "accountId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["accountId"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_revokeApiKey_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3864,6 +4087,36 @@ func (ec *executionContext) field_Mutation_upsertAccount_args(ctx context.Contex
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_upsertContactByEmail_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "email",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["email"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (service.UpdateContactInput, error) {
+			return ec.unmarshalNUpdateContactInput2githubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐUpdateContactInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "phonesMode",
+		func(ctx context.Context, v any) (*service.PhonesMode, error) {
+			return ec.unmarshalOPhonesMode2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐPhonesMode(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["phonesMode"] = arg2
 	return args, nil
 }
 
@@ -4985,7 +5238,7 @@ func (ec *executionContext) _BulkUpsertAccountResult_created(ctx context.Context
 			return ec.fieldContext_BulkUpsertAccountResult_created(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Created, nil
+			return obj.Created(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
@@ -4996,7 +5249,30 @@ func (ec *executionContext) _BulkUpsertAccountResult_created(ctx context.Context
 	)
 }
 func (ec *executionContext) fieldContext_BulkUpsertAccountResult_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("BulkUpsertAccountResult", field, false, false, "Boolean")
+	return graphql.NewScalarFieldContext("BulkUpsertAccountResult", field, true, false, "Boolean")
+}
+
+func (ec *executionContext) _BulkUpsertAccountResult_action(ctx context.Context, field graphql.CollectedField, obj *service.UpsertAccountResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulkUpsertAccountResult_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Action, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *service.Action) graphql.Marshaler {
+			return ec.marshalOWriteAction2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐAction(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BulkUpsertAccountResult_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BulkUpsertAccountResult", field, false, false, "WriteAction")
 }
 
 func (ec *executionContext) _BulkUpsertAccountResult_userErrors(ctx context.Context, field graphql.CollectedField, obj *service.UpsertAccountResult) (ret graphql.Marshaler) {
@@ -5127,7 +5403,7 @@ func (ec *executionContext) _BulkUpsertContactResult_created(ctx context.Context
 			return ec.fieldContext_BulkUpsertContactResult_created(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Created, nil
+			return obj.Created(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
@@ -5138,7 +5414,30 @@ func (ec *executionContext) _BulkUpsertContactResult_created(ctx context.Context
 	)
 }
 func (ec *executionContext) fieldContext_BulkUpsertContactResult_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("BulkUpsertContactResult", field, false, false, "Boolean")
+	return graphql.NewScalarFieldContext("BulkUpsertContactResult", field, true, false, "Boolean")
+}
+
+func (ec *executionContext) _BulkUpsertContactResult_action(ctx context.Context, field graphql.CollectedField, obj *service.UpsertContactResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulkUpsertContactResult_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Action, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *service.Action) graphql.Marshaler {
+			return ec.marshalOWriteAction2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐAction(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BulkUpsertContactResult_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BulkUpsertContactResult", field, false, false, "WriteAction")
 }
 
 func (ec *executionContext) _BulkUpsertContactResult_userErrors(ctx context.Context, field graphql.CollectedField, obj *service.UpsertContactResult) (ret graphql.Marshaler) {
@@ -6708,6 +7007,182 @@ func (ec *executionContext) fieldContext_Mutation_upsertContact(ctx context.Cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_upsertContact_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_upsertContactByEmail(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_upsertContactByEmail(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpsertContactByEmail(ctx, fc.Args["email"].(string), fc.Args["input"].(service.UpdateContactInput), fc.Args["phonesMode"].(*service.PhonesMode))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UpsertContactPayload) graphql.Marshaler {
+			return ec.marshalNUpsertContactPayload2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐUpsertContactPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_upsertContactByEmail(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UpsertContactPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_upsertContactByEmail_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_addContactToAccount(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addContactToAccount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddContactToAccount(ctx, fc.Args["contactId"].(string), fc.Args["accountId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ContactPayload) graphql.Marshaler {
+			return ec.marshalNContactPayload2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐContactPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addContactToAccount(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ContactPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addContactToAccount_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_removeContactFromAccount(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_removeContactFromAccount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RemoveContactFromAccount(ctx, fc.Args["contactId"].(string), fc.Args["accountId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ContactPayload) graphql.Marshaler {
+			return ec.marshalNContactPayload2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐContactPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_removeContactFromAccount(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ContactPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_removeContactFromAccount_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_moveContactToAccount(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_moveContactToAccount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MoveContactToAccount(ctx, fc.Args["contactId"].(string), fc.Args["accountId"].(string), fc.Args["keepPreviousAccount"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ContactPayload) graphql.Marshaler {
+			return ec.marshalNContactPayload2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐContactPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_moveContactToAccount(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ContactPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_moveContactToAccount_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -8754,6 +9229,29 @@ func (ec *executionContext) fieldContext_UpsertAccountPayload_created(_ context.
 	return graphql.NewScalarFieldContext("UpsertAccountPayload", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _UpsertAccountPayload_action(ctx context.Context, field graphql.CollectedField, obj *model.UpsertAccountPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpsertAccountPayload_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Action, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *service.Action) graphql.Marshaler {
+			return ec.marshalOWriteAction2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐAction(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_UpsertAccountPayload_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UpsertAccountPayload", field, false, false, "WriteAction")
+}
+
 func (ec *executionContext) _UpsertAccountPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.UpsertAccountPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8839,6 +9337,29 @@ func (ec *executionContext) _UpsertContactPayload_created(ctx context.Context, f
 }
 func (ec *executionContext) fieldContext_UpsertContactPayload_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("UpsertContactPayload", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _UpsertContactPayload_action(ctx context.Context, field graphql.CollectedField, obj *model.UpsertContactPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpsertContactPayload_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Action, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *service.Action) graphql.Marshaler {
+			return ec.marshalOWriteAction2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐAction(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_UpsertContactPayload_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UpsertContactPayload", field, false, false, "WriteAction")
 }
 
 func (ec *executionContext) _UpsertContactPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.UpsertContactPayload) (ret graphql.Marshaler) {
@@ -11556,7 +12077,7 @@ func (ec *executionContext) unmarshalInputUpdateContactInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"externalId", "name", "firstName", "lastName", "email", "avatarUrl", "description", "tags", "metadata", "accountId", "accountExternalId", "accountIds", "portalRole", "portalRoleId", "phones", "expectedVersion", "customFields"}
+	fieldsInOrder := [...]string{"externalId", "name", "firstName", "lastName", "email", "avatarUrl", "description", "tags", "metadata", "accountId", "accountExternalId", "accountIds", "addAccountIds", "removeAccountIds", "keepPreviousAccount", "portalRole", "portalRoleId", "phones", "expectedVersion", "customFields"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -11647,6 +12168,27 @@ func (ec *executionContext) unmarshalInputUpdateContactInput(ctx context.Context
 				return it, err
 			}
 			it.AccountIDs = graphql.OmittableOf(data)
+		case "addAccountIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addAccountIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AddAccountIDs = data
+		case "removeAccountIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("removeAccountIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RemoveAccountIDs = data
+		case "keepPreviousAccount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keepPreviousAccount"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KeepPreviousAccount = data
 		case "portalRole":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("portalRole"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -11980,7 +12522,7 @@ func (ec *executionContext) unmarshalInputUpsertContactInput(ctx context.Context
 		asMap["phonesMode"] = "MERGE"
 	}
 
-	fieldsInOrder := [...]string{"externalId", "name", "firstName", "lastName", "email", "avatarUrl", "description", "tags", "metadata", "accountId", "accountExternalId", "accountIds", "portalRole", "portalRoleId", "phones", "phonesMode", "expectedVersion", "customFields"}
+	fieldsInOrder := [...]string{"externalId", "name", "firstName", "lastName", "email", "avatarUrl", "description", "tags", "metadata", "accountId", "accountExternalId", "accountIds", "addAccountIds", "removeAccountIds", "keepPreviousAccount", "portalRole", "portalRoleId", "phones", "phonesMode", "expectedVersion", "customFields"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -12071,6 +12613,27 @@ func (ec *executionContext) unmarshalInputUpsertContactInput(ctx context.Context
 				return it, err
 			}
 			it.AccountIDs = graphql.OmittableOf(data)
+		case "addAccountIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addAccountIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AddAccountIDs = data
+		case "removeAccountIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("removeAccountIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RemoveAccountIDs = data
+		case "keepPreviousAccount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keepPreviousAccount"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KeepPreviousAccount = data
 		case "portalRole":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("portalRole"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -12490,6 +13053,11 @@ func (ec *executionContext) _BulkUpsertAccountResult(ctx context.Context, sel as
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "action":
+			out.Values[i] = ec._BulkUpsertAccountResult_action(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "userErrors":
 			out.Values[i] = ec._BulkUpsertAccountResult_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -12569,6 +13137,11 @@ func (ec *executionContext) _BulkUpsertContactResult(ctx context.Context, sel as
 		case "created":
 			out.Values[i] = ec._BulkUpsertContactResult_created(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "action":
+			out.Values[i] = ec._BulkUpsertContactResult_action(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "userErrors":
@@ -13189,6 +13762,34 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "upsertContactByEmail":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_upsertContactByEmail(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "addContactToAccount":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addContactToAccount(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removeContactFromAccount":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_removeContactFromAccount(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "moveContactToAccount":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_moveContactToAccount(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "bulkUpsertContacts":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_bulkUpsertContacts(ctx, field)
@@ -13800,6 +14401,11 @@ func (ec *executionContext) _UpsertAccountPayload(ctx context.Context, sel ast.S
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "action":
+			out.Values[i] = ec._UpsertAccountPayload_action(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "userErrors":
 			out.Values[i] = ec._UpsertAccountPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -13841,6 +14447,11 @@ func (ec *executionContext) _UpsertContactPayload(ctx context.Context, sel ast.S
 		case "created":
 			out.Values[i] = ec._UpsertContactPayload_created(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "action":
+			out.Values[i] = ec._UpsertContactPayload_action(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "userErrors":
@@ -15776,6 +16387,25 @@ func (ec *executionContext) marshalOPhonesMode2githubᚗcomᚋcontactsᚑapiᚋc
 	return res
 }
 
+func (ec *executionContext) unmarshalOPhonesMode2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐPhonesMode(ctx context.Context, v any) (*service.PhonesMode, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := service.PhonesMode(tmp)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOPhonesMode2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐPhonesMode(ctx context.Context, sel ast.SelectionSet, v *service.PhonesMode) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(string(*v))
+	return res
+}
+
 func (ec *executionContext) marshalOPortalRole2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐPortalRole(ctx context.Context, sel ast.SelectionSet, v *db.PortalRole) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -15890,6 +16520,25 @@ func (ec *executionContext) marshalOWorkspaceSettings2ᚖgithubᚗcomᚋcontacts
 		return graphql.Null
 	}
 	return ec._WorkspaceSettings(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOWriteAction2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐAction(ctx context.Context, v any) (*service.Action, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := service.Action(tmp)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOWriteAction2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐAction(ctx context.Context, sel ast.SelectionSet, v *service.Action) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(string(*v))
+	return res
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

@@ -66,7 +66,34 @@ func (r *mutationResolver) UpsertContact(ctx context.Context, input service.Upse
 	if err != nil {
 		return nil, err
 	}
-	return &model.UpsertContactPayload{Contact: result.Contact, Created: result.Created, UserErrors: result.UserErrors}, nil
+	return &model.UpsertContactPayload{Contact: result.Contact, Created: result.Created(), Action: result.Action, UserErrors: result.UserErrors}, nil
+}
+
+func (r *mutationResolver) UpsertContactByEmail(ctx context.Context, email string, input service.UpdateContactInput, phonesMode *service.PhonesMode) (*model.UpsertContactPayload, error) {
+	var mode service.PhonesMode // MERGE when null
+	if phonesMode != nil {
+		mode = *phonesMode
+	}
+	result, err := r.Service.UpsertContactByEmail(ctx, email, input, mode)
+	if err != nil {
+		return nil, err
+	}
+	return &model.UpsertContactPayload{Contact: result.Contact, Created: result.Created(), Action: result.Action, UserErrors: result.UserErrors}, nil
+}
+
+func (r *mutationResolver) AddContactToAccount(ctx context.Context, contactID string, accountID string) (*model.ContactPayload, error) {
+	contact, userErrors, err := r.Service.AddContactToAccount(ctx, contactID, accountID)
+	return &model.ContactPayload{Contact: contact, UserErrors: userErrors}, err
+}
+
+func (r *mutationResolver) RemoveContactFromAccount(ctx context.Context, contactID string, accountID string) (*model.ContactPayload, error) {
+	contact, userErrors, err := r.Service.RemoveContactFromAccount(ctx, contactID, accountID)
+	return &model.ContactPayload{Contact: contact, UserErrors: userErrors}, err
+}
+
+func (r *mutationResolver) MoveContactToAccount(ctx context.Context, contactID string, accountID string, keepPreviousAccount *bool) (*model.ContactPayload, error) {
+	contact, userErrors, err := r.Service.MoveContactToAccount(ctx, contactID, accountID, keepPreviousAccount != nil && *keepPreviousAccount)
+	return &model.ContactPayload{Contact: contact, UserErrors: userErrors}, err
 }
 
 func (r *mutationResolver) BulkUpsertContacts(ctx context.Context, inputs []*service.UpsertContactInput, atomic *bool) (*model.BulkUpsertContactsPayload, error) {
@@ -110,7 +137,7 @@ func (r *mutationResolver) UpsertAccount(ctx context.Context, input service.Upse
 	if err != nil {
 		return nil, err
 	}
-	return &model.UpsertAccountPayload{Account: result.Account, Created: result.Created, UserErrors: result.UserErrors}, nil
+	return &model.UpsertAccountPayload{Account: result.Account, Created: result.Created(), Action: result.Action, UserErrors: result.UserErrors}, nil
 }
 
 func (r *mutationResolver) BulkUpsertAccounts(ctx context.Context, inputs []*service.UpsertAccountInput, atomic *bool) (*model.BulkUpsertAccountsPayload, error) {

@@ -11,8 +11,8 @@ import (
 )
 
 const (
-	upsertContactDoc  = `mutation($input: UpsertContactInput!) { upsertContact(input: $input) { contact { ` + contactFields + ` mergedExternalIds } created ` + userErrorFields + ` } }`
-	bulkUpsertDoc     = `mutation($inputs: [UpsertContactInput!]!, $atomic: Boolean) { bulkUpsertContacts(inputs: $inputs, atomic: $atomic) { results { index created contact { id externalId name email tags phones { number } } ` + userErrorFields + ` } } }`
+	upsertContactDoc  = `mutation($input: UpsertContactInput!) { upsertContact(input: $input) { contact { ` + contactFields + ` mergedExternalIds } created action ` + userErrorFields + ` } }`
+	bulkUpsertDoc     = `mutation($inputs: [UpsertContactInput!]!, $atomic: Boolean) { bulkUpsertContacts(inputs: $inputs, atomic: $atomic) { results { index created action contact { id externalId name email tags phones { number } } ` + userErrorFields + ` } } }`
 	deleteContactsDoc = `mutation($ids: [ID!]!) { deleteContacts(ids: $ids) { deletedIds ` + userErrorFields + ` } }`
 )
 
@@ -20,13 +20,15 @@ const (
 type upsertPayload struct {
 	Contact    *contactData `json:"contact"`
 	Created    bool         `json:"created"`
+	Action     *string      `json:"action"`
 	UserErrors []userError  `json:"userErrors"`
 }
 
 // bulkResult is one result of bulkUpsertContacts.
 type bulkResult struct {
-	Index   int  `json:"index"`
-	Created bool `json:"created"`
+	Index   int    `json:"index"`
+	Created bool   `json:"created"`
+	Action  string `json:"action"`
 	Contact *struct {
 		ID         string   `json:"id"`
 		ExternalID string   `json:"externalId"`
@@ -164,7 +166,7 @@ func TestConcurrentUpsertsLoseNoField(t *testing.T) {
 		}
 		return c.Post(upsertContactDoc, map[string]any{"input": input})
 	})
-	created := 0
+	created, updated := 0, 0
 	for i, resp := range responses {
 		var out struct{ UpsertContact upsertPayload }
 		if len(resp.Errors) > 0 || json.Unmarshal(resp.Data, &out) != nil || len(out.UpsertContact.UserErrors) > 0 {
@@ -172,6 +174,9 @@ func TestConcurrentUpsertsLoseNoField(t *testing.T) {
 		}
 		if out.UpsertContact.Created {
 			created++
+		}
+		if a := out.UpsertContact.Action; a != nil && *a == "UPDATED" {
+			updated++
 		}
 	}
 	if created != 1 || c.ContactCount() != 1 {
@@ -182,8 +187,8 @@ func TestConcurrentUpsertsLoseNoField(t *testing.T) {
 		!slices.Equal(got.Tags, []string{"vip"}) || string(got.Metadata) != `{"source":"crm"}` {
 		t.Errorf("after concurrent upserts the contact is %+v, want every field set", got)
 	}
-	if want := len(fields) + 1; got.Version != want {
-		t.Errorf("version %d, want %d (created once, then one change per upsert)", got.Version, want)
+	if want := 1 + updated; got.Version != want {
+		t.Errorf("version %d, want %d (created once, then one for each upsert that answered UPDATED)", got.Version, want)
 	}
 }
 
@@ -292,11 +297,11 @@ func TestBulkUpsertStatementsDoNotGrow(t *testing.T) {
 	t.Parallel()
 	c := newClient(t)
 	c.CreateAccount(map[string]any{"name": "Acme", "externalId": "acme"})
-	batch := func(prefix string, n int) []map[string]any {
+	batch := func(prefix string, n int, round string) []map[string]any {
 		inputs := make([]map[string]any, n)
 		for i := range inputs {
 			inputs[i] = map[string]any{
-				"externalId": fmt.Sprintf("%s-%d", prefix, i), "name": fmt.Sprint("Contact ", i),
+				"externalId": fmt.Sprintf("%s-%d", prefix, i), "name": fmt.Sprint("Contact ", i, " ", round),
 				"tags": []string{"a", "b"}, "accountExternalId": "acme",
 				"phones": phoneInputs(fmt.Sprintf("+1415555%04d", i), fmt.Sprintf("+1650555%04d", i)),
 			}
@@ -306,15 +311,16 @@ func TestBulkUpsertStatementsDoNotGrow(t *testing.T) {
 	statements := map[string]int64{}
 	for _, n := range []int{5, 200} {
 		for _, round := range []string{"create", "update"} {
-			resp := c.Post(bulkUpsertDoc, map[string]any{"inputs": batch(fmt.Sprint("s", n), n)})
+			resp := c.Post(bulkUpsertDoc, map[string]any{"inputs": batch(fmt.Sprint("s", n), n, round)})
 			var out struct {
 				BulkUpsertContacts struct{ Results []bulkResult }
 			}
 			if len(resp.Errors) > 0 || json.Unmarshal(resp.Data, &out) != nil {
 				t.Fatalf("bulk of %d: %+v", n, resp.Errors)
 			}
+			want := map[string]string{"create": "CREATED", "update": "UPDATED"}[round]
 			for _, r := range out.BulkUpsertContacts.Results {
-				if len(r.UserErrors) > 0 || r.Created != (round == "create") {
+				if len(r.UserErrors) > 0 || r.Created != (round == "create") || r.Action != want {
 					t.Fatalf("bulk of %d (%s): result %+v", n, round, r)
 				}
 			}

@@ -4,8 +4,9 @@ import (
 	"context"
 	"encoding/json"
 
+	"slices"
+
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/google/uuid"
 
 	"github.com/contacts-api/contacts/db"
 )
@@ -44,21 +45,21 @@ func (in CreateAccountInput) asUpdate() UpdateAccountInput {
 
 // CreateAccount creates an account.
 func (s *Service) CreateAccount(ctx context.Context, in CreateAccountInput) (*db.Account, []*UserError, error) {
-	return mutate(ctx, s, func(tx *db.Store, ws uuid.UUID, ps *problems) (*db.Account, error) {
-		account := &db.Account{WorkspaceID: ws, ID: db.NewID(db.AccountPrefix), Version: 1, Tags: []string{}, Metadata: emptyObject, CustomFields: db.CustomFieldValues{}}
-		return account, writeAccount(ctx, tx, account, in.asUpdate(), true, ps)
+	return writeOne(ctx, s, accounts{}, func(b *batch) (*accountWrite, error) {
+		return b.newAccount(inputPath, in.asUpdate()), nil
 	})
 }
 
 // UpdateAccount changes an account.
 func (s *Service) UpdateAccount(ctx context.Context, id string, in UpdateAccountInput) (*db.Account, []*UserError, error) {
-	return mutate(ctx, s, func(tx *db.Store, ws uuid.UUID, ps *problems) (*db.Account, error) {
-		account, err := lockAccount(ctx, tx, ws, id)
-		if err != nil || account == nil {
-			ps.add(path{"id"}, NotFound, "No account has this id.")
-			return nil, err
+	return writeOne(ctx, s, accounts{}, func(b *batch) (*accountWrite, error) {
+		current, err := lockByID[*db.Account](ctx, b, id, db.AccountPrefix)
+		if err != nil || current == nil {
+			w := &accountWrite{recordWrite: recordWrite[*db.Account]{at: inputPath}}
+			w.ps.add(path{"id"}, NotFound, "No account has this id.")
+			return w, err
 		}
-		return account, writeAccount(ctx, tx, account, in, false, ps)
+		return b.existingAccount(inputPath, current, in), nil
 	})
 }
 
@@ -67,47 +68,53 @@ func (s *Service) DeleteAccount(ctx context.Context, id string) (string, []*User
 	return deleteByID(ctx, s, id, db.AccountPrefix, (*db.Store).DeleteAccount)
 }
 
-// lockAccount returns the account locked for update, or nil when the
-// workspace has none with this id.
-func lockAccount(ctx context.Context, tx *db.Store, ws uuid.UUID, id string) (*db.Account, error) {
-	if !db.HasPrefix(id, db.AccountPrefix) {
-		return nil, nil
-	}
-	a, err := tx.AccountForUpdate(ctx, ws, id)
-	if db.IsNoRows(err) {
-		return nil, nil
-	}
-	return a, err
+// accountWrite is one account's part of a mutation.
+type accountWrite struct {
+	recordWrite[*db.Account]
+	in UpdateAccountInput
 }
 
-// writeAccount validates in, applies it to a and writes a.
-func writeAccount(ctx context.Context, tx *db.Store, a *db.Account, in UpdateAccountInput, creating bool, ps *problems) error {
-	fields, err := customFieldsBySlug(ctx, tx, a.WorkspaceID, db.AccountObject, len(in.CustomFields) > 0)
+// accounts is the kind of the account writes.
+type accounts struct{}
+
+var _ recordKind[*db.Account, *accountWrite] = accounts{}
+
+func (accounts) noun() string                        { return "account" }
+func (accounts) externalIDKey() string               { return db.AccountExternalIDKey }
+func (accounts) ownedChanges(*accountWrite) []string { return nil }
+
+func (accounts) saveOwned(context.Context, *batch, []*accountWrite) error { return nil }
+
+// newAccount starts the write of a new account.
+func (b *batch) newAccount(at path, in UpdateAccountInput) *accountWrite {
+	a := &db.Account{WorkspaceID: b.ws, ID: db.NewID(db.AccountPrefix), Tags: []string{}, Metadata: emptyObject, CustomFields: db.CustomFieldValues{}}
+	return &accountWrite{recordWrite: startWrite(at, a, true, in.ExpectedVersion), in: in}
+}
+
+// existingAccount starts the write of an account locked by this transaction.
+func (b *batch) existingAccount(at path, a *db.Account, in UpdateAccountInput) *accountWrite {
+	return &accountWrite{recordWrite: startWrite(at, a, false, in.ExpectedVersion), in: in}
+}
+
+// prepare checks every write and applies its input to its account.
+func (accounts) prepare(ctx context.Context, b *batch, writes []*accountWrite) error {
+	fields, err := customFieldsBySlug(ctx, b.tx, b.ws, db.AccountObject, slices.ContainsFunc(writes, func(w *accountWrite) bool {
+		return len(w.in.CustomFields) > 0
+	}))
 	if err != nil {
 		return err
 	}
-	applyAccountFields(a, in, creating, fields, inputPath, ps)
-	if len(*ps) > 0 {
-		return nil
+	for _, w := range writes {
+		if len(w.ps) == 0 {
+			applyAccountFields(w.record, w.in, w.creating, fields, w.at, &w.ps)
+		}
 	}
-	if creating {
-		err = tx.InsertAccount(ctx, a)
-	} else {
-		err = tx.UpdateAccount(ctx, a)
-	}
-	if db.UniqueViolation(err) == db.AccountExternalIDKey {
-		ps.add(inputPath.at("externalId"), AlreadyExists, "Another account has this external id.")
-		return errRejected
-	}
-	return err
+	return nil
 }
 
 // applyAccountFields validates in and copies it onto a; fields are the
 // account custom fields by slug, loaded when in has custom field values.
 func applyAccountFields(a *db.Account, in UpdateAccountInput, creating bool, fields map[string]*db.CustomFieldDefinition, at path, ps *problems) {
-	if v := in.ExpectedVersion; v != nil && (creating || *v != a.Version) {
-		ps.add(at.at("expectedVersion"), Stale, "The account changed since version %d; read it again and retry.", *v)
-	}
 	if name, ok := in.Name.ValueOK(); ok {
 		if name == nil {
 			ps.add(at.at("name"), Required, "Name cannot be cleared.")

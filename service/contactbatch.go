@@ -2,12 +2,8 @@ package service
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"strings"
-	"time"
-
-	"github.com/google/uuid"
 
 	"github.com/contacts-api/contacts/db"
 )
@@ -15,127 +11,41 @@ import (
 // contactWrite is one contact's part of a mutation: its input, the row it
 // writes and the problems found with it.
 type contactWrite struct {
-	at       path
-	in       UpdateContactInput
-	mode     PhonesMode
-	contact  *db.Contact
-	creating bool
-	current  []*db.Phone
-	phones   *phonePlan
-	// members is the contact's full membership when accountIds was given.
-	members []string
-	ps      problems
-	// written says the write was carried out (not rolled back or skipped).
-	written bool
+	recordWrite[*db.Contact]
+	in      UpdateContactInput
+	mode    PhonesMode
+	current []*db.Phone
+	phones  *phonePlan
+	// members is the contact's full membership after the write, when the
+	// input names accounts; storedMembers is the membership before it.
+	members       []string
+	storedMembers []string
 }
 
-// result is what a single-contact mutation returns.
-func (w *contactWrite) result() (*db.Contact, []*UserError, error) {
-	if len(w.ps) > 0 {
-		return nil, w.ps, nil
-	}
-	return w.contact, nil, nil
-}
+// contacts is the kind of the contact writes.
+type contacts struct{}
 
-// contactBatch writes contacts in a fixed number of statements, however
-// many there are: one transaction, bulk reads of the references, bulk
-// writes of the rows, memberships and phones.
-type contactBatch struct {
-	tx  *db.Store
-	ws  uuid.UUID
-	now time.Time
-}
+var _ recordKind[*db.Contact, *contactWrite] = contacts{}
 
-// errRaced aborts a batch that found a new contact's external id taken by
-// a concurrent transaction; the batch runs again and then updates it.
-var errRaced = errors.New("external id inserted concurrently")
-
-// maxRaceRetries bounds how often a batch is run again after a race.
-const maxRaceRetries = 3
+func (contacts) noun() string          { return "contact" }
+func (contacts) externalIDKey() string { return db.ContactExternalIDKey }
 
 // newContact starts the write of a new contact.
-func (b *contactBatch) newContact(at path, in UpdateContactInput) *contactWrite {
+func (b *batch) newContact(at path, in UpdateContactInput) *contactWrite {
 	c := &db.Contact{
-		WorkspaceID: b.ws, ID: db.NewID(db.ContactPrefix), Version: 1,
+		WorkspaceID: b.ws, ID: db.NewID(db.ContactPrefix),
 		Tags: []string{}, Metadata: emptyObject, MergedExternalIDs: []string{}, CustomFields: db.CustomFieldValues{},
-		CreatedAt: b.now, UpdatedAt: b.now,
 	}
-	return &contactWrite{at: at, in: in, contact: c, creating: true}
+	return &contactWrite{recordWrite: startWrite(at, c, true, in.ExpectedVersion), in: in}
 }
 
 // existingContact starts the write of a contact locked by this transaction.
-func (b *contactBatch) existingContact(at path, c *db.Contact, in UpdateContactInput) *contactWrite {
-	return &contactWrite{at: at, in: in, contact: c}
+func (b *batch) existingContact(at path, c *db.Contact, in UpdateContactInput) *contactWrite {
+	return &contactWrite{recordWrite: startWrite(at, c, false, in.ExpectedVersion), in: in}
 }
-
-// lockByID returns the workspace's contact with id, locked, or nil.
-func (b *contactBatch) lockByID(ctx context.Context, id string) (*db.Contact, error) {
-	if !db.HasPrefix(id, db.ContactPrefix) {
-		return nil, nil
-	}
-	contacts, err := b.tx.LockContactsByIDs(ctx, b.ws, []string{id})
-	if err != nil || len(contacts) == 0 {
-		return nil, err
-	}
-	return contacts[0], nil
-}
-
-// writeOne runs a batch of one contact; any problem writes nothing.
-func (s *Service) writeOne(ctx context.Context, load func(*contactBatch) ([]*contactWrite, error)) (*contactWrite, error) {
-	if ps := inputProblems(ctx, nil); len(ps) > 0 {
-		return &contactWrite{ps: ps}, nil
-	}
-	writes, err := s.writeContacts(ctx, true, func(_ context.Context, b *contactBatch) ([]*contactWrite, error) {
-		return load(b)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return writes[0], nil
-}
-
-// writeContacts runs a batch in one transaction: load builds the writes
-// (locking the existing rows), then they are checked and written. With
-// atomic, any problem writes nothing; otherwise the writes without
-// problems are written and the others reported.
-func (s *Service) writeContacts(ctx context.Context, atomic bool, load func(context.Context, *contactBatch) ([]*contactWrite, error)) ([]*contactWrite, error) {
-	ws, err := Workspace(ctx)
-	if err != nil {
-		return nil, err
-	}
-	for attempt := 0; ; attempt++ {
-		var writes []*contactWrite
-		err := s.store.InTx(ctx, ws, func(tx *db.Store) error {
-			b := &contactBatch{tx: tx, ws: ws, now: writeTime()}
-			var err error
-			if writes, err = load(ctx, b); err != nil {
-				return err
-			}
-			if err := b.prepare(ctx, writes); err != nil {
-				return err
-			}
-			if atomic && slices.ContainsFunc(writes, hasProblems) {
-				return errRejected
-			}
-			return b.save(ctx, slices.DeleteFunc(slices.Clone(writes), hasProblems))
-		})
-		switch {
-		case errors.Is(err, errRaced) && attempt < maxRaceRetries:
-			continue
-		case errors.Is(err, errRejected):
-			for _, w := range writes {
-				w.written = false
-			}
-			return writes, nil
-		}
-		return writes, err
-	}
-}
-
-func hasProblems(w *contactWrite) bool { return len(w.ps) > 0 }
 
 // prepare checks every write and resolves the records its input names.
-func (b *contactBatch) prepare(ctx context.Context, writes []*contactWrite) error {
+func (contacts) prepare(ctx context.Context, b *batch, writes []*contactWrite) error {
 	if err := b.loadPhones(ctx, writes); err != nil {
 		return err
 	}
@@ -153,27 +63,33 @@ func (b *contactBatch) prepare(ctx context.Context, writes []*contactWrite) erro
 		if len(w.ps) > 0 {
 			continue
 		}
-		checkExpectedVersion(w)
-		applyContactFields(w.contact, w.in, w.creating, w.at, &w.ps)
-		w.contact.CustomFields = applyCustomFields(w.contact.CustomFields, w.in.CustomFields, fields, w.at, &w.ps)
-		w.phones = planPhones(w.contact, w.current, w.in.Phones, w.mode, region, w.at, &w.ps)
+		applyContactFields(w.record, w.in, w.creating, w.at, &w.ps)
+		w.record.CustomFields = applyCustomFields(w.record.CustomFields, w.in.CustomFields, fields, w.at, &w.ps)
+		w.phones = planPhones(w.record, w.current, w.in.Phones, w.mode, region, w.at, &w.ps)
 	}
-	return b.resolveReferences(ctx, slices.DeleteFunc(slices.Clone(writes), hasProblems))
+	valid := slices.DeleteFunc(slices.Clone(writes), hasProblems[*db.Contact, *contactWrite])
+	if err := b.resolveReferences(ctx, valid); err != nil {
+		return err
+	}
+	return b.planMemberships(ctx, valid)
 }
 
-// checkExpectedVersion refuses a write whose client saw another version.
-func checkExpectedVersion(w *contactWrite) {
-	want := w.in.ExpectedVersion
-	if want == nil || (!w.creating && *want == w.contact.Version) {
-		return
+// ownedChanges names the contact's phones and accounts when they change.
+func (contacts) ownedChanges(w *contactWrite) []string {
+	var owned []string
+	if !w.phones.empty() {
+		owned = append(owned, "phones")
 	}
-	w.ps.add(w.at.at("expectedVersion"), Stale, "The contact changed since version %d; read it again and retry.", *want)
+	if w.members != nil && !sameSet(w.members, w.storedMembers) {
+		owned = append(owned, "accounts")
+	}
+	return owned
 }
 
 // defaultPhoneRegion returns the workspace's default phone region when a
 // number of writes may be in national form (it does not start with +), so
 // that batches of numbers in E.164 form read nothing more.
-func (b *contactBatch) defaultPhoneRegion(ctx context.Context, writes []*contactWrite) (string, error) {
+func (b *batch) defaultPhoneRegion(ctx context.Context, writes []*contactWrite) (string, error) {
 	national := slices.ContainsFunc(writes, func(w *contactWrite) bool {
 		return slices.ContainsFunc(w.in.Phones, func(ch PhoneChange) bool {
 			return ch.Number != nil && ch.Region == nil && !strings.HasPrefix(strings.TrimSpace(*ch.Number), "+")
@@ -186,11 +102,11 @@ func (b *contactBatch) defaultPhoneRegion(ctx context.Context, writes []*contact
 }
 
 // loadPhones reads the current phones of the existing contacts.
-func (b *contactBatch) loadPhones(ctx context.Context, writes []*contactWrite) error {
+func (b *batch) loadPhones(ctx context.Context, writes []*contactWrite) error {
 	var ids []string
 	for _, w := range writes {
-		if !w.creating && w.contact != nil {
-			ids = append(ids, w.contact.ID)
+		if !w.creating && w.record != nil {
+			ids = append(ids, w.record.ID)
 		}
 	}
 	if len(ids) == 0 {
@@ -205,8 +121,8 @@ func (b *contactBatch) loadPhones(ctx context.Context, writes []*contactWrite) e
 		byContact[p.ContactID] = append(byContact[p.ContactID], p)
 	}
 	for _, w := range writes {
-		if !w.creating && w.contact != nil {
-			w.current = byContact[w.contact.ID]
+		if !w.creating && w.record != nil {
+			w.current = byContact[w.record.ID]
 		}
 	}
 	return nil

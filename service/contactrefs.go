@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"slices"
 
 	"github.com/contacts-api/contacts/db"
 )
@@ -18,7 +19,7 @@ type references struct {
 
 // resolveReferences looks up what the writes name, in at most three
 // statements, and applies it to each write.
-func (b *contactBatch) resolveReferences(ctx context.Context, writes []*contactWrite) error {
+func (b *batch) resolveReferences(ctx context.Context, writes []*contactWrite) error {
 	if len(writes) == 0 {
 		return nil
 	}
@@ -33,7 +34,7 @@ func (b *contactBatch) resolveReferences(ctx context.Context, writes []*contactW
 	return nil
 }
 
-func (b *contactBatch) loadReferences(ctx context.Context, writes []*contactWrite) (*references, error) {
+func (b *batch) loadReferences(ctx context.Context, writes []*contactWrite) (*references, error) {
 	var ids, externalIDs []string
 	for _, w := range writes {
 		if v := w.in.AccountID.Value(); v != nil && db.HasPrefix(*v, db.AccountPrefix) {
@@ -42,7 +43,7 @@ func (b *contactBatch) loadReferences(ctx context.Context, writes []*contactWrit
 		if v := w.in.AccountExternalID.Value(); v != nil {
 			externalIDs = append(externalIDs, *v)
 		}
-		for _, id := range w.in.AccountIDs.Value() {
+		for _, id := range slices.Concat(w.in.AccountIDs.Value(), w.in.AddAccountIDs) {
 			if db.HasPrefix(id, db.AccountPrefix) {
 				ids = append(ids, id)
 			}
@@ -87,7 +88,7 @@ func (b *contactBatch) loadReferences(ctx context.Context, writes []*contactWrit
 
 // applyAccounts sets the primary account and the full membership.
 func (refs *references) applyAccounts(w *contactWrite) {
-	c := w.contact
+	c := w.record
 	if v, ok := w.in.AccountID.ValueOK(); ok {
 		c.AccountID = v
 		if v != nil && !refs.accountsByID[*v] {
@@ -101,6 +102,11 @@ func (refs *references) applyAccounts(w *contactWrite) {
 		}
 		c.AccountID = &id
 	}
+	for i, id := range w.in.AddAccountIDs {
+		if !refs.accountsByID[id] {
+			w.ps.add(w.at.at("addAccountIds", i), NotFound, "No account has this id.")
+		}
+	}
 	ids, ok := w.in.AccountIDs.ValueOK()
 	if !ok {
 		return
@@ -111,6 +117,75 @@ func (refs *references) applyAccounts(w *contactWrite) {
 		}
 	}
 	w.members = dedupe(ids)
+}
+
+// planMemberships works out the membership of each contact whose input
+// names accounts: accountIds replaces it, addAccountIds and
+// removeAccountIds change it, a primary account joins it and, moved
+// (keepPreviousAccount false), the previous primary leaves it. The current
+// membership of the existing contacts is read in one statement.
+func (b *batch) planMemberships(ctx context.Context, writes []*contactWrite) error {
+	var named []*contactWrite
+	var existing []string
+	for _, w := range writes {
+		primary := w.in.AccountID.IsSet() || w.in.AccountExternalID.IsSet()
+		if w.members == nil && !primary && len(w.in.AddAccountIDs)+len(w.in.RemoveAccountIDs) == 0 {
+			continue
+		}
+		named = append(named, w)
+		if !w.creating {
+			existing = append(existing, w.record.ID)
+		}
+	}
+	stored := make(map[string][]string)
+	if len(existing) > 0 {
+		memberships, err := b.tx.MembershipsOfContacts(ctx, b.ws, existing)
+		if err != nil {
+			return err
+		}
+		for _, m := range memberships {
+			stored[m.ContactID] = append(stored[m.ContactID], m.AccountID)
+		}
+	}
+	for _, w := range named {
+		w.storedMembers = stored[w.record.ID]
+		w.members = w.plannedMembers()
+		if len(w.members) > MaxAccountsPerContact {
+			w.ps.add(w.at.at("addAccountIds"), LimitExceeded, "A contact may belong to at most %d accounts.", MaxAccountsPerContact)
+		}
+	}
+	return nil
+}
+
+// plannedMembers applies the write's membership changes to the stored
+// membership (or to accountIds, which replaces it).
+func (w *contactWrite) plannedMembers() []string {
+	members := w.members
+	if members == nil {
+		members = slices.Clone(w.storedMembers)
+	}
+	c, in := w.record, w.in
+	leaving := slices.Clone(in.RemoveAccountIDs)
+	if previous := w.stored; previous != nil && previous.AccountID != nil && in.KeepPreviousAccount != nil && !*in.KeepPreviousAccount &&
+		(c.AccountID == nil || *c.AccountID != *previous.AccountID) {
+		leaving = append(leaving, *previous.AccountID)
+	}
+	if c.AccountID != nil && slices.Contains(in.RemoveAccountIDs, *c.AccountID) && !in.AccountID.IsSet() && !in.AccountExternalID.IsSet() {
+		c.AccountID = nil
+	}
+	members = slices.DeleteFunc(members, func(id string) bool { return slices.Contains(leaving, id) })
+	for _, id := range in.AddAccountIDs {
+		if !slices.Contains(members, id) {
+			members = append(members, id)
+		}
+	}
+	if c.AccountID != nil && !slices.Contains(members, *c.AccountID) {
+		members = append(members, *c.AccountID)
+	}
+	if members == nil {
+		members = []string{}
+	}
+	return members
 }
 
 // applyPortalRole sets the portal role: portalRoleId wins over portalRole;
@@ -132,7 +207,7 @@ func (refs *references) applyPortalRole(w *contactWrite) {
 		role = refs.defaultRole
 	}
 	if role != nil {
-		w.contact.PortalRoleID = role.ID
+		w.record.PortalRoleID = role.ID
 	}
 }
 

@@ -57,9 +57,16 @@ type UpdateContactInput struct {
 	AccountID         graphql.Omittable[*string]
 	AccountExternalID graphql.Omittable[*string]
 	AccountIDs        graphql.Omittable[[]string]
-	PortalRole        graphql.Omittable[*string]
-	PortalRoleID      graphql.Omittable[*string]
-	Phones            []PhoneChange
+	// AddAccountIDs and RemoveAccountIDs change the membership by delta,
+	// where AccountIDs replaces it.
+	AddAccountIDs    []string
+	RemoveAccountIDs []string
+	// KeepPreviousAccount, false, makes a change of the primary account a
+	// move: the contact leaves its previous primary account.
+	KeepPreviousAccount *bool
+	PortalRole          graphql.Omittable[*string]
+	PortalRoleID        graphql.Omittable[*string]
+	Phones              []PhoneChange
 	// CustomFields set or (with a null value) remove custom field values;
 	// the others stay as they are.
 	CustomFields []*CustomFieldValueInput
@@ -140,30 +147,22 @@ var inputPath = path{"input"}
 
 // CreateContact creates a contact with its memberships and phones.
 func (s *Service) CreateContact(ctx context.Context, in CreateContactInput) (*db.Contact, []*UserError, error) {
-	w, err := s.writeOne(ctx, func(b *contactBatch) ([]*contactWrite, error) {
-		return []*contactWrite{b.newContact(inputPath, in.asUpdate())}, nil
+	return writeOne(ctx, s, contacts{}, func(b *batch) (*contactWrite, error) {
+		return b.newContact(inputPath, in.asUpdate()), nil
 	})
-	if err != nil {
-		return nil, nil, err
-	}
-	return w.result()
 }
 
 // UpdateContact changes a contact, its memberships and phones.
 func (s *Service) UpdateContact(ctx context.Context, id string, in UpdateContactInput) (*db.Contact, []*UserError, error) {
-	w, err := s.writeOne(ctx, func(b *contactBatch) ([]*contactWrite, error) {
-		current, err := b.lockByID(ctx, id)
+	return writeOne(ctx, s, contacts{}, func(b *batch) (*contactWrite, error) {
+		current, err := lockByID[*db.Contact](ctx, b, id, db.ContactPrefix)
 		if err != nil || current == nil {
-			w := &contactWrite{at: inputPath}
+			w := &contactWrite{recordWrite: recordWrite[*db.Contact]{at: inputPath}}
 			w.ps.add(path{"id"}, NotFound, "No contact has this id.")
-			return []*contactWrite{w}, err
+			return w, err
 		}
-		return []*contactWrite{b.existingContact(inputPath, current, in)}, nil
+		return b.existingContact(inputPath, current, in), nil
 	})
-	if err != nil {
-		return nil, nil, err
-	}
-	return w.result()
 }
 
 // DeleteContact deletes a contact with its phones and memberships.
@@ -205,8 +204,17 @@ func applyContactFields(c *db.Contact, in UpdateContactInput, creating bool, at 
 	if in.AccountID.Value() != nil && in.AccountExternalID.Value() != nil {
 		ps.add(at.at("accountExternalId"), MutuallyExclusive, "Give accountId or accountExternalId, not both.")
 	}
-	if ids := in.AccountIDs.Value(); len(ids) > MaxAccountsPerContact {
-		ps.add(at.at("accountIds"), LimitExceeded, "A contact may belong to at most %d accounts.", MaxAccountsPerContact)
+	if in.AccountIDs.IsSet() && len(in.AddAccountIDs)+len(in.RemoveAccountIDs) > 0 {
+		ps.add(at.at("accountIds"), MutuallyExclusive, "Give accountIds, or addAccountIds and removeAccountIds, not both.")
+	}
+	lists := []struct {
+		field string
+		ids   []string
+	}{{"accountIds", in.AccountIDs.Value()}, {"addAccountIds", in.AddAccountIDs}, {"removeAccountIds", in.RemoveAccountIDs}}
+	for _, list := range lists {
+		if len(list.ids) > MaxAccountsPerContact {
+			ps.add(at.at(list.field), LimitExceeded, "A contact may belong to at most %d accounts.", MaxAccountsPerContact)
+		}
 	}
 }
 

@@ -7,92 +7,32 @@ import (
 	"github.com/contacts-api/contacts/db"
 )
 
-// save writes the rows, memberships and phones of writes that have no
-// problems, in at most seven statements.
-func (b *contactBatch) save(ctx context.Context, writes []*contactWrite) error {
-	if err := b.saveRows(ctx, writes); err != nil {
-		return err
-	}
+// saveOwned writes the memberships and phones of the new and changed
+// contacts, in at most four statements.
+func (contacts) saveOwned(ctx context.Context, b *batch, writes []*contactWrite) error {
 	if err := b.saveMemberships(ctx, writes); err != nil {
 		return err
 	}
-	if err := b.savePhones(ctx, writes); err != nil {
-		return err
-	}
-	for _, w := range writes {
-		w.written = true
-	}
-	return nil
+	return b.savePhones(ctx, writes)
 }
 
-// saveRows inserts the new contacts and updates the others.
-func (b *contactBatch) saveRows(ctx context.Context, writes []*contactWrite) error {
-	var fresh, changed []*db.Contact
-	for _, w := range writes {
-		if w.creating {
-			fresh = append(fresh, w.contact)
-			continue
-		}
-		w.contact.Version++
-		w.contact.UpdatedAt = b.now
-		changed = append(changed, w.contact)
-	}
-	inserted, err := b.tx.InsertContactsIfAbsent(ctx, fresh)
-	if err != nil {
-		return err
-	}
-	for _, w := range writes {
-		if w.creating && !inserted[w.contact.ID] {
-			return b.externalIDTaken(w)
-		}
-	}
-	err = b.tx.UpdateContacts(ctx, changed)
-	if db.UniqueViolation(err) == db.ContactExternalIDKey && len(changed) == 1 {
-		return b.externalIDTaken(writes[0])
-	}
-	return err
-}
-
-// externalIDTaken handles a write whose external id another contact has:
-// an upsert lost a race and runs again; a create or update is refused.
-func (b *contactBatch) externalIDTaken(w *contactWrite) error {
-	if w.mode != "" {
-		return errRaced
-	}
-	w.ps.add(w.at.at("externalId"), AlreadyExists, "Another contact has this external id.")
-	return errRejected
-}
-
-// saveMemberships keeps each contact's primary account among its accounts
-// and replaces the memberships of those whose accountIds were given.
-func (b *contactBatch) saveMemberships(ctx context.Context, writes []*contactWrite) error {
+// saveMemberships makes the memberships of the contacts whose accounts
+// changed what their writes worked out.
+func (b *batch) saveMemberships(ctx context.Context, writes []*contactWrite) error {
 	replaced := make(map[string][]string)
-	var addContacts, addAccounts []string
 	for _, w := range writes {
-		c := w.contact
-		switch {
-		case w.members != nil:
-			members := w.members
-			if c.AccountID != nil && !slices.Contains(members, *c.AccountID) {
-				members = append(members, *c.AccountID)
-			}
-			replaced[c.ID] = members
-		case c.AccountID != nil && (w.in.AccountID.IsSet() || w.in.AccountExternalID.IsSet()):
-			addContacts = append(addContacts, c.ID)
-			addAccounts = append(addAccounts, *c.AccountID)
+		if w.members != nil && !sameSet(w.members, w.storedMembers) {
+			replaced[w.record.ID] = w.members
 		}
 	}
-	if err := b.tx.ReplaceMemberships(ctx, b.ws, replaced); err != nil {
-		return err
-	}
-	return b.tx.AddMembershipPairs(ctx, b.ws, addContacts, addAccounts)
+	return b.tx.ReplaceMemberships(ctx, b.ws, replaced)
 }
 
 // savePhones writes every phone plan. A changed phone is deleted and
 // inserted again with its id and creation time, in the same statements as
 // the removals and additions: numbers may then swap or move between
 // phones, which row by row updates would refuse as transient duplicates.
-func (b *contactBatch) savePhones(ctx context.Context, writes []*contactWrite) error {
+func (b *batch) savePhones(ctx context.Context, writes []*contactWrite) error {
 	var gone []string
 	var rows []*db.Phone
 	for _, w := range writes {
@@ -111,4 +51,17 @@ func (b *contactBatch) savePhones(ctx context.Context, writes []*contactWrite) e
 		return err
 	}
 	return b.tx.InsertPhones(ctx, rows)
+}
+
+// sameSet says whether a and b hold the same ids, in any order.
+func sameSet(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, id := range a {
+		if !slices.Contains(b, id) {
+			return false
+		}
+	}
+	return true
 }

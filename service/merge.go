@@ -52,7 +52,7 @@ func checkMergeSources(targetID string, sourceIDs []string, ps *problems) {
 
 // lockMerge locks the target and the sources, reporting the missing ones.
 func lockMerge(ctx context.Context, tx *db.Store, ws uuid.UUID, targetID string, sourceIDs []string, ps *problems) (*db.Contact, []*db.Contact, error) {
-	locked, err := tx.LockContactsByIDs(ctx, ws, append([]string{targetID}, sourceIDs...))
+	locked, err := db.LockByIDs[*db.Contact](ctx, tx, ws, append([]string{targetID}, sourceIDs...))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -115,9 +115,8 @@ func mergeInto(ctx context.Context, tx *db.Store, target *db.Contact, sources []
 	if err := tx.AddMembershipPairs(ctx, ws, slices.Repeat([]string{target.ID}, len(accountIDs)), accountIDs); err != nil {
 		return err
 	}
-	target.Version++
-	target.UpdatedAt = writeTime()
-	return tx.UpdateContacts(ctx, []*db.Contact{target})
+	stamp(target, false, writeTime())
+	return db.UpdateRecords(ctx, tx, []*db.Contact{target})
 }
 
 // mergeFields gives the target what it lacks of src's own fields.

@@ -1,6 +1,8 @@
 package service
 
 import (
+	"reflect"
+
 	"github.com/contacts-api/contacts/db"
 )
 
@@ -103,15 +105,25 @@ func (plan *phonePlan) planAdd(ch PhoneChange, at path, ps *problems, index int)
 	plan.written = append(plan.written, writtenPhone{phone, index})
 }
 
+// planUpdate changes the phone; a change to what it already is writes
+// nothing, so a sync that sends the same numbers again changes nothing.
 func (plan *phonePlan) planUpdate(phone *db.Phone, ch PhoneChange, at path, ps *problems, index int) {
-	if ch.Number != nil {
-		phone.Number = *ch.Number
+	changed := false
+	if ch.Number != nil && *ch.Number != phone.Number {
+		phone.Number, changed = *ch.Number, true
 	}
-	if t, ok := ch.Type.ValueOK(); ok {
-		phone.Type = t
+	if t, ok := ch.Type.ValueOK(); ok && !reflect.DeepEqual(t, phone.Type) {
+		phone.Type, changed = t, true
 	}
-	plan.updates = append(plan.updates, phone)
+	if changed {
+		plan.updates = append(plan.updates, phone)
+	}
 	plan.written = append(plan.written, writtenPhone{phone, index})
+}
+
+// empty says the plan changes no phone.
+func (plan *phonePlan) empty() bool {
+	return plan == nil || len(plan.inserts)+len(plan.updates)+len(plan.deletes) == 0
 }
 
 // checkDuplicates reports every added or changed phone whose number another

@@ -19,11 +19,17 @@ const CodeLimitExceeded = "LIMIT_EXCEEDED"
 // UpsertContactResult is the outcome of one upsert.
 type UpsertContactResult struct {
 	// Index is the upsert's position in a bulk call.
-	Index      int
-	Contact    *db.Contact
-	Created    bool
+	Index   int
+	Contact *db.Contact
+	// Action says what the upsert did; nil when it failed.
+	Action *Action
+	// Changes is the change set of an update.
+	Changes    Changes
 	UserErrors []*UserError
 }
+
+// Created says whether the upsert created the contact.
+func (r *UpsertContactResult) Created() bool { return r.Action != nil && *r.Action == Created }
 
 // UpsertContact creates the contact with in.ExternalID or changes it, in
 // one transaction that is safe against concurrent upserts of the same id.
@@ -47,7 +53,7 @@ func (s *Service) BulkUpsertContacts(ctx context.Context, inputs []*UpsertContac
 }
 
 func (s *Service) upsertContacts(ctx context.Context, inputs []*UpsertContactInput, atomic bool, pathOf func(int) path) ([]*UpsertContactResult, error) {
-	writes, err := s.writeContacts(ctx, atomic, func(ctx context.Context, b *contactBatch) ([]*contactWrite, error) {
+	writes, err := writeBatch(ctx, s, contacts{}, atomic, func(ctx context.Context, b *batch) ([]*contactWrite, error) {
 		return b.loadUpserts(ctx, inputs, pathOf)
 	})
 	if err != nil {
@@ -55,22 +61,28 @@ func (s *Service) upsertContacts(ctx context.Context, inputs []*UpsertContactInp
 	}
 	results := make([]*UpsertContactResult, len(writes))
 	for i, w := range writes {
-		r := &UpsertContactResult{Index: i, UserErrors: w.ps}
-		if w.written {
-			r.Contact, r.Created = w.contact, w.creating
-		}
-		if r.UserErrors == nil {
-			r.UserErrors = []*UserError{}
-		}
-		results[i] = r
+		results[i] = w.upsertResult(i)
 	}
 	return results, nil
+}
+
+// upsertResult is the outcome of the write, input i of its call.
+func (w *contactWrite) upsertResult(i int) *UpsertContactResult {
+	r := &UpsertContactResult{Index: i, UserErrors: w.ps}
+	if w.written {
+		action := w.action()
+		r.Contact, r.Action, r.Changes = w.record, &action, w.changes
+	}
+	if r.UserErrors == nil {
+		r.UserErrors = []*UserError{}
+	}
+	return r
 }
 
 // loadUpserts locks the contacts that the inputs' external ids name (also
 // through the external ids merged into them) and starts one write per
 // input: an update of the contact found, or a create.
-func (b *contactBatch) loadUpserts(ctx context.Context, inputs []*UpsertContactInput, pathOf func(int) path) ([]*contactWrite, error) {
+func (b *batch) loadUpserts(ctx context.Context, inputs []*UpsertContactInput, pathOf func(int) path) ([]*contactWrite, error) {
 	refused := refusedInputs(ctx, len(inputs), pathOf)
 	var externalIDs []string
 	for i, in := range inputs {
@@ -93,7 +105,7 @@ func (b *contactBatch) loadUpserts(ctx context.Context, inputs []*UpsertContactI
 	claimed := make(map[string]int)
 	for i, in := range inputs {
 		if refused[i] != nil {
-			writes[i] = &contactWrite{at: pathOf(i), ps: refused[i]}
+			writes[i] = &contactWrite{recordWrite: recordWrite[*db.Contact]{at: pathOf(i), ps: refused[i]}}
 			continue
 		}
 		writes[i] = b.startUpsert(pathOf(i), *in, byExternalID[in.ExternalID])
@@ -111,7 +123,7 @@ func (b *contactBatch) loadUpserts(ctx context.Context, inputs []*UpsertContactI
 }
 
 // startUpsert starts the write of one upsert.
-func (b *contactBatch) startUpsert(at path, in UpsertContactInput, current *db.Contact) *contactWrite {
+func (b *batch) startUpsert(at path, in UpsertContactInput, current *db.Contact) *contactWrite {
 	mode := in.PhonesMode
 	if mode == "" {
 		mode = PhonesMerge
@@ -125,7 +137,7 @@ func (b *contactBatch) startUpsert(at path, in UpsertContactInput, current *db.C
 		update.ExternalID = graphql.OmittableOf(&in.ExternalID)
 		w = b.newContact(at, update)
 	}
-	w.mode = mode
+	w.mode, w.upsert = mode, true
 	return w
 }
 

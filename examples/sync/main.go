@@ -64,7 +64,7 @@ func run(ctx context.Context, url, token, path string, batch int) error {
 	for _, p := range rep.Problems {
 		fmt.Printf("line %d (%s): %s: %s\n", p.Line, p.ExternalID, p.Field, p.Message)
 	}
-	fmt.Printf("%d created, %d updated, %d refused\n", rep.Created, rep.Updated, len(rep.Problems))
+	fmt.Printf("%d created, %d updated, %d unchanged, %d refused\n", rep.Created, rep.Updated, rep.Unchanged, len(rep.Problems))
 	if err == nil && len(rep.Problems) > 0 {
 		err = errors.New("the API refused the rows listed above; the others were written")
 	}

@@ -17,7 +17,9 @@ import (
 
 // report is what a sync did.
 type report struct {
-	Created, Updated int
+	// Created, Updated and Unchanged count the rows by what their upsert
+	// did: a row equal to what the API stores is written again by no one.
+	Created, Updated, Unchanged int
 	// Problems are the rows the API refused, one entry per problem.
 	Problems []problem
 }
@@ -75,12 +77,16 @@ func upsertBatch(ctx context.Context, c graphql.Client, batch []row, rep *report
 		for _, e := range result.UserErrors {
 			rep.Problems = append(rep.Problems, problem{r.line, r.input.ExternalId, fieldOf(e.Field), e.Message})
 		}
-		switch {
-		case len(result.UserErrors) > 0:
-		case result.Created:
+		if result.Action == nil {
+			continue
+		}
+		switch *result.Action {
+		case client.WriteActionCreated:
 			rep.Created++
-		default:
+		case client.WriteActionUpdated:
 			rep.Updated++
+		case client.WriteActionUnchanged:
+			rep.Unchanged++
 		}
 	}
 	return nil

@@ -61,19 +61,19 @@ func TestSyncCSV(t *testing.T) {
 	}
 	wantProblems := []problem{{Line: 4, ExternalID: "crm-3", Field: "email"}}
 	for _, run := range []struct {
-		name                     string
-		wantCreated, wantUpdated int
+		name                                    string
+		wantCreated, wantUpdated, wantUnchanged int
 	}{
-		{"the first run creates the contacts", 4, 0},
-		{"a second run updates them and adds nothing", 0, 4},
+		{"the first run creates the contacts", 4, 0, 0},
+		{"a second run of the same file changes nothing", 0, 0, 4},
 	} {
 		rep := syncFile(t, c)
 		for i := range rep.Problems {
 			rep.Problems[i].Message = "" // the API's wording is not the point
 		}
-		if rep.Created != run.wantCreated || rep.Updated != run.wantUpdated || !slices.Equal(rep.Problems, wantProblems) {
-			t.Fatalf("%s: %d created, %d updated, problems %+v; want %d, %d and %+v",
-				run.name, rep.Created, rep.Updated, rep.Problems, run.wantCreated, run.wantUpdated, wantProblems)
+		if rep.Created != run.wantCreated || rep.Updated != run.wantUpdated || rep.Unchanged != run.wantUnchanged || !slices.Equal(rep.Problems, wantProblems) {
+			t.Fatalf("%s: %d created, %d updated, %d unchanged, problems %+v; want %d, %d, %d and %+v",
+				run.name, rep.Created, rep.Updated, rep.Unchanged, rep.Problems, run.wantCreated, run.wantUpdated, run.wantUnchanged, wantProblems)
 		}
 		var got []string
 		for contact, err := range client.AllContacts(t.Context(), c, 3) {

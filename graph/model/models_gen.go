@@ -109,8 +109,10 @@ type RevokeAPIKeyPayload struct {
 type UpsertAccountPayload struct {
 	// The account as written; null when the upsert failed.
 	Account *db.Account `json:"account,omitempty"`
-	// Whether the upsert created the account (false: it changed an existing one).
+	// Whether the upsert created the account (false: it changed an existing one, or left it as it was).
 	Created bool `json:"created"`
+	// What the upsert did: CREATED, UPDATED, or UNCHANGED when the input equals what is stored; null when the upsert failed.
+	Action *service.Action `json:"action,omitempty"`
 	// Problems with the input; empty on success.
 	UserErrors []*service.UserError `json:"userErrors"`
 }
@@ -119,8 +121,10 @@ type UpsertAccountPayload struct {
 type UpsertContactPayload struct {
 	// The contact as written; null when the upsert failed.
 	Contact *db.Contact `json:"contact,omitempty"`
-	// Whether the upsert created the contact (false: it changed an existing one).
+	// Whether the upsert created the contact (false: it changed an existing one, or left it as it was).
 	Created bool `json:"created"`
+	// What the upsert did: CREATED, UPDATED, or UNCHANGED when the input equals what is stored; null when the upsert failed.
+	Action *service.Action `json:"action,omitempty"`
 	// Problems with the input; empty on success.
 	UserErrors []*service.UserError `json:"userErrors"`
 }
