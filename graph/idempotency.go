@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"fmt"
 	"net/http"
 	"strconv"
 	"sync/atomic"
@@ -33,9 +32,14 @@ func idempotent(svc *service.Service, next http.Handler) http.Handler {
 			return
 		}
 		hash := sha256.Sum256(requestBody(ctx))
-		stored, err := svc.BeginIdempotent(ctx, key, hash[:])
+		rec := &responseRecorder{header: w.Header(), status: http.StatusOK}
+		stored, err := svc.Idempotent(ctx, key, hash[:], func(ctx context.Context) (service.StoredResponse, bool) {
+			return runOnce(next, rec, r.WithContext(ctx))
+		})
 		switch {
 		case err != nil:
+			// A response the server failed to commit is not sent: the
+			// client would take it for done.
 			writeIdempotencyError(ctx, w, err)
 		case stored != nil:
 			w.Header().Set("Content-Type", stored.ContentType)
@@ -43,31 +47,22 @@ func idempotent(svc *service.Service, next http.Handler) http.Handler {
 			w.WriteHeader(stored.Status)
 			w.Write(stored.Body)
 		default:
-			runOnce(svc, key, next, w, r)
+			w.WriteHeader(rec.status)
+			w.Write(rec.body.Bytes())
 		}
 	})
 }
 
-// runOnce runs the request that owns an idempotency key in one
+// runOnce runs the request that owns an idempotency key into rec, in the
 // transaction that keeps its response for retries (see
-// service.RunIdempotent), without the secrets it shows (secrets.go), then
-// sends the response. A response the server failed to commit is not sent:
-// the client would take it for done.
-func runOnce(svc *service.Service, key string, next http.Handler, w http.ResponseWriter, r *http.Request) {
-	rec := &responseRecorder{header: w.Header(), status: http.StatusOK}
-	err := svc.RunIdempotent(r.Context(), key, func(ctx context.Context) (service.StoredResponse, bool) {
-		var notKept atomic.Bool
-		shown := &shownSecrets{}
-		next.ServeHTTP(rec, r.WithContext(withShownSecrets(context.WithValue(ctx, notKeptKey{}, &notKept), shown)))
-		keep := !notKept.Load() && rec.status < http.StatusInternalServerError
-		return service.StoredResponse{Status: rec.status, ContentType: w.Header().Get("Content-Type"), Body: shown.withhold(rec.body.Bytes())}, keep
-	})
-	if err != nil {
-		writeGraphQLError(r.Context(), w, http.StatusServiceUnavailable, internalError(r.Context(), fmt.Errorf("commit idempotent request: %w", err)))
-		return
-	}
-	w.WriteHeader(rec.status)
-	w.Write(rec.body.Bytes())
+// service.Idempotent), and returns that response without the secrets it
+// shows (secrets.go), and whether to keep it.
+func runOnce(next http.Handler, rec *responseRecorder, r *http.Request) (service.StoredResponse, bool) {
+	var notKept atomic.Bool
+	shown := &shownSecrets{}
+	next.ServeHTTP(rec, r.WithContext(withShownSecrets(context.WithValue(r.Context(), notKeptKey{}, &notKept), shown)))
+	keep := !notKept.Load() && rec.status < http.StatusInternalServerError
+	return service.StoredResponse{Status: rec.status, ContentType: rec.header.Get("Content-Type"), Body: shown.withhold(rec.body.Bytes())}, keep
 }
 
 func writeIdempotencyError(ctx context.Context, w http.ResponseWriter, err error) {
