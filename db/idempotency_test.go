@@ -12,6 +12,17 @@ import (
 	"github.com/contacts-api/contacts/db/dbtest"
 )
 
+// newWorkspace returns the API's store and a new workspace of it.
+func newWorkspace(t *testing.T) (*db.Store, uuid.UUID) {
+	t.Helper()
+	store := db.NewStore(dbtest.APIDB(t))
+	ws := uuid.New()
+	if err := store.EnsureWorkspace(context.Background(), ws); err != nil {
+		t.Fatal(err)
+	}
+	return store, ws
+}
+
 // TestIdempotencyKeyLockDiesWithItsConnection: while one request's
 // transaction holds a key's lock, another's cannot take it; once
 // PostgreSQL ends the holder's session (as an outage does), it can at
@@ -19,11 +30,7 @@ import (
 func TestIdempotencyKeyLockDiesWithItsConnection(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	store := db.NewStore(dbtest.APIDB(t))
-	ws := uuid.New()
-	if err := store.EnsureWorkspace(ctx, ws); err != nil {
-		t.Fatal(err)
-	}
+	store, ws := newWorkspace(t)
 	tryLock := func() bool {
 		t.Helper()
 		var locked bool
@@ -84,11 +91,7 @@ func TestIdempotencyKeyLockDiesWithItsConnection(t *testing.T) {
 func TestKeepIdempotentResponseNeverReplacesALiveOne(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	store := db.NewStore(dbtest.APIDB(t))
-	ws := uuid.New()
-	if err := store.EnsureWorkspace(ctx, ws); err != nil {
-		t.Fatal(err)
-	}
+	store, ws := newWorkspace(t)
 	keep := func(body string, expires time.Time) error {
 		return store.InRequestTx(ctx, ws, func(ctx context.Context) error {
 			return store.KeepIdempotentResponse(ctx, &db.IdempotencyKey{
