@@ -82,7 +82,7 @@ func WithHTTPClient(c *http.Client) Option {
 // WithRetries sets how many times a call is tried in all (1 for no
 // retry) and the wait before the first retry (see DefaultBackoff).
 func WithRetries(attempts int, backoff time.Duration) Option {
-	return func(t *transport) { t.attempts, t.backoff = max(attempts, 1), backoff }
+	return func(t *transport) { t.attempts, t.backoff = max(attempts, 1), max(backoff, 0) }
 }
 
 // New returns a client of the API at baseURL (such as

@@ -92,3 +92,14 @@ func TestTransportHonoursRetryAfter(t *testing.T) {
 		t.Fatalf("a 429 with Retry-After: 3600: %v, %v after %d requests; want the 429 at once", resp, err, requests)
 	}
 }
+
+// TestNegativeBackoff: WithRetries with a negative backoff retries at
+// once, rather than panic drawing the jitter.
+func TestNegativeBackoff(t *testing.T) {
+	t.Parallel()
+	tr := &transport{}
+	WithRetries(2, -time.Second)(tr)
+	if wait, retry := retryWait(nil, tr.backoff, time.Now()); wait != 0 || !retry {
+		t.Errorf("a negative backoff: wait %s, retry %v; want 0 and a retry", wait, retry)
+	}
+}
