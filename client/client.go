@@ -20,9 +20,12 @@
 // with WithIdempotencyKey, or else a random one. The client retries a
 // call that failed in transit (a network error, or the status 409, 429,
 // 500, 502, 503 or 504) with the same key, so a retried mutation is done
-// once even when its first response was lost. The API answers 503 with
-// the code UNAVAILABLE while its database is unreachable and the request
-// wrote nothing; WithRetries sets how long a caller waits for it.
+// once even when its first response was lost. It waits what the
+// response's Retry-After asks, up to MaxRetryAfter, and otherwise backs
+// off, each wait twice the last, with jitter. The API answers 503 with
+// the code UNAVAILABLE and a Retry-After while its database is
+// unreachable and the request wrote nothing; WithRetries sets how long a
+// caller waits for it.
 package client
 
 import (
@@ -30,7 +33,9 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	mathrand "math/rand/v2"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -56,8 +61,13 @@ const (
 	// DefaultAttempts is how many times a call is tried in all.
 	DefaultAttempts = 4
 	// DefaultBackoff is the wait before the first retry; it doubles with
-	// each retry after that.
+	// each retry after that. Each wait is drawn at random from its upper
+	// half, so that clients that failed together do not retry together.
 	DefaultBackoff = 250 * time.Millisecond
+	// MaxRetryAfter is the longest Retry-After the client waits for: a
+	// response that asks for more (a rate limit spent for a minute, say)
+	// is returned to the caller at once, for it to decide.
+	MaxRetryAfter = 30 * time.Second
 )
 
 // Option changes how New's client behaves.
@@ -70,9 +80,9 @@ func WithHTTPClient(c *http.Client) Option {
 }
 
 // WithRetries sets how many times a call is tried in all (1 for no
-// retry) and the wait before the first retry.
+// retry) and the wait before the first retry (see DefaultBackoff).
 func WithRetries(attempts int, backoff time.Duration) Option {
-	return func(t *transport) { t.attempts, t.backoff = max(attempts, 1), backoff }
+	return func(t *transport) { t.attempts, t.backoff = max(attempts, 1), max(backoff, 0) }
 }
 
 // New returns a client of the API at baseURL (such as
@@ -145,10 +155,14 @@ var retryStatuses = map[int]bool{
 
 func (t *transport) Do(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
-	wait := t.backoff
+	backoff := t.backoff
 	for attempt := 1; ; attempt++ {
 		resp, err := t.send(req)
 		if attempt == t.attempts || !retryable(ctx, resp, err) {
+			return resp, err
+		}
+		wait, ok := retryWait(resp, backoff, time.Now())
+		if !ok {
 			return resp, err
 		}
 		if resp != nil {
@@ -159,8 +173,39 @@ func (t *transport) Do(req *http.Request) (*http.Response, error) {
 			return nil, ctx.Err()
 		case <-time.After(wait):
 		}
-		wait *= 2
+		backoff *= 2
 	}
+}
+
+// retryWait returns how long to wait, at now, before the retry of a call
+// that got resp (nil for a network error): backoff with jitter, or the
+// response's Retry-After when longer. It reports false when Retry-After
+// asks for more than MaxRetryAfter.
+func retryWait(resp *http.Response, backoff time.Duration, now time.Time) (time.Duration, bool) {
+	wait := backoff/2 + mathrand.N(backoff/2+1)
+	if resp == nil {
+		return wait, true
+	}
+	after, ok := retryAfter(resp.Header.Get("Retry-After"), now)
+	switch {
+	case !ok:
+		return wait, true
+	case after > MaxRetryAfter:
+		return 0, false
+	}
+	return max(wait, after), true
+}
+
+// retryAfter reads a Retry-After header, in seconds or an HTTP date; ok
+// is false when there is none, or none that parses.
+func retryAfter(header string, now time.Time) (after time.Duration, ok bool) {
+	if seconds, err := strconv.Atoi(header); err == nil && seconds >= 0 {
+		return time.Duration(seconds) * time.Second, true
+	}
+	if at, err := http.ParseTime(header); err == nil {
+		return max(at.Sub(now), 0), true
+	}
+	return 0, false
 }
 
 // retryable reports whether a call that ended with resp or err may go

@@ -14,3 +14,6 @@ var CheckRowSecurity = checkRowSecurity
 func ScopedTo(pool *bun.DB, ws uuid.UUID) bun.IConn {
 	return scoped(pool, workspaceSetting, ws.String())
 }
+
+// IdempotencyLockID is the advisory lock key of an idempotency key.
+var IdempotencyLockID = idempotencyLockID

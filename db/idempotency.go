@@ -2,6 +2,9 @@ package db
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"time"
 
@@ -10,8 +13,10 @@ import (
 )
 
 // IdempotencyKey is the record of a request sent with an Idempotency-Key
-// header: who sent it, its body's hash and, once it finished, its
-// response.
+// header that committed: who sent it, its body's hash and its response.
+// A request in flight has no record: it holds its key's advisory lock
+// (LockIdempotencyKey) and writes its record in the transaction of its
+// writes, so that the two commit together or not at all.
 type IdempotencyKey struct {
 	bun.BaseModel `bun:"table:idempotency_keys,alias:ik"`
 
@@ -19,45 +24,54 @@ type IdempotencyKey struct {
 	Key         string    `bun:"key,pk"`
 	// Caller is a hash of the credential that sent the request: the key
 	// is its alone.
-	Caller      []byte `bun:"caller"`
-	RequestHash []byte `bun:"request_hash"`
-	// StatusCode is nil while the first request is in flight.
-	StatusCode  *int      `bun:"status_code"`
-	ContentType *string   `bun:"content_type"`
+	Caller      []byte    `bun:"caller"`
+	RequestHash []byte    `bun:"request_hash"`
+	StatusCode  int       `bun:"status_code"`
+	ContentType string    `bun:"content_type"`
 	Response    []byte    `bun:"response"`
 	CreatedAt   time.Time `bun:"created_at,nullzero,notnull,default:now()"`
 	ExpiresAt   time.Time `bun:"expires_at"`
 }
 
-// ClaimIdempotencyKey records that caller's request with this key and
-// body hash is in flight, unless the key is already in use. An expired
-// key, or one whose request was abandoned (in flight for longer than
-// abandonAfter, as when a server died), is claimed anew. It reports
-// whether the caller now owns the key.
-func (s *Store) ClaimIdempotencyKey(ctx context.Context, ws uuid.UUID, key string, caller, hash []byte, ttl, abandonAfter time.Duration) (bool, error) {
-	row := &IdempotencyKey{WorkspaceID: ws, Key: key, Caller: caller, RequestHash: hash, ExpiresAt: time.Now().Add(ttl)}
-	var claimed []string
-	q := s.idb.NewInsert().Model(row).
-		On("CONFLICT (workspace_id, key) DO UPDATE").
-		Set("caller = EXCLUDED.caller, request_hash = EXCLUDED.request_hash").
-		Set("status_code = NULL, content_type = NULL, response = NULL").
-		Set("created_at = now(), expires_at = EXCLUDED.expires_at").
-		Where("ik.expires_at < now() OR (ik.status_code IS NULL AND ik.created_at < now() - ? * interval '1 second')", abandonAfter.Seconds()).
-		Returning("key")
-	err := s.inWorkspace(ctx, ws, func(idb bun.IConn) error {
-		_, err := q.Conn(idb).Exec(ctx, &claimed)
-		return err
+// errNotInTx is a bug: a transaction-scoped lock taken by a statement of
+// its own would be released as soon as it was taken.
+var errNotInTx = errors.New("idempotency key locked outside a transaction")
+
+// LockIdempotencyKey takes the advisory lock of key in ws for the
+// transaction that ctx carries (InRequestTx), unless another transaction
+// holds it; it reports whether it did. The lock is the claim of a request
+// in flight: PostgreSQL releases it when the transaction ends, however it
+// ends (a commit, a rollback, the connection lost, the server or
+// PostgreSQL gone), so no claim outlives its request.
+func (s *Store) LockIdempotencyKey(ctx context.Context, ws uuid.UUID, key string) (bool, error) {
+	if s.pool != nil && sessionOf(ctx) == nil {
+		return false, errNotInTx
+	}
+	var locked bool
+	err := s.inWorkspace(ctx, ws, func(conn bun.IConn) error {
+		return s.idb.NewSelect().ColumnExpr("pg_try_advisory_xact_lock(?)", idempotencyLockID(ws, key)).Conn(conn).Scan(ctx, &locked)
 	})
 	if err != nil {
-		return false, fmt.Errorf("claim idempotency key: %w", err)
+		return false, fmt.Errorf("lock idempotency key: %w", err)
 	}
-	return len(claimed) == 1, nil
+	return locked, nil
 }
 
-// IdempotencyKeyRecord returns the record of a key, or nil.
+// idempotencyLockID is the advisory lock key of an idempotency key: 64
+// bits of a hash of the workspace and the key, which no other lock of the
+// server's (migrationLockID) is likely to meet.
+func idempotencyLockID(ws uuid.UUID, key string) int64 {
+	sum := sha256.Sum256(append(ws[:], key...))
+	return int64(binary.BigEndian.Uint64(sum[:8]))
+}
+
+// IdempotencyKeyRecord returns the record of a key that has not expired,
+// or nil. (A record without a response is a claim made by a server of a
+// version before the advisory locks, and is taken for none.)
 func (s *Store) IdempotencyKeyRecord(ctx context.Context, ws uuid.UUID, key string) (*IdempotencyKey, error) {
 	var rows []*IdempotencyKey
-	err := s.scan(ctx, ws, s.idb.NewSelect().Model(&rows).Where("ik.workspace_id = ?", ws).Where("ik.key = ?", key))
+	err := s.scan(ctx, ws, s.idb.NewSelect().Model(&rows).Where("ik.workspace_id = ?", ws).Where("ik.key = ?", key).
+		Where("ik.expires_at >= now()").Where("ik.status_code IS NOT NULL"))
 	if err != nil {
 		return nil, fmt.Errorf("read idempotency key: %w", err)
 	}
@@ -67,26 +81,34 @@ func (s *Store) IdempotencyKeyRecord(ctx context.Context, ws uuid.UUID, key stri
 	return rows[0], nil
 }
 
-// CompleteIdempotencyKey stores the response of the request that owns the key.
-func (s *Store) CompleteIdempotencyKey(ctx context.Context, ws uuid.UUID, key string, status int, contentType string, response []byte) error {
-	q := s.idb.NewUpdate().Model((*IdempotencyKey)(nil)).
-		Set("status_code = ?, content_type = ?, response = ?", status, contentType, response).
-		Where("workspace_id = ?", ws).Where("key = ?", key)
-	err := exec(ctx, s, ws, q)
-	if err != nil {
-		return fmt.Errorf("store idempotent response: %w", err)
-	}
-	return nil
-}
+// errKeyTaken means that a request ran with a key that has a response:
+// a bug, since the key's lock makes a request find the response first.
+var errKeyTaken = errors.New("idempotency key already has a response")
 
-// ReleaseIdempotencyKey forgets a key whose request failed, so that a
-// retry runs it again. A key whose response is stored is kept: its
-// request committed, whatever its server learnt of the commit.
-func (s *Store) ReleaseIdempotencyKey(ctx context.Context, ws uuid.UUID, key string) error {
-	err := exec(ctx, s, ws, s.idb.NewDelete().Model((*IdempotencyKey)(nil)).
-		Where("workspace_id = ?", ws).Where("key = ?", key).Where("status_code IS NULL"))
-	if err != nil {
-		return fmt.Errorf("release idempotency key: %w", err)
+// KeepIdempotentResponse writes the record of rec's key, in the
+// transaction of the request that holds its lock and found no record
+// (IdempotencyKeyRecord). It takes the place of an expired record, or of
+// a claim without a response; never of a live one, which would mean that
+// two requests ran with one key: then it fails, and the request's
+// transaction rolls back.
+func (s *Store) KeepIdempotentResponse(ctx context.Context, rec *IdempotencyKey) error {
+	var kept []string
+	q := s.idb.NewInsert().Model(rec).
+		On("CONFLICT (workspace_id, key) DO UPDATE").
+		Set("caller = EXCLUDED.caller, request_hash = EXCLUDED.request_hash").
+		Set("status_code = EXCLUDED.status_code, content_type = EXCLUDED.content_type, response = EXCLUDED.response").
+		Set("created_at = now(), expires_at = EXCLUDED.expires_at").
+		Where("ik.expires_at < now() OR ik.status_code IS NULL").
+		Returning("key")
+	err := s.inWorkspace(ctx, rec.WorkspaceID, func(conn bun.IConn) error {
+		_, err := q.Conn(conn).Exec(ctx, &kept)
+		return err
+	})
+	switch {
+	case err != nil:
+		return fmt.Errorf("store idempotent response: %w", err)
+	case len(kept) != 1:
+		return errKeyTaken
 	}
 	return nil
 }

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"context"
 	"crypto/sha256"
-	"fmt"
 	"net/http"
 	"strconv"
 
@@ -34,9 +33,14 @@ func idempotent(svc *service.Service) func(http.Handler) http.Handler {
 				return
 			}
 			hash := sha256.Sum256(requestBody(ctx))
-			stored, err := svc.BeginIdempotent(ctx, key, hash[:])
+			held := holdingWriter(w)
+			stored, err := svc.Idempotent(ctx, key, hash[:], func(ctx context.Context) (service.StoredResponse, bool) {
+				return runOnce(next, held, r.WithContext(ctx))
+			})
 			switch {
 			case err != nil:
+				// A response the server failed to commit is not sent:
+				// the client would take it for done.
 				writeIdempotencyError(ctx, w, err)
 			case stored != nil:
 				w.Header().Set("Content-Type", stored.ContentType)
@@ -44,30 +48,21 @@ func idempotent(svc *service.Service) func(http.Handler) http.Handler {
 				w.WriteHeader(stored.Status)
 				w.Write(stored.Body)
 			default:
-				runOnce(svc, key, next, w, r)
+				held.sendHeld()
 			}
 		})
 	}
 }
 
-// runOnce runs the request that owns an idempotency key in one
+// runOnce runs the request that owns an idempotency key into held, in the
 // transaction that keeps its response for retries (see
-// service.RunIdempotent), without the secrets it shows (see
-// graph.WithheldSecrets), then sends the response. A response the server
-// failed to commit is not sent: the client would take it for done.
-func runOnce(svc *service.Service, key string, next http.Handler, w http.ResponseWriter, r *http.Request) {
-	held := holdingWriter(w)
-	err := svc.RunIdempotent(r.Context(), key, func(ctx context.Context) (service.StoredResponse, bool) {
-		ctx, withhold := graph.WithheldSecrets(ctx)
-		next.ServeHTTP(held, r.WithContext(ctx))
-		keep := !request.Of(ctx).NotKept() && held.status < http.StatusInternalServerError
-		return service.StoredResponse{Status: held.status, ContentType: w.Header().Get("Content-Type"), Body: withhold(held.held.Bytes())}, keep
-	})
-	if err != nil {
-		writeGraphQLError(r.Context(), w, http.StatusServiceUnavailable, graph.InternalError(r.Context(), fmt.Errorf("commit idempotent request: %w", err)))
-		return
-	}
-	held.sendHeld()
+// service.Idempotent), and returns that response without the secrets it
+// shows (see graph.WithheldSecrets), and whether to keep it.
+func runOnce(next http.Handler, held *responseWriter, r *http.Request) (service.StoredResponse, bool) {
+	ctx, withhold := graph.WithheldSecrets(r.Context())
+	next.ServeHTTP(held, r.WithContext(ctx))
+	keep := !request.Of(ctx).NotKept() && held.status < http.StatusInternalServerError
+	return service.StoredResponse{Status: held.status, ContentType: held.Header().Get("Content-Type"), Body: withhold(held.held.Bytes())}, keep
 }
 
 func writeIdempotencyError(ctx context.Context, w http.ResponseWriter, err error) {

@@ -225,7 +225,7 @@ func TestFaultAfterAMutationNeverDoesItTwice(t *testing.T) {
 	const createAccount = `mutation { createAccount(input: {name: "Acme"}) { account { id contacts(first: 5) { nodes { id } } } userErrors { code } } }`
 	tests := []struct{ name, substring string }{
 		{"reading what it wrote for the response", "JOIN contact_accounts AS ca"},
-		{"keeping the response", `UPDATE "idempotency_keys"`},
+		{"keeping the response", `INSERT INTO "idempotency_keys"`},
 		{"committing", "COMMIT"},
 	}
 	for _, tt := range tests {

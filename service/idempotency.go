@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/contacts-api/contacts/auth"
+	"github.com/contacts-api/contacts/db"
 )
 
 // Idempotency keys: the first response to a request sent with an
@@ -19,9 +20,6 @@ const (
 	IdempotencyTTL = 24 * time.Hour
 	// MaxIdempotencyKeyLength bounds a key.
 	MaxIdempotencyKeyLength = 255
-	// idempotencyAbandonAfter is when an in-flight request is taken to
-	// have died with its server; longer than any request may run.
-	idempotencyAbandonAfter = 2 * time.Minute
 	// idempotencyWait is how long a retry waits for the first request.
 	idempotencyWait = 10 * time.Second
 	// idempotencyPoll is how often a waiting retry looks again.
@@ -47,38 +45,58 @@ type StoredResponse struct {
 	Body        []byte
 }
 
-// BeginIdempotent claims key for a request whose body hashes to hash. It
-// returns the stored response to replay, or nil when the caller now owns
-// the key: it must then run the request and call RunIdempotent. A key
-// belongs to the credential that first used it: another caller of the
-// workspace gets ErrIdempotencyKeyReused, as for another body, and never
-// the response. A retry of a request still in flight waits for it, up to
-// idempotencyWait.
-func (s *Service) BeginIdempotent(ctx context.Context, key string, hash []byte) (*StoredResponse, error) {
+// The ways an attempt at an idempotent request ends without a response of
+// its own to keep; each rolls back what the attempt wrote.
+var (
+	// errKeyBusy: another request holds the key.
+	errKeyBusy = errors.New("idempotency key in use")
+	// errReplayed: the key has a response, which the caller replays.
+	errReplayed = errors.New("idempotency key replayed")
+	// errNotKept: run said its response is not to be kept.
+	errNotKept = errors.New("response not kept")
+)
+
+// Idempotent runs a request sent with the Idempotency-Key key, whose body
+// hashes to hash, once: the first time, run computes its response in one
+// transaction with everything the request reads and writes
+// (db.Store.InRequestTx), and the response is kept in that same
+// transaction, so that the request's writes and the response its retries
+// get commit together or not at all; a retry gets that response, to
+// replay, and run is not called.
+//
+// A request in flight holds its key by a lock of its transaction (see
+// db.Store.LockIdempotencyKey): a retry that comes meanwhile waits for it,
+// up to idempotencyWait, then gets ErrIdempotencyInProgress. The claim
+// dies with the transaction, so a request cut off by an outage of
+// PostgreSQL, or by the end of its server, leaves the key free for its
+// retry at once.
+//
+// A key belongs to the credential that first used it: another caller of
+// the workspace gets ErrIdempotencyKeyReused, as for another body, and
+// never the response. When run says its response is not to be kept (a
+// failure, a refusal), or anything fails before the commit, a panic
+// included, nothing the request wrote stays: a retry runs again. An error
+// other than those two means that nothing was committed, although run may
+// have computed a response to keep: the caller must then not send it.
+func (s *Service) Idempotent(ctx context.Context, key string, hash []byte, run func(context.Context) (resp StoredResponse, keep bool)) (*StoredResponse, error) {
 	p := auth.FromContext(ctx)
 	if p == nil {
 		return nil, errNoPrincipal
 	}
-	ws, caller := p.WorkspaceID, sha256.Sum256([]byte(p.Credential()))
+	rec := &db.IdempotencyKey{WorkspaceID: p.WorkspaceID, Key: key, RequestHash: hash}
+	caller := sha256.Sum256([]byte(p.Credential()))
+	rec.Caller = caller[:]
 	deadline := time.Now().Add(idempotencyWait)
 	for {
-		owned, err := s.store.ClaimIdempotencyKey(ctx, ws, key, caller[:], hash, IdempotencyTTL, idempotencyAbandonAfter)
-		if err != nil || owned {
-			return nil, err
-		}
-		rec, err := s.store.IdempotencyKeyRecord(ctx, ws, key)
+		replay, err := s.tryIdempotent(ctx, rec, run)
 		switch {
-		case err != nil:
-			return nil, err
-		case rec == nil:
-			continue // released between the two statements: claim again
-		case !bytes.Equal(rec.Caller, caller[:]) || !bytes.Equal(rec.RequestHash, hash):
-			return nil, ErrIdempotencyKeyReused
-		case rec.StatusCode != nil:
-			return &StoredResponse{Status: *rec.StatusCode, ContentType: deref(rec.ContentType), Body: rec.Response}, nil
+		case !errors.Is(err, errKeyBusy):
+			return replay, err
 		case time.Now().After(deadline):
 			return nil, ErrIdempotencyInProgress
 		}
+		// The attempt's transaction is over: a waiting retry holds no
+		// connection.
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()
@@ -87,50 +105,46 @@ func (s *Service) BeginIdempotent(ctx context.Context, key string, hash []byte) 
 	}
 }
 
-// errNotKept rolls back a request whose response is not kept.
-var errNotKept = errors.New("response not kept")
-
-// RunIdempotent runs the request that owns key (see BeginIdempotent):
-// run computes its response in one transaction with everything the
-// request reads and writes (db.Store.InRequestTx), and the response is
-// kept in that same transaction, so that the request's writes and the
-// response its retries get are committed together or not at all. When
-// run says its response is not to be kept (a failure, a refusal), or
-// anything fails before the commit, a panic included, nothing the request
-// wrote stays and the key is released: a retry runs again. RunIdempotent
-// returns an error when nothing was committed although run had computed a
-// response to keep: the caller must then not send that response.
-func (s *Service) RunIdempotent(ctx context.Context, key string, run func(context.Context) (resp StoredResponse, keep bool)) error {
-	ws, err := Workspace(ctx)
-	if err != nil {
-		return err
-	}
-	committed := false
-	defer func() {
-		if committed {
-			return
+// tryIdempotent makes one attempt at the request of Idempotent, whose
+// record rec is to be: it takes the key's lock (or fails with
+// errKeyBusy), then replays the key's response or runs the request.
+func (s *Service) tryIdempotent(ctx context.Context, rec *db.IdempotencyKey, run func(context.Context) (StoredResponse, bool)) (*StoredResponse, error) {
+	var replay *StoredResponse
+	err := s.store.InRequestTx(ctx, rec.WorkspaceID, func(ctx context.Context) error {
+		locked, err := s.store.LockIdempotencyKey(ctx, rec.WorkspaceID, rec.Key)
+		if err != nil {
+			return err
 		}
-		// Only a key still in flight is released: if a commit whose
-		// answer was lost went through, the retry finds its response.
-		if err := s.store.ReleaseIdempotencyKey(context.WithoutCancel(ctx), ws, key); err != nil {
-			slog.ErrorContext(ctx, "release idempotency key", "error", err)
+		if !locked {
+			return errKeyBusy
 		}
-	}()
-	err = s.store.InRequestTx(ctx, ws, func(ctx context.Context) error {
+		// Read after the lock: a request that held it has committed its
+		// response, or nothing, by the time PostgreSQL released it.
+		kept, err := s.store.IdempotencyKeyRecord(ctx, rec.WorkspaceID, rec.Key)
+		switch {
+		case err != nil:
+			return err
+		case kept != nil && (!bytes.Equal(kept.Caller, rec.Caller) || !bytes.Equal(kept.RequestHash, rec.RequestHash)):
+			return ErrIdempotencyKeyReused
+		case kept != nil:
+			replay = &StoredResponse{Status: kept.StatusCode, ContentType: kept.ContentType, Body: kept.Response}
+			return errReplayed
+		}
 		resp, keep := run(ctx)
 		if !keep {
 			return errNotKept
 		}
-		return s.store.CompleteIdempotencyKey(ctx, ws, key, resp.Status, resp.ContentType, resp.Body)
+		rec.StatusCode, rec.ContentType, rec.Response = resp.Status, resp.ContentType, resp.Body
+		rec.ExpiresAt = time.Now().Add(IdempotencyTTL)
+		return s.store.KeepIdempotentResponse(ctx, rec)
 	})
 	switch {
+	case errors.Is(err, errReplayed):
+		return replay, nil
 	case errors.Is(err, errNotKept):
-		return nil
-	case err != nil:
-		return err
+		return nil, nil
 	}
-	committed = true
-	return nil
+	return nil, err
 }
 
 // SweepIdempotencyKeys deletes expired keys every interval until ctx ends.

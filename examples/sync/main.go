@@ -28,9 +28,10 @@ import (
 // maxBatch is the most inputs bulkUpsertContacts takes in one call.
 const maxBatch = 1000
 
-// syncAttempts is how many times the sync tries each call: 8, with
-// client.DefaultBackoff doubling, wait some 30 s in all, enough for
-// PostgreSQL to restart or fail over under the API.
+// syncAttempts is how many times the sync tries each call: 8, whose
+// waits (each the 1 s Retry-After of an outage's 503 or, when longer,
+// client.DefaultBackoff doubled after each retry, with jitter) add up to
+// 18 to 33 s, enough for PostgreSQL to restart or fail over under the API.
 const syncAttempts = 8
 
 func main() {
@@ -58,8 +59,9 @@ func run(ctx context.Context, url, token, path string, batch int) error {
 		return err
 	}
 	defer f.Close()
-	// A sync job can wait out an outage (503 UNAVAILABLE); each retry
-	// sends the batch's Idempotency-Key again.
+	// A sync job can wait out an outage (503 UNAVAILABLE, Retry-After);
+	// each retry sends the batch's Idempotency-Key again, and is served
+	// as soon as PostgreSQL is back.
 	rep, err := syncCSV(ctx, client.New(url, client.StaticToken(token), client.WithRetries(syncAttempts, client.DefaultBackoff)), f, batch)
 	for _, p := range rep.Problems {
 		fmt.Printf("line %d (%s): %s: %s\n", p.Line, p.ExternalID, p.Field, p.Message)
