@@ -1,0 +1,16 @@
+DROP TRIGGER phones_keys_delete ON phones;
+DROP TRIGGER phones_keys_update ON phones;
+DROP TRIGGER phones_keys_insert ON phones;
+DROP TRIGGER contacts_keys_delete ON contacts;
+DROP TRIGGER contacts_keys_update ON contacts;
+DROP TRIGGER contacts_keys_insert ON contacts;
+DROP FUNCTION recount_contact_keys();
+DROP FUNCTION phones_count_keys();
+DROP FUNCTION contacts_count_keys();
+DROP FUNCTION count_contact_keys(contact_key_count[]);
+DROP FUNCTION phone_keys_of(phones, integer);
+DROP FUNCTION contact_keys_of(contacts, integer);
+DROP INDEX contacts_name_key_idx;
+DROP TABLE contact_keys;
+DROP TYPE contact_key_count;
+DROP FUNCTION contact_name_key(text, text, text);
