@@ -56,8 +56,8 @@ const (
 	// recountedKeys counts the keys of the rows as they are, by the
 	// functions the triggers count them with.
 	recountedKeys = `SELECT reason, account_id, key, sum(contacts) FROM (
-		SELECT k.* FROM contacts AS c, contact_keys_of(c, 1) AS k
-		UNION ALL SELECT k.* FROM phones AS p, phone_keys_of(p, 1) AS k) AS k
+		SELECT k.* FROM contacts AS c, keys_of(c, 1) AS k
+		UNION ALL SELECT k.* FROM phones AS p, keys_of(p, 1) AS k) AS k
 		GROUP BY 1, 2, 3`
 )
 

@@ -13,8 +13,8 @@
 -- ON CONFLICT DO UPDATE serialises the writers of one key on its row, so
 -- that two contacts created at once with the same email both count.
 --
--- The keys (db/duplicates.go reads its members by the same expressions,
--- through the indexes below):
+-- The keys (db/duplicates.go finds the contacts of each by the same
+-- expressions, through their indexes):
 --   EMAIL: the email lowercased; the service stores emails with their
 --          domains in one canonical IDNA form, so that this compares them
 --          without regard to case or to the spelling of the domain.
@@ -53,7 +53,7 @@ CREATE INDEX contacts_name_key_idx ON contacts (workspace_id, account_id, contac
     WHERE account_id IS NOT NULL;
 
 -- The keys of a contact and of a phone, each counting sign contacts.
-CREATE FUNCTION contact_keys_of(c contacts, sign integer) RETURNS SETOF contact_key_count
+CREATE FUNCTION keys_of(c contacts, sign integer) RETURNS SETOF contact_key_count
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     BEGIN ATOMIC
         SELECT c.workspace_id, 'EMAIL', '', lower(c.email), sign WHERE c.email IS NOT NULL
@@ -62,7 +62,7 @@ CREATE FUNCTION contact_keys_of(c contacts, sign integer) RETURNS SETOF contact_
         WHERE c.account_id IS NOT NULL;
     END;
 
-CREATE FUNCTION phone_keys_of(p phones, sign integer) RETURNS SETOF contact_key_count
+CREATE FUNCTION keys_of(p phones, sign integer) RETURNS SETOF contact_key_count
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     BEGIN ATOMIC
         SELECT p.workspace_id, 'PHONE', '', p.number, sign;
@@ -86,52 +86,38 @@ BEGIN
 END
 $$;
 
--- The triggers' functions: the keys of the rows a statement wrote count,
+-- The triggers' function: the keys of the rows a statement wrote count,
 -- those of the rows it replaced or deleted count down. An update that
--- changes no key (tags, say) cancels out and writes nothing.
-CREATE FUNCTION contacts_count_keys() RETURNS trigger
+-- changes no key (tags, say) cancels out and writes nothing. The rows of
+-- a transition table are records of no type: they are cast to the
+-- table's, whose keys_of counts them.
+CREATE FUNCTION count_keys_of_rows() RETURNS trigger
     LANGUAGE plpgsql AS $$
+DECLARE
+    keys text := format('SELECT k FROM %%s AS r, keys_of(r::%I.%I, %%s) AS k', TG_TABLE_SCHEMA, TG_TABLE_NAME);
 BEGIN
-    IF TG_OP = 'INSERT' THEN
-        PERFORM count_contact_keys(ARRAY(SELECT k FROM new_rows AS n, contact_keys_of(n, 1) AS k));
-    ELSIF TG_OP = 'DELETE' THEN
-        PERFORM count_contact_keys(ARRAY(SELECT k FROM old_rows AS o, contact_keys_of(o, -1) AS k));
-    ELSE
-        PERFORM count_contact_keys(ARRAY(SELECT k FROM new_rows AS n, contact_keys_of(n, 1) AS k
-                                         UNION ALL SELECT k FROM old_rows AS o, contact_keys_of(o, -1) AS k));
-    END IF;
-    RETURN NULL;
-END
-$$;
-
-CREATE FUNCTION phones_count_keys() RETURNS trigger
-    LANGUAGE plpgsql AS $$
-BEGIN
-    IF TG_OP = 'INSERT' THEN
-        PERFORM count_contact_keys(ARRAY(SELECT k FROM new_rows AS n, phone_keys_of(n, 1) AS k));
-    ELSIF TG_OP = 'DELETE' THEN
-        PERFORM count_contact_keys(ARRAY(SELECT k FROM old_rows AS o, phone_keys_of(o, -1) AS k));
-    ELSE
-        PERFORM count_contact_keys(ARRAY(SELECT k FROM new_rows AS n, phone_keys_of(n, 1) AS k
-                                         UNION ALL SELECT k FROM old_rows AS o, phone_keys_of(o, -1) AS k));
-    END IF;
+    EXECUTE format('SELECT count_contact_keys(ARRAY(%s))', CASE TG_OP
+        WHEN 'INSERT' THEN format(keys, 'new_rows', 1)
+        WHEN 'DELETE' THEN format(keys, 'old_rows', -1)
+        ELSE format(keys, 'new_rows', 1) || ' UNION ALL ' || format(keys, 'old_rows', -1)
+    END);
     RETURN NULL;
 END
 $$;
 
 -- A trigger with transition tables has one event.
 CREATE TRIGGER contacts_keys_insert AFTER INSERT ON contacts
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION contacts_count_keys();
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION count_keys_of_rows();
 CREATE TRIGGER contacts_keys_update AFTER UPDATE ON contacts
-    REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION contacts_count_keys();
+    REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION count_keys_of_rows();
 CREATE TRIGGER contacts_keys_delete AFTER DELETE ON contacts
-    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION contacts_count_keys();
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION count_keys_of_rows();
 CREATE TRIGGER phones_keys_insert AFTER INSERT ON phones
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION phones_count_keys();
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION count_keys_of_rows();
 CREATE TRIGGER phones_keys_update AFTER UPDATE ON phones
-    REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION phones_count_keys();
+    REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION count_keys_of_rows();
 CREATE TRIGGER phones_keys_delete AFTER DELETE ON phones
-    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION phones_count_keys();
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION count_keys_of_rows();
 
 -- recount_contact_keys counts every key again, from the contacts and
 -- phones its caller sees: this migration's, and a bulk load's that wrote
@@ -142,9 +128,9 @@ CREATE FUNCTION recount_contact_keys() RETURNS void
         DELETE FROM contact_keys;
         INSERT INTO contact_keys (workspace_id, reason, account_id, key, contacts)
         SELECT k.workspace_id, k.reason, k.account_id, k.key, sum(k.contacts)
-        FROM (SELECT k.* FROM contacts AS c, contact_keys_of(c, 1) AS k
+        FROM (SELECT k.* FROM contacts AS c, keys_of(c, 1) AS k
               UNION ALL
-              SELECT k.* FROM phones AS p, phone_keys_of(p, 1) AS k) AS k
+              SELECT k.* FROM phones AS p, keys_of(p, 1) AS k) AS k
         GROUP BY 1, 2, 3, 4;
     END;
 REVOKE EXECUTE ON FUNCTION recount_contact_keys() FROM PUBLIC;
