@@ -1,9 +1,17 @@
-DROP TRIGGER phones_keys_delete ON phones;
-DROP TRIGGER phones_keys_update ON phones;
-DROP TRIGGER phones_keys_insert ON phones;
-DROP TRIGGER contacts_keys_delete ON contacts;
-DROP TRIGGER contacts_keys_update ON contacts;
-DROP TRIGGER contacts_keys_insert ON contacts;
+DO $$
+DECLARE
+    t text;
+    event text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['contacts', 'phones']
+    LOOP
+        FOREACH event IN ARRAY ARRAY['insert', 'update', 'delete']
+        LOOP
+            EXECUTE format('DROP TRIGGER %I ON %I', t || '_keys_' || event, t);
+        END LOOP;
+    END LOOP;
+END
+$$;
 DROP FUNCTION recount_contact_keys();
 DROP FUNCTION count_keys_of_rows();
 DROP FUNCTION count_contact_keys(contact_key_count[]);

@@ -110,19 +110,22 @@ BEGIN
 END
 $$;
 
--- A trigger with transition tables has one event.
-CREATE TRIGGER contacts_keys_insert AFTER INSERT ON contacts
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION count_keys_of_rows();
-CREATE TRIGGER contacts_keys_update AFTER UPDATE ON contacts
-    REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION count_keys_of_rows();
-CREATE TRIGGER contacts_keys_delete AFTER DELETE ON contacts
-    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION count_keys_of_rows();
-CREATE TRIGGER phones_keys_insert AFTER INSERT ON phones
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION count_keys_of_rows();
-CREATE TRIGGER phones_keys_update AFTER UPDATE ON phones
-    REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION count_keys_of_rows();
-CREATE TRIGGER phones_keys_delete AFTER DELETE ON phones
-    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION count_keys_of_rows();
+-- A trigger with transition tables has one event: three triggers a table.
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['contacts', 'phones']
+    LOOP
+        EXECUTE format('CREATE TRIGGER %1$s_keys_insert AFTER INSERT ON %1$I REFERENCING NEW TABLE AS new_rows
+                            FOR EACH STATEMENT EXECUTE FUNCTION count_keys_of_rows()', t);
+        EXECUTE format('CREATE TRIGGER %1$s_keys_update AFTER UPDATE ON %1$I REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows
+                            FOR EACH STATEMENT EXECUTE FUNCTION count_keys_of_rows()', t);
+        EXECUTE format('CREATE TRIGGER %1$s_keys_delete AFTER DELETE ON %1$I REFERENCING OLD TABLE AS old_rows
+                            FOR EACH STATEMENT EXECUTE FUNCTION count_keys_of_rows()', t);
+    END LOOP;
+END
+$$;
 
 -- recount_contact_keys counts every key again, from the contacts and
 -- phones its caller sees: this migration's, and a bulk load's that wrote
