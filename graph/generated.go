@@ -186,6 +186,27 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	DuplicateGroup struct {
+		AccountID  func(childComplexity int) int
+		ContactIDs func(childComplexity int) int
+		Contacts   func(childComplexity int) int
+		Key        func(childComplexity int) int
+		Reason     func(childComplexity int) int
+		Size       func(childComplexity int) int
+	}
+
+	DuplicateGroupConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	DuplicateGroupEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	Mutation struct {
 		AddContactToAccount      func(childComplexity int, contactID string, accountID string) int
 		BulkUpsertAccounts       func(childComplexity int, inputs []*service.UpsertAccountInput, atomic *bool) int
@@ -264,6 +285,7 @@ type ComplexityRoot struct {
 		Contact                func(childComplexity int, id *string, externalID *string) int
 		Contacts               func(childComplexity int, first *int, after *string, last *int, before *string, filter *db.ContactFilter, orderBy []*db.ContactOrder) int
 		CustomFieldDefinitions func(childComplexity int, object *db.CustomFieldObject) int
+		DuplicateContacts      func(childComplexity int, first *int, after *string, last *int, before *string, reason *db.DuplicateReason) int
 		Node                   func(childComplexity int, id string) int
 		PortalRoles            func(childComplexity int) int
 		PortalSettings         func(childComplexity int) int
@@ -368,6 +390,7 @@ type QueryResolver interface {
 	Node(ctx context.Context, id string) (db.Node, error)
 	Contact(ctx context.Context, id *string, externalID *string) (*db.Contact, error)
 	Contacts(ctx context.Context, first *int, after *string, last *int, before *string, filter *db.ContactFilter, orderBy []*db.ContactOrder) (*model.ContactConnection, error)
+	DuplicateContacts(ctx context.Context, first *int, after *string, last *int, before *string, reason *db.DuplicateReason) (*model.DuplicateGroupConnection, error)
 	Account(ctx context.Context, id *string, externalID *string) (*db.Account, error)
 	Accounts(ctx context.Context, first *int, after *string, last *int, before *string, filter *db.AccountFilter, orderBy []*db.AccountOrder) (*model.AccountConnection, error)
 	PortalRoles(ctx context.Context) ([]*db.PortalRole, error)
@@ -945,6 +968,81 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DeletePayload.UserErrors(childComplexity), true
 
+	case "DuplicateGroup.accountId":
+		if e.ComplexityRoot.DuplicateGroup.AccountID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DuplicateGroup.AccountID(childComplexity), true
+	case "DuplicateGroup.contactIds":
+		if e.ComplexityRoot.DuplicateGroup.ContactIDs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DuplicateGroup.ContactIDs(childComplexity), true
+	case "DuplicateGroup.contacts":
+		if e.ComplexityRoot.DuplicateGroup.Contacts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DuplicateGroup.Contacts(childComplexity), true
+	case "DuplicateGroup.key":
+		if e.ComplexityRoot.DuplicateGroup.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DuplicateGroup.Key(childComplexity), true
+	case "DuplicateGroup.reason":
+		if e.ComplexityRoot.DuplicateGroup.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DuplicateGroup.Reason(childComplexity), true
+	case "DuplicateGroup.size":
+		if e.ComplexityRoot.DuplicateGroup.Size == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DuplicateGroup.Size(childComplexity), true
+
+	case "DuplicateGroupConnection.edges":
+		if e.ComplexityRoot.DuplicateGroupConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DuplicateGroupConnection.Edges(childComplexity), true
+	case "DuplicateGroupConnection.nodes":
+		if e.ComplexityRoot.DuplicateGroupConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DuplicateGroupConnection.Nodes(childComplexity), true
+	case "DuplicateGroupConnection.pageInfo":
+		if e.ComplexityRoot.DuplicateGroupConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DuplicateGroupConnection.PageInfo(childComplexity), true
+	case "DuplicateGroupConnection.totalCount":
+		if e.ComplexityRoot.DuplicateGroupConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DuplicateGroupConnection.TotalCount(childComplexity), true
+
+	case "DuplicateGroupEdge.cursor":
+		if e.ComplexityRoot.DuplicateGroupEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DuplicateGroupEdge.Cursor(childComplexity), true
+	case "DuplicateGroupEdge.node":
+		if e.ComplexityRoot.DuplicateGroupEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DuplicateGroupEdge.Node(childComplexity), true
+
 	case "Mutation.addContactToAccount":
 		if e.ComplexityRoot.Mutation.AddContactToAccount == nil {
 			break
@@ -1443,6 +1541,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.CustomFieldDefinitions(childComplexity, args["object"].(*db.CustomFieldObject)), true
+	case "Query.duplicateContacts":
+		if e.ComplexityRoot.Query.DuplicateContacts == nil {
+			break
+		}
+
+		args, err := ec.field_Query_duplicateContacts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.DuplicateContacts(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["reason"].(*db.DuplicateReason)), true
 
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
@@ -2020,6 +2129,61 @@ type AccountConnection {
 }
 
 """
+What the contacts of a duplicate group share.
+"""
+enum DuplicateReason {
+  "The same email, without regard to case or to how its domain is spelled (Unicode or punycode)."
+  EMAIL
+  "The same phone number (E.164)."
+  PHONE
+  "The same name (first and last names, else ` + "`" + `name` + "`" + `; white space, case and Unicode forms aside) in the same primary account."
+  NAME
+}
+
+"""
+Contacts that are likely one person: they share an email, a phone number, or a
+name within their primary account. A contact may be in several groups.
+"""
+type DuplicateGroup {
+  "What the contacts share."
+  reason: DuplicateReason!
+  "The value they share, normalized: the lowercased email, the E.164 number, or the lowercased name."
+  key: String!
+  "For ` + "`" + `NAME` + "`" + `, the id of the primary account the contacts share; null for the other reasons."
+  accountId: ID
+  "How many contacts share the key."
+  size: Int!
+  "The group's contact ids, oldest contact first, at most 101: pass the first as ` + "`" + `targetId` + "`" + ` and the others as ` + "`" + `sourceIds` + "`" + ` to ` + "`" + `mergeContacts` + "`" + `, which keeps the oldest and merges the others into it."
+  contactIds: [ID!]!
+  "The group's contacts, in the order of ` + "`" + `contactIds` + "`" + `."
+  contacts: [Contact!]!
+}
+
+"""
+A duplicate group in a page, with its cursor.
+"""
+type DuplicateGroupEdge {
+  "An opaque cursor that points at this group."
+  cursor: String!
+  "The group."
+  node: DuplicateGroup!
+}
+
+"""
+A page of duplicate groups.
+"""
+type DuplicateGroupConnection {
+  "The page's groups, each with its cursor."
+  edges: [DuplicateGroupEdge!]!
+  "The page's groups."
+  nodes: [DuplicateGroup!]!
+  "Where the page sits in the whole list."
+  pageInfo: PageInfo!
+  "How many groups the whole list has; computed only when asked for."
+  totalCount: Int!
+}
+
+"""
 The kind of credential a request was sent with.
 """
 enum CredentialKind {
@@ -2072,6 +2236,19 @@ type Query {
     "The order of the list: each key breaks the ties of the ones before it, and the id breaks the last ties. Default: createdAt ascending."
     orderBy: [ContactOrder!]
   ): ContactConnection!
+  "Lists the groups of likely duplicate contacts (same email, same phone number, same name within one account), ordered by reason (EMAIL, NAME, PHONE), then account, then key; each is ready for ` + "`" + `mergeContacts` + "`" + `."
+  duplicateContacts(
+    "How many groups to return from the start of the list (or after ` + "`" + `after` + "`" + `), from 1 to 999; 100 when neither ` + "`" + `first` + "`" + ` nor ` + "`" + `last` + "`" + ` is given."
+    first: Int
+    "Return the groups after this cursor (an edge's ` + "`" + `cursor` + "`" + ` or ` + "`" + `pageInfo.endCursor` + "`" + `), at most 4,096 characters."
+    after: String @maxLength(chars: 4096)
+    "How many groups to return from the end of the list (or before ` + "`" + `before` + "`" + `), from 1 to 999; not with ` + "`" + `first` + "`" + `."
+    last: Int
+    "Return the groups before this cursor (an edge's ` + "`" + `cursor` + "`" + ` or ` + "`" + `pageInfo.startCursor` + "`" + `), at most 4,096 characters."
+    before: String @maxLength(chars: 4096)
+    "Only the groups of this reason."
+    reason: DuplicateReason
+  ): DuplicateGroupConnection!
   "Fetches one account by exactly one of its id or external id; null when there is none."
   account("The account's id." id: ID, "The account's id in your own system, at most 120 characters." externalId: String @maxLength(chars: 120)): Account
   "Lists the workspace's accounts, oldest first unless ` + "`" + `orderBy` + "`" + ` says otherwise."
@@ -3302,6 +3479,48 @@ func (ec *executionContext) childFields_DeletePayload(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type DeletePayload", field.Name)
 }
 
+func (ec *executionContext) childFields_DuplicateGroup(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "reason":
+		return ec.fieldContext_DuplicateGroup_reason(ctx, field)
+	case "key":
+		return ec.fieldContext_DuplicateGroup_key(ctx, field)
+	case "accountId":
+		return ec.fieldContext_DuplicateGroup_accountId(ctx, field)
+	case "size":
+		return ec.fieldContext_DuplicateGroup_size(ctx, field)
+	case "contactIds":
+		return ec.fieldContext_DuplicateGroup_contactIds(ctx, field)
+	case "contacts":
+		return ec.fieldContext_DuplicateGroup_contacts(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DuplicateGroup", field.Name)
+}
+
+func (ec *executionContext) childFields_DuplicateGroupConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_DuplicateGroupConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_DuplicateGroupConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_DuplicateGroupConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_DuplicateGroupConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DuplicateGroupConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_DuplicateGroupEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_DuplicateGroupEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_DuplicateGroupEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DuplicateGroupEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "hasNextPage":
@@ -4311,6 +4530,52 @@ func (ec *executionContext) field_Query_customFieldDefinitions_args(ctx context.
 		return nil, err
 	}
 	args["object"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_duplicateContacts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (*db.DuplicateReason, error) {
+			return ec.unmarshalODuplicateReason2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐDuplicateReason(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg4
 	return args, nil
 }
 
@@ -6837,6 +7102,327 @@ func (ec *executionContext) fieldContext_DeletePayload_userErrors(_ context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _DuplicateGroup_reason(ctx context.Context, field graphql.CollectedField, obj *db.DuplicateGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DuplicateGroup_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v db.DuplicateReason) graphql.Marshaler {
+			return ec.marshalNDuplicateReason2githubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐDuplicateReason(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DuplicateGroup_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DuplicateGroup", field, false, false, "DuplicateReason")
+}
+
+func (ec *executionContext) _DuplicateGroup_key(ctx context.Context, field graphql.CollectedField, obj *db.DuplicateGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DuplicateGroup_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DuplicateGroup_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DuplicateGroup", field, false, false, "String")
+}
+
+func (ec *executionContext) _DuplicateGroup_accountId(ctx context.Context, field graphql.CollectedField, obj *db.DuplicateGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DuplicateGroup_accountId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AccountID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DuplicateGroup_accountId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DuplicateGroup", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DuplicateGroup_size(ctx context.Context, field graphql.CollectedField, obj *db.DuplicateGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DuplicateGroup_size(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Size, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DuplicateGroup_size(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DuplicateGroup", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DuplicateGroup_contactIds(ctx context.Context, field graphql.CollectedField, obj *db.DuplicateGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DuplicateGroup_contactIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ContactIDs(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DuplicateGroup_contactIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DuplicateGroup", field, true, false, "ID")
+}
+
+func (ec *executionContext) _DuplicateGroup_contacts(ctx context.Context, field graphql.CollectedField, obj *db.DuplicateGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DuplicateGroup_contacts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Contacts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*db.Contact) graphql.Marshaler {
+			return ec.marshalNContact2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐContactᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DuplicateGroup_contacts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DuplicateGroup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Contact(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DuplicateGroupConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.DuplicateGroupConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DuplicateGroupConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DuplicateGroupEdge) graphql.Marshaler {
+			return ec.marshalNDuplicateGroupEdge2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐDuplicateGroupEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DuplicateGroupConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DuplicateGroupConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DuplicateGroupEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DuplicateGroupConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.DuplicateGroupConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DuplicateGroupConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*db.DuplicateGroup) graphql.Marshaler {
+			return ec.marshalNDuplicateGroup2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐDuplicateGroupᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DuplicateGroupConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DuplicateGroupConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DuplicateGroup(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DuplicateGroupConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.DuplicateGroupConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DuplicateGroupConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DuplicateGroupConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DuplicateGroupConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DuplicateGroupConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.DuplicateGroupConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DuplicateGroupConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DuplicateGroupConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DuplicateGroupConnection", field, true, false, "Int")
+}
+
+func (ec *executionContext) _DuplicateGroupEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.DuplicateGroupEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DuplicateGroupEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DuplicateGroupEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DuplicateGroupEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _DuplicateGroupEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.DuplicateGroupEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DuplicateGroupEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.DuplicateGroup) graphql.Marshaler {
+			return ec.marshalNDuplicateGroup2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐDuplicateGroup(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DuplicateGroupEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DuplicateGroupEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DuplicateGroup(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createContact(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8768,6 +9354,50 @@ func (ec *executionContext) fieldContext_Query_contacts(ctx context.Context, fie
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_contacts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_duplicateContacts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_duplicateContacts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().DuplicateContacts(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["reason"].(*db.DuplicateReason))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DuplicateGroupConnection) graphql.Marshaler {
+			return ec.marshalNDuplicateGroupConnection2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐDuplicateGroupConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_duplicateContacts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DuplicateGroupConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_duplicateContacts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -13715,6 +14345,151 @@ func (ec *executionContext) _DeletePayload(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var duplicateGroupImplementors = []string{"DuplicateGroup"}
+
+func (ec *executionContext) _DuplicateGroup(ctx context.Context, sel ast.SelectionSet, obj *db.DuplicateGroup) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, duplicateGroupImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DuplicateGroup")
+		case "reason":
+			out.Values[i] = ec._DuplicateGroup_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "key":
+			out.Values[i] = ec._DuplicateGroup_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "accountId":
+			out.Values[i] = ec._DuplicateGroup_accountId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "size":
+			out.Values[i] = ec._DuplicateGroup_size(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "contactIds":
+			out.Values[i] = ec._DuplicateGroup_contactIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "contacts":
+			out.Values[i] = ec._DuplicateGroup_contacts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var duplicateGroupConnectionImplementors = []string{"DuplicateGroupConnection"}
+
+func (ec *executionContext) _DuplicateGroupConnection(ctx context.Context, sel ast.SelectionSet, obj *model.DuplicateGroupConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, duplicateGroupConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DuplicateGroupConnection")
+		case "edges":
+			out.Values[i] = ec._DuplicateGroupConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "nodes":
+			out.Values[i] = ec._DuplicateGroupConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pageInfo":
+			out.Values[i] = ec._DuplicateGroupConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "totalCount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DuplicateGroupConnection_totalCount(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var duplicateGroupEdgeImplementors = []string{"DuplicateGroupEdge"}
+
+func (ec *executionContext) _DuplicateGroupEdge(ctx context.Context, sel ast.SelectionSet, obj *model.DuplicateGroupEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, duplicateGroupEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DuplicateGroupEdge")
+		case "cursor":
+			out.Values[i] = ec._DuplicateGroupEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._DuplicateGroupEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -14268,6 +15043,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_contacts(ctx, field)
+				})
+		case "duplicateContacts":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_duplicateContacts(ctx, field)
 				})
 		case "account":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -15442,6 +16223,77 @@ func (ec *executionContext) marshalNDeletePayload2ᚖgithubᚗcomᚋcontactsᚑa
 	return ec._DeletePayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNDuplicateGroup2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐDuplicateGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []*db.DuplicateGroup) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDuplicateGroup2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐDuplicateGroup(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDuplicateGroup2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐDuplicateGroup(ctx context.Context, sel ast.SelectionSet, v *db.DuplicateGroup) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DuplicateGroup!")
+		return graphql.Null
+	}
+	return ec._DuplicateGroup(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDuplicateGroupConnection2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐDuplicateGroupConnection(ctx context.Context, sel ast.SelectionSet, v *model.DuplicateGroupConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DuplicateGroupConnection!")
+		return graphql.Null
+	}
+	return ec._DuplicateGroupConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDuplicateGroupEdge2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐDuplicateGroupEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DuplicateGroupEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDuplicateGroupEdge2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐDuplicateGroupEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDuplicateGroupEdge2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐDuplicateGroupEdge(ctx context.Context, sel ast.SelectionSet, v *model.DuplicateGroupEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DuplicateGroupEdge!")
+		return graphql.Null
+	}
+	return ec._DuplicateGroupEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDuplicateReason2githubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐDuplicateReason(ctx context.Context, v any) (db.DuplicateReason, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := db.DuplicateReason(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDuplicateReason2githubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐDuplicateReason(ctx context.Context, sel ast.SelectionSet, v db.DuplicateReason) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "DuplicateReason!")
+	}
+	return res
+}
+
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -16180,6 +17032,25 @@ func (ec *executionContext) unmarshalOCustomFieldValueInput2ᚕᚖgithubᚗcom�
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) unmarshalODuplicateReason2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐDuplicateReason(ctx context.Context, v any) (*db.DuplicateReason, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := db.DuplicateReason(tmp)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODuplicateReason2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐDuplicateReason(ctx context.Context, sel ast.SelectionSet, v *db.DuplicateReason) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(string(*v))
+	return res
 }
 
 func (ec *executionContext) unmarshalOID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {

@@ -245,6 +245,14 @@ func (r *queryResolver) Contacts(ctx context.Context, first *int, after *string,
 	return &model.ContactConnection{Page: page}, nil
 }
 
+func (r *queryResolver) DuplicateContacts(ctx context.Context, first *int, after *string, last *int, before *string, reason *db.DuplicateReason) (*model.DuplicateGroupConnection, error) {
+	page, err := r.Service.DuplicateGroups(ctx, service.PageArgs{First: first, After: after, Last: last, Before: before}, reason)
+	if err != nil {
+		return nil, err
+	}
+	return &model.DuplicateGroupConnection{Page: page}, nil
+}
+
 func (r *queryResolver) Account(ctx context.Context, id *string, externalID *string) (*db.Account, error) {
 	if err := service.CheckOneOf(id, externalID); err != nil {
 		return nil, err

@@ -2,7 +2,8 @@
 // seeds a throwaway PostgreSQL with one workspace of 1,000,000 contacts
 // (100,000 accounts, 2 phones each, 5 custom fields) among the rows of
 // other workspaces, sends the first page of 100 for each filter of the
-// issue and a page 500,000 rows deep through the HTTP handler, and prints
+// issue, a page 500,000 rows deep and the first pages of duplicate groups
+// through the HTTP handler, and prints
 // each one's median time and the EXPLAIN ANALYZE plan of its SQL. It is
 // not a test: it asserts nothing about time, but it flags a sequential
 // scan of the contacts table. Each query runs both ways, alternately: as
@@ -144,7 +145,7 @@ func countContacts(ctx context.Context, bdb *bun.DB) (int, error) {
 }
 
 // lastList is a query hook that keeps the last statement that listed
-// contacts, to explain it.
+// contacts or duplicate groups, to explain it.
 type lastList struct {
 	mu  sync.Mutex
 	sql string
@@ -154,7 +155,8 @@ func (l *lastList) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.C
 
 func (l *lastList) AfterQuery(_ context.Context, e *bun.QueryEvent) {
 	// Under row-level security, lists read the contacts' view.
-	lists := strings.Contains(e.Query, `FROM "contacts" AS "c"`) || strings.Contains(e.Query, `FROM visible_contacts AS "c"`)
+	lists := strings.Contains(e.Query, `FROM "contacts" AS "c"`) || strings.Contains(e.Query, `FROM visible_contacts AS "c"`) ||
+		strings.Contains(e.Query, "FROM contact_keys")
 	if lists && !strings.Contains(e.Query, "count(*)") {
 		l.mu.Lock()
 		l.sql = e.Query
@@ -208,7 +210,7 @@ func newBench(bdb *bun.DB, rls, off *way) (*bench, error) {
 	return &bench{bdb: bdb, token: token, rls: rls, off: off}, nil
 }
 
-// page is what the benchmark reads of a page of contacts.
+// page is what the benchmark reads of a page of contacts or groups.
 type page struct {
 	Nodes    []struct{ ID string }
 	PageInfo struct {
@@ -226,23 +228,31 @@ func (b *bench) post(w *way, query string, vars map[string]any) (page, error) {
 	rec := httptest.NewRecorder()
 	w.handler.ServeHTTP(rec, req)
 	var out struct {
-		Data   struct{ Contacts page }
+		Data   map[string]page
 		Errors []json.RawMessage
 	}
-	if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil || len(out.Errors) > 0 {
+	if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil || len(out.Errors) > 0 || len(out.Data) != 1 {
 		return page{}, fmt.Errorf("status %d: %s", rec.Code, rec.Body.String())
 	}
-	return out.Data.Contacts, nil
+	for _, p := range out.Data {
+		return p, nil
+	}
+	panic("unreachable")
 }
 
-// benchCase is one measured query: the arguments of contacts besides first.
+// benchCase is one measured query: a document (pageDoc when empty) and
+// the arguments it takes besides after.
 type benchCase struct {
 	name string
+	doc  string
 	args string
 	vars map[string]any
 }
 
-const pageDoc = `query($after: String) { contacts(after: $after, %s) { nodes { id name email } pageInfo { hasNextPage endCursor } } }`
+const (
+	pageDoc   = `query($after: String) { contacts(after: $after, %s) { nodes { id name email } pageInfo { hasNextPage endCursor } } }`
+	groupsDoc = `query($after: String) { duplicateContacts(after: $after, %s) { nodes { reason key contactIds } pageInfo { hasNextPage endCursor } } }`
+)
 
 // cases are the queries of the issue, and a few more for context; the
 // deep page starts after deep rows.
@@ -266,18 +276,21 @@ func (b *bench) cases(ctx context.Context, deep int) ([]benchCase, error) {
 	quoted, _ := json.Marshal(accountIDs)
 	written := fmt.Sprintf("(%s) %s-%s", phone[2:5], phone[5:8], phone[8:])
 	return []benchCase{
-		{"search: \"smith\"", `first: 100, filter: {search: "smith"}`, nil},
-		{"email: {contains: \"@acme\"}", `first: 100, filter: {email: {contains: "@acme"}}`, nil},
-		{"accountId: {in: [5 accounts]}", `first: 100, filter: {accountId: {in: ` + string(quoted) + `}}`, nil},
-		{"tags: {hasAll: [\"customer\", \"newsletter\"]}", `first: 100, filter: {tags: {hasAll: ["customer", "newsletter"]}}`, nil},
-		{"customFields: [{slug: \"plan\", equals: \"enterprise\"}]", `first: 100, filter: {customFields: [{slug: "plan", equals: "enterprise"}]}`, nil},
-		{fmt.Sprintf("after a cursor %d rows deep", deep), `first: 100`, map[string]any{"after": cursor}},
-		{"no filter, first page", `first: 100`, nil},
-		{"orderBy NAME ASC, first page", `first: 100, orderBy: [{field: NAME, direction: ASC}]`, nil},
-		{"last: 100 (end of the list)", `last: 100`, nil},
-		{"search: a phone number as written " + written, `first: 100, filter: {search: "` + written + `"}`, nil},
-		{"search: a rare word \"crm-12345\"", `first: 100, filter: {search: "crm-12345"}`, nil},
-		{"name: {startsWith: \"grace\"}, orderBy NAME", `first: 100, filter: {name: {startsWith: "grace"}}, orderBy: [{field: NAME, direction: ASC}]`, nil},
+		{"search: \"smith\"", "", `first: 100, filter: {search: "smith"}`, nil},
+		{"email: {contains: \"@acme\"}", "", `first: 100, filter: {email: {contains: "@acme"}}`, nil},
+		{"accountId: {in: [5 accounts]}", "", `first: 100, filter: {accountId: {in: ` + string(quoted) + `}}`, nil},
+		{"tags: {hasAll: [\"customer\", \"newsletter\"]}", "", `first: 100, filter: {tags: {hasAll: ["customer", "newsletter"]}}`, nil},
+		{"customFields: [{slug: \"plan\", equals: \"enterprise\"}]", "", `first: 100, filter: {customFields: [{slug: "plan", equals: "enterprise"}]}`, nil},
+		{fmt.Sprintf("after a cursor %d rows deep", deep), "", `first: 100`, map[string]any{"after": cursor}},
+		{"no filter, first page", "", `first: 100`, nil},
+		{"orderBy NAME ASC, first page", "", `first: 100, orderBy: [{field: NAME, direction: ASC}]`, nil},
+		{"last: 100 (end of the list)", "", `last: 100`, nil},
+		{"search: a phone number as written " + written, "", `first: 100, filter: {search: "` + written + `"}`, nil},
+		{"search: a rare word \"crm-12345\"", "", `first: 100, filter: {search: "crm-12345"}`, nil},
+		{"name: {startsWith: \"grace\"}, orderBy NAME", "", `first: 100, filter: {name: {startsWith: "grace"}}, orderBy: [{field: NAME, direction: ASC}]`, nil},
+		{"duplicateContacts, first page", groupsDoc, `first: 100`, nil},
+		{"duplicateContacts(reason: NAME), first page", groupsDoc, `first: 100, reason: NAME`, nil},
+		{"duplicateContacts(reason: PHONE), first page", groupsDoc, `first: 100, reason: PHONE`, nil},
 	}, nil
 }
 
@@ -306,7 +319,11 @@ func (b *bench) cursorAfter(rows int) (string, error) {
 // each way, alternately, and returns its report line and the plan of its
 // list statement under row-level security.
 func (b *bench) measure(ctx context.Context, c benchCase, runs int) (string, string, error) {
-	doc := fmt.Sprintf(pageDoc, c.args)
+	doc := c.doc
+	if doc == "" {
+		doc = pageDoc
+	}
+	doc = fmt.Sprintf(doc, c.args)
 	var rows int
 	for range 3 {
 		for _, w := range []*way{b.rls, b.off} {

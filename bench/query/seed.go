@@ -21,6 +21,7 @@ import (
 const (
 	contactsPerAccount = 10
 	phonesPerContact   = 2
+	duplicateEvery     = 100
 )
 
 var (
@@ -62,7 +63,10 @@ type workspaceSpec struct {
 
 // seed fills the database at url: each workspace with its accounts, ten
 // contacts per account (the first being their primary account), two phones
-// per contact and five custom fields.
+// per contact and five custom fields. Some contacts are duplicates of
+// earlier ones: one in duplicateEvery has an earlier contact's email,
+// capitalised, and as many have an earlier contact's phone number; names
+// repeat within accounts by chance (a few thousand first and last names).
 func seed(ctx context.Context, url string, workspaces []workspaceSpec, store *db.Store) error {
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
@@ -102,6 +106,13 @@ func seed(ctx context.Context, url string, workspaces []workspaceSpec, store *db
 		}
 	}
 	log.Printf("built %d indexes in %s", len(indexes), time.Since(start).Round(time.Second))
+	// The triggers that count the contacts of each duplicate key were off
+	// with the foreign keys' (session_replication_role = replica).
+	start = time.Now()
+	if _, err := conn.Exec(ctx, "SELECT recount_contact_keys()"); err != nil {
+		return err
+	}
+	log.Printf("counted the duplicate keys in %s", time.Since(start).Round(time.Second))
 	start = time.Now()
 	if _, err := conn.Exec(ctx, "VACUUM ANALYZE"); err != nil {
 		return err
@@ -209,12 +220,21 @@ func seedWorkspace(ctx context.Context, conn *pgx.Conn, ws workspaceSpec, rng *r
 		if rng.Float64() < 0.9 {
 			email = fmt.Sprintf("%s.%s%d@%s", strings.ToLower(first), strings.ToLower(last), i, account.domain)
 		}
+		if i > 0 && rng.IntN(duplicateEvery) == 0 {
+			if earlier, ok := contacts[rng.IntN(i)][6].(string); ok {
+				email = titleCase(earlier)
+			}
+		}
 		contacts = append(contacts, []any{ws.id, id, fmt.Sprintf("crm-%d", i), first + " " + last, first, last, email,
 			drawTags(rng), emptyJSON, []string{}, account.id, memberRole, 1, created, updated, customValues(rng)})
 		members = append(members, []any{ws.id, id, account.id, created})
-		for range phonesPerContact {
+		for j := range phonesPerContact {
+			number := fmt.Sprintf("+1%d%09d", 2+rng.IntN(8), rng.IntN(1_000_000_000))
+			if j == 0 && i > 0 && rng.IntN(duplicateEvery) == 0 {
+				number = phones[rng.IntN(len(phones))][3].(string)
+			}
 			phones = append(phones, []any{ws.id, db.PhonePrefix + ulid.MustNew(ulid.Timestamp(created), entropy).String(), id,
-				fmt.Sprintf("+1%d%09d", 2+rng.IntN(8), rng.IntN(1_000_000_000)), "MOBILE", created, created})
+				number, "MOBILE", created, created})
 		}
 	}
 	copies := []struct {
