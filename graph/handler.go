@@ -21,6 +21,7 @@ import (
 	"github.com/contacts-api/contacts/auth"
 	"github.com/contacts-api/contacts/graph/clientaddr"
 	"github.com/contacts-api/contacts/graph/cors"
+	"github.com/contacts-api/contacts/graph/fastpath"
 	"github.com/contacts-api/contacts/graph/loaders"
 	"github.com/contacts-api/contacts/graph/playground"
 	"github.com/contacts-api/contacts/metrics"
@@ -88,8 +89,7 @@ type Options struct {
 	// them: they tell of every workspace, so the server serves them on a
 	// listener of their own.
 	Metrics *metrics.Metrics
-	// plain serves requests without the shortcuts of render.go and
-	// projection.go: gqlgen resolves every field and the loaders fetch
+	// plain serves requests without the fast path (graph/fastpath): gqlgen resolves every field and the loaders fetch
 	// whole records. For the tests that compare the two.
 	plain bool
 }
@@ -133,7 +133,7 @@ func NewHandler(opts Options) http.Handler {
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
-		if err := opts.Service.Store().Ping(ctx); err != nil {
+		if err := opts.Service.Ready(ctx); err != nil {
 			slog.WarnContext(ctx, "database not ready", "error", err)
 			http.Error(w, "database unavailable\n", http.StatusServiceUnavailable)
 			return
@@ -148,14 +148,15 @@ func NewHandler(opts Options) http.Handler {
 	// client costs a look at its headers.
 	failures := newAuthFailures(opts.RateLimits.FailedAuthPerMinute, opts.TrustedProxies)
 	gql := checkRequest(authenticate(opts, failures, rates.middleware(bodies.middleware(idempotent(opts.Service,
-		loaders.Middleware(opts.Service.Store(), m.ObserveBatch,
+		loaders.Middleware(opts.Service.Reads(), m.ObserveBatch,
 			admit.middleware(newGraphQLServer(opts, rates, admit))))))))
 	mux.Handle("/graphql", gql)
 	return withRequestID(observeRequests(m, recoverPanics(cors.Handler(opts.AllowedOrigins, mux))))
 }
 
 func newGraphQLServer(opts Options, rates *rateLimiter, admit *admission) http.Handler {
-	schema := NewExecutableSchema(Config{Resolvers: &Resolver{Service: opts.Service}, Complexity: complexityRoot()})
+	resolvers := &Resolver{Service: opts.Service}
+	schema := NewExecutableSchema(Config{Resolvers: resolvers, Complexity: complexityRoot()})
 	srv := handler.New(schema)
 	srv.AddTransport(getTransport{})
 	srv.AddTransport(postTransport{})
@@ -182,8 +183,7 @@ func newGraphQLServer(opts Options, rates *rateLimiter, admit *admission) http.H
 	srv.AroundFields(secretFieldsOf(schema.Schema()).note)
 	srv.Use(responseCeiling{maxBytes: opts.Limits.MaxResponseBytes})
 	if !opts.plain {
-		srv.AroundOperations(projectLoads)
-		srv.AroundFields(renderFields)
+		fastpath.Install(srv, schema, resolvers)
 	}
 	return srv
 }
