@@ -69,7 +69,8 @@ type Field struct {
 	Index []int
 	// Resolver is the resolver method of a Batch or Resolved field.
 	Resolver reflect.Value
-	// Go is the Go type of the value of one record's field.
+	// Go is the Go type of the value of one record's field (also of an
+	// Unserved field found by a method, for describing its type).
 	Go reflect.Type
 	// Of is the object type of the field's values, nil for a leaf.
 	Of *Object
@@ -163,8 +164,13 @@ func (f *Field) source(r reflect.Value, hasResolver bool, model reflect.Type) {
 			return
 		}
 	}
-	if _, ok := method(model, f.Name); ok {
+	if m, ok := method(model, f.Name); ok {
+		// Unserved, but the type of its values is described all the same:
+		// a connection's edges are found only by their method.
 		f.Why = "a method of the model"
+		if m.Type.NumOut() > 0 {
+			f.Go = m.Type.Out(0)
+		}
 		return
 	}
 	sf, ok := model.Elem().FieldByNameFunc(func(name string) bool { return strings.EqualFold(name, f.Name) })
