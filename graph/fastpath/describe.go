@@ -9,7 +9,6 @@
 package fastpath
 
 import (
-	"context"
 	"fmt"
 	"reflect"
 	"strings"
@@ -290,6 +289,3 @@ func element(t reflect.Type) reflect.Type {
 	}
 	return t
 }
-
-// contextType is the type of a resolver's first argument.
-var contextType = reflect.TypeFor[context.Context]()
