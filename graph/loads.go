@@ -146,12 +146,7 @@ func contactAccounts(ctx context.Context, contacts []*db.Contact) ([][]*db.Accou
 	byID := indexByID(accounts)
 	out := make([][]*db.Account, len(contacts))
 	for i, c := range contacts {
-		out[i] = []*db.Account{}
-		for _, id := range service.AccountsOfContact(c, memberships[i]) {
-			if a := byID[id]; a != nil {
-				out[i] = append(out[i], a)
-			}
-		}
+		out[i] = service.AccountsOfContact(c, memberships[i], byID)
 	}
 	return out, nil
 }

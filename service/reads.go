@@ -146,18 +146,18 @@ func (r *Reads) CustomFieldsOf(ctx context.Context, objects []db.CustomFieldObje
 }
 
 // AccountsOfContact orders the accounts of contact c, given the ids of its
-// memberships oldest first: its primary account first, then the others
-// in the order it joined them. A primary account that c is not a member
-// of is left out.
-func AccountsOfContact(c *db.Contact, memberships []string) []string {
-	if c.AccountID == nil || !slices.Contains(memberships, *c.AccountID) {
-		return memberships
+// memberships oldest first and the accounts loaded by id: its primary
+// account first, then the others in the order it joined them. A primary
+// account that c is not a member of is left out, and so is an id not
+// loaded.
+func AccountsOfContact(c *db.Contact, memberships []string, loaded map[string]*db.Account) []*db.Account {
+	ordered := make([]*db.Account, 0, len(memberships))
+	if c.AccountID != nil && loaded[*c.AccountID] != nil && slices.Contains(memberships, *c.AccountID) {
+		ordered = append(ordered, loaded[*c.AccountID])
 	}
-	ordered := make([]string, 0, len(memberships))
-	ordered = append(ordered, *c.AccountID)
 	for _, id := range memberships {
-		if id != *c.AccountID {
-			ordered = append(ordered, id)
+		if a := loaded[id]; a != nil && (c.AccountID == nil || id != *c.AccountID) {
+			ordered = append(ordered, a)
 		}
 	}
 	return ordered

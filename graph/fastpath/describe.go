@@ -10,6 +10,7 @@ package fastpath
 
 import (
 	"fmt"
+	"io"
 	"reflect"
 	"strings"
 
@@ -78,6 +79,8 @@ type Field struct {
 	// an operation that selects it fetches its records whole.
 	Columns   []string
 	Projected bool
+	// write writes a leaf's value, made once for every request.
+	write func(io.Writer, reflect.Value)
 }
 
 // readsDirective names the columns of its record that a field reads when
@@ -231,7 +234,8 @@ func (f *Field) link(s *Schema) {
 		f.Source, f.Why = Unserved, "a value of an abstract type"
 		return
 	}
-	if _, ok := leafWriter(f.Def.Type, f.Go); !ok {
+	var ok bool
+	if f.write, ok = leafWriter(f.Def.Type, f.Go); !ok {
 		f.Source, f.Why = Unserved, "a leaf of Go type "+f.Go.String()
 	}
 }

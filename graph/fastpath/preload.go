@@ -45,11 +45,15 @@ func Preload(ctx context.Context, records any, paths ...string) {
 // order: a contact's account before its accounts, whose members' accounts
 // are then fetched only when they are not some contact's primary account.
 func (s *Schema) preload(ctx context.Context, o *Object, records reflect.Value, names map[string]bool) {
-	args := []reflect.Value{reflect.ValueOf(loaders.Now(ctx)), records}
+	var args []reflect.Value
 	for _, f := range o.Order {
-		if names[f.Name] && f.Source == Batch {
-			f.Resolver.Call(args)
+		if !names[f.Name] || f.Source != Batch {
+			continue
 		}
+		if args == nil {
+			args = []reflect.Value{reflect.ValueOf(loaders.Now(ctx)), records}
+		}
+		f.Resolver.Call(args)
 	}
 }
 

@@ -129,14 +129,19 @@ func (o *Object) renders(fields []graphql.CollectedField) bool {
 // prepareNullable prepares records some of which are nil: the others
 // alone, so that no field ever sees a nil record.
 func (o *Object) prepareNullable(ctx context.Context, sel ast.SelectionSet, records reflect.Value) (func(io.Writer, int), bool) {
-	present := reflect.MakeSlice(records.Type(), 0, records.Len())
 	at := make([]int, records.Len())
+	n := 0
 	for i := range records.Len() {
-		at[i] = present.Len()
-		if r := records.Index(i); r.IsNil() {
-			at[i] = -1
-		} else {
-			present = reflect.Append(present, r)
+		at[i] = -1
+		if !records.Index(i).IsNil() {
+			at[i], n = n, n+1
+		}
+	}
+	// Filled by index: reflect.Append would allocate for each record.
+	present := reflect.MakeSlice(records.Type(), n, n)
+	for i, j := range at {
+		if j >= 0 {
+			present.Index(j).Set(records.Index(i))
 		}
 	}
 	write, ok := o.prepare(ctx, sel, present)
@@ -152,19 +157,19 @@ func (o *Object) prepareNullable(ctx context.Context, sel ast.SelectionSet, reco
 // prepare prepares the field f for records and returns the writer of its
 // value for the record at i, or false when gqlgen must resolve it.
 func (field *Field) prepare(ctx context.Context, f graphql.CollectedField, records reflect.Value) (func(io.Writer, int), bool) {
-	value, ok := field.values(ctx, records)
+	values, ok := field.values(ctx, records)
 	if !ok {
 		return nil, false
 	}
 	if field.Of == nil {
-		return field.prepareLeaf(value, records.Len())
+		return field.prepareLeaf(values, records.Len())
 	}
 	if field.Def.Type.Elem != nil {
-		return field.prepareMany(ctx, f, value, records.Len())
+		return field.prepareMany(ctx, f, values, records.Len())
 	}
 	children := reflect.MakeSlice(reflect.SliceOf(field.Of.Model), records.Len(), records.Len())
 	for i := range records.Len() {
-		children.Index(i).Set(value(i))
+		children.Index(i).Set(values.at(i))
 	}
 	if field.Def.Type.NonNull && hasNil(children) {
 		return nil, false
@@ -172,55 +177,82 @@ func (field *Field) prepare(ctx context.Context, f graphql.CollectedField, recor
 	return field.Of.prepare(ctx, f.Selections, children)
 }
 
-// values returns the field's value of the record at i, found for all the
-// records at once, or false when its resolver failed.
-func (field *Field) values(ctx context.Context, records reflect.Value) (func(i int) reflect.Value, bool) {
+// column is the values of a field for a list of records: those of the
+// records' Go field index, or those its resolver returned, by record or
+// in a list. (A struct rather than a function, so that a field's writer
+// is its one allocation.)
+type column struct {
+	records  reflect.Value
+	index    []int
+	list     reflect.Value
+	resolved []reflect.Value
+}
+
+// at returns the value of the record at i.
+func (c column) at(i int) reflect.Value {
+	switch {
+	case c.index != nil:
+		return c.records.Index(i).Elem().FieldByIndex(c.index)
+	case c.resolved != nil:
+		return c.resolved[i]
+	}
+	return c.list.Index(i)
+}
+
+// values returns the field's values for records, found for all of them
+// at once, or false when its resolver failed.
+func (field *Field) values(ctx context.Context, records reflect.Value) (column, bool) {
 	switch field.Source {
 	case Own:
-		return func(i int) reflect.Value { return records.Index(i).Elem().FieldByIndex(field.Index) }, true
+		return column{records: records, index: field.Index}, true
 	case Batch:
 		out := field.Resolver.Call([]reflect.Value{reflect.ValueOf(ctx), records})
 		if !out[1].IsNil() || out[0].Len() != records.Len() {
-			return nil, false
+			return column{}, false
 		}
-		return out[0].Index, true
+		return column{list: out[0]}, true
 	case Resolved:
-		values := make([]reflect.Value, records.Len())
-		for i := range values {
+		resolved := make([]reflect.Value, records.Len())
+		for i := range resolved {
 			out := field.Resolver.Call([]reflect.Value{reflect.ValueOf(ctx), records.Index(i)})
 			if !out[1].IsNil() {
-				return nil, false
+				return column{}, false
 			}
-			values[i] = out[0]
+			resolved[i] = out[0]
 		}
-		return func(i int) reflect.Value { return values[i] }, true
+		return column{resolved: resolved}, true
 	}
-	return nil, false
+	return column{}, false
 }
 
 // prepareLeaf prepares a scalar or enum field of n records, unless a
 // record's value is one that gqlgen would report as an error.
-func (field *Field) prepareLeaf(value func(int) reflect.Value, n int) (func(io.Writer, int), bool) {
-	write, _ := leafWriter(field.Def.Type, field.Go)
+func (field *Field) prepareLeaf(values column, n int) (func(io.Writer, int), bool) {
 	if field.Def.Type.NonNull {
 		for i := range n {
-			if !valid(value(i)) {
+			if !valid(values.at(i)) {
 				return nil, false
 			}
 		}
 	}
-	return func(w io.Writer, i int) { write(w, value(i)) }, true
+	return func(w io.Writer, i int) { field.write(w, values.at(i)) }, true
 }
 
 // prepareMany prepares a field whose value is a list of non-null records,
 // for n records at once: the values of all the lists in one, for one pass
 // of prepare. The list of record i runs from start[i] to start[i+1].
-func (field *Field) prepareMany(ctx context.Context, f graphql.CollectedField, value func(int) reflect.Value, n int) (func(io.Writer, int), bool) {
+func (field *Field) prepareMany(ctx context.Context, f graphql.CollectedField, values column, n int) (func(io.Writer, int), bool) {
 	start := make([]int, n+1)
-	all := reflect.MakeSlice(reflect.SliceOf(field.Of.Model), 0, n)
 	for i := range n {
-		all = reflect.AppendSlice(all, value(i))
-		start[i+1] = all.Len()
+		start[i+1] = start[i] + values.at(i).Len()
+	}
+	// Filled by index: reflect.AppendSlice would allocate for each list.
+	all := reflect.MakeSlice(reflect.SliceOf(field.Of.Model), start[n], start[n])
+	for i := range n {
+		list := values.at(i)
+		for j := range list.Len() {
+			all.Index(start[i] + j).Set(list.Index(j))
+		}
 	}
 	if hasNil(all) {
 		return nil, false
@@ -298,7 +330,14 @@ func leafWriter(t *ast.Type, goType reflect.Type) (func(io.Writer, reflect.Value
 		}
 		item, ok := leafWriter(t.Elem, goType.Elem())
 		return func(w io.Writer, v reflect.Value) {
-			writeList(w, 0, v.Len(), func(w io.Writer, i int) { item(w, v.Index(i)) })
+			io.WriteString(w, "[")
+			for i := range v.Len() {
+				if i > 0 {
+					io.WriteString(w, ",")
+				}
+				item(w, v.Index(i))
+			}
+			io.WriteString(w, "]")
 		}, ok
 	}
 	if goType.Kind() == reflect.Pointer {
