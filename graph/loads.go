@@ -14,8 +14,13 @@ import (
 	"github.com/contacts-api/contacts/service"
 )
 
+// The resolvers' loads: the records that root fields and the fields of
+// records find through the request's loaders (graph/loaders), which read
+// through the service's read API (service.Reads).
+
 // loadNode fetches any record by its global id; the prefix says which
-// loader to use. An id of no known kind is simply not found.
+// loader to use. An id of no known kind is simply not found; an API key
+// takes the scope the read API asks for it.
 func loadNode(ctx context.Context, id string) (db.Node, error) {
 	l := loaders.For(ctx)
 	switch {
@@ -198,34 +203,6 @@ func selectsTotalCount(ctx context.Context) bool {
 		}
 	}
 	return false
-}
-
-// deletePayload turns the result of a deletion into its payload.
-func deletePayload(id string, userErrors []*service.UserError, err error) (*model.DeletePayload, error) {
-	if err != nil || userErrors != nil {
-		return &model.DeletePayload{UserErrors: userErrors}, err
-	}
-	return &model.DeletePayload{DeletedID: &id, UserErrors: []*service.UserError{}}, nil
-}
-
-// writtenContacts returns the contacts a bulk upsert wrote.
-func writtenContacts(results []*service.UpsertContactResult) []*db.Contact {
-	var contacts []*db.Contact
-	for _, r := range results {
-		if r.Contact != nil {
-			contacts = append(contacts, r.Contact)
-		}
-	}
-	return contacts
-}
-
-// createAPIKeyPayload turns the result of createApiKey into its payload.
-func createAPIKeyPayload(created *service.NewAPIKey, userErrors []*service.UserError) *model.CreateAPIKeyPayload {
-	payload := &model.CreateAPIKeyPayload{UserErrors: userErrors}
-	if created != nil {
-		payload.APIKey, payload.Secret = created.Key, &created.Secret
-	}
-	return payload
 }
 
 // customFieldValues returns a record's custom field values in the order

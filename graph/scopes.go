@@ -14,7 +14,7 @@ import (
 // rootFieldScopes is the API's scope rule: the scope each root field
 // needs, when it is not the default of its operation, contacts:read for a
 // query field and contacts:write for a mutation field. node(id:) holds
-// ApiKey ids to keys:admin as well (see loadNode). An empty scope needs
+// ApiKey ids to keys:admin as well (see service.Reads.APIKeys). An empty scope needs
 // none: any valid credential may ask who it is.
 var rootFieldScopes = map[string]string{
 	"apiKeys":      auth.ScopeKeysAdmin,
