@@ -10,7 +10,7 @@ import (
 // finds and orders them by, which it always fetches. AllColumns, nil,
 // fetches every column: what the service's reads must fetch, since it
 // writes the records back. The reads of GraphQL fetch only the columns the
-// operation's fields read (see graph/projection.go): a page of contacts
+// operation's fields read (see graph/fastpath): a page of contacts
 // then scans eight columns instead of eighteen.
 type Columns []string
 

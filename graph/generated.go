@@ -1873,6 +1873,15 @@ bulk body limit (2 MiB by default) instead of the body limit (100 KiB).
 directive @bulk on FIELD_DEFINITION
 
 """
+The columns of its record that a field's value is computed from, for a
+field that is not a column of its own (nor named for one, as ` + "`" + `account` + "`" + ` is
+for ` + "`" + `account_id` + "`" + `): an operation that selects it fetches them. An empty
+list reads none but the record's id, which every read fetches. For the
+server's own use (graph/fastpath): it changes no response.
+"""
+directive @reads("The columns read." columns: [String!]!) on FIELD_DEFINITION
+
+"""
 A record that can be fetched by its global id with ` + "`" + `node(id:)` + "`" + `.
 """
 interface Node {
@@ -1911,15 +1920,15 @@ type Contact implements Node {
   "The contact's primary account, if any."
   account: Account
   "Every account the contact belongs to, the primary one first."
-  accounts: [Account!]!
+  accounts: [Account!]! @reads(columns: ["account_id"])
   "The contact's phone numbers, oldest first."
-  phones: [Phone!]!
+  phones: [Phone!]! @reads(columns: [])
   "The contact's access to the customer portal."
   portalRole: PortalRole!
   "The contact's custom field values, in the order the fields were created; fields without a value are left out."
   customFields: [CustomFieldValue!]!
   "The value of one custom field; null when the contact has none or no such field exists."
-  customField("The field's slug, at most 63 characters." slug: String! @maxLength(chars: 63)): JSON
+  customField("The field's slug, at most 63 characters." slug: String! @maxLength(chars: 63)): JSON @reads(columns: ["custom_fields"])
   "When the contact was created."
   createdAt: Time!
   "When the contact last changed."
@@ -1958,11 +1967,11 @@ type Account implements Node {
     filter: ContactFilter
     "The order of the list: each key breaks the ties of the ones before it, and the id breaks the last ties. Default: createdAt ascending."
     orderBy: [ContactOrder!]
-  ): ContactConnection!
+  ): ContactConnection! @reads(columns: [])
   "The account's custom field values, in the order the fields were created; fields without a value are left out."
   customFields: [CustomFieldValue!]!
   "The value of one custom field; null when the account has none or no such field exists."
-  customField("The field's slug, at most 63 characters." slug: String! @maxLength(chars: 63)): JSON
+  customField("The field's slug, at most 63 characters." slug: String! @maxLength(chars: 63)): JSON @reads(columns: ["custom_fields"])
   "When the account was created."
   createdAt: Time!
   "When the account last changed."
@@ -1994,13 +2003,13 @@ type Phone implements Node {
   "What kind of line the number is, if known."
   type: PhoneType
   "The country calling code, such as ` + "`" + `1` + "`" + ` or ` + "`" + `44` + "`" + `; null when the number is not a valid one (stored before numbers were checked)."
-  countryCode: Int
+  countryCode: Int @reads(columns: ["number"])
   "The ISO 3166-1 alpha-2 code of the number's country, such as ` + "`" + `US` + "`" + `; null for a number of no single country (such as +800 numbers) or one that is not valid."
-  region: String
+  region: String @reads(columns: ["number"])
   "The number as it is dialled within its country, such as ` + "`" + `(415) 555-0123` + "`" + `; the E.164 form when the number is not valid."
-  national: String!
+  national: String! @reads(columns: ["number"])
   "The number as it is dialled from abroad, such as ` + "`" + `+1 415-555-0123` + "`" + `; the E.164 form when the number is not valid."
-  international: String!
+  international: String! @reads(columns: ["number"])
   "The contact the number belongs to."
   contact: Contact!
   "When the phone was added."

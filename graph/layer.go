@@ -8,6 +8,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/contacts-api/contacts/graph/fastpath"
 	"github.com/contacts-api/contacts/graph/loaders"
 	"github.com/contacts-api/contacts/service"
 )
@@ -18,10 +19,11 @@ import (
 // @secret). The HTTP layer builds gqlgen's server of it and puts the glue
 // in its place among the extensions.
 type Layer struct {
-	schema  graphql.ExecutableSchema
-	scopes  rootFieldScopes
-	inputs  *inputChecks
-	secrets secretFields
+	resolvers *Resolver
+	schema    graphql.ExecutableSchema
+	scopes    rootFieldScopes
+	inputs    *inputChecks
+	secrets   secretFields
 }
 
 // NewLayer returns the GraphQL layer of svc, its fields priced for the
@@ -29,12 +31,13 @@ type Layer struct {
 // @scope names a scope there is not: the schema is wrong, and no request
 // should be served by it.
 func NewLayer(svc *service.Service) *Layer {
-	schema := NewExecutableSchema(Config{Resolvers: &Resolver{Service: svc}, Complexity: complexityRoot()})
+	resolvers := &Resolver{Service: svc}
+	schema := NewExecutableSchema(Config{Resolvers: resolvers, Complexity: complexityRoot()})
 	scopes, err := scopesOf(schema.Schema())
 	if err != nil {
 		panic(fmt.Errorf("schema: %w", err))
 	}
-	return &Layer{schema: schema, scopes: scopes, inputs: &inputChecks{}, secrets: secretFieldsOf(schema.Schema())}
+	return &Layer{resolvers: resolvers, schema: schema, scopes: scopes, inputs: &inputChecks{}, secrets: secretFieldsOf(schema.Schema())}
 }
 
 // Schema returns the executable schema.
@@ -58,12 +61,11 @@ func (l *Layer) Install(srv *handler.Server, hideSuggestions bool) {
 	srv.AroundFields(l.secrets.note)
 }
 
-// InstallFastPath puts on srv the shortcuts of projection.go and
-// render.go: the loaders fetch only the columns an operation selects, and
-// the plainest fields are written without gqlgen's resolvers.
-func InstallFastPath(srv *handler.Server) {
-	srv.AroundOperations(projectLoads)
-	srv.AroundFields(renderFields)
+// InstallFastPath puts the fast path (graph/fastpath) on srv: the loaders
+// fetch only the columns an operation selects, and the fields it can
+// serve are written without gqlgen's resolvers.
+func (l *Layer) InstallFastPath(srv *handler.Server) {
+	fastpath.Install(srv, l.schema, l.resolvers)
 }
 
 // freshLoadersForMutations empties the loaders' caches before each

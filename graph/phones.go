@@ -6,7 +6,7 @@ import (
 )
 
 // The fields of Phone computed from its stored number, for the resolvers
-// and for rendering (graph/render.go) alike. A number that is not valid
+// and so for the fast path (graph/fastpath) alike. A number that is not valid
 // (stored before numbers were checked) has no country and shows as
 // stored.
 

@@ -9,6 +9,7 @@ import (
 	"context"
 
 	"github.com/contacts-api/contacts/db"
+	"github.com/contacts-api/contacts/graph/fastpath"
 	"github.com/contacts-api/contacts/graph/loaders"
 	"github.com/contacts-api/contacts/graph/model"
 	"github.com/contacts-api/contacts/service"
@@ -101,7 +102,7 @@ func (r *mutationResolver) BulkUpsertContacts(ctx context.Context, inputs []*ser
 	if err != nil {
 		return nil, err
 	}
-	preloadContacts(ctx, writtenContacts(results), selectedUnder(ctx, "results", "contact"))
+	fastpath.Preload(ctx, writtenContacts(results), "results.contact")
 	return &model.BulkUpsertContactsPayload{Results: results}, nil
 }
 
@@ -213,7 +214,7 @@ func (r *phoneResolver) International(ctx context.Context, obj *db.Phone) (strin
 }
 
 func (r *phoneResolver) Contact(ctx context.Context, objs []*db.Phone) ([]*db.Contact, error) {
-	return loadAll(ctx, loaders.For(ctx).Contact, mapSlice(objs, func(p *db.Phone) string { return p.ContactID }))
+	return loaders.For(ctx).Contact.LoadAll(ctx, mapSlice(objs, func(p *db.Phone) string { return p.ContactID }))
 }
 
 func (r *queryResolver) Viewer(ctx context.Context) (*service.Viewer, error) {
@@ -241,7 +242,7 @@ func (r *queryResolver) Contacts(ctx context.Context, first *int, after *string,
 		return nil, err
 	}
 	l.PrimeContacts(ctx, page.Items)
-	preloadContacts(ctx, page.Items, selectedOnContacts(ctx))
+	fastpath.Preload(ctx, page.Items, "nodes", "edges.node")
 	return &model.ContactConnection{Page: page}, nil
 }
 

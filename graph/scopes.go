@@ -21,7 +21,7 @@ const scopeDirective = "scope"
 // rootFieldScopes is the API's scope rule, read from the schema once: the
 // scope each root field needs, @scope's name or the default of its type,
 // contacts:read for a query field and contacts:write for a mutation field.
-// node(id:) holds ApiKey ids to keys:admin as well (see loadNode). An
+// node(id:) holds ApiKey ids to keys:admin as well (see service.Reads.APIKeys). An
 // empty scope needs none: any valid credential may ask who it is.
 type rootFieldScopes map[*ast.FieldDefinition]string
 

@@ -26,6 +26,9 @@ const CodeSecretNotReplayed = "SECRET_NOT_REPLAYED"
 const secretNotReplayed = "A secret is shown once, in the first response, and never kept: this replay of that response " +
 	"(same Idempotency-Key) has it null. What the request created exists; if its secret was not stored, revoke it and create another."
 
+// fieldKey names a field by its object and its name.
+type fieldKey struct{ object, field string }
+
 // secretFields are the fields marked @secret in the schema.
 type secretFields map[fieldKey]bool
 

@@ -21,7 +21,6 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/contacts-api/contacts/auth"
-	"github.com/contacts-api/contacts/db"
 	"github.com/contacts-api/contacts/graph"
 	"github.com/contacts-api/contacts/graph/extensions"
 	"github.com/contacts-api/contacts/graph/loaders"
@@ -117,7 +116,7 @@ func NewHandler(opts Options) http.Handler {
 		limitRequests(opts.RateLimits), // the workspace's requests a minute, or 429
 		bodies.read,                    // the body within its limits and the budget
 		idempotent(opts.Service),       // Idempotency-Key: run once, replay after
-		withLoaders(opts.Service.Store(), m.ObserveBatch), // the request's loaders
+		withLoaders(opts.Service.Reads(), m.ObserveBatch), // the request's loaders
 	))
 	// Every request, outermost first.
 	return chain(mux,
@@ -167,14 +166,14 @@ func newGraphQLServer(opts Options, layer *graph.Layer) http.Handler {
 	layer.Install(srv, opts.DisableIntrospection)
 	srv.Use(extensions.ResponseCeiling{MaxBytes: l.MaxResponseBytes})
 	if !opts.Plain {
-		graph.InstallFastPath(srv)
+		layer.InstallFastPath(srv)
 	}
 	return srv
 }
 
 // withLoaders is loaders.Middleware as a link of the chain.
-func withLoaders(store *db.Store, observe loaders.BatchObserver) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler { return loaders.Middleware(store, observe, next) }
+func withLoaders(reads *service.Reads, observe loaders.BatchObserver) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler { return loaders.Middleware(reads, observe, next) }
 }
 
 // allowOrigins is cors.Handler as a link of the chain.
@@ -191,7 +190,7 @@ func readyz(svc *service.Service) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
-		if err := svc.Store().Ping(ctx); err != nil {
+		if err := svc.Ready(ctx); err != nil {
 			slog.WarnContext(ctx, "database not ready", "error", err)
 			http.Error(w, "database unavailable\n", http.StatusServiceUnavailable)
 			return

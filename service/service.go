@@ -39,10 +39,6 @@ func (s *Service) Close() {
 	s.keyUse.close()
 }
 
-// Store returns the store behind the service, for the read paths that
-// batch their own queries.
-func (s *Service) Store() *db.Store { return s.store }
-
 // errNoPrincipal guards against a code path that forgot authentication.
 var errNoPrincipal = errors.New("no authenticated principal in context")
 

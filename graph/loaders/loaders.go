@@ -11,9 +11,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/graph-gophers/dataloader/v7"
 
 	"github.com/contacts-api/contacts/db"
+	"github.com/contacts-api/contacts/service"
 )
 
 // batchWait is how long a loader collects keys before it queries. The
@@ -32,8 +34,8 @@ type Loaders struct {
 	APIKey            *Loader[string, *db.APIKey]
 	PhonesOfContact   *Loader[string, []*db.Phone]
 	AccountIDsOf      *Loader[string, []string]
-	ContactsOfAccount *Loader[AccountPage, []*db.Contact]
-	ContactCountOf    *Loader[AccountPage, int]
+	ContactsOfAccount *Loader[service.AccountPage, []*db.Contact]
+	ContactCountOf    *Loader[service.AccountPage, int]
 	// CustomFields are the workspace's custom fields of each object, oldest first.
 	CustomFields *Loader[db.CustomFieldObject, []*db.CustomFieldDefinition]
 	CustomField  *Loader[string, *db.CustomFieldDefinition]
@@ -143,6 +145,56 @@ func (l *Loader[K, V]) LoadNow(ctx context.Context, keys []K) []dataloader.Thunk
 	return thunks
 }
 
+type nowKey struct{}
+
+// Now returns a context in which LoadAll fetches at once what is not
+// cached (LoadNow) rather than wait for other keys to batch with: for
+// code that loads for a whole list at once, ahead of the resolvers.
+func Now(ctx context.Context) context.Context {
+	return context.WithValue(ctx, nowKey{}, true)
+}
+
+// LoadAll loads keys and returns their values in key order, with a
+// graphql.BatchErrorList when any failed. Every key is queued before any
+// result is awaited, so that the keys of a whole list of parents go to
+// the database in one batch.
+func (l *Loader[K, V]) LoadAll(ctx context.Context, keys []K) ([]V, error) {
+	if now, _ := ctx.Value(nowKey{}).(bool); now {
+		return await(l.LoadNow(ctx, keys))
+	}
+	return await(l.Queue(ctx, keys))
+}
+
+// Queue starts the loads of keys without waiting for them.
+func (l *Loader[K, V]) Queue(ctx context.Context, keys []K) []dataloader.Thunk[V] {
+	thunks := make([]dataloader.Thunk[V], len(keys))
+	for i, k := range keys {
+		thunks[i] = l.Load(ctx, k)
+	}
+	return thunks
+}
+
+// await returns the values of thunks in order, with a BatchErrorList
+// when any failed.
+func await[V any](thunks []dataloader.Thunk[V]) ([]V, error) {
+	values := make([]V, len(thunks))
+	var errs graphql.BatchErrorList
+	for i, thunk := range thunks {
+		v, err := thunk()
+		if err != nil {
+			if errs == nil {
+				errs = make(graphql.BatchErrorList, len(thunks))
+			}
+			errs[i] = err
+		}
+		values[i] = v
+	}
+	if errs != nil {
+		return values, errs
+	}
+	return values, nil
+}
+
 // fresh returns a loader of the same kind with nothing loaded yet.
 func (l *Loader[K, V]) fresh() *Loader[K, V] {
 	return &Loader[K, V]{fetch: l.fetch}
@@ -152,27 +204,34 @@ func (l *Loader[K, V]) fresh() *Loader[K, V] {
 // loader's name: for metrics.
 type BatchObserver func(loader string, size int)
 
-// New builds loaders for store; observe, when not nil, sees their
-// batches. Each request takes fresh ones (Fresh).
-func New(store *db.Store, observe BatchObserver) *Loaders {
+// New builds loaders that read through reads; observe, when not nil, sees
+// their batches. Each request takes fresh ones (Fresh).
+func New(reads *service.Reads, observe BatchObserver) *Loaders {
 	if observe == nil {
 		observe = func(string, int) {}
 	}
-	r := reader{store}
 	return &Loaders{
-		Contact:           newLoader(observe, "contact", byKey(inWorkspace(db.ContactPrefix, projected(contactColumns, store.ContactsByIDs)), contactID)),
-		ContactByExternal: newLoader(observe, "contact_by_external_id", byKey(inWorkspace("", projected(contactColumns, store.ContactsByExternalIDs)), contactExternalID)),
-		Account:           newLoader(observe, "account", byKey(inWorkspace(db.AccountPrefix, projected(accountColumns, store.AccountsByIDs)), accountID)),
-		AccountByExternal: newLoader(observe, "account_by_external_id", byKey(inWorkspace("", projected(accountColumns, store.AccountsByExternalIDs)), accountExternalID)),
-		Phone:             newLoader(observe, "phone", byKey(inWorkspace(db.PhonePrefix, store.PhonesByIDs), (*db.Phone).NodeID)),
-		PortalRole:        newLoader(observe, "portal_role", byKey(inWorkspace(db.PortalRolePrefix, store.PortalRolesByIDs), (*db.PortalRole).NodeID)),
-		APIKey:            newLoader(observe, "api_key", byKey(inWorkspace(db.APIKeyPrefix, store.APIKeysByIDs), (*db.APIKey).NodeID)),
-		PhonesOfContact:   newLoader(observe, "phones_of_contact", groupedBy(inWorkspace("", projected(phoneColumns, store.PhonesOfContacts)), phoneOfContact)),
-		AccountIDsOf:      newLoader(observe, "accounts_of_contact", groupedBy(inWorkspace("", store.MembershipsOfContacts), accountOfContact)),
-		ContactsOfAccount: newLoader(observe, "contacts_of_account", r.contactsOfAccounts),
-		ContactCountOf:    newLoader(observe, "contact_count_of_account", r.contactCounts),
-		CustomFields:      newLoader(observe, "custom_field_definitions", r.customFieldDefinitions),
-		CustomField:       newLoader(observe, "custom_field", byKey(inWorkspace(db.CustomFieldPrefix, store.CustomFieldDefinitionsByIDs), (*db.CustomFieldDefinition).NodeID)),
+		Contact:           newLoader(observe, "contact", byKey(projected(contactColumns, reads.Contacts), contactID)),
+		ContactByExternal: newLoader(observe, "contact_by_external_id", byKey(projected(contactColumns, reads.ContactsByExternalIDs), contactExternalID)),
+		Account:           newLoader(observe, "account", byKey(projected(accountColumns, reads.Accounts), accountID)),
+		AccountByExternal: newLoader(observe, "account_by_external_id", byKey(projected(accountColumns, reads.AccountsByExternalIDs), accountExternalID)),
+		Phone:             newLoader(observe, "phone", byKey(reads.Phones, (*db.Phone).NodeID)),
+		PortalRole:        newLoader(observe, "portal_role", byKey(reads.PortalRoles, (*db.PortalRole).NodeID)),
+		APIKey:            newLoader(observe, "api_key", byKey(reads.APIKeys, (*db.APIKey).NodeID)),
+		PhonesOfContact:   newLoader(observe, "phones_of_contact", groupedBy(projected(phoneColumns, reads.PhonesOfContacts), phoneOfContact)),
+		AccountIDsOf:      newLoader(observe, "accounts_of_contact", groupedBy(reads.MembershipsOfContacts, accountOfContact)),
+		ContactsOfAccount: newLoader(observe, "contacts_of_account", inKeyOrder(reads.ContactsOfAccounts)),
+		ContactCountOf:    newLoader(observe, "contact_count_of_account", inKeyOrder(reads.ContactCounts)),
+		CustomFields:      newLoader(observe, "custom_field_definitions", inKeyOrder(reads.CustomFieldsOf)),
+		CustomField:       newLoader(observe, "custom_field", byKey(reads.CustomFields, (*db.CustomFieldDefinition).NodeID)),
+	}
+}
+
+// projected adapts a read to the columns that the request's projection
+// gives its records (see Loaders.Projection).
+func projected[V any](columns func(Projection) db.Columns, read func(context.Context, []string, db.Columns) ([]V, error)) func(context.Context, []string) ([]V, error) {
+	return func(ctx context.Context, keys []string) ([]V, error) {
+		return read(ctx, keys, columns(For(ctx).Projection))
 	}
 }
 
@@ -232,8 +291,8 @@ func recovering[K comparable, V any](fn dataloader.BatchFunc[K, V]) dataloader.B
 type loadersKey struct{}
 
 // Middleware puts fresh loaders on each request's context.
-func Middleware(store *db.Store, observe BatchObserver, next http.Handler) http.Handler {
-	kinds := New(store, observe)
+func Middleware(reads *service.Reads, observe BatchObserver, next http.Handler) http.Handler {
+	kinds := New(reads, observe)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		next.ServeHTTP(w, r.WithContext(With(r.Context(), kinds.Fresh())))
 	})
@@ -285,6 +344,22 @@ func groupedBy[R, V any](fetch func(context.Context, []string) ([]R, error), spl
 		results := make([]*dataloader.Result[[]V], len(keys))
 		for i, k := range keys {
 			results[i] = &dataloader.Result[[]V]{Data: groups[k]}
+		}
+		return results
+	}
+}
+
+// inKeyOrder makes a batch function of a read that returns one value per
+// key, in the order of the keys.
+func inKeyOrder[K comparable, V any](read func(context.Context, []K) ([]V, error)) dataloader.BatchFunc[K, V] {
+	return func(ctx context.Context, keys []K) []*dataloader.Result[V] {
+		values, err := read(ctx, keys)
+		if err != nil {
+			return failAll[K, V](keys, err)
+		}
+		results := make([]*dataloader.Result[V], len(keys))
+		for i, v := range values {
+			results[i] = &dataloader.Result[V]{Data: v}
 		}
 		return results
 	}

@@ -55,3 +55,18 @@ func TestLoadNowWithEverythingCachedFetchesNothing(t *testing.T) {
 		t.Errorf("no keys: %d thunks, batches %v; want none", len(thunks), batches)
 	}
 }
+
+func TestLoadAllInNowFetchesAtOnceInOneBatch(t *testing.T) {
+	var batches [][]int
+	l := countingLoader(&batches)
+	values, err := l.LoadAll(Now(context.Background()), []int{1, 2, 1})
+	if err != nil || !slices.Equal(values, []int{2, 4, 2}) {
+		t.Fatalf("got %v, %v; want [2 4 2] in key order", values, err)
+	}
+	if want := [][]int{{1, 2}}; !slices.EqualFunc(batches, want, slices.Equal) {
+		t.Errorf("fetched %v, want %v", batches, want)
+	}
+	if _, err := l.LoadAll(Now(context.Background()), []int{13, 2}); err == nil {
+		t.Error("a failed key: no error, want the batch's error")
+	}
+}

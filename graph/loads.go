@@ -7,17 +7,20 @@ import (
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/graph-gophers/dataloader/v7"
 
-	"github.com/contacts-api/contacts/auth"
 	"github.com/contacts-api/contacts/db"
 	"github.com/contacts-api/contacts/graph/loaders"
 	"github.com/contacts-api/contacts/graph/model"
 	"github.com/contacts-api/contacts/service"
 )
 
+// The resolvers' loads: the records that root fields and the fields of
+// records find through the request's loaders (graph/loaders), which read
+// through the service's read API (service.Reads).
+
 // loadNode fetches any record by its global id; the prefix says which
-// loader to use. An id of no known kind is simply not found.
+// loader to use. An id of no known kind is simply not found; an API key
+// takes the scope the read API asks for it.
 func loadNode(ctx context.Context, id string) (db.Node, error) {
 	l := loaders.For(ctx)
 	switch {
@@ -30,9 +33,6 @@ func loadNode(ctx context.Context, id string) (db.Node, error) {
 	case strings.HasPrefix(id, db.PortalRolePrefix):
 		return nodeOrNil(loadRoot(ctx, l.PortalRole, id))
 	case strings.HasPrefix(id, db.APIKeyPrefix):
-		if err := service.RequireScope(ctx, auth.ScopeKeysAdmin); err != nil {
-			return nil, err
-		}
 		return nodeOrNil(loadRoot(ctx, l.APIKey, id))
 	case strings.HasPrefix(id, db.CustomFieldPrefix):
 		return nodeOrNil(loadRoot(ctx, l.CustomField, id))
@@ -62,43 +62,6 @@ func nodeOrNil[T interface {
 		return nil, err
 	}
 	return v, nil
-}
-
-// loadAll loads keys through a loader and returns the values in key
-// order. Every key is queued before any result is awaited, so that the
-// keys of a whole list of parents go to the database in one batch.
-func loadAll[K comparable, V any](ctx context.Context, l *loaders.Loader[K, V], keys []K) ([]V, error) {
-	return await(queue(ctx, l, keys))
-}
-
-// queue starts the loads of keys without waiting for them.
-func queue[K comparable, V any](ctx context.Context, l *loaders.Loader[K, V], keys []K) []dataloader.Thunk[V] {
-	thunks := make([]dataloader.Thunk[V], len(keys))
-	for i, k := range keys {
-		thunks[i] = l.Load(ctx, k)
-	}
-	return thunks
-}
-
-// await returns the values of thunks in order, with a BatchErrorList
-// when any failed.
-func await[V any](thunks []dataloader.Thunk[V]) ([]V, error) {
-	values := make([]V, len(thunks))
-	var errs graphql.BatchErrorList
-	for i, thunk := range thunks {
-		v, err := thunk()
-		if err != nil {
-			if errs == nil {
-				errs = make(graphql.BatchErrorList, len(thunks))
-			}
-			errs[i] = err
-		}
-		values[i] = v
-	}
-	if errs != nil {
-		return values, errs
-	}
-	return values, nil
 }
 
 // failed is the error of a batch resolver whose results are not those of
@@ -155,7 +118,7 @@ func portalRoleID(c *db.Contact) string { return c.PortalRoleID }
 
 // primaryAccounts returns each contact's primary account, or nil.
 func primaryAccounts(ctx context.Context, contacts []*db.Contact) ([]*db.Account, error) {
-	accounts, err := loadAll(ctx, loaders.For(ctx).Account, primaryAccountIDs(contacts))
+	accounts, err := loaders.For(ctx).Account.LoadAll(ctx, primaryAccountIDs(contacts))
 	if err != nil {
 		return nil, failed(err)
 	}
@@ -170,46 +133,32 @@ func primaryAccounts(ctx context.Context, contacts []*db.Contact) ([]*db.Account
 
 // portalRoles returns each contact's portal role.
 func portalRoles(ctx context.Context, contacts []*db.Contact) ([]*db.PortalRole, error) {
-	return loadAll(ctx, loaders.For(ctx).PortalRole, mapSlice(contacts, portalRoleID))
+	return loaders.For(ctx).PortalRole.LoadAll(ctx, mapSlice(contacts, portalRoleID))
 }
 
-// contactAccounts returns each contact's accounts, the primary one first.
+// contactAccounts returns each contact's accounts, in the order of
+// service.AccountsOfContact.
 func contactAccounts(ctx context.Context, contacts []*db.Contact) ([][]*db.Account, error) {
 	l := loaders.For(ctx)
-	memberships, err := loadAll(ctx, l.AccountIDsOf, mapSlice(contacts, (*db.Contact).NodeID))
+	memberships, err := l.AccountIDsOf.LoadAll(ctx, mapSlice(contacts, (*db.Contact).NodeID))
 	if err != nil {
 		return nil, failed(err)
 	}
-	accounts, err := loadAll(ctx, l.Account, slices.Concat(memberships...))
+	accounts, err := l.Account.LoadAll(ctx, slices.Concat(memberships...))
 	if err != nil {
 		return nil, failed(err)
 	}
 	byID := indexByID(accounts)
 	out := make([][]*db.Account, len(contacts))
 	for i, c := range contacts {
-		out[i] = primaryFirst(c, memberships[i], byID)
+		out[i] = service.AccountsOfContact(c, memberships[i], byID)
 	}
 	return out, nil
 }
 
-// primaryFirst orders a contact's accounts: the primary one, then the
-// others in membership order.
-func primaryFirst(c *db.Contact, ids []string, byID map[string]*db.Account) []*db.Account {
-	ordered := make([]*db.Account, 0, len(ids))
-	if c.AccountID != nil && byID[*c.AccountID] != nil && slices.Contains(ids, *c.AccountID) {
-		ordered = append(ordered, byID[*c.AccountID])
-	}
-	for _, id := range ids {
-		if a := byID[id]; a != nil && (c.AccountID == nil || id != *c.AccountID) {
-			ordered = append(ordered, a)
-		}
-	}
-	return ordered
-}
-
 // contactPhones returns each contact's phones, oldest first.
 func contactPhones(ctx context.Context, contacts []*db.Contact) ([][]*db.Phone, error) {
-	phones, err := loadAll(ctx, loaders.For(ctx).PhonesOfContact, mapSlice(contacts, (*db.Contact).NodeID))
+	phones, err := loaders.For(ctx).PhonesOfContact.LoadAll(ctx, mapSlice(contacts, (*db.Contact).NodeID))
 	for i := range phones {
 		if phones[i] == nil {
 			phones[i] = []*db.Phone{}
@@ -222,15 +171,15 @@ func contactPhones(ctx context.Context, contacts []*db.Contact) ([][]*db.Phone, 
 // one batch of the loader.
 func accountContacts(ctx context.Context, accounts []*db.Account, req *service.ListRequest) ([]*model.ContactConnection, error) {
 	l := loaders.For(ctx)
-	keys := mapSlice(accounts, func(a *db.Account) loaders.AccountPage {
-		return loaders.AccountPage{AccountID: a.ID, List: req}
+	keys := mapSlice(accounts, func(a *db.Account) service.AccountPage {
+		return service.AccountPage{AccountID: a.ID, List: req}
 	})
-	if selectedUnder(ctx)["totalCount"] {
+	if selectsTotalCount(ctx) {
 		// The counts are read one connection at a time; queued together
 		// now, they stay one statement however long that takes.
-		queue(ctx, l.ContactCountOf, keys)
+		l.ContactCountOf.Queue(ctx, keys)
 	}
-	pages, err := loadAll(ctx, l.ContactsOfAccount, keys)
+	pages, err := l.ContactsOfAccount.LoadAll(ctx, keys)
 	if err != nil {
 		return nil, failed(err)
 	}
@@ -245,32 +194,15 @@ func accountContacts(ctx context.Context, accounts []*db.Account, req *service.L
 	return out, nil
 }
 
-// deletePayload turns the result of a deletion into its payload.
-func deletePayload(id string, userErrors []*service.UserError, err error) (*model.DeletePayload, error) {
-	if err != nil || userErrors != nil {
-		return &model.DeletePayload{UserErrors: userErrors}, err
-	}
-	return &model.DeletePayload{DeletedID: &id, UserErrors: []*service.UserError{}}, nil
-}
-
-// writtenContacts returns the contacts a bulk upsert wrote.
-func writtenContacts(results []*service.UpsertContactResult) []*db.Contact {
-	var contacts []*db.Contact
-	for _, r := range results {
-		if r.Contact != nil {
-			contacts = append(contacts, r.Contact)
+// selectsTotalCount reports whether the operation selects the total
+// count of the connection being resolved.
+func selectsTotalCount(ctx context.Context) bool {
+	for _, f := range graphql.CollectFieldsCtx(ctx, []string{"ContactConnection"}) {
+		if f.Name == "totalCount" {
+			return true
 		}
 	}
-	return contacts
-}
-
-// createAPIKeyPayload turns the result of createApiKey into its payload.
-func createAPIKeyPayload(created *service.NewAPIKey, userErrors []*service.UserError) *model.CreateAPIKeyPayload {
-	payload := &model.CreateAPIKeyPayload{UserErrors: userErrors}
-	if created != nil {
-		payload.APIKey, payload.Secret = created.Key, &created.Secret
-	}
-	return payload
+	return false
 }
 
 // customFieldValues returns a record's custom field values in the order

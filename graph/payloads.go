@@ -1,0 +1,35 @@
+package graph
+
+import (
+	"github.com/contacts-api/contacts/db"
+	"github.com/contacts-api/contacts/graph/model"
+	"github.com/contacts-api/contacts/service"
+)
+
+// deletePayload turns the result of a deletion into its payload.
+func deletePayload(id string, userErrors []*service.UserError, err error) (*model.DeletePayload, error) {
+	if err != nil || userErrors != nil {
+		return &model.DeletePayload{UserErrors: userErrors}, err
+	}
+	return &model.DeletePayload{DeletedID: &id, UserErrors: []*service.UserError{}}, nil
+}
+
+// writtenContacts returns the contacts a bulk upsert wrote.
+func writtenContacts(results []*service.UpsertContactResult) []*db.Contact {
+	var contacts []*db.Contact
+	for _, r := range results {
+		if r.Contact != nil {
+			contacts = append(contacts, r.Contact)
+		}
+	}
+	return contacts
+}
+
+// createAPIKeyPayload turns the result of createApiKey into its payload.
+func createAPIKeyPayload(created *service.NewAPIKey, userErrors []*service.UserError) *model.CreateAPIKeyPayload {
+	payload := &model.CreateAPIKeyPayload{UserErrors: userErrors}
+	if created != nil {
+		payload.APIKey, payload.Secret = created.Key, &created.Secret
+	}
+	return payload
+}

@@ -1,0 +1,36 @@
+package service_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/contacts-api/contacts/db"
+	"github.com/contacts-api/contacts/service"
+)
+
+func TestAccountsOfContact(t *testing.T) {
+	loaded := map[string]*db.Account{"a": {ID: "a"}, "b": {ID: "b"}, "c": {ID: "c"}}
+	tests := []struct {
+		name        string
+		primary     *string
+		memberships []string
+		want        []string
+	}{
+		{"the primary account first, the others as joined", ptr("c"), []string{"a", "b", "c"}, []string{"c", "a", "b"}},
+		{"no primary account: as joined", nil, []string{"b", "a"}, []string{"b", "a"}},
+		{"a primary account it is not a member of is left out", ptr("c"), []string{"a"}, []string{"a"}},
+		{"an account not loaded is left out", ptr("gone"), []string{"gone", "a"}, []string{"a"}},
+	}
+	for _, tt := range tests {
+		accounts := service.AccountsOfContact(&db.Contact{AccountID: tt.primary}, tt.memberships, loaded)
+		got := []string{}
+		for _, a := range accounts {
+			got = append(got, a.ID)
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("%s: got %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func ptr(s string) *string { return &s }
