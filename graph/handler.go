@@ -19,6 +19,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/contacts-api/contacts/auth"
+	"github.com/contacts-api/contacts/events"
 	"github.com/contacts-api/contacts/graph/clientaddr"
 	"github.com/contacts-api/contacts/graph/cors"
 	"github.com/contacts-api/contacts/graph/loaders"
@@ -282,7 +283,7 @@ func withRequestID(next http.Handler) http.Handler {
 			id = hex.EncodeToString(b)
 		}
 		w.Header().Set("X-Request-Id", id)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
+		next.ServeHTTP(w, r.WithContext(events.WithRequestID(context.WithValue(r.Context(), requestIDKey{}, id), id)))
 	})
 }
 
