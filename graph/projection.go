@@ -30,13 +30,13 @@ var fieldColumns = map[string]map[string][]string{
 		// The primary account comes first among the accounts.
 		"account": {"account_id"}, "accounts": {"account_id"}, "phones": nil,
 		"portalRole": {"portal_role_id"}, "customFields": {"custom_fields"}, "customField": {"custom_fields"},
-		"createdAt": {"created_at"}, "updatedAt": {"updated_at"},
+		"createdAt": {"created_at"}, "updatedAt": {"updated_at"}, "history": nil,
 	},
 	"Account": {
 		"id": nil, "externalId": {"external_id"}, "name": {"name"}, "domain": {"domain"},
 		"tags": {"tags"}, "metadata": {"metadata"}, "version": {"version"}, "contacts": nil,
 		"customFields": {"custom_fields"}, "customField": {"custom_fields"},
-		"createdAt": {"created_at"}, "updatedAt": {"updated_at"},
+		"createdAt": {"created_at"}, "updatedAt": {"updated_at"}, "history": nil,
 	},
 	"Phone": {
 		"id": nil, "number": {"number"}, "type": {"type"}, "contact": nil,

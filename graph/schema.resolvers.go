@@ -9,6 +9,7 @@ import (
 	"context"
 
 	"github.com/contacts-api/contacts/db"
+	"github.com/contacts-api/contacts/events"
 	"github.com/contacts-api/contacts/graph/loaders"
 	"github.com/contacts-api/contacts/graph/model"
 	"github.com/contacts-api/contacts/service"
@@ -25,6 +26,10 @@ func (r *accountResolver) Contacts(ctx context.Context, objs []*db.Account, firs
 
 func (r *accountResolver) CustomFields(ctx context.Context, obj *db.Account) ([]*model.CustomFieldValue, error) {
 	return customFieldValues(ctx, db.AccountObject, obj.CustomFields)
+}
+
+func (r *accountResolver) History(ctx context.Context, obj *db.Account, first *int, after *string) (*model.EventConnection, error) {
+	return eventConnection(r.Service.History(ctx, obj.ID, first, after))
 }
 
 func (r *contactResolver) Account(ctx context.Context, objs []*db.Contact) ([]*db.Account, error) {
@@ -45,6 +50,14 @@ func (r *contactResolver) PortalRole(ctx context.Context, objs []*db.Contact) ([
 
 func (r *contactResolver) CustomFields(ctx context.Context, obj *db.Contact) ([]*model.CustomFieldValue, error) {
 	return customFieldValues(ctx, db.ContactObject, obj.CustomFields)
+}
+
+func (r *contactResolver) History(ctx context.Context, obj *db.Contact, first *int, after *string) (*model.EventConnection, error) {
+	return eventConnection(r.Service.History(ctx, obj.ID, first, after))
+}
+
+func (r *eventResolver) Type(ctx context.Context, obj *db.Event) (events.Type, error) {
+	return events.Type(obj.Type), nil
 }
 
 func (r *mutationResolver) CreateContact(ctx context.Context, input service.CreateContactInput) (*model.ContactPayload, error) {
@@ -252,6 +265,10 @@ func (r *queryResolver) APIKeys(ctx context.Context) ([]*db.APIKey, error) {
 	return r.Service.APIKeys(ctx)
 }
 
+func (r *queryResolver) Events(ctx context.Context, first *int, after *string, types []events.Type) (*model.EventConnection, error) {
+	return eventConnection(r.Service.Events(ctx, service.EventArgs{First: first, After: after, Types: types}))
+}
+
 func (r *queryResolver) CustomFieldDefinitions(ctx context.Context, object *db.CustomFieldObject) ([]*db.CustomFieldDefinition, error) {
 	return r.Service.CustomFieldDefinitions(ctx, object)
 }
@@ -259,6 +276,8 @@ func (r *queryResolver) CustomFieldDefinitions(ctx context.Context, object *db.C
 func (r *Resolver) Account() AccountResolver { return &accountResolver{r} }
 
 func (r *Resolver) Contact() ContactResolver { return &contactResolver{r} }
+
+func (r *Resolver) Event() EventResolver { return &eventResolver{r} }
 
 func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
 
@@ -269,6 +288,7 @@ func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 type (
 	accountResolver  struct{ *Resolver }
 	contactResolver  struct{ *Resolver }
+	eventResolver    struct{ *Resolver }
 	mutationResolver struct{ *Resolver }
 	phoneResolver    struct{ *Resolver }
 	queryResolver    struct{ *Resolver }

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"sync"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -24,11 +25,13 @@ type Service struct {
 	// provisioning costs a statement once per workspace and process.
 	provisioned sync.Map
 	keyUse      *keyUse
+	// eventRetention is how long events are kept (SetEventRetention).
+	eventRetention time.Duration
 }
 
 // New returns a Service backed by store.
 func New(store *db.Store) *Service {
-	return &Service{store: store, keyUse: newKeyUse(store)}
+	return &Service{store: store, keyUse: newKeyUse(store), eventRetention: DefaultEventRetention}
 }
 
 // Close stops the service's background work, the recording of API key
