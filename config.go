@@ -12,6 +12,7 @@ import (
 	"github.com/contacts-api/contacts/graph"
 	"github.com/contacts-api/contacts/graph/clientaddr"
 	"github.com/contacts-api/contacts/graph/cors"
+	"github.com/contacts-api/contacts/service"
 )
 
 // config is the server's configuration, read once from the environment.
@@ -52,6 +53,9 @@ type config struct {
 	Auth           auth.Config
 	// PprofAddr, when set, is where Go's runtime profiles are served.
 	PprofAddr string
+	// EventRetention is how long change events are kept before they are
+	// pruned; an older feed cursor has expired.
+	EventRetention time.Duration
 }
 
 // environment chooses the defaults of settings that differ between
@@ -103,6 +107,10 @@ func loadConfig(env environment) (config, error) {
 	}
 	if cfg.DrainTimeout, cfg.DatabaseTimeouts, err = loadTimeouts(); err != nil {
 		return cfg, err
+	}
+	var r numbers
+	if cfg.EventRetention = r.envDuration("EVENT_RETENTION", service.DefaultEventRetention); r.err != nil || cfg.EventRetention == 0 {
+		return cfg, fmt.Errorf("EVENT_RETENTION must be a duration above 0, such as 720h")
 	}
 	if cfg.Introspection, err = strconv.ParseBool(envOr("INTROSPECTION", "true")); err != nil {
 		return cfg, fmt.Errorf("INTROSPECTION must be true or false: %w", err)

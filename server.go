@@ -149,6 +149,7 @@ func serve(ctx context.Context, cfg config, opts serveOptions) error {
 		store = store.WithoutRowSecurity()
 	}
 	svc := service.New(store)
+	svc.SetEventRetention(cfg.EventRetention)
 	// Deferred after bdb.Close, so it runs before: the service's last
 	// writes need the database.
 	defer svc.Close()
@@ -158,6 +159,7 @@ func serve(ctx context.Context, cfg config, opts serveOptions) error {
 		}
 	}
 	go svc.SweepIdempotencyKeys(ctx, 10*time.Minute)
+	go svc.PruneEvents(ctx, time.Minute)
 	go verifier.WatchJWKS(ctx, jwksCheckInterval, notifyHangup(ctx))
 	m := metrics.New(bdb.DB)
 	// requests is the context of every request. It outlives ctx, so that
