@@ -51,12 +51,19 @@ type FieldChange struct {
 }
 
 // InsertEvents writes events, all of the store's transaction's workspace,
-// in one statement.
+// and a webhook delivery of each to every enabled endpoint that takes its
+// type, in one statement. A delivery's id names its event and endpoint.
 func (s *Store) InsertEvents(ctx context.Context, events []*Event) error {
 	if len(events) == 0 {
 		return nil
 	}
-	if _, err := s.idb.NewInsert().Model(&events).Exec(ctx); err != nil {
+	_, err := s.idb.NewRaw(`WITH ev AS (?)
+		INSERT INTO webhook_deliveries (workspace_id, id, endpoint_id, event_id, event_type)
+		SELECT ev.workspace_id, ? || substr(ev.id, ?) || '_' || substr(we.id, ?), we.id, ev.id, ev.type
+		FROM ev JOIN webhook_endpoints we ON we.workspace_id = ev.workspace_id
+		WHERE we.disabled_at IS NULL AND (cardinality(we.event_types) = 0 OR ev.type = ANY(we.event_types))`,
+		s.idb.NewInsert().Model(&events).Returning("workspace_id, id, type"), WebhookDeliveryPrefix, len(EventPrefix)+1, len(WebhookEndpointPrefix)+1).Exec(ctx)
+	if err != nil {
 		return fmt.Errorf("insert events: %w", err)
 	}
 	return nil
