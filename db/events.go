@@ -39,9 +39,6 @@ type Event struct {
 	TxID string `bun:"txid,scanonly"`
 }
 
-// NodeID implements Node.
-func (e *Event) NodeID() string { return e.ID }
-
 // FieldChange is one field of a change: its name, and its old and new
 // values as JSON (null for a value that was or became absent).
 type FieldChange struct {

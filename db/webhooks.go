@@ -50,9 +50,6 @@ type WebhookEndpoint struct {
 	UpdatedAt               time.Time  `bun:"updated_at,nullzero,notnull,default:now()"`
 }
 
-// NodeID implements Node.
-func (e *WebhookEndpoint) NodeID() string { return e.ID }
-
 // Secrets returns the secrets that sign a delivery at now: the current
 // one, and the previous one until it expires.
 func (e *WebhookEndpoint) Secrets(now time.Time) []string {
@@ -82,9 +79,6 @@ type WebhookDelivery struct {
 	Error         *string    `bun:"error"`
 	CreatedAt     time.Time  `bun:"created_at,nullzero,notnull,default:now()"`
 }
-
-// NodeID implements Node.
-func (d *WebhookDelivery) NodeID() string { return d.ID }
 
 // IsWebhookDeliveryID reports whether id is a well-formed delivery id.
 func IsWebhookDeliveryID(id string) bool {

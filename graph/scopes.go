@@ -21,6 +21,11 @@ var rootFieldScopes = map[string]string{
 	"createApiKey": auth.ScopeKeysAdmin,
 	"revokeApiKey": auth.ScopeKeysAdmin,
 	"viewer":       "",
+
+	"webhookEndpoints": auth.ScopeWebhooksAdmin, "webhookDeliveries": auth.ScopeWebhooksAdmin,
+	"createWebhookEndpoint": auth.ScopeWebhooksAdmin, "updateWebhookEndpoint": auth.ScopeWebhooksAdmin,
+	"deleteWebhookEndpoint": auth.ScopeWebhooksAdmin, "rotateWebhookSecret": auth.ScopeWebhooksAdmin,
+	"redeliverWebhook": auth.ScopeWebhooksAdmin,
 }
 
 // requireScope refuses an operation unless the caller holds the scope of

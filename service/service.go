@@ -27,6 +27,9 @@ type Service struct {
 	keyUse      *keyUse
 	// eventRetention is how long events are kept (SetEventRetention).
 	eventRetention time.Duration
+	// webhooksAllowPrivate admits loopback http endpoints
+	// (AllowPrivateWebhooks).
+	webhooksAllowPrivate bool
 }
 
 // New returns a Service backed by store.
