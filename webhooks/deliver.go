@@ -100,7 +100,7 @@ func New(store *db.Store, owner *bun.DB, pool *pgxpool.Pool, cfg Config) (*Deliv
 		// The relay's inserts notify the workers; a poll catches a
 		// notification lost.
 		FetchPollInterval: time.Second,
-		Logger:               logger,
+		Logger:            logger,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("webhook workers: %w", err)
