@@ -56,6 +56,10 @@ type config struct {
 	// EventRetention is how long change events are kept before they are
 	// pruned; an older feed cursor has expired.
 	EventRetention time.Duration
+	// WebhookAllowPrivate lets webhook endpoints be plain http on
+	// loopback, and deliveries connect to private addresses: for tests
+	// and development only.
+	WebhookAllowPrivate bool
 }
 
 // environment chooses the defaults of settings that differ between
@@ -91,6 +95,9 @@ func loadConfig(env environment) (config, error) {
 		cfg.RowSecurity = rls == "on"
 	default:
 		return cfg, fmt.Errorf("ROW_LEVEL_SECURITY must be on or off, not %q", rls)
+	}
+	if cfg.WebhookAllowPrivate, err = strconv.ParseBool(envOr("WEBHOOK_ALLOW_PRIVATE", "false")); err != nil {
+		return cfg, fmt.Errorf("WEBHOOK_ALLOW_PRIVATE must be true or false: %w", err)
 	}
 	if cfg.Playground, err = strconv.ParseBool(envOr("PLAYGROUND", "true")); err != nil {
 		return cfg, fmt.Errorf("PLAYGROUND must be true or false: %w", err)

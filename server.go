@@ -150,6 +150,7 @@ func serve(ctx context.Context, cfg config, opts serveOptions) error {
 	}
 	svc := service.New(store)
 	svc.SetEventRetention(cfg.EventRetention)
+	svc.AllowPrivateWebhooks(cfg.WebhookAllowPrivate)
 	// Deferred after bdb.Close, so it runs before: the service's last
 	// writes need the database.
 	defer svc.Close()
@@ -160,6 +161,11 @@ func serve(ctx context.Context, cfg config, opts serveOptions) error {
 	}
 	go svc.SweepIdempotencyKeys(ctx, 10*time.Minute)
 	go svc.PruneEvents(ctx, time.Minute)
+	stopWebhooks, err := startWebhooks(ctx, cfg, store)
+	if err != nil {
+		return err
+	}
+	defer stopWebhooks()
 	go verifier.WatchJWKS(ctx, jwksCheckInterval, notifyHangup(ctx))
 	m := metrics.New(bdb.DB)
 	// requests is the context of every request. It outlives ctx, so that
