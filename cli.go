@@ -83,6 +83,7 @@ Configuration comes from the environment (docs/operations.md has the defaults):
                         longest wait inside a request's transaction, 10s
   EVENT_RETENTION       how long change events are kept, 720h (30 days)
   WEBHOOK_ALLOW_PRIVATE webhooks to loopback and private addresses (tests, development), false
+  WEBHOOK_WORKERS       webhook deliveries sent at once; 0: this process sends none, 50
   PLAYGROUND            serve the GraphiQL playground at /, true
   CORS_ALLOWED_ORIGINS  origins whose browser pages may call the API
   MAX_BODY_BYTES        largest request body, 102400

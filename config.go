@@ -60,6 +60,9 @@ type config struct {
 	// loopback, and deliveries connect to private addresses: for tests
 	// and development only.
 	WebhookAllowPrivate bool
+	// WebhookWorkers is how many webhook deliveries the process sends at
+	// once; 0 sends none (an API-only process: others deliver).
+	WebhookWorkers int
 }
 
 // environment chooses the defaults of settings that differ between
@@ -118,6 +121,9 @@ func loadConfig(env environment) (config, error) {
 	var r numbers
 	if cfg.EventRetention = r.envDuration("EVENT_RETENTION", service.DefaultEventRetention); r.err != nil || cfg.EventRetention == 0 {
 		return cfg, fmt.Errorf("EVENT_RETENTION must be a duration above 0, such as 720h")
+	}
+	if cfg.WebhookWorkers, err = strconv.Atoi(envOr("WEBHOOK_WORKERS", "50")); err != nil || cfg.WebhookWorkers < 0 {
+		return cfg, fmt.Errorf("WEBHOOK_WORKERS must be a whole number, 0 or more, not %q", os.Getenv("WEBHOOK_WORKERS"))
 	}
 	if cfg.Introspection, err = strconv.ParseBool(envOr("INTROSPECTION", "true")); err != nil {
 		return cfg, fmt.Errorf("INTROSPECTION must be true or false: %w", err)

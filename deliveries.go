@@ -11,9 +11,6 @@ import (
 	"github.com/contacts-api/contacts/webhooks"
 )
 
-// webhookWorkers is how many webhook deliveries a process sends at once.
-const webhookWorkers = 50
-
 // startWebhooks starts the delivery of webhooks: its relay and River's
 // workers, on pools of their own as DATABASE_URL's role (the relay's
 // policy admits it; River's tables are its). The returned stop waits for
@@ -29,7 +26,7 @@ func startWebhooks(ctx context.Context, cfg config, store *db.Store) (stop func(
 		return nil, fmt.Errorf("webhooks: %w", err)
 	}
 	d, err := webhooks.New(store, owner, pool, webhooks.Config{
-		AllowPrivate: cfg.WebhookAllowPrivate, Workers: webhookWorkers, RelayEvery: 200 * time.Millisecond,
+		AllowPrivate: cfg.WebhookAllowPrivate, Workers: cfg.WebhookWorkers, RelayEvery: 200 * time.Millisecond,
 	})
 	if err == nil {
 		err = d.Start(context.WithoutCancel(ctx))

@@ -149,7 +149,9 @@ func serve(ctx context.Context, cfg config, opts serveOptions) error {
 		store = store.WithoutRowSecurity()
 	}
 	svc := service.New(store)
-	svc.SetEventRetention(cfg.EventRetention)
+	if cfg.EventRetention > 0 { // loadConfig's always is; a test's may be unset
+		svc.SetEventRetention(cfg.EventRetention)
+	}
 	svc.AllowPrivateWebhooks(cfg.WebhookAllowPrivate)
 	// Deferred after bdb.Close, so it runs before: the service's last
 	// writes need the database.
@@ -161,11 +163,13 @@ func serve(ctx context.Context, cfg config, opts serveOptions) error {
 	}
 	go svc.SweepIdempotencyKeys(ctx, 10*time.Minute)
 	go svc.PruneEvents(ctx, time.Minute)
-	stopWebhooks, err := startWebhooks(ctx, cfg, store)
-	if err != nil {
-		return err
+	if cfg.WebhookWorkers > 0 {
+		stopWebhooks, err := startWebhooks(ctx, cfg, store)
+		if err != nil {
+			return err
+		}
+		defer stopWebhooks()
 	}
-	defer stopWebhooks()
 	go verifier.WatchJWKS(ctx, jwksCheckInterval, notifyHangup(ctx))
 	m := metrics.New(bdb.DB)
 	// requests is the context of every request. It outlives ctx, so that

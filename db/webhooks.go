@@ -181,13 +181,49 @@ func (s *Store) WebhookDelivery(ctx context.Context, ws uuid.UUID, id string) (*
 // UpdateWebhookDelivery writes the delivery's status, queueing and last
 // attempt.
 func (s *Store) UpdateWebhookDelivery(ctx context.Context, d *WebhookDelivery) error {
-	_, err := s.idb.NewUpdate().Model(d).
+	err := exec(ctx, s, d.WorkspaceID, s.idb.NewUpdate().Model(d).
 		Column("status", "enqueued", "attempts", "last_attempt_at", "status_code", "duration_ms", "response", "error").
-		WherePK().Exec(ctx)
+		WherePK())
 	if err != nil {
 		return fmt.Errorf("update webhook delivery: %w", err)
 	}
 	return nil
+}
+
+// EndpointSucceeded ends the endpoint's run of failures, if it has one.
+func (s *Store) EndpointSucceeded(ctx context.Context, ws uuid.UUID, id string) error {
+	err := exec(ctx, s, ws, s.idb.NewUpdate().Model((*WebhookEndpoint)(nil)).
+		Set("failing_since = NULL").
+		Where("workspace_id = ?", ws).Where("id = ?", id).Where("failing_since IS NOT NULL"))
+	if err != nil {
+		return fmt.Errorf("webhook endpoint succeeded: %w", err)
+	}
+	return nil
+}
+
+// EndpointFailed notes a failed delivery to the endpoint at at: it starts
+// its run of failures, and disables it when gone (it answered 410 Gone) or
+// when the run has lasted disableAfter. It reports whether the endpoint
+// is disabled.
+func (s *Store) EndpointFailed(ctx context.Context, ws uuid.UUID, id string, at time.Time, gone bool, disableAfter time.Duration) (bool, error) {
+	const reasonGone, reasonFailing = "The endpoint answered 410 Gone.", "Every delivery failed for %d days."
+	since := "COALESCE(failing_since, ?)"
+	var disabled []bool
+	q := s.idb.NewUpdate().Model((*WebhookEndpoint)(nil)).
+		Set("failing_since = "+since, at).
+		Set("disabled_reason = CASE WHEN disabled_at IS NOT NULL THEN disabled_reason WHEN ? THEN ? WHEN "+since+" <= ? THEN ? END",
+			gone, reasonGone, at, at.Add(-disableAfter), fmt.Sprintf(reasonFailing, int(disableAfter.Hours()/24))).
+		Set("disabled_at = CASE WHEN disabled_at IS NOT NULL THEN disabled_at WHEN ? OR "+since+" <= ? THEN ?::timestamptz END",
+			gone, at, at.Add(-disableAfter), at).
+		Where("workspace_id = ?", ws).Where("id = ?", id).
+		Returning("disabled_at IS NOT NULL")
+	err := s.inWorkspace(ctx, ws, func(conn bun.IConn) error {
+		return q.Conn(conn).Scan(ctx, &disabled)
+	})
+	if err != nil {
+		return false, fmt.Errorf("webhook endpoint failed: %w", err)
+	}
+	return len(disabled) == 1 && disabled[0], nil
 }
 
 // Event returns the workspace's event with id, or nil.

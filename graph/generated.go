@@ -3236,8 +3236,8 @@ input CreateWebhookEndpointInput {
   url: String! @maxLength(chars: 2048)
   "The types of events the endpoint receives; all types when absent or empty."
   eventTypes: [EventType!]
-  "What the endpoint is for, at most 500 characters."
-  description: String @maxLength(chars: 500)
+  "What the endpoint is for, at most 255 characters."
+  description: String @maxLength(chars: 255)
 }
 
 """
@@ -3248,8 +3248,8 @@ input UpdateWebhookEndpointInput {
   url: String @maxLength(chars: 2048)
   "The types of events the endpoint receives; all types when empty."
   eventTypes: [EventType!]
-  "What the endpoint is for, at most 500 characters."
-  description: String @maxLength(chars: 500)
+  "What the endpoint is for, at most 255 characters."
+  description: String @maxLength(chars: 255)
   "False disables the endpoint (it receives nothing), true enables it again."
   enabled: Boolean
 }

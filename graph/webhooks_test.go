@@ -130,7 +130,9 @@ func TestWebhooksOfAnotherWorkspaceAreInvisible(t *testing.T) {
 	c.mustDo(`mutation { createPortalRole(input: {slug: "partner", name: "Partner"}) { portalRole { id } } }`, nil, nil)
 	deliveriesOf := func(c *client) []struct{ ID, EventType, Status string } {
 		var out struct {
-			WebhookDeliveries struct{ Nodes []struct{ ID, EventType, Status string } }
+			WebhookDeliveries struct {
+				Nodes []struct{ ID, EventType, Status string }
+			}
 		}
 		c.mustDo(`query($id: ID!) { webhookDeliveries(endpointId: $id) { nodes { id eventType status } } }`, map[string]any{"id": e.ID}, &out)
 		return out.WebhookDeliveries.Nodes

@@ -10,7 +10,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -39,6 +38,8 @@ const (
 	DisableAfter = 5 * 24 * time.Hour
 	// relayBatch is how many deliveries the relay hands over at once.
 	relayBatch = 500
+	// jobTimeout bounds a delivery job: its request and its bookkeeping.
+	jobTimeout = Timeout + 5*time.Second
 )
 
 // Config configures a Deliverer.
@@ -95,8 +96,8 @@ func New(store *db.Store, owner *bun.DB, pool *pgxpool.Pool, cfg Config) (*Deliv
 		Workers: workers,
 		// A delivery runs Timeout at most: one running much longer was
 		// claimed by a process that died, and is retried.
-		JobTimeout:           Timeout + 5*time.Second,
-		RescueStuckJobsAfter: 2 * time.Minute,
+		JobTimeout:           jobTimeout,
+		RescueStuckJobsAfter: jobTimeout + 15*time.Second,
 		// The relay's inserts notify the workers; a poll catches a
 		// notification lost.
 		FetchPollInterval: time.Second,
@@ -237,7 +238,7 @@ func (d *Deliverer) attempt(ctx context.Context, ws uuid.UUID, id string, last b
 		return nil
 	}
 	outcome := d.send(ctx, endpoint, event)
-	disabled, err := d.record(ctx, ws, id, outcome, last)
+	disabled, err := d.record(ctx, delivery, outcome, last)
 	switch {
 	case err != nil:
 		return err
@@ -314,60 +315,31 @@ func (d *Deliverer) send(ctx context.Context, endpoint *db.WebhookEndpoint, even
 // record writes an attempt's outcome on the delivery and its endpoint: a
 // success ends the endpoint's run of failures; 410 Gone, or failures
 // without a success for DisableAfter, disable it. It reports whether the
-// endpoint is disabled.
-func (d *Deliverer) record(ctx context.Context, ws uuid.UUID, id string, o outcome, last bool) (disabled bool, err error) {
-	err = d.store.InTx(ctx, ws, func(tx *db.Store) error {
-		delivery, err := tx.WebhookDelivery(ctx, ws, id)
-		if err != nil || delivery == nil {
-			return err
-		}
-		endpoints, err := tx.WebhookEndpoints(ctx, ws, []string{delivery.EndpointID})
-		if err != nil || len(endpoints) == 0 {
-			return err
-		}
-		endpoint := endpoints[0]
-		at, ms := o.at, int(o.duration.Milliseconds())
-		delivery.Attempts++
-		delivery.LastAttemptAt, delivery.DurationMS = &at, &ms
-		delivery.StatusCode, delivery.Response, delivery.Error = nil, nil, nil
-		if o.statusCode != 0 {
-			delivery.StatusCode, delivery.Response = &o.statusCode, &o.response
-		}
-		if o.failure != "" {
-			delivery.Error = &o.failure
-		}
-		if !o.ok() {
-			disableFailing(endpoint, o)
-		}
-		disabled = endpoint.DisabledAt != nil
-		switch {
-		case o.ok():
-			delivery.Status, endpoint.FailingSince = db.DeliverySucceeded, nil
-		case last || disabled:
+// endpoint is disabled. The endpoint's row is written only when its state
+// changes, so that the deliveries to one endpoint do not queue for it.
+func (d *Deliverer) record(ctx context.Context, delivery *db.WebhookDelivery, o outcome, last bool) (disabled bool, err error) {
+	at, ms := o.at, int(o.duration.Milliseconds())
+	delivery.Attempts++
+	delivery.LastAttemptAt, delivery.DurationMS = &at, &ms
+	delivery.StatusCode, delivery.Response, delivery.Error = nil, nil, nil
+	if o.statusCode != 0 {
+		delivery.StatusCode, delivery.Response = &o.statusCode, &o.response
+	}
+	if o.failure != "" {
+		delivery.Error = &o.failure
+	}
+	ws := delivery.WorkspaceID
+	if o.ok() {
+		err = d.store.EndpointSucceeded(ctx, ws, delivery.EndpointID)
+		delivery.Status = db.DeliverySucceeded
+	} else {
+		disabled, err = d.store.EndpointFailed(ctx, ws, delivery.EndpointID, at, o.statusCode == http.StatusGone, DisableAfter)
+		if last || disabled {
 			delivery.Status = db.DeliveryFailed
 		}
-		if err := tx.UpdateWebhookDelivery(ctx, delivery); err != nil {
-			return err
-		}
-		return tx.UpdateWebhookEndpoint(ctx, endpoint)
-	})
-	return disabled, err
-}
-
-// disableFailing notes an endpoint's failure, and disables it when it
-// answered 410 Gone or has failed for DisableAfter.
-func disableFailing(endpoint *db.WebhookEndpoint, o outcome) {
-	if endpoint.FailingSince == nil {
-		endpoint.FailingSince = &o.at
 	}
-	var reason string
-	switch {
-	case o.statusCode == http.StatusGone:
-		reason = "The endpoint answered 410 Gone."
-	case o.at.Sub(*endpoint.FailingSince) >= DisableAfter:
-		reason = "Every delivery failed since " + endpoint.FailingSince.UTC().Format(time.RFC3339) + " (" + strconv.Itoa(int(DisableAfter.Hours()/24)) + " days)."
-	default:
-		return
+	if err != nil {
+		return false, err
 	}
-	endpoint.DisabledAt, endpoint.DisabledReason = &o.at, &reason
+	return disabled, d.store.UpdateWebhookDelivery(ctx, delivery)
 }
