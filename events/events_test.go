@@ -43,8 +43,7 @@ func newStore(t *testing.T) (*db.Store, uuid.UUID, *insertCounter) {
 	}
 	t.Cleanup(func() { bdb.Close() })
 	counter := new(insertCounter)
-	bdb.AddQueryHook(counter)
-	store := db.NewStore(bdb)
+	store := db.NewStore(bdb.WithQueryHook(counter))
 	ws := uuid.New()
 	if err := store.EnsureWorkspace(ctx, ws); err != nil {
 		t.Fatal(err)

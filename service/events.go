@@ -160,16 +160,7 @@ const pruneBatch = 1000
 // until ctx ends, in statements of at most pruneBatch events. A prune that
 // fails, even by panicking, is logged and tried again at the next tick.
 func (s *Service) PruneEvents(ctx context.Context, interval time.Duration) {
-	ticker := time.NewTicker(interval)
-	defer ticker.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-ticker.C:
-			s.pruneEvents(ctx)
-		}
-	}
+	every(ctx, interval, s.pruneEvents)
 }
 
 func (s *Service) pruneEvents(ctx context.Context) {

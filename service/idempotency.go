@@ -137,16 +137,7 @@ func (s *Service) RunIdempotent(ctx context.Context, key string, run func(contex
 // A sweep that fails, even by panicking, is logged and tried again at the
 // next tick.
 func (s *Service) SweepIdempotencyKeys(ctx context.Context, interval time.Duration) {
-	ticker := time.NewTicker(interval)
-	defer ticker.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-ticker.C:
-			s.sweepIdempotencyKeys(ctx)
-		}
-	}
+	every(ctx, interval, s.sweepIdempotencyKeys)
 }
 
 func (s *Service) sweepIdempotencyKeys(ctx context.Context) {
