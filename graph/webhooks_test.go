@@ -1,6 +1,7 @@
 package graph_test
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -148,4 +149,23 @@ func TestWebhooksOfAnotherWorkspaceAreInvisible(t *testing.T) {
 	if !strings.Contains(string(resp.Data), `"code":"NOT_FOUND"`) {
 		t.Errorf("redeliverWebhook of another workspace's delivery = %s, want NOT_FOUND", resp.Data)
 	}
+}
+
+// TestWebhookSecretsAreNotReplayed: a webhook's signing secret is stored,
+// since the server signs with it (an HMAC key has no public half), so it
+// is not among TestNoSecretIsKept's secrets; like every @secret field it
+// is null in the replay of a response kept for an Idempotency-Key.
+func TestWebhookSecretsAreNotReplayed(t *testing.T) {
+	t.Parallel()
+	c := webhooksAdmin(t)
+	const query = `mutation { createWebhookEndpoint(input: {url: "https://hooks.example.com/"}) { webhookEndpoint { id } secret } }`
+	first := c.sendWithKey("webhook", query, nil)
+	replay := c.sendWithKey("webhook", query, nil)
+	var out struct {
+		CreateWebhookEndpoint struct{ Secret string }
+	}
+	if err := json.Unmarshal(first.Data, &out); err != nil || out.CreateWebhookEndpoint.Secret == "" {
+		t.Fatalf("createWebhookEndpoint: %s", first.Body)
+	}
+	checkReplayWithholds(t, "createWebhookEndpoint", first, replay, map[string]string{"createWebhookEndpoint.secret": out.CreateWebhookEndpoint.Secret})
 }
