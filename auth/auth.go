@@ -17,10 +17,13 @@ const (
 	// ScopeKeysAdmin allows listing, creating and revoking the
 	// workspace's API keys.
 	ScopeKeysAdmin = "keys:admin"
+	// ScopeWebhooksAdmin allows managing the workspace's webhook
+	// endpoints and reading their deliveries.
+	ScopeWebhooksAdmin = "webhooks:admin"
 )
 
 // Scopes are all the scopes there are.
-var Scopes = []string{ScopeRead, ScopeWrite, ScopeKeysAdmin}
+var Scopes = []string{ScopeRead, ScopeWrite, ScopeKeysAdmin, ScopeWebhooksAdmin}
 
 // Principal is the verified caller of a request: the bearer of a JWT or
 // of an API key.

@@ -424,6 +424,184 @@ func (v *DeletePayload) GetDeletedId() *string { return v.DeletedId }
 // GetUserErrors returns DeletePayload.UserErrors, and is useful for accessing the field via an interface.
 func (v *DeletePayload) GetUserErrors() []*UserErrorFields { return v.UserErrors }
 
+// EventEdge includes the requested fields of the GraphQL type EventEdge.
+// The GraphQL type's documentation follows.
+//
+// An event in a page, with its cursor.
+type EventEdge struct {
+	// An opaque cursor that points at this event.
+	Cursor string `json:"cursor"`
+	// The event.
+	Node *EventFields `json:"node"`
+}
+
+// GetCursor returns EventEdge.Cursor, and is useful for accessing the field via an interface.
+func (v *EventEdge) GetCursor() string { return v.Cursor }
+
+// GetNode returns EventEdge.Node, and is useful for accessing the field via an interface.
+func (v *EventEdge) GetNode() *EventFields { return v.Node }
+
+// EventFields includes the GraphQL fields of Event requested by the fragment EventFields.
+// The GraphQL type's documentation follows.
+//
+// One committed change to one record of the workspace, written in the
+// transaction of the change: a change that is committed has its event, a change
+// rolled back has none, and a write that changes nothing has none.
+type EventFields struct {
+	// The event's id: `evt_` followed by a ULID.
+	Id string `json:"id"`
+	// What happened to the record.
+	Type EventType `json:"type"`
+	// The id of the record that changed, also for a deleted record.
+	RecordId string `json:"recordId"`
+	// The record's external id, for contacts and accounts that have one, also when deleted.
+	ExternalId *string `json:"externalId"`
+	// The record's version after the change, for contacts and accounts.
+	Version *int `json:"version"`
+	// The fields that changed, with their old and new values; empty for a deletion.
+	Changes []*EventFieldsChangesFieldChange `json:"changes"`
+	// Who made the change: the API key's id (`api_key_…`), or the token's subject.
+	Actor string `json:"actor"`
+	// The id of the request that made the change (its `X-Request-Id`), when there was one.
+	RequestId *string `json:"requestId"`
+	// When the change was made: the time its transaction began.
+	OccurredAt time.Time `json:"occurredAt"`
+}
+
+// GetId returns EventFields.Id, and is useful for accessing the field via an interface.
+func (v *EventFields) GetId() string { return v.Id }
+
+// GetType returns EventFields.Type, and is useful for accessing the field via an interface.
+func (v *EventFields) GetType() EventType { return v.Type }
+
+// GetRecordId returns EventFields.RecordId, and is useful for accessing the field via an interface.
+func (v *EventFields) GetRecordId() string { return v.RecordId }
+
+// GetExternalId returns EventFields.ExternalId, and is useful for accessing the field via an interface.
+func (v *EventFields) GetExternalId() *string { return v.ExternalId }
+
+// GetVersion returns EventFields.Version, and is useful for accessing the field via an interface.
+func (v *EventFields) GetVersion() *int { return v.Version }
+
+// GetChanges returns EventFields.Changes, and is useful for accessing the field via an interface.
+func (v *EventFields) GetChanges() []*EventFieldsChangesFieldChange { return v.Changes }
+
+// GetActor returns EventFields.Actor, and is useful for accessing the field via an interface.
+func (v *EventFields) GetActor() string { return v.Actor }
+
+// GetRequestId returns EventFields.RequestId, and is useful for accessing the field via an interface.
+func (v *EventFields) GetRequestId() *string { return v.RequestId }
+
+// GetOccurredAt returns EventFields.OccurredAt, and is useful for accessing the field via an interface.
+func (v *EventFields) GetOccurredAt() time.Time { return v.OccurredAt }
+
+// EventFieldsChangesFieldChange includes the requested fields of the GraphQL type FieldChange.
+// The GraphQL type's documentation follows.
+//
+// One field that a change changed, with its values before and after.
+type EventFieldsChangesFieldChange struct {
+	// The field's name, as the schema names it, such as `name` or `scopes`.
+	Field string `json:"field"`
+	// The value before the change; null when there was none, as for a record just created.
+	Old *json.RawMessage `json:"old"`
+	// The value after the change; null when there is none.
+	New *json.RawMessage `json:"new"`
+}
+
+// GetField returns EventFieldsChangesFieldChange.Field, and is useful for accessing the field via an interface.
+func (v *EventFieldsChangesFieldChange) GetField() string { return v.Field }
+
+// GetOld returns EventFieldsChangesFieldChange.Old, and is useful for accessing the field via an interface.
+func (v *EventFieldsChangesFieldChange) GetOld() *json.RawMessage { return v.Old }
+
+// GetNew returns EventFieldsChangesFieldChange.New, and is useful for accessing the field via an interface.
+func (v *EventFieldsChangesFieldChange) GetNew() *json.RawMessage { return v.New }
+
+// EventPage includes the requested fields of the GraphQL type EventConnection.
+// The GraphQL type's documentation follows.
+//
+// A page of events.
+type EventPage struct {
+	// The page's events, each with its cursor.
+	Edges []*EventEdge `json:"edges"`
+	// Where the page sits in the whole list; `endCursor` is where the next poll starts.
+	PageInfo *PageInfo `json:"pageInfo"`
+}
+
+// GetEdges returns EventPage.Edges, and is useful for accessing the field via an interface.
+func (v *EventPage) GetEdges() []*EventEdge { return v.Edges }
+
+// GetPageInfo returns EventPage.PageInfo, and is useful for accessing the field via an interface.
+func (v *EventPage) GetPageInfo() *PageInfo { return v.PageInfo }
+
+// What happened to a record: its kind and what was done to it. In webhook
+// payloads and the event's JSON the type is written in lower case with a dot,
+// such as `contact.updated`.
+type EventType string
+
+const (
+	// A contact was created (by create or upsert).
+	EventTypeContactCreated EventType = "CONTACT_CREATED"
+	// A contact's fields, phones, accounts or custom fields changed.
+	EventTypeContactUpdated EventType = "CONTACT_UPDATED"
+	// A contact was deleted; the event keeps its id and external id.
+	EventTypeContactDeleted EventType = "CONTACT_DELETED"
+	// Contacts were merged into this one.
+	EventTypeContactMerged EventType = "CONTACT_MERGED"
+	// An account was created.
+	EventTypeAccountCreated EventType = "ACCOUNT_CREATED"
+	// An account's fields or custom fields changed.
+	EventTypeAccountUpdated EventType = "ACCOUNT_UPDATED"
+	// An account was deleted; the event keeps its id and external id.
+	EventTypeAccountDeleted EventType = "ACCOUNT_DELETED"
+	// Accounts were merged into this one.
+	EventTypeAccountMerged EventType = "ACCOUNT_MERGED"
+	// A custom portal role was created.
+	EventTypePortalRoleCreated EventType = "PORTAL_ROLE_CREATED"
+	// A custom portal role's slug or name changed.
+	EventTypePortalRoleUpdated EventType = "PORTAL_ROLE_UPDATED"
+	// A custom portal role was deleted.
+	EventTypePortalRoleDeleted EventType = "PORTAL_ROLE_DELETED"
+	// A custom field was defined.
+	EventTypeCustomFieldCreated EventType = "CUSTOM_FIELD_CREATED"
+	// A custom field's label or options changed.
+	EventTypeCustomFieldUpdated EventType = "CUSTOM_FIELD_UPDATED"
+	// A custom field was deleted, with its values.
+	EventTypeCustomFieldDeleted EventType = "CUSTOM_FIELD_DELETED"
+	// An API key was created.
+	EventTypeApiKeyCreated EventType = "API_KEY_CREATED"
+	// An API key was revoked.
+	EventTypeApiKeyRevoked EventType = "API_KEY_REVOKED"
+)
+
+var AllEventType = []EventType{
+	EventTypeContactCreated,
+	EventTypeContactUpdated,
+	EventTypeContactDeleted,
+	EventTypeContactMerged,
+	EventTypeAccountCreated,
+	EventTypeAccountUpdated,
+	EventTypeAccountDeleted,
+	EventTypeAccountMerged,
+	EventTypePortalRoleCreated,
+	EventTypePortalRoleUpdated,
+	EventTypePortalRoleDeleted,
+	EventTypeCustomFieldCreated,
+	EventTypeCustomFieldUpdated,
+	EventTypeCustomFieldDeleted,
+	EventTypeApiKeyCreated,
+	EventTypeApiKeyRevoked,
+}
+
+// EventsResponse is returned by Events on success.
+type EventsResponse struct {
+	// The change feed: the workspace's change events, oldest first, deletions included, for a sync that polls. A page never skips an event that a slower transaction commits later: an event is listed once every transaction that began writing before it has ended. api_key events are listed to callers with the `keys:admin` scope only. A cursor older than the events kept (30 days unless configured) fails with the code `CURSOR_EXPIRED`: resync in full, then read the feed from its start.
+	Events *EventPage `json:"events"`
+}
+
+// GetEvents returns EventsResponse.Events, and is useful for accessing the field via an interface.
+func (v *EventsResponse) GetEvents() *EventPage { return v.Events }
+
 // PageInfo includes the requested fields of the GraphQL type PageInfo.
 // The GraphQL type's documentation follows.
 //
@@ -927,6 +1105,22 @@ type __DeleteContactInput struct {
 // GetId returns __DeleteContactInput.Id, and is useful for accessing the field via an interface.
 func (v *__DeleteContactInput) GetId() string { return v.Id }
 
+// __EventsInput is used internally by genqlient
+type __EventsInput struct {
+	First *int        `json:"first,omitempty"`
+	After *string     `json:"after,omitempty"`
+	Types []EventType `json:"types,omitempty"`
+}
+
+// GetFirst returns __EventsInput.First, and is useful for accessing the field via an interface.
+func (v *__EventsInput) GetFirst() *int { return v.First }
+
+// GetAfter returns __EventsInput.After, and is useful for accessing the field via an interface.
+func (v *__EventsInput) GetAfter() *string { return v.After }
+
+// GetTypes returns __EventsInput.Types, and is useful for accessing the field via an interface.
+func (v *__EventsInput) GetTypes() []EventType { return v.Types }
+
 // __UpdateContactInput is used internally by genqlient
 type __UpdateContactInput struct {
 	Id    string              `json:"id,omitempty"`
@@ -1212,6 +1406,68 @@ func DeleteContact(
 	}
 
 	data_ = &DeleteContactResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by Events.
+const Events_Operation = `
+query Events ($first: Int, $after: String, $types: [EventType!]) {
+	events(first: $first, after: $after, types: $types) {
+		edges {
+			cursor
+			node {
+				... EventFields
+			}
+		}
+		pageInfo {
+			hasNextPage
+			endCursor
+		}
+	}
+}
+fragment EventFields on Event {
+	id
+	type
+	recordId
+	externalId
+	version
+	changes {
+		field
+		old
+		new
+	}
+	actor
+	requestId
+	occurredAt
+}
+`
+
+func Events(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	first *int,
+	after *string,
+	types []EventType,
+) (data_ *EventsResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "Events",
+		Query:  Events_Operation,
+		Variables: &__EventsInput{
+			First: first,
+			After: after,
+			Types: types,
+		},
+	}
+
+	data_ = &EventsResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(

@@ -12,6 +12,7 @@ import (
 	"github.com/contacts-api/contacts/httpapi"
 	"github.com/contacts-api/contacts/httpapi/clientaddr"
 	"github.com/contacts-api/contacts/httpapi/cors"
+	"github.com/contacts-api/contacts/service"
 )
 
 // config is the server's configuration, read once from the environment.
@@ -52,6 +53,16 @@ type config struct {
 	Auth           auth.Config
 	// PprofAddr, when set, is where Go's runtime profiles are served.
 	PprofAddr string
+	// EventRetention is how long change events are kept before they are
+	// pruned; an older feed cursor has expired.
+	EventRetention time.Duration
+	// WebhookAllowPrivate lets webhook endpoints be plain http on
+	// loopback, and deliveries connect to private addresses: for tests
+	// and development only.
+	WebhookAllowPrivate bool
+	// WebhookWorkers is how many webhook deliveries the process sends at
+	// once; 0 sends none (an API-only process: others deliver).
+	WebhookWorkers int
 }
 
 // environment chooses the defaults of settings that differ between
@@ -88,6 +99,9 @@ func loadConfig(env environment) (config, error) {
 	default:
 		return cfg, fmt.Errorf("ROW_LEVEL_SECURITY must be on or off, not %q", rls)
 	}
+	if cfg.WebhookAllowPrivate, err = strconv.ParseBool(envOr("WEBHOOK_ALLOW_PRIVATE", "false")); err != nil {
+		return cfg, fmt.Errorf("WEBHOOK_ALLOW_PRIVATE must be true or false: %w", err)
+	}
 	if cfg.Playground, err = strconv.ParseBool(envOr("PLAYGROUND", "true")); err != nil {
 		return cfg, fmt.Errorf("PLAYGROUND must be true or false: %w", err)
 	}
@@ -103,6 +117,13 @@ func loadConfig(env environment) (config, error) {
 	}
 	if cfg.DrainTimeout, cfg.DatabaseTimeouts, err = loadTimeouts(); err != nil {
 		return cfg, err
+	}
+	var r numbers
+	if cfg.EventRetention = r.envDuration("EVENT_RETENTION", service.DefaultEventRetention); r.err != nil || cfg.EventRetention == 0 {
+		return cfg, fmt.Errorf("EVENT_RETENTION must be a duration above 0, such as 720h")
+	}
+	if cfg.WebhookWorkers, err = strconv.Atoi(envOr("WEBHOOK_WORKERS", "50")); err != nil || cfg.WebhookWorkers < 0 {
+		return cfg, fmt.Errorf("WEBHOOK_WORKERS must be a whole number, 0 or more, not %q", os.Getenv("WEBHOOK_WORKERS"))
 	}
 	if cfg.Introspection, err = strconv.ParseBool(envOr("INTROSPECTION", "true")); err != nil {
 		return cfg, fmt.Errorf("INTROSPECTION must be true or false: %w", err)

@@ -217,3 +217,24 @@ func TestTrustedProxiesConfiguration(t *testing.T) {
 		})
 	}
 }
+
+func TestEventRetentionConfiguration(t *testing.T) {
+	tests := []struct {
+		name, setting string
+		want          time.Duration
+		wantErr       string
+	}{
+		{"unset keeps events 30 days", "", 30 * 24 * time.Hour, ""},
+		{"a duration sets it", "168h", 7 * 24 * time.Hour, ""},
+		{"zero would keep nothing", "0s", 0, "EVENT_RETENTION"},
+		{"days are not a Go duration", "30d", 0, "EVENT_RETENTION"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, ok := loadConfigWith(t, production, map[string]string{"EVENT_RETENTION": tt.setting}, tt.wantErr)
+			if ok && cfg.EventRetention != tt.want {
+				t.Fatalf("EventRetention = %v, want %v", cfg.EventRetention, tt.want)
+			}
+		})
+	}
+}

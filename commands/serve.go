@@ -85,6 +85,10 @@ func serve(ctx context.Context, cfg config, opts serveOptions) error {
 		store = store.WithoutRowSecurity()
 	}
 	svc := service.New(store)
+	if cfg.EventRetention > 0 { // loadConfig's always is; a test's may be unset
+		svc.SetEventRetention(cfg.EventRetention)
+	}
+	svc.AllowPrivateWebhooks(cfg.WebhookAllowPrivate)
 	// Deferred after bdb.Close, so it runs before: the service's last
 	// writes need the database.
 	defer svc.Close()
@@ -94,6 +98,14 @@ func serve(ctx context.Context, cfg config, opts serveOptions) error {
 		}
 	}
 	go svc.SweepIdempotencyKeys(ctx, 10*time.Minute)
+	go svc.PruneEvents(ctx, time.Minute)
+	if cfg.WebhookWorkers > 0 {
+		stopWebhooks, err := startWebhooks(ctx, cfg, store)
+		if err != nil {
+			return err
+		}
+		defer stopWebhooks()
+	}
 	go verifier.WatchJWKS(ctx, jwksCheckInterval, notifyHangup(ctx))
 	m := metrics.New(bdb.DB)
 	// requests is the context of every request. It outlives ctx, so that

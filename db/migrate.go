@@ -2,8 +2,16 @@ package db
 
 import (
 	"context"
+	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
+	"log/slog"
+	"slices"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/rivermigrate"
 
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/migrate"
@@ -57,9 +65,37 @@ func Migrate(ctx context.Context, bdb *bun.DB) ([]string, error) {
 		for _, mig := range group.Migrations {
 			applied = append(applied, mig.Name)
 		}
+		river, err := riverMigrator(bdb)
+		if err != nil {
+			return err
+		}
+		res, err := river.Migrate(ctx, rivermigrate.DirectionUp, nil)
+		if err != nil {
+			return fmt.Errorf("migrate the job queue: %w", err)
+		}
+		for _, v := range res.Versions {
+			applied = append(applied, riverMigrationName(v.Version, v.Name))
+		}
 		return nil
 	})
 	return applied, err
+}
+
+// riverMigrator migrates the tables of River, the job queue of webhook
+// deliveries, which keeps its own migrations and their versions. Rollback
+// leaves them: they hold no data of the API's.
+func riverMigrator(bdb *bun.DB) (*rivermigrate.Migrator[*sql.Tx], error) {
+	m, err := rivermigrate.New(riverdatabasesql.New(bdb.DB), &rivermigrate.Config{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return nil, fmt.Errorf("job queue migrations: %w", err)
+	}
+	return m, nil
+}
+
+// riverMigrationName names one of River's migrations in the lists of the
+// migrate command.
+func riverMigrationName(version int, name string) string {
+	return fmt.Sprintf("river_%03d_%s", version, name)
 }
 
 // Rollback undoes the last group of applied migrations and returns their names.
@@ -92,6 +128,24 @@ func MigrationStatus(ctx context.Context, bdb *bun.DB) ([]string, error) {
 				state = "applied"
 			}
 			lines = append(lines, fmt.Sprintf("%s %s", mig.Name, state))
+		}
+		river, err := riverMigrator(bdb)
+		if err != nil {
+			return err
+		}
+		// Before River's first migration its table is missing: every
+		// version is pending.
+		existing, err := river.ExistingVersions(ctx)
+		var pgErr *pgconn.PgError
+		if err != nil && !(errors.As(err, &pgErr) && pgErr.Code == "42P01") {
+			return fmt.Errorf("job queue migration status: %w", err)
+		}
+		for _, mig := range river.AllVersions() {
+			state := "pending"
+			if slices.ContainsFunc(existing, func(e rivermigrate.Migration) bool { return e.Version == mig.Version }) {
+				state = "applied"
+			}
+			lines = append(lines, fmt.Sprintf("%s %s", riverMigrationName(mig.Version, mig.Name), state))
 		}
 		return nil
 	})

@@ -9,6 +9,7 @@ import (
 	"context"
 
 	"github.com/contacts-api/contacts/db"
+	"github.com/contacts-api/contacts/events"
 	"github.com/contacts-api/contacts/graph/fastpath"
 	"github.com/contacts-api/contacts/graph/loaders"
 	"github.com/contacts-api/contacts/graph/model"
@@ -26,6 +27,10 @@ func (r *accountResolver) Contacts(ctx context.Context, objs []*db.Account, firs
 
 func (r *accountResolver) CustomFields(ctx context.Context, obj *db.Account) ([]*model.CustomFieldValue, error) {
 	return customFieldValues(ctx, db.AccountObject, obj.CustomFields)
+}
+
+func (r *accountResolver) History(ctx context.Context, obj *db.Account, first *int, after *string) (*model.EventConnection, error) {
+	return eventConnection(r.Service.History(ctx, obj.ID, first, after))
 }
 
 func (r *contactResolver) Account(ctx context.Context, objs []*db.Contact) ([]*db.Account, error) {
@@ -46,6 +51,14 @@ func (r *contactResolver) PortalRole(ctx context.Context, objs []*db.Contact) ([
 
 func (r *contactResolver) CustomFields(ctx context.Context, obj *db.Contact) ([]*model.CustomFieldValue, error) {
 	return customFieldValues(ctx, db.ContactObject, obj.CustomFields)
+}
+
+func (r *contactResolver) History(ctx context.Context, obj *db.Contact, first *int, after *string) (*model.EventConnection, error) {
+	return eventConnection(r.Service.History(ctx, obj.ID, first, after))
+}
+
+func (r *eventResolver) Type(ctx context.Context, obj *db.Event) (events.Type, error) {
+	return events.Type(obj.Type), nil
 }
 
 func (r *mutationResolver) CreateContact(ctx context.Context, input service.CreateContactInput) (*model.ContactPayload, error) {
@@ -197,6 +210,28 @@ func (r *mutationResolver) RevokeAPIKey(ctx context.Context, id string) (*model.
 	return &model.RevokeAPIKeyPayload{APIKey: key, UserErrors: userErrors}, err
 }
 
+func (r *mutationResolver) CreateWebhookEndpoint(ctx context.Context, input service.CreateWebhookEndpointInput) (*model.CreateWebhookEndpointPayload, error) {
+	return webhookSecretPayload(r.Service.CreateWebhookEndpoint(ctx, input))
+}
+
+func (r *mutationResolver) UpdateWebhookEndpoint(ctx context.Context, id string, input service.UpdateWebhookEndpointInput) (*model.WebhookEndpointPayload, error) {
+	e, userErrors, err := r.Service.UpdateWebhookEndpoint(ctx, id, input)
+	return &model.WebhookEndpointPayload{WebhookEndpoint: e, UserErrors: userErrors}, err
+}
+
+func (r *mutationResolver) DeleteWebhookEndpoint(ctx context.Context, id string) (*model.DeletePayload, error) {
+	return deletePayload(r.Service.DeleteWebhookEndpoint(ctx, id))
+}
+
+func (r *mutationResolver) RotateWebhookSecret(ctx context.Context, id string) (*model.CreateWebhookEndpointPayload, error) {
+	return webhookSecretPayload(r.Service.RotateWebhookSecret(ctx, id))
+}
+
+func (r *mutationResolver) RedeliverWebhook(ctx context.Context, deliveryID string) (*model.WebhookDeliveryPayload, error) {
+	d, userErrors, err := r.Service.RedeliverWebhook(ctx, deliveryID)
+	return &model.WebhookDeliveryPayload{WebhookDelivery: d, UserErrors: userErrors}, err
+}
+
 func (r *phoneResolver) CountryCode(ctx context.Context, obj *db.Phone) (*int, error) {
 	return phoneCountryCode(obj), nil
 }
@@ -288,13 +323,47 @@ func (r *queryResolver) APIKeys(ctx context.Context) ([]*db.APIKey, error) {
 	return r.Service.APIKeys(ctx)
 }
 
+func (r *queryResolver) Events(ctx context.Context, first *int, after *string, types []events.Type) (*model.EventConnection, error) {
+	return eventConnection(r.Service.Events(ctx, service.EventArgs{First: first, After: after, Types: types}))
+}
+
+func (r *queryResolver) WebhookEndpoints(ctx context.Context) ([]*db.WebhookEndpoint, error) {
+	return r.Service.WebhookEndpoints(ctx)
+}
+
+func (r *queryResolver) WebhookDeliveries(ctx context.Context, endpointID string, status *model.WebhookDeliveryStatus, first *int, after *string) (*model.WebhookDeliveryConnection, error) {
+	page, err := r.Service.WebhookDeliveries(ctx, endpointID, deliveryStatus(status), first, after)
+	if err != nil {
+		return nil, err
+	}
+	return &model.WebhookDeliveryConnection{DeliveryPage: page}, nil
+}
+
 func (r *queryResolver) CustomFieldDefinitions(ctx context.Context, object *db.CustomFieldObject) ([]*db.CustomFieldDefinition, error) {
 	return r.Service.CustomFieldDefinitions(ctx, object)
+}
+
+func (r *webhookDeliveryResolver) EventType(ctx context.Context, obj *db.WebhookDelivery) (events.Type, error) {
+	return events.Type(obj.EventType), nil
+}
+
+func (r *webhookDeliveryResolver) Status(ctx context.Context, obj *db.WebhookDelivery) (model.WebhookDeliveryStatus, error) {
+	return statusOfDelivery(obj), nil
+}
+
+func (r *webhookEndpointResolver) EventTypes(ctx context.Context, obj *db.WebhookEndpoint) ([]events.Type, error) {
+	return eventTypes(obj.EventTypes), nil
+}
+
+func (r *webhookEndpointResolver) Enabled(ctx context.Context, obj *db.WebhookEndpoint) (bool, error) {
+	return obj.DisabledAt == nil, nil
 }
 
 func (r *Resolver) Account() AccountResolver { return &accountResolver{r} }
 
 func (r *Resolver) Contact() ContactResolver { return &contactResolver{r} }
+
+func (r *Resolver) Event() EventResolver { return &eventResolver{r} }
 
 func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
 
@@ -302,10 +371,17 @@ func (r *Resolver) Phone() PhoneResolver { return &phoneResolver{r} }
 
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
+func (r *Resolver) WebhookDelivery() WebhookDeliveryResolver { return &webhookDeliveryResolver{r} }
+
+func (r *Resolver) WebhookEndpoint() WebhookEndpointResolver { return &webhookEndpointResolver{r} }
+
 type (
-	accountResolver  struct{ *Resolver }
-	contactResolver  struct{ *Resolver }
-	mutationResolver struct{ *Resolver }
-	phoneResolver    struct{ *Resolver }
-	queryResolver    struct{ *Resolver }
+	accountResolver         struct{ *Resolver }
+	contactResolver         struct{ *Resolver }
+	eventResolver           struct{ *Resolver }
+	mutationResolver        struct{ *Resolver }
+	phoneResolver           struct{ *Resolver }
+	queryResolver           struct{ *Resolver }
+	webhookDeliveryResolver struct{ *Resolver }
+	webhookEndpointResolver struct{ *Resolver }
 )

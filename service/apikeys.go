@@ -12,6 +12,7 @@ import (
 
 	"github.com/contacts-api/contacts/auth"
 	"github.com/contacts-api/contacts/db"
+	"github.com/contacts-api/contacts/events"
 )
 
 // CreateAPIKeyInput is a new API key.
@@ -46,7 +47,15 @@ func (s *Service) CreateAPIKey(ctx context.Context, in CreateAPIKeyInput) (*NewA
 			WorkspaceID: ws, ID: db.NewID(db.APIKeyPrefix), Name: nfc(in.Name), Prefix: prefix,
 			KeyHash: auth.HashAPIKey(secret), Scopes: scopes, ExpiresAt: in.ExpiresAt,
 		}
-		return &NewAPIKey{Key: key, Secret: secret}, tx.InsertAPIKey(ctx, key)
+		if err := tx.InsertAPIKey(ctx, key); err != nil {
+			return nil, err
+		}
+		var fields events.Fields
+		fields.Add("name", nil, key.Name)
+		fields.Add("scopes", nil, key.Scopes)
+		fields.Add("expiresAt", nil, key.ExpiresAt)
+		err := events.Record(ctx, tx, ws, []events.Change{{Type: events.APIKeyCreated, RecordID: key.ID, Fields: fields}})
+		return &NewAPIKey{Key: key, Secret: secret}, err
 	})
 }
 
@@ -87,15 +96,27 @@ func grantableScopes(ps *problems, at path, creator *auth.Principal, scopes []st
 // on; revoking a revoked key changes nothing.
 func (s *Service) RevokeAPIKey(ctx context.Context, id string) (*db.APIKey, []*UserError, error) {
 	return mutate(ctx, s, func(tx *db.Store, ws uuid.UUID, ps *problems) (*db.APIKey, error) {
-		var key *db.APIKey
-		var err error
-		if db.HasPrefix(id, db.APIKeyPrefix) {
-			key, err = tx.RevokeAPIKey(ctx, ws, id)
-		}
-		if err == nil && key == nil {
+		if !db.HasPrefix(id, db.APIKeyPrefix) {
 			ps.add(path{"id"}, NotFound, "No API key of this workspace has this id.")
+			return nil, nil
 		}
-		return key, err
+		before, err := tx.APIKeysByIDs(ctx, ws, []string{id})
+		if err != nil {
+			return nil, err
+		}
+		key, err := tx.RevokeAPIKey(ctx, ws, id)
+		switch {
+		case err != nil:
+			return nil, err
+		case key == nil:
+			ps.add(path{"id"}, NotFound, "No API key of this workspace has this id.")
+			return nil, nil
+		case before[0].RevokedAt != nil: // revoked already: nothing changed
+			return key, nil
+		}
+		var fields events.Fields
+		fields.Add("revokedAt", nil, key.RevokedAt)
+		return key, events.Record(ctx, tx, ws, []events.Change{{Type: events.APIKeyRevoked, RecordID: key.ID, Fields: fields}})
 	})
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/contacts-api/contacts/db"
+	"github.com/contacts-api/contacts/events"
 )
 
 // Limits of custom fields.
@@ -87,7 +88,16 @@ func (s *Service) CreateCustomField(ctx context.Context, in CreateCustomFieldInp
 			ps.add(inputPath.at("slug"), AlreadyExists, "Another custom field of this object has this slug.")
 			return nil, errRejected
 		}
-		return d, err
+		if err != nil {
+			return nil, err
+		}
+		var fields events.Fields
+		fields.Add("object", nil, d.Object)
+		fields.Add("slug", nil, d.Slug)
+		fields.Add("label", nil, d.Label)
+		fields.Add("type", nil, d.Type)
+		fields.Add("options", nil, d.Options)
+		return d, recordCustomField(ctx, tx, events.CustomFieldCreated, d, fields)
 	})
 }
 
@@ -100,6 +110,7 @@ func (s *Service) UpdateCustomField(ctx context.Context, id string, in UpdateCus
 			ps.add(path{"id"}, NotFound, "No custom field has this id.")
 			return nil, err
 		}
+		before := *d
 		if in.Label != nil {
 			d.Label = nfc(*in.Label)
 			checkLabel(ps, inputPath.at("label"), d.Label)
@@ -114,7 +125,13 @@ func (s *Service) UpdateCustomField(ctx context.Context, id string, in UpdateCus
 		if len(*ps) > 0 {
 			return nil, nil
 		}
-		return d, tx.UpdateCustomFieldDefinition(ctx, d)
+		if err := tx.UpdateCustomFieldDefinition(ctx, d); err != nil {
+			return nil, err
+		}
+		var fields events.Fields
+		fields.Add("label", before.Label, d.Label)
+		fields.Add("options", before.Options, d.Options)
+		return d, recordCustomField(ctx, tx, events.CustomFieldUpdated, d, fields)
 	})
 }
 
@@ -125,8 +142,16 @@ func (s *Service) DeleteCustomField(ctx context.Context, id string) (string, []*
 		if err != nil || d == nil {
 			return false, err
 		}
-		return true, tx.DeleteCustomFieldDefinition(ctx, d)
+		if err := tx.DeleteCustomFieldDefinition(ctx, d); err != nil {
+			return false, err
+		}
+		return true, recordCustomField(ctx, tx, events.CustomFieldDeleted, d, nil)
 	})
+}
+
+// recordCustomField records a change of type t to the custom field d.
+func recordCustomField(ctx context.Context, tx *db.Store, t events.Type, d *db.CustomFieldDefinition, fields events.Fields) error {
+	return events.Record(ctx, tx, d.WorkspaceID, []events.Change{{Type: t, RecordID: d.ID, Fields: fields}})
 }
 
 // lockCustomField returns the workspace's custom field with id, locked, or nil.

@@ -16,6 +16,9 @@ const (
 	// CodeUnavailable says the database could not be reached and the
 	// request wrote nothing: it may be sent again as it is.
 	CodeUnavailable = "UNAVAILABLE"
+	// CodeCursorExpired says a change feed cursor points before the
+	// events kept: the client resyncs in full and reads the feed anew.
+	CodeCursorExpired = "CURSOR_EXPIRED"
 )
 
 // Error is a failure that is safe to show to the client as a GraphQL error.

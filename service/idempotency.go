@@ -151,16 +151,7 @@ func (s *Service) tryIdempotent(ctx context.Context, rec *db.IdempotencyKey, run
 // A sweep that fails, even by panicking, is logged and tried again at the
 // next tick.
 func (s *Service) SweepIdempotencyKeys(ctx context.Context, interval time.Duration) {
-	ticker := time.NewTicker(interval)
-	defer ticker.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-ticker.C:
-			s.sweepIdempotencyKeys(ctx)
-		}
-	}
+	every(ctx, interval, s.sweepIdempotencyKeys)
 }
 
 func (s *Service) sweepIdempotencyKeys(ctx context.Context) {

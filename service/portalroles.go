@@ -6,6 +6,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/contacts-api/contacts/db"
+	"github.com/contacts-api/contacts/events"
 )
 
 // CreatePortalRoleInput is a new custom portal role.
@@ -67,6 +68,11 @@ func customPortalRole(ctx context.Context, tx *db.Store, ws uuid.UUID, id string
 }
 
 func writePortalRole(ctx context.Context, tx *db.Store, r *db.PortalRole, in UpdatePortalRoleInput, creating bool, ps *problems) error {
+	change := events.Change{Type: events.PortalRoleUpdated, RecordID: r.ID}
+	if creating {
+		change.Type = events.PortalRoleCreated
+	}
+	oldSlug, oldName := r.Slug, r.Name
 	if in.Slug != nil {
 		r.Slug = *in.Slug
 		checkSlug(ps, inputPath.at("slug"), r.Slug)
@@ -88,7 +94,21 @@ func writePortalRole(ctx context.Context, tx *db.Store, r *db.PortalRole, in Upd
 		ps.add(inputPath.at("slug"), AlreadyExists, "Another portal role has this slug.")
 		return errRejected
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	change.Fields.Add("slug", nilIfEmpty(oldSlug), r.Slug)
+	change.Fields.Add("name", nilIfEmpty(oldName), r.Name)
+	return events.Record(ctx, tx, r.WorkspaceID, []events.Change{change})
+}
+
+// nilIfEmpty is the old value of a field of a record being created, which
+// had none: nil, written as null.
+func nilIfEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 // DeletePortalRole deletes a custom portal role that no contact has and
@@ -108,8 +128,10 @@ func (s *Service) DeletePortalRole(ctx context.Context, id string) (string, []*U
 			ps.add(path{"id"}, InUse, "Contacts have this role; give them another one first.")
 			return "", err
 		}
-		_, err = tx.DeletePortalRole(ctx, ws, id)
-		return id, err
+		if _, err = tx.DeletePortalRole(ctx, ws, id); err != nil {
+			return "", err
+		}
+		return id, events.Record(ctx, tx, ws, []events.Change{{Type: events.PortalRoleDeleted, RecordID: id}})
 	})
 }
 

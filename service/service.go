@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"sync"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -24,11 +25,16 @@ type Service struct {
 	// provisioning costs a statement once per workspace and process.
 	provisioned sync.Map
 	keyUse      *keyUse
+	// eventRetention is how long events are kept (SetEventRetention).
+	eventRetention time.Duration
+	// webhooksAllowPrivate admits loopback http endpoints
+	// (AllowPrivateWebhooks).
+	webhooksAllowPrivate bool
 }
 
 // New returns a Service backed by store.
 func New(store *db.Store) *Service {
-	return &Service{store: store, keyUse: newKeyUse(store)}
+	return &Service{store: store, keyUse: newKeyUse(store), eventRetention: DefaultEventRetention}
 }
 
 // Close stops the service's background work, the recording of API key
@@ -123,6 +129,20 @@ func deleteByID(ctx context.Context, s *Service, id, prefix string, del func(*db
 		}
 		return id, err
 	})
+}
+
+// every runs task every interval until ctx ends.
+func every(ctx context.Context, interval time.Duration, task func(context.Context)) {
+	ticker := time.NewTicker(interval)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+			task(ctx)
+		}
+	}
 }
 
 // logPanic, deferred in a goroutine the service starts, logs a panic

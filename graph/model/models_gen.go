@@ -3,6 +3,11 @@
 package model
 
 import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
+
 	"github.com/contacts-api/contacts/db"
 	"github.com/contacts-api/contacts/service"
 )
@@ -40,6 +45,16 @@ type CreateAPIKeyPayload struct {
 	// The key as stored; null when the mutation failed.
 	APIKey *db.APIKey `json:"apiKey,omitempty"`
 	// The key itself, to send as `Authorization: Bearer <secret>`. It is shown only in this response: store it now. Null when the mutation failed, and in a replay of the response to a retry with the same `Idempotency-Key` (the error `SECRET_NOT_REPLAYED` says so).
+	Secret *string `json:"secret,omitempty"`
+	// Problems with the input; empty on success.
+	UserErrors []*service.UserError `json:"userErrors"`
+}
+
+// The result of creating a webhook endpoint or rotating its secret.
+type CreateWebhookEndpointPayload struct {
+	// The endpoint; null when the mutation failed.
+	WebhookEndpoint *db.WebhookEndpoint `json:"webhookEndpoint,omitempty"`
+	// The signing secret (`whsec_…`), shown only in this response: store it now. Null when the mutation failed, and in a replay of the response to a retry with the same `Idempotency-Key`.
 	Secret *string `json:"secret,omitempty"`
 	// Problems with the input; empty on success.
 	UserErrors []*service.UserError `json:"userErrors"`
@@ -129,10 +144,87 @@ type UpsertContactPayload struct {
 	UserErrors []*service.UserError `json:"userErrors"`
 }
 
+// The result of redelivering a webhook.
+type WebhookDeliveryPayload struct {
+	// The delivery, pending again; null when the mutation failed.
+	WebhookDelivery *db.WebhookDelivery `json:"webhookDelivery,omitempty"`
+	// Problems with the input; empty on success.
+	UserErrors []*service.UserError `json:"userErrors"`
+}
+
+// The result of changing a webhook endpoint.
+type WebhookEndpointPayload struct {
+	// The endpoint as written; null when the mutation failed.
+	WebhookEndpoint *db.WebhookEndpoint `json:"webhookEndpoint,omitempty"`
+	// Problems with the input; empty on success.
+	UserErrors []*service.UserError `json:"userErrors"`
+}
+
 // The result of changing the workspace's settings.
 type WorkspaceSettingsPayload struct {
 	// The settings as written; null when the mutation failed.
 	WorkspaceSettings *service.WorkspaceSettings `json:"workspaceSettings,omitempty"`
 	// Problems with the input; empty on success.
 	UserErrors []*service.UserError `json:"userErrors"`
+}
+
+// Where a webhook delivery stands.
+type WebhookDeliveryStatus string
+
+const (
+	// Not delivered yet: waiting for its first attempt or a retry.
+	WebhookDeliveryStatusPending WebhookDeliveryStatus = "PENDING"
+	// An attempt was answered with a 2xx status.
+	WebhookDeliveryStatusSucceeded WebhookDeliveryStatus = "SUCCEEDED"
+	// Every attempt failed; `redeliverWebhook` tries again.
+	WebhookDeliveryStatusFailed WebhookDeliveryStatus = "FAILED"
+)
+
+var AllWebhookDeliveryStatus = []WebhookDeliveryStatus{
+	WebhookDeliveryStatusPending,
+	WebhookDeliveryStatusSucceeded,
+	WebhookDeliveryStatusFailed,
+}
+
+func (e WebhookDeliveryStatus) IsValid() bool {
+	switch e {
+	case WebhookDeliveryStatusPending, WebhookDeliveryStatusSucceeded, WebhookDeliveryStatusFailed:
+		return true
+	}
+	return false
+}
+
+func (e WebhookDeliveryStatus) String() string {
+	return string(e)
+}
+
+func (e *WebhookDeliveryStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = WebhookDeliveryStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid WebhookDeliveryStatus", str)
+	}
+	return nil
+}
+
+func (e WebhookDeliveryStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *WebhookDeliveryStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e WebhookDeliveryStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
