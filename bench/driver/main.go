@@ -126,6 +126,9 @@ type bench struct {
 	withoutRLS *process
 	baseline   *process // the raw baseline
 	pprofURL   string   // the API server's profiles
+	// pgbenchPath runs the read cases' floors; empty when pgbench is
+	// missing, and the floors are not measured.
+	pgbenchPath string
 	// checks counts the checked requests, whose Unique marker each gets
 	// a key of its own: a case is checked on both servers, every round.
 	checks atomic.Int64
@@ -143,6 +146,9 @@ func run() error {
 	}
 	b := &bench{settings: s}
 	defer b.close()
+	if b.pgbenchPath, err = pgbenchPath(); err != nil {
+		fmt.Fprintf(os.Stderr, "warning: %v; the floors of the read cases will not be measured\n", err)
+	}
 	machine := machineName()
 	var pinNote string
 	b.pins, pinNote = choosePinning(runtime.NumCPU())
@@ -282,8 +288,15 @@ func (b *bench) runCases(ctx context.Context, all []benchCase, machine string) e
 			fmt.Printf(" (%d clients)", n)
 		}
 		r := caseResult{name: c.name}
-		var err error
-		r.graphql, r.withoutRLS, r.rlsCosts, err = b.measureBothWays(ctx, c, func() (err error) {
+		var fl *floor
+		if c.read && b.pgbenchPath != "" {
+			var err error
+			if fl, err = b.captureFloor(ctx, c); err != nil {
+				return fmt.Errorf("%s floor: %w", c.name, err)
+			}
+			r.floorStatements = fl.statements
+		}
+		err := b.measureRounds(ctx, c, fl, &r, func() (err error) {
 			// Counted after the first warm-up, so that what the server
 			// starts on first use is not taken for growth.
 			if goroutinesBefore < 0 {
@@ -353,13 +366,14 @@ func (b *bench) sameAnswers(ctx context.Context, c benchCase) error {
 	return nil
 }
 
-// measureBothWays runs c against the server under row-level security and
-// the one without it, in b.rounds alternating rounds (the first round
-// starts without it, the next with it, and so on), and returns each way's
-// mean and the cost of row-level security in each round: the share of
-// requests/s it takes. beforeRun runs once, before the first measured
-// run under row-level security.
-func (b *bench) measureBothWays(ctx context.Context, c benchCase, beforeRun func() error) (on, off measurement, costs []float64, err error) {
+// measureRounds runs c against the server under row-level security and
+// the one without it, and fl, c's floor, when it has one, in b.rounds
+// alternating rounds (the first round starts without row-level security,
+// the next with it, and so on; the floor comes last), and fills in r:
+// each way's mean, each round's requests/s, and the cost of row-level
+// security in each round (the share of requests/s it takes). beforeRun
+// runs once, before the first measured run under row-level security.
+func (b *bench) measureRounds(ctx context.Context, c benchCase, fl *floor, r *caseResult, beforeRun func() error) error {
 	var ons, offs []measurement
 	for round := range b.rounds {
 		fmt.Printf(", round %d", round+1)
@@ -374,17 +388,27 @@ func (b *bench) measureBothWays(ctx context.Context, c benchCase, beforeRun func
 			}
 			m, err := b.measure(ctx, p, c, c.graphql, hook)
 			if err != nil {
-				return on, off, nil, fmt.Errorf("%s: %w", p.name, err)
+				return fmt.Errorf("%s: %w", p.name, err)
 			}
 			if p == b.server {
 				ons = append(ons, m)
+				r.rpsRounds = append(r.rpsRounds, m.rps)
 			} else {
 				offs = append(offs, m)
+				r.withoutRLSRounds = append(r.withoutRLSRounds, m.rps)
 			}
 		}
-		costs = append(costs, rlsCost(ons[round], offs[round]))
+		r.rlsCosts = append(r.rlsCosts, rlsCost(ons[round], offs[round]))
+		if fl != nil {
+			rps, err := b.runFloor(ctx, fl, b.clients(c), b.duration)
+			if err != nil {
+				return err
+			}
+			r.floorRounds = append(r.floorRounds, rps)
+		}
 	}
-	return mean(ons), mean(offs), costs, nil
+	r.graphql, r.withoutRLS = mean(ons), mean(offs)
+	return nil
 }
 
 // measure runs one case's requests reqs (GraphQL's or the baseline's)

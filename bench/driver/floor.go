@@ -1,0 +1,396 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The floor of a read case is what PostgreSQL itself allows: the exact
+// statements the server sent for the case's requests, with the same
+// parameters, grouped as the server sent them (a set_config and its
+// statement in one pipeline, one implicit transaction), run prepared by
+// pgbench with the same number of clients, against the same data, in the
+// same rounds. The statements are read from the database's own log
+// (log_statement = 'all', for the few requests captured), so that the
+// floor runs what was sent, whatever the code that sent it.
+
+// floorRequests is how many of a case's requests the floor runs (each a
+// pgbench script of its own, picked at random by pgbench): enough to vary
+// the keys and cursors as the case does.
+const floorRequests = 8
+
+// maxFloorVariableBytes bounds the parameter values passed to pgbench on
+// its command line (the kernel allows about 2 MB in all): the floor of
+// page_999 runs fewer requests than floorRequests.
+const maxFloorVariableBytes = 1 << 20
+
+// floor is a read case's statements, ready for pgbench.
+type floor struct {
+	scripts []string // pgbench script files, one per request
+	vars    []string // -D name=value arguments
+	// statements is the number of statements of a request, on average.
+	statements float64
+}
+
+// loggedStatement is a statement as PostgreSQL logged it.
+type loggedStatement struct {
+	pid  int
+	vxid string // statements of one implicit transaction share it
+	text string
+	// params are its parameters' values; nil for NULL.
+	params []*string
+}
+
+// pgbenchPath finds pgbench, which Debian keeps off PATH beside initdb.
+func pgbenchPath() (string, error) {
+	if p, err := exec.LookPath("pgbench"); err == nil {
+		return p, nil
+	}
+	found, _ := filepath.Glob("/usr/lib/postgresql/*/bin/pgbench")
+	if len(found) == 0 {
+		return "", errors.New("pgbench not found (it comes with the postgresql package)")
+	}
+	slices.Sort(found)
+	return found[len(found)-1], nil
+}
+
+// captureFloor sends the first of c's requests to the server under
+// row-level security, one at a time, and makes the pgbench scripts of the
+// statements that each sent.
+func (b *bench) captureFloor(ctx context.Context, c benchCase) (*floor, error) {
+	if err := b.db.logStatements(ctx, true); err != nil {
+		return nil, err
+	}
+	defer b.db.logStatements(context.WithoutCancel(ctx), false)
+	f := &floor{}
+	varBytes, statements := 0, 0
+	for i, r := range c.graphql[:min(len(c.graphql), floorRequests)] {
+		logged, err := b.db.statementsDuring(ctx, func() error {
+			_, err := b.checkResponse(ctx, b.server, r, c.check)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		if len(logged) == 0 {
+			return nil, fmt.Errorf("request %d sent no statement to log", i+1)
+		}
+		script, vars := pgbenchScript(fmt.Sprintf("r%d_", i), logged)
+		n := 0
+		for _, v := range vars {
+			n += len(v)
+		}
+		if len(f.scripts) > 0 && varBytes+n > maxFloorVariableBytes {
+			break
+		}
+		path := filepath.Join(b.dir, fmt.Sprintf("floor-%s-%d.sql", c.name, i))
+		if err := os.WriteFile(path, []byte(script), 0o644); err != nil {
+			return nil, err
+		}
+		f.scripts = append(f.scripts, path)
+		f.vars = append(f.vars, vars...)
+		varBytes += n
+		statements += len(logged)
+	}
+	f.statements = float64(statements) / float64(len(f.scripts))
+	return f, nil
+}
+
+// pgbenchScript writes statements as a pgbench script, the statements
+// of one implicit transaction in one pipeline, with each parameter a
+// variable named with prefix; it returns the script and the -D
+// arguments that give the variables their values.
+func pgbenchScript(prefix string, statements []loggedStatement) (script string, vars []string) {
+	var sb strings.Builder
+	for i := 0; i < len(statements); {
+		j := i + 1
+		for j < len(statements) && statements[j].pid == statements[i].pid && statements[j].vxid == statements[i].vxid {
+			j++
+		}
+		pipeline := j-i > 1
+		if pipeline {
+			sb.WriteString("\\startpipeline\n")
+		}
+		for k := i; k < j; k++ {
+			text, v := pgbenchStatement(fmt.Sprintf("%ss%d_", prefix, k), statements[k])
+			sb.WriteString(text)
+			sb.WriteString(";\n")
+			vars = append(vars, v...)
+		}
+		if pipeline {
+			sb.WriteString("\\endpipeline\n")
+		}
+		i = j
+	}
+	return sb.String(), vars
+}
+
+// pgbenchStatement rewrites a statement for pgbench: each parameter $n
+// becomes the variable prefix+n (or NULL), which pgbench sends as a
+// parameter of the prepared statement; a string literal that holds a
+// colon, which pgbench would read as a variable, is written as a Unicode
+// escape string with the same value.
+func pgbenchStatement(prefix string, s loggedStatement) (string, []string) {
+	var out strings.Builder
+	var vars []string
+	text := s.text
+	for i := 0; i < len(text); i++ {
+		ch := text[i]
+		switch {
+		case ch == '"':
+			end := quotedEnd(text, i)
+			out.WriteString(text[i : end+1])
+			i = end
+		case ch == '\'':
+			end := quotedEnd(text, i)
+			lit := text[i+1 : end]
+			escaped := i > 0 && (text[i-1] == 'E' || text[i-1] == 'e')
+			if strings.Contains(lit, ":") && !escaped {
+				lit = strings.ReplaceAll(strings.ReplaceAll(lit, `\`, `\\`), ":", `\003A`)
+				out.WriteString("U&")
+			}
+			out.WriteString("'" + lit + "'")
+			i = end
+		case ch == '$' && i+1 < len(text) && text[i+1] >= '0' && text[i+1] <= '9' && (i == 0 || !isIdentByte(text[i-1])):
+			j := i + 1
+			for j < len(text) && text[j] >= '0' && text[j] <= '9' {
+				j++
+			}
+			n, _ := strconv.Atoi(text[i+1 : j])
+			if n < 1 || n > len(s.params) || s.params[n-1] == nil {
+				out.WriteString("NULL")
+			} else {
+				name := prefix + strconv.Itoa(n)
+				out.WriteString(":" + name)
+				vars = append(vars, name+"="+*s.params[n-1])
+			}
+			i = j - 1
+		default:
+			out.WriteByte(ch)
+		}
+	}
+	return strings.TrimRight(out.String(), "; \n\t"), vars
+}
+
+// quotedEnd returns the index of the quote that closes the string
+// literal or quoted identifier opened at text[start], whose quotes inside
+// are doubled.
+func quotedEnd(text string, start int) int {
+	quote := text[start]
+	for i := start + 1; i < len(text); i++ {
+		if text[i] != quote {
+			continue
+		}
+		if i+1 < len(text) && text[i+1] == quote {
+			i++
+			continue
+		}
+		return i
+	}
+	return len(text) - 1
+}
+
+func isIdentByte(c byte) bool {
+	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+// runFloor runs f in pgbench with clients connections for d (after a
+// warm-up that connects and prepares), on the load generator's CPU, as
+// the server's role with the server's plan cache mode, and returns its
+// transactions (requests) per second.
+func (b *bench) runFloor(ctx context.Context, f *floor, clients int, d time.Duration) (float64, error) {
+	if _, err := b.pgbench(ctx, f, clients, warmup(b.duration)); err != nil {
+		return 0, fmt.Errorf("pgbench warm-up: %w", err)
+	}
+	return b.pgbench(ctx, f, clients, d)
+}
+
+var tpsLine = regexp.MustCompile(`(?m)^tps = ([0-9.]+) \(without initial connection time\)`)
+
+func (b *bench) pgbench(ctx context.Context, f *floor, clients int, d time.Duration) (float64, error) {
+	args := []string{"-h", "127.0.0.1", "-p", strconv.Itoa(b.db.cluster.Port), "-U", "postgres", "-n",
+		"-M", "prepared", "-c", strconv.Itoa(clients), "-j", "1", "-T", strconv.Itoa(max(1, int(d.Round(time.Second).Seconds())))}
+	for _, s := range f.scripts {
+		args = append(args, "-f", s)
+	}
+	for _, v := range f.vars {
+		args = append(args, "-D", v)
+	}
+	cmd := command(ctx, b.pins.loadgen, b.pgbenchPath, append(args, databaseName)...)
+	// As the server runs its statements: as the API's role, under
+	// row-level security, each prepared statement planned once.
+	cmd.Env = append(os.Environ(), "PGOPTIONS=-c role=contacts_api -c plan_cache_mode=force_generic_plan")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return 0, fmt.Errorf("pgbench: %w\n%s", err, tail(stderr.Bytes()))
+	}
+	m := tpsLine.FindSubmatch(stdout.Bytes())
+	if m == nil {
+		return 0, fmt.Errorf("pgbench printed no tps:\n%s%s", stdout.Bytes(), tail(stderr.Bytes()))
+	}
+	return strconv.ParseFloat(string(m[1]), 64)
+}
+
+func tail(b []byte) []byte {
+	if len(b) > 2000 {
+		return b[len(b)-2000:]
+	}
+	return b
+}
+
+// jsonLogRecord is the part of a record of PostgreSQL's jsonlog that the
+// capture reads.
+type jsonLogRecord struct {
+	DBName      string `json:"dbname"`
+	PID         int    `json:"pid"`
+	VXID        string `json:"vxid"`
+	BackendType string `json:"backend_type"`
+	Message     string `json:"message"`
+	Detail      string `json:"detail"`
+}
+
+// logStatements turns log_statement on (all) or off for every session.
+func (d *database) logStatements(ctx context.Context, on bool) error {
+	q := "ALTER SYSTEM RESET log_statement"
+	if on {
+		q = "ALTER SYSTEM SET log_statement = 'all'"
+	}
+	if _, err := d.admin.ExecContext(ctx, q); err != nil {
+		return err
+	}
+	if _, err := d.admin.ExecContext(ctx, "SELECT pg_reload_conf()"); err != nil {
+		return err
+	}
+	if !on {
+		return nil
+	}
+	// The postmaster passes the reload on to every session; once the
+	// admin's own statements are logged, the others' are too.
+	_, err := d.statementsDuring(ctx, func() error { return nil })
+	return err
+}
+
+// statementsDuring runs send and returns the statements that sessions
+// of the benchmark's database logged meanwhile. It knows that the log
+// holds all of them when a marker statement sent after send appears.
+func (d *database) statementsDuring(ctx context.Context, send func() error) ([]loggedStatement, error) {
+	var rel string
+	if err := d.admin.QueryRowContext(ctx, "SELECT pg_current_logfile('jsonlog')").Scan(&rel); err != nil {
+		return nil, fmt.Errorf("the database's jsonlog: %w", err)
+	}
+	path := filepath.Join(d.cluster.Dir, rel)
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := send(); err != nil {
+		return nil, err
+	}
+	d.marks++
+	mark := fmt.Sprintf("floor-mark-%d", d.marks)
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if _, err := d.admin.ExecContext(ctx, "SELECT '"+mark+"'"); err != nil {
+			return nil, err
+		}
+		time.Sleep(50 * time.Millisecond)
+		statements, found, err := readLogSince(path, info.Size(), mark)
+		if err != nil || found {
+			return statements, err
+		}
+	}
+	return nil, errors.New("the database did not log its statements within 10s (is log_statement settable?)")
+}
+
+// readLogSince reads the jsonlog at path from offset up to the record of
+// mark, and returns the statements of the benchmark's database before it.
+func readLogSince(path string, offset int64, mark string) (statements []loggedStatement, found bool, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, false, err
+	}
+	defer f.Close()
+	if _, err := f.Seek(offset, io.SeekStart); err != nil {
+		return nil, false, err
+	}
+	r := bufio.NewReaderSize(f, 1<<20)
+	for {
+		line, err := r.ReadBytes('\n')
+		if errors.Is(err, io.EOF) {
+			return statements, false, nil // a record not yet written in full
+		}
+		if err != nil {
+			return nil, false, err
+		}
+		var rec jsonLogRecord
+		if err := json.Unmarshal(line, &rec); err != nil {
+			return nil, false, fmt.Errorf("jsonlog: %w", err)
+		}
+		if strings.Contains(rec.Message, mark) {
+			return statements, true, nil
+		}
+		if rec.DBName != databaseName || rec.BackendType != "client backend" {
+			continue
+		}
+		if s, ok := parseLogged(rec); ok {
+			statements = append(statements, s)
+		}
+	}
+}
+
+// parseLogged reads a statement from a log_statement record: "statement:
+// <text>" for the simple protocol, "execute <name>: <text>" with its
+// parameters in the detail for the extended one.
+func parseLogged(rec jsonLogRecord) (loggedStatement, bool) {
+	s := loggedStatement{pid: rec.PID, vxid: rec.VXID}
+	if text, ok := strings.CutPrefix(rec.Message, "statement: "); ok {
+		s.text = text
+		return s, true
+	}
+	rest, ok := strings.CutPrefix(rec.Message, "execute ")
+	if !ok {
+		return s, false
+	}
+	// pgx names a statement it prepares by its text: "execute T: T".
+	if half := (len(rest) - 2) / 2; len(rest)%2 == 0 && rest[:half] == rest[half+2:] && rest[half:half+2] == ": " {
+		s.text = rest[half+2:]
+	} else if _, text, ok := strings.Cut(rest, ": "); ok {
+		s.text = text
+	} else {
+		return s, false
+	}
+	s.params = parseParameters(rec.Detail)
+	return s, true
+}
+
+var parameter = regexp.MustCompile(`\$(\d+) = (NULL|'((?:[^']|'')*)')`)
+
+// parseParameters reads the detail "parameters: $1 = 'a', $2 = NULL".
+func parseParameters(detail string) []*string {
+	var params []*string
+	for _, m := range parameter.FindAllStringSubmatch(detail, -1) {
+		n, _ := strconv.Atoi(m[1])
+		for len(params) < n {
+			params = append(params, nil)
+		}
+		if m[2] != "NULL" {
+			v := strings.ReplaceAll(m[3], "''", "'")
+			params[n-1] = &v
+		}
+	}
+	return params
+}

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"slices"
+	"testing"
+)
+
+func TestParseLoggedStatements(t *testing.T) {
+	text := `SELECT "c"."id" FROM "contacts" AS "c" WHERE (c.workspace_id = $1) AND (c.id = ANY($2))`
+	tests := []struct {
+		name       string
+		rec        jsonLogRecord
+		wantText   string
+		wantParams []string // "<nil>" for NULL
+		wantOK     bool
+	}{
+		{"the simple protocol", jsonLogRecord{Message: "statement: SELECT 1"}, "SELECT 1", nil, true},
+		{"a statement pgx named by its text, with parameters", jsonLogRecord{Message: "execute " + text + ": " + text,
+			Detail: `parameters: $1 = 'b3b0c0de-0000-4000-8000-000000000001', $2 = '{ct_a,ct_b}'`},
+			text, []string{"b3b0c0de-0000-4000-8000-000000000001", "{ct_a,ct_b}"}, true},
+		{"an unnamed statement, with a quote and a NULL", jsonLogRecord{Message: "execute <unnamed>: SELECT $1, $2",
+			Detail: `parameters: $1 = 'it''s, $2 = ''x''', $2 = NULL`}, "SELECT $1, $2", []string{"it's, $2 = 'x'", "<nil>"}, true},
+		{"another message", jsonLogRecord{Message: "duration: 1.0 ms"}, "", nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, ok := parseLogged(tt.rec)
+			if ok != tt.wantOK || s.text != tt.wantText {
+				t.Fatalf("parseLogged = %q, %v; want %q, %v", s.text, ok, tt.wantText, tt.wantOK)
+			}
+			var params []string
+			for _, p := range s.params {
+				if p == nil {
+					params = append(params, "<nil>")
+				} else {
+					params = append(params, *p)
+				}
+			}
+			if !slices.Equal(params, tt.wantParams) {
+				t.Errorf("params = %q, want %q", params, tt.wantParams)
+			}
+		})
+	}
+}
+
+func TestPgbenchScriptKeepsTransactionsAndValues(t *testing.T) {
+	ws, ids := "b3b0c0de-0000-4000-8000-000000000001", "{ct_a,ct_b}"
+	statements := []loggedStatement{
+		{pid: 1, vxid: "3/1", text: "SELECT set_config($1, $2, true)", params: []*string{ptr("app.workspace_id"), &ws}},
+		{pid: 1, vxid: "3/1", text: "SELECT * FROM contacts WHERE workspace_id = $1 AND id = ANY($2) AND created_at > '2026-12-04 19:52:59+00:00'::timestamptz AND $3 IS NULL",
+			params: []*string{&ws, &ids, nil}},
+		{pid: 2, vxid: "4/1", text: "SELECT 'it''s' AS \"$1\", '\\'"},
+	}
+	script, vars := pgbenchScript("r0_", statements)
+	want := "\\startpipeline\n" +
+		"SELECT set_config(:r0_s0_1, :r0_s0_2, true);\n" +
+		"SELECT * FROM contacts WHERE workspace_id = :r0_s1_1 AND id = ANY(:r0_s1_2) AND created_at > U&'2026-12-04 19\\003A52\\003A59+00\\003A00'::timestamptz AND NULL IS NULL;\n" +
+		"\\endpipeline\n" +
+		"SELECT 'it''s' AS \"$1\", '\\';\n"
+	if script != want {
+		t.Errorf("script =\n%s\nwant\n%s", script, want)
+	}
+	wantVars := []string{"r0_s0_1=app.workspace_id", "r0_s0_2=" + ws, "r0_s1_1=" + ws, "r0_s1_2=" + ids}
+	if !slices.Equal(vars, wantVars) {
+		t.Errorf("vars = %q, want %q", vars, wantVars)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
