@@ -51,7 +51,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*bun.DB, error) {
 	sqldb.SetMaxOpenConns(20)
 	sqldb.SetMaxIdleConns(20)
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
-	bdb := bun.NewDB(sqldb, pgdialect.New()).WithQueryHook(statementCounter{})
+	bdb := bun.NewDB(sqldb, pgdialect.New()).WithQueryHook(statementCounter{}).WithQueryHook(&statistics{})
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := bdb.PingContext(pingCtx); err != nil {
