@@ -69,12 +69,22 @@ func pgbenchPath() (string, error) {
 
 // captureFloor sends the first of c's requests to the server under
 // row-level security, one at a time, and makes the pgbench scripts of the
-// statements that each sent.
+// statements that each sent, in the results' floor directory (not
+// committed).
 func (b *bench) captureFloor(ctx context.Context, c benchCase) (*floor, error) {
+	// What the server does once, such as creating the workspace on its
+	// first request, is done before the capture.
+	if _, err := b.checkResponse(ctx, b.server, c.graphql[0], c.check); err != nil {
+		return nil, err
+	}
 	if err := b.db.logStatements(ctx, true); err != nil {
 		return nil, err
 	}
 	defer b.db.logStatements(context.WithoutCancel(ctx), false)
+	dir := filepath.Join(b.resultsDir, "floor")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
 	f := &floor{}
 	varBytes, statements := 0, 0
 	for i, r := range c.graphql[:min(len(c.graphql), floorRequests)] {
@@ -96,7 +106,7 @@ func (b *bench) captureFloor(ctx context.Context, c benchCase) (*floor, error) {
 		if len(f.scripts) > 0 && varBytes+n > maxFloorVariableBytes {
 			break
 		}
-		path := filepath.Join(b.dir, fmt.Sprintf("floor-%s-%d.sql", c.name, i))
+		path := filepath.Join(dir, fmt.Sprintf("%s-%d.sql", c.name, i))
 		if err := os.WriteFile(path, []byte(script), 0o644); err != nil {
 			return nil, err
 		}
@@ -106,7 +116,9 @@ func (b *bench) captureFloor(ctx context.Context, c benchCase) (*floor, error) {
 		statements += len(logged)
 	}
 	f.statements = float64(statements) / float64(len(f.scripts))
-	return f, nil
+	// The values beside the scripts, to read or run them again by hand.
+	vars := filepath.Join(dir, c.name+"-variables.txt")
+	return f, os.WriteFile(vars, []byte(strings.Join(f.vars, "\n")+"\n"), 0o644)
 }
 
 // pgbenchScript writes statements as a pgbench script, the statements
@@ -358,8 +370,10 @@ func readLogSince(path string, offset int64, mark string) (statements []loggedSt
 func parseLogged(rec jsonLogRecord) (loggedStatement, bool) {
 	s := loggedStatement{pid: rec.PID, vxid: rec.VXID}
 	if text, ok := strings.CutPrefix(rec.Message, "statement: "); ok {
+		// database/sql's check of an idle connection, "-- ping", is no
+		// statement of the request's.
 		s.text = text
-		return s, true
+		return s, !strings.HasPrefix(text, "--") || strings.Contains(text, "\n")
 	}
 	rest, ok := strings.CutPrefix(rec.Message, "execute ")
 	if !ok {

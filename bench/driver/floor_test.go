@@ -21,6 +21,7 @@ func TestParseLoggedStatements(t *testing.T) {
 		{"an unnamed statement, with a quote and a NULL", jsonLogRecord{Message: "execute <unnamed>: SELECT $1, $2",
 			Detail: `parameters: $1 = 'it''s, $2 = ''x''', $2 = NULL`}, "SELECT $1, $2", []string{"it's, $2 = 'x'", "<nil>"}, true},
 		{"another message", jsonLogRecord{Message: "duration: 1.0 ms"}, "", nil, false},
+		{"database/sql's ping of an idle connection", jsonLogRecord{Message: "statement: -- ping"}, "-- ping", nil, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -197,9 +197,8 @@ func printTable(w io.Writer, results []caseResult) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "case\trequests/s\trounds\tp50 ms\tp99 ms\tSQL/request\tresponse bytes\tCPU s/1k req\tDB CPU s/1k req\tpeak RSS MB\tof raw\tof floor\tRLS cost (rounds)\t")
 	row := func(name string, m measurement, rounds []float64, ratio, ofFloor, cost string) {
-		lo, hi := spread(rounds)
-		fmt.Fprintf(tw, "%s\t%.1f\t%.0f-%.0f\t%.2f\t%.2f\t%.2f\t%d\t%.3f\t%.3f\t%.1f\t%s\t%s\t%s\t\n",
-			name, m.rps, lo, hi, m.p50Ms, m.p99Ms, m.statementsPerRequest, m.responseBytes, m.cpuSecondsPer1k, m.dbCPUSecondsPer1k, m.peakRSSMB, ratio, ofFloor, cost)
+		fmt.Fprintf(tw, "%s\t%.1f\t%s\t%.2f\t%.2f\t%.2f\t%d\t%.3f\t%.3f\t%.1f\t%s\t%s\t%s\t\n",
+			name, m.rps, roundsRange(rounds), m.p50Ms, m.p99Ms, m.statementsPerRequest, m.responseBytes, m.cpuSecondsPer1k, m.dbCPUSecondsPer1k, m.peakRSSMB, ratio, ofFloor, cost)
 	}
 	for _, c := range results {
 		ratio, ofFloor := "", ""
@@ -217,11 +216,20 @@ func printTable(w io.Writer, results []caseResult) {
 			row("  raw baseline", *c.baseline, nil, "", "", "")
 		}
 		if hasFloor {
-			lo, hi := spread(c.floorRounds)
-			fmt.Fprintf(tw, "  floor (pgbench)\t%.1f\t%.0f-%.0f\t\t\t%.2f\t\t\t\t\t\t\t\t\n", floor, lo, hi, c.floorStatements)
+			fmt.Fprintf(tw, "  floor (pgbench)\t%.1f\t%s\t\t\t%.2f\t\t\t\t\t\t\t\t\n", floor, roundsRange(c.floorRounds), c.floorStatements)
 		}
 	}
 	tw.Flush()
+}
+
+// roundsRange prints the lowest and highest of the rounds' requests/s;
+// nothing for a measurement of one run.
+func roundsRange(rounds []float64) string {
+	if len(rounds) == 0 {
+		return ""
+	}
+	lo, hi := spread(rounds)
+	return fmt.Sprintf("%.0f-%.0f", lo, hi)
 }
 
 // maxRLSCost is the most row-level security may take of a case's
