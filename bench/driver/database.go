@@ -47,10 +47,13 @@ func startDatabase(ctx context.Context) (*database, error) {
 		{Name: "log_rotation_size", Value: "0"},
 		{Name: "log_rotation_age", Value: "0"},
 	}
-	cluster, err := localpg.StartThrowaway(ctx, append(settings, localpg.Setting{Name: "shared_preload_libraries", Value: "pg_stat_statements"})...)
+	cluster, err := localpg.StartThrowaway(ctx, append(settings,
+		localpg.Setting{Name: "shared_preload_libraries", Value: "pg_stat_statements,auto_explain"},
+		localpg.Setting{Name: "auto_explain.log_min_duration", Value: slowPlan},
+		localpg.Setting{Name: "auto_explain.sample_rate", Value: planSampleRate})...)
 	counting := err == nil
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "warning: PostgreSQL would not start with pg_stat_statements (install postgresql-contrib); statements per request will read 0\n%v\n", err)
+		fmt.Fprintf(os.Stderr, "warning: PostgreSQL would not start with pg_stat_statements and auto_explain (install postgresql-contrib); statements per request will read 0\n%v\n", err)
 		if cluster, err = localpg.StartThrowaway(ctx, settings...); err != nil {
 			return nil, err
 		}

@@ -273,6 +273,7 @@ type jsonLogRecord struct {
 	BackendType string `json:"backend_type"`
 	Message     string `json:"message"`
 	Detail      string `json:"detail"`
+	QueryID     int64  `json:"query_id"`
 }
 
 // logStatements turns log_statement on (all) or off for every session.
@@ -300,11 +301,10 @@ func (d *database) logStatements(ctx context.Context, on bool) error {
 // of the benchmark's database logged meanwhile. It knows that the log
 // holds all of them when a marker statement sent after send appears.
 func (d *database) statementsDuring(ctx context.Context, send func() error) ([]loggedStatement, error) {
-	var rel string
-	if err := d.admin.QueryRowContext(ctx, "SELECT pg_current_logfile('jsonlog')").Scan(&rel); err != nil {
-		return nil, fmt.Errorf("the database's jsonlog: %w", err)
+	path, err := d.logPath(ctx)
+	if err != nil {
+		return nil, err
 	}
-	path := filepath.Join(d.cluster.Dir, rel)
 	info, err := os.Stat(path)
 	if err != nil {
 		return nil, err
@@ -320,7 +320,17 @@ func (d *database) statementsDuring(ctx context.Context, send func() error) ([]l
 			return nil, err
 		}
 		time.Sleep(50 * time.Millisecond)
-		statements, found, err := readLogSince(path, info.Size(), mark)
+		var statements []loggedStatement
+		found := false
+		err := eachLogRecord(path, info.Size(), func(rec jsonLogRecord) bool {
+			if found = strings.Contains(rec.Message, mark); found {
+				return false
+			}
+			if s, ok := parseLogged(rec); ok && rec.DBName == databaseName && rec.BackendType == "client backend" {
+				statements = append(statements, s)
+			}
+			return true
+		})
 		if err != nil || found {
 			return statements, err
 		}
@@ -328,38 +338,41 @@ func (d *database) statementsDuring(ctx context.Context, send func() error) ([]l
 	return nil, errors.New("the database did not log its statements within 10s (is log_statement settable?)")
 }
 
-// readLogSince reads the jsonlog at path from offset up to the record of
-// mark, and returns the statements of the benchmark's database before it.
-func readLogSince(path string, offset int64, mark string) (statements []loggedStatement, found bool, err error) {
+// logPath returns the path of the database's jsonlog.
+func (d *database) logPath(ctx context.Context) (string, error) {
+	var rel string
+	if err := d.admin.QueryRowContext(ctx, "SELECT pg_current_logfile('jsonlog')").Scan(&rel); err != nil {
+		return "", fmt.Errorf("the database's jsonlog: %w", err)
+	}
+	return filepath.Join(d.cluster.Dir, rel), nil
+}
+
+// eachLogRecord calls fn with each record of the jsonlog at path from
+// offset on, written in full, until fn returns false.
+func eachLogRecord(path string, offset int64, fn func(jsonLogRecord) bool) error {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, false, err
+		return err
 	}
 	defer f.Close()
 	if _, err := f.Seek(offset, io.SeekStart); err != nil {
-		return nil, false, err
+		return err
 	}
 	r := bufio.NewReaderSize(f, 1<<20)
 	for {
 		line, err := r.ReadBytes('\n')
 		if errors.Is(err, io.EOF) {
-			return statements, false, nil // a record not yet written in full
+			return nil // a record not yet written in full
 		}
 		if err != nil {
-			return nil, false, err
+			return err
 		}
 		var rec jsonLogRecord
 		if err := json.Unmarshal(line, &rec); err != nil {
-			return nil, false, fmt.Errorf("jsonlog: %w", err)
+			return fmt.Errorf("jsonlog: %w", err)
 		}
-		if strings.Contains(rec.Message, mark) {
-			return statements, true, nil
-		}
-		if rec.DBName != databaseName || rec.BackendType != "client backend" {
-			continue
-		}
-		if s, ok := parseLogged(rec); ok {
-			statements = append(statements, s)
+		if !fn(rec) {
+			return nil
 		}
 	}
 }

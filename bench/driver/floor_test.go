@@ -68,3 +68,16 @@ func TestPgbenchScriptKeepsTransactionsAndValues(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func TestPlanShapeKeepsNodesIndexesAndTables(t *testing.T) {
+	message := "duration: 12.1 ms  plan:\nQuery Text: SELECT \"c\".\"id\" FROM visible_contacts AS \"c\" LIMIT 101\n" +
+		"Limit  (cost=0.44..7.63 rows=101 width=43)\n  InitPlan 1 (returns $0)\n    ->  Result  (cost=0.00..0.02 rows=1 width=16)\n" +
+		"  ->  Result  (cost=0.42..7127.17 rows=100043 width=43)\n        One-Time Filter: ($0 = 'b3b0c0de'::uuid)\n" +
+		"        ->  Index Only Scan using contacts_created_idx on contacts  (cost=0.42..7127.17 rows=100043 width=43)\n" +
+		"              Index Cond: (workspace_id = 'b3b0c0de'::uuid)\n" +
+		"        ->  Seq Scan on accounts a  (cost=0.00..1.01 rows=1 width=4)\n"
+	want := "Limit > Result > Result > Index Only Scan using contacts_created_idx > Seq Scan on accounts"
+	if got := planShape(message); got != want {
+		t.Errorf("planShape = %q, want %q", got, want)
+	}
+}

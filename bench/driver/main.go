@@ -338,7 +338,11 @@ func (b *bench) runCases(ctx context.Context, all []benchCase, machine string) e
 	if err != nil {
 		return err
 	}
-	fmt.Printf("\nwrote %s\n", path)
+	rounds, err := writeRounds(b.resultsDir, results)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("\nwrote %s and %s\n", path, rounds)
 	if goroutinesAfter > goroutinesBefore {
 		return fmt.Errorf("the server has %d goroutines more after the run than before it: a leak", goroutinesAfter-goroutinesBefore)
 	}
@@ -390,6 +394,7 @@ func (b *bench) measureRounds(ctx context.Context, c benchCase, fl *floor, r *ca
 			if err != nil {
 				return fmt.Errorf("%s: %w", p.name, err)
 			}
+			r.profiles = append(r.profiles, roundProfile{server: p.name, round: round + 1, rps: m.rps, times: m.times})
 			if p == b.server {
 				ons = append(ons, m)
 				r.rpsRounds = append(r.rpsRounds, m.rps)
@@ -435,6 +440,14 @@ func (b *bench) measure(ctx context.Context, p *process, c benchCase, reqs []loa
 	if err := b.db.resetStatements(ctx); err != nil {
 		return measurement{}, err
 	}
+	logPath, err := b.db.logPath(ctx)
+	if err != nil {
+		return measurement{}, err
+	}
+	logStart, err := os.Stat(logPath)
+	if err != nil {
+		return measurement{}, err
+	}
 	cpuBefore, err := cpuSeconds(p.pid())
 	if err != nil {
 		return measurement{}, err
@@ -462,6 +475,17 @@ func (b *bench) measure(ctx context.Context, p *process, c benchCase, reqs []loa
 	if err != nil {
 		return measurement{}, err
 	}
+	times, err := b.db.statementTimes(ctx)
+	if err != nil {
+		return measurement{}, err
+	}
+	plans, err := b.db.slowPlans(logPath, logStart.Size())
+	if err != nil {
+		return measurement{}, err
+	}
+	for i := range times {
+		times[i].plans = plans[times[i].queryID]
+	}
 	if res.Requests == 0 {
 		return measurement{}, errors.New("no request completed")
 	}
@@ -473,6 +497,7 @@ func (b *bench) measure(ctx context.Context, p *process, c benchCase, reqs []loa
 		cpuSecondsPer1k:      (cpuAfter - cpuBefore) / n * 1000,
 		dbCPUSecondsPer1k:    (dbCPUAfter - dbCPUBefore) / n * 1000,
 		peakRSSMB:            <-peak,
+		times:                times,
 	}, nil
 }
 

@@ -72,6 +72,8 @@ type measurement struct {
 	// dbCPUSecondsPer1k is PostgreSQL's CPU time per 1,000 requests.
 	dbCPUSecondsPer1k float64
 	peakRSSMB         float64
+	// times are what its statements took (see rounds.go).
+	times []statementTime
 }
 
 // mean is the mean of the rounds' measurements; the peak RSS is their
@@ -116,6 +118,8 @@ type caseResult struct {
 	floorRounds     []float64
 	floorStatements float64
 	baseline        *measurement
+	// profiles are the statements of each run, for rounds.txt.
+	profiles []roundProfile
 }
 
 // floorRPS is the mean of the floor's rounds; ok is false without a floor.
