@@ -4,11 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"log/slog"
+	"math"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect/pgdialect"
 )
 
 // The planner chooses a statement's plan by the statistics of its
@@ -18,10 +19,11 @@ import (
 // of the workspace before cutting its page, hundreds of times slower than
 // reading the page off its index. So the server refreshes them itself
 // when it has written many rows of a table: after the COMMIT that brings
-// a table's rows written since its last refresh to minAnalyzeRows, that
-// request calls refresh_statistics (migration
+// a table's rows written since its last refresh to its threshold (at
+// first minAnalyzeRows), that request calls refresh_statistics (migration
 // 20261204230000_refresh_statistics), which analyzes the tables that
-// grew by autovacuum's rule (500 rows and a tenth). The request that
+// grew by autovacuum's rule (500 rows and a tenth) and says how many
+// rows each needs before the next time. The request that
 // wrote the rows waits for it, so that the next page, the client's or
 // anyone's, is planned with the new statistics: a few tens of
 // milliseconds, once per tenth of growth. ANALYZE blocks no other read or
@@ -44,7 +46,10 @@ type statistics struct {
 	mu sync.Mutex
 	// written counts the rows written to each table since its last
 	// refresh, committed or not: a count too high costs a needless call.
-	written    map[string]int64
+	written map[string]int64
+	// threshold is how many must be written before a table is due,
+	// as refresh_statistics last said; minAnalyzeRows when not known.
+	threshold  map[string]int64
 	refreshing bool
 }
 
@@ -73,7 +78,7 @@ func (s *statistics) AfterQuery(ctx context.Context, e *bun.QueryEvent) {
 		}
 		s.mu.Lock()
 		if s.written == nil {
-			s.written = make(map[string]int64)
+			s.written, s.threshold = make(map[string]int64), make(map[string]int64)
 		}
 		s.written[e.IQuery.GetTableName()] += n
 		s.mu.Unlock()
@@ -91,9 +96,7 @@ func (s *statistics) refresh(ctx context.Context) {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
 	defer cancel()
-	var analyzed []string
-	err := s.pool.QueryRowContext(ctx, "SELECT refresh_statistics($1, $2)", tables, written).
-		Scan(pgdialect.Array(&analyzed))
+	results, err := s.call(ctx, tables, written)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.refreshing = false
@@ -101,13 +104,42 @@ func (s *statistics) refresh(ctx context.Context) {
 		slog.WarnContext(ctx, "the statistics of written tables were not refreshed", "tables", tables, "err", err)
 		return
 	}
-	for i, t := range tables {
-		for _, a := range analyzed {
-			if a == t {
-				s.written[t] -= written[i]
-			}
-		}
+	for _, t := range tables {
+		// A table the function leaves alone (it is no tenant table) is
+		// not asked about again.
+		s.threshold[t] = math.MaxInt64
 	}
+	for _, r := range results {
+		if r.analyzed {
+			s.written[r.table] -= written[slices.Index(tables, r.table)]
+		}
+		s.threshold[r.table] = max(r.threshold, minAnalyzeRows)
+	}
+}
+
+// refreshResult is what refresh_statistics says of a table.
+type refreshResult struct {
+	table     string
+	analyzed  bool
+	threshold int64
+}
+
+func (s *statistics) call(ctx context.Context, tables []string, written []int64) ([]refreshResult, error) {
+	rows, err := s.pool.QueryContext(ctx, "SELECT table_name, analyzed, threshold FROM refresh_statistics($1, $2)",
+		tables, written)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var results []refreshResult
+	for rows.Next() {
+		var r refreshResult
+		if err := rows.Scan(&r.table, &r.analyzed, &r.threshold); err != nil {
+			return nil, err
+		}
+		results = append(results, r)
+	}
+	return results, rows.Err()
 }
 
 // due returns the tables written to enough to ask about, and their
@@ -120,7 +152,7 @@ func (s *statistics) due() (tables []string, written []int64) {
 		return nil, nil
 	}
 	for t, n := range s.written {
-		if n >= minAnalyzeRows {
+		if n >= max(s.threshold[t], minAnalyzeRows) {
 			tables, written = append(tables, t), append(written, n)
 		}
 	}
