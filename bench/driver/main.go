@@ -2,15 +2,17 @@
 // (`make profile`). It starts a throwaway PostgreSQL, seeds it with
 // `server seed`, builds and starts the server as a release would be built,
 // drives each case with the load generator in a process of its own, runs
-// the raw baseline for the read cases, and prints and writes the figures
-// (bench/results/latest.json). See docs/performance.md.
+// the raw baseline and the database's floor (the statements the server
+// sent, in pgbench) for the read cases, and prints and writes the figures
+// (bench/results/latest.json, bench/results/rounds.txt). See
+// docs/performance.md.
 //
 //	BENCH_DURATION     how long each case runs (default 20s)
 //	BENCH_CONCURRENCY  how many clients send requests at once (default 32)
 //	BENCH_CASES        the cases to run, comma-separated (default all; the
 //	                   profile runs the first, page_100 by default)
 //	BENCH_ROUNDS       how many times each case runs each way of row-level
-//	                   security, alternating (default 2)
+//	                   security, alternating, and its floor (default 2)
 //	ROW_LEVEL_SECURITY off profiles the server without it (make profile)
 //
 // Every case runs against two servers on the same data: one as served by
