@@ -56,11 +56,11 @@ type ServerReport struct {
 	RPS float64 `json:"rps"`
 	// RPSSpread is the lowest and highest round's requests/s.
 	RPSSpread            [2]float64 `json:"rps_spread"`
-	P50Ms                float64 `json:"p50_ms"`
-	P99Ms                float64 `json:"p99_ms"`
-	StatementsPerRequest float64 `json:"statements_per_request"`
-	ResponseBytes        int64   `json:"response_bytes"`
-	CPUSecondsPer1k      float64 `json:"cpu_s_per_1k"`
+	P50Ms                float64    `json:"p50_ms"`
+	P99Ms                float64    `json:"p99_ms"`
+	StatementsPerRequest float64    `json:"statements_per_request"`
+	ResponseBytes        int64      `json:"response_bytes"`
+	CPUSecondsPer1k      float64    `json:"cpu_s_per_1k"`
 }
 
 // measurement is what one run of one case against one server measured.
