@@ -14,3 +14,10 @@ var CheckRowSecurity = checkRowSecurity
 func ScopedTo(pool *bun.DB, ws uuid.UUID) bun.IConn {
 	return scoped(pool, workspaceSetting, ws.String())
 }
+
+// AccountsByIDText is the text of the lookup of accounts by id that a
+// page's loader prepares.
+func AccountsByIDText(s *Store) string {
+	text, _ := s.lookupText(&[]*Account{}, &byID, Columns{"id", "name"})
+	return text
+}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +17,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/contacts-api/contacts/db"
 )
 
 // The floor of a read case is what PostgreSQL itself allows: the exact
@@ -248,8 +251,12 @@ func (b *bench) pgbench(ctx context.Context, f *floor, clients int, d time.Durat
 	}
 	cmd := command(ctx, b.pins.loadgen, b.pgbenchPath, append(args, databaseName)...)
 	// As the server runs its statements: as the API's role, under
-	// row-level security, each prepared statement planned once.
-	cmd.Env = append(os.Environ(), "PGOPTIONS=-c role=contacts_api -c plan_cache_mode=force_generic_plan")
+	// row-level security, with the settings its plans depend on.
+	options := []string{"-c role=" + db.APIRole}
+	for _, name := range slices.Sorted(maps.Keys(db.PlannerSettings)) {
+		options = append(options, "-c "+name+"="+db.PlannerSettings[name])
+	}
+	cmd.Env = append(os.Environ(), "PGOPTIONS="+strings.Join(options, " "))
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
