@@ -224,15 +224,23 @@ func isIdentByte(c byte) bool {
 
 // runFloor runs f in pgbench with clients connections for d (after a
 // warm-up that connects and prepares), on the load generator's CPU, as
-// the server's role with the server's plan cache mode, and returns its
-// transactions (requests) per second.
-func (b *bench) runFloor(ctx context.Context, f *floor, clients int, d time.Duration) (float64, error) {
+// the server's role with the server's planner settings, and returns its
+// transactions (requests) per second and what its statements took.
+func (b *bench) runFloor(ctx context.Context, f *floor, clients int, d time.Duration) (float64, []statementTime, error) {
 	// A warm-up on a busy machine may end before its 32 clients have
 	// connected and prepared: it may then count no transaction.
 	if _, err := b.pgbench(ctx, f, clients, max(2*time.Second, warmup(b.duration))); err != nil && !errors.Is(err, errNoTPS) {
-		return 0, fmt.Errorf("pgbench warm-up: %w", err)
+		return 0, nil, fmt.Errorf("pgbench warm-up: %w", err)
 	}
-	return b.pgbench(ctx, f, clients, d)
+	if err := b.db.resetStatements(ctx); err != nil {
+		return 0, nil, err
+	}
+	rps, err := b.pgbench(ctx, f, clients, d)
+	if err != nil {
+		return 0, nil, err
+	}
+	times, err := b.db.statementTimes(ctx)
+	return rps, times, err
 }
 
 // errNoTPS is a pgbench run that completed no transaction.

@@ -407,11 +407,12 @@ func (b *bench) measureRounds(ctx context.Context, c benchCase, fl *floor, r *ca
 		}
 		r.rlsCosts = append(r.rlsCosts, rlsCost(ons[round], offs[round]))
 		if fl != nil {
-			rps, err := b.runFloor(ctx, fl, b.clients(c), b.duration)
+			rps, times, err := b.runFloor(ctx, fl, b.clients(c), b.duration)
 			if err != nil {
 				return err
 			}
 			r.floorRounds = append(r.floorRounds, rps)
+			r.profiles = append(r.profiles, roundProfile{server: "floor (pgbench)", round: round + 1, rps: rps, times: times})
 		}
 	}
 	r.graphql, r.withoutRLS = mean(ons), mean(offs)
