@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -223,7 +224,7 @@ func isIdentByte(c byte) bool {
 }
 
 // runFloor runs f in pgbench with clients connections for d (after a
-// warm-up that connects and prepares), on the load generator's CPU, as
+// warm-up that connects and prepares), as
 // the server's role with the server's planner settings, and returns its
 // transactions (requests) per second and what its statements took.
 func (b *bench) runFloor(ctx context.Context, f *floor, clients int, d time.Duration) (float64, []statementTime, error) {
@@ -250,14 +251,16 @@ var tpsLine = regexp.MustCompile(`(?m)^tps = ([0-9.]+) \(without initial connect
 
 func (b *bench) pgbench(ctx context.Context, f *floor, clients int, d time.Duration) (float64, error) {
 	args := []string{"-h", "127.0.0.1", "-p", strconv.Itoa(b.db.cluster.Port), "-U", "postgres", "-n",
-		"-M", "prepared", "-c", strconv.Itoa(clients), "-j", "1", "-T", strconv.Itoa(max(1, int(d.Round(time.Second).Seconds())))}
+		"-M", "prepared", "-c", strconv.Itoa(clients), "-j", strconv.Itoa(min(clients, runtime.NumCPU())), "-T", strconv.Itoa(max(1, int(d.Round(time.Second).Seconds())))}
 	for _, s := range f.scripts {
 		args = append(args, "-f", s)
 	}
 	for _, v := range f.vars {
 		args = append(args, "-D", v)
 	}
-	cmd := command(ctx, b.pins.loadgen, b.pgbenchPath, append(args, databaseName)...)
+	// Not pinned, as PostgreSQL is not: the floor is the database's, and
+	// pgbench's own work, reading every row, must not bound it.
+	cmd := command(ctx, "", b.pgbenchPath, append(args, databaseName)...)
 	// As the server runs its statements: as the API's role, under
 	// row-level security, with the settings its plans depend on.
 	options := []string{"-c role=" + db.APIRole}
