@@ -13,7 +13,6 @@ import (
 
 	"github.com/contacts-api/contacts/auth"
 	"github.com/contacts-api/contacts/db"
-	"github.com/contacts-api/contacts/db/dbtest"
 	"github.com/contacts-api/contacts/db/seed"
 	"github.com/contacts-api/contacts/service"
 )
@@ -60,20 +59,7 @@ func TestPlanRightAfterAnImport(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			url := dbtest.EmptyDatabase(t)
-			owner, err := db.Open(ctx, url)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer owner.Close()
-			if _, err := db.Migrate(ctx, owner); err != nil {
-				t.Fatal(err)
-			}
-			api, err := db.OpenAPI(ctx, url)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer api.Close()
+			owner, api := freshDatabase(ctx, t)
 			ws := uuid.New()
 			tt.importer(ctx, t, owner, api, ws)
 

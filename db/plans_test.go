@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/contacts-api/contacts/db"
@@ -22,15 +23,7 @@ import (
 func TestAccountsLookupOfAPageUsesItsIndex(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	url := dbtest.EmptyDatabase(t)
-	owner, err := db.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer owner.Close()
-	if _, err := db.Migrate(ctx, owner); err != nil {
-		t.Fatal(err)
-	}
+	owner, api := freshDatabase(ctx, t)
 	ws := uuid.New()
 	if _, err := seed.Run(ctx, owner, seed.Plan{Workspace: ws, Contacts: 1000, Accounts: 1000,
 		PhonesPerContact: 1, TagsPerContact: 1}, nil); err != nil {
@@ -40,12 +33,6 @@ func TestAccountsLookupOfAPageUsesItsIndex(t *testing.T) {
 	if err := owner.NewSelect().Table("accounts").Column("id").Where("workspace_id = ?", ws).Limit(100).Scan(ctx, &ids); err != nil {
 		t.Fatal(err)
 	}
-	api, err := db.OpenAPI(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer api.Close()
-
 	tx, err := api.BeginTx(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -66,4 +53,25 @@ func TestAccountsLookupOfAPageUsesItsIndex(t *testing.T) {
 	if !strings.Contains(text, "Index Scan using accounts_pkey") || strings.Contains(text, "Seq Scan") {
 		t.Errorf("the lookup of a page's accounts is planned as\n%s\nwant an index scan of accounts_pkey", text)
 	}
+}
+
+// freshDatabase creates a migrated database of the test's own, whose
+// tables have never been analyzed, and returns it connected as the tables'
+// owner and as the API connects.
+func freshDatabase(ctx context.Context, t *testing.T) (owner, api *bun.DB) {
+	t.Helper()
+	url := dbtest.EmptyDatabase(t)
+	owner, err := db.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { owner.Close() })
+	if _, err := db.Migrate(ctx, owner); err != nil {
+		t.Fatal(err)
+	}
+	if api, err = db.OpenAPI(ctx, url); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { api.Close() })
+	return owner, api
 }
