@@ -3,6 +3,7 @@ package main
 import (
 	"slices"
 	"testing"
+	"time"
 )
 
 func TestParseLoggedStatements(t *testing.T) {
@@ -79,5 +80,18 @@ func TestPlanShapeKeepsNodesIndexesAndTables(t *testing.T) {
 	want := "Limit > Result > Result > Index Only Scan using contacts_created_idx > Seq Scan on accounts"
 	if got := planShape(message); got != want {
 		t.Errorf("planShape = %q, want %q", got, want)
+	}
+}
+
+func TestProgressTPSIsTheMeanAfterTheWarmUp(t *testing.T) {
+	report := "pgbench (15.18)\nprogress: 1.0 s, 10.0 tps, lat 3000.1 ms stddev 1.2, 0 failed\n" +
+		"progress: 2.0 s, 20.0 tps, lat 1500.0 ms stddev 1.2, 0 failed\n" +
+		"progress: 3.0 s, 300.0 tps, lat 100.0 ms stddev 1.2, 0 failed\n" +
+		"progress: 4.0 s, 340.0 tps, lat 90.0 ms stddev 1.2, 0 failed\n"
+	if got, ok := progressTPS(report, 2*time.Second); !ok || got != 320 {
+		t.Errorf("progressTPS = %v, %v; want 320 (the seconds after the warm-up), true", got, ok)
+	}
+	if _, ok := progressTPS(report, 4*time.Second); ok {
+		t.Error("progressTPS found seconds after a warm-up as long as the run")
 	}
 }
