@@ -346,7 +346,11 @@ func (b *bench) runCases(ctx context.Context, all []benchCase, machine string) e
 	}
 	fmt.Printf("\nwrote %s and %s\n", path, rounds)
 	if goroutinesAfter > goroutinesBefore {
-		return fmt.Errorf("the server has %d goroutines more after the run than before it: a leak", goroutinesAfter-goroutinesBefore)
+		dump := filepath.Join(b.resultsDir, "goroutines.txt")
+		if err := b.download(ctx, "/debug/pprof/goroutine?debug=1", dump); err != nil {
+			return err
+		}
+		return fmt.Errorf("the server has %d goroutines more after the run than before it: a leak (see %s)", goroutinesAfter-goroutinesBefore, dump)
 	}
 	return nil
 }
