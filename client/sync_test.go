@@ -186,3 +186,39 @@ func TestPhonesAsPeopleWriteThem(t *testing.T) {
 		t.Errorf("+12: user errors %+v; want one INVALID", errs)
 	}
 }
+
+// TestUnchangedWritesThroughTheClient proves the client reports a sync
+// that sends what is stored, by external id, by email (in another case) or
+// in bulk, as UNCHANGED, and that it wrote nothing: the contact keeps its
+// version and updatedAt.
+func TestUnchangedWritesThroughTheClient(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	c := client.New(graphtest.Serve(t, nil), newToken(t))
+	in := &client.UpsertContactInput{ExternalId: "crm-42", Name: client.Ptr("Ada Lovelace"), Email: client.Ptr("ada@example.com"), Tags: []string{"vip"}}
+	created := upsert(t, c, in)
+
+	var actions []client.WriteAction
+	again, err := client.UpsertContact(ctx, c, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	actions = append(actions, *again.UpsertContact.Action)
+	byEmail, err := client.UpsertContactByEmail(ctx, c, "ADA@example.com", &client.UpdateContactInput{Name: in.Name}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	actions = append(actions, *byEmail.UpsertContactByEmail.Action)
+	bulk, err := client.BulkUpsertContacts(ctx, c, []*client.UpsertContactInput{in}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	actions = append(actions, *bulk.BulkUpsertContacts.Results[0].Action)
+	unchanged := client.WriteActionUnchanged
+	if want := []client.WriteAction{unchanged, unchanged, unchanged}; !slices.Equal(actions, want) {
+		t.Fatalf("the same contact again (by external id, by email, in bulk): %v; want %v", actions, want)
+	}
+	if v := bulk.BulkUpsertContacts.Results[0].Contact; v.Version != created.Version || !v.UpdatedAt.Equal(created.UpdatedAt) {
+		t.Fatalf("after unchanged writes: version %d, updatedAt %v; want %d, %v", v.Version, v.UpdatedAt, created.Version, created.UpdatedAt)
+	}
+}
