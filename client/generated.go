@@ -10,6 +10,17 @@ import (
 	"github.com/Khan/genqlient/graphql"
 )
 
+// AddContactToAccountResponse is returned by AddContactToAccount on success.
+type AddContactToAccountResponse struct {
+	// Adds the contact to an account; its primary account stays as it is. Adding it to an account it belongs to changes nothing.
+	AddContactToAccount *ContactPayload `json:"addContactToAccount"`
+}
+
+// GetAddContactToAccount returns AddContactToAccountResponse.AddContactToAccount, and is useful for accessing the field via an interface.
+func (v *AddContactToAccountResponse) GetAddContactToAccount() *ContactPayload {
+	return v.AddContactToAccount
+}
+
 // BulkUpsertContactResult includes the requested fields of the GraphQL type BulkUpsertContactResult.
 // The GraphQL type's documentation follows.
 //
@@ -121,6 +132,8 @@ type ContactFields struct {
 	Version int `json:"version"`
 	// The contact's primary account, if any.
 	Account *ContactFieldsAccount `json:"account"`
+	// Every account the contact belongs to, the primary one first.
+	Accounts []*ContactFieldsAccountsAccount `json:"accounts"`
 	// The contact's phone numbers, oldest first.
 	Phones []*ContactFieldsPhonesPhone `json:"phones"`
 	// The contact's access to the customer portal.
@@ -164,6 +177,9 @@ func (v *ContactFields) GetVersion() int { return v.Version }
 // GetAccount returns ContactFields.Account, and is useful for accessing the field via an interface.
 func (v *ContactFields) GetAccount() *ContactFieldsAccount { return v.Account }
 
+// GetAccounts returns ContactFields.Accounts, and is useful for accessing the field via an interface.
+func (v *ContactFields) GetAccounts() []*ContactFieldsAccountsAccount { return v.Accounts }
+
 // GetPhones returns ContactFields.Phones, and is useful for accessing the field via an interface.
 func (v *ContactFields) GetPhones() []*ContactFieldsPhonesPhone { return v.Phones }
 
@@ -198,6 +214,23 @@ func (v *ContactFieldsAccount) GetExternalId() *string { return v.ExternalId }
 // GetName returns ContactFieldsAccount.Name, and is useful for accessing the field via an interface.
 func (v *ContactFieldsAccount) GetName() string { return v.Name }
 
+// ContactFieldsAccountsAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A company that contacts belong to.
+type ContactFieldsAccountsAccount struct {
+	// The account's id: `account_` followed by a ULID.
+	Id string `json:"id"`
+	// The account's id in your own system; unique among the workspace's accounts.
+	ExternalId *string `json:"externalId"`
+}
+
+// GetId returns ContactFieldsAccountsAccount.Id, and is useful for accessing the field via an interface.
+func (v *ContactFieldsAccountsAccount) GetId() string { return v.Id }
+
+// GetExternalId returns ContactFieldsAccountsAccount.ExternalId, and is useful for accessing the field via an interface.
+func (v *ContactFieldsAccountsAccount) GetExternalId() *string { return v.ExternalId }
+
 // ContactFieldsPhonesPhone includes the requested fields of the GraphQL type Phone.
 // The GraphQL type's documentation follows.
 //
@@ -209,6 +242,14 @@ type ContactFieldsPhonesPhone struct {
 	Number string `json:"number"`
 	// What kind of line the number is, if known.
 	Type *PhoneType `json:"type"`
+	// The country calling code, such as `1` or `44`; null when the number is not a valid one (stored before numbers were checked).
+	CountryCode *int `json:"countryCode"`
+	// The ISO 3166-1 alpha-2 code of the number's country, such as `US`; null for a number of no single country (such as +800 numbers) or one that is not valid.
+	Region *string `json:"region"`
+	// The number as it is dialled within its country, such as `(415) 555-0123`; the E.164 form when the number is not valid.
+	National string `json:"national"`
+	// The number as it is dialled from abroad, such as `+1 415-555-0123`; the E.164 form when the number is not valid.
+	International string `json:"international"`
 }
 
 // GetId returns ContactFieldsPhonesPhone.Id, and is useful for accessing the field via an interface.
@@ -219,6 +260,18 @@ func (v *ContactFieldsPhonesPhone) GetNumber() string { return v.Number }
 
 // GetType returns ContactFieldsPhonesPhone.Type, and is useful for accessing the field via an interface.
 func (v *ContactFieldsPhonesPhone) GetType() *PhoneType { return v.Type }
+
+// GetCountryCode returns ContactFieldsPhonesPhone.CountryCode, and is useful for accessing the field via an interface.
+func (v *ContactFieldsPhonesPhone) GetCountryCode() *int { return v.CountryCode }
+
+// GetRegion returns ContactFieldsPhonesPhone.Region, and is useful for accessing the field via an interface.
+func (v *ContactFieldsPhonesPhone) GetRegion() *string { return v.Region }
+
+// GetNational returns ContactFieldsPhonesPhone.National, and is useful for accessing the field via an interface.
+func (v *ContactFieldsPhonesPhone) GetNational() string { return v.National }
+
+// GetInternational returns ContactFieldsPhonesPhone.International, and is useful for accessing the field via an interface.
+func (v *ContactFieldsPhonesPhone) GetInternational() string { return v.International }
 
 // ContactFieldsPortalRole includes the requested fields of the GraphQL type PortalRole.
 // The GraphQL type's documentation follows.
@@ -424,6 +477,117 @@ func (v *DeletePayload) GetDeletedId() *string { return v.DeletedId }
 // GetUserErrors returns DeletePayload.UserErrors, and is useful for accessing the field via an interface.
 func (v *DeletePayload) GetUserErrors() []*UserErrorFields { return v.UserErrors }
 
+// DuplicateContactsResponse is returned by DuplicateContacts on success.
+type DuplicateContactsResponse struct {
+	// Lists the groups of likely duplicate contacts (same email, same phone number, same name within one account), ordered by reason (EMAIL, NAME, PHONE), then account, then key; each is ready for `mergeContacts`.
+	DuplicateContacts *DuplicateGroupPage `json:"duplicateContacts"`
+}
+
+// GetDuplicateContacts returns DuplicateContactsResponse.DuplicateContacts, and is useful for accessing the field via an interface.
+func (v *DuplicateContactsResponse) GetDuplicateContacts() *DuplicateGroupPage {
+	return v.DuplicateContacts
+}
+
+// DuplicateGroup includes the requested fields of the GraphQL type DuplicateGroup.
+// The GraphQL type's documentation follows.
+//
+// Contacts that are likely one person: they share an email, a phone number, or a
+// name within their primary account. A contact may be in several groups.
+type DuplicateGroup struct {
+	// What the contacts share.
+	Reason DuplicateReason `json:"reason"`
+	// The value they share, normalized: the lowercased email, the E.164 number, or the lowercased name.
+	Key string `json:"key"`
+	// For `NAME`, the id of the primary account the contacts share; null for the other reasons.
+	AccountId *string `json:"accountId"`
+	// How many contacts share the key.
+	Size int `json:"size"`
+	// The group's contact ids, oldest contact first, at most 101: pass the first as `targetId` and the others as `sourceIds` to `mergeContacts`, which keeps the oldest and merges the others into it.
+	ContactIds []string `json:"contactIds"`
+	// The group's contacts, in the order of `contactIds`.
+	Contacts []*DuplicateGroupContactsContact `json:"contacts"`
+}
+
+// GetReason returns DuplicateGroup.Reason, and is useful for accessing the field via an interface.
+func (v *DuplicateGroup) GetReason() DuplicateReason { return v.Reason }
+
+// GetKey returns DuplicateGroup.Key, and is useful for accessing the field via an interface.
+func (v *DuplicateGroup) GetKey() string { return v.Key }
+
+// GetAccountId returns DuplicateGroup.AccountId, and is useful for accessing the field via an interface.
+func (v *DuplicateGroup) GetAccountId() *string { return v.AccountId }
+
+// GetSize returns DuplicateGroup.Size, and is useful for accessing the field via an interface.
+func (v *DuplicateGroup) GetSize() int { return v.Size }
+
+// GetContactIds returns DuplicateGroup.ContactIds, and is useful for accessing the field via an interface.
+func (v *DuplicateGroup) GetContactIds() []string { return v.ContactIds }
+
+// GetContacts returns DuplicateGroup.Contacts, and is useful for accessing the field via an interface.
+func (v *DuplicateGroup) GetContacts() []*DuplicateGroupContactsContact { return v.Contacts }
+
+// DuplicateGroupContactsContact includes the requested fields of the GraphQL type Contact.
+// The GraphQL type's documentation follows.
+//
+// A person at one of your customers.
+type DuplicateGroupContactsContact struct {
+	// The contact's id: `contact_` followed by a ULID.
+	Id string `json:"id"`
+	// The contact's id in your own system; unique among the workspace's contacts.
+	ExternalId *string `json:"externalId"`
+	// The contact's full name.
+	Name string `json:"name"`
+	// The contact's email address, as given but for an internationalized domain, which is kept in one canonical form (so that its punycode and Unicode spellings are the same address); matched without regard to case.
+	Email *string `json:"email"`
+}
+
+// GetId returns DuplicateGroupContactsContact.Id, and is useful for accessing the field via an interface.
+func (v *DuplicateGroupContactsContact) GetId() string { return v.Id }
+
+// GetExternalId returns DuplicateGroupContactsContact.ExternalId, and is useful for accessing the field via an interface.
+func (v *DuplicateGroupContactsContact) GetExternalId() *string { return v.ExternalId }
+
+// GetName returns DuplicateGroupContactsContact.Name, and is useful for accessing the field via an interface.
+func (v *DuplicateGroupContactsContact) GetName() string { return v.Name }
+
+// GetEmail returns DuplicateGroupContactsContact.Email, and is useful for accessing the field via an interface.
+func (v *DuplicateGroupContactsContact) GetEmail() *string { return v.Email }
+
+// DuplicateGroupPage includes the requested fields of the GraphQL type DuplicateGroupConnection.
+// The GraphQL type's documentation follows.
+//
+// A page of duplicate groups.
+type DuplicateGroupPage struct {
+	// The page's groups.
+	Nodes []*DuplicateGroup `json:"nodes"`
+	// Where the page sits in the whole list.
+	PageInfo *PageInfo `json:"pageInfo"`
+}
+
+// GetNodes returns DuplicateGroupPage.Nodes, and is useful for accessing the field via an interface.
+func (v *DuplicateGroupPage) GetNodes() []*DuplicateGroup { return v.Nodes }
+
+// GetPageInfo returns DuplicateGroupPage.PageInfo, and is useful for accessing the field via an interface.
+func (v *DuplicateGroupPage) GetPageInfo() *PageInfo { return v.PageInfo }
+
+// What the contacts of a duplicate group share.
+type DuplicateReason string
+
+const (
+	// The same email, without regard to case or to how its domain is spelled (Unicode or punycode).
+	DuplicateReasonEmail DuplicateReason = "EMAIL"
+	// The same phone number (E.164).
+	DuplicateReasonPhone DuplicateReason = "PHONE"
+	// The same name (first and last names, else `name`; white space, case and Unicode forms aside) in the same primary account.
+	DuplicateReasonName DuplicateReason = "NAME"
+)
+
+var AllDuplicateReason = []DuplicateReason{
+	DuplicateReasonEmail,
+	DuplicateReasonPhone,
+	DuplicateReasonName,
+}
+
 // EventEdge includes the requested fields of the GraphQL type EventEdge.
 // The GraphQL type's documentation follows.
 //
@@ -602,6 +766,30 @@ type EventsResponse struct {
 // GetEvents returns EventsResponse.Events, and is useful for accessing the field via an interface.
 func (v *EventsResponse) GetEvents() *EventPage { return v.Events }
 
+// MergeContactsResponse is returned by MergeContacts on success.
+type MergeContactsResponse struct {
+	// Merges duplicate contacts into one. The target keeps its fields and gains
+	// what it lacks from the sources: their phones (numbers it does not have),
+	// account memberships (and a primary account when it has none), tags,
+	// metadata keys and custom field values. The sources are deleted; their external ids go to the
+	// target's `mergedExternalIds`, so that later upserts by them find the target.
+	MergeContacts *ContactPayload `json:"mergeContacts"`
+}
+
+// GetMergeContacts returns MergeContactsResponse.MergeContacts, and is useful for accessing the field via an interface.
+func (v *MergeContactsResponse) GetMergeContacts() *ContactPayload { return v.MergeContacts }
+
+// MoveContactToAccountResponse is returned by MoveContactToAccount on success.
+type MoveContactToAccountResponse struct {
+	// Moves the contact to an account in one call: the account becomes its primary account, and it leaves its previous primary account unless keepPreviousAccount is true.
+	MoveContactToAccount *ContactPayload `json:"moveContactToAccount"`
+}
+
+// GetMoveContactToAccount returns MoveContactToAccountResponse.MoveContactToAccount, and is useful for accessing the field via an interface.
+func (v *MoveContactToAccountResponse) GetMoveContactToAccount() *ContactPayload {
+	return v.MoveContactToAccount
+}
+
 // PageInfo includes the requested fields of the GraphQL type PageInfo.
 // The GraphQL type's documentation follows.
 //
@@ -702,6 +890,17 @@ const (
 var AllPhonesMode = []PhonesMode{
 	PhonesModeMerge,
 	PhonesModeReplace,
+}
+
+// RemoveContactFromAccountResponse is returned by RemoveContactFromAccount on success.
+type RemoveContactFromAccountResponse struct {
+	// Removes the contact from an account; when that was its primary account, the primary is cleared. Removing it from an account it does not belong to changes nothing.
+	RemoveContactFromAccount *ContactPayload `json:"removeContactFromAccount"`
+}
+
+// GetRemoveContactFromAccount returns RemoveContactFromAccountResponse.RemoveContactFromAccount, and is useful for accessing the field via an interface.
+func (v *RemoveContactFromAccountResponse) GetRemoveContactFromAccount() *ContactPayload {
+	return v.RemoveContactFromAccount
 }
 
 // Changes to a contact. An absent field stays as it is; a field set to null is cleared.
@@ -816,6 +1015,104 @@ type UpdateContactResponse struct {
 
 // GetUpdateContact returns UpdateContactResponse.UpdateContact, and is useful for accessing the field via an interface.
 func (v *UpdateContactResponse) GetUpdateContact() *ContactPayload { return v.UpdateContact }
+
+// An account to create or change, found by your own id for it. Absent fields
+// stay as they are; on create the rules of createAccount apply.
+type UpsertAccountInput struct {
+	// The account's id in your own system (1 to 120 characters): the key of the upsert.
+	ExternalId string `json:"externalId,omitempty"`
+	// The account's name, at most 255 characters; required when the account is created.
+	Name *string `json:"name,omitempty"`
+	// The account's web domain, such as `acme.com`. At most 253 characters.
+	Domain *string `json:"domain,omitempty"`
+	// Replaces the tags: at most 50 of 1 to 64 characters each (trimmed).
+	Tags []string `json:"tags,omitempty"`
+	// Replaces the metadata with a JSON object of at most 16 KiB.
+	Metadata *json.RawMessage `json:"metadata,omitempty"`
+	// The version the change is based on; when the account's version differs (or it does not exist yet) the upsert is refused as STALE.
+	ExpectedVersion *int `json:"expectedVersion,omitempty"`
+	// Custom field values to set; a null value removes the field's value. Fields not named stay as they are.
+	CustomFields []*CustomFieldValueInput `json:"customFields,omitempty"`
+}
+
+// GetExternalId returns UpsertAccountInput.ExternalId, and is useful for accessing the field via an interface.
+func (v *UpsertAccountInput) GetExternalId() string { return v.ExternalId }
+
+// GetName returns UpsertAccountInput.Name, and is useful for accessing the field via an interface.
+func (v *UpsertAccountInput) GetName() *string { return v.Name }
+
+// GetDomain returns UpsertAccountInput.Domain, and is useful for accessing the field via an interface.
+func (v *UpsertAccountInput) GetDomain() *string { return v.Domain }
+
+// GetTags returns UpsertAccountInput.Tags, and is useful for accessing the field via an interface.
+func (v *UpsertAccountInput) GetTags() []string { return v.Tags }
+
+// GetMetadata returns UpsertAccountInput.Metadata, and is useful for accessing the field via an interface.
+func (v *UpsertAccountInput) GetMetadata() *json.RawMessage { return v.Metadata }
+
+// GetExpectedVersion returns UpsertAccountInput.ExpectedVersion, and is useful for accessing the field via an interface.
+func (v *UpsertAccountInput) GetExpectedVersion() *int { return v.ExpectedVersion }
+
+// GetCustomFields returns UpsertAccountInput.CustomFields, and is useful for accessing the field via an interface.
+func (v *UpsertAccountInput) GetCustomFields() []*CustomFieldValueInput { return v.CustomFields }
+
+// UpsertAccountPayload includes the requested fields of the GraphQL type UpsertAccountPayload.
+// The GraphQL type's documentation follows.
+//
+// The result of an upsert of one account.
+type UpsertAccountPayload struct {
+	// The account as written; null when the upsert failed.
+	Account *UpsertAccountPayloadAccount `json:"account"`
+	// What the upsert did: CREATED, UPDATED, or UNCHANGED when the input equals what is stored; null when the upsert failed.
+	Action *WriteAction `json:"action"`
+	// Problems with the input; empty on success.
+	UserErrors []*UserErrorFields `json:"userErrors"`
+}
+
+// GetAccount returns UpsertAccountPayload.Account, and is useful for accessing the field via an interface.
+func (v *UpsertAccountPayload) GetAccount() *UpsertAccountPayloadAccount { return v.Account }
+
+// GetAction returns UpsertAccountPayload.Action, and is useful for accessing the field via an interface.
+func (v *UpsertAccountPayload) GetAction() *WriteAction { return v.Action }
+
+// GetUserErrors returns UpsertAccountPayload.UserErrors, and is useful for accessing the field via an interface.
+func (v *UpsertAccountPayload) GetUserErrors() []*UserErrorFields { return v.UserErrors }
+
+// UpsertAccountPayloadAccount includes the requested fields of the GraphQL type Account.
+// The GraphQL type's documentation follows.
+//
+// A company that contacts belong to.
+type UpsertAccountPayloadAccount struct {
+	// The account's id: `account_` followed by a ULID.
+	Id string `json:"id"`
+	// The account's id in your own system; unique among the workspace's accounts.
+	ExternalId *string `json:"externalId"`
+	// The account's name.
+	Name string `json:"name"`
+	// Grows by one with every change to the account, starting at 1.
+	Version int `json:"version"`
+}
+
+// GetId returns UpsertAccountPayloadAccount.Id, and is useful for accessing the field via an interface.
+func (v *UpsertAccountPayloadAccount) GetId() string { return v.Id }
+
+// GetExternalId returns UpsertAccountPayloadAccount.ExternalId, and is useful for accessing the field via an interface.
+func (v *UpsertAccountPayloadAccount) GetExternalId() *string { return v.ExternalId }
+
+// GetName returns UpsertAccountPayloadAccount.Name, and is useful for accessing the field via an interface.
+func (v *UpsertAccountPayloadAccount) GetName() string { return v.Name }
+
+// GetVersion returns UpsertAccountPayloadAccount.Version, and is useful for accessing the field via an interface.
+func (v *UpsertAccountPayloadAccount) GetVersion() int { return v.Version }
+
+// UpsertAccountResponse is returned by UpsertAccount on success.
+type UpsertAccountResponse struct {
+	// Creates the account with this external id, or changes it when it exists, safely under concurrent calls.
+	UpsertAccount *UpsertAccountPayload `json:"upsertAccount"`
+}
+
+// GetUpsertAccount returns UpsertAccountResponse.UpsertAccount, and is useful for accessing the field via an interface.
+func (v *UpsertAccountResponse) GetUpsertAccount() *UpsertAccountPayload { return v.UpsertAccount }
 
 // UpsertContactByEmailResponse is returned by UpsertContactByEmail on success.
 type UpsertContactByEmailResponse struct {
@@ -1065,6 +1362,18 @@ var AllWriteAction = []WriteAction{
 	WriteActionUnchanged,
 }
 
+// __AddContactToAccountInput is used internally by genqlient
+type __AddContactToAccountInput struct {
+	ContactId string `json:"contactId"`
+	AccountId string `json:"accountId"`
+}
+
+// GetContactId returns __AddContactToAccountInput.ContactId, and is useful for accessing the field via an interface.
+func (v *__AddContactToAccountInput) GetContactId() string { return v.ContactId }
+
+// GetAccountId returns __AddContactToAccountInput.AccountId, and is useful for accessing the field via an interface.
+func (v *__AddContactToAccountInput) GetAccountId() string { return v.AccountId }
+
 // __BulkUpsertContactsInput is used internally by genqlient
 type __BulkUpsertContactsInput struct {
 	Inputs []*UpsertContactInput `json:"inputs,omitempty"`
@@ -1105,6 +1414,22 @@ type __DeleteContactInput struct {
 // GetId returns __DeleteContactInput.Id, and is useful for accessing the field via an interface.
 func (v *__DeleteContactInput) GetId() string { return v.Id }
 
+// __DuplicateContactsInput is used internally by genqlient
+type __DuplicateContactsInput struct {
+	First  *int             `json:"first,omitempty"`
+	After  *string          `json:"after,omitempty"`
+	Reason *DuplicateReason `json:"reason,omitempty"`
+}
+
+// GetFirst returns __DuplicateContactsInput.First, and is useful for accessing the field via an interface.
+func (v *__DuplicateContactsInput) GetFirst() *int { return v.First }
+
+// GetAfter returns __DuplicateContactsInput.After, and is useful for accessing the field via an interface.
+func (v *__DuplicateContactsInput) GetAfter() *string { return v.After }
+
+// GetReason returns __DuplicateContactsInput.Reason, and is useful for accessing the field via an interface.
+func (v *__DuplicateContactsInput) GetReason() *DuplicateReason { return v.Reason }
+
 // __EventsInput is used internally by genqlient
 type __EventsInput struct {
 	First *int        `json:"first,omitempty"`
@@ -1121,6 +1446,46 @@ func (v *__EventsInput) GetAfter() *string { return v.After }
 // GetTypes returns __EventsInput.Types, and is useful for accessing the field via an interface.
 func (v *__EventsInput) GetTypes() []EventType { return v.Types }
 
+// __MergeContactsInput is used internally by genqlient
+type __MergeContactsInput struct {
+	TargetId  string   `json:"targetId,omitempty"`
+	SourceIds []string `json:"sourceIds,omitempty"`
+}
+
+// GetTargetId returns __MergeContactsInput.TargetId, and is useful for accessing the field via an interface.
+func (v *__MergeContactsInput) GetTargetId() string { return v.TargetId }
+
+// GetSourceIds returns __MergeContactsInput.SourceIds, and is useful for accessing the field via an interface.
+func (v *__MergeContactsInput) GetSourceIds() []string { return v.SourceIds }
+
+// __MoveContactToAccountInput is used internally by genqlient
+type __MoveContactToAccountInput struct {
+	ContactId           string `json:"contactId,omitempty"`
+	AccountId           string `json:"accountId,omitempty"`
+	KeepPreviousAccount *bool  `json:"keepPreviousAccount,omitempty"`
+}
+
+// GetContactId returns __MoveContactToAccountInput.ContactId, and is useful for accessing the field via an interface.
+func (v *__MoveContactToAccountInput) GetContactId() string { return v.ContactId }
+
+// GetAccountId returns __MoveContactToAccountInput.AccountId, and is useful for accessing the field via an interface.
+func (v *__MoveContactToAccountInput) GetAccountId() string { return v.AccountId }
+
+// GetKeepPreviousAccount returns __MoveContactToAccountInput.KeepPreviousAccount, and is useful for accessing the field via an interface.
+func (v *__MoveContactToAccountInput) GetKeepPreviousAccount() *bool { return v.KeepPreviousAccount }
+
+// __RemoveContactFromAccountInput is used internally by genqlient
+type __RemoveContactFromAccountInput struct {
+	ContactId string `json:"contactId"`
+	AccountId string `json:"accountId"`
+}
+
+// GetContactId returns __RemoveContactFromAccountInput.ContactId, and is useful for accessing the field via an interface.
+func (v *__RemoveContactFromAccountInput) GetContactId() string { return v.ContactId }
+
+// GetAccountId returns __RemoveContactFromAccountInput.AccountId, and is useful for accessing the field via an interface.
+func (v *__RemoveContactFromAccountInput) GetAccountId() string { return v.AccountId }
+
 // __UpdateContactInput is used internally by genqlient
 type __UpdateContactInput struct {
 	Id    string              `json:"id,omitempty"`
@@ -1132,6 +1497,14 @@ func (v *__UpdateContactInput) GetId() string { return v.Id }
 
 // GetInput returns __UpdateContactInput.Input, and is useful for accessing the field via an interface.
 func (v *__UpdateContactInput) GetInput() *UpdateContactInput { return v.Input }
+
+// __UpsertAccountInput is used internally by genqlient
+type __UpsertAccountInput struct {
+	Input *UpsertAccountInput `json:"input,omitempty"`
+}
+
+// GetInput returns __UpsertAccountInput.Input, and is useful for accessing the field via an interface.
+func (v *__UpsertAccountInput) GetInput() *UpsertAccountInput { return v.Input }
 
 // __UpsertContactByEmailInput is used internally by genqlient
 type __UpsertContactByEmailInput struct {
@@ -1156,6 +1529,87 @@ type __UpsertContactInput struct {
 
 // GetInput returns __UpsertContactInput.Input, and is useful for accessing the field via an interface.
 func (v *__UpsertContactInput) GetInput() *UpsertContactInput { return v.Input }
+
+// The mutation executed by AddContactToAccount.
+const AddContactToAccount_Operation = `
+mutation AddContactToAccount ($contactId: ID!, $accountId: ID!) {
+	addContactToAccount(contactId: $contactId, accountId: $accountId) {
+		contact {
+			... ContactFields
+		}
+		userErrors {
+			... UserErrorFields
+		}
+	}
+}
+fragment ContactFields on Contact {
+	id
+	externalId
+	name
+	firstName
+	lastName
+	email
+	description
+	tags
+	metadata
+	version
+	account {
+		id
+		externalId
+		name
+	}
+	accounts {
+		id
+		externalId
+	}
+	phones {
+		id
+		number
+		type
+		countryCode
+		region
+		national
+		international
+	}
+	portalRole {
+		slug
+	}
+	createdAt
+	updatedAt
+}
+fragment UserErrorFields on UserError {
+	field
+	code
+	message
+}
+`
+
+func AddContactToAccount(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	contactId string,
+	accountId string,
+) (data_ *AddContactToAccountResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "AddContactToAccount",
+		Query:  AddContactToAccount_Operation,
+		Variables: &__AddContactToAccountInput{
+			ContactId: contactId,
+			AccountId: accountId,
+		},
+	}
+
+	data_ = &AddContactToAccountResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
 
 // The mutation executed by BulkUpsertContacts.
 const BulkUpsertContacts_Operation = `
@@ -1190,10 +1644,18 @@ fragment ContactFields on Contact {
 		externalId
 		name
 	}
+	accounts {
+		id
+		externalId
+	}
 	phones {
 		id
 		number
 		type
+		countryCode
+		region
+		national
+		international
 	}
 	portalRole {
 		slug
@@ -1264,10 +1726,18 @@ fragment ContactFields on Contact {
 		externalId
 		name
 	}
+	accounts {
+		id
+		externalId
+	}
 	phones {
 		id
 		number
 		type
+		countryCode
+		region
+		national
+		international
 	}
 	portalRole {
 		slug
@@ -1332,10 +1802,18 @@ fragment ContactFields on Contact {
 		externalId
 		name
 	}
+	accounts {
+		id
+		externalId
+	}
 	phones {
 		id
 		number
 		type
+		countryCode
+		region
+		national
+		international
 	}
 	portalRole {
 		slug
@@ -1417,6 +1895,60 @@ func DeleteContact(
 	return data_, err_
 }
 
+// The query executed by DuplicateContacts.
+const DuplicateContacts_Operation = `
+query DuplicateContacts ($first: Int, $after: String, $reason: DuplicateReason) {
+	duplicateContacts(first: $first, after: $after, reason: $reason) {
+		nodes {
+			reason
+			key
+			accountId
+			size
+			contactIds
+			contacts {
+				id
+				externalId
+				name
+				email
+			}
+		}
+		pageInfo {
+			hasNextPage
+			endCursor
+		}
+	}
+}
+`
+
+func DuplicateContacts(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	first *int,
+	after *string,
+	reason *DuplicateReason,
+) (data_ *DuplicateContactsResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "DuplicateContacts",
+		Query:  DuplicateContacts_Operation,
+		Variables: &__DuplicateContactsInput{
+			First:  first,
+			After:  after,
+			Reason: reason,
+		},
+	}
+
+	data_ = &DuplicateContactsResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The query executed by Events.
 const Events_Operation = `
 query Events ($first: Int, $after: String, $types: [EventType!]) {
@@ -1479,6 +2011,251 @@ func Events(
 	return data_, err_
 }
 
+// The mutation executed by MergeContacts.
+const MergeContacts_Operation = `
+mutation MergeContacts ($targetId: ID!, $sourceIds: [ID!]!) {
+	mergeContacts(targetId: $targetId, sourceIds: $sourceIds) {
+		contact {
+			... ContactFields
+		}
+		userErrors {
+			... UserErrorFields
+		}
+	}
+}
+fragment ContactFields on Contact {
+	id
+	externalId
+	name
+	firstName
+	lastName
+	email
+	description
+	tags
+	metadata
+	version
+	account {
+		id
+		externalId
+		name
+	}
+	accounts {
+		id
+		externalId
+	}
+	phones {
+		id
+		number
+		type
+		countryCode
+		region
+		national
+		international
+	}
+	portalRole {
+		slug
+	}
+	createdAt
+	updatedAt
+}
+fragment UserErrorFields on UserError {
+	field
+	code
+	message
+}
+`
+
+func MergeContacts(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	targetId string,
+	sourceIds []string,
+) (data_ *MergeContactsResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "MergeContacts",
+		Query:  MergeContacts_Operation,
+		Variables: &__MergeContactsInput{
+			TargetId:  targetId,
+			SourceIds: sourceIds,
+		},
+	}
+
+	data_ = &MergeContactsResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by MoveContactToAccount.
+const MoveContactToAccount_Operation = `
+mutation MoveContactToAccount ($contactId: ID!, $accountId: ID!, $keepPreviousAccount: Boolean) {
+	moveContactToAccount(contactId: $contactId, accountId: $accountId, keepPreviousAccount: $keepPreviousAccount) {
+		contact {
+			... ContactFields
+		}
+		userErrors {
+			... UserErrorFields
+		}
+	}
+}
+fragment ContactFields on Contact {
+	id
+	externalId
+	name
+	firstName
+	lastName
+	email
+	description
+	tags
+	metadata
+	version
+	account {
+		id
+		externalId
+		name
+	}
+	accounts {
+		id
+		externalId
+	}
+	phones {
+		id
+		number
+		type
+		countryCode
+		region
+		national
+		international
+	}
+	portalRole {
+		slug
+	}
+	createdAt
+	updatedAt
+}
+fragment UserErrorFields on UserError {
+	field
+	code
+	message
+}
+`
+
+func MoveContactToAccount(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	contactId string,
+	accountId string,
+	keepPreviousAccount *bool,
+) (data_ *MoveContactToAccountResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "MoveContactToAccount",
+		Query:  MoveContactToAccount_Operation,
+		Variables: &__MoveContactToAccountInput{
+			ContactId:           contactId,
+			AccountId:           accountId,
+			KeepPreviousAccount: keepPreviousAccount,
+		},
+	}
+
+	data_ = &MoveContactToAccountResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by RemoveContactFromAccount.
+const RemoveContactFromAccount_Operation = `
+mutation RemoveContactFromAccount ($contactId: ID!, $accountId: ID!) {
+	removeContactFromAccount(contactId: $contactId, accountId: $accountId) {
+		contact {
+			... ContactFields
+		}
+		userErrors {
+			... UserErrorFields
+		}
+	}
+}
+fragment ContactFields on Contact {
+	id
+	externalId
+	name
+	firstName
+	lastName
+	email
+	description
+	tags
+	metadata
+	version
+	account {
+		id
+		externalId
+		name
+	}
+	accounts {
+		id
+		externalId
+	}
+	phones {
+		id
+		number
+		type
+		countryCode
+		region
+		national
+		international
+	}
+	portalRole {
+		slug
+	}
+	createdAt
+	updatedAt
+}
+fragment UserErrorFields on UserError {
+	field
+	code
+	message
+}
+`
+
+func RemoveContactFromAccount(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	contactId string,
+	accountId string,
+) (data_ *RemoveContactFromAccountResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "RemoveContactFromAccount",
+		Query:  RemoveContactFromAccount_Operation,
+		Variables: &__RemoveContactFromAccountInput{
+			ContactId: contactId,
+			AccountId: accountId,
+		},
+	}
+
+	data_ = &RemoveContactFromAccountResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The mutation executed by UpdateContact.
 const UpdateContact_Operation = `
 mutation UpdateContact ($id: ID!, $input: UpdateContactInput!) {
@@ -1507,10 +2284,18 @@ fragment ContactFields on Contact {
 		externalId
 		name
 	}
+	accounts {
+		id
+		externalId
+	}
 	phones {
 		id
 		number
 		type
+		countryCode
+		region
+		national
+		international
 	}
 	portalRole {
 		slug
@@ -1552,6 +2337,54 @@ func UpdateContact(
 	return data_, err_
 }
 
+// The mutation executed by UpsertAccount.
+const UpsertAccount_Operation = `
+mutation UpsertAccount ($input: UpsertAccountInput!) {
+	upsertAccount(input: $input) {
+		account {
+			id
+			externalId
+			name
+			version
+		}
+		action
+		userErrors {
+			... UserErrorFields
+		}
+	}
+}
+fragment UserErrorFields on UserError {
+	field
+	code
+	message
+}
+`
+
+func UpsertAccount(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	input *UpsertAccountInput,
+) (data_ *UpsertAccountResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "UpsertAccount",
+		Query:  UpsertAccount_Operation,
+		Variables: &__UpsertAccountInput{
+			Input: input,
+		},
+	}
+
+	data_ = &UpsertAccountResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The mutation executed by UpsertContact.
 const UpsertContact_Operation = `
 mutation UpsertContact ($input: UpsertContactInput!) {
@@ -1582,10 +2415,18 @@ fragment ContactFields on Contact {
 		externalId
 		name
 	}
+	accounts {
+		id
+		externalId
+	}
 	phones {
 		id
 		number
 		type
+		countryCode
+		region
+		national
+		international
 	}
 	portalRole {
 		slug
@@ -1655,10 +2496,18 @@ fragment ContactFields on Contact {
 		externalId
 		name
 	}
+	accounts {
+		id
+		externalId
+	}
 	phones {
 		id
 		number
 		type
+		countryCode
+		region
+		national
+		international
 	}
 	portalRole {
 		slug
