@@ -46,14 +46,27 @@ func NewService(t testing.TB) *service.Service {
 	return svc
 }
 
-// ServicesEachWay returns, by name, a service under row-level security
+// servicesEachWay returns, by name, a service under row-level security
 // and one without it (ROW_LEVEL_SECURITY=off), on a role that bypasses
 // it, where the application's workspace filters are the only wall.
-func ServicesEachWay(t testing.TB) map[string]*service.Service {
+func servicesEachWay(t testing.TB) map[string]*service.Service {
 	t.Helper()
 	filtersAlone := service.New(db.NewStore(dbtest.DB(t)).WithoutRowSecurity())
 	t.Cleanup(filtersAlone.Close)
 	return map[string]*service.Service{"row-level security": NewService(t), "workspace filters alone": filtersAlone}
+}
+
+// EachWay runs test in parallel once for each service of servicesEachWay,
+// in a subtest named for it: what holds under row-level security must
+// hold without it.
+func EachWay(t *testing.T, test func(t *testing.T, svc *service.Service)) {
+	t.Helper()
+	for way, svc := range servicesEachWay(t) {
+		t.Run(way, func(t *testing.T) {
+			t.Parallel()
+			test(t, svc)
+		})
+	}
 }
 
 // NewHandler returns the service's HTTP handler on the test database,
