@@ -1168,7 +1168,7 @@ type UpsertContactInput struct {
 	// Phone changes, combined with the contact's phones as `phonesMode` says; the contact ends with at most 20.
 	Phones []*PhoneChange `json:"phones,omitempty"`
 	// How `phones` combine with the contact's current phones.
-	PhonesMode *PhonesMode `json:"phonesMode,omitempty"`
+	PhonesMode PhonesMode `json:"phonesMode,omitempty"`
 	// The version the change is based on; when the contact's version differs (or it does not exist yet) the upsert is refused as STALE.
 	ExpectedVersion *int `json:"expectedVersion,omitempty"`
 	// Custom field values to set; a null value removes the field's value. Fields not named stay as they are.
@@ -1230,7 +1230,7 @@ func (v *UpsertContactInput) GetPortalRoleId() *string { return v.PortalRoleId }
 func (v *UpsertContactInput) GetPhones() []*PhoneChange { return v.Phones }
 
 // GetPhonesMode returns UpsertContactInput.PhonesMode, and is useful for accessing the field via an interface.
-func (v *UpsertContactInput) GetPhonesMode() *PhonesMode { return v.PhonesMode }
+func (v *UpsertContactInput) GetPhonesMode() PhonesMode { return v.PhonesMode }
 
 // GetExpectedVersion returns UpsertContactInput.ExpectedVersion, and is useful for accessing the field via an interface.
 func (v *UpsertContactInput) GetExpectedVersion() *int { return v.ExpectedVersion }

@@ -193,7 +193,7 @@ func serveOnCrashableCluster(t *testing.T) (*localpg.Cluster, config, *apiClient
 // readiness returns the status of GET /readyz.
 func (c *apiClient) readiness(t *testing.T) int {
 	t.Helper()
-	resp, err := c.http.Get(c.base + "/readyz")
+	resp, err := c.HTTP.Get(c.URL + "/readyz")
 	if err != nil {
 		t.Fatalf("GET /readyz: %v", err)
 	}
@@ -237,7 +237,7 @@ func checkRecovery(t *testing.T, cycle int, sent []*mutation, back time.Time, po
 // database's errors or its address.
 func showsDatabase(a *answer, port string) bool {
 	for _, leak := range []string{"SQLSTATE", "127.0.0.1", ":" + port, "dial", "refused", "unexpected EOF"} {
-		if strings.Contains(string(a.body), leak) {
+		if strings.Contains(string(a.Body), leak) {
 			return true
 		}
 	}
@@ -247,7 +247,7 @@ func showsDatabase(a *answer, port string) bool {
 // settledGoroutines returns the number of goroutines once the client's
 // idle connections are closed and the number stops falling.
 func settledGoroutines(c *apiClient) int {
-	c.http.CloseIdleConnections()
+	c.HTTP.CloseIdleConnections()
 	n := runtime.NumGoroutine()
 	for range 50 {
 		time.Sleep(100 * time.Millisecond)
@@ -264,7 +264,7 @@ func settledGoroutines(c *apiClient) int {
 // the extra ones when they do not.
 func checkGoroutines(t *testing.T, c *apiClient, want int) {
 	t.Helper()
-	c.http.CloseIdleConnections()
+	c.HTTP.CloseIdleConnections()
 	deadline := time.Now().Add(faultWait)
 	for runtime.NumGoroutine() > want && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)

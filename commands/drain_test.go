@@ -22,6 +22,7 @@ import (
 
 	"github.com/contacts-api/contacts/db"
 	"github.com/contacts-api/contacts/db/dbtest"
+	"github.com/contacts-api/contacts/graph/graphtest"
 )
 
 // serverProcess is the server binary, running in a process of its own.
@@ -117,7 +118,7 @@ var poolWaitsPattern = regexp.MustCompile(`(?m)^go_sql_wait_count_total\{[^}]*\}
 // a connection of its pool, from the metrics at metricsAddr.
 func (c *apiClient) poolWaits(t *testing.T, metricsAddr string) int {
 	t.Helper()
-	resp, err := c.http.Get("http://" + metricsAddr + "/metrics")
+	resp, err := c.HTTP.Get("http://" + metricsAddr + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +145,7 @@ func TestSIGTERMDrainsMutations(t *testing.T) {
 	const drain, mutations = 3 * time.Second, 50
 	dbURL := dbtest.EmptyDatabase(t)
 	server, addr := startProcess(t, buildServer(t),
-		"DATABASE_URL="+dbURL, "ADDR=127.0.0.1:0", "JWT_SECRET="+string(testSecret),
+		"DATABASE_URL="+dbURL, "ADDR=127.0.0.1:0", "JWT_SECRET="+string(graphtest.Secret),
 		"SHUTDOWN_TIMEOUT="+drain.String(), "STATEMENT_TIMEOUT=1m", "METRICS_ADDR=127.0.0.1:0")
 	metricsAddr := server.waitLog(t, "serving metrics")["addr"].(string)
 	c := newAPIClient(t, addr)

@@ -5,16 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/contacts-api/contacts/auth"
 	"github.com/contacts-api/contacts/db"
 	"github.com/contacts-api/contacts/db/dbtest"
+	"github.com/contacts-api/contacts/graph/graphtest"
 	"github.com/contacts-api/contacts/service"
 )
 
@@ -22,41 +20,28 @@ import (
 // milliseconds when the property holds.
 const faultWait = 10 * time.Second
 
-// apiClient calls a running server's API as one workspace.
-type apiClient struct {
-	base  string
-	token string
-	http  *http.Client
-}
+// apiClient calls a running server's API as one workspace: the harness's
+// client against the server's URL, with this package's checks of what a
+// fault may answer.
+type apiClient struct{ *graphtest.Client }
 
 func newAPIClient(t *testing.T, addr string) *apiClient {
 	t.Helper()
-	token, err := auth.Mint(testSecret, auth.TokenRequest{
-		WorkspaceID: uuid.New(), Scope: auth.ScopeRead + " " + auth.ScopeWrite, Subject: "faults", TTL: time.Hour,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &apiClient{base: "http://" + addr, token: token, http: &http.Client{Timeout: faultWait}}
+	c := graphtest.NewClientAt(t, "http://"+addr, auth.ScopeRead+" "+auth.ScopeWrite)
+	c.HTTP = &http.Client{Timeout: faultWait}
+	return &apiClient{c}
 }
 
 // answer is what a request to /graphql got: a response, or the error
 // that kept it from getting one.
 type answer struct {
-	status int
-	Data   json.RawMessage `json:"data"`
-	Errors []struct {
-		Message    string         `json:"message"`
-		Extensions map[string]any `json:"extensions"`
-	} `json:"errors"`
-	retryAfter string
-	body       []byte
-	err        error
+	*graphtest.Response
+	err error
 }
 
 // ok reports whether the request succeeded: a 200 without errors.
 func (a *answer) ok() bool {
-	return a.err == nil && a.status == http.StatusOK && len(a.Errors) == 0
+	return a.err == nil && a.Status == http.StatusOK && len(a.Errors) == 0
 }
 
 // internal reports whether the request failed as a fault should show: an
@@ -70,14 +55,14 @@ func (a *answer) internal() bool {
 			return false
 		}
 	}
-	return len(a.Errors) > 0 || a.status == http.StatusServiceUnavailable
+	return len(a.Errors) > 0 || a.Status == http.StatusServiceUnavailable
 }
 
 // unavailable reports whether the request failed as an outage of the
 // database that wrote nothing shows: 503 with a Retry-After, and only
 // UNAVAILABLE errors.
 func (a *answer) unavailable() bool {
-	if a.err != nil || a.status != http.StatusServiceUnavailable || a.retryAfter == "" || len(a.Errors) == 0 {
+	if a.err != nil || a.Status != http.StatusServiceUnavailable || a.Header.Get("Retry-After") == "" || len(a.Errors) == 0 {
 		return false
 	}
 	for _, e := range a.Errors {
@@ -92,28 +77,13 @@ func (a *answer) String() string {
 	if a.err != nil {
 		return a.err.Error()
 	}
-	return fmt.Sprintf("status %d: %s", a.status, bytes.TrimSpace(a.body))
+	return fmt.Sprintf("status %d: %s", a.Status, bytes.TrimSpace(a.Body))
 }
 
 // post sends a GraphQL request.
 func (c *apiClient) post(ctx context.Context, query string, vars map[string]any) *answer {
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+"/graphql", bytes.NewReader(body))
-	if err != nil {
-		return &answer{err: err}
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return &answer{err: err}
-	}
-	defer resp.Body.Close()
-	a := &answer{status: resp.StatusCode, retryAfter: resp.Header.Get("Retry-After")}
-	if a.body, a.err = io.ReadAll(resp.Body); a.err == nil {
-		a.err = json.Unmarshal(a.body, a)
-	}
-	return a
+	resp, err := c.Try(ctx, query, vars)
+	return &answer{Response: resp, err: err}
 }
 
 // mustPost sends a GraphQL request that must succeed.

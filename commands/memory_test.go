@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/contacts-api/contacts/db/dbtest"
+	"github.com/contacts-api/contacts/graph/graphtest"
 )
 
 // residentBytes returns the resident memory of the process pid, from
@@ -47,7 +48,7 @@ func TestSlowBodiesHoldNoMemory(t *testing.T) {
 	const connections, declared = 1000, 2 << 20
 	const maxGrowth, maxLatency = 64 << 20, 100 * time.Millisecond
 	server, addr := startProcess(t, buildServer(t),
-		"DATABASE_URL="+dbtest.EmptyDatabase(t), "ADDR=127.0.0.1:0", "JWT_SECRET="+string(testSecret))
+		"DATABASE_URL="+dbtest.EmptyDatabase(t), "ADDR=127.0.0.1:0", "JWT_SECRET="+string(graphtest.Secret))
 	pid := server.cmd.Process.Pid
 	c := newAPIClient(t, addr)
 	const query = `{ contacts { totalCount } }`
@@ -65,7 +66,7 @@ func TestSlowBodiesHoldNoMemory(t *testing.T) {
 		if i%2 == 0 {
 			anonymous = append(anonymous, conn)
 		} else {
-			authorization = "Authorization: Bearer " + c.token + "\r\n"
+			authorization = "Authorization: Bearer " + c.Token + "\r\n"
 		}
 		if _, err := fmt.Fprintf(conn, "POST /graphql HTTP/1.1\r\nHost: contacts\r\n%sContent-Type: application/json\r\nContent-Length: %d\r\n\r\n{", authorization, declared); err != nil {
 			t.Fatalf("connection %d: %v", i, err)

@@ -34,7 +34,7 @@ func TestOutageAnswersUnavailable(t *testing.T) {
 		}
 	}
 
-	api := client.New(c.base, client.StaticToken(c.token), client.WithRetries(20, 100*time.Millisecond))
+	api := client.New(c.URL, client.StaticToken(c.Token), client.WithRetries(20, 100*time.Millisecond))
 	done := make(chan error, 1)
 	go func() {
 		_, err := client.CreateContact(context.Background(), api, &client.CreateContactInput{Name: client.Ptr("Rode out the outage")})

@@ -12,10 +12,8 @@ import (
 
 	"github.com/contacts-api/contacts/auth"
 	"github.com/contacts-api/contacts/db/dbtest"
+	"github.com/contacts-api/contacts/graph/graphtest"
 )
-
-// testSecret signs the tests' tokens.
-var testSecret = []byte("0123456789abcdef0123456789abcdef")
 
 // testConfig returns the configuration of a server of the database at
 // dbURL, listening on a free port of 127.0.0.1.
@@ -23,7 +21,7 @@ func testConfig(dbURL string) config {
 	return config{
 		DatabaseURL: dbURL, Addr: "127.0.0.1:0",
 		MigrateOnStart: true, DrainTimeout: 5 * time.Second,
-		Auth: auth.Config{Secret: testSecret},
+		Auth: auth.Config{Secret: graphtest.Secret},
 	}
 }
 

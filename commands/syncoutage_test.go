@@ -54,7 +54,7 @@ func TestSyncRidesOutAnOutage(t *testing.T) {
 	go func() {
 		var o outcome
 		defer func() { done <- o }()
-		api := client.New(c.base, client.StaticToken(c.token), client.WithRetries(8, client.DefaultBackoff))
+		api := client.New(c.URL, client.StaticToken(c.Token), client.WithRetries(8, client.DefaultBackoff))
 		for call := range calls {
 			inputs := make([]*client.UpsertContactInput, perCall)
 			for i := range inputs {

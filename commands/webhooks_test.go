@@ -19,6 +19,7 @@ import (
 	"github.com/contacts-api/contacts/db"
 	"github.com/contacts-api/contacts/db/dbtest"
 	"github.com/contacts-api/contacts/events"
+	"github.com/contacts-api/contacts/graph/graphtest"
 )
 
 // countingReceiver verifies deliveries and counts them by webhook-id; while
@@ -91,15 +92,12 @@ func TestWebhooksAcrossThreeProcesses(t *testing.T) {
 	var servers []*serverProcess
 	var addrs []string
 	for range 3 {
-		p, addr := startProcess(t, bin, "DATABASE_URL="+dbURL, "ADDR=127.0.0.1:0", "JWT_SECRET="+string(testSecret), "WEBHOOK_ALLOW_PRIVATE=true")
+		p, addr := startProcess(t, bin, "DATABASE_URL="+dbURL, "ADDR=127.0.0.1:0", "JWT_SECRET="+string(graphtest.Secret), "WEBHOOK_ALLOW_PRIVATE=true")
 		servers, addrs = append(servers, p), append(addrs, addr)
 	}
-	ws := uuid.New()
-	token, err := auth.Mint(testSecret, auth.TokenRequest{WorkspaceID: ws, Scope: auth.ScopeWrite + " " + auth.ScopeWebhooksAdmin, Subject: "procs", TTL: time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &apiClient{base: "http://" + addrs[0], token: token, http: &http.Client{Timeout: faultWait}}
+	api := graphtest.NewClientAt(t, "http://"+addrs[0], auth.ScopeWrite+" "+auth.ScopeWebhooksAdmin)
+	api.HTTP = &http.Client{Timeout: faultWait}
+	c, ws := &apiClient{api}, api.Workspace
 	var created struct {
 		CreateWebhookEndpoint struct{ Secret string }
 	}

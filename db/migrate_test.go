@@ -7,6 +7,7 @@ import (
 
 	"github.com/contacts-api/contacts/db"
 	"github.com/contacts-api/contacts/db/dbtest"
+	"github.com/uptrace/bun"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -14,14 +15,22 @@ func TestMain(m *testing.M) { dbtest.Main(m) }
 // tables are the tables the migrations must create.
 var tables = []string{"workspaces", "portal_roles", "accounts", "contacts", "contact_accounts", "phones", "api_keys"}
 
-func TestMigrateFromEmptyThenAgain(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	bdb, err := db.Open(ctx, dbtest.EmptyDatabase(t))
+// openEmpty opens a new database with no migrations applied, closed when
+// the test ends.
+func openEmpty(t *testing.T) *bun.DB {
+	t.Helper()
+	bdb, err := db.Open(context.Background(), dbtest.EmptyDatabase(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer bdb.Close()
+	t.Cleanup(func() { bdb.Close() })
+	return bdb
+}
+
+func TestMigrateFromEmptyThenAgain(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	bdb := openEmpty(t)
 
 	applied, err := db.Migrate(ctx, bdb)
 	if err != nil {
@@ -83,11 +92,7 @@ func TestMigrateConcurrentReplicas(t *testing.T) {
 func TestRollbackAndReapply(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	bdb, err := db.Open(ctx, dbtest.EmptyDatabase(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bdb.Close()
+	bdb := openEmpty(t)
 	if _, err := db.Migrate(ctx, bdb); err != nil {
 		t.Fatal(err)
 	}

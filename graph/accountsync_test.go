@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"slices"
 	"testing"
-
-	"github.com/contacts-api/contacts/graph/graphtest"
 )
 
 const (
@@ -59,13 +57,7 @@ func TestConcurrentAccountUpsertsLoseNoField(t *testing.T) {
 	t.Parallel()
 	c := newClient(t)
 	fields := []map[string]any{{"domain": "acme.com"}, {"tags": []string{"b2b"}}, {"metadata": map[string]any{"tier": 1}}, {"name": "Acme Inc"}}
-	responses := graphtest.Concurrently(len(fields), func(i int) *response {
-		input := map[string]any{"externalId": "acme", "name": "Acme Inc"}
-		for k, v := range fields[i] {
-			input[k] = v
-		}
-		return c.Post(upsertAccountDoc, map[string]any{"input": input})
-	})
+	responses := c.upsertsAtOnce(upsertAccountDoc, map[string]any{"externalId": "acme", "name": "Acme Inc"}, fields)
 	created, updated := 0, 0
 	for _, resp := range responses {
 		switch upsert := decodeAccountUpsert(t, resp); {

@@ -31,10 +31,10 @@ func complexityRoot() ComplexityRoot {
 	c.Query.APIKeys = listCost(unboundedListSize)
 	c.Contact.Phones = listCost(service.MaxPhones)
 	c.Contact.Accounts = listCost(service.MaxAccountsPerContact)
-	c.Mutation.BulkUpsertContacts = func(child int, inputs []*service.UpsertContactInput, _ *bool) int {
+	c.Mutation.BulkUpsertContacts = func(child int, inputs []*service.UpsertContactInput, _ bool) int {
 		return bulkCost(child, len(inputs))
 	}
-	c.Mutation.BulkUpsertAccounts = func(child int, inputs []*service.UpsertAccountInput, _ *bool) int {
+	c.Mutation.BulkUpsertAccounts = func(child int, inputs []*service.UpsertAccountInput, _ bool) int {
 		return bulkCost(child, len(inputs))
 	}
 	return c

@@ -15,6 +15,8 @@ import (
 	"github.com/contacts-api/contacts/db/dbtest"
 	"github.com/contacts-api/contacts/events"
 	"github.com/contacts-api/contacts/graph"
+	"github.com/contacts-api/contacts/graph/graphtest"
+	"github.com/contacts-api/contacts/service"
 )
 
 // eventData is an event as the tests decode it.
@@ -336,26 +338,23 @@ func TestHistoryListsARecordsEventsNewestFirst(t *testing.T) {
 
 func TestEventsOfAnotherWorkspaceAreInvisible(t *testing.T) {
 	t.Parallel()
-	for name, svc := range servicesEachWay(t) {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			c := newClientOf(t, svc)
-			c.MustDo(`mutation { createPortalRole(input: {slug: "mine", name: "Mine"}) { portalRole { id } } }`, nil, nil)
-			page := c.feedOf(1, nil)
-			other := c.otherWorkspace()
-			other.MustDo(`mutation { createPortalRole(input: {slug: "theirs", name: "Theirs"}) { portalRole { id } } }`, nil, nil)
-			theirs := other.feedOf(1, nil)
-			if theirs.Edges[0].Node.ID == page.Edges[0].Node.ID {
-				t.Fatal("the other workspace sees this workspace's event")
+	graphtest.EachWay(t, func(t *testing.T, svc *service.Service) {
+		c := newClientOf(t, svc)
+		c.MustDo(`mutation { createPortalRole(input: {slug: "mine", name: "Mine"}) { portalRole { id } } }`, nil, nil)
+		page := c.feedOf(1, nil)
+		other := c.otherWorkspace()
+		other.MustDo(`mutation { createPortalRole(input: {slug: "theirs", name: "Theirs"}) { portalRole { id } } }`, nil, nil)
+		theirs := other.feedOf(1, nil)
+		if theirs.Edges[0].Node.ID == page.Edges[0].Node.ID {
+			t.Fatal("the other workspace sees this workspace's event")
+		}
+		// Another workspace's cursor is a position, nothing more.
+		for _, e := range other.feed(map[string]any{"after": page.Edges[0].Cursor}).Edges {
+			if e.Node.ID == page.Edges[0].Node.ID {
+				t.Errorf("the other workspace's feed after this one's cursor lists this one's event")
 			}
-			// Another workspace's cursor is a position, nothing more.
-			for _, e := range other.feed(map[string]any{"after": page.Edges[0].Cursor}).Edges {
-				if e.Node.ID == page.Edges[0].Node.ID {
-					t.Errorf("the other workspace's feed after this one's cursor lists this one's event")
-				}
-			}
-		})
-	}
+		}
+	})
 }
 
 // TestEventTypeEnumNamesEveryType holds the schema's EventType enum and

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/contacts-api/contacts/service"
 )
 
 // filterFixture is a workspace of four contacts and three accounts that
@@ -271,12 +273,9 @@ var accountFilterCases = []filterCase{
 // proves isolation.
 func TestFilters(t *testing.T) {
 	t.Parallel()
-	for mode, svc := range servicesEachWay(t) {
-		t.Run(mode, func(t *testing.T) {
-			t.Parallel()
-			testFilters(t, newClientOf(t, svc))
-		})
-	}
+	eachWay(t, func(t *testing.T, svc *service.Service) {
+		testFilters(t, newClientOf(t, svc))
+	})
 }
 
 func testFilters(t *testing.T, c *client) {
@@ -339,12 +338,9 @@ func checkFilter(t *testing.T, c *client, f *filterFixture, list string, vars ma
 // row-level security and without it.
 func TestAccountContactsFilter(t *testing.T) {
 	t.Parallel()
-	for mode, svc := range servicesEachWay(t) {
-		t.Run(mode, func(t *testing.T) {
-			t.Parallel()
-			testAccountContactsFilter(t, newClientOf(t, svc))
-		})
-	}
+	eachWay(t, func(t *testing.T, svc *service.Service) {
+		testAccountContactsFilter(t, newClientOf(t, svc))
+	})
 }
 
 func testAccountContactsFilter(t *testing.T, c *client) {

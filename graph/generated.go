@@ -250,8 +250,8 @@ type ComplexityRoot struct {
 
 	Mutation struct {
 		AddContactToAccount      func(childComplexity int, contactID string, accountID string) int
-		BulkUpsertAccounts       func(childComplexity int, inputs []*service.UpsertAccountInput, atomic *bool) int
-		BulkUpsertContacts       func(childComplexity int, inputs []*service.UpsertContactInput, atomic *bool) int
+		BulkUpsertAccounts       func(childComplexity int, inputs []*service.UpsertAccountInput, atomic bool) int
+		BulkUpsertContacts       func(childComplexity int, inputs []*service.UpsertContactInput, atomic bool) int
 		CreateAPIKey             func(childComplexity int, input service.CreateAPIKeyInput) int
 		CreateAccount            func(childComplexity int, input service.CreateAccountInput) int
 		CreateContact            func(childComplexity int, input service.CreateContactInput) int
@@ -265,7 +265,7 @@ type ComplexityRoot struct {
 		DeletePortalRole         func(childComplexity int, id string) int
 		DeleteWebhookEndpoint    func(childComplexity int, id string) int
 		MergeContacts            func(childComplexity int, targetID string, sourceIds []string) int
-		MoveContactToAccount     func(childComplexity int, contactID string, accountID string, keepPreviousAccount *bool) int
+		MoveContactToAccount     func(childComplexity int, contactID string, accountID string, keepPreviousAccount bool) int
 		RedeliverWebhook         func(childComplexity int, deliveryID string) int
 		RemoveContactFromAccount func(childComplexity int, contactID string, accountID string) int
 		RevokeAPIKey             func(childComplexity int, id string) int
@@ -279,7 +279,7 @@ type ComplexityRoot struct {
 		UpdateWorkspaceSettings  func(childComplexity int, input service.UpdateWorkspaceSettingsInput) int
 		UpsertAccount            func(childComplexity int, input service.UpsertAccountInput) int
 		UpsertContact            func(childComplexity int, input service.UpsertContactInput) int
-		UpsertContactByEmail     func(childComplexity int, email string, input service.UpdateContactInput, phonesMode *service.PhonesMode) int
+		UpsertContactByEmail     func(childComplexity int, email string, input service.UpdateContactInput, phonesMode service.PhonesMode) int
 	}
 
 	PageInfo struct {
@@ -460,18 +460,18 @@ type MutationResolver interface {
 	UpdateContact(ctx context.Context, id string, input service.UpdateContactInput) (*model.ContactPayload, error)
 	DeleteContact(ctx context.Context, id string) (*model.DeletePayload, error)
 	UpsertContact(ctx context.Context, input service.UpsertContactInput) (*model.UpsertContactPayload, error)
-	UpsertContactByEmail(ctx context.Context, email string, input service.UpdateContactInput, phonesMode *service.PhonesMode) (*model.UpsertContactPayload, error)
+	UpsertContactByEmail(ctx context.Context, email string, input service.UpdateContactInput, phonesMode service.PhonesMode) (*model.UpsertContactPayload, error)
 	AddContactToAccount(ctx context.Context, contactID string, accountID string) (*model.ContactPayload, error)
 	RemoveContactFromAccount(ctx context.Context, contactID string, accountID string) (*model.ContactPayload, error)
-	MoveContactToAccount(ctx context.Context, contactID string, accountID string, keepPreviousAccount *bool) (*model.ContactPayload, error)
-	BulkUpsertContacts(ctx context.Context, inputs []*service.UpsertContactInput, atomic *bool) (*model.BulkUpsertContactsPayload, error)
+	MoveContactToAccount(ctx context.Context, contactID string, accountID string, keepPreviousAccount bool) (*model.ContactPayload, error)
+	BulkUpsertContacts(ctx context.Context, inputs []*service.UpsertContactInput, atomic bool) (*model.BulkUpsertContactsPayload, error)
 	MergeContacts(ctx context.Context, targetID string, sourceIds []string) (*model.ContactPayload, error)
 	DeleteContacts(ctx context.Context, ids []string) (*model.DeleteContactsPayload, error)
 	CreateAccount(ctx context.Context, input service.CreateAccountInput) (*model.AccountPayload, error)
 	UpdateAccount(ctx context.Context, id string, input service.UpdateAccountInput) (*model.AccountPayload, error)
 	DeleteAccount(ctx context.Context, id string) (*model.DeletePayload, error)
 	UpsertAccount(ctx context.Context, input service.UpsertAccountInput) (*model.UpsertAccountPayload, error)
-	BulkUpsertAccounts(ctx context.Context, inputs []*service.UpsertAccountInput, atomic *bool) (*model.BulkUpsertAccountsPayload, error)
+	BulkUpsertAccounts(ctx context.Context, inputs []*service.UpsertAccountInput, atomic bool) (*model.BulkUpsertAccountsPayload, error)
 	CreatePortalRole(ctx context.Context, input service.CreatePortalRoleInput) (*model.PortalRolePayload, error)
 	UpdatePortalRole(ctx context.Context, id string, input service.UpdatePortalRoleInput) (*model.PortalRolePayload, error)
 	DeletePortalRole(ctx context.Context, id string) (*model.DeletePayload, error)
@@ -1333,7 +1333,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.BulkUpsertAccounts(childComplexity, args["inputs"].([]*service.UpsertAccountInput), args["atomic"].(*bool)), true
+		return e.ComplexityRoot.Mutation.BulkUpsertAccounts(childComplexity, args["inputs"].([]*service.UpsertAccountInput), args["atomic"].(bool)), true
 	case "Mutation.bulkUpsertContacts":
 		if e.ComplexityRoot.Mutation.BulkUpsertContacts == nil {
 			break
@@ -1344,7 +1344,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.BulkUpsertContacts(childComplexity, args["inputs"].([]*service.UpsertContactInput), args["atomic"].(*bool)), true
+		return e.ComplexityRoot.Mutation.BulkUpsertContacts(childComplexity, args["inputs"].([]*service.UpsertContactInput), args["atomic"].(bool)), true
 	case "Mutation.createApiKey":
 		if e.ComplexityRoot.Mutation.CreateAPIKey == nil {
 			break
@@ -1498,7 +1498,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.MoveContactToAccount(childComplexity, args["contactId"].(string), args["accountId"].(string), args["keepPreviousAccount"].(*bool)), true
+		return e.ComplexityRoot.Mutation.MoveContactToAccount(childComplexity, args["contactId"].(string), args["accountId"].(string), args["keepPreviousAccount"].(bool)), true
 	case "Mutation.redeliverWebhook":
 		if e.ComplexityRoot.Mutation.RedeliverWebhook == nil {
 			break
@@ -1652,7 +1652,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.UpsertContactByEmail(childComplexity, args["email"].(string), args["input"].(service.UpdateContactInput), args["phonesMode"].(*service.PhonesMode)), true
+		return e.ComplexityRoot.Mutation.UpsertContactByEmail(childComplexity, args["email"].(string), args["input"].(service.UpdateContactInput), args["phonesMode"].(service.PhonesMode)), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -3134,7 +3134,7 @@ input UpsertContactInput {
   "Phone changes, combined with the contact's phones as ` + "`" + `phonesMode` + "`" + ` says; the contact ends with at most 20."
   phones: [PhoneChange!]
   "How ` + "`" + `phones` + "`" + ` combine with the contact's current phones."
-  phonesMode: PhonesMode = MERGE
+  phonesMode: PhonesMode! = MERGE
   "The version the change is based on; when the contact's version differs (or it does not exist yet) the upsert is refused as STALE."
   expectedVersion: Int
   "Custom field values to set; a null value removes the field's value. Fields not named stay as they are."
@@ -3492,7 +3492,7 @@ type Mutation {
     "The contact's fields: absent ones stay as they are; on create, ` + "`" + `name` + "`" + ` (or ` + "`" + `firstName` + "`" + `) is required."
     input: UpdateContactInput!
     "How the input's phones combine with the contact's."
-    phonesMode: PhonesMode = MERGE
+    phonesMode: PhonesMode! = MERGE
   ): UpsertContactPayload!
   "Adds the contact to an account; its primary account stays as it is. Adding it to an account it belongs to changes nothing."
   addContactToAccount("The contact." contactId: ID!, "The account it joins." accountId: ID!): ContactPayload!
@@ -3505,14 +3505,14 @@ type Mutation {
     "Its new primary account."
     accountId: ID!
     "Whether the contact stays a member of its previous primary account."
-    keepPreviousAccount: Boolean = false
+    keepPreviousAccount: Boolean! = false
   ): ContactPayload!
   "Upserts up to 1,000 contacts in one transaction. More is a LIMIT_EXCEEDED error. The same external id twice is an error on the later input."
   bulkUpsertContacts(
     "The contacts to upsert."
     inputs: [UpsertContactInput!]!
     "When true, any problem writes nothing; when false, the valid inputs are written and the others reported."
-    atomic: Boolean = false
+    atomic: Boolean! = false
   ): BulkUpsertContactsPayload! @bulk
   """
   Merges duplicate contacts into one. The target keeps its fields and gains
@@ -3537,7 +3537,7 @@ type Mutation {
     "The accounts to upsert."
     inputs: [UpsertAccountInput!]!
     "When true, any problem writes nothing; when false, the valid inputs are written and the others reported."
-    atomic: Boolean = false
+    atomic: Boolean! = false
   ): BulkUpsertAccountsPayload! @bulk
   "Creates a custom portal role."
   createPortalRole("The role to create." input: CreatePortalRoleInput!): PortalRolePayload!
@@ -4986,8 +4986,8 @@ func (ec *executionContext) field_Mutation_bulkUpsertAccounts_args(ctx context.C
 	}
 	args["inputs"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "atomic",
-		func(ctx context.Context, v any) (*bool, error) {
-			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5008,8 +5008,8 @@ func (ec *executionContext) field_Mutation_bulkUpsertContacts_args(ctx context.C
 	}
 	args["inputs"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "atomic",
-		func(ctx context.Context, v any) (*bool, error) {
-			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5228,8 +5228,8 @@ func (ec *executionContext) field_Mutation_moveContactToAccount_args(ctx context
 	}
 	args["accountId"] = arg1
 	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "keepPreviousAccount",
-		func(ctx context.Context, v any) (*bool, error) {
-			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5474,8 +5474,8 @@ func (ec *executionContext) field_Mutation_upsertContactByEmail_args(ctx context
 	}
 	args["input"] = arg1
 	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "phonesMode",
-		func(ctx context.Context, v any) (*service.PhonesMode, error) {
-			return ec.unmarshalOPhonesMode2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐPhonesMode(ctx, v)
+		func(ctx context.Context, v any) (service.PhonesMode, error) {
+			return ec.unmarshalNPhonesMode2githubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐPhonesMode(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -9433,7 +9433,7 @@ func (ec *executionContext) _Mutation_upsertContactByEmail(ctx context.Context, 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().UpsertContactByEmail(ctx, fc.Args["email"].(string), fc.Args["input"].(service.UpdateContactInput), fc.Args["phonesMode"].(*service.PhonesMode))
+			return ec.Resolvers.Mutation().UpsertContactByEmail(ctx, fc.Args["email"].(string), fc.Args["input"].(service.UpdateContactInput), fc.Args["phonesMode"].(service.PhonesMode))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.UpsertContactPayload) graphql.Marshaler {
@@ -9565,7 +9565,7 @@ func (ec *executionContext) _Mutation_moveContactToAccount(ctx context.Context, 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().MoveContactToAccount(ctx, fc.Args["contactId"].(string), fc.Args["accountId"].(string), fc.Args["keepPreviousAccount"].(*bool))
+			return ec.Resolvers.Mutation().MoveContactToAccount(ctx, fc.Args["contactId"].(string), fc.Args["accountId"].(string), fc.Args["keepPreviousAccount"].(bool))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ContactPayload) graphql.Marshaler {
@@ -9609,7 +9609,7 @@ func (ec *executionContext) _Mutation_bulkUpsertContacts(ctx context.Context, fi
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().BulkUpsertContacts(ctx, fc.Args["inputs"].([]*service.UpsertContactInput), fc.Args["atomic"].(*bool))
+			return ec.Resolvers.Mutation().BulkUpsertContacts(ctx, fc.Args["inputs"].([]*service.UpsertContactInput), fc.Args["atomic"].(bool))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.BulkUpsertContactsPayload) graphql.Marshaler {
@@ -9917,7 +9917,7 @@ func (ec *executionContext) _Mutation_bulkUpsertAccounts(ctx context.Context, fi
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().BulkUpsertAccounts(ctx, fc.Args["inputs"].([]*service.UpsertAccountInput), fc.Args["atomic"].(*bool))
+			return ec.Resolvers.Mutation().BulkUpsertAccounts(ctx, fc.Args["inputs"].([]*service.UpsertAccountInput), fc.Args["atomic"].(bool))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.BulkUpsertAccountsPayload) graphql.Marshaler {
@@ -16355,7 +16355,7 @@ func (ec *executionContext) unmarshalInputUpsertContactInput(ctx context.Context
 			it.Phones = data
 		case "phonesMode":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phonesMode"))
-			data, err := ec.unmarshalOPhonesMode2githubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐPhonesMode(ctx, v)
+			data, err := ec.unmarshalNPhonesMode2githubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐPhonesMode(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -20257,6 +20257,21 @@ func (ec *executionContext) unmarshalNPhoneInput2githubᚗcomᚋcontactsᚑapi�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNPhonesMode2githubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐPhonesMode(ctx context.Context, v any) (service.PhonesMode, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := service.PhonesMode(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPhonesMode2githubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐPhonesMode(ctx context.Context, sel ast.SelectionSet, v service.PhonesMode) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "PhonesMode!")
+	}
+	return res
+}
+
 func (ec *executionContext) marshalNPortalRole2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐPortalRoleᚄ(ctx context.Context, sel ast.SelectionSet, v []*db.PortalRole) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -21213,38 +21228,6 @@ func (ec *executionContext) unmarshalOPhoneType2ᚖgithubᚗcomᚋcontactsᚑapi
 }
 
 func (ec *executionContext) marshalOPhoneType2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋdbᚐPhoneType(ctx context.Context, sel ast.SelectionSet, v *db.PhoneType) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	_ = sel
-	_ = ctx
-	res := graphql.MarshalString(string(*v))
-	return res
-}
-
-func (ec *executionContext) unmarshalOPhonesMode2githubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐPhonesMode(ctx context.Context, v any) (service.PhonesMode, error) {
-	tmp, err := graphql.UnmarshalString(v)
-	res := service.PhonesMode(tmp)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalOPhonesMode2githubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐPhonesMode(ctx context.Context, sel ast.SelectionSet, v service.PhonesMode) graphql.Marshaler {
-	_ = sel
-	_ = ctx
-	res := graphql.MarshalString(string(v))
-	return res
-}
-
-func (ec *executionContext) unmarshalOPhonesMode2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐPhonesMode(ctx context.Context, v any) (*service.PhonesMode, error) {
-	if v == nil {
-		return nil, nil
-	}
-	tmp, err := graphql.UnmarshalString(v)
-	res := service.PhonesMode(tmp)
-	return &res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalOPhonesMode2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋserviceᚐPhonesMode(ctx context.Context, sel ast.SelectionSet, v *service.PhonesMode) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

@@ -379,20 +379,17 @@ func soloAccountOf(w *tenant) string { return w.soloAccountID }
 // application's workspace filters are the only wall.
 func TestIDOR(t *testing.T) {
 	t.Parallel()
-	for name, svc := range servicesEachWay(t) {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			h := newHandlerOf(t, svc)
-			a := seedIDORTenant(t, newClientWith(t, h, uuid.New(), graphtest.AllScopes))
-			b := seedIDORTenant(t, newClientWith(t, h, uuid.New(), graphtest.AllScopes))
-			checkIsolation(t, a, b, slices.Concat(tenancyCases, apiKeyTenancyCases, idorCases))
-			for _, w := range []*tenant{a, b} {
-				if keys := w.in(t).c.ListAPIKeys(); len(keys) != 1 || keys[0].ID != w.apiKeyID || keys[0].RevokedAt != nil {
-					t.Errorf("workspace %s lists keys %+v; want its own key %s, not revoked", w.c.Workspace, keys, w.apiKeyID)
-				}
+	eachWay(t, func(t *testing.T, svc *service.Service) {
+		h := newHandlerOf(t, svc)
+		a := seedIDORTenant(t, newClientWith(t, h, uuid.New(), graphtest.AllScopes))
+		b := seedIDORTenant(t, newClientWith(t, h, uuid.New(), graphtest.AllScopes))
+		checkIsolation(t, a, b, slices.Concat(tenancyCases, apiKeyTenancyCases, idorCases))
+		for _, w := range []*tenant{a, b} {
+			if keys := w.in(t).c.ListAPIKeys(); len(keys) != 1 || keys[0].ID != w.apiKeyID || keys[0].RevokedAt != nil {
+				t.Errorf("workspace %s lists keys %+v; want its own key %s, not revoked", w.c.Workspace, keys, w.apiKeyID)
 			}
-		})
-	}
+		}
+	})
 }
 
 // TestIdempotencyKeyIsPerWorkspace sends the Idempotency-Key of one

@@ -29,13 +29,13 @@ type (
 const contactFields = graphtest.ContactFields
 
 var (
-	testSecret      = graphtest.Secret
-	newService      = graphtest.NewService
-	servicesEachWay = graphtest.ServicesEachWay
-	newHandler      = graphtest.NewHandler
-	newHandlerOf    = graphtest.NewHandlerOf
-	newHandlerWith  = graphtest.NewHandlerWith
-	mintToken       = graphtest.MintToken
+	testSecret     = graphtest.Secret
+	newService     = graphtest.NewService
+	eachWay        = graphtest.EachWay
+	newHandler     = graphtest.NewHandler
+	newHandlerOf   = graphtest.NewHandlerOf
+	newHandlerWith = graphtest.NewHandlerWith
+	mintToken      = graphtest.MintToken
 )
 
 // newClient returns a client of a new workspace with read and write scopes.

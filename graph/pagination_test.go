@@ -75,6 +75,28 @@ func (c *client) accountContactsPage(account string, first *int, after *string) 
 	return out.Account.Contacts
 }
 
+// pageWant is what one page of a walk through a list should be.
+type pageWant struct {
+	size           int
+	next, previous bool
+}
+
+// pageThrough fetches the pages of a list one after the other, each after
+// the last one's end cursor, checks each against want (of total records),
+// and returns the ids they gave in order.
+func pageThrough(t *testing.T, page func(after *string) connectionData, want []pageWant, total int) []string {
+	t.Helper()
+	var after *string
+	var seen []string
+	for i, w := range want {
+		p := page(after)
+		checkPage(t, i+1, p, w.size, w.next, w.previous, total)
+		seen = append(seen, p.ids()...)
+		after = p.PageInfo.EndCursor
+	}
+	return seen
+}
+
 // checkPage fails t unless page is consistent in itself (nodes match edges,
 // pageInfo's cursors match the first and last edges) and has the size, flags
 // and total count wanted.
@@ -225,18 +247,8 @@ func TestPagingThroughContacts(t *testing.T) {
 	c := newClient(t)
 	ids := createContacts(c, 7, nil)
 	first := 3
-	var after *string
-	var seen []string
-	want := []struct {
-		size           int
-		next, previous bool
-	}{{3, true, false}, {3, true, true}, {1, false, true}}
-	for i, w := range want {
-		page := c.contactsPage(&first, after)
-		checkPage(t, i+1, page, w.size, w.next, w.previous, 7)
-		seen = append(seen, page.ids()...)
-		after = page.PageInfo.EndCursor
-	}
+	seen := pageThrough(t, func(after *string) connectionData { return c.contactsPage(&first, after) },
+		[]pageWant{{3, true, false}, {3, true, true}, {1, false, true}}, 7)
 	if !slices.Equal(seen, ids) {
 		t.Errorf("pages gave %q, want every contact once, oldest first: %q", seen, ids)
 	}
@@ -280,18 +292,8 @@ func TestPagingThroughAccountContacts(t *testing.T) {
 		c.CreateContact(map[string]any{"name": fmt.Sprintf("Outsider %d", i), "accountId": bolt})
 	}
 	first := 2
-	var after *string
-	var seen []string
-	want := []struct {
-		size           int
-		next, previous bool
-	}{{2, true, false}, {2, true, true}, {1, false, true}}
-	for i, w := range want {
-		page := c.accountContactsPage(acme, &first, after)
-		checkPage(t, i+1, page, w.size, w.next, w.previous, 5)
-		seen = append(seen, page.ids()...)
-		after = page.PageInfo.EndCursor
-	}
+	seen := pageThrough(t, func(after *string) connectionData { return c.accountContactsPage(acme, &first, after) },
+		[]pageWant{{2, true, false}, {2, true, true}, {1, false, true}}, 5)
 	if !slices.Equal(seen, members) {
 		t.Errorf("pages gave %q, want the account's contacts once each, oldest first: %q", seen, members)
 	}

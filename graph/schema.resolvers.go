@@ -83,12 +83,8 @@ func (r *mutationResolver) UpsertContact(ctx context.Context, input service.Upse
 	return &model.UpsertContactPayload{Contact: result.Contact, Created: result.Created(), Action: result.Action, UserErrors: result.UserErrors}, nil
 }
 
-func (r *mutationResolver) UpsertContactByEmail(ctx context.Context, email string, input service.UpdateContactInput, phonesMode *service.PhonesMode) (*model.UpsertContactPayload, error) {
-	var mode service.PhonesMode // MERGE when null
-	if phonesMode != nil {
-		mode = *phonesMode
-	}
-	result, err := r.Service.UpsertContactByEmail(ctx, email, input, mode)
+func (r *mutationResolver) UpsertContactByEmail(ctx context.Context, email string, input service.UpdateContactInput, phonesMode service.PhonesMode) (*model.UpsertContactPayload, error) {
+	result, err := r.Service.UpsertContactByEmail(ctx, email, input, phonesMode)
 	if err != nil {
 		return nil, err
 	}
@@ -105,13 +101,13 @@ func (r *mutationResolver) RemoveContactFromAccount(ctx context.Context, contact
 	return &model.ContactPayload{Contact: contact, UserErrors: userErrors}, err
 }
 
-func (r *mutationResolver) MoveContactToAccount(ctx context.Context, contactID string, accountID string, keepPreviousAccount *bool) (*model.ContactPayload, error) {
-	contact, userErrors, err := r.Service.MoveContactToAccount(ctx, contactID, accountID, keepPreviousAccount != nil && *keepPreviousAccount)
+func (r *mutationResolver) MoveContactToAccount(ctx context.Context, contactID string, accountID string, keepPreviousAccount bool) (*model.ContactPayload, error) {
+	contact, userErrors, err := r.Service.MoveContactToAccount(ctx, contactID, accountID, keepPreviousAccount)
 	return &model.ContactPayload{Contact: contact, UserErrors: userErrors}, err
 }
 
-func (r *mutationResolver) BulkUpsertContacts(ctx context.Context, inputs []*service.UpsertContactInput, atomic *bool) (*model.BulkUpsertContactsPayload, error) {
-	results, err := r.Service.BulkUpsertContacts(ctx, inputs, *atomic)
+func (r *mutationResolver) BulkUpsertContacts(ctx context.Context, inputs []*service.UpsertContactInput, atomic bool) (*model.BulkUpsertContactsPayload, error) {
+	results, err := r.Service.BulkUpsertContacts(ctx, inputs, atomic)
 	if err != nil {
 		return nil, err
 	}
@@ -154,8 +150,8 @@ func (r *mutationResolver) UpsertAccount(ctx context.Context, input service.Upse
 	return &model.UpsertAccountPayload{Account: result.Account, Created: result.Created(), Action: result.Action, UserErrors: result.UserErrors}, nil
 }
 
-func (r *mutationResolver) BulkUpsertAccounts(ctx context.Context, inputs []*service.UpsertAccountInput, atomic *bool) (*model.BulkUpsertAccountsPayload, error) {
-	results, err := r.Service.BulkUpsertAccounts(ctx, inputs, *atomic)
+func (r *mutationResolver) BulkUpsertAccounts(ctx context.Context, inputs []*service.UpsertAccountInput, atomic bool) (*model.BulkUpsertAccountsPayload, error) {
+	results, err := r.Service.BulkUpsertAccounts(ctx, inputs, atomic)
 	if err != nil {
 		return nil, err
 	}

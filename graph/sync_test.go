@@ -3,6 +3,7 @@ package graph_test
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -148,6 +149,16 @@ func sorted(s []string) []string {
 	return s
 }
 
+// upsertsAtOnce sends doc once for each of fields, all at once, each with
+// the input base and that one's fields.
+func (c *client) upsertsAtOnce(doc string, base map[string]any, fields []map[string]any) []*response {
+	return graphtest.Concurrently(len(fields), func(i int) *response {
+		input := maps.Clone(base)
+		maps.Copy(input, fields[i])
+		return c.Post(doc, map[string]any{"input": input})
+	})
+}
+
 // TestConcurrentUpsertsLoseNoField hammers one external id from several
 // goroutines, each setting a different field: one contact must remain,
 // with every field set.
@@ -159,13 +170,7 @@ func TestConcurrentUpsertsLoseNoField(t *testing.T) {
 		{"description": "Countess"}, {"avatarUrl": "https://example.com/ada.png"}, {"tags": []string{"vip"}},
 		{"metadata": map[string]any{"source": "crm"}},
 	}
-	responses := graphtest.Concurrently(len(fields), func(i int) *response {
-		input := map[string]any{"externalId": "crm-race", "name": "Ada Lovelace"}
-		for k, v := range fields[i] {
-			input[k] = v
-		}
-		return c.Post(upsertContactDoc, map[string]any{"input": input})
-	})
+	responses := c.upsertsAtOnce(upsertContactDoc, map[string]any{"externalId": "crm-race", "name": "Ada Lovelace"}, fields)
 	created, updated := 0, 0
 	for i, resp := range responses {
 		var out struct{ UpsertContact upsertPayload }

@@ -63,8 +63,8 @@ type Options struct {
 	// them: they tell of every workspace, so the server serves them on a
 	// listener of their own.
 	Metrics *metrics.Metrics
-	// Plain serves requests without graph's fast path (render.go and
-	// projection.go): gqlgen resolves every field and the loaders fetch
+	// Plain serves requests without the fast path (graph/fastpath:
+	// render and projection): gqlgen resolves every field and the loaders fetch
 	// whole records. For the tests that compare the two.
 	Plain bool
 }

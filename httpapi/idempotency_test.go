@@ -263,37 +263,34 @@ func TestIdempotentMutationsKeepTheirOwnTransactions(t *testing.T) {
 		grace: createContact(input: {name: "Grace"}) { contact { id } userErrors { code } }
 		byExternalId: upsertContact(input: {externalId: "ada", description: "first"}) { contact { name description } userErrors { code } }
 	}`
-	for name, svc := range graphtest.ServicesEachWay(t) {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			c := graphtest.NewClientOf(t, svc)
-			first := c.SendWithKey("four", doc, nil)
-			var out struct {
-				Ada, Twin, Grace struct {
-					Contact    *struct{ ID string }
-					UserErrors []graphtest.UserError
-				}
-				ByExternalID struct {
-					Contact *struct{ Name, Description string }
-				}
+	graphtest.EachWay(t, func(t *testing.T, svc *service.Service) {
+		c := graphtest.NewClientOf(t, svc)
+		first := c.SendWithKey("four", doc, nil)
+		var out struct {
+			Ada, Twin, Grace struct {
+				Contact    *struct{ ID string }
+				UserErrors []graphtest.UserError
 			}
-			if err := json.Unmarshal(first.Data, &out); err != nil || len(first.Errors) > 0 {
-				t.Fatalf("status %d, %s; want data without errors", first.Status, first.Body)
+			ByExternalID struct {
+				Contact *struct{ Name, Description string }
 			}
-			if out.Ada.Contact == nil || out.Grace.Contact == nil || out.Twin.Contact != nil || len(out.Twin.UserErrors) != 1 || out.Twin.UserErrors[0].Code != "ALREADY_EXISTS" {
-				t.Errorf("got %s; want ada and grace created, twin refused with ALREADY_EXISTS", first.Data)
-			}
-			if u := out.ByExternalID.Contact; u == nil || u.Name != "Ada" || u.Description != "first" {
-				t.Errorf("the update by external id got %+v; want it to find what the first mutation wrote", u)
-			}
-			if n := c.ContactCount(); n != 2 {
-				t.Errorf("%d contacts; want 2", n)
-			}
-			if retry := c.SendWithKey("four", doc, nil); !retry.Replayed() || !bytes.Equal(retry.Body, first.Body) || c.ContactCount() != 2 {
-				t.Errorf("retry: replayed %v, %s; want the first response and nothing more written", retry.Replayed(), retry.Body)
-			}
-		})
-	}
+		}
+		if err := json.Unmarshal(first.Data, &out); err != nil || len(first.Errors) > 0 {
+			t.Fatalf("status %d, %s; want data without errors", first.Status, first.Body)
+		}
+		if out.Ada.Contact == nil || out.Grace.Contact == nil || out.Twin.Contact != nil || len(out.Twin.UserErrors) != 1 || out.Twin.UserErrors[0].Code != "ALREADY_EXISTS" {
+			t.Errorf("got %s; want ada and grace created, twin refused with ALREADY_EXISTS", first.Data)
+		}
+		if u := out.ByExternalID.Contact; u == nil || u.Name != "Ada" || u.Description != "first" {
+			t.Errorf("the update by external id got %+v; want it to find what the first mutation wrote", u)
+		}
+		if n := c.ContactCount(); n != 2 {
+			t.Errorf("%d contacts; want 2", n)
+		}
+		if retry := c.SendWithKey("four", doc, nil); !retry.Replayed() || !bytes.Equal(retry.Body, first.Body) || c.ContactCount() != 2 {
+			t.Errorf("retry: replayed %v, %s; want the first response and nothing more written", retry.Replayed(), retry.Body)
+		}
+	})
 }
 
 // TestIdempotentRequestHoldsOneConnection runs idempotent requests, a

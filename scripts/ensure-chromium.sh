@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # ensure-chromium.sh makes sure Chromium is installed, because the
-# playground's browser test (graph/browser_test.go) drives it headless.
+# playground's browser test (httpapi/browser_test.go) drives it headless.
 # As root it installs Debian's chromium package; otherwise it says what to
 # install. Without Chromium that test is skipped on a developer's machine
 # and fails in CI (where CI is set), so this script fails only when an

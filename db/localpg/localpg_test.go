@@ -14,6 +14,25 @@ import (
 	"github.com/contacts-api/contacts/db/localpg"
 )
 
+// started starts a cluster with start, skipping the test where PostgreSQL
+// is not installed, and stops it when the test ends unless the test set
+// *stopped, having stopped it itself.
+func started(t *testing.T, start func() (*localpg.Cluster, error)) (c *localpg.Cluster, stopped *bool) {
+	t.Helper()
+	c, err := start()
+	skipIfNotInstalled(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopped = new(bool)
+	t.Cleanup(func() {
+		if !*stopped {
+			_ = c.Stop()
+		}
+	})
+	return c, stopped
+}
+
 // skipIfNotInstalled skips the test on a developer machine without
 // PostgreSQL, but not in CI, where missing binaries are a setup bug.
 func skipIfNotInstalled(t *testing.T, err error) {
@@ -33,16 +52,8 @@ func dial(port int) error {
 
 func TestStartThrowaway(t *testing.T) {
 	ctx := t.Context()
-	c, err := localpg.StartThrowaway(ctx, localpg.Setting{Name: "work_mem", Value: "7MB"})
-	skipIfNotInstalled(t, err)
-	if err != nil {
-		t.Fatal(err)
-	}
-	stopped := false
-	t.Cleanup(func() {
-		if !stopped {
-			_ = c.Stop()
-		}
+	c, stopped := started(t, func() (*localpg.Cluster, error) {
+		return localpg.StartThrowaway(ctx, localpg.Setting{Name: "work_mem", Value: "7MB"})
 	})
 
 	if err := dial(c.Port); err != nil {
@@ -65,7 +76,7 @@ func TestStartThrowaway(t *testing.T) {
 		t.Errorf("work_mem = %q, want the 7MB given as a setting", got)
 	}
 
-	stopped = true
+	*stopped = true
 	if err := c.Stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -119,17 +130,7 @@ func TestStartReusesRunningServer(t *testing.T) {
 	}
 	dir := filepath.Join(base, "data", "postgres")
 
-	first, err := localpg.Start(ctx, dir)
-	skipIfNotInstalled(t, err)
-	if err != nil {
-		t.Fatal(err)
-	}
-	stopped := false
-	t.Cleanup(func() {
-		if !stopped {
-			_ = first.Stop()
-		}
-	})
+	first, stopped := started(t, func() (*localpg.Cluster, error) { return localpg.Start(ctx, dir) })
 
 	second, err := localpg.Start(ctx, dir)
 	if err != nil {
@@ -145,7 +146,7 @@ func TestStartReusesRunningServer(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	stopped = true
+	*stopped = true
 	if err := second.Stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -160,12 +161,9 @@ func TestStartReusesRunningServer(t *testing.T) {
 
 func TestCrashAndRestart(t *testing.T) {
 	ctx := t.Context()
-	c, err := localpg.StartThrowaway(ctx, localpg.Setting{Name: "work_mem", Value: "7MB"})
-	skipIfNotInstalled(t, err)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.Stop() })
+	c, _ := started(t, func() (*localpg.Cluster, error) {
+		return localpg.StartThrowaway(ctx, localpg.Setting{Name: "work_mem", Value: "7MB"})
+	})
 	if err := c.CreateDatabase(ctx, "app", ""); err != nil {
 		t.Fatal(err)
 	}

@@ -21,7 +21,7 @@ import (
 // its value through a writer that counts the bytes of the response and,
 // past the ceiling, stops the writing at once by panicking with
 // responseTooLarge, which InterceptResponse recovers. That covers the
-// values graph's render.go writes itself, as they are written under a root field.
+// values the fast path (graph/fastpath) writes itself, as they are written under a root field.
 type ResponseCeiling struct {
 	// MaxBytes bounds the data of one response.
 	MaxBytes int64

@@ -18,7 +18,7 @@ import (
 )
 
 // TestResponseCeiling proves that a response past MaxResponseBytes ends
-// with RESPONSE_TOO_LARGE and no data, whether render.go writes its
+// with RESPONSE_TOO_LARGE and no data, whether the fast path (graph/fastpath) writes its
 // records or gqlgen does, and that one under it is whole.
 func TestResponseCeiling(t *testing.T) {
 	t.Parallel()

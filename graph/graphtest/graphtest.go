@@ -7,6 +7,7 @@ package graphtest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -45,14 +46,27 @@ func NewService(t testing.TB) *service.Service {
 	return svc
 }
 
-// ServicesEachWay returns, by name, a service under row-level security
+// servicesEachWay returns, by name, a service under row-level security
 // and one without it (ROW_LEVEL_SECURITY=off), on a role that bypasses
 // it, where the application's workspace filters are the only wall.
-func ServicesEachWay(t testing.TB) map[string]*service.Service {
+func servicesEachWay(t testing.TB) map[string]*service.Service {
 	t.Helper()
 	filtersAlone := service.New(db.NewStore(dbtest.DB(t)).WithoutRowSecurity())
 	t.Cleanup(filtersAlone.Close)
 	return map[string]*service.Service{"row-level security": NewService(t), "workspace filters alone": filtersAlone}
+}
+
+// EachWay runs test in parallel once for each service of servicesEachWay,
+// in a subtest named for it: what holds under row-level security must
+// hold without it.
+func EachWay(t *testing.T, test func(t *testing.T, svc *service.Service)) {
+	t.Helper()
+	for way, svc := range servicesEachWay(t) {
+		t.Run(way, func(t *testing.T) {
+			t.Parallel()
+			test(t, svc)
+		})
+	}
 }
 
 // NewHandler returns the service's HTTP handler on the test database,
@@ -124,6 +138,8 @@ type Client struct {
 	URL       string
 	Token     string
 	Workspace uuid.UUID
+	// HTTP sends the requests to URL; nil is http.DefaultClient.
+	HTTP *http.Client
 }
 
 // NewClient returns a client of a new workspace with read and write
@@ -156,7 +172,7 @@ func NewClientAt(t testing.TB, url, scope string) *Client {
 // server.
 func (c *Client) OtherWorkspace() *Client {
 	ws := uuid.New()
-	return &Client{T: c.T, Handler: c.Handler, URL: c.URL, Token: MintToken(c.T, ws, auth.ScopeRead+" "+auth.ScopeWrite), Workspace: ws}
+	return &Client{T: c.T, Handler: c.Handler, URL: c.URL, HTTP: c.HTTP, Token: MintToken(c.T, ws, auth.ScopeRead+" "+auth.ScopeWrite), Workspace: ws}
 }
 
 // WithToken returns a client of the same workspace that sends another
@@ -199,11 +215,28 @@ func (r *Response) Code() string {
 // SQL statements it ran.
 func (c *Client) Post(query string, vars map[string]any) *Response {
 	c.T.Helper()
+	return c.Send(c.request(context.Background(), query, vars))
+}
+
+// Try sends a GraphQL request to the server at URL and decodes the
+// response, or returns what kept it from getting one (the connection
+// refused or cut, ctx done, a body that is not JSON), for the tests of
+// faults, where a request may get no answer.
+func (c *Client) Try(ctx context.Context, query string, vars map[string]any) (*Response, error) {
+	resp, err := c.roundTrip(c.request(ctx, query, vars))
+	if err != nil {
+		return nil, err
+	}
+	return resp, json.Unmarshal(resp.Body, resp)
+}
+
+// request is a POST of a GraphQL request with the client's token.
+func (c *Client) request(ctx context.Context, query string, vars map[string]any) *http.Request {
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+	req := httptest.NewRequestWithContext(ctx, http.MethodPost, "/graphql", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+c.Token)
-	return c.Send(req)
+	return req
 }
 
 // Send sends req and decodes the response.
@@ -213,7 +246,10 @@ func (c *Client) Send(req *http.Request) *Response {
 	if c.Handler != nil {
 		resp = c.serve(req)
 	} else {
-		resp = c.sendToURL(req)
+		var err error
+		if resp, err = c.roundTrip(req); err != nil {
+			c.T.Fatal(err)
+		}
 	}
 	if err := json.Unmarshal(resp.Body, resp); err != nil {
 		c.T.Fatalf("response is not JSON (status %d): %v\n%s", resp.Status, err, resp.Body)
@@ -230,24 +266,27 @@ func (c *Client) serve(req *http.Request) *Response {
 	return &Response{Status: rec.Code, Body: rec.Body.Bytes(), Header: rec.Header(), Statements: statements.Load()}
 }
 
-// sendToURL sends req to the server at URL.
-func (c *Client) sendToURL(req *http.Request) *Response {
-	c.T.Helper()
+// roundTrip sends req to the server at URL.
+func (c *Client) roundTrip(req *http.Request) (*Response, error) {
 	out, err := http.NewRequestWithContext(req.Context(), req.Method, c.URL+req.URL.RequestURI(), req.Body)
 	if err != nil {
-		c.T.Fatal(err)
+		return nil, err
 	}
 	out.Header = req.Header
-	resp, err := http.DefaultClient.Do(out)
+	hc := c.HTTP
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	resp, err := hc.Do(out)
 	if err != nil {
-		c.T.Fatal(err)
+		return nil, err
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {
-		c.T.Fatal(err)
+		return nil, err
 	}
-	return &Response{Status: resp.StatusCode, Body: body, Header: resp.Header}
+	return &Response{Status: resp.StatusCode, Body: body, Header: resp.Header}, nil
 }
 
 // MustDo sends a request that must succeed and decodes its data into out.
