@@ -226,13 +226,7 @@ func (r *queryResolver) Node(ctx context.Context, id string) (db.Node, error) {
 }
 
 func (r *queryResolver) Contact(ctx context.Context, id *string, externalID *string) (*db.Contact, error) {
-	if err := service.CheckOneOf(id, externalID); err != nil {
-		return nil, err
-	}
-	if id != nil {
-		return loadRoot(ctx, loaders.For(ctx).Contact, *id)
-	}
-	return loadRoot(ctx, loaders.For(ctx).ContactByExternal, *externalID)
+	return findContact(ctx, id, externalID)
 }
 
 func (r *queryResolver) Contacts(ctx context.Context, first *int, after *string, last *int, before *string, filter *db.ContactFilter, orderBy []*db.ContactOrder) (*model.ContactConnection, error) {
@@ -255,13 +249,7 @@ func (r *queryResolver) DuplicateContacts(ctx context.Context, first *int, after
 }
 
 func (r *queryResolver) Account(ctx context.Context, id *string, externalID *string) (*db.Account, error) {
-	if err := service.CheckOneOf(id, externalID); err != nil {
-		return nil, err
-	}
-	if id != nil {
-		return loadRoot(ctx, loaders.For(ctx).Account, *id)
-	}
-	return loadRoot(ctx, loaders.For(ctx).AccountByExternal, *externalID)
+	return findAccount(ctx, id, externalID)
 }
 
 func (r *queryResolver) Accounts(ctx context.Context, first *int, after *string, last *int, before *string, filter *db.AccountFilter, orderBy []*db.AccountOrder) (*model.AccountConnection, error) {
