@@ -17,3 +17,6 @@ func ScopedTo(pool *bun.DB, ws uuid.UUID) bun.IConn {
 
 // IdempotencyLockID is the advisory lock key of an idempotency key.
 var IdempotencyLockID = idempotencyLockID
+
+// CancelOnServer is the context watcher of the pool's connections.
+var CancelOnServer = cancelOnServer
