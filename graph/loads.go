@@ -42,26 +42,17 @@ func loadNode(ctx context.Context, id string) (db.Node, error) {
 	return nil, nil
 }
 
-// findContact looks up the contact of exactly one of id and externalID.
-func findContact(ctx context.Context, id, externalID *string) (*db.Contact, error) {
+// findOne looks up a record by exactly one of its id, through byID, and
+// its external id, through byExternalID.
+func findOne[V any](ctx context.Context, byID, byExternalID *loaders.Loader[string, V], id, externalID *string) (V, error) {
 	if err := service.CheckOneOf(id, externalID); err != nil {
-		return nil, err
+		var none V
+		return none, err
 	}
 	if id != nil {
-		return loadRoot(ctx, loaders.For(ctx).Contact, *id)
+		return loadRoot(ctx, byID, *id)
 	}
-	return loadRoot(ctx, loaders.For(ctx).ContactByExternal, *externalID)
-}
-
-// findAccount looks up the account of exactly one of id and externalID.
-func findAccount(ctx context.Context, id, externalID *string) (*db.Account, error) {
-	if err := service.CheckOneOf(id, externalID); err != nil {
-		return nil, err
-	}
-	if id != nil {
-		return loadRoot(ctx, loaders.For(ctx).Account, *id)
-	}
-	return loadRoot(ctx, loaders.For(ctx).AccountByExternal, *externalID)
+	return loadRoot(ctx, byExternalID, *externalID)
 }
 
 // loadRoot loads the record that a root field asks for. gqlgen resolves
@@ -97,13 +88,13 @@ func withRootLookups(ctx context.Context, next graphql.OperationHandler) graphql
 }
 
 // fetch fetches the records that the query's root fields look up, in one
-// batch per loader. It learns their keys from the lookups themselves, run
-// on the fields' arguments in a context in which loadRoot only notes its
-// key: the fields' resolvers are the one place that says which loader a
-// field's arguments use. (The arguments were checked before the operation
-// ran: see inputs.go.)
+// batch per loader. It learns their keys from the lookups that the
+// fields' resolvers call (loadNode, findOne), run on the fields' arguments
+// in a context in which loadRoot only notes its key, so that which loader
+// and key a field's arguments name is said in one place. (The arguments
+// were checked before the operation ran: see inputs.go.)
 func (*rootLookups) fetch(ctx context.Context) {
-	oc := graphql.GetOperationContext(ctx)
+	oc, l := graphql.GetOperationContext(ctx), loaders.For(ctx)
 	keys := rootKeys{}
 	gather := context.WithValue(ctx, gatheringKey{}, keys)
 	for _, f := range graphql.CollectFields(oc, oc.Operation.SelectionSet, queryImplementors) {
@@ -114,9 +105,9 @@ func (*rootLookups) fetch(ctx context.Context) {
 				_, _ = loadNode(gather, *id)
 			}
 		case "contact":
-			_, _ = findContact(gather, stringArg(args, "id"), stringArg(args, "externalId"))
+			_, _ = findOne(gather, l.Contact, l.ContactByExternal, stringArg(args, "id"), stringArg(args, "externalId"))
 		case "account":
-			_, _ = findAccount(gather, stringArg(args, "id"), stringArg(args, "externalId"))
+			_, _ = findOne(gather, l.Account, l.AccountByExternal, stringArg(args, "id"), stringArg(args, "externalId"))
 		}
 	}
 	for _, p := range keys {

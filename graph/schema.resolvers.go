@@ -226,7 +226,8 @@ func (r *queryResolver) Node(ctx context.Context, id string) (db.Node, error) {
 }
 
 func (r *queryResolver) Contact(ctx context.Context, id *string, externalID *string) (*db.Contact, error) {
-	return findContact(ctx, id, externalID)
+	l := loaders.For(ctx)
+	return findOne(ctx, l.Contact, l.ContactByExternal, id, externalID)
 }
 
 func (r *queryResolver) Contacts(ctx context.Context, first *int, after *string, last *int, before *string, filter *db.ContactFilter, orderBy []*db.ContactOrder) (*model.ContactConnection, error) {
@@ -249,7 +250,8 @@ func (r *queryResolver) DuplicateContacts(ctx context.Context, first *int, after
 }
 
 func (r *queryResolver) Account(ctx context.Context, id *string, externalID *string) (*db.Account, error) {
-	return findAccount(ctx, id, externalID)
+	l := loaders.For(ctx)
+	return findOne(ctx, l.Account, l.AccountByExternal, id, externalID)
 }
 
 func (r *queryResolver) Accounts(ctx context.Context, first *int, after *string, last *int, before *string, filter *db.AccountFilter, orderBy []*db.AccountOrder) (*model.AccountConnection, error) {
