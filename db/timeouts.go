@@ -1,6 +1,7 @@
 package db
 
 import (
+	"context"
 	"maps"
 	"strconv"
 	"time"
@@ -32,14 +33,54 @@ var DefaultTimeouts = Timeouts{Statement: 5 * time.Second, IdleInTransaction: 10
 // dropped.
 const cancelDeadline = 500 * time.Millisecond
 
+// cancelSettle is how long a cancel request may still take, after
+// PostgreSQL has received it, to reach the statement's backend: no new
+// statement goes on the connection before, which it could cancel instead.
+// (pgx's own handler waits as long.)
+const cancelSettle = 100 * time.Millisecond
+
 // cancelOnServer makes a statement whose context ends stop in PostgreSQL
-// before the call returns: it sends PostgreSQL a cancel request and waits
-// for the statement's error. (pgx's default drops the connection at once
-// and sends the cancel request in the background, which a process that
-// exits right after, at the end of a drain, may never send: its statement
-// would go on waiting in PostgreSQL, for a lock say.)
+// before the call returns: it sends PostgreSQL a cancel request, and
+// another every cancelSettle until the statement's error comes back or
+// cancelDeadline passes. (pgx's default drops the connection at once and
+// sends the cancel request in the background, which a process that exits
+// right after, at the end of a drain, may never send: its statement would
+// go on waiting in PostgreSQL, for a lock say. pgx's cancelling handler
+// sends one request, which PostgreSQL ignores when it reaches the backend
+// before the backend has read the statement, as happens on a busy
+// machine: the statement then waits all the same.)
 func cancelOnServer(conn *pgconn.PgConn) ctxwatch.Handler {
-	return &pgconn.CancelRequestContextWatcherHandler{Conn: conn, DeadlineDelay: cancelDeadline}
+	return &cancellingHandler{conn: conn}
+}
+
+// cancellingHandler is cancelOnServer's handler of a connection.
+type cancellingHandler struct {
+	conn *pgconn.PgConn
+	stop context.CancelFunc
+	done chan struct{}
+}
+
+// HandleCancel starts sending the cancel requests.
+func (h *cancellingHandler) HandleCancel(context.Context) {
+	deadline := time.Now().Add(cancelDeadline)
+	h.conn.Conn().SetDeadline(deadline)
+	ctx, stop := context.WithDeadline(context.Background(), deadline)
+	h.stop, h.done = stop, make(chan struct{})
+	go func() {
+		defer close(h.done)
+		for ctx.Err() == nil {
+			_ = h.conn.CancelRequest(ctx) // failed: the next one, or the deadline
+			time.Sleep(cancelSettle)
+		}
+	}()
+}
+
+// HandleUnwatchAfterCancel stops the cancel requests once the statement
+// has returned, and waits until the last one can cancel nothing else.
+func (h *cancellingHandler) HandleUnwatchAfterCancel() {
+	h.stop()
+	<-h.done
+	h.conn.Conn().SetDeadline(time.Time{})
 }
 
 // Option changes how Open connects.

@@ -3,6 +3,7 @@ package db_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -127,5 +128,48 @@ func TestCancelledStatementStopsInPostgreSQL(t *testing.T) {
 	var pgErr *pgconn.PgError
 	if err := <-done; !errors.As(err, &pgErr) || pgErr.Code != "57014" {
 		t.Fatalf("the cancelled statement returned %v; want PostgreSQL's query_canceled (57014)", err)
+	}
+}
+
+// TestLostCancelRequestIsSentAgain: PostgreSQL ignores a cancel request
+// that reaches a backend between statements, so a statement sent just
+// before its context ends, on a busy machine, may miss the request meant
+// for it and go on waiting for a lock after the process has gone. The
+// connection's handler must ask again until the statement stops. Here
+// the first request reaches the connection idle, as it would if the
+// backend were slow to read the statement.
+func TestLostCancelRequestIsSentAgain(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	conn, err := pgconn.Connect(ctx, dbtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	holder, err := dbtest.DB(t).BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Rollback()
+	key := time.Now().UnixNano()
+	if _, err := holder.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?)", key); err != nil {
+		t.Fatal(err)
+	}
+
+	h := db.CancelOnServer(conn)
+	h.HandleCancel(ctx)
+	time.Sleep(50 * time.Millisecond) // the first request finds the connection idle
+	_, err = conn.Exec(ctx, fmt.Sprintf("SELECT pg_advisory_lock(%d)", key)).ReadAll()
+	h.HandleUnwatchAfterCancel()
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != "57014" {
+		t.Errorf("a statement sent after a cancel request, waiting for a lock: %v; want PostgreSQL's cancellation (57014)", err)
+	}
+	var waiting int
+	if err := dbtest.DB(t).QueryRowContext(ctx, "SELECT count(*) FROM pg_stat_activity WHERE pid = ? AND wait_event_type = 'Lock'", conn.PID()).Scan(&waiting); err != nil {
+		t.Fatal(err)
+	}
+	if waiting > 0 {
+		t.Error("the statement still waits for the lock in PostgreSQL")
 	}
 }

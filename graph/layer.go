@@ -49,13 +49,15 @@ func (l *Layer) Schema() graphql.ExecutableSchema { return l.schema }
 func (l *Layer) InputChecks() graphql.HandlerExtension { return l.inputs }
 
 // Install puts the rest of the glue on srv: the error presenter and the
-// recover func, then, around each operation, the scope rule; around each
-// root field, fresh loaders for a mutation and its input problems; around
-// each field, the notes of the secrets it shows.
+// recover func, then, around each operation, the scope rule and the root
+// lookups of a query fetched together; around each root field, fresh
+// loaders for a mutation and its input problems; around each field, the
+// notes of the secrets it shows.
 func (l *Layer) Install(srv *handler.Server, hideSuggestions bool) {
 	srv.SetErrorPresenter(errorPresenter(hideSuggestions))
 	srv.SetRecoverFunc(RecoverPanic)
 	srv.AroundOperations(l.scopes.require)
+	srv.AroundOperations(withRootLookups)
 	srv.AroundRootFields(freshLoadersForMutations)
 	srv.AroundRootFields(l.inputs.refuseInput)
 	srv.AroundFields(l.secrets.note)

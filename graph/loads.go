@@ -5,8 +5,10 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/contacts-api/contacts/db"
 	"github.com/contacts-api/contacts/graph/loaders"
@@ -40,16 +42,109 @@ func loadNode(ctx context.Context, id string) (db.Node, error) {
 	return nil, nil
 }
 
+// findOne looks up a record by exactly one of its id, through byID, and
+// its external id, through byExternalID.
+func findOne[V any](ctx context.Context, byID, byExternalID *loaders.Loader[string, V], id, externalID *string) (V, error) {
+	if err := service.CheckOneOf(id, externalID); err != nil {
+		var none V
+		return none, err
+	}
+	if id != nil {
+		return loadRoot(ctx, byID, *id)
+	}
+	return loadRoot(ctx, byExternalID, *externalID)
+}
+
 // loadRoot loads the record that a root field asks for. gqlgen resolves
-// the root fields of an operation at once, so the loader waits for the
-// keys of the others to load them together; an operation of one root
-// field has none to wait for.
+// the root fields of a query at once, each in its goroutine; the first
+// lookup to run fetches the keys of them all (rootLookups), one statement
+// per loader, and the others then find theirs cached: a batch that waited
+// for the others a while would miss those the scheduler starts late, on
+// a busy server, and cost another statement.
 func loadRoot[K comparable, V any](ctx context.Context, l *loaders.Loader[K, V], key K) (V, error) {
-	oc := graphql.GetOperationContext(ctx)
-	if len(graphql.CollectFields(oc, oc.Operation.SelectionSet, queryImplementors)) > 1 {
-		return l.Load(ctx, key)()
+	if g, _ := ctx.Value(gatheringKey{}).(rootKeys); g != nil {
+		noteKey(g, l, key)
+		var none V
+		return none, nil
+	}
+	if r, _ := ctx.Value(rootLookupsKey{}).(*rootLookups); r != nil {
+		r.once.Do(func() { r.fetch(ctx) })
 	}
 	return l.LoadNow(ctx, []K{key})[0]()
+}
+
+// rootLookups are the lookups of a query's root fields, fetched once.
+type rootLookups struct{ once sync.Once }
+
+type rootLookupsKey struct{}
+
+// withRootLookups makes the root lookups of a query fetched together (see
+// loadRoot).
+func withRootLookups(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	if graphql.GetOperationContext(ctx).Operation.Operation == ast.Query {
+		ctx = context.WithValue(ctx, rootLookupsKey{}, &rootLookups{})
+	}
+	return next(ctx)
+}
+
+// fetch fetches the records that the query's root fields look up, in one
+// batch per loader. It learns their keys from the lookups that the
+// fields' resolvers call (loadNode, findOne), run on the fields' arguments
+// in a context in which loadRoot only notes its key, so that which loader
+// and key a field's arguments name is said in one place. (The arguments
+// were checked before the operation ran: see inputs.go.)
+func (*rootLookups) fetch(ctx context.Context) {
+	oc, l := graphql.GetOperationContext(ctx), loaders.For(ctx)
+	keys := rootKeys{}
+	gather := context.WithValue(ctx, gatheringKey{}, keys)
+	for _, f := range graphql.CollectFields(oc, oc.Operation.SelectionSet, queryImplementors) {
+		args := f.ArgumentMap(oc.Variables)
+		switch f.Name {
+		case "node":
+			if id := stringArg(args, "id"); id != nil {
+				_, _ = loadNode(gather, *id)
+			}
+		case "contact":
+			_, _ = findOne(gather, l.Contact, l.ContactByExternal, stringArg(args, "id"), stringArg(args, "externalId"))
+		case "account":
+			_, _ = findOne(gather, l.Account, l.AccountByExternal, stringArg(args, "id"), stringArg(args, "externalId"))
+		}
+	}
+	for _, p := range keys {
+		p.fetch(ctx)
+	}
+}
+
+// stringArg returns the string argument name of args, nil when absent.
+func stringArg(args map[string]any, name string) *string {
+	if s, ok := args[name].(string); ok {
+		return &s
+	}
+	return nil
+}
+
+type gatheringKey struct{}
+
+// rootKeys are the keys that the root lookups of a query noted, by loader.
+type rootKeys map[any]interface{ fetch(context.Context) }
+
+// pendingKeys are the keys noted of one loader.
+type pendingKeys[K comparable, V any] struct {
+	loader *loaders.Loader[K, V]
+	keys   []K
+}
+
+// fetch loads the keys into the loader's cache, in one batch.
+func (p *pendingKeys[K, V]) fetch(ctx context.Context) { p.loader.LoadNow(ctx, p.keys) }
+
+// noteKey notes key of l in g.
+func noteKey[K comparable, V any](g rootKeys, l *loaders.Loader[K, V], key K) {
+	p, _ := g[l].(*pendingKeys[K, V])
+	if p == nil {
+		p = &pendingKeys[K, V]{loader: l}
+		g[l] = p
+	}
+	p.keys = append(p.keys, key)
 }
 
 // nodeOrNil keeps a missing record a nil interface, which GraphQL shows as

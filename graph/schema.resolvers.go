@@ -257,13 +257,8 @@ func (r *queryResolver) Node(ctx context.Context, id string) (db.Node, error) {
 }
 
 func (r *queryResolver) Contact(ctx context.Context, id *string, externalID *string) (*db.Contact, error) {
-	if err := service.CheckOneOf(id, externalID); err != nil {
-		return nil, err
-	}
-	if id != nil {
-		return loadRoot(ctx, loaders.For(ctx).Contact, *id)
-	}
-	return loadRoot(ctx, loaders.For(ctx).ContactByExternal, *externalID)
+	l := loaders.For(ctx)
+	return findOne(ctx, l.Contact, l.ContactByExternal, id, externalID)
 }
 
 func (r *queryResolver) Contacts(ctx context.Context, first *int, after *string, last *int, before *string, filter *db.ContactFilter, orderBy []*db.ContactOrder) (*model.ContactConnection, error) {
@@ -286,13 +281,8 @@ func (r *queryResolver) DuplicateContacts(ctx context.Context, first *int, after
 }
 
 func (r *queryResolver) Account(ctx context.Context, id *string, externalID *string) (*db.Account, error) {
-	if err := service.CheckOneOf(id, externalID); err != nil {
-		return nil, err
-	}
-	if id != nil {
-		return loadRoot(ctx, loaders.For(ctx).Account, *id)
-	}
-	return loadRoot(ctx, loaders.For(ctx).AccountByExternal, *externalID)
+	l := loaders.For(ctx)
+	return findOne(ctx, l.Account, l.AccountByExternal, id, externalID)
 }
 
 func (r *queryResolver) Accounts(ctx context.Context, first *int, after *string, last *int, before *string, filter *db.AccountFilter, orderBy []*db.AccountOrder) (*model.AccountConnection, error) {
