@@ -17,3 +17,10 @@ func ScopedTo(pool *bun.DB, ws uuid.UUID) bun.IConn {
 
 // IdempotencyLockID is the advisory lock key of an idempotency key.
 var IdempotencyLockID = idempotencyLockID
+
+// AccountsByIDText is the text of the lookup of accounts by id that a
+// page's loader prepares.
+func AccountsByIDText(s *Store) string {
+	text, _ := s.lookupText(&[]*Account{}, &byID, Columns{"id", "name"})
+	return text
+}

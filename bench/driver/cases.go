@@ -22,6 +22,8 @@ type benchCase struct {
 	// concurrency, when not zero, caps the run's number of clients for
 	// this case.
 	concurrency int
+	// read is a case that only reads: its floor is measured.
+	read bool
 }
 
 // The GraphQL documents of the cases.
@@ -69,6 +71,7 @@ func cases(s sample) []benchCase {
 			graphql:  each(s.contactIDs, func(id string) load.Request { return graphql(contactQuery, map[string]any{"id": id}) }),
 			baseline: each(s.contactIDs, func(id string) load.Request { return get("/contact?id=" + url.QueryEscape(id)) }),
 			check:    checkContact,
+			read:     true,
 		},
 		pageCase("page_100", 100, s.pageStarts),
 		pageCase("page_999", 999, s.pageStarts),
@@ -76,6 +79,7 @@ func cases(s sample) []benchCase {
 			name:    "search_page",
 			graphql: each(searchWords, func(word string) load.Request { return graphql(searchQuery, map[string]any{"search": word}) }),
 			check:   checkSearch,
+			read:    true,
 		},
 		{
 			name:    "create_contact",
@@ -112,6 +116,7 @@ func pageCase(name string, first int, starts []string) benchCase {
 			return get(path)
 		}),
 		check: checkPage(first),
+		read:  true,
 	}
 }
 

@@ -31,17 +31,30 @@ type database struct {
 	admin *sql.DB
 	// counting is whether pg_stat_statements is loaded.
 	counting bool
+	// marks counts the markers of statementsDuring.
+	marks int
 }
 
 // startDatabase starts the cluster. A buffer cache that holds the whole
-// data set keeps the disk out of the figures.
+// data set keeps the disk out of the figures. The log is also written as
+// JSON, one record a line, from which the floor reads the statements the
+// server sent (floor.go).
 func startDatabase(ctx context.Context) (*database, error) {
-	buffers := localpg.Setting{Name: "shared_buffers", Value: "512MB"}
-	cluster, err := localpg.StartThrowaway(ctx, buffers, localpg.Setting{Name: "shared_preload_libraries", Value: "pg_stat_statements"})
+	settings := []localpg.Setting{
+		{Name: "shared_buffers", Value: "512MB"},
+		{Name: "logging_collector", Value: "on"},
+		{Name: "log_destination", Value: "stderr,jsonlog"},
+		{Name: "log_rotation_size", Value: "0"},
+		{Name: "log_rotation_age", Value: "0"},
+	}
+	cluster, err := localpg.StartThrowaway(ctx, append(settings,
+		localpg.Setting{Name: "shared_preload_libraries", Value: "pg_stat_statements,auto_explain"},
+		localpg.Setting{Name: "auto_explain.log_min_duration", Value: slowPlan},
+		localpg.Setting{Name: "auto_explain.sample_rate", Value: planSampleRate})...)
 	counting := err == nil
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "warning: PostgreSQL would not start with pg_stat_statements (install postgresql-contrib); statements per request will read 0\n%v\n", err)
-		if cluster, err = localpg.StartThrowaway(ctx, buffers); err != nil {
+		fmt.Fprintf(os.Stderr, "warning: PostgreSQL would not start with pg_stat_statements and auto_explain (install postgresql-contrib); statements per request will read 0\n%v\n", err)
+		if cluster, err = localpg.StartThrowaway(ctx, settings...); err != nil {
 			return nil, err
 		}
 	}

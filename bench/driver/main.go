@@ -2,15 +2,17 @@
 // (`make profile`). It starts a throwaway PostgreSQL, seeds it with
 // `server seed`, builds and starts the server as a release would be built,
 // drives each case with the load generator in a process of its own, runs
-// the raw baseline for the read cases, and prints and writes the figures
-// (bench/results/latest.json). See docs/performance.md.
+// the raw baseline and the database's floor (the statements the server
+// sent, in pgbench) for the read cases, and prints and writes the figures
+// (bench/results/latest.json, bench/results/rounds.txt). See
+// docs/performance.md.
 //
 //	BENCH_DURATION     how long each case runs (default 20s)
 //	BENCH_CONCURRENCY  how many clients send requests at once (default 32)
 //	BENCH_CASES        the cases to run, comma-separated (default all; the
 //	                   profile runs the first, page_100 by default)
 //	BENCH_ROUNDS       how many times each case runs each way of row-level
-//	                   security, alternating (default 2)
+//	                   security, alternating, and its floor (default 2)
 //	ROW_LEVEL_SECURITY off profiles the server without it (make profile)
 //
 // Every case runs against two servers on the same data: one as served by
@@ -126,6 +128,9 @@ type bench struct {
 	withoutRLS *process
 	baseline   *process // the raw baseline
 	pprofURL   string   // the API server's profiles
+	// pgbenchPath runs the read cases' floors; empty when pgbench is
+	// missing, and the floors are not measured.
+	pgbenchPath string
 	// checks counts the checked requests, whose Unique marker each gets
 	// a key of its own: a case is checked on both servers, every round.
 	checks atomic.Int64
@@ -143,6 +148,9 @@ func run() error {
 	}
 	b := &bench{settings: s}
 	defer b.close()
+	if b.pgbenchPath, err = pgbenchPath(); err != nil {
+		fmt.Fprintf(os.Stderr, "warning: %v; the floors of the read cases will not be measured\n", err)
+	}
 	machine := machineName()
 	var pinNote string
 	b.pins, pinNote = choosePinning(runtime.NumCPU())
@@ -282,8 +290,15 @@ func (b *bench) runCases(ctx context.Context, all []benchCase, machine string) e
 			fmt.Printf(" (%d clients)", n)
 		}
 		r := caseResult{name: c.name}
-		var err error
-		r.graphql, r.withoutRLS, r.rlsCosts, err = b.measureBothWays(ctx, c, func() (err error) {
+		var fl *floor
+		if c.read && b.pgbenchPath != "" {
+			var err error
+			if fl, err = b.captureFloor(ctx, c); err != nil {
+				return fmt.Errorf("%s floor: %w", c.name, err)
+			}
+			r.floorStatements = fl.statements
+		}
+		err := b.measureRounds(ctx, c, fl, &r, func() (err error) {
 			// Counted after the first warm-up, so that what the server
 			// starts on first use is not taken for growth.
 			if goroutinesBefore < 0 {
@@ -325,9 +340,17 @@ func (b *bench) runCases(ctx context.Context, all []benchCase, machine string) e
 	if err != nil {
 		return err
 	}
-	fmt.Printf("\nwrote %s\n", path)
+	rounds, err := writeRounds(b.resultsDir, results)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("\nwrote %s and %s\n", path, rounds)
 	if goroutinesAfter > goroutinesBefore {
-		return fmt.Errorf("the server has %d goroutines more after the run than before it: a leak", goroutinesAfter-goroutinesBefore)
+		dump := filepath.Join(b.resultsDir, "goroutines.txt")
+		if err := b.download(ctx, "/debug/pprof/goroutine?debug=1", dump); err != nil {
+			return err
+		}
+		return fmt.Errorf("the server has %d goroutines more after the run than before it: a leak (see %s)", goroutinesAfter-goroutinesBefore, dump)
 	}
 	return nil
 }
@@ -353,13 +376,14 @@ func (b *bench) sameAnswers(ctx context.Context, c benchCase) error {
 	return nil
 }
 
-// measureBothWays runs c against the server under row-level security and
-// the one without it, in b.rounds alternating rounds (the first round
-// starts without it, the next with it, and so on), and returns each way's
-// mean and the cost of row-level security in each round: the share of
-// requests/s it takes. beforeRun runs once, before the first measured
-// run under row-level security.
-func (b *bench) measureBothWays(ctx context.Context, c benchCase, beforeRun func() error) (on, off measurement, costs []float64, err error) {
+// measureRounds runs c against the server under row-level security and
+// the one without it, and fl, c's floor, when it has one, in b.rounds
+// alternating rounds (the first round starts without row-level security,
+// the next with it, and so on; the floor comes last), and fills in r:
+// each way's mean, each round's requests/s, and the cost of row-level
+// security in each round (the share of requests/s it takes). beforeRun
+// runs once, before the first measured run under row-level security.
+func (b *bench) measureRounds(ctx context.Context, c benchCase, fl *floor, r *caseResult, beforeRun func() error) error {
 	var ons, offs []measurement
 	for round := range b.rounds {
 		fmt.Printf(", round %d", round+1)
@@ -374,17 +398,29 @@ func (b *bench) measureBothWays(ctx context.Context, c benchCase, beforeRun func
 			}
 			m, err := b.measure(ctx, p, c, c.graphql, hook)
 			if err != nil {
-				return on, off, nil, fmt.Errorf("%s: %w", p.name, err)
+				return fmt.Errorf("%s: %w", p.name, err)
 			}
+			r.profiles = append(r.profiles, roundProfile{server: p.name, round: round + 1, rps: m.rps, times: m.times})
 			if p == b.server {
 				ons = append(ons, m)
+				r.rpsRounds = append(r.rpsRounds, m.rps)
 			} else {
 				offs = append(offs, m)
+				r.withoutRLSRounds = append(r.withoutRLSRounds, m.rps)
 			}
 		}
-		costs = append(costs, rlsCost(ons[round], offs[round]))
+		r.rlsCosts = append(r.rlsCosts, rlsCost(ons[round], offs[round]))
+		if fl != nil {
+			rps, times, err := b.runFloor(ctx, fl, b.clients(c), b.duration)
+			if err != nil {
+				return err
+			}
+			r.floorRounds = append(r.floorRounds, rps)
+			r.profiles = append(r.profiles, roundProfile{server: "floor (pgbench)", round: round + 1, rps: rps, times: times})
+		}
 	}
-	return mean(ons), mean(offs), costs, nil
+	r.graphql, r.withoutRLS = mean(ons), mean(offs)
+	return nil
 }
 
 // measure runs one case's requests reqs (GraphQL's or the baseline's)
@@ -409,6 +445,14 @@ func (b *bench) measure(ctx context.Context, p *process, c benchCase, reqs []loa
 		}
 	}
 	if err := b.db.resetStatements(ctx); err != nil {
+		return measurement{}, err
+	}
+	logPath, err := b.db.logPath(ctx)
+	if err != nil {
+		return measurement{}, err
+	}
+	logStart, err := os.Stat(logPath)
+	if err != nil {
 		return measurement{}, err
 	}
 	cpuBefore, err := cpuSeconds(p.pid())
@@ -438,6 +482,17 @@ func (b *bench) measure(ctx context.Context, p *process, c benchCase, reqs []loa
 	if err != nil {
 		return measurement{}, err
 	}
+	times, err := b.db.statementTimes(ctx)
+	if err != nil {
+		return measurement{}, err
+	}
+	plans, err := b.db.slowPlans(logPath, logStart.Size())
+	if err != nil {
+		return measurement{}, err
+	}
+	for i := range times {
+		times[i].plans = plans[times[i].queryID]
+	}
 	if res.Requests == 0 {
 		return measurement{}, errors.New("no request completed")
 	}
@@ -449,6 +504,7 @@ func (b *bench) measure(ctx context.Context, p *process, c benchCase, reqs []loa
 		cpuSecondsPer1k:      (cpuAfter - cpuBefore) / n * 1000,
 		dbCPUSecondsPer1k:    (dbCPUAfter - dbCPUBefore) / n * 1000,
 		peakRSSMB:            <-peak,
+		times:                times,
 	}, nil
 }
 

@@ -31,6 +31,15 @@ type CaseReport struct {
 	ServerReport
 	// BaselineRPS is the raw baseline's requests/s; null for cases without one.
 	BaselineRPS *float64 `json:"baseline_rps"`
+	// FloorRPS is the database's floor: the statements the case sends,
+	// run by pgbench (see floor.go), in requests/s; FloorRPSSpread is its
+	// lowest and highest round, OfFloor is RPS / FloorRPS, and
+	// FloorStatementsPerRequest is what the floor runs of each request.
+	// All null for the cases that write, or when pgbench is missing.
+	FloorRPS                  *float64    `json:"floor_rps"`
+	FloorRPSSpread            *[2]float64 `json:"floor_rps_spread"`
+	OfFloor                   *float64    `json:"of_floor"`
+	FloorStatementsPerRequest *float64    `json:"floor_statements_per_request"`
 	// WithoutRowSecurity is the same case served with
 	// ROW_LEVEL_SECURITY=off, in the same run.
 	WithoutRowSecurity ServerReport `json:"without_row_security"`
@@ -44,12 +53,14 @@ type CaseReport struct {
 // ServerReport is what one server did on one case: the mean of the
 // rounds.
 type ServerReport struct {
-	RPS                  float64 `json:"rps"`
-	P50Ms                float64 `json:"p50_ms"`
-	P99Ms                float64 `json:"p99_ms"`
-	StatementsPerRequest float64 `json:"statements_per_request"`
-	ResponseBytes        int64   `json:"response_bytes"`
-	CPUSecondsPer1k      float64 `json:"cpu_s_per_1k"`
+	RPS float64 `json:"rps"`
+	// RPSSpread is the lowest and highest round's requests/s.
+	RPSSpread            [2]float64 `json:"rps_spread"`
+	P50Ms                float64    `json:"p50_ms"`
+	P99Ms                float64    `json:"p99_ms"`
+	StatementsPerRequest float64    `json:"statements_per_request"`
+	ResponseBytes        int64      `json:"response_bytes"`
+	CPUSecondsPer1k      float64    `json:"cpu_s_per_1k"`
 }
 
 // measurement is what one run of one case against one server measured.
@@ -61,6 +72,8 @@ type measurement struct {
 	// dbCPUSecondsPer1k is PostgreSQL's CPU time per 1,000 requests.
 	dbCPUSecondsPer1k float64
 	peakRSSMB         float64
+	// times are what its statements took (see rounds.go).
+	times []statementTime
 }
 
 // mean is the mean of the rounds' measurements; the peak RSS is their
@@ -97,12 +110,33 @@ type caseResult struct {
 	withoutRLS measurement
 	// rlsCosts is the cost of row-level security in each round.
 	rlsCosts []float64
-	baseline *measurement
+	// rpsRounds and withoutRLSRounds are each round's requests/s, under
+	// row-level security and without it.
+	rpsRounds, withoutRLSRounds []float64
+	// floorRounds are each round's requests/s of the floor; nil for a
+	// case without one. floorStatements is what it runs per request.
+	floorRounds     []float64
+	floorStatements float64
+	baseline        *measurement
+	// profiles are the statements of each run, for rounds.txt.
+	profiles []roundProfile
 }
 
-func serverReport(m measurement) ServerReport {
+// floorRPS is the mean of the floor's rounds; ok is false without a floor.
+func (c caseResult) floorRPS() (rps float64, ok bool) {
+	if len(c.floorRounds) == 0 {
+		return 0, false
+	}
+	for _, r := range c.floorRounds {
+		rps += r
+	}
+	return rps / float64(len(c.floorRounds)), true
+}
+
+func serverReport(m measurement, rounds []float64) ServerReport {
+	lo, hi := spread(rounds)
 	return ServerReport{
-		RPS: round(m.rps, 1), P50Ms: round(m.p50Ms, 2), P99Ms: round(m.p99Ms, 2),
+		RPS: round(m.rps, 1), RPSSpread: [2]float64{round(lo, 1), round(hi, 1)}, P50Ms: round(m.p50Ms, 2), P99Ms: round(m.p99Ms, 2),
 		StatementsPerRequest: round(m.statementsPerRequest, 2), ResponseBytes: m.responseBytes,
 		CPUSecondsPer1k: round(m.cpuSecondsPer1k, 3),
 	}
@@ -114,13 +148,18 @@ func report(machine string, rounds int, results []caseResult, peakRSSMB float64,
 	for _, c := range results {
 		lo, hi := spread(c.rlsCosts)
 		cr := CaseReport{
-			Name: c.name, ServerReport: serverReport(c.graphql), WithoutRowSecurity: serverReport(c.withoutRLS),
+			Name: c.name, ServerReport: serverReport(c.graphql, c.rpsRounds), WithoutRowSecurity: serverReport(c.withoutRLS, c.withoutRLSRounds),
 			RowSecurityCostPct:       round(100*rlsCost(c.graphql, c.withoutRLS), 1),
 			RowSecurityCostSpreadPct: [2]float64{round(100*lo, 1), round(100*hi, 1)},
 		}
 		if c.baseline != nil {
 			rps := round(c.baseline.rps, 1)
 			cr.BaselineRPS = &rps
+		}
+		if floor, ok := c.floorRPS(); ok {
+			lo, hi := spread(c.floorRounds)
+			rps, of, n := round(floor, 1), round(c.graphql.rps/floor, 3), round(c.floorStatements, 2)
+			cr.FloorRPS, cr.FloorRPSSpread, cr.OfFloor, cr.FloorStatementsPerRequest = &rps, &[2]float64{round(lo, 1), round(hi, 1)}, &of, &n
 		}
 		r.Cases = append(r.Cases, cr)
 	}
@@ -153,29 +192,48 @@ func writeJSON(dir string, r Report) (string, error) {
 	return path, os.WriteFile(path, append(b, '\n'), 0o644)
 }
 
-// printTable prints every case under row-level security with what it
-// costs (over all rounds, and the lowest and highest round), followed by
-// the case without it and its raw baseline.
+// printTable prints every case under row-level security with its
+// rounds' lowest and highest requests/s, its share of the raw baseline's
+// and of the floor's requests/s, and what row-level security costs (over
+// all rounds, and the lowest and highest round), followed by the case
+// without it, its raw baseline and its floor.
 func printTable(w io.Writer, results []caseResult) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "case\trequests/s\tp50 ms\tp99 ms\tSQL/request\tresponse bytes\tCPU s/1k req\tDB CPU s/1k req\tpeak RSS MB\tof raw\tRLS cost (rounds)\t")
-	row := func(name string, m measurement, ratio, cost string) {
-		fmt.Fprintf(tw, "%s\t%.1f\t%.2f\t%.2f\t%.2f\t%d\t%.3f\t%.3f\t%.1f\t%s\t%s\t\n",
-			name, m.rps, m.p50Ms, m.p99Ms, m.statementsPerRequest, m.responseBytes, m.cpuSecondsPer1k, m.dbCPUSecondsPer1k, m.peakRSSMB, ratio, cost)
+	fmt.Fprintln(tw, "case\trequests/s\trounds\tp50 ms\tp99 ms\tSQL/request\tresponse bytes\tCPU s/1k req\tDB CPU s/1k req\tpeak RSS MB\tof raw\tof floor\tRLS cost (rounds)\t")
+	row := func(name string, m measurement, rounds []float64, ratio, ofFloor, cost string) {
+		fmt.Fprintf(tw, "%s\t%.1f\t%s\t%.2f\t%.2f\t%.2f\t%d\t%.3f\t%.3f\t%.1f\t%s\t%s\t%s\t\n",
+			name, m.rps, roundsRange(rounds), m.p50Ms, m.p99Ms, m.statementsPerRequest, m.responseBytes, m.cpuSecondsPer1k, m.dbCPUSecondsPer1k, m.peakRSSMB, ratio, ofFloor, cost)
 	}
 	for _, c := range results {
-		ratio := ""
+		ratio, ofFloor := "", ""
 		if c.baseline != nil {
 			ratio = fmt.Sprintf("%.0f%%", 100*c.graphql.rps/c.baseline.rps)
 		}
+		floor, hasFloor := c.floorRPS()
+		if hasFloor {
+			ofFloor = fmt.Sprintf("%.2f", c.graphql.rps/floor)
+		}
 		lo, hi := spread(c.rlsCosts)
-		row(c.name, c.graphql, ratio, fmt.Sprintf("%.1f%% (%.1f to %.1f%%)", 100*rlsCost(c.graphql, c.withoutRLS), 100*lo, 100*hi))
-		row("  without RLS", c.withoutRLS, "", "")
+		row(c.name, c.graphql, c.rpsRounds, ratio, ofFloor, fmt.Sprintf("%.1f%% (%.1f to %.1f%%)", 100*rlsCost(c.graphql, c.withoutRLS), 100*lo, 100*hi))
+		row("  without RLS", c.withoutRLS, c.withoutRLSRounds, "", "", "")
 		if c.baseline != nil {
-			row("  raw baseline", *c.baseline, "", "")
+			row("  raw baseline", *c.baseline, nil, "", "", "")
+		}
+		if hasFloor {
+			fmt.Fprintf(tw, "  floor (pgbench)\t%.1f\t%s\t\t\t%.2f\t\t\t\t\t\t\t\t\n", floor, roundsRange(c.floorRounds), c.floorStatements)
 		}
 	}
 	tw.Flush()
+}
+
+// roundsRange prints the lowest and highest of the rounds' requests/s;
+// nothing for a measurement of one run.
+func roundsRange(rounds []float64) string {
+	if len(rounds) == 0 {
+		return ""
+	}
+	lo, hi := spread(rounds)
+	return fmt.Sprintf("%.0f-%.0f", lo, hi)
 }
 
 // maxRLSCost is the most row-level security may take of a case's
@@ -207,6 +265,17 @@ func targets(results []caseResult, peakRSSMB float64, goroutinesBefore, goroutin
 	}
 	ratioTarget("contact_by_id", 0.70)
 	ratioTarget("page_100", 0.60)
+	floorTarget := func(name string, share float64) {
+		c, ok := byName[name]
+		floor, hasFloor := c.floorRPS()
+		if !ok || !hasFloor {
+			return
+		}
+		ratio := c.graphql.rps / floor
+		ts = append(ts, target{fmt.Sprintf("%s at least %.1f of its floor's requests/s", name, share), ratio >= share, fmt.Sprintf("%.2f", ratio)})
+	}
+	floorTarget("contact_by_id", 0.5)
+	floorTarget("page_100", 0.5)
 	for _, c := range results {
 		m := c.graphql
 		ts = append(ts, target{c.name + " p99 under 4x p50", m.p99Ms < 4*m.p50Ms, fmt.Sprintf("%.1fx", m.p99Ms/m.p50Ms)})

@@ -13,7 +13,8 @@ import (
 func TestLatestJSONHasTheAgreedShape(t *testing.T) {
 	results := []caseResult{
 		{name: "contact_by_id", graphql: measurement{rps: 1234.56, p50Ms: 1.234, p99Ms: 4.5, statementsPerRequest: 1, responseBytes: 400, cpuSecondsPer1k: 0.3333},
-			withoutRLS: measurement{rps: 1300}, rlsCosts: []float64{0.08, 0.02}, baseline: &measurement{rps: 2000}},
+			withoutRLS: measurement{rps: 1300}, rlsCosts: []float64{0.08, 0.02}, baseline: &measurement{rps: 2000},
+			rpsRounds: []float64{1200, 1269.12}, floorRounds: []float64{2000, 3000}, floorStatements: 2},
 		{name: "create_contact", graphql: measurement{rps: 300, p50Ms: 10, p99Ms: 30, statementsPerRequest: 9, responseBytes: 300, cpuSecondsPer1k: 1.5},
 			withoutRLS: measurement{rps: 290}, rlsCosts: []float64{-0.01, -0.05}},
 	}
@@ -36,8 +37,9 @@ func TestLatestJSONHasTheAgreedShape(t *testing.T) {
 		t.Errorf("top-level keys = %v, want %v", got, want)
 	}
 	cases := doc["cases"].([]any)
-	wantCaseKeys := []string{"baseline_rps", "cpu_s_per_1k", "name", "p50_ms", "p99_ms", "response_bytes",
-		"row_security_cost_pct", "row_security_cost_spread_pct", "rps", "statements_per_request", "without_row_security"}
+	wantCaseKeys := []string{"baseline_rps", "cpu_s_per_1k", "floor_rps", "floor_rps_spread", "floor_statements_per_request", "name", "of_floor",
+		"p50_ms", "p99_ms", "response_bytes", "row_security_cost_pct", "row_security_cost_spread_pct", "rps", "rps_spread",
+		"statements_per_request", "without_row_security"}
 	for _, c := range cases {
 		if got := keys(c.(map[string]any)); !slices.Equal(got, wantCaseKeys) {
 			t.Errorf("case keys = %v, want %v", got, wantCaseKeys)
@@ -56,6 +58,13 @@ func TestLatestJSONHasTheAgreedShape(t *testing.T) {
 	if got := second["row_security_cost_spread_pct"].([]any); got[0] != -5.0 || got[1] != -1.0 {
 		t.Errorf("row_security_cost_spread_pct = %v, want [-5 -1]: the lowest and highest round", got)
 	}
+	if first["floor_rps"] != 2500.0 || first["of_floor"] != 0.494 || second["floor_rps"] != nil || second["of_floor"] != nil {
+		t.Errorf("floor_rps, of_floor = %v, %v and %v, %v; want 2500, 0.494 and null for a case without a floor",
+			first["floor_rps"], first["of_floor"], second["floor_rps"], second["of_floor"])
+	}
+	if got := first["rps_spread"].([]any); got[0] != 1200.0 || got[1] != 1269.1 {
+		t.Errorf("rps_spread = %v, want [1200 1269.1]: the lowest and highest round", got)
+	}
 	if got := first["without_row_security"].(map[string]any)["rps"]; got != 1300.0 {
 		t.Errorf("without_row_security.rps = %v, want 1300", got)
 	}
@@ -67,7 +76,8 @@ func TestLatestJSONHasTheAgreedShape(t *testing.T) {
 func TestTargets(t *testing.T) {
 	results := []caseResult{
 		{name: "contact_by_id", graphql: measurement{rps: 700, p50Ms: 1, p99Ms: 3}, withoutRLS: measurement{rps: 740}, baseline: &measurement{rps: 1000}},
-		{name: "page_100", graphql: measurement{rps: 500, p50Ms: 1, p99Ms: 5, statementsPerRequest: 6}, withoutRLS: measurement{rps: 560}, baseline: &measurement{rps: 1000}},
+		{name: "page_100", graphql: measurement{rps: 500, p50Ms: 1, p99Ms: 5, statementsPerRequest: 6}, withoutRLS: measurement{rps: 560}, baseline: &measurement{rps: 1000},
+			floorRounds: []float64{900, 1100}},
 		{name: "page_999", graphql: measurement{rps: 50, p50Ms: 10, p99Ms: 20, statementsPerRequest: 6.03}, withoutRLS: measurement{rps: 45}},
 	}
 	got := map[string]bool{}
@@ -77,6 +87,7 @@ func TestTargets(t *testing.T) {
 	want := map[string]bool{
 		"contact_by_id at least 70% of its raw baseline's requests/s":    true,
 		"page_100 at least 60% of its raw baseline's requests/s":         false,
+		"page_100 at least 0.5 of its floor's requests/s":                true,
 		"contact_by_id p99 under 4x p50":                                 true,
 		"page_100 p99 under 4x p50":                                      false,
 		"page_999 p99 under 4x p50":                                      true,

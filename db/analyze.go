@@ -1,0 +1,161 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"log/slog"
+	"math"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// The planner chooses a statement's plan by the statistics of its
+// tables, which autovacuum refreshes up to a minute after a table has
+// changed by a tenth. Right after an import into a fresh database they
+// say the tables are empty, and the list of contacts sorts every contact
+// of the workspace before cutting its page, hundreds of times slower than
+// reading the page off its index. So the server refreshes them itself
+// when it has written many rows of a table: after the COMMIT that brings
+// a table's rows written since its last refresh to its threshold (at
+// first minAnalyzeRows), that request calls refresh_statistics (migration
+// 20261204230000_refresh_statistics), which analyzes the tables that
+// grew by autovacuum's rule (500 rows and a tenth) and says how many
+// rows each needs before the next time. The request that
+// wrote the rows waits for it, so that the next page, the client's or
+// anyone's, is planned with the new statistics: a few tens of
+// milliseconds, once per tenth of growth. ANALYZE blocks no other read or
+// write; one process runs one refresh at a time, and a request that finds
+// one running does not wait for it.
+
+// minAnalyzeRows is the fewest rows written to a table before the server
+// asks whether it needs analyzing: refresh_statistics's own threshold for
+// an empty table.
+const minAnalyzeRows = 500
+
+// refreshTimeout bounds a refresh (the function bounds itself too).
+const refreshTimeout = time.Minute
+
+// statistics is the query hook that counts the rows a pool's statements
+// write, by table, and refreshes the statistics of the tables that grew.
+type statistics struct {
+	pool *sql.DB
+
+	mu sync.Mutex
+	// written counts the rows written to each table since its last
+	// refresh, committed or not: a count too high costs a needless call.
+	written map[string]int64
+	// threshold is how many must be written before a table is due,
+	// as refresh_statistics last said; minAnalyzeRows when not known.
+	threshold  map[string]int64
+	refreshing bool
+}
+
+var _ bun.QueryHook = (*statistics)(nil)
+
+// Init is how Bun hands the hook its pool.
+func (s *statistics) Init(db *bun.DB) { s.pool = db.DB }
+
+// BeforeQuery does nothing: rows are counted after a statement.
+func (s *statistics) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context { return ctx }
+
+// AfterQuery counts the rows a write wrote, and refreshes the statistics
+// after a COMMIT when enough rows were written.
+func (s *statistics) AfterQuery(ctx context.Context, e *bun.QueryEvent) {
+	if e.Err != nil {
+		return
+	}
+	switch e.Operation() {
+	case "INSERT", "UPDATE", "DELETE":
+		if e.IQuery == nil || e.Result == nil {
+			return
+		}
+		n, err := e.Result.RowsAffected()
+		if err != nil || n == 0 {
+			return
+		}
+		s.mu.Lock()
+		if s.written == nil {
+			s.written, s.threshold = make(map[string]int64), make(map[string]int64)
+		}
+		s.written[e.IQuery.GetTableName()] += n
+		s.mu.Unlock()
+	case "COMMIT":
+		s.refresh(ctx)
+	}
+}
+
+// refresh calls refresh_statistics for the tables written to enough,
+// unless a refresh is running already.
+func (s *statistics) refresh(ctx context.Context) {
+	tables, written := s.due()
+	if tables == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
+	defer cancel()
+	results, err := s.call(ctx, tables, written)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refreshing = false
+	if err != nil {
+		slog.WarnContext(ctx, "the statistics of written tables were not refreshed", "tables", tables, "err", err)
+		return
+	}
+	for _, t := range tables {
+		// A table the function leaves alone (it is no tenant table) is
+		// not asked about again.
+		s.threshold[t] = math.MaxInt64
+	}
+	for _, r := range results {
+		if r.analyzed {
+			s.written[r.table] -= written[slices.Index(tables, r.table)]
+		}
+		s.threshold[r.table] = max(r.threshold, minAnalyzeRows)
+	}
+}
+
+// refreshResult is what refresh_statistics says of a table.
+type refreshResult struct {
+	table     string
+	analyzed  bool
+	threshold int64
+}
+
+func (s *statistics) call(ctx context.Context, tables []string, written []int64) ([]refreshResult, error) {
+	rows, err := s.pool.QueryContext(ctx, "SELECT table_name, analyzed, threshold FROM refresh_statistics($1, $2)",
+		tables, written)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var results []refreshResult
+	for rows.Next() {
+		var r refreshResult
+		if err := rows.Scan(&r.table, &r.analyzed, &r.threshold); err != nil {
+			return nil, err
+		}
+		results = append(results, r)
+	}
+	return results, rows.Err()
+}
+
+// due returns the tables written to enough to ask about, and their
+// counts, and marks a refresh running; nil when there are none or one is
+// running.
+func (s *statistics) due() (tables []string, written []int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.refreshing {
+		return nil, nil
+	}
+	for t, n := range s.written {
+		if n >= max(s.threshold[t], minAnalyzeRows) {
+			tables, written = append(tables, t), append(written, n)
+		}
+	}
+	s.refreshing = tables != nil
+	return tables, written
+}
