@@ -135,11 +135,6 @@ func (c scopingConn) sendIfScoped(ctx context.Context, query string, args []driv
 // read (see binaryResults), the others in text, as the simple protocol
 // sends them.
 func (c scopingConn) sendScoped(ctx context.Context, scope policyScope, query string, args []driver.NamedValue) (*pgconn.MultiResultReader, error) {
-	conn := c.Conn()
-	setConfig, err := conn.Prepare(ctx, setConfigSQL, setConfigSQL)
-	if err != nil {
-		return nil, err
-	}
 	values := make([]any, len(args))
 	for i, a := range args {
 		values[i] = a.Value
@@ -151,8 +146,21 @@ func (c scopingConn) sendScoped(ctx context.Context, scope policyScope, query st
 			values = values[1:]
 		}
 	}
+	return sendBatch(ctx, c.Conn(), &scope, query, prepare, values)
+}
+
+// sendBatch sends query with values as its parameters, prepared when
+// prepare is set, behind the set_config of scope when it is not nil, in
+// one batch (one round trip), and returns its results at query's.
+func sendBatch(ctx context.Context, conn *pgx.Conn, scope *policyScope, query string, prepare bool, values []any) (*pgconn.MultiResultReader, error) {
 	var batch pgconn.Batch
-	batch.ExecStatement(setConfig, [][]byte{[]byte(scope.setting), []byte(scope.value)}, nil, nil)
+	if scope != nil {
+		setConfig, err := conn.Prepare(ctx, setConfigSQL, setConfigSQL)
+		if err != nil {
+			return nil, err
+		}
+		batch.ExecStatement(setConfig, [][]byte{[]byte(scope.setting), []byte(scope.value)}, nil, nil)
+	}
 	if prepare {
 		sd, err := conn.Prepare(ctx, query, query)
 		if err != nil {
@@ -179,11 +187,13 @@ func (c scopingConn) sendScoped(ctx context.Context, scope policyScope, query st
 		batch.ExecParams(query, params, oids, formats, nil)
 	}
 	mrr := conn.PgConn().ExecBatch(ctx, &batch)
-	if !mrr.NextResult() {
-		return nil, noResult(mrr, "set_config")
-	}
-	if _, err := mrr.ResultReader().Close(); err != nil {
-		return nil, closeWith(mrr, err)
+	if scope != nil {
+		if !mrr.NextResult() {
+			return nil, noResult(mrr, "set_config")
+		}
+		if _, err := mrr.ResultReader().Close(); err != nil {
+			return nil, closeWith(mrr, err)
+		}
 	}
 	if !mrr.NextResult() {
 		return nil, noResult(mrr, strconv.Quote(query))
