@@ -98,9 +98,10 @@ func scanInto[T any](dest *[]*T, models *bun.DB) func([]pgconn.FieldDescription,
 				return err
 			}
 		}
-		// Records are made a block at a time: one allocation for many.
+		// Records are made a block at a time, each twice the last (a lookup
+		// of one record makes one): one allocation for many.
 		if len(block) == cap(block) {
-			block = make([]T, 0, min(max(2*cap(block), 8), 256))
+			block = make([]T, 0, min(max(2*cap(block), 1), 256))
 		}
 		block = block[:len(block)+1]
 		rec := &block[len(block)-1]
