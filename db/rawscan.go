@@ -33,7 +33,7 @@ import (
 func rawQuery(ctx context.Context, idb bun.IConn, query string, prepare bool, values []any, each func(fields []pgconn.FieldDescription, types *pgtype.Map, row [][]byte) error) error {
 	run := func(conn *pgx.Conn, scope *policyScope) (err error) {
 		// pgx's tracer sees the statement, as it sees those that pgx sends.
-		if tracer, ok := conn.Config().Tracer.(pgx.QueryTracer); ok {
+		if tracer := conn.Config().Tracer; tracer != nil {
 			ctx := tracer.TraceQueryStart(ctx, conn, pgx.TraceQueryStartData{SQL: query, Args: values})
 			defer func() { tracer.TraceQueryEnd(ctx, conn, pgx.TraceQueryEndData{Err: err}) }()
 		}
