@@ -1,7 +1,12 @@
 package db
 
 import (
+	"context"
+	"strconv"
+
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/uptrace/bun"
 )
 
@@ -23,4 +28,14 @@ var IdempotencyLockID = idempotencyLockID
 func AccountsByIDText(s *Store) string {
 	text, _ := s.lookupText(&[]*Account{}, &byID, Columns{"id", "name"})
 	return text
+}
+
+// LookupCount runs query, which counts, on idb with values as its
+// parameters, prepared, as the lookups send theirs (rawQuery).
+func LookupCount(ctx context.Context, idb bun.IConn, query string, values ...any) (n int, err error) {
+	err = rawQuery(ctx, idb, query, true, values, func(_ []pgconn.FieldDescription, _ *pgtype.Map, row [][]byte) (err error) {
+		n, err = strconv.Atoi(string(row[0]))
+		return err
+	})
+	return n, err
 }
