@@ -142,8 +142,9 @@ func (c scopingConn) sendScoped(ctx context.Context, scope policyScope, query st
 // per connection) when prepare is set, as the kept lookups ask (at most
 // maxLookupTexts texts, so that a connection keeps a bounded number of
 // statements), with the columns of types binaryResult in binary (the
-// others in text, as the simple protocol sends them), behind the set_config of scope when it is not nil, in
-// one batch (one round trip), and returns its results at query's.
+// others in text, as the simple protocol sends them), behind the
+// set_config of scope when it is not nil, in one batch (one round trip),
+// and returns its results at query's.
 func sendBatch(ctx context.Context, conn *pgx.Conn, scope *policyScope, query string, prepare bool, values []any) (*pgconn.MultiResultReader, error) {
 	var batch pgconn.Batch
 	if scope != nil {
