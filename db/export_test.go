@@ -1,7 +1,12 @@
 package db
 
 import (
+	"context"
+	"strconv"
+
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/uptrace/bun"
 )
 
@@ -27,3 +32,13 @@ func AccountsByIDText(s *Store) string {
 
 // CancelOnServer is the context watcher of the pool's connections.
 var CancelOnServer = cancelOnServer
+
+// LookupCount runs query, which counts, on idb with values as its
+// parameters, prepared, as the lookups send theirs (rawQuery).
+func LookupCount(ctx context.Context, idb bun.IConn, query string, values ...any) (n int, err error) {
+	err = rawQuery(ctx, idb, query, true, values, func(_ []pgconn.FieldDescription, _ *pgtype.Map, row [][]byte) (err error) {
+		n, err = strconv.Atoi(string(row[0]))
+		return err
+	})
+	return n, err
+}

@@ -2,15 +2,12 @@ package db
 
 import (
 	"context"
-	"database/sql"
-	"fmt"
 	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/uptrace/bun"
 )
@@ -42,30 +39,20 @@ var (
 	membershipsByContact = lookupBy{key: "contact_id", order: []string{"ca.created_at", "ca.account_id"}}
 )
 
-// lookup scans into dest, a pointer to a slice of a model, cols of the
-// records of workspace ws that by finds among keys.
-func (s *Store) lookup(ctx context.Context, ws uuid.UUID, dest any, by *lookupBy, cols Columns, keys []string) error {
-	text, kept := s.lookupText(dest, by, cols)
+// lookup returns cols of the records of model T of workspace ws that by
+// finds among keys, read off the connection (see rawQuery).
+func lookup[T any](ctx context.Context, s *Store, ws uuid.UUID, by *lookupBy, cols Columns, keys []string) ([]*T, error) {
+	var records []*T
+	text, kept := s.lookupText(&records, by, cols)
 	// Only the kept texts are prepared, so that a client asking for ever
 	// new sets of fields cannot fill the connections with statements.
-	mode := pgx.QueryExecModeExec
-	if kept {
-		mode = pgx.QueryExecModeCacheStatement
-	}
-	return s.inWorkspace(ctx, ws, func(idb bun.IConn) error {
-		querier, err := driverQuerier(idb)
-		if err != nil {
-			return err
-		}
+	err := s.inWorkspace(ctx, ws, func(idb bun.IConn) error {
 		countStatement(ctx)
 		// As a pgtype.UUID, ws is sent as its 16 bytes; a uuid.UUID would
 		// go through its text.
-		rows, err := querier.QueryContext(ctx, text, mode, pgtype.UUID{Bytes: ws, Valid: true}, keys)
-		if err != nil {
-			return err
-		}
-		return s.models.ScanRows(ctx, rows, dest)
+		return rawQuery(ctx, idb, text, kept, []any{pgtype.UUID{Bytes: ws, Valid: true}, keys}, scanInto(&records, s.models))
 	})
+	return records, err
 }
 
 // lookupTexts keeps the text of each lookup the server has run, by
@@ -115,25 +102,4 @@ func (s *Store) lookupText(dest any, by *lookupBy, cols Columns) (text string, k
 		lookupTextCount.Add(1)
 	}
 	return text, true
-}
-
-// querier runs a statement with its arguments as parameters.
-type querier interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}
-
-// driverQuerier returns the database/sql handle under idb, whose queries
-// pass their arguments to the driver; Bun's would write them into the
-// text. A Store's handle is the pool, the connection of a transaction, or
-// the pool scoped to a workspace, which passes them already.
-func driverQuerier(idb bun.IConn) (querier, error) {
-	switch h := idb.(type) {
-	case *bun.DB:
-		return h.DB, nil
-	case bun.Conn:
-		return h.Conn, nil
-	case scopedConn:
-		return h, nil
-	}
-	return nil, fmt.Errorf("lookup on a %T", idb)
 }

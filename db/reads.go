@@ -13,8 +13,7 @@ import (
 // ContactsByIDs returns cols of the workspace's contacts among ids, in no
 // order.
 func (s *Store) ContactsByIDs(ctx context.Context, ws uuid.UUID, ids []string, cols Columns) ([]*Contact, error) {
-	var contacts []*Contact
-	err := s.lookup(ctx, ws, &contacts, &byID, cols, ids)
+	contacts, err := lookup[Contact](ctx, s, ws, &byID, cols, ids)
 	if err != nil {
 		return nil, fmt.Errorf("contacts by id: %w", err)
 	}
@@ -24,8 +23,7 @@ func (s *Store) ContactsByIDs(ctx context.Context, ws uuid.UUID, ids []string, c
 // ContactsByExternalIDs returns cols of the workspace's contacts among
 // externalIDs, in no order.
 func (s *Store) ContactsByExternalIDs(ctx context.Context, ws uuid.UUID, externalIDs []string, cols Columns) ([]*Contact, error) {
-	var contacts []*Contact
-	err := s.lookup(ctx, ws, &contacts, &byExternalID, cols, externalIDs)
+	contacts, err := lookup[Contact](ctx, s, ws, &byExternalID, cols, externalIDs)
 	if err != nil {
 		return nil, fmt.Errorf("contacts by external id: %w", err)
 	}
@@ -141,8 +139,7 @@ func (s *Store) CountContactsOfAccounts(ctx context.Context, ws uuid.UUID, accou
 // MembershipsOfContacts returns the account memberships of contactIDs,
 // oldest first.
 func (s *Store) MembershipsOfContacts(ctx context.Context, ws uuid.UUID, contactIDs []string) ([]*ContactAccount, error) {
-	var memberships []*ContactAccount
-	err := s.lookup(ctx, ws, &memberships, &membershipsByContact, AllColumns, contactIDs)
+	memberships, err := lookup[ContactAccount](ctx, s, ws, &membershipsByContact, AllColumns, contactIDs)
 	if err != nil {
 		return nil, fmt.Errorf("memberships of contacts: %w", err)
 	}
@@ -151,8 +148,7 @@ func (s *Store) MembershipsOfContacts(ctx context.Context, ws uuid.UUID, contact
 
 // PhonesOfContacts returns cols of the phones of contactIDs, oldest first.
 func (s *Store) PhonesOfContacts(ctx context.Context, ws uuid.UUID, contactIDs []string, cols Columns) ([]*Phone, error) {
-	var phones []*Phone
-	err := s.lookup(ctx, ws, &phones, &phonesByContact, cols, contactIDs)
+	phones, err := lookup[Phone](ctx, s, ws, &phonesByContact, cols, contactIDs)
 	if err != nil {
 		return nil, fmt.Errorf("phones of contacts: %w", err)
 	}
@@ -161,8 +157,7 @@ func (s *Store) PhonesOfContacts(ctx context.Context, ws uuid.UUID, contactIDs [
 
 // PhonesByIDs returns the workspace's phones among ids, in no order.
 func (s *Store) PhonesByIDs(ctx context.Context, ws uuid.UUID, ids []string) ([]*Phone, error) {
-	var phones []*Phone
-	err := s.lookup(ctx, ws, &phones, &byID, AllColumns, ids)
+	phones, err := lookup[Phone](ctx, s, ws, &byID, AllColumns, ids)
 	if err != nil {
 		return nil, fmt.Errorf("phones by id: %w", err)
 	}
@@ -172,8 +167,7 @@ func (s *Store) PhonesByIDs(ctx context.Context, ws uuid.UUID, ids []string) ([]
 // AccountsByIDs returns cols of the workspace's accounts among ids, in no
 // order.
 func (s *Store) AccountsByIDs(ctx context.Context, ws uuid.UUID, ids []string, cols Columns) ([]*Account, error) {
-	var accounts []*Account
-	err := s.lookup(ctx, ws, &accounts, &byID, cols, ids)
+	accounts, err := lookup[Account](ctx, s, ws, &byID, cols, ids)
 	if err != nil {
 		return nil, fmt.Errorf("accounts by id: %w", err)
 	}
@@ -183,8 +177,7 @@ func (s *Store) AccountsByIDs(ctx context.Context, ws uuid.UUID, ids []string, c
 // AccountsByExternalIDs returns cols of the workspace's accounts among
 // externalIDs, in no order.
 func (s *Store) AccountsByExternalIDs(ctx context.Context, ws uuid.UUID, externalIDs []string, cols Columns) ([]*Account, error) {
-	var accounts []*Account
-	err := s.lookup(ctx, ws, &accounts, &byExternalID, cols, externalIDs)
+	accounts, err := lookup[Account](ctx, s, ws, &byExternalID, cols, externalIDs)
 	if err != nil {
 		return nil, fmt.Errorf("accounts by external id: %w", err)
 	}

@@ -127,32 +127,33 @@ func (c scopingConn) sendIfScoped(ctx context.Context, query string, args []driv
 }
 
 // sendScoped sends set_config and query in one batch, and returns its
-// results at query's. query is prepared (once per connection) when
-// args begin with pgx.QueryExecModeCacheStatement, as the kept lookups
-// ask (at most maxLookupTexts texts, so that a connection keeps a bounded
-// number of statements); the
-// columns of a prepared query come in binary where that is cheaper to
-// read (see binaryResults), the others in text, as the simple protocol
-// sends them.
+// results at query's; the statement is not prepared: its text is one
+// that Bun wrote its arguments into. (The lookups, prepared, go through
+// rawQuery.)
 func (c scopingConn) sendScoped(ctx context.Context, scope policyScope, query string, args []driver.NamedValue) (*pgconn.MultiResultReader, error) {
-	conn := c.Conn()
-	setConfig, err := conn.Prepare(ctx, setConfigSQL, setConfigSQL)
-	if err != nil {
-		return nil, err
-	}
 	values := make([]any, len(args))
 	for i, a := range args {
 		values[i] = a.Value
 	}
-	prepare := false
-	if len(values) > 0 {
-		if mode, ok := values[0].(pgx.QueryExecMode); ok {
-			prepare = mode == pgx.QueryExecModeCacheStatement
-			values = values[1:]
-		}
-	}
+	return sendBatch(ctx, c.Conn(), &scope, query, false, values)
+}
+
+// sendBatch sends query with values as its parameters, prepared (once
+// per connection) when prepare is set, as the kept lookups ask (at most
+// maxLookupTexts texts, so that a connection keeps a bounded number of
+// statements), with the columns of types binaryResult in binary (the
+// others in text, as the simple protocol sends them), behind the
+// set_config of scope when it is not nil, in one batch (one round trip),
+// and returns its results at query's.
+func sendBatch(ctx context.Context, conn *pgx.Conn, scope *policyScope, query string, prepare bool, values []any) (*pgconn.MultiResultReader, error) {
 	var batch pgconn.Batch
-	batch.ExecStatement(setConfig, [][]byte{[]byte(scope.setting), []byte(scope.value)}, nil, nil)
+	if scope != nil {
+		setConfig, err := conn.Prepare(ctx, setConfigSQL, setConfigSQL)
+		if err != nil {
+			return nil, err
+		}
+		batch.ExecStatement(setConfig, [][]byte{[]byte(scope.setting), []byte(scope.value)}, nil, nil)
+	}
 	if prepare {
 		sd, err := conn.Prepare(ctx, query, query)
 		if err != nil {
@@ -179,11 +180,13 @@ func (c scopingConn) sendScoped(ctx context.Context, scope policyScope, query st
 		batch.ExecParams(query, params, oids, formats, nil)
 	}
 	mrr := conn.PgConn().ExecBatch(ctx, &batch)
-	if !mrr.NextResult() {
-		return nil, noResult(mrr, "set_config")
-	}
-	if _, err := mrr.ResultReader().Close(); err != nil {
-		return nil, closeWith(mrr, err)
+	if scope != nil {
+		if !mrr.NextResult() {
+			return nil, noResult(mrr, "set_config")
+		}
+		if _, err := mrr.ResultReader().Close(); err != nil {
+			return nil, closeWith(mrr, err)
+		}
 	}
 	if !mrr.NextResult() {
 		return nil, noResult(mrr, strconv.Quote(query))

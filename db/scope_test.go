@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/contacts-api/contacts/db"
 	"github.com/contacts-api/contacts/db/dbtest"
@@ -50,9 +49,7 @@ func TestScopedStatementsLeaveNoSettingBehind(t *testing.T) {
 
 		// As the lookups send them: prepared, with parameters.
 		for range 2 {
-			var total int
-			err := scoped.QueryRowContext(ctx, "SELECT count(*) FROM contacts WHERE workspace_id = ANY($1)",
-				pgx.QueryExecModeCacheStatement, []uuid.UUID{a, b}).Scan(&total)
+			total, err := db.LookupCount(ctx, scoped, "SELECT count(*)::text FROM contacts WHERE workspace_id = ANY($1)", []uuid.UUID{a, b})
 			if err != nil || total != 1 {
 				t.Errorf("a prepared scoped read counted %d contacts of both workspaces (err %v); want its own 1", total, err)
 			}

@@ -37,7 +37,7 @@ func Install(srv *handler.Server, es graphql.ExecutableSchema, resolvers any) {
 	}
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		loaders.For(ctx).Projection = s.Projection(graphql.GetOperationContext(ctx))
-		return next(context.WithValue(ctx, schemaKey{}, s))
+		return next(context.WithValue(context.WithValue(ctx, schemaKey{}, s), batchesKey{}, &batches{}))
 	})
 	srv.AroundFields(func(ctx context.Context, next graphql.Resolver) (any, error) {
 		res, err := next(ctx)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"reflect"
 	"strings"
+	"sync"
+	"unsafe"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -53,8 +55,67 @@ func (s *Schema) preload(ctx context.Context, o *Object, records reflect.Value, 
 		if args == nil {
 			args = []reflect.Value{reflect.ValueOf(loaders.Now(ctx)), records}
 		}
-		f.Resolver.Call(args)
+		out := f.Resolver.Call(args)
+		if out[1].IsNil() {
+			batchesOf(ctx).keep(f, records, out[0])
+		}
 	}
+}
+
+// batches are the values that the batch fields of an operation found for
+// lists of records ahead of rendering (preload), so that rendering the
+// same list takes them rather than run the resolvers again: each would
+// find its loads cached, but still look up every key and build its
+// values anew.
+type batches struct {
+	mu     sync.Mutex
+	values map[batchKey]batch
+}
+
+// batch is what a batch field found for a list of records; the list is
+// kept with it, so that no other list takes its address while the
+// operation runs.
+type batch struct{ records, values reflect.Value }
+
+type batchesKey struct{}
+
+// batchKey is a batch field's run for one list of records: the list's
+// array and length.
+type batchKey struct {
+	field   *Field
+	records unsafe.Pointer
+	n       int
+}
+
+// batchesOf returns the operation's batches in ctx; nil outside an
+// operation of the fast path, which keeps nothing.
+func batchesOf(ctx context.Context) *batches {
+	b, _ := ctx.Value(batchesKey{}).(*batches)
+	return b
+}
+
+// keep keeps the values that field found for records.
+func (b *batches) keep(field *Field, records, values reflect.Value) {
+	if b == nil {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.values == nil {
+		b.values = make(map[batchKey]batch)
+	}
+	b.values[batchKey{field, records.UnsafePointer(), records.Len()}] = batch{records, values}
+}
+
+// found returns the values that field found for records, when kept.
+func (b *batches) found(field *Field, records reflect.Value) (reflect.Value, bool) {
+	if b == nil {
+		return reflect.Value{}, false
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	found, ok := b.values[batchKey{field, records.UnsafePointer(), records.Len()}]
+	return found.values, ok
 }
 
 // selectedAt returns the object type at the end of path below the field

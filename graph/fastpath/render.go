@@ -206,11 +206,18 @@ func (field *Field) values(ctx context.Context, records reflect.Value) (column, 
 	case Own:
 		return column{records: records, index: field.Index}, true
 	case Batch:
-		out := field.Resolver.Call([]reflect.Value{reflect.ValueOf(ctx), records})
-		if !out[1].IsNil() || out[0].Len() != records.Len() {
+		list, ok := batchesOf(ctx).found(field, records)
+		if !ok {
+			out := field.Resolver.Call([]reflect.Value{reflect.ValueOf(ctx), records})
+			if !out[1].IsNil() {
+				return column{}, false
+			}
+			list = out[0]
+		}
+		if list.Len() != records.Len() {
 			return column{}, false
 		}
-		return column{list: out[0]}, true
+		return column{list: list}, true
 	case Resolved:
 		resolved := make([]reflect.Value, records.Len())
 		for i := range resolved {

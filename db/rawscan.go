@@ -1,0 +1,216 @@
+package db
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"fmt"
+	"reflect"
+	"unsafe"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/schema"
+)
+
+// The hot reads (the lookups by keys) read their rows straight off pgx's
+// connection into the models, rather than through database/sql and Bun's
+// scanner: those turn every value into a driver.Value first (a uuid into
+// its text, a timestamp into an interface, each found by a map lookup of
+// its type), then find each column's field and set it by reflection, and
+// make each record by reflection. Here each result's columns are matched
+// to the model's fields once (from Bun's table of the model, so the
+// models' bun tags stay the one description), and each row's values are
+// decoded into the fields in place; the records are made in blocks.
+
+// rawQuery runs query with values as its parameters (prepared when
+// prepare is set) on the connection of idb, the handle of a Store (see
+// inWorkspace), and calls each with every row of its result: the raw
+// values, by column, valid until the next row.
+func rawQuery(ctx context.Context, idb bun.IConn, query string, prepare bool, values []any, each func(fields []pgconn.FieldDescription, types *pgtype.Map, row [][]byte) error) error {
+	run := func(conn *pgx.Conn, scope *policyScope) (err error) {
+		// pgx's tracer sees the statement, as it sees those that pgx sends.
+		if tracer := conn.Config().Tracer; tracer != nil {
+			ctx := tracer.TraceQueryStart(ctx, conn, pgx.TraceQueryStartData{SQL: query, Args: values})
+			defer func() { tracer.TraceQueryEnd(ctx, conn, pgx.TraceQueryEndData{Err: err}) }()
+		}
+		mrr, err := sendBatch(ctx, conn, scope, query, prepare, values)
+		if err != nil {
+			return err
+		}
+		rr := mrr.ResultReader()
+		fields := rr.FieldDescriptions()
+		for rr.NextRow() {
+			if err := each(fields, conn.TypeMap(), rr.Values()); err != nil {
+				_, _ = rr.Close()
+				return closeWith(mrr, err)
+			}
+		}
+		_, err = rr.Close()
+		return closeWith(mrr, err)
+	}
+	switch h := idb.(type) {
+	case scopedConn:
+		return onPoolConn(ctx, h.pool, func(conn *pgx.Conn) error { return run(conn, &h.scope) })
+	case *bun.DB:
+		return onPoolConn(ctx, h.DB, func(conn *pgx.Conn) error { return run(conn, nil) })
+	case bun.Conn:
+		return onConn(h.Conn, func(conn *pgx.Conn) error { return run(conn, nil) })
+	}
+	return fmt.Errorf("raw query on a %T", idb)
+}
+
+// onPoolConn runs fn on a connection of pool.
+func onPoolConn(ctx context.Context, pool *sql.DB, fn func(*pgx.Conn) error) error {
+	conn, err := pool.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return onConn(conn, fn)
+}
+
+// onConn runs fn on pgx's connection under conn.
+func onConn(conn *sql.Conn, fn func(*pgx.Conn) error) error {
+	return conn.Raw(func(dc any) error {
+		switch c := dc.(type) {
+		case scopingConn:
+			return fn(c.Conn())
+		case *stdlib.Conn:
+			return fn(c.Conn())
+		}
+		return fmt.Errorf("raw query on a driver connection %T", dc)
+	})
+}
+
+// scanInto returns the function that rawQuery calls with each row: it
+// decodes the row into a new record of model T and appends it to *dest.
+func scanInto[T any](dest *[]*T, models *bun.DB) func([]pgconn.FieldDescription, *pgtype.Map, [][]byte) error {
+	var cols []columnScan
+	var block []T
+	return func(fields []pgconn.FieldDescription, types *pgtype.Map, row [][]byte) error {
+		if cols == nil {
+			var err error
+			if cols, err = planColumns(models.Table(reflect.TypeFor[T]()), fields, types); err != nil {
+				return err
+			}
+		}
+		// Records are made a block at a time, each twice the last (a lookup
+		// of one record makes one): one allocation for many.
+		if len(block) == cap(block) {
+			block = make([]T, 0, min(max(2*cap(block), 1), 256))
+		}
+		block = block[:len(block)+1]
+		rec := &block[len(block)-1]
+		base := unsafe.Pointer(rec)
+		for i, c := range cols {
+			if err := c.scan(unsafe.Add(base, c.offset), row[i]); err != nil {
+				return fmt.Errorf("column %s: %w", fields[i].Name, err)
+			}
+		}
+		*dest = append(*dest, rec)
+		return nil
+	}
+}
+
+// columnScan decodes one column of a result into a field of a record.
+type columnScan struct {
+	// offset is the field's offset in the record.
+	offset uintptr
+	typ    reflect.Type
+	kind   scanKind
+	// plan is pgx's decoding of the column into the field, for the other
+	// kinds.
+	plan pgtype.ScanPlan
+}
+
+// scanKind is how a column is decoded: the texts that make most of a
+// page's values directly, anything else by pgx's plan for the field's
+// type.
+type scanKind int
+
+const (
+	byPlan scanKind = iota
+	text
+	optionalTextKind
+	rawBytes
+)
+
+// planColumns matches the columns of a result to the fields of table's
+// model.
+func planColumns(table *schema.Table, fields []pgconn.FieldDescription, types *pgtype.Map) ([]columnScan, error) {
+	cols := make([]columnScan, len(fields))
+	for i, f := range fields {
+		field := table.LookupField(f.Name)
+		if field == nil {
+			return nil, fmt.Errorf("%s has no field for column %s", table.TypeName, f.Name)
+		}
+		offset, err := offsetOf(table.Type, field.Index)
+		if err != nil {
+			return nil, err
+		}
+		c := columnScan{offset: offset, typ: field.StructField.Type}
+		textual := f.Format == pgtype.TextFormatCode
+		switch {
+		case textual && c.typ.Kind() == reflect.String:
+			c.kind = text
+		case textual && c.typ.Kind() == reflect.Pointer && c.typ.Elem().Kind() == reflect.String:
+			c.kind = optionalTextKind
+		case textual && c.typ.Kind() == reflect.Slice && c.typ.Elem().Kind() == reflect.Uint8 && !reflect.PointerTo(c.typ).Implements(scannerType):
+			c.kind = rawBytes
+		default:
+			c.plan = types.PlanScan(f.DataTypeOID, f.Format, reflect.New(c.typ).Interface())
+		}
+		cols[i] = c
+	}
+	return cols, nil
+}
+
+var scannerType = reflect.TypeFor[sql.Scanner]()
+
+// offsetOf returns the offset of the field at index in a struct of type
+// typ, through embedded structs (not pointers: a record is one block).
+func offsetOf(typ reflect.Type, index []int) (uintptr, error) {
+	var offset uintptr
+	for _, i := range index {
+		if typ.Kind() != reflect.Struct {
+			return 0, fmt.Errorf("field index %v of %s passes a %s", index, typ, typ.Kind())
+		}
+		f := typ.Field(i)
+		offset += f.Offset
+		typ = f.Type
+	}
+	return offset, nil
+}
+
+// scan decodes raw, the column's value (nil for NULL), into the field at
+// p.
+func (c columnScan) scan(p unsafe.Pointer, raw []byte) error {
+	switch c.kind {
+	case text:
+		// A string kind of whatever name has a string's layout.
+		*(*string)(p) = string(raw)
+		return nil
+	case optionalTextKind:
+		if raw == nil {
+			*(**string)(p) = nil
+		} else {
+			s := string(raw)
+			*(**string)(p) = &s
+		}
+		return nil
+	case rawBytes:
+		*(*[]byte)(p) = bytes.Clone(raw)
+		return nil
+	}
+	if raw == nil && c.typ.Kind() != reflect.Pointer && c.typ.Kind() != reflect.Slice && c.typ.Kind() != reflect.Map {
+		// A NULL in a field that cannot hold one, as Bun leaves it: the
+		// zero value.
+		reflect.NewAt(c.typ, p).Elem().SetZero()
+		return nil
+	}
+	return c.plan.Scan(raw, reflect.NewAt(c.typ, p).Interface())
+}

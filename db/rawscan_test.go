@@ -1,0 +1,170 @@
+package db_test
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/contacts-api/contacts/db"
+	"github.com/contacts-api/contacts/db/dbtest"
+)
+
+// TestLookupsReadWhatBunReads reads records with every column set and
+// with every optional column NULL through the lookups, which decode rows
+// themselves (rawscan.go), under row-level security, without it and in a
+// transaction, and compares each with what Bun's scanner reads of the
+// same rows.
+func TestLookupsReadWhatBunReads(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	ws := uuid.New()
+	owner := db.NewStore(dbtest.DB(t))
+	if err := owner.EnsureWorkspace(ctx, ws); err != nil {
+		t.Fatal(err)
+	}
+	_, err := dbtest.DB(t).ExecContext(ctx, `
+		INSERT INTO accounts (workspace_id, id, external_id, name, domain, tags, metadata, custom_fields)
+		VALUES (?0, 'account_full', 'crm-a', 'Acme', 'acme.example', '{x,"y z"}', '{"k": [1, "é"]}', '{"tier": "gold"}'),
+		       (?0, 'account_bare', NULL, 'Bare', NULL, '{}', '{}', '{}');
+		INSERT INTO contacts (workspace_id, id, external_id, name, first_name, last_name, email, avatar_url,
+		                      description, tags, metadata, account_id, portal_role_id, custom_fields)
+		SELECT ?0, 'contact_full', 'crm-1', 'Ada Lovelace', 'Ada', 'Lovelace', 'ada@example.com', 'https://a.example/a.png',
+		       'line one
+line "two"', '{a,b}', '{"n": null, "s": "\u00e9"}', 'account_full', default_portal_role_id, '{"size": 3}'
+		FROM workspaces WHERE id = ?0;
+		INSERT INTO contacts (workspace_id, id, name, portal_role_id)
+		SELECT ?0, 'contact_bare', 'Bare', default_portal_role_id FROM workspaces WHERE id = ?0;
+		INSERT INTO contact_accounts (workspace_id, contact_id, account_id) VALUES (?0, 'contact_full', 'account_full');
+		INSERT INTO phones (workspace_id, id, contact_id, number, type)
+		VALUES (?0, 'phone_1', 'contact_full', '+14155550100', 'MOBILE'), (?0, 'phone_2', 'contact_full', '+14155550101', NULL);`,
+		ws)
+	if err != nil {
+		t.Fatal(err)
+	}
+	contactIDs := []string{"contact_full", "contact_bare"}
+	accountIDs := []string{"account_full", "account_bare"}
+	reads := func(t *testing.T, s *db.Store) map[string]any {
+		t.Helper()
+		got := map[string]any{}
+		var err error
+		read := func(name string, v any, e error) {
+			got[name], err = v, errorsJoin(err, e)
+		}
+		c, e := s.ContactsByIDs(ctx, ws, contactIDs, db.AllColumns)
+		read("contacts", byID(c), e)
+		a, e := s.AccountsByIDs(ctx, ws, accountIDs, db.AllColumns)
+		read("accounts", byID(a), e)
+		p, e := s.PhonesOfContacts(ctx, ws, contactIDs, db.AllColumns)
+		read("phones", p, e)
+		m, e := s.MembershipsOfContacts(ctx, ws, contactIDs)
+		read("memberships", m, e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	want := map[string]any{}
+	var contacts []*db.Contact
+	var accounts []*db.Account
+	var phones []*db.Phone
+	var memberships []*db.ContactAccount
+	for name, q := range map[string]*bun.SelectQuery{
+		"contacts":    dbtest.DB(t).NewSelect().Model(&contacts).Where("c.workspace_id = ?", ws),
+		"accounts":    dbtest.DB(t).NewSelect().Model(&accounts).Where("a.workspace_id = ?", ws),
+		"phones":      dbtest.DB(t).NewSelect().Model(&phones).Where("p.workspace_id = ?", ws).Order("p.id"),
+		"memberships": dbtest.DB(t).NewSelect().Model(&memberships).Where("ca.workspace_id = ?", ws),
+	} {
+		if err := q.Scan(ctx); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	want["contacts"], want["accounts"], want["phones"], want["memberships"] = byID(contacts), byID(accounts), phones, memberships
+	if len(contacts) != 2 || len(accounts) != 2 || len(phones) != 2 || len(memberships) != 1 {
+		t.Fatalf("seeded %d contacts, %d accounts, %d phones, %d memberships", len(contacts), len(accounts), len(phones), len(memberships))
+	}
+	api := db.NewStore(dbtest.APIDB(t))
+	for name, read := range map[string]func(*testing.T) map[string]any{
+		"under row-level security":   func(t *testing.T) map[string]any { return reads(t, api) },
+		"without row-level security": func(t *testing.T) map[string]any { return reads(t, owner.WithoutRowSecurity()) },
+		"in a transaction": func(t *testing.T) (got map[string]any) {
+			if err := api.InTx(ctx, ws, func(tx *db.Store) error { got = reads(t, tx); return nil }); err != nil {
+				t.Fatal(err)
+			}
+			return got
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			got := read(t)
+			for kind := range want {
+				if g, w := show(got[kind]), show(want[kind]); g != w {
+					t.Errorf("%s read\n%s\nwant (as Bun reads them)\n%s", kind, g, w)
+				}
+			}
+		})
+	}
+}
+
+// byID returns records by their ids.
+func byID[T db.Node](records []T) map[string]T {
+	m := map[string]T{}
+	for _, r := range records {
+		m[r.NodeID()] = r
+	}
+	return m
+}
+
+// show prints v with every field, its times as instants in UTC.
+func show(v any) string {
+	return fmt.Sprintf("%+v", inUTC(reflect.ValueOf(v)))
+}
+
+// inUTC returns a copy of v, records and containers followed, with its
+// times in UTC: both ways must read the same instants.
+func inUTC(v reflect.Value) any {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if v.IsNil() {
+			return nil
+		}
+		return inUTC(v.Elem())
+	case reflect.Map:
+		m := map[string]any{}
+		for _, k := range v.MapKeys() {
+			m[fmt.Sprint(k.Interface())] = inUTC(v.MapIndex(k))
+		}
+		return m
+	case reflect.Slice:
+		if v.Type().Elem().Kind() == reflect.Uint8 {
+			return string(v.Bytes())
+		}
+		s := []any{}
+		for i := range v.Len() {
+			s = append(s, inUTC(v.Index(i)))
+		}
+		return fmt.Sprintf("%T%v", v.Interface(), s)
+	case reflect.Struct:
+		if tm, ok := v.Interface().(time.Time); ok {
+			return tm.UTC()
+		}
+		m := map[string]any{}
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() && v.Type().Field(i).Name != "BaseModel" {
+				m[v.Type().Field(i).Name] = inUTC(v.Field(i))
+			}
+		}
+		return m
+	}
+	return fmt.Sprintf("%#v", v.Interface())
+}
+
+func errorsJoin(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}
