@@ -117,7 +117,8 @@ func NewHandler(opts Options) http.Handler {
 	// /graphql, in this order. Nothing reads a body before the caller is
 	// known: an anonymous client costs a look at its headers.
 	graphQL := newGraphQLServer(opts, layer, newWebSocketTransport(opts, failures))
-	webSockets := serveWebSockets(opts, failures, graphQL)
+	// Subscriptions' events need no loader, but the fast path wants them.
+	webSockets := serveWebSockets(opts, failures, withLoaders(opts.Service.Reads(), m.ObserveBatch)(graphQL))
 	requests := chain(graphQL,
 		checkRequest,                   // GET or POST of JSON, or 405 and 415
 		authenticate(opts, failures),   // a credential, or 401 (429 past failed ones)
