@@ -128,4 +128,3 @@ func mustJSON(t testing.TB, v any) json.RawMessage {
 	}
 	return b
 }
-
