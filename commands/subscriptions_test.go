@@ -58,7 +58,9 @@ func TestSubscriptionAcrossTwoProcesses(t *testing.T) {
 		}
 		best = min(best, time.Since(start))
 		var next struct {
-			Data struct{ Changes struct{ RecordID, Type, Actor string } }
+			Data struct {
+				Changes struct{ RecordID, Type, Actor string }
+			}
 		}
 		if err := json.Unmarshal(m.Payload, &next); err != nil || next.Data.Changes.RecordID != created.CreatePortalRole.PortalRole.ID || next.Data.Changes.Actor != "procs" {
 			t.Fatalf("the subscriber got %s %s; want the event of %s", m.Type, m.Payload, created.CreatePortalRole.PortalRole.ID)

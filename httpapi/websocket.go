@@ -174,25 +174,31 @@ func authenticateSocket(ctx context.Context, opts Options, failures *authFailure
 		return nil, CloseForbidden, errors.New(problem)
 	}
 	if _, over := failures.over(client); over && auth.IsAPIKey(token) {
-		return nil, CloseTooManyFailures, errors.New("Too many failed authentications from this address; retry in a minute.")
+		return nil, CloseTooManyFailures, refusal("Too many failed authentications from this address; retry in a minute.")
 	}
 	p, err := principalOf(ctx, opts, token)
 	switch {
 	case errors.Is(err, auth.ErrUnauthenticated):
 		slog.InfoContext(ctx, "token refused", "request_id", request.ID(ctx), "reason", err, "client", client.String())
 		if _, over := failures.count(client); over {
-			return nil, CloseTooManyFailures, errors.New("Too many failed authentications from this address; retry in a minute.")
+			return nil, CloseTooManyFailures, refusal("Too many failed authentications from this address; retry in a minute.")
 		}
-		return nil, CloseForbidden, errors.New("The token is not valid.")
+		return nil, CloseForbidden, refusal("The token is not valid.")
 	case err != nil:
 		slog.ErrorContext(ctx, "authenticate a WebSocket", "request_id", request.ID(ctx), "error", err)
-		return nil, CloseUnavailable, errors.New("The credential could not be checked; try again.")
+		return nil, CloseUnavailable, refusal("The credential could not be checked; try again.")
 	case !p.Can(auth.ScopeRead):
 		// Every subscription needs it: refuse the connection at once.
-		return nil, CloseForbidden, errors.New("Subscriptions need the contacts:read scope.")
+		return nil, CloseForbidden, refusal("Subscriptions need the contacts:read scope.")
 	}
 	return p, 0, nil
 }
+
+// refusal is why connection_init was refused: the close frame's reason,
+// written for the client.
+type refusal string
+
+func (r refusal) Error() string { return string(r) }
 
 // socketAcceptor accepts WebSockets as gqlgen's coder/websocket adapter
 // does, with connections that close with the socket's own close code

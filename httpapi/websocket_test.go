@@ -1,7 +1,6 @@
 package httpapi_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -12,28 +11,15 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/contacts-api/contacts/auth"
-	"github.com/contacts-api/contacts/db"
-	"github.com/contacts-api/contacts/db/dbtest"
 	"github.com/contacts-api/contacts/events"
 	"github.com/contacts-api/contacts/graph/graphtest"
 	"github.com/contacts-api/contacts/httpapi"
 	"github.com/contacts-api/contacts/live"
 )
 
-// record writes an event of type typ of record id in workspace ws, as a
-// mutation does, in a transaction of its own.
+// record writes an event of type typ of record id in workspace ws.
 func record(t *testing.T, ws uuid.UUID, typ events.Type, id string) {
-	t.Helper()
-	ctx := auth.WithPrincipal(context.Background(), &auth.Principal{WorkspaceID: ws, Subject: "test"})
-	if err := graphtest.NewService(t).Provision(ctx, ws); err != nil {
-		t.Fatal(err)
-	}
-	store := db.NewStore(dbtest.DB(t))
-	if err := store.InTx(ctx, ws, func(tx *db.Store) error {
-		return events.Record(ctx, tx, ws, []events.Change{{Type: typ, RecordID: id}})
-	}); err != nil {
-		t.Fatal(err)
-	}
+	graphtest.RecordEvents(t, ws, events.Change{Type: typ, RecordID: id})
 }
 
 // nextEvent returns the record id and type of the subscription's next

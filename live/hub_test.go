@@ -13,6 +13,7 @@ import (
 	"github.com/contacts-api/contacts/db"
 	"github.com/contacts-api/contacts/db/dbtest"
 	"github.com/contacts-api/contacts/events"
+	"github.com/contacts-api/contacts/graph/graphtest"
 	"github.com/contacts-api/contacts/live"
 	"github.com/contacts-api/contacts/service"
 )
@@ -31,15 +32,12 @@ func hub(t *testing.T, limits live.Limits) (*live.Hub, *service.Service) {
 }
 
 // record writes n events of workspace ws in one statement.
-func record(t *testing.T, ctx context.Context, ws uuid.UUID, n int) {
-	t.Helper()
+func record(t *testing.T, ws uuid.UUID, n int) {
 	changes := make([]events.Change, n)
 	for i := range changes {
 		changes[i] = events.Change{Type: events.ContactDeleted, RecordID: fmt.Sprint("contact_", i)}
 	}
-	if err := db.NewStore(dbtest.DB(t)).InTx(ctx, ws, func(tx *db.Store) error { return events.Record(ctx, tx, ws, changes) }); err != nil {
-		t.Fatal(err)
-	}
+	graphtest.RecordEvents(t, ws, changes...)
 }
 
 func principalOf(t *testing.T, svc *service.Service) (context.Context, uuid.UUID) {
@@ -59,8 +57,8 @@ func TestSubscriberGetsEachEventOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	record(t, ctx, ws, 3)
-	record(t, ctx, ws, 2)
+	record(t, ws, 3)
+	record(t, ws, 2)
 	seen := map[string]bool{}
 	for range 5 {
 		select {
@@ -85,7 +83,7 @@ func TestSubscriberThatDoesNotReadIsDisconnected(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	record(t, ctx, ws, 3) // one more than the buffer holds
+	record(t, ws, 3) // one more than the buffer holds
 	deadline := time.Now().Add(10 * time.Second)
 	for !closed.Load() && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)

@@ -10,6 +10,11 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/coder/websocket/wsjson"
+	"github.com/google/uuid"
+
+	"github.com/contacts-api/contacts/auth"
+	"github.com/contacts-api/contacts/db"
+	"github.com/contacts-api/contacts/events"
 
 	"github.com/contacts-api/contacts/db/dbtest"
 	"github.com/contacts-api/contacts/httpapi"
@@ -127,4 +132,18 @@ func mustJSON(t testing.TB, v any) json.RawMessage {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// RecordEvents writes changes as events of workspace ws (provisioned
+// first) in one statement of a transaction of their own, as a mutation
+// does.
+func RecordEvents(t testing.TB, ws uuid.UUID, changes ...events.Change) {
+	t.Helper()
+	ctx := auth.WithPrincipal(context.Background(), &auth.Principal{WorkspaceID: ws, Subject: "test"})
+	if err := NewService(t).Provision(ctx, ws); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.NewStore(dbtest.DB(t)).InTx(ctx, ws, func(tx *db.Store) error { return events.Record(ctx, tx, ws, changes) }); err != nil {
+		t.Fatal(err)
+	}
 }
