@@ -235,19 +235,19 @@ func (h *Hub) serve(ctx context.Context, fd *feed) {
 			fd.poke()
 			continue
 		}
-		horizon := txid(next)
-		for id, tx := range handed {
-			if tx < horizon {
-				delete(handed, id)
-			}
-		}
 		var fresh []*db.Event
 		for _, e := range evs {
 			if _, ok := handed[e.ID]; !ok {
 				fresh = append(fresh, e)
-				if tx := txid(e.TxID); tx >= horizon {
-					handed[e.ID] = tx
-				}
+				handed[e.ID] = txid(e.TxID)
+			}
+		}
+		// The next read starts at next: forget the events before it only
+		// now, after this read (from an older start) was checked.
+		horizon := txid(next)
+		for id, tx := range handed {
+			if tx < horizon {
+				delete(handed, id)
 			}
 		}
 		h.hand(fd, fresh)

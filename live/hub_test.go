@@ -99,3 +99,42 @@ func TestSubscriberThatDoesNotReadIsDisconnected(t *testing.T) {
 		t.Errorf("the slow subscriber's channel held %d events before it closed; want the 2 buffered", n)
 	}
 }
+
+// TestEventReadAgainIsNotHandedTwice holds a transaction open, so that
+// each read starts before the first event, then ends it: the read after
+// that still starts before the first event, which must not come again.
+func TestEventReadAgainIsNotHandedTwice(t *testing.T) {
+	t.Parallel()
+	h, svc := hub(t, live.Limits{})
+	ctx, ws := principalOf(t, svc)
+	held, err := dbtest.DB(t).BeginTx(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Rollback()
+	if _, err := held.ExecContext(context.Background(), "SELECT pg_current_xact_id()"); err != nil {
+		t.Fatal(err)
+	}
+	sub, err := h.Subscribe(ctx, live.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := func() string {
+		select {
+		case e := <-sub:
+			return e.RecordID
+		case <-time.After(10 * time.Second):
+			t.Fatal("no event")
+			return ""
+		}
+	}
+	graphtest.RecordEvents(t, ws, events.Change{Type: events.ContactDeleted, RecordID: "contact_first"})
+	if got := next(); got != "contact_first" {
+		t.Fatalf("got %s; want contact_first", got)
+	}
+	held.Rollback()
+	graphtest.RecordEvents(t, ws, events.Change{Type: events.ContactDeleted, RecordID: "contact_second"})
+	if got := next(); got != "contact_second" {
+		t.Errorf("got %s again; want contact_second, each event once", got)
+	}
+}
