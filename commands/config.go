@@ -12,6 +12,7 @@ import (
 	"github.com/contacts-api/contacts/httpapi"
 	"github.com/contacts-api/contacts/httpapi/clientaddr"
 	"github.com/contacts-api/contacts/httpapi/cors"
+	"github.com/contacts-api/contacts/live"
 	"github.com/contacts-api/contacts/service"
 )
 
@@ -63,6 +64,8 @@ type config struct {
 	// WebhookWorkers is how many webhook deliveries the process sends at
 	// once; 0 sends none (an API-only process: others deliver).
 	WebhookWorkers int
+	// Subscriptions bound the process's live subscriptions.
+	Subscriptions live.Limits
 }
 
 // environment chooses the defaults of settings that differ between
@@ -124,6 +127,14 @@ func loadConfig(env environment) (config, error) {
 	}
 	if cfg.WebhookWorkers, err = strconv.Atoi(envOr("WEBHOOK_WORKERS", "50")); err != nil || cfg.WebhookWorkers < 0 {
 		return cfg, fmt.Errorf("WEBHOOK_WORKERS must be a whole number, 0 or more, not %q", os.Getenv("WEBHOOK_WORKERS"))
+	}
+	cfg.Subscriptions = live.Limits{
+		PerConnection: r.envPositive("SUBSCRIPTIONS_PER_CONNECTION", live.DefaultLimits.PerConnection),
+		PerWorkspace:  r.envPositive("SUBSCRIPTIONS_PER_WORKSPACE", live.DefaultLimits.PerWorkspace),
+		Buffer:        r.envPositive("SUBSCRIPTION_BUFFER", live.DefaultLimits.Buffer),
+	}
+	if r.err != nil {
+		return cfg, r.err
 	}
 	if cfg.Introspection, err = strconv.ParseBool(envOr("INTROSPECTION", "true")); err != nil {
 		return cfg, fmt.Errorf("INTROSPECTION must be true or false: %w", err)

@@ -53,6 +53,11 @@ Configuration comes from the environment (docs/operations.md has the defaults):
   EVENT_RETENTION       how long change events are kept, 720h (30 days)
   WEBHOOK_ALLOW_PRIVATE webhooks to loopback and private addresses (tests, development), false
   WEBHOOK_WORKERS       webhook deliveries sent at once; 0: this process sends none, 50
+  SUBSCRIPTIONS_PER_CONNECTION
+                        live subscriptions one WebSocket may run at once, 20
+  SUBSCRIPTIONS_PER_WORKSPACE
+                        live subscriptions a workspace may run at once, per process, 500
+  SUBSCRIPTION_BUFFER   events waiting for a subscriber before it is disconnected, 256
   PLAYGROUND            serve the GraphiQL playground at /, true
   CORS_ALLOWED_ORIGINS  origins whose browser pages may call the API
   MAX_BODY_BYTES        largest request body, 102400

@@ -16,6 +16,7 @@ import (
 	"github.com/contacts-api/contacts/auth"
 	"github.com/contacts-api/contacts/db"
 	"github.com/contacts-api/contacts/httpapi"
+	"github.com/contacts-api/contacts/live"
 	"github.com/contacts-api/contacts/metrics"
 	"github.com/contacts-api/contacts/service"
 )
@@ -107,6 +108,8 @@ func serve(ctx context.Context, cfg config, opts serveOptions) error {
 		defer stopWebhooks()
 	}
 	go verifier.WatchJWKS(ctx, jwksCheckInterval, notifyHangup(ctx))
+	hub := live.NewHub(svc, cfg.Subscriptions)
+	go live.Listen(ctx, cfg.DatabaseURL, hub)
 	m := metrics.New(bdb.DB)
 	// requests is the context of every request. It outlives ctx, so that
 	// SIGTERM lets the requests in flight finish, and shutdown ends it for
@@ -124,6 +127,7 @@ func serve(ctx context.Context, cfg config, opts serveOptions) error {
 		RateLimits:           cfg.RateLimits,
 		DisableIntrospection: !cfg.Introspection,
 		Metrics:              m,
+		Live:                 hub,
 	}))}
 	if cfg.MetricsAddr != "" {
 		mux := http.NewServeMux()

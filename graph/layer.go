@@ -10,6 +10,7 @@ import (
 
 	"github.com/contacts-api/contacts/graph/fastpath"
 	"github.com/contacts-api/contacts/graph/loaders"
+	"github.com/contacts-api/contacts/live"
 	"github.com/contacts-api/contacts/service"
 )
 
@@ -87,3 +88,6 @@ func WithheldSecrets(ctx context.Context) (context.Context, func(body []byte) []
 	shown := &shownSecrets{}
 	return withShownSecrets(ctx, shown), shown.withhold
 }
+
+// ServeLive has the layer serve subscriptions from hub.
+func (l *Layer) ServeLive(hub *live.Hub) { l.resolvers.Live = hub }

@@ -13,6 +13,7 @@ import (
 	"github.com/contacts-api/contacts/graph/fastpath"
 	"github.com/contacts-api/contacts/graph/loaders"
 	"github.com/contacts-api/contacts/graph/model"
+	"github.com/contacts-api/contacts/live"
 	"github.com/contacts-api/contacts/service"
 )
 
@@ -329,6 +330,14 @@ func (r *queryResolver) CustomFieldDefinitions(ctx context.Context, object *db.C
 	return r.Service.CustomFieldDefinitions(ctx, object)
 }
 
+func (r *subscriptionResolver) ContactChanged(ctx context.Context, ids []string) (<-chan *db.Event, error) {
+	return r.subscribe(ctx, contactChanges(ids))
+}
+
+func (r *subscriptionResolver) Changes(ctx context.Context, types []events.Type) (<-chan *db.Event, error) {
+	return r.subscribe(ctx, live.Filter{Types: types})
+}
+
 func (r *webhookDeliveryResolver) EventType(ctx context.Context, obj *db.WebhookDelivery) (events.Type, error) {
 	return events.Type(obj.EventType), nil
 }
@@ -357,6 +366,8 @@ func (r *Resolver) Phone() PhoneResolver { return &phoneResolver{r} }
 
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
+func (r *Resolver) Subscription() SubscriptionResolver { return &subscriptionResolver{r} }
+
 func (r *Resolver) WebhookDelivery() WebhookDeliveryResolver { return &webhookDeliveryResolver{r} }
 
 func (r *Resolver) WebhookEndpoint() WebhookEndpointResolver { return &webhookEndpointResolver{r} }
@@ -368,6 +379,7 @@ type (
 	mutationResolver        struct{ *Resolver }
 	phoneResolver           struct{ *Resolver }
 	queryResolver           struct{ *Resolver }
+	subscriptionResolver    struct{ *Resolver }
 	webhookDeliveryResolver struct{ *Resolver }
 	webhookEndpointResolver struct{ *Resolver }
 )

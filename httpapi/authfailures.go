@@ -46,27 +46,40 @@ func (f *authFailures) client(r *http.Request) netip.Prefix {
 // refuse answers 429 and reports true when client has no failure left,
 // for a credential whose check would cost a lookup.
 func (f *authFailures) refuse(ctx context.Context, w http.ResponseWriter, client netip.Prefix) bool {
-	if f.limiter == nil {
-		return false
-	}
-	d := f.limiter.Peek(client, time.Now())
-	if !d.Allowed {
+	d, over := f.over(client)
+	if over {
 		writeTooManyFailures(ctx, w, d)
 	}
-	return !d.Allowed
+	return over
 }
 
 // fail counts a failed authentication of client; it answers 429 and
 // reports true when that was one over the limit.
 func (f *authFailures) fail(ctx context.Context, w http.ResponseWriter, client netip.Prefix) bool {
-	if f.limiter == nil {
-		return false
-	}
-	d := f.limiter.Take(client, 1, time.Now())
-	if !d.Allowed {
+	d, over := f.count(client)
+	if over {
 		writeTooManyFailures(ctx, w, d)
 	}
-	return !d.Allowed
+	return over
+}
+
+// over reports whether client has no failure left.
+func (f *authFailures) over(client netip.Prefix) (ratelimit.Decision, bool) {
+	if f.limiter == nil {
+		return ratelimit.Decision{}, false
+	}
+	d := f.limiter.Peek(client, time.Now())
+	return d, !d.Allowed
+}
+
+// count counts a failed authentication of client, and reports whether
+// it was one over the limit.
+func (f *authFailures) count(client netip.Prefix) (ratelimit.Decision, bool) {
+	if f.limiter == nil {
+		return ratelimit.Decision{}, false
+	}
+	d := f.limiter.Take(client, 1, time.Now())
+	return d, !d.Allowed
 }
 
 func writeTooManyFailures(ctx context.Context, w http.ResponseWriter, d ratelimit.Decision) {

@@ -24,7 +24,13 @@ func credentialOf(r *http.Request) (credential, problem string) {
 	if inURL(r) {
 		return "", "Send credentials in a header (Authorization: Bearer <token>, or X-API-Key: <key>), never in the URL."
 	}
-	header, key := r.Header.Get("Authorization"), strings.TrimSpace(r.Header.Get("X-API-Key"))
+	return credentialOfHeader(r.Header)
+}
+
+// credentialOfHeader returns the credential in h's Authorization or
+// X-API-Key, as credentialOf says.
+func credentialOfHeader(h http.Header) (credential, problem string) {
+	header, key := h.Get("Authorization"), strings.TrimSpace(h.Get("X-API-Key"))
 	switch {
 	case len(header) > len("Bearer ")+auth.MaxTokenLength || len(key) > auth.MaxTokenLength:
 		return "", "The token is not valid."

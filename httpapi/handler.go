@@ -18,6 +18,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/contacts-api/contacts/auth"
@@ -29,6 +30,7 @@ import (
 	"github.com/contacts-api/contacts/httpapi/clientaddr"
 	"github.com/contacts-api/contacts/httpapi/cors"
 	"github.com/contacts-api/contacts/httpapi/playground"
+	"github.com/contacts-api/contacts/live"
 	"github.com/contacts-api/contacts/metrics"
 	"github.com/contacts-api/contacts/service"
 )
@@ -63,6 +65,8 @@ type Options struct {
 	// them: they tell of every workspace, so the server serves them on a
 	// listener of their own.
 	Metrics *metrics.Metrics
+	// Live serves subscriptions over WebSocket; nil serves none.
+	Live *live.Hub
 	// Plain serves requests without the fast path (graph/fastpath:
 	// render and projection): gqlgen resolves every field and the loaders fetch
 	// whole records. For the tests that compare the two.
@@ -97,6 +101,7 @@ func NewHandler(opts Options) http.Handler {
 	}
 	opts.Limits = opts.Limits.withDefaults()
 	layer := graph.NewLayer(opts.Service)
+	layer.ServeLive(opts.Live)
 	bodies := newBodyReader(opts.Limits, layer.Schema().Schema())
 	failures := newAuthFailures(opts.RateLimits.FailedAuthPerMinute, opts.TrustedProxies)
 
@@ -111,14 +116,25 @@ func NewHandler(opts Options) http.Handler {
 	}
 	// /graphql, in this order. Nothing reads a body before the caller is
 	// known: an anonymous client costs a look at its headers.
-	mux.Handle("/graphql", chain(newGraphQLServer(opts, layer),
+	graphQL := newGraphQLServer(opts, layer, newWebSocketTransport(opts, failures))
+	// Subscriptions' events need no loader, but the fast path wants them.
+	webSockets := serveWebSockets(opts, failures, withLoaders(opts.Service.Reads(), m.ObserveBatch)(graphQL))
+	requests := chain(graphQL,
 		checkRequest,                   // GET or POST of JSON, or 405 and 415
 		authenticate(opts, failures),   // a credential, or 401 (429 past failed ones)
 		limitRequests(opts.RateLimits), // the workspace's requests a minute, or 429
 		bodies.read,                    // the body within its limits and the budget
 		idempotent(opts.Service),       // Idempotency-Key: run once, replay after
 		withLoaders(opts.Service.Reads(), m.ObserveBatch), // the request's loaders
-	))
+	)
+	// A WebSocket authenticates in its connection_init (websocket.go).
+	mux.HandleFunc("/graphql", func(w http.ResponseWriter, r *http.Request) {
+		if isWebSocket(r) {
+			webSockets.ServeHTTP(w, r)
+			return
+		}
+		requests.ServeHTTP(w, r)
+	})
 	// Every request, outermost first.
 	return chain(mux,
 		withRequestID,                     // X-Request-Id
@@ -141,8 +157,9 @@ func chain(h http.Handler, middleware ...func(http.Handler) http.Handler) http.H
 // of the list, then operation contexts (strict variables, query shape,
 // input checks, the cost budget), then operations are intercepted
 // (recorder, admission, scopes), and root fields.
-func newGraphQLServer(opts Options, layer *graph.Layer) http.Handler {
+func newGraphQLServer(opts Options, layer *graph.Layer, webSocket transport.Websocket) http.Handler {
 	srv := handler.New(layer.Schema())
+	srv.AddTransport(webSocket) // before GET's, which would take the upgrade
 	srv.AddTransport(getTransport{})
 	srv.AddTransport(postTransport{})
 	documents := lru.New[*ast.QueryDocument](1000)

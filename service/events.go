@@ -101,7 +101,7 @@ func visibleTypes(ctx context.Context, asked []events.Type) []string {
 	}
 	types := make([]string, 0, len(asked))
 	for _, t := range asked {
-		if strings.HasPrefix(string(t), "api_key.") && !keysAdmin {
+		if !CanSee(ctx, t) {
 			continue
 		}
 		types = append(types, string(t))

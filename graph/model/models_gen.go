@@ -120,6 +120,17 @@ type RevokeAPIKeyPayload struct {
 	UserErrors []*service.UserError `json:"userErrors"`
 }
 
+// Live change events, for frontends: over a WebSocket to `/graphql` with the
+// `graphql-transport-ws` protocol, the token or API key in `connection_init`'s
+// payload (`{"Authorization": "Bearer …"}` or `{"X-API-Key": "ck_…"}`). Each
+// subscription gets the events of the credential's workspace committed after it
+// started, within about a second, from whichever server process wrote them;
+// `api_key` events only with the `keys:admin` scope. Subscriptions need
+// `contacts:read`. A client that falls behind is disconnected (close code 4008):
+// read the change feed (`events`) to catch up, then subscribe again.
+type Subscription struct {
+}
+
 // The result of an upsert of one account.
 type UpsertAccountPayload struct {
 	// The account as written; null when the upsert failed.

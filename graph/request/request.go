@@ -57,6 +57,13 @@ func Of(ctx context.Context) *Record {
 	return r
 }
 
+// Detach returns ctx without a request's record: for the operations of
+// a WebSocket connection, which outlive the request that opened it, and
+// whose record (with what it holds until its response) would never end.
+func Detach(ctx context.Context) context.Context {
+	return context.WithValue(ctx, recordKey{}, (*Record)(nil))
+}
+
 // Header returns the header of the request's response, for the layers
 // that see no response writer.
 func (r *Record) Header() http.Header {

@@ -1,0 +1,140 @@
+package live_test
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/contacts-api/contacts/auth"
+	"github.com/contacts-api/contacts/db"
+	"github.com/contacts-api/contacts/db/dbtest"
+	"github.com/contacts-api/contacts/events"
+	"github.com/contacts-api/contacts/graph/graphtest"
+	"github.com/contacts-api/contacts/live"
+	"github.com/contacts-api/contacts/service"
+)
+
+func TestMain(m *testing.M) { dbtest.Main(m) }
+
+// hub returns a hub on the test database, listening for its events.
+func hub(t *testing.T, limits live.Limits) (*live.Hub, *service.Service) {
+	svc := service.New(db.NewStore(dbtest.APIDB(t)))
+	t.Cleanup(svc.Close)
+	h := live.NewHub(svc, limits)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go live.Listen(ctx, dbtest.URL(t), h)
+	return h, svc
+}
+
+// record writes n events of workspace ws in one statement.
+func record(t *testing.T, ws uuid.UUID, n int) {
+	changes := make([]events.Change, n)
+	for i := range changes {
+		changes[i] = events.Change{Type: events.ContactDeleted, RecordID: fmt.Sprint("contact_", i)}
+	}
+	graphtest.RecordEvents(t, ws, changes...)
+}
+
+func principalOf(t *testing.T, svc *service.Service) (context.Context, uuid.UUID) {
+	ws := uuid.New()
+	ctx := auth.WithPrincipal(context.Background(), &auth.Principal{WorkspaceID: ws, Subject: "test", Scopes: []string{auth.ScopeRead}})
+	if err := svc.Provision(ctx, ws); err != nil {
+		t.Fatal(err)
+	}
+	return ctx, ws
+}
+
+func TestSubscriberGetsEachEventOnce(t *testing.T) {
+	t.Parallel()
+	h, svc := hub(t, live.Limits{})
+	ctx, ws := principalOf(t, svc)
+	sub, err := h.Subscribe(ctx, live.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	record(t, ws, 3)
+	record(t, ws, 2)
+	seen := map[string]bool{}
+	for range 5 {
+		select {
+		case e := <-sub:
+			if seen[e.ID] {
+				t.Errorf("event %s handed twice", e.ID)
+			}
+			seen[e.ID] = true
+		case <-time.After(10 * time.Second):
+			t.Fatalf("got %d events; want 5", len(seen))
+		}
+	}
+}
+
+func TestSubscriberThatDoesNotReadIsDisconnected(t *testing.T) {
+	t.Parallel()
+	h, svc := hub(t, live.Limits{Buffer: 2})
+	ctx, ws := principalOf(t, svc)
+	var closed atomic.Bool
+	ctx = live.WithConnection(ctx, live.NewConnection(func() { closed.Store(true) }))
+	sub, err := h.Subscribe(ctx, live.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	record(t, ws, 3) // one more than the buffer holds
+	deadline := time.Now().Add(10 * time.Second)
+	for !closed.Load() && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !closed.Load() {
+		t.Fatal("the connection of a subscriber 3 events behind, with a buffer of 2, was not closed")
+	}
+	n := 0
+	for range sub {
+		n++
+	}
+	if n != 2 {
+		t.Errorf("the slow subscriber's channel held %d events before it closed; want the 2 buffered", n)
+	}
+}
+
+// TestEventReadAgainIsNotHandedTwice holds a transaction open, so that
+// each read starts before the first event, then ends it: the read after
+// that still starts before the first event, which must not come again.
+func TestEventReadAgainIsNotHandedTwice(t *testing.T) {
+	t.Parallel()
+	h, svc := hub(t, live.Limits{})
+	ctx, ws := principalOf(t, svc)
+	held, err := dbtest.DB(t).BeginTx(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Rollback()
+	if _, err := held.ExecContext(context.Background(), "SELECT pg_current_xact_id()"); err != nil {
+		t.Fatal(err)
+	}
+	sub, err := h.Subscribe(ctx, live.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := func() string {
+		select {
+		case e := <-sub:
+			return e.RecordID
+		case <-time.After(10 * time.Second):
+			t.Fatal("no event")
+			return ""
+		}
+	}
+	graphtest.RecordEvents(t, ws, events.Change{Type: events.ContactDeleted, RecordID: "contact_first"})
+	if got := next(); got != "contact_first" {
+		t.Fatalf("got %s; want contact_first", got)
+	}
+	held.Rollback()
+	graphtest.RecordEvents(t, ws, events.Change{Type: events.ContactDeleted, RecordID: "contact_second"})
+	if got := next(); got != "contact_second" {
+		t.Errorf("got %s again; want contact_second, each event once", got)
+	}
+}
