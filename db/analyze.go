@@ -21,7 +21,7 @@ import (
 // when it has written many rows of a table: after the COMMIT that brings
 // a table's rows written since its last refresh to its threshold (at
 // first minAnalyzeRows), that request calls refresh_statistics (migration
-// 20261204230000_refresh_statistics), which analyzes the tables that
+// 20261204233000_refresh_statistics), which analyzes the tables that
 // grew by autovacuum's rule (500 rows and a tenth) and says how many
 // rows each needs before the next time. The request that
 // wrote the rows waits for it, so that the next page, the client's or
