@@ -332,11 +332,16 @@ func deleteRecorded(ctx context.Context, tx *db.Store, ws uuid.UUID, typ events.
 	if err != nil {
 		return nil, err
 	}
+	return deleted, events.Record(ctx, tx, ws, deletedEvents(typ, deleted))
+}
+
+// deletedEvents are the events of type typ of the deleted records.
+func deletedEvents(typ events.Type, deleted []db.Deleted) []events.Change {
 	changes := make([]events.Change, len(deleted))
 	for i, d := range deleted {
 		changes[i] = events.Change{Type: typ, RecordID: d.ID, ExternalID: d.ExternalID}
 	}
-	return deleted, events.Record(ctx, tx, ws, changes)
+	return changes
 }
 
 // externalIDTaken handles a write whose external id another record has:
