@@ -79,10 +79,10 @@ type accounts struct{}
 
 var _ recordKind[*db.Account, *accountWrite] = accounts{}
 
-func (accounts) noun() string                        { return "account" }
-func (accounts) externalIDKey() string               { return db.AccountExternalIDKey }
-func (accounts) ownedChanges(*accountWrite) Changes  { return nil }
-func (accounts) externalID(a *db.Account) *string    { return a.ExternalID }
+func (accounts) noun() string                       { return "account" }
+func (accounts) externalIDKey() string              { return db.AccountExternalIDKey }
+func (accounts) ownedChanges(*accountWrite) Changes { return nil }
+func (accounts) externalID(a *db.Account) *string   { return a.ExternalID }
 func (accounts) eventTypes() (created, updated events.Type) {
 	return events.AccountCreated, events.AccountUpdated
 }
