@@ -473,24 +473,26 @@ func TestBulkUpsertRecordsOneEventPerRecordInOneStatement(t *testing.T) {
 func TestMergeRecordsTheTargetsMergeAndTheSourcesDeletion(t *testing.T) {
 	t.Parallel()
 	c := newClient(t)
+	c.createField("CONTACT", "tier", "TEXT")
 	target := c.CreateContact(map[string]any{"name": "Ada", "externalId": "t", "phones": phoneInputs("+14155550100")})
-	a := c.CreateContact(map[string]any{"name": "Ada L", "externalId": "a", "tags": []string{"vip"}, "phones": phoneInputs("+14155550101")})
+	a := c.CreateContact(map[string]any{"name": "Ada L", "externalId": "a", "tags": []string{"vip"}, "phones": phoneInputs("+14155550101"),
+		"customFields": []map[string]any{{"slug": "tier", "value": "gold"}}})
 	b := c.CreateContact(map[string]any{"name": "Ada K", "externalId": "b"})
 	if got := c.merge(target.ID, a.ID, b.ID); len(got.UserErrors) > 0 {
 		t.Fatalf("merge: %s", describeErrors(got.UserErrors))
 	}
-	page := c.feedOf(6, nil)
-	if got := page.types()[3:]; !slices.Equal(got, []string{"CONTACT_MERGED", "CONTACT_DELETED", "CONTACT_DELETED"}) {
+	page := c.feedOf(7, nil)
+	if got := page.types()[4:]; !slices.Equal(got, []string{"CONTACT_MERGED", "CONTACT_DELETED", "CONTACT_DELETED"}) {
 		t.Fatalf("events of the merge = %v", got)
 	}
-	merged := page.Edges[3].Node
+	merged := page.Edges[4].Node
 	if merged.RecordID != target.ID || *merged.Version != 2 {
 		t.Errorf("merged = %+v, want the target at version 2", merged)
 	}
-	checkChanges(t, merged, map[string]string{"tags": "null → null", "mergedExternalIds": `[] → ["a","b"]`,
+	checkChanges(t, merged, map[string]string{"tags": "null → null", "customFields": "null → null", "mergedExternalIds": `[] → ["a","b"]`,
 		"phones": `["+14155550100"] → ["+14155550100","+14155550101"]`})
 	deleted := map[string]string{}
-	for _, e := range page.Edges[4:] {
+	for _, e := range page.Edges[5:] {
 		deleted[e.Node.RecordID] = *e.Node.ExternalID
 	}
 	if deleted[a.ID] != "a" || deleted[b.ID] != "b" {

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"slices"
 
 	"github.com/google/uuid"
@@ -86,6 +87,9 @@ func indexContacts(contacts []*db.Contact) map[string]*db.Contact {
 func mergeInto(ctx context.Context, tx *db.Store, target *db.Contact, sources []*db.Contact, ps *problems) error {
 	ws := target.WorkspaceID
 	before := snapshot(target)
+	// mergeFields adds to the custom field values in place: a copy keeps
+	// those before the merge, for its event.
+	target.CustomFields = maps.Clone(target.CustomFields)
 	sourceIDs := make([]string, len(sources))
 	for i, src := range sources {
 		sourceIDs[i] = src.ID
