@@ -143,15 +143,37 @@ func (s *Store) DeletePhonesByIDs(ctx context.Context, ws uuid.UUID, ids []strin
 	return nil
 }
 
+// Deleted is a record a delete removed: its id and external id, which the
+// event of its deletion keeps.
+type Deleted struct {
+	ID         string  `bun:"id"`
+	ExternalID *string `bun:"external_id"`
+}
+
 // DeleteContacts deletes the workspace's contacts among ids, with their
-// phones and memberships, and returns the ids it deleted.
-func (s *Store) DeleteContacts(ctx context.Context, ws uuid.UUID, ids []string) ([]string, error) {
-	var deleted []string
-	_, err := s.idb.NewDelete().Model((*Contact)(nil)).
+// phones and memberships, and returns those it deleted.
+func (s *Store) DeleteContacts(ctx context.Context, ws uuid.UUID, ids []string) ([]Deleted, error) {
+	return deleteRecords[*Contact](ctx, s, ws, ids)
+}
+
+// DeleteAccounts deletes the workspace's accounts among ids and returns
+// those it deleted. Their contacts stay: they lose the membership, and the
+// primary account of those whose primary it was becomes null.
+func (s *Store) DeleteAccounts(ctx context.Context, ws uuid.UUID, ids []string) ([]Deleted, error) {
+	return deleteRecords[*Account](ctx, s, ws, ids)
+}
+
+// deleteRecords deletes the workspace's records of R among ids, in one
+// statement, and returns those it deleted.
+func deleteRecords[R Tracked](ctx context.Context, s *Store, ws uuid.UUID, ids []string) ([]Deleted, error) {
+	var deleted []Deleted
+	var model R
+	table := tableOf[R]()
+	_, err := s.idb.NewDelete().Model(model).
 		Where("workspace_id = ?", ws).Where("id = ANY(?)", pgdialect.Array(ids)).
-		Returning("id").Exec(ctx, &deleted)
+		Returning("id, external_id").Exec(ctx, &deleted)
 	if err != nil {
-		return nil, fmt.Errorf("delete contacts: %w", err)
+		return nil, fmt.Errorf("delete %s: %w", table.Name, err)
 	}
 	return deleted, nil
 }

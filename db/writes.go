@@ -9,18 +9,6 @@ import (
 	"github.com/uptrace/bun"
 )
 
-// DeleteContact deletes the contact, its phones and memberships, and
-// reports whether it existed.
-func (s *Store) DeleteContact(ctx context.Context, ws uuid.UUID, id string) (bool, error) {
-	res, err := s.idb.NewDelete().Model((*Contact)(nil)).
-		Where("workspace_id = ?", ws).Where("id = ?", id).Exec(ctx)
-	if err != nil {
-		return false, fmt.Errorf("delete contact: %w", err)
-	}
-	n, _ := res.RowsAffected()
-	return n > 0, nil
-}
-
 // InsertPhones stores new phones.
 func (s *Store) InsertPhones(ctx context.Context, phones []*Phone) error {
 	if len(phones) == 0 {
@@ -30,19 +18,6 @@ func (s *Store) InsertPhones(ctx context.Context, phones []*Phone) error {
 		return fmt.Errorf("insert phones: %w", err)
 	}
 	return nil
-}
-
-// DeleteAccount deletes the account and reports whether it existed. Its
-// contacts stay: they lose the membership, and the primary account of those
-// whose primary it was becomes null.
-func (s *Store) DeleteAccount(ctx context.Context, ws uuid.UUID, id string) (bool, error) {
-	res, err := s.idb.NewDelete().Model((*Account)(nil)).
-		Where("workspace_id = ?", ws).Where("id = ?", id).Exec(ctx)
-	if err != nil {
-		return false, fmt.Errorf("delete account: %w", err)
-	}
-	n, _ := res.RowsAffected()
-	return n > 0, nil
 }
 
 // InsertPortalRole stores a new custom portal role.

@@ -111,6 +111,15 @@ func (f *Fields) Add(field string, old, new any) {
 	}
 }
 
+// Name adds field to f by its name only, with null old and new values: for
+// the fields whose values events do not carry (lists and objects such as
+// tags and metadata).
+func (f *Fields) Name(field string) {
+	*f = append(*f, db.FieldChange{Field: field, Old: null, New: null})
+}
+
+var null = json.RawMessage("null")
+
 // mustJSON encodes a field's value; the fields of records are plain data,
 // which always encodes.
 func mustJSON(v any) json.RawMessage {

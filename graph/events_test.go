@@ -307,18 +307,7 @@ func TestHistoryListsARecordsEventsNewestFirst(t *testing.T) {
 	c := newClient(t)
 	contact := c.CreateContact(map[string]any{"name": "Ada"})
 	account := c.CreateAccount(map[string]any{"name": "Acme"})
-	store := db.NewStore(dbtest.APIDB(t))
-	ctx := auth.WithPrincipal(context.Background(), &auth.Principal{WorkspaceID: c.Workspace, Subject: "editor"})
-	// The write pipeline records these; here they are recorded as it does.
-	for _, change := range []events.Change{
-		{Type: events.ContactCreated, RecordID: contact.ID},
-		{Type: events.AccountCreated, RecordID: account},
-		{Type: events.ContactUpdated, RecordID: contact.ID, Fields: events.Fields{{Field: "name", Old: json.RawMessage(`"Ada"`), New: json.RawMessage(`"Ada Lovelace"`)}}},
-	} {
-		if err := store.InTx(ctx, c.Workspace, func(tx *db.Store) error { return events.Record(ctx, tx, c.Workspace, []events.Change{change}) }); err != nil {
-			t.Fatal(err)
-		}
-	}
+	c.mustUpdateContact(contact.ID, map[string]any{"name": "Ada Lovelace"})
 	var out struct {
 		Contact struct{ History eventPage }
 		Account struct{ History eventPage }
@@ -328,11 +317,188 @@ func TestHistoryListsARecordsEventsNewestFirst(t *testing.T) {
 	if got := out.Contact.History.types(); !slices.Equal(got, []string{"CONTACT_UPDATED", "CONTACT_CREATED"}) {
 		t.Errorf("contact history = %v, want updated then created", got)
 	}
-	if latest := out.Contact.History.Edges[0].Node; latest.Actor != "editor" || latest.Changes[0].Field != "name" {
-		t.Errorf("latest = %+v, want editor's change of name", latest)
+	if latest := out.Contact.History.Edges[0].Node; latest.Actor != "test" || len(latest.Changes) != 1 || latest.Changes[0].Field != "name" {
+		t.Errorf("latest = %+v, want the test's change of name", latest)
 	}
 	if got := out.Account.History.types(); !slices.Equal(got, []string{"ACCOUNT_CREATED"}) || out.Account.History.PageInfo.HasNextPage {
 		t.Errorf("account history = %v (more: %v), want its one event", got, out.Account.History.PageInfo.HasNextPage)
+	}
+}
+
+// changeOf returns the event's change of field as "old → new", and
+// whether it has one.
+func (e eventData) changeOf(field string) (string, bool) {
+	for _, ch := range e.Changes {
+		if ch.Field == field {
+			return string(ch.Old) + " → " + string(ch.New), true
+		}
+	}
+	return "", false
+}
+
+// checkChanges checks the event's changes: want maps each field to its
+// "old → new" values ("*" for any), and holds every changed field.
+func checkChanges(t *testing.T, e eventData, want map[string]string) {
+	t.Helper()
+	if len(e.Changes) != len(want) {
+		t.Errorf("%s of %s changes %d fields (%+v), want %d", e.Type, e.RecordID, len(e.Changes), e.Changes, len(want))
+	}
+	for field, values := range want {
+		if got, ok := e.changeOf(field); !ok || values != "*" && got != values {
+			t.Errorf("%s of %s: %s = %q (present: %v), want %q", e.Type, e.RecordID, field, got, ok, values)
+		}
+	}
+}
+
+// TestContactAndAccountWritesRecordTheirEvents runs every kind of contact
+// and account mutation and reads its events from the feed: one per
+// changed record, with its external id, new version and changed fields;
+// none for a write that changes nothing or one that fails.
+func TestContactAndAccountWritesRecordTheirEvents(t *testing.T) {
+	t.Parallel()
+	c := newClient(t)
+	account := c.CreateAccount(map[string]any{"name": "Acme", "externalId": "acme"})
+	other := c.CreateAccount(map[string]any{"name": "Globex"})
+	ada := c.CreateContact(map[string]any{"name": "Ada", "externalId": "crm-1", "email": "ada@example.com", "tags": []string{"vip"},
+		"phones": phoneInputs("+14155550101", "+14155550100")})
+	c.mustUpdateContact(ada.ID, map[string]any{"name": "Ada King", "email": nil, "tags": []string{"vip", "b2b"}})
+	// Unchanged: the same values again, by update and by upsert.
+	c.mustUpdateContact(ada.ID, map[string]any{"name": "Ada King"})
+	if got := c.upsert(map[string]any{"externalId": "crm-1", "name": "Ada King"}); got.Action == nil || *got.Action != "UNCHANGED" {
+		t.Fatalf("upsert of the same values = %+v, want UNCHANGED", got)
+	}
+	// A refused write, rolled back, has no event.
+	if got := c.tryUpdateContact(ada.ID, map[string]any{"name": "Ada", "email": "not an email"}); len(got.UserErrors) == 0 {
+		t.Fatal("an invalid email was accepted")
+	}
+	phoneID := ada.Phones[0].ID
+	c.mustUpdateContact(ada.ID, map[string]any{"phones": []map[string]any{{"id": phoneID, "destroy": true}, {"number": "+14155550199"}}})
+	c.MustDo(`mutation($c: ID!, $a: ID!) { addContactToAccount(contactId: $c, accountId: $a) { contact { id } } }`, map[string]any{"c": ada.ID, "a": account}, nil)
+	c.MustDo(`mutation($c: ID!, $a: ID!) { removeContactFromAccount(contactId: $c, accountId: $a) { contact { id } } }`, map[string]any{"c": ada.ID, "a": account}, nil)
+	c.MustDo(`mutation($id: ID!) { updateAccount(id: $id, input: {domain: "acme.example"}) { account { id } } }`, map[string]any{"id": account}, nil)
+	c.MustDo(`mutation($id: ID!) { deleteAccount(id: $id) { deletedId } }`, map[string]any{"id": other}, nil)
+	c.MustDo(`mutation($id: ID!) { deleteContact(id: $id) { deletedId } }`, map[string]any{"id": ada.ID}, nil)
+
+	page := c.feedOf(10, nil)
+	want := []string{"ACCOUNT_CREATED", "ACCOUNT_CREATED", "CONTACT_CREATED", "CONTACT_UPDATED", "CONTACT_UPDATED",
+		"CONTACT_UPDATED", "CONTACT_UPDATED", "ACCOUNT_UPDATED", "ACCOUNT_DELETED", "CONTACT_DELETED"}
+	if got := page.types(); !slices.Equal(got, want) {
+		t.Fatalf("feed = %v, want %v", got, want)
+	}
+	ev := func(i int) eventData { return page.Edges[i].Node }
+	for i, id := range map[int]string{0: account, 2: ada.ID, 3: ada.ID, 7: account, 8: other, 9: ada.ID} {
+		if ev(i).RecordID != id {
+			t.Errorf("event %d (%s) is of %s, want %s", i, ev(i).Type, ev(i).RecordID, id)
+		}
+	}
+	checkChanges(t, ev(0), map[string]string{"name": `null → "Acme"`, "externalId": `null → "acme"`})
+	if e := ev(2); *e.ExternalID != "crm-1" || *e.Version != 1 || e.Actor != "test" {
+		t.Errorf("created = %+v, want crm-1 at version 1 by test", e)
+	}
+	checkChanges(t, ev(2), map[string]string{"externalId": `null → "crm-1"`, "name": `null → "Ada"`, "email": `null → "ada@example.com"`,
+		"tags": "null → null", "portalRoleId": "*", "phones": `null → ["+14155550100","+14155550101"]`})
+	if e := ev(3); *e.Version != 2 {
+		t.Errorf("updated at version %d, want 2", *e.Version)
+	}
+	checkChanges(t, ev(3), map[string]string{"name": `"Ada" → "Ada King"`, "email": `"ada@example.com" → null`, "tags": "null → null"})
+	kept := map[string]string{"+14155550101": "+14155550100", "+14155550100": "+14155550101"}[ada.Phones[0].Number]
+	checkChanges(t, ev(4), map[string]string{"phones": `["+14155550100","+14155550101"] → ["` + kept + `","+14155550199"]`})
+	checkChanges(t, ev(5), map[string]string{"accounts": `[] → ["` + account + `"]`})
+	checkChanges(t, ev(6), map[string]string{"accounts": `["` + account + `"] → []`})
+	checkChanges(t, ev(7), map[string]string{"domain": `null → "acme.example"`})
+	if e := ev(9); *e.ExternalID != "crm-1" || len(e.Changes) != 0 || e.Version != nil {
+		t.Errorf("deleted = %+v, want the external id crm-1 and no changes", e)
+	}
+	if e := ev(8); e.ExternalID != nil {
+		t.Errorf("the deleted account without an external id has %q", *e.ExternalID)
+	}
+
+	var history struct{ Contact struct{ History eventPage } }
+	bob := c.CreateContact(map[string]any{"name": "Bob"})
+	c.mustUpdateContact(bob.ID, map[string]any{"description": "Builder"})
+	c.MustDo(`query($c: ID!) { contact(id: $c) { history { `+eventFields+` } } }`, map[string]any{"c": bob.ID}, &history)
+	if got := history.Contact.History.types(); !slices.Equal(got, []string{"CONTACT_UPDATED", "CONTACT_CREATED"}) {
+		t.Errorf("history = %v, want updated then created", got)
+	}
+	// Another workspace's feed has none of them.
+	if got := c.otherWorkspace().feed(nil); len(got.Edges) != 0 {
+		t.Errorf("another workspace's feed lists %v", got.types())
+	}
+}
+
+// TestBulkUpsertRecordsOneEventPerRecordInOneStatement: a bulk upsert of n
+// contacts writes n events and as many statements as one of a few; the
+// same call again changes nothing and writes none; an atomic call that
+// fails writes none.
+func TestBulkUpsertRecordsOneEventPerRecordInOneStatement(t *testing.T) {
+	t.Parallel()
+	c := newClient(t)
+	batch := func(prefix string, n int) []map[string]any {
+		inputs := make([]map[string]any, n)
+		for i := range inputs {
+			inputs[i] = map[string]any{"externalId": fmt.Sprintf("%s-%d", prefix, i), "name": fmt.Sprint("Contact ", i)}
+		}
+		return inputs
+	}
+	// The workspace's first write sets it up.
+	c.bulkUpsert(batch("first", 1), false)
+	statements := map[int]int64{}
+	for _, n := range []int{3, 60} {
+		resp := c.Post(bulkUpsertDoc, map[string]any{"inputs": batch(fmt.Sprint("b", n), n)})
+		if len(resp.Errors) > 0 {
+			t.Fatalf("bulk of %d: %+v", n, resp.Errors)
+		}
+		statements[n] = resp.Statements
+	}
+	if statements[3] != statements[60] {
+		t.Errorf("statements grow with the batch: %v", statements)
+	}
+	for _, r := range c.bulkUpsert(batch("b3", 3), false) {
+		if r.Action != "UNCHANGED" {
+			t.Fatalf("the same bulk again: %+v, want UNCHANGED", r)
+		}
+	}
+	failed := append(batch("b60", 2), map[string]any{"externalId": "bad", "name": "Bad", "email": "not an email"})
+	failed[0]["name"] = "Changed"
+	c.bulkUpsert(failed, true)
+	page := c.feedOf(64, map[string]any{"first": 100})
+	for _, e := range page.Edges {
+		if e.Node.Type != "CONTACT_CREATED" {
+			t.Fatalf("feed has a %s event of %v; want only the 64 creations", e.Node.Type, e.Node.ExternalID)
+		}
+	}
+}
+
+// TestMergeRecordsTheTargetsMergeAndTheSourcesDeletion: the target's
+// contact.merged carries the external ids it took; each source has its
+// contact.deleted with its external id.
+func TestMergeRecordsTheTargetsMergeAndTheSourcesDeletion(t *testing.T) {
+	t.Parallel()
+	c := newClient(t)
+	c.createField("CONTACT", "tier", "TEXT")
+	target := c.CreateContact(map[string]any{"name": "Ada", "externalId": "t", "phones": phoneInputs("+14155550100")})
+	a := c.CreateContact(map[string]any{"name": "Ada L", "externalId": "a", "tags": []string{"vip"}, "phones": phoneInputs("+14155550101"),
+		"customFields": []map[string]any{{"slug": "tier", "value": "gold"}}})
+	b := c.CreateContact(map[string]any{"name": "Ada K", "externalId": "b"})
+	if got := c.merge(target.ID, a.ID, b.ID); len(got.UserErrors) > 0 {
+		t.Fatalf("merge: %s", describeErrors(got.UserErrors))
+	}
+	page := c.feedOf(7, nil)
+	if got := page.types()[4:]; !slices.Equal(got, []string{"CONTACT_MERGED", "CONTACT_DELETED", "CONTACT_DELETED"}) {
+		t.Fatalf("events of the merge = %v", got)
+	}
+	merged := page.Edges[4].Node
+	if merged.RecordID != target.ID || *merged.Version != 2 {
+		t.Errorf("merged = %+v, want the target at version 2", merged)
+	}
+	checkChanges(t, merged, map[string]string{"tags": "null → null", "customFields": "null → null", "mergedExternalIds": `[] → ["a","b"]`,
+		"phones": `["+14155550100"] → ["+14155550100","+14155550101"]`})
+	deleted := map[string]string{}
+	for _, e := range page.Edges[5:] {
+		deleted[e.Node.RecordID] = *e.Node.ExternalID
+	}
+	if deleted[a.ID] != "a" || deleted[b.ID] != "b" {
+		t.Errorf("deleted = %v, want %s: a and %s: b", deleted, a.ID, b.ID)
 	}
 }
 

@@ -3,12 +3,12 @@ package service
 import (
 	"context"
 	"encoding/json"
-
 	"slices"
 
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/contacts-api/contacts/db"
+	"github.com/contacts-api/contacts/events"
 )
 
 // CreateAccountInput is a new account.
@@ -65,7 +65,7 @@ func (s *Service) UpdateAccount(ctx context.Context, id string, in UpdateAccount
 
 // DeleteAccount deletes an account; its contacts stay and lose the membership.
 func (s *Service) DeleteAccount(ctx context.Context, id string) (string, []*UserError, error) {
-	return deleteByID(ctx, s, id, db.AccountPrefix, (*db.Store).DeleteAccount)
+	return deleteByID(ctx, s, id, db.AccountPrefix, deleteOne(events.AccountDeleted, (*db.Store).DeleteAccounts))
 }
 
 // accountWrite is one account's part of a mutation.
@@ -79,9 +79,13 @@ type accounts struct{}
 
 var _ recordKind[*db.Account, *accountWrite] = accounts{}
 
-func (accounts) noun() string                        { return "account" }
-func (accounts) externalIDKey() string               { return db.AccountExternalIDKey }
-func (accounts) ownedChanges(*accountWrite) []string { return nil }
+func (accounts) noun() string                       { return "account" }
+func (accounts) externalIDKey() string              { return db.AccountExternalIDKey }
+func (accounts) ownedChanges(*accountWrite) Changes { return nil }
+func (accounts) externalID(a *db.Account) *string   { return a.ExternalID }
+func (accounts) eventTypes() (created, updated events.Type) {
+	return events.AccountCreated, events.AccountUpdated
+}
 
 func (accounts) saveOwned(context.Context, *batch, []*accountWrite) error { return nil }
 

@@ -15,10 +15,11 @@ type Change struct {
 	// Field is the field's name as the API spells it: "email",
 	// "accountId", "tags", "customFields", "phones", "accounts".
 	Field string
-	// Scalar says Old and New hold the field's values (nil for null). Lists,
-	// objects and what the record owns (tags, metadata, customFields,
-	// phones, accounts) are only named.
-	Scalar bool
+	// Valued says Old and New hold the field's values (nil for null): those
+	// of scalar fields, and of what the record owns as lists (its phones'
+	// numbers in E.164 form, its accounts' ids, sorted). The lists and
+	// objects of its row (tags, metadata, customFields) are only named.
+	Valued bool
 	Old    any
 	New    any
 }
@@ -43,8 +44,8 @@ var bookkeeping = map[string]bool{"version": true, "created_at": true, "updated_
 
 // changeSet compares a record with what is stored, field by field as the
 // model's bun tags list them (so a new field needs no edit here), and
-// adds owned, the names of what else of the record changed.
-func changeSet[R record](stored, updated R, owned ...string) Changes {
+// adds owned, the changes of what else the record owns.
+func changeSet[R record](stored, updated R, owned ...Change) Changes {
 	before, after := reflect.ValueOf(stored).Elem(), reflect.ValueOf(updated).Elem()
 	var changes Changes
 	for _, f := range db.DataFields[R]() {
@@ -57,14 +58,11 @@ func changeSet[R record](stored, updated R, owned ...string) Changes {
 		}
 		c := Change{Field: apiName(f.Name)}
 		if k := f.IndirectType.Kind(); k != reflect.Slice && k != reflect.Map {
-			c.Scalar, c.Old, c.New = true, scalarValue(old), scalarValue(value)
+			c.Valued, c.Old, c.New = true, scalarValue(old), scalarValue(value)
 		}
 		changes = append(changes, c)
 	}
-	for _, name := range owned {
-		changes = append(changes, Change{Field: name})
-	}
-	return changes
+	return append(changes, owned...)
 }
 
 // sameValue compares two values of a field; an empty list is a null one.

@@ -20,17 +20,17 @@ func TestChangeSet(t *testing.T) {
 	tests := []struct {
 		name   string
 		change func(c *db.Contact)
-		owned  []string
+		owned  Changes
 		want   Changes
 	}{
 		{"nothing", func(*db.Contact) {}, nil, nil},
 		{"only the bookkeeping", func(c *db.Contact) { c.Version, c.UpdatedAt = 4, time.Unix(2, 0) }, nil, nil},
 		{"a scalar, with its values", func(c *db.Contact) { c.Name = "Ada King" }, nil,
-			Changes{{Field: "name", Scalar: true, Old: "Ada", New: "Ada King"}}},
+			Changes{{Field: "name", Valued: true, Old: "Ada", New: "Ada King"}}},
 		{"a cleared optional scalar", func(c *db.Contact) { c.Email = nil }, nil,
-			Changes{{Field: "email", Scalar: true, Old: email, New: nil}}},
+			Changes{{Field: "email", Valued: true, Old: email, New: nil}}},
 		{"a set optional scalar, named as the API does", func(c *db.Contact) { url := "https://a.example"; c.AvatarURL = &url }, nil,
-			Changes{{Field: "avatarUrl", Scalar: true, Old: nil, New: "https://a.example"}}},
+			Changes{{Field: "avatarUrl", Valued: true, Old: nil, New: "https://a.example"}}},
 		{"the same tags in a new list", func(c *db.Contact) { c.Tags = []string{"vip"} }, nil, nil},
 		{"other tags, named only", func(c *db.Contact) { c.Tags = []string{"vip", "b2b"} }, nil, Changes{{Field: "tags"}}},
 		{"the same metadata written another way", func(c *db.Contact) { c.Metadata = json.RawMessage(`{"a":{"x":1e2},"b":[1.0,2.5]}`) }, nil, nil},
@@ -39,8 +39,8 @@ func TestChangeSet(t *testing.T) {
 			c.CustomFields = db.CustomFieldValues{"seats": json.RawMessage(`5.0`)}
 		}, nil, nil},
 		{"a removed custom field value", func(c *db.Contact) { c.CustomFields = db.CustomFieldValues{} }, nil, Changes{{Field: "customFields"}}},
-		{"owned parts, after the columns", func(c *db.Contact) { c.Name = "B" }, []string{"phones", "accounts"},
-			Changes{{Field: "name", Scalar: true, Old: "Ada", New: "B"}, {Field: "phones"}, {Field: "accounts"}}},
+		{"owned parts, after the columns", func(c *db.Contact) { c.Name = "B" }, Changes{{Field: "phones", Valued: true, Old: []string{}, New: []string{"+14155550100"}}},
+			Changes{{Field: "name", Valued: true, Old: "Ada", New: "B"}, {Field: "phones", Valued: true, Old: []string{}, New: []string{"+14155550100"}}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

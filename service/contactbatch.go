@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/contacts-api/contacts/db"
+	"github.com/contacts-api/contacts/events"
 )
 
 // contactWrite is one contact's part of a mutation: its input, the row it
@@ -15,7 +16,10 @@ type contactWrite struct {
 	in      UpdateContactInput
 	mode    PhonesMode
 	current []*db.Phone
-	phones  *phonePlan
+	// storedNumbers are the numbers of the current phones, before the
+	// write changes them in place.
+	storedNumbers []string
+	phones        *phonePlan
 	// members is the contact's full membership after the write, when the
 	// input names accounts; storedMembers is the membership before it.
 	members       []string
@@ -27,8 +31,12 @@ type contacts struct{}
 
 var _ recordKind[*db.Contact, *contactWrite] = contacts{}
 
-func (contacts) noun() string          { return "contact" }
-func (contacts) externalIDKey() string { return db.ContactExternalIDKey }
+func (contacts) noun() string                     { return "contact" }
+func (contacts) externalIDKey() string            { return db.ContactExternalIDKey }
+func (contacts) externalID(c *db.Contact) *string { return c.ExternalID }
+func (contacts) eventTypes() (created, updated events.Type) {
+	return events.ContactCreated, events.ContactUpdated
+}
 
 // newContact starts the write of a new contact.
 func (b *batch) newContact(at path, in UpdateContactInput) *contactWrite {
@@ -74,16 +82,24 @@ func (contacts) prepare(ctx context.Context, b *batch, writes []*contactWrite) e
 	return b.planMemberships(ctx, valid)
 }
 
-// ownedChanges names the contact's phones and accounts when they change.
-func (contacts) ownedChanges(w *contactWrite) []string {
-	var owned []string
+// ownedChanges are the changes of the contact's phones (their numbers)
+// and accounts (their ids), when they change.
+func (contacts) ownedChanges(w *contactWrite) Changes {
+	var owned Changes
 	if !w.phones.empty() {
-		owned = append(owned, "phones")
+		owned = append(owned, Change{Field: "phones", Valued: true, Old: w.storedNumbers, New: w.phones.numbers(w.current)})
 	}
 	if w.members != nil && !sameSet(w.members, w.storedMembers) {
-		owned = append(owned, "accounts")
+		owned = append(owned, Change{Field: "accounts", Valued: true, Old: sorted(w.storedMembers), New: sorted(w.members)})
 	}
 	return owned
+}
+
+// sorted returns a sorted copy of ids, empty rather than nil.
+func sorted(ids []string) []string {
+	out := append([]string{}, ids...)
+	slices.Sort(out)
+	return out
 }
 
 // defaultPhoneRegion returns the workspace's default phone region when a
@@ -123,6 +139,7 @@ func (b *batch) loadPhones(ctx context.Context, writes []*contactWrite) error {
 	for _, w := range writes {
 		if !w.creating && w.record != nil {
 			w.current = byContact[w.record.ID]
+			w.storedNumbers = phoneNumbers(w.current)
 		}
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/contacts-api/contacts/db"
+	"github.com/contacts-api/contacts/events"
 )
 
 // MaxAccountsPerContact bounds accountIds.
@@ -167,7 +168,7 @@ func (s *Service) UpdateContact(ctx context.Context, id string, in UpdateContact
 
 // DeleteContact deletes a contact with its phones and memberships.
 func (s *Service) DeleteContact(ctx context.Context, id string) (string, []*UserError, error) {
-	return deleteByID(ctx, s, id, db.ContactPrefix, (*db.Store).DeleteContact)
+	return deleteByID(ctx, s, id, db.ContactPrefix, deleteOne(events.ContactDeleted, (*db.Store).DeleteContacts))
 }
 
 // applyContactFields validates the plain fields of in and copies them onto c.

@@ -3,11 +3,13 @@ package service
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"slices"
 
 	"github.com/google/uuid"
 
 	"github.com/contacts-api/contacts/db"
+	"github.com/contacts-api/contacts/events"
 )
 
 // maxMergeSources bounds the contacts merged in one call.
@@ -80,9 +82,14 @@ func indexContacts(contacts []*db.Contact) map[string]*db.Contact {
 }
 
 // mergeInto moves what the target lacks from the sources, deletes the
-// sources and writes the target.
+// sources and writes the target, with the events of the merge: the
+// target's contact.merged and each source's contact.deleted.
 func mergeInto(ctx context.Context, tx *db.Store, target *db.Contact, sources []*db.Contact, ps *problems) error {
 	ws := target.WorkspaceID
+	before := snapshot(target)
+	// mergeFields adds to the custom field values in place: a copy keeps
+	// those before the merge, for its event.
+	target.CustomFields = maps.Clone(target.CustomFields)
 	sourceIDs := make([]string, len(sources))
 	for i, src := range sources {
 		sourceIDs[i] = src.ID
@@ -94,29 +101,50 @@ func mergeInto(ctx context.Context, tx *db.Store, target *db.Contact, sources []
 	if len(target.Metadata) > maxMetadataBytes {
 		ps.add(path{"sourceIds"}, TooLong, "The merged contact's metadata would be over %d bytes.", maxMetadataBytes)
 	}
-	moved, err := phonesToMove(ctx, tx, target, sourceIDs, ps)
+	moved, phones, err := phonesToMove(ctx, tx, target, sourceIDs, ps)
 	if err != nil || len(*ps) > 0 {
 		return err
 	}
-	memberships, err := tx.MembershipsOfContacts(ctx, ws, sourceIDs)
+	memberships, err := tx.MembershipsOfContacts(ctx, ws, append([]string{target.ID}, sourceIDs...))
 	if err != nil {
 		return err
 	}
 	if err := tx.MovePhones(ctx, ws, moved, target.ID); err != nil {
 		return err
 	}
-	accountIDs := make([]string, len(memberships))
-	for i, m := range memberships {
-		accountIDs[i] = m.AccountID
+	var members, accountIDs []string
+	for _, m := range memberships {
+		if m.ContactID == target.ID {
+			members = append(members, m.AccountID)
+		} else {
+			accountIDs = append(accountIDs, m.AccountID)
+		}
 	}
-	if _, err := tx.DeleteContacts(ctx, ws, sourceIDs); err != nil {
+	deleted, err := tx.DeleteContacts(ctx, ws, sourceIDs)
+	if err != nil {
 		return err
 	}
 	if err := tx.AddMembershipPairs(ctx, ws, slices.Repeat([]string{target.ID}, len(accountIDs)), accountIDs); err != nil {
 		return err
 	}
 	stamp(target, false, writeTime())
-	return db.UpdateRecords(ctx, tx, []*db.Contact{target})
+	if err := db.UpdateRecords(ctx, tx, []*db.Contact{target}); err != nil {
+		return err
+	}
+	// The merged external ids with their values, where the row's list would
+	// be only named: a sync maps them to the target.
+	owned := Changes{{Field: "mergedExternalIds", Valued: true, Old: before.MergedExternalIDs, New: target.MergedExternalIDs}}
+	if len(moved) > 0 {
+		owned = append(owned, phones)
+	}
+	if joined := dedupe(slices.Concat(members, accountIDs)); len(joined) > len(members) {
+		owned = append(owned, Change{Field: "accounts", Valued: true, Old: sorted(members), New: sorted(joined)})
+	}
+	changes := slices.DeleteFunc(changeSet(before, target, owned...), func(c Change) bool {
+		return c.Field == "mergedExternalIds" && !c.Valued
+	})
+	merged := events.Change{Type: events.ContactMerged, RecordID: target.ID, ExternalID: target.ExternalID, Version: &target.Version, Fields: eventFields(changes, false)}
+	return events.Record(ctx, tx, ws, append([]events.Change{merged}, deletedEvents(events.ContactDeleted, deleted)...))
 }
 
 // mergeFields gives the target what it lacks of src's own fields.
@@ -163,27 +191,32 @@ func mergeMetadata(dst, src json.RawMessage) json.RawMessage {
 }
 
 // phonesToMove returns the sources' phones whose numbers the target lacks,
-// one per number.
-func phonesToMove(ctx context.Context, tx *db.Store, target *db.Contact, sourceIDs []string, ps *problems) ([]string, error) {
+// one per number, and the change of the target's numbers.
+func phonesToMove(ctx context.Context, tx *db.Store, target *db.Contact, sourceIDs []string, ps *problems) ([]string, Change, error) {
 	phones, err := tx.PhonesOfContacts(ctx, target.WorkspaceID, append([]string{target.ID}, sourceIDs...), db.AllColumns)
 	if err != nil {
-		return nil, err
+		return nil, Change{}, err
 	}
+	var kept, moved []*db.Phone
 	have := make(map[string]bool)
 	for _, p := range phones {
 		if p.ContactID == target.ID {
 			have[p.Number] = true
+			kept = append(kept, p)
 		}
 	}
-	var moved []string
 	for _, p := range phones {
 		if p.ContactID != target.ID && !have[p.Number] {
 			have[p.Number] = true
-			moved = append(moved, p.ID)
+			moved = append(moved, p)
 		}
 	}
 	if len(have) > MaxPhones {
 		ps.add(path{"sourceIds"}, LimitExceeded, "The merged contact would have more than %d phones.", MaxPhones)
 	}
-	return moved, nil
+	ids := make([]string, len(moved))
+	for i, p := range moved {
+		ids[i] = p.ID
+	}
+	return ids, Change{Field: "phones", Valued: true, Old: phoneNumbers(kept), New: phoneNumbers(slices.Concat(kept, moved))}, nil
 }

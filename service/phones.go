@@ -2,6 +2,7 @@ package service
 
 import (
 	"reflect"
+	"slices"
 
 	"github.com/contacts-api/contacts/db"
 )
@@ -119,6 +120,23 @@ func (plan *phonePlan) planUpdate(phone *db.Phone, ch PhoneChange, at path, ps *
 		plan.updates = append(plan.updates, phone)
 	}
 	plan.written = append(plan.written, writtenPhone{phone, index})
+}
+
+// numbers are the contact's numbers once the plan is carried out, sorted;
+// current are its phones, which the plan's updates changed in place.
+func (plan *phonePlan) numbers(current []*db.Phone) []string {
+	kept := slices.DeleteFunc(slices.Clone(current), func(p *db.Phone) bool { return slices.Contains(plan.deletes, p.ID) })
+	return phoneNumbers(slices.Concat(kept, plan.inserts))
+}
+
+// phoneNumbers are the numbers of phones, sorted.
+func phoneNumbers(phones []*db.Phone) []string {
+	numbers := make([]string, len(phones))
+	for i, p := range phones {
+		numbers[i] = p.Number
+	}
+	slices.Sort(numbers)
+	return numbers
 }
 
 // empty says the plan changes no phone.

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/contacts-api/contacts/db"
+	"github.com/contacts-api/contacts/events"
 )
 
 // The write pipeline writes contacts and accounts the same way: a create is
@@ -18,7 +19,8 @@ import (
 // inputs and applies them; the pipeline then works out each record's
 // change set, refuses stale writes, stamps the version and times, and
 // writes the new and changed rows (never the unchanged ones) before the
-// kind writes what the records own (memberships, phones).
+// kind writes what the records own (memberships, phones), and last their
+// change events, all in one INSERT.
 
 // Action says what a write did to its record.
 type Action string
@@ -52,7 +54,7 @@ type recordWrite[R record] struct {
 	at     path
 	record R
 	// stored is a copy of the record as read, before the input applied;
-	// nil when creating.
+	// when creating, of the blank record the input applies to.
 	stored   R
 	creating bool
 	// upsert makes a new record whose external id a concurrent transaction
@@ -70,13 +72,9 @@ type recordWrite[R record] struct {
 func (w *recordWrite[R]) base() *recordWrite[R] { return w }
 
 // startWrite starts the write of a record: a new one, or one read (and
-// locked) by the batch, which the write keeps a copy of to compare with.
+// locked) by the batch; the write keeps a copy of it to compare with.
 func startWrite[R record](at path, r R, creating bool, expectedVersion *int) recordWrite[R] {
-	w := recordWrite[R]{at: at, record: r, creating: creating, expectedVersion: expectedVersion}
-	if !creating {
-		w.stored = snapshot(r)
-	}
-	return w
+	return recordWrite[R]{at: at, record: r, stored: snapshot(r), creating: creating, expectedVersion: expectedVersion}
 }
 
 // action says what the write did.
@@ -103,10 +101,16 @@ type recordKind[R record, W writeOf[R]] interface {
 	externalIDKey() string
 	// prepare checks the inputs of writes and applies them to the records.
 	prepare(ctx context.Context, b *batch, writes []W) error
-	// ownedChanges names what else than its row the write changes.
-	ownedChanges(w W) []string
+	// ownedChanges are the changes of what else than its row the write
+	// changes, with their values.
+	ownedChanges(w W) Changes
 	// saveOwned writes what the records own besides their rows.
 	saveOwned(ctx context.Context, b *batch, writes []W) error
+	// eventTypes are the types of the events of a new and of a changed
+	// record.
+	eventTypes() (created, updated events.Type)
+	// externalID is the record's external id, which its events carry.
+	externalID(r R) *string
 }
 
 // lockByID returns the workspace's record with id, locked, or nil.
@@ -264,7 +268,80 @@ func save[R record, W writeOf[R]](ctx context.Context, b *batch, kind recordKind
 	if err != nil {
 		return err
 	}
-	return kind.saveOwned(ctx, b, written)
+	if err := kind.saveOwned(ctx, b, written); err != nil {
+		return err
+	}
+	return events.Record(ctx, b.tx, b.ws, changeEvents(kind, written))
+}
+
+// changeEvents are the events of the written records, one each: a new
+// record's with the fields it was created with (old values null), a
+// changed one's with its change set.
+func changeEvents[R record, W writeOf[R]](kind recordKind[R, W], written []W) []events.Change {
+	created, updated := kind.eventTypes()
+	out := make([]events.Change, len(written))
+	for i, w := range written {
+		rw := w.base()
+		version := storedVersion(rw.record)
+		out[i] = events.Change{Type: updated, RecordID: rw.record.NodeID(), ExternalID: kind.externalID(rw.record), Version: &version}
+		if rw.creating {
+			out[i].Type = created
+			out[i].Fields = eventFields(changeSet(rw.stored, rw.record, kind.ownedChanges(w)...), true)
+		} else {
+			out[i].Fields = eventFields(rw.changes, false)
+		}
+	}
+	return out
+}
+
+// eventFields are the fields of a change set as an event carries them:
+// with their values when the change set has them (old null for a new
+// record), else by name.
+func eventFields(changes Changes, creating bool) events.Fields {
+	fields := make(events.Fields, 0, len(changes))
+	for _, c := range changes {
+		switch {
+		case !c.Valued:
+			fields.Name(c.Field)
+		case creating:
+			fields.Add(c.Field, nil, c.New)
+		default:
+			fields.Add(c.Field, c.Old, c.New)
+		}
+	}
+	return fields
+}
+
+// deleteRecords deletes the workspace's records among ids and returns
+// those it deleted.
+type deleteRecords func(tx *db.Store, ctx context.Context, ws uuid.UUID, ids []string) ([]db.Deleted, error)
+
+// deleteOne adapts del to deleteByID, recording the deletion.
+func deleteOne(typ events.Type, del deleteRecords) func(*db.Store, context.Context, uuid.UUID, string) (bool, error) {
+	return func(tx *db.Store, ctx context.Context, ws uuid.UUID, id string) (bool, error) {
+		deleted, err := deleteRecorded(ctx, tx, ws, typ, del, []string{id})
+		return len(deleted) > 0, err
+	}
+}
+
+// deleteRecorded deletes the records among ids with del and records an
+// event of type typ for each one deleted, with its id and external id, so
+// that a sync learns what was removed; the events in one INSERT.
+func deleteRecorded(ctx context.Context, tx *db.Store, ws uuid.UUID, typ events.Type, del deleteRecords, ids []string) ([]db.Deleted, error) {
+	deleted, err := del(tx, ctx, ws, ids)
+	if err != nil {
+		return nil, err
+	}
+	return deleted, events.Record(ctx, tx, ws, deletedEvents(typ, deleted))
+}
+
+// deletedEvents are the events of type typ of the deleted records.
+func deletedEvents(typ events.Type, deleted []db.Deleted) []events.Change {
+	changes := make([]events.Change, len(deleted))
+	for i, d := range deleted {
+		changes[i] = events.Change{Type: typ, RecordID: d.ID, ExternalID: d.ExternalID}
+	}
+	return changes
 }
 
 // externalIDTaken handles a write whose external id another record has:

@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/contacts-api/contacts/db"
+	"github.com/contacts-api/contacts/events"
 )
 
 // MaxBulkItems bounds the records of one bulk mutation.
@@ -149,19 +150,20 @@ func (s *Service) DeleteContacts(ctx context.Context, ids []string) ([]string, [
 		return nil, nil, &Error{Code: CodeLimitExceeded, Message: fmt.Sprintf("At most %d contacts per call, not %d.", MaxBulkItems, len(ids))}
 	}
 	return mutate(ctx, s, func(tx *db.Store, ws uuid.UUID, ps *problems) ([]string, error) {
-		deleted, err := tx.DeleteContacts(ctx, ws, dedupe(ids))
+		deleted, err := deleteRecorded(ctx, tx, ws, events.ContactDeleted, (*db.Store).DeleteContacts, dedupe(ids))
 		if err != nil {
 			return nil, err
 		}
 		gone := make(map[string]bool, len(deleted))
-		for _, id := range deleted {
-			gone[id] = true
+		deletedIDs := make([]string, len(deleted))
+		for i, d := range deleted {
+			gone[d.ID], deletedIDs[i] = true, d.ID
 		}
 		for i, id := range ids {
 			if !gone[id] {
 				ps.add(path{"ids"}.at(i), NotFound, "No contact has this id.")
 			}
 		}
-		return deleted, nil
+		return deletedIDs, nil
 	})
 }
