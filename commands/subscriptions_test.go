@@ -57,7 +57,7 @@ func TestSubscriptionAcrossTwoProcesses(t *testing.T) {
 				Changes struct{ RecordID, Type, Actor string }
 			}
 		}
-		if err := json.Unmarshal(m.Payload, &next); err != nil || next.Data.Changes.RecordID != created.CreatePortalRole.PortalRole.ID || next.Data.Changes.Actor != "procs" {
+		if err := json.Unmarshal(m.Payload, &next); err != nil || next.Data.Changes.RecordID != created.CreatePortalRole.PortalRole.ID || next.Data.Changes.Actor != graphtest.Subject {
 			t.Fatalf("the subscriber got %s %s; want the event of %s", m.Type, m.Payload, created.CreatePortalRole.PortalRole.ID)
 		}
 	}

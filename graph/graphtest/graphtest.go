@@ -114,11 +114,15 @@ func Token(t testing.TB, scope, subject string) string {
 	return mint(t, uuid.New(), scope, subject)
 }
 
+// Subject is the subject of the tokens MintToken makes: the actor of
+// what their requests write.
+const Subject = "test"
+
 // MintToken returns a token of workspace ws with scope, valid for an
 // hour.
 func MintToken(t testing.TB, ws uuid.UUID, scope string) string {
 	t.Helper()
-	return mint(t, ws, scope, "test")
+	return mint(t, ws, scope, Subject)
 }
 
 func mint(t testing.TB, ws uuid.UUID, scope, subject string) string {
