@@ -22,7 +22,6 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/contacts-api/contacts/auth"
-	"github.com/contacts-api/contacts/events"
 	"github.com/contacts-api/contacts/graph"
 	"github.com/contacts-api/contacts/graph/extensions"
 	"github.com/contacts-api/contacts/graph/loaders"
@@ -230,7 +229,6 @@ func withRequestID(next http.Handler) http.Handler {
 			id = hex.EncodeToString(b)
 		}
 		w.Header().Set("X-Request-Id", id)
-		// The id goes with the events the request writes, too.
-		next.ServeHTTP(w, r.WithContext(events.WithRequestID(request.WithID(r.Context(), id), id)))
+		next.ServeHTTP(w, r.WithContext(request.WithID(r.Context(), id)))
 	})
 }

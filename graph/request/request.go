@@ -16,6 +16,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/contacts-api/contacts/auth"
+	"github.com/contacts-api/contacts/events"
 )
 
 // maxLoggedOperationName bounds the length of a client-chosen operation
@@ -198,15 +199,11 @@ func (r *Record) Summary() Summary {
 	return Summary{Principal: r.principal, Operation: r.operation, OpType: r.opType, Field: r.field, ErrorCodes: r.errorCodes}
 }
 
-type idKey struct{}
-
-// WithID returns ctx with the request's id.
+// WithID returns ctx with the request's id, kept where the events the
+// request writes read it too.
 func WithID(ctx context.Context, id string) context.Context {
-	return context.WithValue(ctx, idKey{}, id)
+	return events.WithRequestID(ctx, id)
 }
 
 // ID returns the id of the request in ctx.
-func ID(ctx context.Context) string {
-	id, _ := ctx.Value(idKey{}).(string)
-	return id
-}
+func ID(ctx context.Context) string { return events.RequestID(ctx) }
