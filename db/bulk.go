@@ -90,26 +90,29 @@ func UpdateRecords[R Tracked](ctx context.Context, s *Store, records []R) error 
 }
 
 // ReplaceMemberships makes members the exact set of accounts of each of
-// its contacts.
-func (s *Store) ReplaceMemberships(ctx context.Context, ws uuid.UUID, members map[string][]string) error {
+// its contacts. Only the contacts in members that had memberships before
+// can lose one: a batch of new contacts sends no DELETE, whose planning
+// was a sizable part of a contact's creation.
+func (s *Store) ReplaceMemberships(ctx context.Context, ws uuid.UUID, members map[string][]string, hadMembers []string) error {
 	if len(members) == 0 {
 		return nil
 	}
-	var contactIDs, pairContacts, pairAccounts []string
+	var pairContacts, pairAccounts []string
 	for contactID, accountIDs := range members {
-		contactIDs = append(contactIDs, contactID)
 		for _, accountID := range accountIDs {
 			pairContacts = append(pairContacts, contactID)
 			pairAccounts = append(pairAccounts, accountID)
 		}
 	}
-	_, err := s.idb.NewDelete().Model((*ContactAccount)(nil)).
-		Where("workspace_id = ?", ws).Where("contact_id = ANY(?)", pgdialect.Array(contactIDs)).
-		Where("(contact_id, account_id) NOT IN (SELECT * FROM unnest(?::text[], ?::text[]))",
-			pgdialect.Array(pairContacts), pgdialect.Array(pairAccounts)).
-		Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("remove memberships: %w", err)
+	if len(hadMembers) > 0 {
+		_, err := s.idb.NewDelete().Model((*ContactAccount)(nil)).
+			Where("workspace_id = ?", ws).Where("contact_id = ANY(?)", pgdialect.Array(hadMembers)).
+			Where("(contact_id, account_id) NOT IN (SELECT * FROM unnest(?::text[], ?::text[]))",
+				pgdialect.Array(pairContacts), pgdialect.Array(pairAccounts)).
+			Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("remove memberships: %w", err)
+		}
 	}
 	return s.AddMembershipPairs(ctx, ws, pairContacts, pairAccounts)
 }

@@ -20,12 +20,16 @@ func (contacts) saveOwned(ctx context.Context, b *batch, writes []*contactWrite)
 // changed what their writes worked out.
 func (b *batch) saveMemberships(ctx context.Context, writes []*contactWrite) error {
 	replaced := make(map[string][]string)
+	var hadMembers []string
 	for _, w := range writes {
 		if w.members != nil && !sameSet(w.members, w.storedMembers) {
 			replaced[w.record.ID] = w.members
+			if len(w.storedMembers) > 0 {
+				hadMembers = append(hadMembers, w.record.ID)
+			}
 		}
 	}
-	return b.tx.ReplaceMemberships(ctx, b.ws, replaced)
+	return b.tx.ReplaceMemberships(ctx, b.ws, replaced, hadMembers)
 }
 
 // savePhones writes every phone plan. A changed phone is deleted and
