@@ -25,11 +25,19 @@ import (
 // database's events, until the test ends, and returns its URL.
 func ServeLive(t testing.TB, limits live.Limits) string {
 	t.Helper()
+	return ServeLiveWith(t, limits, httpapi.Options{})
+}
+
+// ServeLiveWith is ServeLive with the handler's options opts, such as
+// the playground's; their Service and Live are the test's.
+func ServeLiveWith(t testing.TB, limits live.Limits, opts httpapi.Options) string {
+	t.Helper()
 	svc := NewService(t)
 	hub := live.NewHub(svc, limits)
 	ctx, cancel := context.WithCancel(context.Background())
 	go live.Listen(ctx, dbtest.URL(t), hub)
-	srv := httptest.NewServer(NewHandlerWith(t, httpapi.Options{Service: svc, Live: hub}))
+	opts.Service, opts.Live = svc, hub
+	srv := httptest.NewServer(NewHandlerWith(t, opts))
 	t.Cleanup(func() {
 		cancel()
 		srv.CloseClientConnections()

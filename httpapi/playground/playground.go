@@ -33,7 +33,8 @@ var files embed.FS
 const AssetPrefix = "/playground/"
 
 // contentSecurityPolicy lets the page run only its own scripts and talk
-// only to its own origin. GraphiQL sets inline styles and uses data: URLs
+// only to its own origin: connect-src 'self' admits the WebSocket of
+// subscriptions too, at ws: or wss: of the page's host. GraphiQL sets inline styles and uses data: URLs
 // for its fonts and icons.
 const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
 	"img-src 'self' data:; font-src 'self' data:; connect-src 'self'; " +

@@ -6,7 +6,15 @@
   var settings = JSON.parse(document.getElementById('playground-settings').textContent);
   var tokenHeaders = settings.token ? { Authorization: 'Bearer ' + settings.token } : null;
   var editorHeaders = tokenHeaders ? JSON.stringify(tokenHeaders, null, 2) : undefined;
-  var send = GraphiQL.createFetcher({ url: new URL(settings.endpoint, window.location.href).href });
+  var endpoint = new URL(settings.endpoint, window.location.href);
+  // Subscriptions go over a WebSocket to the same endpoint (wss: under
+  // https:), with graphql-transport-ws: GraphiQL's bundle carries the
+  // graphql-ws client, and puts the request's headers (the Authorization
+  // below or the header editor's) into connection_init's payload, where
+  // the server reads the credential.
+  var socket = new URL(endpoint.href);
+  socket.protocol = endpoint.protocol === 'https:' ? 'wss:' : 'ws:';
+  var send = GraphiQL.createFetcher({ url: endpoint.href, subscriptionUrl: socket.href });
 
   // GraphiQL fetches the schema before its header editor exists, and then
   // sends no headers at all; such a request gets the page's token.
