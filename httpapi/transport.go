@@ -95,12 +95,18 @@ func decodeParam(value string, into *map[string]any) error {
 // A request error (a document that does not parse or validate, variables
 // that do not coerce) answers without a data entry, since no operation
 // ran; a mutation over GET answers 405, as the specification says: a GET
-// must not change anything.
+// must not change anything. A subscription needs a WebSocket.
 func respond(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, contentType string, params *graphql.RawParams) {
 	ctx := r.Context()
 	rec := request.Of(ctx)
 	defer rec.ResponseWritten()
 	opCtx, errs := exec.CreateOperationContext(ctx, params)
+	if errs == nil && opCtx.Operation.Operation == ast.Subscription {
+		// Over HTTP, a subscription would hold its request open until its
+		// first event, and then end.
+		errs = gqlerror.List{{Message: "Subscriptions run over a WebSocket at this path, with the graphql-transport-ws protocol: an HTTP request may run queries and mutations.",
+			Extensions: map[string]any{"code": graph.CodeBadRequest}}}
+	}
 	if errs == nil && r.Method == http.MethodGet && opCtx.Operation.Operation != ast.Query {
 		w.Header().Set("Allow", http.MethodPost)
 		errs = gqlerror.List{{Message: "Send mutations with POST: GET requests may only run queries.", Extensions: map[string]any{"code": graph.CodeMethodNotAllowed}}}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	neturl "net/url"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/contacts-api/contacts/auth"
 	"github.com/contacts-api/contacts/events"
+	"github.com/contacts-api/contacts/graph"
 	"github.com/contacts-api/contacts/graph/graphtest"
 	"github.com/contacts-api/contacts/httpapi"
 	"github.com/contacts-api/contacts/live"
@@ -146,5 +148,33 @@ func TestWebSocketsFromOtherOriginsAreRefused(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusForbidden {
 		t.Errorf("a WebSocket from an origin not allowed got %d; want 403", resp.StatusCode)
+	}
+}
+
+// TestSubscriptionOverHTTPIsRefused sends a subscription as a POST and as
+// a GET: each is answered at once with BAD_REQUEST, instead of being held
+// open until the subscription's first event.
+func TestSubscriptionOverHTTPIsRefused(t *testing.T) {
+	t.Parallel()
+	url := graphtest.ServeLive(t, live.Limits{})
+	token := graphtest.MintToken(t, uuid.New(), auth.ScopeRead)
+	const subscription = `subscription { changes { recordId type } }`
+	body, _ := json.Marshal(map[string]string{"query": subscription})
+	for _, req := range []*http.Request{
+		graphtest.NewGraphQLRequest(http.MethodPost, url+"/graphql", string(body), token, ""),
+		graphtest.NewGraphQLRequest(http.MethodGet, url+"/graphql?query="+neturl.QueryEscape(subscription), "", token, ""),
+	} {
+		req.RequestURI = "" // a client's request, not a server's
+		client := http.Client{Timeout: 5 * time.Second}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatalf("%s subscription: %v; want an answer at once", req.Method, err)
+		}
+		var answer graphtest.Response
+		json.NewDecoder(resp.Body).Decode(&answer)
+		resp.Body.Close()
+		if answer.Code() != graph.CodeBadRequest || answer.Data != nil {
+			t.Errorf("%s subscription: status %d, code %q, data %s; want %s and no data", req.Method, resp.StatusCode, answer.Code(), answer.Data, graph.CodeBadRequest)
+		}
 	}
 }
