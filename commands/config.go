@@ -30,6 +30,10 @@ type config struct {
 	// workspace filters. On by default (docs/security.md, Tenant
 	// isolation).
 	RowSecurity bool
+	// WithoutEvents records no change events (CHANGE_EVENTS=off), so that
+	// webhooks, subscriptions, the feed and history stay silent. Events are
+	// on by default, and in a config that does not set it.
+	WithoutEvents bool
 	// DrainTimeout is how long SIGTERM waits for in-flight requests.
 	DrainTimeout time.Duration
 	// DatabaseTimeouts bound each statement of a request and each idle
@@ -101,6 +105,12 @@ func loadConfig(env environment) (config, error) {
 		cfg.RowSecurity = rls == "on"
 	default:
 		return cfg, fmt.Errorf("ROW_LEVEL_SECURITY must be on or off, not %q", rls)
+	}
+	switch events := envOr("CHANGE_EVENTS", "on"); events {
+	case "on", "off":
+		cfg.WithoutEvents = events == "off"
+	default:
+		return cfg, fmt.Errorf("CHANGE_EVENTS must be on or off, not %q", events)
 	}
 	if cfg.WebhookAllowPrivate, err = strconv.ParseBool(envOr("WEBHOOK_ALLOW_PRIVATE", "false")); err != nil {
 		return cfg, fmt.Errorf("WEBHOOK_ALLOW_PRIVATE must be true or false: %w", err)

@@ -170,6 +170,27 @@ func TestRowSecurityConfiguration(t *testing.T) {
 	}
 }
 
+func TestChangeEventsConfiguration(t *testing.T) {
+	tests := []struct {
+		name, value string
+		wantWithout bool
+		wantErr     string
+	}{
+		{"on by default", "", false, ""},
+		{"on", "on", false, ""},
+		{"off", "off", true, ""},
+		{"anything else is refused", "false", false, "CHANGE_EVENTS must be on or off"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, ok := loadConfigWith(t, production, map[string]string{"CHANGE_EVENTS": tt.value}, tt.wantErr)
+			if ok && cfg.WithoutEvents != tt.wantWithout {
+				t.Fatalf("loadConfig: WithoutEvents %v; want %v", cfg.WithoutEvents, tt.wantWithout)
+			}
+		})
+	}
+}
+
 // loadConfigWith runs loadConfig(env) with settings in the environment,
 // and the names among them that settings leaves out unset, as is
 // JWT_SECRET (a short one in the caller's environment would fail it). When

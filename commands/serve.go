@@ -85,6 +85,9 @@ func serve(ctx context.Context, cfg config, opts serveOptions) error {
 	if !cfg.RowSecurity {
 		store = store.WithoutRowSecurity()
 	}
+	if cfg.WithoutEvents {
+		store = store.WithoutEvents()
+	}
 	svc := service.New(store)
 	if cfg.EventRetention > 0 { // loadConfig's always is; a test's may be unset
 		svc.SetEventRetention(cfg.EventRetention)

@@ -25,6 +25,9 @@ type Store struct {
 	// rowSecurity says whether queries name their workspace for
 	// row-level security (see session.go and scope.go).
 	rowSecurity bool
+	// withoutEvents says that writes record no change events
+	// (CHANGE_EVENTS=off).
+	withoutEvents bool
 }
 
 // NewStore returns a Store that runs its queries on bdb, each naming its
@@ -38,8 +41,22 @@ func NewStore(bdb *bun.DB) *Store {
 // naming no workspace, for a database role that bypasses row-level
 // security (ROW_LEVEL_SECURITY=off).
 func (s *Store) WithoutRowSecurity() *Store {
-	return &Store{idb: s.idb, pool: s.pool, models: s.models}
+	c := *s
+	c.rowSecurity = false
+	return &c
 }
+
+// WithoutEvents returns a Store whose transactions record no change
+// events (CHANGE_EVENTS=off): for a deployment that uses no webhooks,
+// subscriptions, feed or history, and for measuring what events cost.
+func (s *Store) WithoutEvents() *Store {
+	c := *s
+	c.withoutEvents = true
+	return &c
+}
+
+// RecordsEvents says whether writes through s record change events.
+func (s *Store) RecordsEvents() bool { return !s.withoutEvents }
 
 // InTx runs fn with a Store bound to one transaction of workspace ws,
 // committed when fn returns nil and rolled back otherwise. In a request
@@ -51,7 +68,7 @@ func (s *Store) InTx(ctx context.Context, ws uuid.UUID, fn func(tx *Store) error
 		return errors.New("InTx inside a transaction")
 	}
 	bound := func(tx bun.IDB) error {
-		return fn(&Store{idb: tx, models: s.models, ws: ws, rowSecurity: s.rowSecurity})
+		return fn(&Store{idb: tx, models: s.models, ws: ws, rowSecurity: s.rowSecurity, withoutEvents: s.withoutEvents})
 	}
 	if sess := sessionOf(ctx); sess != nil && sess.pool == s.pool {
 		if sess.ws != ws {

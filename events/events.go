@@ -133,8 +133,12 @@ func mustJSON(v any) json.RawMessage {
 // Record writes the events of changes in the transaction tx of workspace
 // ws, in one statement, as done by the caller in ctx (its API key, or its
 // token's subject) in the request of ctx. An update that changed no field
-// writes no event: a write that changes nothing has none.
+// writes no event: a write that changes nothing has none. A store without
+// events (CHANGE_EVENTS=off) records none.
 func Record(ctx context.Context, tx *db.Store, ws uuid.UUID, changes []Change) error {
+	if !tx.RecordsEvents() {
+		return nil
+	}
 	changes = slices.DeleteFunc(slices.Clone(changes), func(c Change) bool {
 		return len(c.Fields) == 0 && strings.HasSuffix(string(c.Type), ".updated")
 	})

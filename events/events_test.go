@@ -112,6 +112,22 @@ func TestRecordIsRolledBackWithItsChange(t *testing.T) {
 	}
 }
 
+func TestAStoreWithoutEventsRecordsNone(t *testing.T) {
+	t.Parallel()
+	store, ws, counter := newStore(t)
+	ctx := auth.WithPrincipal(context.Background(), &auth.Principal{WorkspaceID: ws, Subject: "user-1"})
+	quiet := store.WithoutEvents()
+	err := quiet.InTx(ctx, ws, func(tx *db.Store) error {
+		return events.Record(ctx, tx, ws, []events.Change{{Type: events.ContactDeleted, RecordID: "contact_x"}})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, evs := counter.inserts.Load(), recorded(t, store, ws); n != 0 || len(evs) != 0 {
+		t.Errorf("CHANGE_EVENTS=off: %d INSERT statements, %d events; want none", n, len(evs))
+	}
+}
+
 func TestActorIsTheAPIKeyOrTheTokenSubject(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

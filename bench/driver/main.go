@@ -126,7 +126,10 @@ type bench struct {
 	// withoutRLS is the API server with ROW_LEVEL_SECURITY=off, which
 	// measures what row-level security costs.
 	withoutRLS *process
-	baseline   *process // the raw baseline
+	// withoutEvents is the API server with CHANGE_EVENTS=off, which
+	// measures what change events cost the writes.
+	withoutEvents *process
+	baseline      *process // the raw baseline
 	pprofURL   string   // the API server's profiles
 	// pgbenchPath runs the read cases' floors; empty when pgbench is
 	// missing, and the floors are not measured.
@@ -263,13 +266,20 @@ func (b *bench) startServers(ctx context.Context) error {
 	if b.withoutRLS, err = startServer(ctx, "server-without-rls", b.dir, b.pins.server, offEnv, []string{"serve"}, "/readyz"); err != nil {
 		return err
 	}
+	if err := os.Link(filepath.Join(b.dir, "server"), filepath.Join(b.dir, "server-without-events")); err != nil {
+		return err
+	}
+	quietEnv := append(slices.Clip(serverEnv), "CHANGE_EVENTS=off")
+	if b.withoutEvents, err = startServer(ctx, "server-without-events", b.dir, b.pins.server, quietEnv, []string{"serve"}, "/readyz"); err != nil {
+		return err
+	}
 	b.baseline, err = startServer(ctx, "baseline", b.dir, b.pins.server, env, nil, "/healthz")
 	return err
 }
 
 // close stops what the run started, the servers before the database.
 func (b *bench) close() {
-	for _, p := range []*process{b.baseline, b.withoutRLS, b.server} {
+	for _, p := range []*process{b.baseline, b.withoutEvents, b.withoutRLS, b.server} {
 		if p != nil {
 			p.stop()
 		}
@@ -380,17 +390,22 @@ func (b *bench) sameAnswers(ctx context.Context, c benchCase) error {
 }
 
 // measureRounds runs c against the server under row-level security and
-// the one without it, and fl, c's floor, when it has one, in b.rounds
-// alternating rounds (the first round starts without row-level security,
-// the next with it, and so on; the floor comes last), and fills in r:
-// each way's mean, each round's requests/s, and the cost of row-level
-// security in each round (the share of requests/s it takes). beforeRun
-// runs once, before the first measured run under row-level security.
+// the one without it (and, for a write, the one without change events),
+// and fl, c's floor, when it has one, in b.rounds alternating rounds (the
+// first round starts without row-level security, the next ends with it,
+// and so on; the floor comes last), and fills in r: each way's mean, each
+// round's requests/s, and the cost of row-level security (the share of
+// requests/s it takes) and of events (the time they add) in each round.
+// beforeRun runs once, before the first measured run under row-level
+// security.
 func (b *bench) measureRounds(ctx context.Context, c benchCase, fl *floor, r *caseResult, beforeRun func() error) error {
-	var ons, offs []measurement
+	var ons, offs, quiets []measurement
 	for round := range b.rounds {
 		fmt.Printf(", round %d", round+1)
 		servers := []*process{b.withoutRLS, b.server}
+		if !c.read {
+			servers = append(servers, b.withoutEvents)
+		}
 		if round%2 == 1 {
 			slices.Reverse(servers)
 		}
@@ -404,15 +419,22 @@ func (b *bench) measureRounds(ctx context.Context, c benchCase, fl *floor, r *ca
 				return fmt.Errorf("%s: %w", p.name, err)
 			}
 			r.profiles = append(r.profiles, roundProfile{server: p.name, round: round + 1, rps: m.rps, times: m.times})
-			if p == b.server {
+			switch p {
+			case b.server:
 				ons = append(ons, m)
 				r.rpsRounds = append(r.rpsRounds, m.rps)
-			} else {
+			case b.withoutRLS:
 				offs = append(offs, m)
 				r.withoutRLSRounds = append(r.withoutRLSRounds, m.rps)
+			default:
+				quiets = append(quiets, m)
+				r.withoutEventsRounds = append(r.withoutEventsRounds, m.rps)
 			}
 		}
 		r.rlsCosts = append(r.rlsCosts, rlsCost(ons[round], offs[round]))
+		if len(quiets) > round {
+			r.eventsCosts = append(r.eventsCosts, eventsCost(ons[round], quiets[round]))
+		}
 		if fl != nil {
 			rps, times, err := b.runFloor(ctx, fl, b.clients(c), b.duration)
 			if err != nil {
@@ -423,6 +445,10 @@ func (b *bench) measureRounds(ctx context.Context, c benchCase, fl *floor, r *ca
 		}
 	}
 	r.graphql, r.withoutRLS = mean(ons), mean(offs)
+	if len(quiets) > 0 {
+		m := mean(quiets)
+		r.withoutEvents = &m
+	}
 	return nil
 }
 

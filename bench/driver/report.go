@@ -48,6 +48,14 @@ type CaseReport struct {
 	// faster. RowSecurityCostSpreadPct is its lowest and highest round.
 	RowSecurityCostPct       float64    `json:"row_security_cost_pct"`
 	RowSecurityCostSpreadPct [2]float64 `json:"row_security_cost_spread_pct"`
+	// WithoutEvents is a write case served with CHANGE_EVENTS=off, in the
+	// same run; EventsCostPct is the time change events add to a request
+	// (its requests/s without them over those with them, less one), in
+	// percent, and EventsCostSpreadPct its lowest and highest round. All
+	// null for the reads, which record no events.
+	WithoutEvents       *ServerReport `json:"without_events"`
+	EventsCostPct       *float64      `json:"events_cost_pct"`
+	EventsCostSpreadPct *[2]float64   `json:"events_cost_spread_pct"`
 }
 
 // ServerReport is what one server did on one case: the mean of the
@@ -102,6 +110,10 @@ func mean(ms []measurement) measurement {
 // with it, off without.
 func rlsCost(on, off measurement) float64 { return 1 - on.rps/off.rps }
 
+// eventsCost is the time that change events add to a request: with them,
+// without.
+func eventsCost(with, without measurement) float64 { return without.rps/with.rps - 1 }
+
 // caseResult is a case's measurement, under row-level security and
 // without it, and its baseline's, if it has one.
 type caseResult struct {
@@ -113,6 +125,12 @@ type caseResult struct {
 	// rpsRounds and withoutRLSRounds are each round's requests/s, under
 	// row-level security and without it.
 	rpsRounds, withoutRLSRounds []float64
+	// withoutEvents is a write's measurement without change events (nil
+	// for a read), withoutEventsRounds its rounds' requests/s and
+	// eventsCosts the cost of events in each round.
+	withoutEvents       *measurement
+	withoutEventsRounds []float64
+	eventsCosts         []float64
 	// floorRounds are each round's requests/s of the floor; nil for a
 	// case without one. floorStatements is what it runs per request.
 	floorRounds     []float64
@@ -155,6 +173,12 @@ func report(machine string, rounds int, results []caseResult, peakRSSMB float64,
 		if c.baseline != nil {
 			rps := round(c.baseline.rps, 1)
 			cr.BaselineRPS = &rps
+		}
+		if c.withoutEvents != nil {
+			without := serverReport(*c.withoutEvents, c.withoutEventsRounds)
+			lo, hi := spread(c.eventsCosts)
+			cost := round(100*eventsCost(c.graphql, *c.withoutEvents), 1)
+			cr.WithoutEvents, cr.EventsCostPct, cr.EventsCostSpreadPct = &without, &cost, &[2]float64{round(100*lo, 1), round(100*hi, 1)}
 		}
 		if floor, ok := c.floorRPS(); ok {
 			lo, hi := spread(c.floorRounds)
@@ -216,6 +240,11 @@ func printTable(w io.Writer, results []caseResult) {
 		lo, hi := spread(c.rlsCosts)
 		row(c.name, c.graphql, c.rpsRounds, ratio, ofFloor, fmt.Sprintf("%.1f%% (%.1f to %.1f%%)", 100*rlsCost(c.graphql, c.withoutRLS), 100*lo, 100*hi))
 		row("  without RLS", c.withoutRLS, c.withoutRLSRounds, "", "", "")
+		if c.withoutEvents != nil {
+			lo, hi := spread(c.eventsCosts)
+			row("  without events", *c.withoutEvents, c.withoutEventsRounds, "", "",
+				fmt.Sprintf("events add %.1f%% (%.1f to %.1f%%)", 100*eventsCost(c.graphql, *c.withoutEvents), 100*lo, 100*hi))
+		}
 		if c.baseline != nil {
 			row("  raw baseline", *c.baseline, nil, "", "", "")
 		}
@@ -239,6 +268,9 @@ func roundsRange(rounds []float64) string {
 // maxRLSCost is the most row-level security may take of a case's
 // requests/s.
 const maxRLSCost = 0.10
+
+// maxEventsCost is the most time change events may add to a write.
+const maxEventsCost = 0.15
 
 // target is one of the issue's performance targets.
 type target struct {
@@ -283,6 +315,12 @@ func targets(results []caseResult, peakRSSMB float64, goroutinesBefore, goroutin
 	for _, c := range results {
 		cost := rlsCost(c.graphql, c.withoutRLS)
 		ts = append(ts, target{c.name + " row-level security costs under 10% of requests/s", cost < maxRLSCost, fmt.Sprintf("%.1f%%", 100*cost)})
+	}
+	for _, c := range results {
+		if c.withoutEvents != nil {
+			cost := eventsCost(c.graphql, *c.withoutEvents)
+			ts = append(ts, target{c.name + ": change events add at most 15%", cost <= maxEventsCost, fmt.Sprintf("%.1f%%", 100*cost)})
+		}
 	}
 	if p100, ok := byName["page_100"]; ok {
 		if p999, ok := byName["page_999"]; ok {

@@ -16,7 +16,8 @@ func TestLatestJSONHasTheAgreedShape(t *testing.T) {
 			withoutRLS: measurement{rps: 1300}, rlsCosts: []float64{0.08, 0.02}, baseline: &measurement{rps: 2000},
 			rpsRounds: []float64{1200, 1269.12}, floorRounds: []float64{2000, 3000}, floorStatements: 2},
 		{name: "create_contact", graphql: measurement{rps: 300, p50Ms: 10, p99Ms: 30, statementsPerRequest: 9, responseBytes: 300, cpuSecondsPer1k: 1.5},
-			withoutRLS: measurement{rps: 290}, rlsCosts: []float64{-0.01, -0.05}},
+			withoutRLS: measurement{rps: 290}, rlsCosts: []float64{-0.01, -0.05},
+			withoutEvents: &measurement{rps: 330}, eventsCosts: []float64{0.08, 0.12}},
 	}
 	path, err := writeJSON(t.TempDir(), report("x86_64, Some CPU, 2 cores", 2, results, 87.65, 9))
 	if err != nil {
@@ -37,9 +38,9 @@ func TestLatestJSONHasTheAgreedShape(t *testing.T) {
 		t.Errorf("top-level keys = %v, want %v", got, want)
 	}
 	cases := doc["cases"].([]any)
-	wantCaseKeys := []string{"baseline_rps", "cpu_s_per_1k", "floor_rps", "floor_rps_spread", "floor_statements_per_request", "name", "of_floor",
+	wantCaseKeys := []string{"baseline_rps", "cpu_s_per_1k", "events_cost_pct", "events_cost_spread_pct", "floor_rps", "floor_rps_spread", "floor_statements_per_request", "name", "of_floor",
 		"p50_ms", "p99_ms", "response_bytes", "row_security_cost_pct", "row_security_cost_spread_pct", "rps", "rps_spread",
-		"statements_per_request", "without_row_security"}
+		"statements_per_request", "without_events", "without_row_security"}
 	for _, c := range cases {
 		if got := keys(c.(map[string]any)); !slices.Equal(got, wantCaseKeys) {
 			t.Errorf("case keys = %v, want %v", got, wantCaseKeys)
@@ -51,6 +52,12 @@ func TestLatestJSONHasTheAgreedShape(t *testing.T) {
 	}
 	if first["rps"] != 1234.6 || first["p50_ms"] != 1.23 || first["name"] != "contact_by_id" {
 		t.Errorf("first case = %v, want rps 1234.6, p50_ms 1.23 (rounded), name contact_by_id", first)
+	}
+	if first["events_cost_pct"] != nil || first["without_events"] != nil {
+		t.Errorf("a read's events_cost_pct = %v, without_events = %v; want null", first["events_cost_pct"], first["without_events"])
+	}
+	if got := second["events_cost_pct"]; got != 10.0 {
+		t.Errorf("events_cost_pct = %v, want 10 (330 requests/s without events against 300 with them)", got)
 	}
 	if got := first["row_security_cost_pct"]; got != 5.0 {
 		t.Errorf("row_security_cost_pct = %v, want 5 (1234.56 against 1300 requests/s)", got)
