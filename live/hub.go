@@ -47,6 +47,9 @@ type Hub struct {
 
 	mu    sync.Mutex
 	feeds map[uuid.UUID]*feed
+	// watched tells Listen that the hub gained its first feed or lost its
+	// last: it listens only while some workspace has subscribers.
+	watched chan struct{}
 }
 
 // NewHub returns a hub that reads events through svc; zero limits take
@@ -61,7 +64,7 @@ func NewHub(svc *service.Service, limits Limits) *Hub {
 	if limits.Buffer <= 0 {
 		limits.Buffer = DefaultLimits.Buffer
 	}
-	return &Hub{svc: svc, limits: limits, feeds: map[uuid.UUID]*feed{}}
+	return &Hub{svc: svc, limits: limits, feeds: map[uuid.UUID]*feed{}, watched: make(chan struct{}, 1)}
 }
 
 // feed is one workspace's subscribers, and the reader that serves them.
@@ -148,6 +151,9 @@ func (h *Hub) start(ws uuid.UUID) *feed {
 	ctx, stop := context.WithCancel(context.Background())
 	fd := &feed{ws: ws, subs: map[*subscriber]struct{}{}, wake: make(chan struct{}, 1), ready: make(chan struct{}), stop: stop}
 	h.feeds[ws] = fd
+	if len(h.feeds) == 1 {
+		h.watchedChanged()
+	}
 	go h.serve(ctx, fd)
 	return fd
 }
@@ -170,7 +176,25 @@ func (h *Hub) removeLocked(fd *feed, s *subscriber) {
 	if len(fd.subs) == 0 && h.feeds[fd.ws] == fd {
 		delete(h.feeds, fd.ws)
 		fd.stop()
+		if len(h.feeds) == 0 {
+			h.watchedChanged()
+		}
 	}
+}
+
+// watchedChanged tells Listen to look at watching again; h.mu is held.
+func (h *Hub) watchedChanged() {
+	select {
+	case h.watched <- struct{}{}:
+	default: // Listen has yet to take the last change, and will look then
+	}
+}
+
+// watching says whether some workspace has subscribers in this process.
+func (h *Hub) watching() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.feeds) > 0
 }
 
 // Wake tells the hub that workspace ws has new events.

@@ -3,6 +3,7 @@ package live_test
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -137,4 +138,61 @@ func TestEventReadAgainIsNotHandedTwice(t *testing.T) {
 	if got := next(); got != "contact_second" {
 		t.Errorf("got %s again; want contact_second, each event once", got)
 	}
+}
+
+// TestListensOnlyWhileSubscribed watches the listening connection from
+// PostgreSQL's side: PostgreSQL wakes every listening connection for
+// every committed write, so a process without subscribers must not
+// listen; with one, it must.
+func TestListensOnlyWhileSubscribed(t *testing.T) {
+	t.Parallel()
+	svc := service.New(db.NewStore(dbtest.APIDB(t)))
+	t.Cleanup(svc.Close)
+	h := live.NewHub(svc, live.Limits{})
+	app := "live-" + uuid.NewString()[:8]
+	u, err := url.Parse(dbtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("application_name", app)
+	u.RawQuery = q.Encode()
+	listenCtx, stop := context.WithCancel(context.Background())
+	t.Cleanup(stop)
+	go live.Listen(listenCtx, u.String(), h)
+	listening := func() bool {
+		var n int
+		err := dbtest.DB(t).QueryRowContext(context.Background(),
+			`SELECT count(*) FROM pg_stat_activity WHERE application_name = ? AND query = 'LISTEN '||?`, app, live.Channel).Scan(&n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n > 0
+	}
+	waitFor := func(want bool, what string) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); listening() != want; {
+			if time.Now().After(deadline) {
+				t.Fatal(what)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	time.Sleep(300 * time.Millisecond) // time to connect, and wrongly listen
+	waitFor(false, "the process listens without subscribers")
+	ctx, ws := principalOf(t, svc)
+	subCtx, unsubscribe := context.WithCancel(ctx)
+	sub, err := h.Subscribe(subCtx, live.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(true, "the process does not listen with a subscriber")
+	record(t, ws, 1)
+	select {
+	case <-sub:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the subscriber got no event")
+	}
+	unsubscribe()
+	waitFor(false, "the process still listens after its last subscriber left")
 }
