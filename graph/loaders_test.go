@@ -167,3 +167,40 @@ func TestRootLookupsShareAStatement(t *testing.T) {
 		wg.Wait()
 	}
 }
+
+// TestAWritesAnswerReadsNothingItWrote creates contacts with an account,
+// phones and a portal role, and asks for all of them back: the write
+// hands its loaders what its transaction read and wrote, so answering
+// costs no statement more than answering with the id alone, and says what
+// a read afterwards says.
+func TestAWritesAnswerReadsNothingItWrote(t *testing.T) {
+	t.Parallel()
+	c := newClient(t)
+	account := c.CreateAccount(map[string]any{"name": "Acme"})
+	const create = `mutation($input: CreateContactInput!) { createContact(input: $input) { contact { %s } userErrors { code } } }`
+	const shown = `id name account { id name } accounts { id name } phones { id number type } portalRole { id slug }`
+	input := func(i int) map[string]any {
+		return map[string]any{"input": map[string]any{"name": fmt.Sprint("Ada ", i), "accountId": account,
+			"phones": []map[string]any{{"number": fmt.Sprintf("+1415555%04d", 2*i), "type": "WORK"}, {"number": fmt.Sprintf("+1415555%04d", 2*i+1)}}}}
+	}
+	idOnly := c.Post(fmt.Sprintf(create, "id"), input(0))
+	everything := c.Post(fmt.Sprintf(create, shown), input(1))
+	if len(idOnly.Errors)+len(everything.Errors) > 0 || everything.Statements != idOnly.Statements {
+		t.Fatalf("answering with the account, phones and portal role ran %d statements, with the id alone %d; want as many (errors %+v %+v)",
+			everything.Statements, idOnly.Statements, idOnly.Errors, everything.Errors)
+	}
+	var written struct{ CreateContact struct{ Contact json.RawMessage } }
+	if err := json.Unmarshal(everything.Data, &written); err != nil {
+		t.Fatal(err)
+	}
+	var id struct{ ID string }
+	json.Unmarshal(written.CreateContact.Contact, &id)
+	read := c.Post(`query($id: ID!) { contact(id: $id) { `+shown+` } }`, map[string]any{"id": id.ID})
+	var after struct{ Contact json.RawMessage }
+	if err := json.Unmarshal(read.Data, &after); err != nil {
+		t.Fatal(err)
+	}
+	if string(written.CreateContact.Contact) != string(after.Contact) {
+		t.Errorf("the write answered\n%s\nwhere a read after it answers\n%s", written.CreateContact.Contact, after.Contact)
+	}
+}

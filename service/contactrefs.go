@@ -63,6 +63,7 @@ func (b *batch) loadReferences(ctx context.Context, writes []*contactWrite) (*re
 		for _, a := range accounts {
 			refs.accountsByID[a.ID] = true
 		}
+		b.known.Accounts = append(b.known.Accounts, accounts...)
 	}
 	if len(externalIDs) > 0 {
 		accounts, err := b.tx.AccountsByExternalIDs(ctx, b.ws, dedupe(externalIDs), db.AllColumns)
@@ -72,11 +73,13 @@ func (b *batch) loadReferences(ctx context.Context, writes []*contactWrite) (*re
 		for _, a := range accounts {
 			refs.accountsByExternal[*a.ExternalID] = a.ID
 		}
+		b.known.Accounts = append(b.known.Accounts, accounts...)
 	}
 	roles, err := b.tx.ListPortalRoles(ctx, b.ws)
 	if err != nil {
 		return nil, err
 	}
+	b.known.PortalRoles = roles
 	for _, r := range roles {
 		refs.rolesByID[r.ID], refs.rolesBySlug[r.Slug] = r, r
 		if r.IsDefault {

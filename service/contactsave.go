@@ -49,6 +49,9 @@ func (b *batch) savePhones(ctx context.Context, writes []*contactWrite) error {
 		for _, p := range plan.inserts {
 			p.CreatedAt, p.UpdatedAt = b.now, b.now
 		}
+		if w.creating {
+			b.known.knowCreated(w.record.ID, plan.inserts, w.members)
+		}
 		rows = slices.Concat(rows, plan.updates, plan.inserts)
 	}
 	if err := b.tx.DeletePhonesByIDs(ctx, b.ws, gone); err != nil {

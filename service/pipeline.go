@@ -41,6 +41,8 @@ type batch struct {
 	tx  *db.Store
 	ws  uuid.UUID
 	now time.Time
+	// known is what the batch read and wrote that its answer may show.
+	known Known
 }
 
 // record is a kind of record the pipeline writes.
@@ -162,8 +164,9 @@ func writeBatch[R record, W writeOf[R]](ctx context.Context, s *Service, kind re
 	}
 	for attempt := 0; ; attempt++ {
 		var writes []W
+		var b *batch
 		err := s.store.InTx(ctx, ws, func(tx *db.Store) error {
-			b := &batch{tx: tx, ws: ws, now: writeTime()}
+			b = &batch{tx: tx, ws: ws, now: writeTime()}
 			var err error
 			if writes, err = load(ctx, b); err != nil {
 				return err
@@ -187,6 +190,8 @@ func writeBatch[R record, W writeOf[R]](ctx context.Context, s *Service, kind re
 				w.base().written = false
 			}
 			return writes, nil
+		case err == nil:
+			tellKnown(ctx, b.known)
 		}
 		return writes, err
 	}

@@ -298,9 +298,27 @@ func Middleware(reads *service.Reads, observe BatchObserver, next http.Handler) 
 	})
 }
 
-// With returns a context that carries l.
+// With returns a context that carries l, in which l takes what writes
+// know (service.Known).
 func With(ctx context.Context, l *Loaders) context.Context {
-	return context.WithValue(ctx, loadersKey{}, l)
+	ctx = context.WithValue(ctx, loadersKey{}, l)
+	return service.WithKnown(ctx, func(k service.Known) { l.take(ctx, k) })
+}
+
+// take caches what a committed write knows, as if loaded after it.
+func (l *Loaders) take(ctx context.Context, k service.Known) {
+	for _, a := range k.Accounts {
+		l.Account.Prime(ctx, a.ID, a)
+	}
+	for _, r := range k.PortalRoles {
+		l.PortalRole.Prime(ctx, r.ID, r)
+	}
+	for contactID, phones := range k.PhonesOf {
+		l.PhonesOfContact.Prime(ctx, contactID, phones)
+	}
+	for contactID, accountIDs := range k.MembersOf {
+		l.AccountIDsOf.Prime(ctx, contactID, accountIDs)
+	}
 }
 
 // For returns the loaders of the request in ctx.
