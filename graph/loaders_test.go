@@ -189,7 +189,9 @@ func TestAWritesAnswerReadsNothingItWrote(t *testing.T) {
 		t.Fatalf("answering with the account, phones and portal role ran %d statements, with the id alone %d; want as many (errors %+v %+v)",
 			everything.Statements, idOnly.Statements, idOnly.Errors, everything.Errors)
 	}
-	var written struct{ CreateContact struct{ Contact json.RawMessage } }
+	var written struct {
+		CreateContact struct{ Contact json.RawMessage }
+	}
 	if err := json.Unmarshal(everything.Data, &written); err != nil {
 		t.Fatal(err)
 	}
