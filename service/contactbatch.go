@@ -128,7 +128,7 @@ func (b *batch) loadPhones(ctx context.Context, writes []*contactWrite) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	phones, err := b.tx.PhonesOfContacts(ctx, b.ws, ids, db.AllColumns)
+	phones, err := db.ByKeys[db.Phone](ctx, b.tx, b.ws, db.PhonesByContact, db.AllColumns, ids)
 	if err != nil {
 		return err
 	}
