@@ -49,6 +49,7 @@ import (
 
 	"github.com/contacts-api/contacts/auth"
 	"github.com/contacts-api/contacts/bench/load"
+	"github.com/contacts-api/contacts/bench/serverproc"
 )
 
 func main() {
@@ -122,12 +123,12 @@ type bench struct {
 	pins   pinning
 	db     *database
 	token  string
-	server *process // the API server under test, under row-level security unless profiled without
+	server *serverproc.Process // the API server under test, under row-level security unless profiled without
 	// withoutRLS is the API server with ROW_LEVEL_SECURITY=off, which
 	// measures what row-level security costs.
-	withoutRLS *process
-	baseline   *process // the raw baseline
-	pprofURL   string   // the API server's profiles
+	withoutRLS *serverproc.Process
+	baseline   *serverproc.Process // the raw baseline
+	pprofURL   string              // the API server's profiles
 	// pgbenchPath runs the read cases' floors; empty when pgbench is
 	// missing, and the floors are not measured.
 	pgbenchPath string
@@ -230,7 +231,7 @@ func (b *bench) startServers(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
-	pprofPort, err := freePort()
+	pprofPort, err := serverproc.FreePort()
 	if err != nil {
 		return err
 	}
@@ -269,9 +270,9 @@ func (b *bench) startServers(ctx context.Context) error {
 
 // close stops what the run started, the servers before the database.
 func (b *bench) close() {
-	for _, p := range []*process{b.baseline, b.withoutRLS, b.server} {
+	for _, p := range []*serverproc.Process{b.baseline, b.withoutRLS, b.server} {
 		if p != nil {
-			p.stop()
+			p.Stop()
 		}
 	}
 	if b.db != nil {
@@ -330,7 +331,7 @@ func (b *bench) runCases(ctx context.Context, all []benchCase, machine string) e
 	if err != nil {
 		return err
 	}
-	peakRSS, err := memoryMB(b.server.pid(), "VmHWM")
+	peakRSS, err := b.server.MemoryMB("VmHWM")
 	if err != nil {
 		return err
 	}
@@ -390,7 +391,7 @@ func (b *bench) measureRounds(ctx context.Context, c benchCase, fl *floor, r *ca
 	var ons, offs []measurement
 	for round := range b.rounds {
 		fmt.Printf(", round %d", round+1)
-		servers := []*process{b.withoutRLS, b.server}
+		servers := []*serverproc.Process{b.withoutRLS, b.server}
 		if round%2 == 1 {
 			slices.Reverse(servers)
 		}
@@ -401,9 +402,9 @@ func (b *bench) measureRounds(ctx context.Context, c benchCase, fl *floor, r *ca
 			}
 			m, err := b.measure(ctx, p, c, c.graphql, hook)
 			if err != nil {
-				return fmt.Errorf("%s: %w", p.name, err)
+				return fmt.Errorf("%s: %w", p.Name, err)
 			}
-			r.profiles = append(r.profiles, roundProfile{server: p.name, round: round + 1, rps: m.rps, times: m.times})
+			r.profiles = append(r.profiles, roundProfile{server: p.Name, round: round + 1, rps: m.rps, times: m.times})
 			if p == b.server {
 				ons = append(ons, m)
 				r.rpsRounds = append(r.rpsRounds, m.rps)
@@ -430,7 +431,7 @@ func (b *bench) measureRounds(ctx context.Context, c benchCase, fl *floor, r *ca
 // against one server: a check of one response, a warm-up, then the
 // measured run. beforeRun, when set, runs between the warm-up and the
 // measured run.
-func (b *bench) measure(ctx context.Context, p *process, c benchCase, reqs []load.Request, beforeRun func() error) (measurement, error) {
+func (b *bench) measure(ctx context.Context, p *serverproc.Process, c benchCase, reqs []load.Request, beforeRun func() error) (measurement, error) {
 	if _, err := b.checkResponse(ctx, p, reqs[0], c.check); err != nil {
 		return measurement{}, err
 	}
@@ -458,7 +459,7 @@ func (b *bench) measure(ctx context.Context, p *process, c benchCase, reqs []loa
 	if err != nil {
 		return measurement{}, err
 	}
-	cpuBefore, err := cpuSeconds(p.pid())
+	cpuBefore, err := cpuSeconds(p.PID())
 	if err != nil {
 		return measurement{}, err
 	}
@@ -467,13 +468,13 @@ func (b *bench) measure(ctx context.Context, p *process, c benchCase, reqs []loa
 		return measurement{}, err
 	}
 	stopSampling := make(chan struct{})
-	peak := sampleRSS(p.pid(), stopSampling)
+	peak := sampleRSS(p, stopSampling)
 	res, err := b.loadgen(ctx, p, file, clients, b.duration)
 	close(stopSampling)
 	if err != nil {
 		return measurement{}, err
 	}
-	cpuAfter, err := cpuSeconds(p.pid())
+	cpuAfter, err := cpuSeconds(p.PID())
 	if err != nil {
 		return measurement{}, err
 	}
@@ -528,9 +529,9 @@ func (b *bench) clients(c benchCase) int {
 
 // loadgen runs the load generator against p with that many clients for d
 // and returns its result; any failed request fails the case.
-func (b *bench) loadgen(ctx context.Context, p *process, requestsFile string, clients int, d time.Duration) (load.Result, error) {
-	cmd := command(ctx, b.pins.loadgen, filepath.Join(b.dir, "loadgen"),
-		"-target", p.url, "-requests", requestsFile, "-header", "Authorization: Bearer "+b.token,
+func (b *bench) loadgen(ctx context.Context, p *serverproc.Process, requestsFile string, clients int, d time.Duration) (load.Result, error) {
+	cmd := serverproc.Command(ctx, b.pins.loadgen, filepath.Join(b.dir, "loadgen"),
+		"-target", p.URL, "-requests", requestsFile, "-header", "Authorization: Bearer "+b.token,
 		"-concurrency", strconv.Itoa(clients), "-duration", d.String())
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -542,15 +543,15 @@ func (b *bench) loadgen(ctx context.Context, p *process, requestsFile string, cl
 		return res, fmt.Errorf("loadgen printed %q: %w", stdout.Bytes(), err)
 	}
 	if res.Errors > 0 {
-		return res, fmt.Errorf("%d of %d requests failed; the first: %s%s", res.Errors, res.Requests, res.FirstError, p.logTail())
+		return res, fmt.Errorf("%d of %d requests failed; the first: %s%s", res.Errors, res.Requests, res.FirstError, p.LogTail())
 	}
 	return res, nil
 }
 
 // checkResponse sends one request, checks its answer, so that a case
 // never measures how fast a server fails, and returns its data.
-func (b *bench) checkResponse(ctx context.Context, p *process, r load.Request, check func(json.RawMessage) error) (json.RawMessage, error) {
-	req, err := http.NewRequestWithContext(ctx, r.Method, p.url+r.Path, bytes.NewReader(r.BodyWith(fmt.Sprint("check-", b.checks.Add(1)))))
+func (b *bench) checkResponse(ctx context.Context, p *serverproc.Process, r load.Request, check func(json.RawMessage) error) (json.RawMessage, error) {
+	req, err := http.NewRequestWithContext(ctx, r.Method, p.URL+r.Path, bytes.NewReader(r.BodyWith(fmt.Sprint("check-", b.checks.Add(1)))))
 	if err != nil {
 		return nil, err
 	}
