@@ -345,8 +345,6 @@ type CreateContactInput struct {
 	AvatarUrl *string `json:"avatarUrl,omitempty"`
 	// Free text about the contact. At most 10,000 characters.
 	Description *string `json:"description,omitempty"`
-	// What the contact likes to be called. At most 63 characters.
-	Nickname *string `json:"nickname,omitempty"`
 	// At most 50 tags of 1 to 64 characters each (trimmed); duplicates are dropped.
 	Tags []string `json:"tags,omitempty"`
 	// A JSON object of at most 16 KiB.
@@ -387,9 +385,6 @@ func (v *CreateContactInput) GetAvatarUrl() *string { return v.AvatarUrl }
 
 // GetDescription returns CreateContactInput.Description, and is useful for accessing the field via an interface.
 func (v *CreateContactInput) GetDescription() *string { return v.Description }
-
-// GetNickname returns CreateContactInput.Nickname, and is useful for accessing the field via an interface.
-func (v *CreateContactInput) GetNickname() *string { return v.Nickname }
 
 // GetTags returns CreateContactInput.Tags, and is useful for accessing the field via an interface.
 func (v *CreateContactInput) GetTags() []string { return v.Tags }
@@ -924,8 +919,6 @@ type UpdateContactInput struct {
 	AvatarUrl *string `json:"avatarUrl,omitempty"`
 	// Free text about the contact. At most 10,000 characters.
 	Description *string `json:"description,omitempty"`
-	// What the contact likes to be called. At most 63 characters; null clears it.
-	Nickname *string `json:"nickname,omitempty"`
 	// Replaces the tags: at most 50 of 1 to 64 characters each (trimmed); null clears them.
 	Tags []string `json:"tags,omitempty"`
 	// Replaces the metadata with a JSON object of at most 16 KiB; null clears it.
@@ -974,9 +967,6 @@ func (v *UpdateContactInput) GetAvatarUrl() *string { return v.AvatarUrl }
 
 // GetDescription returns UpdateContactInput.Description, and is useful for accessing the field via an interface.
 func (v *UpdateContactInput) GetDescription() *string { return v.Description }
-
-// GetNickname returns UpdateContactInput.Nickname, and is useful for accessing the field via an interface.
-func (v *UpdateContactInput) GetNickname() *string { return v.Nickname }
 
 // GetTags returns UpdateContactInput.Tags, and is useful for accessing the field via an interface.
 func (v *UpdateContactInput) GetTags() []string { return v.Tags }
@@ -1155,8 +1145,6 @@ type UpsertContactInput struct {
 	AvatarUrl *string `json:"avatarUrl,omitempty"`
 	// Free text about the contact. At most 10,000 characters.
 	Description *string `json:"description,omitempty"`
-	// What the contact likes to be called. At most 63 characters.
-	Nickname *string `json:"nickname,omitempty"`
 	// Replaces the tags: at most 50 of 1 to 64 characters each (trimmed).
 	Tags []string `json:"tags,omitempty"`
 	// Replaces the metadata with a JSON object of at most 16 KiB.
@@ -1207,9 +1195,6 @@ func (v *UpsertContactInput) GetAvatarUrl() *string { return v.AvatarUrl }
 
 // GetDescription returns UpsertContactInput.Description, and is useful for accessing the field via an interface.
 func (v *UpsertContactInput) GetDescription() *string { return v.Description }
-
-// GetNickname returns UpsertContactInput.Nickname, and is useful for accessing the field via an interface.
-func (v *UpsertContactInput) GetNickname() *string { return v.Nickname }
 
 // GetTags returns UpsertContactInput.Tags, and is useful for accessing the field via an interface.
 func (v *UpsertContactInput) GetTags() []string { return v.Tags }

@@ -87,7 +87,6 @@ type Contact struct {
 	Email        *string         `bun:"email"`
 	AvatarURL    *string         `bun:"avatar_url"`
 	Description  *string         `bun:"description"`
-	Nickname     *string         `bun:"nickname"`
 	Tags         []string        `bun:"tags,array"`
 	Metadata     json.RawMessage `bun:"metadata,type:jsonb"`
 	AccountID    *string         `bun:"account_id"`

@@ -133,7 +133,6 @@ type ComplexityRoot struct {
 		MergedExternalIDs func(childComplexity int) int
 		Metadata          func(childComplexity int) int
 		Name              func(childComplexity int) int
-		Nickname          func(childComplexity int) int
 		Phones            func(childComplexity int) int
 		PortalRole        func(childComplexity int) int
 		Tags              func(childComplexity int) int
@@ -927,12 +926,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Contact.Name(childComplexity), true
-	case "Contact.nickname":
-		if e.ComplexityRoot.Contact.Nickname == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Contact.Nickname(childComplexity), true
 	case "Contact.phones":
 		if e.ComplexityRoot.Contact.Phones == nil {
 			break
@@ -2512,8 +2505,6 @@ type Contact implements Node {
   avatarUrl: String
   "Free text about the contact."
   description: String
-  "What the contact likes to be called."
-  nickname: String
   "Labels for grouping contacts, in the order they were given, without duplicates."
   tags: [String!]!
   "Your own data about the contact, as a JSON object."
@@ -3075,8 +3066,6 @@ input CreateContactInput {
   avatarUrl: String @maxLength(chars: 2048)
   "Free text about the contact. At most 10,000 characters."
   description: String @maxLength(chars: 10000)
-  "What the contact likes to be called. At most 63 characters."
-  nickname: String @maxLength(chars: 63)
   "At most 50 tags of 1 to 64 characters each (trimmed); duplicates are dropped."
   tags: [String!] @maxLength(chars: 64)
   "A JSON object of at most 16 KiB."
@@ -3115,8 +3104,6 @@ input UpdateContactInput {
   avatarUrl: String @maxLength(chars: 2048)
   "Free text about the contact. At most 10,000 characters."
   description: String @maxLength(chars: 10000)
-  "What the contact likes to be called. At most 63 characters; null clears it."
-  nickname: String @maxLength(chars: 63)
   "Replaces the tags: at most 50 of 1 to 64 characters each (trimmed); null clears them."
   tags: [String!] @maxLength(chars: 64)
   "Replaces the metadata with a JSON object of at most 16 KiB; null clears it."
@@ -3174,8 +3161,6 @@ input UpsertContactInput {
   avatarUrl: String @maxLength(chars: 2048)
   "Free text about the contact. At most 10,000 characters."
   description: String @maxLength(chars: 10000)
-  "What the contact likes to be called. At most 63 characters."
-  nickname: String @maxLength(chars: 63)
   "Replaces the tags: at most 50 of 1 to 64 characters each (trimmed)."
   tags: [String!] @maxLength(chars: 64)
   "Replaces the metadata with a JSON object of at most 16 KiB."
@@ -4286,8 +4271,6 @@ func (ec *executionContext) childFields_Contact(ctx context.Context, field graph
 		return ec.fieldContext_Contact_avatarUrl(ctx, field)
 	case "description":
 		return ec.fieldContext_Contact_description(ctx, field)
-	case "nickname":
-		return ec.fieldContext_Contact_nickname(ctx, field)
 	case "tags":
 		return ec.fieldContext_Contact_tags(ctx, field)
 	case "metadata":
@@ -7325,29 +7308,6 @@ func (ec *executionContext) _Contact_description(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_Contact_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Contact", field, false, false, "String")
-}
-
-func (ec *executionContext) _Contact_nickname(ctx context.Context, field graphql.CollectedField, obj *db.Contact) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Contact_nickname(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Nickname, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_Contact_nickname(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Contact", field, false, false, "String")
 }
 
@@ -15031,7 +14991,7 @@ func (ec *executionContext) unmarshalInputCreateContactInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"externalId", "name", "firstName", "lastName", "email", "avatarUrl", "description", "nickname", "tags", "metadata", "accountId", "accountExternalId", "accountIds", "portalRole", "portalRoleId", "phones", "customFields"}
+	fieldsInOrder := [...]string{"externalId", "name", "firstName", "lastName", "email", "avatarUrl", "description", "tags", "metadata", "accountId", "accountExternalId", "accountIds", "portalRole", "portalRoleId", "phones", "customFields"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -15087,13 +15047,6 @@ func (ec *executionContext) unmarshalInputCreateContactInput(ctx context.Context
 				return it, err
 			}
 			it.Description = data
-		case "nickname":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nickname"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Nickname = data
 		case "tags":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tags"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
@@ -15948,7 +15901,7 @@ func (ec *executionContext) unmarshalInputUpdateContactInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"externalId", "name", "firstName", "lastName", "email", "avatarUrl", "description", "nickname", "tags", "metadata", "accountId", "accountExternalId", "accountIds", "addAccountIds", "removeAccountIds", "keepPreviousAccount", "portalRole", "portalRoleId", "phones", "expectedVersion", "customFields"}
+	fieldsInOrder := [...]string{"externalId", "name", "firstName", "lastName", "email", "avatarUrl", "description", "tags", "metadata", "accountId", "accountExternalId", "accountIds", "addAccountIds", "removeAccountIds", "keepPreviousAccount", "portalRole", "portalRoleId", "phones", "expectedVersion", "customFields"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -16004,13 +15957,6 @@ func (ec *executionContext) unmarshalInputUpdateContactInput(ctx context.Context
 				return it, err
 			}
 			it.Description = graphql.OmittableOf(data)
-		case "nickname":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nickname"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Nickname = graphql.OmittableOf(data)
 		case "tags":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tags"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
@@ -16463,7 +16409,7 @@ func (ec *executionContext) unmarshalInputUpsertContactInput(ctx context.Context
 		asMap["phonesMode"] = "MERGE"
 	}
 
-	fieldsInOrder := [...]string{"externalId", "name", "firstName", "lastName", "email", "avatarUrl", "description", "nickname", "tags", "metadata", "accountId", "accountExternalId", "accountIds", "addAccountIds", "removeAccountIds", "keepPreviousAccount", "portalRole", "portalRoleId", "phones", "phonesMode", "expectedVersion", "customFields"}
+	fieldsInOrder := [...]string{"externalId", "name", "firstName", "lastName", "email", "avatarUrl", "description", "tags", "metadata", "accountId", "accountExternalId", "accountIds", "addAccountIds", "removeAccountIds", "keepPreviousAccount", "portalRole", "portalRoleId", "phones", "phonesMode", "expectedVersion", "customFields"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -16519,13 +16465,6 @@ func (ec *executionContext) unmarshalInputUpsertContactInput(ctx context.Context
 				return it, err
 			}
 			it.Description = graphql.OmittableOf(data)
-		case "nickname":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nickname"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Nickname = graphql.OmittableOf(data)
 		case "tags":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tags"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
@@ -17201,11 +17140,6 @@ func (ec *executionContext) _Contact(ctx context.Context, sel ast.SelectionSet, 
 			}
 		case "description":
 			out.Values[i] = ec._Contact_description(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "nickname":
-			out.Values[i] = ec._Contact_nickname(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}

@@ -23,7 +23,6 @@ type CreateContactInput struct {
 	Email             *string
 	AvatarURL         *string
 	Description       *string
-	Nickname          *string
 	Tags              []string
 	Metadata          json.RawMessage
 	AccountID         *string
@@ -54,7 +53,6 @@ type UpdateContactInput struct {
 	Email             graphql.Omittable[*string]
 	AvatarURL         graphql.Omittable[*string]
 	Description       graphql.Omittable[*string]
-	Nickname          graphql.Omittable[*string]
 	Tags              graphql.Omittable[[]string]
 	Metadata          graphql.Omittable[json.RawMessage]
 	AccountID         graphql.Omittable[*string]
@@ -137,7 +135,7 @@ func (in CreateContactInput) asUpdate() UpdateContactInput {
 	return UpdateContactInput{
 		ExternalID: given(in.ExternalID), Name: given(in.Name),
 		FirstName: given(in.FirstName), LastName: given(in.LastName),
-		Email: given(in.Email), AvatarURL: given(in.AvatarURL), Description: given(in.Description), Nickname: given(in.Nickname),
+		Email: given(in.Email), AvatarURL: given(in.AvatarURL), Description: given(in.Description),
 		Tags: givenList(in.Tags), Metadata: givenList(in.Metadata),
 		AccountID: given(in.AccountID), AccountExternalID: given(in.AccountExternalID),
 		AccountIDs: givenList(in.AccountIDs),
@@ -197,9 +195,6 @@ func applyContactFields(c *db.Contact, in UpdateContactInput, creating bool, at 
 	}
 	if setOptional(&c.Description, in.Description) {
 		c.Description = nfcOf(c.Description)
-	}
-	if setOptional(&c.Nickname, in.Nickname) {
-		c.Nickname = nfcOf(c.Nickname)
 	}
 	if tags, ok := in.Tags.ValueOK(); ok {
 		c.Tags = normalizeTags(ps, at.at("tags"), tags)
