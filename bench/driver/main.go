@@ -50,6 +50,7 @@ import (
 	"github.com/contacts-api/contacts/auth"
 	"github.com/contacts-api/contacts/bench/load"
 	"github.com/contacts-api/contacts/bench/serverproc"
+	"github.com/contacts-api/contacts/db/localpg"
 )
 
 func main() {
@@ -231,7 +232,7 @@ func (b *bench) startServers(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
-	pprofPort, err := serverproc.FreePort()
+	pprofPort, err := localpg.FreePort()
 	if err != nil {
 		return err
 	}
@@ -459,11 +460,7 @@ func (b *bench) measure(ctx context.Context, p *serverproc.Process, c benchCase,
 	if err != nil {
 		return measurement{}, err
 	}
-	cpuBefore, err := cpuSeconds(p.PID())
-	if err != nil {
-		return measurement{}, err
-	}
-	dbCPUBefore, err := b.db.cpuSeconds()
+	before, err := b.cpuTimes(p)
 	if err != nil {
 		return measurement{}, err
 	}
@@ -474,11 +471,7 @@ func (b *bench) measure(ctx context.Context, p *serverproc.Process, c benchCase,
 	if err != nil {
 		return measurement{}, err
 	}
-	cpuAfter, err := cpuSeconds(p.PID())
-	if err != nil {
-		return measurement{}, err
-	}
-	dbCPUAfter, err := b.db.cpuSeconds()
+	after, err := b.cpuTimes(p)
 	if err != nil {
 		return measurement{}, err
 	}
@@ -505,11 +498,24 @@ func (b *bench) measure(ctx context.Context, p *serverproc.Process, c benchCase,
 		rps: res.RPS, p50Ms: res.P50Ms, p99Ms: res.P99Ms,
 		statementsPerRequest: float64(statements) / n,
 		responseBytes:        res.ResponseBytes,
-		cpuSecondsPer1k:      (cpuAfter - cpuBefore) / n * 1000,
-		dbCPUSecondsPer1k:    (dbCPUAfter - dbCPUBefore) / n * 1000,
+		cpuSecondsPer1k:      (after.server - before.server) / n * 1000,
+		dbCPUSecondsPer1k:    (after.database - before.database) / n * 1000,
 		peakRSSMB:            <-peak,
 		times:                times,
 	}, nil
+}
+
+// cpuTime is the CPU time, in seconds, that the server under test and
+// the database have used.
+type cpuTime struct{ server, database float64 }
+
+// cpuTimes reads the CPU time of p and of the database now.
+func (b *bench) cpuTimes(p *serverproc.Process) (t cpuTime, err error) {
+	if t.server, err = cpuSeconds(p.PID()); err != nil {
+		return t, err
+	}
+	t.database, err = b.db.cpuSeconds()
+	return t, err
 }
 
 // warmup is how long each case warms up: long enough to fill the pools

@@ -9,7 +9,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -18,6 +17,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/contacts-api/contacts/db/localpg"
 )
 
 // Server says how to start a server.
@@ -56,7 +57,7 @@ const readyWithin = time.Minute
 // exits first or is not ready in time, the error carries the end of its
 // log.
 func Start(ctx context.Context, s Server) (*Process, error) {
-	port, err := FreePort()
+	port, err := localpg.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -164,14 +165,4 @@ func Command(ctx context.Context, cpus, name string, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	return cmd
-}
-
-// FreePort returns a TCP port of 127.0.0.1 that nothing listens on now.
-func FreePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
