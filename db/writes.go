@@ -9,6 +9,28 @@ import (
 	"github.com/uptrace/bun"
 )
 
+// Insert stores r, a new record of a table written a record at a time (a
+// portal role, a custom field, an API key, a webhook endpoint), and fills
+// in its server-set columns.
+func Insert[R any](ctx context.Context, s *Store, r *R) error {
+	if _, err := s.idb.NewInsert().Model(r).Returning("*").Exec(ctx); err != nil {
+		return fmt.Errorf("insert %s: %w", tableOf[*R]().Name, err)
+	}
+	return nil
+}
+
+// DeleteByID deletes the workspace's record of R's table with id and
+// reports whether there was one.
+func DeleteByID[R any](ctx context.Context, s *Store, ws uuid.UUID, id string) (bool, error) {
+	res, err := s.idb.NewDelete().Model((*R)(nil)).
+		Where("workspace_id = ?", ws).Where("id = ?", id).Exec(ctx)
+	if err != nil {
+		return false, fmt.Errorf("delete %s: %w", tableOf[*R]().Name, err)
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
+
 // InsertPhones stores new phones.
 func (s *Store) InsertPhones(ctx context.Context, phones []*Phone) error {
 	if len(phones) == 0 {
@@ -16,14 +38,6 @@ func (s *Store) InsertPhones(ctx context.Context, phones []*Phone) error {
 	}
 	if _, err := s.idb.NewInsert().Model(&phones).Returning("*").Exec(ctx); err != nil {
 		return fmt.Errorf("insert phones: %w", err)
-	}
-	return nil
-}
-
-// InsertPortalRole stores a new custom portal role.
-func (s *Store) InsertPortalRole(ctx context.Context, r *PortalRole) error {
-	if _, err := s.idb.NewInsert().Model(r).Returning("*").Exec(ctx); err != nil {
-		return fmt.Errorf("insert portal role: %w", err)
 	}
 	return nil
 }
@@ -36,17 +50,6 @@ func (s *Store) UpdatePortalRole(ctx context.Context, r *PortalRole) error {
 		return fmt.Errorf("update portal role: %w", err)
 	}
 	return nil
-}
-
-// DeletePortalRole deletes the role and reports whether it existed.
-func (s *Store) DeletePortalRole(ctx context.Context, ws uuid.UUID, id string) (bool, error) {
-	res, err := s.idb.NewDelete().Model((*PortalRole)(nil)).
-		Where("workspace_id = ?", ws).Where("id = ?", id).Exec(ctx)
-	if err != nil {
-		return false, fmt.Errorf("delete portal role: %w", err)
-	}
-	n, _ := res.RowsAffected()
-	return n > 0, nil
 }
 
 // SetDefaultPortalRole makes the role the one new contacts get.
@@ -67,14 +70,6 @@ func (s *Store) setWorkspaceColumn(ctx context.Context, ws uuid.UUID, column str
 		Where("id = ?", ws).Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("set workspace %s: %w", column, err)
-	}
-	return nil
-}
-
-// InsertAPIKey stores a new API key and fills in its server-set columns.
-func (s *Store) InsertAPIKey(ctx context.Context, k *APIKey) error {
-	if _, err := s.idb.NewInsert().Model(k).Returning("*").Exec(ctx); err != nil {
-		return fmt.Errorf("insert api key: %w", err)
 	}
 	return nil
 }

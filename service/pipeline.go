@@ -317,8 +317,8 @@ func eventFields(changes Changes, creating bool) events.Fields {
 type deleteRecords func(tx *db.Store, ctx context.Context, ws uuid.UUID, ids []string) ([]db.Deleted, error)
 
 // deleteOne adapts del to deleteByID, recording the deletion.
-func deleteOne(typ events.Type, del deleteRecords) func(*db.Store, context.Context, uuid.UUID, string) (bool, error) {
-	return func(tx *db.Store, ctx context.Context, ws uuid.UUID, id string) (bool, error) {
+func deleteOne(typ events.Type, del deleteRecords) func(context.Context, *db.Store, uuid.UUID, string) (bool, error) {
+	return func(ctx context.Context, tx *db.Store, ws uuid.UUID, id string) (bool, error) {
 		deleted, err := deleteRecorded(ctx, tx, ws, typ, del, []string{id})
 		return len(deleted) > 0, err
 	}
