@@ -31,6 +31,21 @@ func DeleteByID[R any](ctx context.Context, s *Store, ws uuid.UUID, id string) (
 	return n > 0, nil
 }
 
+// deleteInScope runs q, a delete across workspaces, in the policy scope
+// that setting set to value opens (see inScope), and returns how many
+// rows it deleted.
+func (s *Store) deleteInScope(ctx context.Context, setting, value string, q *bun.DeleteQuery) (int, error) {
+	var n int64
+	err := s.inScope(setting, value, func(conn bun.IConn) error {
+		res, err := q.Conn(conn).Exec(ctx)
+		if err == nil {
+			n, err = res.RowsAffected()
+		}
+		return err
+	})
+	return int(n), err
+}
+
 // InsertPhones stores new phones.
 func (s *Store) InsertPhones(ctx context.Context, phones []*Phone) error {
 	if len(phones) == 0 {
