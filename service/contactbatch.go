@@ -34,6 +34,9 @@ var _ recordKind[*db.Contact, *contactWrite] = contacts{}
 func (contacts) noun() string                     { return "contact" }
 func (contacts) externalIDKey() string            { return db.ContactExternalIDKey }
 func (contacts) externalID(c *db.Contact) *string { return c.ExternalID }
+func (contacts) refused(at path, ps problems) *contactWrite {
+	return &contactWrite{recordWrite: recordWrite[*db.Contact]{at: at, ps: ps}}
+}
 func (contacts) eventTypes() (created, updated events.Type) {
 	return events.ContactCreated, events.ContactUpdated
 }

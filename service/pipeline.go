@@ -111,6 +111,8 @@ type recordKind[R record, W writeOf[R]] interface {
 	eventTypes() (created, updated events.Type)
 	// externalID is the record's external id, which its events carry.
 	externalID(r R) *string
+	// refused is a write at at that writes nothing and reports ps.
+	refused(at path, ps problems) W
 }
 
 // lockByID returns the workspace's record with id, locked, or nil.
@@ -123,6 +125,20 @@ func lockByID[R record](ctx context.Context, b *batch, id, prefix string) (R, er
 		return nil, err
 	}
 	return records[0], nil
+}
+
+// updateOne runs a batch of one: the update that start begins of the
+// record of kind with id, locked; when there is none, NOT_FOUND.
+func updateOne[R record, W writeOf[R]](ctx context.Context, s *Service, kind recordKind[R, W], id, prefix string, start func(b *batch, current R) W) (R, []*UserError, error) {
+	return writeOne(ctx, s, kind, func(b *batch) (W, error) {
+		current, err := lockByID[R](ctx, b, id, prefix)
+		if err != nil || current == nil {
+			var ps problems
+			ps.add(path{"id"}, NotFound, "No %s has this id.", kind.noun())
+			return kind.refused(inputPath, ps), err
+		}
+		return start(b, current), nil
+	})
 }
 
 // writeOne runs a batch of one record and returns it as written, or its
