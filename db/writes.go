@@ -19,6 +19,17 @@ func Insert[R any](ctx context.Context, s *Store, r *R) error {
 	return nil
 }
 
+// UpdateColumns writes cols of r, a record of a table written a record at
+// a time, with the time of the change, and fills r in as stored.
+func UpdateColumns[R any](ctx context.Context, s *Store, r *R, cols ...string) error {
+	_, err := s.idb.NewUpdate().Model(r).Column(cols...).Set("updated_at = now()").
+		WherePK().Returning("*").Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("update %s: %w", tableOf[*R]().Name, err)
+	}
+	return nil
+}
+
 // DeleteByID deletes the workspace's record of R's table with id and
 // reports whether there was one.
 func DeleteByID[R any](ctx context.Context, s *Store, ws uuid.UUID, id string) (bool, error) {
@@ -53,16 +64,6 @@ func (s *Store) InsertPhones(ctx context.Context, phones []*Phone) error {
 	}
 	if _, err := s.idb.NewInsert().Model(&phones).Returning("*").Exec(ctx); err != nil {
 		return fmt.Errorf("insert phones: %w", err)
-	}
-	return nil
-}
-
-// UpdatePortalRole writes the role's slug and name.
-func (s *Store) UpdatePortalRole(ctx context.Context, r *PortalRole) error {
-	_, err := s.idb.NewUpdate().Model(r).Column("slug", "name").Set("updated_at = now()").
-		WherePK().Returning("*").Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("update portal role: %w", err)
 	}
 	return nil
 }

@@ -125,7 +125,7 @@ func (s *Service) UpdateCustomField(ctx context.Context, id string, in UpdateCus
 		if len(*ps) > 0 {
 			return nil, nil
 		}
-		if err := tx.UpdateCustomFieldDefinition(ctx, d); err != nil {
+		if err := db.UpdateColumns(ctx, tx, d, "label", "options"); err != nil {
 			return nil, err
 		}
 		var fields events.Fields

@@ -88,7 +88,7 @@ func writePortalRole(ctx context.Context, tx *db.Store, r *db.PortalRole, in Upd
 	if creating {
 		err = db.Insert(ctx, tx, r)
 	} else {
-		err = tx.UpdatePortalRole(ctx, r)
+		err = db.UpdateColumns(ctx, tx, r, "slug", "name")
 	}
 	if db.UniqueViolation(err) == db.PortalRoleSlugKey {
 		ps.add(inputPath.at("slug"), AlreadyExists, "Another portal role has this slug.")
