@@ -77,19 +77,11 @@ func (r *mutationResolver) DeleteContact(ctx context.Context, id string) (*model
 }
 
 func (r *mutationResolver) UpsertContact(ctx context.Context, input service.UpsertContactInput) (*model.UpsertContactPayload, error) {
-	result, err := r.Service.UpsertContact(ctx, input)
-	if err != nil {
-		return nil, err
-	}
-	return &model.UpsertContactPayload{Contact: result.Contact, Created: result.Created(), Action: result.Action, UserErrors: result.UserErrors}, nil
+	return upsertContactPayload(r.Service.UpsertContact(ctx, input))
 }
 
 func (r *mutationResolver) UpsertContactByEmail(ctx context.Context, email string, input service.UpdateContactInput, phonesMode service.PhonesMode) (*model.UpsertContactPayload, error) {
-	result, err := r.Service.UpsertContactByEmail(ctx, email, input, phonesMode)
-	if err != nil {
-		return nil, err
-	}
-	return &model.UpsertContactPayload{Contact: result.Contact, Created: result.Created(), Action: result.Action, UserErrors: result.UserErrors}, nil
+	return upsertContactPayload(r.Service.UpsertContactByEmail(ctx, email, input, phonesMode))
 }
 
 func (r *mutationResolver) AddContactToAccount(ctx context.Context, contactID string, accountID string) (*model.ContactPayload, error) {
