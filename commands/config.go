@@ -228,31 +228,35 @@ type numbers struct{ err error }
 // envPositive reads a positive whole number, or returns fallback when the
 // variable is unset or an earlier setting was wrong.
 func (r *numbers) envPositive(name string, fallback int) int {
-	s := os.Getenv(name)
-	if s == "" || r.err != nil {
-		return fallback
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 {
-		r.err = fmt.Errorf("%s must be a positive whole number, not %q", name, s)
-		return fallback
-	}
-	return n
+	return envNumber(r, name, fallback, "a positive whole number", func(s string) (int, bool) {
+		n, err := strconv.Atoi(s)
+		return n, err == nil && n >= 1
+	})
 }
 
 // envDuration reads a duration such as 5s or 500ms, 0 or more, or returns
 // fallback when the variable is unset or an earlier setting was wrong.
 func (r *numbers) envDuration(name string, fallback time.Duration) time.Duration {
+	return envNumber(r, name, fallback, "a duration such as 5s or 500ms", func(s string) (time.Duration, bool) {
+		d, err := time.ParseDuration(s)
+		return d, err == nil && d >= 0
+	})
+}
+
+// envNumber reads the variable name with parse, which says whether its
+// value is what must be; it keeps the first mistake in r, and returns
+// fallback when the variable is unset or a setting was wrong.
+func envNumber[N any](r *numbers, name string, fallback N, must string, parse func(string) (N, bool)) N {
 	s := os.Getenv(name)
 	if s == "" || r.err != nil {
 		return fallback
 	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 {
-		r.err = fmt.Errorf("%s must be a duration such as 5s or 500ms, not %q", name, s)
+	n, ok := parse(s)
+	if !ok {
+		r.err = fmt.Errorf("%s must be %s, not %q", name, must, s)
 		return fallback
 	}
-	return d
+	return n
 }
 
 func envOr(name, fallback string) string {

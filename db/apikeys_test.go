@@ -28,7 +28,7 @@ func newAPIKey(t *testing.T, store *db.Store, edit func(*db.APIKey)) (*db.APIKey
 	if edit != nil {
 		edit(key)
 	}
-	if err := store.InTx(ctx, ws, func(tx *db.Store) error { return tx.InsertAPIKey(ctx, key) }); err != nil {
+	if err := store.InTx(ctx, ws, func(tx *db.Store) error { return db.Insert(ctx, tx, key) }); err != nil {
 		t.Fatal(err)
 	}
 	return key, secret

@@ -140,24 +140,6 @@ func (s *Store) CountCustomFieldDefinitions(ctx context.Context, ws uuid.UUID, o
 	return int(n), nil
 }
 
-// InsertCustomFieldDefinition stores a new custom field.
-func (s *Store) InsertCustomFieldDefinition(ctx context.Context, d *CustomFieldDefinition) error {
-	if _, err := s.idb.NewInsert().Model(d).Returning("*").Exec(ctx); err != nil {
-		return fmt.Errorf("insert custom field: %w", err)
-	}
-	return nil
-}
-
-// UpdateCustomFieldDefinition writes the custom field's label and options.
-func (s *Store) UpdateCustomFieldDefinition(ctx context.Context, d *CustomFieldDefinition) error {
-	_, err := s.idb.NewUpdate().Model(d).Column("label", "options").Set("updated_at = now()").
-		WherePK().Returning("*").Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("update custom field: %w", err)
-	}
-	return nil
-}
-
 // DeleteCustomFieldDefinition deletes the custom field and, in one
 // statement, its values on every record of its object; those records
 // change, so their version grows and their update time moves.

@@ -125,21 +125,14 @@ func (s *Store) Events(ctx context.Context, ws uuid.UUID, q EventQuery) ([]*Even
 // older than retention, and returns how many it deleted. Row-level
 // security lets it see those events only.
 func (s *Store) DeleteExpiredEvents(ctx context.Context, retention time.Duration, limit int) (int, error) {
-	var n int64
 	interval := fmt.Sprintf("%d microseconds", retention.Microseconds())
 	expired := s.idb.NewSelect().Model((*Event)(nil)).Column("workspace_id", "id").
 		Where("occurred_at < now() - ?::interval", interval).
 		OrderExpr("occurred_at").Limit(int64(limit))
 	q := s.idb.NewDelete().Model((*Event)(nil)).Where("(workspace_id, id) IN (?)", expired)
-	err := s.inScope(retentionSetting, interval, func(conn bun.IConn) error {
-		res, err := q.Conn(conn).Exec(ctx)
-		if err == nil {
-			n, err = res.RowsAffected()
-		}
-		return err
-	})
+	n, err := s.deleteInScope(ctx, retentionSetting, interval, q)
 	if err != nil {
 		return 0, fmt.Errorf("delete expired events: %w", err)
 	}
-	return int(n), nil
+	return n, nil
 }

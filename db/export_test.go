@@ -26,7 +26,7 @@ var IdempotencyLockID = idempotencyLockID
 // AccountsByIDText is the text of the lookup of accounts by id that a
 // page's loader prepares.
 func AccountsByIDText(s *Store) string {
-	text, _ := s.lookupText(&[]*Account{}, &byID, Columns{"id", "name"})
+	text, _ := s.lookupText(&[]*Account{}, ByID, Columns{"id", "name"})
 	return text
 }
 

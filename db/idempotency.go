@@ -117,17 +117,10 @@ func (s *Store) KeepIdempotentResponse(ctx context.Context, rec *IdempotencyKey)
 // every workspace, and returns how many it deleted. Row-level security
 // lets it see expired keys only.
 func (s *Store) DeleteExpiredIdempotencyKeys(ctx context.Context) (int, error) {
-	var n int64
 	q := s.idb.NewDelete().Model((*IdempotencyKey)(nil)).Where("expires_at < now()")
-	err := s.inScope(sweepSetting, "on", func(conn bun.IConn) error {
-		res, err := q.Conn(conn).Exec(ctx)
-		if err == nil {
-			n, err = res.RowsAffected()
-		}
-		return err
-	})
+	n, err := s.deleteInScope(ctx, sweepSetting, "on", q)
 	if err != nil {
 		return 0, fmt.Errorf("delete expired idempotency keys: %w", err)
 	}
-	return int(n), nil
+	return n, nil
 }

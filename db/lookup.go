@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"strings"
 	"sync"
@@ -22,9 +23,10 @@ import (
 // goes with the simple protocol (see Open). Bun's query hooks do not see
 // lookups; countStatement counts them.
 
-// lookupBy is a way of finding a model's records: by the values of column
-// key, in order.
-type lookupBy struct {
+// Lookup is a way of finding a model's records: by the values of one
+// column, in an order. The lookups of the service are the variables
+// below; ByKeys runs them.
+type Lookup struct {
 	key string
 	// needed are the columns fetched whatever the projection asks for
 	// (see Columns.apply).
@@ -33,16 +35,23 @@ type lookupBy struct {
 }
 
 var (
-	byID                 = lookupBy{key: "id", needed: []string{"workspace_id", "id"}}
-	byExternalID         = lookupBy{key: "external_id", needed: []string{"workspace_id", "id", "external_id"}}
-	phonesByContact      = lookupBy{key: "contact_id", needed: []string{"workspace_id", "id", "contact_id"}, order: []string{"p.id"}}
-	membershipsByContact = lookupBy{key: "contact_id", order: []string{"ca.created_at", "ca.account_id"}}
+	// ByID finds records by their ids.
+	ByID = &Lookup{key: "id", needed: []string{"workspace_id", "id"}}
+	// ByExternalID finds records by their external ids.
+	ByExternalID = &Lookup{key: "external_id", needed: []string{"workspace_id", "id", "external_id"}}
+	// PhonesByContact finds the phones of contacts by the contacts' ids,
+	// oldest first.
+	PhonesByContact = &Lookup{key: "contact_id", needed: []string{"workspace_id", "id", "contact_id"}, order: []string{"p.id"}}
+	// MembershipsByContact finds the account memberships of contacts by
+	// the contacts' ids, oldest first.
+	MembershipsByContact = &Lookup{key: "contact_id", order: []string{"ca.created_at", "ca.account_id"}}
 )
 
-// lookup returns cols of the records of model T of workspace ws that by
-// finds among keys, read off the connection (see rawQuery).
-func lookup[T any](ctx context.Context, s *Store, ws uuid.UUID, by *lookupBy, cols Columns, keys []string) ([]*T, error) {
-	var records []*T
+// ByKeys returns cols of the records of model R of workspace ws that by
+// finds among keys, in no order but by's, read off the connection (see
+// rawQuery).
+func ByKeys[R any](ctx context.Context, s *Store, ws uuid.UUID, by *Lookup, cols Columns, keys []string) ([]*R, error) {
+	var records []*R
 	text, kept := s.lookupText(&records, by, cols)
 	// Only the kept texts are prepared, so that a client asking for ever
 	// new sets of fields cannot fill the connections with statements.
@@ -52,7 +61,10 @@ func lookup[T any](ctx context.Context, s *Store, ws uuid.UUID, by *lookupBy, co
 		// go through its text.
 		return rawQuery(ctx, idb, text, kept, []any{pgtype.UUID{Bytes: ws, Valid: true}, keys}, scanInto(&records, s.models))
 	})
-	return records, err
+	if err != nil {
+		return nil, fmt.Errorf("%s by %s: %w", s.models.Table(reflect.TypeFor[R]()).Name, by.key, err)
+	}
+	return records, nil
 }
 
 // lookupTexts keeps the text of each lookup the server has run, by
@@ -73,7 +85,7 @@ const maxLookupTexts = 128
 
 type lookupKey struct {
 	model reflect.Type
-	by    *lookupBy
+	by    *Lookup
 	// all is cols == AllColumns, which differs from no columns.
 	all bool
 	// cols are the columns fetched, sorted.
@@ -82,7 +94,7 @@ type lookupKey struct {
 
 // lookupText returns the text of the lookup of dest's model by by, which
 // fetches cols, and whether it is kept.
-func (s *Store) lookupText(dest any, by *lookupBy, cols Columns) (text string, kept bool) {
+func (s *Store) lookupText(dest any, by *Lookup, cols Columns) (text string, kept bool) {
 	key := lookupKey{model: reflect.TypeOf(dest), by: by, all: cols == nil}
 	if cols != nil {
 		key.cols = strings.Join(cols.with(by.needed...), ",")

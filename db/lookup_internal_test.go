@@ -19,36 +19,36 @@ func TestLookupTexts(t *testing.T) {
 	})
 	s := &Store{models: bun.NewDB(nil, pgdialect.New())}
 	var contacts []*Contact
-	first, kept := s.lookupText(&contacts, &byID, Columns{"name", "email"})
+	first, kept := s.lookupText(&contacts, ByID, Columns{"name", "email"})
 	want := `SELECT "c"."email", "c"."id", "c"."name", "c"."workspace_id" FROM "contacts" AS "c" WHERE ("c".workspace_id = $1) AND ("c".id = ANY($2))`
 	if first != want || !kept {
 		t.Errorf("text\n%s (kept: %v)\nwant\n%s, kept", first, kept, want)
 	}
 	before := lookupTextCount.Load()
-	if again, _ := s.lookupText(&contacts, &byID, Columns{"email", "name", "email", "id"}); again != first {
+	if again, _ := s.lookupText(&contacts, ByID, Columns{"email", "name", "email", "id"}); again != first {
 		t.Errorf("the same columns in another order give %q; want the kept %q", again, first)
 	}
 	if n := lookupTextCount.Load(); n != before {
 		t.Errorf("the same columns in another order kept a text of their own (%d texts, %d before)", n, before)
 	}
 	var accounts []*Account
-	if other, _ := s.lookupText(&accounts, &byID, Columns{"name", "email"}); other == first {
+	if other, _ := s.lookupText(&accounts, ByID, Columns{"name", "email"}); other == first {
 		t.Errorf("accounts by id share the text of contacts: %s", other)
 	}
-	all, _ := s.lookupText(&contacts, &byID, AllColumns)
-	if none, _ := s.lookupText(&contacts, &byID, Columns{}); all == none {
+	all, _ := s.lookupText(&contacts, ByID, AllColumns)
+	if none, _ := s.lookupText(&contacts, ByID, Columns{}); all == none {
 		t.Errorf("all columns and no columns share the text %s", all)
 	}
 	for i := range 2 * maxLookupTexts {
-		s.lookupText(&contacts, &byID, Columns{fmt.Sprintf("c%d", i)})
+		s.lookupText(&contacts, ByID, Columns{fmt.Sprintf("c%d", i)})
 	}
 	if n := lookupTextCount.Load(); n > maxLookupTexts {
 		t.Errorf("%d texts kept; want at most %d", n, maxLookupTexts)
 	}
-	if _, kept := s.lookupText(&contacts, &byID, Columns{"past_the_bound"}); kept {
+	if _, kept := s.lookupText(&contacts, ByID, Columns{"past_the_bound"}); kept {
 		t.Error("a text past the bound is kept, and would be prepared")
 	}
-	if again, kept := s.lookupText(&contacts, &byID, Columns{"name", "email"}); again != first || !kept {
+	if again, kept := s.lookupText(&contacts, ByID, Columns{"name", "email"}); again != first || !kept {
 		t.Errorf("a text kept before the bound is %q (kept: %v); want %q, kept", again, kept, first)
 	}
 }

@@ -62,9 +62,7 @@ func Migrate(ctx context.Context, bdb *bun.DB) ([]string, error) {
 		if err != nil {
 			return fmt.Errorf("migrate: %w", err)
 		}
-		for _, mig := range group.Migrations {
-			applied = append(applied, mig.Name)
-		}
+		applied = migrationNames(group)
 		river, err := riverMigrator(bdb)
 		if err != nil {
 			return err
@@ -106,12 +104,19 @@ func Rollback(ctx context.Context, bdb *bun.DB) ([]string, error) {
 		if err != nil {
 			return fmt.Errorf("rollback: %w", err)
 		}
-		for _, mig := range group.Migrations {
-			undone = append(undone, mig.Name)
-		}
+		undone = migrationNames(group)
 		return nil
 	})
 	return undone, err
+}
+
+// migrationNames are the names of the migrations of group, in its order.
+func migrationNames(group *migrate.MigrationGroup) []string {
+	var names []string
+	for _, mig := range group.Migrations {
+		names = append(names, mig.Name)
+	}
+	return names
 }
 
 // MigrationStatus lists every known migration with whether it is applied.

@@ -55,13 +55,13 @@ line "two"', '{a,b}', '{"n": null, "s": "\u00e9"}', 'account_full', default_port
 		read := func(name string, v any, e error) {
 			got[name], err = v, errorsJoin(err, e)
 		}
-		c, e := s.ContactsByIDs(ctx, ws, contactIDs, db.AllColumns)
+		c, e := db.ByKeys[db.Contact](ctx, s, ws, db.ByID, db.AllColumns, contactIDs)
 		read("contacts", byID(c), e)
-		a, e := s.AccountsByIDs(ctx, ws, accountIDs, db.AllColumns)
+		a, e := db.ByKeys[db.Account](ctx, s, ws, db.ByID, db.AllColumns, accountIDs)
 		read("accounts", byID(a), e)
-		p, e := s.PhonesOfContacts(ctx, ws, contactIDs, db.AllColumns)
+		p, e := db.ByKeys[db.Phone](ctx, s, ws, db.PhonesByContact, db.AllColumns, contactIDs)
 		read("phones", p, e)
-		m, e := s.MembershipsOfContacts(ctx, ws, contactIDs)
+		m, e := db.ByKeys[db.ContactAccount](ctx, s, ws, db.MembershipsByContact, db.AllColumns, contactIDs)
 		read("memberships", m, e)
 		if err != nil {
 			t.Fatal(err)

@@ -10,26 +10,6 @@ import (
 	"github.com/uptrace/bun/dialect/pgdialect"
 )
 
-// ContactsByIDs returns cols of the workspace's contacts among ids, in no
-// order.
-func (s *Store) ContactsByIDs(ctx context.Context, ws uuid.UUID, ids []string, cols Columns) ([]*Contact, error) {
-	contacts, err := lookup[Contact](ctx, s, ws, &byID, cols, ids)
-	if err != nil {
-		return nil, fmt.Errorf("contacts by id: %w", err)
-	}
-	return contacts, nil
-}
-
-// ContactsByExternalIDs returns cols of the workspace's contacts among
-// externalIDs, in no order.
-func (s *Store) ContactsByExternalIDs(ctx context.Context, ws uuid.UUID, externalIDs []string, cols Columns) ([]*Contact, error) {
-	contacts, err := lookup[Contact](ctx, s, ws, &byExternalID, cols, externalIDs)
-	if err != nil {
-		return nil, fmt.Errorf("contacts by external id: %w", err)
-	}
-	return contacts, nil
-}
-
 // ListContacts returns a page of the workspace's contacts, in the order
 // the query fetches them.
 func (s *Store) ListContacts(ctx context.Context, ws uuid.UUID, lq ListQuery) ([]*Contact, error) {
@@ -134,54 +114,6 @@ func (s *Store) CountContactsOfAccounts(ctx context.Context, ws uuid.UUID, accou
 		return nil, fmt.Errorf("count contacts of accounts: %w", err)
 	}
 	return counts, nil
-}
-
-// MembershipsOfContacts returns the account memberships of contactIDs,
-// oldest first.
-func (s *Store) MembershipsOfContacts(ctx context.Context, ws uuid.UUID, contactIDs []string) ([]*ContactAccount, error) {
-	memberships, err := lookup[ContactAccount](ctx, s, ws, &membershipsByContact, AllColumns, contactIDs)
-	if err != nil {
-		return nil, fmt.Errorf("memberships of contacts: %w", err)
-	}
-	return memberships, nil
-}
-
-// PhonesOfContacts returns cols of the phones of contactIDs, oldest first.
-func (s *Store) PhonesOfContacts(ctx context.Context, ws uuid.UUID, contactIDs []string, cols Columns) ([]*Phone, error) {
-	phones, err := lookup[Phone](ctx, s, ws, &phonesByContact, cols, contactIDs)
-	if err != nil {
-		return nil, fmt.Errorf("phones of contacts: %w", err)
-	}
-	return phones, nil
-}
-
-// PhonesByIDs returns the workspace's phones among ids, in no order.
-func (s *Store) PhonesByIDs(ctx context.Context, ws uuid.UUID, ids []string) ([]*Phone, error) {
-	phones, err := lookup[Phone](ctx, s, ws, &byID, AllColumns, ids)
-	if err != nil {
-		return nil, fmt.Errorf("phones by id: %w", err)
-	}
-	return phones, nil
-}
-
-// AccountsByIDs returns cols of the workspace's accounts among ids, in no
-// order.
-func (s *Store) AccountsByIDs(ctx context.Context, ws uuid.UUID, ids []string, cols Columns) ([]*Account, error) {
-	accounts, err := lookup[Account](ctx, s, ws, &byID, cols, ids)
-	if err != nil {
-		return nil, fmt.Errorf("accounts by id: %w", err)
-	}
-	return accounts, nil
-}
-
-// AccountsByExternalIDs returns cols of the workspace's accounts among
-// externalIDs, in no order.
-func (s *Store) AccountsByExternalIDs(ctx context.Context, ws uuid.UUID, externalIDs []string, cols Columns) ([]*Account, error) {
-	accounts, err := lookup[Account](ctx, s, ws, &byExternalID, cols, externalIDs)
-	if err != nil {
-		return nil, fmt.Errorf("accounts by external id: %w", err)
-	}
-	return accounts, nil
 }
 
 // ListAccounts returns a page of the workspace's accounts, in the order

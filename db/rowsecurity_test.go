@@ -278,11 +278,11 @@ func TestLookupsUseIndexes(t *testing.T) {
 			return err
 		}, "", []string{" contacts_external_id_key ", " contacts_merged_idx "}},
 		{"contacts by id", func(tx *db.Store) error {
-			_, err := tx.ContactsByIDs(ctx, a, []string{"contact_1"}, db.AllColumns)
+			_, err := db.ByKeys[db.Contact](ctx, tx, a, db.ByID, db.AllColumns, []string{"contact_1"})
 			return err
 		}, "", []string{" contacts_pkey ", "(c.id = ANY ($2))"}},
 		{"phones of contacts", func(tx *db.Store) error {
-			_, err := tx.PhonesOfContacts(ctx, a, []string{"contact_1"}, db.AllColumns)
+			_, err := db.ByKeys[db.Phone](ctx, tx, a, db.PhonesByContact, db.AllColumns, []string{"contact_1"})
 			return err
 		}, "", []string{" phones_contact_number_key ", "(p.contact_id = ANY ($2))"}},
 		{"contacts whose name starts with a prefix, by name",

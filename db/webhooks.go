@@ -92,14 +92,6 @@ func IsWebhookDeliveryID(id string) bool {
 	return err1 == nil && err2 == nil
 }
 
-// InsertWebhookEndpoint writes a new endpoint.
-func (s *Store) InsertWebhookEndpoint(ctx context.Context, e *WebhookEndpoint) error {
-	if _, err := s.idb.NewInsert().Model(e).Returning("*").Exec(ctx); err != nil {
-		return fmt.Errorf("insert webhook endpoint: %w", err)
-	}
-	return nil
-}
-
 // UpdateWebhookEndpoint writes every column of the endpoint but its
 // creation time.
 func (s *Store) UpdateWebhookEndpoint(ctx context.Context, e *WebhookEndpoint) error {
@@ -109,18 +101,6 @@ func (s *Store) UpdateWebhookEndpoint(ctx context.Context, e *WebhookEndpoint) e
 		return fmt.Errorf("update webhook endpoint: %w", err)
 	}
 	return nil
-}
-
-// DeleteWebhookEndpoint deletes the endpoint with its deliveries and
-// reports whether it existed.
-func (s *Store) DeleteWebhookEndpoint(ctx context.Context, ws uuid.UUID, id string) (bool, error) {
-	res, err := s.idb.NewDelete().Model((*WebhookEndpoint)(nil)).
-		Where("workspace_id = ?", ws).Where("id = ?", id).Exec(ctx)
-	if err != nil {
-		return false, fmt.Errorf("delete webhook endpoint: %w", err)
-	}
-	n, _ := res.RowsAffected()
-	return n > 0, nil
 }
 
 // WebhookEndpoints returns the workspace's endpoints, oldest first; those

@@ -9,6 +9,54 @@ import (
 	"github.com/uptrace/bun"
 )
 
+// Insert stores r, a new record of a table written a record at a time (a
+// portal role, a custom field, an API key, a webhook endpoint), and fills
+// in its server-set columns.
+func Insert[R any](ctx context.Context, s *Store, r *R) error {
+	if _, err := s.idb.NewInsert().Model(r).Returning("*").Exec(ctx); err != nil {
+		return fmt.Errorf("insert %s: %w", tableOf[*R]().Name, err)
+	}
+	return nil
+}
+
+// UpdateColumns writes cols of r, a record of a table written a record at
+// a time, with the time of the change, and fills r in as stored.
+func UpdateColumns[R any](ctx context.Context, s *Store, r *R, cols ...string) error {
+	_, err := s.idb.NewUpdate().Model(r).Column(cols...).Set("updated_at = now()").
+		WherePK().Returning("*").Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("update %s: %w", tableOf[*R]().Name, err)
+	}
+	return nil
+}
+
+// DeleteByID deletes the workspace's record of R's table with id and
+// reports whether there was one.
+func DeleteByID[R any](ctx context.Context, s *Store, ws uuid.UUID, id string) (bool, error) {
+	res, err := s.idb.NewDelete().Model((*R)(nil)).
+		Where("workspace_id = ?", ws).Where("id = ?", id).Exec(ctx)
+	if err != nil {
+		return false, fmt.Errorf("delete %s: %w", tableOf[*R]().Name, err)
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
+
+// deleteInScope runs q, a delete across workspaces, in the policy scope
+// that setting set to value opens (see inScope), and returns how many
+// rows it deleted.
+func (s *Store) deleteInScope(ctx context.Context, setting, value string, q *bun.DeleteQuery) (int, error) {
+	var n int64
+	err := s.inScope(setting, value, func(conn bun.IConn) error {
+		res, err := q.Conn(conn).Exec(ctx)
+		if err == nil {
+			n, err = res.RowsAffected()
+		}
+		return err
+	})
+	return int(n), err
+}
+
 // InsertPhones stores new phones.
 func (s *Store) InsertPhones(ctx context.Context, phones []*Phone) error {
 	if len(phones) == 0 {
@@ -18,35 +66,6 @@ func (s *Store) InsertPhones(ctx context.Context, phones []*Phone) error {
 		return fmt.Errorf("insert phones: %w", err)
 	}
 	return nil
-}
-
-// InsertPortalRole stores a new custom portal role.
-func (s *Store) InsertPortalRole(ctx context.Context, r *PortalRole) error {
-	if _, err := s.idb.NewInsert().Model(r).Returning("*").Exec(ctx); err != nil {
-		return fmt.Errorf("insert portal role: %w", err)
-	}
-	return nil
-}
-
-// UpdatePortalRole writes the role's slug and name.
-func (s *Store) UpdatePortalRole(ctx context.Context, r *PortalRole) error {
-	_, err := s.idb.NewUpdate().Model(r).Column("slug", "name").Set("updated_at = now()").
-		WherePK().Returning("*").Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("update portal role: %w", err)
-	}
-	return nil
-}
-
-// DeletePortalRole deletes the role and reports whether it existed.
-func (s *Store) DeletePortalRole(ctx context.Context, ws uuid.UUID, id string) (bool, error) {
-	res, err := s.idb.NewDelete().Model((*PortalRole)(nil)).
-		Where("workspace_id = ?", ws).Where("id = ?", id).Exec(ctx)
-	if err != nil {
-		return false, fmt.Errorf("delete portal role: %w", err)
-	}
-	n, _ := res.RowsAffected()
-	return n > 0, nil
 }
 
 // SetDefaultPortalRole makes the role the one new contacts get.
@@ -67,14 +86,6 @@ func (s *Store) setWorkspaceColumn(ctx context.Context, ws uuid.UUID, column str
 		Where("id = ?", ws).Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("set workspace %s: %w", column, err)
-	}
-	return nil
-}
-
-// InsertAPIKey stores a new API key and fills in its server-set columns.
-func (s *Store) InsertAPIKey(ctx context.Context, k *APIKey) error {
-	if _, err := s.idb.NewInsert().Model(k).Returning("*").Exec(ctx); err != nil {
-		return fmt.Errorf("insert api key: %w", err)
 	}
 	return nil
 }

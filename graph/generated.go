@@ -444,7 +444,7 @@ type ComplexityRoot struct {
 // region    ************************** generated!.gotpl **************************
 
 type AccountResolver interface {
-	Contacts(ctx context.Context, objs []*db.Account, first *int, after *string, last *int, before *string, filter *db.ContactFilter, orderBy []*db.ContactOrder) ([]*model.ContactConnection, error)
+	Contacts(ctx context.Context, objs []*db.Account, first *int, after *string, last *int, before *string, filter *db.ContactFilter, orderBy []*db.ContactOrder) ([]*model.Connection[*db.Contact], error)
 	CustomFields(ctx context.Context, obj *db.Account) ([]*model.CustomFieldValue, error)
 
 	History(ctx context.Context, obj *db.Account, first *int, after *string) (*model.EventConnection, error)
@@ -505,10 +505,10 @@ type QueryResolver interface {
 	Viewer(ctx context.Context) (*service.Viewer, error)
 	Node(ctx context.Context, id string) (db.Node, error)
 	Contact(ctx context.Context, id *string, externalID *string) (*db.Contact, error)
-	Contacts(ctx context.Context, first *int, after *string, last *int, before *string, filter *db.ContactFilter, orderBy []*db.ContactOrder) (*model.ContactConnection, error)
-	DuplicateContacts(ctx context.Context, first *int, after *string, last *int, before *string, reason *db.DuplicateReason) (*model.DuplicateGroupConnection, error)
+	Contacts(ctx context.Context, first *int, after *string, last *int, before *string, filter *db.ContactFilter, orderBy []*db.ContactOrder) (*model.Connection[*db.Contact], error)
+	DuplicateContacts(ctx context.Context, first *int, after *string, last *int, before *string, reason *db.DuplicateReason) (*model.Connection[*db.DuplicateGroup], error)
 	Account(ctx context.Context, id *string, externalID *string) (*db.Account, error)
-	Accounts(ctx context.Context, first *int, after *string, last *int, before *string, filter *db.AccountFilter, orderBy []*db.AccountOrder) (*model.AccountConnection, error)
+	Accounts(ctx context.Context, first *int, after *string, last *int, before *string, filter *db.AccountFilter, orderBy []*db.AccountOrder) (*model.Connection[*db.Account], error)
 	PortalRoles(ctx context.Context) ([]*db.PortalRole, error)
 	PortalSettings(ctx context.Context) (*service.PortalSettings, error)
 	WorkspaceSettings(ctx context.Context) (*service.WorkspaceSettings, error)
@@ -6154,8 +6154,8 @@ func (ec *executionContext) _Account_contacts(ctx context.Context, field graphql
 			return ec.resolveBatch_Account_contacts(ctx, field, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.ContactConnection) graphql.Marshaler {
-			return ec.marshalNContactConnection2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐContactConnection(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*db.Contact]) graphql.Marshaler {
+			return ec.marshalNContactConnection2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -6191,7 +6191,7 @@ func (ec *executionContext) resolveBatch_Account_contacts(ctx context.Context, f
 		result := batch.FieldResult(field, func() (any, error) {
 			return resolver.Contacts(ctx, batch.Parents, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*db.ContactFilter), fc.Args["orderBy"].([]*db.ContactOrder))
 		})
-		return graphql.ResolveBatchGroupResult[*model.ContactConnection](
+		return graphql.ResolveBatchGroupResult[*model.Connection[*db.Contact]](
 			ctx,
 			batch.Index,
 			len(batch.Parents),
@@ -6201,7 +6201,7 @@ func (ec *executionContext) resolveBatch_Account_contacts(ctx context.Context, f
 		)
 	}
 	results, err := resolver.Contacts(ctx, []*db.Account{obj}, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*db.ContactFilter), fc.Args["orderBy"].([]*db.ContactOrder))
-	return graphql.ResolveBatchSingleResult[*model.ContactConnection](
+	return graphql.ResolveBatchSingleResult[*model.Connection[*db.Contact]](
 		ctx,
 		results,
 		err,
@@ -6375,7 +6375,7 @@ func (ec *executionContext) fieldContext_Account_updatedAt(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Account", field, false, false, "Time")
 }
 
-func (ec *executionContext) _AccountConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.AccountConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _AccountConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[*db.Account]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6387,8 +6387,8 @@ func (ec *executionContext) _AccountConnection_edges(ctx context.Context, field 
 			return obj.Edges(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.AccountEdge) graphql.Marshaler {
-			return ec.marshalNAccountEdge2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐAccountEdgeᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Edge[*db.Account]) graphql.Marshaler {
+			return ec.marshalNAccountEdge2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -6407,7 +6407,7 @@ func (ec *executionContext) fieldContext_AccountConnection_edges(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _AccountConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.AccountConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _AccountConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Connection[*db.Account]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6439,7 +6439,7 @@ func (ec *executionContext) fieldContext_AccountConnection_nodes(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _AccountConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.AccountConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _AccountConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[*db.Account]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6471,7 +6471,7 @@ func (ec *executionContext) fieldContext_AccountConnection_pageInfo(_ context.Co
 	return fc, nil
 }
 
-func (ec *executionContext) _AccountConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.AccountConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _AccountConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[*db.Account]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6494,7 +6494,7 @@ func (ec *executionContext) fieldContext_AccountConnection_totalCount(_ context.
 	return graphql.NewScalarFieldContext("AccountConnection", field, true, false, "Int")
 }
 
-func (ec *executionContext) _AccountEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.AccountEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _AccountEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[*db.Account]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6517,7 +6517,7 @@ func (ec *executionContext) fieldContext_AccountEdge_cursor(_ context.Context, f
 	return graphql.NewScalarFieldContext("AccountEdge", field, false, false, "String")
 }
 
-func (ec *executionContext) _AccountEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.AccountEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _AccountEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[*db.Account]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7789,7 +7789,7 @@ func (ec *executionContext) fieldContext_Contact_updatedAt(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Contact", field, false, false, "Time")
 }
 
-func (ec *executionContext) _ContactConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ContactConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _ContactConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[*db.Contact]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7801,8 +7801,8 @@ func (ec *executionContext) _ContactConnection_edges(ctx context.Context, field 
 			return obj.Edges(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.ContactEdge) graphql.Marshaler {
-			return ec.marshalNContactEdge2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐContactEdgeᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Edge[*db.Contact]) graphql.Marshaler {
+			return ec.marshalNContactEdge2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -7821,7 +7821,7 @@ func (ec *executionContext) fieldContext_ContactConnection_edges(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _ContactConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.ContactConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _ContactConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Connection[*db.Contact]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7853,7 +7853,7 @@ func (ec *executionContext) fieldContext_ContactConnection_nodes(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _ContactConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ContactConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _ContactConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[*db.Contact]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7885,7 +7885,7 @@ func (ec *executionContext) fieldContext_ContactConnection_pageInfo(_ context.Co
 	return fc, nil
 }
 
-func (ec *executionContext) _ContactConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.ContactConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _ContactConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[*db.Contact]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7908,7 +7908,7 @@ func (ec *executionContext) fieldContext_ContactConnection_totalCount(_ context.
 	return graphql.NewScalarFieldContext("ContactConnection", field, true, false, "Int")
 }
 
-func (ec *executionContext) _ContactEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ContactEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _ContactEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[*db.Contact]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7931,7 +7931,7 @@ func (ec *executionContext) fieldContext_ContactEdge_cursor(_ context.Context, f
 	return graphql.NewScalarFieldContext("ContactEdge", field, false, false, "String")
 }
 
-func (ec *executionContext) _ContactEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ContactEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _ContactEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[*db.Contact]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8738,7 +8738,7 @@ func (ec *executionContext) fieldContext_DuplicateGroup_contacts(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _DuplicateGroupConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.DuplicateGroupConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _DuplicateGroupConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[*db.DuplicateGroup]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8750,8 +8750,8 @@ func (ec *executionContext) _DuplicateGroupConnection_edges(ctx context.Context,
 			return obj.Edges(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.DuplicateGroupEdge) graphql.Marshaler {
-			return ec.marshalNDuplicateGroupEdge2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐDuplicateGroupEdgeᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Edge[*db.DuplicateGroup]) graphql.Marshaler {
+			return ec.marshalNDuplicateGroupEdge2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -8770,7 +8770,7 @@ func (ec *executionContext) fieldContext_DuplicateGroupConnection_edges(_ contex
 	return fc, nil
 }
 
-func (ec *executionContext) _DuplicateGroupConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.DuplicateGroupConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _DuplicateGroupConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Connection[*db.DuplicateGroup]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8802,7 +8802,7 @@ func (ec *executionContext) fieldContext_DuplicateGroupConnection_nodes(_ contex
 	return fc, nil
 }
 
-func (ec *executionContext) _DuplicateGroupConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.DuplicateGroupConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _DuplicateGroupConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[*db.DuplicateGroup]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8834,7 +8834,7 @@ func (ec *executionContext) fieldContext_DuplicateGroupConnection_pageInfo(_ con
 	return fc, nil
 }
 
-func (ec *executionContext) _DuplicateGroupConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.DuplicateGroupConnection) (ret graphql.Marshaler) {
+func (ec *executionContext) _DuplicateGroupConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[*db.DuplicateGroup]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8857,7 +8857,7 @@ func (ec *executionContext) fieldContext_DuplicateGroupConnection_totalCount(_ c
 	return graphql.NewScalarFieldContext("DuplicateGroupConnection", field, true, false, "Int")
 }
 
-func (ec *executionContext) _DuplicateGroupEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.DuplicateGroupEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _DuplicateGroupEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[*db.DuplicateGroup]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8880,7 +8880,7 @@ func (ec *executionContext) fieldContext_DuplicateGroupEdge_cursor(_ context.Con
 	return graphql.NewScalarFieldContext("DuplicateGroupEdge", field, false, false, "String")
 }
 
-func (ec *executionContext) _DuplicateGroupEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.DuplicateGroupEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _DuplicateGroupEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[*db.DuplicateGroup]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9141,7 +9141,7 @@ func (ec *executionContext) _EventConnection_edges(ctx context.Context, field gr
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.EventEdge) graphql.Marshaler {
-			return ec.marshalNEventEdge2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐEventEdgeᚄ(ctx, selections, v)
+			return ec.marshalNEventEdge2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -9224,7 +9224,7 @@ func (ec *executionContext) fieldContext_EventConnection_pageInfo(_ context.Cont
 	return fc, nil
 }
 
-func (ec *executionContext) _EventEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.EventEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _EventEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[*db.Event]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9247,7 +9247,7 @@ func (ec *executionContext) fieldContext_EventEdge_cursor(_ context.Context, fie
 	return graphql.NewScalarFieldContext("EventEdge", field, false, false, "String")
 }
 
-func (ec *executionContext) _EventEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.EventEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _EventEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[*db.Event]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11474,8 +11474,8 @@ func (ec *executionContext) _Query_contacts(ctx context.Context, field graphql.C
 			return ec.Resolvers.Query().Contacts(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*db.ContactFilter), fc.Args["orderBy"].([]*db.ContactOrder))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.ContactConnection) graphql.Marshaler {
-			return ec.marshalNContactConnection2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐContactConnection(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*db.Contact]) graphql.Marshaler {
+			return ec.marshalNContactConnection2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11518,8 +11518,8 @@ func (ec *executionContext) _Query_duplicateContacts(ctx context.Context, field 
 			return ec.Resolvers.Query().DuplicateContacts(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["reason"].(*db.DuplicateReason))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.DuplicateGroupConnection) graphql.Marshaler {
-			return ec.marshalNDuplicateGroupConnection2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐDuplicateGroupConnection(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*db.DuplicateGroup]) graphql.Marshaler {
+			return ec.marshalNDuplicateGroupConnection2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11606,8 +11606,8 @@ func (ec *executionContext) _Query_accounts(ctx context.Context, field graphql.C
 			return ec.Resolvers.Query().Accounts(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*db.AccountFilter), fc.Args["orderBy"].([]*db.AccountOrder))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.AccountConnection) graphql.Marshaler {
-			return ec.marshalNAccountConnection2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐAccountConnection(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*db.Account]) graphql.Marshaler {
+			return ec.marshalNAccountConnection2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -12827,7 +12827,7 @@ func (ec *executionContext) _WebhookDeliveryConnection_edges(ctx context.Context
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.WebhookDeliveryEdge) graphql.Marshaler {
-			return ec.marshalNWebhookDeliveryEdge2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐWebhookDeliveryEdgeᚄ(ctx, selections, v)
+			return ec.marshalNWebhookDeliveryEdge2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐEdgeᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -12910,7 +12910,7 @@ func (ec *executionContext) fieldContext_WebhookDeliveryConnection_pageInfo(_ co
 	return fc, nil
 }
 
-func (ec *executionContext) _WebhookDeliveryEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.WebhookDeliveryEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _WebhookDeliveryEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[*db.WebhookDelivery]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12933,7 +12933,7 @@ func (ec *executionContext) fieldContext_WebhookDeliveryEdge_cursor(_ context.Co
 	return graphql.NewScalarFieldContext("WebhookDeliveryEdge", field, false, false, "String")
 }
 
-func (ec *executionContext) _WebhookDeliveryEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.WebhookDeliveryEdge) (ret graphql.Marshaler) {
+func (ec *executionContext) _WebhookDeliveryEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[*db.WebhookDelivery]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16729,7 +16729,7 @@ func (ec *executionContext) _Account(ctx context.Context, sel ast.SelectionSet, 
 
 var accountConnectionImplementors = []string{"AccountConnection"}
 
-func (ec *executionContext) _AccountConnection(ctx context.Context, sel ast.SelectionSet, obj *model.AccountConnection) graphql.Marshaler {
+func (ec *executionContext) _AccountConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[*db.Account]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, accountConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -16778,7 +16778,7 @@ func (ec *executionContext) _AccountConnection(ctx context.Context, sel ast.Sele
 
 var accountEdgeImplementors = []string{"AccountEdge"}
 
-func (ec *executionContext) _AccountEdge(ctx context.Context, sel ast.SelectionSet, obj *model.AccountEdge) graphql.Marshaler {
+func (ec *executionContext) _AccountEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[*db.Account]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, accountEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -17233,7 +17233,7 @@ func (ec *executionContext) _Contact(ctx context.Context, sel ast.SelectionSet, 
 
 var contactConnectionImplementors = []string{"ContactConnection"}
 
-func (ec *executionContext) _ContactConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ContactConnection) graphql.Marshaler {
+func (ec *executionContext) _ContactConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[*db.Contact]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, contactConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -17282,7 +17282,7 @@ func (ec *executionContext) _ContactConnection(ctx context.Context, sel ast.Sele
 
 var contactEdgeImplementors = []string{"ContactEdge"}
 
-func (ec *executionContext) _ContactEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ContactEdge) graphql.Marshaler {
+func (ec *executionContext) _ContactEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[*db.Contact]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, contactEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -17717,7 +17717,7 @@ func (ec *executionContext) _DuplicateGroup(ctx context.Context, sel ast.Selecti
 
 var duplicateGroupConnectionImplementors = []string{"DuplicateGroupConnection"}
 
-func (ec *executionContext) _DuplicateGroupConnection(ctx context.Context, sel ast.SelectionSet, obj *model.DuplicateGroupConnection) graphql.Marshaler {
+func (ec *executionContext) _DuplicateGroupConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[*db.DuplicateGroup]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, duplicateGroupConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -17766,7 +17766,7 @@ func (ec *executionContext) _DuplicateGroupConnection(ctx context.Context, sel a
 
 var duplicateGroupEdgeImplementors = []string{"DuplicateGroupEdge"}
 
-func (ec *executionContext) _DuplicateGroupEdge(ctx context.Context, sel ast.SelectionSet, obj *model.DuplicateGroupEdge) graphql.Marshaler {
+func (ec *executionContext) _DuplicateGroupEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[*db.DuplicateGroup]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, duplicateGroupEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -17921,7 +17921,7 @@ func (ec *executionContext) _EventConnection(ctx context.Context, sel ast.Select
 
 var eventEdgeImplementors = []string{"EventEdge"}
 
-func (ec *executionContext) _EventEdge(ctx context.Context, sel ast.SelectionSet, obj *model.EventEdge) graphql.Marshaler {
+func (ec *executionContext) _EventEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[*db.Event]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, eventEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -19068,7 +19068,7 @@ func (ec *executionContext) _WebhookDeliveryConnection(ctx context.Context, sel 
 
 var webhookDeliveryEdgeImplementors = []string{"WebhookDeliveryEdge"}
 
-func (ec *executionContext) _WebhookDeliveryEdge(ctx context.Context, sel ast.SelectionSet, obj *model.WebhookDeliveryEdge) graphql.Marshaler {
+func (ec *executionContext) _WebhookDeliveryEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[*db.WebhookDelivery]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, webhookDeliveryEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -19718,7 +19718,7 @@ func (ec *executionContext) marshalNAccount2ᚖgithubᚗcomᚋcontactsᚑapiᚋc
 	return ec._Account(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNAccountConnection2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐAccountConnection(ctx context.Context, sel ast.SelectionSet, v *model.AccountConnection) graphql.Marshaler {
+func (ec *executionContext) marshalNAccountConnection2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[*db.Account]) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "AccountConnection!")
 		return graphql.Null
@@ -19726,11 +19726,11 @@ func (ec *executionContext) marshalNAccountConnection2ᚖgithubᚗcomᚋcontacts
 	return ec._AccountConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNAccountEdge2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐAccountEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AccountEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNAccountEdge2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[*db.Account]) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNAccountEdge2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐAccountEdge(ctx, sel, v[i])
+		return ec.marshalNAccountEdge2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -19742,7 +19742,7 @@ func (ec *executionContext) marshalNAccountEdge2ᚕᚖgithubᚗcomᚋcontactsᚑ
 	return ret
 }
 
-func (ec *executionContext) marshalNAccountEdge2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐAccountEdge(ctx context.Context, sel ast.SelectionSet, v *model.AccountEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNAccountEdge2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.Edge[*db.Account]) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "AccountEdge!")
 		return graphql.Null
@@ -19910,7 +19910,7 @@ func (ec *executionContext) marshalNContact2ᚖgithubᚗcomᚋcontactsᚑapiᚋc
 	return ec._Contact(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNContactConnection2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐContactConnection(ctx context.Context, sel ast.SelectionSet, v *model.ContactConnection) graphql.Marshaler {
+func (ec *executionContext) marshalNContactConnection2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[*db.Contact]) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ContactConnection!")
 		return graphql.Null
@@ -19918,11 +19918,11 @@ func (ec *executionContext) marshalNContactConnection2ᚖgithubᚗcomᚋcontacts
 	return ec._ContactConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNContactEdge2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐContactEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ContactEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNContactEdge2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[*db.Contact]) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNContactEdge2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐContactEdge(ctx, sel, v[i])
+		return ec.marshalNContactEdge2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -19934,7 +19934,7 @@ func (ec *executionContext) marshalNContactEdge2ᚕᚖgithubᚗcomᚋcontactsᚑ
 	return ret
 }
 
-func (ec *executionContext) marshalNContactEdge2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐContactEdge(ctx context.Context, sel ast.SelectionSet, v *model.ContactEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNContactEdge2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.Edge[*db.Contact]) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ContactEdge!")
 		return graphql.Null
@@ -20172,7 +20172,7 @@ func (ec *executionContext) marshalNDuplicateGroup2ᚖgithubᚗcomᚋcontactsᚑ
 	return ec._DuplicateGroup(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNDuplicateGroupConnection2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐDuplicateGroupConnection(ctx context.Context, sel ast.SelectionSet, v *model.DuplicateGroupConnection) graphql.Marshaler {
+func (ec *executionContext) marshalNDuplicateGroupConnection2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[*db.DuplicateGroup]) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "DuplicateGroupConnection!")
 		return graphql.Null
@@ -20180,11 +20180,11 @@ func (ec *executionContext) marshalNDuplicateGroupConnection2ᚖgithubᚗcomᚋc
 	return ec._DuplicateGroupConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNDuplicateGroupEdge2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐDuplicateGroupEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DuplicateGroupEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNDuplicateGroupEdge2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Edge[*db.DuplicateGroup]) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNDuplicateGroupEdge2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐDuplicateGroupEdge(ctx, sel, v[i])
+		return ec.marshalNDuplicateGroupEdge2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -20196,7 +20196,7 @@ func (ec *executionContext) marshalNDuplicateGroupEdge2ᚕᚖgithubᚗcomᚋcont
 	return ret
 }
 
-func (ec *executionContext) marshalNDuplicateGroupEdge2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐDuplicateGroupEdge(ctx context.Context, sel ast.SelectionSet, v *model.DuplicateGroupEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNDuplicateGroupEdge2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.Edge[*db.DuplicateGroup]) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "DuplicateGroupEdge!")
 		return graphql.Null
@@ -20251,11 +20251,11 @@ func (ec *executionContext) marshalNEventConnection2ᚖgithubᚗcomᚋcontacts�
 	return ec._EventConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNEventEdge2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐEventEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.EventEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNEventEdge2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.EventEdge) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNEventEdge2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐEventEdge(ctx, sel, v[i])
+		return ec.marshalNEventEdge2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -20267,7 +20267,7 @@ func (ec *executionContext) marshalNEventEdge2ᚕᚖgithubᚗcomᚋcontactsᚑap
 	return ret
 }
 
-func (ec *executionContext) marshalNEventEdge2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐEventEdge(ctx context.Context, sel ast.SelectionSet, v *model.EventEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNEventEdge2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.EventEdge) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "EventEdge!")
 		return graphql.Null
@@ -20774,11 +20774,11 @@ func (ec *executionContext) marshalNWebhookDeliveryConnection2ᚖgithubᚗcomᚋ
 	return ec._WebhookDeliveryConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNWebhookDeliveryEdge2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐWebhookDeliveryEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.WebhookDeliveryEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNWebhookDeliveryEdge2ᚕᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.WebhookDeliveryEdge) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNWebhookDeliveryEdge2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐWebhookDeliveryEdge(ctx, sel, v[i])
+		return ec.marshalNWebhookDeliveryEdge2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐEdge(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -20790,7 +20790,7 @@ func (ec *executionContext) marshalNWebhookDeliveryEdge2ᚕᚖgithubᚗcomᚋcon
 	return ret
 }
 
-func (ec *executionContext) marshalNWebhookDeliveryEdge2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐWebhookDeliveryEdge(ctx context.Context, sel ast.SelectionSet, v *model.WebhookDeliveryEdge) graphql.Marshaler {
+func (ec *executionContext) marshalNWebhookDeliveryEdge2ᚖgithubᚗcomᚋcontactsᚑapiᚋcontactsᚋgraphᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v *model.WebhookDeliveryEdge) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "WebhookDeliveryEdge!")
 		return graphql.Null

@@ -426,16 +426,8 @@ func TestIdempotencyKeyIsPerWorkspace(t *testing.T) {
 
 // loadQuery is nestedContactsQuery with lookups of both workspaces' records
 // by id and external id.
-const loadQuery = `query($myContact: ID!, $theirContact: ID!, $theirAccount: ID!, $theirPhone: ID!, $theirExt: String!) {
-	contacts(first: 20) { totalCount nodes {
-		id account { id } portalRole { id }
-		accounts { id contacts(first: 10) { totalCount nodes { id } } }
-		phones { id contact { id } }
-	} }
-	accounts { nodes { id } }
-	portalRoles { id }
+const loadQuery = `query($myContact: ID!, $theirContact: ID!, $theirAccount: ID!, $theirPhone: ID!, $theirExt: String!) {` + nestedListings + `
 	byExternalId: contact(externalId: "ext-1") { id accounts { id } phones { id } portalRole { id } }
-	accountByExternalId: account(externalId: "acct-1") { id }
 	mine: contact(id: $myContact) { id account { id } }
 	theirs: contact(id: $theirContact) { id }
 	theirAccount: account(id: $theirAccount) { id }

@@ -14,6 +14,15 @@ func deletePayload(id string, userErrors []*service.UserError, err error) (*mode
 	return &model.DeletePayload{DeletedID: &id, UserErrors: []*service.UserError{}}, nil
 }
 
+// upsertContactPayload turns the result of an upsert of one contact into
+// its payload.
+func upsertContactPayload(result *service.UpsertContactResult, err error) (*model.UpsertContactPayload, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &model.UpsertContactPayload{Contact: result.Contact, Created: result.Created(), Action: result.Action, UserErrors: result.UserErrors}, nil
+}
+
 // writtenContacts returns the contacts a bulk upsert wrote.
 func writtenContacts(results []*service.UpsertContactResult) []*db.Contact {
 	var contacts []*db.Contact

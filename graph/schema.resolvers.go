@@ -17,7 +17,7 @@ import (
 	"github.com/contacts-api/contacts/service"
 )
 
-func (r *accountResolver) Contacts(ctx context.Context, objs []*db.Account, first *int, after *string, last *int, before *string, filter *db.ContactFilter, orderBy []*db.ContactOrder) ([]*model.ContactConnection, error) {
+func (r *accountResolver) Contacts(ctx context.Context, objs []*db.Account, first *int, after *string, last *int, before *string, filter *db.ContactFilter, orderBy []*db.ContactOrder) ([]*model.Connection[*db.Contact], error) {
 	req, err := r.Service.ContactList(ctx, service.PageArgs{First: first, After: after, Last: last, Before: before}, filter, orderBy)
 	if err != nil {
 		return nil, err
@@ -77,19 +77,11 @@ func (r *mutationResolver) DeleteContact(ctx context.Context, id string) (*model
 }
 
 func (r *mutationResolver) UpsertContact(ctx context.Context, input service.UpsertContactInput) (*model.UpsertContactPayload, error) {
-	result, err := r.Service.UpsertContact(ctx, input)
-	if err != nil {
-		return nil, err
-	}
-	return &model.UpsertContactPayload{Contact: result.Contact, Created: result.Created(), Action: result.Action, UserErrors: result.UserErrors}, nil
+	return upsertContactPayload(r.Service.UpsertContact(ctx, input))
 }
 
 func (r *mutationResolver) UpsertContactByEmail(ctx context.Context, email string, input service.UpdateContactInput, phonesMode service.PhonesMode) (*model.UpsertContactPayload, error) {
-	result, err := r.Service.UpsertContactByEmail(ctx, email, input, phonesMode)
-	if err != nil {
-		return nil, err
-	}
-	return &model.UpsertContactPayload{Contact: result.Contact, Created: result.Created(), Action: result.Action, UserErrors: result.UserErrors}, nil
+	return upsertContactPayload(r.Service.UpsertContactByEmail(ctx, email, input, phonesMode))
 }
 
 func (r *mutationResolver) AddContactToAccount(ctx context.Context, contactID string, accountID string) (*model.ContactPayload, error) {
@@ -262,7 +254,7 @@ func (r *queryResolver) Contact(ctx context.Context, id *string, externalID *str
 	return findOne(ctx, l.Contact, l.ContactByExternal, id, externalID)
 }
 
-func (r *queryResolver) Contacts(ctx context.Context, first *int, after *string, last *int, before *string, filter *db.ContactFilter, orderBy []*db.ContactOrder) (*model.ContactConnection, error) {
+func (r *queryResolver) Contacts(ctx context.Context, first *int, after *string, last *int, before *string, filter *db.ContactFilter, orderBy []*db.ContactOrder) (*model.Connection[*db.Contact], error) {
 	l := loaders.For(ctx)
 	page, err := r.Service.Contacts(ctx, service.PageArgs{First: first, After: after, Last: last, Before: before}, filter, orderBy, l.Projection.Contacts)
 	if err != nil {
@@ -273,7 +265,7 @@ func (r *queryResolver) Contacts(ctx context.Context, first *int, after *string,
 	return &model.ContactConnection{Page: page}, nil
 }
 
-func (r *queryResolver) DuplicateContacts(ctx context.Context, first *int, after *string, last *int, before *string, reason *db.DuplicateReason) (*model.DuplicateGroupConnection, error) {
+func (r *queryResolver) DuplicateContacts(ctx context.Context, first *int, after *string, last *int, before *string, reason *db.DuplicateReason) (*model.Connection[*db.DuplicateGroup], error) {
 	page, err := r.Service.DuplicateGroups(ctx, service.PageArgs{First: first, After: after, Last: last, Before: before}, reason)
 	if err != nil {
 		return nil, err
@@ -286,7 +278,7 @@ func (r *queryResolver) Account(ctx context.Context, id *string, externalID *str
 	return findOne(ctx, l.Account, l.AccountByExternal, id, externalID)
 }
 
-func (r *queryResolver) Accounts(ctx context.Context, first *int, after *string, last *int, before *string, filter *db.AccountFilter, orderBy []*db.AccountOrder) (*model.AccountConnection, error) {
+func (r *queryResolver) Accounts(ctx context.Context, first *int, after *string, last *int, before *string, filter *db.AccountFilter, orderBy []*db.AccountOrder) (*model.Connection[*db.Account], error) {
 	page, err := r.Service.Accounts(ctx, service.PageArgs{First: first, After: after, Last: last, Before: before}, filter, orderBy)
 	if err != nil {
 		return nil, err

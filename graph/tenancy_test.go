@@ -607,10 +607,10 @@ func firstDifference(a, b string) string {
 	return fmt.Sprintf("at byte %d: %q became %q", i, a[from:min(i+40, len(a))], b[from:min(i+40, len(b))])
 }
 
-// nestedContactsQuery lists contacts with everything they reach, and looks
-// up the external ids that every workspace has. Its page sizes keep it
-// under the complexity limit.
-const nestedContactsQuery = `{
+// nestedListings list contacts with everything they reach, and look up
+// the account external id that every workspace has. Their page sizes keep
+// them under the complexity limit.
+const nestedListings = `
 	contacts(first: 20) { totalCount nodes {
 		id account { id } portalRole { id }
 		accounts { id contacts(first: 10) { totalCount nodes { id } } }
@@ -618,8 +618,12 @@ const nestedContactsQuery = `{
 	} }
 	accounts { nodes { id } }
 	portalRoles { id }
+	accountByExternalId: account(externalId: "acct-1") { id }`
+
+// nestedContactsQuery is nestedListings with the contact external id that
+// every workspace has.
+const nestedContactsQuery = `{` + nestedListings + `
 	byExternalId: contact(externalId: "ext-1") { id accounts { id } }
-	accountByExternalId: account(externalId: "acct-1") { id }
 }`
 
 // TestTenantIsolationUnderConcurrency lists two workspaces' contacts from

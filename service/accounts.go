@@ -52,14 +52,8 @@ func (s *Service) CreateAccount(ctx context.Context, in CreateAccountInput) (*db
 
 // UpdateAccount changes an account.
 func (s *Service) UpdateAccount(ctx context.Context, id string, in UpdateAccountInput) (*db.Account, []*UserError, error) {
-	return writeOne(ctx, s, accounts{}, func(b *batch) (*accountWrite, error) {
-		current, err := lockByID[*db.Account](ctx, b, id, db.AccountPrefix)
-		if err != nil || current == nil {
-			w := &accountWrite{recordWrite: recordWrite[*db.Account]{at: inputPath}}
-			w.ps.add(path{"id"}, NotFound, "No account has this id.")
-			return w, err
-		}
-		return b.existingAccount(inputPath, current, in), nil
+	return updateOne(ctx, s, accounts{}, id, db.AccountPrefix, func(b *batch, current *db.Account) *accountWrite {
+		return b.existingAccount(inputPath, current, in)
 	})
 }
 
@@ -83,6 +77,9 @@ func (accounts) noun() string                       { return "account" }
 func (accounts) externalIDKey() string              { return db.AccountExternalIDKey }
 func (accounts) ownedChanges(*accountWrite) Changes { return nil }
 func (accounts) externalID(a *db.Account) *string   { return a.ExternalID }
+func (accounts) refused(at path, ps problems) *accountWrite {
+	return &accountWrite{recordWrite: recordWrite[*db.Account]{at: at, ps: ps}}
+}
 func (accounts) eventTypes() (created, updated events.Type) {
 	return events.AccountCreated, events.AccountUpdated
 }

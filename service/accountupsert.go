@@ -90,7 +90,7 @@ func (b *batch) loadAccountUpserts(ctx context.Context, inputs []*UpsertAccountI
 	writes := make([]*accountWrite, len(inputs))
 	for i, in := range inputs {
 		if refused[i] != nil {
-			writes[i] = &accountWrite{recordWrite: recordWrite[*db.Account]{at: pathOf(i), ps: refused[i]}}
+			writes[i] = accounts{}.refused(pathOf(i), refused[i])
 			continue
 		}
 		update := in.UpdateAccountInput

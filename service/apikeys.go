@@ -47,7 +47,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, in CreateAPIKeyInput) (*NewA
 			WorkspaceID: ws, ID: db.NewID(db.APIKeyPrefix), Name: nfc(in.Name), Prefix: prefix,
 			KeyHash: auth.HashAPIKey(secret), Scopes: scopes, ExpiresAt: in.ExpiresAt,
 		}
-		if err := tx.InsertAPIKey(ctx, key); err != nil {
+		if err := db.Insert(ctx, tx, key); err != nil {
 			return nil, err
 		}
 		var fields events.Fields

@@ -34,6 +34,9 @@ var _ recordKind[*db.Contact, *contactWrite] = contacts{}
 func (contacts) noun() string                     { return "contact" }
 func (contacts) externalIDKey() string            { return db.ContactExternalIDKey }
 func (contacts) externalID(c *db.Contact) *string { return c.ExternalID }
+func (contacts) refused(at path, ps problems) *contactWrite {
+	return &contactWrite{recordWrite: recordWrite[*db.Contact]{at: at, ps: ps}}
+}
 func (contacts) eventTypes() (created, updated events.Type) {
 	return events.ContactCreated, events.ContactUpdated
 }
@@ -128,7 +131,7 @@ func (b *batch) loadPhones(ctx context.Context, writes []*contactWrite) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	phones, err := b.tx.PhonesOfContacts(ctx, b.ws, ids, db.AllColumns)
+	phones, err := db.ByKeys[db.Phone](ctx, b.tx, b.ws, db.PhonesByContact, db.AllColumns, ids)
 	if err != nil {
 		return err
 	}

@@ -56,7 +56,7 @@ func (b *batch) loadReferences(ctx context.Context, writes []*contactWrite) (*re
 		rolesBySlug:        make(map[string]*db.PortalRole),
 	}
 	if len(ids) > 0 {
-		accounts, err := b.tx.AccountsByIDs(ctx, b.ws, dedupe(ids), db.AllColumns)
+		accounts, err := db.ByKeys[db.Account](ctx, b.tx, b.ws, db.ByID, db.AllColumns, dedupe(ids))
 		if err != nil {
 			return nil, err
 		}
@@ -66,7 +66,7 @@ func (b *batch) loadReferences(ctx context.Context, writes []*contactWrite) (*re
 		b.known.Accounts = append(b.known.Accounts, accounts...)
 	}
 	if len(externalIDs) > 0 {
-		accounts, err := b.tx.AccountsByExternalIDs(ctx, b.ws, dedupe(externalIDs), db.AllColumns)
+		accounts, err := db.ByKeys[db.Account](ctx, b.tx, b.ws, db.ByExternalID, db.AllColumns, dedupe(externalIDs))
 		if err != nil {
 			return nil, err
 		}
@@ -142,7 +142,7 @@ func (b *batch) planMemberships(ctx context.Context, writes []*contactWrite) err
 	}
 	stored := make(map[string][]string)
 	if len(existing) > 0 {
-		memberships, err := b.tx.MembershipsOfContacts(ctx, b.ws, existing)
+		memberships, err := db.ByKeys[db.ContactAccount](ctx, b.tx, b.ws, db.MembershipsByContact, db.AllColumns, existing)
 		if err != nil {
 			return err
 		}

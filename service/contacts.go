@@ -155,14 +155,8 @@ func (s *Service) CreateContact(ctx context.Context, in CreateContactInput) (*db
 
 // UpdateContact changes a contact, its memberships and phones.
 func (s *Service) UpdateContact(ctx context.Context, id string, in UpdateContactInput) (*db.Contact, []*UserError, error) {
-	return writeOne(ctx, s, contacts{}, func(b *batch) (*contactWrite, error) {
-		current, err := lockByID[*db.Contact](ctx, b, id, db.ContactPrefix)
-		if err != nil || current == nil {
-			w := &contactWrite{recordWrite: recordWrite[*db.Contact]{at: inputPath}}
-			w.ps.add(path{"id"}, NotFound, "No contact has this id.")
-			return w, err
-		}
-		return b.existingContact(inputPath, current, in), nil
+	return updateOne(ctx, s, contacts{}, id, db.ContactPrefix, func(b *batch, current *db.Contact) *contactWrite {
+		return b.existingContact(inputPath, current, in)
 	})
 }
 

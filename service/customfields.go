@@ -83,7 +83,7 @@ func (s *Service) CreateCustomField(ctx context.Context, in CreateCustomFieldInp
 			ps.add(inputPath.at("object"), LimitExceeded, "A workspace may have at most %d custom fields per object.", maxCustomFields)
 			return nil, nil
 		}
-		err = tx.InsertCustomFieldDefinition(ctx, d)
+		err = db.Insert(ctx, tx, d)
 		if db.UniqueViolation(err) == db.CustomFieldKey {
 			ps.add(inputPath.at("slug"), AlreadyExists, "Another custom field of this object has this slug.")
 			return nil, errRejected
@@ -125,7 +125,7 @@ func (s *Service) UpdateCustomField(ctx context.Context, id string, in UpdateCus
 		if len(*ps) > 0 {
 			return nil, nil
 		}
-		if err := tx.UpdateCustomFieldDefinition(ctx, d); err != nil {
+		if err := db.UpdateColumns(ctx, tx, d, "label", "options"); err != nil {
 			return nil, err
 		}
 		var fields events.Fields
@@ -137,7 +137,7 @@ func (s *Service) UpdateCustomField(ctx context.Context, id string, in UpdateCus
 
 // DeleteCustomField deletes a custom field and its values on every record.
 func (s *Service) DeleteCustomField(ctx context.Context, id string) (string, []*UserError, error) {
-	return deleteByID(ctx, s, id, db.CustomFieldPrefix, func(tx *db.Store, ctx context.Context, ws uuid.UUID, id string) (bool, error) {
+	return deleteByID(ctx, s, id, db.CustomFieldPrefix, func(ctx context.Context, tx *db.Store, ws uuid.UUID, id string) (bool, error) {
 		d, err := lockCustomField(ctx, tx, ws, id)
 		if err != nil || d == nil {
 			return false, err

@@ -5,8 +5,6 @@ import (
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
-
-	"github.com/contacts-api/contacts/db"
 )
 
 // Ambiguous refuses a write whose key names more than one record.
@@ -36,7 +34,7 @@ func (s *Service) UpsertContactByEmail(ctx context.Context, email string, in Upd
 // loadEmailUpsert locks the email and the contacts that have it, and
 // starts the write: an update of the one found, or a create.
 func (b *batch) loadEmailUpsert(ctx context.Context, email string, in UpdateContactInput, mode PhonesMode) (*contactWrite, error) {
-	refused := &contactWrite{recordWrite: recordWrite[*db.Contact]{at: inputPath}}
+	refused := contacts{}.refused(inputPath, nil)
 	email = normalizeEmail(&refused.ps, path{"email"}, email)
 	if len(refused.ps) > 0 {
 		return refused, nil

@@ -105,7 +105,7 @@ func mergeInto(ctx context.Context, tx *db.Store, target *db.Contact, sources []
 	if err != nil || len(*ps) > 0 {
 		return err
 	}
-	memberships, err := tx.MembershipsOfContacts(ctx, ws, append([]string{target.ID}, sourceIDs...))
+	memberships, err := db.ByKeys[db.ContactAccount](ctx, tx, ws, db.MembershipsByContact, db.AllColumns, append([]string{target.ID}, sourceIDs...))
 	if err != nil {
 		return err
 	}
@@ -193,7 +193,7 @@ func mergeMetadata(dst, src json.RawMessage) json.RawMessage {
 // phonesToMove returns the sources' phones whose numbers the target lacks,
 // one per number, and the change of the target's numbers.
 func phonesToMove(ctx context.Context, tx *db.Store, target *db.Contact, sourceIDs []string, ps *problems) ([]string, Change, error) {
-	phones, err := tx.PhonesOfContacts(ctx, target.WorkspaceID, append([]string{target.ID}, sourceIDs...), db.AllColumns)
+	phones, err := db.ByKeys[db.Phone](ctx, tx, target.WorkspaceID, db.PhonesByContact, db.AllColumns, append([]string{target.ID}, sourceIDs...))
 	if err != nil {
 		return nil, Change{}, err
 	}

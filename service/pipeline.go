@@ -113,6 +113,8 @@ type recordKind[R record, W writeOf[R]] interface {
 	eventTypes() (created, updated events.Type)
 	// externalID is the record's external id, which its events carry.
 	externalID(r R) *string
+	// refused is a write at at that writes nothing and reports ps.
+	refused(at path, ps problems) W
 }
 
 // lockByID returns the workspace's record with id, locked, or nil.
@@ -125,6 +127,20 @@ func lockByID[R record](ctx context.Context, b *batch, id, prefix string) (R, er
 		return nil, err
 	}
 	return records[0], nil
+}
+
+// updateOne runs a batch of one: the update that start begins of the
+// record of kind with id, locked; when there is none, NOT_FOUND.
+func updateOne[R record, W writeOf[R]](ctx context.Context, s *Service, kind recordKind[R, W], id, prefix string, start func(b *batch, current R) W) (R, []*UserError, error) {
+	return writeOne(ctx, s, kind, func(b *batch) (W, error) {
+		current, err := lockByID[R](ctx, b, id, prefix)
+		if err != nil || current == nil {
+			var ps problems
+			ps.add(path{"id"}, NotFound, "No %s has this id.", kind.noun())
+			return kind.refused(inputPath, ps), err
+		}
+		return start(b, current), nil
+	})
 }
 
 // writeOne runs a batch of one record and returns it as written, or its
@@ -322,8 +338,8 @@ func eventFields(changes Changes, creating bool) events.Fields {
 type deleteRecords func(tx *db.Store, ctx context.Context, ws uuid.UUID, ids []string) ([]db.Deleted, error)
 
 // deleteOne adapts del to deleteByID, recording the deletion.
-func deleteOne(typ events.Type, del deleteRecords) func(*db.Store, context.Context, uuid.UUID, string) (bool, error) {
-	return func(tx *db.Store, ctx context.Context, ws uuid.UUID, id string) (bool, error) {
+func deleteOne(typ events.Type, del deleteRecords) func(context.Context, *db.Store, uuid.UUID, string) (bool, error) {
+	return func(ctx context.Context, tx *db.Store, ws uuid.UUID, id string) (bool, error) {
 		deleted, err := deleteRecorded(ctx, tx, ws, typ, del, []string{id})
 		return len(deleted) > 0, err
 	}

@@ -86,9 +86,9 @@ func writePortalRole(ctx context.Context, tx *db.Store, r *db.PortalRole, in Upd
 	}
 	var err error
 	if creating {
-		err = tx.InsertPortalRole(ctx, r)
+		err = db.Insert(ctx, tx, r)
 	} else {
-		err = tx.UpdatePortalRole(ctx, r)
+		err = db.UpdateColumns(ctx, tx, r, "slug", "name")
 	}
 	if db.UniqueViolation(err) == db.PortalRoleSlugKey {
 		ps.add(inputPath.at("slug"), AlreadyExists, "Another portal role has this slug.")
@@ -128,7 +128,7 @@ func (s *Service) DeletePortalRole(ctx context.Context, id string) (string, []*U
 			ps.add(path{"id"}, InUse, "Contacts have this role; give them another one first.")
 			return "", err
 		}
-		if _, err = tx.DeletePortalRole(ctx, ws, id); err != nil {
+		if _, err = db.DeleteByID[db.PortalRole](ctx, tx, ws, id); err != nil {
 			return "", err
 		}
 		return id, events.Record(ctx, tx, ws, []events.Change{{Type: events.PortalRoleDeleted, RecordID: id}})

@@ -47,10 +47,11 @@ func byIDs[V any](ctx context.Context, prefix string, ids []string, read func(co
 	return read(ctx, ws, ids)
 }
 
-// projected binds the columns cols to a read that takes them.
-func projected[V any](cols db.Columns, read func(*db.Store, context.Context, uuid.UUID, []string, db.Columns) ([]V, error), store *db.Store) func(context.Context, uuid.UUID, []string) ([]V, error) {
-	return func(ctx context.Context, ws uuid.UUID, keys []string) ([]V, error) {
-		return read(store, ctx, ws, keys, cols)
+// lookup binds the lookup of records of model R by by, fetching cols, to
+// store.
+func lookup[R any](store *db.Store, by *db.Lookup, cols db.Columns) func(context.Context, uuid.UUID, []string) ([]*R, error) {
+	return func(ctx context.Context, ws uuid.UUID, keys []string) ([]*R, error) {
+		return db.ByKeys[R](ctx, store, ws, by, cols, keys)
 	}
 }
 
@@ -66,41 +67,41 @@ func inWorkspace[V any](ctx context.Context, keys []string, read func(context.Co
 
 // Contacts returns cols of the caller's contacts among ids.
 func (r *Reads) Contacts(ctx context.Context, ids []string, cols db.Columns) ([]*db.Contact, error) {
-	return byIDs(ctx, db.ContactPrefix, ids, projected(cols, (*db.Store).ContactsByIDs, r.store))
+	return byIDs(ctx, db.ContactPrefix, ids, lookup[db.Contact](r.store, db.ByID, cols))
 }
 
 // ContactsByExternalIDs returns cols of the caller's contacts among
 // externalIDs.
 func (r *Reads) ContactsByExternalIDs(ctx context.Context, externalIDs []string, cols db.Columns) ([]*db.Contact, error) {
-	return inWorkspace(ctx, externalIDs, projected(cols, (*db.Store).ContactsByExternalIDs, r.store))
+	return inWorkspace(ctx, externalIDs, lookup[db.Contact](r.store, db.ByExternalID, cols))
 }
 
 // Accounts returns cols of the caller's accounts among ids.
 func (r *Reads) Accounts(ctx context.Context, ids []string, cols db.Columns) ([]*db.Account, error) {
-	return byIDs(ctx, db.AccountPrefix, ids, projected(cols, (*db.Store).AccountsByIDs, r.store))
+	return byIDs(ctx, db.AccountPrefix, ids, lookup[db.Account](r.store, db.ByID, cols))
 }
 
 // AccountsByExternalIDs returns cols of the caller's accounts among
 // externalIDs.
 func (r *Reads) AccountsByExternalIDs(ctx context.Context, externalIDs []string, cols db.Columns) ([]*db.Account, error) {
-	return inWorkspace(ctx, externalIDs, projected(cols, (*db.Store).AccountsByExternalIDs, r.store))
+	return inWorkspace(ctx, externalIDs, lookup[db.Account](r.store, db.ByExternalID, cols))
 }
 
 // Phones returns the caller's phones among ids.
 func (r *Reads) Phones(ctx context.Context, ids []string) ([]*db.Phone, error) {
-	return byIDs(ctx, db.PhonePrefix, ids, r.store.PhonesByIDs)
+	return byIDs(ctx, db.PhonePrefix, ids, lookup[db.Phone](r.store, db.ByID, db.AllColumns))
 }
 
 // PhonesOfContacts returns cols of the phones of contactIDs, oldest first.
 func (r *Reads) PhonesOfContacts(ctx context.Context, contactIDs []string, cols db.Columns) ([]*db.Phone, error) {
-	return inWorkspace(ctx, contactIDs, projected(cols, (*db.Store).PhonesOfContacts, r.store))
+	return inWorkspace(ctx, contactIDs, lookup[db.Phone](r.store, db.PhonesByContact, cols))
 }
 
 // MembershipsOfContacts returns the account memberships of contactIDs,
 // oldest first; see AccountsOfContact for the order a contact's accounts
 // show in.
 func (r *Reads) MembershipsOfContacts(ctx context.Context, contactIDs []string) ([]*db.ContactAccount, error) {
-	return inWorkspace(ctx, contactIDs, r.store.MembershipsOfContacts)
+	return inWorkspace(ctx, contactIDs, lookup[db.ContactAccount](r.store, db.MembershipsByContact, db.AllColumns))
 }
 
 // PortalRoles returns the caller's portal roles among ids.

@@ -117,12 +117,12 @@ func mutate[T any](ctx context.Context, s *Service, fn txFunc[T]) (T, []*UserErr
 
 // deleteByID deletes the workspace's record with id, or reports NOT_FOUND
 // at ["id"]; ids of the wrong kind never reach the database.
-func deleteByID(ctx context.Context, s *Service, id, prefix string, del func(*db.Store, context.Context, uuid.UUID, string) (bool, error)) (string, []*UserError, error) {
+func deleteByID(ctx context.Context, s *Service, id, prefix string, del func(context.Context, *db.Store, uuid.UUID, string) (bool, error)) (string, []*UserError, error) {
 	return mutate(ctx, s, func(tx *db.Store, ws uuid.UUID, ps *problems) (string, error) {
 		deleted := false
 		var err error
 		if db.HasPrefix(id, prefix) {
-			deleted, err = del(tx, ctx, ws, id)
+			deleted, err = del(ctx, tx, ws, id)
 		}
 		if err == nil && !deleted {
 			ps.add(path{"id"}, NotFound, "No record of this workspace has this id.")

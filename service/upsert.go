@@ -106,7 +106,7 @@ func (b *batch) loadUpserts(ctx context.Context, inputs []*UpsertContactInput, p
 	claimed := make(map[string]int)
 	for i, in := range inputs {
 		if refused[i] != nil {
-			writes[i] = &contactWrite{recordWrite: recordWrite[*db.Contact]{at: pathOf(i), ps: refused[i]}}
+			writes[i] = contacts{}.refused(pathOf(i), refused[i])
 			continue
 		}
 		writes[i] = b.startUpsert(pathOf(i), *in, byExternalID[in.ExternalID])

@@ -59,7 +59,7 @@ func (s *Service) CreateWebhookEndpoint(ctx context.Context, in CreateWebhookEnd
 		if s.checkWebhookURL(ps, e.URL); len(*ps) > 0 {
 			return nil, nil
 		}
-		return &NewWebhookSecret{Endpoint: e, Secret: e.Secret}, tx.InsertWebhookEndpoint(ctx, e)
+		return &NewWebhookSecret{Endpoint: e, Secret: e.Secret}, db.Insert(ctx, tx, e)
 	})
 }
 
@@ -103,7 +103,7 @@ func setEnabled(e *db.WebhookEndpoint, enabled bool) {
 
 // DeleteWebhookEndpoint deletes an endpoint with its deliveries.
 func (s *Service) DeleteWebhookEndpoint(ctx context.Context, id string) (string, []*UserError, error) {
-	return deleteByID(ctx, s, id, db.WebhookEndpointPrefix, (*db.Store).DeleteWebhookEndpoint)
+	return deleteByID(ctx, s, id, db.WebhookEndpointPrefix, db.DeleteByID[db.WebhookEndpoint])
 }
 
 // RotateWebhookSecret gives an endpoint a new secret; the old one signs

@@ -18,7 +18,7 @@ func bodyFlood(ctx context.Context, t *target) []finding {
 	var fs []finding
 	for _, who := range []struct{ name, token string }{{"anonymous", ""}, {"authenticated", t.readA}} {
 		before := t.rssMB()
-		conns := openSlowSenders(t.addr, who.token, slowSenders)
+		conns := openSlowSenders(t.Addr, who.token, slowSenders)
 		time.Sleep(2 * time.Second)
 		during := t.rssMB()
 		normal := bestOf(5, func() answer { return t.post(t.readA, firstPage, nil) })

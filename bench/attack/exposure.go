@@ -16,7 +16,7 @@ import (
 // on the public listener, and the persisted-query cache.
 func exposure(ctx context.Context, t *target) []finding {
 	var fs []finding
-	resp, err := http.Get(t.url + "/metrics")
+	resp, err := http.Get(t.URL + "/metrics")
 	if err == nil {
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()

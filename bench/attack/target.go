@@ -6,19 +6,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strconv"
-	"strings"
-	"syscall"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/contacts-api/contacts/auth"
+	"github.com/contacts-api/contacts/bench/serverproc"
 	"github.com/contacts-api/contacts/db/localpg"
 )
 
@@ -29,11 +23,8 @@ const secret = "attack-secret-0123456789abcdef0123456789"
 // hold: an admin and a read-only token and a token without scopes in
 // workspace A, an admin token of workspace B.
 type target struct {
-	url     string
-	addr    string
-	cmd     *exec.Cmd
+	*serverproc.Process
 	cluster *localpg.Cluster
-	log     string
 
 	adminA, readA, noScopeA, adminB string
 }
@@ -47,31 +38,15 @@ func startTarget(ctx context.Context, bin, dir string) (*target, error) {
 		cluster.Stop()
 		return nil, err
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	server, err := serverproc.Start(ctx, serverproc.Server{
+		Name: "server", Dir: dir, Binary: bin, Args: []string{"serve"},
+		Env: []string{"DATABASE_URL=" + cluster.URL("attack"), "JWT_SECRET=" + secret}, Ready: "/healthz",
+	})
 	if err != nil {
 		cluster.Stop()
 		return nil, err
 	}
-	addr := l.Addr().String()
-	l.Close()
-	t := &target{url: "http://" + addr, addr: addr, cluster: cluster, log: filepath.Join(dir, "server.log")}
-	logFile, err := os.Create(t.log)
-	if err != nil {
-		cluster.Stop()
-		return nil, err
-	}
-	defer logFile.Close()
-	t.cmd = exec.Command(bin, "serve")
-	t.cmd.Env = append(os.Environ(), "DATABASE_URL="+cluster.URL("attack"), "JWT_SECRET="+secret, "ADDR="+addr)
-	t.cmd.Stdout, t.cmd.Stderr = logFile, logFile
-	if err := t.cmd.Start(); err != nil {
-		cluster.Stop()
-		return nil, err
-	}
-	if err := t.waitHealthy(ctx); err != nil {
-		t.stop()
-		return nil, err
-	}
+	t := &target{Process: server, cluster: cluster}
 	wsA, wsB := uuid.New(), uuid.New()
 	t.adminA = mint(wsA, "contacts:read contacts:write keys:admin", "admin-a")
 	t.readA = mint(wsA, "contacts:read", "reader-a")
@@ -88,46 +63,19 @@ func mint(ws uuid.UUID, scope, subject string) string {
 	return token
 }
 
-func (t *target) waitHealthy(ctx context.Context) error {
-	deadline := time.Now().Add(time.Minute)
-	for time.Now().Before(deadline) {
-		if resp, err := http.Get(t.url + "/healthz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-	b, _ := os.ReadFile(t.log)
-	return fmt.Errorf("the server did not become healthy:\n%s", b)
-}
-
 func (t *target) stop() {
-	if t.cmd != nil && t.cmd.Process != nil {
-		t.cmd.Process.Signal(syscall.SIGTERM)
-		t.cmd.Wait()
-	}
+	t.Stop()
 	t.cluster.Stop()
 }
 
-// rssMB is the server process's resident memory.
+// rssMB is the server process's resident memory, -1 when it cannot be
+// read.
 func (t *target) rssMB() float64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", t.cmd.Process.Pid))
+	mb, err := t.MemoryMB("VmRSS")
 	if err != nil {
 		return -1
 	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
-			return kb / 1024
-		}
-	}
-	return -1
+	return mb
 }
 
 // answer is a GraphQL response as the attacker sees it.
@@ -179,7 +127,7 @@ func (t *target) post(token, query string, variables map[string]any, headers ...
 }
 
 func (t *target) postRaw(token string, body []byte, headers ...string) answer {
-	req, _ := http.NewRequest(http.MethodPost, t.url+"/graphql", bytes.NewReader(body))
+	req, _ := http.NewRequest(http.MethodPost, t.URL+"/graphql", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)

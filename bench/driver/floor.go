@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/contacts-api/contacts/bench/serverproc"
 	"github.com/contacts-api/contacts/db"
 )
 
@@ -293,7 +294,7 @@ func (b *bench) pgbench(ctx context.Context, f *floor, clients int, d time.Durat
 	}
 	// Not pinned, as PostgreSQL is not: the floor is the database's, and
 	// pgbench's own work, reading every row, must not bound it.
-	cmd := command(ctx, "", b.pgbenchPath, append(args, databaseName)...)
+	cmd := serverproc.Command(ctx, "", b.pgbenchPath, append(args, databaseName)...)
 	// As the server runs its statements: as the API's role, under
 	// row-level security, with the settings its plans depend on.
 	options := []string{"-c role=" + db.APIRole}

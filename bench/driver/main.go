@@ -49,6 +49,8 @@ import (
 
 	"github.com/contacts-api/contacts/auth"
 	"github.com/contacts-api/contacts/bench/load"
+	"github.com/contacts-api/contacts/bench/serverproc"
+	"github.com/contacts-api/contacts/db/localpg"
 )
 
 func main() {
@@ -122,15 +124,15 @@ type bench struct {
 	pins   pinning
 	db     *database
 	token  string
-	server *process // the API server under test, under row-level security unless profiled without
+	server *serverproc.Process // the API server under test, under row-level security unless profiled without
 	// withoutRLS is the API server with ROW_LEVEL_SECURITY=off, which
 	// measures what row-level security costs.
-	withoutRLS *process
+	withoutRLS *serverproc.Process
 	// withoutEvents is the API server with CHANGE_EVENTS=off, which
 	// measures what change events cost the writes.
-	withoutEvents *process
-	baseline      *process // the raw baseline
-	pprofURL   string   // the API server's profiles
+	withoutEvents *serverproc.Process
+	baseline      *serverproc.Process // the raw baseline
+	pprofURL      string              // the API server's profiles
 	// pgbenchPath runs the read cases' floors; empty when pgbench is
 	// missing, and the floors are not measured.
 	pgbenchPath string
@@ -233,7 +235,7 @@ func (b *bench) startServers(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
-	pprofPort, err := freePort()
+	pprofPort, err := localpg.FreePort()
 	if err != nil {
 		return err
 	}
@@ -279,9 +281,9 @@ func (b *bench) startServers(ctx context.Context) error {
 
 // close stops what the run started, the servers before the database.
 func (b *bench) close() {
-	for _, p := range []*process{b.baseline, b.withoutEvents, b.withoutRLS, b.server} {
+	for _, p := range []*serverproc.Process{b.baseline, b.withoutEvents, b.withoutRLS, b.server} {
 		if p != nil {
-			p.stop()
+			p.Stop()
 		}
 	}
 	if b.db != nil {
@@ -340,7 +342,7 @@ func (b *bench) runCases(ctx context.Context, all []benchCase, machine string) e
 	if err != nil {
 		return err
 	}
-	peakRSS, err := memoryMB(b.server.pid(), "VmHWM")
+	peakRSS, err := b.server.MemoryMB("VmHWM")
 	if err != nil {
 		return err
 	}
@@ -402,7 +404,7 @@ func (b *bench) measureRounds(ctx context.Context, c benchCase, fl *floor, r *ca
 	var ons, offs, quiets []measurement
 	for round := range b.rounds {
 		fmt.Printf(", round %d", round+1)
-		servers := []*process{b.withoutRLS, b.server}
+		servers := []*serverproc.Process{b.withoutRLS, b.server}
 		if !c.read {
 			servers = append(servers, b.withoutEvents)
 		}
@@ -416,9 +418,9 @@ func (b *bench) measureRounds(ctx context.Context, c benchCase, fl *floor, r *ca
 			}
 			m, err := b.measure(ctx, p, c, c.graphql, hook)
 			if err != nil {
-				return fmt.Errorf("%s: %w", p.name, err)
+				return fmt.Errorf("%s: %w", p.Name, err)
 			}
-			r.profiles = append(r.profiles, roundProfile{server: p.name, round: round + 1, rps: m.rps, times: m.times})
+			r.profiles = append(r.profiles, roundProfile{server: p.Name, round: round + 1, rps: m.rps, times: m.times})
 			switch p {
 			case b.server:
 				ons = append(ons, m)
@@ -456,7 +458,7 @@ func (b *bench) measureRounds(ctx context.Context, c benchCase, fl *floor, r *ca
 // against one server: a check of one response, a warm-up, then the
 // measured run. beforeRun, when set, runs between the warm-up and the
 // measured run.
-func (b *bench) measure(ctx context.Context, p *process, c benchCase, reqs []load.Request, beforeRun func() error) (measurement, error) {
+func (b *bench) measure(ctx context.Context, p *serverproc.Process, c benchCase, reqs []load.Request, beforeRun func() error) (measurement, error) {
 	if _, err := b.checkResponse(ctx, p, reqs[0], c.check); err != nil {
 		return measurement{}, err
 	}
@@ -484,26 +486,18 @@ func (b *bench) measure(ctx context.Context, p *process, c benchCase, reqs []loa
 	if err != nil {
 		return measurement{}, err
 	}
-	cpuBefore, err := cpuSeconds(p.pid())
-	if err != nil {
-		return measurement{}, err
-	}
-	dbCPUBefore, err := b.db.cpuSeconds()
+	before, err := b.cpuTimes(p)
 	if err != nil {
 		return measurement{}, err
 	}
 	stopSampling := make(chan struct{})
-	peak := sampleRSS(p.pid(), stopSampling)
+	peak := sampleRSS(p, stopSampling)
 	res, err := b.loadgen(ctx, p, file, clients, b.duration)
 	close(stopSampling)
 	if err != nil {
 		return measurement{}, err
 	}
-	cpuAfter, err := cpuSeconds(p.pid())
-	if err != nil {
-		return measurement{}, err
-	}
-	dbCPUAfter, err := b.db.cpuSeconds()
+	after, err := b.cpuTimes(p)
 	if err != nil {
 		return measurement{}, err
 	}
@@ -530,11 +524,24 @@ func (b *bench) measure(ctx context.Context, p *process, c benchCase, reqs []loa
 		rps: res.RPS, p50Ms: res.P50Ms, p99Ms: res.P99Ms,
 		statementsPerRequest: float64(statements) / n,
 		responseBytes:        res.ResponseBytes,
-		cpuSecondsPer1k:      (cpuAfter - cpuBefore) / n * 1000,
-		dbCPUSecondsPer1k:    (dbCPUAfter - dbCPUBefore) / n * 1000,
+		cpuSecondsPer1k:      (after.server - before.server) / n * 1000,
+		dbCPUSecondsPer1k:    (after.database - before.database) / n * 1000,
 		peakRSSMB:            <-peak,
 		times:                times,
 	}, nil
+}
+
+// cpuTime is the CPU time, in seconds, that the server under test and
+// the database have used.
+type cpuTime struct{ server, database float64 }
+
+// cpuTimes reads the CPU time of p and of the database now.
+func (b *bench) cpuTimes(p *serverproc.Process) (t cpuTime, err error) {
+	if t.server, err = cpuSeconds(p.PID()); err != nil {
+		return t, err
+	}
+	t.database, err = b.db.cpuSeconds()
+	return t, err
 }
 
 // warmup is how long each case warms up: long enough to fill the pools
@@ -554,9 +561,9 @@ func (b *bench) clients(c benchCase) int {
 
 // loadgen runs the load generator against p with that many clients for d
 // and returns its result; any failed request fails the case.
-func (b *bench) loadgen(ctx context.Context, p *process, requestsFile string, clients int, d time.Duration) (load.Result, error) {
-	cmd := command(ctx, b.pins.loadgen, filepath.Join(b.dir, "loadgen"),
-		"-target", p.url, "-requests", requestsFile, "-header", "Authorization: Bearer "+b.token,
+func (b *bench) loadgen(ctx context.Context, p *serverproc.Process, requestsFile string, clients int, d time.Duration) (load.Result, error) {
+	cmd := serverproc.Command(ctx, b.pins.loadgen, filepath.Join(b.dir, "loadgen"),
+		"-target", p.URL, "-requests", requestsFile, "-header", "Authorization: Bearer "+b.token,
 		"-concurrency", strconv.Itoa(clients), "-duration", d.String())
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -568,15 +575,15 @@ func (b *bench) loadgen(ctx context.Context, p *process, requestsFile string, cl
 		return res, fmt.Errorf("loadgen printed %q: %w", stdout.Bytes(), err)
 	}
 	if res.Errors > 0 {
-		return res, fmt.Errorf("%d of %d requests failed; the first: %s%s", res.Errors, res.Requests, res.FirstError, p.logTail())
+		return res, fmt.Errorf("%d of %d requests failed; the first: %s%s", res.Errors, res.Requests, res.FirstError, p.LogTail())
 	}
 	return res, nil
 }
 
 // checkResponse sends one request, checks its answer, so that a case
 // never measures how fast a server fails, and returns its data.
-func (b *bench) checkResponse(ctx context.Context, p *process, r load.Request, check func(json.RawMessage) error) (json.RawMessage, error) {
-	req, err := http.NewRequestWithContext(ctx, r.Method, p.url+r.Path, bytes.NewReader(r.BodyWith(fmt.Sprint("check-", b.checks.Add(1)))))
+func (b *bench) checkResponse(ctx context.Context, p *serverproc.Process, r load.Request, check func(json.RawMessage) error) (json.RawMessage, error) {
+	req, err := http.NewRequestWithContext(ctx, r.Method, p.URL+r.Path, bytes.NewReader(r.BodyWith(fmt.Sprint("check-", b.checks.Add(1)))))
 	if err != nil {
 		return nil, err
 	}

@@ -6,15 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/contacts-api/contacts/bench/serverproc"
 )
 
 // pinning says which CPUs the servers and the load generator run on, so
@@ -34,105 +34,13 @@ func choosePinning(cores int) (pinning, string) {
 	return pinning{server: "0", loadgen: "1"}, "the server under test on CPU 0, the load generator on CPU 1, PostgreSQL unpinned"
 }
 
-// command returns a command that runs on cpus when they are set.
-func command(ctx context.Context, cpus, name string, args ...string) *exec.Cmd {
-	if cpus != "" {
-		args = append([]string{"-c", cpus, name}, args...)
-		name = "taskset"
-	}
-	cmd := exec.CommandContext(ctx, name, args...)
-	// The children die with the driver, even when it is killed.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
-	return cmd
+// startServer starts the server binary name of dir with env on cpus and
+// waits until path answers 200.
+func startServer(ctx context.Context, name, dir, cpus string, env []string, args []string, path string) (*serverproc.Process, error) {
+	return serverproc.Start(ctx, serverproc.Server{
+		Name: name, Dir: dir, Binary: filepath.Join(dir, name), Args: args, Env: env, Ready: path, CPUs: cpus,
+	})
 }
-
-// process is a server the driver started.
-type process struct {
-	name string
-	cmd  *exec.Cmd
-	log  string // its output
-	url  string // its base URL
-	done chan error
-}
-
-// startServer starts a server binary with env on a free port and waits
-// until path answers 200.
-func startServer(ctx context.Context, name, dir, cpus string, env []string, args []string, healthPath string) (*process, error) {
-	port, err := freePort()
-	if err != nil {
-		return nil, err
-	}
-	addr := "127.0.0.1:" + strconv.Itoa(port)
-	logPath := filepath.Join(dir, name+".log")
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		return nil, err
-	}
-	defer logFile.Close()
-	cmd := command(ctx, cpus, filepath.Join(dir, name), args...)
-	cmd.Env = append(append(os.Environ(), env...), "ADDR="+addr)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	// SIGTERM lets the server drain and exit cleanly.
-	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	p := &process{name: name, cmd: cmd, log: logPath, url: "http://" + addr, done: make(chan error, 1)}
-	go func() { p.done <- cmd.Wait() }()
-	if err := p.waitHealthy(ctx, healthPath); err != nil {
-		p.stop()
-		return nil, err
-	}
-	return p, nil
-}
-
-func (p *process) waitHealthy(ctx context.Context, path string) error {
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		resp, err := http.Get(p.url + path)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		select {
-		case err := <-p.done:
-			return fmt.Errorf("%s exited: %v%s", p.name, err, p.logTail())
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-	return fmt.Errorf("%s did not answer %s within a minute%s", p.name, path, p.logTail())
-}
-
-// stop asks the server to stop and waits for it.
-func (p *process) stop() error {
-	p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case err := <-p.done:
-		return err
-	case <-time.After(30 * time.Second):
-		p.cmd.Process.Kill()
-		return fmt.Errorf("%s did not stop within 30s", p.name)
-	}
-}
-
-func (p *process) logTail() string {
-	b, err := os.ReadFile(p.log)
-	if err != nil || len(b) == 0 {
-		return ""
-	}
-	if len(b) > 2000 {
-		b = b[len(b)-2000:]
-	}
-	return "\n" + p.name + " log:\n" + string(b)
-}
-
-// pid returns the process id of the server itself, not of taskset, which
-// execs it and so keeps the same id.
-func (p *process) pid() int { return p.cmd.Process.Pid }
 
 // cpuSeconds returns the CPU time the process has used, from
 // /proc/<pid>/stat.
@@ -192,36 +100,16 @@ func procStat(pid int) ([]string, error) {
 	return fields, nil
 }
 
-// memoryMB returns a field of /proc/<pid>/status in MB, such as VmRSS (the
-// resident set now) or VmHWM (its peak).
-func memoryMB(pid int, field string) (float64, error) {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		value, ok := strings.CutPrefix(sc.Text(), field+":")
-		if !ok {
-			continue
-		}
-		kb, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(value), " kB"), 64)
-		return kb / 1024, err
-	}
-	return 0, fmt.Errorf("no %s in /proc/%d/status", field, pid)
-}
-
 // sampleRSS records the process's peak resident set until stop is
 // closed, and returns it on the channel.
-func sampleRSS(pid int, stop <-chan struct{}) <-chan float64 {
+func sampleRSS(p *serverproc.Process, stop <-chan struct{}) <-chan float64 {
 	peak := make(chan float64, 1)
 	go func() {
 		var max float64
 		tick := time.NewTicker(100 * time.Millisecond)
 		defer tick.Stop()
 		for {
-			if mb, err := memoryMB(pid, "VmRSS"); err == nil && mb > max {
+			if mb, err := p.MemoryMB("VmRSS"); err == nil && mb > max {
 				max = mb
 			}
 			select {
@@ -277,13 +165,4 @@ func settledGoroutines(ctx context.Context, pprofURL string) (int, error) {
 		}
 	}
 	return last, nil
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }

@@ -172,7 +172,7 @@ func createFields(ctx context.Context, store *db.Store, ws uuid.UUID) error {
 			WorkspaceID: ws, ID: db.NewID(db.CustomFieldPrefix), Object: db.ContactObject,
 			Slug: f.slug, Label: f.slug, Type: f.typ, Options: append([]string{}, f.options...),
 		}
-		if err := store.InsertCustomFieldDefinition(ctx, d); err != nil {
+		if err := db.Insert(ctx, store, d); err != nil {
 			return err
 		}
 	}

@@ -202,7 +202,7 @@ func start(ctx context.Context, dir string, throwaway bool, settings []Setting) 
 	// The free port may be taken between probing and binding it; one retry
 	// with a fresh port makes that race harmless in practice.
 	for attempt := 1; ; attempt++ {
-		port, err := freePort()
+		port, err := FreePort()
 		if err != nil {
 			return nil, err
 		}
@@ -362,7 +362,9 @@ func (c *Cluster) run(ctx context.Context, name string, args ...string) error {
 	return nil
 }
 
-func freePort() (int, error) {
+// FreePort returns a TCP port of 127.0.0.1 that nothing listens on now,
+// for a cluster or a server to take.
+func FreePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err

@@ -5,12 +5,6 @@ import (
 	"github.com/contacts-api/contacts/service"
 )
 
-// EventEdge is an event with its cursor.
-type EventEdge struct {
-	Cursor string
-	Node   *db.Event
-}
-
 // EventConnection is a page of events.
 type EventConnection struct {
 	*service.EventPage
@@ -20,23 +14,11 @@ type EventConnection struct {
 func (c EventConnection) Nodes() []*db.Event { return c.Items }
 
 // Edges returns the page's events with their cursors.
-func (c EventConnection) Edges() []*EventEdge {
-	edges := make([]*EventEdge, len(c.Items))
-	for i, n := range c.Items {
-		edges[i] = &EventEdge{Cursor: c.Cursor(n), Node: n}
-	}
-	return edges
-}
+func (c EventConnection) Edges() []*EventEdge { return edges(c.Items, c.Cursor) }
 
 // PageInfo returns where the page sits.
 func (c EventConnection) PageInfo() *PageInfo {
 	return pageInfoOf(c.Items, c.Cursor, c.HasNextPage, c.HasPreviousPage)
-}
-
-// WebhookDeliveryEdge is a delivery with its cursor.
-type WebhookDeliveryEdge struct {
-	Cursor string
-	Node   *db.WebhookDelivery
 }
 
 // WebhookDeliveryConnection is a page of webhook deliveries.
@@ -48,13 +30,7 @@ type WebhookDeliveryConnection struct {
 func (c WebhookDeliveryConnection) Nodes() []*db.WebhookDelivery { return c.Items }
 
 // Edges returns the page's deliveries with their cursors.
-func (c WebhookDeliveryConnection) Edges() []*WebhookDeliveryEdge {
-	edges := make([]*WebhookDeliveryEdge, len(c.Items))
-	for i, n := range c.Items {
-		edges[i] = &WebhookDeliveryEdge{Cursor: c.Cursor(n), Node: n}
-	}
-	return edges
-}
+func (c WebhookDeliveryConnection) Edges() []*WebhookDeliveryEdge { return edges(c.Items, c.Cursor) }
 
 // PageInfo returns where the page sits.
 func (c WebhookDeliveryConnection) PageInfo() *PageInfo {

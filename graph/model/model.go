@@ -52,76 +52,54 @@ type PageInfo struct {
 	EndCursor       *string
 }
 
-func pageInfo[T db.Sortable](p *service.Page[T]) *PageInfo {
-	info := &PageInfo{HasNextPage: p.HasNextPage, HasPreviousPage: p.HasPreviousPage}
-	if n := len(p.Items); n > 0 {
-		start, end := p.Cursor(p.Items[0]), p.Cursor(p.Items[n-1])
-		info.StartCursor, info.EndCursor = &start, &end
-	}
-	return info
-}
-
-// ContactEdge is a contact with its cursor.
-type ContactEdge struct {
+// Edge is a record of a page with its cursor.
+type Edge[N any] struct {
 	Cursor string
-	Node   *db.Contact
+	Node   N
 }
 
-// ContactConnection is a page of contacts.
-type ContactConnection struct {
-	*service.Page[*db.Contact]
-}
-
-// Nodes returns the page's contacts.
-func (c ContactConnection) Nodes() []*db.Contact { return c.Items }
-
-// Edges returns the page's contacts with their cursors.
-func (c ContactConnection) Edges() []*ContactEdge {
-	edges := make([]*ContactEdge, len(c.Items))
-	for i, n := range c.Items {
-		edges[i] = &ContactEdge{Cursor: c.Cursor(n), Node: n}
+// edges returns the items of a page with their cursors.
+func edges[N any](items []N, cursor func(N) string) []*Edge[N] {
+	out := make([]*Edge[N], len(items))
+	for i, n := range items {
+		out[i] = &Edge[N]{Cursor: cursor(n), Node: n}
 	}
-	return edges
+	return out
 }
+
+// Connection is a page of a list that counts its records.
+type Connection[N db.Sortable] struct {
+	*service.Page[N]
+}
+
+// Nodes returns the page's records.
+func (c Connection[N]) Nodes() []N { return c.Items }
+
+// Edges returns the page's records with their cursors.
+func (c Connection[N]) Edges() []*Edge[N] { return edges(c.Items, c.Cursor) }
 
 // PageInfo returns where the page sits.
-func (c ContactConnection) PageInfo() *PageInfo { return pageInfo(c.Page) }
+func (c Connection[N]) PageInfo() *PageInfo {
+	return pageInfoOf(c.Items, c.Cursor, c.HasNextPage, c.HasPreviousPage)
+}
 
 // TotalCount counts the whole list.
-func (c ContactConnection) TotalCount(ctx context.Context) (int, error) {
+func (c Connection[N]) TotalCount(ctx context.Context) (int, error) {
 	return c.Page.TotalCount(ctx)
 }
 
-// AccountEdge is an account with its cursor.
-type AccountEdge struct {
-	Cursor string
-	Node   *db.Account
-}
-
-// AccountConnection is a page of accounts.
-type AccountConnection struct {
-	*service.Page[*db.Account]
-}
-
-// Nodes returns the page's accounts.
-func (c AccountConnection) Nodes() []*db.Account { return c.Items }
-
-// Edges returns the page's accounts with their cursors.
-func (c AccountConnection) Edges() []*AccountEdge {
-	edges := make([]*AccountEdge, len(c.Items))
-	for i, n := range c.Items {
-		edges[i] = &AccountEdge{Cursor: c.Cursor(n), Node: n}
-	}
-	return edges
-}
-
-// PageInfo returns where the page sits.
-func (c AccountConnection) PageInfo() *PageInfo { return pageInfo(c.Page) }
-
-// TotalCount counts the whole list.
-func (c AccountConnection) TotalCount(ctx context.Context) (int, error) {
-	return c.Page.TotalCount(ctx)
-}
+// The connections and edges of the lists, by the names of their GraphQL
+// types, which gqlgen binds them by (autobind in gqlgen.yml).
+type (
+	ContactEdge              = Edge[*db.Contact]
+	ContactConnection        = Connection[*db.Contact]
+	AccountEdge              = Edge[*db.Account]
+	AccountConnection        = Connection[*db.Account]
+	DuplicateGroupEdge       = Edge[*db.DuplicateGroup]
+	DuplicateGroupConnection = Connection[*db.DuplicateGroup]
+	EventEdge                = Edge[*db.Event]
+	WebhookDeliveryEdge      = Edge[*db.WebhookDelivery]
+)
 
 // CustomFieldValue is a record's value of one custom field.
 type CustomFieldValue struct {
