@@ -183,5 +183,5 @@ func printRuns(runs []result) {
 // machine says how many CPUs the run had and how loaded they were.
 func machine() string {
 	loadavg, _ := os.ReadFile("/proc/loadavg")
-	return fmt.Sprintf("%d CPUs, load average %s at the start", runtime.NumCPU(), strings.Join(strings.Fields(string(loadavg)+" ? ? ?")[:3], " "))
+	return fmt.Sprintf("%d CPUs, load average %s at the start", runtime.NumCPU(), strings.Join(strings.Fields(string(loadavg) + " ? ? ?")[:3], " "))
 }

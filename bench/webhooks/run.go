@@ -111,7 +111,9 @@ func measure(ctx context.Context, s settings, d deployment, recv *receiver) (res
 
 	profiled := make(chan error, 1)
 	if pprofAddr != "" {
-		go func() { profiled <- download(ctx, "http://"+pprofAddr+fmt.Sprintf("/debug/pprof/profile?seconds=%d", profileSeconds), s.profile) }()
+		go func() {
+			profiled <- download(ctx, "http://"+pprofAddr+fmt.Sprintf("/debug/pprof/profile?seconds=%d", profileSeconds), s.profile)
+		}()
 	}
 	start := time.Now()
 	if err := writeEvents(ctx, servers, token, s.events); err != nil {
