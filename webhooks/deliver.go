@@ -89,7 +89,7 @@ func (deliveryArgs) InsertOpts() river.InsertOpts {
 // relays them in transactions of owner (a pool whose role the relay's
 // row-level security policy admits) and works them on pool.
 func New(store *db.Store, owner *bun.DB, pool *pgxpool.Pool, cfg Config) (*Deliverer, error) {
-	d := &Deliverer{store: store, owner: owner, client: NewClient(cfg.AllowPrivate), every: cfg.RelayEvery}
+	d := &Deliverer{store: store, owner: owner, client: NewClient(cfg.AllowPrivate, cfg.Workers), every: cfg.RelayEvery}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &worker{d: d})
 	logger := slog.Default()

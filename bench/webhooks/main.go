@@ -98,6 +98,8 @@ type result struct {
 	// receiver checked; BadSignatures those that did not verify.
 	SignaturesVerified int `json:"signatures_verified"`
 	BadSignatures      int `json:"bad_signatures"`
+	// Connections counts the connections the receiver accepted.
+	Connections int `json:"connections"`
 }
 
 // report is webhooks.json.
@@ -171,12 +173,12 @@ func run() error {
 }
 
 func printRuns(runs []result) {
-	fmt.Printf("%-9s %-7s %7s %8s %12s %9s %9s %10s %10s\n",
-		"processes", "workers", "events", "write s", "deliveries/s", "p50 ms", "p99 ms", "duplicates", "signatures")
+	fmt.Printf("%-9s %-7s %7s %8s %12s %9s %9s %10s %11s %10s\n",
+		"processes", "workers", "events", "write s", "deliveries/s", "p50 ms", "p99 ms", "duplicates", "connections", "signatures")
 	for _, r := range runs {
-		fmt.Printf("%-9d %-7s %7d %8.1f %12.0f %9.0f %9.0f %10d %6d/%d ok\n",
+		fmt.Printf("%-9d %-7s %7d %8.1f %12.0f %9.0f %9.0f %10d %11d %6d/%d ok\n",
 			r.Processes, orDefault(r.Workers), r.Events, r.WriteSeconds, r.DeliveriesPerSecond, r.LatencyP50ms, r.LatencyP99ms,
-			r.Duplicates, r.SignaturesVerified-r.BadSignatures, r.SignaturesVerified)
+			r.Duplicates, r.Connections, r.SignaturesVerified-r.BadSignatures, r.SignaturesVerified)
 	}
 }
 

@@ -37,6 +37,9 @@ type receiver struct {
 	// verified counts the signatures checked; badSignatures those that
 	// did not verify; malformed the bodies without an event's timestamp.
 	verified, badSignatures, malformed int
+	// connections counts the connections the servers opened: fewer than
+	// their workers when they keep them alive.
+	connections int
 }
 
 func startReceiver() (*receiver, error) {
@@ -45,7 +48,7 @@ func startReceiver() (*receiver, error) {
 		return nil, err
 	}
 	r := &receiver{url: "http://" + l.Addr().String(), seen: map[string]int{}}
-	r.server = &http.Server{Handler: r, ReadHeaderTimeout: 10 * time.Second}
+	r.server = &http.Server{Handler: r, ReadHeaderTimeout: 10 * time.Second, ConnState: r.countConnection}
 	go r.server.Serve(l)
 	return r, nil
 }
@@ -60,8 +63,16 @@ func (r *receiver) expect(secret string) error {
 	defer r.mu.Unlock()
 	r.verifier, r.seen, r.latencies = wh, map[string]int{}, load.Histogram{}
 	r.first, r.last = time.Time{}, time.Time{}
-	r.verified, r.badSignatures, r.malformed = 0, 0, 0
+	r.verified, r.badSignatures, r.malformed, r.connections = 0, 0, 0, 0
 	return nil
+}
+
+func (r *receiver) countConnection(_ net.Conn, state http.ConnState) {
+	if state == http.StateNew {
+		r.mu.Lock()
+		r.connections++
+		r.mu.Unlock()
+	}
 }
 
 func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
@@ -105,13 +116,14 @@ type tally struct {
 	first, last                        time.Time
 	p50, p99                           time.Duration
 	verified, badSignatures, malformed int
+	connections                        int
 }
 
 func (r *receiver) tally() tally {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	t := tally{distinct: len(r.seen), first: r.first, last: r.last,
-		verified: r.verified, badSignatures: r.badSignatures, malformed: r.malformed}
+		verified: r.verified, badSignatures: r.badSignatures, malformed: r.malformed, connections: r.connections}
 	for _, n := range r.seen {
 		t.total += n
 	}

@@ -136,7 +136,7 @@ func measure(ctx context.Context, s settings, d deployment, recv *receiver) (res
 		Processes: d.processes, Workers: s.workers, Events: s.events, WriteSeconds: written.Seconds(),
 		Delivered: t.distinct, Duplicates: t.total - t.distinct,
 		LatencyP50ms: milliseconds(t.p50), LatencyP99ms: milliseconds(t.p99),
-		SignaturesVerified: t.verified, BadSignatures: t.badSignatures,
+		SignaturesVerified: t.verified, BadSignatures: t.badSignatures, Connections: t.connections,
 	}
 	if span := t.last.Sub(t.first); span > 0 {
 		r.DeliveriesPerSecond = float64(t.total-1) / span.Seconds()
