@@ -120,6 +120,7 @@ func measure(ctx context.Context, s settings, d deployment, recv *receiver) (res
 		return result{}, err
 	}
 	written := time.Since(start)
+	atWritten := recv.tally()
 	fmt.Printf("wrote %d events in %.1fs; delivering", s.events, written.Seconds())
 	t, err := awaitDeliveries(ctx, recv, s.events)
 	if err != nil {
@@ -140,6 +141,9 @@ func measure(ctx context.Context, s settings, d deployment, recv *receiver) (res
 	}
 	if span := t.last.Sub(t.first); span > 0 {
 		r.DeliveriesPerSecond = float64(t.total-1) / span.Seconds()
+	}
+	if span := t.last.Sub(atWritten.last); span > 0 && !atWritten.last.IsZero() {
+		r.AfterWritesPerSecond = float64(t.total-atWritten.total) / span.Seconds()
 	}
 	if t.malformed > 0 {
 		return r, fmt.Errorf("%d deliveries had no event timestamp", t.malformed)
