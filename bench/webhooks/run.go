@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -112,7 +111,12 @@ func measure(ctx context.Context, s settings, d deployment, recv *receiver) (res
 	profiled := make(chan error, 1)
 	if pprofAddr != "" {
 		go func() {
-			profiled <- download(ctx, "http://"+pprofAddr+fmt.Sprintf("/debug/pprof/profile?seconds=%d", profileSeconds), s.profile)
+			out, err := exec.CommandContext(ctx, "go", "tool", "pprof", "-proto", "-output", s.profile,
+				fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", pprofAddr, profileSeconds)).CombinedOutput()
+			if err != nil {
+				err = fmt.Errorf("%w\n%s", err, out)
+			}
+			profiled <- err
 		}()
 	}
 	start := time.Now()
@@ -309,28 +313,6 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-// download writes what url answers to path.
-func download(ctx context.Context, url, path string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s answered %d", url, resp.StatusCode)
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	_, err = io.Copy(f, resp.Body)
-	return errors.Join(err, f.Close())
 }
 
 func milliseconds(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
