@@ -1,7 +1,7 @@
 # The two commands a newcomer needs: `make run` and `make test`.
 GO ?= go
 
-.PHONY: help run test generate lint migrate build check-generated playground-assets bench profile bench-query attack
+.PHONY: help run test generate lint migrate build check-generated playground-assets bench profile bench-query attack bench-webhooks
 
 ## help: list the targets (the default)
 help:
@@ -70,6 +70,13 @@ profile:
 bench-query:
 	@./scripts/ensure-postgres.sh
 	$(GO) run ./bench/query $(BENCH_ARGS)
+
+## bench-webhooks: the webhook delivery benchmark (not part of test): 20,000 events to a local receiver,
+## with 1 and then 2 server processes; prints deliveries/s, latency and duplicates, writes
+## bench/results/webhooks.json. BENCH_ARGS="-processes 1 -events 5000" changes the run.
+bench-webhooks:
+	@./scripts/ensure-postgres.sh
+	$(GO) run ./bench/webhooks $(BENCH_ARGS)
 
 ## attack: attack a release build as an outsider would (not part of test): memory, text, documents,
 ## idempotency, NUL bytes, authentication floods, exposure, tenancy; prints what held and what did not

@@ -78,6 +78,10 @@ type WebhookDelivery struct {
 	Response      *string    `bun:"response"`
 	Error         *string    `bun:"error"`
 	CreatedAt     time.Time  `bun:"created_at,nullzero,notnull,default:now()"`
+
+	// Endpoint and Event are loaded by DeliveryToSend only.
+	Endpoint *WebhookEndpoint `bun:"rel:belongs-to,join:workspace_id=workspace_id,join:endpoint_id=id"`
+	Event    *Event           `bun:"rel:belongs-to,join:workspace_id=workspace_id,join:event_id=id"`
 }
 
 // IsWebhookDeliveryID reports whether id is a well-formed delivery id.
@@ -158,6 +162,31 @@ func (s *Store) WebhookDelivery(ctx context.Context, ws uuid.UUID, id string) (*
 	return deliveries[0], nil
 }
 
+// DeliveryToSend returns the workspace's delivery with id, with its
+// endpoint and event, in one statement (each delivery is sent after it),
+// or nil when one of them does not exist. The event's key is read from the
+// delivery's id, so that the event is found by its primary key whatever
+// the planner knows of the table's size: joined on the delivery's column
+// alone, with the statistics of a table that grew fast since, it was looked
+// for among every event of the workspace. (The endpoint's key is not: a
+// constant endpoint id leads the planner to the deliveries' index by
+// endpoint, which scans all of the endpoint's deliveries.)
+func (s *Store) DeliveryToSend(ctx context.Context, ws uuid.UUID, id string) (*WebhookDelivery, error) {
+	if !IsWebhookDeliveryID(id) {
+		return nil, nil
+	}
+	event, _, _ := strings.Cut(strings.TrimPrefix(id, WebhookDeliveryPrefix), "_")
+	var deliveries []*WebhookDelivery
+	err := s.scan(ctx, ws, s.idb.NewSelect().Model(&deliveries).
+		Relation("Endpoint").Relation("Event", func(q *bun.SelectQuery) *bun.SelectQuery { return q.ExcludeColumn("txid") }).
+		Where("wd.workspace_id = ?", ws).Where("wd.id = ?", id).
+		Where("event.id = ?", EventPrefix+event).Where("endpoint.id IS NOT NULL"))
+	if err != nil || len(deliveries) == 0 {
+		return nil, err
+	}
+	return deliveries[0], nil
+}
+
 // UpdateWebhookDelivery writes the delivery's status, queueing and last
 // attempt.
 func (s *Store) UpdateWebhookDelivery(ctx context.Context, d *WebhookDelivery) error {
@@ -204,19 +233,6 @@ func (s *Store) EndpointFailed(ctx context.Context, ws uuid.UUID, id string, at 
 		return false, fmt.Errorf("webhook endpoint failed: %w", err)
 	}
 	return len(disabled) == 1 && disabled[0], nil
-}
-
-// Event returns the workspace's event with id, or nil.
-func (s *Store) Event(ctx context.Context, ws uuid.UUID, id string) (*Event, error) {
-	var events []*Event
-	err := s.scan(ctx, ws, s.idb.NewSelect().Model(&events).
-		Column("workspace_id", "id", "type", "record_id", "external_id", "version", "changes",
-			"actor", "request_id", "occurred_at").
-		Where("ev.workspace_id = ?", ws).Where("ev.id = ?", id))
-	if err != nil || len(events) == 0 {
-		return nil, err
-	}
-	return events[0], nil
 }
 
 // PendingDelivery is a delivery that waits for the job queue.

@@ -38,6 +38,9 @@ const (
 	DisableAfter = 5 * 24 * time.Hour
 	// relayBatch is how many deliveries the relay hands over at once.
 	relayBatch = 500
+	// fetchCooldown is the least time between two fetches of jobs by a
+	// process's workers.
+	fetchCooldown = 10 * time.Millisecond
 	// jobTimeout bounds a delivery job: its request and its bookkeeping.
 	jobTimeout = Timeout + 5*time.Second
 )
@@ -86,7 +89,7 @@ func (deliveryArgs) InsertOpts() river.InsertOpts {
 // relays them in transactions of owner (a pool whose role the relay's
 // row-level security policy admits) and works them on pool.
 func New(store *db.Store, owner *bun.DB, pool *pgxpool.Pool, cfg Config) (*Deliverer, error) {
-	d := &Deliverer{store: store, owner: owner, client: NewClient(cfg.AllowPrivate), every: cfg.RelayEvery}
+	d := &Deliverer{store: store, owner: owner, client: NewClient(cfg.AllowPrivate, cfg.Workers), every: cfg.RelayEvery}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &worker{d: d})
 	logger := slog.Default()
@@ -101,7 +104,12 @@ func New(store *db.Store, owner *bun.DB, pool *pgxpool.Pool, cfg Config) (*Deliv
 		// The relay's inserts notify the workers; a poll catches a
 		// notification lost.
 		FetchPollInterval: time.Second,
-		Logger:            logger,
+		// A fetch takes at most as many jobs as there are free workers,
+		// and River's default 100 ms between fetches would cap a process
+		// at ten times Workers deliveries/s (500/s by default), whatever
+		// else is free (make bench-webhooks).
+		FetchCooldown: fetchCooldown,
+		Logger:        logger,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("webhook workers: %w", err)
@@ -228,16 +236,16 @@ func Body(e *db.Event) ([]byte, error) {
 // attempt sends delivery id of workspace ws once and records how it went;
 // last says no retry follows a failure.
 func (d *Deliverer) attempt(ctx context.Context, ws uuid.UUID, id string, last bool) error {
-	delivery, endpoint, event, err := d.load(ctx, ws, id)
+	delivery, err := d.store.DeliveryToSend(ctx, ws, id)
 	switch {
 	case err != nil:
 		return err
-	case delivery == nil || endpoint == nil || event == nil || endpoint.DisabledAt != nil:
+	case delivery == nil || delivery.Endpoint.DisabledAt != nil:
 		return river.JobCancel(errGone)
 	case delivery.Status == db.DeliverySucceeded:
 		return nil
 	}
-	outcome := d.send(ctx, endpoint, event)
+	outcome := d.send(ctx, delivery.Endpoint, delivery.Event)
 	disabled, err := d.record(ctx, delivery, outcome, last)
 	switch {
 	case err != nil:
@@ -248,20 +256,6 @@ func (d *Deliverer) attempt(ctx context.Context, ws uuid.UUID, id string, last b
 		return river.JobCancel(outcome.err())
 	}
 	return outcome.err()
-}
-
-// load reads a delivery with its endpoint and event.
-func (d *Deliverer) load(ctx context.Context, ws uuid.UUID, id string) (*db.WebhookDelivery, *db.WebhookEndpoint, *db.Event, error) {
-	delivery, err := d.store.WebhookDelivery(ctx, ws, id)
-	if err != nil || delivery == nil {
-		return nil, nil, nil, err
-	}
-	endpoints, err := d.store.WebhookEndpoints(ctx, ws, []string{delivery.EndpointID})
-	if err != nil || len(endpoints) == 0 {
-		return nil, nil, nil, err
-	}
-	event, err := d.store.Event(ctx, ws, delivery.EventID)
-	return delivery, endpoints[0], event, err
 }
 
 // outcome is how one attempt went.
@@ -316,7 +310,10 @@ func (d *Deliverer) send(ctx context.Context, endpoint *db.WebhookEndpoint, even
 // success ends the endpoint's run of failures; 410 Gone, or failures
 // without a success for DisableAfter, disable it. It reports whether the
 // endpoint is disabled. The endpoint's row is written only when its state
-// changes, so that the deliveries to one endpoint do not queue for it.
+// changes, so that the deliveries to one endpoint do not queue for it; a
+// success writes it only when the endpoint was failing as the delivery
+// was loaded, which spares a statement per delivery to a healthy
+// endpoint (a failure that lands meanwhile is ended by the next success).
 func (d *Deliverer) record(ctx context.Context, delivery *db.WebhookDelivery, o outcome, last bool) (disabled bool, err error) {
 	at, ms := o.at, int(o.duration.Milliseconds())
 	delivery.Attempts++
@@ -330,7 +327,9 @@ func (d *Deliverer) record(ctx context.Context, delivery *db.WebhookDelivery, o 
 	}
 	ws := delivery.WorkspaceID
 	if o.ok() {
-		err = d.store.EndpointSucceeded(ctx, ws, delivery.EndpointID)
+		if delivery.Endpoint.FailingSince != nil {
+			err = d.store.EndpointSucceeded(ctx, ws, delivery.EndpointID)
+		}
 		delivery.Status = db.DeliverySucceeded
 	} else {
 		disabled, err = d.store.EndpointFailed(ctx, ws, delivery.EndpointID, at, o.statusCode == http.StatusGone, DisableAfter)

@@ -6,8 +6,10 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -84,12 +86,13 @@ type setup struct {
 }
 
 func newSetup(t *testing.T, url string, allowPrivate bool) (*setup, string) {
-	return newSetupOn(t, dbtest.URL(t), dbtest.DB(t), dbtest.APIDB(t), url, allowPrivate)
+	return newSetupOn(t, dbtest.URL(t), dbtest.DB(t), dbtest.APIDB(t), dbtest.APIDB(t), url, allowPrivate)
 }
 
 // newSetupOn is newSetup on the database at dbURL, whose pools as owner
-// and as the API are owner and api.
-func newSetupOn(t *testing.T, dbURL string, owner, api *bun.DB, url string, allowPrivate bool) (*setup, string) {
+// and as the API are owner and api; the Deliverer's store uses workerAPI,
+// api or a copy of it with a query hook.
+func newSetupOn(t *testing.T, dbURL string, owner, api, workerAPI *bun.DB, url string, allowPrivate bool) (*setup, string) {
 	t.Helper()
 	ws := uuid.New()
 	ctx := auth.WithPrincipal(context.Background(), &auth.Principal{WorkspaceID: ws, Subject: "webhooks-test", Scopes: auth.Scopes})
@@ -109,7 +112,7 @@ func newSetupOn(t *testing.T, dbURL string, owner, api *bun.DB, url string, allo
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	d, err := webhooks.New(store, owner, pool, webhooks.Config{AllowPrivate: allowPrivate, Workers: 20, RelayEvery: 50 * time.Millisecond})
+	d, err := webhooks.New(db.NewStore(workerAPI), owner, pool, webhooks.Config{AllowPrivate: allowPrivate, Workers: 20, RelayEvery: 50 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,7 +242,23 @@ func TestDeliveriesToPrivateAddressesAreRefused(t *testing.T) {
 	r := newReceiver(t, func(int) (int, string) { return http.StatusOK, "" })
 	// A database of its own: the other tests' workers, which may connect
 	// to loopback, must not take its jobs.
-	dbURL := dbtest.EmptyDatabase(t)
+	dbURL, owner, api := ownDatabase(t)
+	s, _ := newSetupOn(t, dbURL, owner, api, api, r.server.URL, false)
+	s.record(t, 1)
+	d := s.deliveries(t, attempted)[0]
+	if d.Error == nil || !strings.Contains(*d.Error, "not a public one") || d.StatusCode != nil {
+		t.Errorf("delivery to loopback = error %v, status %v; want refused before connecting", deref(d.Error), d.StatusCode)
+	}
+	if got := r.received(); len(got) != 0 {
+		t.Errorf("the private receiver got %v", got)
+	}
+}
+
+// ownDatabase returns a migrated database of the test's own, with its
+// pools as owner and as the API.
+func ownDatabase(t *testing.T) (dbURL string, owner, api *bun.DB) {
+	t.Helper()
+	dbURL = dbtest.EmptyDatabase(t)
 	owner, err := db.Open(context.Background(), dbURL)
 	if err != nil {
 		t.Fatal(err)
@@ -248,19 +267,47 @@ func TestDeliveriesToPrivateAddressesAreRefused(t *testing.T) {
 	if _, err := db.Migrate(context.Background(), owner); err != nil {
 		t.Fatal(err)
 	}
-	api, err := db.OpenAPI(context.Background(), dbURL)
+	api, err = db.OpenAPI(context.Background(), dbURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { api.Close() })
-	s, _ := newSetupOn(t, dbURL, owner, api, r.server.URL, false)
-	s.record(t, 1)
-	d := s.deliveries(t, attempted)[0]
-	if d.Error == nil || !strings.Contains(*d.Error, "not a public one") || d.StatusCode != nil {
-		t.Errorf("delivery to loopback = error %v, status %v; want refused before connecting", deref(d.Error), d.StatusCode)
-	}
-	if got := r.received(); len(got) != 0 {
-		t.Errorf("the private receiver got %v", got)
+	return dbURL, owner, api
+}
+
+// statementCounter counts the statements of a pool.
+type statementCounter struct{ n atomic.Int64 }
+
+func (c *statementCounter) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context {
+	c.n.Add(1)
+	return ctx
+}
+
+func (c *statementCounter) AfterQuery(context.Context, *bun.QueryEvent) {}
+
+// TestADeliveryToAHealthyEndpointTakesTwoStatements: the workers' share of
+// the database is what bounds deliveries/s (make bench-webhooks), so a
+// delivery answered 2xx by an endpoint that was not failing reads its
+// delivery, endpoint and event in one statement and writes its outcome in
+// another.
+func TestADeliveryToAHealthyEndpointTakesTwoStatements(t *testing.T) {
+	t.Parallel()
+	r := newReceiver(t, func(int) (int, string) { return http.StatusNoContent, "" })
+	// A database of its own, so that no other test's workers take its
+	// jobs, and its workers none of theirs.
+	dbURL, owner, api := ownDatabase(t)
+	counter := &statementCounter{}
+	s, secret := newSetupOn(t, dbURL, owner, api, api.WithQueryHook(counter), r.server.URL, true)
+	r.mu.Lock()
+	r.secret = secret
+	r.mu.Unlock()
+	const n = 20
+	s.record(t, n)
+	s.deliveries(t, func(ds []*db.WebhookDelivery) bool {
+		return len(ds) == n && !slices.ContainsFunc(ds, func(d *db.WebhookDelivery) bool { return d.Status != db.DeliverySucceeded })
+	})
+	if got := counter.n.Load(); got != 2*n {
+		t.Errorf("%d deliveries took %d statements, want 2 each (%d)", n, got, 2*n)
 	}
 }
 

@@ -75,8 +75,11 @@ func guardConnection(_, address string, _ syscall.RawConn) error {
 // proxy (a proxy would connect in its place, past the guard), redirects
 // not followed (a redirect is an answer other than 2xx), and, unless
 // allowPrivate (WEBHOOK_ALLOW_PRIVATE, for tests and development),
-// connections only to public addresses.
-func NewClient(allowPrivate bool) *http.Client {
+// connections only to public addresses. It keeps up to workers idle
+// connections to each endpoint, one for each delivery that may be sent at
+// once, so that a busy endpoint's connections are used again rather than
+// closed and dialled anew (make bench-webhooks counts them).
+func NewClient(allowPrivate bool, workers int) *http.Client {
 	dialer := &net.Dialer{Timeout: Timeout}
 	if !allowPrivate {
 		dialer.Control = guardConnection
@@ -85,7 +88,7 @@ func NewClient(allowPrivate bool) *http.Client {
 		Proxy:               nil,
 		DialContext:         dialer.DialContext,
 		TLSHandshakeTimeout: Timeout,
-		MaxIdleConnsPerHost: 16,
+		MaxIdleConnsPerHost: max(workers, 1),
 		IdleConnTimeout:     90 * time.Second,
 		ForceAttemptHTTP2:   true,
 	}

@@ -2,10 +2,14 @@ package webhooks_test
 
 import (
 	"errors"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/contacts-api/contacts/webhooks"
@@ -39,14 +43,14 @@ func TestClientRefusesPrivateAddressesOnTheConnectionMade(t *testing.T) {
 	t.Cleanup(receiver.Close)
 	byName := strings.Replace(receiver.URL, "127.0.0.1", "localhost", 1)
 	for _, target := range []string{receiver.URL, byName} {
-		resp, err := webhooks.NewClient(false).Post(target, "application/json", nil)
+		resp, err := webhooks.NewClient(false, 1).Post(target, "application/json", nil)
 		if err == nil {
 			resp.Body.Close()
 		}
 		if !errors.Is(err, webhooks.ErrForbiddenAddress) {
 			t.Errorf("POST %s = %v, want ErrForbiddenAddress", target, err)
 		}
-		resp, err = webhooks.NewClient(true).Post(target, "application/json", nil)
+		resp, err = webhooks.NewClient(true, 1).Post(target, "application/json", nil)
 		if err != nil {
 			t.Errorf("with private addresses allowed, POST %s = %v", target, err)
 			continue
@@ -81,5 +85,57 @@ func TestCheckURL(t *testing.T) {
 				t.Errorf("CheckURL(%q, %v) = %v, want ok %v", tt.url, tt.allowPrivate, err, tt.wantOK)
 			}
 		})
+	}
+}
+
+// TestClientKeepsAConnectionPerWorker sends rounds of as many requests at
+// once as there are workers: every round after the first reuses the
+// connections of the one before, none is closed for want of room among
+// the idle ones.
+func TestClientKeepsAConnectionPerWorker(t *testing.T) {
+	t.Parallel()
+	const workers, rounds = 32, 4
+	var connections atomic.Int64
+	arrived := make(chan struct{}, workers)
+	release := make(chan struct{})
+	receiver := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		arrived <- struct{}{}
+		<-release
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	receiver.Config.ConnState = func(_ net.Conn, state http.ConnState) {
+		if state == http.StateNew {
+			connections.Add(1)
+		}
+	}
+	receiver.Start()
+	t.Cleanup(receiver.Close)
+	client := webhooks.NewClient(true, workers)
+	for range rounds {
+		var wg sync.WaitGroup
+		for range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				resp, err := client.Post(receiver.URL, "application/json", nil)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}()
+		}
+		// Every request of the round is in flight at once before any ends.
+		for range workers {
+			<-arrived
+		}
+		for range workers {
+			release <- struct{}{}
+		}
+		wg.Wait()
+	}
+	if got := connections.Load(); got != workers {
+		t.Errorf("%d rounds of %d requests at once opened %d connections, want %d", rounds, workers, got, workers)
 	}
 }
