@@ -6,18 +6,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
-	"os"
 	"os/exec"
-	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/google/uuid"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/contacts-api/contacts/auth"
+	"github.com/contacts-api/contacts/bench/serverproc"
+	"github.com/contacts-api/contacts/db/localpg"
 )
 
 // jwtSecret signs the benchmark's token; its servers verify with it.
@@ -46,23 +44,15 @@ type deployment struct {
 	processes       int
 }
 
-// server is a server process the run started.
-type server struct {
-	cmd  *exec.Cmd
-	url  string
-	log  string
-	done chan error
-}
-
 // measure starts the servers, registers the receiver as an endpoint of a
 // new workspace, writes s.events events and waits until each is delivered.
 func measure(ctx context.Context, s settings, d deployment, recv *receiver) (result, error) {
 	fmt.Printf("\n%d server process(es), WEBHOOK_WORKERS=%s: ", d.processes, orDefault(s.workers))
 	var pprofAddr string
-	var servers []*server
+	var servers []*serverproc.Process
 	defer func() {
 		for _, srv := range servers {
-			srv.stop()
+			srv.Stop()
 		}
 	}()
 	for i := range d.processes {
@@ -71,14 +61,16 @@ func measure(ctx context.Context, s settings, d deployment, recv *receiver) (res
 			env = append(env, "WEBHOOK_WORKERS="+s.workers)
 		}
 		if i == 0 && s.profile != "" {
-			port, err := freePort()
+			port, err := localpg.FreePort()
 			if err != nil {
 				return result{}, err
 			}
 			pprofAddr = fmt.Sprintf("127.0.0.1:%d", port)
 			env = append(env, "PPROF_ADDR="+pprofAddr)
 		}
-		srv, err := startServer(ctx, d, i, env)
+		srv, err := serverproc.Start(ctx, serverproc.Server{
+			Name: fmt.Sprintf("server-%d", i), Dir: d.dir, Binary: d.bin, Args: []string{"serve"}, Env: env, Ready: "/readyz",
+		})
 		if err != nil {
 			return result{}, err
 		}
@@ -96,7 +88,7 @@ func measure(ctx context.Context, s settings, d deployment, recv *receiver) (res
 			UserErrors []struct{ Message string }
 		}
 	}
-	err = post(ctx, servers[0].url, token, `mutation($url: String!) { createWebhookEndpoint(input: {url: $url, eventTypes: [CONTACT_CREATED]}) {
+	err = post(ctx, servers[0].URL, token, `mutation($url: String!) { createWebhookEndpoint(input: {url: $url, eventTypes: [CONTACT_CREATED]}) {
 		secret userErrors { message } } }`, map[string]any{"url": recv.url}, &created)
 	if err == nil && created.CreateWebhookEndpoint.Secret == "" {
 		err = fmt.Errorf("createWebhookEndpoint: %+v", created.CreateWebhookEndpoint.UserErrors)
@@ -157,7 +149,7 @@ func measure(ctx context.Context, s settings, d deployment, recv *receiver) (res
 
 // writeEvents creates events contacts with bulkUpsertContacts, batchSize
 // a call, writers calls at once, spread over the servers.
-func writeEvents(ctx context.Context, servers []*server, token string, events int) error {
+func writeEvents(ctx context.Context, servers []*serverproc.Process, token string, events int) error {
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(writers)
 	for b := range events / batchSize {
@@ -172,7 +164,7 @@ func writeEvents(ctx context.Context, servers []*server, token string, events in
 					Results []struct{ Created bool }
 				}
 			}
-			err := post(ctx, servers[b%len(servers)].url, token, `mutation($inputs: [UpsertContactInput!]!) {
+			err := post(ctx, servers[b%len(servers)].URL, token, `mutation($inputs: [UpsertContactInput!]!) {
 				bulkUpsertContacts(inputs: $inputs) { results { created } } }`, map[string]any{"inputs": inputs}, &out)
 			if err != nil {
 				return err
@@ -244,75 +236,6 @@ func post(ctx context.Context, url, token, query string, variables map[string]an
 		return fmt.Errorf("GraphQL errors: %+v", answer.Errors)
 	}
 	return json.Unmarshal(answer.Data, out)
-}
-
-// startServer starts server number i of d with env on a free port and
-// waits until it is ready.
-func startServer(ctx context.Context, d deployment, i int, env []string) (*server, error) {
-	port, err := freePort()
-	if err != nil {
-		return nil, err
-	}
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	srv := &server{url: "http://" + addr, log: filepath.Join(d.dir, fmt.Sprintf("server-%d.log", i)), done: make(chan error, 1)}
-	logFile, err := os.Create(srv.log)
-	if err != nil {
-		return nil, err
-	}
-	defer logFile.Close()
-	srv.cmd = exec.CommandContext(ctx, d.bin, "serve")
-	srv.cmd.Env = append(append(os.Environ(), env...), "ADDR="+addr)
-	srv.cmd.Stdout, srv.cmd.Stderr = logFile, logFile
-	// The servers die with the benchmark, even when it is killed.
-	srv.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
-	srv.cmd.Cancel = func() error { return srv.cmd.Process.Signal(syscall.SIGTERM) }
-	if err := srv.cmd.Start(); err != nil {
-		return nil, err
-	}
-	go func() { srv.done <- srv.cmd.Wait() }()
-	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); {
-		if resp, err := http.Get(srv.url + "/readyz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return srv, nil
-			}
-		}
-		select {
-		case err := <-srv.done:
-			srv.done <- err
-			return nil, fmt.Errorf("server %d exited: %v\n%s", i, err, srv.logTail())
-		case <-ctx.Done():
-			srv.stop()
-			return nil, ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-	srv.stop()
-	return nil, fmt.Errorf("server %d was not ready within a minute\n%s", i, srv.logTail())
-}
-
-// stop asks the server to stop, and kills it after 30 s.
-func (s *server) stop() {
-	s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.done:
-	case <-time.After(30 * time.Second):
-		s.cmd.Process.Kill()
-	}
-}
-
-func (s *server) logTail() string {
-	b, _ := os.ReadFile(s.log)
-	return string(b[max(0, len(b)-2000):])
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 func milliseconds(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
