@@ -100,6 +100,7 @@ func onConn(conn *sql.Conn, fn func(*pgx.Conn) error) error {
 func scanInto[T any](dest *[]*T, models *bun.DB) rowDecoder {
 	var cols []columnScan
 	var block []T
+	var texts textArena
 	return func(fields []pgconn.FieldDescription, types *pgtype.Map, row [][]byte) error {
 		if cols == nil {
 			var err error
@@ -116,7 +117,7 @@ func scanInto[T any](dest *[]*T, models *bun.DB) rowDecoder {
 		rec := &block[len(block)-1]
 		base := unsafe.Pointer(rec)
 		for i, c := range cols {
-			if err := c.scan(unsafe.Add(base, c.offset), row[i]); err != nil {
+			if err := c.scan(unsafe.Add(base, c.offset), row[i], &texts); err != nil {
 				return fmt.Errorf("column %s: %w", fields[i].Name, err)
 			}
 		}
@@ -204,28 +205,32 @@ func offsetOf(typ reflect.Type, index []int) (uintptr, error) {
 }
 
 // scan decodes raw, the column's value (nil for NULL), into the field at
-// p.
-func (c columnScan) scan(p unsafe.Pointer, raw []byte) error {
+// p, its texts into texts.
+func (c columnScan) scan(p unsafe.Pointer, raw []byte, texts *textArena) error {
 	switch c.kind {
 	case text:
 		// A string kind of whatever name has a string's layout.
-		*(*string)(p) = string(raw)
+		*(*string)(p) = texts.string(raw)
 		return nil
 	case optionalTextKind:
 		if raw == nil {
 			*(**string)(p) = nil
 		} else {
-			s := string(raw)
+			s := texts.string(raw)
 			*(**string)(p) = &s
 		}
 		return nil
 	case rawBytes:
-		*(*[]byte)(p) = bytes.Clone(raw)
+		if raw == nil {
+			*(*[]byte)(p) = nil
+		} else {
+			*(*[]byte)(p) = texts.bytes(raw)
+		}
 		return nil
 	case uuidKind:
 		return scanUUID((*uuid.UUID)(p), raw)
 	case textArray:
-		if scanTextArray((*[]string)(p), raw) {
+		if scanTextArray((*[]string)(p), raw, texts) {
 			return nil
 		}
 	}
@@ -265,10 +270,10 @@ func scanUUID(dst *uuid.UUID, raw []byte) error {
 }
 
 // scanTextArray decodes the text of a one-dimensional text[] into *dst,
-// its elements strings of one allocation together, or returns false when
-// it is not one (an array with bounds, or of more dimensions). NULL is nil
-// and a NULL element the empty string, as Bun reads them.
-func scanTextArray(dst *[]string, raw []byte) bool {
+// its elements into texts, or returns false when it is not one (an array
+// with bounds, or of more dimensions). NULL is nil and a NULL element the
+// empty string, as Bun reads them.
+func scanTextArray(dst *[]string, raw []byte, texts *textArena) bool {
 	if raw == nil {
 		*dst = nil
 		return true
@@ -282,9 +287,9 @@ func scanTextArray(dst *[]string, raw []byte) bool {
 		n = 1 + bytes.Count(body, []byte{','}) // at least the elements' number
 	}
 	elems := make([]string, 0, n)
-	// Unquoted, the elements are no longer than the body, which then
-	// holds them all: one string, which the elements slice.
-	all := make([]byte, 0, len(body))
+	// Unquoted, the elements are no longer than the body: room for it
+	// holds them all.
+	all := texts.room(len(body))
 	for len(body) > 0 {
 		start := len(all)
 		if body[0] == '"' {
@@ -321,6 +326,47 @@ func scanTextArray(dst *[]string, raw []byte) bool {
 			body = body[1:]
 		}
 	}
+	texts.used(len(all))
 	*dst = elems
 	return true
+}
+
+// textArena holds the texts that the rows of a result decode into, in
+// blocks: the strings of a page's hundred records take a few allocations
+// instead of one each. A block lives as long as any of its texts, which
+// belong to the same records.
+type textArena struct{ block []byte }
+
+// The sizes of blocks, unless a text is longer: each twice the last,
+// from a small one for a lookup of one record.
+const firstTextBlock, maxTextBlock = 256, 8192
+
+// room returns an empty slice with room for n bytes at the end of the
+// current block, or of a new one; used then takes what was written there.
+func (a *textArena) room(n int) []byte {
+	if cap(a.block)-len(a.block) < n {
+		a.block = make([]byte, 0, max(n, min(2*cap(a.block), maxTextBlock), firstTextBlock))
+	}
+	return a.block[len(a.block):len(a.block)]
+}
+
+// used takes the first n bytes of the room from the block: nothing is
+// written over them again.
+func (a *textArena) used(n int) { a.block = a.block[:len(a.block)+n] }
+
+// string returns raw as a string held by the arena.
+func (a *textArena) string(raw []byte) string {
+	if len(raw) == 0 {
+		return ""
+	}
+	b := a.bytes(raw)
+	return unsafe.String(unsafe.SliceData(b), len(b))
+}
+
+// bytes returns a copy of raw held by the arena, which appending to
+// cannot write over the texts after it.
+func (a *textArena) bytes(raw []byte) []byte {
+	b := append(a.room(len(raw)), raw...)
+	a.used(len(raw))
+	return b[:len(b):len(b)]
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"strconv"
@@ -269,12 +270,41 @@ func encodeParams(types *pgtype.Map, oids []uint32, values []any) (params [][]by
 	}
 	params, formats = make([][]byte, len(values)), make([]int16, len(values))
 	for i, v := range values {
+		if keys, ok := v.([]string); ok && oids[i] == pgtype.TextArrayOID {
+			params[i], formats[i] = encodeTextArray(keys), pgtype.BinaryFormatCode
+			continue
+		}
 		formats[i] = types.FormatCodeForOID(oids[i])
 		if params[i], err = types.Encode(oids[i], formats[i], v, nil); err != nil {
 			return nil, nil, fmt.Errorf("parameter %d: %w", i+1, err)
 		}
 	}
 	return params, formats, nil
+}
+
+// encodeTextArray encodes keys as a text[] in binary, in one allocation:
+// pgx's codec makes each element an interface value first, an allocation
+// per key of a lookup.
+func encodeTextArray(keys []string) []byte {
+	size := 20
+	for _, k := range keys {
+		size += 4 + len(k)
+	}
+	b := make([]byte, 0, size)
+	// Dimensions (none when empty), no NULL element, the elements' type.
+	b = binary.BigEndian.AppendUint32(b, uint32(min(len(keys), 1)))
+	b = binary.BigEndian.AppendUint32(b, 0)
+	b = binary.BigEndian.AppendUint32(b, pgtype.TextOID)
+	if len(keys) > 0 {
+		// The one dimension's length and lower bound.
+		b = binary.BigEndian.AppendUint32(b, uint32(len(keys)))
+		b = binary.BigEndian.AppendUint32(b, 1)
+	}
+	for _, k := range keys {
+		b = binary.BigEndian.AppendUint32(b, uint32(len(k)))
+		b = append(b, k...)
+	}
+	return b
 }
 
 // noResult closes mrr, which gave no result for what, and returns why: the
