@@ -216,8 +216,7 @@ func (c columnScan) scan(p unsafe.Pointer, raw []byte, texts *textArena) error {
 		if raw == nil {
 			*(**string)(p) = nil
 		} else {
-			s := texts.string(raw)
-			*(**string)(p) = &s
+			*(**string)(p) = texts.optional(raw)
 		}
 		return nil
 	case rawBytes:
@@ -335,7 +334,12 @@ func scanTextArray(dst *[]string, raw []byte, texts *textArena) bool {
 // blocks: the strings of a page's hundred records take a few allocations
 // instead of one each. A block lives as long as any of its texts, which
 // belong to the same records.
-type textArena struct{ block []byte }
+type textArena struct {
+	block []byte
+	// optionals holds the strings that optional texts point at, made in
+	// blocks too.
+	optionals []string
+}
 
 // The sizes of blocks, unless a text is longer: each twice the last,
 // from a small one for a lookup of one record.
@@ -361,6 +365,15 @@ func (a *textArena) string(raw []byte) string {
 	}
 	b := a.bytes(raw)
 	return unsafe.String(unsafe.SliceData(b), len(b))
+}
+
+// optional returns a pointer to raw as a string held by the arena.
+func (a *textArena) optional(raw []byte) *string {
+	if len(a.optionals) == cap(a.optionals) {
+		a.optionals = make([]string, 0, min(max(2*cap(a.optionals), 4), 256))
+	}
+	a.optionals = append(a.optionals, a.string(raw))
+	return &a.optionals[len(a.optionals)-1]
 }
 
 // bytes returns a copy of raw held by the arena, which appending to
