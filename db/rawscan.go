@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"unsafe"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -28,29 +29,11 @@ import (
 
 // rawQuery runs query with values as its parameters (prepared when
 // prepare is set) on the connection of idb, the handle of a Store (see
-// inWorkspace), and calls each with every row of its result: the raw
-// values, by column, valid until the next row.
-func rawQuery(ctx context.Context, idb bun.IConn, query string, prepare bool, values []any, each func(fields []pgconn.FieldDescription, types *pgtype.Map, row [][]byte) error) error {
-	run := func(conn *pgx.Conn, scope *policyScope) (err error) {
-		// pgx's tracer sees the statement, as it sees those that pgx sends.
-		if tracer := conn.Config().Tracer; tracer != nil {
-			ctx := tracer.TraceQueryStart(ctx, conn, pgx.TraceQueryStartData{SQL: query, Args: values})
-			defer func() { tracer.TraceQueryEnd(ctx, conn, pgx.TraceQueryEndData{Err: err}) }()
-		}
-		mrr, err := sendBatch(ctx, conn, scope, query, prepare, values)
-		if err != nil {
-			return err
-		}
-		rr := mrr.ResultReader()
-		fields := rr.FieldDescriptions()
-		for rr.NextRow() {
-			if err := each(fields, conn.TypeMap(), rr.Values()); err != nil {
-				_, _ = rr.Close()
-				return closeWith(mrr, err)
-			}
-		}
-		_, err = rr.Close()
-		return closeWith(mrr, err)
+// inWorkspace), and calls each with every row of its result (see
+// queryOn).
+func rawQuery(ctx context.Context, idb bun.IConn, query string, prepare bool, values []any, each rowDecoder) error {
+	run := func(conn *pgx.Conn, scope *policyScope) error {
+		return queryOn(ctx, conn, scope, query, prepare, values, each)
 	}
 	switch h := idb.(type) {
 	case scopedConn:
@@ -61,6 +44,32 @@ func rawQuery(ctx context.Context, idb bun.IConn, query string, prepare bool, va
 		return onConn(h.Conn, func(conn *pgx.Conn) error { return run(conn, nil) })
 	}
 	return fmt.Errorf("raw query on a %T", idb)
+}
+
+// queryOn runs query with values as its parameters (prepared when
+// prepare is set) on conn, behind the set_config of scope when it is not
+// nil (see sendBatch), and calls each with every row of its result: the
+// raw values, by column, valid until the next row.
+func queryOn(ctx context.Context, conn *pgx.Conn, scope *policyScope, query string, prepare bool, values []any, each rowDecoder) (err error) {
+	// pgx's tracer sees the statement, as it sees those that pgx sends.
+	if tracer := conn.Config().Tracer; tracer != nil {
+		ctx := tracer.TraceQueryStart(ctx, conn, pgx.TraceQueryStartData{SQL: query, Args: values})
+		defer func() { tracer.TraceQueryEnd(ctx, conn, pgx.TraceQueryEndData{Err: err}) }()
+	}
+	mrr, err := sendBatch(ctx, conn, scope, query, prepare, values)
+	if err != nil {
+		return err
+	}
+	rr := mrr.ResultReader()
+	fields := rr.FieldDescriptions()
+	for rr.NextRow() {
+		if err := each(fields, conn.TypeMap(), rr.Values()); err != nil {
+			_, _ = rr.Close()
+			return closeWith(mrr, err)
+		}
+	}
+	_, err = rr.Close()
+	return closeWith(mrr, err)
 }
 
 // onPoolConn runs fn on a connection of pool.
@@ -88,9 +97,10 @@ func onConn(conn *sql.Conn, fn func(*pgx.Conn) error) error {
 
 // scanInto returns the function that rawQuery calls with each row: it
 // decodes the row into a new record of model T and appends it to *dest.
-func scanInto[T any](dest *[]*T, models *bun.DB) func([]pgconn.FieldDescription, *pgtype.Map, [][]byte) error {
+func scanInto[T any](dest *[]*T, models *bun.DB) rowDecoder {
 	var cols []columnScan
 	var block []T
+	var texts textArena
 	return func(fields []pgconn.FieldDescription, types *pgtype.Map, row [][]byte) error {
 		if cols == nil {
 			var err error
@@ -107,7 +117,7 @@ func scanInto[T any](dest *[]*T, models *bun.DB) func([]pgconn.FieldDescription,
 		rec := &block[len(block)-1]
 		base := unsafe.Pointer(rec)
 		for i, c := range cols {
-			if err := c.scan(unsafe.Add(base, c.offset), row[i]); err != nil {
+			if err := c.scan(unsafe.Add(base, c.offset), row[i], &texts); err != nil {
 				return fmt.Errorf("column %s: %w", fields[i].Name, err)
 			}
 		}
@@ -137,6 +147,8 @@ const (
 	text
 	optionalTextKind
 	rawBytes
+	uuidKind
+	textArray
 )
 
 // planColumns matches the columns of a result to the fields of table's
@@ -161,6 +173,12 @@ func planColumns(table *schema.Table, fields []pgconn.FieldDescription, types *p
 			c.kind = optionalTextKind
 		case textual && c.typ.Kind() == reflect.Slice && c.typ.Elem().Kind() == reflect.Uint8 && !reflect.PointerTo(c.typ).Implements(scannerType):
 			c.kind = rawBytes
+		case f.DataTypeOID == pgtype.UUIDOID && c.typ == uuidType:
+			c.kind = uuidKind
+		case textual && f.DataTypeOID == pgtype.TextArrayOID && c.typ == stringsType:
+			c.kind = textArray
+			// for the arrays scanTextArray leaves (with bounds, say)
+			c.plan = types.PlanScan(f.DataTypeOID, f.Format, reflect.New(c.typ).Interface())
 		default:
 			c.plan = types.PlanScan(f.DataTypeOID, f.Format, reflect.New(c.typ).Interface())
 		}
@@ -187,24 +205,33 @@ func offsetOf(typ reflect.Type, index []int) (uintptr, error) {
 }
 
 // scan decodes raw, the column's value (nil for NULL), into the field at
-// p.
-func (c columnScan) scan(p unsafe.Pointer, raw []byte) error {
+// p, its texts into texts.
+func (c columnScan) scan(p unsafe.Pointer, raw []byte, texts *textArena) error {
 	switch c.kind {
 	case text:
 		// A string kind of whatever name has a string's layout.
-		*(*string)(p) = string(raw)
+		*(*string)(p) = texts.string(raw)
 		return nil
 	case optionalTextKind:
 		if raw == nil {
 			*(**string)(p) = nil
 		} else {
-			s := string(raw)
-			*(**string)(p) = &s
+			*(**string)(p) = texts.optional(raw)
 		}
 		return nil
 	case rawBytes:
-		*(*[]byte)(p) = bytes.Clone(raw)
+		if raw == nil {
+			*(*[]byte)(p) = nil
+		} else {
+			*(*[]byte)(p) = texts.bytes(raw)
+		}
 		return nil
+	case uuidKind:
+		return scanUUID((*uuid.UUID)(p), raw)
+	case textArray:
+		if scanTextArray((*[]string)(p), raw, texts) {
+			return nil
+		}
 	}
 	if raw == nil && c.typ.Kind() != reflect.Pointer && c.typ.Kind() != reflect.Slice && c.typ.Kind() != reflect.Map {
 		// A NULL in a field that cannot hold one, as Bun leaves it: the
@@ -213,4 +240,146 @@ func (c columnScan) scan(p unsafe.Pointer, raw []byte) error {
 		return nil
 	}
 	return c.plan.Scan(raw, reflect.NewAt(c.typ, p).Interface())
+}
+
+// The types of fields that columnScan decodes itself: pgx's plans would
+// go through sql.Scanner, a uuid through its text (three allocations), and
+// parse an array's text into a list of its own first (two per element).
+var (
+	uuidType    = reflect.TypeFor[uuid.UUID]()
+	stringsType = reflect.TypeFor[[]string]()
+)
+
+// scanUUID decodes a uuid column, in either format, into *dst; NULL is
+// the zero uuid, as Bun reads it.
+func scanUUID(dst *uuid.UUID, raw []byte) error {
+	switch {
+	case raw == nil:
+		*dst = uuid.UUID{}
+	case len(raw) == len(dst):
+		copy(dst[:], raw)
+	default:
+		id, err := uuid.ParseBytes(raw)
+		if err != nil {
+			return err
+		}
+		*dst = id
+	}
+	return nil
+}
+
+// scanTextArray decodes the text of a one-dimensional text[] into *dst,
+// its elements into texts, or returns false when it is not one (an array
+// with bounds, or of more dimensions). NULL is nil and a NULL element the
+// empty string, as Bun reads them.
+func scanTextArray(dst *[]string, raw []byte, texts *textArena) bool {
+	if raw == nil {
+		*dst = nil
+		return true
+	}
+	if len(raw) < 2 || raw[0] != '{' || raw[len(raw)-1] != '}' {
+		return false
+	}
+	body := raw[1 : len(raw)-1]
+	n := 0
+	if len(body) > 0 {
+		n = 1 + bytes.Count(body, []byte{','}) // at least the elements' number
+	}
+	elems := make([]string, 0, n)
+	// Unquoted, the elements are no longer than the body: room for it
+	// holds them all.
+	all := texts.room(len(body))
+	for len(body) > 0 {
+		start := len(all)
+		if body[0] == '"' {
+			i := 1
+			for ; i < len(body) && body[i] != '"'; i++ {
+				if body[i] == '\\' && i+1 < len(body) {
+					i++
+				}
+				all = append(all, body[i])
+			}
+			if i == len(body) {
+				return false
+			}
+			body = body[i+1:]
+		} else {
+			i := bytes.IndexByte(body, ',')
+			if i < 0 {
+				i = len(body)
+			}
+			elem := body[:i]
+			if len(elem) == 0 || elem[0] == '{' {
+				return false
+			}
+			if string(elem) != "NULL" {
+				all = append(all, elem...)
+			}
+			body = body[i:]
+		}
+		elems = append(elems, unsafe.String(unsafe.SliceData(all[start:]), len(all)-start))
+		if len(body) > 0 {
+			if body[0] != ',' {
+				return false
+			}
+			body = body[1:]
+		}
+	}
+	texts.used(len(all))
+	*dst = elems
+	return true
+}
+
+// textArena holds the texts that the rows of a result decode into, in
+// blocks: the strings of a page's hundred records take a few allocations
+// instead of one each. A block lives as long as any of its texts, which
+// belong to the same records.
+type textArena struct {
+	block []byte
+	// optionals holds the strings that optional texts point at, made in
+	// blocks too.
+	optionals []string
+}
+
+// The sizes of blocks, unless a text is longer: each twice the last,
+// from a small one for a lookup of one record.
+const firstTextBlock, maxTextBlock = 256, 8192
+
+// room returns an empty slice with room for n bytes at the end of the
+// current block, or of a new one; used then takes what was written there.
+func (a *textArena) room(n int) []byte {
+	if cap(a.block)-len(a.block) < n {
+		a.block = make([]byte, 0, max(n, min(2*cap(a.block), maxTextBlock), firstTextBlock))
+	}
+	return a.block[len(a.block):len(a.block)]
+}
+
+// used takes the first n bytes of the room from the block: nothing is
+// written over them again.
+func (a *textArena) used(n int) { a.block = a.block[:len(a.block)+n] }
+
+// string returns raw as a string held by the arena.
+func (a *textArena) string(raw []byte) string {
+	if len(raw) == 0 {
+		return ""
+	}
+	b := a.bytes(raw)
+	return unsafe.String(unsafe.SliceData(b), len(b))
+}
+
+// optional returns a pointer to raw as a string held by the arena.
+func (a *textArena) optional(raw []byte) *string {
+	if len(a.optionals) == cap(a.optionals) {
+		a.optionals = make([]string, 0, min(max(2*cap(a.optionals), 4), 256))
+	}
+	a.optionals = append(a.optionals, a.string(raw))
+	return &a.optionals[len(a.optionals)-1]
+}
+
+// bytes returns a copy of raw held by the arena, which appending to
+// cannot write over the texts after it.
+func (a *textArena) bytes(raw []byte) []byte {
+	b := append(a.room(len(raw)), raw...)
+	a.used(len(raw))
+	return b[:len(b):len(b)]
 }

@@ -29,7 +29,7 @@ func TestLookupsReadWhatBunReads(t *testing.T) {
 	}
 	_, err := dbtest.DB(t).ExecContext(ctx, `
 		INSERT INTO accounts (workspace_id, id, external_id, name, domain, tags, metadata, custom_fields)
-		VALUES (?0, 'account_full', 'crm-a', 'Acme', 'acme.example', '{x,"y z"}', '{"k": [1, "é"]}', '{"tier": "gold"}'),
+		VALUES (?0, 'account_full', 'crm-a', 'Acme', 'acme.example', '{x,"y z","say \"hi\"","back\\slash","",NULL,"NULL"}', '{"k": [1, "é"]}', '{"tier": "gold"}'),
 		       (?0, 'account_bare', NULL, 'Bare', NULL, '{}', '{}', '{}');
 		INSERT INTO contacts (workspace_id, id, external_id, name, first_name, last_name, email, avatar_url,
 		                      description, tags, metadata, account_id, portal_role_id, custom_fields)
@@ -48,7 +48,7 @@ line "two"', '{a,b}', '{"n": null, "s": "\u00e9"}', 'account_full', default_port
 	}
 	contactIDs := []string{"contact_full", "contact_bare"}
 	accountIDs := []string{"account_full", "account_bare"}
-	reads := func(t *testing.T, s *db.Store) map[string]any {
+	reads := func(t *testing.T, ctx context.Context, s *db.Store) map[string]any {
 		t.Helper()
 		got := map[string]any{}
 		var err error
@@ -63,6 +63,11 @@ line "two"', '{a,b}', '{"n": null, "s": "\u00e9"}', 'account_full', default_port
 		read("phones", p, e)
 		m, e := db.ByKeys[db.ContactAccount](ctx, s, ws, db.MembershipsByContact, db.AllColumns, contactIDs)
 		read("memberships", m, e)
+		// Pages decode their rows the same way (see decodingRows).
+		cp, e := s.ListContacts(ctx, ws, db.ListQuery{Limit: 10})
+		read("page of contacts", byID(cp), e)
+		ap, e := s.ListAccounts(ctx, ws, db.ListQuery{Limit: 10})
+		read("page of accounts", byID(ap), e)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -84,15 +89,22 @@ line "two"', '{a,b}', '{"n": null, "s": "\u00e9"}', 'account_full', default_port
 		}
 	}
 	want["contacts"], want["accounts"], want["phones"], want["memberships"] = byID(contacts), byID(accounts), phones, memberships
+	want["page of contacts"], want["page of accounts"] = want["contacts"], want["accounts"]
 	if len(contacts) != 2 || len(accounts) != 2 || len(phones) != 2 || len(memberships) != 1 {
 		t.Fatalf("seeded %d contacts, %d accounts, %d phones, %d memberships", len(contacts), len(accounts), len(phones), len(memberships))
 	}
 	api := db.NewStore(dbtest.APIDB(t))
 	for name, read := range map[string]func(*testing.T) map[string]any{
-		"under row-level security":   func(t *testing.T) map[string]any { return reads(t, api) },
-		"without row-level security": func(t *testing.T) map[string]any { return reads(t, owner.WithoutRowSecurity()) },
+		"under row-level security":   func(t *testing.T) map[string]any { return reads(t, ctx, api) },
+		"without row-level security": func(t *testing.T) map[string]any { return reads(t, ctx, owner.WithoutRowSecurity()) },
 		"in a transaction": func(t *testing.T) (got map[string]any) {
-			if err := api.InTx(ctx, ws, func(tx *db.Store) error { got = reads(t, tx); return nil }); err != nil {
+			if err := api.InTx(ctx, ws, func(tx *db.Store) error { got = reads(t, ctx, tx); return nil }); err != nil {
+				t.Fatal(err)
+			}
+			return got
+		},
+		"in a request's transaction": func(t *testing.T) (got map[string]any) {
+			if err := api.InRequestTx(ctx, ws, func(ctx context.Context) error { got = reads(t, ctx, api); return nil }); err != nil {
 				t.Fatal(err)
 			}
 			return got

@@ -29,7 +29,8 @@ func list[T any](ctx context.Context, s *Store, ws uuid.UUID, lq ListQuery) ([]*
 	table := q.GetModel().(bun.TableModel).Table()
 	q = lq.Columns.apply(q, lq.keyColumns()...)
 	q = lq.apply(q, c)
-	if err := s.scan(ctx, ws, q); err != nil {
+	records, err := scanPage[T](ctx, s, ws, q)
+	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", table.Name, err)
 	}
 	return records, nil

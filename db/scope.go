@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"strconv"
@@ -90,6 +91,10 @@ type stdlibConn = stdlib.Conn
 type scopingConn struct{ *stdlibConn }
 
 func (c scopingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	decode, _ := ctx.Value(rowDecoderKey{}).(rowDecoder)
+	if decode != nil {
+		return c.decodeRows(ctx, query, args, decode)
+	}
 	mrr, scoped, err := c.sendIfScoped(ctx, query, args)
 	if !scoped {
 		return c.stdlibConn.QueryContext(ctx, query, args)
@@ -99,6 +104,43 @@ func (c scopingConn) QueryContext(ctx context.Context, query string, args []driv
 	}
 	return newScopedRows(mrr, c.Conn().TypeMap()), nil
 }
+
+// rowDecoder decodes one row of a result: its raw values, by column,
+// valid until the next row.
+type rowDecoder func(fields []pgconn.FieldDescription, types *pgtype.Map, row [][]byte) error
+
+type rowDecoderKey struct{}
+
+// decodingRows returns ctx, with which a query Bun runs (its hooks seeing
+// it as they see every other) has its rows decoded by decode straight off
+// pgx's connection, as the lookups' are (rawscan.go), rather than read
+// through database/sql by Bun's reflective scanner, which then finds none.
+// It is for one query: every query run with ctx gives its rows to decode.
+func decodingRows(ctx context.Context, decode rowDecoder) context.Context {
+	return context.WithValue(ctx, rowDecoderKey{}, decode)
+}
+
+// decodeRows runs query, behind the set_config of the policy setting
+// that ctx carries if any, and gives its rows to decode; database/sql
+// gets an empty result.
+func (c scopingConn) decodeRows(ctx context.Context, query string, args []driver.NamedValue, decode rowDecoder) (driver.Rows, error) {
+	var scope *policyScope
+	if s, ok := ctx.Value(policyScopeKey{}).(policyScope); ok {
+		scope = &s
+	}
+	if err := queryOn(ctx, c.Conn(), scope, query, false, namedValues(args), decode); err != nil {
+		return nil, err
+	}
+	return decodedRows{}, nil
+}
+
+// decodedRows is the empty result database/sql sees of a query whose
+// rows went to a rowDecoder.
+type decodedRows struct{}
+
+func (decodedRows) Columns() []string              { return nil }
+func (decodedRows) Close() error                   { return nil }
+func (decodedRows) Next(dest []driver.Value) error { return io.EOF }
 
 func (c scopingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
 	mrr, scoped, err := c.sendIfScoped(ctx, query, args)
@@ -131,11 +173,16 @@ func (c scopingConn) sendIfScoped(ctx context.Context, query string, args []driv
 // that Bun wrote its arguments into. (The lookups, prepared, go through
 // rawQuery.)
 func (c scopingConn) sendScoped(ctx context.Context, scope policyScope, query string, args []driver.NamedValue) (*pgconn.MultiResultReader, error) {
+	return sendBatch(ctx, c.Conn(), &scope, query, false, namedValues(args))
+}
+
+// namedValues returns the values of database/sql's arguments.
+func namedValues(args []driver.NamedValue) []any {
 	values := make([]any, len(args))
 	for i, a := range args {
 		values[i] = a.Value
 	}
-	return sendBatch(ctx, c.Conn(), &scope, query, false, values)
+	return values
 }
 
 // sendBatch sends query with values as its parameters, prepared (once
@@ -223,12 +270,41 @@ func encodeParams(types *pgtype.Map, oids []uint32, values []any) (params [][]by
 	}
 	params, formats = make([][]byte, len(values)), make([]int16, len(values))
 	for i, v := range values {
+		if keys, ok := v.([]string); ok && oids[i] == pgtype.TextArrayOID {
+			params[i], formats[i] = encodeTextArray(keys), pgtype.BinaryFormatCode
+			continue
+		}
 		formats[i] = types.FormatCodeForOID(oids[i])
 		if params[i], err = types.Encode(oids[i], formats[i], v, nil); err != nil {
 			return nil, nil, fmt.Errorf("parameter %d: %w", i+1, err)
 		}
 	}
 	return params, formats, nil
+}
+
+// encodeTextArray encodes keys as a text[] in binary, in one allocation:
+// pgx's codec makes each element an interface value first, an allocation
+// per key of a lookup.
+func encodeTextArray(keys []string) []byte {
+	size := 20
+	for _, k := range keys {
+		size += 4 + len(k)
+	}
+	b := make([]byte, 0, size)
+	// Dimensions (none when empty), no NULL element, the elements' type.
+	b = binary.BigEndian.AppendUint32(b, uint32(min(len(keys), 1)))
+	b = binary.BigEndian.AppendUint32(b, 0)
+	b = binary.BigEndian.AppendUint32(b, pgtype.TextOID)
+	if len(keys) > 0 {
+		// The one dimension's length and lower bound.
+		b = binary.BigEndian.AppendUint32(b, uint32(len(keys)))
+		b = binary.BigEndian.AppendUint32(b, 1)
+	}
+	for _, k := range keys {
+		b = binary.BigEndian.AppendUint32(b, uint32(len(k)))
+		b = append(b, k...)
+	}
+	return b
 }
 
 // noResult closes mrr, which gave no result for what, and returns why: the

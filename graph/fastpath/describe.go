@@ -9,8 +9,8 @@
 package fastpath
 
 import (
+	"bytes"
 	"fmt"
-	"io"
 	"reflect"
 	"strings"
 
@@ -80,7 +80,7 @@ type Field struct {
 	Columns   []string
 	Projected bool
 	// write writes a leaf's value, made once for every request.
-	write func(io.Writer, reflect.Value)
+	write func(*bytes.Buffer, reflect.Value)
 }
 
 // readsDirective names the columns of its record that a field reads when

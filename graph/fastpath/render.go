@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"io"
 	"reflect"
+	"strconv"
+	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -53,7 +55,7 @@ func (s *Schema) render(ctx context.Context, o *Object, f graphql.CollectedField
 		if !ok {
 			return nil, false
 		}
-		return graphql.WriterFunc(func(w io.Writer) { write(w, 0) }), true
+		return rendered(func(b *bytes.Buffer) { write(b, 0) }), true
 	}
 	if v.Type() != reflect.SliceOf(o.Model) || hasNil(v) {
 		return nil, false
@@ -62,25 +64,48 @@ func (s *Schema) render(ctx context.Context, o *Object, f graphql.CollectedField
 	if !ok {
 		return nil, false
 	}
-	return graphql.WriterFunc(func(w io.Writer) { writeList(w, 0, v.Len(), write) }), true
+	return rendered(func(b *bytes.Buffer) { writeList(b, 0, v.Len(), write) }), true
+}
+
+// buffers are the buffers values are rendered in: the writers append to
+// a bytes.Buffer rather than call an io.Writer, and the response's own
+// buffer then grows once, to the value's size, rather than by doubling
+// as the value is written.
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBuffer bounds the buffers kept for reuse: a rare huge value's
+// buffer is left to the garbage collector.
+const maxPooledBuffer = 4 << 20
+
+// rendered returns the marshaler of the value that write renders.
+func rendered(write func(*bytes.Buffer)) graphql.Marshaler {
+	return graphql.WriterFunc(func(w io.Writer) {
+		b := buffers.Get().(*bytes.Buffer)
+		b.Reset()
+		write(b)
+		w.Write(b.Bytes())
+		if b.Cap() <= maxPooledBuffer {
+			buffers.Put(b)
+		}
+	})
 }
 
 // writeList writes the records from start to end as a JSON array.
-func writeList(w io.Writer, start, end int, write func(io.Writer, int)) {
-	io.WriteString(w, "[")
+func writeList(b *bytes.Buffer, start, end int, write func(*bytes.Buffer, int)) {
+	b.WriteByte('[')
 	for i := start; i < end; i++ {
 		if i > start {
-			io.WriteString(w, ",")
+			b.WriteByte(',')
 		}
-		write(w, i)
+		write(b, i)
 	}
-	io.WriteString(w, "]")
+	b.WriteByte(']')
 }
 
 // prepare prepares the selection sel on records, a slice of o's values,
 // and returns the writer of the record at i: its object, or null for a
 // nil record.
-func (o *Object) prepare(ctx context.Context, sel ast.SelectionSet, records reflect.Value) (func(io.Writer, int), bool) {
+func (o *Object) prepare(ctx context.Context, sel ast.SelectionSet, records reflect.Value) (func(*bytes.Buffer, int), bool) {
 	if hasNil(records) {
 		return o.prepareNullable(ctx, sel, records)
 	}
@@ -89,7 +114,7 @@ func (o *Object) prepare(ctx context.Context, sel ast.SelectionSet, records refl
 		return nil, false
 	}
 	keys := make([][]byte, len(fields))
-	values := make([]func(io.Writer, int), len(fields))
+	values := make([]func(*bytes.Buffer, int), len(fields))
 	for j, f := range fields {
 		var ok bool
 		if f.Name == "__typename" {
@@ -99,16 +124,16 @@ func (o *Object) prepare(ctx context.Context, sel ast.SelectionSet, records refl
 		}
 		keys[j] = objectKey(f.Alias)
 	}
-	return func(w io.Writer, i int) {
-		io.WriteString(w, "{")
+	return func(b *bytes.Buffer, i int) {
+		b.WriteByte('{')
 		for j, key := range keys {
 			if j > 0 {
-				io.WriteString(w, ",")
+				b.WriteByte(',')
 			}
-			w.Write(key)
-			values[j](w, i)
+			b.Write(key)
+			values[j](b, i)
 		}
-		io.WriteString(w, "}")
+		b.WriteByte('}')
 	}, true
 }
 
@@ -128,7 +153,7 @@ func (o *Object) renders(fields []graphql.CollectedField) bool {
 
 // prepareNullable prepares records some of which are nil: the others
 // alone, so that no field ever sees a nil record.
-func (o *Object) prepareNullable(ctx context.Context, sel ast.SelectionSet, records reflect.Value) (func(io.Writer, int), bool) {
+func (o *Object) prepareNullable(ctx context.Context, sel ast.SelectionSet, records reflect.Value) (func(*bytes.Buffer, int), bool) {
 	at := make([]int, records.Len())
 	n := 0
 	for i := range records.Len() {
@@ -145,18 +170,18 @@ func (o *Object) prepareNullable(ctx context.Context, sel ast.SelectionSet, reco
 		}
 	}
 	write, ok := o.prepare(ctx, sel, present)
-	return func(w io.Writer, i int) {
+	return func(b *bytes.Buffer, i int) {
 		if at[i] < 0 {
-			graphql.Null.MarshalGQL(w)
+			b.WriteString("null")
 		} else {
-			write(w, at[i])
+			write(b, at[i])
 		}
 	}, ok
 }
 
 // prepare prepares the field f for records and returns the writer of its
 // value for the record at i, or false when gqlgen must resolve it.
-func (field *Field) prepare(ctx context.Context, f graphql.CollectedField, records reflect.Value) (func(io.Writer, int), bool) {
+func (field *Field) prepare(ctx context.Context, f graphql.CollectedField, records reflect.Value) (func(*bytes.Buffer, int), bool) {
 	values, ok := field.values(ctx, records)
 	if !ok {
 		return nil, false
@@ -234,7 +259,7 @@ func (field *Field) values(ctx context.Context, records reflect.Value) (column, 
 
 // prepareLeaf prepares a scalar or enum field of n records, unless a
 // record's value is one that gqlgen would report as an error.
-func (field *Field) prepareLeaf(values column, n int) (func(io.Writer, int), bool) {
+func (field *Field) prepareLeaf(values column, n int) (func(*bytes.Buffer, int), bool) {
 	if field.Def.Type.NonNull {
 		for i := range n {
 			if !valid(values.at(i)) {
@@ -242,13 +267,13 @@ func (field *Field) prepareLeaf(values column, n int) (func(io.Writer, int), boo
 			}
 		}
 	}
-	return func(w io.Writer, i int) { field.write(w, values.at(i)) }, true
+	return func(b *bytes.Buffer, i int) { field.write(b, values.at(i)) }, true
 }
 
 // prepareMany prepares a field whose value is a list of non-null records,
 // for n records at once: the values of all the lists in one, for one pass
 // of prepare. The list of record i runs from start[i] to start[i+1].
-func (field *Field) prepareMany(ctx context.Context, f graphql.CollectedField, values column, n int) (func(io.Writer, int), bool) {
+func (field *Field) prepareMany(ctx context.Context, f graphql.CollectedField, values column, n int) (func(*bytes.Buffer, int), bool) {
 	start := make([]int, n+1)
 	for i := range n {
 		start[i+1] = start[i] + values.at(i).Len()
@@ -268,7 +293,7 @@ func (field *Field) prepareMany(ctx context.Context, f graphql.CollectedField, v
 	if !ok {
 		return nil, false
 	}
-	return func(w io.Writer, i int) { writeList(w, start[i], start[i+1], write) }, true
+	return func(b *bytes.Buffer, i int) { writeList(b, start[i], start[i+1], write) }, true
 }
 
 // objectKey returns the key of a field in an object, its quoted alias and
@@ -290,9 +315,12 @@ func hasNil(records reflect.Value) bool {
 	return false
 }
 
-// constant writes a value that is the same for every record.
-func constant(m graphql.Marshaler) func(io.Writer, int) {
-	return func(w io.Writer, _ int) { m.MarshalGQL(w) }
+// constant writes a value that is the same for every record, marshaled
+// once.
+func constant(m graphql.Marshaler) func(*bytes.Buffer, int) {
+	var value bytes.Buffer
+	m.MarshalGQL(&value)
+	return func(b *bytes.Buffer, _ int) { b.Write(value.Bytes()) }
 }
 
 // The Go types of leaves that gqlgen marshals other than by their kind.
@@ -325,9 +353,9 @@ func timeOf(v reflect.Value) time.Time {
 }
 
 // leafWriter returns the writer of the values of Go type goType of a
-// field of GraphQL type t, marshaled as the generated code marshals them,
-// or false when there is none.
-func leafWriter(t *ast.Type, goType reflect.Type) (func(io.Writer, reflect.Value), bool) {
+// field of GraphQL type t, which writes them as the generated code
+// marshals them, or false when there is none.
+func leafWriter(t *ast.Type, goType reflect.Type) (func(*bytes.Buffer, reflect.Value), bool) {
 	if goType == nil {
 		return nil, false
 	}
@@ -336,40 +364,68 @@ func leafWriter(t *ast.Type, goType reflect.Type) (func(io.Writer, reflect.Value
 			return nil, false
 		}
 		item, ok := leafWriter(t.Elem, goType.Elem())
-		return func(w io.Writer, v reflect.Value) {
-			io.WriteString(w, "[")
+		return func(b *bytes.Buffer, v reflect.Value) {
+			b.WriteByte('[')
 			for i := range v.Len() {
 				if i > 0 {
-					io.WriteString(w, ",")
+					b.WriteByte(',')
 				}
-				item(w, v.Index(i))
+				item(b, v.Index(i))
 			}
-			io.WriteString(w, "]")
+			b.WriteByte(']')
 		}, ok
 	}
 	if goType.Kind() == reflect.Pointer {
 		elem, ok := leafWriter(t, goType.Elem())
-		return func(w io.Writer, v reflect.Value) {
+		return func(b *bytes.Buffer, v reflect.Value) {
 			if v.IsNil() {
-				graphql.Null.MarshalGQL(w)
+				b.WriteString("null")
 			} else {
-				elem(w, v.Elem())
+				elem(b, v.Elem())
 			}
 		}, ok
 	}
 	switch {
 	case goType == timeType:
-		return func(w io.Writer, v reflect.Value) { graphql.MarshalTime(timeOf(v)).MarshalGQL(w) }, true
+		return func(b *bytes.Buffer, v reflect.Value) { writeTime(b, timeOf(v)) }, true
 	case goType == jsonType:
-		return func(w io.Writer, v reflect.Value) { model.MarshalJSON(v.Bytes()).MarshalGQL(w) }, true
-	case goType.Kind() == reflect.String && t.NamedType == "ID":
-		return func(w io.Writer, v reflect.Value) { graphql.MarshalID(v.String()).MarshalGQL(w) }, true
+		return func(b *bytes.Buffer, v reflect.Value) { model.MarshalJSON(v.Bytes()).MarshalGQL(b) }, true
 	case goType.Kind() == reflect.String:
-		return func(w io.Writer, v reflect.Value) { graphql.MarshalString(v.String()).MarshalGQL(w) }, true
+		// An ID is marshaled as a string (graphql.MarshalID).
+		return func(b *bytes.Buffer, v reflect.Value) { writeString(b, v.String()) }, true
 	case goType.Kind() == reflect.Int:
-		return func(w io.Writer, v reflect.Value) { graphql.MarshalInt(int(v.Int())).MarshalGQL(w) }, true
+		return func(b *bytes.Buffer, v reflect.Value) { b.Write(strconv.AppendInt(b.AvailableBuffer(), v.Int(), 10)) }, true
 	case goType.Kind() == reflect.Bool:
-		return func(w io.Writer, v reflect.Value) { graphql.MarshalBoolean(v.Bool()).MarshalGQL(w) }, true
+		return func(b *bytes.Buffer, v reflect.Value) { b.Write(strconv.AppendBool(b.AvailableBuffer(), v.Bool())) }, true
 	}
 	return nil, false
+}
+
+// writeString writes s as graphql.MarshalString does: the string itself
+// between quotes unless it has a character to escape, which gqlgen's
+// marshaler then escapes (every such character is a byte below 0x80, so
+// looking at bytes finds them all).
+func writeString(b *bytes.Buffer, s string) {
+	for i := range len(s) {
+		if c := s[i]; c < 0x20 || c == '\\' || c == '"' {
+			graphql.MarshalString(s).MarshalGQL(b)
+			return
+		}
+	}
+	b.WriteByte('"')
+	b.WriteString(s)
+	b.WriteByte('"')
+}
+
+// writeTime writes t as graphql.MarshalTime does, without its
+// intermediate strings: null for the zero time, else its RFC 3339 text,
+// which has nothing to escape, between quotes.
+func writeTime(b *bytes.Buffer, t time.Time) {
+	if t.IsZero() {
+		b.WriteString("null")
+		return
+	}
+	out := append(b.AvailableBuffer(), '"')
+	out = append(t.AppendFormat(out, time.RFC3339Nano), '"')
+	b.Write(out)
 }
