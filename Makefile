@@ -52,8 +52,9 @@ build:
 
 ## bench: the benchmark (not part of test): throughput, latency, SQL, CPU and memory per case
 ## It runs against a seeded throwaway PostgreSQL; writes bench/results/latest.json.
-## BENCH_DURATION (default 20s per case), BENCH_CONCURRENCY (default 32) and BENCH_CASES
-## (comma-separated case names, default all) change the run.
+## BENCH_DURATION (default 20s per case), BENCH_CONCURRENCY (default 32), BENCH_CASES
+## (comma-separated case names, default all) and BENCH_DATA (seed, the default, or api:
+## the benchmark's contacts written one createContact each) change the run.
 bench:
 	@./scripts/ensure-postgres.sh
 	$(GO) run ./bench/driver

@@ -190,7 +190,7 @@ func (d *database) sampleRecords(ctx context.Context, ws uuid.UUID) (sample, err
 			return sample{}, err
 		}
 		if len(*q.into) == 0 {
-			return sample{}, fmt.Errorf("the seeded workspace has nothing for %s", q.query)
+			return sample{}, fmt.Errorf("the benchmark's workspace has nothing for %s", q.query)
 		}
 	}
 	s.pageStarts, err = pageCursors(s.pageStarts)

@@ -13,6 +13,9 @@
 //	                   profile runs the first, page_100 by default)
 //	BENCH_ROUNDS       how many times each case runs each way of row-level
 //	                   security, alternating, and its floor (default 2)
+//	BENCH_DATA         where the benchmark's workspace gets its data: seed
+//	                   (default: `server seed`, 100,000 contacts) or api
+//	                   (10,000 contacts, one createContact each)
 //	ROW_LEVEL_SECURITY off profiles the server without it (make profile)
 //
 // Every case runs against two servers on the same data: one as served by
@@ -70,10 +73,13 @@ type settings struct {
 	rounds int
 	// cases are the names of the cases to run; none means all of them.
 	cases []string
+	// data is dataSeed or dataAPI: how the benchmark's workspace is
+	// written.
+	data string
 }
 
 func readSettings() (settings, error) {
-	s := settings{duration: 20 * time.Second, concurrency: 32, rounds: 2}
+	s := settings{duration: 20 * time.Second, concurrency: 32, rounds: 2, data: dataSeed}
 	flag.StringVar(&s.resultsDir, "results", filepath.Join("bench", "results"), "where to write latest.json and profiles")
 	flag.BoolVar(&s.profile, "profile", false, "write CPU and allocation profiles of the server under page_100's load instead of running every case")
 	flag.Parse()
@@ -97,6 +103,12 @@ func readSettings() (settings, error) {
 			return s, fmt.Errorf("BENCH_ROUNDS must be a positive number, not %q", v)
 		}
 		s.rounds = n
+	}
+	if v := os.Getenv("BENCH_DATA"); v != "" {
+		if v != dataSeed && v != dataAPI {
+			return s, fmt.Errorf("BENCH_DATA must be %s or %s, not %q", dataSeed, dataAPI, v)
+		}
+		s.data = v
 	}
 	if v := os.Getenv("BENCH_CASES"); v != "" {
 		s.cases = strings.Split(v, ",")
@@ -160,14 +172,22 @@ func run() error {
 	var pinNote string
 	b.pins, pinNote = choosePinning(runtime.NumCPU())
 	loadavg, _ := os.ReadFile("/proc/loadavg")
-	fmt.Printf("machine: %s (load average %s)\npinning: %s\n%s per case at %d concurrent clients\n\n",
-		machine, strings.Join(strings.Fields(string(loadavg))[:3], " "), pinNote, s.duration, s.concurrency)
+	fmt.Printf("machine: %s (load average %s)\npinning: %s\n%s per case at %d concurrent clients, on %s data\n\n",
+		machine, strings.Join(strings.Fields(string(loadavg))[:3], " "), pinNote, s.duration, s.concurrency, s.data)
 
-	records, err := b.prepare(ctx)
-	if err != nil {
+	if err := b.prepare(ctx); err != nil {
 		return err
 	}
 	if err := b.startServers(ctx); err != nil {
+		return err
+	}
+	if s.data == dataAPI {
+		if err := b.writeThroughAPI(ctx, b.server, apiWorkspace); err != nil {
+			return err
+		}
+	}
+	records, err := b.db.sampleRecords(ctx, benchWorkspace.id)
+	if err != nil {
 		return err
 	}
 	chosen, err := selectCases(cases(records), s.cases)
@@ -202,25 +222,27 @@ func selectCases(all []benchCase, names []string) ([]benchCase, error) {
 	return slices.DeleteFunc(all, func(c benchCase) bool { return !slices.Contains(names, c.name) }), nil
 }
 
-// prepare builds the binaries, starts and seeds the database and picks the
-// records the requests ask for.
-func (b *bench) prepare(ctx context.Context) (sample, error) {
+// prepare builds the binaries, starts the database and seeds it: every
+// workspace, or under BENCH_DATA=api all but the benchmark's, which the
+// API writes once the servers run.
+func (b *bench) prepare(ctx context.Context) error {
 	var err error
 	if b.dir, err = os.MkdirTemp("", "contacts-bench-"); err != nil {
-		return sample{}, err
+		return err
 	}
 	fmt.Println("building the server, the raw baseline and the load generator (-trimpath, no race detector)")
 	if err := binaries(ctx, b.dir); err != nil {
-		return sample{}, err
+		return err
 	}
 	fmt.Println("starting PostgreSQL and seeding")
 	if b.db, err = startDatabase(ctx); err != nil {
-		return sample{}, err
+		return err
 	}
-	if err := b.db.seed(ctx, filepath.Join(b.dir, "server"), slices.Concat([]workspacePlan{benchWorkspace}, otherWorkspaces)); err != nil {
-		return sample{}, err
+	seeded := otherWorkspaces
+	if b.data == dataSeed {
+		seeded = slices.Concat([]workspacePlan{benchWorkspace}, otherWorkspaces)
 	}
-	return b.db.sampleRecords(ctx, benchWorkspace.id)
+	return b.db.seed(ctx, filepath.Join(b.dir, "server"), seeded)
 }
 
 // startServers starts the API server, with its profiles on a listener of
@@ -351,7 +373,7 @@ func (b *bench) runCases(ctx context.Context, all []benchCase, machine string) e
 	fmt.Printf("\nserver peak RSS %.1f MB; goroutines %d before the cases, %d after\n\n", peakRSS, goroutinesBefore, goroutinesAfter)
 	ts := targets(results, peakRSS, goroutinesBefore, goroutinesAfter)
 	printTargets(os.Stdout, ts)
-	path, err := writeJSON(b.resultsDir, report(machine, b.rounds, results, peakRSS, goroutinesAfter))
+	path, err := writeJSON(b.resultsDir, report(machine, b.data, b.rounds, results, peakRSS, goroutinesAfter))
 	if err != nil {
 		return err
 	}

@@ -16,6 +16,9 @@ import (
 // compared.
 type Report struct {
 	Machine string `json:"machine"`
+	// Data is how the benchmark's workspace was written: "seed" (`server
+	// seed`) or "api" (one createContact per contact; BENCH_DATA).
+	Data string `json:"data"`
 	// Rounds is how many times each case ran each way of row-level
 	// security.
 	Rounds          int          `json:"rounds"`
@@ -161,8 +164,8 @@ func serverReport(m measurement, rounds []float64) ServerReport {
 }
 
 // report makes the JSON report of a run.
-func report(machine string, rounds int, results []caseResult, peakRSSMB float64, goroutinesAfter int) Report {
-	r := Report{Machine: machine, Rounds: rounds, Cases: []CaseReport{}, PeakRSSMB: round(peakRSSMB, 1), GoroutinesAfter: goroutinesAfter}
+func report(machine, data string, rounds int, results []caseResult, peakRSSMB float64, goroutinesAfter int) Report {
+	r := Report{Machine: machine, Data: data, Rounds: rounds, Cases: []CaseReport{}, PeakRSSMB: round(peakRSSMB, 1), GoroutinesAfter: goroutinesAfter}
 	for _, c := range results {
 		lo, hi := spread(c.rlsCosts)
 		cr := CaseReport{

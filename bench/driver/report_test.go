@@ -19,7 +19,7 @@ func TestLatestJSONHasTheAgreedShape(t *testing.T) {
 			withoutRLS: measurement{rps: 290}, rlsCosts: []float64{-0.01, -0.05},
 			withoutEvents: &measurement{rps: 330}, eventsCosts: []float64{0.08, 0.12}},
 	}
-	path, err := writeJSON(t.TempDir(), report("x86_64, Some CPU, 2 cores", 2, results, 87.65, 9))
+	path, err := writeJSON(t.TempDir(), report("x86_64, Some CPU, 2 cores", dataAPI, 2, results, 87.65, 9))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +34,7 @@ func TestLatestJSONHasTheAgreedShape(t *testing.T) {
 	if err := json.Unmarshal(b, &doc); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := keys(doc), []string{"cases", "goroutines_after", "machine", "peak_rss_mb", "rounds"}; !slices.Equal(got, want) {
+	if got, want := keys(doc), []string{"cases", "data", "goroutines_after", "machine", "peak_rss_mb", "rounds"}; !slices.Equal(got, want) {
 		t.Errorf("top-level keys = %v, want %v", got, want)
 	}
 	cases := doc["cases"].([]any)
@@ -75,7 +75,7 @@ func TestLatestJSONHasTheAgreedShape(t *testing.T) {
 	if got := first["without_row_security"].(map[string]any)["rps"]; got != 1300.0 {
 		t.Errorf("without_row_security.rps = %v, want 1300", got)
 	}
-	if doc["peak_rss_mb"] != 87.7 || doc["goroutines_after"] != 9.0 || !strings.Contains(doc["machine"].(string), "2 cores") {
+	if doc["peak_rss_mb"] != 87.7 || doc["data"] != "api" || doc["goroutines_after"] != 9.0 || !strings.Contains(doc["machine"].(string), "2 cores") {
 		t.Errorf("report = %v", doc)
 	}
 }
