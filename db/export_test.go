@@ -42,3 +42,11 @@ func LookupCount(ctx context.Context, idb bun.IConn, query string, values ...any
 	})
 	return n, err
 }
+
+// PageText is the text of the page of ws's contacts that lq asks for, as
+// a page without a filter is prepared: the workspace is $1, a cursor's
+// values the next parameters.
+func PageText(s *Store, ws uuid.UUID, lq ListQuery) string {
+	text, _ := listText[Contact](s, ws, lq, true)
+	return text
+}

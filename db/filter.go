@@ -119,6 +119,8 @@ type compiler struct {
 	// views says that the statement reads the tables' views (see table).
 	views bool
 	types map[string]CustomFieldType
+	// params takes the values of a page's bounds (see statementParams).
+	params *statementParams
 }
 
 // filters returns the compiler of filters on the records of ws under

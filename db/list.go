@@ -1,11 +1,10 @@
 package db
 
 import (
-	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
-	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/schema"
 )
@@ -151,10 +150,10 @@ func (lq ListQuery) apply(q *bun.SelectQuery, c compiler) *bun.SelectQuery {
 	alias := c.alias
 	q = lq.Match.apply(q, c)
 	if lq.After != nil {
-		q = q.Where("?", lq.keyset(alias, *lq.After, false))
+		q = q.Where("?", lq.keyset(alias, *lq.After, false, c.params))
 	}
 	if lq.Before != nil {
-		q = q.Where("?", lq.keyset(alias, *lq.Before, true))
+		q = q.Where("?", lq.keyset(alias, *lq.Before, true, c.params))
 	}
 	return q.OrderExpr(lq.orderBy(alias)).Limit(int64(lq.Limit))
 }
@@ -207,10 +206,14 @@ func (lq ListQuery) param(i int) string {
 // position k in the list's order, or before it when before is set. When
 // every key goes the same way it is one row comparison, which a btree on
 // the keys answers with a range scan; otherwise it is spelled out key by
-// key, with a bound on the first key for the index.
-func (lq ListQuery) keyset(alias string, k Keyset, before bool) schema.QueryWithArgs {
+// key, with a bound on the first key for the index. Its values go to
+// params (see statementParams).
+func (lq ListQuery) keyset(alias string, k Keyset, before bool, params *statementParams) schema.QueryWithArgs {
 	n := len(lq.Order) + 1
-	values := append(append([]any{}, k.Values...), k.ID)
+	values := make([]any, 0, n)
+	for _, v := range append(append([]any{}, k.Values...), k.ID) {
+		values = append(values, params.add(v))
+	}
 	op := func(i int) string {
 		if lq.descending(i) != lq.Backward != before {
 			return "<"
@@ -244,13 +247,34 @@ func (lq ListQuery) keyset(alias string, k Keyset, before bool) schema.QueryWith
 	return bun.SafeQuery(bound+" AND ("+strings.Join(alternatives, " OR ")+")", append([]any{values[0]}, args...)...)
 }
 
-// scanPage runs q, the select of a page of model T's records, in
-// workspace ws (see inWorkspace), and returns its records, decoded off
-// the connection (see decodingRows): a page is most of what a list's
-// request reads, and Bun's scanner took two thirds of the time its rows
-// took to read. Bun still runs q, so that its hooks see it.
-func scanPage[T any](ctx context.Context, s *Store, ws uuid.UUID, q *bun.SelectQuery) ([]*T, error) {
-	var records []*T
-	err := s.scan(decodingRows(ctx, scanInto(&records, s.models)), ws, q)
-	return records, err
+// statementParams are the parameters of a statement whose text Bun
+// writes: a value added appears in the text as $n, its place among them,
+// and travels beside the text, which then repeats whatever the values and
+// can be prepared. A nil *statementParams writes the values into the text.
+type statementParams struct{ list []any }
+
+// param is a statement's parameter $n, as Bun writes it into a text.
+type param int
+
+// AppendQuery writes the parameter's placeholder.
+func (p param) AppendQuery(_ schema.QueryGen, b []byte) ([]byte, error) {
+	return strconv.AppendInt(append(b, '$'), int64(p), 10), nil
+}
+
+// add returns what Bun is to write into a text for v: its parameter, or
+// v itself when ps is nil.
+func (ps *statementParams) add(v any) any {
+	if ps == nil {
+		return v
+	}
+	ps.list = append(ps.list, v)
+	return param(len(ps.list))
+}
+
+// values returns the parameters' values.
+func (ps *statementParams) values() []any {
+	if ps == nil {
+		return nil
+	}
+	return ps.list
 }

@@ -68,7 +68,8 @@ func ByKeys[R any](ctx context.Context, s *Store, ws uuid.UUID, by *Lookup, cols
 }
 
 // lookupTexts keeps the text of each lookup the server has run, by
-// lookupKey, up to maxLookupTexts: Bun takes a dozen allocations to build
+// lookupKey, and of each page without a filter, by itself, up to
+// maxLookupTexts: Bun takes a dozen allocations to build
 // one (about 3% of what a contact(id:) request allocates), and the kept
 // ones are prepared on the connections that run them. The texts differ by
 // model, way and the columns fetched: a few dozen in the server's use,
@@ -107,11 +108,27 @@ func (s *Store) lookupText(dest any, by *Lookup, cols Columns) (text string, kep
 	text = cols.apply(s.models.NewSelect().Model(dest), by.needed...).
 		Where("?TableAlias.workspace_id = $1").Where("?TableAlias." + by.key + " = ANY($2)").
 		Order(by.order...).String()
+	return text, keep(key, text)
+}
+
+// keep keeps text by key, unless maxLookupTexts are kept already, and
+// reports whether it is kept.
+func keep(key any, text string) bool {
+	if _, ok := lookupTexts.Load(key); ok {
+		return true
+	}
 	if lookupTextCount.Load() >= maxLookupTexts {
-		return text, false
+		return false
 	}
 	if _, loaded := lookupTexts.LoadOrStore(key, text); !loaded {
 		lookupTextCount.Add(1)
 	}
-	return text, true
+	return true
+}
+
+// keepText keeps a text that the server does not build once, such as a
+// page's (see list), by itself: it reports whether the text is kept, and
+// may be prepared.
+func keepText(text string) bool {
+	return keep(text, text)
 }

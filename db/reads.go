@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"reflect"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 )
@@ -22,18 +24,39 @@ func (s *Store) CountContacts(ctx context.Context, ws uuid.UUID, m Match) (int, 
 }
 
 // list returns a page of the workspace's records of model T: lq's
-// columns of them, and the ones that cursors point at them by.
+// columns of them, and the ones that cursors point at them by. A page
+// without a filter, the most common, is a prepared statement whose
+// workspace and cursor are parameters (see listText); a filter writes its
+// values into the text, which then seldom repeats.
 func list[T any](ctx context.Context, s *Store, ws uuid.UUID, lq ListQuery) ([]*T, error) {
 	var records []*T
-	q, c := filtered(s, s.idb.NewSelect().Model(&records), ws)
-	table := q.GetModel().(bun.TableModel).Table()
-	q = lq.Columns.apply(q, lq.keyColumns()...)
-	q = lq.apply(q, c)
-	records, err := scanPage[T](ctx, s, ws, q)
+	text, params := listText[T](s, ws, lq, lq.Match.Filter == nil)
+	prepare := params != nil && keepText(text)
+	if params != nil && !prepare {
+		text, params = listText[T](s, ws, lq, false)
+	}
+	err := s.inWorkspace(ctx, ws, func(idb bun.IConn) error {
+		countStatement(ctx)
+		return rawQuery(ctx, idb, text, prepare, params.values(), scanInto(&records, s.models))
+	})
 	if err != nil {
-		return nil, fmt.Errorf("list %s: %w", table.Name, err)
+		return nil, fmt.Errorf("list %s: %w", s.models.Table(reflect.TypeFor[T]()).Name, err)
 	}
 	return records, nil
+}
+
+// listText returns the text of lq's select of model T's records of ws:
+// with the workspace and the cursor's values as parameters, in params,
+// when parameterize is set; else written into the text.
+func listText[T any](s *Store, ws uuid.UUID, lq ListQuery, parameterize bool) (string, *statementParams) {
+	var params *statementParams
+	if parameterize {
+		params = &statementParams{}
+	}
+	q, c := filtered(s, s.idb.NewSelect().Model((*T)(nil)), params.add(pgtype.UUID{Bytes: ws, Valid: true}))
+	c.params = params
+	q = lq.Columns.apply(q, lq.keyColumns()...)
+	return lq.apply(q, c).String(), params
 }
 
 // count returns how many of the workspace's records of model T match m.
@@ -55,7 +78,7 @@ func count[T any](ctx context.Context, s *Store, ws uuid.UUID, m Match) (int, er
 // filtered returns q, a select of a model's records, as lists and counts
 // read them: of workspace ws, from the model's table or its view (see
 // compiler.table), and the compiler of their filters.
-func filtered(s *Store, q *bun.SelectQuery, ws uuid.UUID) (*bun.SelectQuery, compiler) {
+func filtered(s *Store, q *bun.SelectQuery, ws any) (*bun.SelectQuery, compiler) {
 	table := q.GetModel().(bun.TableModel).Table()
 	c := s.filters(string(table.Alias), ws)
 	q = q.ModelTableExpr(c.table(table.Name)+" AS ?TableAlias").Where("?TableAlias.workspace_id = ?", ws)

@@ -91,10 +91,6 @@ type stdlibConn = stdlib.Conn
 type scopingConn struct{ *stdlibConn }
 
 func (c scopingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	decode, _ := ctx.Value(rowDecoderKey{}).(rowDecoder)
-	if decode != nil {
-		return c.decodeRows(ctx, query, args, decode)
-	}
 	mrr, scoped, err := c.sendIfScoped(ctx, query, args)
 	if !scoped {
 		return c.stdlibConn.QueryContext(ctx, query, args)
@@ -108,39 +104,6 @@ func (c scopingConn) QueryContext(ctx context.Context, query string, args []driv
 // rowDecoder decodes one row of a result: its raw values, by column,
 // valid until the next row.
 type rowDecoder func(fields []pgconn.FieldDescription, types *pgtype.Map, row [][]byte) error
-
-type rowDecoderKey struct{}
-
-// decodingRows returns ctx, with which a query Bun runs (its hooks seeing
-// it as they see every other) has its rows decoded by decode straight off
-// pgx's connection, as the lookups' are (rawscan.go), rather than read
-// through database/sql by Bun's reflective scanner, which then finds none.
-// It is for one query: every query run with ctx gives its rows to decode.
-func decodingRows(ctx context.Context, decode rowDecoder) context.Context {
-	return context.WithValue(ctx, rowDecoderKey{}, decode)
-}
-
-// decodeRows runs query, behind the set_config of the policy setting
-// that ctx carries if any, and gives its rows to decode; database/sql
-// gets an empty result.
-func (c scopingConn) decodeRows(ctx context.Context, query string, args []driver.NamedValue, decode rowDecoder) (driver.Rows, error) {
-	var scope *policyScope
-	if s, ok := ctx.Value(policyScopeKey{}).(policyScope); ok {
-		scope = &s
-	}
-	if err := queryOn(ctx, c.Conn(), scope, query, false, namedValues(args), decode); err != nil {
-		return nil, err
-	}
-	return decodedRows{}, nil
-}
-
-// decodedRows is the empty result database/sql sees of a query whose
-// rows went to a rowDecoder.
-type decodedRows struct{}
-
-func (decodedRows) Columns() []string              { return nil }
-func (decodedRows) Close() error                   { return nil }
-func (decodedRows) Next(dest []driver.Value) error { return io.EOF }
 
 func (c scopingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
 	mrr, scoped, err := c.sendIfScoped(ctx, query, args)

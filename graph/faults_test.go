@@ -174,8 +174,10 @@ func TestFaultsShowAsInternal(t *testing.T) {
 	const contacts = `{ contacts { nodes { id } } }`
 
 	t.Run("panic in a resolver", func(t *testing.T) {
+		// A count goes through Bun (a page, like a lookup by keys, does
+		// not: Bun's hooks do not see it).
 		c := newClientWith(t, newHandlerOf(t, serviceWithFault(t, "FROM visible_contacts")), uuid.New(), graphtest.AllScopes)
-		checkInternal(t, graphtest.RecordRequest(c.Handler, c.Request(contacts)), logs, "forced fault")
+		checkInternal(t, graphtest.RecordRequest(c.Handler, c.Request(`{ contacts { totalCount } }`)), logs, "forced fault")
 		checkServes(t, c)
 	})
 
