@@ -47,6 +47,5 @@ func LookupCount(ctx context.Context, idb bun.IConn, query string, values ...any
 // a page without a filter is prepared: the workspace is $1, a cursor's
 // values the next parameters.
 func PageText(s *Store, ws uuid.UUID, lq ListQuery) string {
-	text, _ := listText[Contact](s, ws, lq, true)
-	return text
+	return listSelect[Contact](s, ws, lq)(&statementParams{}).String()
 }

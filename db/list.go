@@ -5,7 +5,10 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
 	"github.com/uptrace/bun/schema"
 )
 
@@ -261,11 +264,18 @@ func (p param) AppendQuery(_ schema.QueryGen, b []byte) ([]byte, error) {
 	return strconv.AppendInt(append(b, '$'), int64(p), 10), nil
 }
 
-// add returns what Bun is to write into a text for v: its parameter, or
-// v itself when ps is nil.
+// add returns what Bun is to write into a text for v: its parameter, or,
+// when ps is nil, v itself (a list of texts as an array). A workspace goes
+// as its 16 bytes, where a uuid.UUID would go through its text.
 func (ps *statementParams) add(v any) any {
 	if ps == nil {
+		if texts, ok := v.([]string); ok {
+			return pgdialect.Array(texts)
+		}
 		return v
+	}
+	if ws, ok := v.(uuid.UUID); ok {
+		v = pgtype.UUID{Bytes: ws, Valid: true}
 	}
 	ps.list = append(ps.list, v)
 	return param(len(ps.list))

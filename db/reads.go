@@ -7,7 +7,6 @@ import (
 	"reflect"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 )
@@ -25,38 +24,48 @@ func (s *Store) CountContacts(ctx context.Context, ws uuid.UUID, m Match) (int, 
 
 // list returns a page of the workspace's records of model T: lq's
 // columns of them, and the ones that cursors point at them by. A page
-// without a filter, the most common, is a prepared statement whose
-// workspace and cursor are parameters (see listText); a filter writes its
-// values into the text, which then seldom repeats.
+// without a filter, the most common, is prepared, its workspace and
+// cursor parameters; a filter writes its values into the text, which then
+// seldom repeats.
 func list[T any](ctx context.Context, s *Store, ws uuid.UUID, lq ListQuery) ([]*T, error) {
-	var records []*T
-	text, params := listText[T](s, ws, lq, lq.Match.Filter == nil)
-	prepare := params != nil && keepText(text)
-	if params != nil && !prepare {
-		text, params = listText[T](s, ws, lq, false)
-	}
-	err := s.inWorkspace(ctx, ws, func(idb bun.IConn) error {
-		countStatement(ctx)
-		return rawQuery(ctx, idb, text, prepare, params.values(), scanInto(&records, s.models))
-	})
+	records, err := selectRecords[T](ctx, s, ws, lq.Match.Filter == nil, listSelect[T](s, ws, lq))
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", s.models.Table(reflect.TypeFor[T]()).Name, err)
 	}
 	return records, nil
 }
 
-// listText returns the text of lq's select of model T's records of ws:
-// with the workspace and the cursor's values as parameters, in params,
-// when parameterize is set; else written into the text.
-func listText[T any](s *Store, ws uuid.UUID, lq ListQuery, parameterize bool) (string, *statementParams) {
+// listSelect returns the builder of the select of lq's page of model T's
+// records of ws (see selectRecords).
+func listSelect[T any](s *Store, ws uuid.UUID, lq ListQuery) func(*statementParams) *bun.SelectQuery {
+	return func(params *statementParams) *bun.SelectQuery {
+		q, c := filtered(s, s.idb.NewSelect().Model((*T)(nil)), params.add(ws))
+		c.params = params
+		return lq.apply(lq.Columns.apply(q, lq.keyColumns()...), c)
+	}
+}
+
+// selectRecords runs the select of model T's records that build writes,
+// in workspace ws, and decodes its rows off the connection (see
+// rawQuery). With prepare set, the values that build adds to its params
+// are the statement's parameters, and the statement is prepared, when its
+// text can be kept (see keepText); otherwise they are written into its
+// text.
+func selectRecords[T any](ctx context.Context, s *Store, ws uuid.UUID, prepare bool, build func(*statementParams) *bun.SelectQuery) ([]*T, error) {
 	var params *statementParams
-	if parameterize {
+	if prepare {
 		params = &statementParams{}
 	}
-	q, c := filtered(s, s.idb.NewSelect().Model((*T)(nil)), params.add(pgtype.UUID{Bytes: ws, Valid: true}))
-	c.params = params
-	q = lq.Columns.apply(q, lq.keyColumns()...)
-	return lq.apply(q, c).String(), params
+	text := build(params).String()
+	if params != nil && !keepText(text) {
+		params, text = nil, build(nil).String()
+	}
+	var records []*T
+	err := s.inWorkspace(ctx, ws, func(idb bun.IConn) error {
+		countStatement(ctx)
+		return rawQuery(ctx, idb, text, params != nil, params.values(), scanInto(&records, s.models))
+	})
+	return records, err
 }
 
 // count returns how many of the workspace's records of model T match m.
@@ -151,19 +160,26 @@ func (s *Store) CountAccounts(ctx context.Context, ws uuid.UUID, m Match) (int, 
 	return count[Account](ctx, s, ws, m)
 }
 
-// portalRoles selects portal roles with whether each is the workspace's default.
-func (s *Store) portalRoles(ws uuid.UUID, roles *[]*PortalRole) *bun.SelectQuery {
-	return s.idb.NewSelect().Model(roles).
-		ColumnExpr("pr.*").
-		ColumnExpr("COALESCE(pr.id = w.default_portal_role_id, false) AS is_default").
-		Join("JOIN workspaces AS w ON w.id = pr.workspace_id").
-		Where("pr.workspace_id = ?", ws)
+// selectPortalRoles returns the workspace's portal roles that refine
+// selects, with whether each is the workspace's default: a prepared
+// statement (see selectRecords), as every write of a contact and every
+// page read them.
+func (s *Store) selectPortalRoles(ctx context.Context, ws uuid.UUID, refine func(*bun.SelectQuery, *statementParams) *bun.SelectQuery) ([]*PortalRole, error) {
+	return selectRecords[PortalRole](ctx, s, ws, true, func(params *statementParams) *bun.SelectQuery {
+		return refine(s.idb.NewSelect().Model((*PortalRole)(nil)).
+			ColumnExpr("pr.*").
+			ColumnExpr("COALESCE(pr.id = w.default_portal_role_id, false) AS is_default").
+			Join("JOIN workspaces AS w ON w.id = pr.workspace_id").
+			Where("pr.workspace_id = ?", params.add(ws)), params)
+	})
 }
 
 // PortalRolesByIDs returns the workspace's portal roles among ids, in no order.
 func (s *Store) PortalRolesByIDs(ctx context.Context, ws uuid.UUID, ids []string) ([]*PortalRole, error) {
-	var roles []*PortalRole
-	if err := s.scan(ctx, ws, s.portalRoles(ws, &roles).Where("pr.id = ANY(?)", pgdialect.Array(ids))); err != nil {
+	roles, err := s.selectPortalRoles(ctx, ws, func(q *bun.SelectQuery, params *statementParams) *bun.SelectQuery {
+		return q.Where("pr.id = ANY(?)", params.add(ids))
+	})
+	if err != nil {
 		return nil, fmt.Errorf("portal roles by id: %w", err)
 	}
 	return roles, nil
@@ -171,8 +187,10 @@ func (s *Store) PortalRolesByIDs(ctx context.Context, ws uuid.UUID, ids []string
 
 // PortalRoleBySlug returns the workspace's portal role with slug, or nil.
 func (s *Store) PortalRoleBySlug(ctx context.Context, ws uuid.UUID, slug string) (*PortalRole, error) {
-	var roles []*PortalRole
-	if err := s.scan(ctx, ws, s.portalRoles(ws, &roles).Where("pr.slug = ?", slug)); err != nil {
+	roles, err := s.selectPortalRoles(ctx, ws, func(q *bun.SelectQuery, params *statementParams) *bun.SelectQuery {
+		return q.Where("pr.slug = ?", params.add(slug))
+	})
+	if err != nil {
 		return nil, fmt.Errorf("portal role by slug: %w", err)
 	}
 	if len(roles) == 0 {
@@ -183,8 +201,10 @@ func (s *Store) PortalRoleBySlug(ctx context.Context, ws uuid.UUID, slug string)
 
 // DefaultPortalRole returns the role the workspace gives new contacts.
 func (s *Store) DefaultPortalRole(ctx context.Context, ws uuid.UUID) (*PortalRole, error) {
-	var roles []*PortalRole
-	if err := s.scan(ctx, ws, s.portalRoles(ws, &roles).Where("pr.id = w.default_portal_role_id")); err != nil {
+	roles, err := s.selectPortalRoles(ctx, ws, func(q *bun.SelectQuery, _ *statementParams) *bun.SelectQuery {
+		return q.Where("pr.id = w.default_portal_role_id")
+	})
+	if err != nil {
 		return nil, fmt.Errorf("default portal role: %w", err)
 	}
 	if len(roles) == 0 {
@@ -228,8 +248,10 @@ func (s *Store) PhonesAfter(ctx context.Context, after *Phone, limit int) ([]*Ph
 // ListPortalRoles returns every portal role of the workspace: built-in
 // ones first, then custom ones by creation.
 func (s *Store) ListPortalRoles(ctx context.Context, ws uuid.UUID) ([]*PortalRole, error) {
-	var roles []*PortalRole
-	if err := s.scan(ctx, ws, s.portalRoles(ws, &roles).Order("pr.built_in DESC", "pr.id")); err != nil {
+	roles, err := s.selectPortalRoles(ctx, ws, func(q *bun.SelectQuery, _ *statementParams) *bun.SelectQuery {
+		return q.Order("pr.built_in DESC", "pr.id")
+	})
+	if err != nil {
 		return nil, fmt.Errorf("list portal roles: %w", err)
 	}
 	return roles, nil
