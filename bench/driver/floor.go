@@ -232,7 +232,7 @@ func isIdentByte(c byte) bool {
 // statements, preparing took most of a run of a few seconds, where the
 // server prepares once per connection.
 func (b *bench) runFloor(ctx context.Context, f *floor, clients int, d time.Duration) (float64, []statementTime, error) {
-	warm := max(2*time.Second, warmup(b.duration)).Round(time.Second)
+	warm := max(2*time.Second, warmup(b.duration, false)).Round(time.Second)
 	cmd := b.pgbench(ctx, f, clients, warm+d.Round(time.Second))
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
