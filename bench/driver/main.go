@@ -67,7 +67,7 @@ func main() {
 	}
 }
 
-// settings are the benchmark's knobs.
+// settings are make bench's knobs: the BENCH_ variables and the flags.
 type settings struct {
 	// duration is how long each measured run lasts.
 	duration    time.Duration
@@ -254,7 +254,7 @@ func (b *bench) prepare(ctx context.Context) error {
 		return err
 	}
 	fmt.Println("building the server, the raw baseline and the load generator (-trimpath, no race detector)")
-	if err := binaries(ctx, b.dir); err != nil {
+	if err := serverproc.Build(ctx, b.dir, ".", "./bench/baseline", "./bench/loadgen"); err != nil {
 		return err
 	}
 	fmt.Println("starting PostgreSQL and seeding")
