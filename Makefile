@@ -52,7 +52,7 @@ build:
 
 ## bench: the benchmark (not part of test): throughput, latency, SQL, CPU and memory per case
 ## It runs against a seeded throwaway PostgreSQL; writes bench/results/latest.json.
-## BENCH_DURATION (default 20s per case), BENCH_CONCURRENCY (default 32), BENCH_CASES
+## BENCH_ROUNDS (default 8), BENCH_DURATION (default 4s a server a round), BENCH_CONCURRENCY (default 32), BENCH_CASES
 ## (comma-separated case names, default all) and BENCH_DATA (seed, the default, or api:
 ## the benchmark's contacts written one createContact each) change the run.
 bench:

@@ -15,10 +15,11 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/contacts-api/contacts/bench/serverproc"
 )
 
 // attack is one class of attack; run returns what it found, one finding
@@ -75,11 +76,10 @@ func run(only string) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	bin := filepath.Join(dir, "server")
-	if out, err := exec.Command("go", "build", "-trimpath", "-o", bin, ".").CombinedOutput(); err != nil {
-		return fmt.Errorf("build the server: %v\n%s", err, out)
+	if err := serverproc.Build(ctx, dir, "."); err != nil {
+		return fmt.Errorf("build the server: %w", err)
 	}
-	t, err := startTarget(ctx, bin, dir)
+	t, err := startTarget(ctx, filepath.Join(dir, "server"), dir)
 	if err != nil {
 		return err
 	}

@@ -97,23 +97,16 @@ func (s *server) page(ctx context.Context, ws uuid.UUID, q db.ListQuery) ([]*pag
 		after, _ = q.After.Values[0].(time.Time)
 		afterID = q.After.ID
 	}
-	rows, err := s.db.QueryContext(ctx, `
+	var contacts []*pageContact
+	err := s.queryEach(ctx, func(rows *sql.Rows) error {
+		c := &pageContact{Accounts: []*accountRef{}, Phones: []phone{}}
+		contacts = append(contacts, c)
+		return rows.Scan(&c.ID, &c.Name, &c.Email, &c.Tags, &c.accountID, &c.roleID, &c.createdAt)
+	}, `
 		SELECT id, name, email, tags, account_id, portal_role_id, created_at FROM contacts
 		WHERE workspace_id = $1 AND (created_at, id) > ($2, $3)
 		ORDER BY created_at, id LIMIT $4`, ws, after, afterID, q.Limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var contacts []*pageContact
-	for rows.Next() {
-		c := &pageContact{Accounts: []*accountRef{}, Phones: []phone{}}
-		if err := rows.Scan(&c.ID, &c.Name, &c.Email, &c.Tags, &c.accountID, &c.roleID, &c.createdAt); err != nil {
-			return nil, err
-		}
-		contacts = append(contacts, c)
-	}
-	return contacts, rows.Err()
+	return contacts, err
 }
 
 // fillRelations loads the page's accounts, phones and portal roles.
@@ -191,75 +184,62 @@ func (s *server) accounts(ctx context.Context, ws uuid.UUID, ids []string, known
 	if len(ids) == 0 {
 		return known, nil
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT id, name FROM accounts WHERE workspace_id = $1 AND id = ANY($2)`, ws, ids)
-	if err != nil {
-		return nil, err
-	}
-	err = scanEach(rows, func(rows *sql.Rows) error {
+	err := s.queryEach(ctx, func(rows *sql.Rows) error {
 		a := &accountRef{}
 		err := rows.Scan(&a.ID, &a.Name)
 		known[a.ID] = a
 		return err
-	})
+	}, `SELECT id, name FROM accounts WHERE workspace_id = $1 AND id = ANY($2)`, ws, ids)
 	return known, err
 }
 
 // memberships returns each contact's account ids, oldest membership first.
 func (s *server) memberships(ctx context.Context, ws uuid.UUID, contactIDs []string) (map[string][]string, error) {
-	rows, err := s.db.QueryContext(ctx, `
-		SELECT contact_id, account_id FROM contact_accounts
-		WHERE workspace_id = $1 AND contact_id = ANY($2) ORDER BY created_at, account_id`, ws, contactIDs)
-	if err != nil {
-		return nil, err
-	}
 	memberOf := make(map[string][]string, len(contactIDs))
-	err = scanEach(rows, func(rows *sql.Rows) error {
+	err := s.queryEach(ctx, func(rows *sql.Rows) error {
 		var contactID, accountID string
 		err := rows.Scan(&contactID, &accountID)
 		memberOf[contactID] = append(memberOf[contactID], accountID)
 		return err
-	})
+	}, `
+		SELECT contact_id, account_id FROM contact_accounts
+		WHERE workspace_id = $1 AND contact_id = ANY($2) ORDER BY created_at, account_id`, ws, contactIDs)
 	return memberOf, err
 }
 
 // phones returns each contact's phones, oldest first.
 func (s *server) phones(ctx context.Context, ws uuid.UUID, contactIDs []string) (map[string][]phone, error) {
-	rows, err := s.db.QueryContext(ctx, `
-		SELECT id, contact_id, number, type FROM phones
-		WHERE workspace_id = $1 AND contact_id = ANY($2) ORDER BY id`, ws, contactIDs)
-	if err != nil {
-		return nil, err
-	}
 	byContact := make(map[string][]phone, len(contactIDs))
-	err = scanEach(rows, func(rows *sql.Rows) error {
+	err := s.queryEach(ctx, func(rows *sql.Rows) error {
 		var p phone
 		var contactID string
 		err := rows.Scan(&p.ID, &contactID, &p.Number, &p.Type)
 		byContact[contactID] = append(byContact[contactID], p)
 		return err
-	})
+	}, `
+		SELECT id, contact_id, number, type FROM phones
+		WHERE workspace_id = $1 AND contact_id = ANY($2) ORDER BY id`, ws, contactIDs)
 	return byContact, err
 }
 
 // portalRoles returns the roles among ids.
 func (s *server) portalRoles(ctx context.Context, ws uuid.UUID, ids []string) (map[string]*portalRoleRef, error) {
-	rows, err := s.db.QueryContext(ctx, `
-		SELECT id, slug FROM portal_roles WHERE workspace_id = $1 AND id = ANY($2)`, ws, slices.Compact(slices.Sorted(slices.Values(ids))))
-	if err != nil {
-		return nil, err
-	}
 	roles := make(map[string]*portalRoleRef)
-	err = scanEach(rows, func(rows *sql.Rows) error {
+	err := s.queryEach(ctx, func(rows *sql.Rows) error {
 		r := &portalRoleRef{}
 		err := rows.Scan(&r.ID, &r.Slug)
 		roles[r.ID] = r
 		return err
-	})
+	}, `SELECT id, slug FROM portal_roles WHERE workspace_id = $1 AND id = ANY($2)`, ws, slices.Compact(slices.Sorted(slices.Values(ids))))
 	return roles, err
 }
 
-// scanEach calls scan for every row and closes rows.
-func scanEach(rows *sql.Rows, scan func(*sql.Rows) error) error {
+// queryEach runs query with args and calls scan for every row.
+func (s *server) queryEach(ctx context.Context, scan func(*sql.Rows) error, query string, args ...any) error {
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
 	defer rows.Close()
 	for rows.Next() {
 		if err := scan(rows); err != nil {

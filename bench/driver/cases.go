@@ -197,52 +197,72 @@ func checkContact(data json.RawMessage) error {
 	return nil
 }
 
+// pageNode is what the checks read of a page's contact.
+type pageNode struct {
+	Name       string                 `json:"name"`
+	Email      string                 `json:"email"`
+	Account    *struct{ ID string }   `json:"account"`
+	Accounts   []struct{ ID string }  `json:"accounts"`
+	Phones     []struct{ ID string }  `json:"phones"`
+	PortalRole *struct{ Slug string } `json:"portalRole"`
+}
+
+// pageData is the data of a page's answer.
+type pageData struct {
+	Contacts struct {
+		Nodes []pageNode `json:"nodes"`
+	} `json:"contacts"`
+}
+
+func (d pageData) list() []pageNode { return d.Contacts.Nodes }
+
+// checkPage checks that a page holds first contacts, each with an
+// account, accounts, 2 phones and a portal role.
 func checkPage(first int) func(json.RawMessage) error {
 	return func(data json.RawMessage) error {
-		var d struct {
-			Contacts struct {
-				Nodes []struct {
-					Account    *struct{ ID string }   `json:"account"`
-					Accounts   []struct{ ID string }  `json:"accounts"`
-					Phones     []struct{ ID string }  `json:"phones"`
-					PortalRole *struct{ Slug string } `json:"portalRole"`
-				} `json:"nodes"`
-			} `json:"contacts"`
-		}
-		if err := json.Unmarshal(data, &d); err != nil {
-			return err
-		}
-		nodes := d.Contacts.Nodes
-		if len(nodes) != first {
-			return fmt.Errorf("want %d contacts, got %d", first, len(nodes))
-		}
-		for _, n := range nodes {
-			if n.Account == nil || len(n.Accounts) == 0 || len(n.Phones) != 2 || n.PortalRole == nil {
-				return fmt.Errorf("want every contact with an account, accounts, 2 phones and a portal role, got %+v", n)
-			}
-		}
-		return nil
+		return checkList[pageData](data, first, func(_ int, n pageNode) error { return checkPageNode(n) })
 	}
+}
+
+func checkPageNode(n pageNode) error {
+	if n.Account == nil || len(n.Accounts) == 0 || len(n.Phones) != 2 || n.PortalRole == nil {
+		return fmt.Errorf("want every contact with an account, accounts, 2 phones and a portal role, got %+v", n)
+	}
+	return nil
 }
 
 // checkSearch checks a search page as checkPage(100) does, and that each
 // contact has one of searchWords in its name or email (the answer does not
 // say which word was searched for).
 func checkSearch(data json.RawMessage) error {
-	if err := checkPage(100)(data); err != nil {
-		return err
-	}
-	var d struct {
-		Contacts struct {
-			Nodes []struct{ Name, Email string } `json:"nodes"`
-		} `json:"contacts"`
-	}
+	return checkList[pageData](data, 100, func(_ int, n pageNode) error {
+		if err := checkPageNode(n); err != nil {
+			return err
+		}
+		if !containsWord(n.Name, n.Email) {
+			return fmt.Errorf("want contacts matching one of %v, got %q <%s>", searchWords, n.Name, n.Email)
+		}
+		return nil
+	})
+}
+
+// listData is the data of an answer that holds a list of T.
+type listData[T any] interface{ list() []T }
+
+// checkList decodes data as D and checks that its list holds n items,
+// each of which check accepts (given its index).
+func checkList[D listData[T], T any](data json.RawMessage, n int, check func(int, T) error) error {
+	var d D
 	if err := json.Unmarshal(data, &d); err != nil {
 		return err
 	}
-	for _, n := range d.Contacts.Nodes {
-		if !containsWord(n.Name, n.Email) {
-			return fmt.Errorf("want contacts matching one of %v, got %q <%s>", searchWords, n.Name, n.Email)
+	items := d.list()
+	if len(items) != n {
+		return fmt.Errorf("want %d items, got %d", n, len(items))
+	}
+	for i, item := range items {
+		if err := check(i, item); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -280,33 +300,33 @@ func checkCreated(data json.RawMessage) error {
 	return nil
 }
 
+// bulkResult is what the checks read of a bulk_upsert_1000 result.
+type bulkResult struct {
+	Index   int  `json:"index"`
+	Created bool `json:"created"`
+	Contact *struct {
+		Tags   []string              `json:"tags"`
+		Phones []struct{ ID string } `json:"phones"`
+	} `json:"contact"`
+	UserErrors []json.RawMessage `json:"userErrors"`
+}
+
+// bulkData is the data of a bulk_upsert_1000 answer.
+type bulkData struct {
+	BulkUpsertContacts struct {
+		Results []bulkResult `json:"results"`
+	} `json:"bulkUpsertContacts"`
+}
+
+func (d bulkData) list() []bulkResult { return d.BulkUpsertContacts.Results }
+
 // checkBulk checks that a bulk_upsert_1000 call created every contact,
 // with its tags and phones.
 func checkBulk(data json.RawMessage) error {
-	var d struct {
-		BulkUpsertContacts struct {
-			Results []struct {
-				Index   int  `json:"index"`
-				Created bool `json:"created"`
-				Contact *struct {
-					Tags   []string              `json:"tags"`
-					Phones []struct{ ID string } `json:"phones"`
-				} `json:"contact"`
-				UserErrors []json.RawMessage `json:"userErrors"`
-			} `json:"results"`
-		} `json:"bulkUpsertContacts"`
-	}
-	if err := json.Unmarshal(data, &d); err != nil {
-		return err
-	}
-	results := d.BulkUpsertContacts.Results
-	if len(results) != bulkSize {
-		return fmt.Errorf("want %d results, got %d", bulkSize, len(results))
-	}
-	for i, r := range results {
+	return checkList[bulkData](data, bulkSize, func(i int, r bulkResult) error {
 		if r.Index != i || !r.Created || len(r.UserErrors) > 0 || r.Contact == nil || len(r.Contact.Tags) != 2 || len(r.Contact.Phones) != 2 {
 			return fmt.Errorf("want result %d a created contact with 2 tags, 2 phones and no user errors, got %+v", i, r)
 		}
-	}
-	return nil
+		return nil
+	})
 }

@@ -215,16 +215,3 @@ func pageCursors(starts []string) ([]string, error) {
 	}
 	return cursors, nil
 }
-
-// binaries builds the programs the benchmark runs, as a release would:
-// -trimpath and no race detector.
-func binaries(ctx context.Context, dir string) error {
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", dir+string(filepath.Separator),
-		".", "./bench/baseline", "./bench/loadgen")
-	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("go build: %w", err)
-	}
-	// The module root builds as "contacts"; call it what it is.
-	return os.Rename(filepath.Join(dir, "contacts"), filepath.Join(dir, "server"))
-}

@@ -232,7 +232,7 @@ func isIdentByte(c byte) bool {
 // statements, preparing took most of a run of a few seconds, where the
 // server prepares once per connection.
 func (b *bench) runFloor(ctx context.Context, f *floor, clients int, d time.Duration) (float64, []statementTime, error) {
-	warm := max(2*time.Second, warmup(b.duration)).Round(time.Second)
+	warm := max(2*time.Second, warmup(b.duration, false)).Round(time.Second)
 	cmd := b.pgbench(ctx, f, clients, warm+d.Round(time.Second))
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -395,18 +395,41 @@ func (d *database) logPath(ctx context.Context) (string, error) {
 	return filepath.Join(d.cluster.Dir, rel), nil
 }
 
-// eachLogRecord calls fn with each record of the jsonlog at path from
-// offset on, written in full, until fn returns false.
+// eachLogRecord calls fn with each record of the jsonlog at path that
+// begins at offset or later and is written in full, until fn returns
+// false.
+//
+// The offset is a size the file had (os.Stat), and that may end inside a
+// record: the logging collector's write of a record grows the file a page
+// at a time, so a record that crosses a page boundary is seen half
+// written, and a record of more than a page takes more than one write. That
+// record began before the offset, so it is skipped, not read from its
+// middle (which failed a run on "invalid character 'o'").
 func eachLogRecord(path string, offset int64, fn func(jsonLogRecord) bool) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	if _, err := f.Seek(offset, io.SeekStart); err != nil {
+	start := max(offset-1, 0)
+	if _, err := f.Seek(start, io.SeekStart); err != nil {
 		return err
 	}
 	r := bufio.NewReaderSize(f, 1<<20)
+	if offset > 0 {
+		// The byte before the offset ends a record, or the rest of the
+		// line up to its newline is the end of one begun before.
+		prev, err := r.ReadByte()
+		if err == nil && prev != '\n' {
+			_, err = r.ReadBytes('\n')
+		}
+		if errors.Is(err, io.EOF) {
+			return nil // nothing after the offset written in full yet
+		}
+		if err != nil {
+			return err
+		}
+	}
 	for {
 		line, err := r.ReadBytes('\n')
 		if errors.Is(err, io.EOF) {

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -93,5 +95,50 @@ func TestProgressTPSIsTheMeanAfterTheWarmUp(t *testing.T) {
 	}
 	if _, ok := progressTPS(report, 4*time.Second); ok {
 		t.Error("progressTPS found seconds after a warm-up as long as the run")
+	}
+}
+
+// The logging collector writes a record as the file's pages fill, so the
+// size that statementsDuring takes as its start can end inside a record
+// being written, one logged before the requests it looks for (it happened
+// once, and a run failed on "invalid character 'o'").
+func TestEachLogRecordStartsAtTheFirstRecordBegunAfterTheOffset(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "postgresql.json")
+	before := `{"message":"statement: SELECT 1"}` + "\n"
+	during := `{"message":"statement: SELECT pg_current_logfile('jsonlog')"}` + "\n"
+	after := `{"message":"statement: SELECT 2"}` + "\n" + `{"message":"statement: SELECT 3"}` + "\n"
+	written := before + during[:20]
+	if err := os.WriteFile(path, []byte(written), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	offset := int64(len(written)) // what os.Stat said while the record was half written
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString(during[20:] + after); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	read := func(offset int64) []string {
+		t.Helper()
+		var got []string
+		if err := eachLogRecord(path, offset, func(rec jsonLogRecord) bool {
+			got = append(got, rec.Message)
+			return true
+		}); err != nil {
+			t.Fatalf("eachLogRecord from %d: %v", offset, err)
+		}
+		return got
+	}
+	if got, want := read(offset), []string{"statement: SELECT 2", "statement: SELECT 3"}; !slices.Equal(got, want) {
+		t.Errorf("from inside a record: %q, want %q", got, want)
+	}
+	// An offset at the start of a record, or of the file, keeps it.
+	if got := read(int64(len(before))); len(got) != 3 || got[0] != "statement: SELECT pg_current_logfile('jsonlog')" {
+		t.Errorf("from a record's start: %q, want it and the two after it", got)
+	}
+	if got := read(0); len(got) != 4 {
+		t.Errorf("from the file's start: %q, want all 4 records", got)
 	}
 }

@@ -7,21 +7,25 @@
 // (bench/results/latest.json, bench/results/rounds.txt). See
 // docs/performance.md.
 //
-//	BENCH_DURATION     how long each case runs (default 20s)
+//	BENCH_DURATION     how long each measured run lasts: one server, one
+//	                   round (default 4s; the profile's, 20s)
 //	BENCH_CONCURRENCY  how many clients send requests at once (default 32)
 //	BENCH_CASES        the cases to run, comma-separated (default all; the
 //	                   profile runs the first, page_100 by default)
-//	BENCH_ROUNDS       how many times each case runs each way of row-level
-//	                   security, alternating, and its floor (default 2)
+//	BENCH_ROUNDS       how many rounds each case runs: each server once a
+//	                   round, in an order that turns every round, and the
+//	                   floor (default 8)
 //	BENCH_DATA         where the benchmark's workspace gets its data: seed
 //	                   (default: `server seed`, 100,000 contacts) or api
 //	                   (10,000 contacts, one createContact each)
 //	ROW_LEVEL_SECURITY off profiles the server without it (make profile)
 //
 // Every case runs against two servers on the same data: one as served by
-// default, under row-level security, and one with ROW_LEVEL_SECURITY=off,
-// in alternating rounds, so that the cost of row-level security is
-// measured in the same run, under the same load of the machine.
+// default, under row-level security, and one with ROW_LEVEL_SECURITY=off
+// (and, for the writes, one with CHANGE_EVENTS=off; for three reads, the
+// raw baseline), in many short rounds, each server once a round, so that
+// what row-level security costs is measured in the same run, round by
+// round under the same load of the machine (paired.go).
 package main
 
 import (
@@ -63,13 +67,14 @@ func main() {
 	}
 }
 
-// settings are the benchmark's knobs.
+// settings are make bench's knobs: the BENCH_ variables and the flags.
 type settings struct {
+	// duration is how long each measured run lasts.
 	duration    time.Duration
 	concurrency int
 	resultsDir  string
 	profile     bool
-	// rounds is how many times each case runs each way.
+	// rounds is how many rounds each case runs: each server once a round.
 	rounds int
 	// cases are the names of the cases to run; none means all of them.
 	cases []string
@@ -79,10 +84,13 @@ type settings struct {
 }
 
 func readSettings() (settings, error) {
-	s := settings{duration: 20 * time.Second, concurrency: 32, rounds: 2, data: dataSeed}
+	s := settings{duration: defaultDuration, concurrency: 32, rounds: defaultRounds, data: dataSeed}
 	flag.StringVar(&s.resultsDir, "results", filepath.Join("bench", "results"), "where to write latest.json and profiles")
 	flag.BoolVar(&s.profile, "profile", false, "write CPU and allocation profiles of the server under page_100's load instead of running every case")
 	flag.Parse()
+	if s.profile {
+		s.duration = profileDuration
+	}
 	if v := os.Getenv("BENCH_DURATION"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d < time.Second {
@@ -118,6 +126,17 @@ func readSettings() (settings, error) {
 	}
 	return s, nil
 }
+
+// A case runs in defaultRounds rounds of defaultDuration a server: eight
+// pairs of runs back to back give the median of the paired costs (see
+// paired.go) room to leave a disturbed round out, in about the time that
+// two rounds of 20 s took (about 16 minutes for the whole benchmark). A
+// profile is one run, long enough for the profiles to sample.
+const (
+	defaultRounds   = 8
+	defaultDuration = 4 * time.Second
+	profileDuration = 20 * time.Second
+)
 
 // The data of issue 8: the benchmark's workspace among two others. Fixed
 // ids make every run seed the same names, tags and accounts.
@@ -172,8 +191,12 @@ func run() error {
 	var pinNote string
 	b.pins, pinNote = choosePinning(runtime.NumCPU())
 	loadavg, _ := os.ReadFile("/proc/loadavg")
-	fmt.Printf("machine: %s (load average %s)\npinning: %s\n%s per case at %d concurrent clients, on %s data\n\n",
-		machine, strings.Join(strings.Fields(string(loadavg))[:3], " "), pinNote, s.duration, s.concurrency, s.data)
+	plan := fmt.Sprintf("%d rounds of %s a server per case", s.rounds, s.duration)
+	if s.profile {
+		plan = fmt.Sprintf("a profile of %s", s.duration)
+	}
+	fmt.Printf("machine: %s (load average %s)\npinning: %s\n%s at %d concurrent clients, on %s data\n\n",
+		machine, strings.Join(strings.Fields(string(loadavg))[:3], " "), pinNote, plan, s.concurrency, s.data)
 
 	if err := b.prepare(ctx); err != nil {
 		return err
@@ -231,7 +254,7 @@ func (b *bench) prepare(ctx context.Context) error {
 		return err
 	}
 	fmt.Println("building the server, the raw baseline and the load generator (-trimpath, no race detector)")
-	if err := binaries(ctx, b.dir); err != nil {
+	if err := serverproc.Build(ctx, b.dir, ".", "./bench/baseline", "./bench/loadgen"); err != nil {
 		return err
 	}
 	fmt.Println("starting PostgreSQL and seeding")
@@ -335,6 +358,11 @@ func (b *bench) runCases(ctx context.Context, all []benchCase, machine string) e
 			}
 			r.floorStatements = fl.statements
 		}
+		if c.baseline != nil {
+			if err := b.sameAnswers(ctx, c); err != nil {
+				return fmt.Errorf("%s: %w", c.name, err)
+			}
+		}
 		err := b.measureRounds(ctx, c, fl, &r, func() (err error) {
 			// Counted after the first warm-up, so that what the server
 			// starts on first use is not taken for growth.
@@ -345,17 +373,6 @@ func (b *bench) runCases(ctx context.Context, all []benchCase, machine string) e
 		})
 		if err != nil {
 			return fmt.Errorf("%s: %w", c.name, err)
-		}
-		if c.baseline != nil {
-			fmt.Print(", raw baseline")
-			if err := b.sameAnswers(ctx, c); err != nil {
-				return fmt.Errorf("%s: %w", c.name, err)
-			}
-			m, err := b.measure(ctx, b.baseline, c, c.baseline, nil)
-			if err != nil {
-				return fmt.Errorf("%s raw baseline: %w", c.name, err)
-			}
-			r.baseline = &m
 		}
 		fmt.Println()
 		results = append(results, r)
@@ -413,51 +430,44 @@ func (b *bench) sameAnswers(ctx context.Context, c benchCase) error {
 	return nil
 }
 
-// measureRounds runs c against the server under row-level security and
-// the one without it (and, for a write, the one without change events),
-// and fl, c's floor, when it has one, in b.rounds alternating rounds (the
-// first round starts without row-level security, the next ends with it,
-// and so on; the floor comes last), and fills in r: each way's mean, each
-// round's requests/s, and the cost of row-level security (the share of
-// requests/s it takes) and of events (the time they add) in each round.
-// beforeRun runs once, before the first measured run under row-level
-// security.
+// measureRounds runs c in b.rounds rounds against the server under
+// row-level security and the servers it is compared with: the one
+// without row-level security, and the one without change events for a
+// write, or the raw baseline for a case that has one. In each round the
+// comparators run on either side of the server under test, in an order
+// that turns every round (see paired.go); then fl, c's floor, when it has
+// one. It fills in r: each server's measurement of each round, and what
+// each run's statements took. beforeRun runs once, before the first
+// measured run under row-level security.
 func (b *bench) measureRounds(ctx context.Context, c benchCase, fl *floor, r *caseResult, beforeRun func() error) error {
-	var ons, offs, quiets []measurement
+	on := &way{p: b.server, reqs: c.graphql, into: &r.graphql}
+	comparators := []*way{{p: b.withoutRLS, reqs: c.graphql, into: &r.withoutRLS}}
+	if !c.read {
+		comparators = append(comparators, &way{p: b.withoutEvents, reqs: c.graphql, into: &r.withoutEvents})
+	}
+	if c.baseline != nil {
+		comparators = append(comparators, &way{p: b.baseline, reqs: c.baseline, into: &r.baseline})
+	}
+	for _, w := range append([]*way{on}, comparators...) {
+		var err error
+		if w.file, err = writeRequests(b.dir, w.reqs); err != nil {
+			return err
+		}
+	}
+	fmt.Print(", rounds")
 	for round := range b.rounds {
-		fmt.Printf(", round %d", round+1)
-		servers := []*serverproc.Process{b.withoutRLS, b.server}
-		if !c.read {
-			servers = append(servers, b.withoutEvents)
-		}
-		if round%2 == 1 {
-			slices.Reverse(servers)
-		}
-		for _, p := range servers {
+		fmt.Printf(" %d", round+1)
+		for _, w := range roundOrder(round, on, comparators) {
 			var hook func() error
-			if p == b.server && len(ons) == 0 {
+			if w.p == b.server && round == 0 {
 				hook = beforeRun
 			}
-			m, err := b.measure(ctx, p, c, c.graphql, hook)
+			m, err := b.measure(ctx, w.p, c, w.reqs[0], w.file, warmup(b.duration, round == 0), hook)
 			if err != nil {
-				return fmt.Errorf("%s: %w", p.Name, err)
+				return fmt.Errorf("%s: %w", w.p.Name, err)
 			}
-			r.profiles = append(r.profiles, roundProfile{server: p.Name, round: round + 1, rps: m.rps, times: m.times})
-			switch p {
-			case b.server:
-				ons = append(ons, m)
-				r.rpsRounds = append(r.rpsRounds, m.rps)
-			case b.withoutRLS:
-				offs = append(offs, m)
-				r.withoutRLSRounds = append(r.withoutRLSRounds, m.rps)
-			default:
-				quiets = append(quiets, m)
-				r.withoutEventsRounds = append(r.withoutEventsRounds, m.rps)
-			}
-		}
-		r.rlsCosts = append(r.rlsCosts, rlsCost(ons[round], offs[round]))
-		if len(quiets) > round {
-			r.eventsCosts = append(r.eventsCosts, eventsCost(ons[round], quiets[round]))
+			*w.into = append(*w.into, m)
+			r.profiles = append(r.profiles, roundProfile{server: w.p.Name, round: round + 1, rps: m.rps, times: m.times})
 		}
 		if fl != nil {
 			rps, times, err := b.runFloor(ctx, fl, b.clients(c), b.duration)
@@ -468,28 +478,19 @@ func (b *bench) measureRounds(ctx context.Context, c benchCase, fl *floor, r *ca
 			r.profiles = append(r.profiles, roundProfile{server: "floor (pgbench)", round: round + 1, rps: rps, times: times})
 		}
 	}
-	r.graphql, r.withoutRLS = mean(ons), mean(offs)
-	if len(quiets) > 0 {
-		m := mean(quiets)
-		r.withoutEvents = &m
-	}
 	return nil
 }
 
-// measure runs one case's requests reqs (GraphQL's or the baseline's)
-// against one server: a check of one response, a warm-up, then the
-// measured run. beforeRun, when set, runs between the warm-up and the
-// measured run.
-func (b *bench) measure(ctx context.Context, p *serverproc.Process, c benchCase, reqs []load.Request, beforeRun func() error) (measurement, error) {
-	if _, err := b.checkResponse(ctx, p, reqs[0], c.check); err != nil {
-		return measurement{}, err
-	}
-	file, err := writeRequests(b.dir, reqs)
-	if err != nil {
+// measure runs one case against one server: a check of one response
+// (first, one of the requests of the file requests), a warm-up for warm,
+// then the measured run. beforeRun, when set, runs between the warm-up
+// and the measured run.
+func (b *bench) measure(ctx context.Context, p *serverproc.Process, c benchCase, first load.Request, requests string, warm time.Duration, beforeRun func() error) (measurement, error) {
+	if _, err := b.checkResponse(ctx, p, first, c.check); err != nil {
 		return measurement{}, err
 	}
 	clients := b.clients(c)
-	if _, err := b.loadgen(ctx, p, file, clients, warmup(b.duration)); err != nil {
+	if _, err := b.loadgen(ctx, p, requests, clients, warm); err != nil {
 		return measurement{}, fmt.Errorf("warm-up: %w", err)
 	}
 	if beforeRun != nil {
@@ -514,7 +515,7 @@ func (b *bench) measure(ctx context.Context, p *serverproc.Process, c benchCase,
 	}
 	stopSampling := make(chan struct{})
 	peak := sampleRSS(p, stopSampling)
-	res, err := b.loadgen(ctx, p, file, clients, b.duration)
+	res, err := b.loadgen(ctx, p, requests, clients, b.duration)
 	close(stopSampling)
 	if err != nil {
 		return measurement{}, err
@@ -566,10 +567,17 @@ func (b *bench) cpuTimes(p *serverproc.Process) (t cpuTime, err error) {
 	return t, err
 }
 
-// warmup is how long each case warms up: long enough to fill the pools
-// and caches, short next to the measured run.
-func warmup(d time.Duration) time.Duration {
-	return min(3*time.Second, d/4)
+// warmup is how long a run of d warms up: the first run of a server in
+// a case long enough to fill the pools and caches and to prepare the
+// case's statements on the server's connections; a later one, whose
+// server kept them (its idle connections live for minutes), long enough
+// for the load generator's new connections and for the machine to settle
+// after the previous run, short next to the measured run.
+func warmup(d time.Duration, first bool) time.Duration {
+	if first {
+		return min(3*time.Second, d)
+	}
+	return min(time.Second, d/4)
 }
 
 // clients returns how many clients send c's requests: the run's

@@ -18,7 +18,7 @@ func (b *bench) profile(ctx context.Context, c benchCase) error {
 	if err != nil {
 		return err
 	}
-	if _, err := b.loadgen(ctx, b.server, file, b.clients(c), warmup(b.duration)); err != nil {
+	if _, err := b.loadgen(ctx, b.server, file, b.clients(c), warmup(b.duration, true)); err != nil {
 		return fmt.Errorf("warm-up: %w", err)
 	}
 	if err := os.MkdirAll(b.resultsDir, 0o755); err != nil {

@@ -32,8 +32,13 @@ type Report struct {
 type CaseReport struct {
 	Name string `json:"name"`
 	ServerReport
-	// BaselineRPS is the raw baseline's requests/s; null for cases without one.
-	BaselineRPS *float64 `json:"baseline_rps"`
+	// BaselineRPS is the raw baseline's requests/s, the mean of its
+	// rounds; OfRaw is the median over the rounds of the case's
+	// requests/s over the baseline's in the same round, and OfRawSpread
+	// its lowest and highest round. All null for cases without one.
+	BaselineRPS *float64    `json:"baseline_rps"`
+	OfRaw       *float64    `json:"of_raw"`
+	OfRawSpread *[2]float64 `json:"of_raw_spread"`
 	// FloorRPS is the database's floor: the statements the case sends,
 	// run by pgbench (see floor.go), in requests/s; FloorRPSSpread is its
 	// lowest and highest round, OfFloor is RPS / FloorRPS, and
@@ -47,21 +52,24 @@ type CaseReport struct {
 	// ROW_LEVEL_SECURITY=off, in the same run.
 	WithoutRowSecurity ServerReport `json:"without_row_security"`
 	// RowSecurityCostPct is the share of requests/s that row-level
-	// security takes, in percent, over all rounds; negative when it was
-	// faster. RowSecurityCostSpreadPct is its lowest and highest round.
+	// security takes, in percent: the median over the rounds of each
+	// round's cost (its two runs back to back, see paired.go); negative
+	// when it was faster. RowSecurityCostSpreadPct is its lowest and
+	// highest round.
 	RowSecurityCostPct       float64    `json:"row_security_cost_pct"`
 	RowSecurityCostSpreadPct [2]float64 `json:"row_security_cost_spread_pct"`
 	// WithoutEvents is a write case served with CHANGE_EVENTS=off, in the
 	// same run; EventsCostPct is the time change events add to a request
 	// (its requests/s without them over those with them, less one), in
-	// percent, and EventsCostSpreadPct its lowest and highest round. All
-	// null for the reads, which record no events.
+	// percent, the median of the rounds' as for row-level security, and
+	// EventsCostSpreadPct its lowest and highest round. All null for the
+	// reads, which record no events.
 	WithoutEvents       *ServerReport `json:"without_events"`
 	EventsCostPct       *float64      `json:"events_cost_pct"`
 	EventsCostSpreadPct *[2]float64   `json:"events_cost_spread_pct"`
 }
 
-// ServerReport is what one server did on one case: the mean of the
+// ServerReport is what one server did on one case: the mean of its
 // rounds.
 type ServerReport struct {
 	RPS float64 `json:"rps"`
@@ -90,6 +98,9 @@ type measurement struct {
 // mean is the mean of the rounds' measurements; the peak RSS is their
 // highest.
 func mean(ms []measurement) measurement {
+	if len(ms) == 0 {
+		return measurement{}
+	}
 	var sum measurement
 	for _, m := range ms {
 		sum.rps += m.rps
@@ -109,38 +120,37 @@ func mean(ms []measurement) measurement {
 	}
 }
 
-// rlsCost is the share of requests/s that row-level security takes: on
-// with it, off without.
-func rlsCost(on, off measurement) float64 { return 1 - on.rps/off.rps }
-
-// eventsCost is the time that change events add to a request: with them,
-// without.
-func eventsCost(with, without measurement) float64 { return without.rps/with.rps - 1 }
-
-// caseResult is a case's measurement, under row-level security and
-// without it, and its baseline's, if it has one.
+// caseResult is what a case measured: each server's measurements, one a
+// round, in the order of the rounds, so that the same index is the same
+// round (see paired.go).
 type caseResult struct {
-	name       string
-	graphql    measurement
-	withoutRLS measurement
-	// rlsCosts is the cost of row-level security in each round.
-	rlsCosts []float64
-	// rpsRounds and withoutRLSRounds are each round's requests/s, under
-	// row-level security and without it.
-	rpsRounds, withoutRLSRounds []float64
-	// withoutEvents is a write's measurement without change events (nil
-	// for a read), withoutEventsRounds its rounds' requests/s and
-	// eventsCosts the cost of events in each round.
-	withoutEvents       *measurement
-	withoutEventsRounds []float64
-	eventsCosts         []float64
+	name string
+	// graphql is the server under row-level security, withoutRLS the one
+	// without it; withoutEvents is, for a write, the one without change
+	// events and baseline, for a case that has one, the raw baseline
+	// (nil otherwise).
+	graphql, withoutRLS, withoutEvents, baseline []measurement
 	// floorRounds are each round's requests/s of the floor; nil for a
 	// case without one. floorStatements is what it runs per request.
 	floorRounds     []float64
 	floorStatements float64
-	baseline        *measurement
 	// profiles are the statements of each run, for rounds.txt.
 	profiles []roundProfile
+}
+
+// rlsCost is what row-level security costs the case.
+func (c caseResult) rlsCost() estimate { return pairedEstimate(c.graphql, c.withoutRLS, rlsCost) }
+
+// eventsCost is what change events add to a write; ok is false for a
+// read.
+func (c caseResult) eventsCost() (e estimate, ok bool) {
+	return pairedEstimate(c.graphql, c.withoutEvents, eventsCost), c.withoutEvents != nil
+}
+
+// ofRaw is the case's requests/s over its raw baseline's; ok is false
+// for a case without a baseline.
+func (c caseResult) ofRaw() (e estimate, ok bool) {
+	return pairedEstimate(c.graphql, c.baseline, ofRaw), c.baseline != nil
 }
 
 // floorRPS is the mean of the floor's rounds; ok is false without a floor.
@@ -154,8 +164,20 @@ func (c caseResult) floorRPS() (rps float64, ok bool) {
 	return rps / float64(len(c.floorRounds)), true
 }
 
-func serverReport(m measurement, rounds []float64) ServerReport {
-	lo, hi := spread(rounds)
+// rpsRounds is each round's requests/s.
+func rpsRounds(ms []measurement) []float64 {
+	rps := make([]float64, len(ms))
+	for i, m := range ms {
+		rps[i] = m.rps
+	}
+	return rps
+}
+
+// serverReport is the mean of a server's rounds, with the lowest and
+// highest round's requests/s.
+func serverReport(rounds []measurement) ServerReport {
+	m := mean(rounds)
+	lo, hi := spread(rpsRounds(rounds))
 	return ServerReport{
 		RPS: round(m.rps, 1), RPSSpread: [2]float64{round(lo, 1), round(hi, 1)}, P50Ms: round(m.p50Ms, 2), P99Ms: round(m.p99Ms, 2),
 		StatementsPerRequest: round(m.statementsPerRequest, 2), ResponseBytes: m.responseBytes,
@@ -167,25 +189,20 @@ func serverReport(m measurement, rounds []float64) ServerReport {
 func report(machine, data string, rounds int, results []caseResult, peakRSSMB float64, goroutinesAfter int) Report {
 	r := Report{Machine: machine, Data: data, Rounds: rounds, Cases: []CaseReport{}, PeakRSSMB: round(peakRSSMB, 1), GoroutinesAfter: goroutinesAfter}
 	for _, c := range results {
-		lo, hi := spread(c.rlsCosts)
-		cr := CaseReport{
-			Name: c.name, ServerReport: serverReport(c.graphql, c.rpsRounds), WithoutRowSecurity: serverReport(c.withoutRLS, c.withoutRLSRounds),
-			RowSecurityCostPct:       round(100*rlsCost(c.graphql, c.withoutRLS), 1),
-			RowSecurityCostSpreadPct: [2]float64{round(100*lo, 1), round(100*hi, 1)},
+		cr := CaseReport{Name: c.name, ServerReport: serverReport(c.graphql), WithoutRowSecurity: serverReport(c.withoutRLS)}
+		cr.RowSecurityCostPct, cr.RowSecurityCostSpreadPct = c.rlsCost().pct()
+		if raw, ok := c.ofRaw(); ok {
+			rps, of := round(mean(c.baseline).rps, 1), round(raw.median, 3)
+			cr.BaselineRPS, cr.OfRaw, cr.OfRawSpread = &rps, &of, &[2]float64{round(raw.lo, 3), round(raw.hi, 3)}
 		}
-		if c.baseline != nil {
-			rps := round(c.baseline.rps, 1)
-			cr.BaselineRPS = &rps
-		}
-		if c.withoutEvents != nil {
-			without := serverReport(*c.withoutEvents, c.withoutEventsRounds)
-			lo, hi := spread(c.eventsCosts)
-			cost := round(100*eventsCost(c.graphql, *c.withoutEvents), 1)
-			cr.WithoutEvents, cr.EventsCostPct, cr.EventsCostSpreadPct = &without, &cost, &[2]float64{round(100*lo, 1), round(100*hi, 1)}
+		if cost, ok := c.eventsCost(); ok {
+			without := serverReport(c.withoutEvents)
+			pct, spread := cost.pct()
+			cr.WithoutEvents, cr.EventsCostPct, cr.EventsCostSpreadPct = &without, &pct, &spread
 		}
 		if floor, ok := c.floorRPS(); ok {
 			lo, hi := spread(c.floorRounds)
-			rps, of, n := round(floor, 1), round(c.graphql.rps/floor, 3), round(c.floorStatements, 2)
+			rps, of, n := round(floor, 1), round(cr.RPS/floor, 3), round(c.floorStatements, 2)
 			cr.FloorRPS, cr.FloorRPSSpread, cr.OfFloor, cr.FloorStatementsPerRequest = &rps, &[2]float64{round(lo, 1), round(hi, 1)}, &of, &n
 		}
 		r.Cases = append(r.Cases, cr)
@@ -221,35 +238,35 @@ func writeJSON(dir string, r Report) (string, error) {
 
 // printTable prints every case under row-level security with its
 // rounds' lowest and highest requests/s, its share of the raw baseline's
-// and of the floor's requests/s, and what row-level security costs (over
-// all rounds, and the lowest and highest round), followed by the case
-// without it, its raw baseline and its floor.
+// and of the floor's requests/s, and what row-level security costs (the
+// median of the rounds' paired costs, with the lowest and highest round),
+// followed by the case without it, without events, its raw baseline and
+// its floor.
 func printTable(w io.Writer, results []caseResult) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "case\trequests/s\trounds\tp50 ms\tp99 ms\tSQL/request\tresponse bytes\tCPU s/1k req\tDB CPU s/1k req\tpeak RSS MB\tof raw\tof floor\tRLS cost (rounds)\t")
-	row := func(name string, m measurement, rounds []float64, ratio, ofFloor, cost string) {
+	fmt.Fprintln(tw, "case\trequests/s\trounds\tp50 ms\tp99 ms\tSQL/request\tresponse bytes\tCPU s/1k req\tDB CPU s/1k req\tpeak RSS MB\tof raw (rounds)\tof floor\tRLS cost, median (rounds)\t")
+	row := func(name string, rounds []measurement, ratio, ofFloor, cost string) {
+		m := mean(rounds)
 		fmt.Fprintf(tw, "%s\t%.1f\t%s\t%.2f\t%.2f\t%.2f\t%d\t%.3f\t%.3f\t%.1f\t%s\t%s\t%s\t\n",
-			name, m.rps, roundsRange(rounds), m.p50Ms, m.p99Ms, m.statementsPerRequest, m.responseBytes, m.cpuSecondsPer1k, m.dbCPUSecondsPer1k, m.peakRSSMB, ratio, ofFloor, cost)
+			name, m.rps, roundsRange(rpsRounds(rounds)), m.p50Ms, m.p99Ms, m.statementsPerRequest, m.responseBytes, m.cpuSecondsPer1k, m.dbCPUSecondsPer1k, m.peakRSSMB, ratio, ofFloor, cost)
 	}
 	for _, c := range results {
 		ratio, ofFloor := "", ""
-		if c.baseline != nil {
-			ratio = fmt.Sprintf("%.0f%%", 100*c.graphql.rps/c.baseline.rps)
+		raw, hasRaw := c.ofRaw()
+		if hasRaw {
+			ratio = fmt.Sprintf("%.0f%% (%.0f-%.0f%%)", 100*raw.median, 100*raw.lo, 100*raw.hi)
 		}
 		floor, hasFloor := c.floorRPS()
 		if hasFloor {
-			ofFloor = fmt.Sprintf("%.2f", c.graphql.rps/floor)
+			ofFloor = fmt.Sprintf("%.2f", mean(c.graphql).rps/floor)
 		}
-		lo, hi := spread(c.rlsCosts)
-		row(c.name, c.graphql, c.rpsRounds, ratio, ofFloor, fmt.Sprintf("%.1f%% (%.1f to %.1f%%)", 100*rlsCost(c.graphql, c.withoutRLS), 100*lo, 100*hi))
-		row("  without RLS", c.withoutRLS, c.withoutRLSRounds, "", "", "")
-		if c.withoutEvents != nil {
-			lo, hi := spread(c.eventsCosts)
-			row("  without events", *c.withoutEvents, c.withoutEventsRounds, "", "",
-				fmt.Sprintf("events add %.1f%% (%.1f to %.1f%%)", 100*eventsCost(c.graphql, *c.withoutEvents), 100*lo, 100*hi))
+		row(c.name, c.graphql, ratio, ofFloor, c.rlsCost().percent())
+		row("  without RLS", c.withoutRLS, "", "", "")
+		if cost, ok := c.eventsCost(); ok {
+			row("  without events", c.withoutEvents, "", "", "events add "+cost.percent())
 		}
-		if c.baseline != nil {
-			row("  raw baseline", *c.baseline, nil, "", "", "")
+		if hasRaw {
+			row("  raw baseline", c.baseline, "", "", "")
 		}
 		if hasFloor {
 			fmt.Fprintf(tw, "  floor (pgbench)\t%.1f\t%s\t\t\t%.2f\t\t\t\t\t\t\t\t\n", floor, roundsRange(c.floorRounds), c.floorStatements)
@@ -283,7 +300,9 @@ type target struct {
 }
 
 // targets checks the run against the targets of a 2-core machine with 32
-// clients; figures from another machine or concurrency only hint.
+// clients; figures from another machine or concurrency only hint. The
+// targets that compare two servers take the median of the rounds (see
+// paired.go), and print the lowest and highest round beside it.
 func targets(results []caseResult, peakRSSMB float64, goroutinesBefore, goroutinesAfter int) []target {
 	byName := make(map[string]caseResult, len(results))
 	for _, c := range results {
@@ -291,12 +310,12 @@ func targets(results []caseResult, peakRSSMB float64, goroutinesBefore, goroutin
 	}
 	var ts []target
 	ratioTarget := func(name string, floor float64) {
-		c, ok := byName[name]
-		if !ok || c.baseline == nil {
+		raw, ok := byName[name].ofRaw()
+		if !ok {
 			return
 		}
-		ratio := c.graphql.rps / c.baseline.rps
-		ts = append(ts, target{fmt.Sprintf("%s at least %.0f%% of its raw baseline's requests/s", name, 100*floor), ratio >= floor, fmt.Sprintf("%.0f%%", 100*ratio)})
+		ts = append(ts, target{fmt.Sprintf("%s at least %.0f%% of its raw baseline's requests/s", name, 100*floor), raw.median >= floor,
+			fmt.Sprintf("%.0f%% (rounds %.0f to %.0f%%)", 100*raw.median, 100*raw.lo, 100*raw.hi)})
 	}
 	ratioTarget("contact_by_id", 0.70)
 	ratioTarget("page_100", 0.60)
@@ -306,28 +325,27 @@ func targets(results []caseResult, peakRSSMB float64, goroutinesBefore, goroutin
 		if !ok || !hasFloor {
 			return
 		}
-		ratio := c.graphql.rps / floor
+		ratio := mean(c.graphql).rps / floor
 		ts = append(ts, target{fmt.Sprintf("%s at least %.1f of its floor's requests/s", name, share), ratio >= share, fmt.Sprintf("%.2f", ratio)})
 	}
 	floorTarget("contact_by_id", 0.5)
 	floorTarget("page_100", 0.5)
 	for _, c := range results {
-		m := c.graphql
+		m := mean(c.graphql)
 		ts = append(ts, target{c.name + " p99 under 4x p50", m.p99Ms < 4*m.p50Ms, fmt.Sprintf("%.1fx", m.p99Ms/m.p50Ms)})
 	}
 	for _, c := range results {
-		cost := rlsCost(c.graphql, c.withoutRLS)
-		ts = append(ts, target{c.name + " row-level security costs under 10% of requests/s", cost < maxRLSCost, fmt.Sprintf("%.1f%%", 100*cost)})
+		cost := c.rlsCost()
+		ts = append(ts, target{c.name + " row-level security costs under 10% of requests/s", cost.median < maxRLSCost, cost.percent()})
 	}
 	for _, c := range results {
-		if c.withoutEvents != nil {
-			cost := eventsCost(c.graphql, *c.withoutEvents)
-			ts = append(ts, target{c.name + ": change events add at most 15%", cost <= maxEventsCost, fmt.Sprintf("%.1f%%", 100*cost)})
+		if cost, ok := c.eventsCost(); ok {
+			ts = append(ts, target{c.name + ": change events add at most 15%", cost.median <= maxEventsCost, cost.percent()})
 		}
 	}
 	if p100, ok := byName["page_100"]; ok {
 		if p999, ok := byName["page_999"]; ok {
-			a, b := p100.graphql.statementsPerRequest, p999.graphql.statementsPerRequest
+			a, b := mean(p100.graphql).statementsPerRequest, mean(p999.graphql).statementsPerRequest
 			ts = append(ts, target{"SQL statements per request equal for page_100 and page_999", round(a, 2) == round(b, 2), fmt.Sprintf("%.2f and %.2f", a, b)})
 		}
 	}

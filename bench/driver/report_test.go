@@ -11,13 +11,18 @@ import (
 )
 
 func TestLatestJSONHasTheAgreedShape(t *testing.T) {
+	read := measurement{p50Ms: 1.234, p99Ms: 4.5, statementsPerRequest: 1, responseBytes: 400, cpuSecondsPer1k: 0.3333}
+	round1, round2 := read, read
+	round1.rps, round2.rps = 1200, 1269.12
+	write := measurement{rps: 300, p50Ms: 10, p99Ms: 30, statementsPerRequest: 9, responseBytes: 300, cpuSecondsPer1k: 1.5}
 	results := []caseResult{
-		{name: "contact_by_id", graphql: measurement{rps: 1234.56, p50Ms: 1.234, p99Ms: 4.5, statementsPerRequest: 1, responseBytes: 400, cpuSecondsPer1k: 0.3333},
-			withoutRLS: measurement{rps: 1300}, rlsCosts: []float64{0.08, 0.02}, baseline: &measurement{rps: 2000},
-			rpsRounds: []float64{1200, 1269.12}, floorRounds: []float64{2000, 3000}, floorStatements: 2},
-		{name: "create_contact", graphql: measurement{rps: 300, p50Ms: 10, p99Ms: 30, statementsPerRequest: 9, responseBytes: 300, cpuSecondsPer1k: 1.5},
-			withoutRLS: measurement{rps: 290}, rlsCosts: []float64{-0.01, -0.05},
-			withoutEvents: &measurement{rps: 330}, eventsCosts: []float64{0.08, 0.12}},
+		// Row-level security costs 7.7% and 2.4% in the two rounds; the
+		// raw baseline's ratio is 0.6 and 0.635.
+		{name: "contact_by_id", graphql: []measurement{round1, round2}, withoutRLS: []measurement{{rps: 1300}, {rps: 1300}},
+			baseline: []measurement{{rps: 2000}, {rps: 2000}}, floorRounds: []float64{2000, 3000}, floorStatements: 2},
+		// -1% and -5%; events add 8% and 12%.
+		{name: "create_contact", graphql: []measurement{write, write}, withoutRLS: []measurement{{rps: 300 / 1.01}, {rps: 300 / 1.05}},
+			withoutEvents: []measurement{{rps: 324}, {rps: 336}}},
 	}
 	path, err := writeJSON(t.TempDir(), report("x86_64, Some CPU, 2 cores", dataAPI, 2, results, 87.65, 9))
 	if err != nil {
@@ -39,7 +44,7 @@ func TestLatestJSONHasTheAgreedShape(t *testing.T) {
 	}
 	cases := doc["cases"].([]any)
 	wantCaseKeys := []string{"baseline_rps", "cpu_s_per_1k", "events_cost_pct", "events_cost_spread_pct", "floor_rps", "floor_rps_spread", "floor_statements_per_request", "name", "of_floor",
-		"p50_ms", "p99_ms", "response_bytes", "row_security_cost_pct", "row_security_cost_spread_pct", "rps", "rps_spread",
+		"of_raw", "of_raw_spread", "p50_ms", "p99_ms", "response_bytes", "row_security_cost_pct", "row_security_cost_spread_pct", "rps", "rps_spread",
 		"statements_per_request", "without_events", "without_row_security"}
 	for _, c := range cases {
 		if got := keys(c.(map[string]any)); !slices.Equal(got, wantCaseKeys) {
@@ -47,8 +52,11 @@ func TestLatestJSONHasTheAgreedShape(t *testing.T) {
 		}
 	}
 	first, second := cases[0].(map[string]any), cases[1].(map[string]any)
-	if first["baseline_rps"] != 2000.0 || second["baseline_rps"] != nil {
+	if first["baseline_rps"] != 2000.0 || second["baseline_rps"] != nil || second["of_raw"] != nil {
 		t.Errorf("baseline_rps = %v and %v, want 2000 and null for a case without a baseline", first["baseline_rps"], second["baseline_rps"])
+	}
+	if got, spread := first["of_raw"], first["of_raw_spread"].([]any); got != 0.617 || spread[0] != 0.6 || spread[1] != 0.635 {
+		t.Errorf("of_raw = %v, spread %v; want 0.617, the median of the rounds' 0.6 and 0.635", got, spread)
 	}
 	if first["rps"] != 1234.6 || first["p50_ms"] != 1.23 || first["name"] != "contact_by_id" {
 		t.Errorf("first case = %v, want rps 1234.6, p50_ms 1.23 (rounded), name contact_by_id", first)
@@ -60,7 +68,7 @@ func TestLatestJSONHasTheAgreedShape(t *testing.T) {
 		t.Errorf("events_cost_pct = %v, want 10 (330 requests/s without events against 300 with them)", got)
 	}
 	if got := first["row_security_cost_pct"]; got != 5.0 {
-		t.Errorf("row_security_cost_pct = %v, want 5 (1234.56 against 1300 requests/s)", got)
+		t.Errorf("row_security_cost_pct = %v, want 5 (the median of the rounds' 7.7%% and 2.4%%)", got)
 	}
 	if got := second["row_security_cost_spread_pct"].([]any); got[0] != -5.0 || got[1] != -1.0 {
 		t.Errorf("row_security_cost_spread_pct = %v, want [-5 -1]: the lowest and highest round", got)
@@ -82,10 +90,11 @@ func TestLatestJSONHasTheAgreedShape(t *testing.T) {
 
 func TestTargets(t *testing.T) {
 	results := []caseResult{
-		{name: "contact_by_id", graphql: measurement{rps: 700, p50Ms: 1, p99Ms: 3}, withoutRLS: measurement{rps: 740}, baseline: &measurement{rps: 1000}},
-		{name: "page_100", graphql: measurement{rps: 500, p50Ms: 1, p99Ms: 5, statementsPerRequest: 6}, withoutRLS: measurement{rps: 560}, baseline: &measurement{rps: 1000},
-			floorRounds: []float64{900, 1100}},
-		{name: "page_999", graphql: measurement{rps: 50, p50Ms: 10, p99Ms: 20, statementsPerRequest: 6.03}, withoutRLS: measurement{rps: 45}},
+		{name: "contact_by_id", graphql: []measurement{{rps: 700, p50Ms: 1, p99Ms: 3}}, withoutRLS: []measurement{{rps: 740}},
+			baseline: []measurement{{rps: 1000}}},
+		{name: "page_100", graphql: []measurement{{rps: 500, p50Ms: 1, p99Ms: 5, statementsPerRequest: 6}}, withoutRLS: []measurement{{rps: 560}},
+			baseline: []measurement{{rps: 1000}}, floorRounds: []float64{900, 1100}},
+		{name: "page_999", graphql: []measurement{{rps: 50, p50Ms: 10, p99Ms: 20, statementsPerRequest: 6.03}}, withoutRLS: []measurement{{rps: 45}}},
 	}
 	got := map[string]bool{}
 	for _, tg := range targets(results, 151, 10, 10) {

@@ -3,6 +3,7 @@ package load
 import (
 	"context"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -89,5 +90,17 @@ func TestRunGivesEachSendingItsOwnUniqueKey(t *testing.T) {
 			t.Errorf("sent %s, want the marker replaced everywhere", body)
 			break
 		}
+	}
+}
+
+func TestRateCountsEachClientUntilItsOwnLastAnswer(t *testing.T) {
+	// A run of 350 ms: one client's requests take 300 ms (2 of them, the
+	// last answered at 600 ms), the other's 100 ms (4, the last at 400
+	// ms). The server answered 1/0.3 + 1/0.1 requests a second; 6
+	// requests over 600 ms would say 10, counting the second client's
+	// 200 ms of waiting for the first.
+	stats := []clientStats{{requests: 2, busy: 600 * time.Millisecond}, {requests: 4, busy: 400 * time.Millisecond}}
+	if got, want := rate(stats), 2/0.6+4/0.4; math.Abs(got-want) > 1e-9 {
+		t.Errorf("rate = %.3f requests/s, want %.3f", got, want)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -165,4 +166,19 @@ func Command(ctx context.Context, cpus, name string, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	return cmd
+}
+
+// Build builds pkgs (paths from the module root, such as "." or
+// "./bench/loadgen") into dir as a release is built: -trimpath, without the
+// race detector. The module root's binary, which go names after the
+// module, is called server.
+func Build(ctx context.Context, dir string, pkgs ...string) error {
+	args := append([]string{"build", "-trimpath", "-o", dir + string(filepath.Separator)}, pkgs...)
+	if out, err := exec.CommandContext(ctx, "go", args...).CombinedOutput(); err != nil {
+		return fmt.Errorf("go build: %w\n%s", err, out)
+	}
+	if !slices.Contains(pkgs, ".") {
+		return nil
+	}
+	return os.Rename(filepath.Join(dir, "contacts"), filepath.Join(dir, "server"))
 }

@@ -20,7 +20,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"runtime"
@@ -29,6 +28,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/contacts-api/contacts/bench/serverproc"
 	"github.com/contacts-api/contacts/db/localpg"
 )
 
@@ -39,7 +39,7 @@ func main() {
 	}
 }
 
-// settings are the benchmark's knobs.
+// settings are make bench-webhooks' knobs: its flags (BENCH_ARGS).
 type settings struct {
 	events int
 	// processes are the numbers of server processes to measure, one run
@@ -125,10 +125,10 @@ func run() error {
 	}
 	defer os.RemoveAll(dir)
 	fmt.Println("building the server (-trimpath, no race detector)")
-	bin := filepath.Join(dir, "server")
-	if out, err := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", bin, ".").CombinedOutput(); err != nil {
-		return fmt.Errorf("go build: %w\n%s", err, out)
+	if err := serverproc.Build(ctx, dir, "."); err != nil {
+		return err
 	}
+	bin := filepath.Join(dir, "server")
 	fmt.Println("starting PostgreSQL")
 	cluster, err := localpg.StartThrowaway(ctx)
 	if err != nil {
