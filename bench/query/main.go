@@ -30,6 +30,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/uptrace/bun"
 
 	"github.com/contacts-api/contacts/auth"
@@ -109,12 +111,13 @@ func run(contacts, otherContacts, runs int, dataDir string) error {
 	// The handler's queries run as the server's do: as db.APIRole, under
 	// row-level security, or as the owner without it, seen by the hook that
 	// keeps the list statement.
-	api, err := db.OpenAPI(ctx, url)
+	apiList := &lastList{}
+	api, err := db.OpenAPI(ctx, url, func(cfg *pgx.ConnConfig) { cfg.Tracer = apiList })
 	if err != nil {
 		return err
 	}
 	defer api.Close()
-	b, err := newBench(bdb, newWay(api, db.NewStore), newWay(bdb, func(owner *bun.DB) *db.Store { return db.NewStore(owner).WithoutRowSecurity() }))
+	b, err := newBench(bdb, newWay(api, apiList, db.NewStore), newWay(bdb, &lastList{}, func(owner *bun.DB) *db.Store { return db.NewStore(owner).WithoutRowSecurity() }))
 	if err != nil {
 		return err
 	}
@@ -144,31 +147,48 @@ func countContacts(ctx context.Context, bdb *bun.DB) (int, error) {
 	return n, err
 }
 
-// lastList is a query hook that keeps the last statement that listed
-// contacts or duplicate groups, to explain it.
+// lastList keeps the last statement that listed contacts or duplicate
+// groups, with its parameters, to explain it: as a Bun query hook, for the
+// statements Bun runs (duplicate groups), and as pgx's tracer, for those
+// the store sends itself (pages, prepared when they have no filter).
 type lastList struct {
-	mu  sync.Mutex
-	sql string
+	mu        sync.Mutex
+	statement listStatement
+}
+
+// listStatement is a statement and its parameters' values.
+type listStatement struct {
+	sql  string
+	args []any
 }
 
 func (l *lastList) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context { return ctx }
 
-func (l *lastList) AfterQuery(_ context.Context, e *bun.QueryEvent) {
+func (l *lastList) AfterQuery(_ context.Context, e *bun.QueryEvent) { l.keep(e.Query, nil) }
+
+func (l *lastList) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
+	l.keep(data.SQL, data.Args)
+	return ctx
+}
+
+func (*lastList) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+func (l *lastList) keep(sql string, args []any) {
 	// Under row-level security, lists read the contacts' view.
-	lists := strings.Contains(e.Query, `FROM "contacts" AS "c"`) || strings.Contains(e.Query, `FROM visible_contacts AS "c"`) ||
-		strings.Contains(e.Query, "FROM contact_keys")
-	if lists && !strings.Contains(e.Query, "count(*)") {
+	lists := strings.Contains(sql, `FROM "contacts" AS "c"`) || strings.Contains(sql, `FROM visible_contacts AS "c"`) ||
+		strings.Contains(sql, "FROM contact_keys")
+	if lists && !strings.Contains(sql, "count(*)") {
 		l.mu.Lock()
-		l.sql = e.Query
+		l.statement = listStatement{sql, args}
 		l.mu.Unlock()
 	}
 }
 
-func (l *lastList) take() string {
+func (l *lastList) take() listStatement {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	s := l.sql
-	l.sql = ""
+	s := l.statement
+	l.statement = listStatement{}
 	return s
 }
 
@@ -181,8 +201,7 @@ type way struct {
 	sql *lastList
 }
 
-func newWay(pool *bun.DB, store func(*bun.DB) *db.Store) *way {
-	sql := &lastList{}
+func newWay(pool *bun.DB, sql *lastList, store func(*bun.DB) *db.Store) *way {
 	pool = pool.WithQueryHook(sql)
 	return &way{pool: pool, store: store(pool), sql: sql}
 }
@@ -369,9 +388,10 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // explain returns the EXPLAIN ANALYZE plan of a statement, run as the
 // handler ran it under row-level security: on its pool, in the measured
-// workspace.
-func (b *bench) explain(ctx context.Context, statement string) (string, error) {
-	if statement == "" {
+// workspace; one with parameters prepared, so that the plan is the
+// generic one that the server's connections use (see db.PlannerSettings).
+func (b *bench) explain(ctx context.Context, statement listStatement) (string, error) {
+	if statement.sql == "" {
 		return "", fmt.Errorf("no list statement was captured")
 	}
 	tx, err := b.rls.pool.DB.BeginTx(ctx, nil)
@@ -382,7 +402,21 @@ func (b *bench) explain(ctx context.Context, statement string) (string, error) {
 	if _, err := tx.ExecContext(ctx, "SET LOCAL app.workspace_id = '"+measured.String()+"'"); err != nil {
 		return "", err
 	}
-	rows, err := tx.QueryContext(ctx, "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) "+statement)
+	explained := statement.sql
+	if len(statement.args) > 0 {
+		literals, err := sqlLiterals(statement.args)
+		if err != nil {
+			return "", err
+		}
+		// A prepared statement outlives the transaction on its pooled
+		// connection.
+		if _, err := tx.ExecContext(ctx, "PREPARE bench_list AS "+statement.sql); err != nil {
+			return "", err
+		}
+		defer tx.ExecContext(context.WithoutCancel(ctx), "DEALLOCATE bench_list")
+		explained = "EXECUTE bench_list(" + strings.Join(literals, ", ") + ")"
+	}
+	rows, err := tx.QueryContext(ctx, "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) "+explained)
 	if err != nil {
 		return "", err
 	}
@@ -396,6 +430,31 @@ func (b *bench) explain(ctx context.Context, statement string) (string, error) {
 		lines = append(lines, "    "+line)
 	}
 	return strings.Join(lines, "\n"), rows.Err()
+}
+
+// sqlLiterals writes the parameters of a page's statement as SQL
+// literals, for EXECUTE.
+func sqlLiterals(args []any) ([]string, error) {
+	quote := func(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+	literals := make([]string, len(args))
+	for i, a := range args {
+		switch v := a.(type) {
+		case pgtype.UUID:
+			literals[i] = quote(uuid.UUID(v.Bytes).String())
+		case time.Time:
+			literals[i] = quote(v.Format(time.RFC3339Nano))
+		case string:
+			literals[i] = quote(v)
+		case *string:
+			literals[i] = "NULL"
+			if v != nil {
+				literals[i] = quote(*v)
+			}
+		default:
+			return nil, fmt.Errorf("parameter %d: no literal for a %T", i+1, a)
+		}
+	}
+	return literals, nil
 }
 
 func init() {
