@@ -287,7 +287,12 @@ func (w *shapeWalker) fieldCost(f *ast.Field, childCost int) int {
 	if strings.HasPrefix(f.Name, "__") || f.ObjectDefinition == nil {
 		return 1
 	}
-	args := f.ArgumentMap(w.vars)
+	// A field without arguments has no map of them to build (a map per
+	// field of every document).
+	var args map[string]any
+	if f.Definition == nil || len(f.Definition.Arguments) > 0 {
+		args = f.ArgumentMap(w.vars)
+	}
 	types := []*ast.Definition{f.ObjectDefinition}
 	if f.ObjectDefinition.IsAbstractType() {
 		types = w.es.Schema().GetPossibleTypes(f.ObjectDefinition)
