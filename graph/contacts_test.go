@@ -32,17 +32,13 @@ func inputAt(keys ...string) []string {
 // tryCreateContact runs createContact and returns its payload, whatever it holds.
 func (c *client) tryCreateContact(input map[string]any) contactPayload {
 	c.T.Helper()
-	var out struct{ CreateContact contactPayload }
-	c.MustDo(createContactDoc, map[string]any{"input": input}, &out)
-	return out.CreateContact
+	return rootField[contactPayload](c, createContactDoc, map[string]any{"input": input})
 }
 
 // tryUpdateContact runs updateContact and returns its payload, whatever it holds.
 func (c *client) tryUpdateContact(id string, input map[string]any) contactPayload {
 	c.T.Helper()
-	var out struct{ UpdateContact contactPayload }
-	c.MustDo(updateContactDoc, map[string]any{"id": id, "input": input}, &out)
-	return out.UpdateContact
+	return rootField[contactPayload](c, updateContactDoc, map[string]any{"id": id, "input": input})
 }
 
 // mustUpdateContact runs an updateContact that must succeed and returns the contact.
@@ -72,9 +68,7 @@ type contactStamp struct {
 
 func (c *client) contactStamp(id string) contactStamp {
 	c.T.Helper()
-	var out struct{ Contact contactStamp }
-	c.MustDo(contactStampDoc, map[string]any{"id": id}, &out)
-	return out.Contact
+	return rootField[contactStamp](c, contactStampDoc, map[string]any{"id": id})
 }
 
 // deletePayload is the payload of a deletion.
@@ -152,6 +146,15 @@ func phoneList(c *contactData) []string {
 		out[i] = p.Number + ":" + typ
 	}
 	return out
+}
+
+// checkPrimaryAndAccounts checks that got's primary account is primary
+// and that its accounts are want, in order.
+func checkPrimaryAndAccounts(t *testing.T, got *contactData, primary string, want ...string) {
+	t.Helper()
+	if got.Account == nil || got.Account.ID != primary || !slices.Equal(accountList(got), want) {
+		t.Errorf("account, accounts = %+v, %q; want %s, %q", got.Account, accountList(got), primary, want)
+	}
 }
 
 // accountList returns the ids of a contact's accounts, in order.
@@ -524,20 +527,14 @@ func TestContactAccounts(t *testing.T) {
 		c, a := setup(t)
 		ada := c.CreateContact(map[string]any{"name": "Ada", "accountId": a[0], "accountIds": []string{a[1]}})
 		c.mustUpdateContact(ada.ID, map[string]any{"accountIds": []string{a[2]}})
-		got := c.contactByID(ada.ID)
-		if want := []string{a[0], a[2]}; got.Account == nil || got.Account.ID != a[0] || !slices.Equal(accountList(got), want) {
-			t.Errorf("account, accounts = %+v, %q; want %s, %q", got.Account, accountList(got), a[0], want)
-		}
+		checkPrimaryAndAccounts(t, c.contactByID(ada.ID), a[0], a[0], a[2])
 	})
 	t.Run("updating accountId adds the new primary to the membership", func(t *testing.T) {
 		t.Parallel()
 		c, a := setup(t)
 		ada := c.CreateContact(map[string]any{"name": "Ada", "accountId": a[0]})
 		c.mustUpdateContact(ada.ID, map[string]any{"accountId": a[1]})
-		got := c.contactByID(ada.ID)
-		if want := []string{a[1], a[0]}; got.Account == nil || got.Account.ID != a[1] || !slices.Equal(accountList(got), want) {
-			t.Errorf("account, accounts = %+v, %q; want %s, %q", got.Account, accountList(got), a[1], want)
-		}
+		checkPrimaryAndAccounts(t, c.contactByID(ada.ID), a[1], a[1], a[0])
 	})
 	t.Run("empty accountIds remove every membership but the primary", func(t *testing.T) {
 		t.Parallel()
