@@ -23,20 +23,13 @@ type UpsertAccountResult struct {
 
 // UpsertAccount creates the account with in.ExternalID or changes it.
 func (s *Service) UpsertAccount(ctx context.Context, in UpsertAccountInput) (*UpsertAccountResult, error) {
-	results, err := s.upsertAccounts(ctx, []*UpsertAccountInput{&in}, true, singleInput)
-	if err != nil {
-		return nil, err
-	}
-	return results[0], nil
+	return upsertOne(ctx, &in, s.upsertAccounts)
 }
 
 // BulkUpsertAccounts upserts up to MaxBulkItems accounts in one
 // transaction and a fixed number of statements; atomic as for contacts.
 func (s *Service) BulkUpsertAccounts(ctx context.Context, inputs []*UpsertAccountInput, atomic bool) ([]*UpsertAccountResult, error) {
-	if err := checkBulkSize(len(inputs), "accounts"); err != nil {
-		return nil, err
-	}
-	return s.upsertAccounts(ctx, inputs, atomic, bulkInput)
+	return upsertBulk(ctx, inputs, atomic, "accounts", s.upsertAccounts)
 }
 
 func (s *Service) upsertAccounts(ctx context.Context, inputs []*UpsertAccountInput, atomic bool, pathOf func(int) path) ([]*UpsertAccountResult, error) {

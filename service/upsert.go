@@ -40,11 +40,7 @@ type UpsertContactResult struct {
 // UpsertContact creates the contact with in.ExternalID or changes it, in
 // one transaction that is safe against concurrent upserts of the same id.
 func (s *Service) UpsertContact(ctx context.Context, in UpsertContactInput) (*UpsertContactResult, error) {
-	results, err := s.upsertContacts(ctx, []*UpsertContactInput{&in}, true, singleInput)
-	if err != nil {
-		return nil, err
-	}
-	return results[0], nil
+	return upsertOne(ctx, &in, s.upsertContacts)
 }
 
 // BulkUpsertContacts upserts up to MaxBulkItems contacts in one
@@ -52,10 +48,7 @@ func (s *Service) UpsertContact(ctx context.Context, in UpsertContactInput) (*Up
 // writes nothing; otherwise the valid upserts are written and each failed
 // one is reported by its index.
 func (s *Service) BulkUpsertContacts(ctx context.Context, inputs []*UpsertContactInput, atomic bool) ([]*UpsertContactResult, error) {
-	if err := checkBulkSize(len(inputs), "contacts"); err != nil {
-		return nil, err
-	}
-	return s.upsertContacts(ctx, inputs, atomic, bulkInput)
+	return upsertBulk(ctx, inputs, atomic, "contacts", s.upsertContacts)
 }
 
 func (s *Service) upsertContacts(ctx context.Context, inputs []*UpsertContactInput, atomic bool, pathOf func(int) path) ([]*UpsertContactResult, error) {
@@ -71,11 +64,28 @@ func (w *contactWrite) upsertResult(i int) *UpsertContactResult {
 	return &UpsertContactResult{Upserted: upserted, Contact: contact}
 }
 
-// singleInput is the path of the input of a mutation of one record.
-func singleInput(int) path { return inputPath }
+// upserter runs the upserts of inputs of one kind of record as one batch,
+// atomic or not, each input at pathOf(its index).
+type upserter[In, Result any] func(ctx context.Context, inputs []*In, atomic bool, pathOf func(int) path) ([]Result, error)
 
-// bulkInput is the path of input i of a bulk mutation.
-func bulkInput(i int) path { return path{"inputs"}.at(i) }
+// upsertOne runs the upsert of one input, the input of its mutation.
+func upsertOne[In, Result any](ctx context.Context, in *In, upsert upserter[In, Result]) (Result, error) {
+	results, err := upsert(ctx, []*In{in}, true, func(int) path { return inputPath })
+	if err != nil {
+		var none Result
+		return none, err
+	}
+	return results[0], nil
+}
+
+// upsertBulk runs the upserts of the inputs of a bulk mutation of up to
+// MaxBulkItems records (nouns).
+func upsertBulk[In, Result any](ctx context.Context, inputs []*In, atomic bool, nouns string, upsert upserter[In, Result]) ([]Result, error) {
+	if err := checkBulkSize(len(inputs), nouns); err != nil {
+		return nil, err
+	}
+	return upsert(ctx, inputs, atomic, func(i int) path { return path{"inputs"}.at(i) })
+}
 
 // checkBulkSize refuses a bulk call of n records (nouns) over MaxBulkItems.
 func checkBulkSize(n int, nouns string) error {
