@@ -421,24 +421,32 @@ func TestConcurrentCreatesOfOneExternalID(t *testing.T) {
 	responses := graphtest.Concurrently(racers, func(i int) *response {
 		return c.Post(createContactDoc, map[string]any{"input": map[string]any{"name": fmt.Sprintf("Racer %d", i), "externalId": "crm-race"}})
 	})
-	created := 0
-	for i, resp := range responses {
-		got, ok := payloadOf(t, resp)
-		switch {
-		case !ok:
-			t.Errorf("racer %d: GraphQL errors %+v, want a payload", i, resp.Errors)
-		case got.Contact != nil && len(got.UserErrors) == 0:
-			created++
-		default:
-			checkUserError(t, got.UserErrors, inputAt("externalId"), "ALREADY_EXISTS")
-		}
-	}
-	if created != 1 {
+	if created := countWritten(t, responses, inputAt("externalId"), "ALREADY_EXISTS"); created != 1 {
 		t.Errorf("%d of %d concurrent creates succeeded, want exactly 1", created, racers)
 	}
 	if n := c.ContactCount(); n != 1 {
 		t.Errorf("the workspace has %d contacts, want 1", n)
 	}
+}
+
+// countWritten counts the responses to concurrent contact mutations that
+// wrote their contact; each of the others must be refused at field with
+// code.
+func countWritten(t *testing.T, responses []*response, field []string, code string) int {
+	t.Helper()
+	written := 0
+	for i, resp := range responses {
+		got, ok := payloadOf(t, resp)
+		switch {
+		case !ok:
+			t.Errorf("mutation %d: GraphQL errors %+v, want a payload", i, resp.Errors)
+		case got.Contact != nil && len(got.UserErrors) == 0:
+			written++
+		default:
+			checkUserError(t, got.UserErrors, field, code)
+		}
+	}
+	return written
 }
 
 // payloadOf decodes the payload of a response to one contact mutation; it
@@ -719,18 +727,7 @@ func TestConcurrentUpdatesOfOneContact(t *testing.T) {
 		responses := graphtest.Concurrently(writers, func(i int) *response {
 			return c.Post(updateContactDoc, map[string]any{"id": ada.ID, "input": map[string]any{"phones": phoneInputs(extra[i])}})
 		})
-		added := 0
-		for i, resp := range responses {
-			got, ok := payloadOf(t, resp)
-			switch {
-			case !ok:
-				t.Errorf("writer %d: GraphQL errors %+v, want a payload", i, resp.Errors)
-			case len(got.UserErrors) == 0:
-				added++
-			default:
-				checkUserError(t, got.UserErrors, inputAt("phones"), "LIMIT_EXCEEDED")
-			}
-		}
+		added := countWritten(t, responses, inputAt("phones"), "LIMIT_EXCEEDED")
 		if got := len(c.contactByID(ada.ID).Phones); added != 5 || got != 20 {
 			t.Errorf("%d of %d concurrent additions succeeded and the contact has %d phones; want 5 and 20", added, writers, got)
 		}
