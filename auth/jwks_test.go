@@ -122,12 +122,6 @@ func TestJWKSKeySelection(t *testing.T) {
 	}
 }
 
-func mustP384(t *testing.T) *ecdsa.PrivateKey {
-	t.Helper()
-	k := newECKey(t, elliptic.P384())
-	return k
-}
-
 // TestJWKSRotation rotates keys the way an identity provider does: the new
 // key joins the set, both verify during the overlap, then the old one
 // leaves. The first change is picked up on a signal, the second on the
