@@ -1,10 +1,7 @@
 package auth_test
 
 import (
-	"crypto/ecdsa"
-	"crypto/ed25519"
 	"crypto/elliptic"
-	"crypto/rand"
 	"fmt"
 	mathrand "math/rand/v2"
 	"path/filepath"
@@ -380,14 +377,8 @@ func TestVerifyConcurrently(t *testing.T) {
 // token, as a busy frontend's requests do.
 func BenchmarkVerify(b *testing.B) {
 	rsaKey := newRSAKey(b)
-	ecKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		b.Fatal(err)
-	}
-	edPub, edKey, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		b.Fatal(err)
-	}
+	ecKey := newECKey(b, elliptic.P256())
+	edPub, edKey := newEdKey(b)
 	rsaFile, _ := writePublicKey(b, &rsaKey.PublicKey)
 	ecFile, _ := writePublicKey(b, &ecKey.PublicKey)
 	edFile, _ := writePublicKey(b, edPub)

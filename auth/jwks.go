@@ -107,13 +107,10 @@ func (jwk jsonWebKey) publicKey() (k namedKey, ok bool, err error) {
 }
 
 func (jwk jsonWebKey) rsaKey() (string, crypto.PublicKey, error) {
-	n, err := decodeMember("n", jwk.N, 0)
-	if err != nil {
-		return "", nil, err
-	}
-	e, err := decodeMember("e", jwk.E, 0)
-	if err != nil {
-		return "", nil, err
+	var d memberDecoder
+	n, e := d.decode("n", jwk.N, 0), d.decode("e", jwk.E, 0)
+	if d.err != nil {
+		return "", nil, d.err
 	}
 	key := &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(new(big.Int).SetBytes(e).Int64())}
 	switch {
@@ -126,13 +123,10 @@ func (jwk jsonWebKey) rsaKey() (string, crypto.PublicKey, error) {
 }
 
 func (jwk jsonWebKey) ecKey() (string, crypto.PublicKey, error) {
-	x, err := decodeMember("x", jwk.X, 32)
-	if err != nil {
-		return "", nil, err
-	}
-	y, err := decodeMember("y", jwk.Y, 32)
-	if err != nil {
-		return "", nil, err
+	var d memberDecoder
+	x, y := d.decode("x", jwk.X, 32), d.decode("y", jwk.Y, 32)
+	if d.err != nil {
+		return "", nil, d.err
 	}
 	key, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), slices.Concat([]byte{4}, x, y))
 	if err != nil {
@@ -142,23 +136,35 @@ func (jwk jsonWebKey) ecKey() (string, crypto.PublicKey, error) {
 }
 
 func (jwk jsonWebKey) edKey() (string, crypto.PublicKey, error) {
-	x, err := decodeMember("x", jwk.X, ed25519.PublicKeySize)
-	if err != nil {
-		return "", nil, err
+	var d memberDecoder
+	x := d.decode("x", jwk.X, ed25519.PublicKeySize)
+	if d.err != nil {
+		return "", nil, d.err
 	}
 	return "EdDSA", ed25519.PublicKey(x), nil
 }
 
-// decodeMember decodes a base64url member, of size bytes unless size is 0.
-func decodeMember(name, value string, size int) ([]byte, error) {
+// memberDecoder decodes the members of a key until one fails, and keeps
+// why: a key of several members then checks for a failure once.
+type memberDecoder struct{ err error }
+
+// decode decodes a base64url member, of size bytes unless size is 0; nil
+// once a member has failed.
+func (d *memberDecoder) decode(name, value string, size int) []byte {
+	if d.err != nil {
+		return nil
+	}
 	b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(value, "="))
 	switch {
 	case err != nil || len(b) == 0:
-		return nil, fmt.Errorf("member %s is not base64url", name)
+		d.err = fmt.Errorf("member %s is not base64url", name)
 	case size > 0 && len(b) != size:
-		return nil, fmt.Errorf("member %s has %d bytes, not %d", name, len(b), size)
+		d.err = fmt.Errorf("member %s has %d bytes, not %d", name, len(b), size)
 	}
-	return b, nil
+	if d.err != nil {
+		return nil
+	}
+	return b
 }
 
 // loadJWKS reads the key set file and puts its keys in use, unless they

@@ -79,14 +79,8 @@ func signKid(t *testing.T, method jwt.SigningMethod, key any, kid string, ws uui
 func TestJWKSKeySelection(t *testing.T) {
 	t.Parallel()
 	rsaKey, otherRSA := newRSAKey(t), newRSAKey(t)
-	ecKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	edPub, edKey, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ecKey := newECKey(t, elliptic.P256())
+	edPub, edKey := newEdKey(t)
 	path := filepath.Join(t.TempDir(), "jwks.json")
 	writeJWKS(t, path, jwk(t, "rsa-1", &rsaKey.PublicKey), jwk(t, "ec-1", &ecKey.PublicKey), jwk(t, "ed-1", edPub),
 		map[string]string{"kty": "RSA", "kid": "enc-1", "use": "enc", "n": "AQAB", "e": "AQAB"},
@@ -110,7 +104,7 @@ func TestJWKSKeySelection(t *testing.T) {
 		{"HS256 naming an RSA kid, keyed with its public key", signKid(t, jwt.SigningMethodHS256, []byte(rsaPEM), "rsa-1", ws), false},
 		{"HS256 naming an RSA kid, keyed with the secret", signKid(t, jwt.SigningMethodHS256, testSecret, "rsa-1", ws), false},
 		{"kid of an encryption key", signKid(t, jwt.SigningMethodRS256, rsaKey, "enc-1", ws), false},
-		{"kid of a skipped key", signKid(t, jwt.SigningMethodES384, mustP384(t), "p384-1", ws), false},
+		{"kid of a skipped key", signKid(t, jwt.SigningMethodES384, newECKey(t, elliptic.P384()), "p384-1", ws), false},
 		{"RS256 without kid", signKid(t, jwt.SigningMethodRS256, rsaKey, "", ws), false},
 		{"alg none", sign(t, jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, jwt.MapClaims(claims(ws, nil))), false},
 	}
@@ -126,15 +120,6 @@ func TestJWKSKeySelection(t *testing.T) {
 			}
 		})
 	}
-}
-
-func mustP384(t *testing.T) *ecdsa.PrivateKey {
-	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
 }
 
 // TestJWKSRotation rotates keys the way an identity provider does: the new
@@ -201,16 +186,10 @@ func TestJWKSRefusesBadSets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ecKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ecKey := newECKey(t, elliptic.P256())
 	offCurve := jwk(t, "ec", &ecKey.PublicKey)
 	offCurve["y"] = offCurve["x"]
-	edPub, _, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
+	edPub, _ := newEdKey(t)
 	shortEd := jwk(t, "ed", edPub)
 	shortEd["x"] = b64(edPub[:31])
 	tests := []struct {

@@ -58,6 +58,24 @@ func newRSAKey(t testing.TB) *rsa.PrivateKey {
 	return key
 }
 
+func newECKey(t testing.TB, curve elliptic.Curve) *ecdsa.PrivateKey {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(curve, rand.Reader)
+	if err != nil {
+		t.Fatalf("generate EC key: %v", err)
+	}
+	return key
+}
+
+func newEdKey(t testing.TB) (ed25519.PublicKey, ed25519.PrivateKey) {
+	t.Helper()
+	public, private, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatalf("generate Ed25519 key: %v", err)
+	}
+	return public, private
+}
+
 func newVerifier(t testing.TB, cfg auth.Config) *auth.Verifier {
 	t.Helper()
 	v, err := auth.NewVerifier(cfg)
@@ -101,10 +119,7 @@ func swapPayload(token, other string) string {
 
 func TestNewVerifierRefusesBadConfig(t *testing.T) {
 	t.Parallel()
-	p384, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p384 := newECKey(t, elliptic.P384())
 	p384File, _ := writePublicKey(t, &p384.PublicKey)
 	garbageFile := filepath.Join(t.TempDir(), "garbage.pem")
 	if err := os.WriteFile(garbageFile, []byte("not a key"), 0o600); err != nil {
@@ -241,14 +256,8 @@ func TestVerify(t *testing.T) {
 func TestVerifyAcceptsEachAlgorithm(t *testing.T) {
 	t.Parallel()
 	rsaKey := newRSAKey(t)
-	ecKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	edPub, edKey, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ecKey := newECKey(t, elliptic.P256())
+	edPub, edKey := newEdKey(t)
 	ws := uuid.New()
 	rsaFile, _ := writePublicKey(t, &rsaKey.PublicKey)
 	ecFile, _ := writePublicKey(t, &ecKey.PublicKey)

@@ -36,10 +36,7 @@ http://localhost:* and http://127.0.0.1:*.
 }
 
 func devCommand(ctx context.Context, args []string) error {
-	if _, err := devCmd.parse(devCmd.flagSet(), args); err != nil {
-		return err
-	}
-	cfg, err := loadConfig(development)
+	cfg, err := devCmd.config(args, development)
 	if err != nil {
 		return err
 	}

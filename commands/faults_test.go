@@ -108,12 +108,7 @@ func TestServeSetsTheTimeouts(t *testing.T) {
 	c.mustPost(t, `{ portalSettings { defaultPortalRole { slug } } }`, nil) // provisions the workspace
 
 	ctx := context.Background()
-	bdb, err := db.Open(ctx, cfg.DatabaseURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bdb.Close()
-	tx, err := bdb.BeginTx(ctx, nil)
+	tx, err := dbtest.Open(t, db.Open, cfg.DatabaseURL).BeginTx(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -76,6 +76,15 @@ func (c command) parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	return positional, nil
 }
 
+// config reads the configuration of env for a command that takes no
+// flags or arguments (but -h), once args have none.
+func (c command) config(args []string, env environment) (config, error) {
+	if _, err := c.parse(c.flagSet(), args); err != nil {
+		return config{}, err
+	}
+	return loadConfig(env)
+}
+
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	fs.SetOutput(io.Discard)
 	err := fs.Parse(args)

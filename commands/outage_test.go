@@ -8,6 +8,7 @@ import (
 
 	"github.com/contacts-api/contacts/client"
 	"github.com/contacts-api/contacts/db"
+	"github.com/contacts-api/contacts/db/dbtest"
 )
 
 // TestOutageAnswersUnavailable stops PostgreSQL under a running server: a
@@ -47,11 +48,7 @@ func TestOutageAnswersUnavailable(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatalf("createContact through an outage: %v", err)
 	}
-	bdb, err := db.Open(context.Background(), cfg.DatabaseURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bdb.Close()
+	bdb := dbtest.Open(t, db.Open, cfg.DatabaseURL)
 	created, err := bdb.NewSelect().Table("contacts").Where("name = ?", "Rode out the outage").Count(context.Background())
 	if err != nil {
 		t.Fatal(err)

@@ -32,10 +32,7 @@ and JWT_SECRET, JWT_PUBLIC_KEY_FILE or JWT_JWKS_FILE.
 }
 
 func serveCommand(ctx context.Context, args []string) error {
-	if _, err := serveCmd.parse(serveCmd.flagSet(), args); err != nil {
-		return err
-	}
-	cfg, err := loadConfig(production)
+	cfg, err := serveCmd.config(args, production)
 	if err != nil {
 		return err
 	}

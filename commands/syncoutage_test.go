@@ -10,6 +10,7 @@ import (
 
 	"github.com/contacts-api/contacts/client"
 	"github.com/contacts-api/contacts/db"
+	"github.com/contacts-api/contacts/db/dbtest"
 )
 
 // TestSyncRidesOutAnOutage runs a sync, as examples/sync does it: calls
@@ -32,11 +33,7 @@ func TestSyncRidesOutAnOutage(t *testing.T) {
 	c.mustPost(t, `mutation($input: CreateContactInput!) { createContact(input: $input) { contact { id } } }`,
 		map[string]any{"input": map[string]any{"externalId": externalID(lockedRow), "name": "Before the sync"}})
 
-	owner, err := db.Open(ctx, cfg.DatabaseURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer owner.Close()
+	owner := dbtest.Open(t, db.Open, cfg.DatabaseURL)
 	lock, err := owner.BeginTx(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -97,11 +94,7 @@ func TestSyncRidesOutAnOutage(t *testing.T) {
 	}
 
 	// The test's connections died with PostgreSQL.
-	after, err := db.Open(ctx, cfg.DatabaseURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer after.Close()
+	after := dbtest.Open(t, db.Open, cfg.DatabaseURL)
 	var versions []struct {
 		ExternalID string `bun:"external_id"`
 		Version    int    `bun:"version"`

@@ -109,11 +109,7 @@ func TestWebhooksAcrossThreeProcesses(t *testing.T) {
 	receiver.secret = created.CreateWebhookEndpoint.Secret
 	receiver.mu.Unlock()
 
-	owner, err := db.Open(context.Background(), dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { owner.Close() })
+	owner := dbtest.Open(t, db.Open, dbURL)
 	store := db.NewStore(owner)
 	ctx := auth.WithPrincipal(context.Background(), &auth.Principal{WorkspaceID: ws, Subject: "procs"})
 	record := func(from, n int) {

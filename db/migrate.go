@@ -33,50 +33,50 @@ func newMigrator(bdb *bun.DB) (*migrate.Migrator, error) {
 }
 
 // withMigrationLock runs fn while holding a session-level advisory lock on
-// a dedicated connection; other replicas wait for it.
-func withMigrationLock(ctx context.Context, bdb *bun.DB, fn func(*migrate.Migrator) error) error {
+// a dedicated connection (other replicas wait for it), and returns the
+// lines fn lists: the migrations it ran, or their status; on failure,
+// those it listed before, which the migrate command prints all the same.
+func withMigrationLock(ctx context.Context, bdb *bun.DB, fn func(*migrate.Migrator) ([]string, error)) ([]string, error) {
 	m, err := newMigrator(bdb)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	conn, err := bdb.Conn(ctx)
 	if err != nil {
-		return fmt.Errorf("migration lock: %w", err)
+		return nil, fmt.Errorf("migration lock: %w", err)
 	}
 	defer conn.Close()
 	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(?)", migrationLockID); err != nil {
-		return fmt.Errorf("migration lock: %w", err)
+		return nil, fmt.Errorf("migration lock: %w", err)
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(?)", migrationLockID)
 	if err := m.Init(ctx); err != nil {
-		return fmt.Errorf("init migrations: %w", err)
+		return nil, fmt.Errorf("init migrations: %w", err)
 	}
 	return fn(m)
 }
 
 // Migrate applies every migration not yet applied and returns their names.
 func Migrate(ctx context.Context, bdb *bun.DB) ([]string, error) {
-	var applied []string
-	err := withMigrationLock(ctx, bdb, func(m *migrate.Migrator) error {
+	return withMigrationLock(ctx, bdb, func(m *migrate.Migrator) ([]string, error) {
 		group, err := m.Migrate(ctx)
+		applied, err := migrationNames("migrate", group, err)
 		if err != nil {
-			return fmt.Errorf("migrate: %w", err)
+			return nil, err
 		}
-		applied = migrationNames(group)
 		river, err := riverMigrator(bdb)
 		if err != nil {
-			return err
+			return applied, err
 		}
 		res, err := river.Migrate(ctx, rivermigrate.DirectionUp, nil)
 		if err != nil {
-			return fmt.Errorf("migrate the job queue: %w", err)
+			return applied, fmt.Errorf("migrate the job queue: %w", err)
 		}
 		for _, v := range res.Versions {
 			applied = append(applied, riverMigrationName(v.Version, v.Name))
 		}
-		return nil
+		return applied, nil
 	})
-	return applied, err
 }
 
 // riverMigrator migrates the tables of River, the job queue of webhook
@@ -98,61 +98,59 @@ func riverMigrationName(version int, name string) string {
 
 // Rollback undoes the last group of applied migrations and returns their names.
 func Rollback(ctx context.Context, bdb *bun.DB) ([]string, error) {
-	var undone []string
-	err := withMigrationLock(ctx, bdb, func(m *migrate.Migrator) error {
+	return withMigrationLock(ctx, bdb, func(m *migrate.Migrator) ([]string, error) {
 		group, err := m.Rollback(ctx)
-		if err != nil {
-			return fmt.Errorf("rollback: %w", err)
-		}
-		undone = migrationNames(group)
-		return nil
+		return migrationNames("rollback", group, err)
 	})
-	return undone, err
 }
 
-// migrationNames are the names of the migrations of group, in its order.
-func migrationNames(group *migrate.MigrationGroup) []string {
+// migrationNames are the names of the migrations of group, in its order,
+// which step (migrate, rollback) returned with err.
+func migrationNames(step string, group *migrate.MigrationGroup, err error) ([]string, error) {
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", step, err)
+	}
 	var names []string
 	for _, mig := range group.Migrations {
 		names = append(names, mig.Name)
 	}
-	return names
+	return names, nil
 }
 
 // MigrationStatus lists every known migration with whether it is applied.
 func MigrationStatus(ctx context.Context, bdb *bun.DB) ([]string, error) {
-	var lines []string
-	err := withMigrationLock(ctx, bdb, func(m *migrate.Migrator) error {
+	return withMigrationLock(ctx, bdb, func(m *migrate.Migrator) ([]string, error) {
 		ms, err := m.MigrationsWithStatus(ctx)
 		if err != nil {
-			return fmt.Errorf("migration status: %w", err)
+			return nil, fmt.Errorf("migration status: %w", err)
 		}
+		var lines []string
 		for _, mig := range ms {
-			state := "pending"
-			if mig.IsApplied() {
-				state = "applied"
-			}
-			lines = append(lines, fmt.Sprintf("%s %s", mig.Name, state))
+			lines = append(lines, statusLine(mig.Name, mig.IsApplied()))
 		}
 		river, err := riverMigrator(bdb)
 		if err != nil {
-			return err
+			return lines, err
 		}
 		// Before River's first migration its table is missing: every
 		// version is pending.
 		existing, err := river.ExistingVersions(ctx)
 		var pgErr *pgconn.PgError
 		if err != nil && !(errors.As(err, &pgErr) && pgErr.Code == "42P01") {
-			return fmt.Errorf("job queue migration status: %w", err)
+			return lines, fmt.Errorf("job queue migration status: %w", err)
 		}
 		for _, mig := range river.AllVersions() {
-			state := "pending"
-			if slices.ContainsFunc(existing, func(e rivermigrate.Migration) bool { return e.Version == mig.Version }) {
-				state = "applied"
-			}
-			lines = append(lines, fmt.Sprintf("%s %s", riverMigrationName(mig.Version, mig.Name), state))
+			applied := slices.ContainsFunc(existing, func(e rivermigrate.Migration) bool { return e.Version == mig.Version })
+			lines = append(lines, statusLine(riverMigrationName(mig.Version, mig.Name), applied))
 		}
-		return nil
+		return lines, nil
 	})
-	return lines, err
+}
+
+// statusLine is the line of MigrationStatus of the migration name.
+func statusLine(name string, applied bool) string {
+	if applied {
+		return name + " applied"
+	}
+	return name + " pending"
 }

@@ -19,12 +19,7 @@ var tables = []string{"workspaces", "portal_roles", "accounts", "contacts", "con
 // the test ends.
 func openEmpty(t *testing.T) *bun.DB {
 	t.Helper()
-	bdb, err := db.Open(context.Background(), dbtest.EmptyDatabase(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { bdb.Close() })
-	return bdb
+	return dbtest.Open(t, db.Open, dbtest.EmptyDatabase(t))
 }
 
 func TestMigrateFromEmptyThenAgain(t *testing.T) {

@@ -60,18 +60,6 @@ func TestAccountsLookupOfAPageUsesItsIndex(t *testing.T) {
 // owner and as the API connects.
 func freshDatabase(ctx context.Context, t *testing.T) (owner, api *bun.DB) {
 	t.Helper()
-	url := dbtest.EmptyDatabase(t)
-	owner, err := db.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { owner.Close() })
-	if _, err := db.Migrate(ctx, owner); err != nil {
-		t.Fatal(err)
-	}
-	if api, err = db.OpenAPI(ctx, url); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { api.Close() })
+	_, owner, api = dbtest.OwnDatabase(t)
 	return owner, api
 }

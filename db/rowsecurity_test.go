@@ -216,12 +216,7 @@ func (*capture) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData)
 // tracedPool opens a pool like open does, whose statements seen keeps.
 func tracedPool(t *testing.T, open func(context.Context, string, ...db.Option) (*bun.DB, error), seen *capture) *bun.DB {
 	t.Helper()
-	pool, err := open(context.Background(), dbtest.URL(t), func(cfg *pgx.ConnConfig) { cfg.Tracer = seen })
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pool.Close() })
-	return pool
+	return dbtest.Open(t, open, dbtest.URL(t), func(cfg *pgx.ConnConfig) { cfg.Tracer = seen })
 }
 
 // TestLookupsUseIndexes explains the statements that find rows by key or

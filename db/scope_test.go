@@ -19,11 +19,7 @@ func TestScopedStatementsLeaveNoSettingBehind(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	a, b := seedTwoWorkspaces(t)
-	pool, err := db.OpenAPI(ctx, dbtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
+	pool := dbtest.Open(t, db.OpenAPI, dbtest.URL(t))
 	pool.SetMaxOpenConns(1)
 	// left checks what the pool's one connection sees unscoped: no
 	// setting, and so no contact.

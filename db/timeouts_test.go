@@ -29,13 +29,9 @@ func TestTimeoutsAreSetOnEveryConnection(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			bdb, err := db.Open(ctx, dbtest.URL(t), tt.opts...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer bdb.Close()
+			bdb := dbtest.Open(t, db.Open, dbtest.URL(t), tt.opts...)
 			var statement, idleInTx string
-			err = bdb.QueryRowContext(ctx, "SELECT current_setting('statement_timeout'), current_setting('idle_in_transaction_session_timeout')").Scan(&statement, &idleInTx)
+			err := bdb.QueryRowContext(ctx, "SELECT current_setting('statement_timeout'), current_setting('idle_in_transaction_session_timeout')").Scan(&statement, &idleInTx)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -52,11 +48,7 @@ func TestTimeoutsAreSetOnEveryConnection(t *testing.T) {
 func TestIdleTransactionIsEnded(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	bdb, err := db.Open(ctx, dbtest.URL(t), db.WithTimeouts(db.Timeouts{IdleInTransaction: 100 * time.Millisecond}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bdb.Close()
+	bdb := dbtest.Open(t, db.Open, dbtest.URL(t), db.WithTimeouts(db.Timeouts{IdleInTransaction: 100 * time.Millisecond}))
 	tx, err := bdb.BeginTx(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -90,11 +82,7 @@ func TestIdleTransactionIsEnded(t *testing.T) {
 // caller goes on, and may exit.
 func TestCancelledStatementStopsInPostgreSQL(t *testing.T) {
 	t.Parallel()
-	bdb, err := db.Open(context.Background(), dbtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bdb.Close()
+	bdb := dbtest.Open(t, db.Open, dbtest.URL(t))
 	conn, err := bdb.Conn(context.Background())
 	if err != nil {
 		t.Fatal(err)

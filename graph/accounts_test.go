@@ -42,17 +42,13 @@ type accountPayload struct {
 // tryCreateAccount runs createAccount and returns its payload, whatever it holds.
 func (c *client) tryCreateAccount(input map[string]any) accountPayload {
 	c.T.Helper()
-	var out struct{ CreateAccount accountPayload }
-	c.MustDo(createAccountDoc, map[string]any{"input": input}, &out)
-	return out.CreateAccount
+	return rootField[accountPayload](c, createAccountDoc, map[string]any{"input": input})
 }
 
 // tryUpdateAccount runs updateAccount and returns its payload, whatever it holds.
 func (c *client) tryUpdateAccount(id string, input map[string]any) accountPayload {
 	c.T.Helper()
-	var out struct{ UpdateAccount accountPayload }
-	c.MustDo(updateAccountDoc, map[string]any{"id": id, "input": input}, &out)
-	return out.UpdateAccount
+	return rootField[accountPayload](c, updateAccountDoc, map[string]any{"id": id, "input": input})
 }
 
 // accountByID reads an account back, nil when there is none.

@@ -32,17 +32,13 @@ func inputAt(keys ...string) []string {
 // tryCreateContact runs createContact and returns its payload, whatever it holds.
 func (c *client) tryCreateContact(input map[string]any) contactPayload {
 	c.T.Helper()
-	var out struct{ CreateContact contactPayload }
-	c.MustDo(createContactDoc, map[string]any{"input": input}, &out)
-	return out.CreateContact
+	return rootField[contactPayload](c, createContactDoc, map[string]any{"input": input})
 }
 
 // tryUpdateContact runs updateContact and returns its payload, whatever it holds.
 func (c *client) tryUpdateContact(id string, input map[string]any) contactPayload {
 	c.T.Helper()
-	var out struct{ UpdateContact contactPayload }
-	c.MustDo(updateContactDoc, map[string]any{"id": id, "input": input}, &out)
-	return out.UpdateContact
+	return rootField[contactPayload](c, updateContactDoc, map[string]any{"id": id, "input": input})
 }
 
 // mustUpdateContact runs an updateContact that must succeed and returns the contact.
@@ -72,9 +68,7 @@ type contactStamp struct {
 
 func (c *client) contactStamp(id string) contactStamp {
 	c.T.Helper()
-	var out struct{ Contact contactStamp }
-	c.MustDo(contactStampDoc, map[string]any{"id": id}, &out)
-	return out.Contact
+	return rootField[contactStamp](c, contactStampDoc, map[string]any{"id": id})
 }
 
 // deletePayload is the payload of a deletion.
@@ -152,6 +146,15 @@ func phoneList(c *contactData) []string {
 		out[i] = p.Number + ":" + typ
 	}
 	return out
+}
+
+// checkPrimaryAndAccounts checks that got's primary account is primary
+// and that its accounts are want, in order.
+func checkPrimaryAndAccounts(t *testing.T, got *contactData, primary string, want ...string) {
+	t.Helper()
+	if got.Account == nil || got.Account.ID != primary || !slices.Equal(accountList(got), want) {
+		t.Errorf("account, accounts = %+v, %q; want %s, %q", got.Account, accountList(got), primary, want)
+	}
 }
 
 // accountList returns the ids of a contact's accounts, in order.
@@ -418,24 +421,32 @@ func TestConcurrentCreatesOfOneExternalID(t *testing.T) {
 	responses := graphtest.Concurrently(racers, func(i int) *response {
 		return c.Post(createContactDoc, map[string]any{"input": map[string]any{"name": fmt.Sprintf("Racer %d", i), "externalId": "crm-race"}})
 	})
-	created := 0
-	for i, resp := range responses {
-		got, ok := payloadOf(t, resp)
-		switch {
-		case !ok:
-			t.Errorf("racer %d: GraphQL errors %+v, want a payload", i, resp.Errors)
-		case got.Contact != nil && len(got.UserErrors) == 0:
-			created++
-		default:
-			checkUserError(t, got.UserErrors, inputAt("externalId"), "ALREADY_EXISTS")
-		}
-	}
-	if created != 1 {
+	if created := countWritten(t, responses, inputAt("externalId"), "ALREADY_EXISTS"); created != 1 {
 		t.Errorf("%d of %d concurrent creates succeeded, want exactly 1", created, racers)
 	}
 	if n := c.ContactCount(); n != 1 {
 		t.Errorf("the workspace has %d contacts, want 1", n)
 	}
+}
+
+// countWritten counts the responses to concurrent contact mutations that
+// wrote their contact; each of the others must be refused at field with
+// code.
+func countWritten(t *testing.T, responses []*response, field []string, code string) int {
+	t.Helper()
+	written := 0
+	for i, resp := range responses {
+		got, ok := payloadOf(t, resp)
+		switch {
+		case !ok:
+			t.Errorf("mutation %d: GraphQL errors %+v, want a payload", i, resp.Errors)
+		case got.Contact != nil && len(got.UserErrors) == 0:
+			written++
+		default:
+			checkUserError(t, got.UserErrors, field, code)
+		}
+	}
+	return written
 }
 
 // payloadOf decodes the payload of a response to one contact mutation; it
@@ -524,20 +535,14 @@ func TestContactAccounts(t *testing.T) {
 		c, a := setup(t)
 		ada := c.CreateContact(map[string]any{"name": "Ada", "accountId": a[0], "accountIds": []string{a[1]}})
 		c.mustUpdateContact(ada.ID, map[string]any{"accountIds": []string{a[2]}})
-		got := c.contactByID(ada.ID)
-		if want := []string{a[0], a[2]}; got.Account == nil || got.Account.ID != a[0] || !slices.Equal(accountList(got), want) {
-			t.Errorf("account, accounts = %+v, %q; want %s, %q", got.Account, accountList(got), a[0], want)
-		}
+		checkPrimaryAndAccounts(t, c.contactByID(ada.ID), a[0], a[0], a[2])
 	})
 	t.Run("updating accountId adds the new primary to the membership", func(t *testing.T) {
 		t.Parallel()
 		c, a := setup(t)
 		ada := c.CreateContact(map[string]any{"name": "Ada", "accountId": a[0]})
 		c.mustUpdateContact(ada.ID, map[string]any{"accountId": a[1]})
-		got := c.contactByID(ada.ID)
-		if want := []string{a[1], a[0]}; got.Account == nil || got.Account.ID != a[1] || !slices.Equal(accountList(got), want) {
-			t.Errorf("account, accounts = %+v, %q; want %s, %q", got.Account, accountList(got), a[1], want)
-		}
+		checkPrimaryAndAccounts(t, c.contactByID(ada.ID), a[1], a[1], a[0])
 	})
 	t.Run("empty accountIds remove every membership but the primary", func(t *testing.T) {
 		t.Parallel()
@@ -722,18 +727,7 @@ func TestConcurrentUpdatesOfOneContact(t *testing.T) {
 		responses := graphtest.Concurrently(writers, func(i int) *response {
 			return c.Post(updateContactDoc, map[string]any{"id": ada.ID, "input": map[string]any{"phones": phoneInputs(extra[i])}})
 		})
-		added := 0
-		for i, resp := range responses {
-			got, ok := payloadOf(t, resp)
-			switch {
-			case !ok:
-				t.Errorf("writer %d: GraphQL errors %+v, want a payload", i, resp.Errors)
-			case len(got.UserErrors) == 0:
-				added++
-			default:
-				checkUserError(t, got.UserErrors, inputAt("phones"), "LIMIT_EXCEEDED")
-			}
-		}
+		added := countWritten(t, responses, inputAt("phones"), "LIMIT_EXCEEDED")
 		if got := len(c.contactByID(ada.ID).Phones); added != 5 || got != 20 {
 			t.Errorf("%d of %d concurrent additions succeeded and the contact has %d phones; want 5 and 20", added, writers, got)
 		}

@@ -28,9 +28,7 @@ type fieldPayload struct {
 // tryCreateField runs createCustomField and returns its payload.
 func (c *client) tryCreateField(input map[string]any) fieldPayload {
 	c.T.Helper()
-	var out struct{ CreateCustomField fieldPayload }
-	c.MustDo(createFieldDoc, map[string]any{"input": input}, &out)
-	return out.CreateCustomField
+	return rootField[fieldPayload](c, createFieldDoc, map[string]any{"input": input})
 }
 
 // createField creates a custom field that must be valid and returns its id.

@@ -59,9 +59,7 @@ func (p duplicatePage) groups() []string {
 
 func (c *client) duplicates(vars map[string]any) duplicatePage {
 	c.T.Helper()
-	var out struct{ DuplicateContacts duplicatePage }
-	c.MustDo(duplicatesDoc, vars, &out)
-	return out.DuplicateContacts
+	return rootField[duplicatePage](c, duplicatesDoc, vars)
 }
 
 // TestDuplicateContacts finds a group for each reason, in one workspace,

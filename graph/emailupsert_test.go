@@ -1,7 +1,6 @@
 package graph_test
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 
@@ -13,9 +12,7 @@ const upsertByEmailDoc = `mutation($email: String!, $input: UpdateContactInput!,
 
 func (c *client) upsertByEmail(email string, input map[string]any) upsertPayload {
 	c.T.Helper()
-	var out struct{ UpsertContactByEmail upsertPayload }
-	c.MustDo(upsertByEmailDoc, map[string]any{"email": email, "input": input}, &out)
-	return out.UpsertContactByEmail
+	return rootField[upsertPayload](c, upsertByEmailDoc, map[string]any{"email": email, "input": input})
 }
 
 // TestUpsertByEmail proves that a backend that knows people by email
@@ -81,12 +78,8 @@ func TestConcurrentUpsertsByEmail(t *testing.T) {
 		return c.Post(upsertByEmailDoc, map[string]any{"email": "ada@example.com", "input": input})
 	})
 	created := 0
-	for i, resp := range responses {
-		var out struct{ UpsertContactByEmail upsertPayload }
-		if len(resp.Errors) > 0 || json.Unmarshal(resp.Data, &out) != nil || len(out.UpsertContactByEmail.UserErrors) > 0 {
-			t.Fatalf("upsert %d failed: %+v %s", i, resp.Errors, resp.Data)
-		}
-		if out.UpsertContactByEmail.Created {
+	for _, p := range upsertPayloads(t, responses) {
+		if p.Created {
 			created++
 		}
 	}

@@ -2,7 +2,6 @@ package graph_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"testing"
@@ -17,24 +16,12 @@ import (
 	"github.com/contacts-api/contacts/graph"
 	"github.com/contacts-api/contacts/graph/graphtest"
 	"github.com/contacts-api/contacts/service"
+	"github.com/contacts-api/contacts/webhooks"
 )
 
-// eventData is an event as the tests decode it.
-type eventData struct {
-	ID         string  `json:"id"`
-	Type       string  `json:"type"`
-	RecordID   string  `json:"recordId"`
-	ExternalID *string `json:"externalId"`
-	Version    *int    `json:"version"`
-	Changes    []struct {
-		Field string          `json:"field"`
-		Old   json.RawMessage `json:"old"`
-		New   json.RawMessage `json:"new"`
-	} `json:"changes"`
-	Actor      string    `json:"actor"`
-	RequestID  *string   `json:"requestId"`
-	OccurredAt time.Time `json:"occurredAt"`
-}
+// eventData is an event as the tests decode it: the fields of the GraphQL
+// type Event, as webhook payloads carry them too.
+type eventData = webhooks.EventData
 
 // eventPage is a page of events as the tests decode it.
 type eventPage struct {
@@ -65,9 +52,7 @@ const feedQuery = `query($first: Int, $after: String, $types: [EventType!]) {
 // feed returns a page of the change feed.
 func (c *client) feed(vars map[string]any) eventPage {
 	c.T.Helper()
-	var out struct{ Events eventPage }
-	c.MustDo(feedQuery, vars, &out)
-	return out.Events
+	return rootField[eventPage](c, feedQuery, vars)
 }
 
 // feedOf waits until the feed from its start has n events, and returns
@@ -325,9 +310,9 @@ func TestHistoryListsARecordsEventsNewestFirst(t *testing.T) {
 	}
 }
 
-// changeOf returns the event's change of field as "old → new", and
-// whether it has one.
-func (e eventData) changeOf(field string) (string, bool) {
+// changeOf returns e's change of field as "old → new", and whether it has
+// one.
+func changeOf(e eventData, field string) (string, bool) {
 	for _, ch := range e.Changes {
 		if ch.Field == field {
 			return string(ch.Old) + " → " + string(ch.New), true
@@ -344,7 +329,7 @@ func checkChanges(t *testing.T, e eventData, want map[string]string) {
 		t.Errorf("%s of %s changes %d fields (%+v), want %d", e.Type, e.RecordID, len(e.Changes), e.Changes, len(want))
 	}
 	for field, values := range want {
-		if got, ok := e.changeOf(field); !ok || values != "*" && got != values {
+		if got, ok := changeOf(e, field); !ok || values != "*" && got != values {
 			t.Errorf("%s of %s: %s = %q (present: %v), want %q", e.Type, e.RecordID, field, got, ok, values)
 		}
 	}

@@ -47,15 +47,7 @@ func serviceWithFault(t *testing.T, substring string) *service.Service {
 // serviceOn returns a service on a pool of its own to the database at
 // url, opened with opts.
 func serviceOn(t *testing.T, url string, opts ...db.Option) *service.Service {
-	t.Helper()
-	bdb, err := db.OpenAPI(context.Background(), url, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { bdb.Close() })
-	svc := service.New(db.NewStore(bdb))
-	t.Cleanup(svc.Close)
-	return svc
+	return graphtest.ServiceOf(t, dbtest.Open(t, db.OpenAPI, url, opts...))
 }
 
 // leaks are what a response must never show of a failure: driver and SQL

@@ -273,12 +273,11 @@ var accountFilterCases = []filterCase{
 // proves isolation.
 func TestFilters(t *testing.T) {
 	t.Parallel()
-	eachWay(t, func(t *testing.T, svc *service.Service) {
-		testFilters(t, newClientOf(t, svc))
-	})
+	eachWay(t, testFilters)
 }
 
-func testFilters(t *testing.T, c *client) {
+func testFilters(t *testing.T, svc *service.Service) {
+	c := newClientOf(t, svc)
 	f := seedFilterFixture(c)
 	twin := seedFilterFixture(c.otherWorkspace())
 	lists := []struct {
@@ -338,12 +337,11 @@ func checkFilter(t *testing.T, c *client, f *filterFixture, list string, vars ma
 // row-level security and without it.
 func TestAccountContactsFilter(t *testing.T) {
 	t.Parallel()
-	eachWay(t, func(t *testing.T, svc *service.Service) {
-		testAccountContactsFilter(t, newClientOf(t, svc))
-	})
+	eachWay(t, testAccountContactsFilter)
 }
 
-func testAccountContactsFilter(t *testing.T, c *client) {
+func testAccountContactsFilter(t *testing.T, svc *service.Service) {
+	c := newClientOf(t, svc)
 	f := seedFilterFixture(c)
 	tests := []filterCase{
 		{"name", m{"name": m{"contains": "bob"}}, []string{"bob"}, ""},

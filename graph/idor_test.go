@@ -1,7 +1,6 @@
 package graph_test
 
 import (
-	"context"
 	"os"
 	"slices"
 	"strconv"
@@ -451,14 +450,9 @@ func TestTenantIsolationUnderLoad(t *testing.T) {
 	if os.Getenv("CONTACTS_LONG_TESTS") == "1" {
 		requests = 10000
 	}
-	bdb, err := db.OpenAPI(context.Background(), dbtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { bdb.Close() })
+	bdb := dbtest.Open(t, db.OpenAPI, dbtest.URL(t))
 	bdb.DB.SetMaxOpenConns(2)
-	svc := service.New(db.NewStore(bdb))
-	t.Cleanup(svc.Close)
+	svc := graphtest.ServiceOf(t, bdb)
 	start := time.Now()
 	checkConcurrentListings(t, newHandlerOf(t, svc), loadQuery, loadVars, requests)
 	t.Logf("%d requests in %v", requests, time.Since(start).Round(time.Millisecond))

@@ -54,3 +54,18 @@ func newClientWith(t testing.TB, h http.Handler, ws uuid.UUID, scope string) *cl
 
 // otherWorkspace returns a client of another workspace on the same server.
 func (c *client) otherWorkspace() *client { return &client{c.OtherWorkspace()} }
+
+// rootField runs doc with vars, which must succeed, and returns the value
+// of its one root field.
+func rootField[T any](c *client, doc string, vars map[string]any) T {
+	c.T.Helper()
+	var out map[string]T
+	c.MustDo(doc, vars, &out)
+	if len(out) != 1 {
+		c.T.Fatalf("%d root fields, want 1", len(out))
+	}
+	for _, v := range out {
+		return v
+	}
+	panic("unreachable")
+}

@@ -18,9 +18,7 @@ type mergePayload struct {
 
 func (c *client) merge(target string, sources ...string) mergePayload {
 	c.T.Helper()
-	var out struct{ MergeContacts mergePayload }
-	c.MustDo(mergeDoc, map[string]any{"target": target, "sources": sources}, &out)
-	return out.MergeContacts
+	return rootField[mergePayload](c, mergeDoc, map[string]any{"target": target, "sources": sources})
 }
 
 func TestMergeContacts(t *testing.T) {

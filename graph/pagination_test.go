@@ -58,9 +58,7 @@ func pageVars(first *int, after *string) map[string]any {
 // contactsPage fetches a page of the workspace's contacts.
 func (c *client) contactsPage(first *int, after *string) connectionData {
 	c.T.Helper()
-	var out struct{ Contacts connectionData }
-	c.MustDo(contactsPageDoc, pageVars(first, after), &out)
-	return out.Contacts
+	return rootField[connectionData](c, contactsPageDoc, pageVars(first, after))
 }
 
 // accountContactsPage fetches a page of an account's contacts.

@@ -6,6 +6,26 @@ import (
 	"github.com/contacts-api/contacts/service"
 )
 
+// contactPayload is the payload of a mutation of one contact.
+func contactPayload(contact *db.Contact, userErrors []*service.UserError, err error) (*model.ContactPayload, error) {
+	return &model.ContactPayload{Contact: contact, UserErrors: userErrors}, err
+}
+
+// accountPayload is the payload of a mutation of one account.
+func accountPayload(account *db.Account, userErrors []*service.UserError, err error) (*model.AccountPayload, error) {
+	return &model.AccountPayload{Account: account, UserErrors: userErrors}, err
+}
+
+// portalRolePayload is the payload of a mutation of one portal role.
+func portalRolePayload(role *db.PortalRole, userErrors []*service.UserError, err error) (*model.PortalRolePayload, error) {
+	return &model.PortalRolePayload{PortalRole: role, UserErrors: userErrors}, err
+}
+
+// customFieldPayload is the payload of a mutation of one custom field.
+func customFieldPayload(field *db.CustomFieldDefinition, userErrors []*service.UserError, err error) (*model.CustomFieldPayload, error) {
+	return &model.CustomFieldPayload{CustomField: field, UserErrors: userErrors}, err
+}
+
 // deletePayload turns the result of a deletion into its payload.
 func deletePayload(id string, userErrors []*service.UserError, err error) (*model.DeletePayload, error) {
 	if err != nil || userErrors != nil {

@@ -44,9 +44,7 @@ type portalSettingsPayload struct {
 
 func (c *client) tryCreatePortalRole(slug, name string) portalRolePayload {
 	c.T.Helper()
-	var out struct{ CreatePortalRole portalRolePayload }
-	c.MustDo(createPortalRoleDoc, map[string]any{"input": map[string]any{"slug": slug, "name": name}}, &out)
-	return out.CreatePortalRole
+	return rootField[portalRolePayload](c, createPortalRoleDoc, map[string]any{"input": map[string]any{"slug": slug, "name": name}})
 }
 
 // createPortalRole creates a custom role that must be valid and returns its id.
@@ -61,16 +59,12 @@ func (c *client) createPortalRole(slug, name string) string {
 
 func (c *client) tryUpdatePortalRole(id string, input map[string]any) portalRolePayload {
 	c.T.Helper()
-	var out struct{ UpdatePortalRole portalRolePayload }
-	c.MustDo(updatePortalRoleDoc, map[string]any{"id": id, "input": input}, &out)
-	return out.UpdatePortalRole
+	return rootField[portalRolePayload](c, updatePortalRoleDoc, map[string]any{"id": id, "input": input})
 }
 
 func (c *client) tryUpdatePortalSettings(defaultID string) portalSettingsPayload {
 	c.T.Helper()
-	var out struct{ UpdatePortalSettings portalSettingsPayload }
-	c.MustDo(updatePortalSettingsDoc, map[string]any{"id": defaultID}, &out)
-	return out.UpdatePortalSettings
+	return rootField[portalSettingsPayload](c, updatePortalSettingsDoc, map[string]any{"id": defaultID})
 }
 
 // portalRoles returns the workspace's portal roles in listed order and its
@@ -289,22 +283,14 @@ func TestChangingPortalRoles(t *testing.T) {
 		c := newClient(t)
 		vip := c.createPortalRole("vip", "VIP")
 		c.CreateContact(map[string]any{"name": "Ada", "portalRole": "vip"})
-		got := c.tryDelete("deletePortalRole", vip)
-		checkUserError(t, got.UserErrors, []string{"id"}, "IN_USE")
-		if !c.nodeExists(vip) {
-			t.Errorf("the role is gone after a refused delete")
-		}
+		checkDeleteInUse(t, c, vip)
 	})
 	t.Run("the default role is in use", func(t *testing.T) {
 		t.Parallel()
 		c := newClient(t)
 		vip := c.createPortalRole("vip", "VIP")
 		c.tryUpdatePortalSettings(vip)
-		got := c.tryDelete("deletePortalRole", vip)
-		checkUserError(t, got.UserErrors, []string{"id"}, "IN_USE")
-		if !c.nodeExists(vip) {
-			t.Errorf("the role is gone after a refused delete")
-		}
+		checkDeleteInUse(t, c, vip)
 	})
 	t.Run("an unused custom role is deleted", func(t *testing.T) {
 		t.Parallel()
@@ -408,4 +394,15 @@ func TestContactPortalRole(t *testing.T) {
 			t.Errorf("portalRole = %s, want admin", got.PortalRole.Slug)
 		}
 	})
+}
+
+// checkDeleteInUse checks that deleting the role is refused as IN_USE and
+// leaves it.
+func checkDeleteInUse(t *testing.T, c *client, role string) {
+	t.Helper()
+	got := c.tryDelete("deletePortalRole", role)
+	checkUserError(t, got.UserErrors, []string{"id"}, "IN_USE")
+	if !c.nodeExists(role) {
+		t.Errorf("the role is gone after a refused delete")
+	}
 }

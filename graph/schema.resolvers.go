@@ -63,13 +63,11 @@ func (r *eventResolver) Type(ctx context.Context, obj *db.Event) (events.Type, e
 }
 
 func (r *mutationResolver) CreateContact(ctx context.Context, input service.CreateContactInput) (*model.ContactPayload, error) {
-	contact, userErrors, err := r.Service.CreateContact(ctx, input)
-	return &model.ContactPayload{Contact: contact, UserErrors: userErrors}, err
+	return contactPayload(r.Service.CreateContact(ctx, input))
 }
 
 func (r *mutationResolver) UpdateContact(ctx context.Context, id string, input service.UpdateContactInput) (*model.ContactPayload, error) {
-	contact, userErrors, err := r.Service.UpdateContact(ctx, id, input)
-	return &model.ContactPayload{Contact: contact, UserErrors: userErrors}, err
+	return contactPayload(r.Service.UpdateContact(ctx, id, input))
 }
 
 func (r *mutationResolver) DeleteContact(ctx context.Context, id string) (*model.DeletePayload, error) {
@@ -85,18 +83,15 @@ func (r *mutationResolver) UpsertContactByEmail(ctx context.Context, email strin
 }
 
 func (r *mutationResolver) AddContactToAccount(ctx context.Context, contactID string, accountID string) (*model.ContactPayload, error) {
-	contact, userErrors, err := r.Service.AddContactToAccount(ctx, contactID, accountID)
-	return &model.ContactPayload{Contact: contact, UserErrors: userErrors}, err
+	return contactPayload(r.Service.AddContactToAccount(ctx, contactID, accountID))
 }
 
 func (r *mutationResolver) RemoveContactFromAccount(ctx context.Context, contactID string, accountID string) (*model.ContactPayload, error) {
-	contact, userErrors, err := r.Service.RemoveContactFromAccount(ctx, contactID, accountID)
-	return &model.ContactPayload{Contact: contact, UserErrors: userErrors}, err
+	return contactPayload(r.Service.RemoveContactFromAccount(ctx, contactID, accountID))
 }
 
 func (r *mutationResolver) MoveContactToAccount(ctx context.Context, contactID string, accountID string, keepPreviousAccount bool) (*model.ContactPayload, error) {
-	contact, userErrors, err := r.Service.MoveContactToAccount(ctx, contactID, accountID, keepPreviousAccount)
-	return &model.ContactPayload{Contact: contact, UserErrors: userErrors}, err
+	return contactPayload(r.Service.MoveContactToAccount(ctx, contactID, accountID, keepPreviousAccount))
 }
 
 func (r *mutationResolver) BulkUpsertContacts(ctx context.Context, inputs []*service.UpsertContactInput, atomic bool) (*model.BulkUpsertContactsPayload, error) {
@@ -109,8 +104,7 @@ func (r *mutationResolver) BulkUpsertContacts(ctx context.Context, inputs []*ser
 }
 
 func (r *mutationResolver) MergeContacts(ctx context.Context, targetID string, sourceIds []string) (*model.ContactPayload, error) {
-	contact, userErrors, err := r.Service.MergeContacts(ctx, targetID, sourceIds)
-	return &model.ContactPayload{Contact: contact, UserErrors: userErrors}, err
+	return contactPayload(r.Service.MergeContacts(ctx, targetID, sourceIds))
 }
 
 func (r *mutationResolver) DeleteContacts(ctx context.Context, ids []string) (*model.DeleteContactsPayload, error) {
@@ -122,13 +116,11 @@ func (r *mutationResolver) DeleteContacts(ctx context.Context, ids []string) (*m
 }
 
 func (r *mutationResolver) CreateAccount(ctx context.Context, input service.CreateAccountInput) (*model.AccountPayload, error) {
-	account, userErrors, err := r.Service.CreateAccount(ctx, input)
-	return &model.AccountPayload{Account: account, UserErrors: userErrors}, err
+	return accountPayload(r.Service.CreateAccount(ctx, input))
 }
 
 func (r *mutationResolver) UpdateAccount(ctx context.Context, id string, input service.UpdateAccountInput) (*model.AccountPayload, error) {
-	account, userErrors, err := r.Service.UpdateAccount(ctx, id, input)
-	return &model.AccountPayload{Account: account, UserErrors: userErrors}, err
+	return accountPayload(r.Service.UpdateAccount(ctx, id, input))
 }
 
 func (r *mutationResolver) DeleteAccount(ctx context.Context, id string) (*model.DeletePayload, error) {
@@ -152,13 +144,11 @@ func (r *mutationResolver) BulkUpsertAccounts(ctx context.Context, inputs []*ser
 }
 
 func (r *mutationResolver) CreatePortalRole(ctx context.Context, input service.CreatePortalRoleInput) (*model.PortalRolePayload, error) {
-	role, userErrors, err := r.Service.CreatePortalRole(ctx, input)
-	return &model.PortalRolePayload{PortalRole: role, UserErrors: userErrors}, err
+	return portalRolePayload(r.Service.CreatePortalRole(ctx, input))
 }
 
 func (r *mutationResolver) UpdatePortalRole(ctx context.Context, id string, input service.UpdatePortalRoleInput) (*model.PortalRolePayload, error) {
-	role, userErrors, err := r.Service.UpdatePortalRole(ctx, id, input)
-	return &model.PortalRolePayload{PortalRole: role, UserErrors: userErrors}, err
+	return portalRolePayload(r.Service.UpdatePortalRole(ctx, id, input))
 }
 
 func (r *mutationResolver) DeletePortalRole(ctx context.Context, id string) (*model.DeletePayload, error) {
@@ -176,13 +166,11 @@ func (r *mutationResolver) UpdatePortalSettings(ctx context.Context, input servi
 }
 
 func (r *mutationResolver) CreateCustomField(ctx context.Context, input service.CreateCustomFieldInput) (*model.CustomFieldPayload, error) {
-	field, userErrors, err := r.Service.CreateCustomField(ctx, input)
-	return &model.CustomFieldPayload{CustomField: field, UserErrors: userErrors}, err
+	return customFieldPayload(r.Service.CreateCustomField(ctx, input))
 }
 
 func (r *mutationResolver) UpdateCustomField(ctx context.Context, id string, input service.UpdateCustomFieldInput) (*model.CustomFieldPayload, error) {
-	field, userErrors, err := r.Service.UpdateCustomField(ctx, id, input)
-	return &model.CustomFieldPayload{CustomField: field, UserErrors: userErrors}, err
+	return customFieldPayload(r.Service.UpdateCustomField(ctx, id, input))
 }
 
 func (r *mutationResolver) DeleteCustomField(ctx context.Context, id string) (*model.DeletePayload, error) {

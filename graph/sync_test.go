@@ -43,9 +43,7 @@ type bulkResult struct {
 
 func (c *client) upsert(input map[string]any) upsertPayload {
 	c.T.Helper()
-	var out struct{ UpsertContact upsertPayload }
-	c.MustDo(upsertContactDoc, map[string]any{"input": input}, &out)
-	return out.UpsertContact
+	return rootField[upsertPayload](c, upsertContactDoc, map[string]any{"input": input})
 }
 
 func (c *client) mustUpsert(input map[string]any) *contactData {
@@ -159,6 +157,26 @@ func (c *client) upsertsAtOnce(doc string, base map[string]any, fields []map[str
 	})
 }
 
+// upsertPayloads returns the payload of each response to an upsert (of
+// whichever mutation), and fails the test when one failed.
+func upsertPayloads(t *testing.T, responses []*response) []upsertPayload {
+	t.Helper()
+	payloads := make([]upsertPayload, len(responses))
+	for i, resp := range responses {
+		var out map[string]upsertPayload
+		if len(resp.Errors) > 0 || json.Unmarshal(resp.Data, &out) != nil || len(out) != 1 {
+			t.Fatalf("upsert %d failed: %+v %s", i, resp.Errors, resp.Data)
+		}
+		for _, p := range out {
+			if len(p.UserErrors) > 0 {
+				t.Fatalf("upsert %d failed: %s", i, resp.Data)
+			}
+			payloads[i] = p
+		}
+	}
+	return payloads
+}
+
 // TestConcurrentUpsertsLoseNoField hammers one external id from several
 // goroutines, each setting a different field: one contact must remain,
 // with every field set.
@@ -172,15 +190,11 @@ func TestConcurrentUpsertsLoseNoField(t *testing.T) {
 	}
 	responses := c.upsertsAtOnce(upsertContactDoc, map[string]any{"externalId": "crm-race", "name": "Ada Lovelace"}, fields)
 	created, updated := 0, 0
-	for i, resp := range responses {
-		var out struct{ UpsertContact upsertPayload }
-		if len(resp.Errors) > 0 || json.Unmarshal(resp.Data, &out) != nil || len(out.UpsertContact.UserErrors) > 0 {
-			t.Fatalf("upsert %d failed: %+v %s", i, resp.Errors, resp.Data)
-		}
-		if out.UpsertContact.Created {
+	for _, p := range upsertPayloads(t, responses) {
+		if p.Created {
 			created++
 		}
-		if a := out.UpsertContact.Action; a != nil && *a == "UPDATED" {
+		if p.Action != nil && *p.Action == "UPDATED" {
 			updated++
 		}
 	}

@@ -109,16 +109,6 @@ func TestExpiredIdempotencyKeysAreForgottenAndSwept(t *testing.T) {
 	}
 }
 
-// tokenOf returns a token of workspace ws for subject with scope.
-func tokenOf(t *testing.T, ws uuid.UUID, subject, scope string) string {
-	t.Helper()
-	token, err := auth.Mint(graphtest.Secret, auth.TokenRequest{WorkspaceID: ws, Subject: subject, Scope: scope, TTL: time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return token
-}
-
 // createReaderKey asks for a contacts:read API key.
 const createReaderKey = `mutation { createApiKey(input: {name: "sync", scopes: ["contacts:read"]}) { apiKey { id } secret userErrors { code } } }`
 
@@ -145,9 +135,9 @@ func TestIdempotencyKeyBelongsToItsCaller(t *testing.T) {
 	others := []struct{ name, token string }{
 		{"a contacts:read API key", readerKey},
 		{"an API key with every scope", adminKey},
-		{"a token of the same subject without scopes", tokenOf(t, ws, "test", "")},
-		{"a token of the same subject with fewer scopes", tokenOf(t, ws, "test", auth.ScopeRead+" "+auth.ScopeWrite)},
-		{"a token of another subject with the same scopes", tokenOf(t, ws, "someone-else", graphtest.AllScopes)},
+		{"a token of the same subject without scopes", graphtest.MintTokenOf(t, ws, "", "test")},
+		{"a token of the same subject with fewer scopes", graphtest.MintTokenOf(t, ws, auth.ScopeRead+" "+auth.ScopeWrite, "test")},
+		{"a token of another subject with the same scopes", graphtest.MintTokenOf(t, ws, graphtest.AllScopes, "someone-else")},
 	}
 	for _, o := range others {
 		got := admin.WithToken(o.token).SendWithKey("new-key", createReaderKey, nil)
@@ -161,7 +151,7 @@ func TestIdempotencyKeyBelongsToItsCaller(t *testing.T) {
 	// The same caller: its subject and scopes, in another token.
 	scopes := slices.Clone(auth.Scopes)
 	slices.Reverse(scopes)
-	again := admin.WithToken(tokenOf(t, ws, "test", strings.Join(scopes, " "))).SendWithKey("new-key", createReaderKey, nil)
+	again := admin.WithToken(graphtest.MintTokenOf(t, ws, strings.Join(scopes, " "), "test")).SendWithKey("new-key", createReaderKey, nil)
 	if again.Status != http.StatusOK || !again.Replayed() || !bytes.Contains(again.Body, []byte(out.CreateAPIKey.APIKey.ID)) ||
 		bytes.Contains(again.Body, []byte(secret)) || again.Code() != graph.CodeSecretNotReplayed {
 		t.Errorf("the caller's retry with a fresh token: status %d, replayed %v, %s; want its response replayed without the secret", again.Status, again.Replayed(), again.Body)
@@ -184,7 +174,7 @@ func TestIdempotencyKeyBelongsToItsCaller(t *testing.T) {
 func TestRefusalsAreNotKept(t *testing.T) {
 	t.Parallel()
 	admin := graphtest.NewClientWith(t, graphtest.NewHandler(t), uuid.New(), graphtest.AllScopes)
-	writer := admin.WithToken(tokenOf(t, admin.Workspace, "writer", auth.ScopeRead+" "+auth.ScopeWrite))
+	writer := admin.WithToken(graphtest.MintTokenOf(t, admin.Workspace, auth.ScopeRead+" "+auth.ScopeWrite, "writer"))
 	for range 2 {
 		if got := writer.SendWithKey("key", createReaderKey, nil); got.Code() != service.CodeForbidden || got.Replayed() {
 			t.Fatalf("createApiKey without keys:admin: replayed %v, %s; want FORBIDDEN, not replayed", got.Replayed(), got.Body)
@@ -299,15 +289,9 @@ func TestIdempotentMutationsKeepTheirOwnTransactions(t *testing.T) {
 // holding its first would wait for it until its deadline.
 func TestIdempotentRequestHoldsOneConnection(t *testing.T) {
 	t.Parallel()
-	bdb, err := db.OpenAPI(context.Background(), dbtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { bdb.Close() })
+	bdb := dbtest.Open(t, db.OpenAPI, dbtest.URL(t))
 	bdb.SetMaxOpenConns(1)
-	svc := service.New(db.NewStore(bdb))
-	t.Cleanup(svc.Close)
-	c := graphtest.NewClientOf(t, svc)
+	c := graphtest.NewClientOf(t, graphtest.ServiceOf(t, bdb))
 	docs := []string{
 		`mutation { createAccount(input: {name: "Acme"}) { account { id contacts(first: 5) { nodes { id } } } } }`,
 		`mutation { createContact(input: {name: "Ada", phones: [{number: "+44 20 7946 0000"}]}) { contact { id phones { number } portalRole { slug } } } }`,

@@ -11,7 +11,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/contacts-api/contacts/auth"
-	"github.com/contacts-api/contacts/db"
 	"github.com/contacts-api/contacts/db/dbtest"
 	"github.com/contacts-api/contacts/events"
 	"github.com/contacts-api/contacts/graph/graphtest"
@@ -23,8 +22,7 @@ func TestMain(m *testing.M) { dbtest.Main(m) }
 
 // hub returns a hub on the test database, listening for its events.
 func hub(t *testing.T, limits live.Limits) (*live.Hub, *service.Service) {
-	svc := service.New(db.NewStore(dbtest.APIDB(t)))
-	t.Cleanup(svc.Close)
+	svc := graphtest.NewService(t)
 	h := live.NewHub(svc, limits)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -146,8 +144,7 @@ func TestEventReadAgainIsNotHandedTwice(t *testing.T) {
 // listen; with one, it must.
 func TestListensOnlyWhileSubscribed(t *testing.T) {
 	t.Parallel()
-	svc := service.New(db.NewStore(dbtest.APIDB(t)))
-	t.Cleanup(svc.Close)
+	svc := graphtest.NewService(t)
 	h := live.NewHub(svc, live.Limits{})
 	app := "live-" + uuid.NewString()[:8]
 	u, err := url.Parse(dbtest.URL(t))

@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/99designs/gqlgen/graphql"
 
@@ -16,56 +15,31 @@ type UpsertAccountInput struct {
 	ExternalID string
 }
 
-// UpsertAccountResult is the outcome of one account upsert.
+// UpsertAccountResult is the outcome of one upsert of an account.
 type UpsertAccountResult struct {
-	Index   int
+	Upserted
 	Account *db.Account
-	// Action says what the upsert did; nil when it failed.
-	Action *Action
-	// Changes is the change set of an update.
-	Changes    Changes
-	UserErrors []*UserError
 }
-
-// Created says whether the upsert created the account.
-func (r *UpsertAccountResult) Created() bool { return r.Action != nil && *r.Action == Created }
 
 // UpsertAccount creates the account with in.ExternalID or changes it.
 func (s *Service) UpsertAccount(ctx context.Context, in UpsertAccountInput) (*UpsertAccountResult, error) {
-	results, err := s.upsertAccounts(ctx, []*UpsertAccountInput{&in}, true, func(int) path { return inputPath })
-	if err != nil {
-		return nil, err
-	}
-	return results[0], nil
+	return upsertOne(ctx, &in, s.upsertAccounts)
 }
 
 // BulkUpsertAccounts upserts up to MaxBulkItems accounts in one
 // transaction and a fixed number of statements; atomic as for contacts.
 func (s *Service) BulkUpsertAccounts(ctx context.Context, inputs []*UpsertAccountInput, atomic bool) ([]*UpsertAccountResult, error) {
-	if len(inputs) > MaxBulkItems {
-		return nil, &Error{Code: CodeLimitExceeded, Message: fmt.Sprintf("At most %d accounts per call, not %d.", MaxBulkItems, len(inputs))}
-	}
-	return s.upsertAccounts(ctx, inputs, atomic, func(i int) path { return path{"inputs"}.at(i) })
+	return upsertBulk(ctx, inputs, atomic, "accounts", s.upsertAccounts)
 }
 
 func (s *Service) upsertAccounts(ctx context.Context, inputs []*UpsertAccountInput, atomic bool, pathOf func(int) path) ([]*UpsertAccountResult, error) {
 	writes, err := writeBatch(ctx, s, accounts{}, atomic, func(ctx context.Context, b *batch) ([]*accountWrite, error) {
 		return b.loadAccountUpserts(ctx, inputs, pathOf)
 	})
-	if err != nil {
-		return nil, err
-	}
-	results := make([]*UpsertAccountResult, len(writes))
-	for i, w := range writes {
-		r := &UpsertAccountResult{Index: i, UserErrors: append([]*UserError{}, w.ps...)}
-		if w.written {
-			action := w.action()
-			r.Account, r.Action, r.Changes = w.record, &action, w.changes
-			r.Account = w.record
-		}
-		results[i] = r
-	}
-	return results, nil
+	return upsertResults(writes, err, func(w *accountWrite, i int) *UpsertAccountResult {
+		account, upserted := upsertOutcome(i, &w.recordWrite)
+		return &UpsertAccountResult{Upserted: upserted, Account: account}
+	})
 }
 
 // loadAccountUpserts locks the accounts the inputs name and starts one

@@ -19,7 +19,7 @@ const maxAmbiguousNamed = 10
 // after the other, so they create one contact.
 func (s *Service) UpsertContactByEmail(ctx context.Context, email string, in UpdateContactInput, mode PhonesMode) (*UpsertContactResult, error) {
 	if ps := inputProblems(ctx, nil); len(ps) > 0 {
-		return &UpsertContactResult{UserErrors: ps}, nil
+		return &UpsertContactResult{Upserted: Upserted{UserErrors: ps}}, nil
 	}
 	writes, err := writeBatch(ctx, s, contacts{}, true, func(ctx context.Context, b *batch) ([]*contactWrite, error) {
 		w, err := b.loadEmailUpsert(ctx, email, in, mode)

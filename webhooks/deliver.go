@@ -208,12 +208,13 @@ var errGone = errors.New("nothing to deliver")
 type payload struct {
 	Type      string    `json:"type"`
 	Timestamp time.Time `json:"timestamp"`
-	Data      eventData `json:"data"`
+	Data      EventData `json:"data"`
 }
 
-// eventData is an event as webhook payloads carry it: the fields of the
-// GraphQL type Event, the type written with a dot.
-type eventData struct {
+// EventData is an event as webhook payloads carry it: the fields of the
+// GraphQL type Event (which the API's tests decode its events into), the
+// type written with a dot.
+type EventData struct {
 	ID         string           `json:"id"`
 	Type       string           `json:"type"`
 	RecordID   string           `json:"recordId"`
@@ -227,7 +228,7 @@ type eventData struct {
 
 // Body returns the body of an event's deliveries.
 func Body(e *db.Event) ([]byte, error) {
-	return json.Marshal(payload{Type: e.Type, Timestamp: e.OccurredAt, Data: eventData{
+	return json.Marshal(payload{Type: e.Type, Timestamp: e.OccurredAt, Data: EventData{
 		ID: e.ID, Type: e.Type, RecordID: e.RecordID, ExternalID: e.ExternalID, Version: e.Version,
 		Changes: e.Changes, Actor: e.Actor, RequestID: e.RequestID, OccurredAt: e.OccurredAt,
 	}})

@@ -89,6 +89,17 @@ func newSetup(t *testing.T, url string, allowPrivate bool) (*setup, string) {
 	return newSetupOn(t, dbtest.URL(t), dbtest.DB(t), dbtest.APIDB(t), dbtest.APIDB(t), url, allowPrivate)
 }
 
+// newReceivingSetup returns a receiver that answers as answer, and a setup
+// whose endpoint it is, with the endpoint's secret.
+func newReceivingSetup(t *testing.T, answer func(n int) (int, string)) (*receiver, *setup) {
+	r := newReceiver(t, answer)
+	s, secret := newSetup(t, r.server.URL, true)
+	r.mu.Lock()
+	r.secret = secret
+	r.mu.Unlock()
+	return r, s
+}
+
 // newSetupOn is newSetup on the database at dbURL, whose pools as owner
 // and as the API are owner and api; the Deliverer's store uses workerAPI,
 // api or a copy of it with a query hook.
@@ -167,11 +178,7 @@ func attempted(ds []*db.WebhookDelivery) bool {
 
 func TestEveryEventIsDeliveredOnceSignedAsTheSpecificationSays(t *testing.T) {
 	t.Parallel()
-	r := newReceiver(t, func(int) (int, string) { return http.StatusNoContent, "" })
-	s, secret := newSetup(t, r.server.URL, true)
-	r.mu.Lock()
-	r.secret = secret
-	r.mu.Unlock()
+	r, s := newReceivingSetup(t, func(int) (int, string) { return http.StatusNoContent, "" })
 	const n = 300
 	s.record(t, n)
 	ds := s.deliveries(t, func(ds []*db.WebhookDelivery) bool {
@@ -202,9 +209,7 @@ func TestEveryEventIsDeliveredOnceSignedAsTheSpecificationSays(t *testing.T) {
 func TestAFailedAttemptIsRecordedAndRetried(t *testing.T) {
 	t.Parallel()
 	long := strings.Repeat("x", 3000)
-	r := newReceiver(t, func(int) (int, string) { return http.StatusInternalServerError, long })
-	s, secret := newSetup(t, r.server.URL, true)
-	r.secret = secret
+	_, s := newReceivingSetup(t, func(int) (int, string) { return http.StatusInternalServerError, long })
 	s.record(t, 1)
 	d := s.deliveries(t, attempted)[0]
 	if d.Status != db.DeliveryPending || d.StatusCode == nil || *d.StatusCode != 500 || d.Response == nil || len(*d.Response) != 1024 {
@@ -218,9 +223,7 @@ func TestAFailedAttemptIsRecordedAndRetried(t *testing.T) {
 
 func TestGoneDisablesTheEndpoint(t *testing.T) {
 	t.Parallel()
-	r := newReceiver(t, func(int) (int, string) { return http.StatusGone, "gone" })
-	s, secret := newSetup(t, r.server.URL, true)
-	r.secret = secret
+	_, s := newReceivingSetup(t, func(int) (int, string) { return http.StatusGone, "gone" })
 	s.record(t, 1)
 	d := s.deliveries(t, attempted)[0]
 	endpoints, _ := s.store.WebhookEndpoints(s.ctx, s.ws, nil)
@@ -258,21 +261,7 @@ func TestDeliveriesToPrivateAddressesAreRefused(t *testing.T) {
 // pools as owner and as the API.
 func ownDatabase(t *testing.T) (dbURL string, owner, api *bun.DB) {
 	t.Helper()
-	dbURL = dbtest.EmptyDatabase(t)
-	owner, err := db.Open(context.Background(), dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { owner.Close() })
-	if _, err := db.Migrate(context.Background(), owner); err != nil {
-		t.Fatal(err)
-	}
-	api, err = db.OpenAPI(context.Background(), dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { api.Close() })
-	return dbURL, owner, api
+	return dbtest.OwnDatabase(t)
 }
 
 // statementCounter counts the statements of a pool.
@@ -313,9 +302,7 @@ func TestADeliveryToAHealthyEndpointTakesTwoStatements(t *testing.T) {
 
 func TestRedeliverSendsAgain(t *testing.T) {
 	t.Parallel()
-	r := newReceiver(t, func(int) (int, string) { return http.StatusOK, "" })
-	s, secret := newSetup(t, r.server.URL, true)
-	r.secret = secret
+	r, s := newReceivingSetup(t, func(int) (int, string) { return http.StatusOK, "" })
 	s.record(t, 1)
 	d := s.deliveries(t, func(ds []*db.WebhookDelivery) bool { return len(ds) == 1 && ds[0].Status == db.DeliverySucceeded })[0]
 	if _, userErrors, err := s.svc.RedeliverWebhook(s.ctx, d.ID); err != nil || len(userErrors) > 0 {

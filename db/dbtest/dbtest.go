@@ -92,6 +92,18 @@ func URL(t testing.TB) string {
 	return sharedURL
 }
 
+// Open opens a pool of its own to the database at url with open (db.Open,
+// db.OpenAPI or db.OpenBypassing) and opts, closed when the test ends.
+func Open(t testing.TB, open func(context.Context, string, ...db.Option) (*bun.DB, error), url string, opts ...db.Option) *bun.DB {
+	t.Helper()
+	bdb, err := open(context.Background(), url, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bdb.Close() })
+	return bdb
+}
+
 // EmptyDatabase creates a database without any table, dropped when the
 // test ends, and returns its URL.
 func EmptyDatabase(t testing.TB) string {
@@ -102,6 +114,19 @@ func EmptyDatabase(t testing.TB) string {
 	}
 	t.Cleanup(drop)
 	return dbURL
+}
+
+// OwnDatabase creates a migrated database of the test's own, dropped when
+// the test ends, and returns its URL and pools to it as the tables' owner
+// and as the API connects.
+func OwnDatabase(t testing.TB) (url string, owner, api *bun.DB) {
+	t.Helper()
+	url = EmptyDatabase(t)
+	owner = Open(t, db.Open, url)
+	if _, err := db.Migrate(context.Background(), owner); err != nil {
+		t.Fatal(err)
+	}
+	return url, owner, Open(t, db.OpenAPI, url)
 }
 
 // createDatabase makes a uniquely named database on the test server.

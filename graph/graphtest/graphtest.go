@@ -41,7 +41,12 @@ var Secret = []byte("test-secret-0123456789abcdef0123456789abcdef")
 // test ends so that its background writes do not outlive it.
 func NewService(t testing.TB) *service.Service {
 	t.Helper()
-	svc := service.New(db.NewStore(dbtest.APIDB(t)))
+	return ServiceOf(t, dbtest.APIDB(t))
+}
+
+// ServiceOf returns a service on bdb, closed when the test ends.
+func ServiceOf(t testing.TB, bdb *bun.DB) *service.Service {
+	svc := service.New(db.NewStore(bdb))
 	t.Cleanup(svc.Close)
 	return svc
 }
@@ -111,7 +116,7 @@ func Serve(t testing.TB, wrap func(http.Handler) http.Handler) string {
 // Token returns a token of a new workspace with scope, valid for an hour.
 func Token(t testing.TB, scope, subject string) string {
 	t.Helper()
-	return mint(t, uuid.New(), scope, subject)
+	return MintTokenOf(t, uuid.New(), scope, subject)
 }
 
 // Subject is the subject of the tokens MintToken makes: the actor of
@@ -122,10 +127,12 @@ const Subject = "test"
 // hour.
 func MintToken(t testing.TB, ws uuid.UUID, scope string) string {
 	t.Helper()
-	return mint(t, ws, scope, Subject)
+	return MintTokenOf(t, ws, scope, Subject)
 }
 
-func mint(t testing.TB, ws uuid.UUID, scope, subject string) string {
+// MintTokenOf returns a token of subject in workspace ws with scope,
+// valid for an hour.
+func MintTokenOf(t testing.TB, ws uuid.UUID, scope, subject string) string {
 	t.Helper()
 	token, err := auth.Mint(Secret, auth.TokenRequest{WorkspaceID: ws, Scope: scope, Subject: subject, TTL: time.Hour})
 	if err != nil {
@@ -631,9 +638,7 @@ func Concurrently(n int, call func(i int) *Response) []*Response {
 // run hook.
 func ServiceWithHook(t *testing.T, hook bun.QueryHook) *service.Service {
 	t.Helper()
-	svc := service.New(db.NewStore(dbtest.APIDB(t).WithQueryHook(hook)))
-	t.Cleanup(svc.Close)
-	return svc
+	return ServiceOf(t, dbtest.APIDB(t).WithQueryHook(hook))
 }
 
 // AccountCount returns how many accounts the workspace has.
