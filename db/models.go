@@ -56,18 +56,11 @@ type Account struct {
 	Domain      *string         `bun:"domain"`
 	Tags        []string        `bun:"tags,array"`
 	Metadata    json.RawMessage `bun:"metadata,type:jsonb"`
-	// CustomFields are the account's custom field values, by slug.
-	CustomFields CustomFieldValues `bun:"custom_fields,type:jsonb"`
-	Version      int               `bun:"version"`
-	CreatedAt    time.Time         `bun:"created_at,nullzero,notnull,default:now()"`
-	UpdatedAt    time.Time         `bun:"updated_at,nullzero,notnull,default:now()"`
+	Tracking
 }
 
 // NodeID implements Node.
 func (a *Account) NodeID() string { return a.ID }
-
-// CustomField returns the account's value of the custom field slug, or nil.
-func (a *Account) CustomField(slug string) json.RawMessage { return a.CustomFields[slug] }
 
 // SortValue implements Sortable.
 func (a *Account) SortValue(column string) any {
@@ -93,18 +86,11 @@ type Contact struct {
 	PortalRoleID string          `bun:"portal_role_id"`
 	// MergedExternalIDs are the external ids of contacts merged into this one.
 	MergedExternalIDs []string `bun:"merged_external_ids,array"`
-	// CustomFields are the contact's custom field values, by slug.
-	CustomFields CustomFieldValues `bun:"custom_fields,type:jsonb"`
-	Version      int               `bun:"version"`
-	CreatedAt    time.Time         `bun:"created_at,nullzero,notnull,default:now()"`
-	UpdatedAt    time.Time         `bun:"updated_at,nullzero,notnull,default:now()"`
+	Tracking
 }
 
 // NodeID implements Node.
 func (c *Contact) NodeID() string { return c.ID }
-
-// CustomField returns the contact's value of the custom field slug, or nil.
-func (c *Contact) CustomField(slug string) json.RawMessage { return c.CustomFields[slug] }
 
 // SortValue implements Sortable.
 func (c *Contact) SortValue(column string) any {
@@ -188,16 +174,23 @@ func (k *APIKey) NodeID() string { return k.ID }
 // was created and last changed, which every write of it sets.
 type Tracked interface {
 	Node
-	// Tracking returns the record's version and times, for the writer to set.
-	Tracking() (version *int, createdAt, updatedAt *time.Time)
+	// Tracked returns the record's version and times, for the writer to set.
+	Tracked() *Tracking
 }
 
-// Tracking implements Tracked.
-func (c *Contact) Tracking() (*int, *time.Time, *time.Time) {
-	return &c.Version, &c.CreatedAt, &c.UpdatedAt
+// Tracking is what contacts and accounts keep besides their own columns:
+// their custom field values, and the version and times that every write
+// of them sets. The last columns of their tables, it is embedded last.
+type Tracking struct {
+	// CustomFields are the record's custom field values, by slug.
+	CustomFields CustomFieldValues `bun:"custom_fields,type:jsonb"`
+	Version      int               `bun:"version"`
+	CreatedAt    time.Time         `bun:"created_at,nullzero,notnull,default:now()"`
+	UpdatedAt    time.Time         `bun:"updated_at,nullzero,notnull,default:now()"`
 }
 
-// Tracking implements Tracked.
-func (a *Account) Tracking() (*int, *time.Time, *time.Time) {
-	return &a.Version, &a.CreatedAt, &a.UpdatedAt
-}
+// Tracked implements Tracked.
+func (t *Tracking) Tracked() *Tracking { return t }
+
+// CustomField returns the record's value of the custom field slug, or nil.
+func (t *Tracking) CustomField(slug string) json.RawMessage { return t.CustomFields[slug] }

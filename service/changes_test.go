@@ -13,9 +13,11 @@ func TestChangeSet(t *testing.T) {
 	email := "ada@example.com"
 	stored := &db.Contact{
 		ID: "contact_1", Name: "Ada", Email: &email, Tags: []string{"vip"},
-		Metadata:     json.RawMessage(`{"b": [1, 2.50], "a": {"x": 100}}`),
-		CustomFields: db.CustomFieldValues{"seats": json.RawMessage(`5`)},
-		Version:      3, UpdatedAt: time.Unix(1, 0),
+		Metadata: json.RawMessage(`{"b": [1, 2.50], "a": {"x": 100}}`),
+		Tracking: db.Tracking{
+			CustomFields: db.CustomFieldValues{"seats": json.RawMessage(`5`)},
+			Version:      3, UpdatedAt: time.Unix(1, 0),
+		},
 	}
 	tests := []struct {
 		name   string

@@ -45,7 +45,8 @@ func (contacts) eventTypes() (created, updated events.Type) {
 func (b *batch) newContact(at path, in UpdateContactInput) *contactWrite {
 	c := &db.Contact{
 		WorkspaceID: b.ws, ID: db.NewID(db.ContactPrefix),
-		Tags: []string{}, Metadata: emptyObject, MergedExternalIDs: []string{}, CustomFields: db.CustomFieldValues{},
+		Tags: []string{}, Metadata: emptyObject, MergedExternalIDs: []string{},
+		Tracking: db.Tracking{CustomFields: db.CustomFieldValues{}},
 	}
 	return &contactWrite{recordWrite: startWrite(at, c, true, in.ExpectedVersion), in: in}
 }

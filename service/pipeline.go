@@ -238,21 +238,18 @@ func settle[R record, W writeOf[R]](kind recordKind[R, W], w W) {
 	}
 }
 
-func storedVersion(r db.Tracked) int {
-	version, _, _ := r.Tracking()
-	return *version
-}
+func storedVersion(r db.Tracked) int { return r.Tracked().Version }
 
 // stamp sets what every write of a record sets: a new record starts at
 // version 1, a changed one goes up one; both are changed at now.
 func stamp(r db.Tracked, creating bool, now time.Time) {
-	version, createdAt, updatedAt := r.Tracking()
+	t := r.Tracked()
 	if creating {
-		*version, *createdAt = 1, now
+		t.Version, t.CreatedAt = 1, now
 	} else {
-		*version++
+		t.Version++
 	}
-	*updatedAt = now
+	t.UpdatedAt = now
 }
 
 // save writes the rows of the new and changed records, then what they own.
