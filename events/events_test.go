@@ -27,7 +27,7 @@ func (c *insertCounter) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) cont
 }
 
 func (c *insertCounter) AfterQuery(_ context.Context, e *bun.QueryEvent) {
-	if strings.Contains(e.Query, "INSERT INTO \"events\"") {
+	if strings.Contains(e.Query, "insert_events(") {
 		c.inserts.Add(1)
 	}
 }
