@@ -49,10 +49,14 @@ type FieldChange struct {
 
 // InsertEvents writes events, all of the store's transaction's workspace,
 // and a webhook delivery of each to every enabled endpoint that takes its
-// type, in one statement. A delivery's id names its event and endpoint.
-// The events go as one array a column, not as a row of values each: a
-// bulk write's thousand rows of values were a statement that PostgreSQL
-// parsed and planned for longer than it took to insert them.
+// type, and notifies the listeners of live subscriptions, in one call of
+// the function insert_events (db/migrations), which plans its statement
+// once per connection: planned afresh for every write, as the server's
+// inlined values made it, that statement was most of what events cost
+// PostgreSQL. A delivery's id names its event and endpoint. The events go
+// as one array a column, not as a row of values each: a bulk write's
+// thousand rows of values were a statement that PostgreSQL parsed and
+// planned for longer than it took to insert them.
 func (s *Store) InsertEvents(ctx context.Context, events []*Event) error {
 	if len(events) == 0 {
 		return nil
@@ -77,16 +81,7 @@ func (s *Store) InsertEvents(ctx context.Context, events []*Event) error {
 		}
 		changes[i] = string(b)
 	}
-	_, err := s.idb.NewRaw(`WITH ev AS (
-			INSERT INTO "events" (workspace_id, id, type, record_id, external_id, version, changes, actor, request_id, occurred_at)
-			SELECT w, i, t, r, x, v, c, a, q, coalesce(o, now())
-			FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::int[], ?::jsonb[], ?::text[], ?::text[], ?::timestamptz[])
-				AS e (w, i, t, r, x, v, c, a, q, o)
-			RETURNING workspace_id, id, type)
-		INSERT INTO webhook_deliveries (workspace_id, id, endpoint_id, event_id, event_type)
-		SELECT ev.workspace_id, ? || substr(ev.id, ?) || '_' || substr(we.id, ?), we.id, ev.id, ev.type
-		FROM ev JOIN webhook_endpoints we ON we.workspace_id = ev.workspace_id
-		WHERE we.disabled_at IS NULL AND (cardinality(we.event_types) = 0 OR ev.type = ANY(we.event_types))`,
+	_, err := s.idb.NewRaw(`SELECT insert_events(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::int[], ?::jsonb[], ?::text[], ?::text[], ?::timestamptz[], ?, ?, ?)`,
 		pgdialect.Array(workspaces), pgdialect.Array(ids), pgdialect.Array(types), pgdialect.Array(records),
 		pgdialect.Array(externalIDs), pgdialect.Array(versions), pgdialect.Array(changes), pgdialect.Array(actors), pgdialect.Array(requestIDs),
 		pgdialect.Array(occurred),

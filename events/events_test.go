@@ -27,7 +27,7 @@ func (c *insertCounter) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) cont
 }
 
 func (c *insertCounter) AfterQuery(_ context.Context, e *bun.QueryEvent) {
-	if strings.Contains(e.Query, "INSERT INTO \"events\"") {
+	if strings.Contains(e.Query, "insert_events(") {
 		c.inserts.Add(1)
 	}
 }
@@ -109,6 +109,54 @@ func TestRecordIsRolledBackWithItsChange(t *testing.T) {
 	}
 	if evs := recorded(t, store, ws); len(evs) != 0 {
 		t.Errorf("a rolled back change left %d events, want none", len(evs))
+	}
+}
+
+func TestDeletingAWorkspaceDeletesItsEvents(t *testing.T) {
+	t.Parallel()
+	store, gone, _ := newStore(t)
+	ctx := context.Background()
+	kept := uuid.New()
+	if err := store.EnsureWorkspace(ctx, kept); err != nil {
+		t.Fatal(err)
+	}
+	for _, ws := range []uuid.UUID{gone, kept} {
+		ctx := auth.WithPrincipal(ctx, &auth.Principal{WorkspaceID: ws, Subject: "user-1"})
+		err := store.InTx(ctx, ws, func(tx *db.Store) error {
+			return events.Record(ctx, tx, ws, []events.Change{{Type: events.ContactDeleted, RecordID: "contact_x"}})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	owner, err := db.Open(ctx, dbtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer owner.Close()
+	// An operator deletes the workspace, in a transaction that names
+	// another workspace, which the deletion leaves named.
+	var setting string
+	err = owner.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.ExecContext(ctx, "SELECT set_config('app.workspace_id', ?, true)", kept.String()); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM workspaces WHERE id = ?", gone); err != nil {
+			return err
+		}
+		return tx.QueryRowContext(ctx, "SELECT current_setting('app.workspace_id')").Scan(&setting)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if evs := recorded(t, store, gone); len(evs) != 0 {
+		t.Errorf("the deleted workspace kept %d events, want none", len(evs))
+	}
+	if evs := recorded(t, store, kept); len(evs) != 1 {
+		t.Errorf("another workspace has %d events after the deletion, want its 1", len(evs))
+	}
+	if setting != kept.String() {
+		t.Errorf("app.workspace_id after the deletion = %q, want %q as before it", setting, kept)
 	}
 }
 

@@ -12,8 +12,8 @@ import (
 )
 
 // Channel is the channel on which PostgreSQL notifies of committed
-// events, with their workspace's id as payload: the events table's
-// trigger events_notify sends them (db/migrations).
+// events, with their workspace's id as payload: the function
+// insert_events, which writes them, sends them (db/migrations).
 const Channel = "contacts_events"
 
 // Listen listens on Channel through a connection of its own to the
