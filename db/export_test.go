@@ -49,3 +49,7 @@ func LookupCount(ctx context.Context, idb bun.IConn, query string, values ...any
 func PageText(s *Store, ws uuid.UUID, lq ListQuery) string {
 	return listSelect[Contact](s, ws, lq)(&statementParams{}).String()
 }
+
+// NewMigrator returns the migrator of the migrations in files, made as the
+// server makes its own.
+var NewMigrator = newMigrator

@@ -6,6 +6,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"slices"
 
@@ -24,12 +25,16 @@ var migrationFiles embed.FS
 // migrations when several replicas start at once.
 const migrationLockID = 7_366_225_687_269
 
-func newMigrator(bdb *bun.DB) (*migrate.Migrator, error) {
+// newMigrator returns the migrator of the migrations in files. A
+// migration is marked applied once it succeeded: Bun marks it before it
+// runs unless told otherwise, and a migration that failed was then taken
+// for applied, and skipped, by every later run.
+func newMigrator(bdb *bun.DB, files fs.FS) (*migrate.Migrator, error) {
 	migrations := migrate.NewMigrations()
-	if err := migrations.Discover(migrationFiles); err != nil {
+	if err := migrations.Discover(files); err != nil {
 		return nil, fmt.Errorf("discover migrations: %w", err)
 	}
-	return migrate.NewMigrator(bdb, migrations), nil
+	return migrate.NewMigrator(bdb, migrations, migrate.WithMarkAppliedOnSuccess(true)), nil
 }
 
 // withMigrationLock runs fn while holding a session-level advisory lock on
@@ -37,7 +42,7 @@ func newMigrator(bdb *bun.DB) (*migrate.Migrator, error) {
 // lines fn lists: the migrations it ran, or their status; on failure,
 // those it listed before, which the migrate command prints all the same.
 func withMigrationLock(ctx context.Context, bdb *bun.DB, fn func(*migrate.Migrator) ([]string, error)) ([]string, error) {
-	m, err := newMigrator(bdb)
+	m, err := newMigrator(bdb, migrationFiles)
 	if err != nil {
 		return nil, err
 	}
