@@ -80,7 +80,8 @@ type batching[K comparable, V any] struct {
 // and a page caches hundreds of results that its resolvers then never
 // ask for one by one (the fast path renders what it preloaded).
 type cache[K comparable, V any] struct {
-	mu      sync.RWMutex
+	mu sync.RWMutex
+	// entries is nil until the first is cached.
 	entries map[K]entry[V]
 }
 
@@ -123,6 +124,9 @@ func (c *cache[K, V]) Get(_ context.Context, key K) (dataloader.Thunk[V], bool) 
 func (c *cache[K, V]) Set(_ context.Context, key K, thunk dataloader.Thunk[V]) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.entries == nil {
+		c.entries = make(map[K]entry[V])
+	}
 	c.entries[key] = entry[V]{thunk: thunk}
 }
 
@@ -147,6 +151,10 @@ func (c *cache[K, V]) Clear() {
 func (c *cache[K, V]) keep(keys []K, results []*dataloader.Result[V], absent bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.entries == nil {
+		// Made for the first batch at its size, rather than grown to it.
+		c.entries = make(map[K]entry[V], len(keys))
+	}
 	for i, k := range keys {
 		if _, ok := c.entries[k]; !absent || !ok {
 			c.entries[k] = entry[V]{result: results[i]}
@@ -159,7 +167,7 @@ func (l *Loader[K, V]) batching() *batching[K, V] {
 	if b := l.made.Load(); b != nil {
 		return b
 	}
-	cache := &cache[K, V]{entries: make(map[K]entry[V])}
+	cache := &cache[K, V]{}
 	b := &batching[K, V]{
 		loader: dataloader.NewBatchedLoader(l.fetch, dataloader.WithWait[K, V](batchWait), dataloader.WithCache[K, V](cache)),
 		cache:  cache,
