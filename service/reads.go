@@ -30,7 +30,12 @@ func (s *Service) Ready(ctx context.Context) error { return s.store.Ping(ctx) }
 // stands for, so that they never reach the database; ok is false when
 // none is left.
 func ofKind(ids []string, prefix string) (kept []string, ok bool) {
-	kept = slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return !db.HasPrefix(id, prefix) })
+	other := func(id string) bool { return !db.HasPrefix(id, prefix) }
+	if !slices.ContainsFunc(ids, other) {
+		// All of the kind, as a page's are: nothing to copy.
+		return ids, len(ids) > 0
+	}
+	kept = slices.DeleteFunc(slices.Clone(ids), other)
 	return kept, len(kept) > 0
 }
 

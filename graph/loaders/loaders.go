@@ -478,16 +478,14 @@ func groupedBy[R, V any](fetch func(context.Context, []string) ([]R, error), spl
 		if err != nil {
 			return failAll[string, []V](keys, err)
 		}
-		// group is the index of each key's list; end, where each list
+		// group is the index of each key's list (of its last, should a
+		// key come twice: the others stay empty); end, where each list
 		// ends in all, once its rows are counted and then as it is filled.
 		group := make(map[string]int, len(keys))
-		end := make([]int, 0, len(keys))
-		for _, k := range keys {
-			if _, ok := group[k]; !ok {
-				group[k] = len(end)
-				end = append(end, 0)
-			}
+		for i, k := range keys {
+			group[k] = i
 		}
+		end := make([]int, len(keys))
 		owner := make([]int, len(rows))
 		for j, row := range rows {
 			k, _ := split(row)
