@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
-	"sync/atomic"
 
 	"github.com/vektah/gqlparser/v2/ast"
 
@@ -41,9 +40,6 @@ type Object struct {
 	// Stored is whether Model is a Bun model, whose fields' Columns tell
 	// what a read must fetch.
 	Stored bool
-	// perRecord is how many bytes a record took in the last list of its
-	// values rendered (see rendered).
-	perRecord atomic.Int64
 }
 
 // Source is how the value of a field is found.

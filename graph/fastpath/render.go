@@ -55,7 +55,7 @@ func (s *Schema) render(ctx context.Context, o *Object, f graphql.CollectedField
 		if !ok {
 			return nil, false
 		}
-		return o.rendered(1, func(b *bytes.Buffer) { write(b, 0) }), true
+		return rendered(func(b *bytes.Buffer) { write(b, 0) }), true
 	}
 	if v.Type() != reflect.SliceOf(o.Model) || hasNil(v) {
 		return nil, false
@@ -64,7 +64,7 @@ func (s *Schema) render(ctx context.Context, o *Object, f graphql.CollectedField
 	if !ok {
 		return nil, false
 	}
-	return o.rendered(v.Len(), func(b *bytes.Buffer) { writeList(b, 0, v.Len(), write) }), true
+	return rendered(func(b *bytes.Buffer) { writeList(b, 0, v.Len(), write) }), true
 }
 
 // buffers are the buffers values are rendered in: the writers append to
@@ -77,20 +77,12 @@ var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // buffer is left to the garbage collector.
 const maxPooledBuffer = 4 << 20
 
-// rendered returns the marshaler of the value that write renders, of n
-// records of o. The buffer grows first to the size that n records took
-// the last time: under load the garbage collector empties the pool
-// often, and a new buffer grown by doubling to a page's size allocates
-// twice that size on the way.
-func (o *Object) rendered(n int, write func(*bytes.Buffer)) graphql.Marshaler {
+// rendered returns the marshaler of the value that write renders.
+func rendered(write func(*bytes.Buffer)) graphql.Marshaler {
 	return graphql.WriterFunc(func(w io.Writer) {
 		b := buffers.Get().(*bytes.Buffer)
 		b.Reset()
-		b.Grow(min(n*int(o.perRecord.Load()), maxPooledBuffer))
 		write(b)
-		if n > 0 {
-			o.perRecord.Store(int64(b.Len() / n))
-		}
 		w.Write(b.Bytes())
 		if b.Cap() <= maxPooledBuffer {
 			buffers.Put(b)
