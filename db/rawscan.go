@@ -285,7 +285,7 @@ func scanTextArray(dst *[]string, raw []byte, texts *textArena) bool {
 	if len(body) > 0 {
 		n = 1 + bytes.Count(body, []byte{','}) // at least the elements' number
 	}
-	elems := make([]string, 0, n)
+	elems := texts.list(n)
 	// Unquoted, the elements are no longer than the body: room for it
 	// holds them all.
 	all := texts.room(len(body))
@@ -326,7 +326,7 @@ func scanTextArray(dst *[]string, raw []byte, texts *textArena) bool {
 		}
 	}
 	texts.used(len(all))
-	*dst = elems
+	*dst = texts.listed(len(elems))
 	return true
 }
 
@@ -339,6 +339,30 @@ type textArena struct {
 	// optionals holds the strings that optional texts point at, made in
 	// blocks too.
 	optionals []string
+	// lists holds the elements of arrays, in blocks too.
+	lists []string
+}
+
+// The sizes of the blocks of lists, unless a list is longer.
+const firstListBlock, maxListBlock = 16, 1024
+
+// list returns an empty list with room for n strings at the end of the
+// current block of lists, or of a new one; listed then takes what was
+// appended to it.
+func (a *textArena) list(n int) []string {
+	if a.lists == nil || cap(a.lists)-len(a.lists) < n {
+		a.lists = make([]string, 0, max(n, min(2*cap(a.lists), maxListBlock), firstListBlock))
+	}
+	return a.lists[len(a.lists):len(a.lists)]
+}
+
+// listed takes the first n strings of the room that list gave from the
+// block, and returns them as a list that appending to cannot write over
+// the lists after it.
+func (a *textArena) listed(n int) []string {
+	l := a.lists[len(a.lists) : len(a.lists)+n : len(a.lists)+n]
+	a.lists = a.lists[:len(a.lists)+n]
+	return l
 }
 
 // The sizes of blocks, unless a text is longer: each twice the last,

@@ -35,6 +35,29 @@ func TestScanTextArray(t *testing.T) {
 	}
 }
 
+// TestScanTextArraysShareTheArena decodes the arrays of several rows into
+// one arena: each keeps its elements, even when another is appended to.
+func TestScanTextArraysShareTheArena(t *testing.T) {
+	var texts textArena
+	var a, b, c []string
+	for _, row := range []struct {
+		dst *[]string
+		raw string
+	}{{&a, `{a1,a2}`}, {&b, `{}`}, {&c, `{c1,"c,2",c3}`}} {
+		if !scanTextArray(row.dst, []byte(row.raw), &texts) {
+			t.Fatalf("%s: left to pgx", row.raw)
+		}
+	}
+	a = append(a, "a3")
+	b = append(b, "b1")
+	if want := []string{"c1", "c,2", "c3"}; !slices.Equal(c, want) {
+		t.Errorf("got %q after appending to the others; want %q", c, want)
+	}
+	if !slices.Equal(a, []string{"a1", "a2", "a3"}) || !slices.Equal(b, []string{"b1"}) {
+		t.Errorf("got %q and %q", a, b)
+	}
+}
+
 // TestEncodeTextArray reads back the keys encodeTextArray writes, as
 // PostgreSQL's binary text[].
 func TestEncodeTextArray(t *testing.T) {

@@ -232,7 +232,7 @@ func portalRoles(ctx context.Context, contacts []*db.Contact) ([]*db.PortalRole,
 }
 
 // contactAccounts returns each contact's accounts, in the order of
-// service.AccountsOfContact.
+// service.AccountsOfContacts.
 func contactAccounts(ctx context.Context, contacts []*db.Contact) ([][]*db.Account, error) {
 	l := loaders.For(ctx)
 	memberships, err := l.AccountIDsOf.LoadAll(ctx, mapSlice(contacts, (*db.Contact).NodeID))
@@ -243,12 +243,7 @@ func contactAccounts(ctx context.Context, contacts []*db.Contact) ([][]*db.Accou
 	if err != nil {
 		return nil, failed(err)
 	}
-	byID := indexByID(accounts)
-	out := make([][]*db.Account, len(contacts))
-	for i, c := range contacts {
-		out[i] = service.AccountsOfContact(c, memberships[i], byID)
-	}
-	return out, nil
+	return service.AccountsOfContacts(contacts, memberships, indexByID(accounts)), nil
 }
 
 // contactPhones returns each contact's phones, oldest first.

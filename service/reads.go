@@ -30,7 +30,12 @@ func (s *Service) Ready(ctx context.Context) error { return s.store.Ping(ctx) }
 // stands for, so that they never reach the database; ok is false when
 // none is left.
 func ofKind(ids []string, prefix string) (kept []string, ok bool) {
-	kept = slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return !db.HasPrefix(id, prefix) })
+	other := func(id string) bool { return !db.HasPrefix(id, prefix) }
+	if !slices.ContainsFunc(ids, other) {
+		// All of the kind, as a page's are: nothing to copy.
+		return ids, len(ids) > 0
+	}
+	kept = slices.DeleteFunc(slices.Clone(ids), other)
 	return kept, len(kept) > 0
 }
 
@@ -98,7 +103,7 @@ func (r *Reads) PhonesOfContacts(ctx context.Context, contactIDs []string, cols 
 }
 
 // MembershipsOfContacts returns the account memberships of contactIDs,
-// oldest first; see AccountsOfContact for the order a contact's accounts
+// oldest first; see AccountsOfContacts for the order a contact's accounts
 // show in.
 func (r *Reads) MembershipsOfContacts(ctx context.Context, contactIDs []string) ([]*db.ContactAccount, error) {
 	return inWorkspace(ctx, contactIDs, lookup[db.ContactAccount](r.store, db.MembershipsByContact, db.AllColumns))
@@ -146,22 +151,32 @@ func (r *Reads) CustomFieldsOf(ctx context.Context, objects []db.CustomFieldObje
 	return out, nil
 }
 
-// AccountsOfContact orders the accounts of contact c, given the ids of its
-// memberships oldest first and the accounts loaded by id: its primary
-// account first, then the others in the order it joined them. A primary
-// account that c is not a member of is left out, and so is an id not
-// loaded.
-func AccountsOfContact(c *db.Contact, memberships []string, loaded map[string]*db.Account) []*db.Account {
-	ordered := make([]*db.Account, 0, len(memberships))
-	if c.AccountID != nil && loaded[*c.AccountID] != nil && slices.Contains(memberships, *c.AccountID) {
-		ordered = append(ordered, loaded[*c.AccountID])
+// AccountsOfContacts orders the accounts of each of contacts, given the
+// ids of its memberships oldest first (in the order of contacts) and the
+// accounts loaded by id: its primary account first, then the others in
+// the order it joined them. A primary account that the contact is not a
+// member of is left out, and so is an id not loaded. The lists share one
+// array, each cut to its length: one allocation for a page's.
+func AccountsOfContacts(contacts []*db.Contact, memberships [][]string, loaded map[string]*db.Account) [][]*db.Account {
+	n := 0
+	for _, m := range memberships {
+		n += len(m)
 	}
-	for _, id := range memberships {
-		if a := loaded[id]; a != nil && (c.AccountID == nil || id != *c.AccountID) {
-			ordered = append(ordered, a)
+	all := make([]*db.Account, 0, n)
+	out := make([][]*db.Account, len(contacts))
+	for i, c := range contacts {
+		start := len(all)
+		if c.AccountID != nil && loaded[*c.AccountID] != nil && slices.Contains(memberships[i], *c.AccountID) {
+			all = append(all, loaded[*c.AccountID])
 		}
+		for _, id := range memberships[i] {
+			if a := loaded[id]; a != nil && (c.AccountID == nil || id != *c.AccountID) {
+				all = append(all, a)
+			}
+		}
+		out[i] = all[start:len(all):len(all)]
 	}
-	return ordered
+	return out
 }
 
 // AccountPage asks for one page of an account's contacts.

@@ -8,7 +8,7 @@ import (
 	"github.com/contacts-api/contacts/service"
 )
 
-func TestAccountsOfContact(t *testing.T) {
+func TestAccountsOfContacts(t *testing.T) {
 	loaded := map[string]*db.Account{"a": {ID: "a"}, "b": {ID: "b"}, "c": {ID: "c"}}
 	tests := []struct {
 		name        string
@@ -21,13 +21,18 @@ func TestAccountsOfContact(t *testing.T) {
 		{"a primary account it is not a member of is left out", ptr("c"), []string{"a"}, []string{"a"}},
 		{"an account not loaded is left out", ptr("gone"), []string{"gone", "a"}, []string{"a"}},
 	}
-	for _, tt := range tests {
-		accounts := service.AccountsOfContact(&db.Contact{AccountID: tt.primary}, tt.memberships, loaded)
+	// All at once, as a page's contacts: each list holds its own.
+	contacts := make([]*db.Contact, len(tests))
+	memberships := make([][]string, len(tests))
+	for i, tt := range tests {
+		contacts[i], memberships[i] = &db.Contact{AccountID: tt.primary}, tt.memberships
+	}
+	for i, accounts := range service.AccountsOfContacts(contacts, memberships, loaded) {
 		got := []string{}
 		for _, a := range accounts {
 			got = append(got, a.ID)
 		}
-		if !slices.Equal(got, tt.want) {
+		if tt := tests[i]; !slices.Equal(got, tt.want) {
 			t.Errorf("%s: got %v, want %v", tt.name, got, tt.want)
 		}
 	}

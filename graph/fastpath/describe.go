@@ -81,6 +81,8 @@ type Field struct {
 	Projected bool
 	// write writes a leaf's value, made once for every request.
 	write func(*bytes.Buffer, reflect.Value)
+	// key is the field's key in an object when it has no alias.
+	key []byte
 }
 
 // readsDirective names the columns of its record that a field reads when
@@ -137,7 +139,7 @@ func (s *Schema) describe(root reflect.Value, t *ast.Type, goType reflect.Type) 
 	s.Objects[def.Name] = o
 	r, hasResolver := objectResolver(root, def.Name)
 	for _, fd := range def.Fields {
-		f := &Field{Name: fd.Name, Def: fd}
+		f := &Field{Name: fd.Name, Def: fd, key: objectKey(fd.Name)}
 		f.source(r, hasResolver, model)
 		if stored {
 			f.project(model, columns, keys)

@@ -116,13 +116,20 @@ func (o *Object) prepare(ctx context.Context, sel ast.SelectionSet, records refl
 	keys := make([][]byte, len(fields))
 	values := make([]func(*bytes.Buffer, int), len(fields))
 	for j, f := range fields {
-		var ok bool
 		if f.Name == "__typename" {
-			values[j] = constant(graphql.MarshalString(o.Name))
-		} else if values[j], ok = o.Fields[f.Name].prepare(ctx, f, records); !ok {
+			keys[j], values[j] = objectKey(f.Alias), constant(graphql.MarshalString(o.Name))
+			continue
+		}
+		field := o.Fields[f.Name]
+		if f.Alias == f.Name {
+			keys[j] = field.key
+		} else {
+			keys[j] = objectKey(f.Alias)
+		}
+		var ok bool
+		if values[j], ok = field.prepare(ctx, f, records); !ok {
 			return nil, false
 		}
-		keys[j] = objectKey(f.Alias)
 	}
 	return func(b *bytes.Buffer, i int) {
 		b.WriteByte('{')

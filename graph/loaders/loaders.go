@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"runtime/debug"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -70,7 +71,95 @@ type Loader[K comparable, V any] struct {
 
 type batching[K comparable, V any] struct {
 	loader *dataloader.Loader[K, V]
-	cache  *dataloader.InMemoryCache[K, V]
+	cache  *cache[K, V]
+}
+
+// cache is a loader's cache: the thunks of the loads that the
+// dataloader batches (Load), and the results that LoadNow fetched and
+// Prime was given, kept as they are: a thunk is a closure of its own,
+// and a page caches hundreds of results that its resolvers then never
+// ask for one by one (the fast path renders what it preloaded).
+type cache[K comparable, V any] struct {
+	mu sync.RWMutex
+	// entries is nil until the first is cached.
+	entries map[K]entry[V]
+}
+
+// entry is a key's thunk or result, or both once Get made the thunk.
+type entry[V any] struct {
+	thunk  dataloader.Thunk[V]
+	result *dataloader.Result[V]
+}
+
+// empty reports whether e is no entry.
+func (e entry[V]) empty() bool { return e.thunk == nil && e.result == nil }
+
+// get awaits the entry's value.
+func (e entry[V]) get() (V, error) {
+	if e.result != nil {
+		return e.result.Data, e.result.Error
+	}
+	return e.thunk()
+}
+
+// Get returns the thunk of key, made from its result on first use.
+func (c *cache[K, V]) Get(_ context.Context, key K) (dataloader.Thunk[V], bool) {
+	c.mu.RLock()
+	e, ok := c.entries[key]
+	c.mu.RUnlock()
+	if !ok || e.thunk != nil {
+		return e.thunk, ok
+	}
+	r := e.result
+	e.thunk = func() (V, error) { return r.Data, r.Error }
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries[key].result == r {
+		c.entries[key] = e
+	}
+	return e.thunk, true
+}
+
+// Set caches thunk as key's.
+func (c *cache[K, V]) Set(_ context.Context, key K, thunk dataloader.Thunk[V]) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries == nil {
+		c.entries = make(map[K]entry[V])
+	}
+	c.entries[key] = entry[V]{thunk: thunk}
+}
+
+// Delete forgets key.
+func (c *cache[K, V]) Delete(_ context.Context, key K) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.entries[key]
+	delete(c.entries, key)
+	return ok
+}
+
+// Clear forgets every key.
+func (c *cache[K, V]) Clear() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	clear(c.entries)
+}
+
+// keep caches results as the entries of keys, in order; with absent
+// set, only those of the keys not cached yet.
+func (c *cache[K, V]) keep(keys []K, results []*dataloader.Result[V], absent bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries == nil {
+		// Made for the first batch at its size, rather than grown to it.
+		c.entries = make(map[K]entry[V], len(keys))
+	}
+	for i, k := range keys {
+		if _, ok := c.entries[k]; !absent || !ok {
+			c.entries[k] = entry[V]{result: results[i]}
+		}
+	}
 }
 
 // batching returns the loader's batching, made now if it is the first use.
@@ -78,7 +167,7 @@ func (l *Loader[K, V]) batching() *batching[K, V] {
 	if b := l.made.Load(); b != nil {
 		return b
 	}
-	cache := dataloader.NewCache[K, V]()
+	cache := &cache[K, V]{}
 	b := &batching[K, V]{
 		loader: dataloader.NewBatchedLoader(l.fetch, dataloader.WithWait[K, V](batchWait), dataloader.WithCache[K, V](cache)),
 		cache:  cache,
@@ -101,9 +190,21 @@ func (l *Loader[K, V]) Load(ctx context.Context, key K) dataloader.Thunk[V] {
 	return b.loader.Load(ctx, key)
 }
 
-// Prime caches value as key's.
-func (l *Loader[K, V]) Prime(ctx context.Context, key K, value V) {
-	l.batching().loader.Prime(ctx, key, value)
+// Prime caches value as key's, unless key is cached already.
+func (l *Loader[K, V]) Prime(_ context.Context, key K, value V) {
+	l.batching().cache.keep([]K{key}, []*dataloader.Result[V]{{Data: value}}, true)
+}
+
+// primeAll caches values as the keys', in order, where a key is not
+// cached already: in one block, under one lock.
+func (l *Loader[K, V]) primeAll(keys []K, values []V) {
+	block := make([]dataloader.Result[V], len(values))
+	results := make([]*dataloader.Result[V], len(values))
+	for i, v := range values {
+		block[i].Data = v
+		results[i] = &block[i]
+	}
+	l.batching().cache.keep(keys, results, true)
 }
 
 // ClearAll empties the cache.
@@ -117,32 +218,54 @@ func (l *Loader[K, V]) ClearAll() {
 // resolved: the cached ones as they are, the others fetched now in one
 // batch and cached, errors included.
 func (l *Loader[K, V]) LoadNow(ctx context.Context, keys []K) []dataloader.Thunk[V] {
-	cache := l.batching().cache
+	entries := l.now(ctx, keys)
 	thunks := make([]dataloader.Thunk[V], len(keys))
-	fetched := make(map[K]dataloader.Thunk[V])
-	var missing []K
-	for i, k := range keys {
-		if thunk, ok := cache.Get(ctx, k); ok {
-			thunks[i] = thunk
-		} else if _, ok := fetched[k]; !ok {
-			fetched[k] = nil
-			missing = append(missing, k)
-		}
-	}
-	if len(missing) == 0 {
-		return thunks
-	}
-	for i, r := range l.fetch(ctx, missing) {
-		thunk := func() (V, error) { return r.Data, r.Error }
-		cache.Set(ctx, missing[i], thunk)
-		fetched[missing[i]] = thunk
-	}
-	for i, k := range keys {
-		if thunks[i] == nil {
-			thunks[i] = fetched[k]
+	for i, e := range entries {
+		thunks[i] = e.thunk
+		if e.result != nil {
+			r := e.result
+			thunks[i] = func() (V, error) { return r.Data, r.Error }
 		}
 	}
 	return thunks
+}
+
+// now returns the entries of keys, in order (see LoadNow).
+func (l *Loader[K, V]) now(ctx context.Context, keys []K) []entry[V] {
+	c := l.batching().cache
+	entries := make([]entry[V], len(keys))
+	cached := 0
+	c.mu.RLock()
+	for i, k := range keys {
+		if e, ok := c.entries[k]; ok {
+			entries[i] = e
+			cached++
+		}
+	}
+	c.mu.RUnlock()
+	if cached == len(keys) {
+		return entries
+	}
+	// at is the index in missing of each key not cached.
+	at := make(map[K]int, len(keys)-cached)
+	missing := make([]K, 0, len(keys)-cached)
+	for i, k := range keys {
+		if !entries[i].empty() {
+			continue
+		}
+		if _, ok := at[k]; !ok {
+			at[k] = len(missing)
+			missing = append(missing, k)
+		}
+	}
+	results := l.fetch(ctx, missing)
+	c.keep(missing, results, false)
+	for i, k := range keys {
+		if entries[i].empty() {
+			entries[i] = entry[V]{result: results[at[k]]}
+		}
+	}
+	return entries
 }
 
 type nowKey struct{}
@@ -160,9 +283,9 @@ func Now(ctx context.Context) context.Context {
 // the database in one batch.
 func (l *Loader[K, V]) LoadAll(ctx context.Context, keys []K) ([]V, error) {
 	if now, _ := ctx.Value(nowKey{}).(bool); now {
-		return await(l.LoadNow(ctx, keys))
+		return await(l.now(ctx, keys), entry[V].get)
 	}
-	return await(l.Queue(ctx, keys))
+	return await(l.Queue(ctx, keys), func(t dataloader.Thunk[V]) (V, error) { return t() })
 }
 
 // Queue starts the loads of keys without waiting for them.
@@ -174,16 +297,16 @@ func (l *Loader[K, V]) Queue(ctx context.Context, keys []K) []dataloader.Thunk[V
 	return thunks
 }
 
-// await returns the values of thunks in order, with a BatchErrorList
-// when any failed.
-func await[V any](thunks []dataloader.Thunk[V]) ([]V, error) {
-	values := make([]V, len(thunks))
+// await returns the values of loads (thunks or entries, which get
+// awaits) in order, with a BatchErrorList when any failed.
+func await[L, V any](loads []L, get func(L) (V, error)) ([]V, error) {
+	values := make([]V, len(loads))
 	var errs graphql.BatchErrorList
-	for i, thunk := range thunks {
-		v, err := thunk()
+	for i, load := range loads {
+		v, err := get(load)
 		if err != nil {
 			if errs == nil {
-				errs = make(graphql.BatchErrorList, len(thunks))
+				errs = make(graphql.BatchErrorList, len(loads))
 			}
 			errs[i] = err
 		}
@@ -338,30 +461,59 @@ func byKey[V any](fetch func(context.Context, []string) ([]V, error), keyOf func
 		for _, row := range rows {
 			found[keyOf(row)] = row
 		}
-		results := make([]*dataloader.Result[V], len(keys))
+		results, block := resultsOf[V](len(keys))
 		for i, k := range keys {
-			results[i] = &dataloader.Result[V]{Data: found[k]}
+			block[i].Data = found[k]
 		}
 		return results
 	}
 }
 
 // groupedBy makes a batch function that returns, for each key, the list
-// of values of the rows that belong to it, in the order of the rows.
+// of values of the rows that belong to it, in the order of the rows. The
+// lists share one array, cut to their length: one allocation for all.
 func groupedBy[R, V any](fetch func(context.Context, []string) ([]R, error), split func(R) (string, V)) dataloader.BatchFunc[string, []V] {
 	return func(ctx context.Context, keys []string) []*dataloader.Result[[]V] {
 		rows, err := fetch(ctx, keys)
 		if err != nil {
 			return failAll[string, []V](keys, err)
 		}
-		groups := make(map[string][]V, len(keys))
-		for _, row := range rows {
-			k, v := split(row)
-			groups[k] = append(groups[k], v)
-		}
-		results := make([]*dataloader.Result[[]V], len(keys))
+		// group is the index of each key's list (of its last, should a
+		// key come twice: the others stay empty); end, where each list
+		// ends in all, once its rows are counted and then as it is filled.
+		group := make(map[string]int, len(keys))
 		for i, k := range keys {
-			results[i] = &dataloader.Result[[]V]{Data: groups[k]}
+			group[k] = i
+		}
+		end := make([]int, len(keys))
+		owner := make([]int, len(rows))
+		for j, row := range rows {
+			k, _ := split(row)
+			g, ok := group[k]
+			if !ok {
+				g = -1
+			} else {
+				end[g]++
+			}
+			owner[j] = g
+		}
+		start := make([]int, len(end))
+		for g := 1; g < len(end); g++ {
+			start[g] = start[g-1] + end[g-1]
+		}
+		copy(end, start)
+		all := make([]V, len(rows))
+		for j, row := range rows {
+			if g := owner[j]; g >= 0 {
+				_, all[end[g]] = split(row)
+				end[g]++
+			}
+		}
+		results, block := resultsOf[[]V](len(keys))
+		for i, k := range keys {
+			if g := group[k]; end[g] > start[g] {
+				block[i].Data = all[start[g]:end[g]:end[g]]
+			}
 		}
 		return results
 	}
@@ -375,20 +527,31 @@ func inKeyOrder[K comparable, V any](read func(context.Context, []K) ([]V, error
 		if err != nil {
 			return failAll[K, V](keys, err)
 		}
-		results := make([]*dataloader.Result[V], len(keys))
+		results, block := resultsOf[V](len(keys))
 		for i, v := range values {
-			results[i] = &dataloader.Result[V]{Data: v}
+			block[i].Data = v
 		}
 		return results
 	}
 }
 
 func failAll[K comparable, V any](keys []K, err error) []*dataloader.Result[V] {
-	results := make([]*dataloader.Result[V], len(keys))
-	for i := range keys {
-		results[i] = &dataloader.Result[V]{Error: err}
+	results, block := resultsOf[V](len(keys))
+	for i := range block {
+		block[i].Error = err
 	}
 	return results
+}
+
+// resultsOf returns n results, pointers into block: two allocations
+// rather than one per key.
+func resultsOf[V any](n int) (results []*dataloader.Result[V], block []dataloader.Result[V]) {
+	block = make([]dataloader.Result[V], n)
+	results = make([]*dataloader.Result[V], n)
+	for i := range block {
+		results[i] = &block[i]
+	}
+	return results, block
 }
 
 // ClearAll empties every loader's cache, so that reads after a mutation
@@ -412,8 +575,10 @@ func (l *Loaders) ClearAll() {
 // PrimeContacts caches contacts that a list already loaded, so that
 // lookups of them later in the request (a phone's contact, say) cost no
 // statement and no batching delay.
-func (l *Loaders) PrimeContacts(ctx context.Context, contacts []*db.Contact) {
-	for _, c := range contacts {
-		l.Contact.Prime(ctx, c.ID, c)
+func (l *Loaders) PrimeContacts(_ context.Context, contacts []*db.Contact) {
+	ids := make([]string, len(contacts))
+	for i, c := range contacts {
+		ids[i] = c.ID
 	}
+	l.Contact.primeAll(ids, contacts)
 }

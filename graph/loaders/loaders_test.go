@@ -70,3 +70,19 @@ func TestLoadAllInNowFetchesAtOnceInOneBatch(t *testing.T) {
 		t.Error("a failed key: no error, want the batch's error")
 	}
 }
+
+func TestGroupedByKeepsEachKeysRowsInRowOrder(t *testing.T) {
+	type row struct{ key, value string }
+	rows := []row{{"b", "b1"}, {"a", "a1"}, {"c", "c1"}, {"b", "b2"}, {"x", "x1"}, {"a", "a2"}, {"b", "b3"}}
+	fetch := func(context.Context, []string) ([]row, error) { return rows, nil }
+	results := groupedBy(fetch, func(r row) (string, string) { return r.key, r.value })(context.Background(), []string{"a", "b", "none", "c"})
+	want := [][]string{{"a1", "a2"}, {"b1", "b2", "b3"}, nil, {"c1"}}
+	for i, r := range results {
+		if r.Error != nil || !slices.Equal(r.Data, want[i]) {
+			t.Errorf("key %d: got %v, %v; want %v", i, r.Data, r.Error, want[i])
+		}
+	}
+	if got := append(results[0].Data, "a3"); results[1].Data[0] != "b1" || len(got) != 3 {
+		t.Error("appending to a key's list wrote over the next key's")
+	}
+}
