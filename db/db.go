@@ -31,11 +31,12 @@ func Open(ctx context.Context, url string, opts ...Option) (*bun.DB, error) {
 	// repeat: pgx's default mode would prepare each new one (a second round
 	// trip) and keep up to 512 per connection in its cache, tens of
 	// megabytes that only grow. The simple protocol sends the text as it
-	// is. The lookups alone are prepared (lookup.go), at most
-	// maxLookupTexts of them: the cache must hold them, whatever the URL
-	// says (statement_cache_capacity=0 would make every lookup fail).
+	// is. The lookups and the pages without a filter alone are prepared
+	// (lookup.go), at most maxLookupTexts and maxSelectTexts of them: the
+	// cache must hold them, whatever the URL says
+	// (statement_cache_capacity=0 would make every lookup fail).
 	cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
-	cfg.StatementCacheCapacity = maxLookupTexts
+	cfg.StatementCacheCapacity = maxLookupTexts + maxSelectTexts
 	maps.Copy(cfg.RuntimeParams, PlannerSettings)
 	for _, opt := range opts {
 		opt(cfg)

@@ -68,21 +68,57 @@ func ByKeys[R any](ctx context.Context, s *Store, ws uuid.UUID, by *Lookup, cols
 }
 
 // lookupTexts keeps the text of each lookup the server has run, by
-// lookupKey, and of each page without a filter, by itself, up to
-// maxLookupTexts: Bun takes a dozen allocations to build
+// lookupKey, up to maxLookupTexts: Bun takes a dozen allocations to build
 // one (about 3% of what a contact(id:) request allocates), and the kept
 // ones are prepared on the connections that run them. The texts differ by
 // model, way and the columns fetched: a few dozen in the server's use,
 // but a client could ask for thousands of sets of fields; past the bound,
-// texts are built every time and not prepared.
+// texts are built every time and not prepared. The texts of pages and
+// portal roles (selectRecords) are kept apart, in selectTexts, so that
+// pages of ever new sizes and orders cannot take the lookups' places.
 var (
-	lookupTexts     sync.Map
-	lookupTextCount atomic.Int64
+	lookupTexts = &keptTexts{max: maxLookupTexts}
+	selectTexts = &keptTexts{max: maxSelectTexts}
 )
 
-// maxLookupTexts bounds the texts kept, and so the statements prepared on
-// each connection (see StatementCacheCapacity in Open).
-const maxLookupTexts = 128
+// maxLookupTexts and maxSelectTexts bound the texts kept, and so the
+// statements prepared on each connection (see StatementCacheCapacity in
+// Open).
+const (
+	maxLookupTexts = 128
+	maxSelectTexts = 128
+)
+
+// keptTexts are texts kept by key, at most max of them.
+type keptTexts struct {
+	texts sync.Map
+	count atomic.Int64
+	max   int64
+}
+
+// load returns the text kept by key.
+func (k *keptTexts) load(key any) (string, bool) {
+	text, ok := k.texts.Load(key)
+	if !ok {
+		return "", false
+	}
+	return text.(string), true
+}
+
+// keep keeps text by key, unless max texts are kept already, and reports
+// whether it is kept.
+func (k *keptTexts) keep(key any, text string) bool {
+	if _, ok := k.texts.Load(key); ok {
+		return true
+	}
+	if k.count.Load() >= k.max {
+		return false
+	}
+	if _, loaded := k.texts.LoadOrStore(key, text); !loaded {
+		k.count.Add(1)
+	}
+	return true
+}
 
 type lookupKey struct {
 	model reflect.Type
@@ -100,35 +136,20 @@ func (s *Store) lookupText(dest any, by *Lookup, cols Columns) (text string, kep
 	if cols != nil {
 		key.cols = strings.Join(cols.with(by.needed...), ",")
 	}
-	if text, ok := lookupTexts.Load(key); ok {
-		return text.(string), true
+	if text, ok := lookupTexts.load(key); ok {
+		return text, true
 	}
 	// Bun writes arguments in place of ?, and leaves $1 and $2 to the
 	// driver.
 	text = cols.apply(s.models.NewSelect().Model(dest), by.needed...).
 		Where("?TableAlias.workspace_id = $1").Where("?TableAlias." + by.key + " = ANY($2)").
 		Order(by.order...).String()
-	return text, keep(key, text)
+	return text, lookupTexts.keep(key, text)
 }
 
-// keep keeps text by key, unless maxLookupTexts are kept already, and
-// reports whether it is kept.
-func keep(key any, text string) bool {
-	if _, ok := lookupTexts.Load(key); ok {
-		return true
-	}
-	if lookupTextCount.Load() >= maxLookupTexts {
-		return false
-	}
-	if _, loaded := lookupTexts.LoadOrStore(key, text); !loaded {
-		lookupTextCount.Add(1)
-	}
-	return true
-}
-
-// keepText keeps a text that the server does not build once, such as a
-// page's (see list), by itself: it reports whether the text is kept, and
-// may be prepared.
+// keepText keeps the text of a select that the server does not build
+// once, such as a page's (see selectRecords), by itself: it reports
+// whether the text is kept, and may be prepared.
 func keepText(text string) bool {
-	return keep(text, text)
+	return selectTexts.keep(text, text)
 }

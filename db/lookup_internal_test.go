@@ -2,7 +2,6 @@ package db
 
 import (
 	"fmt"
-	"sync"
 	"testing"
 
 	"github.com/uptrace/bun"
@@ -14,8 +13,8 @@ import (
 // projections are neither kept nor prepared past the bound.
 func TestLookupTexts(t *testing.T) {
 	t.Cleanup(func() {
-		lookupTexts = sync.Map{}
-		lookupTextCount.Store(0)
+		lookupTexts = &keptTexts{max: maxLookupTexts}
+		selectTexts = &keptTexts{max: maxSelectTexts}
 	})
 	s := &Store{models: bun.NewDB(nil, pgdialect.New())}
 	var contacts []*Contact
@@ -24,11 +23,11 @@ func TestLookupTexts(t *testing.T) {
 	if first != want || !kept {
 		t.Errorf("text\n%s (kept: %v)\nwant\n%s, kept", first, kept, want)
 	}
-	before := lookupTextCount.Load()
+	before := lookupTexts.count.Load()
 	if again, _ := s.lookupText(&contacts, ByID, Columns{"email", "name", "email", "id"}); again != first {
 		t.Errorf("the same columns in another order give %q; want the kept %q", again, first)
 	}
-	if n := lookupTextCount.Load(); n != before {
+	if n := lookupTexts.count.Load(); n != before {
 		t.Errorf("the same columns in another order kept a text of their own (%d texts, %d before)", n, before)
 	}
 	var accounts []*Account
@@ -42,7 +41,7 @@ func TestLookupTexts(t *testing.T) {
 	for i := range 2 * maxLookupTexts {
 		s.lookupText(&contacts, ByID, Columns{fmt.Sprintf("c%d", i)})
 	}
-	if n := lookupTextCount.Load(); n > maxLookupTexts {
+	if n := lookupTexts.count.Load(); n > maxLookupTexts {
 		t.Errorf("%d texts kept; want at most %d", n, maxLookupTexts)
 	}
 	if _, kept := s.lookupText(&contacts, ByID, Columns{"past_the_bound"}); kept {
@@ -50,5 +49,13 @@ func TestLookupTexts(t *testing.T) {
 	}
 	if again, kept := s.lookupText(&contacts, ByID, Columns{"name", "email"}); again != first || !kept {
 		t.Errorf("a text kept before the bound is %q (kept: %v); want %q, kept", again, kept, first)
+	}
+	// Pages of ever new sizes fill their own bound, not the lookups'.
+	lookupTexts = &keptTexts{max: maxLookupTexts}
+	for i := range 2 * maxSelectTexts {
+		keepText(fmt.Sprintf("SELECT … LIMIT %d", i))
+	}
+	if _, kept := s.lookupText(&contacts, ByID, Columns{"name", "email"}); !kept {
+		t.Error("after pages of many sizes, a lookup is not kept, and is planned on every call")
 	}
 }

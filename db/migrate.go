@@ -39,9 +39,14 @@ func newMigrator(bdb *bun.DB, files fs.FS) (*migrate.Migrator, error) {
 
 // withMigrationLock runs fn while holding a session-level advisory lock on
 // a dedicated connection (other replicas wait for it), and returns the
-// lines fn lists: the migrations it ran, or their status; on failure,
-// those it listed before, which the migrate command prints all the same.
-func withMigrationLock(ctx context.Context, bdb *bun.DB, fn func(*migrate.Migrator) ([]string, error)) ([]string, error) {
+// lines fn lists: the migrations it ran, or their status (Migrate returns
+// the project's migrations it ran when the job queue's then fail, which the
+// migrate command prints all the same).
+// Once the lock is held, fn runs to its end whatever becomes of ctx (a
+// SIGTERM, say): a migration's transaction commits before Bun marks it
+// applied, and a run stopped between the two would leave a migration
+// done but not marked, which the next run would try again, and fail.
+func withMigrationLock(ctx context.Context, bdb *bun.DB, fn func(context.Context, *migrate.Migrator) ([]string, error)) ([]string, error) {
 	m, err := newMigrator(bdb, migrationFiles)
 	if err != nil {
 		return nil, err
@@ -55,15 +60,16 @@ func withMigrationLock(ctx context.Context, bdb *bun.DB, fn func(*migrate.Migrat
 		return nil, fmt.Errorf("migration lock: %w", err)
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(?)", migrationLockID)
+	ctx = context.WithoutCancel(ctx)
 	if err := m.Init(ctx); err != nil {
 		return nil, fmt.Errorf("init migrations: %w", err)
 	}
-	return fn(m)
+	return fn(ctx, m)
 }
 
 // Migrate applies every migration not yet applied and returns their names.
 func Migrate(ctx context.Context, bdb *bun.DB) ([]string, error) {
-	return withMigrationLock(ctx, bdb, func(m *migrate.Migrator) ([]string, error) {
+	return withMigrationLock(ctx, bdb, func(ctx context.Context, m *migrate.Migrator) ([]string, error) {
 		group, err := m.Migrate(ctx)
 		applied, err := migrationNames("migrate", group, err)
 		if err != nil {
@@ -103,7 +109,7 @@ func riverMigrationName(version int, name string) string {
 
 // Rollback undoes the last group of applied migrations and returns their names.
 func Rollback(ctx context.Context, bdb *bun.DB) ([]string, error) {
-	return withMigrationLock(ctx, bdb, func(m *migrate.Migrator) ([]string, error) {
+	return withMigrationLock(ctx, bdb, func(ctx context.Context, m *migrate.Migrator) ([]string, error) {
 		group, err := m.Rollback(ctx)
 		return migrationNames("rollback", group, err)
 	})
@@ -124,7 +130,7 @@ func migrationNames(step string, group *migrate.MigrationGroup, err error) ([]st
 
 // MigrationStatus lists every known migration with whether it is applied.
 func MigrationStatus(ctx context.Context, bdb *bun.DB) ([]string, error) {
-	return withMigrationLock(ctx, bdb, func(m *migrate.Migrator) ([]string, error) {
+	return withMigrationLock(ctx, bdb, func(ctx context.Context, m *migrate.Migrator) ([]string, error) {
 		ms, err := m.MigrationsWithStatus(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("migration status: %w", err)

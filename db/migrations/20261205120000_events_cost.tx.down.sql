@@ -2,9 +2,13 @@ DROP TRIGGER workspace_events_deleted ON workspaces;
 DROP FUNCTION delete_workspace_events();
 
 -- The events of workspaces deleted meanwhile, which the key would refuse;
--- row-level security binds the owner unless it is lifted for the delete.
+-- row-level security binds the owner unless it is lifted for the delete,
+-- on workspaces too: under it the owner would see no workspace, and
+-- delete every event.
 ALTER TABLE events NO FORCE ROW LEVEL SECURITY;
+ALTER TABLE workspaces NO FORCE ROW LEVEL SECURITY;
 DELETE FROM events WHERE workspace_id NOT IN (SELECT id FROM workspaces);
+ALTER TABLE workspaces FORCE ROW LEVEL SECURITY;
 ALTER TABLE events FORCE ROW LEVEL SECURITY;
 ALTER TABLE events ADD CONSTRAINT events_workspace_id_fkey
     FOREIGN KEY (workspace_id) REFERENCES workspaces (id) ON DELETE CASCADE;
