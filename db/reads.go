@@ -167,7 +167,7 @@ func (s *Store) CountAccounts(ctx context.Context, ws uuid.UUID, m Match) (int, 
 func (s *Store) selectPortalRoles(ctx context.Context, ws uuid.UUID, refine func(*bun.SelectQuery, *statementParams) *bun.SelectQuery) ([]*PortalRole, error) {
 	return selectRecords[PortalRole](ctx, s, ws, true, func(params *statementParams) *bun.SelectQuery {
 		return refine(s.idb.NewSelect().Model((*PortalRole)(nil)).
-			ColumnExpr("pr.*").
+			ColumnExpr("?TableColumns").
 			ColumnExpr("COALESCE(pr.id = w.default_portal_role_id, false) AS is_default").
 			Join("JOIN workspaces AS w ON w.id = pr.workspace_id").
 			Where("pr.workspace_id = ?", params.add(ws)), params)
