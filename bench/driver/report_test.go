@@ -19,7 +19,7 @@ func TestLatestJSONHasTheAgreedShape(t *testing.T) {
 		// Row-level security costs 7.7% and 2.4% in the two rounds; the
 		// raw baseline's ratio is 0.6 and 0.635.
 		{name: "contact_by_id", graphql: []measurement{round1, round2}, withoutRLS: []measurement{{rps: 1300}, {rps: 1300}},
-			baseline: []measurement{{rps: 2000}, {rps: 2000}}, floorRounds: []float64{2000, 3000}, floorStatements: 2},
+			baseline: []measurement{{rps: 2000, p50Ms: 1, p99Ms: 3}, {rps: 2000, p50Ms: 1, p99Ms: 5}}, floorRounds: []float64{2000, 3000}, floorStatements: 2},
 		// -1% and -5%; events add 8% and 12%.
 		{name: "create_contact", graphql: []measurement{write, write}, withoutRLS: []measurement{{rps: 300 / 1.01}, {rps: 300 / 1.05}},
 			withoutEvents: []measurement{{rps: 324}, {rps: 336}}},
@@ -43,7 +43,7 @@ func TestLatestJSONHasTheAgreedShape(t *testing.T) {
 		t.Errorf("top-level keys = %v, want %v", got, want)
 	}
 	cases := doc["cases"].([]any)
-	wantCaseKeys := []string{"baseline_rps", "cpu_s_per_1k", "events_cost_pct", "events_cost_spread_pct", "floor_rps", "floor_rps_spread", "floor_statements_per_request", "name", "of_floor",
+	wantCaseKeys := []string{"baseline", "baseline_rps", "cpu_s_per_1k", "events_cost_pct", "events_cost_spread_pct", "floor_rps", "floor_rps_spread", "floor_statements_per_request", "name", "of_floor",
 		"of_raw", "of_raw_spread", "p50_ms", "p99_ms", "response_bytes", "row_security_cost_pct", "row_security_cost_spread_pct", "rps", "rps_spread",
 		"statements_per_request", "without_events", "without_row_security"}
 	for _, c := range cases {
@@ -54,6 +54,9 @@ func TestLatestJSONHasTheAgreedShape(t *testing.T) {
 	first, second := cases[0].(map[string]any), cases[1].(map[string]any)
 	if first["baseline_rps"] != 2000.0 || second["baseline_rps"] != nil || second["of_raw"] != nil {
 		t.Errorf("baseline_rps = %v and %v, want 2000 and null for a case without a baseline", first["baseline_rps"], second["baseline_rps"])
+	}
+	if raw := first["baseline"].(map[string]any); raw["p50_ms"] != 1.0 || raw["p99_ms"] != 4.0 || second["baseline"] != nil {
+		t.Errorf("baseline = %v and %v, want p50 1 and p99 4 ms (the rounds' mean), and null for a case without a baseline", raw, second["baseline"])
 	}
 	if got, spread := first["of_raw"], first["of_raw_spread"].([]any); got != 0.617 || spread[0] != 0.6 || spread[1] != 0.635 {
 		t.Errorf("of_raw = %v, spread %v; want 0.617, the median of the rounds' 0.6 and 0.635", got, spread)
