@@ -14,6 +14,17 @@ import (
 // WriteResponse writes resp as encoding/json would, its members in the
 // same order, but its data as it is: the executor wrote it as JSON.
 func WriteResponse(w io.Writer, resp *graphql.Response) {
+	EncodeResponse(resp).Send(w)
+}
+
+// EncodedResponse is a response encoded as WriteResponse writes it, in
+// three parts so that its data, often most of it, is not copied.
+type EncodedResponse struct {
+	head, data, tail []byte
+}
+
+// EncodeResponse encodes resp (see WriteResponse).
+func EncodeResponse(resp *graphql.Response) EncodedResponse {
 	before, err1 := json.Marshal(struct {
 		Errors gqlerror.List `json:"errors,omitempty"`
 	}{resp.Errors})
@@ -26,21 +37,30 @@ func WriteResponse(w io.Writer, resp *graphql.Response) {
 	if err := errors.Join(err1, err2); err != nil {
 		panic(fmt.Errorf("encode a response: %w", err)) // as transport.POST does
 	}
-	data := resp.Data
-	if data == nil {
-		data = json.RawMessage("null")
+	e := EncodedResponse{data: resp.Data}
+	if e.data == nil {
+		e.data = json.RawMessage("null")
 	}
 	// Both objects without their closing brace, data between them.
-	w.Write(before[:len(before)-1])
+	e.head = before[:len(before)-1]
 	if len(before) > 2 {
-		io.WriteString(w, ",")
+		e.head = append(e.head, ',')
 	}
-	io.WriteString(w, `"data":`)
-	w.Write(data)
+	e.head = append(e.head, `"data":`...)
+	e.tail = []byte("}")
 	if len(after) > 2 {
-		io.WriteString(w, ",")
-		w.Write(after[1:])
-	} else {
-		io.WriteString(w, "}")
+		e.tail = append(after[:0:0], ',')
+		e.tail = append(e.tail, after[1:]...)
 	}
+	return e
+}
+
+// Len is the response's length in bytes.
+func (e EncodedResponse) Len() int { return len(e.head) + len(e.data) + len(e.tail) }
+
+// Send writes the response to w.
+func (e EncodedResponse) Send(w io.Writer) {
+	w.Write(e.head)
+	w.Write(e.data)
+	w.Write(e.tail)
 }

@@ -33,6 +33,13 @@ func observeRequests(m *metrics.Metrics) func(http.Handler) http.Handler {
 			rw := newResponseWriter(w)
 			next.ServeHTTP(rw, r.WithContext(ctx))
 			elapsed := time.Since(start)
+			if rw.wroteHeader {
+				// The client has its answer before the server writes
+				// the log line and the metrics, rather than after: a
+				// log write that waits (on its lock, or a slow log
+				// collector) delays no answer.
+				http.NewResponseController(rw).Flush()
+			}
 
 			sum := rec.Summary()
 			outcome := outcomeOf(rw.status, sum.ErrorCodes)

@@ -3,8 +3,11 @@ package httpapi_test
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -13,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -302,5 +306,54 @@ func TestMetricsAreNotServedWithTheAPI(t *testing.T) {
 	graphtest.NewHandlerWith(t, httpapi.Options{Metrics: metrics.New(nil)}).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
 	if rec.Code != http.StatusNotFound {
 		t.Fatalf("GET /metrics from the API's handler: status %d; want 404 (they are served on METRICS_ADDR alone)", rec.Code)
+	}
+}
+
+// heldRequestLines is a log handler that holds each request line until
+// release is closed, as a log write waiting on a slow collector would.
+type heldRequestLines struct{ release chan struct{} }
+
+func (heldRequestLines) Enabled(context.Context, slog.Level) bool { return true }
+
+func (h heldRequestLines) Handle(_ context.Context, r slog.Record) error {
+	if r.Message == "request" {
+		<-h.release
+	}
+	return nil
+}
+
+func (h heldRequestLines) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h heldRequestLines) WithGroup(string) slog.Handler      { return h }
+
+// TestAnswersDoNotWaitForTheRequestLog: a client has its whole answer
+// while the server still writes the request's log line.
+func TestAnswersDoNotWaitForTheRequestLog(t *testing.T) {
+	// Not parallel: it swaps the process's default logger.
+	c := graphtest.NewClientAt(t, graphtest.Serve(t, nil), auth.ScopeRead)
+	held := heldRequestLines{release: make(chan struct{})}
+	previous := slog.Default()
+	slog.SetDefault(slog.New(held))
+	t.Cleanup(func() {
+		close(held.release)
+		slog.SetDefault(previous)
+	})
+	req, err := http.NewRequest(http.MethodPost, c.URL+"/graphql", strings.NewReader(`{"query":"{ viewer { scopes } }"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+c.Token)
+	client := &http.Client{Timeout: 10 * time.Second}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatalf("no answer while the log line waits: %v", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("the answer's body did not arrive while the log line waits: %v", err)
+	}
+	if resp.StatusCode != http.StatusOK || !bytes.Contains(body, []byte(`"scopes"`)) || resp.ContentLength != int64(len(body)) {
+		t.Errorf("status %d, Content-Length %d, body %s; want 200 with the viewer's scopes and their length", resp.StatusCode, resp.ContentLength, body)
 	}
 }

@@ -125,12 +125,15 @@ func respond(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor,
 		return
 	}
 	responses, ctx := exec.DispatchOperation(graph.TrackOutage(ctx), opCtx)
-	resp := responses(ctx)
+	response := graph.EncodeResponse(responses(ctx))
+	// With its length the response goes out whole when observeRequests
+	// sends it ahead of the request's log line, not chunked.
+	w.Header().Set("Content-Length", strconv.Itoa(response.Len()))
 	if graph.OutageUnanswered(ctx) {
 		w.Header().Set("Retry-After", retryAfterSeconds)
 		w.WriteHeader(http.StatusServiceUnavailable)
 	}
-	graph.WriteResponse(w, resp)
+	response.Send(w)
 }
 
 // responseContentType chooses the media type of a response by the
