@@ -61,12 +61,7 @@ func (c *client) accountByID(id string) *accountData {
 
 func TestCreateAccountRejectsInvalidInput(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name      string
-		input     map[string]any
-		wantField []string
-		wantCode  string
-	}{
+	checkRefusedCreates(t, accountKind, []refusal{
 		{"an empty name is required", map[string]any{"name": ""}, inputAt("name"), "REQUIRED"},
 		{"a blank name is required", map[string]any{"name": "  "}, inputAt("name"), "REQUIRED"},
 		{"a name over 255 characters is too long", map[string]any{"name": strings.Repeat("n", 256)}, inputAt("name"), "TOO_LONG"},
@@ -81,30 +76,12 @@ func TestCreateAccountRejectsInvalidInput(t *testing.T) {
 		{"string metadata is invalid", map[string]any{"name": "Acme", "metadata": "pro"}, inputAt("metadata"), "INVALID"},
 		{"number metadata is invalid", map[string]any{"name": "Acme", "metadata": 3.5}, inputAt("metadata"), "INVALID"},
 		{"metadata over 16 KiB is too long", map[string]any{"name": "Acme", "metadata": bigObject(16<<10 + 1)}, inputAt("metadata"), "TOO_LONG"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			c := newClient(t)
-			got := c.tryCreateAccount(tt.input)
-			if got.Account != nil {
-				t.Errorf("account = %+v, want null", got.Account)
-			}
-			checkUserError(t, got.UserErrors, tt.wantField, tt.wantCode)
-			if n := c.AccountCount(); n != 0 {
-				t.Errorf("the workspace has %d accounts after a refused create, want 0", n)
-			}
-		})
-	}
+	})
 }
 
 func TestCreateAccountAcceptsValidInput(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name  string
-		input map[string]any
-		check func(t *testing.T, got *accountData)
-	}{
+	checkCreates(t, accountKind, []acceptance[accountData]{
 		{"a host name is a domain", map[string]any{"name": "Acme", "domain": "acme.com"}, func(t *testing.T, got *accountData) {
 			if got.Domain == nil || *got.Domain != "acme.com" {
 				t.Errorf("domain = %v, want acme.com", got.Domain)
@@ -135,49 +112,16 @@ func TestCreateAccountAcceptsValidInput(t *testing.T) {
 				t.Errorf("tags, metadata, version = %#v, %s, %d; want [], {}, 1", got.Tags, got.Metadata, got.Version)
 			}
 		}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			c := newClient(t)
-			got := c.tryCreateAccount(tt.input)
-			if len(got.UserErrors) > 0 || got.Account == nil {
-				t.Fatalf("createAccount: user errors %s, want none", describeErrors(got.UserErrors))
-			}
-			tt.check(t, got.Account)
-			readBack := c.accountByID(got.Account.ID)
-			if readBack == nil {
-				t.Fatalf("account(id: %s) = null after create", got.Account.ID)
-			}
-			tt.check(t, readBack)
-		})
-	}
+	})
 }
 
 func TestAccountExternalIDIsUniquePerWorkspace(t *testing.T) {
 	t.Parallel()
-	t.Run("a duplicate on create already exists and writes nothing", func(t *testing.T) {
-		t.Parallel()
-		c := newClient(t)
-		c.CreateAccount(map[string]any{"name": "Acme", "externalId": "crm-1"})
-		got := c.tryCreateAccount(map[string]any{"name": "Bolt", "externalId": "crm-1"})
-		checkUserError(t, got.UserErrors, inputAt("externalId"), "ALREADY_EXISTS")
-		if n := c.AccountCount(); n != 1 {
-			t.Errorf("the workspace has %d accounts, want 1", n)
-		}
-	})
-	t.Run("a duplicate on update already exists and changes nothing", func(t *testing.T) {
-		t.Parallel()
-		c := newClient(t)
-		c.CreateAccount(map[string]any{"name": "Acme", "externalId": "crm-1"})
-		bolt := c.CreateAccount(map[string]any{"name": "Bolt", "externalId": "crm-2"})
-		before := c.accountByID(bolt)
-		got := c.tryUpdateAccount(bolt, map[string]any{"externalId": "crm-1", "name": "Bolt Inc."})
-		checkUserError(t, got.UserErrors, inputAt("externalId"), "ALREADY_EXISTS")
-		if after := c.accountByID(bolt); !reflect.DeepEqual(after, before) {
-			t.Errorf("account after a refused update = %+v, want unchanged %+v", after, before)
-		}
-	})
+	checkDuplicateExternalIDs(t, accountKind,
+		map[string]any{"name": "Acme", "externalId": "crm-1"},
+		map[string]any{"name": "Bolt", "externalId": "crm-1"},
+		map[string]any{"name": "Bolt", "externalId": "crm-2"},
+		map[string]any{"externalId": "crm-1", "name": "Bolt Inc."})
 	t.Run("an account and a contact may share one", func(t *testing.T) {
 		t.Parallel()
 		c := newClient(t)
@@ -200,12 +144,8 @@ func TestAccountExternalIDIsUniquePerWorkspace(t *testing.T) {
 
 func TestUpdateAccountRejectsInvalidInput(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name      string
-		input     map[string]any
-		wantField []string
-		wantCode  string
-	}{
+	existing := map[string]any{"name": "Acme", "externalId": "crm-1", "domain": "acme.com", "tags": []string{"b2b"}, "metadata": map[string]any{"tier": "gold"}}
+	checkRefusedUpdates(t, accountKind, existing, []refusal{
 		{"name cannot be cleared", map[string]any{"name": nil}, inputAt("name"), "REQUIRED"},
 		{"a blank name is required", map[string]any{"name": ""}, inputAt("name"), "REQUIRED"},
 		{"a name over 255 characters is too long", map[string]any{"name": strings.Repeat("n", 256)}, inputAt("name"), "TOO_LONG"},
@@ -213,23 +153,7 @@ func TestUpdateAccountRejectsInvalidInput(t *testing.T) {
 		{"a domain with spaces is invalid", map[string]any{"domain": "not a domain"}, inputAt("domain"), "INVALID"},
 		{"51 tags exceed the limit", map[string]any{"tags": manyTags(51)}, inputAt("tags"), "LIMIT_EXCEEDED"},
 		{"array metadata is invalid", map[string]any{"metadata": []any{}}, inputAt("metadata"), "INVALID"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			c := newClient(t)
-			id := c.CreateAccount(map[string]any{"name": "Acme", "externalId": "crm-1", "domain": "acme.com", "tags": []string{"b2b"}, "metadata": map[string]any{"tier": "gold"}})
-			before := c.accountByID(id)
-			got := c.tryUpdateAccount(id, tt.input)
-			if got.Account != nil {
-				t.Errorf("account = %+v, want null", got.Account)
-			}
-			checkUserError(t, got.UserErrors, tt.wantField, tt.wantCode)
-			if after := c.accountByID(id); !reflect.DeepEqual(after, before) {
-				t.Errorf("account after a refused update = %+v, want unchanged %+v", after, before)
-			}
-		})
-	}
+	})
 }
 
 func TestUpdateAccountSemantics(t *testing.T) {
