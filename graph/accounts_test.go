@@ -17,7 +17,6 @@ const (
 	createAccountDoc = `mutation($input: CreateAccountInput!) { createAccount(input: $input) { account { ` + accountFields + ` } ` + userErrorFields + ` } }`
 	updateAccountDoc = `mutation($id: ID!, $input: UpdateAccountInput!) { updateAccount(id: $id, input: $input) { account { ` + accountFields + ` } ` + userErrorFields + ` } }`
 	accountByIDDoc   = `query($id: ID) { account(id: $id) { ` + accountFields + ` } }`
-	accountCountDoc  = `{ accounts { totalCount } }`
 )
 
 // accountData is an account as the tests decode it.
@@ -31,32 +30,6 @@ type accountData struct {
 	Version    int             `json:"version"`
 	CreatedAt  time.Time       `json:"createdAt"`
 	UpdatedAt  time.Time       `json:"updatedAt"`
-}
-
-// accountPayload is the payload of an account mutation.
-type accountPayload struct {
-	Account    *accountData `json:"account"`
-	UserErrors []userError  `json:"userErrors"`
-}
-
-// tryCreateAccount runs createAccount and returns its payload, whatever it holds.
-func (c *client) tryCreateAccount(input map[string]any) accountPayload {
-	c.T.Helper()
-	return rootField[accountPayload](c, createAccountDoc, map[string]any{"input": input})
-}
-
-// tryUpdateAccount runs updateAccount and returns its payload, whatever it holds.
-func (c *client) tryUpdateAccount(id string, input map[string]any) accountPayload {
-	c.T.Helper()
-	return rootField[accountPayload](c, updateAccountDoc, map[string]any{"id": id, "input": input})
-}
-
-// accountByID reads an account back, nil when there is none.
-func (c *client) accountByID(id string) *accountData {
-	c.T.Helper()
-	var out struct{ Account *accountData }
-	c.MustDo(accountByIDDoc, map[string]any{"id": id}, &out)
-	return out.Account
 }
 
 func TestCreateAccountRejectsInvalidInput(t *testing.T) {
@@ -126,18 +99,16 @@ func TestAccountExternalIDIsUniquePerWorkspace(t *testing.T) {
 		t.Parallel()
 		c := newClient(t)
 		c.CreateContact(map[string]any{"name": "Ada", "externalId": "shared-1"})
-		got := c.tryCreateAccount(map[string]any{"name": "Acme", "externalId": "shared-1"})
-		if len(got.UserErrors) > 0 {
-			t.Errorf("user errors %s, want none", describeErrors(got.UserErrors))
+		if _, _, userErrors := accountKind.create(c, map[string]any{"name": "Acme", "externalId": "shared-1"}); len(userErrors) > 0 {
+			t.Errorf("user errors %s, want none", describeErrors(userErrors))
 		}
 	})
 	t.Run("two workspaces may use the same one", func(t *testing.T) {
 		t.Parallel()
 		c := newClient(t)
 		c.CreateAccount(map[string]any{"name": "Acme", "externalId": "crm-1"})
-		got := c.otherWorkspace().tryCreateAccount(map[string]any{"name": "Acme", "externalId": "crm-1"})
-		if len(got.UserErrors) > 0 {
-			t.Errorf("user errors %s, want none", describeErrors(got.UserErrors))
+		if _, _, userErrors := accountKind.create(c.otherWorkspace(), map[string]any{"name": "Acme", "externalId": "crm-1"}); len(userErrors) > 0 {
+			t.Errorf("user errors %s, want none", describeErrors(userErrors))
 		}
 	})
 }
@@ -160,12 +131,12 @@ func TestUpdateAccountSemantics(t *testing.T) {
 	t.Parallel()
 	c := newClient(t)
 	id := c.CreateAccount(map[string]any{"name": "Acme", "externalId": "crm-1", "domain": "acme.com", "tags": []string{"b2b"}, "metadata": map[string]any{"tier": "gold"}})
-	created := c.accountByID(id)
+	created := accountKind.byID(c, id)
 
-	if got := c.tryUpdateAccount(id, map[string]any{"domain": "acme.io"}); len(got.UserErrors) > 0 {
-		t.Fatalf("updating domain: user errors %s, want none", describeErrors(got.UserErrors))
+	if _, _, userErrors := accountKind.update(c, id, map[string]any{"domain": "acme.io"}); len(userErrors) > 0 {
+		t.Fatalf("updating domain: user errors %s, want none", describeErrors(userErrors))
 	}
-	changed := c.accountByID(id)
+	changed := accountKind.byID(c, id)
 	want := *created
 	want.Domain, want.Version, want.UpdatedAt = ptr("acme.io"), 2, changed.UpdatedAt
 	if !reflect.DeepEqual(*changed, want) {
@@ -175,18 +146,17 @@ func TestUpdateAccountSemantics(t *testing.T) {
 		t.Errorf("updatedAt %v, want later than %v", changed.UpdatedAt, created.UpdatedAt)
 	}
 
-	if got := c.tryUpdateAccount(id, map[string]any{"domain": "not a domain"}); len(got.UserErrors) == 0 {
+	if _, _, userErrors := accountKind.update(c, id, map[string]any{"domain": "not a domain"}); len(userErrors) == 0 {
 		t.Fatalf("an invalid domain was accepted")
 	}
-	if refused := c.accountByID(id); !reflect.DeepEqual(refused, changed) {
+	if refused := accountKind.byID(c, id); !reflect.DeepEqual(refused, changed) {
 		t.Errorf("after a refused update = %+v, want unchanged %+v", refused, changed)
 	}
 
-	got := c.tryUpdateAccount(id, map[string]any{"externalId": nil, "domain": nil, "tags": nil, "metadata": nil})
-	if len(got.UserErrors) > 0 {
-		t.Fatalf("clearing fields: user errors %s, want none", describeErrors(got.UserErrors))
+	if _, _, userErrors := accountKind.update(c, id, map[string]any{"externalId": nil, "domain": nil, "tags": nil, "metadata": nil}); len(userErrors) > 0 {
+		t.Fatalf("clearing fields: user errors %s, want none", describeErrors(userErrors))
 	}
-	cleared := c.accountByID(id)
+	cleared := accountKind.byID(c, id)
 	if cleared.ExternalID != nil || cleared.Domain != nil || cleared.Tags == nil || len(cleared.Tags) != 0 ||
 		!sameJSON(t, cleared.Metadata, `{}`) || cleared.Name != "Acme" || cleared.Version != 3 {
 		t.Errorf("after setting externalId, domain, tags, metadata to null: %+v; want them cleared, name Acme, version 3", *cleared)
@@ -205,7 +175,7 @@ func TestDeleteAccountKeepsItsContacts(t *testing.T) {
 	if got.DeletedID == nil || *got.DeletedID != acme || len(got.UserErrors) > 0 {
 		t.Fatalf("deleteAccount = %+v, want deletedId %s and no user errors", got, acme)
 	}
-	if c.accountByID(acme) != nil {
+	if accountKind.byID(c, acme) != nil {
 		t.Errorf("account(id) after delete is not null")
 	}
 	ada := c.contactByID(primary.ID)
