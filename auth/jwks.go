@@ -19,6 +19,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/contacts-api/contacts/periodic"
 )
 
 // minRSABits is the smallest RSA key a key set may hold.
@@ -213,17 +215,7 @@ func (v *Verifier) WatchJWKS(ctx context.Context, interval time.Duration, reload
 	if v.jwksFile == "" {
 		return
 	}
-	ticker := time.NewTicker(interval)
-	defer ticker.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-ticker.C:
-		case <-reload:
-		}
-		v.reloadLogged()
-	}
+	periodic.Run(ctx, interval, reload, func(context.Context) { v.reloadLogged() })
 }
 
 func (v *Verifier) reloadLogged() {

@@ -303,7 +303,7 @@ func (v *ContactPage) GetNodes() []*ContactFields { return v.Nodes }
 // GetPageInfo returns ContactPage.PageInfo, and is useful for accessing the field via an interface.
 func (v *ContactPage) GetPageInfo() *PageInfo { return v.PageInfo }
 
-// ContactPayload includes the requested fields of the GraphQL type ContactPayload.
+// ContactPayload includes the GraphQL fields of ContactPayload requested by the fragment ContactPayload.
 // The GraphQL type's documentation follows.
 //
 // The result of a mutation on a contact.
@@ -1534,12 +1534,15 @@ func (v *__UpsertContactInput) GetInput() *UpsertContactInput { return v.Input }
 const AddContactToAccount_Operation = `
 mutation AddContactToAccount ($contactId: ID!, $accountId: ID!) {
 	addContactToAccount(contactId: $contactId, accountId: $accountId) {
-		contact {
-			... ContactFields
-		}
-		userErrors {
-			... UserErrorFields
-		}
+		... ContactPayload
+	}
+}
+fragment ContactPayload on ContactPayload {
+	contact {
+		... ContactFields
+	}
+	userErrors {
+		... UserErrorFields
 	}
 }
 fragment ContactFields on Contact {
@@ -1778,12 +1781,15 @@ func Contacts(
 const CreateContact_Operation = `
 mutation CreateContact ($input: CreateContactInput!) {
 	createContact(input: $input) {
-		contact {
-			... ContactFields
-		}
-		userErrors {
-			... UserErrorFields
-		}
+		... ContactPayload
+	}
+}
+fragment ContactPayload on ContactPayload {
+	contact {
+		... ContactFields
+	}
+	userErrors {
+		... UserErrorFields
 	}
 }
 fragment ContactFields on Contact {
@@ -2015,12 +2021,15 @@ func Events(
 const MergeContacts_Operation = `
 mutation MergeContacts ($targetId: ID!, $sourceIds: [ID!]!) {
 	mergeContacts(targetId: $targetId, sourceIds: $sourceIds) {
-		contact {
-			... ContactFields
-		}
-		userErrors {
-			... UserErrorFields
-		}
+		... ContactPayload
+	}
+}
+fragment ContactPayload on ContactPayload {
+	contact {
+		... ContactFields
+	}
+	userErrors {
+		... UserErrorFields
 	}
 }
 fragment ContactFields on Contact {
@@ -2096,12 +2105,15 @@ func MergeContacts(
 const MoveContactToAccount_Operation = `
 mutation MoveContactToAccount ($contactId: ID!, $accountId: ID!, $keepPreviousAccount: Boolean) {
 	moveContactToAccount(contactId: $contactId, accountId: $accountId, keepPreviousAccount: $keepPreviousAccount) {
-		contact {
-			... ContactFields
-		}
-		userErrors {
-			... UserErrorFields
-		}
+		... ContactPayload
+	}
+}
+fragment ContactPayload on ContactPayload {
+	contact {
+		... ContactFields
+	}
+	userErrors {
+		... UserErrorFields
 	}
 }
 fragment ContactFields on Contact {
@@ -2179,12 +2191,15 @@ func MoveContactToAccount(
 const RemoveContactFromAccount_Operation = `
 mutation RemoveContactFromAccount ($contactId: ID!, $accountId: ID!) {
 	removeContactFromAccount(contactId: $contactId, accountId: $accountId) {
-		contact {
-			... ContactFields
-		}
-		userErrors {
-			... UserErrorFields
-		}
+		... ContactPayload
+	}
+}
+fragment ContactPayload on ContactPayload {
+	contact {
+		... ContactFields
+	}
+	userErrors {
+		... UserErrorFields
 	}
 }
 fragment ContactFields on Contact {
@@ -2260,12 +2275,15 @@ func RemoveContactFromAccount(
 const UpdateContact_Operation = `
 mutation UpdateContact ($id: ID!, $input: UpdateContactInput!) {
 	updateContact(id: $id, input: $input) {
-		contact {
-			... ContactFields
-		}
-		userErrors {
-			... UserErrorFields
-		}
+		... ContactPayload
+	}
+}
+fragment ContactPayload on ContactPayload {
+	contact {
+		... ContactFields
+	}
+	userErrors {
+		... UserErrorFields
 	}
 }
 fragment ContactFields on Contact {

@@ -100,18 +100,14 @@ func loadConfig(env environment) (config, error) {
 	if cfg.MigrateOnStart, err = strconv.ParseBool(envOr("MIGRATE_ON_START", "true")); err != nil {
 		return cfg, fmt.Errorf("MIGRATE_ON_START must be true or false: %w", err)
 	}
-	switch rls := envOr("ROW_LEVEL_SECURITY", "on"); rls {
-	case "on", "off":
-		cfg.RowSecurity = rls == "on"
-	default:
-		return cfg, fmt.Errorf("ROW_LEVEL_SECURITY must be on or off, not %q", rls)
+	if cfg.RowSecurity, err = envSwitch("ROW_LEVEL_SECURITY"); err != nil {
+		return cfg, err
 	}
-	switch events := envOr("CHANGE_EVENTS", "on"); events {
-	case "on", "off":
-		cfg.WithoutEvents = events == "off"
-	default:
-		return cfg, fmt.Errorf("CHANGE_EVENTS must be on or off, not %q", events)
+	events, err := envSwitch("CHANGE_EVENTS")
+	if err != nil {
+		return cfg, err
 	}
+	cfg.WithoutEvents = !events
 	if cfg.WebhookAllowPrivate, err = strconv.ParseBool(envOr("WEBHOOK_ALLOW_PRIVATE", "false")); err != nil {
 		return cfg, fmt.Errorf("WEBHOOK_ALLOW_PRIVATE must be true or false: %w", err)
 	}
@@ -204,12 +200,8 @@ func loadLimits() (httpapi.Limits, error) {
 // loadRateLimits reads the per-workspace rate limits, or none when
 // RATE_LIMIT is off.
 func loadRateLimits(limits httpapi.Limits) (httpapi.RateLimits, error) {
-	switch on := envOr("RATE_LIMIT", "on"); on {
-	case "off":
-		return httpapi.RateLimits{}, nil
-	case "on":
-	default:
-		return httpapi.RateLimits{}, fmt.Errorf("RATE_LIMIT must be on or off, not %q", on)
+	if on, err := envSwitch("RATE_LIMIT"); err != nil || !on {
+		return httpapi.RateLimits{}, err
 	}
 	l := httpapi.DefaultRateLimits
 	var r numbers
@@ -257,6 +249,16 @@ func envNumber[N any](r *numbers, name string, fallback N, must string, parse fu
 		return fallback
 	}
 	return n
+}
+
+// envSwitch reads the on/off setting name, on when it is unset.
+func envSwitch(name string) (bool, error) {
+	switch value := envOr(name, "on"); value {
+	case "on", "off":
+		return value == "on", nil
+	default:
+		return false, fmt.Errorf("%s must be on or off, not %q", name, value)
+	}
 }
 
 func envOr(name, fallback string) string {

@@ -150,6 +150,18 @@ func TestTimeoutsConfiguration(t *testing.T) {
 }
 
 func TestRowSecurityConfiguration(t *testing.T) {
+	checkSwitch(t, "ROW_LEVEL_SECURITY", "true", func(cfg config) bool { return cfg.RowSecurity })
+}
+
+func TestChangeEventsConfiguration(t *testing.T) {
+	checkSwitch(t, "CHANGE_EVENTS", "false", func(cfg config) bool { return !cfg.WithoutEvents })
+}
+
+// checkSwitch checks the on/off setting name: on when unset or "on", off
+// when "off", and bad, anything else, refused; on says whether a
+// configuration has it on.
+func checkSwitch(t *testing.T, name, bad string, on func(config) bool) {
+	t.Helper()
 	tests := []struct {
 		name, value string
 		want        bool
@@ -158,34 +170,13 @@ func TestRowSecurityConfiguration(t *testing.T) {
 		{"on by default", "", true, ""},
 		{"on", "on", true, ""},
 		{"off", "off", false, ""},
-		{"anything else is refused", "true", false, "ROW_LEVEL_SECURITY must be on or off"},
+		{"anything else is refused", bad, false, name + " must be on or off"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg, ok := loadConfigWith(t, production, map[string]string{"ROW_LEVEL_SECURITY": tt.value}, tt.wantErr)
-			if ok && cfg.RowSecurity != tt.want {
-				t.Fatalf("loadConfig: RowSecurity %v; want %v", cfg.RowSecurity, tt.want)
-			}
-		})
-	}
-}
-
-func TestChangeEventsConfiguration(t *testing.T) {
-	tests := []struct {
-		name, value string
-		wantWithout bool
-		wantErr     string
-	}{
-		{"on by default", "", false, ""},
-		{"on", "on", false, ""},
-		{"off", "off", true, ""},
-		{"anything else is refused", "false", false, "CHANGE_EVENTS must be on or off"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			cfg, ok := loadConfigWith(t, production, map[string]string{"CHANGE_EVENTS": tt.value}, tt.wantErr)
-			if ok && cfg.WithoutEvents != tt.wantWithout {
-				t.Fatalf("loadConfig: WithoutEvents %v; want %v", cfg.WithoutEvents, tt.wantWithout)
+			cfg, ok := loadConfigWith(t, production, map[string]string{name: tt.value}, tt.wantErr)
+			if ok && on(cfg) != tt.want {
+				t.Fatalf("loadConfig: %s on %v; want %v", name, on(cfg), tt.want)
 			}
 		})
 	}

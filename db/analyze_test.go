@@ -86,9 +86,8 @@ func importThroughTheAPI(ctx context.Context, t *testing.T, api *bun.DB, ws uuid
 }
 
 // explainFirstPage returns the plan of the statement that reads the
-// first page of ws's contacts in their default order, as the API runs it:
-// prepared, with the workspace as its parameter, and so planned once,
-// generically (see PlannerSettings).
+// first page of ws's contacts in their default order, as the API runs it
+// (explainPrepared), with the workspace as its parameter.
 func explainFirstPage(ctx context.Context, t *testing.T, api *bun.DB, ws uuid.UUID) string {
 	store := db.NewStore(api)
 	lq := db.ListQuery{Order: []db.SortKey{{Field: db.ContactSortFields["CREATED_AT"]}}, Limit: 101}
@@ -96,6 +95,14 @@ func explainFirstPage(ctx context.Context, t *testing.T, api *bun.DB, ws uuid.UU
 	if err != nil || len(page) != 101 {
 		t.Fatalf("the first page: %d contacts, %v; want 101", len(page), err)
 	}
+	return explainPrepared(ctx, t, api, ws, db.PageText(store, ws, lq), ws)
+}
+
+// explainPrepared returns the plan of the statement text run with args
+// in ws's scope, as the API runs it: prepared, and so planned once,
+// generically (see PlannerSettings).
+func explainPrepared(ctx context.Context, t *testing.T, api *bun.DB, ws uuid.UUID, text string, args ...any) string {
+	t.Helper()
 	tx, err := api.BeginTx(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -104,12 +111,13 @@ func explainFirstPage(ctx context.Context, t *testing.T, api *bun.DB, ws uuid.UU
 	if _, err := tx.ExecContext(ctx, "SELECT set_config('app.workspace_id', ?, true)", ws.String()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := tx.ExecContext(ctx, "PREPARE page AS "+db.PageText(store, ws, lq)); err != nil {
+	if _, err := tx.ExecContext(ctx, "PREPARE explained AS "+text); err != nil {
 		t.Fatal(err)
 	}
-	defer tx.ExecContext(ctx, "DEALLOCATE page")
+	defer tx.ExecContext(ctx, "DEALLOCATE explained")
+	params := strings.Repeat("?, ", len(args))
 	var plan []string
-	if err := tx.NewRaw("EXPLAIN EXECUTE page(?)", ws).Scan(ctx, &plan); err != nil {
+	if err := tx.NewRaw("EXPLAIN EXECUTE explained("+strings.TrimSuffix(params, ", ")+")", args...).Scan(ctx, &plan); err != nil {
 		t.Fatal(err)
 	}
 	return strings.Join(plan, "\n")

@@ -33,23 +33,7 @@ func TestAccountsLookupOfAPageUsesItsIndex(t *testing.T) {
 	if err := owner.NewSelect().Table("accounts").Column("id").Where("workspace_id = ?", ws).Limit(100).Scan(ctx, &ids); err != nil {
 		t.Fatal(err)
 	}
-	tx, err := api.BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, "SELECT set_config('app.workspace_id', ?, true)", ws.String()); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tx.ExecContext(ctx, "PREPARE lookup AS "+db.AccountsByIDText(db.NewStore(api))); err != nil {
-		t.Fatal(err)
-	}
-	defer tx.ExecContext(ctx, "DEALLOCATE lookup")
-	var plan []string
-	if err := tx.NewRaw("EXPLAIN EXECUTE lookup(?, ?)", ws, pgdialect.Array(ids)).Scan(ctx, &plan); err != nil {
-		t.Fatal(err)
-	}
-	text := strings.Join(plan, "\n")
+	text := explainPrepared(ctx, t, api, ws, db.AccountsByIDText(db.NewStore(api)), ws, pgdialect.Array(ids))
 	if !strings.Contains(text, "Index Scan using accounts_pkey") || strings.Contains(text, "Seq Scan") {
 		t.Errorf("the lookup of a page's accounts is planned as\n%s\nwant an index scan of accounts_pkey", text)
 	}

@@ -17,7 +17,6 @@ const (
 	createAccountDoc = `mutation($input: CreateAccountInput!) { createAccount(input: $input) { account { ` + accountFields + ` } ` + userErrorFields + ` } }`
 	updateAccountDoc = `mutation($id: ID!, $input: UpdateAccountInput!) { updateAccount(id: $id, input: $input) { account { ` + accountFields + ` } ` + userErrorFields + ` } }`
 	accountByIDDoc   = `query($id: ID) { account(id: $id) { ` + accountFields + ` } }`
-	accountCountDoc  = `{ accounts { totalCount } }`
 )
 
 // accountData is an account as the tests decode it.
@@ -33,40 +32,9 @@ type accountData struct {
 	UpdatedAt  time.Time       `json:"updatedAt"`
 }
 
-// accountPayload is the payload of an account mutation.
-type accountPayload struct {
-	Account    *accountData `json:"account"`
-	UserErrors []userError  `json:"userErrors"`
-}
-
-// tryCreateAccount runs createAccount and returns its payload, whatever it holds.
-func (c *client) tryCreateAccount(input map[string]any) accountPayload {
-	c.T.Helper()
-	return rootField[accountPayload](c, createAccountDoc, map[string]any{"input": input})
-}
-
-// tryUpdateAccount runs updateAccount and returns its payload, whatever it holds.
-func (c *client) tryUpdateAccount(id string, input map[string]any) accountPayload {
-	c.T.Helper()
-	return rootField[accountPayload](c, updateAccountDoc, map[string]any{"id": id, "input": input})
-}
-
-// accountByID reads an account back, nil when there is none.
-func (c *client) accountByID(id string) *accountData {
-	c.T.Helper()
-	var out struct{ Account *accountData }
-	c.MustDo(accountByIDDoc, map[string]any{"id": id}, &out)
-	return out.Account
-}
-
 func TestCreateAccountRejectsInvalidInput(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name      string
-		input     map[string]any
-		wantField []string
-		wantCode  string
-	}{
+	checkRefusedCreates(t, accountKind, []refusal{
 		{"an empty name is required", map[string]any{"name": ""}, inputAt("name"), "REQUIRED"},
 		{"a blank name is required", map[string]any{"name": "  "}, inputAt("name"), "REQUIRED"},
 		{"a name over 255 characters is too long", map[string]any{"name": strings.Repeat("n", 256)}, inputAt("name"), "TOO_LONG"},
@@ -81,30 +49,12 @@ func TestCreateAccountRejectsInvalidInput(t *testing.T) {
 		{"string metadata is invalid", map[string]any{"name": "Acme", "metadata": "pro"}, inputAt("metadata"), "INVALID"},
 		{"number metadata is invalid", map[string]any{"name": "Acme", "metadata": 3.5}, inputAt("metadata"), "INVALID"},
 		{"metadata over 16 KiB is too long", map[string]any{"name": "Acme", "metadata": bigObject(16<<10 + 1)}, inputAt("metadata"), "TOO_LONG"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			c := newClient(t)
-			got := c.tryCreateAccount(tt.input)
-			if got.Account != nil {
-				t.Errorf("account = %+v, want null", got.Account)
-			}
-			checkUserError(t, got.UserErrors, tt.wantField, tt.wantCode)
-			if n := c.AccountCount(); n != 0 {
-				t.Errorf("the workspace has %d accounts after a refused create, want 0", n)
-			}
-		})
-	}
+	})
 }
 
 func TestCreateAccountAcceptsValidInput(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name  string
-		input map[string]any
-		check func(t *testing.T, got *accountData)
-	}{
+	checkCreates(t, accountKind, []acceptance[accountData]{
 		{"a host name is a domain", map[string]any{"name": "Acme", "domain": "acme.com"}, func(t *testing.T, got *accountData) {
 			if got.Domain == nil || *got.Domain != "acme.com" {
 				t.Errorf("domain = %v, want acme.com", got.Domain)
@@ -135,77 +85,38 @@ func TestCreateAccountAcceptsValidInput(t *testing.T) {
 				t.Errorf("tags, metadata, version = %#v, %s, %d; want [], {}, 1", got.Tags, got.Metadata, got.Version)
 			}
 		}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			c := newClient(t)
-			got := c.tryCreateAccount(tt.input)
-			if len(got.UserErrors) > 0 || got.Account == nil {
-				t.Fatalf("createAccount: user errors %s, want none", describeErrors(got.UserErrors))
-			}
-			tt.check(t, got.Account)
-			readBack := c.accountByID(got.Account.ID)
-			if readBack == nil {
-				t.Fatalf("account(id: %s) = null after create", got.Account.ID)
-			}
-			tt.check(t, readBack)
-		})
-	}
+	})
 }
 
 func TestAccountExternalIDIsUniquePerWorkspace(t *testing.T) {
 	t.Parallel()
-	t.Run("a duplicate on create already exists and writes nothing", func(t *testing.T) {
-		t.Parallel()
-		c := newClient(t)
-		c.CreateAccount(map[string]any{"name": "Acme", "externalId": "crm-1"})
-		got := c.tryCreateAccount(map[string]any{"name": "Bolt", "externalId": "crm-1"})
-		checkUserError(t, got.UserErrors, inputAt("externalId"), "ALREADY_EXISTS")
-		if n := c.AccountCount(); n != 1 {
-			t.Errorf("the workspace has %d accounts, want 1", n)
-		}
-	})
-	t.Run("a duplicate on update already exists and changes nothing", func(t *testing.T) {
-		t.Parallel()
-		c := newClient(t)
-		c.CreateAccount(map[string]any{"name": "Acme", "externalId": "crm-1"})
-		bolt := c.CreateAccount(map[string]any{"name": "Bolt", "externalId": "crm-2"})
-		before := c.accountByID(bolt)
-		got := c.tryUpdateAccount(bolt, map[string]any{"externalId": "crm-1", "name": "Bolt Inc."})
-		checkUserError(t, got.UserErrors, inputAt("externalId"), "ALREADY_EXISTS")
-		if after := c.accountByID(bolt); !reflect.DeepEqual(after, before) {
-			t.Errorf("account after a refused update = %+v, want unchanged %+v", after, before)
-		}
-	})
+	checkDuplicateExternalIDs(t, accountKind,
+		map[string]any{"name": "Acme", "externalId": "crm-1"},
+		map[string]any{"name": "Bolt", "externalId": "crm-1"},
+		map[string]any{"name": "Bolt", "externalId": "crm-2"},
+		map[string]any{"externalId": "crm-1", "name": "Bolt Inc."})
 	t.Run("an account and a contact may share one", func(t *testing.T) {
 		t.Parallel()
 		c := newClient(t)
 		c.CreateContact(map[string]any{"name": "Ada", "externalId": "shared-1"})
-		got := c.tryCreateAccount(map[string]any{"name": "Acme", "externalId": "shared-1"})
-		if len(got.UserErrors) > 0 {
-			t.Errorf("user errors %s, want none", describeErrors(got.UserErrors))
+		if _, _, userErrors := accountKind.create(c, map[string]any{"name": "Acme", "externalId": "shared-1"}); len(userErrors) > 0 {
+			t.Errorf("user errors %s, want none", describeErrors(userErrors))
 		}
 	})
 	t.Run("two workspaces may use the same one", func(t *testing.T) {
 		t.Parallel()
 		c := newClient(t)
 		c.CreateAccount(map[string]any{"name": "Acme", "externalId": "crm-1"})
-		got := c.otherWorkspace().tryCreateAccount(map[string]any{"name": "Acme", "externalId": "crm-1"})
-		if len(got.UserErrors) > 0 {
-			t.Errorf("user errors %s, want none", describeErrors(got.UserErrors))
+		if _, _, userErrors := accountKind.create(c.otherWorkspace(), map[string]any{"name": "Acme", "externalId": "crm-1"}); len(userErrors) > 0 {
+			t.Errorf("user errors %s, want none", describeErrors(userErrors))
 		}
 	})
 }
 
 func TestUpdateAccountRejectsInvalidInput(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name      string
-		input     map[string]any
-		wantField []string
-		wantCode  string
-	}{
+	existing := map[string]any{"name": "Acme", "externalId": "crm-1", "domain": "acme.com", "tags": []string{"b2b"}, "metadata": map[string]any{"tier": "gold"}}
+	checkRefusedUpdates(t, accountKind, existing, []refusal{
 		{"name cannot be cleared", map[string]any{"name": nil}, inputAt("name"), "REQUIRED"},
 		{"a blank name is required", map[string]any{"name": ""}, inputAt("name"), "REQUIRED"},
 		{"a name over 255 characters is too long", map[string]any{"name": strings.Repeat("n", 256)}, inputAt("name"), "TOO_LONG"},
@@ -213,35 +124,19 @@ func TestUpdateAccountRejectsInvalidInput(t *testing.T) {
 		{"a domain with spaces is invalid", map[string]any{"domain": "not a domain"}, inputAt("domain"), "INVALID"},
 		{"51 tags exceed the limit", map[string]any{"tags": manyTags(51)}, inputAt("tags"), "LIMIT_EXCEEDED"},
 		{"array metadata is invalid", map[string]any{"metadata": []any{}}, inputAt("metadata"), "INVALID"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			c := newClient(t)
-			id := c.CreateAccount(map[string]any{"name": "Acme", "externalId": "crm-1", "domain": "acme.com", "tags": []string{"b2b"}, "metadata": map[string]any{"tier": "gold"}})
-			before := c.accountByID(id)
-			got := c.tryUpdateAccount(id, tt.input)
-			if got.Account != nil {
-				t.Errorf("account = %+v, want null", got.Account)
-			}
-			checkUserError(t, got.UserErrors, tt.wantField, tt.wantCode)
-			if after := c.accountByID(id); !reflect.DeepEqual(after, before) {
-				t.Errorf("account after a refused update = %+v, want unchanged %+v", after, before)
-			}
-		})
-	}
+	})
 }
 
 func TestUpdateAccountSemantics(t *testing.T) {
 	t.Parallel()
 	c := newClient(t)
 	id := c.CreateAccount(map[string]any{"name": "Acme", "externalId": "crm-1", "domain": "acme.com", "tags": []string{"b2b"}, "metadata": map[string]any{"tier": "gold"}})
-	created := c.accountByID(id)
+	created := accountKind.byID(c, id)
 
-	if got := c.tryUpdateAccount(id, map[string]any{"domain": "acme.io"}); len(got.UserErrors) > 0 {
-		t.Fatalf("updating domain: user errors %s, want none", describeErrors(got.UserErrors))
+	if _, _, userErrors := accountKind.update(c, id, map[string]any{"domain": "acme.io"}); len(userErrors) > 0 {
+		t.Fatalf("updating domain: user errors %s, want none", describeErrors(userErrors))
 	}
-	changed := c.accountByID(id)
+	changed := accountKind.byID(c, id)
 	want := *created
 	want.Domain, want.Version, want.UpdatedAt = ptr("acme.io"), 2, changed.UpdatedAt
 	if !reflect.DeepEqual(*changed, want) {
@@ -251,18 +146,17 @@ func TestUpdateAccountSemantics(t *testing.T) {
 		t.Errorf("updatedAt %v, want later than %v", changed.UpdatedAt, created.UpdatedAt)
 	}
 
-	if got := c.tryUpdateAccount(id, map[string]any{"domain": "not a domain"}); len(got.UserErrors) == 0 {
+	if _, _, userErrors := accountKind.update(c, id, map[string]any{"domain": "not a domain"}); len(userErrors) == 0 {
 		t.Fatalf("an invalid domain was accepted")
 	}
-	if refused := c.accountByID(id); !reflect.DeepEqual(refused, changed) {
+	if refused := accountKind.byID(c, id); !reflect.DeepEqual(refused, changed) {
 		t.Errorf("after a refused update = %+v, want unchanged %+v", refused, changed)
 	}
 
-	got := c.tryUpdateAccount(id, map[string]any{"externalId": nil, "domain": nil, "tags": nil, "metadata": nil})
-	if len(got.UserErrors) > 0 {
-		t.Fatalf("clearing fields: user errors %s, want none", describeErrors(got.UserErrors))
+	if _, _, userErrors := accountKind.update(c, id, map[string]any{"externalId": nil, "domain": nil, "tags": nil, "metadata": nil}); len(userErrors) > 0 {
+		t.Fatalf("clearing fields: user errors %s, want none", describeErrors(userErrors))
 	}
-	cleared := c.accountByID(id)
+	cleared := accountKind.byID(c, id)
 	if cleared.ExternalID != nil || cleared.Domain != nil || cleared.Tags == nil || len(cleared.Tags) != 0 ||
 		!sameJSON(t, cleared.Metadata, `{}`) || cleared.Name != "Acme" || cleared.Version != 3 {
 		t.Errorf("after setting externalId, domain, tags, metadata to null: %+v; want them cleared, name Acme, version 3", *cleared)
@@ -281,7 +175,7 @@ func TestDeleteAccountKeepsItsContacts(t *testing.T) {
 	if got.DeletedID == nil || *got.DeletedID != acme || len(got.UserErrors) > 0 {
 		t.Fatalf("deleteAccount = %+v, want deletedId %s and no user errors", got, acme)
 	}
-	if c.accountByID(acme) != nil {
+	if accountKind.byID(c, acme) != nil {
 		t.Errorf("account(id) after delete is not null")
 	}
 	ada := c.contactByID(primary.ID)

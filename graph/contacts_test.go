@@ -21,7 +21,6 @@ const (
 	updateContactDoc = `mutation($id: ID!, $input: UpdateContactInput!) { updateContact(id: $id, input: $input) { contact { ` + contactFields + ` } ` + userErrorFields + ` } }`
 	contactByIDDoc   = `query($id: ID) { contact(id: $id) { ` + contactFields + ` } }`
 	contactStampDoc  = `query($id: ID) { contact(id: $id) { version createdAt updatedAt } }`
-	contactCountDoc  = `{ contacts { totalCount } }`
 )
 
 // inputAt returns the path of an input field, such as ["input", "phones", "2", "number"].
@@ -201,12 +200,7 @@ func bigObject(n int) map[string]any {
 func TestCreateContactRejectsInvalidInput(t *testing.T) {
 	t.Parallel()
 	unknownAccount := db.NewID(db.AccountPrefix)
-	tests := []struct {
-		name      string
-		input     map[string]any
-		wantField []string
-		wantCode  string
-	}{
+	checkRefusedCreates(t, contactKind, []refusal{
 		{"name is required without firstName", map[string]any{"lastName": "Lovelace"}, inputAt("name"), "REQUIRED"},
 		{"a blank name is required", map[string]any{"name": "   "}, inputAt("name"), "REQUIRED"},
 		{"a name over 255 characters is too long", map[string]any{"name": strings.Repeat("n", 256)}, inputAt("name"), "TOO_LONG"},
@@ -241,30 +235,12 @@ func TestCreateContactRejectsInvalidInput(t *testing.T) {
 		{"a phone number without plus is invalid at its index", map[string]any{"name": "Ada", "phones": phoneInputs("+14155550100", "+14155550101", "14155550123")}, inputAt("phones", "2", "number"), "INVALID"},
 		{"21 phones exceed the limit", map[string]any{"name": "Ada", "phones": phoneInputs(phoneNumbers(0, 21)...)}, inputAt("phones"), "LIMIT_EXCEEDED"},
 		{"the same number twice is refused", map[string]any{"name": "Ada", "phones": phoneInputs("+14155550100", "+14155550100")}, inputAt("phones", "1", "number"), "ALREADY_EXISTS"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			c := newClient(t)
-			got := c.tryCreateContact(tt.input)
-			if got.Contact != nil {
-				t.Errorf("contact = %+v, want null", got.Contact)
-			}
-			checkUserError(t, got.UserErrors, tt.wantField, tt.wantCode)
-			if n := c.ContactCount(); n != 0 {
-				t.Errorf("the workspace has %d contacts after a refused create, want 0", n)
-			}
-		})
-	}
+	})
 }
 
 func TestCreateContactAcceptsValidInput(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name  string
-		input map[string]any
-		check func(t *testing.T, got *contactData)
-	}{
+	checkCreates(t, contactKind, []acceptance[contactData]{
 		{"name defaults to first and last name", map[string]any{"firstName": "Ada", "lastName": "Lovelace"}, func(t *testing.T, got *contactData) {
 			if got.Name != "Ada Lovelace" {
 				t.Errorf("name = %q, want %q", got.Name, "Ada Lovelace")
@@ -341,49 +317,16 @@ func TestCreateContactAcceptsValidInput(t *testing.T) {
 				t.Errorf("phones = %q, want %q", numbers, want)
 			}
 		}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			c := newClient(t)
-			created := c.CreateContact(tt.input)
-			if created.Version != 1 {
-				t.Errorf("version = %d, want 1", created.Version)
-			}
-			tt.check(t, created)
-			readBack := c.contactByID(created.ID)
-			if readBack == nil {
-				t.Fatalf("contact(id: %s) = null after create", created.ID)
-			}
-			tt.check(t, readBack)
-		})
-	}
+	})
 }
 
 func TestContactExternalIDIsUniquePerWorkspace(t *testing.T) {
 	t.Parallel()
-	t.Run("a duplicate on create already exists and writes nothing", func(t *testing.T) {
-		t.Parallel()
-		c := newClient(t)
-		c.CreateContact(map[string]any{"name": "Ada", "externalId": "crm-1"})
-		got := c.tryCreateContact(map[string]any{"name": "Grace", "externalId": "crm-1", "phones": phoneInputs("+14155550100")})
-		checkUserError(t, got.UserErrors, inputAt("externalId"), "ALREADY_EXISTS")
-		if n := c.ContactCount(); n != 1 {
-			t.Errorf("the workspace has %d contacts, want 1", n)
-		}
-	})
-	t.Run("a duplicate on update already exists and changes nothing", func(t *testing.T) {
-		t.Parallel()
-		c := newClient(t)
-		c.CreateContact(map[string]any{"name": "Ada", "externalId": "crm-1"})
-		grace := c.CreateContact(map[string]any{"name": "Grace", "externalId": "crm-2"})
-		before := c.contactByID(grace.ID)
-		got := c.tryUpdateContact(grace.ID, map[string]any{"externalId": "crm-1", "name": "Grace Hopper"})
-		checkUserError(t, got.UserErrors, inputAt("externalId"), "ALREADY_EXISTS")
-		if after := c.contactByID(grace.ID); !reflect.DeepEqual(after, before) {
-			t.Errorf("contact after a refused update = %+v, want unchanged %+v", after, before)
-		}
-	})
+	checkDuplicateExternalIDs(t, contactKind,
+		map[string]any{"name": "Ada", "externalId": "crm-1"},
+		map[string]any{"name": "Grace", "externalId": "crm-1", "phones": phoneInputs("+14155550100")},
+		map[string]any{"name": "Grace", "externalId": "crm-2"},
+		map[string]any{"externalId": "crm-1", "name": "Grace Hopper"})
 	t.Run("a contact and an account may share one", func(t *testing.T) {
 		t.Parallel()
 		c := newClient(t)
@@ -567,12 +510,11 @@ func TestContactAccounts(t *testing.T) {
 
 func TestUpdateContactRejectsInvalidInput(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name      string
-		input     map[string]any
-		wantField []string
-		wantCode  string
-	}{
+	existing := map[string]any{
+		"name": "Ada Lovelace", "externalId": "crm-1", "email": "ada@example.com",
+		"tags": []string{"vip"}, "metadata": map[string]any{"plan": "pro"}, "phones": phoneInputs("+14155550100"),
+	}
+	checkRefusedUpdates(t, contactKind, existing, []refusal{
 		{"name cannot be cleared", map[string]any{"name": nil}, inputAt("name"), "REQUIRED"},
 		{"a blank name is required", map[string]any{"name": " "}, inputAt("name"), "REQUIRED"},
 		{"a name over 255 characters is too long", map[string]any{"name": strings.Repeat("n", 256)}, inputAt("name"), "TOO_LONG"},
@@ -586,26 +528,7 @@ func TestUpdateContactRejectsInvalidInput(t *testing.T) {
 		{"an unknown id in accountIds is not found", map[string]any{"accountIds": []string{db.NewID(db.AccountPrefix)}}, inputAt("accountIds", "0"), "NOT_FOUND"},
 		{"an unknown portalRole is not found", map[string]any{"portalRole": "owner"}, inputAt("portalRole"), "NOT_FOUND"},
 		{"an invalid phone is invalid", map[string]any{"phones": []map[string]any{{"number": "+0123"}}}, inputAt("phones", "0", "number"), "INVALID"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			c := newClient(t)
-			ada := c.CreateContact(map[string]any{
-				"name": "Ada Lovelace", "externalId": "crm-1", "email": "ada@example.com",
-				"tags": []string{"vip"}, "metadata": map[string]any{"plan": "pro"}, "phones": phoneInputs("+14155550100"),
-			})
-			before := c.contactByID(ada.ID)
-			got := c.tryUpdateContact(ada.ID, tt.input)
-			if got.Contact != nil {
-				t.Errorf("contact = %+v, want null", got.Contact)
-			}
-			checkUserError(t, got.UserErrors, tt.wantField, tt.wantCode)
-			if after := c.contactByID(ada.ID); !reflect.DeepEqual(after, before) {
-				t.Errorf("contact after a refused update = %+v, want unchanged %+v", after, before)
-			}
-		})
-	}
+	})
 }
 
 func TestUpdateContactLeavesAbsentFieldsAlone(t *testing.T) {
@@ -958,7 +881,8 @@ func TestMutationsOnUnknownIDsAreNotFound(t *testing.T) {
 		}},
 		{"deleteContact", "contact", func(c *client, id string) []userError { return c.tryDelete("deleteContact", id).UserErrors }},
 		{"updateAccount", "account", func(c *client, id string) []userError {
-			return c.tryUpdateAccount(id, map[string]any{"name": "Acme"}).UserErrors
+			_, _, userErrors := accountKind.update(c, id, map[string]any{"name": "Acme"})
+			return userErrors
 		}},
 		{"deleteAccount", "account", func(c *client, id string) []userError { return c.tryDelete("deleteAccount", id).UserErrors }},
 	}

@@ -273,12 +273,20 @@ var accountFilterCases = []filterCase{
 // proves isolation.
 func TestFilters(t *testing.T) {
 	t.Parallel()
-	eachWay(t, testFilters)
+	onFilterFixture(t, testFilters)
 }
 
-func testFilters(t *testing.T, svc *service.Service) {
-	c := newClientOf(t, svc)
-	f := seedFilterFixture(c)
+// onFilterFixture runs test each way (eachWay), with a client of a new
+// workspace that holds the filter fixture.
+func onFilterFixture(t *testing.T, test func(t *testing.T, c *client, f *filterFixture)) {
+	t.Helper()
+	eachWay(t, func(t *testing.T, svc *service.Service) {
+		c := newClientOf(t, svc)
+		test(t, c, seedFilterFixture(c))
+	})
+}
+
+func testFilters(t *testing.T, c *client, f *filterFixture) {
 	twin := seedFilterFixture(c.otherWorkspace())
 	lists := []struct {
 		list  string
@@ -337,12 +345,10 @@ func checkFilter(t *testing.T, c *client, f *filterFixture, list string, vars ma
 // row-level security and without it.
 func TestAccountContactsFilter(t *testing.T) {
 	t.Parallel()
-	eachWay(t, testAccountContactsFilter)
+	onFilterFixture(t, testAccountContactsFilter)
 }
 
-func testAccountContactsFilter(t *testing.T, svc *service.Service) {
-	c := newClientOf(t, svc)
-	f := seedFilterFixture(c)
+func testAccountContactsFilter(t *testing.T, c *client, f *filterFixture) {
 	tests := []filterCase{
 		{"name", m{"name": m{"contains": "bob"}}, []string{"bob"}, ""},
 		{"tags", m{"tags": m{"hasAny": []string{"vip"}}}, []string{"ada"}, ""},

@@ -141,8 +141,8 @@ func TestAccountUpsertUnchanged(t *testing.T) {
 	if again.Action == nil || *again.Action != "UNCHANGED" || again.Account.Version != first.Account.Version {
 		t.Errorf("the same account upsert again: action %v, version %d; want UNCHANGED at version %d", again.Action, again.Account.Version, first.Account.Version)
 	}
-	if got := c.tryUpdateAccount(first.Account.ID, map[string]any{"name": "Acme"}); len(got.UserErrors) > 0 || got.Account.Version != first.Account.Version {
-		t.Errorf("updateAccount to its own name: %+v; want version %d", got, first.Account.Version)
+	if got, _, userErrors := accountKind.update(c, first.Account.ID, map[string]any{"name": "Acme"}); len(userErrors) > 0 || got.Version != first.Account.Version {
+		t.Errorf("updateAccount to its own name: %+v, user errors %s; want version %d", got, describeErrors(userErrors), first.Account.Version)
 	}
 	changed := maps.Clone(input)
 	changed["customFields"] = []map[string]any{{"slug": "tier", "value": "silver"}}

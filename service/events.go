@@ -14,6 +14,7 @@ import (
 	"github.com/contacts-api/contacts/auth"
 	"github.com/contacts-api/contacts/db"
 	"github.com/contacts-api/contacts/events"
+	"github.com/contacts-api/contacts/periodic"
 )
 
 // DefaultEventRetention is how long events are kept unless configured.
@@ -160,7 +161,7 @@ const pruneBatch = 1000
 // until ctx ends, in statements of at most pruneBatch events. A prune that
 // fails, even by panicking, is logged and tried again at the next tick.
 func (s *Service) PruneEvents(ctx context.Context, interval time.Duration) {
-	every(ctx, interval, s.pruneEvents)
+	periodic.Run(ctx, interval, nil, s.pruneEvents)
 }
 
 func (s *Service) pruneEvents(ctx context.Context) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/contacts-api/contacts/auth"
 	"github.com/contacts-api/contacts/db"
+	"github.com/contacts-api/contacts/periodic"
 )
 
 // Idempotency keys: the first response to a request sent with an
@@ -151,7 +152,7 @@ func (s *Service) tryIdempotent(ctx context.Context, rec *db.IdempotencyKey, run
 // A sweep that fails, even by panicking, is logged and tried again at the
 // next tick.
 func (s *Service) SweepIdempotencyKeys(ctx context.Context, interval time.Duration) {
-	every(ctx, interval, s.sweepIdempotencyKeys)
+	periodic.Run(ctx, interval, nil, s.sweepIdempotencyKeys)
 }
 
 func (s *Service) sweepIdempotencyKeys(ctx context.Context) {

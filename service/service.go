@@ -131,20 +131,6 @@ func deleteByID(ctx context.Context, s *Service, id, prefix string, del func(con
 	})
 }
 
-// every runs task every interval until ctx ends.
-func every(ctx context.Context, interval time.Duration, task func(context.Context)) {
-	ticker := time.NewTicker(interval)
-	defer ticker.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-ticker.C:
-			task(ctx)
-		}
-	}
-}
-
 // logPanic, deferred in a goroutine the service starts, logs a panic
 // instead of letting it end the process.
 func logPanic(ctx context.Context, task string) {

@@ -21,6 +21,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/contacts-api/contacts/db"
+	"github.com/contacts-api/contacts/periodic"
 )
 
 // queue is River's queue of webhook deliveries.
@@ -68,7 +69,8 @@ type Deliverer struct {
 	work   *river.Client[pgx.Tx]
 	client *http.Client
 	every  time.Duration
-	done   chan struct{}
+	// stopRelay ends the relay's ticks; nil before Start.
+	stopRelay context.CancelFunc
 }
 
 // deliveryArgs are a delivery job's arguments.
@@ -126,40 +128,33 @@ func (d *Deliverer) Start(ctx context.Context) error {
 	if err := d.work.Start(ctx); err != nil {
 		return fmt.Errorf("start webhook workers: %w", err)
 	}
-	d.done = make(chan struct{})
-	go d.relay(ctx)
+	ticks, stop := context.WithCancel(ctx)
+	d.stopRelay = stop
+	// Stop ends the ticks but cuts no pass short: a pass under way runs
+	// on ctx and finishes.
+	go periodic.Run(ticks, d.every, nil, func(context.Context) { d.relay(ctx) })
 	return nil
 }
 
 // Stop stops the relay, and the workers once the deliveries they send
 // end, or ctx does.
 func (d *Deliverer) Stop(ctx context.Context) error {
-	if d.done != nil {
-		close(d.done)
+	if d.stopRelay != nil {
+		d.stopRelay()
 	}
 	return d.work.Stop(ctx)
 }
 
-// relay hands new deliveries to the queue every d.every.
+// relay hands the new deliveries to the queue, relayBatch at a time until
+// none are left.
 func (d *Deliverer) relay(ctx context.Context) {
-	ticker := time.NewTicker(d.every)
-	defer ticker.Stop()
 	for {
-		select {
-		case <-ctx.Done():
+		n, err := d.relayOnce(ctx)
+		if err != nil && ctx.Err() == nil {
+			slog.WarnContext(ctx, "relay webhook deliveries", "error", err)
+		}
+		if err != nil || n < relayBatch {
 			return
-		case <-d.done:
-			return
-		case <-ticker.C:
-			for {
-				n, err := d.relayOnce(ctx)
-				if err != nil && ctx.Err() == nil {
-					slog.WarnContext(ctx, "relay webhook deliveries", "error", err)
-				}
-				if err != nil || n < relayBatch {
-					break
-				}
-			}
 		}
 	}
 }

@@ -41,7 +41,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"reflect"
 	"runtime"
@@ -49,23 +48,18 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/contacts-api/contacts/auth"
+	"github.com/contacts-api/contacts/bench/command"
 	"github.com/contacts-api/contacts/bench/load"
 	"github.com/contacts-api/contacts/bench/serverproc"
 	"github.com/contacts-api/contacts/db/localpg"
 )
 
-func main() {
-	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		os.Exit(1)
-	}
-}
+func main() { command.Main("bench", run) }
 
 // settings are make bench's knobs: the BENCH_ variables and the flags.
 type settings struct {
@@ -172,13 +166,11 @@ type bench struct {
 	checks atomic.Int64
 }
 
-func run() error {
+func run(ctx context.Context) error {
 	s, err := readSettings()
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	if _, err := os.Stat("/proc/self/stat"); err != nil {
 		return errors.New("the benchmark reads /proc for CPU time and memory: it runs on Linux only")
 	}

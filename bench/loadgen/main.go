@@ -19,20 +19,14 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
+	"github.com/contacts-api/contacts/bench/command"
 	"github.com/contacts-api/contacts/bench/load"
 )
 
-func main() {
-	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "loadgen:", err)
-		os.Exit(1)
-	}
-}
+func main() { command.Main("loadgen", run) }
 
 // headers collects repeated -header flags.
 type headers http.Header
@@ -48,7 +42,7 @@ func (h headers) Set(s string) error {
 	return nil
 }
 
-func run() error {
+func run(ctx context.Context) error {
 	cfg := load.Config{Header: http.Header{}}
 	flag.StringVar(&cfg.Target, "target", "", "the server's base URL, such as http://127.0.0.1:8080")
 	requests := flag.String("requests", "", "a file of requests, one JSON object per line")
@@ -64,8 +58,6 @@ func run() error {
 	if cfg.Requests, err = readRequests(*requests); err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	res, err := load.Run(ctx, cfg)
 	if err != nil {
 		return err

@@ -20,24 +20,18 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
+	"github.com/contacts-api/contacts/bench/command"
 	"github.com/contacts-api/contacts/bench/serverproc"
 	"github.com/contacts-api/contacts/db/localpg"
 )
 
-func main() {
-	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "bench-webhooks:", err)
-		os.Exit(1)
-	}
-}
+func main() { command.Main("bench-webhooks", run) }
 
 // settings are make bench-webhooks' knobs: its flags (BENCH_ARGS).
 type settings struct {
@@ -112,13 +106,11 @@ type report struct {
 	Runs    []result `json:"runs"`
 }
 
-func run() error {
+func run(ctx context.Context) error {
 	s, err := readSettings()
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	dir, err := os.MkdirTemp("", "contacts-bench-webhooks-")
 	if err != nil {
 		return err
