@@ -60,9 +60,15 @@ func beginScoped(ctx context.Context, pool *bun.DB, setting, value string) (*sco
 	if err != nil {
 		return nil, fmt.Errorf("begin: %w", err)
 	}
-	// Bun writes the value into the text as a quoted literal, so the two
-	// statements travel as one simple query.
-	if _, err := conn.ExecContext(ctx, "BEGIN; SET LOCAL "+setting+" = ?", value); err != nil {
+	// Bun writes the value into the text as a quoted literal, so the
+	// statements travel as one simple query. The connection's session may
+	// hold the workspace of its last scoped statement (scope.go): SET
+	// LOCAL overrides it for the transaction, or clears it.
+	begin := "BEGIN; "
+	if setting != workspaceSetting {
+		begin += "SET LOCAL " + workspaceSetting + " = ''; "
+	}
+	if _, err := conn.ExecContext(context.WithValue(ctx, selfScopedKey{}, true), begin+"SET LOCAL "+setting+" = ?", value); err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("begin: %w", err)
 	}
