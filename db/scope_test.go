@@ -14,6 +14,17 @@ import (
 	"github.com/contacts-api/contacts/db/dbtest"
 )
 
+// twoWorkspacesOnConnections seeds two workspaces of one contact each,
+// and returns them with a pool of the API's role of at most conns
+// connections.
+func twoWorkspacesOnConnections(t *testing.T, conns int) (a, b uuid.UUID, pool *bun.DB) {
+	t.Helper()
+	a, b = seedTwoWorkspaces(t)
+	pool = dbtest.Open(t, db.OpenAPI, dbtest.URL(t))
+	pool.SetMaxOpenConns(conns)
+	return a, b, pool
+}
+
 // TestScopedStatementsLeaveNoSettingBehind: outside a mutation's
 // transaction, each statement under row-level security names its
 // workspace for itself, in the same round trip, and the connection,
@@ -22,9 +33,7 @@ import (
 func TestScopedStatementsLeaveNoSettingBehind(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	a, b := seedTwoWorkspaces(t)
-	pool := dbtest.Open(t, db.OpenAPI, dbtest.URL(t))
-	pool.SetMaxOpenConns(1)
+	a, b, pool := twoWorkspacesOnConnections(t, 1)
 	// left checks what the pool's one connection sees unscoped: no
 	// setting, and so no contact.
 	left := func(after string) {
@@ -80,9 +89,7 @@ func TestScopedStatementsLeaveNoSettingBehind(t *testing.T) {
 func TestTheWorkspaceStaysInTheSession(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	a, b := seedTwoWorkspaces(t)
-	pool := dbtest.Open(t, db.OpenAPI, dbtest.URL(t))
-	pool.SetMaxOpenConns(1)
+	a, b, pool := twoWorkspacesOnConnections(t, 1)
 	session := func(after string, wantKept string, wantKnown bool, wantHeld string) {
 		t.Helper()
 		conn, err := pool.Conn(ctx)
@@ -137,9 +144,7 @@ func TestTheWorkspaceStaysInTheSession(t *testing.T) {
 func TestConnectionsServeEachStatementItsOwnScope(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	a, b := seedTwoWorkspaces(t)
-	pool := dbtest.Open(t, db.OpenAPI, dbtest.URL(t))
-	pool.SetMaxOpenConns(2)
+	a, b, pool := twoWorkspacesOnConnections(t, 2)
 	// sees returns the workspace setting a statement saw and the
 	// workspaces of the contacts it saw.
 	sees := func(idb bun.IConn) (setting, seen string, err error) {
