@@ -18,8 +18,9 @@ import (
 // only the rows of the workspace named by the transaction's
 // app.workspace_id setting. A mutation's transaction sets it with SET
 // LOCAL as it begins; every other statement sets it for itself, in the
-// same round trip (scope.go). A statement run otherwise sees no row and
-// can write none.
+// same round trip, or finds it in its connection's session, left there by
+// the connection's last statement of the same workspace (scope.go). A
+// statement run otherwise sees no row and can write none.
 
 // APIRole is the role the server's queries run as: it owns no table and
 // does not bypass row-level security. The migrations create it.
