@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"database/sql"
 	"strconv"
 
 	"github.com/google/uuid"
@@ -53,3 +54,21 @@ func PageText(s *Store, ws uuid.UUID, lq ListQuery) string {
 // NewMigrator returns the migrator of the migrations in files, made as the
 // server makes its own.
 var NewMigrator = newMigrator
+
+// ScopedToSetting returns the handle whose statements each run on pool
+// with setting set to value for themselves alone.
+func ScopedToSetting(pool *bun.DB, setting, value string) bun.IConn {
+	return scoped(pool, setting, value)
+}
+
+// KeptSession returns what the pool connection conn keeps of its
+// session (see connSession), and the workspace its session holds, read
+// on pgx's connection, past what scopes the statements of conn.
+func KeptSession(ctx context.Context, conn *sql.Conn) (kept string, known, own bool, held string, err error) {
+	err = conn.Raw(func(dc any) error {
+		c := dc.(*scopingConn)
+		kept, known, own = c.sess.workspace, c.sess.known, c.sess.own
+		return c.Conn().QueryRow(ctx, "SELECT coalesce(current_setting('app.workspace_id', true), '')").Scan(&held)
+	})
+	return kept, known, own, held, err
+}

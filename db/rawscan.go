@@ -32,48 +32,50 @@ import (
 // inWorkspace), and calls each with every row of its result (see
 // queryOn).
 func rawQuery(ctx context.Context, idb bun.IConn, query string, prepare bool, values []any, each rowDecoder) error {
-	run := func(conn *pgx.Conn, scope *policyScope) error {
-		return queryOn(ctx, conn, scope, query, prepare, values, each)
+	run := func(scope *policyScope) func(*pgx.Conn, *connSession) error {
+		return func(conn *pgx.Conn, sess *connSession) error {
+			return queryOn(ctx, conn, sess, scope, query, prepare, values, each)
+		}
 	}
 	switch h := idb.(type) {
 	case scopedConn:
-		return onPoolConn(ctx, h.pool, func(conn *pgx.Conn) error { return run(conn, &h.scope) })
+		return onPoolConn(ctx, h.pool, run(&h.scope))
 	case *bun.DB:
-		return onPoolConn(ctx, h.DB, func(conn *pgx.Conn) error { return run(conn, nil) })
+		return onPoolConn(ctx, h.DB, run(nil))
 	case bun.Conn:
-		return onConn(h.Conn, func(conn *pgx.Conn) error { return run(conn, nil) })
+		return onConn(h.Conn, run(nil))
 	}
 	return fmt.Errorf("raw query on a %T", idb)
 }
 
 // queryOn runs query with values as its parameters (prepared when
-// prepare is set) on conn, behind the set_config of scope when it is not
-// nil (see sendBatch), and calls each with every row of its result: the
+// prepare is set) on conn, whose session is sess, behind what sets scope
+// (see sendBatch), and calls each with every row of its result: the
 // raw values, by column, valid until the next row.
-func queryOn(ctx context.Context, conn *pgx.Conn, scope *policyScope, query string, prepare bool, values []any, each rowDecoder) (err error) {
+func queryOn(ctx context.Context, conn *pgx.Conn, sess *connSession, scope *policyScope, query string, prepare bool, values []any, each rowDecoder) (err error) {
 	// pgx's tracer sees the statement, as it sees those that pgx sends.
 	if tracer := conn.Config().Tracer; tracer != nil {
 		ctx := tracer.TraceQueryStart(ctx, conn, pgx.TraceQueryStartData{SQL: query, Args: values})
 		defer func() { tracer.TraceQueryEnd(ctx, conn, pgx.TraceQueryEndData{Err: err}) }()
 	}
-	mrr, err := sendBatch(ctx, conn, scope, query, prepare, values)
+	results, err := sendBatch(ctx, conn, sess, scope, query, prepare, values)
 	if err != nil {
 		return err
 	}
-	rr := mrr.ResultReader()
+	rr := results.ResultReader()
 	fields := rr.FieldDescriptions()
 	for rr.NextRow() {
 		if err := each(fields, conn.TypeMap(), rr.Values()); err != nil {
 			_, _ = rr.Close()
-			return closeWith(mrr, err)
+			return results.close(err)
 		}
 	}
 	_, err = rr.Close()
-	return closeWith(mrr, err)
+	return results.close(err)
 }
 
 // onPoolConn runs fn on a connection of pool.
-func onPoolConn(ctx context.Context, pool *sql.DB, fn func(*pgx.Conn) error) error {
+func onPoolConn(ctx context.Context, pool *sql.DB, fn func(*pgx.Conn, *connSession) error) error {
 	conn, err := pool.Conn(ctx)
 	if err != nil {
 		return err
@@ -82,14 +84,15 @@ func onPoolConn(ctx context.Context, pool *sql.DB, fn func(*pgx.Conn) error) err
 	return onConn(conn, fn)
 }
 
-// onConn runs fn on pgx's connection under conn.
-func onConn(conn *sql.Conn, fn func(*pgx.Conn) error) error {
+// onConn runs fn on pgx's connection under conn, with what it keeps of
+// its session (nil when it keeps nothing).
+func onConn(conn *sql.Conn, fn func(*pgx.Conn, *connSession) error) error {
 	return conn.Raw(func(dc any) error {
 		switch c := dc.(type) {
-		case scopingConn:
-			return fn(c.Conn())
+		case *scopingConn:
+			return fn(c.Conn(), &c.sess)
 		case *stdlib.Conn:
-			return fn(c.Conn())
+			return fn(c.Conn(), nil)
 		}
 		return fmt.Errorf("raw query on a driver connection %T", dc)
 	})

@@ -17,19 +17,53 @@ import (
 )
 
 // A statement that runs outside the transactions of mutations, under
-// row-level security, must name its workspace (or another policy setting)
-// for its own duration only. An explicit transaction around it would cost
-// two round trips (BEGIN with SET LOCAL, and ROLLBACK), more than a lookup
-// by key itself. Instead, the pool's connections send such a statement in
-// one round trip behind set_config(setting, value, is_local => true), the
-// two as one batch of the extended protocol: PostgreSQL runs the
-// statements of a batch, up to its Sync, in one implicit transaction, and
-// a local setting ends with it, committed or not. So the setting holds
-// for exactly that statement, a connection never carries it into another
-// statement, and a statement sent without one sees no row and writes none.
+// row-level security, must name its workspace (or another policy setting).
+// An explicit transaction around it would cost two round trips (BEGIN
+// with SET LOCAL, and ROLLBACK), more than a lookup by key itself.
+// Instead, the pool's connections send such a statement in one round trip
+// behind the set_config of its setting, the two as one batch of the
+// extended protocol: PostgreSQL runs the statements of a batch, up to its
+// Sync, in one implicit transaction.
+//
+// The workspace stays in the connection's session (set_config with
+// is_local false) after its statement, so that the next statement of the
+// same workspace on that connection, most of them, is sent alone: the
+// set_config was a third of what row-level security cost a lookup by key
+// (6 of 10 µs of PostgreSQL's CPU, by pgbench). The connection keeps what
+// its session holds (connSession), and before any other statement sets
+// the workspace it needs, or clears it: a statement of another workspace
+// sets its own in the same batch; one of another setting (an API key's
+// hash, say) clears it for itself (is_local); and a statement that names
+// no setting, or a transaction begun without one, is preceded by clearing
+// it, so that it sees no workspace's rows. A session-level setting made in
+// a batch whose statement fails is rolled back with it: after any failure
+// the connection no longer knows its session's workspace, and sets or
+// clears it again before the next statement.
+//
+// A pooler in transaction mode (PgBouncer's pool_mode = transaction) may
+// give each transaction another server session, whose setting the
+// connection cannot know. The first scoped statement of each connection
+// reads pg_backend_pid() with it and compares it with the pid PostgreSQL
+// gave at connect, which a pooler makes up: a connection that does not
+// talk to a session of its own sets every statement's setting for that
+// statement alone (is_local), as before.
 
-// setConfigSQL sets a policy setting for the current transaction.
-const setConfigSQL = "SELECT set_config($1, $2, true)"
+// The statements that set the policy settings (see connSession.prelude).
+const (
+	// setConfigSQL sets a policy setting for the current transaction.
+	setConfigSQL = "SELECT set_config($1, $2, true)"
+	// checkSessionSQL does so in a connection's first scoped statement,
+	// and tells whether the connection has a PostgreSQL session of its
+	// own.
+	checkSessionSQL = "SELECT set_config($1, $2, true), pg_backend_pid()"
+	// clearingSetConfigSQL sets another setting than the workspace, for
+	// the current transaction, in a session that holds a workspace.
+	clearingSetConfigSQL = "SELECT set_config($1, $2, true), set_config('" + workspaceSetting + "', '', true)"
+	// setSessionSQL sets the workspace of the session.
+	setSessionSQL = "SELECT set_config('" + workspaceSetting + "', $1, false)"
+	// clearSessionSQL clears the workspace of the session.
+	clearSessionSQL = "SELECT set_config('" + workspaceSetting + "', '', false)"
+)
 
 // policyScope is the policy setting a statement runs under.
 type policyScope struct{ setting, value string }
@@ -78,7 +112,7 @@ func (c scopingConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return scopingConn{conn.(*stdlibConn)}, nil
+	return &scopingConn{stdlibConn: conn.(*stdlibConn), sess: connSession{known: true}}, nil
 }
 
 // stdlibConn names pgx's connection for embedding: embedded as
@@ -87,56 +121,154 @@ type stdlibConn = stdlib.Conn
 
 // scopingConn is pgx's database/sql connection, which sends a statement
 // whose context carries a policyScope behind the set_config of its
-// setting, in one round trip.
-type scopingConn struct{ *stdlibConn }
+// setting, in one round trip, and keeps what its session holds.
+type scopingConn struct {
+	*stdlibConn
+	sess connSession
+}
 
-func (c scopingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	mrr, scoped, err := c.sendIfScoped(ctx, query, args)
+// connSession is what a connection knows of the workspace its PostgreSQL
+// session holds between statements (see the top of this file).
+type connSession struct {
+	// checked: the connection's first scoped statement has told whether
+	// it talks to a session of its own (own), where the workspace may
+	// stay.
+	checked, own bool
+	// known: the session's workspace is workspace ("" for none). A
+	// connection starts with none.
+	known     bool
+	workspace string
+}
+
+// prelude is the statement sent before another, in the same batch, to set
+// or clear what that statement runs under.
+type prelude struct {
+	text   string // "" when none is needed
+	params [][]byte
+	// sets: the prelude changes the session's workspace to workspace,
+	// which holds once the batch has ended without an error.
+	sets      bool
+	workspace string
+}
+
+// prelude returns what to send before a statement of scope (nil: a
+// statement that names no setting) on a connection whose session is sess
+// (nil: one that keeps nothing, for which every setting is local), idle
+// (outside a transaction block) or not.
+func (sess *connSession) prelude(scope *policyScope, idle bool) prelude {
+	holdsNone := sess == nil || sess.known && sess.workspace == ""
+	local := func(text string) prelude {
+		return prelude{text: text, params: [][]byte{[]byte(scope.setting), []byte(scope.value)}}
+	}
+	switch {
+	case scope == nil:
+		// In a transaction block, the SET LOCAL that began it rules
+		// (beginScoped).
+		if holdsNone || !idle {
+			return prelude{}
+		}
+		return prelude{text: clearSessionSQL, sets: true}
+	case scope.setting != workspaceSetting:
+		if holdsNone {
+			return local(setConfigSQL)
+		}
+		return local(clearingSetConfigSQL)
+	case sess == nil || !idle || sess.checked && !sess.own:
+		return local(setConfigSQL)
+	case !sess.checked:
+		// A connection that was never checked never set its session's
+		// workspace.
+		return local(checkSessionSQL)
+	case sess.known && sess.workspace == scope.value:
+		return prelude{}
+	}
+	return prelude{text: setSessionSQL, params: [][]byte{[]byte(scope.value)}, sets: true, workspace: scope.value}
+}
+
+// clearSession clears the session's workspace, when it may hold one,
+// before a statement that names no setting is sent on its own.
+func (c *scopingConn) clearSession(ctx context.Context) error {
+	p := c.sess.prelude(nil, c.Conn().PgConn().TxStatus() == 'I')
+	if p.text == "" {
+		return nil
+	}
+	c.sess.known = false
+	if _, err := c.Conn().PgConn().Exec(ctx, p.text).ReadAll(); err != nil {
+		return err
+	}
+	c.sess.known, c.sess.workspace = true, ""
+	return nil
+}
+
+// selfScopedKey marks the context of a statement that sets its own
+// policy settings, such as the BEGIN with SET LOCAL of beginScoped:
+// nothing needs clearing before it.
+type selfScopedKey struct{}
+
+func (c *scopingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	results, scoped, err := c.sendIfScoped(ctx, query, args)
 	if !scoped {
+		if err := c.clearSession(ctx); err != nil {
+			return nil, err
+		}
 		return c.stdlibConn.QueryContext(ctx, query, args)
 	}
 	if err != nil {
 		return nil, err
 	}
-	return newScopedRows(mrr, c.Conn().TypeMap()), nil
+	return newScopedRows(results, c.Conn().TypeMap()), nil
 }
 
 // rowDecoder decodes one row of a result: its raw values, by column,
 // valid until the next row.
 type rowDecoder func(fields []pgconn.FieldDescription, types *pgtype.Map, row [][]byte) error
 
-func (c scopingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	mrr, scoped, err := c.sendIfScoped(ctx, query, args)
+func (c *scopingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	results, scoped, err := c.sendIfScoped(ctx, query, args)
 	if !scoped {
+		if ctx.Value(selfScopedKey{}) == nil {
+			if err := c.clearSession(ctx); err != nil {
+				return nil, err
+			}
+		}
 		return c.stdlibConn.ExecContext(ctx, query, args)
 	}
 	if err != nil {
 		return nil, err
 	}
-	tag, err := mrr.ResultReader().Close()
-	if err := closeWith(mrr, err); err != nil {
+	tag, err := results.ResultReader().Close()
+	if err := results.close(err); err != nil {
 		return nil, err
 	}
 	return driver.RowsAffected(tag.RowsAffected()), nil
 }
 
+// BeginTx begins a transaction in which the session holds no workspace:
+// its statements name no setting but those they set with SET LOCAL.
+func (c *scopingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	if err := c.clearSession(ctx); err != nil {
+		return nil, err
+	}
+	return c.stdlibConn.BeginTx(ctx, opts)
+}
+
 // sendIfScoped sends query as sendScoped does when ctx carries a
 // policyScope; scoped is false when it does not.
-func (c scopingConn) sendIfScoped(ctx context.Context, query string, args []driver.NamedValue) (mrr *pgconn.MultiResultReader, scoped bool, err error) {
+func (c *scopingConn) sendIfScoped(ctx context.Context, query string, args []driver.NamedValue) (results *batchResults, scoped bool, err error) {
 	scope, scoped := ctx.Value(policyScopeKey{}).(policyScope)
 	if !scoped {
 		return nil, false, nil
 	}
-	mrr, err = c.sendScoped(ctx, scope, query, args)
-	return mrr, true, err
+	results, err = c.sendScoped(ctx, scope, query, args)
+	return results, true, err
 }
 
-// sendScoped sends set_config and query in one batch, and returns its
-// results at query's; the statement is not prepared: its text is one
-// that Bun wrote its arguments into. (The lookups, prepared, go through
-// rawQuery.)
-func (c scopingConn) sendScoped(ctx context.Context, scope policyScope, query string, args []driver.NamedValue) (*pgconn.MultiResultReader, error) {
-	return sendBatch(ctx, c.Conn(), &scope, query, false, namedValues(args))
+// sendScoped sends query behind what sets its scope, in one batch, and
+// returns its results at query's; the statement is not prepared: its text
+// is one that Bun wrote its arguments into. (The lookups, prepared, go
+// through rawQuery.)
+func (c *scopingConn) sendScoped(ctx context.Context, scope policyScope, query string, args []driver.NamedValue) (*batchResults, error) {
+	return sendBatch(ctx, c.Conn(), &c.sess, &scope, query, false, namedValues(args))
 }
 
 // namedValues returns the values of database/sql's arguments.
@@ -148,21 +280,41 @@ func namedValues(args []driver.NamedValue) []any {
 	return values
 }
 
+// batchResults are the results of a batch, at its statement's.
+type batchResults struct {
+	*pgconn.MultiResultReader
+	sess *connSession
+	pre  prelude
+}
+
+// close reads the rest of the batch's results and returns err, or the
+// error that reading met. A batch that ends without an error has made
+// its prelude's change of the session's workspace.
+func (r *batchResults) close(err error) error {
+	err = closeWith(r.MultiResultReader, err)
+	if err == nil && r.pre.sets {
+		r.sess.known, r.sess.workspace = true, r.pre.workspace
+	}
+	return err
+}
+
 // sendBatch sends query with values as its parameters, prepared (once
 // per connection) when prepare is set, as the kept lookups ask (at most
 // maxLookupTexts texts, so that a connection keeps a bounded number of
 // statements), with the columns of types binaryResult in binary (the
-// others in text, as the simple protocol sends them), behind the
-// set_config of scope when it is not nil, in one batch (one round trip),
-// and returns its results at query's.
-func sendBatch(ctx context.Context, conn *pgx.Conn, scope *policyScope, query string, prepare bool, values []any) (*pgconn.MultiResultReader, error) {
+// others in text, as the simple protocol sends them), behind what sets
+// scope (nil: what clears the session's workspace) on a connection whose
+// session is sess (see connSession.prelude), in one batch (one round
+// trip), and returns its results at query's.
+func sendBatch(ctx context.Context, conn *pgx.Conn, sess *connSession, scope *policyScope, query string, prepare bool, values []any) (*batchResults, error) {
 	var batch pgconn.Batch
-	if scope != nil {
-		setConfig, err := conn.Prepare(ctx, setConfigSQL, setConfigSQL)
+	pre := sess.prelude(scope, conn.PgConn().TxStatus() == 'I')
+	if pre.text != "" {
+		sd, err := conn.Prepare(ctx, pre.text, pre.text)
 		if err != nil {
 			return nil, err
 		}
-		batch.ExecStatement(setConfig, [][]byte{[]byte(scope.setting), []byte(scope.value)}, nil, nil)
+		batch.ExecStatement(sd, pre.params, nil, nil)
 	}
 	if prepare {
 		sd, err := conn.Prepare(ctx, query, query)
@@ -189,19 +341,28 @@ func sendBatch(ctx context.Context, conn *pgx.Conn, scope *policyScope, query st
 		}
 		batch.ExecParams(query, params, oids, formats, nil)
 	}
-	mrr := conn.PgConn().ExecBatch(ctx, &batch)
-	if scope != nil {
-		if !mrr.NextResult() {
-			return nil, noResult(mrr, "set_config")
+	if pre.sets {
+		// Until the batch has ended well, the session may hold either.
+		sess.known = false
+	}
+	results := &batchResults{MultiResultReader: conn.PgConn().ExecBatch(ctx, &batch), sess: sess, pre: pre}
+	if pre.text != "" {
+		if !results.NextResult() {
+			return nil, noResult(results.MultiResultReader, "set_config")
 		}
-		if _, err := mrr.ResultReader().Close(); err != nil {
-			return nil, closeWith(mrr, err)
+		rr := results.ResultReader()
+		if pre.text == checkSessionSQL && rr.NextRow() {
+			pid, err := strconv.ParseUint(string(rr.Values()[1]), 10, 32)
+			sess.checked, sess.own = true, err == nil && uint32(pid) == conn.PgConn().PID()
+		}
+		if _, err := rr.Close(); err != nil {
+			return nil, results.close(err)
 		}
 	}
-	if !mrr.NextResult() {
-		return nil, noResult(mrr, strconv.Quote(query))
+	if !results.NextResult() {
+		return nil, noResult(results.MultiResultReader, strconv.Quote(query))
 	}
-	return mrr, nil
+	return results, nil
 }
 
 // binaryResult are the types whose columns come in binary: reading their
@@ -291,16 +452,16 @@ func closeWith(mrr *pgconn.MultiResultReader, err error) error {
 // scopedRows are the rows of a scoped statement, as database/sql reads
 // them: each value as pgx's codec of its type gives it to database/sql.
 type scopedRows struct {
-	mrr     *pgconn.MultiResultReader
+	results *batchResults
 	rr      *pgconn.ResultReader
 	types   *pgtype.Map
 	columns []string
 }
 
-func newScopedRows(mrr *pgconn.MultiResultReader, types *pgtype.Map) *scopedRows {
-	rr := mrr.ResultReader()
+func newScopedRows(results *batchResults, types *pgtype.Map) *scopedRows {
+	rr := results.ResultReader()
 	fields := rr.FieldDescriptions()
-	rows := &scopedRows{mrr: mrr, rr: rr, types: types, columns: make([]string, len(fields))}
+	rows := &scopedRows{results: results, rr: rr, types: types, columns: make([]string, len(fields))}
 	for i, f := range fields {
 		rows.columns[i] = f.Name
 	}
@@ -311,7 +472,7 @@ func (r *scopedRows) Columns() []string { return r.columns }
 
 func (r *scopedRows) Close() error {
 	_, err := r.rr.Close()
-	return closeWith(r.mrr, err)
+	return r.results.close(err)
 }
 
 func (r *scopedRows) Next(dest []driver.Value) error {

@@ -18,8 +18,9 @@ import (
 // only the rows of the workspace named by the transaction's
 // app.workspace_id setting. A mutation's transaction sets it with SET
 // LOCAL as it begins; every other statement sets it for itself, in the
-// same round trip (scope.go). A statement run otherwise sees no row and
-// can write none.
+// same round trip, or finds it in its connection's session, left there by
+// the connection's last statement of the same workspace (scope.go). A
+// statement run otherwise sees no row and can write none.
 
 // APIRole is the role the server's queries run as: it owns no table and
 // does not bypass row-level security. The migrations create it.
@@ -60,9 +61,15 @@ func beginScoped(ctx context.Context, pool *bun.DB, setting, value string) (*sco
 	if err != nil {
 		return nil, fmt.Errorf("begin: %w", err)
 	}
-	// Bun writes the value into the text as a quoted literal, so the two
-	// statements travel as one simple query.
-	if _, err := conn.ExecContext(ctx, "BEGIN; SET LOCAL "+setting+" = ?", value); err != nil {
+	// Bun writes the value into the text as a quoted literal, so the
+	// statements travel as one simple query. The connection's session may
+	// hold the workspace of its last scoped statement (scope.go): SET
+	// LOCAL overrides it for the transaction, or clears it.
+	begin := "BEGIN; "
+	if setting != workspaceSetting {
+		begin += "SET LOCAL " + workspaceSetting + " = ''; "
+	}
+	if _, err := conn.ExecContext(context.WithValue(ctx, selfScopedKey{}, true), begin+"SET LOCAL "+setting+" = ?", value); err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("begin: %w", err)
 	}
