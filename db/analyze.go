@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"math"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -67,7 +68,11 @@ func (s *statistics) AfterQuery(ctx context.Context, e *bun.QueryEvent) {
 	if e.Err != nil {
 		return
 	}
-	switch e.Operation() {
+	op := e.Operation()
+	if strings.HasSuffix(e.Query, "COMMIT") {
+		op = "COMMIT" // after the statements sent with it, a write's events
+	}
+	switch op {
 	case "INSERT", "UPDATE", "DELETE":
 		if e.IQuery == nil || e.Result == nil {
 			return

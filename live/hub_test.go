@@ -157,10 +157,11 @@ func TestListensOnlyWhileSubscribed(t *testing.T) {
 	listenCtx, stop := context.WithCancel(context.Background())
 	t.Cleanup(stop)
 	go live.Listen(listenCtx, u.String(), h)
+	// It registers as a listener in the transaction of its LISTEN.
 	listening := func() bool {
 		var n int
 		err := dbtest.DB(t).QueryRowContext(context.Background(),
-			`SELECT count(*) FROM pg_stat_activity WHERE application_name = ? AND query = 'LISTEN '||?`, app, live.Channel).Scan(&n)
+			`SELECT count(*) FROM event_listeners JOIN pg_stat_activity USING (pid) WHERE application_name = ?`, app).Scan(&n)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -53,7 +53,10 @@ func changeSet[R record](stored, updated R, owned ...Change) Changes {
 			continue
 		}
 		old, value := f.Value(before), f.Value(after)
-		if f.UserSQLType == "jsonb" && sameJSON(old.Interface(), value.Interface()) || sameValue(old, value) {
+		// sameJSON only for values that differ: it encodes and decodes
+		// both, which made a new contact's change set (its event's
+		// fields) take eight times as long.
+		if sameValue(old, value) || f.UserSQLType == "jsonb" && sameJSON(old.Interface(), value.Interface()) {
 			continue
 		}
 		c := Change{Field: apiName(f.Name)}
