@@ -18,7 +18,7 @@ var CheckRowSecurity = checkRowSecurity
 // workspace ws set for themselves alone, as the Store's reads do under
 // row-level security.
 func ScopedTo(pool *bun.DB, ws uuid.UUID) bun.IConn {
-	return scoped(pool, workspaceSetting, ws.String())
+	return scoped(pool, WorkspaceSetting, ws.String())
 }
 
 // IdempotencyLockID is the advisory lock key of an idempotency key.

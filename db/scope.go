@@ -58,11 +58,11 @@ const (
 	checkSessionSQL = "SELECT set_config($1, $2, true), pg_backend_pid()"
 	// clearingSetConfigSQL sets another setting than the workspace, for
 	// the current transaction, in a session that holds a workspace.
-	clearingSetConfigSQL = "SELECT set_config($1, $2, true), set_config('" + workspaceSetting + "', '', true)"
+	clearingSetConfigSQL = "SELECT set_config($1, $2, true), set_config('" + WorkspaceSetting + "', '', true)"
 	// setSessionSQL sets the workspace of the session.
-	setSessionSQL = "SELECT set_config('" + workspaceSetting + "', $1, false)"
+	setSessionSQL = "SELECT set_config('" + WorkspaceSetting + "', $1, false)"
 	// clearSessionSQL clears the workspace of the session.
-	clearSessionSQL = "SELECT set_config('" + workspaceSetting + "', '', false)"
+	clearSessionSQL = "SELECT set_config('" + WorkspaceSetting + "', '', false)"
 )
 
 // policyScope is the policy setting a statement runs under.
@@ -168,7 +168,7 @@ func (sess *connSession) prelude(scope *policyScope, idle bool) prelude {
 			return prelude{}
 		}
 		return prelude{text: clearSessionSQL, sets: true}
-	case scope.setting != workspaceSetting:
+	case scope.setting != WorkspaceSetting:
 		if holdsNone {
 			return local(setConfigSQL)
 		}

@@ -8,7 +8,7 @@ import "testing"
 // whose session may hold a workspace clears it before a statement of
 // another setting or none.
 func TestPreludes(t *testing.T) {
-	ws := &policyScope{workspaceSetting, "a"}
+	ws := &policyScope{WorkspaceSetting, "a"}
 	other := &policyScope{sweepSetting, "on"}
 	fresh := connSession{known: true}
 	own := connSession{checked: true, own: true, known: true}

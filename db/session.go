@@ -33,8 +33,8 @@ var errWrongWorkspace = errors.New("query for another workspace than its transac
 // The settings the policies read. Each lets a transaction see rows of
 // one kind; a transaction that sets none sees nothing.
 const (
-	// workspaceSetting names the workspace whose rows a transaction sees.
-	workspaceSetting = "app.workspace_id"
+	// WorkspaceSetting names the workspace whose rows a transaction sees.
+	WorkspaceSetting = "app.workspace_id"
 	// keyHashSetting holds the hex SHA-256 of the API key being
 	// authenticated: its row alone is visible, whatever its workspace.
 	keyHashSetting = "app.api_key_hash"
@@ -66,8 +66,8 @@ func beginScoped(ctx context.Context, pool *bun.DB, setting, value string) (*sco
 	// hold the workspace of its last scoped statement (scope.go): SET
 	// LOCAL overrides it for the transaction, or clears it.
 	begin := "BEGIN; "
-	if setting != workspaceSetting {
-		begin += "SET LOCAL " + workspaceSetting + " = ''; "
+	if setting != WorkspaceSetting {
+		begin += "SET LOCAL " + WorkspaceSetting + " = ''; "
 	}
 	if _, err := conn.ExecContext(context.WithValue(ctx, selfScopedKey{}, true), begin+"SET LOCAL "+setting+" = ?", value); err != nil {
 		conn.Close()
@@ -140,7 +140,7 @@ func (s *Store) inWorkspace(ctx context.Context, ws uuid.UUID, fn func(bun.IConn
 			return err
 		}
 	}
-	return s.inScope(workspaceSetting, ws.String(), fn)
+	return s.inScope(WorkspaceSetting, ws.String(), fn)
 }
 
 // statement is a Bun query that can run on a connection of our choosing.
@@ -228,7 +228,7 @@ func (sess *session) conn() (bun.IDB, error) {
 		return nil, sess.broken
 	}
 	if sess.tx == nil {
-		tx, err := beginScoped(sess.life, sess.pool, workspaceSetting, sess.ws.String())
+		tx, err := beginScoped(sess.life, sess.pool, WorkspaceSetting, sess.ws.String())
 		if err != nil {
 			sess.abort(err)
 			return nil, err

@@ -83,7 +83,7 @@ func (s *Store) InTx(ctx context.Context, ws uuid.UUID, fn func(tx *Store) error
 		}
 		return sess.inSavepoint(ctx, bound)
 	}
-	return inScopedTx(ctx, s.pool, workspaceSetting, ws.String(), bound)
+	return inScopedTx(ctx, s.pool, WorkspaceSetting, ws.String(), bound)
 }
 
 // Ping reports whether the database answers.

@@ -28,7 +28,8 @@ import (
 // parameters, grouped as the server sent them (a set_config and its
 // statement in one pipeline, one implicit transaction), run prepared by
 // pgbench with the same number of clients, against the same data, in the
-// same rounds. The statements are read from the database's own log
+// same rounds, in sessions that hold the workspace as the server's
+// connections do. The statements are read from the database's own log
 // (log_statement = 'all', for the few requests captured), so that the
 // floor runs what was sent, whatever the code that sent it.
 
@@ -296,8 +297,11 @@ func (b *bench) pgbench(ctx context.Context, f *floor, clients int, d time.Durat
 	// pgbench's own work, reading every row, must not bound it.
 	cmd := serverproc.Command(ctx, "", b.pgbenchPath, append(args, databaseName)...)
 	// As the server runs its statements: as the API's role, under
-	// row-level security, with the settings its plans depend on.
-	options := []string{"-c role=" + db.APIRole}
+	// row-level security, with the settings its plans depend on, each
+	// session holding the benchmark's workspace, as the server's
+	// connections do between statements (a statement sent alone runs in
+	// it; without it, it would see no row).
+	options := []string{"-c role=" + db.APIRole, "-c " + db.WorkspaceSetting + "=" + benchWorkspace.id.String()}
 	for _, name := range slices.Sorted(maps.Keys(db.PlannerSettings)) {
 		options = append(options, "-c "+name+"="+db.PlannerSettings[name])
 	}

@@ -4,8 +4,12 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/contacts-api/contacts/db"
+	"github.com/contacts-api/contacts/db/localpg"
 )
 
 func TestParseLoggedStatements(t *testing.T) {
@@ -141,4 +145,20 @@ func TestEachLogRecordStartsAtTheFirstRecordBegunAfterTheOffset(t *testing.T) {
 	if got := read(0); len(got) != 4 {
 		t.Errorf("from the file's start: %q, want all 4 records", got)
 	}
+}
+
+// TestFloorSessionsHoldTheWorkspace: the server sends most statements
+// alone, its connections' sessions holding the workspace; the floor's
+// sessions must hold it too, or those statements would see no row and
+// the floor would be that of empty results.
+func TestFloorSessionsHoldTheWorkspace(t *testing.T) {
+	b := &bench{db: &database{cluster: &localpg.Cluster{Port: 5432}}, pgbenchPath: "pgbench"}
+	cmd := b.pgbench(t.Context(), &floor{}, 1, time.Second)
+	want := "-c " + db.WorkspaceSetting + "=" + benchWorkspace.id.String()
+	for _, kv := range cmd.Env {
+		if options, ok := strings.CutPrefix(kv, "PGOPTIONS="); ok && strings.Contains(options, want) {
+			return
+		}
+	}
+	t.Errorf("pgbench's environment has no PGOPTIONS with %q", want)
 }
