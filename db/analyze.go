@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"math"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -68,11 +67,7 @@ func (s *statistics) AfterQuery(ctx context.Context, e *bun.QueryEvent) {
 	if e.Err != nil {
 		return
 	}
-	op := e.Operation()
-	if strings.HasSuffix(e.Query, "COMMIT") {
-		op = "COMMIT" // after the statements sent with it, a write's events
-	}
-	switch op {
+	switch e.Operation() {
 	case "INSERT", "UPDATE", "DELETE":
 		if e.IQuery == nil || e.Result == nil {
 			return

@@ -3,14 +3,12 @@ package db
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
-	"github.com/uptrace/bun/schema"
 )
 
 // EventPrefix starts the ids of change events.
@@ -55,38 +53,19 @@ type FieldChange struct {
 // the function insert_events (db/migrations), which plans its statement
 // once per connection: planned afresh for every write, as the server's
 // inlined values made it, that statement was most of what events cost
-// PostgreSQL. A delivery's id names its event and endpoint.
-//
-// The call goes to PostgreSQL with the transaction's COMMIT (or, in a
-// request's transaction, with the release of the write's savepoint), in
-// its round trip: a statement of its own cost every write a round trip,
-// about a third of what events added to it (see InTx). A transaction that
-// inserts events more than once sends them in one call.
+// PostgreSQL. A delivery's id names its event and endpoint. The events go
+// as one array a column, not as a row of values each: a bulk write's
+// thousand rows of values were a statement that PostgreSQL parsed and
+// planned for longer than it took to insert them.
 func (s *Store) InsertEvents(ctx context.Context, events []*Event) error {
-	if s.pending == nil {
-		return errors.New("insert events: not in a transaction")
+	if len(events) == 0 {
+		return nil
 	}
-	s.pending.events = append(s.pending.events, events...)
-	return nil
-}
-
-// pendingEvents are the events a transaction inserted, not yet sent.
-type pendingEvents struct{ events []*Event }
-
-// statement returns the statement that writes the pending events, ending
-// with "; " to go before the transaction's end, or "" when there are none.
-// The events go as one array a column, not as a row of values each: a
-// bulk write's thousand rows of values were a statement that PostgreSQL
-// parsed and planned for longer than it took to insert them.
-func (p *pendingEvents) statement(gen schema.QueryGen) (string, error) {
-	n := len(p.events)
-	if n == 0 {
-		return "", nil
-	}
+	n := len(events)
 	workspaces, ids, types, records := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	externalIDs, requestIDs, actors, changes := make([]*string, n), make([]*string, n), make([]string, n), make([]string, n)
 	versions, occurred := make([]*int, n), make([]*time.Time, n)
-	for i, e := range p.events {
+	for i, e := range events {
 		if !e.OccurredAt.IsZero() {
 			occurred[i] = &e.OccurredAt
 		}
@@ -98,15 +77,19 @@ func (p *pendingEvents) statement(gen schema.QueryGen) (string, error) {
 		}
 		b, err := json.Marshal(fields)
 		if err != nil {
-			return "", fmt.Errorf("insert events: %w", err)
+			return fmt.Errorf("insert events: %w", err)
 		}
 		changes[i] = string(b)
 	}
-	return gen.FormatQuery(`SELECT insert_events(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::int[], ?::jsonb[], ?::text[], ?::text[], ?::timestamptz[], ?, ?, ?); `,
+	_, err := s.idb.NewRaw(`SELECT insert_events(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::int[], ?::jsonb[], ?::text[], ?::text[], ?::timestamptz[], ?, ?, ?)`,
 		pgdialect.Array(workspaces), pgdialect.Array(ids), pgdialect.Array(types), pgdialect.Array(records),
 		pgdialect.Array(externalIDs), pgdialect.Array(versions), pgdialect.Array(changes), pgdialect.Array(actors), pgdialect.Array(requestIDs),
 		pgdialect.Array(occurred),
-		WebhookDeliveryPrefix, len(EventPrefix)+1, len(WebhookEndpointPrefix)+1), nil
+		WebhookDeliveryPrefix, len(EventPrefix)+1, len(WebhookEndpointPrefix)+1).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("insert events: %w", err)
+	}
+	return nil
 }
 
 // EventPosition is a place in a list of events: after (or before) the

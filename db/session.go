@@ -90,28 +90,23 @@ func (tx *scopedTx) end(ctx context.Context, command string) error {
 	}
 	_, err := tx.ExecContext(ctx, command)
 	if err != nil {
-		// Named by its last statement: the ones before it (a write's
-		// events) hold the write's data.
-		return fmt.Errorf("%s: %w", strings.ToLower(command[strings.LastIndexByte(command, ' ')+1:]), err)
+		return fmt.Errorf("%s: %w", strings.ToLower(command), err)
 	}
 	return nil
 }
 
 // inScopedTx runs fn in a transaction with setting set to value, committed
-// when fn returns nil, with the statements last that it returns sent
-// before the COMMIT in its round trip, and rolled back otherwise, a panic
-// included.
-func inScopedTx(ctx context.Context, pool *bun.DB, setting, value string, fn func(bun.IDB) (last string, err error)) (err error) {
+// when fn returns nil and rolled back otherwise, a panic included.
+func inScopedTx(ctx context.Context, pool *bun.DB, setting, value string, fn func(bun.IDB) error) (err error) {
 	tx, err := beginScoped(ctx, pool, setting, value)
 	if err != nil {
 		return err
 	}
 	defer tx.end(context.WithoutCancel(ctx), "ROLLBACK")
-	last, err := fn(tx.Conn)
-	if err != nil {
+	if err := fn(tx.Conn); err != nil {
 		return err
 	}
-	return tx.end(ctx, last+"COMMIT")
+	return tx.end(ctx, "COMMIT")
 }
 
 // inScope runs fn with a handle whose statements each run with a policy
@@ -275,9 +270,8 @@ func (sess *session) commit(ctx context.Context) error {
 
 // inSavepoint runs fn in the session's transaction, under a savepoint:
 // when fn fails its writes alone are undone, and the request goes on. A
-// panic in fn rolls back the whole transaction. The statements last that
-// fn returns go before the savepoint's release, in its round trip.
-func (sess *session) inSavepoint(ctx context.Context, fn func(bun.IDB) (last string, err error)) error {
+// panic in fn rolls back the whole transaction.
+func (sess *session) inSavepoint(ctx context.Context, fn func(bun.IDB) error) error {
 	sess.mu.Lock()
 	defer sess.mu.Unlock()
 	if sess.ended {
@@ -297,9 +291,9 @@ func (sess *session) inSavepoint(ctx context.Context, fn func(bun.IDB) (last str
 			sess.abort(errors.New("panic in a mutation"))
 		}
 	}()
-	last, err := fn(conn)
+	err = fn(conn)
 	panicked = false
-	end := last + "RELEASE SAVEPOINT mutation"
+	end := "RELEASE SAVEPOINT mutation"
 	if err != nil {
 		end = "ROLLBACK TO SAVEPOINT mutation; " + end
 	}

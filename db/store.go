@@ -28,9 +28,6 @@ type Store struct {
 	// withoutEvents says that writes record no change events
 	// (CHANGE_EVENTS=off).
 	withoutEvents bool
-	// pending holds the events of the store's transaction, sent with its
-	// COMMIT (InsertEvents); nil outside a transaction.
-	pending *pendingEvents
 }
 
 // NewStore returns a Store that runs its queries on bdb, each naming its
@@ -70,12 +67,8 @@ func (s *Store) InTx(ctx context.Context, ws uuid.UUID, fn func(tx *Store) error
 	if s.pool == nil {
 		return errors.New("InTx inside a transaction")
 	}
-	bound := func(tx bun.IDB) (string, error) {
-		st := &Store{idb: tx, models: s.models, ws: ws, rowSecurity: s.rowSecurity, withoutEvents: s.withoutEvents, pending: &pendingEvents{}}
-		if err := fn(st); err != nil {
-			return "", err
-		}
-		return st.pending.statement(s.models.QueryGen())
+	bound := func(tx bun.IDB) error {
+		return fn(&Store{idb: tx, models: s.models, ws: ws, rowSecurity: s.rowSecurity, withoutEvents: s.withoutEvents})
 	}
 	if sess := sessionOf(ctx); sess != nil && sess.pool == s.pool {
 		if sess.ws != ws {

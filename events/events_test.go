@@ -19,12 +19,8 @@ import (
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
 
-// insertCounter counts the statements that insert events a pool runs,
-// and keeps the last.
-type insertCounter struct {
-	inserts atomic.Int32
-	last    atomic.Value
-}
+// insertCounter counts the statements that insert events a pool runs.
+type insertCounter struct{ inserts atomic.Int32 }
 
 func (c *insertCounter) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context {
 	return ctx
@@ -33,7 +29,6 @@ func (c *insertCounter) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) cont
 func (c *insertCounter) AfterQuery(_ context.Context, e *bun.QueryEvent) {
 	if strings.Contains(e.Query, "insert_events(") {
 		c.inserts.Add(1)
-		c.last.Store(e.Query)
 	}
 }
 
@@ -114,52 +109,6 @@ func TestRecordIsRolledBackWithItsChange(t *testing.T) {
 	}
 	if evs := recorded(t, store, ws); len(evs) != 0 {
 		t.Errorf("a rolled back change left %d events, want none", len(evs))
-	}
-}
-
-// TestEventsGoWithTheCommit checks that a write's events cost it no round
-// trip of their own: they travel with its COMMIT.
-func TestEventsGoWithTheCommit(t *testing.T) {
-	t.Parallel()
-	store, ws, counter := newStore(t)
-	ctx := auth.WithPrincipal(context.Background(), &auth.Principal{WorkspaceID: ws, Subject: "user-1"})
-	err := store.InTx(ctx, ws, func(tx *db.Store) error {
-		return events.Record(ctx, tx, ws, []events.Change{{Type: events.ContactDeleted, RecordID: "contact_x"}})
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if last, _ := counter.last.Load().(string); !strings.HasSuffix(last, "; COMMIT") {
-		t.Errorf("the events were sent as %.60q…; want them in the COMMIT's statement", last)
-	}
-	if evs := recorded(t, store, ws); len(evs) != 1 {
-		t.Errorf("recorded %d events, want 1", len(evs))
-	}
-}
-
-// TestEventsThatFailAtCommitRollBackTheirChange makes the events of a
-// write fail as they are sent with its COMMIT (two with one id): the
-// write must not be committed without them.
-func TestEventsThatFailAtCommitRollBackTheirChange(t *testing.T) {
-	t.Parallel()
-	store, ws, _ := newStore(t)
-	ctx := auth.WithPrincipal(context.Background(), &auth.Principal{WorkspaceID: ws, Subject: "user-1"})
-	region := "FR"
-	err := store.InTx(ctx, ws, func(tx *db.Store) error {
-		if err := tx.SetDefaultPhoneRegion(ctx, ws, &region); err != nil {
-			return err
-		}
-		twin := &db.Event{WorkspaceID: ws, ID: db.NewID(db.EventPrefix), Type: string(events.ContactDeleted), RecordID: "contact_x", Actor: "user-1"}
-		return tx.InsertEvents(ctx, []*db.Event{twin, twin})
-	})
-	if db.UniqueViolation(err) == "" {
-		t.Fatalf("InTx = %v; want the events' unique violation", err)
-	}
-	if got, err := store.DefaultPhoneRegion(ctx, ws); err != nil || got != "" {
-		t.Errorf("the workspace's phone region is %q (%v) after its events failed; want it unchanged, none", got, err)
-	}
-	if evs := recorded(t, store, ws); len(evs) != 0 {
-		t.Errorf("the failed write left %d events, want none", len(evs))
 	}
 }
 
