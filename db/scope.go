@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -242,6 +243,20 @@ func (c *scopingConn) ExecContext(ctx context.Context, query string, args []driv
 	}
 	return driver.RowsAffected(tag.RowsAffected()), nil
 }
+
+// errPrepareUnscoped refuses database/sql's prepared statements: their
+// later runs would not go through the connection's scoping, and would run
+// in whatever workspace its session holds. The hot reads are prepared
+// through pgx (rawQuery), which scopes each run.
+var errPrepareUnscoped = errors.New("db: statements are not prepared through database/sql on the API's connections (their runs would skip the workspace's scoping); send them with a context's scope")
+
+// PrepareContext refuses (errPrepareUnscoped).
+func (c *scopingConn) PrepareContext(context.Context, string) (driver.Stmt, error) {
+	return nil, errPrepareUnscoped
+}
+
+// Prepare refuses (errPrepareUnscoped).
+func (c *scopingConn) Prepare(string) (driver.Stmt, error) { return nil, errPrepareUnscoped }
 
 // BeginTx begins a transaction in which the session holds no workspace:
 // its statements name no setting but those they set with SET LOCAL.

@@ -219,3 +219,16 @@ func TestConnectionsServeEachStatementItsOwnScope(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestStatementsAreNotPreparedThroughDatabaseSQL: a statement prepared
+// through database/sql would run later outside the connection's scoping,
+// in whatever workspace its session last held; the API's pool refuses to
+// prepare one.
+func TestStatementsAreNotPreparedThroughDatabaseSQL(t *testing.T) {
+	t.Parallel()
+	_, _, pool := twoWorkspacesOnConnections(t, 1)
+	if stmt, err := pool.PrepareContext(context.Background(), "SELECT count(*) FROM contacts"); err == nil {
+		stmt.Close()
+		t.Fatal("the API's pool prepared a statement through database/sql; want it refused")
+	}
+}
