@@ -45,6 +45,7 @@ func idempotent(svc *service.Service) func(http.Handler) http.Handler {
 			case stored != nil:
 				w.Header().Set("Content-Type", stored.ContentType)
 				w.Header().Set("Idempotent-Replayed", "true")
+				w.Header().Set("Content-Length", strconv.Itoa(len(stored.Body)))
 				w.WriteHeader(stored.Status)
 				w.Write(stored.Body)
 			default:

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -228,6 +229,9 @@ func TestFaultAfterAMutationNeverDoesItTwice(t *testing.T) {
 			first := c.SendWithKey("create-acme", createAccount, nil)
 			if !fault.fired.Load() || first.Code() != service.CodeInternal {
 				t.Fatalf("first attempt: fault fired %v, status %d, %s; want the fault to fail it as INTERNAL", fault.fired.Load(), first.Status, first.Body)
+			}
+			if length := first.Header.Get("Content-Length"); length != "" && length != strconv.Itoa(len(first.Body)) {
+				t.Errorf("first attempt: Content-Length %s for a body of %d bytes (%s); the response not sent must not lend its length to the error sent instead", length, len(first.Body), first.Body)
 			}
 			retry := c.SendWithKey("create-acme", createAccount, nil)
 			if retry.Status != http.StatusOK || len(retry.Errors) > 0 || !bytes.Contains(retry.Body, []byte(`"id":"account_`)) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strconv"
 
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
@@ -62,6 +63,9 @@ func (w *responseWriter) Write(b []byte) (int, error) {
 
 // sendHeld sends the response w held.
 func (w *responseWriter) sendHeld() {
+	// Its length, whatever a handler declared for a body it wrote before
+	// an error took its place.
+	w.Header().Set("Content-Length", strconv.Itoa(w.held.Len()))
 	w.ResponseWriter.WriteHeader(w.status)
 	w.ResponseWriter.Write(w.held.Bytes())
 }
@@ -73,6 +77,9 @@ func (w *responseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter 
 // a 503 (the database failed before GraphQL ran) says when to retry.
 func writeGraphQLError(ctx context.Context, w http.ResponseWriter, status int, err *gqlerror.Error) {
 	request.Of(ctx).AddErrors(err)
+	// A length declared for the body this error replaces (a response
+	// held, or cut short by a panic) is not this body's.
+	w.Header().Del("Content-Length")
 	w.Header().Set("Content-Type", "application/json")
 	if status == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "" {
 		w.Header().Set("Retry-After", retryAfterSeconds)
