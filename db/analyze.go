@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"math"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -21,14 +22,22 @@ import (
 // when it has written many rows of a table: after the COMMIT that brings
 // a table's rows written since its last refresh to its threshold (at
 // first minAnalyzeRows), that request calls refresh_statistics (migration
-// 20261204233000_refresh_statistics), which analyzes the tables that
-// grew by autovacuum's rule (500 rows and a tenth) and says how many
-// rows each needs before the next time. The request that
+// 20261205160000_refresh_statistics_growth), which analyzes the tables
+// whose writes reach 500 rows and half of what their statistics count,
+// and says how many rows each needs before the next time: a few times as
+// an import grows a table from nothing, and never as often as autovacuum
+// on a large table, whose tenth of growth flips no plan. The request that
 // wrote the rows waits for it, so that the next page, the client's or
-// anyone's, is planned with the new statistics: a few tens of
-// milliseconds, once per tenth of growth. ANALYZE blocks no other read or
-// write; one process runs one refresh at a time, and a request that finds
-// one running does not wait for it.
+// anyone's, is planned with the new statistics. ANALYZE blocks no other
+// read or write; one process runs one refresh at a time, and a request
+// that finds one running does not wait for it.
+//
+// The refresh runs in a transaction of its own under refreshTimeout, not
+// the pool's statement timeout: ANALYZE of a large table on a busy
+// machine outlasts a request's statement, and a refresh cut short would
+// be asked for again at the next COMMIT, and again, keeping a backend
+// analyzing. One that fails all the same forgets its tables' counts: they
+// are asked about again after as many rows more.
 
 // minAnalyzeRows is the fewest rows written to a table before the server
 // asks whether it needs analyzing: refresh_statistics's own threshold for
@@ -102,6 +111,9 @@ func (s *statistics) refresh(ctx context.Context) {
 	s.refreshing = false
 	if err != nil {
 		slog.WarnContext(ctx, "the statistics of written tables were not refreshed", "tables", tables, "err", err)
+		for i, t := range tables {
+			s.written[t] -= written[i]
+		}
 		return
 	}
 	for _, t := range tables {
@@ -124,14 +136,22 @@ type refreshResult struct {
 	threshold int64
 }
 
-func (s *statistics) call(ctx context.Context, tables []string, written []int64) ([]refreshResult, error) {
-	rows, err := s.pool.QueryContext(ctx, "SELECT table_name, analyzed, threshold FROM refresh_statistics($1, $2)",
+func (s *statistics) call(ctx context.Context, tables []string, written []int64) (results []refreshResult, err error) {
+	tx, err := s.pool.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, "SELECT set_config('statement_timeout', $1, true)",
+		strconv.FormatInt(refreshTimeout.Milliseconds(), 10)); err != nil {
+		return nil, err
+	}
+	rows, err := tx.QueryContext(ctx, "SELECT table_name, analyzed, threshold FROM refresh_statistics($1, $2)",
 		tables, written)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var results []refreshResult
 	for rows.Next() {
 		var r refreshResult
 		if err := rows.Scan(&r.table, &r.analyzed, &r.threshold); err != nil {
@@ -139,7 +159,10 @@ func (s *statistics) call(ctx context.Context, tables []string, written []int64)
 		}
 		results = append(results, r)
 	}
-	return results, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return results, tx.Commit()
 }
 
 // due returns the tables written to enough to ask about, and their

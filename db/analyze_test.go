@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/google/uuid"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/contacts-api/contacts/auth"
 	"github.com/contacts-api/contacts/db"
+	"github.com/contacts-api/contacts/db/dbtest"
 	"github.com/contacts-api/contacts/db/seed"
 	"github.com/contacts-api/contacts/service"
 )
@@ -121,4 +123,116 @@ func explainPrepared(ctx context.Context, t *testing.T, api *bun.DB, ws uuid.UUI
 		t.Fatal(err)
 	}
 	return strings.Join(plan, "\n")
+}
+
+// TestStatisticsAreRefreshedWhenATableGrewByHalf: the server analyzes a
+// table when the rows written since its statistics reach 500 and half of
+// what they count, and leaves a tenth of growth, which flips no plan, to
+// autovacuum.
+func TestStatisticsAreRefreshedWhenATableGrewByHalf(t *testing.T) {
+	ctx := context.Background()
+	owner, api := freshDatabase(ctx, t)
+	seedAndAnalyze(ctx, t, owner, 2_000)
+	before := analyzeCount(ctx, t, owner, "contacts")
+
+	if due := db.RefreshStatistics(ctx, api, map[string]int64{"contacts": 1_400}); len(due) != 0 {
+		t.Errorf("after a refresh, %v are still due", due)
+	}
+	if n := analyzeCount(ctx, t, owner, "contacts"); n != before {
+		t.Errorf("1,400 rows written to 2,000 analyzed contacts: analyzed %d times, want none (that is autovacuum's growth)", n-before)
+	}
+	db.RefreshStatistics(ctx, api, map[string]int64{"contacts": 1_500})
+	if n := analyzeCount(ctx, t, owner, "contacts"); n != before+1 {
+		t.Errorf("1,500 rows written to 2,000 analyzed contacts: analyzed %d times, want once", n-before)
+	}
+}
+
+// TestARefreshOutlastsTheStatementTimeout: a refresh runs under its own
+// timeout, not the pool's statement timeout, which ANALYZE of a large
+// table on a busy machine outlasts: here ANALYZE waits for a lock that
+// another transaction holds longer than the pool's statement timeout
+// (and shorter than the function's lock_timeout).
+func TestARefreshOutlastsTheStatementTimeout(t *testing.T) {
+	ctx := context.Background()
+	url, owner, _ := dbtest.OwnDatabase(t)
+	seedAndAnalyze(ctx, t, owner, 1_000)
+	const statementTimeout = 300 * time.Millisecond
+	api := dbtest.Open(t, db.OpenAPI, url, db.WithTimeouts(db.Timeouts{Statement: statementTimeout}))
+	before := analyzeCount(ctx, t, owner, "contacts")
+
+	holder, err := owner.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Rollback()
+	if _, err := holder.ExecContext(ctx, "LOCK TABLE contacts IN SHARE UPDATE EXCLUSIVE MODE"); err != nil {
+		t.Fatal(err)
+	}
+	released := make(chan error, 1)
+	go func() {
+		// Hold the lock until the refresh has waited for it past the
+		// statement timeout.
+		waitForRefreshToWait(ctx, owner)
+		time.Sleep(2 * statementTimeout)
+		released <- holder.Commit()
+	}()
+	due := db.RefreshStatistics(ctx, api, map[string]int64{"contacts": 5_000})
+	if err := <-released; err != nil {
+		t.Fatal(err)
+	}
+	if n := analyzeCount(ctx, t, owner, "contacts"); n != before+1 {
+		t.Errorf("the refresh analyzed contacts %d times, want once: it was cut by the pool's statement timeout", n-before)
+	}
+	if len(due) != 0 {
+		t.Errorf("after the refresh, %v are still due", due)
+	}
+}
+
+// TestAFailedRefreshWaitsForMoreWrites: a refresh that fails is not asked
+// for again at the next COMMIT, which would keep a backend analyzing when
+// it fails by running too long.
+func TestAFailedRefreshWaitsForMoreWrites(t *testing.T) {
+	ctx := context.Background()
+	_, _, api := dbtest.OwnDatabase(t)
+	api.Close()
+	if due := db.RefreshStatistics(ctx, api, map[string]int64{"contacts": 5_000}); len(due) != 0 {
+		t.Errorf("after a failed refresh, %v are due again at once", due)
+	}
+}
+
+// seedAndAnalyze writes n contacts into a workspace of their own and
+// analyzes the tables, so that their statistics count them.
+func seedAndAnalyze(ctx context.Context, t *testing.T, owner *bun.DB, n int) {
+	t.Helper()
+	if _, err := seed.Run(ctx, owner, seed.Plan{Workspace: uuid.New(), Contacts: n, Accounts: n / 10,
+		PhonesPerContact: seed.DefaultPhonesPerContact, TagsPerContact: seed.DefaultTagsPerContact}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := owner.ExecContext(ctx, "ANALYZE"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// analyzeCount is how many times table was analyzed other than by
+// autovacuum.
+func analyzeCount(ctx context.Context, t *testing.T, owner *bun.DB, table string) (n int64) {
+	t.Helper()
+	if err := owner.QueryRowContext(ctx, "SELECT pg_stat_clear_snapshot(), analyze_count FROM pg_stat_user_tables WHERE relname = ?",
+		table).Scan(new(any), &n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// waitForRefreshToWait returns once a call of refresh_statistics waits
+// for a lock, or after ten seconds.
+func waitForRefreshToWait(ctx context.Context, owner *bun.DB) {
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		var waiting bool
+		err := owner.QueryRowContext(ctx, `SELECT EXISTS (SELECT FROM pg_stat_activity
+			WHERE wait_event_type = 'Lock' AND query LIKE '%refresh_statistics%')`).Scan(&waiting)
+		if err != nil || waiting {
+			return
+		}
+	}
 }

@@ -72,3 +72,13 @@ func KeptSession(ctx context.Context, conn *sql.Conn) (kept string, known, own b
 	})
 	return kept, known, own, held, err
 }
+
+// RefreshStatistics asks refresh_statistics about the tables of written,
+// as pool's statistics hook does after a COMMIT that brings a table's
+// written rows to its threshold, and returns the tables still due after.
+func RefreshStatistics(ctx context.Context, pool *bun.DB, written map[string]int64) (due []string) {
+	s := &statistics{pool: pool.DB, written: written, threshold: map[string]int64{}}
+	s.refresh(ctx)
+	due, _ = s.due()
+	return due
+}
