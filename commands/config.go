@@ -39,6 +39,9 @@ type config struct {
 	// DatabaseTimeouts bound each statement of a request and each idle
 	// moment of its transaction, in PostgreSQL.
 	DatabaseTimeouts db.Timeouts
+	// PoolSize is the most connections the API's pool opens, and so the
+	// most operations that run at once (Limits.MaxConcurrentOperations).
+	PoolSize int
 	// Limits bound what one request may ask of the server.
 	Limits httpapi.Limits
 	// RateLimits bound each workspace's requests and cost per minute,
@@ -148,6 +151,11 @@ func loadConfig(env environment) (config, error) {
 	if cfg.Limits, err = loadLimits(); err != nil {
 		return cfg, err
 	}
+	var pool numbers
+	if cfg.PoolSize = pool.envPositive("DATABASE_POOL_SIZE", db.DefaultPoolSize()); pool.err != nil {
+		return cfg, pool.err
+	}
+	cfg.Limits.MaxConcurrentOperations = cfg.PoolSize
 	if cfg.RateLimits, err = loadRateLimits(cfg.Limits); err != nil {
 		return cfg, err
 	}

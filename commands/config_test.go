@@ -72,12 +72,13 @@ func TestLimitsConfiguration(t *testing.T) {
 			"MAX_BODY_BYTES": "1000", "MAX_BULK_BODY_BYTES": "5000", "MAX_INFLIGHT_BODY_BYTES": "5001", "MAX_QUERY_TOKENS": "500",
 			"MAX_QUERY_DEPTH": "7", "MAX_QUERY_ALIASES": "3", "MAX_QUERY_FIELDS": "50", "MAX_QUERY_SELECTION_FIELDS": "20",
 			"MAX_QUERY_FRAGMENT_SPREADS": "10", "MAX_QUERY_COMPLEXITY": "900", "MAX_CONCURRENT_COST": "9000", "MAX_RESPONSE_BYTES": "65536",
-			"INTROSPECTION": "false",
+			"INTROSPECTION": "false", "DATABASE_POOL_SIZE": "6",
 		}, func(c config) bool {
 			return c.Limits == httpapi.Limits{
 				MaxBodyBytes: 1000, MaxBulkBodyBytes: 5000, MaxInflightBodyBytes: 5001, MaxTokens: 500, MaxDepth: 7, MaxAliases: 3,
 				MaxFields: 50, MaxSelectionFields: 20, MaxFragmentSpreads: 10, MaxComplexity: 900, MaxConcurrentCost: 9000, MaxResponseBytes: 65536,
-			} && !c.Introspection
+				MaxConcurrentOperations: 6,
+			} && !c.Introspection && c.PoolSize == 6
 		}, ""},
 		{"a body limit over the bulk default raises it", map[string]string{"MAX_BODY_BYTES": "4194304"},
 			func(c config) bool { return c.Limits.MaxBulkBodyBytes == 4194304 }, ""},
@@ -86,12 +87,13 @@ func TestLimitsConfiguration(t *testing.T) {
 		{"zero", map[string]string{"MAX_QUERY_DEPTH": "0"}, nil, "MAX_QUERY_DEPTH"},
 		{"not a number", map[string]string{"MAX_QUERY_COMPLEXITY": "lots"}, nil, "MAX_QUERY_COMPLEXITY"},
 		{"introspection not a boolean", map[string]string{"INTROSPECTION": "maybe"}, nil, "INTROSPECTION"},
+		{"no connections", map[string]string{"DATABASE_POOL_SIZE": "0"}, nil, "DATABASE_POOL_SIZE"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg, ok := loadConfigWith(t, production, tt.env, tt.wantErr,
 				"MAX_BODY_BYTES", "MAX_BULK_BODY_BYTES", "MAX_INFLIGHT_BODY_BYTES", "MAX_QUERY_TOKENS", "MAX_QUERY_DEPTH", "MAX_QUERY_ALIASES", "MAX_QUERY_FIELDS",
-				"MAX_QUERY_SELECTION_FIELDS", "MAX_QUERY_FRAGMENT_SPREADS", "MAX_QUERY_COMPLEXITY", "MAX_CONCURRENT_COST", "MAX_RESPONSE_BYTES", "INTROSPECTION")
+				"MAX_QUERY_SELECTION_FIELDS", "MAX_QUERY_FRAGMENT_SPREADS", "MAX_QUERY_COMPLEXITY", "MAX_CONCURRENT_COST", "MAX_RESPONSE_BYTES", "INTROSPECTION", "DATABASE_POOL_SIZE")
 			if ok && !tt.want(cfg) {
 				t.Fatalf("loadConfig = %+v; want the limits of %v", cfg.Limits, tt.env)
 			}

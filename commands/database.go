@@ -30,19 +30,24 @@ func databaseFor(ctx context.Context) (bdb *bun.DB, done func(), err error) {
 }
 
 // openAPIDatabase returns the pool the API serves with: with the
-// timeouts of requests, on the database migrated first when
-// MIGRATE_ON_START says so, running its queries as db.APIRole when
-// ROW_LEVEL_SECURITY is on, and as DATABASE_URL's role, which must bypass
-// row-level security, when it is off.
+// timeouts of requests and PoolSize connections, on the database migrated
+// first when MIGRATE_ON_START says so, running its queries as db.APIRole
+// when ROW_LEVEL_SECURITY is on, and as DATABASE_URL's role, which must
+// bypass row-level security, when it is off.
 func openAPIDatabase(ctx context.Context, cfg config) (*bun.DB, error) {
-	timeouts := db.WithTimeouts(cfg.DatabaseTimeouts)
+	open := db.OpenAPI
 	if !cfg.RowSecurity {
 		slog.Warn("row-level security off (ROW_LEVEL_SECURITY=off): the workspace filters of the queries are the one wall between workspaces")
-		return openDatabase(ctx, cfg, db.OpenBypassing, timeouts)
+		open = db.OpenBypassing
 	}
-	bdb, err := openDatabase(ctx, cfg, db.OpenAPI, timeouts)
+	bdb, err := openDatabase(ctx, cfg, open, db.WithTimeouts(cfg.DatabaseTimeouts))
 	if err != nil {
 		return nil, err
+	}
+	bdb.SetMaxOpenConns(cfg.PoolSize)
+	bdb.SetMaxIdleConns(cfg.PoolSize)
+	if !cfg.RowSecurity {
+		return bdb, nil
 	}
 	if usable, err := db.SearchIndexesUsable(ctx, bdb); err != nil || !usable {
 		slog.Warn("search and contains filters scan every record of a workspace: the owner of the tables does not bypass row-level security (see docs/security.md, Tenant isolation)", "error", err)

@@ -112,11 +112,11 @@ func (p *serverProcess) logText() string {
 	return b.String()
 }
 
-var poolWaitsPattern = regexp.MustCompile(`(?m)^go_sql_wait_count_total\{[^}]*\} (\d+)$`)
+var waitingPattern = regexp.MustCompile(`(?m)^graphql_requests_waiting (\d+)$`)
 
-// poolWaits returns how many times the server's requests have waited for
-// a connection of its pool, from the metrics at metricsAddr.
-func (c *apiClient) poolWaits(t *testing.T, metricsAddr string) int {
+// waiting returns how many of the server's requests wait for their turn
+// to run, from the metrics at metricsAddr.
+func (c *apiClient) waiting(t *testing.T, metricsAddr string) int {
 	t.Helper()
 	resp, err := c.HTTP.Get("http://" + metricsAddr + "/metrics")
 	if err != nil {
@@ -124,9 +124,9 @@ func (c *apiClient) poolWaits(t *testing.T, metricsAddr string) int {
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
-	m := poolWaitsPattern.FindSubmatch(body)
+	m := waitingPattern.FindSubmatch(body)
 	if m == nil {
-		t.Fatalf("/metrics has no go_sql_wait_count_total:\n%s", body)
+		t.Fatalf("/metrics has no graphql_requests_waiting:\n%s", body)
 	}
 	n, _ := strconv.Atoi(string(m[1]))
 	return n
@@ -165,9 +165,9 @@ func TestSIGTERMDrainsMutations(t *testing.T) {
 				map[string]any{"input": drainedContact(i, accounts[i%2])})
 		})
 	}
-	// In flight: each waits for a lock in PostgreSQL, or for a connection
-	// of the pool while the others hold them all.
-	for deadline := time.Now().Add(faultWait); released.Waiters(t)+held.Waiters(t)+c.poolWaits(t, metricsAddr) < mutations; time.Sleep(20 * time.Millisecond) {
+	// In flight: each waits for a lock in PostgreSQL, or for its turn
+	// while the others hold every connection of the pool.
+	for deadline := time.Now().Add(faultWait); released.Waiters(t)+held.Waiters(t)+c.waiting(t, metricsAddr) < mutations; time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("the %d mutations are not all in flight after %s", mutations, faultWait)
 		}

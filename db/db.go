@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"runtime"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -44,8 +45,8 @@ func Open(ctx context.Context, url string, opts ...Option) (*bun.DB, error) {
 	// Its connections send the statements of scopedConn behind their
 	// policy setting (scope.go).
 	sqldb := sql.OpenDB(scopingConnector{stdlib.GetConnector(*cfg)})
-	sqldb.SetMaxOpenConns(20)
-	sqldb.SetMaxIdleConns(20)
+	sqldb.SetMaxOpenConns(DefaultPoolSize())
+	sqldb.SetMaxIdleConns(DefaultPoolSize())
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
 	bdb := bun.NewDB(sqldb, pgdialect.New()).WithQueryHook(statementCounter{}).WithQueryHook(&statistics{})
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -56,6 +57,19 @@ func Open(ctx context.Context, url string, opts ...Option) (*bun.DB, error) {
 	}
 	return bdb, nil
 }
+
+// DefaultPoolSize is the most connections a pool opens unless told
+// otherwise (DATABASE_POOL_SIZE): as many as the CPUs the process may
+// use, and at least 4, as pgx's own pool does. PostgreSQL runs one
+// process a connection; more busy connections than its CPUs only take
+// turns on them, and each turn is a statement paused for a time slice,
+// which on a small machine is most of the slowest answers' time. A
+// statement that finds them all busy waits for one, and database/sql
+// hands a freed connection to a waiter chosen at random, not the longest
+// waiting; so the API admits no more operations at once than its pool
+// has connections (httpapi's MaxConcurrentOperations), and the others
+// wait their turn in order before they take one.
+func DefaultPoolSize() int { return max(4, runtime.NumCPU()) }
 
 // OpenAPI connects like Open, but runs every statement as APIRole, which
 // owns no table and does not bypass row-level security: the pool the API

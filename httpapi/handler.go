@@ -103,6 +103,8 @@ func NewHandler(opts Options) http.Handler {
 	layer.ServeLive(opts.Live)
 	bodies := newBodyReader(opts.Limits, layer.Schema().Schema())
 	failures := newAuthFailures(opts.RateLimits.FailedAuthPerMinute, opts.TrustedProxies)
+	turns := newTurns(opts.Limits.MaxConcurrentOperations)
+	m.ObserveWaiting(turns.Waiting)
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", healthz)
@@ -123,6 +125,7 @@ func NewHandler(opts Options) http.Handler {
 		authenticate(opts, failures),   // a credential, or 401 (429 past failed ones)
 		limitRequests(opts.RateLimits), // the workspace's requests a minute, or 429
 		bodies.read,                    // the body within its limits and the budget
+		turns.take,                     // DATABASE_POOL_SIZE requests at once, the others in turn
 		idempotent(opts.Service),       // Idempotency-Key: run once, replay after
 		withLoaders(opts.Service.Reads(), m.ObserveBatch), // the request's loaders
 	)

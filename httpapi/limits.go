@@ -1,5 +1,7 @@
 package httpapi
 
+import "github.com/contacts-api/contacts/db"
+
 // Limits bound what one request may ask of the server. Each is checked
 // before any resolver runs, so a refused request reads and writes nothing.
 // A zero field takes its value from DefaultLimits.
@@ -37,6 +39,11 @@ type Limits struct {
 	// MaxConcurrentCost bounds the cost of the operations that run at
 	// once in the process; the others wait (see extensions.Admission).
 	MaxConcurrentCost int
+	// MaxConcurrentOperations bounds the requests that run at once in
+	// the process, whatever their cost (see turns): by default as many as
+	// the database pool has connections (DATABASE_POOL_SIZE; see
+	// db.DefaultPoolSize).
+	MaxConcurrentOperations int
 	// MaxResponseBytes bounds the data of one response; past it, the
 	// operation ends with RESPONSE_TOO_LARGE (see extensions.ResponseCeiling).
 	MaxResponseBytes int64
@@ -66,7 +73,8 @@ var DefaultLimits = Limits{
 	MaxComplexity:      100_000,
 	// Ten operations at the default MaxComplexity, about 20 MB of
 	// records and responses.
-	MaxConcurrentCost: 1_000_000,
+	MaxConcurrentCost:       1_000_000,
+	MaxConcurrentOperations: db.DefaultPoolSize(),
 	// A page of 999 contacts with their names at their longest and 20
 	// phones each is about 7 MB; free texts (descriptions, metadata,
 	// custom fields) can make more.
@@ -87,6 +95,7 @@ func (l Limits) withDefaults() Limits {
 	orDefault(&l.MaxFragmentSpreads, def.MaxFragmentSpreads)
 	orDefault(&l.MaxComplexity, def.MaxComplexity)
 	orDefault(&l.MaxConcurrentCost, def.MaxConcurrentCost)
+	orDefault(&l.MaxConcurrentOperations, def.MaxConcurrentOperations)
 	orDefault(&l.MaxResponseBytes, def.MaxResponseBytes)
 	return l
 }

@@ -27,6 +27,8 @@ type responseWriter struct {
 	wroteHeader bool
 	// held, when not nil, keeps the body instead of sending it.
 	held *bytes.Buffer
+	// beforeSend, when set, runs once as the response starts to be sent.
+	beforeSend func()
 }
 
 // newResponseWriter returns w wrapped to note its status.
@@ -48,7 +50,7 @@ func (w *responseWriter) WriteHeader(status int) {
 	}
 	w.status, w.wroteHeader = status, true
 	if w.held == nil {
-		w.ResponseWriter.WriteHeader(status)
+		w.send(status)
 	}
 }
 
@@ -66,8 +68,17 @@ func (w *responseWriter) sendHeld() {
 	// Its length, whatever a handler declared for a body it wrote before
 	// an error took its place.
 	w.Header().Set("Content-Length", strconv.Itoa(w.held.Len()))
-	w.ResponseWriter.WriteHeader(w.status)
+	w.send(w.status)
 	w.ResponseWriter.Write(w.held.Bytes())
+}
+
+// send starts sending the response with status.
+func (w *responseWriter) send(status int) {
+	if f := w.beforeSend; f != nil {
+		w.beforeSend = nil
+		f()
+	}
+	w.ResponseWriter.WriteHeader(status)
 }
 
 // Unwrap lets http.ResponseController reach the real writer.

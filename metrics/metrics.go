@@ -112,6 +112,15 @@ func (m *Metrics) ObserveRequest(r Request) {
 	}
 }
 
+// ObserveWaiting makes waiting the number of requests waiting for their
+// turn to run (see DATABASE_POOL_SIZE).
+func (m *Metrics) ObserveWaiting(waiting func() float64) {
+	m.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "graphql_requests_waiting",
+		Help: "Requests waiting for their turn to run: as many run at once as the database pool has connections (DATABASE_POOL_SIZE).",
+	}, waiting))
+}
+
 // ObserveBatch counts a dataloader's batch of size keys.
 func (m *Metrics) ObserveBatch(loader string, size int) {
 	m.batchSizes.WithLabelValues(loader).Observe(float64(size))
