@@ -196,22 +196,12 @@ func TestFeedNeverSkipsAnEventCommittedLate(t *testing.T) {
 
 	store := db.NewStore(dbtest.APIDB(t))
 	ctx := auth.WithPrincipal(context.Background(), &auth.Principal{WorkspaceID: c.Workspace, Subject: "slow"})
-	written, release, done := make(chan struct{}), make(chan struct{}), make(chan error)
-	go func() {
-		done <- store.InTx(ctx, c.Workspace, func(tx *db.Store) error {
-			err := events.Record(ctx, tx, c.Workspace, []events.Change{{Type: events.ContactDeleted, RecordID: "contact_slow"}})
-			close(written)
-			<-release
-			return err
-		})
-	}()
-	<-written
+	commit := graphtest.HoldEvent(ctx, store, c.Workspace, "contact_slow")
 	c.MustDo(`mutation { createPortalRole(input: {slug: "fast", name: "Fast"}) { portalRole { id } } }`, nil, nil)
 	if got := c.feed(map[string]any{"after": start}); len(got.Edges) != 0 {
 		t.Errorf("while an older transaction runs, the feed lists %v after its first event; want nothing yet", got.types())
 	}
-	close(release)
-	if err := <-done; err != nil {
+	if err := commit(); err != nil {
 		t.Fatal(err)
 	}
 	got := c.feedOf(2, map[string]any{"after": start}).types()
