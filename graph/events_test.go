@@ -76,7 +76,7 @@ func (c *client) feedOf(n int, vars map[string]any) eventPage {
 
 func TestFeedListsChangesOldestFirstWithActorRequestAndFields(t *testing.T) {
 	t.Parallel()
-	h := newHandler(t)
+	h := graphtest.NewHandler(t)
 	c := newClientWith(t, h, uuid.New(), auth.ScopeRead+" "+auth.ScopeWrite+" "+auth.ScopeKeysAdmin)
 	var role struct {
 		CreatePortalRole struct{ PortalRole struct{ ID string } }
@@ -157,7 +157,7 @@ func TestFeedPagesWithStableCursors(t *testing.T) {
 
 func TestFeedCursorsRefused(t *testing.T) {
 	t.Parallel()
-	svc := newService(t)
+	svc := graphtest.NewService(t)
 	c := newClientOf(t, svc)
 	c.MustDo(`mutation { createPortalRole(input: {slug: "one", name: "One"}) { portalRole { id } } }`, nil, nil)
 	cursor := c.feedOf(1, nil).Edges[0].Cursor
@@ -174,9 +174,9 @@ func TestFeedCursorsRefused(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			svc := newService(t)
+			svc := graphtest.NewService(t)
 			svc.SetEventRetention(tt.retention)
-			c := newClientWith(t, newHandlerOf(t, svc), c.Workspace, auth.ScopeRead)
+			c := newClientWith(t, graphtest.NewHandlerOf(t, svc), c.Workspace, auth.ScopeRead)
 			resp := c.Post(feedQuery, map[string]any{"after": tt.after})
 			if resp.Code() != tt.wantCode {
 				t.Errorf("feed after %q: code %q (%+v), want %s", tt.after, resp.Code(), resp.Errors, tt.wantCode)
