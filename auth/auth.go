@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
+
+	"github.com/contacts-api/contacts/ctxkey"
 )
 
 // Scopes a token or API key may carry.
@@ -60,16 +62,14 @@ func (p *Principal) Can(scope string) bool {
 	return scope == ScopeRead && slices.Contains(p.Scopes, ScopeWrite)
 }
 
-type principalKey struct{}
+// principalKey holds the principal of an authenticated request's context.
+var principalKey = ctxkey.New[*Principal]("auth.principal")
 
 // WithPrincipal returns a context that carries p.
 func WithPrincipal(ctx context.Context, p *Principal) context.Context {
-	return context.WithValue(ctx, principalKey{}, p)
+	return principalKey.With(ctx, p)
 }
 
 // FromContext returns the request's principal, or nil when the request was
 // not authenticated.
-func FromContext(ctx context.Context) *Principal {
-	p, _ := ctx.Value(principalKey{}).(*Principal)
-	return p
-}
+func FromContext(ctx context.Context) *Principal { return principalKey.Value(ctx) }

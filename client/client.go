@@ -46,6 +46,8 @@ import (
 	"github.com/Khan/genqlient/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/parser"
+
+	"github.com/contacts-api/contacts/ctxkey"
 )
 
 // TokenSource gives the bearer credential of each request: an API key or
@@ -103,7 +105,8 @@ func New(baseURL string, tokens TokenSource, opts ...Option) graphql.Client {
 // Ptr returns a pointer to v: for the optional fields of inputs.
 func Ptr[T any](v T) *T { return &v }
 
-type idempotencyKey struct{}
+// idempotencyKey holds the Idempotency-Key of a context's mutation.
+var idempotencyKey = ctxkey.New[string]("client.idempotencyKey")
 
 // WithIdempotencyKey returns a context whose mutation is sent with key as
 // its Idempotency-Key: the API runs it once for all the calls with that
@@ -111,7 +114,7 @@ type idempotencyKey struct{}
 // the first response. Without it, each mutation call gets a random key of
 // its own, kept across the client's retries.
 func WithIdempotencyKey(ctx context.Context, key string) context.Context {
-	return context.WithValue(ctx, idempotencyKey{}, key)
+	return idempotencyKey.With(ctx, key)
 }
 
 // keyedMutations gives each mutation an idempotency key before sending it.
@@ -120,7 +123,7 @@ type keyedMutations struct {
 }
 
 func (c keyedMutations) MakeRequest(ctx context.Context, req *graphql.Request, resp *graphql.Response) error {
-	if _, ok := ctx.Value(idempotencyKey{}).(string); !ok && isMutation(req) {
+	if _, ok := idempotencyKey.Lookup(ctx); !ok && isMutation(req) {
 		ctx = WithIdempotencyKey(ctx, rand.Text())
 	}
 	return c.Client.MakeRequest(ctx, req, resp)
@@ -235,7 +238,7 @@ func (t *transport) send(req *http.Request) (*http.Response, error) {
 		}
 	}
 	attempt.Header.Set("Authorization", "Bearer "+token)
-	if key, ok := ctx.Value(idempotencyKey{}).(string); ok {
+	if key, ok := idempotencyKey.Lookup(ctx); ok {
 		attempt.Header.Set("Idempotency-Key", key)
 	}
 	return t.http.Do(attempt)

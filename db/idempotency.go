@@ -44,7 +44,7 @@ var errNotInTx = errors.New("idempotency key locked outside a transaction")
 // ends (a commit, a rollback, the connection lost, the server or
 // PostgreSQL gone), so no claim outlives its request.
 func (s *Store) LockIdempotencyKey(ctx context.Context, ws uuid.UUID, key string) (bool, error) {
-	if s.pool != nil && sessionOf(ctx) == nil {
+	if s.pool != nil && sessionKey.Value(ctx) == nil {
 		return false, errNotInTx
 	}
 	var locked bool

@@ -15,6 +15,8 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
+
+	"github.com/contacts-api/contacts/ctxkey"
 )
 
 // A statement that runs outside the transactions of mutations, under
@@ -69,7 +71,8 @@ const (
 // policyScope is the policy setting a statement runs under.
 type policyScope struct{ setting, value string }
 
-type policyScopeKey struct{}
+// policyScopeKey holds the policy setting of a statement's context.
+var policyScopeKey = ctxkey.New[policyScope]("db.policyScope")
 
 // scopedConn runs each statement on the pool, in a transaction of its own
 // that sets a policy setting first (see scopingConn). It is what
@@ -85,7 +88,7 @@ func scoped(pool *bun.DB, setting, value string) scopedConn {
 }
 
 func (c scopedConn) with(ctx context.Context) context.Context {
-	return context.WithValue(ctx, policyScopeKey{}, c.scope)
+	return policyScopeKey.With(ctx, c.scope)
 }
 
 // QueryContext runs query with args as its parameters.
@@ -204,7 +207,7 @@ func (c *scopingConn) clearSession(ctx context.Context) error {
 // selfScopedKey marks the context of a statement that sets its own
 // policy settings, such as the BEGIN with SET LOCAL of beginScoped:
 // nothing needs clearing before it.
-type selfScopedKey struct{}
+var selfScopedKey = ctxkey.New[bool]("db.selfScoped")
 
 func (c *scopingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
 	results, scoped, err := c.sendIfScoped(ctx, query, args)
@@ -227,7 +230,7 @@ type rowDecoder func(fields []pgconn.FieldDescription, types *pgtype.Map, row []
 func (c *scopingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
 	results, scoped, err := c.sendIfScoped(ctx, query, args)
 	if !scoped {
-		if ctx.Value(selfScopedKey{}) == nil {
+		if !selfScopedKey.Value(ctx) {
 			if err := c.clearSession(ctx); err != nil {
 				return nil, err
 			}
@@ -270,7 +273,7 @@ func (c *scopingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (drive
 // sendIfScoped sends query as sendScoped does when ctx carries a
 // policyScope; scoped is false when it does not.
 func (c *scopingConn) sendIfScoped(ctx context.Context, query string, args []driver.NamedValue) (results *batchResults, scoped bool, err error) {
-	scope, scoped := ctx.Value(policyScopeKey{}).(policyScope)
+	scope, scoped := policyScopeKey.Lookup(ctx)
 	if !scoped {
 		return nil, false, nil
 	}

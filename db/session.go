@@ -10,6 +10,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
+
+	"github.com/contacts-api/contacts/ctxkey"
 )
 
 // Row-level security is the database's own wall between workspaces, behind
@@ -69,7 +71,7 @@ func beginScoped(ctx context.Context, pool *bun.DB, setting, value string) (*sco
 	if setting != WorkspaceSetting {
 		begin += "SET LOCAL " + WorkspaceSetting + " = ''; "
 	}
-	if _, err := conn.ExecContext(context.WithValue(ctx, selfScopedKey{}, true), begin+"SET LOCAL "+setting+" = ?", value); err != nil {
+	if _, err := conn.ExecContext(selfScopedKey.With(ctx, true), begin+"SET LOCAL "+setting+" = ?", value); err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("begin: %w", err)
 	}
@@ -130,7 +132,7 @@ func (s *Store) inWorkspace(ctx context.Context, ws uuid.UUID, fn func(bun.IConn
 	if s.pool == nil {
 		return fn(s.idb)
 	}
-	if sess := sessionOf(ctx); sess != nil && sess.pool == s.pool && sess.ws == ws {
+	if sess := sessionKey.Value(ctx); sess != nil && sess.pool == s.pool && sess.ws == ws {
 		if ran, err := sess.run(func(conn bun.IDB) error { return fn(conn) }); ran {
 			return err
 		}
@@ -171,12 +173,8 @@ type session struct {
 	broken error
 }
 
-type sessionKey struct{}
-
-func sessionOf(ctx context.Context) *session {
-	sess, _ := ctx.Value(sessionKey{}).(*session)
-	return sess
-}
+// sessionKey holds the session of a request's context.
+var sessionKey = ctxkey.New[*session]("db.session")
 
 // InRequestTx runs fn with a context in which the store's queries for ws
 // all run in one read-write transaction, on one connection: the reads, so
@@ -190,7 +188,7 @@ func (s *Store) InRequestTx(ctx context.Context, ws uuid.UUID, fn func(context.C
 	}
 	sess := &session{pool: s.pool, ws: ws, life: ctx}
 	defer sess.end()
-	if err := fn(context.WithValue(ctx, sessionKey{}, sess)); err != nil {
+	if err := fn(sessionKey.With(ctx, sess)); err != nil {
 		return err
 	}
 	return sess.commit(ctx)

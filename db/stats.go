@@ -5,9 +5,12 @@ import (
 	"sync/atomic"
 
 	"github.com/uptrace/bun"
+
+	"github.com/contacts-api/contacts/ctxkey"
 )
 
-type statementCountKey struct{}
+// statementCountKey holds the innermost statement counter of a context.
+var statementCountKey = ctxkey.New[*statementCount]("db.statementCount")
 
 // statementCount is a counter of a context, and the counters of the
 // contexts it was derived from.
@@ -21,8 +24,7 @@ type statementCount struct {
 // prove that a request runs a fixed number of statements, and the request
 // log reports it.
 func WithStatementCount(ctx context.Context, n *atomic.Int64) context.Context {
-	outer, _ := ctx.Value(statementCountKey{}).(*statementCount)
-	return context.WithValue(ctx, statementCountKey{}, &statementCount{n: n, outer: outer})
+	return statementCountKey.With(ctx, &statementCount{n: n, outer: statementCountKey.Value(ctx)})
 }
 
 // statementCounter is the Bun hook behind WithStatementCount.
@@ -36,8 +38,7 @@ func (statementCounter) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) cont
 // countStatement counts one statement into the counters of ctx: the hook
 // counts Bun's statements, and lookup those it sends past Bun.
 func countStatement(ctx context.Context) {
-	c, _ := ctx.Value(statementCountKey{}).(*statementCount)
-	for ; c != nil; c = c.outer {
+	for c := statementCountKey.Value(ctx); c != nil; c = c.outer {
 		c.n.Add(1)
 	}
 }

@@ -70,7 +70,7 @@ func (s *Store) InTx(ctx context.Context, ws uuid.UUID, fn func(tx *Store) error
 	bound := func(tx bun.IDB) error {
 		return fn(&Store{idb: tx, models: s.models, ws: ws, rowSecurity: s.rowSecurity, withoutEvents: s.withoutEvents})
 	}
-	if sess := sessionOf(ctx); sess != nil && sess.pool == s.pool {
+	if sess := sessionKey.Value(ctx); sess != nil && sess.pool == s.pool {
 		if sess.ws != ws {
 			return errWrongWorkspace
 		}

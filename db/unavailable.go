@@ -10,6 +10,8 @@ import (
 	"syscall"
 
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/contacts-api/contacts/ctxkey"
 )
 
 // IsUnavailable reports whether err says that PostgreSQL could not be
@@ -43,25 +45,26 @@ func IsUnavailable(err error) bool {
 	return strings.Contains(err.Error(), "conn closed")
 }
 
-type commitsKey struct{}
+// commitsKey holds whether a COMMIT was sent under a context.
+var commitsKey = ctxkey.New[*atomic.Bool]("db.commits")
 
 // TrackCommits returns a context in which the store notes every COMMIT it
 // sends (see CommitAttempted).
 func TrackCommits(ctx context.Context) context.Context {
-	return context.WithValue(ctx, commitsKey{}, new(atomic.Bool))
+	return commitsKey.With(ctx, new(atomic.Bool))
 }
 
 // CommitAttempted reports whether the store sent a COMMIT under ctx (made
 // by TrackCommits), whether or not it answered: a COMMIT whose answer was
 // lost may have gone through, so the request may have written.
 func CommitAttempted(ctx context.Context) bool {
-	sent, _ := ctx.Value(commitsKey{}).(*atomic.Bool)
+	sent := commitsKey.Value(ctx)
 	return sent != nil && sent.Load()
 }
 
 // noteCommit records in ctx that a COMMIT is about to be sent.
 func noteCommit(ctx context.Context) {
-	if sent, ok := ctx.Value(commitsKey{}).(*atomic.Bool); ok {
+	if sent := commitsKey.Value(ctx); sent != nil {
 		sent.Store(true)
 	}
 }

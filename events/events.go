@@ -16,6 +16,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/contacts-api/contacts/auth"
+	"github.com/contacts-api/contacts/ctxkey"
 	"github.com/contacts-api/contacts/db"
 )
 
@@ -177,16 +178,14 @@ func Actor(ctx context.Context) string {
 	return p.Subject
 }
 
-type requestIDKey struct{}
+// requestIDKey holds the id of the request a context serves.
+var requestIDKey = ctxkey.New[string]("events.requestID")
 
 // WithRequestID returns ctx carrying the id of the request it serves,
 // which the events written in it record.
 func WithRequestID(ctx context.Context, id string) context.Context {
-	return context.WithValue(ctx, requestIDKey{}, id)
+	return requestIDKey.With(ctx, id)
 }
 
 // RequestID returns the request id that ctx carries, or "".
-func RequestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey{}).(string)
-	return id
-}
+func RequestID(ctx context.Context) string { return requestIDKey.Value(ctx) }

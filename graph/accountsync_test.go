@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"slices"
 	"testing"
+
+	"github.com/contacts-api/contacts/graph/graphtest"
 )
 
 const (
@@ -21,12 +23,12 @@ type accountUpsert struct {
 		Metadata json.RawMessage `json:"metadata"`
 		Version  int             `json:"version"`
 	} `json:"account"`
-	Created    bool        `json:"created"`
-	Action     *string     `json:"action"`
-	UserErrors []userError `json:"userErrors"`
+	Created    bool                  `json:"created"`
+	Action     *string               `json:"action"`
+	UserErrors []graphtest.UserError `json:"userErrors"`
 }
 
-func decodeAccountUpsert(t *testing.T, resp *response) accountUpsert {
+func decodeAccountUpsert(t *testing.T, resp *graphtest.Response) accountUpsert {
 	t.Helper()
 	var out struct{ UpsertAccount accountUpsert }
 	if len(resp.Errors) > 0 || json.Unmarshal(resp.Data, &out) != nil {
@@ -82,7 +84,7 @@ func TestBulkUpsertAccounts(t *testing.T) {
 				Index      int
 				Created    bool
 				Account    *struct{ ID string }
-				UserErrors []userError
+				UserErrors []graphtest.UserError
 			}
 		}
 	}
@@ -110,7 +112,7 @@ func TestUpdateAccountExpectedVersion(t *testing.T) {
 	c := newClient(t)
 	id := c.CreateAccount(map[string]any{"name": "Acme"})
 	var out struct {
-		UpdateAccount struct{ UserErrors []userError }
+		UpdateAccount struct{ UserErrors []graphtest.UserError }
 	}
 	c.MustDo(`mutation($id: ID!, $input: UpdateAccountInput!) { updateAccount(id: $id, input: $input) { `+userErrorFields+` } }`,
 		map[string]any{"id": id, "input": map[string]any{"name": "Renamed", "expectedVersion": 3}}, &out)

@@ -36,7 +36,7 @@ func (c *client) revokeAPIKey(id string) graphtest.APIKeyData {
 	var out struct {
 		RevokeAPIKey struct {
 			APIKey     *graphtest.APIKeyData `json:"apiKey"`
-			UserErrors []userError           `json:"userErrors"`
+			UserErrors []graphtest.UserError `json:"userErrors"`
 		} `json:"revokeApiKey"`
 	}
 	c.MustDo(`mutation($id: ID!) { revokeApiKey(id: $id) { apiKey { `+graphtest.APIKeyFields+` } userErrors { field code message } } }`,
@@ -58,7 +58,7 @@ func expireAPIKey(t *testing.T, id string) {
 }
 
 // checkRefused checks that resp is the 401 of a refused credential.
-func checkRefused(t *testing.T, resp *response) {
+func checkRefused(t *testing.T, resp *graphtest.Response) {
 	t.Helper()
 	if resp.Status != http.StatusUnauthorized {
 		t.Fatalf("status = %d; want 401\n%s", resp.Status, resp.Body)
@@ -70,8 +70,8 @@ const readContacts = `{ contacts { totalCount } }`
 
 func TestAPIKeyLifecycle(t *testing.T) {
 	t.Parallel()
-	svc := newService(t)
-	admin := newClientWith(t, newHandlerOf(t, svc), uuid.New(), graphtest.AllScopes)
+	svc := graphtest.NewService(t)
+	admin := newClientWith(t, graphtest.NewHandlerOf(t, svc), uuid.New(), graphtest.AllScopes)
 
 	key, secret := admin.CreateAPIKey("CRM sync", auth.ScopeRead, auth.ScopeWrite)
 	if !apiKeyPattern.MatchString(secret) || !strings.HasPrefix(secret, key.Prefix+"_") {
@@ -121,7 +121,7 @@ func TestAPIKeyLifecycle(t *testing.T) {
 
 func TestExpiredAPIKey(t *testing.T) {
 	t.Parallel()
-	admin := newClientWith(t, newHandler(t), uuid.New(), graphtest.AllScopes)
+	admin := newClientWith(t, graphtest.NewHandler(t), uuid.New(), graphtest.AllScopes)
 	inAnHour := time.Now().Add(time.Hour).UTC().Truncate(time.Second)
 	created := admin.TryCreateAPIKey(map[string]any{
 		"name": "Nightly import", "scopes": []string{auth.ScopeRead}, "expiresAt": inAnHour.Format(time.RFC3339),
@@ -141,7 +141,7 @@ func TestExpiredAPIKey(t *testing.T) {
 // response and costs the same work, one lookup by hash, whatever was wrong.
 func TestRefusedAPIKeysLookAlike(t *testing.T) {
 	t.Parallel()
-	admin := newClientWith(t, newHandler(t), uuid.New(), graphtest.AllScopes)
+	admin := newClientWith(t, graphtest.NewHandler(t), uuid.New(), graphtest.AllScopes)
 	revokedKey, revoked := admin.CreateAPIKey("Revoked", auth.ScopeRead)
 	admin.revokeAPIKey(revokedKey.ID)
 	expiredKey, expired := admin.CreateAPIKey("Expired", auth.ScopeRead)
@@ -203,7 +203,7 @@ const (
 
 func TestAPIKeyScopes(t *testing.T) {
 	t.Parallel()
-	h := newHandler(t)
+	h := graphtest.NewHandler(t)
 	const (
 		read      = auth.ScopeRead
 		write     = auth.ScopeWrite
@@ -274,7 +274,7 @@ func TestAPIKeyScopes(t *testing.T) {
 }
 
 // rootsWithData counts the root fields of resp whose data is not null.
-func rootsWithData(t *testing.T, resp *response) int {
+func rootsWithData(t *testing.T, resp *graphtest.Response) int {
 	t.Helper()
 	if !graphtest.HasData(resp) {
 		return 0
@@ -294,7 +294,7 @@ func rootsWithData(t *testing.T, resp *response) int {
 
 func TestCreateAPIKeyValidation(t *testing.T) {
 	t.Parallel()
-	h := newHandler(t)
+	h := graphtest.NewHandler(t)
 	past := time.Now().Add(-time.Minute).Format(time.RFC3339)
 	tests := []struct {
 		name      string
@@ -330,7 +330,7 @@ func TestCreateAPIKeyValidation(t *testing.T) {
 
 func TestCreateAPIKeyKeepsEachScopeOnce(t *testing.T) {
 	t.Parallel()
-	creator := newClientWith(t, newHandler(t), uuid.New(), auth.ScopeWrite+" "+auth.ScopeKeysAdmin)
+	creator := newClientWith(t, graphtest.NewHandler(t), uuid.New(), auth.ScopeWrite+" "+auth.ScopeKeysAdmin)
 	name := strings.Repeat("é", 255)
 	key, _ := creator.CreateAPIKey(name, auth.ScopeRead, auth.ScopeKeysAdmin, auth.ScopeRead)
 	// Writing implies reading, so a writer may grant contacts:read.
@@ -366,7 +366,7 @@ func (w *tenant) withAPIKey() *tenant {
 // a key of one workspace reaches nothing of another, its keys included.
 func TestAPIKeyTenantIsolation(t *testing.T) {
 	t.Parallel()
-	h := newHandler(t)
+	h := graphtest.NewHandler(t)
 	a := seedTenant(t, newClientWith(t, h, uuid.New(), graphtest.AllScopes)).withAPIKey()
 	b := seedTenant(t, newClientWith(t, h, uuid.New(), graphtest.AllScopes)).withAPIKey()
 	checkIsolation(t, a, b, slices.Concat(tenancyCases, apiKeyTenancyCases))
@@ -426,8 +426,8 @@ func columnsHoldingAny(t *testing.T, ss []string) map[string][]string {
 // not run in parallel.
 func TestAPIKeySecretAppearsOnlyOnce(t *testing.T) {
 	logs := graphtest.CaptureLogs(t)
-	svc := newService(t)
-	admin := newClientWith(t, newHandlerOf(t, svc), uuid.New(), graphtest.AllScopes)
+	svc := graphtest.NewService(t)
+	admin := newClientWith(t, graphtest.NewHandlerOf(t, svc), uuid.New(), graphtest.AllScopes)
 
 	created := admin.Post(`mutation { createApiKey(input: {name: "CRM sync", scopes: ["contacts:read", "contacts:write"]}) {
 		apiKey { id prefix } secret } }`, nil)
@@ -445,7 +445,7 @@ func TestAPIKeySecretAppearsOnlyOnce(t *testing.T) {
 	random := secret[strings.LastIndex(secret, "_")+1:]
 
 	backend := admin.withToken(secret)
-	later := []*response{
+	later := []*graphtest.Response{
 		backend.Post(readContacts, nil),
 		backend.Post(`mutation { createContact(input: {name: "Ada Lovelace"}) { contact { id } } }`, nil),
 		admin.Post(`{ apiKeys { `+graphtest.APIKeyFields+` } }`, nil),
@@ -482,7 +482,7 @@ func TestAPIKeySecretAppearsOnlyOnce(t *testing.T) {
 // APIs send it, X-API-Key, and refuses credentials in the URL.
 func TestAPIKeyInXAPIKeyHeader(t *testing.T) {
 	t.Parallel()
-	admin := newClientWith(t, newHandler(t), uuid.New(), graphtest.AllScopes)
+	admin := newClientWith(t, graphtest.NewHandler(t), uuid.New(), graphtest.AllScopes)
 	admin.CreateContact(map[string]any{"name": "Ada Lovelace"})
 	_, secret := admin.CreateAPIKey("CRM sync", auth.ScopeRead)
 	const query = `{"query":"{ contacts { totalCount } }"}`

@@ -29,8 +29,8 @@ type auditResult struct {
 func TestGraphQLOverHTTPAudit(t *testing.T) {
 	t.Parallel()
 	node := findAudit(t)
-	token := mintToken(t, uuid.New(), auth.ScopeRead+" "+auth.ScopeWrite)
-	srv := httptest.NewServer(newHandler(t))
+	token := graphtest.MintToken(t, uuid.New(), auth.ScopeRead+" "+auth.ScopeWrite)
+	srv := httptest.NewServer(graphtest.NewHandler(t))
 	defer srv.Close()
 	out, err := exec.Command(node, filepath.Join(auditDir, "audit.mjs"), srv.URL+"/graphql", token).Output()
 	if err != nil {

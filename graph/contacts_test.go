@@ -17,9 +17,9 @@ const userErrorFields = `userErrors { field code message }`
 
 // The GraphQL documents of the contact tests.
 const (
-	createContactDoc = `mutation($input: CreateContactInput!) { createContact(input: $input) { contact { ` + contactFields + ` } ` + userErrorFields + ` } }`
-	updateContactDoc = `mutation($id: ID!, $input: UpdateContactInput!) { updateContact(id: $id, input: $input) { contact { ` + contactFields + ` } ` + userErrorFields + ` } }`
-	contactByIDDoc   = `query($id: ID) { contact(id: $id) { ` + contactFields + ` } }`
+	createContactDoc = `mutation($input: CreateContactInput!) { createContact(input: $input) { contact { ` + graphtest.ContactFields + ` } ` + userErrorFields + ` } }`
+	updateContactDoc = `mutation($id: ID!, $input: UpdateContactInput!) { updateContact(id: $id, input: $input) { contact { ` + graphtest.ContactFields + ` } ` + userErrorFields + ` } }`
+	contactByIDDoc   = `query($id: ID) { contact(id: $id) { ` + graphtest.ContactFields + ` } }`
 	contactStampDoc  = `query($id: ID) { contact(id: $id) { version createdAt updatedAt } }`
 )
 
@@ -29,19 +29,19 @@ func inputAt(keys ...string) []string {
 }
 
 // tryCreateContact runs createContact and returns its payload, whatever it holds.
-func (c *client) tryCreateContact(input map[string]any) contactPayload {
+func (c *client) tryCreateContact(input map[string]any) graphtest.ContactPayload {
 	c.T.Helper()
-	return rootField[contactPayload](c, createContactDoc, map[string]any{"input": input})
+	return rootField[graphtest.ContactPayload](c, createContactDoc, map[string]any{"input": input})
 }
 
 // tryUpdateContact runs updateContact and returns its payload, whatever it holds.
-func (c *client) tryUpdateContact(id string, input map[string]any) contactPayload {
+func (c *client) tryUpdateContact(id string, input map[string]any) graphtest.ContactPayload {
 	c.T.Helper()
-	return rootField[contactPayload](c, updateContactDoc, map[string]any{"id": id, "input": input})
+	return rootField[graphtest.ContactPayload](c, updateContactDoc, map[string]any{"id": id, "input": input})
 }
 
 // mustUpdateContact runs an updateContact that must succeed and returns the contact.
-func (c *client) mustUpdateContact(id string, input map[string]any) *contactData {
+func (c *client) mustUpdateContact(id string, input map[string]any) *graphtest.ContactData {
 	c.T.Helper()
 	got := c.tryUpdateContact(id, input)
 	if len(got.UserErrors) > 0 || got.Contact == nil {
@@ -51,9 +51,9 @@ func (c *client) mustUpdateContact(id string, input map[string]any) *contactData
 }
 
 // contactByID reads a contact back, nil when there is none.
-func (c *client) contactByID(id string) *contactData {
+func (c *client) contactByID(id string) *graphtest.ContactData {
 	c.T.Helper()
-	var out struct{ Contact *contactData }
+	var out struct{ Contact *graphtest.ContactData }
 	c.MustDo(contactByIDDoc, map[string]any{"id": id}, &out)
 	return out.Contact
 }
@@ -72,8 +72,8 @@ func (c *client) contactStamp(id string) contactStamp {
 
 // deletePayload is the payload of a deletion.
 type deletePayload struct {
-	DeletedID  *string     `json:"deletedId"`
-	UserErrors []userError `json:"userErrors"`
+	DeletedID  *string               `json:"deletedId"`
+	UserErrors []graphtest.UserError `json:"userErrors"`
 }
 
 // tryDelete runs the deletion mutation named mutation (deleteContact,
@@ -93,7 +93,7 @@ func (c *client) nodeExists(id string) bool {
 	return out.Node != nil
 }
 
-func describeErrors(errs []userError) string {
+func describeErrors(errs []graphtest.UserError) string {
 	if len(errs) == 0 {
 		return "none"
 	}
@@ -106,7 +106,7 @@ func describeErrors(errs []userError) string {
 
 // checkUserError fails t unless errs report code at field, with no error
 // of another code beside it.
-func checkUserError(t testing.TB, errs []userError, field []string, code string) {
+func checkUserError(t testing.TB, errs []graphtest.UserError, field []string, code string) {
 	t.Helper()
 	found := false
 	for _, e := range errs {
@@ -135,7 +135,7 @@ func sameJSON(t testing.TB, got []byte, want string) bool {
 }
 
 // phoneList returns a contact's phones as "number:TYPE", "-" for no type.
-func phoneList(c *contactData) []string {
+func phoneList(c *graphtest.ContactData) []string {
 	out := make([]string, len(c.Phones))
 	for i, p := range c.Phones {
 		typ := "-"
@@ -149,7 +149,7 @@ func phoneList(c *contactData) []string {
 
 // checkPrimaryAndAccounts checks that got's primary account is primary
 // and that its accounts are want, in order.
-func checkPrimaryAndAccounts(t *testing.T, got *contactData, primary string, want ...string) {
+func checkPrimaryAndAccounts(t *testing.T, got *graphtest.ContactData, primary string, want ...string) {
 	t.Helper()
 	if got.Account == nil || got.Account.ID != primary || !slices.Equal(accountList(got), want) {
 		t.Errorf("account, accounts = %+v, %q; want %s, %q", got.Account, accountList(got), primary, want)
@@ -157,7 +157,7 @@ func checkPrimaryAndAccounts(t *testing.T, got *contactData, primary string, wan
 }
 
 // accountList returns the ids of a contact's accounts, in order.
-func accountList(c *contactData) []string {
+func accountList(c *graphtest.ContactData) []string {
 	out := make([]string, len(c.Accounts))
 	for i, a := range c.Accounts {
 		out[i] = a.ID
@@ -240,74 +240,74 @@ func TestCreateContactRejectsInvalidInput(t *testing.T) {
 
 func TestCreateContactAcceptsValidInput(t *testing.T) {
 	t.Parallel()
-	checkCreates(t, contactKind, []acceptance[contactData]{
-		{"name defaults to first and last name", map[string]any{"firstName": "Ada", "lastName": "Lovelace"}, func(t *testing.T, got *contactData) {
+	checkCreates(t, contactKind, []acceptance[graphtest.ContactData]{
+		{"name defaults to first and last name", map[string]any{"firstName": "Ada", "lastName": "Lovelace"}, func(t *testing.T, got *graphtest.ContactData) {
 			if got.Name != "Ada Lovelace" {
 				t.Errorf("name = %q, want %q", got.Name, "Ada Lovelace")
 			}
 		}},
-		{"a given name wins over first and last name", map[string]any{"name": "Countess", "firstName": "Ada", "lastName": "Lovelace"}, func(t *testing.T, got *contactData) {
+		{"a given name wins over first and last name", map[string]any{"name": "Countess", "firstName": "Ada", "lastName": "Lovelace"}, func(t *testing.T, got *graphtest.ContactData) {
 			if got.Name != "Countess" || got.FirstName == nil || *got.FirstName != "Ada" {
 				t.Errorf("name, firstName = %q, %v; want Countess, Ada", got.Name, got.FirstName)
 			}
 		}},
-		{"a name of 255 characters is accepted", map[string]any{"name": strings.Repeat("n", 255)}, func(t *testing.T, got *contactData) {
+		{"a name of 255 characters is accepted", map[string]any{"name": strings.Repeat("n", 255)}, func(t *testing.T, got *graphtest.ContactData) {
 			if len(got.Name) != 255 {
 				t.Errorf("name has %d characters, want 255", len(got.Name))
 			}
 		}},
-		{"an externalId of 120 characters is accepted", map[string]any{"name": "Ada", "externalId": strings.Repeat("x", 120)}, func(t *testing.T, got *contactData) {
+		{"an externalId of 120 characters is accepted", map[string]any{"name": "Ada", "externalId": strings.Repeat("x", 120)}, func(t *testing.T, got *graphtest.ContactData) {
 			if got.ExternalID == nil || *got.ExternalID != strings.Repeat("x", 120) {
 				t.Errorf("externalId = %v, want 120 x", got.ExternalID)
 			}
 		}},
-		{"email is kept as given", map[string]any{"name": "Ada", "email": "Ada.Lovelace@Example.COM"}, func(t *testing.T, got *contactData) {
+		{"email is kept as given", map[string]any{"name": "Ada", "email": "Ada.Lovelace@Example.COM"}, func(t *testing.T, got *graphtest.ContactData) {
 			if got.Email == nil || *got.Email != "Ada.Lovelace@Example.COM" {
 				t.Errorf("email = %v, want Ada.Lovelace@Example.COM", got.Email)
 			}
 		}},
-		{"an email of 254 characters is accepted", map[string]any{"name": "Ada", "email": strings.Repeat("a", 242) + "@example.com"}, func(t *testing.T, got *contactData) {
+		{"an email of 254 characters is accepted", map[string]any{"name": "Ada", "email": strings.Repeat("a", 242) + "@example.com"}, func(t *testing.T, got *graphtest.ContactData) {
 			if got.Email == nil || len(*got.Email) != 254 {
 				t.Errorf("email = %v, want the 254 characters given", got.Email)
 			}
 		}},
-		{"an upper-case PNG avatarUrl is accepted", map[string]any{"name": "Ada", "avatarUrl": "https://x.com/ada.PNG"}, func(t *testing.T, got *contactData) {
+		{"an upper-case PNG avatarUrl is accepted", map[string]any{"name": "Ada", "avatarUrl": "https://x.com/ada.PNG"}, func(t *testing.T, got *graphtest.ContactData) {
 			if got.AvatarURL == nil || *got.AvatarURL != "https://x.com/ada.PNG" {
 				t.Errorf("avatarUrl = %v, want https://x.com/ada.PNG", got.AvatarURL)
 			}
 		}},
-		{"an avatarUrl with a query string is accepted", map[string]any{"name": "Ada", "avatarUrl": "http://x.com/ada.jpeg?s=64"}, func(t *testing.T, got *contactData) {
+		{"an avatarUrl with a query string is accepted", map[string]any{"name": "Ada", "avatarUrl": "http://x.com/ada.jpeg?s=64"}, func(t *testing.T, got *graphtest.ContactData) {
 			if got.AvatarURL == nil || *got.AvatarURL != "http://x.com/ada.jpeg?s=64" {
 				t.Errorf("avatarUrl = %v, want http://x.com/ada.jpeg?s=64", got.AvatarURL)
 			}
 		}},
-		{"tags are trimmed and deduplicated in order", map[string]any{"name": "Ada", "tags": []string{" vip", "lead", "vip ", "b2b", "lead"}}, func(t *testing.T, got *contactData) {
+		{"tags are trimmed and deduplicated in order", map[string]any{"name": "Ada", "tags": []string{" vip", "lead", "vip ", "b2b", "lead"}}, func(t *testing.T, got *graphtest.ContactData) {
 			if want := []string{"vip", "lead", "b2b"}; !slices.Equal(got.Tags, want) {
 				t.Errorf("tags = %q, want %q", got.Tags, want)
 			}
 		}},
-		{"50 tags of 64 characters are accepted", map[string]any{"name": "Ada", "tags": append(manyTags(49), strings.Repeat("t", 64))}, func(t *testing.T, got *contactData) {
+		{"50 tags of 64 characters are accepted", map[string]any{"name": "Ada", "tags": append(manyTags(49), strings.Repeat("t", 64))}, func(t *testing.T, got *graphtest.ContactData) {
 			if len(got.Tags) != 50 {
 				t.Errorf("%d tags, want 50", len(got.Tags))
 			}
 		}},
-		{"metadata round-trips", map[string]any{"name": "Ada", "metadata": map[string]any{"plan": "pro", "seats": 12, "nested": map[string]any{"ok": true, "list": []any{1, "two", nil}}}}, func(t *testing.T, got *contactData) {
+		{"metadata round-trips", map[string]any{"name": "Ada", "metadata": map[string]any{"plan": "pro", "seats": 12, "nested": map[string]any{"ok": true, "list": []any{1, "two", nil}}}}, func(t *testing.T, got *graphtest.ContactData) {
 			if want := `{"plan":"pro","seats":12,"nested":{"ok":true,"list":[1,"two",null]}}`; !sameJSON(t, got.Metadata, want) {
 				t.Errorf("metadata = %s, want %s", got.Metadata, want)
 			}
 		}},
-		{"metadata of 16 KiB is accepted", map[string]any{"name": "Ada", "metadata": bigObject(16 << 10)}, func(t *testing.T, got *contactData) {
+		{"metadata of 16 KiB is accepted", map[string]any{"name": "Ada", "metadata": bigObject(16 << 10)}, func(t *testing.T, got *graphtest.ContactData) {
 			var m map[string]string
 			if err := json.Unmarshal(got.Metadata, &m); err != nil || len(m["k"]) != 16<<10-8 {
 				t.Errorf("metadata did not round-trip: %v, %d characters", err, len(m["k"]))
 			}
 		}},
-		{"no tags and no metadata give empty ones", map[string]any{"name": "Ada"}, func(t *testing.T, got *contactData) {
+		{"no tags and no metadata give empty ones", map[string]any{"name": "Ada"}, func(t *testing.T, got *graphtest.ContactData) {
 			if got.Tags == nil || len(got.Tags) != 0 || !sameJSON(t, got.Metadata, `{}`) {
 				t.Errorf("tags, metadata = %#v, %s; want [], {}", got.Tags, got.Metadata)
 			}
 		}},
-		{"20 phones, however written, are accepted in E.164, oldest first", map[string]any{"name": "Ada", "phones": phoneInputs(append(phoneNumbers(0, 18), "+1 (650) 555-0199", "+44 20 7946 0958")...)}, func(t *testing.T, got *contactData) {
+		{"20 phones, however written, are accepted in E.164, oldest first", map[string]any{"name": "Ada", "phones": phoneInputs(append(phoneNumbers(0, 18), "+1 (650) 555-0199", "+44 20 7946 0958")...)}, func(t *testing.T, got *graphtest.ContactData) {
 			want := append(phoneNumbers(0, 18), "+16505550199", "+442079460958")
 			var numbers []string
 			for _, p := range got.Phones {
@@ -361,7 +361,7 @@ func TestConcurrentCreatesOfOneExternalID(t *testing.T) {
 	c := newClient(t)
 	c.ContactCount() // provisions the workspace, so that only the creates race
 	const racers = 10
-	responses := graphtest.Concurrently(racers, func(i int) *response {
+	responses := graphtest.Concurrently(racers, func(i int) *graphtest.Response {
 		return c.Post(createContactDoc, map[string]any{"input": map[string]any{"name": fmt.Sprintf("Racer %d", i), "externalId": "crm-race"}})
 	})
 	if created := countWritten(t, responses, inputAt("externalId"), "ALREADY_EXISTS"); created != 1 {
@@ -375,7 +375,7 @@ func TestConcurrentCreatesOfOneExternalID(t *testing.T) {
 // countWritten counts the responses to concurrent contact mutations that
 // wrote their contact; each of the others must be refused at field with
 // code.
-func countWritten(t *testing.T, responses []*response, field []string, code string) int {
+func countWritten(t *testing.T, responses []*graphtest.Response, field []string, code string) int {
 	t.Helper()
 	written := 0
 	for i, resp := range responses {
@@ -394,19 +394,19 @@ func countWritten(t *testing.T, responses []*response, field []string, code stri
 
 // payloadOf decodes the payload of a response to one contact mutation; it
 // reports false when the response has GraphQL errors instead.
-func payloadOf(t *testing.T, resp *response) (contactPayload, bool) {
+func payloadOf(t *testing.T, resp *graphtest.Response) (graphtest.ContactPayload, bool) {
 	t.Helper()
 	if len(resp.Errors) > 0 {
-		return contactPayload{}, false
+		return graphtest.ContactPayload{}, false
 	}
-	var out map[string]contactPayload
+	var out map[string]graphtest.ContactPayload
 	if err := json.Unmarshal(resp.Data, &out); err != nil || len(out) != 1 {
 		t.Fatalf("decode %s: %v", resp.Data, err)
 	}
 	for _, payload := range out {
 		return payload, true
 	}
-	return contactPayload{}, false
+	return graphtest.ContactPayload{}, false
 }
 
 func TestContactAccounts(t *testing.T) {
@@ -556,18 +556,18 @@ func TestUpdateContactClearsNullFields(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		field string
-		check func(got *contactData) bool
+		check func(got *graphtest.ContactData) bool
 		want  string
 	}{
-		{"externalId", func(got *contactData) bool { return got.ExternalID == nil }, "null"},
-		{"firstName", func(got *contactData) bool { return got.FirstName == nil && got.Name == "Ada Lovelace" }, "null, name kept"},
-		{"lastName", func(got *contactData) bool { return got.LastName == nil }, "null"},
-		{"email", func(got *contactData) bool { return got.Email == nil }, "null"},
-		{"avatarUrl", func(got *contactData) bool { return got.AvatarURL == nil }, "null"},
-		{"description", func(got *contactData) bool { return got.Description == nil }, "null"},
-		{"tags", func(got *contactData) bool { return got.Tags != nil && len(got.Tags) == 0 }, "[]"},
-		{"metadata", func(got *contactData) bool { return string(got.Metadata) == "{}" }, "{}"},
-		{"portalRole", func(got *contactData) bool { return got.PortalRole.Slug == "member" }, "the default role"},
+		{"externalId", func(got *graphtest.ContactData) bool { return got.ExternalID == nil }, "null"},
+		{"firstName", func(got *graphtest.ContactData) bool { return got.FirstName == nil && got.Name == "Ada Lovelace" }, "null, name kept"},
+		{"lastName", func(got *graphtest.ContactData) bool { return got.LastName == nil }, "null"},
+		{"email", func(got *graphtest.ContactData) bool { return got.Email == nil }, "null"},
+		{"avatarUrl", func(got *graphtest.ContactData) bool { return got.AvatarURL == nil }, "null"},
+		{"description", func(got *graphtest.ContactData) bool { return got.Description == nil }, "null"},
+		{"tags", func(got *graphtest.ContactData) bool { return got.Tags != nil && len(got.Tags) == 0 }, "[]"},
+		{"metadata", func(got *graphtest.ContactData) bool { return string(got.Metadata) == "{}" }, "{}"},
+		{"portalRole", func(got *graphtest.ContactData) bool { return got.PortalRole.Slug == "member" }, "the default role"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.field+" set to null is cleared", func(t *testing.T) {
@@ -629,7 +629,7 @@ func TestConcurrentUpdatesOfOneContact(t *testing.T) {
 		c := newClient(t)
 		ada := c.CreateContact(map[string]any{"name": "Ada"})
 		const writers = 10
-		responses := graphtest.Concurrently(writers, func(i int) *response {
+		responses := graphtest.Concurrently(writers, func(i int) *graphtest.Response {
 			return c.Post(updateContactDoc, map[string]any{"id": ada.ID, "input": map[string]any{"description": fmt.Sprintf("edit %d", i)}})
 		})
 		for i, resp := range responses {
@@ -647,7 +647,7 @@ func TestConcurrentUpdatesOfOneContact(t *testing.T) {
 		ada := c.CreateContact(map[string]any{"name": "Ada", "phones": phoneInputs(phoneNumbers(0, 15)...)})
 		const writers = 10
 		extra := phoneNumbers(100, writers)
-		responses := graphtest.Concurrently(writers, func(i int) *response {
+		responses := graphtest.Concurrently(writers, func(i int) *graphtest.Response {
 			return c.Post(updateContactDoc, map[string]any{"id": ada.ID, "input": map[string]any{"phones": phoneInputs(extra[i])}})
 		})
 		added := countWritten(t, responses, inputAt("phones"), "LIMIT_EXCEEDED")
@@ -874,17 +874,17 @@ func TestMutationsOnUnknownIDsAreNotFound(t *testing.T) {
 	mutations := []struct {
 		name string
 		kind string // the kind of record the mutation takes
-		run  func(c *client, id string) []userError
+		run  func(c *client, id string) []graphtest.UserError
 	}{
-		{"updateContact", "contact", func(c *client, id string) []userError {
+		{"updateContact", "contact", func(c *client, id string) []graphtest.UserError {
 			return c.tryUpdateContact(id, map[string]any{"name": "Ada"}).UserErrors
 		}},
-		{"deleteContact", "contact", func(c *client, id string) []userError { return c.tryDelete("deleteContact", id).UserErrors }},
-		{"updateAccount", "account", func(c *client, id string) []userError {
+		{"deleteContact", "contact", func(c *client, id string) []graphtest.UserError { return c.tryDelete("deleteContact", id).UserErrors }},
+		{"updateAccount", "account", func(c *client, id string) []graphtest.UserError {
 			_, _, userErrors := accountKind.update(c, id, map[string]any{"name": "Acme"})
 			return userErrors
 		}},
-		{"deleteAccount", "account", func(c *client, id string) []userError { return c.tryDelete("deleteAccount", id).UserErrors }},
+		{"deleteAccount", "account", func(c *client, id string) []graphtest.UserError { return c.tryDelete("deleteAccount", id).UserErrors }},
 	}
 	ids := []struct {
 		name string

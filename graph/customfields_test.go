@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/contacts-api/contacts/graph/graphtest"
 )
 
 // The GraphQL documents of the custom field tests.
@@ -22,7 +24,7 @@ type fieldPayload struct {
 		ID, Slug, Label, Type, Object string
 		Options                       []string
 	}
-	UserErrors []userError
+	UserErrors []graphtest.UserError
 }
 
 // tryCreateField runs createCustomField and returns its payload.
@@ -220,7 +222,7 @@ func TestCustomFieldValuesChange(t *testing.T) {
 
 	var bulk struct {
 		BulkUpsertContacts struct {
-			Results []struct{ UserErrors []userError }
+			Results []struct{ UserErrors []graphtest.UserError }
 		}
 	}
 	c.MustDo(`mutation($inputs: [UpsertContactInput!]!) { bulkUpsertContacts(inputs: $inputs) { results { userErrors { field code message } } } }`,
@@ -237,7 +239,7 @@ func TestCustomFieldValuesChange(t *testing.T) {
 				ID           string
 				CustomFields []struct{ Slug, Value string }
 			}
-			UserErrors []userError
+			UserErrors []graphtest.UserError
 		}
 	}
 	const createAccountDoc = `mutation($input: CreateAccountInput!) { createAccount(input: $input) { account { id customFields { slug value } } userErrors { field code message } } }`

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/contacts-api/contacts/graph/graphtest"
 	"github.com/contacts-api/contacts/service"
 )
 
@@ -66,7 +67,7 @@ func (c *client) duplicates(vars map[string]any) duplicatePage {
 // with a contact in several groups, pages through them, and merges one.
 func TestDuplicateContacts(t *testing.T) {
 	t.Parallel()
-	eachWay(t, func(t *testing.T, svc *service.Service) {
+	graphtest.EachWay(t, func(t *testing.T, svc *service.Service) {
 		c := newClientOf(t, svc)
 		acme := c.CreateAccount(map[string]any{"name": "Acme"})
 		globex := c.CreateAccount(map[string]any{"name": "Globex"})

@@ -8,7 +8,7 @@ import (
 )
 
 const upsertByEmailDoc = `mutation($email: String!, $input: UpdateContactInput!, $mode: PhonesMode) {
-	upsertContactByEmail(email: $email, input: $input, phonesMode: $mode) { contact { ` + contactFields + ` } created action ` + userErrorFields + ` } }`
+	upsertContactByEmail(email: $email, input: $input, phonesMode: $mode) { contact { ` + graphtest.ContactFields + ` } created action ` + userErrorFields + ` } }`
 
 func (c *client) upsertByEmail(email string, input map[string]any) upsertPayload {
 	c.T.Helper()
@@ -70,7 +70,7 @@ func TestConcurrentUpsertsByEmail(t *testing.T) {
 	t.Parallel()
 	c := newClient(t)
 	fields := []map[string]any{{"firstName": "Ada"}, {"lastName": "Lovelace"}, {"description": "Countess"}, {"tags": []string{"vip"}}, {"externalId": "crm-ada"}, {"avatarUrl": "https://example.com/ada.png"}}
-	responses := graphtest.Concurrently(len(fields), func(i int) *response {
+	responses := graphtest.Concurrently(len(fields), func(i int) *graphtest.Response {
 		input := map[string]any{"name": "Ada Lovelace"}
 		for k, v := range fields[i] {
 			input[k] = v

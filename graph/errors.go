@@ -14,6 +14,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/contacts-api/contacts/ctxkey"
 	"github.com/contacts-api/contacts/db"
 	"github.com/contacts-api/contacts/graph/request"
 	"github.com/contacts-api/contacts/service"
@@ -122,12 +123,14 @@ func InternalError(ctx context.Context, err error) *gqlerror.Error {
 	}
 }
 
-type outageKey struct{}
+// outageKey holds whether the request of a context met an unreachable
+// database.
+var outageKey = ctxkey.New[*atomic.Bool]("graph.outage")
 
 // TrackOutage returns a context in which the request notes the COMMITs it
 // sends and the outages of the database it meets (see OutageUnanswered).
 func TrackOutage(ctx context.Context) context.Context {
-	return context.WithValue(db.TrackCommits(ctx), outageKey{}, new(atomic.Bool))
+	return outageKey.With(db.TrackCommits(ctx), new(atomic.Bool))
 }
 
 // noteOutage records that the request in ctx met an unreachable database,
@@ -137,7 +140,7 @@ func noteOutage(ctx context.Context) bool {
 	if db.CommitAttempted(ctx) {
 		return false
 	}
-	if met, ok := ctx.Value(outageKey{}).(*atomic.Bool); ok {
+	if met, ok := outageKey.Lookup(ctx); ok {
 		met.Store(true)
 	}
 	return true
@@ -148,7 +151,7 @@ func noteOutage(ctx context.Context) bool {
 // the same request may have): then it may be sent again as it is, and is
 // answered 503.
 func OutageUnanswered(ctx context.Context) bool {
-	met, _ := ctx.Value(outageKey{}).(*atomic.Bool)
+	met := outageKey.Value(ctx)
 	return met != nil && met.Load() && !db.CommitAttempted(ctx)
 }
 

@@ -76,7 +76,7 @@ func (c *client) feedOf(n int, vars map[string]any) eventPage {
 
 func TestFeedListsChangesOldestFirstWithActorRequestAndFields(t *testing.T) {
 	t.Parallel()
-	h := newHandler(t)
+	h := graphtest.NewHandler(t)
 	c := newClientWith(t, h, uuid.New(), auth.ScopeRead+" "+auth.ScopeWrite+" "+auth.ScopeKeysAdmin)
 	var role struct {
 		CreatePortalRole struct{ PortalRole struct{ ID string } }
@@ -157,7 +157,7 @@ func TestFeedPagesWithStableCursors(t *testing.T) {
 
 func TestFeedCursorsRefused(t *testing.T) {
 	t.Parallel()
-	svc := newService(t)
+	svc := graphtest.NewService(t)
 	c := newClientOf(t, svc)
 	c.MustDo(`mutation { createPortalRole(input: {slug: "one", name: "One"}) { portalRole { id } } }`, nil, nil)
 	cursor := c.feedOf(1, nil).Edges[0].Cursor
@@ -174,9 +174,9 @@ func TestFeedCursorsRefused(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			svc := newService(t)
+			svc := graphtest.NewService(t)
 			svc.SetEventRetention(tt.retention)
-			c := newClientWith(t, newHandlerOf(t, svc), c.Workspace, auth.ScopeRead)
+			c := newClientWith(t, graphtest.NewHandlerOf(t, svc), c.Workspace, auth.ScopeRead)
 			resp := c.Post(feedQuery, map[string]any{"after": tt.after})
 			if resp.Code() != tt.wantCode {
 				t.Errorf("feed after %q: code %q (%+v), want %s", tt.after, resp.Code(), resp.Errors, tt.wantCode)
@@ -196,22 +196,12 @@ func TestFeedNeverSkipsAnEventCommittedLate(t *testing.T) {
 
 	store := db.NewStore(dbtest.APIDB(t))
 	ctx := auth.WithPrincipal(context.Background(), &auth.Principal{WorkspaceID: c.Workspace, Subject: "slow"})
-	written, release, done := make(chan struct{}), make(chan struct{}), make(chan error)
-	go func() {
-		done <- store.InTx(ctx, c.Workspace, func(tx *db.Store) error {
-			err := events.Record(ctx, tx, c.Workspace, []events.Change{{Type: events.ContactDeleted, RecordID: "contact_slow"}})
-			close(written)
-			<-release
-			return err
-		})
-	}()
-	<-written
+	commit := graphtest.HoldEvent(ctx, store, c.Workspace, "contact_slow")
 	c.MustDo(`mutation { createPortalRole(input: {slug: "fast", name: "Fast"}) { portalRole { id } } }`, nil, nil)
 	if got := c.feed(map[string]any{"after": start}); len(got.Edges) != 0 {
 		t.Errorf("while an older transaction runs, the feed lists %v after its first event; want nothing yet", got.types())
 	}
-	close(release)
-	if err := <-done; err != nil {
+	if err := commit(); err != nil {
 		t.Fatal(err)
 	}
 	got := c.feedOf(2, map[string]any{"after": start}).types()

@@ -168,7 +168,7 @@ func TestFaultsShowAsInternal(t *testing.T) {
 	t.Run("panic in a resolver", func(t *testing.T) {
 		// A count goes through Bun (a page, like a lookup by keys, does
 		// not: Bun's hooks do not see it).
-		c := newClientWith(t, newHandlerOf(t, serviceWithFault(t, "FROM visible_contacts")), uuid.New(), graphtest.AllScopes)
+		c := newClientWith(t, graphtest.NewHandlerOf(t, serviceWithFault(t, "FROM visible_contacts")), uuid.New(), graphtest.AllScopes)
 		checkInternal(t, graphtest.RecordRequest(c.Handler, c.Request(`{ contacts { totalCount } }`)), logs, "forced fault")
 		checkServes(t, c)
 	})
@@ -179,13 +179,13 @@ func TestFaultsShowAsInternal(t *testing.T) {
 		healthy.CreateContact(map[string]any{"name": "Ada", "accountId": account})
 		// An account's contacts are a batch load through Bun (the
 		// lookups by keys are not: Bun's hooks do not see them).
-		c := newClientWith(t, newHandlerOf(t, serviceWithFault(t, "JOIN contact_accounts AS ca")), healthy.Workspace, graphtest.AllScopes)
+		c := newClientWith(t, graphtest.NewHandlerOf(t, serviceWithFault(t, "JOIN contact_accounts AS ca")), healthy.Workspace, graphtest.AllScopes)
 		checkInternal(t, graphtest.RecordRequest(c.Handler, c.Request(`{ accounts { nodes { contacts { nodes { name } } } } }`)), logs, "forced fault")
 		checkServes(t, c)
 	})
 
 	t.Run("panic in authentication", func(t *testing.T) {
-		c := newClientWith(t, newHandlerOf(t, serviceWithFault(t, `INSERT INTO "workspaces"`)), uuid.New(), graphtest.AllScopes)
+		c := newClientWith(t, graphtest.NewHandlerOf(t, serviceWithFault(t, `INSERT INTO "workspaces"`)), uuid.New(), graphtest.AllScopes)
 		rec := graphtest.RecordRequest(c.Handler, c.Request(contacts))
 		if rec.Code != http.StatusInternalServerError {
 			t.Errorf("status %d; want 500", rec.Code)
@@ -213,7 +213,7 @@ func TestFaultsShowAsInternal(t *testing.T) {
 	t.Run("a statement over the statement timeout", func(t *testing.T) {
 		c := newClient(t)
 		contact := c.CreateContact(map[string]any{"name": "Ada"})
-		timed := newClientWith(t, newHandlerOf(t, serviceOn(t, dbtest.URL(t), db.WithTimeouts(db.Timeouts{Statement: 500 * time.Millisecond}))), c.Workspace, graphtest.AllScopes)
+		timed := newClientWith(t, graphtest.NewHandlerOf(t, serviceOn(t, dbtest.URL(t), db.WithTimeouts(db.Timeouts{Statement: 500 * time.Millisecond}))), c.Workspace, graphtest.AllScopes)
 		lock := lockContact(t, contact.ID)
 		rec := serveWhileLocked(t, lock, timed.Handler, timed.Request(renameContact(contact.ID, "Grace")))
 		checkInternal(t, rec, logs, "canceling statement due to statement timeout")
@@ -230,7 +230,7 @@ func TestFaultsShowAsInternal(t *testing.T) {
 		}
 		proxy := startProxy(t, dbURL.Host)
 		dbURL.Host = proxy.ln.Addr().String()
-		c := newClientWith(t, newHandlerOf(t, serviceOn(t, dbURL.String())), uuid.New(), graphtest.AllScopes)
+		c := newClientWith(t, graphtest.NewHandlerOf(t, serviceOn(t, dbURL.String())), uuid.New(), graphtest.AllScopes)
 		c.ContactCount() // provisions the workspace while the database answers
 		proxy.cut()
 
@@ -268,10 +268,10 @@ func TestPanicsInBackgroundTasksAreLogged(t *testing.T) {
 	logs := graphtest.CaptureLogs(t)
 
 	t.Run("recording an API key's use", func(t *testing.T) {
-		admin := newClientWith(t, newHandler(t), uuid.New(), graphtest.AllScopes)
+		admin := newClientWith(t, graphtest.NewHandler(t), uuid.New(), graphtest.AllScopes)
 		_, secret := admin.CreateAPIKey("sync", auth.ScopeRead)
 		svc := serviceWithFault(t, `UPDATE "api_keys"`)
-		backend := &client{&graphtest.Client{T: t, Handler: newHandlerOf(t, svc), Token: secret}}
+		backend := &client{&graphtest.Client{T: t, Handler: graphtest.NewHandlerOf(t, svc), Token: secret}}
 		if resp := backend.Post(`{ contacts { totalCount } }`, nil); resp.Status != http.StatusOK || len(resp.Errors) > 0 {
 			t.Fatalf("status %d, errors %+v; want the request served while its key's use is recorded in the background", resp.Status, resp.Errors)
 		}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/contacts-api/contacts/graph/graphtest"
 	"github.com/contacts-api/contacts/service"
 )
 
@@ -280,7 +281,7 @@ func TestFilters(t *testing.T) {
 // workspace that holds the filter fixture.
 func onFilterFixture(t *testing.T, test func(t *testing.T, c *client, f *filterFixture)) {
 	t.Helper()
-	eachWay(t, func(t *testing.T, svc *service.Service) {
+	graphtest.EachWay(t, func(t *testing.T, svc *service.Service) {
 		c := newClientOf(t, svc)
 		test(t, c, seedFilterFixture(c))
 	})

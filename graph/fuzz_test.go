@@ -7,6 +7,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/contacts-api/contacts/graph/graphtest"
 )
 
 // FuzzRequest sends documents and variables through the whole request
@@ -36,7 +38,7 @@ func FuzzRequest(f *testing.F) {
 		req.Header.Set("Authorization", "Bearer "+c.Token)
 		rec := httptest.NewRecorder()
 		c.Handler.ServeHTTP(rec, req)
-		var resp response
+		var resp graphtest.Response
 		if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
 			t.Fatalf("status %d, body is not JSON: %.200s", rec.Code, rec.Body)
 		}

@@ -378,8 +378,8 @@ func soloAccountOf(w *tenant) string { return w.soloAccountID }
 // application's workspace filters are the only wall.
 func TestIDOR(t *testing.T) {
 	t.Parallel()
-	eachWay(t, func(t *testing.T, svc *service.Service) {
-		h := newHandlerOf(t, svc)
+	graphtest.EachWay(t, func(t *testing.T, svc *service.Service) {
+		h := graphtest.NewHandlerOf(t, svc)
 		a := seedIDORTenant(t, newClientWith(t, h, uuid.New(), graphtest.AllScopes))
 		b := seedIDORTenant(t, newClientWith(t, h, uuid.New(), graphtest.AllScopes))
 		checkIsolation(t, a, b, slices.Concat(tenancyCases, apiKeyTenancyCases, idorCases))
@@ -454,6 +454,6 @@ func TestTenantIsolationUnderLoad(t *testing.T) {
 	bdb.DB.SetMaxOpenConns(2)
 	svc := graphtest.ServiceOf(t, bdb)
 	start := time.Now()
-	checkConcurrentListings(t, newHandlerOf(t, svc), loadQuery, loadVars, requests)
+	checkConcurrentListings(t, graphtest.NewHandlerOf(t, svc), loadQuery, loadVars, requests)
 	t.Logf("%d requests in %v", requests, time.Since(start).Round(time.Millisecond))
 }

@@ -156,7 +156,7 @@ func TestTextMaximum(t *testing.T) {
 // checkValueRefused checks that resp refused the value at field: a mutation
 // with one user error of code and nothing else, any other operation with
 // BAD_USER_INPUT naming field.
-func checkValueRefused(t *testing.T, resp *response, field []string, code string) {
+func checkValueRefused(t *testing.T, resp *graphtest.Response, field []string, code string) {
 	t.Helper()
 	if ues := userErrorsIn(t, resp); ues != nil {
 		if len(resp.Errors) > 0 || len(ues) != 1 || ues[0].Code != code || !slices.Equal(ues[0].Field, field) {
@@ -180,18 +180,18 @@ func sameField(got any, want []string) bool {
 
 // userErrorsIn returns the user errors of a mutation response's one
 // payload (of every result of a bulk one), or nil for a response without.
-func userErrorsIn(t *testing.T, resp *response) []userError {
+func userErrorsIn(t *testing.T, resp *graphtest.Response) []graphtest.UserError {
 	t.Helper()
 	var data map[string]struct {
-		UserErrors []userError `json:"userErrors"`
+		UserErrors []graphtest.UserError `json:"userErrors"`
 		Results    []struct {
-			UserErrors []userError `json:"userErrors"`
+			UserErrors []graphtest.UserError `json:"userErrors"`
 		} `json:"results"`
 	}
 	if json.Unmarshal(resp.Data, &data) != nil {
 		return nil
 	}
-	var all []userError
+	var all []graphtest.UserError
 	for _, payload := range data {
 		all = append(all, payload.UserErrors...)
 		for _, r := range payload.Results {

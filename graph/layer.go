@@ -86,7 +86,7 @@ func freshLoadersForMutations(ctx context.Context, next graphql.RootResolver) gr
 // Idempotency-Key.
 func WithheldSecrets(ctx context.Context) (context.Context, func(body []byte) []byte) {
 	shown := &shownSecrets{}
-	return withShownSecrets(ctx, shown), shown.withhold
+	return shownSecretsKey.With(ctx, shown), shown.withhold
 }
 
 // ServeLive has the layer serve subscriptions from hub.

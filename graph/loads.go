@@ -10,6 +10,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/contacts-api/contacts/ctxkey"
 	"github.com/contacts-api/contacts/db"
 	"github.com/contacts-api/contacts/graph/loaders"
 	"github.com/contacts-api/contacts/graph/model"
@@ -62,12 +63,12 @@ func findOne[V any](ctx context.Context, byID, byExternalID *loaders.Loader[stri
 // for the others a while would miss those the scheduler starts late, on
 // a busy server, and cost another statement.
 func loadRoot[K comparable, V any](ctx context.Context, l *loaders.Loader[K, V], key K) (V, error) {
-	if g, _ := ctx.Value(gatheringKey{}).(rootKeys); g != nil {
+	if g := gatheringKey.Value(ctx); g != nil {
 		noteKey(g, l, key)
 		var none V
 		return none, nil
 	}
-	if r, _ := ctx.Value(rootLookupsKey{}).(*rootLookups); r != nil {
+	if r := rootLookupsKey.Value(ctx); r != nil {
 		r.once.Do(func() { r.fetch(ctx) })
 	}
 	return l.LoadNow(ctx, []K{key})[0]()
@@ -76,13 +77,14 @@ func loadRoot[K comparable, V any](ctx context.Context, l *loaders.Loader[K, V],
 // rootLookups are the lookups of a query's root fields, fetched once.
 type rootLookups struct{ once sync.Once }
 
-type rootLookupsKey struct{}
+// rootLookupsKey holds the root lookups of a query's context.
+var rootLookupsKey = ctxkey.New[*rootLookups]("graph.rootLookups")
 
 // withRootLookups makes the root lookups of a query fetched together (see
 // loadRoot).
 func withRootLookups(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 	if graphql.GetOperationContext(ctx).Operation.Operation == ast.Query {
-		ctx = context.WithValue(ctx, rootLookupsKey{}, &rootLookups{})
+		ctx = rootLookupsKey.With(ctx, &rootLookups{})
 	}
 	return next(ctx)
 }
@@ -96,7 +98,7 @@ func withRootLookups(ctx context.Context, next graphql.OperationHandler) graphql
 func (*rootLookups) fetch(ctx context.Context) {
 	oc, l := graphql.GetOperationContext(ctx), loaders.For(ctx)
 	keys := rootKeys{}
-	gather := context.WithValue(ctx, gatheringKey{}, keys)
+	gather := gatheringKey.With(ctx, keys)
 	for _, f := range graphql.CollectFields(oc, oc.Operation.SelectionSet, queryImplementors) {
 		args := f.ArgumentMap(oc.Variables)
 		switch f.Name {
@@ -123,7 +125,9 @@ func stringArg(args map[string]any, name string) *string {
 	return nil
 }
 
-type gatheringKey struct{}
+// gatheringKey holds the keys that the root lookups note while their
+// keys are gathered (see rootLookups.fetch).
+var gatheringKey = ctxkey.New[rootKeys]("graph.gathering")
 
 // rootKeys are the keys that the root lookups of a query noted, by loader.
 type rootKeys map[any]interface{ fetch(context.Context) }

@@ -17,27 +17,6 @@ func TestMain(m *testing.M) { dbtest.Main(m) }
 // tests as its methods.
 type client struct{ *graphtest.Client }
 
-// The harness, by the names the tests call it.
-type (
-	response       = graphtest.Response
-	gqlError       = graphtest.GQLError
-	userError      = graphtest.UserError
-	contactData    = graphtest.ContactData
-	contactPayload = graphtest.ContactPayload
-)
-
-const contactFields = graphtest.ContactFields
-
-var (
-	testSecret     = graphtest.Secret
-	newService     = graphtest.NewService
-	eachWay        = graphtest.EachWay
-	newHandler     = graphtest.NewHandler
-	newHandlerOf   = graphtest.NewHandlerOf
-	newHandlerWith = graphtest.NewHandlerWith
-	mintToken      = graphtest.MintToken
-)
-
 // newClient returns a client of a new workspace with read and write scopes.
 func newClient(t testing.TB) *client { return &client{graphtest.NewClient(t)} }
 

@@ -3,6 +3,8 @@ package graph_test
 import (
 	"slices"
 	"testing"
+
+	"github.com/contacts-api/contacts/graph/graphtest"
 )
 
 // membership is a contact's primary account and accounts, by account
@@ -95,7 +97,7 @@ func TestMembershipsByDelta(t *testing.T) {
 			id := start(tt.name)
 			vars := tt.vars(id, tt.name)
 			var out struct {
-				Result struct{ UserErrors []userError }
+				Result struct{ UserErrors []graphtest.UserError }
 			}
 			c.MustDo(tt.doc, vars, &out)
 			if len(out.Result.UserErrors) > 0 {
@@ -120,7 +122,7 @@ func TestMembershipErrors(t *testing.T) {
 	unknown := c.tryUpdateContact(contact, map[string]any{"addAccountIds": []string{acme, "account_nope"}})
 	checkUserError(t, unknown.UserErrors, inputAt("addAccountIds", "1"), "NOT_FOUND")
 	var out struct {
-		Result struct{ UserErrors []userError }
+		Result struct{ UserErrors []graphtest.UserError }
 	}
 	c.MustDo(`mutation($id: ID!, $account: ID!) { result: moveContactToAccount(contactId: $id, accountId: $account) { `+userErrorFields+` } }`,
 		map[string]any{"id": contact, "account": "account_nope"}, &out)

@@ -3,17 +3,19 @@ package graph_test
 import (
 	"slices"
 	"testing"
+
+	"github.com/contacts-api/contacts/graph/graphtest"
 )
 
-const mergeDoc = `mutation($target: ID!, $sources: [ID!]!) { mergeContacts(targetId: $target, sourceIds: $sources) { contact { ` + contactFields + ` mergedExternalIds } ` + userErrorFields + ` } }`
+const mergeDoc = `mutation($target: ID!, $sources: [ID!]!) { mergeContacts(targetId: $target, sourceIds: $sources) { contact { ` + graphtest.ContactFields + ` mergedExternalIds } ` + userErrorFields + ` } }`
 
 // mergePayload is the payload of mergeContacts.
 type mergePayload struct {
 	Contact *struct {
-		contactData
+		graphtest.ContactData
 		MergedExternalIds []string `json:"mergedExternalIds"`
 	} `json:"contact"`
-	UserErrors []userError `json:"userErrors"`
+	UserErrors []graphtest.UserError `json:"userErrors"`
 }
 
 func (c *client) merge(target string, sources ...string) mergePayload {
@@ -39,7 +41,7 @@ func TestMergeContacts(t *testing.T) {
 	if len(merged.UserErrors) > 0 {
 		t.Fatalf("merge: %s", describeErrors(merged.UserErrors))
 	}
-	got := &merged.Contact.contactData
+	got := &merged.Contact.ContactData
 	if got.Name != "Ada" || *got.Email != "ada@example.com" || got.Version != 2 {
 		t.Errorf("target's own fields changed: %+v", got)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/contacts-api/contacts/db"
 	"github.com/contacts-api/contacts/db/dbtest"
+	"github.com/contacts-api/contacts/graph/graphtest"
 )
 
 const updateWorkspaceSettingsDoc = `mutation($input: UpdateWorkspaceSettingsInput!) {
@@ -17,12 +18,12 @@ const updateWorkspaceSettingsDoc = `mutation($input: UpdateWorkspaceSettingsInpu
 
 // setDefaultPhoneRegion runs updateWorkspaceSettings with region (nil to
 // clear it) and returns the region it answers and its user errors.
-func (c *client) setDefaultPhoneRegion(region any) (*string, []userError) {
+func (c *client) setDefaultPhoneRegion(region any) (*string, []graphtest.UserError) {
 	c.T.Helper()
 	var out struct {
 		UpdateWorkspaceSettings struct {
 			WorkspaceSettings *struct{ DefaultPhoneRegion *string }
-			UserErrors        []userError
+			UserErrors        []graphtest.UserError
 		}
 	}
 	c.MustDo(updateWorkspaceSettingsDoc, map[string]any{"input": map[string]any{"defaultPhoneRegion": region}}, &out)
@@ -34,7 +35,7 @@ func (c *client) setDefaultPhoneRegion(region any) (*string, []userError) {
 }
 
 // numbers returns the numbers of a contact's phones, oldest first.
-func numbers(c *contactData) []string {
+func numbers(c *graphtest.ContactData) []string {
 	out := make([]string, len(c.Phones))
 	for i, p := range c.Phones {
 		out[i] = p.Number
@@ -81,7 +82,7 @@ func TestPhonesAsWritten(t *testing.T) {
 				}
 				return
 			}
-			found := slices.ContainsFunc(got.UserErrors, func(e userError) bool {
+			found := slices.ContainsFunc(got.UserErrors, func(e graphtest.UserError) bool {
 				return e.Code == tt.wantCode && strings.Join(e.Field, ".") == tt.wantField && strings.Contains(e.Message, tt.wantMessage)
 			})
 			if got.Contact != nil || !found {
@@ -263,7 +264,7 @@ func TestMergeKeepsOneOfANumberWrittenTwoWays(t *testing.T) {
 	if merged.Contact == nil || len(merged.UserErrors) > 0 {
 		t.Fatalf("merge: %s", describeErrors(merged.UserErrors))
 	}
-	if got, want := numbers(&merged.Contact.contactData), []string{"+14155550199", "+442079460958"}; !slices.Equal(got, want) {
+	if got, want := numbers(&merged.Contact.ContactData), []string{"+14155550199", "+442079460958"}; !slices.Equal(got, want) {
 		t.Errorf("merged phones = %q; want %q", got, want)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/contacts-api/contacts/db"
+	"github.com/contacts-api/contacts/graph/graphtest"
 )
 
 // portalRoleFields selects everything a test may look at on a portal role.
@@ -30,8 +31,8 @@ type roleData struct {
 
 // portalRolePayload is the payload of a portal role mutation.
 type portalRolePayload struct {
-	PortalRole *roleData   `json:"portalRole"`
-	UserErrors []userError `json:"userErrors"`
+	PortalRole *roleData             `json:"portalRole"`
+	UserErrors []graphtest.UserError `json:"userErrors"`
 }
 
 // portalSettingsPayload is the payload of updatePortalSettings.
@@ -39,7 +40,7 @@ type portalSettingsPayload struct {
 	PortalSettings *struct {
 		DefaultPortalRole roleData `json:"defaultPortalRole"`
 	} `json:"portalSettings"`
-	UserErrors []userError `json:"userErrors"`
+	UserErrors []graphtest.UserError `json:"userErrors"`
 }
 
 func (c *client) tryCreatePortalRole(slug, name string) portalRolePayload {

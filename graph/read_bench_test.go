@@ -12,6 +12,7 @@ import (
 	"github.com/contacts-api/contacts/auth"
 	"github.com/contacts-api/contacts/db/dbtest"
 	"github.com/contacts-api/contacts/db/seed"
+	"github.com/contacts-api/contacts/graph/graphtest"
 	"github.com/contacts-api/contacts/httpapi"
 )
 
@@ -33,7 +34,7 @@ func quietLogs(b *testing.B) {
 func BenchmarkPage(b *testing.B) {
 	quietLogs(b)
 	// page_999 costs 273,726, over the default limit, as in make bench.
-	h := newHandlerWith(b, httpapi.Options{Limits: httpapi.Limits{MaxComplexity: 1_000_000}})
+	h := graphtest.NewHandlerWith(b, httpapi.Options{Limits: httpapi.Limits{MaxComplexity: 1_000_000}})
 	c := newClientWith(b, h, uuid.New(), auth.ScopeRead)
 	plan := seed.Plan{Workspace: c.Workspace, Contacts: 1000, Accounts: 100, PhonesPerContact: 2, TagsPerContact: 3}
 	if _, err := seed.Run(context.Background(), dbtest.DB(b), plan, nil); err != nil {

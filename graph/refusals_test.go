@@ -5,6 +5,8 @@ import (
 	"errors"
 	"reflect"
 	"testing"
+
+	"github.com/contacts-api/contacts/graph/graphtest"
 )
 
 // recordKind is how the tests create, change, read back and count one
@@ -20,7 +22,7 @@ type recordKind[R any] struct {
 }
 
 // contactKind is the kind of contact records.
-var contactKind = recordKind[contactData]{name: "contact", createDoc: createContactDoc, updateDoc: updateContactDoc, byIDDoc: contactByIDDoc}
+var contactKind = recordKind[graphtest.ContactData]{name: "contact", createDoc: createContactDoc, updateDoc: updateContactDoc, byIDDoc: contactByIDDoc}
 
 // accountKind is the kind of account records.
 var accountKind = recordKind[accountData]{name: "account", createDoc: createAccountDoc, updateDoc: updateAccountDoc, byIDDoc: accountByIDDoc}
@@ -33,12 +35,12 @@ type recordHead struct {
 
 // write runs a create or update mutation and returns its payload's
 // record (nil when it has none) with its head, and the user errors.
-func (kind recordKind[R]) write(c *client, doc string, vars map[string]any) (*R, recordHead, []userError) {
+func (kind recordKind[R]) write(c *client, doc string, vars map[string]any) (*R, recordHead, []graphtest.UserError) {
 	c.T.Helper()
 	payload := rootField[map[string]json.RawMessage](c, doc, vars)
 	var record *R
 	var head recordHead
-	var userErrors []userError
+	var userErrors []graphtest.UserError
 	// A record of null decodes as nil, and leaves head zero.
 	if err := errors.Join(
 		json.Unmarshal(payload[kind.name], &record),
@@ -51,13 +53,13 @@ func (kind recordKind[R]) write(c *client, doc string, vars map[string]any) (*R,
 }
 
 // create runs the create mutation with input, as write does.
-func (kind recordKind[R]) create(c *client, input map[string]any) (*R, recordHead, []userError) {
+func (kind recordKind[R]) create(c *client, input map[string]any) (*R, recordHead, []graphtest.UserError) {
 	c.T.Helper()
 	return kind.write(c, kind.createDoc, map[string]any{"input": input})
 }
 
 // update runs the update mutation of record id with input, as write does.
-func (kind recordKind[R]) update(c *client, id string, input map[string]any) (*R, recordHead, []userError) {
+func (kind recordKind[R]) update(c *client, id string, input map[string]any) (*R, recordHead, []graphtest.UserError) {
 	c.T.Helper()
 	return kind.write(c, kind.updateDoc, map[string]any{"id": id, "input": input})
 }

@@ -21,10 +21,10 @@ import (
 // without these shortcuts, where gqlgen resolves every field and the
 // loaders fetch whole records.
 func optimizedAndPlain(t *testing.T) (optimized, plain *client) {
-	svc := newService(t)
+	svc := graphtest.NewService(t)
 	ws, scope := uuid.New(), auth.ScopeRead+" "+auth.ScopeWrite
-	optimized = newClientWith(t, newHandlerWith(t, httpapi.Options{Service: svc}), ws, scope)
-	plain = newClientWith(t, newHandlerWith(t, graphtest.Plain(httpapi.Options{Service: svc})), ws, scope)
+	optimized = newClientWith(t, graphtest.NewHandlerWith(t, httpapi.Options{Service: svc}), ws, scope)
+	plain = newClientWith(t, graphtest.NewHandlerWith(t, graphtest.Plain(httpapi.Options{Service: svc})), ws, scope)
 	return optimized, plain
 }
 

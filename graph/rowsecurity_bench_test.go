@@ -10,6 +10,7 @@ import (
 	"github.com/contacts-api/contacts/auth"
 	"github.com/contacts-api/contacts/db"
 	"github.com/contacts-api/contacts/db/dbtest"
+	"github.com/contacts-api/contacts/graph/graphtest"
 	"github.com/contacts-api/contacts/service"
 )
 
@@ -27,8 +28,8 @@ func BenchmarkRowSecurity(b *testing.B) {
 	bypass := service.New(db.NewStore(dbtest.DB(b)).WithoutRowSecurity())
 	b.Cleanup(bypass.Close)
 	clients := map[string]*client{
-		"rls":    newClientWith(b, newHandlerOf(b, newService(b)), ws, scope),
-		"bypass": newClientWith(b, newHandlerOf(b, bypass), ws, scope),
+		"rls":    newClientWith(b, graphtest.NewHandlerOf(b, graphtest.NewService(b)), ws, scope),
+		"bypass": newClientWith(b, graphtest.NewHandlerOf(b, bypass), ws, scope),
 	}
 	seed := clients["rls"]
 	resp := seed.Post(bulkBenchDoc, map[string]any{"inputs": bulkInputs("rls", 200)})

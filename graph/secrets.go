@@ -9,6 +9,8 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/contacts-api/contacts/ctxkey"
 )
 
 // A field marked @secret in the schema carries a credential that the
@@ -57,7 +59,7 @@ func (s secretFields) note(ctx context.Context, next graphql.Resolver) (any, err
 	if !s[fieldKey{fc.Object, fc.Field.Name}] {
 		return res, nil
 	}
-	if shown, ok := ctx.Value(shownSecretsKey{}).(*shownSecrets); ok {
+	if shown, ok := shownSecretsKey.Lookup(ctx); ok {
 		if secret, ok := res.(*string); ok && secret != nil {
 			shown.add(fc.Path(), *secret)
 		}
@@ -76,13 +78,8 @@ type shownSecret struct {
 	value string
 }
 
-type shownSecretsKey struct{}
-
-// withShownSecrets returns a context in which the secrets a response shows
-// are recorded in shown.
-func withShownSecrets(ctx context.Context, shown *shownSecrets) context.Context {
-	return context.WithValue(ctx, shownSecretsKey{}, shown)
-}
+// shownSecretsKey holds where the secrets a response shows are recorded.
+var shownSecretsKey = ctxkey.New[*shownSecrets]("graph.shownSecrets")
 
 func (s *shownSecrets) add(path ast.Path, value string) {
 	s.mu.Lock()

@@ -85,9 +85,9 @@ var secretIssues = []secretIssue{
 // the rest of the first response.
 func TestNoSecretIsKept(t *testing.T) {
 	t.Parallel()
-	svc := newService(t)
+	svc := graphtest.NewService(t)
 	ws := uuid.New()
-	admin := newClientWith(t, newHandlerOf(t, svc), ws, graphtest.AllScopes)
+	admin := newClientWith(t, graphtest.NewHandlerOf(t, svc), ws, graphtest.AllScopes)
 	operatorKey, _, err := svc.CreateAPIKeyAsOperator(context.Background(), ws, service.CreateAPIKeyInput{Name: "operator", Scopes: auth.Scopes})
 	if err != nil {
 		t.Fatal(err)
@@ -96,7 +96,7 @@ func TestNoSecretIsKept(t *testing.T) {
 	callers := map[string]*client{"a token": admin, "an API key": admin.withToken(adminKey)}
 	// The credentials are secrets too: the JWT signing secret (config)
 	// and the bearer tokens.
-	secrets := []string{string(testSecret), admin.Token, adminKey, operatorKey.Secret}
+	secrets := []string{string(graphtest.Secret), admin.Token, adminKey, operatorKey.Secret}
 
 	for _, issue := range secretIssues {
 		for callerName, c := range callers {
@@ -129,7 +129,7 @@ func TestNoSecretIsKept(t *testing.T) {
 // checkReplayWithholds checks that replay is first replayed with each of
 // the secrets it showed (by path) null, an error SECRET_NOT_REPLAYED at
 // its path, and the rest of its data as it was.
-func checkReplayWithholds(t *testing.T, name string, first, replay *response, shown map[string]string) {
+func checkReplayWithholds(t *testing.T, name string, first, replay *graphtest.Response, shown map[string]string) {
 	t.Helper()
 	if !replay.Replayed() || replay.Status != first.Status {
 		t.Errorf("%s: replay status %d, replayed %v; want the first response replayed", name, replay.Status, replay.Replayed())
@@ -140,7 +140,7 @@ func checkReplayWithholds(t *testing.T, name string, first, replay *response, sh
 			t.Errorf("%s: the replay shows the secret at %s: %s", name, path, replay.Body)
 		}
 		want = bytes.ReplaceAll(want, []byte(`"`+secret+`"`), []byte("null"))
-		if !slices.ContainsFunc(replay.Errors, func(e gqlError) bool {
+		if !slices.ContainsFunc(replay.Errors, func(e graphtest.GQLError) bool {
 			return e.Extensions["code"] == graph.CodeSecretNotReplayed && fmt.Sprint(e.Path...) == fmt.Sprint(pathOf(path)...)
 		}) {
 			t.Errorf("%s: replay errors %+v; want %s at %s", name, replay.Errors, graph.CodeSecretNotReplayed, path)

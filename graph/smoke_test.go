@@ -1,6 +1,10 @@
 package graph_test
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/contacts-api/contacts/graph/graphtest"
+)
 
 func TestCreateAndReadContact(t *testing.T) {
 	t.Parallel()
@@ -13,8 +17,8 @@ func TestCreateAndReadContact(t *testing.T) {
 	if created.Name != "Ada Lovelace" || created.Account == nil || created.Account.ID != account || len(created.Phones) != 1 {
 		t.Fatalf("created contact = %+v", created)
 	}
-	var out struct{ Contact contactData }
-	c.MustDo(`query($id: ID) { contact(id: $id) { `+contactFields+` } }`, map[string]any{"id": created.ID}, &out)
+	var out struct{ Contact graphtest.ContactData }
+	c.MustDo(`query($id: ID) { contact(id: $id) { `+graphtest.ContactFields+` } }`, map[string]any{"id": created.ID}, &out)
 	if out.Contact.ID != created.ID || out.Contact.PortalRole.Slug != "member" || out.Contact.Version != 1 {
 		t.Fatalf("contact(id) = %+v", out.Contact)
 	}

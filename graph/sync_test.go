@@ -12,17 +12,17 @@ import (
 )
 
 const (
-	upsertContactDoc  = `mutation($input: UpsertContactInput!) { upsertContact(input: $input) { contact { ` + contactFields + ` mergedExternalIds } created action ` + userErrorFields + ` } }`
+	upsertContactDoc  = `mutation($input: UpsertContactInput!) { upsertContact(input: $input) { contact { ` + graphtest.ContactFields + ` mergedExternalIds } created action ` + userErrorFields + ` } }`
 	bulkUpsertDoc     = `mutation($inputs: [UpsertContactInput!]!, $atomic: Boolean) { bulkUpsertContacts(inputs: $inputs, atomic: $atomic) { results { index created action contact { id externalId name email tags phones { number } } ` + userErrorFields + ` } } }`
 	deleteContactsDoc = `mutation($ids: [ID!]!) { deleteContacts(ids: $ids) { deletedIds ` + userErrorFields + ` } }`
 )
 
 // upsertPayload is the payload of upsertContact.
 type upsertPayload struct {
-	Contact    *contactData `json:"contact"`
-	Created    bool         `json:"created"`
-	Action     *string      `json:"action"`
-	UserErrors []userError  `json:"userErrors"`
+	Contact    *graphtest.ContactData `json:"contact"`
+	Created    bool                   `json:"created"`
+	Action     *string                `json:"action"`
+	UserErrors []graphtest.UserError  `json:"userErrors"`
 }
 
 // bulkResult is one result of bulkUpsertContacts.
@@ -38,7 +38,7 @@ type bulkResult struct {
 		Tags       []string `json:"tags"`
 		Phones     []struct{ Number string }
 	} `json:"contact"`
-	UserErrors []userError `json:"userErrors"`
+	UserErrors []graphtest.UserError `json:"userErrors"`
 }
 
 func (c *client) upsert(input map[string]any) upsertPayload {
@@ -46,7 +46,7 @@ func (c *client) upsert(input map[string]any) upsertPayload {
 	return rootField[upsertPayload](c, upsertContactDoc, map[string]any{"input": input})
 }
 
-func (c *client) mustUpsert(input map[string]any) *contactData {
+func (c *client) mustUpsert(input map[string]any) *graphtest.ContactData {
 	c.T.Helper()
 	got := c.upsert(input)
 	if len(got.UserErrors) > 0 || got.Contact == nil {
@@ -133,7 +133,7 @@ func TestUpsertPhoneModes(t *testing.T) {
 	}
 }
 
-func numbersOf(c *contactData) []string {
+func numbersOf(c *graphtest.ContactData) []string {
 	out := make([]string, len(c.Phones))
 	for i, p := range c.Phones {
 		out[i] = p.Number
@@ -149,8 +149,8 @@ func sorted(s []string) []string {
 
 // upsertsAtOnce sends doc once for each of fields, all at once, each with
 // the input base and that one's fields.
-func (c *client) upsertsAtOnce(doc string, base map[string]any, fields []map[string]any) []*response {
-	return graphtest.Concurrently(len(fields), func(i int) *response {
+func (c *client) upsertsAtOnce(doc string, base map[string]any, fields []map[string]any) []*graphtest.Response {
+	return graphtest.Concurrently(len(fields), func(i int) *graphtest.Response {
 		input := maps.Clone(base)
 		maps.Copy(input, fields[i])
 		return c.Post(doc, map[string]any{"input": input})
@@ -159,7 +159,7 @@ func (c *client) upsertsAtOnce(doc string, base map[string]any, fields []map[str
 
 // upsertPayloads returns the payload of each response to an upsert (of
 // whichever mutation), and fails the test when one failed.
-func upsertPayloads(t *testing.T, responses []*response) []upsertPayload {
+func upsertPayloads(t *testing.T, responses []*graphtest.Response) []upsertPayload {
 	t.Helper()
 	payloads := make([]upsertPayload, len(responses))
 	for i, resp := range responses {
@@ -221,7 +221,7 @@ func TestExpectedVersion(t *testing.T) {
 		t.Errorf("a STALE update wrote: %+v", got)
 	}
 	// Concurrent updates based on the same version: exactly one wins.
-	responses := graphtest.Concurrently(8, func(i int) *response {
+	responses := graphtest.Concurrently(8, func(i int) *graphtest.Response {
 		return c.Post(updateContactDoc, map[string]any{"id": contact.ID, "input": map[string]any{"description": fmt.Sprint(i), "expectedVersion": 1}})
 	})
 	wins, stales := 0, 0
@@ -362,7 +362,7 @@ func TestDeleteContacts(t *testing.T) {
 	var out struct {
 		DeleteContacts struct {
 			DeletedIds []string
-			UserErrors []userError
+			UserErrors []graphtest.UserError
 		}
 	}
 	c.MustDo(deleteContactsDoc, map[string]any{"ids": []string{a.ID, other.ID}}, &out)

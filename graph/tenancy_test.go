@@ -16,6 +16,7 @@ import (
 
 	"github.com/contacts-api/contacts/auth"
 	"github.com/contacts-api/contacts/db"
+	"github.com/contacts-api/contacts/graph/graphtest"
 )
 
 // tenant is a workspace seeded with one record of every kind, and a client
@@ -62,7 +63,7 @@ func seedTenant(t *testing.T, c *client) *tenant {
 	var created struct {
 		CreatePortalRole struct {
 			PortalRole *struct{ ID string }
-			UserErrors []userError
+			UserErrors []graphtest.UserError
 		}
 	}
 	c.MustDo(`mutation { createPortalRole(input: {slug: "partner", name: "Partner"}) { portalRole { id } userErrors { field code message } } }`, nil, &created)
@@ -187,7 +188,7 @@ const probedAccountFields = `id externalId name domain tags metadata version cre
 // tenantSnapshotQuery reads everything a tenant's records show, with
 // versions and update times, so that any write to them changes its result.
 const tenantSnapshotQuery = `query($contact: ID!, $account: ID!, $solo: ID!) {
-	contact(id: $contact) { ` + contactFields + ` phoneTimes: phones { id createdAt updatedAt contact { id } } }
+	contact(id: $contact) { ` + graphtest.ContactFields + ` phoneTimes: phones { id createdAt updatedAt contact { id } } }
 	account(id: $account) { ` + probedAccountFields + ` contacts { totalCount nodes { id version } } }
 	solo: account(id: $solo) { ` + probedAccountFields + ` contacts { totalCount nodes { id } } }
 	contacts { totalCount nodes { id version updatedAt } }
@@ -262,7 +263,7 @@ func (tc tenancyCase) check(t *testing.T, own, other *tenant) {
 
 // send runs the case as own against other's records, and fails the test
 // unless the response is data without errors, or the error the case wants.
-func (tc tenancyCase) send(t *testing.T, own, other *tenant) *response {
+func (tc tenancyCase) send(t *testing.T, own, other *tenant) *graphtest.Response {
 	t.Helper()
 	resp := own.in(t).c.Post(tc.query, tc.vars(own, other))
 	if tc.wantCode != "" {
@@ -630,7 +631,7 @@ const nestedContactsQuery = `{` + nestedListings + `
 // several goroutines at once: batched loads must never mix workspaces.
 func TestTenantIsolationUnderConcurrency(t *testing.T) {
 	t.Parallel()
-	checkConcurrentListings(t, newHandler(t), nestedContactsQuery, nil, 200)
+	checkConcurrentListings(t, graphtest.NewHandler(t), nestedContactsQuery, nil, 200)
 }
 
 // checkConcurrentListings seeds two workspaces on h, then sends query as
@@ -676,7 +677,7 @@ func checkConcurrentListings(t *testing.T, h http.Handler, query string, vars fu
 
 // listingProblem says what is wrong with a response of nestedContactsQuery
 // sent as own, or returns "".
-func listingProblem(own, other *tenant, resp *response, baseline string) string {
+func listingProblem(own, other *tenant, resp *graphtest.Response, baseline string) string {
 	if resp.Status != http.StatusOK || len(resp.Errors) > 0 {
 		return fmt.Sprintf("want data without errors, got status %d, errors %+v", resp.Status, resp.Errors)
 	}

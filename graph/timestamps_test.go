@@ -25,7 +25,7 @@ const storedTimesDoc = `query($id: ID!) { node(id: $id) { id
 // so a mutation must not answer nanoseconds it did not store.
 func TestMutationTimesAreStoredTimes(t *testing.T) {
 	t.Parallel()
-	c := newClientWith(t, newHandlerOf(t, newService(t)), uuid.New(), graphtest.AllScopes)
+	c := newClientWith(t, graphtest.NewHandlerOf(t, graphtest.NewService(t)), uuid.New(), graphtest.AllScopes)
 	const contact = `id createdAt updatedAt phones { id createdAt updatedAt }`
 	const account = `id createdAt updatedAt`
 

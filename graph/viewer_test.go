@@ -28,7 +28,7 @@ type viewerData struct {
 // learns its own workspace, kind, id and scopes, and needs no scope to ask.
 func TestViewer(t *testing.T) {
 	t.Parallel()
-	h := newHandler(t)
+	h := graphtest.NewHandler(t)
 	admin := newClientWith(t, h, uuid.New(), graphtest.AllScopes)
 	other := newClientWith(t, h, uuid.New(), auth.ScopeRead)
 	keysOnly := newClientWith(t, h, admin.Workspace, auth.ScopeKeysAdmin)
@@ -78,7 +78,7 @@ func TestViewer(t *testing.T) {
 // valid credential, as every other field.
 func TestViewerNeedsACredential(t *testing.T) {
 	t.Parallel()
-	h := newHandler(t)
+	h := graphtest.NewHandler(t)
 	for name, token := range map[string]string{"no credential": "", "a forged token": "x.y.z"} {
 		rec := graphtest.RecordRequest(h, graphtest.NewGraphQLRequest(http.MethodPost, "/graphql", viewerDoc, token, ""))
 		if rec.Code != http.StatusUnauthorized || strings.Contains(rec.Body.String(), "workspaceId") {

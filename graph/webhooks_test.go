@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/contacts-api/contacts/auth"
+	"github.com/contacts-api/contacts/graph/graphtest"
 )
 
 const endpointFields = `id url eventTypes description enabled disabledReason failingSince`
@@ -24,16 +25,16 @@ type endpointData struct {
 
 // webhooksAdmin returns a client of a new workspace with webhooks:admin.
 func webhooksAdmin(t *testing.T) *client {
-	return newClientWith(t, newHandler(t), uuid.New(), auth.ScopeRead+" "+auth.ScopeWrite+" "+auth.ScopeWebhooksAdmin)
+	return newClientWith(t, graphtest.NewHandler(t), uuid.New(), auth.ScopeRead+" "+auth.ScopeWrite+" "+auth.ScopeWebhooksAdmin)
 }
 
-func (c *client) createEndpoint(input map[string]any) (endpointData, string, []userError) {
+func (c *client) createEndpoint(input map[string]any) (endpointData, string, []graphtest.UserError) {
 	c.T.Helper()
 	var out struct {
 		CreateWebhookEndpoint struct {
 			WebhookEndpoint *endpointData
 			Secret          *string
-			UserErrors      []userError
+			UserErrors      []graphtest.UserError
 		}
 	}
 	c.MustDo(`mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) {

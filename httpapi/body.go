@@ -18,6 +18,7 @@ import (
 	"github.com/vektah/gqlparser/v2/parser"
 	"golang.org/x/sync/semaphore"
 
+	"github.com/contacts-api/contacts/ctxkey"
 	"github.com/contacts-api/contacts/graph"
 	"github.com/contacts-api/contacts/httpapi/ratelimit"
 )
@@ -96,14 +97,9 @@ func newBodyReader(limits Limits, schema *ast.Schema) *bodyReader {
 	return &bodyReader{limits: limits, budget: semaphore.NewWeighted(limits.MaxInflightBodyBytes), bulk: bulkFieldsOf(schema)}
 }
 
-type requestBodyKey struct{}
-
-// requestBody returns the body that bodyReader read for the request in
-// ctx.
-func requestBody(ctx context.Context) []byte {
-	body, _ := ctx.Value(requestBodyKey{}).([]byte)
-	return body
-}
+// requestBodyKey holds the body that bodyReader read for the request of
+// a context.
+var requestBodyKey = ctxkey.New[[]byte]("httpapi.requestBody")
 
 // read is the middleware that reads the body.
 func (b *bodyReader) read(next http.Handler) http.Handler {
@@ -134,7 +130,7 @@ func (b *bodyReader) read(next http.Handler) http.Handler {
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestBodyKey{}, body)))
+		next.ServeHTTP(w, r.WithContext(requestBodyKey.With(r.Context(), body)))
 	})
 }
 

@@ -32,7 +32,7 @@ func idempotent(svc *service.Service) func(http.Handler) http.Handler {
 				})
 				return
 			}
-			hash := sha256.Sum256(requestBody(ctx))
+			hash := sha256.Sum256(requestBodyKey.Value(ctx))
 			held := holdingWriter(w)
 			stored, err := svc.Idempotent(ctx, key, hash[:], func(ctx context.Context) (service.StoredResponse, bool) {
 				return runOnce(next, held, r.WithContext(ctx))

@@ -15,6 +15,7 @@ import (
 	coderws "github.com/coder/websocket"
 
 	"github.com/contacts-api/contacts/auth"
+	"github.com/contacts-api/contacts/ctxkey"
 	"github.com/contacts-api/contacts/graph/request"
 	"github.com/contacts-api/contacts/live"
 )
@@ -69,12 +70,8 @@ type socket struct {
 	reason string
 }
 
-type socketKey struct{}
-
-func socketOf(ctx context.Context) *socket {
-	s, _ := ctx.Value(socketKey{}).(*socket)
-	return s
-}
+// socketKey holds the socket of a WebSocket connection's context.
+var socketKey = ctxkey.New[*socket]("httpapi.socket")
 
 // closeAs closes the connection with code and reason: it ends the
 // connection's context, on which gqlgen closes it (writeClose then puts
@@ -115,7 +112,7 @@ func serveWebSockets(opts Options, failures *authFailures, srv http.Handler) htt
 			return
 		}
 		s := &socket{client: failures.client(r)}
-		ctx := context.WithValue(r.Context(), socketKey{}, s)
+		ctx := socketKey.With(r.Context(), s)
 		ctx = live.WithConnection(ctx, live.NewConnection(func() {
 			s.closeAs(CloseTooSlow, "subscriber too slow: read the change feed, then subscribe again")
 		}))
@@ -145,7 +142,7 @@ func newWebSocketTransport(opts Options, failures *authFailures) transport.Webso
 		PingPongInterval: pingEvery,
 		PayloadReadLimit: &readLimit,
 		InitFunc: func(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
-			s := socketOf(ctx)
+			s := socketKey.Value(ctx)
 			ctx, cancel := context.WithCancel(ctx)
 			s.mu.Lock()
 			s.cancel = cancel
@@ -213,7 +210,7 @@ func (a socketAcceptor) Accept(w http.ResponseWriter, r *http.Request, opts tran
 	if err != nil {
 		return nil, err
 	}
-	s := socketOf(r.Context())
+	s := socketKey.Value(r.Context())
 	s.mu.Lock()
 	s.conn = conn
 	s.mu.Unlock()

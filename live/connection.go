@@ -3,6 +3,8 @@ package live
 import (
 	"context"
 	"sync"
+
+	"github.com/contacts-api/contacts/ctxkey"
 )
 
 // Connection is one client connection's share of the hub: how many
@@ -19,17 +21,12 @@ func NewConnection(slow func()) *Connection {
 	return &Connection{slow: slow}
 }
 
-type connectionKey struct{}
+// connectionKey holds the connection of an operation's context.
+var connectionKey = ctxkey.New[*Connection]("live.connection")
 
 // WithConnection returns ctx of the operations of connection c.
 func WithConnection(ctx context.Context, c *Connection) context.Context {
-	return context.WithValue(ctx, connectionKey{}, c)
-}
-
-// connectionOf returns the connection of ctx, or nil.
-func connectionOf(ctx context.Context) *Connection {
-	c, _ := ctx.Value(connectionKey{}).(*Connection)
-	return c
+	return connectionKey.With(ctx, c)
 }
 
 // take counts one more subscription, unless c runs limit already; a nil

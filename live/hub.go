@@ -113,7 +113,7 @@ func (h *Hub) Subscribe(ctx context.Context, f Filter) (<-chan *db.Event, error)
 	if p == nil {
 		return nil, &service.Error{Code: service.CodeUnauthenticated, Message: "Subscriptions need a credential in connection_init."}
 	}
-	conn := connectionOf(ctx)
+	conn := connectionKey.Value(ctx)
 	if !conn.take(h.limits.PerConnection) {
 		return nil, limitExceeded("This connection runs %d subscriptions, the most one may run; end one first.", h.limits.PerConnection)
 	}

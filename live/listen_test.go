@@ -72,23 +72,13 @@ func recordIn(t *testing.T, owner *bun.DB, ctx context.Context, ws uuid.UUID, re
 func TestListenerThatStartsDuringAWriteGetsItsEvent(t *testing.T) {
 	t.Parallel()
 	h, _, owner, ctx, ws := ownHub(t)
-	written, release, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
-	go func() {
-		done <- db.NewStore(owner).InTx(ctx, ws, func(tx *db.Store) error {
-			err := events.Record(ctx, tx, ws, []events.Change{{Type: events.ContactDeleted, RecordID: "contact_unaware"}})
-			close(written)
-			<-release
-			return err
-		})
-	}()
-	<-written
+	commit := graphtest.HoldEvent(ctx, db.NewStore(owner), ws, "contact_unaware")
 	sub, err := h.Subscribe(ctx, live.Filter{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	waitForListeners(t, owner, 1)
-	close(release)
-	if err := <-done; err != nil {
+	if err := commit(); err != nil {
 		t.Fatal(err)
 	}
 	select {

@@ -3,9 +3,13 @@ package service
 import (
 	"context"
 	"slices"
+
+	"github.com/contacts-api/contacts/ctxkey"
 )
 
-type inputProblemsKey struct{}
+// inputProblemsKey holds the problems found in a mutation's arguments
+// before it was called (see WithInputProblems).
+var inputProblemsKey = ctxkey.New[problems]("service.inputProblems")
 
 // WithInputProblems returns ctx carrying the problems that the GraphQL
 // layer found in a mutation's arguments before calling it: values too
@@ -13,14 +17,13 @@ type inputProblemsKey struct{}
 // returns them as user errors and sends none of the values they concern
 // to the database; a bulk mutation still writes its other inputs.
 func WithInputProblems(ctx context.Context, ps []*UserError) context.Context {
-	return context.WithValue(ctx, inputProblemsKey{}, problems(ps))
+	return inputProblemsKey.With(ctx, ps)
 }
 
 // inputProblems returns the problems of ctx at or under the path at.
 func inputProblems(ctx context.Context, at path) problems {
-	all, _ := ctx.Value(inputProblemsKey{}).(problems)
 	var ps problems
-	for _, p := range all {
+	for _, p := range inputProblemsKey.Value(ctx) {
 		if len(p.Field) >= len(at) && slices.Equal(p.Field[:len(at)], at) {
 			ps = append(ps, p)
 		}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"slices"
 
+	"github.com/contacts-api/contacts/ctxkey"
 	"github.com/contacts-api/contacts/db"
 )
 
@@ -28,17 +29,18 @@ type Known struct {
 	MembersOf map[string][]string
 }
 
-type knownKey struct{}
+// knownKey holds the taker of what a context's writes know (see WithKnown).
+var knownKey = ctxkey.New[func(Known)]("service.known")
 
 // WithKnown returns a context in which every write, once committed,
 // hands take what it knows.
 func WithKnown(ctx context.Context, take func(Known)) context.Context {
-	return context.WithValue(ctx, knownKey{}, take)
+	return knownKey.With(ctx, take)
 }
 
 // tellKnown hands k to the taker of ctx, if it has one.
 func tellKnown(ctx context.Context, k Known) {
-	if take, ok := ctx.Value(knownKey{}).(func(Known)); ok {
+	if take, ok := knownKey.Lookup(ctx); ok {
 		take(k)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/contacts-api/contacts/ctxkey"
 	"github.com/contacts-api/contacts/graph"
 	"github.com/contacts-api/contacts/graph/request"
 )
@@ -39,7 +40,8 @@ func (ResponseCeiling) ExtensionName() string { return "ResponseCeiling" }
 // Validate accepts any schema.
 func (ResponseCeiling) Validate(graphql.ExecutableSchema) error { return nil }
 
-type responseBytesKey struct{}
+// responseBytesKey holds the bytes a response may still grow by.
+var responseBytesKey = ctxkey.New[*int64]("extensions.responseBytes")
 
 // responseTooLarge is the panic of a writer past the ceiling.
 type responseTooLarge struct{}
@@ -58,7 +60,7 @@ func (c ResponseCeiling) InterceptResponse(ctx context.Context, next graphql.Res
 		}
 		resp = &graphql.Response{Errors: gqlerror.List{c.error(ctx)}}
 	}()
-	return next(context.WithValue(ctx, responseBytesKey{}, &left))
+	return next(responseBytesKey.With(ctx, &left))
 }
 
 // error returns the error of a response past the ceiling; a mutation's
@@ -78,7 +80,7 @@ func (c ResponseCeiling) error(ctx context.Context) *gqlerror.Error {
 // field's value with it.
 func (ResponseCeiling) InterceptRootField(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
 	m := next(ctx)
-	left, ok := ctx.Value(responseBytesKey{}).(*int64)
+	left, ok := responseBytesKey.Lookup(ctx)
 	if !ok || m == graphql.Null || m == graphql.RequiredNull {
 		return m
 	}

@@ -8,10 +8,13 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 
+	"github.com/contacts-api/contacts/ctxkey"
 	"github.com/contacts-api/contacts/graph/loaders"
 )
 
-type schemaKey struct{}
+// schemaKey holds the described schema in the context of an operation
+// of the fast path.
+var schemaKey = ctxkey.New[*Schema]("fastpath.schema")
 
 // fieldKey names a field by its object and its name.
 type fieldKey struct{ object, field string }
@@ -37,7 +40,7 @@ func Install(srv *handler.Server, es graphql.ExecutableSchema, resolvers any) {
 	}
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		loaders.For(ctx).Projection = s.Projection(graphql.GetOperationContext(ctx))
-		return next(context.WithValue(context.WithValue(ctx, schemaKey{}, s), batchesKey{}, &batches{}))
+		return next(batchesKey.With(schemaKey.With(ctx, s), &batches{}))
 	})
 	srv.AroundFields(func(ctx context.Context, next graphql.Resolver) (any, error) {
 		res, err := next(ctx)

@@ -10,6 +10,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/contacts-api/contacts/ctxkey"
 	"github.com/contacts-api/contacts/graph/loaders"
 )
 
@@ -24,7 +25,7 @@ import (
 // load is cached with its error, which the field's resolver reports.
 // Without the fast path (Install), Preload does nothing.
 func Preload(ctx context.Context, records any, paths ...string) {
-	s, _ := ctx.Value(schemaKey{}).(*Schema)
+	s := schemaKey.Value(ctx)
 	if s == nil {
 		return
 	}
@@ -57,7 +58,7 @@ func (s *Schema) preload(ctx context.Context, o *Object, records reflect.Value, 
 		}
 		out := f.Resolver.Call(args)
 		if out[1].IsNil() {
-			batchesOf(ctx).keep(f, records, out[0])
+			batchesKey.Value(ctx).keep(f, records, out[0])
 		}
 	}
 }
@@ -77,7 +78,9 @@ type batches struct {
 // operation runs.
 type batch struct{ records, values reflect.Value }
 
-type batchesKey struct{}
+// batchesKey holds the batches of an operation of the fast path; outside
+// one, its nil batches keep nothing.
+var batchesKey = ctxkey.New[*batches]("fastpath.batches")
 
 // batchKey is a batch field's run for one list of records: the list's
 // array and length.
@@ -85,13 +88,6 @@ type batchKey struct {
 	field   *Field
 	records unsafe.Pointer
 	n       int
-}
-
-// batchesOf returns the operation's batches in ctx; nil outside an
-// operation of the fast path, which keeps nothing.
-func batchesOf(ctx context.Context) *batches {
-	b, _ := ctx.Value(batchesKey{}).(*batches)
-	return b
 }
 
 // keep keeps the values that field found for records.

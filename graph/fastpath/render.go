@@ -238,7 +238,7 @@ func (field *Field) values(ctx context.Context, records reflect.Value) (column, 
 	case Own:
 		return column{records: records, index: field.Index}, true
 	case Batch:
-		list, ok := batchesOf(ctx).found(field, records)
+		list, ok := batchesKey.Value(ctx).found(field, records)
 		if !ok {
 			out := field.Resolver.Call([]reflect.Value{reflect.ValueOf(ctx), records})
 			if !out[1].IsNil() {

@@ -155,3 +155,28 @@ func RecordEvents(t testing.TB, ws uuid.UUID, changes ...events.Change) {
 		t.Fatal(err)
 	}
 }
+
+// HoldEvent writes an event of recordID in workspace ws through store, in
+// a transaction that stays open until the commit it returns is called:
+// for the tests of a write that commits late, after later ones. commit
+// returns the transaction's error, also when it ended before it wrote.
+func HoldEvent(ctx context.Context, store *db.Store, ws uuid.UUID, recordID string) (commit func() error) {
+	written, release, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go func() {
+		done <- store.InTx(ctx, ws, func(tx *db.Store) error {
+			err := events.Record(ctx, tx, ws, []events.Change{{Type: events.ContactDeleted, RecordID: recordID}})
+			close(written)
+			<-release
+			return err
+		})
+	}()
+	select {
+	case <-written:
+		return func() error {
+			close(release)
+			return <-done
+		}
+	case err := <-done:
+		return func() error { return err }
+	}
+}

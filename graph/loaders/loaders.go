@@ -15,6 +15,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/graph-gophers/dataloader/v7"
 
+	"github.com/contacts-api/contacts/ctxkey"
 	"github.com/contacts-api/contacts/db"
 	"github.com/contacts-api/contacts/service"
 )
@@ -268,13 +269,14 @@ func (l *Loader[K, V]) now(ctx context.Context, keys []K) []entry[V] {
 	return entries
 }
 
-type nowKey struct{}
+// nowKey marks a context in which LoadAll fetches at once (see Now).
+var nowKey = ctxkey.New[bool]("loaders.now")
 
 // Now returns a context in which LoadAll fetches at once what is not
 // cached (LoadNow) rather than wait for other keys to batch with: for
 // code that loads for a whole list at once, ahead of the resolvers.
 func Now(ctx context.Context) context.Context {
-	return context.WithValue(ctx, nowKey{}, true)
+	return nowKey.With(ctx, true)
 }
 
 // LoadAll loads keys and returns their values in key order, with a
@@ -282,7 +284,7 @@ func Now(ctx context.Context) context.Context {
 // result is awaited, so that the keys of a whole list of parents go to
 // the database in one batch.
 func (l *Loader[K, V]) LoadAll(ctx context.Context, keys []K) ([]V, error) {
-	if now, _ := ctx.Value(nowKey{}).(bool); now {
+	if nowKey.Value(ctx) {
 		return await(l.now(ctx, keys), entry[V].get)
 	}
 	return await(l.Queue(ctx, keys), func(t dataloader.Thunk[V]) (V, error) { return t() })
@@ -411,7 +413,8 @@ func recovering[K comparable, V any](fn dataloader.BatchFunc[K, V]) dataloader.B
 	}
 }
 
-type loadersKey struct{}
+// loadersKey holds the loaders of the request of a context.
+var loadersKey = ctxkey.New[*Loaders]("loaders.loaders")
 
 // Middleware puts fresh loaders on each request's context.
 func Middleware(reads *service.Reads, observe BatchObserver, next http.Handler) http.Handler {
@@ -424,7 +427,7 @@ func Middleware(reads *service.Reads, observe BatchObserver, next http.Handler) 
 // With returns a context that carries l, in which l takes what writes
 // know (service.Known).
 func With(ctx context.Context, l *Loaders) context.Context {
-	ctx = context.WithValue(ctx, loadersKey{}, l)
+	ctx = loadersKey.With(ctx, l)
 	return service.WithKnown(ctx, func(k service.Known) { l.take(ctx, k) })
 }
 
@@ -444,9 +447,14 @@ func (l *Loaders) take(ctx context.Context, k service.Known) {
 	}
 }
 
-// For returns the loaders of the request in ctx.
+// For returns the loaders of the request in ctx. It panics when ctx has
+// none: a request served without Middleware or With is a bug.
 func For(ctx context.Context) *Loaders {
-	return ctx.Value(loadersKey{}).(*Loaders)
+	l, ok := loadersKey.Lookup(ctx)
+	if !ok {
+		panic("loaders: no loaders in the context (see Middleware and With)")
+	}
+	return l
 }
 
 // byKey makes a batch function that returns one record per key, or nil

@@ -16,6 +16,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/contacts-api/contacts/auth"
+	"github.com/contacts-api/contacts/ctxkey"
 	"github.com/contacts-api/contacts/events"
 )
 
@@ -43,26 +44,24 @@ type Record struct {
 	release    []func()
 }
 
-type recordKey struct{}
+// recordKey holds the record of the request of a context.
+var recordKey = ctxkey.New[*Record]("request.record")
 
 // Start returns ctx with a new record of the request whose response has
 // header.
 func Start(ctx context.Context, header http.Header) (context.Context, *Record) {
 	r := &Record{header: header}
-	return context.WithValue(ctx, recordKey{}, r), r
+	return recordKey.With(ctx, r), r
 }
 
 // Of returns the record of the request in ctx, or nil.
-func Of(ctx context.Context) *Record {
-	r, _ := ctx.Value(recordKey{}).(*Record)
-	return r
-}
+func Of(ctx context.Context) *Record { return recordKey.Value(ctx) }
 
 // Detach returns ctx without a request's record: for the operations of
 // a WebSocket connection, which outlive the request that opened it, and
 // whose record (with what it holds until its response) would never end.
 func Detach(ctx context.Context) context.Context {
-	return context.WithValue(ctx, recordKey{}, (*Record)(nil))
+	return recordKey.With(ctx, nil)
 }
 
 // Header returns the header of the request's response, for the layers
