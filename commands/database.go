@@ -30,7 +30,7 @@ func databaseFor(ctx context.Context) (bdb *bun.DB, done func(), err error) {
 }
 
 // openAPIDatabase returns the pool the API serves with: with the
-// timeouts of requests and PoolSize connections, on the database migrated
+// timeouts of requests and connections for PoolSize requests, on the database migrated
 // first when MIGRATE_ON_START says so, running its queries as db.APIRole
 // when ROW_LEVEL_SECURITY is on, and as DATABASE_URL's role, which must
 // bypass row-level security, when it is off.
@@ -44,8 +44,8 @@ func openAPIDatabase(ctx context.Context, cfg config) (*bun.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	bdb.SetMaxOpenConns(cfg.PoolSize)
-	bdb.SetMaxIdleConns(cfg.PoolSize)
+	bdb.SetMaxOpenConns(cfg.PoolSize + db.PoolHeadroom)
+	bdb.SetMaxIdleConns(cfg.PoolSize + db.PoolHeadroom)
 	if !cfg.RowSecurity {
 		return bdb, nil
 	}

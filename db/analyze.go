@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+
+	"github.com/contacts-api/contacts/ctxkey"
 )
 
 // The planner chooses a statement's plan by the statistics of its
@@ -38,6 +40,14 @@ import (
 // be asked for again at the next COMMIT, and again, keeping a backend
 // analyzing. One that fails all the same forgets its tables' counts: they
 // are asked about again after as many rows more.
+
+// afterReleaseKey holds, in the context of a COMMIT that a scoped
+// transaction sends as a statement (scopedTx.end), what is to run once
+// its connection is back in the pool: a refresh takes a connection of its
+// own, and in a small pool the one the transaction still held could be
+// the one it waited for. (The COMMIT of a Bun transaction gives its
+// connection back before the query hooks run.)
+var afterReleaseKey = ctxkey.New[*[]func()]("db.afterRelease")
 
 // minAnalyzeRows is the fewest rows written to a table before the server
 // asks whether it needs analyzing: refresh_statistics's own threshold for
@@ -92,6 +102,10 @@ func (s *statistics) AfterQuery(ctx context.Context, e *bun.QueryEvent) {
 		s.written[e.IQuery.GetTableName()] += n
 		s.mu.Unlock()
 	case "COMMIT":
+		if later := afterReleaseKey.Value(ctx); later != nil {
+			*later = append(*later, func() { s.refresh(ctx) })
+			return
+		}
 		s.refresh(ctx)
 	}
 }
@@ -103,12 +117,12 @@ func (s *statistics) refresh(ctx context.Context) {
 	if tables == nil {
 		return
 	}
+	defer s.done()
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
 	defer cancel()
 	results, err := s.call(ctx, tables, written)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.refreshing = false
 	if err != nil {
 		slog.WarnContext(ctx, "the statistics of written tables were not refreshed", "tables", tables, "err", err)
 		for i, t := range tables {
@@ -122,11 +136,23 @@ func (s *statistics) refresh(ctx context.Context) {
 		s.threshold[t] = math.MaxInt64
 	}
 	for _, r := range results {
-		if r.analyzed {
-			s.written[r.table] -= written[slices.Index(tables, r.table)]
+		// A table analyzed counts anew; one that was not, although its
+		// count reached the threshold (another ANALYZE or a VACUUM held
+		// it), is asked about again after as many rows more, as after a
+		// failure, not at the next COMMIT.
+		if n := written[slices.Index(tables, r.table)]; r.analyzed || n >= r.threshold {
+			s.written[r.table] -= n
 		}
 		s.threshold[r.table] = max(r.threshold, minAnalyzeRows)
 	}
+}
+
+// done ends a refresh, however it ended (a panic included), so that the
+// next one may run.
+func (s *statistics) done() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refreshing = false
 }
 
 // refreshResult is what refresh_statistics says of a table.

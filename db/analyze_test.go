@@ -236,3 +236,47 @@ func waitForRefreshToWait(ctx context.Context, owner *bun.DB) {
 		}
 	}
 }
+
+// TestARefreshWaitsForItsTransactionsConnection: the refresh that a
+// COMMIT calls for runs once the transaction's connection is back in the
+// pool, so that in a pool of one connection it does not wait for its
+// own.
+func TestARefreshWaitsForItsTransactionsConnection(t *testing.T) {
+	ctx := context.Background()
+	owner, api := freshDatabase(ctx, t)
+	api.SetMaxOpenConns(1)
+	before := analyzeCount(ctx, t, owner, "contacts")
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		importThroughTheAPI(ctx, t, api, uuid.New(), 1_000)
+	}()
+	select {
+	case <-finished:
+	case <-time.After(30 * time.Second):
+		t.Fatal("1,000 contacts written through a pool of one connection: not done after 30s; the refresh waits for the connection its transaction holds")
+	}
+	if n := analyzeCount(ctx, t, owner, "contacts"); n != before+1 {
+		t.Errorf("contacts were analyzed %d times after the import, want once", n-before)
+	}
+}
+
+// TestATableHeldByAnotherAnalyzeWaitsForMoreWrites: a table that
+// refresh_statistics could not analyze, because another ANALYZE or a
+// VACUUM held it past its lock_timeout, is asked about again after as many
+// rows more, not at the next COMMIT.
+func TestATableHeldByAnotherAnalyzeWaitsForMoreWrites(t *testing.T) {
+	ctx := context.Background()
+	owner, api := freshDatabase(ctx, t)
+	holder, err := owner.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Rollback()
+	if _, err := holder.ExecContext(ctx, "LOCK TABLE contacts IN SHARE UPDATE EXCLUSIVE MODE"); err != nil {
+		t.Fatal(err)
+	}
+	if due := db.RefreshStatistics(ctx, api, map[string]int64{"contacts": 5_000}); len(due) != 0 {
+		t.Errorf("a table another transaction held is due again at once: %v", due)
+	}
+}

@@ -71,6 +71,13 @@ func Open(ctx context.Context, url string, opts ...Option) (*bun.DB, error) {
 // wait their turn in order before they take one.
 func DefaultPoolSize() int { return max(4, runtime.NumCPU()) }
 
+// PoolHeadroom is how many connections the API's pool opens beyond the
+// requests it runs at once: for the server's own work, which takes no
+// turn (an API key's lookup before its request's turn, webhook
+// deliveries, readiness checks, sweeps), so that it waits behind no
+// request, and no request behind it.
+const PoolHeadroom = 4
+
 // OpenAPI connects like Open, but runs every statement as APIRole, which
 // owns no table and does not bypass row-level security: the pool the API
 // serves with. The role url names must be a member of APIRole (the

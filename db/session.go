@@ -86,9 +86,16 @@ func (tx *scopedTx) end(ctx context.Context, command string) error {
 		return nil
 	}
 	tx.open = false
+	var later []func()
+	defer func() {
+		for _, f := range later {
+			f()
+		}
+	}()
 	defer tx.Close() // even when the statement panics (a bug in a query hook, say)
 	if command == "COMMIT" {
 		noteCommit(ctx)
+		ctx = afterReleaseKey.With(ctx, &later)
 	}
 	_, err := tx.ExecContext(ctx, command)
 	if err != nil {

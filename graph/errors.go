@@ -44,7 +44,8 @@ const (
 	// CodeRateLimited refuses a request over a rate limit, with HTTP 429.
 	CodeRateLimited = "RATE_LIMITED"
 	// CodeServerBusy refuses, with 503 and Retry-After, a request whose
-	// body found no room in MaxInflightBodyBytes.
+	// body found no room in MaxInflightBodyBytes, or that waited too long
+	// for its turn to run (DATABASE_POOL_SIZE run at once).
 	CodeServerBusy = "SERVER_BUSY"
 )
 

@@ -117,7 +117,7 @@ func NewHandler(opts Options) http.Handler {
 	}
 	// /graphql, in this order. Nothing reads a body before the caller is
 	// known: an anonymous client costs a look at its headers.
-	graphQL := newGraphQLServer(opts, layer, newWebSocketTransport(opts, failures))
+	graphQL := newGraphQLServer(opts, layer, newWebSocketTransport(opts, failures), turns)
 	// Subscriptions' events need no loader, but the fast path wants them.
 	webSockets := serveWebSockets(opts, failures, withLoaders(opts.Service.Reads(), m.ObserveBatch)(graphQL))
 	requests := chain(graphQL,
@@ -158,8 +158,8 @@ func chain(h http.Handler, middleware ...func(http.Handler) http.Handler) http.H
 // in the order they run: operation parameters are mutated in the order
 // of the list, then operation contexts (strict variables, query shape,
 // input checks, the cost budget), then operations are intercepted
-// (recorder, admission, scopes), and root fields.
-func newGraphQLServer(opts Options, layer *graph.Layer, webSocket transport.Websocket) http.Handler {
+// (recorder, turns, admission, scopes), and root fields.
+func newGraphQLServer(opts Options, layer *graph.Layer, webSocket transport.Websocket, turns *turns) http.Handler {
 	srv := handler.New(layer.Schema())
 	srv.AddTransport(webSocket) // before GET's, which would take the upgrade
 	srv.AddTransport(getTransport{})
@@ -182,6 +182,9 @@ func newGraphQLServer(opts Options, layer *graph.Layer, webSocket transport.Webs
 	})
 	srv.Use(layer.InputChecks())
 	srv.Use(extensions.NewCostBudget(opts.RateLimits.CostPerMinute)) // after QueryShape, which measures the cost it charges
+	// A WebSocket's queries and mutations take their turns here; HTTP
+	// requests took theirs in the middleware.
+	srv.Use(turns)
 	srv.Use(extensions.NewAdmission(l.MaxConcurrentCost))
 	layer.Install(srv, opts.DisableIntrospection)
 	srv.Use(extensions.ResponseCeiling{MaxBytes: l.MaxResponseBytes})

@@ -6,6 +6,7 @@ package metrics
 import (
 	"database/sql"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -37,6 +38,9 @@ type Metrics struct {
 	duration   *prometheus.HistogramVec
 	errors     *prometheus.CounterVec
 	batchSizes *prometheus.HistogramVec
+	// waiting counts the requests waiting for their turn to run, once a
+	// handler has said how (ObserveWaiting).
+	waiting atomic.Pointer[func() float64]
 }
 
 // New returns the service's metrics, with those of the Go runtime and the
@@ -63,7 +67,16 @@ func New(pool *sql.DB) *Metrics {
 			Buckets: []float64{1, 2, 5, 10, 25, 50, 100, 250, 500, 1000},
 		}, []string{"loader"}),
 	}
-	m.registry.MustRegister(m.requests, m.duration, m.errors, m.batchSizes,
+	waiting := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "graphql_requests_waiting",
+		Help: "Requests waiting for their turn to run: as many run at once as the database pool has connections for them (DATABASE_POOL_SIZE).",
+	}, func() float64 {
+		if f := m.waiting.Load(); f != nil {
+			return (*f)()
+		}
+		return 0
+	})
+	m.registry.MustRegister(m.requests, m.duration, m.errors, m.batchSizes, waiting,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if pool != nil {
 		// go_sql_in_use_connections, go_sql_idle_connections,
@@ -112,14 +125,9 @@ func (m *Metrics) ObserveRequest(r Request) {
 	}
 }
 
-// ObserveWaiting makes waiting the number of requests waiting for their
-// turn to run (see DATABASE_POOL_SIZE).
-func (m *Metrics) ObserveWaiting(waiting func() float64) {
-	m.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-		Name: "graphql_requests_waiting",
-		Help: "Requests waiting for their turn to run: as many run at once as the database pool has connections (DATABASE_POOL_SIZE).",
-	}, waiting))
-}
+// ObserveWaiting makes waiting the count of the requests waiting for
+// their turn to run.
+func (m *Metrics) ObserveWaiting(waiting func() float64) { m.waiting.Store(&waiting) }
 
 // ObserveBatch counts a dataloader's batch of size keys.
 func (m *Metrics) ObserveBatch(loader string, size int) {

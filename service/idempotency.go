@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/contacts-api/contacts/auth"
+	"github.com/contacts-api/contacts/ctxkey"
 	"github.com/contacts-api/contacts/db"
 	"github.com/contacts-api/contacts/periodic"
 )
@@ -97,11 +98,9 @@ func (s *Service) Idempotent(ctx context.Context, key string, hash []byte, run f
 			return nil, ErrIdempotencyInProgress
 		}
 		// The attempt's transaction is over: a waiting retry holds no
-		// connection.
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(idempotencyPoll):
+		// connection, nor its turn to run.
+		if err := pause(ctx, idempotencyPoll); err != nil {
+			return nil, err
 		}
 	}
 }
@@ -146,6 +145,30 @@ func (s *Service) tryIdempotent(ctx context.Context, rec *db.IdempotencyKey, run
 		return nil, nil
 	}
 	return nil, err
+}
+
+// pauseKey holds how a request waits between two attempts at an
+// idempotency key that another request holds: the HTTP layer gives the
+// request's turn to run back while it waits, and waits for it again.
+var pauseKey = ctxkey.New[func(context.Context, time.Duration) error]("service.pause")
+
+// WithPause returns ctx in which a request waits between two attempts at
+// a busy idempotency key with pause, instead of sleeping.
+func WithPause(ctx context.Context, pause func(context.Context, time.Duration) error) context.Context {
+	return pauseKey.With(ctx, pause)
+}
+
+// pause waits d, the way ctx says (WithPause), or until ctx ends.
+func pause(ctx context.Context, d time.Duration) error {
+	if p := pauseKey.Value(ctx); p != nil {
+		return p(ctx, d)
+	}
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
+	}
 }
 
 // SweepIdempotencyKeys deletes expired keys every interval until ctx ends.
