@@ -152,7 +152,7 @@ func loadConfig(env environment) (config, error) {
 		return cfg, err
 	}
 	var pool numbers
-	if cfg.PoolSize = pool.envPositive("DATABASE_POOL_SIZE", db.DefaultPoolSize()); pool.err != nil {
+	if cfg.PoolSize = pool.envPositive("DATABASE_POOL_SIZE", db.PoolSize(serverProcs())); pool.err != nil {
 		return cfg, pool.err
 	}
 	cfg.Limits.MaxConcurrentOperations = cfg.PoolSize

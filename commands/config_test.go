@@ -67,7 +67,11 @@ func TestLimitsConfiguration(t *testing.T) {
 		want    func(config) bool
 		wantErr string
 	}{
-		{"defaults", nil, func(c config) bool { return c.Limits == httpapi.DefaultLimits && c.Introspection }, ""},
+		{"defaults", nil, func(c config) bool {
+			want := httpapi.DefaultLimits
+			want.MaxConcurrentOperations = db.PoolSize(serverProcs())
+			return c.Limits == want && c.PoolSize == want.MaxConcurrentOperations && c.Introspection
+		}, ""},
 		{"each limit is read", map[string]string{
 			"MAX_BODY_BYTES": "1000", "MAX_BULK_BODY_BYTES": "5000", "MAX_INFLIGHT_BODY_BYTES": "5001", "MAX_QUERY_TOKENS": "500",
 			"MAX_QUERY_DEPTH": "7", "MAX_QUERY_ALIASES": "3", "MAX_QUERY_FIELDS": "50", "MAX_QUERY_SELECTION_FIELDS": "20",

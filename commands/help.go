@@ -50,8 +50,8 @@ Configuration comes from the environment (docs/operations.md has the defaults):
   STATEMENT_TIMEOUT     longest SQL statement of a request, 5s; 0: PostgreSQL's
   IDLE_IN_TRANSACTION_TIMEOUT
                         longest wait inside a request's transaction, 10s
-  DATABASE_POOL_SIZE    connections to PostgreSQL, and operations run at once;
-                        the others wait in order, the CPUs (at least 4)
+  DATABASE_POOL_SIZE    requests run at once, each with a connection to PostgreSQL;
+                        the others wait in order, twice the CPUs plus 2
   CHANGE_EVENTS         on: writes record change events (webhooks, subscriptions,
                         feed, history); off: none, on
   EVENT_RETENTION       how long change events are kept, 720h (30 days)

@@ -20,8 +20,12 @@ import (
 // runtime.NumCPU above one, and is kept: two busy threads would exhaust
 // the quota early in each period and then wait for the next. GOMAXPROCS
 // in the environment overrides either way.
-func raiseProcs() {
-	runtime.GOMAXPROCS(procsFor(os.Getenv("GOMAXPROCS"), runtime.NumCPU(), runtime.GOMAXPROCS(0)))
+func raiseProcs() { runtime.GOMAXPROCS(serverProcs()) }
+
+// serverProcs is how many Ps the server runs with once raiseProcs has
+// run: what the pool's default size follows.
+func serverProcs() int {
+	return procsFor(os.Getenv("GOMAXPROCS"), runtime.NumCPU(), runtime.GOMAXPROCS(0))
 }
 
 // procsFor returns how many Ps to run, given the GOMAXPROCS setting, the

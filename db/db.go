@@ -58,18 +58,23 @@ func Open(ctx context.Context, url string, opts ...Option) (*bun.DB, error) {
 	return bdb, nil
 }
 
-// DefaultPoolSize is the most connections a pool opens unless told
-// otherwise (DATABASE_POOL_SIZE): as many as the CPUs the process may
-// use, and at least 4, as pgx's own pool does. PostgreSQL runs one
-// process a connection; more busy connections than its CPUs only take
-// turns on them, and each turn is a statement paused for a time slice,
-// which on a small machine is most of the slowest answers' time. A
-// statement that finds them all busy waits for one, and database/sql
-// hands a freed connection to a waiter chosen at random, not the longest
-// waiting; so the API admits no more operations at once than its pool
-// has connections (httpapi's MaxConcurrentOperations), and the others
-// wait their turn in order before they take one.
-func DefaultPoolSize() int { return max(4, runtime.NumCPU()) }
+// DefaultPoolSize is how many requests at once the API runs with a
+// connection each, unless told otherwise (DATABASE_POOL_SIZE): twice the
+// CPUs plus two, the rule PostgreSQL's wiki gives for a pool (twice the
+// database's cores plus its disks), with the CPUs the Go runtime uses
+// standing in for the database's, which the server cannot see: 6 on 2
+// CPUs. PostgreSQL runs one process a connection; more busy connections
+// than it has CPUs only take turns on them, and each turn is a statement
+// paused for a time slice, which on a small machine is most of the
+// slowest answers' time. A statement that finds every connection busy
+// waits for one, and database/sql hands a freed connection to a waiter
+// chosen at random, not the longest waiting; so the API admits no more
+// requests at once than this (httpapi's MaxConcurrentOperations), and the
+// others wait their turn in order before they take one.
+func DefaultPoolSize() int { return PoolSize(runtime.GOMAXPROCS(0)) }
+
+// PoolSize is DefaultPoolSize for a process that runs on procs CPUs.
+func PoolSize(procs int) int { return 2*procs + 2 }
 
 // PoolHeadroom is how many connections the API's pool opens beyond the
 // requests it runs at once: for the server's own work, which takes no
