@@ -160,14 +160,7 @@ func TestARefreshOutlastsTheStatementTimeout(t *testing.T) {
 	api := dbtest.Open(t, db.OpenAPI, url, db.WithTimeouts(db.Timeouts{Statement: statementTimeout}))
 	before := analyzeCount(ctx, t, owner, "contacts")
 
-	holder, err := owner.BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer holder.Rollback()
-	if _, err := holder.ExecContext(ctx, "LOCK TABLE contacts IN SHARE UPDATE EXCLUSIVE MODE"); err != nil {
-		t.Fatal(err)
-	}
+	holder := holdAsAnalyzeWould(ctx, t, owner, "contacts")
 	released := make(chan error, 1)
 	go func() {
 		// Hold the lock until the refresh has waited for it past the
@@ -198,6 +191,22 @@ func TestAFailedRefreshWaitsForMoreWrites(t *testing.T) {
 	if due := db.RefreshStatistics(ctx, api, map[string]int64{"contacts": 5_000}); len(due) != 0 {
 		t.Errorf("after a failed refresh, %v are due again at once", due)
 	}
+}
+
+// holdAsAnalyzeWould takes the lock that ANALYZE and VACUUM take of
+// table, in a transaction rolled back when the test ends unless the test
+// ends it first.
+func holdAsAnalyzeWould(ctx context.Context, t *testing.T, owner *bun.DB, table string) bun.Tx {
+	t.Helper()
+	holder, err := owner.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { holder.Rollback() })
+	if _, err := holder.ExecContext(ctx, "LOCK TABLE "+table+" IN SHARE UPDATE EXCLUSIVE MODE"); err != nil {
+		t.Fatal(err)
+	}
+	return holder
 }
 
 // seedAndAnalyze writes n contacts into a workspace of their own and
@@ -268,14 +277,7 @@ func TestARefreshWaitsForItsTransactionsConnection(t *testing.T) {
 func TestATableHeldByAnotherAnalyzeWaitsForMoreWrites(t *testing.T) {
 	ctx := context.Background()
 	owner, api := freshDatabase(ctx, t)
-	holder, err := owner.BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer holder.Rollback()
-	if _, err := holder.ExecContext(ctx, "LOCK TABLE contacts IN SHARE UPDATE EXCLUSIVE MODE"); err != nil {
-		t.Fatal(err)
-	}
+	holdAsAnalyzeWould(ctx, t, owner, "contacts")
 	if due := db.RefreshStatistics(ctx, api, map[string]int64{"contacts": 5_000}); len(due) != 0 {
 		t.Errorf("a table another transaction held is due again at once: %v", due)
 	}
