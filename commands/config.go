@@ -39,8 +39,9 @@ type config struct {
 	// DatabaseTimeouts bound each statement of a request and each idle
 	// moment of its transaction, in PostgreSQL.
 	DatabaseTimeouts db.Timeouts
-	// PoolSize is the most connections the API's pool opens, and so the
-	// most operations that run at once (Limits.MaxConcurrentOperations).
+	// PoolSize is the most requests that run at once, each with a
+	// connection of the API's pool (Limits.MaxConcurrentOperations); the
+	// pool opens db.PoolHeadroom more for the server's own work.
 	PoolSize int
 	// Limits bound what one request may ask of the server.
 	Limits httpapi.Limits

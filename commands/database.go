@@ -30,10 +30,11 @@ func databaseFor(ctx context.Context) (bdb *bun.DB, done func(), err error) {
 }
 
 // openAPIDatabase returns the pool the API serves with: with the
-// timeouts of requests and connections for PoolSize requests, on the database migrated
-// first when MIGRATE_ON_START says so, running its queries as db.APIRole
-// when ROW_LEVEL_SECURITY is on, and as DATABASE_URL's role, which must
-// bypass row-level security, when it is off.
+// timeouts of requests, and connections for PoolSize requests and the
+// server's own work, on the database migrated first when MIGRATE_ON_START
+// says so, running its queries as db.APIRole when ROW_LEVEL_SECURITY is
+// on, and as DATABASE_URL's role, which must bypass row-level security,
+// when it is off.
 func openAPIDatabase(ctx context.Context, cfg config) (*bun.DB, error) {
 	open := db.OpenAPI
 	if !cfg.RowSecurity {
