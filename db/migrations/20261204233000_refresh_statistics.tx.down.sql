@@ -1,1 +1,0 @@
-DROP FUNCTION refresh_statistics(text[], bigint[]);

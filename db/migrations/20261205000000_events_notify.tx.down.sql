@@ -1,2 +1,0 @@
-DROP TRIGGER events_notify ON events;
-DROP FUNCTION notify_events();
