@@ -47,10 +47,6 @@ func newMigrator(bdb *bun.DB, files fs.FS) (*migrate.Migrator, error) {
 // applied, and a run stopped between the two would leave a migration
 // done but not marked, which the next run would try again, and fail.
 func withMigrationLock(ctx context.Context, bdb *bun.DB, fn func(context.Context, *migrate.Migrator) ([]string, error)) ([]string, error) {
-	m, err := newMigrator(bdb, migrationFiles)
-	if err != nil {
-		return nil, err
-	}
 	conn, err := bdb.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("migration lock: %w", err)
@@ -61,10 +57,47 @@ func withMigrationLock(ctx context.Context, bdb *bun.DB, fn func(context.Context
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(?)", migrationLockID)
 	ctx = context.WithoutCancel(ctx)
+	m, err := newMigrator(bdb, migrationFiles)
+	if err != nil {
+		return nil, err
+	}
 	if err := m.Init(ctx); err != nil {
 		return nil, fmt.Errorf("init migrations: %w", err)
 	}
+	if err := checkSquashedHistory(ctx, m); err != nil {
+		return nil, err
+	}
 	return fn(ctx, m)
+}
+
+// lastBeforeSquash is the last migration of the history that the one
+// baseline, 20261123000001_core (the history's first migration, under
+// its name), replaced: a database migrated before the squash and up to
+// date then has it applied, and holds the baseline's schema already.
+const lastBeforeSquash = "20261205160000_refresh_statistics_growth"
+
+// checkSquashedHistory refuses a database migrated before the squash
+// that had not run the whole history: the baseline counts as applied
+// there, so none of what it lacks would ever be created. Names applied
+// but not known that sort after lastBeforeSquash are no old history but
+// a later release's migrations (a replica of this release starting
+// beside a newer one), which Bun leaves alone as it always did.
+func checkSquashedHistory(ctx context.Context, m *migrate.Migrator) error {
+	unknown, err := m.MissingMigrations(ctx)
+	if err != nil {
+		return fmt.Errorf("migration history: %w", err)
+	}
+	var last string
+	for _, mig := range unknown {
+		if mig.Name <= lastBeforeSquash && mig.Name > last {
+			last = mig.Name
+		}
+	}
+	if last == "" || last == lastBeforeSquash {
+		return nil
+	}
+	return fmt.Errorf("the database was migrated before this release folded the migrations up to %s into one, "+
+		"and only up to %s: migrate it with an earlier release first", lastBeforeSquash, last)
 }
 
 // Migrate applies every migration not yet applied and returns their names.
