@@ -16,12 +16,7 @@ import (
 func TestAFailedMigrationIsNotMarkedApplied(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	bdb, err := db.Open(ctx, dbtest.EmptyDatabase(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bdb.Close()
-	m, err := db.NewMigrator(bdb, fstest.MapFS{
+	m, err := db.NewMigrator(openEmpty(t), fstest.MapFS{
 		"migrations/20990101000000_fails.tx.up.sql":   {Data: []byte("SELECT 1 / 0;")},
 		"migrations/20990101000000_fails.tx.down.sql": {Data: []byte("SELECT 1;")},
 	})

@@ -18,7 +18,8 @@ DROP TABLE event_listeners, webhook_deliveries, webhook_endpoints, events, conta
 DROP FUNCTION delete_workspace_events();
 DROP FUNCTION insert_events;
 DROP FUNCTION refresh_statistics(text[], bigint[]);
-DROP FUNCTION count_keys_of_rows();
+DROP FUNCTION count_keys_of_phones();
+DROP FUNCTION count_keys_of_contacts();
 DROP FUNCTION count_contact_keys(contact_key_count[]);
 DROP TYPE contact_key_count;
 DROP FUNCTION contact_name_key(text, text, text);
