@@ -23,8 +23,8 @@ import (
 // reading the page off its index. So the server refreshes them itself
 // when it has written many rows of a table: after the COMMIT that brings
 // a table's rows written since its last refresh to its threshold (at
-// first minAnalyzeRows), that request calls refresh_statistics (migration
-// 20261205160000_refresh_statistics_growth), which analyzes the tables
+// first minAnalyzeRows), that request calls refresh_statistics (a
+// function of db/migrations), which analyzes the tables
 // whose writes reach 500 rows and half of what their statistics count,
 // and says how many rows each needs before the next time: a few times as
 // an import grows a table from nothing, and never as often as autovacuum

@@ -160,7 +160,7 @@ func roleOf(ctx context.Context, bdb *bun.DB) (role, error) {
 }
 
 // SearchIndexesUsable reports whether the owner of the views that lists
-// read under row-level security (20261204100000_visible_views) bypasses
+// read under row-level security (visible_*, db/migrations) bypasses
 // it, so that search and filters use their indexes.
 func SearchIndexesUsable(ctx context.Context, bdb *bun.DB) (bool, error) {
 	var usable bool

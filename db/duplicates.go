@@ -11,7 +11,7 @@ import (
 // DuplicateReason is what the contacts of a DuplicateGroup share.
 type DuplicateReason string
 
-// The reasons, as the migration 20261204230000_contact_keys keys them.
+// The reasons, as the table contact_keys keys them (db/migrations).
 const (
 	// DuplicateEmail: the same email, without regard to case (domains are
 	// stored in one canonical IDNA form).

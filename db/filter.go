@@ -130,7 +130,7 @@ func (s *Store) filters(alias string, ws any) compiler {
 }
 
 // viewed are the tables that lists and filters read through a view under
-// row-level security (migration 20261204100000_visible_views): the view
+// row-level security (visible_*, db/migrations): the view
 // holds their rows to the transaction's workspace as the policy does, but
 // is no security barrier, so that the planner may use the indexes of the
 // texts and arrays these statements test (trigrams, the order's btree,

@@ -10,7 +10,7 @@ import (
 // searchText is a text of records, lowercased, that search and contains
 // match, and how statements find the records whose text is LIKE a
 // pattern. The condition names the text itself: the migrations index it
-// with trigrams (20261123300000_query), so that it must not change without
+// with trigrams (*_search_idx), so that it must not change without
 // them, and the planner weighs that index against walking the order's
 // index and stopping after a page, by their estimates. Under row-level
 // security the statements read the tables' views (see compiler.table),

@@ -16,7 +16,7 @@ import (
 
 // Row-level security is the database's own wall between workspaces, behind
 // the workspace filter of every query: the policies of every tenant table
-// (migration 20261123400000_row_security) let a statement see and write
+// (workspace_rows, db/migrations) let a statement see and write
 // only the rows of the workspace named by the transaction's
 // app.workspace_id setting. A mutation's transaction sets it with SET
 // LOCAL as it begins; every other statement sets it for itself, in the

@@ -122,8 +122,8 @@ const forgetGone = "DELETE FROM event_listeners WHERE pid NOT IN (SELECT pid FRO
 
 // listenIf starts or stops listening on Channel. The function
 // insert_events notifies only while event_listeners holds a listener
-// (migration 20261205140000), so a listener registers there as it
-// listens, and deletes its row as it stops. It returns, when it starts, the
+// (db/migrations), so a listener registers there as it listens, and
+// deletes its row as it stops. It returns, when it starts, the
 // transactions running once it is registered: the writers among them
 // may have looked for listeners before it, and their events must be
 // read again once they have ended.
