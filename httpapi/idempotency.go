@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"crypto/sha256"
 	"net/http"
 	"strconv"
@@ -67,6 +68,10 @@ func runOnce(next http.Handler, held *responseWriter, r *http.Request) (service.
 }
 
 func writeIdempotencyError(ctx context.Context, w http.ResponseWriter, err error) {
+	if errors.Is(err, errNoTurn) {
+		writeNoTurn(ctx, w)
+		return
+	}
 	e, ok := service.AsError(err)
 	if !ok {
 		writeGraphQLError(ctx, w, http.StatusServiceUnavailable, graph.InternalError(ctx, err))

@@ -54,6 +54,14 @@ func newTurns(n int) *turns {
 // without getting its turn.
 var errNoTurn = errors.New("no turn")
 
+// writeNoTurn answers a request that got no turn: it did not run, or
+// (an idempotent retry that lent its turn while it waited) runs no more,
+// so the client may retry it as it is.
+func writeNoTurn(ctx context.Context, w http.ResponseWriter) {
+	writeRefusal(ctx, w, http.StatusServiceUnavailable, graph.CodeServerBusy,
+		"The server runs as many requests as it may; retry in a second.")
+}
+
 // turn is one request's turn: held, given back, taken again.
 type turn struct {
 	turns *turns
@@ -104,8 +112,7 @@ func (t *turns) take(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		tn := &turn{turns: t}
 		if err := tn.take(r.Context()); err != nil {
-			writeRefusal(r.Context(), w, http.StatusServiceUnavailable, graph.CodeServerBusy,
-				"The server runs as many requests as it may; retry in a second.")
+			writeNoTurn(r.Context(), w)
 			return
 		}
 		defer tn.give()

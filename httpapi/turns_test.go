@@ -148,3 +148,28 @@ func TestAWebSocketsOperationsTakeTurns(t *testing.T) {
 		t.Fatal("a query over a WebSocket did not run once a turn was free")
 	}
 }
+
+// TestAnIdempotentRetryThatCannotRetakeItsTurnIsBusy: a retry that lent
+// its turn while another request held its idempotency key, and could not
+// take it back, did not run: it is told to come back (503 SERVER_BUSY),
+// not that the server failed.
+func TestAnIdempotentRetryThatCannotRetakeItsTurnIsBusy(t *testing.T) {
+	turns := newTurns(1)
+	turns.maxWait = 50 * time.Millisecond
+	retry := &turn{turns: turns}
+	if err := retry.take(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	paused := make(chan error)
+	go func() { paused <- retry.pause(context.Background(), 20*time.Millisecond) }()
+	turns.running.Acquire(context.Background(), 1) // another request takes the lent turn
+	defer turns.running.Release(1)
+	err := <-paused
+	rec := httptest.NewRecorder()
+	ctx, _ := request.Start(context.Background(), rec.Header())
+	writeIdempotencyError(ctx, rec, err)
+	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" || !strings.Contains(rec.Body.String(), graph.CodeServerBusy) {
+		t.Errorf("a retry that got no turn back: status %d, Retry-After %q, body %s; want 503 %s with Retry-After",
+			rec.Code, rec.Header().Get("Retry-After"), rec.Body, graph.CodeServerBusy)
+	}
+}
