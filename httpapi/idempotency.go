@@ -2,8 +2,8 @@ package httpapi
 
 import (
 	"context"
-	"errors"
 	"crypto/sha256"
+	"errors"
 	"net/http"
 	"strconv"
 
