@@ -44,11 +44,7 @@ func newStore(t *testing.T) (*db.Store, uuid.UUID, *insertCounter) {
 	t.Cleanup(func() { bdb.Close() })
 	counter := new(insertCounter)
 	store := db.NewStore(bdb.WithQueryHook(counter))
-	ws := uuid.New()
-	if err := store.EnsureWorkspace(ctx, ws); err != nil {
-		t.Fatal(err)
-	}
-	return store, ws, counter
+	return store, dbtest.NewWorkspace(t, store), counter
 }
 
 func recorded(t *testing.T, store *db.Store, ws uuid.UUID) []*db.Event {
@@ -116,10 +112,7 @@ func TestDeletingAWorkspaceDeletesItsEvents(t *testing.T) {
 	t.Parallel()
 	store, gone, _ := newStore(t)
 	ctx := context.Background()
-	kept := uuid.New()
-	if err := store.EnsureWorkspace(ctx, kept); err != nil {
-		t.Fatal(err)
-	}
+	kept := dbtest.NewWorkspace(t, store)
 	for _, ws := range []uuid.UUID{gone, kept} {
 		ctx := auth.WithPrincipal(ctx, &auth.Principal{WorkspaceID: ws, Subject: "user-1"})
 		err := store.InTx(ctx, ws, func(tx *db.Store) error {
