@@ -23,9 +23,17 @@ import (
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
 
-// newToken returns a read and write token of a new workspace.
-func newToken(t *testing.T) client.StaticToken {
-	return client.StaticToken(graphtest.Token(t, auth.ScopeRead+" "+auth.ScopeWrite, "client-test"))
+// readWrite is the scope of the tests' clients, and clientSubject their
+// tokens' subject.
+const (
+	readWrite     = auth.ScopeRead + " " + auth.ScopeWrite
+	clientSubject = "client-test"
+)
+
+// newClient serves the API and returns a read and write client of a new
+// workspace.
+func newClient(t *testing.T) graphql.Client {
+	return graphtest.NewAPIClient(t, readWrite, clientSubject)
 }
 
 // noUserErrors fails the test when a mutation reported user errors.
@@ -55,7 +63,7 @@ func allContacts(t *testing.T, c graphql.Client, pageSize int) []*client.Contact
 func TestContactLifecycle(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	c := client.New(graphtest.Serve(t, nil), newToken(t))
+	c := newClient(t)
 
 	created, err := client.CreateContact(ctx, c, &client.CreateContactInput{
 		FirstName: client.Ptr("Ada"), LastName: client.Ptr("Lovelace"), Email: client.Ptr("ada@example.com"),
@@ -192,7 +200,7 @@ func TestRetryAfterLostResponseRunsTheMutationOnce(t *testing.T) {
 		seen []exchange
 		mu   sync.Mutex
 	)
-	c := client.New(graphtest.Serve(t, recordExchanges(&seen, &mu)), newToken(t), client.WithRetries(3, time.Millisecond))
+	c := client.New(graphtest.Serve(t, recordExchanges(&seen, &mu)), client.StaticToken(graphtest.Token(t, readWrite, clientSubject)), client.WithRetries(3, time.Millisecond))
 
 	resp, err := client.UpsertContact(t.Context(), c, &client.UpsertContactInput{ExternalId: "crm-1", Name: client.Ptr("Ada Lovelace")})
 	if err != nil {
@@ -222,7 +230,7 @@ func TestRetryAfterLostResponseRunsTheMutationOnce(t *testing.T) {
 
 func TestIdempotencyKeyFromTheContext(t *testing.T) {
 	t.Parallel()
-	c := client.New(graphtest.Serve(t, nil), newToken(t))
+	c := newClient(t)
 	ctx := client.WithIdempotencyKey(t.Context(), "import-2026-11-23-batch-1")
 	input := &client.UpsertContactInput{ExternalId: "crm-1", Name: client.Ptr("Ada Lovelace")}
 	for i := range 2 {
@@ -284,7 +292,7 @@ func TestFailedCalls(t *testing.T) {
 
 func TestViewer(t *testing.T) {
 	t.Parallel()
-	c := client.New(graphtest.Serve(t, nil), newToken(t))
+	c := newClient(t)
 	resp, err := client.Viewer(t.Context(), c)
 	if err != nil {
 		t.Fatalf("Viewer: %v", err)
@@ -301,7 +309,7 @@ func TestViewer(t *testing.T) {
 func TestUpsertContactByEmail(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	c := client.New(graphtest.Serve(t, nil), newToken(t))
+	c := newClient(t)
 	var actions []client.WriteAction
 	for range 2 {
 		resp, err := client.UpsertContactByEmail(ctx, c, "ada@example.com", &client.UpdateContactInput{Name: client.Ptr("Ada Lovelace")}, nil)

@@ -15,13 +15,12 @@ import (
 	"github.com/contacts-api/contacts/db"
 	"github.com/contacts-api/contacts/db/dbtest"
 	"github.com/contacts-api/contacts/events"
-	"github.com/contacts-api/contacts/graph/graphtest"
 )
 
 func TestEventsAfterPagesToTheFeedsEndAndResumes(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	c := client.New(graphtest.Serve(t, nil), newToken(t))
+	c := newClient(t)
 	viewer, err := client.Viewer(ctx, c)
 	if err != nil {
 		t.Fatal(err)

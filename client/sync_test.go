@@ -7,7 +7,6 @@ import (
 	"github.com/Khan/genqlient/graphql"
 
 	"github.com/contacts-api/contacts/client"
-	"github.com/contacts-api/contacts/graph/graphtest"
 )
 
 // upsert upserts a contact by external id and returns it.
@@ -51,7 +50,7 @@ func accountsOf(contact *client.ContactFields) (primary string, all []string) {
 func TestDuplicateGroupsPageAndMerge(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	c := client.New(graphtest.Serve(t, nil), newToken(t))
+	c := newClient(t)
 	ada := upsert(t, c, &client.UpsertContactInput{ExternalId: "crm-1", Name: client.Ptr("Ada"), Email: client.Ptr("ada@example.com")})
 	upsert(t, c, &client.UpsertContactInput{ExternalId: "crm-2", Name: client.Ptr("Ada L."), Email: client.Ptr("ADA@Example.com")})
 	upsert(t, c, &client.UpsertContactInput{ExternalId: "crm-3", Name: client.Ptr("Grace"), Phones: []*client.PhoneChange{{Number: client.Ptr("+14155550102")}}})
@@ -100,7 +99,7 @@ func TestDuplicateGroupsPageAndMerge(t *testing.T) {
 func TestMembershipsByDelta(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	c := client.New(graphtest.Serve(t, nil), newToken(t))
+	c := newClient(t)
 	acme, globex, initech := upsertAccount(t, c, "acme"), upsertAccount(t, c, "globex"), upsertAccount(t, c, "initech")
 	ada := upsert(t, c, &client.UpsertContactInput{ExternalId: "crm-1", Name: client.Ptr("Ada"), AccountId: &acme})
 
@@ -169,7 +168,7 @@ func TestMembershipsByDelta(t *testing.T) {
 // write them, with a region, and reads back the stored number's parts.
 func TestPhonesAsPeopleWriteThem(t *testing.T) {
 	t.Parallel()
-	c := client.New(graphtest.Serve(t, nil), newToken(t))
+	c := newClient(t)
 	contact := upsert(t, c, &client.UpsertContactInput{ExternalId: "crm-1", Name: client.Ptr("Ada"), Phones: []*client.PhoneChange{
 		{Number: client.Ptr("020 7946 0958"), Region: client.Ptr("gb")},
 	}})
@@ -194,7 +193,7 @@ func TestPhonesAsPeopleWriteThem(t *testing.T) {
 func TestUnchangedWritesThroughTheClient(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	c := client.New(graphtest.Serve(t, nil), newToken(t))
+	c := newClient(t)
 	in := &client.UpsertContactInput{ExternalId: "crm-42", Name: client.Ptr("Ada Lovelace"), Email: client.Ptr("ada@example.com"), Tags: []string{"vip"}}
 	created := upsert(t, c, in)
 

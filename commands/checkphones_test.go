@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/uuid"
-
 	"github.com/contacts-api/contacts/auth"
 	"github.com/contacts-api/contacts/db"
 	"github.com/contacts-api/contacts/db/dbtest"
@@ -25,11 +23,8 @@ func TestCheckPhonesListsNumbersStoredBeforeTheyWereChecked(t *testing.T) {
 	svc := service.New(store)
 	legacy := map[string]string{}
 	for i, number := range []string{"+12", "+11234567890"} {
-		ws := uuid.New()
+		ws := dbtest.NewWorkspace(t, store)
 		wctx := auth.WithPrincipal(ctx, &auth.Principal{WorkspaceID: ws, Scopes: []string{auth.ScopeWrite}})
-		if err := store.EnsureWorkspace(ctx, ws); err != nil {
-			t.Fatal(err)
-		}
 		name := "Ada"
 		c, problems, err := svc.CreateContact(wctx, service.CreateContactInput{Name: &name, Phones: []service.PhoneInput{{Number: fmt.Sprintf("+1415555010%d", i)}}})
 		if err != nil || len(problems) > 0 {

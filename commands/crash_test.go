@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/contacts-api/contacts/db"
+	"github.com/contacts-api/contacts/db/dbtest"
 	"github.com/contacts-api/contacts/db/localpg"
 )
 
@@ -304,16 +305,12 @@ func checkGoroutines(t *testing.T, c *apiClient, want int) {
 func checkWhole(t *testing.T, url string, sent []*mutation) {
 	t.Helper()
 	ctx := context.Background()
-	bdb, err := db.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bdb.Close()
+	bdb := dbtest.Open(t, db.Open, url)
 	var rows []struct {
 		ExternalID string   `bun:"external_id"`
 		Numbers    []string `bun:"numbers,array"`
 	}
-	err = bdb.NewRaw(`SELECT c.external_id, array_remove(array_agg(p.number ORDER BY p.number), NULL) AS numbers
+	err := bdb.NewRaw(`SELECT c.external_id, array_remove(array_agg(p.number ORDER BY p.number), NULL) AS numbers
 		FROM contacts c LEFT JOIN phones p ON p.contact_id = c.id GROUP BY c.external_id`).Scan(ctx, &rows)
 	if err != nil {
 		t.Fatal(err)

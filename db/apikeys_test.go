@@ -16,10 +16,7 @@ import (
 func newAPIKey(t *testing.T, store *db.Store, edit func(*db.APIKey)) (*db.APIKey, string) {
 	t.Helper()
 	ctx := context.Background()
-	ws := uuid.New()
-	if err := store.EnsureWorkspace(ctx, ws); err != nil {
-		t.Fatal(err)
-	}
+	ws := dbtest.NewWorkspace(t, store)
 	secret, prefix := auth.NewAPIKey()
 	key := &db.APIKey{
 		WorkspaceID: ws, ID: db.NewID(db.APIKeyPrefix), Name: "Sync", Prefix: prefix,

@@ -16,11 +16,7 @@ import (
 func newWorkspace(t *testing.T) (*db.Store, uuid.UUID) {
 	t.Helper()
 	store := db.NewStore(dbtest.APIDB(t))
-	ws := uuid.New()
-	if err := store.EnsureWorkspace(context.Background(), ws); err != nil {
-		t.Fatal(err)
-	}
-	return store, ws
+	return store, dbtest.NewWorkspace(t, store)
 }
 
 // TestIdempotencyKeyLockDiesWithItsConnection: while one request's

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
 	"github.com/contacts-api/contacts/db"
@@ -22,11 +21,8 @@ import (
 func TestLookupsReadWhatBunReads(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	ws := uuid.New()
 	owner := db.NewStore(dbtest.DB(t))
-	if err := owner.EnsureWorkspace(ctx, ws); err != nil {
-		t.Fatal(err)
-	}
+	ws := dbtest.NewWorkspace(t, owner)
 	_, err := dbtest.DB(t).ExecContext(ctx, `
 		INSERT INTO accounts (workspace_id, id, external_id, name, domain, tags, metadata, custom_fields)
 		VALUES (?0, 'account_full', 'crm-a', 'Acme', 'acme.example', '{x,"y z","say \"hi\"","back\\slash","",NULL,"NULL"}', '{"k": [1, "é"]}', '{"tier": "gold"}'),

@@ -79,11 +79,8 @@ func TestAPIRoleEscapesNothing(t *testing.T) {
 func seedTwoWorkspaces(t *testing.T) (a, b uuid.UUID) {
 	t.Helper()
 	store := db.NewStore(dbtest.DB(t))
-	a, b = uuid.New(), uuid.New()
+	a, b = dbtest.NewWorkspace(t, store), dbtest.NewWorkspace(t, store)
 	for _, ws := range []uuid.UUID{a, b} {
-		if err := store.EnsureWorkspace(context.Background(), ws); err != nil {
-			t.Fatal(err)
-		}
 		_, err := dbtest.DB(t).ExecContext(context.Background(), `
 			INSERT INTO contacts (workspace_id, id, name, portal_role_id)
 			SELECT id, ?, 'Ada', default_portal_role_id FROM workspaces WHERE id = ?`, db.NewID(db.ContactPrefix), ws)

@@ -36,19 +36,10 @@ func (c *insertCounter) AfterQuery(_ context.Context, e *bun.QueryEvent) {
 // events, and a new workspace of it.
 func newStore(t *testing.T) (*db.Store, uuid.UUID, *insertCounter) {
 	t.Helper()
-	ctx := context.Background()
-	bdb, err := db.OpenAPI(ctx, dbtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { bdb.Close() })
+	bdb := dbtest.Open(t, db.OpenAPI, dbtest.URL(t))
 	counter := new(insertCounter)
 	store := db.NewStore(bdb.WithQueryHook(counter))
-	ws := uuid.New()
-	if err := store.EnsureWorkspace(ctx, ws); err != nil {
-		t.Fatal(err)
-	}
-	return store, ws, counter
+	return store, dbtest.NewWorkspace(t, store), counter
 }
 
 func recorded(t *testing.T, store *db.Store, ws uuid.UUID) []*db.Event {
@@ -116,10 +107,7 @@ func TestDeletingAWorkspaceDeletesItsEvents(t *testing.T) {
 	t.Parallel()
 	store, gone, _ := newStore(t)
 	ctx := context.Background()
-	kept := uuid.New()
-	if err := store.EnsureWorkspace(ctx, kept); err != nil {
-		t.Fatal(err)
-	}
+	kept := dbtest.NewWorkspace(t, store)
 	for _, ws := range []uuid.UUID{gone, kept} {
 		ctx := auth.WithPrincipal(ctx, &auth.Principal{WorkspaceID: ws, Subject: "user-1"})
 		err := store.InTx(ctx, ws, func(tx *db.Store) error {
@@ -129,15 +117,11 @@ func TestDeletingAWorkspaceDeletesItsEvents(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	owner, err := db.Open(ctx, dbtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer owner.Close()
+	owner := dbtest.Open(t, db.Open, dbtest.URL(t))
 	// An operator deletes the workspace, in a transaction that names
 	// another workspace, which the deletion leaves named.
 	var setting string
-	err = owner.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	err := owner.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := tx.ExecContext(ctx, "SELECT set_config('app.workspace_id', ?, true)", kept.String()); err != nil {
 			return err
 		}

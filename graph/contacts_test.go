@@ -200,12 +200,8 @@ func bigObject(n int) map[string]any {
 func TestCreateContactRejectsInvalidInput(t *testing.T) {
 	t.Parallel()
 	unknownAccount := db.NewID(db.AccountPrefix)
-	checkRefusedCreates(t, contactKind, []refusal{
+	checkRefusedCreates(t, contactKind, append(fieldRefusals(map[string]any{"name": "Ada"}), []refusal{
 		{"name is required without firstName", map[string]any{"lastName": "Lovelace"}, inputAt("name"), "REQUIRED"},
-		{"a blank name is required", map[string]any{"name": "   "}, inputAt("name"), "REQUIRED"},
-		{"a name over 255 characters is too long", map[string]any{"name": strings.Repeat("n", 256)}, inputAt("name"), "TOO_LONG"},
-		{"an empty externalId is invalid", map[string]any{"name": "Ada", "externalId": ""}, inputAt("externalId"), "INVALID"},
-		{"an externalId over 120 characters is too long", map[string]any{"name": "Ada", "externalId": strings.Repeat("x", 121)}, inputAt("externalId"), "TOO_LONG"},
 		{"an email with a display name is invalid", map[string]any{"name": "Ada", "email": "Ada <ada@x.com>"}, inputAt("email"), "INVALID"},
 		{"a list of emails is invalid", map[string]any{"name": "Ada", "email": "a@x.com, b@x.com"}, inputAt("email"), "INVALID"},
 		{"an email without @ is invalid", map[string]any{"name": "Ada", "email": "nope"}, inputAt("email"), "INVALID"},
@@ -214,13 +210,6 @@ func TestCreateContactRejectsInvalidInput(t *testing.T) {
 		{"a relative avatarUrl is invalid", map[string]any{"name": "Ada", "avatarUrl": "/a.png"}, inputAt("avatarUrl"), "INVALID"},
 		{"a gif avatarUrl is invalid", map[string]any{"name": "Ada", "avatarUrl": "https://x.com/a.gif"}, inputAt("avatarUrl"), "INVALID"},
 		{"an avatarUrl over 2048 characters is too long", map[string]any{"name": "Ada", "avatarUrl": "https://x.com/" + strings.Repeat("a", 2048) + ".png"}, inputAt("avatarUrl"), "TOO_LONG"},
-		{"51 tags exceed the limit", map[string]any{"name": "Ada", "tags": manyTags(51)}, inputAt("tags"), "LIMIT_EXCEEDED"},
-		{"a blank tag is invalid at its index", map[string]any{"name": "Ada", "tags": []string{"a", "b", " "}}, inputAt("tags", "2"), "INVALID"},
-		{"a tag over 64 characters is too long", map[string]any{"name": "Ada", "tags": []string{strings.Repeat("t", 65)}}, inputAt("tags", "0"), "TOO_LONG"},
-		{"array metadata is invalid", map[string]any{"name": "Ada", "metadata": []any{1, 2}}, inputAt("metadata"), "INVALID"},
-		{"string metadata is invalid", map[string]any{"name": "Ada", "metadata": "pro"}, inputAt("metadata"), "INVALID"},
-		{"number metadata is invalid", map[string]any{"name": "Ada", "metadata": 12}, inputAt("metadata"), "INVALID"},
-		{"metadata over 16 KiB is too long", map[string]any{"name": "Ada", "metadata": bigObject(16<<10 + 1)}, inputAt("metadata"), "TOO_LONG"},
 		{"accountId with accountExternalId is mutually exclusive", map[string]any{"name": "Ada", "accountId": unknownAccount, "accountExternalId": "acme"}, inputAt("accountExternalId"), "MUTUALLY_EXCLUSIVE"},
 		{"an unknown accountId is not found", map[string]any{"name": "Ada", "accountId": unknownAccount}, inputAt("accountId"), "NOT_FOUND"},
 		{"a malformed accountId is not found", map[string]any{"name": "Ada", "accountId": "nope"}, inputAt("accountId"), "NOT_FOUND"},
@@ -235,7 +224,7 @@ func TestCreateContactRejectsInvalidInput(t *testing.T) {
 		{"a phone number without plus is invalid at its index", map[string]any{"name": "Ada", "phones": phoneInputs("+14155550100", "+14155550101", "14155550123")}, inputAt("phones", "2", "number"), "INVALID"},
 		{"21 phones exceed the limit", map[string]any{"name": "Ada", "phones": phoneInputs(phoneNumbers(0, 21)...)}, inputAt("phones"), "LIMIT_EXCEEDED"},
 		{"the same number twice is refused", map[string]any{"name": "Ada", "phones": phoneInputs("+14155550100", "+14155550100")}, inputAt("phones", "1", "number"), "ALREADY_EXISTS"},
-	})
+	}...))
 }
 
 func TestCreateContactAcceptsValidInput(t *testing.T) {
@@ -326,25 +315,8 @@ func TestContactExternalIDIsUniquePerWorkspace(t *testing.T) {
 		map[string]any{"name": "Ada", "externalId": "crm-1"},
 		map[string]any{"name": "Grace", "externalId": "crm-1", "phones": phoneInputs("+14155550100")},
 		map[string]any{"name": "Grace", "externalId": "crm-2"},
-		map[string]any{"externalId": "crm-1", "name": "Grace Hopper"})
-	t.Run("a contact and an account may share one", func(t *testing.T) {
-		t.Parallel()
-		c := newClient(t)
-		c.CreateAccount(map[string]any{"name": "Acme", "externalId": "shared-1"})
-		got := c.CreateContact(map[string]any{"name": "Ada", "externalId": "shared-1"})
-		if got.ExternalID == nil || *got.ExternalID != "shared-1" {
-			t.Errorf("externalId = %v, want shared-1", got.ExternalID)
-		}
-	})
-	t.Run("two workspaces may use the same one", func(t *testing.T) {
-		t.Parallel()
-		c := newClient(t)
-		c.CreateContact(map[string]any{"name": "Ada", "externalId": "crm-1"})
-		got := c.otherWorkspace().CreateContact(map[string]any{"name": "Ada", "externalId": "crm-1"})
-		if got.ExternalID == nil || *got.ExternalID != "crm-1" {
-			t.Errorf("externalId = %v, want crm-1", got.ExternalID)
-		}
-	})
+		map[string]any{"externalId": "crm-1", "name": "Grace Hopper"},
+		func(c *client, input map[string]any) { c.CreateAccount(input) })
 	t.Run("a contact may keep its own one", func(t *testing.T) {
 		t.Parallel()
 		c := newClient(t)
@@ -514,21 +486,15 @@ func TestUpdateContactRejectsInvalidInput(t *testing.T) {
 		"name": "Ada Lovelace", "externalId": "crm-1", "email": "ada@example.com",
 		"tags": []string{"vip"}, "metadata": map[string]any{"plan": "pro"}, "phones": phoneInputs("+14155550100"),
 	}
-	checkRefusedUpdates(t, contactKind, existing, []refusal{
+	checkRefusedUpdates(t, contactKind, existing, append(fieldRefusals(nil), []refusal{
 		{"name cannot be cleared", map[string]any{"name": nil}, inputAt("name"), "REQUIRED"},
-		{"a blank name is required", map[string]any{"name": " "}, inputAt("name"), "REQUIRED"},
-		{"a name over 255 characters is too long", map[string]any{"name": strings.Repeat("n", 256)}, inputAt("name"), "TOO_LONG"},
-		{"an empty externalId is invalid", map[string]any{"externalId": ""}, inputAt("externalId"), "INVALID"},
-		{"an externalId over 120 characters is too long", map[string]any{"externalId": strings.Repeat("x", 121)}, inputAt("externalId"), "TOO_LONG"},
 		{"an email with a display name is invalid", map[string]any{"email": "Ada <ada@x.com>"}, inputAt("email"), "INVALID"},
 		{"a gif avatarUrl is invalid", map[string]any{"avatarUrl": "https://x.com/a.gif"}, inputAt("avatarUrl"), "INVALID"},
-		{"51 tags exceed the limit", map[string]any{"tags": manyTags(51)}, inputAt("tags"), "LIMIT_EXCEEDED"},
-		{"array metadata is invalid", map[string]any{"metadata": []any{}}, inputAt("metadata"), "INVALID"},
 		{"an unknown accountId is not found", map[string]any{"accountId": db.NewID(db.AccountPrefix)}, inputAt("accountId"), "NOT_FOUND"},
 		{"an unknown id in accountIds is not found", map[string]any{"accountIds": []string{db.NewID(db.AccountPrefix)}}, inputAt("accountIds", "0"), "NOT_FOUND"},
 		{"an unknown portalRole is not found", map[string]any{"portalRole": "owner"}, inputAt("portalRole"), "NOT_FOUND"},
 		{"an invalid phone is invalid", map[string]any{"phones": []map[string]any{{"number": "+0123"}}}, inputAt("phones", "0", "number"), "INVALID"},
-	})
+	}...))
 }
 
 func TestUpdateContactLeavesAbsentFieldsAlone(t *testing.T) {

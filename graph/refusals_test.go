@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/contacts-api/contacts/graph/graphtest"
@@ -29,8 +30,9 @@ var accountKind = recordKind[accountData]{name: "account", createDoc: createAcco
 
 // recordHead is what every kind of record has.
 type recordHead struct {
-	ID      string `json:"id"`
-	Version int    `json:"version"`
+	ID         string  `json:"id"`
+	ExternalID *string `json:"externalId"`
+	Version    int     `json:"version"`
 }
 
 // write runs a create or update mutation and returns its payload's
@@ -131,6 +133,38 @@ type refusal struct {
 	wantCode  string
 }
 
+// fieldRefusals are the refusals of the fields that every kind of record
+// has, whose rules are one for every kind: each input is valid but for
+// the field it names, and holds the rest of valid (the rest of a valid
+// create; nil for an update, which leaves absent fields alone).
+func fieldRefusals(valid map[string]any) []refusal {
+	with := func(field string, value any) map[string]any {
+		input := map[string]any{field: value}
+		for k, v := range valid {
+			if k != field {
+				input[k] = v
+			}
+		}
+		return input
+	}
+	return []refusal{
+		{"an empty name is required", with("name", ""), inputAt("name"), "REQUIRED"},
+		{"a blank name is required", with("name", " \t "), inputAt("name"), "REQUIRED"},
+		{"a name over 255 characters is too long", with("name", strings.Repeat("n", 256)), inputAt("name"), "TOO_LONG"},
+		{"an empty externalId is invalid", with("externalId", ""), inputAt("externalId"), "INVALID"},
+		{"an externalId over 120 characters is too long", with("externalId", strings.Repeat("x", 121)), inputAt("externalId"), "TOO_LONG"},
+		{"51 tags exceed the limit", with("tags", manyTags(51)), inputAt("tags"), "LIMIT_EXCEEDED"},
+		{"an empty tag is invalid at its index", with("tags", []string{"a", ""}), inputAt("tags", "1"), "INVALID"},
+		{"a blank tag is invalid at its index", with("tags", []string{"a", "b", " "}), inputAt("tags", "2"), "INVALID"},
+		{"a tag over 64 characters is too long", with("tags", []string{strings.Repeat("t", 65)}), inputAt("tags", "0"), "TOO_LONG"},
+		{"empty array metadata is invalid", with("metadata", []any{}), inputAt("metadata"), "INVALID"},
+		{"array metadata is invalid", with("metadata", []any{1, "a"}), inputAt("metadata"), "INVALID"},
+		{"string metadata is invalid", with("metadata", "pro"), inputAt("metadata"), "INVALID"},
+		{"number metadata is invalid", with("metadata", 3.5), inputAt("metadata"), "INVALID"},
+		{"metadata over 16 KiB is too long", with("metadata", bigObject(16<<10+1)), inputAt("metadata"), "TOO_LONG"},
+	}
+}
+
 // checkRefusedCreates runs each create of tests in a workspace of its
 // own: it must answer no record and the case's user error, and write
 // nothing.
@@ -179,8 +213,9 @@ func checkRefusedUpdates[R any](t *testing.T, kind recordKind[R], existing map[s
 // one record of the kind in a workspace: creating duplicate, which has
 // the externalId of first, is refused with ALREADY_EXISTS and writes
 // nothing, and so is changing other, which has another one, with change,
-// which gives it first's.
-func checkDuplicateExternalIDs[R any](t *testing.T, kind recordKind[R], first, duplicate, other, change map[string]any) {
+// which gives it first's; a record of the other kind (made by
+// createOther) or of another workspace may have first's.
+func checkDuplicateExternalIDs[R any](t *testing.T, kind recordKind[R], first, duplicate, other, change map[string]any, createOther func(*client, map[string]any)) {
 	t.Helper()
 	t.Run("a duplicate on create already exists and writes nothing", func(t *testing.T) {
 		t.Parallel()
@@ -203,5 +238,25 @@ func checkDuplicateExternalIDs[R any](t *testing.T, kind recordKind[R], first, d
 		if after := kind.byID(c, head.ID); !reflect.DeepEqual(after, before) {
 			t.Errorf("%s after a refused update = %+v, want unchanged %+v", kind.name, after, before)
 		}
+	})
+	// first's externalId, as a created record reads it back.
+	checkShared := func(t *testing.T, head recordHead) {
+		if head.ExternalID == nil || *head.ExternalID != first["externalId"] {
+			t.Errorf("externalId = %v, want %v", head.ExternalID, first["externalId"])
+		}
+	}
+	t.Run("a record of the other kind may share one", func(t *testing.T) {
+		t.Parallel()
+		c := newClient(t)
+		createOther(c, first)
+		_, head := kind.mustCreate(c, first)
+		checkShared(t, head)
+	})
+	t.Run("two workspaces may use the same one", func(t *testing.T) {
+		t.Parallel()
+		c := newClient(t)
+		kind.mustCreate(c, first)
+		_, head := kind.mustCreate(c.otherWorkspace(), first)
+		checkShared(t, head)
 	})
 }

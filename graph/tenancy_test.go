@@ -444,7 +444,7 @@ func idObjects(ids ...string) []jsonObject {
 
 // tenancyCases are the entry points through which one workspace could
 // reach another's records.
-var tenancyCases = []tenancyCase{
+var tenancyCases = append([]tenancyCase{
 	// Lookups of the other workspace's records find nothing.
 	{name: "contact(id)", query: probeContactByID, vars: theirRecord(contactOf), want: nothingFound},
 	{name: "account(id)", query: probeAccountByID, vars: theirRecord(accountOf), want: nothingFound},
@@ -529,23 +529,8 @@ var tenancyCases = []tenancyCase{
 	{name: "updatePortalSettings(built-in)", query: probeUpdatePortalSettings, vars: theirRecord(memberRoleOf),
 		want: refusedNotFound("input", "defaultPortalRoleId")},
 
-	// Foreign keys into the other workspace find nothing.
-	{name: "createContact(accountId)", query: probeCreateContact, vars: newContactWith(theirAccountID),
-		want: refusedNotFound("input", "accountId")},
-	{name: "createContact(accountIds)", query: probeCreateContact, vars: newContactWith(theirAccountInList),
-		want: refusedNotFound("input", "accountIds", "1")},
-	{name: "createContact(portalRoleId)", query: probeCreateContact, vars: newContactWith(theirRoleID),
-		want: refusedNotFound("input", "portalRoleId")},
-	{name: "createContact(accountExternalId)", query: probeCreateContact, vars: newContactWith(theirAccountExternalID),
-		want: refusedNotFound("input", "accountExternalId")},
-	{name: "updateContact(accountId)", query: probeUpdateContact, vars: ownContactChangedWith(theirAccountID),
-		want: refusedNotFound("input", "accountId")},
-	{name: "updateContact(accountIds)", query: probeUpdateContact, vars: ownContactChangedWith(theirAccountInList),
-		want: refusedNotFound("input", "accountIds", "1")},
-	{name: "updateContact(portalRoleId)", query: probeUpdateContact, vars: ownContactChangedWith(theirRoleID),
-		want: refusedNotFound("input", "portalRoleId")},
-	{name: "updateContact(accountExternalId)", query: probeUpdateContact, vars: ownContactChangedWith(theirAccountExternalID),
-		want: refusedNotFound("input", "accountExternalId")},
+	// Foreign keys into the other workspace find nothing: those of
+	// contactReferenceCases, and the phones of the contact.
 	{name: "updateContact(phones change)", query: probeUpdateContact, vars: ownContactChangedWith(theirPhoneChanged),
 		want: refusedNotFound("input", "phones", "0", "id")},
 	{name: "updateContact(phones destroy)", query: probeUpdateContact, vars: ownContactChangedWith(theirPhoneDestroyed),
@@ -555,6 +540,30 @@ var tenancyCases = []tenancyCase{
 		want: func(own *tenant) any {
 			return jsonObject{"result": jsonObject{"record": jsonObject{"id": own.contactID, "account": jsonObject{"id": own.accountID}}, "userErrors": []jsonObject{}}}
 		}},
+}, contactReferenceCases()...)
+
+// contactReferenceCases probe createContact and updateContact alike with
+// each reference of a contact's input into the other workspace: both must
+// refuse it as not found.
+func contactReferenceCases() []tenancyCase {
+	references := []struct {
+		field string
+		input func(own, other *tenant) jsonObject
+		entry []string // the index of the refused entry, in a list
+	}{
+		{"accountId", theirAccountID, nil},
+		{"accountIds", theirAccountInList, []string{"1"}},
+		{"portalRoleId", theirRoleID, nil},
+		{"accountExternalId", theirAccountExternalID, nil},
+	}
+	var cases []tenancyCase
+	for _, ref := range references {
+		want := refusedNotFound(append([]string{"input", ref.field}, ref.entry...)...)
+		cases = append(cases,
+			tenancyCase{name: "createContact(" + ref.field + ")", query: probeCreateContact, vars: newContactWith(ref.input), want: want},
+			tenancyCase{name: "updateContact(" + ref.field + ")", query: probeUpdateContact, vars: ownContactChangedWith(ref.input), want: want})
+	}
+	return cases
 }
 
 // TestTenantIsolation probes every entry point with the other workspace's

@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,6 +12,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/contacts-api/contacts/graph"
+	"github.com/contacts-api/contacts/graph/graphtest/atonce"
 	"github.com/contacts-api/contacts/graph/request"
 )
 
@@ -21,27 +20,13 @@ import (
 // for a turn.
 func TestTurnsBoundTheRequestsRunningAtOnce(t *testing.T) {
 	turns := newTurns(2)
-	var running, most atomic.Int32
-	finish := make(chan struct{})
-	h := turns.take(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
-		n := running.Add(1)
-		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
-		}
-		<-finish
-		running.Add(-1)
-	}))
-	var wg sync.WaitGroup
-	for range 5 {
-		wg.Go(func() {
+	got := atonce.Most(5, func(work func()) func() {
+		h := turns.take(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { work() }))
+		return func() {
 			h.ServeHTTP(newResponseWriter(httptest.NewRecorder()), httptest.NewRequest(http.MethodPost, "/graphql", nil))
-		})
-	}
-	for running.Load() < 2 || turns.Waiting() < 3 {
-		time.Sleep(time.Millisecond)
-	}
-	close(finish)
-	wg.Wait()
-	if got := most.Load(); got != 2 {
+		}
+	}, func(running int) bool { return running >= 2 && turns.Waiting() >= 3 })
+	if got != 2 {
 		t.Errorf("%d requests ran at once, want 2", got)
 	}
 }

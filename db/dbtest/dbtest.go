@@ -12,6 +12,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
 	"github.com/contacts-api/contacts/db"
@@ -102,6 +103,17 @@ func Open(t testing.TB, open func(context.Context, string, ...db.Option) (*bun.D
 	}
 	t.Cleanup(func() { bdb.Close() })
 	return bdb
+}
+
+// NewWorkspace creates a workspace of the test's own, with its built-in
+// portal roles, through store, and returns its id.
+func NewWorkspace(t testing.TB, store *db.Store) uuid.UUID {
+	t.Helper()
+	ws := uuid.New()
+	if err := store.EnsureWorkspace(context.Background(), ws); err != nil {
+		t.Fatal(err)
+	}
+	return ws
 }
 
 // EmptyDatabase creates a database without any table, dropped when the

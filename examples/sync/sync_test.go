@@ -19,7 +19,7 @@ func TestMain(m *testing.M) { dbtest.Main(m) }
 // newAPIClient serves the API on the test database and returns a client
 // of a new workspace.
 func newAPIClient(t *testing.T) graphql.Client {
-	return client.New(graphtest.Serve(t, nil), client.StaticToken(graphtest.Token(t, auth.ScopeWrite, "sync-test")))
+	return graphtest.NewAPIClient(t, auth.ScopeWrite, "sync-test")
 }
 
 // syncFile syncs testdata/contacts.csv, two rows a call.

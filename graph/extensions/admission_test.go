@@ -4,13 +4,12 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 
+	"github.com/contacts-api/contacts/graph/graphtest/atonce"
 	"github.com/contacts-api/contacts/graph/request"
 )
 
@@ -36,26 +35,17 @@ func operationCosting(a *Admission, cost int, run func()) http.Handler {
 
 func TestAdmissionBoundsTheCostRunningAtOnce(t *testing.T) {
 	a := NewAdmission(100)
-	var running, most atomic.Int32
-	finish := make(chan struct{})
-	op := operationCosting(a, 40, func() {
-		n := running.Add(1)
-		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+	got := atonce.Most(5, func(work func()) func() {
+		op := operationCosting(a, 40, work)
+		return func() { op.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/graphql", nil)) }
+	}, func(running int) bool {
+		if running < 2 {
+			return false
 		}
-		<-finish
-		running.Add(-1)
+		time.Sleep(50 * time.Millisecond) // time for a third to start, were it let in
+		return true
 	})
-	var wg sync.WaitGroup
-	for range 5 {
-		wg.Go(func() { op.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/graphql", nil)) })
-	}
-	for running.Load() < 2 {
-		time.Sleep(time.Millisecond)
-	}
-	time.Sleep(50 * time.Millisecond) // time for a third to start, were it let in
-	close(finish)
-	wg.Wait()
-	if got := most.Load(); got != 2 {
+	if got != 2 {
 		t.Errorf("operations of cost 40 under a bound of 100: %d ran at once, want 2", got)
 	}
 }

@@ -24,10 +24,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/Khan/genqlient/graphql"
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
 	"github.com/contacts-api/contacts/auth"
+	"github.com/contacts-api/contacts/client"
 	"github.com/contacts-api/contacts/db"
 	"github.com/contacts-api/contacts/db/dbtest"
 	"github.com/contacts-api/contacts/httpapi"
@@ -111,6 +113,14 @@ func Serve(t testing.TB, wrap func(http.Handler) http.Handler) string {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return srv.URL
+}
+
+// NewAPIClient serves the API on the test database and returns a client
+// of package client, as sync backends call it, of a new workspace with
+// scope whose token's subject is subject.
+func NewAPIClient(t testing.TB, scope, subject string) graphql.Client {
+	t.Helper()
+	return client.New(Serve(t, nil), client.StaticToken(Token(t, scope, subject)))
 }
 
 // Token returns a token of a new workspace with scope, valid for an hour.
