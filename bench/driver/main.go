@@ -37,7 +37,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -602,39 +601,30 @@ func (b *bench) loadgen(ctx context.Context, p *serverproc.Process, requestsFile
 	return res, nil
 }
 
-// checkResponse sends one request, checks its answer, so that a case
-// never measures how fast a server fails, and returns its data.
+// checkResponse sends one request as the load generator sends it, checks
+// its answer, so that a case never measures how fast a server fails, and
+// returns its data.
 func (b *bench) checkResponse(ctx context.Context, p *serverproc.Process, r load.Request, check func(json.RawMessage) error) (json.RawMessage, error) {
-	req, err := http.NewRequestWithContext(ctx, r.Method, p.URL+r.Path, bytes.NewReader(r.BodyWith(fmt.Sprint("check-", b.checks.Add(1)))))
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Authorization", "Bearer "+b.token)
-	req.Header.Set("Content-Type", "application/json")
-	// A connection of its own, closed after, so the goroutine count sees
-	// no connection of the driver's.
-	req.Close = true
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, err
+	cfg := load.Config{Target: p.URL, Header: http.Header{"Authorization": {"Bearer " + b.token}}}
+	var body bytes.Buffer
+	if err := load.Send(ctx, checkClient, cfg, r, r.BodyWith(fmt.Sprint("check-", b.checks.Add(1))), &body); err != nil {
+		return nil, fmt.Errorf("%s %s: %w", r.Method, r.Path, err)
 	}
 	var doc struct {
-		Data   json.RawMessage `json:"data"`
-		Errors json.RawMessage `json:"errors"`
+		Data json.RawMessage `json:"data"`
 	}
-	if err := json.Unmarshal(body, &doc); err != nil || resp.StatusCode != http.StatusOK || doc.Errors != nil {
-		return nil, fmt.Errorf("%s %s answered %d: %s", r.Method, r.Path, resp.StatusCode, body)
+	if err := json.Unmarshal(body.Bytes(), &doc); err != nil {
+		return nil, fmt.Errorf("%s %s answered %s: %w", r.Method, r.Path, body.Bytes(), err)
 	}
 	if err := check(doc.Data); err != nil {
-		return nil, fmt.Errorf("%s %s: %w: %s", r.Method, r.Path, err, body)
+		return nil, fmt.Errorf("%s %s: %w: %s", r.Method, r.Path, err, body.Bytes())
 	}
 	return doc.Data, nil
 }
+
+// checkClient sends the checks, each on a connection of its own, closed
+// after, so that the goroutine count sees no connection of the driver's.
+var checkClient = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 
 // writeRequests writes a request file for the load generator.
 func writeRequests(dir string, reqs []load.Request) (string, error) {
