@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/contacts-api/contacts/auth"
+	"github.com/contacts-api/contacts/db"
 	"github.com/contacts-api/contacts/db/dbtest"
 	"github.com/contacts-api/contacts/graph/graphtest"
 	"github.com/contacts-api/contacts/service"
@@ -30,55 +31,73 @@ func writer(t *testing.T, svc *service.Service) context.Context {
 
 // TestBulkUpsertClaimsEachRecordOnce: the one pipeline refuses, for both
 // kinds, a second input of a call that upserts a record an earlier input
-// upserts (also through an id merged into it), and only that: an input
-// whose new external id is spelled like a record's id upserts a record of
-// its own.
+// upserts (for contacts, through an id merged into it), and only that: an
+// input whose new external id is spelled like a record's id upserts a
+// record of its own.
 func TestBulkUpsertClaimsEachRecordOnce(t *testing.T) {
 	t.Parallel()
 	svc := graphtest.NewService(t)
+	name := "Ada"
+	account := func(externalID string) *service.UpsertAccountInput {
+		return &service.UpsertAccountInput{ExternalID: externalID, UpdateAccountInput: service.UpdateAccountInput{Name: graphql.OmittableOf(&name)}}
+	}
+	contact := func(externalID string) *service.UpsertContactInput {
+		return &service.UpsertContactInput{ExternalID: externalID, UpdateContactInput: service.UpdateContactInput{Name: graphql.OmittableOf(&name)}}
+	}
+	tests := []struct {
+		name string
+		// upsert upserts records by the external ids in one call, and
+		// returns what each upsert did.
+		upsert func(ctx context.Context, externalIDs ...string) ([]outcome, error)
+		// merged are the external ids of records merged into the first.
+		merged []string
+		// again is an external id that finds the first record again.
+		again string
+	}{
+		{name: "accounts", again: "crm-1", upsert: func(ctx context.Context, externalIDs ...string) ([]outcome, error) {
+			results, err := svc.BulkUpsertAccounts(ctx, mapped(externalIDs, account), false)
+			return mapped(results, func(r *service.UpsertAccountResult) outcome { return outcome{r.Upserted, r.Account} }), err
+		}},
+		{name: "contacts", merged: []string{"crm-2"}, again: "crm-2", upsert: func(ctx context.Context, externalIDs ...string) ([]outcome, error) {
+			results, err := svc.BulkUpsertContacts(ctx, mapped(externalIDs, contact), false)
+			return mapped(results, func(r *service.UpsertContactResult) outcome { return outcome{r.Upserted, r.Contact} }), err
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := writer(t, svc)
+			stored, err := tt.upsert(ctx, append([]string{"crm-1"}, tt.merged...)...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(tt.merged) > 0 {
+				if _, ps, err := svc.MergeContacts(ctx, stored[0].record.NodeID(), []string{stored[1].record.NodeID()}); err != nil || len(ps) > 0 {
+					t.Fatalf("mergeContacts: %v %+v", err, ps)
+				}
+			}
+			results, err := tt.upsert(ctx, stored[0].record.NodeID(), "crm-1", tt.again)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkClaims(t, results[0].Upserted, results[1].Upserted, results[2].Upserted)
+		})
+	}
+}
 
-	t.Run("accounts", func(t *testing.T) {
-		t.Parallel()
-		ctx := writer(t, svc)
-		name := "Acme"
-		account := func(externalID string) *service.UpsertAccountInput {
-			return &service.UpsertAccountInput{ExternalID: externalID, UpdateAccountInput: service.UpdateAccountInput{Name: graphql.OmittableOf(&name)}}
-		}
-		acme, err := svc.UpsertAccount(ctx, *account("acme"))
-		if err != nil || acme.Account == nil {
-			t.Fatalf("upsertAccount: %v %+v", err, acme)
-		}
-		results, err := svc.BulkUpsertAccounts(ctx, []*service.UpsertAccountInput{account(acme.Account.ID), account("acme"), account("acme")}, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		checkClaims(t, results[0].Upserted, results[1].Upserted, results[2].Upserted)
-	})
-	t.Run("contacts", func(t *testing.T) {
-		t.Parallel()
-		ctx := writer(t, svc)
-		name := "Ada"
-		contact := func(externalID string) *service.UpsertContactInput {
-			return &service.UpsertContactInput{ExternalID: externalID, UpdateContactInput: service.UpdateContactInput{Name: graphql.OmittableOf(&name)}}
-		}
-		ada, err := svc.UpsertContact(ctx, *contact("crm-1"))
-		if err != nil || ada.Contact == nil {
-			t.Fatalf("upsertContact: %v %+v", err, ada)
-		}
-		dup, err := svc.UpsertContact(ctx, *contact("crm-2"))
-		if err != nil || dup.Contact == nil {
-			t.Fatalf("upsertContact: %v %+v", err, dup)
-		}
-		if _, ps, err := svc.MergeContacts(ctx, ada.Contact.ID, []string{dup.Contact.ID}); err != nil || len(ps) > 0 {
-			t.Fatalf("mergeContacts: %v %+v", err, ps)
-		}
-		// crm-2 was merged into Ada: it finds her, whom crm-1 claimed.
-		results, err := svc.BulkUpsertContacts(ctx, []*service.UpsertContactInput{contact(ada.Contact.ID), contact("crm-1"), contact("crm-2")}, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		checkClaims(t, results[0].Upserted, results[1].Upserted, results[2].Upserted)
-	})
+// outcome is what an upsert did, with the record it wrote (a nil
+// pointer when it wrote none).
+type outcome struct {
+	service.Upserted
+	record db.Node
+}
+
+func mapped[In, Out any](in []In, f func(In) Out) []Out {
+	out := make([]Out, len(in))
+	for i, v := range in {
+		out[i] = f(v)
+	}
+	return out
 }
 
 // checkClaims checks a call's three upserts: the first created a record of
