@@ -96,7 +96,7 @@ func grantableScopes(ps *problems, at path, creator *auth.Principal, scopes []st
 // on; revoking a revoked key changes nothing.
 func (s *Service) RevokeAPIKey(ctx context.Context, id string) (*db.APIKey, []*UserError, error) {
 	return mutate(ctx, s, func(tx *db.Store, ws uuid.UUID, ps *problems) (*db.APIKey, error) {
-		before, err := oneByID(ctx, tx, ws, id, db.APIKeyPrefix, (*db.Store).APIKeysByIDs)
+		before, err := oneByID(ctx, ws, id, db.APIKeyPrefix, tx.APIKeysByIDs)
 		if err != nil || before == nil {
 			ps.add(path{"id"}, NotFound, "No API key of this workspace has this id.")
 			return nil, err

@@ -117,18 +117,6 @@ type recordKind[R record, W writeOf[R]] interface {
 	refused(at path, ps problems) W
 }
 
-// lockByID returns the workspace's record with id, locked, or nil.
-func lockByID[R record](ctx context.Context, b *batch, id, prefix string) (R, error) {
-	if !db.HasPrefix(id, prefix) {
-		return nil, nil
-	}
-	records, err := db.LockByIDs[R](ctx, b.tx, b.ws, []string{id})
-	if err != nil || len(records) == 0 {
-		return nil, err
-	}
-	return records[0], nil
-}
-
 // editKind is a kind of record that mutations create and update one at a
 // time, with input U.
 type editKind[R record, W writeOf[R], U any] interface {
@@ -161,7 +149,9 @@ func createOne[R record, W writeOf[R], U any](ctx context.Context, s *Service, k
 // with id, locked; when there is none, NOT_FOUND.
 func updateOne[R record, W writeOf[R], U any](ctx context.Context, s *Service, kind editKind[R, W, U], id string, in U) (R, []*UserError, error) {
 	return writeOne(ctx, s, kind, func(b *batch) (W, error) {
-		current, err := lockByID[R](ctx, b, id, kind.prefix())
+		current, err := oneByID(ctx, b.ws, id, kind.prefix(), func(ctx context.Context, ws uuid.UUID, ids []string) ([]R, error) {
+			return db.LockByIDs[R](ctx, b.tx, ws, ids)
+		})
 		if err != nil || current == nil {
 			var ps problems
 			ps.add(path{"id"}, NotFound, "No %s has this id.", kind.noun())

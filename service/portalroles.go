@@ -166,5 +166,5 @@ func (s *Service) UpdatePortalSettings(ctx context.Context, in UpdatePortalSetti
 
 // portalRoleByID returns the workspace's portal role with id, or nil.
 func portalRoleByID(ctx context.Context, tx *db.Store, ws uuid.UUID, id string) (*db.PortalRole, error) {
-	return oneByID(ctx, tx, ws, id, db.PortalRolePrefix, (*db.Store).PortalRolesByIDs)
+	return oneByID(ctx, ws, id, db.PortalRolePrefix, tx.PortalRolesByIDs)
 }

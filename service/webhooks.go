@@ -194,7 +194,7 @@ func (s *Service) RedeliverWebhook(ctx context.Context, deliveryID string) (*db.
 // webhookEndpoint returns the workspace's endpoint with id, locked, or
 // reports NOT_FOUND at ["id"].
 func webhookEndpoint(ctx context.Context, tx *db.Store, ws uuid.UUID, id string, ps *problems) (*db.WebhookEndpoint, error) {
-	e, err := oneByID(ctx, tx, ws, id, db.WebhookEndpointPrefix, (*db.Store).WebhookEndpoints)
+	e, err := oneByID(ctx, ws, id, db.WebhookEndpointPrefix, tx.WebhookEndpoints)
 	if err == nil && e == nil {
 		ps.add(path{"id"}, NotFound, "No webhook endpoint of this workspace has this id.")
 	}
