@@ -1238,7 +1238,7 @@ func (v *UpsertContactInput) GetExpectedVersion() *int { return v.ExpectedVersio
 // GetCustomFields returns UpsertContactInput.CustomFields, and is useful for accessing the field via an interface.
 func (v *UpsertContactInput) GetCustomFields() []*CustomFieldValueInput { return v.CustomFields }
 
-// UpsertContactPayload includes the requested fields of the GraphQL type UpsertContactPayload.
+// UpsertContactPayload includes the GraphQL fields of UpsertContactPayload requested by the fragment UpsertContactPayload.
 // The GraphQL type's documentation follows.
 //
 // The result of an upsert of one contact.
@@ -2407,14 +2407,17 @@ func UpsertAccount(
 const UpsertContact_Operation = `
 mutation UpsertContact ($input: UpsertContactInput!) {
 	upsertContact(input: $input) {
-		contact {
-			... ContactFields
-		}
-		created
-		action
-		userErrors {
-			... UserErrorFields
-		}
+		... UpsertContactPayload
+	}
+}
+fragment UpsertContactPayload on UpsertContactPayload {
+	contact {
+		... ContactFields
+	}
+	created
+	action
+	userErrors {
+		... UserErrorFields
 	}
 }
 fragment ContactFields on Contact {
@@ -2488,14 +2491,17 @@ func UpsertContact(
 const UpsertContactByEmail_Operation = `
 mutation UpsertContactByEmail ($email: String!, $input: UpdateContactInput!, $phonesMode: PhonesMode) {
 	upsertContactByEmail(email: $email, input: $input, phonesMode: $phonesMode) {
-		contact {
-			... ContactFields
-		}
-		created
-		action
-		userErrors {
-			... UserErrorFields
-		}
+		... UpsertContactPayload
+	}
+}
+fragment UpsertContactPayload on UpsertContactPayload {
+	contact {
+		... ContactFields
+	}
+	created
+	action
+	userErrors {
+		... UserErrorFields
 	}
 }
 fragment ContactFields on Contact {

@@ -36,6 +36,19 @@ type UpdateAccountInput struct {
 	ExpectedVersion *int
 }
 
+// UpsertAccountInput creates the account with ExternalID, or changes it
+// when it exists; absent fields stay as they are.
+type UpsertAccountInput struct {
+	UpdateAccountInput
+	ExternalID string
+}
+
+// UpsertAccountResult is the outcome of one upsert of an account.
+type UpsertAccountResult struct {
+	Upserted
+	Account *db.Account
+}
+
 func (in CreateAccountInput) asUpdate() UpdateAccountInput {
 	return UpdateAccountInput{
 		Name: graphql.OmittableOf(&in.Name), ExternalID: given(in.ExternalID), Domain: given(in.Domain),
@@ -45,21 +58,28 @@ func (in CreateAccountInput) asUpdate() UpdateAccountInput {
 
 // CreateAccount creates an account.
 func (s *Service) CreateAccount(ctx context.Context, in CreateAccountInput) (*db.Account, []*UserError, error) {
-	return writeOne(ctx, s, accounts{}, func(b *batch) (*accountWrite, error) {
-		return b.newAccount(inputPath, in.asUpdate()), nil
-	})
+	return createOne(ctx, s, accounts{}, in.asUpdate())
 }
 
 // UpdateAccount changes an account.
 func (s *Service) UpdateAccount(ctx context.Context, id string, in UpdateAccountInput) (*db.Account, []*UserError, error) {
-	return updateOne(ctx, s, accounts{}, id, db.AccountPrefix, func(b *batch, current *db.Account) *accountWrite {
-		return b.existingAccount(inputPath, current, in)
-	})
+	return updateOne(ctx, s, accounts{}, id, in)
 }
 
 // DeleteAccount deletes an account; its contacts stay and lose the membership.
 func (s *Service) DeleteAccount(ctx context.Context, id string) (string, []*UserError, error) {
 	return deleteByID(ctx, s, id, db.AccountPrefix, deleteOne(events.AccountDeleted, (*db.Store).DeleteAccounts))
+}
+
+// UpsertAccount creates the account with in.ExternalID or changes it.
+func (s *Service) UpsertAccount(ctx context.Context, in UpsertAccountInput) (*UpsertAccountResult, error) {
+	return upsertOne(ctx, s, accounts{}, &in)
+}
+
+// BulkUpsertAccounts upserts up to MaxBulkItems accounts in one
+// transaction and a fixed number of statements; atomic as for contacts.
+func (s *Service) BulkUpsertAccounts(ctx context.Context, inputs []*UpsertAccountInput, atomic bool) ([]*UpsertAccountResult, error) {
+	return upsertBulk(ctx, s, accounts{}, inputs, atomic)
 }
 
 // accountWrite is one account's part of a mutation.
@@ -71,7 +91,7 @@ type accountWrite struct {
 // accounts is the kind of the account writes.
 type accounts struct{}
 
-var _ recordKind[*db.Account, *accountWrite] = accounts{}
+var _ upsertKind[*db.Account, *accountWrite, UpdateAccountInput, *UpsertAccountInput, *UpsertAccountResult] = accounts{}
 
 func (accounts) noun() string                       { return "account" }
 func (accounts) externalIDKey() string              { return db.AccountExternalIDKey }
@@ -86,15 +106,33 @@ func (accounts) eventTypes() (created, updated events.Type) {
 
 func (accounts) saveOwned(context.Context, *batch, []*accountWrite) error { return nil }
 
-// newAccount starts the write of a new account.
-func (b *batch) newAccount(at path, in UpdateAccountInput) *accountWrite {
-	a := &db.Account{WorkspaceID: b.ws, ID: db.NewID(db.AccountPrefix), Tags: []string{}, Metadata: emptyObject, Tracking: db.Tracking{CustomFields: db.CustomFieldValues{}}}
-	return &accountWrite{recordWrite: startWrite(at, a, true, in.ExpectedVersion), in: in}
+func (accounts) prefix() string { return db.AccountPrefix }
+
+func (accounts) blank(b *batch) *db.Account {
+	return &db.Account{WorkspaceID: b.ws, ID: db.NewID(db.AccountPrefix), Tags: []string{}, Metadata: emptyObject, Tracking: db.Tracking{CustomFields: db.CustomFieldValues{}}}
 }
 
-// existingAccount starts the write of an account locked by this transaction.
-func (b *batch) existingAccount(at path, a *db.Account, in UpdateAccountInput) *accountWrite {
-	return &accountWrite{recordWrite: startWrite(at, a, false, in.ExpectedVersion), in: in}
+func (accounts) write(at path, a *db.Account, creating bool, in UpdateAccountInput) *accountWrite {
+	return &accountWrite{recordWrite: startWrite(at, a, creating, in.ExpectedVersion), in: in}
+}
+
+func (accounts) lockByExternalIDs(ctx context.Context, b *batch, ids []string) ([]*db.Account, error) {
+	return b.tx.LockAccountsByExternalIDs(ctx, b.ws, ids)
+}
+
+// mergedExternalIDs is empty: accounts are not merged.
+func (accounts) mergedExternalIDs(*db.Account) []string   { return nil }
+func (accounts) upsertedID(in *UpsertAccountInput) string { return in.ExternalID }
+
+func (k accounts) startUpsert(b *batch, at path, in *UpsertAccountInput, current *db.Account) *accountWrite {
+	update := in.UpdateAccountInput
+	update.ExternalID = upsertExternalID(in.ExternalID, current == nil)
+	return startOf(b, k, at, current, update)
+}
+
+func (accounts) upsertResult(w *accountWrite, i int) *UpsertAccountResult {
+	account, upserted := upsertOutcome(i, &w.recordWrite)
+	return &UpsertAccountResult{Upserted: upserted, Account: account}
 }
 
 // prepare checks every write and applies its input to its account.

@@ -96,23 +96,14 @@ func grantableScopes(ps *problems, at path, creator *auth.Principal, scopes []st
 // on; revoking a revoked key changes nothing.
 func (s *Service) RevokeAPIKey(ctx context.Context, id string) (*db.APIKey, []*UserError, error) {
 	return mutate(ctx, s, func(tx *db.Store, ws uuid.UUID, ps *problems) (*db.APIKey, error) {
-		if !db.HasPrefix(id, db.APIKeyPrefix) {
+		before, err := oneByID(ctx, ws, id, db.APIKeyPrefix, tx.APIKeysByIDs)
+		if err != nil || before == nil {
 			ps.add(path{"id"}, NotFound, "No API key of this workspace has this id.")
-			return nil, nil
-		}
-		before, err := tx.APIKeysByIDs(ctx, ws, []string{id})
-		if err != nil {
 			return nil, err
 		}
 		key, err := tx.RevokeAPIKey(ctx, ws, id)
-		switch {
-		case err != nil:
-			return nil, err
-		case key == nil:
-			ps.add(path{"id"}, NotFound, "No API key of this workspace has this id.")
-			return nil, nil
-		case before[0].RevokedAt != nil: // revoked already: nothing changed
-			return key, nil
+		if err != nil || before.RevokedAt != nil { // revoked already: nothing changed
+			return key, err
 		}
 		var fields events.Fields
 		fields.Add("revokedAt", nil, key.RevokedAt)

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"strings"
@@ -29,7 +30,7 @@ type contactWrite struct {
 // contacts is the kind of the contact writes.
 type contacts struct{}
 
-var _ recordKind[*db.Contact, *contactWrite] = contacts{}
+var _ upsertKind[*db.Contact, *contactWrite, UpdateContactInput, *UpsertContactInput, *UpsertContactResult] = contacts{}
 
 func (contacts) noun() string                     { return "contact" }
 func (contacts) externalIDKey() string            { return db.ContactExternalIDKey }
@@ -41,19 +42,40 @@ func (contacts) eventTypes() (created, updated events.Type) {
 	return events.ContactCreated, events.ContactUpdated
 }
 
-// newContact starts the write of a new contact.
-func (b *batch) newContact(at path, in UpdateContactInput) *contactWrite {
-	c := &db.Contact{
+func (contacts) prefix() string { return db.ContactPrefix }
+
+func (contacts) blank(b *batch) *db.Contact {
+	return &db.Contact{
 		WorkspaceID: b.ws, ID: db.NewID(db.ContactPrefix),
 		Tags: []string{}, Metadata: emptyObject, MergedExternalIDs: []string{},
 		Tracking: db.Tracking{CustomFields: db.CustomFieldValues{}},
 	}
-	return &contactWrite{recordWrite: startWrite(at, c, true, in.ExpectedVersion), in: in}
 }
 
-// existingContact starts the write of a contact locked by this transaction.
-func (b *batch) existingContact(at path, c *db.Contact, in UpdateContactInput) *contactWrite {
-	return &contactWrite{recordWrite: startWrite(at, c, false, in.ExpectedVersion), in: in}
+func (contacts) write(at path, c *db.Contact, creating bool, in UpdateContactInput) *contactWrite {
+	return &contactWrite{recordWrite: startWrite(at, c, creating, in.ExpectedVersion), in: in}
+}
+
+func (contacts) lockByExternalIDs(ctx context.Context, b *batch, ids []string) ([]*db.Contact, error) {
+	return b.tx.LockContactsByExternalIDs(ctx, b.ws, ids)
+}
+
+func (contacts) mergedExternalIDs(c *db.Contact) []string { return c.MergedExternalIDs }
+func (contacts) upsertedID(in *UpsertContactInput) string { return in.ExternalID }
+
+// startUpsert starts the write of an upsert; its phones merge unless it
+// says otherwise.
+func (k contacts) startUpsert(b *batch, at path, in *UpsertContactInput, current *db.Contact) *contactWrite {
+	update := in.UpdateContactInput
+	update.ExternalID = upsertExternalID(in.ExternalID, current == nil)
+	w := startOf(b, k, at, current, update)
+	w.mode = cmp.Or(in.PhonesMode, PhonesMerge)
+	return w
+}
+
+func (contacts) upsertResult(w *contactWrite, i int) *UpsertContactResult {
+	contact, upserted := upsertOutcome(i, &w.recordWrite)
+	return &UpsertContactResult{Upserted: upserted, Contact: contact}
 }
 
 // prepare checks every write and resolves the records its input names.

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/google/uuid"
 
 	"github.com/contacts-api/contacts/db"
 	"github.com/contacts-api/contacts/events"
@@ -148,21 +149,63 @@ var inputPath = path{"input"}
 
 // CreateContact creates a contact with its memberships and phones.
 func (s *Service) CreateContact(ctx context.Context, in CreateContactInput) (*db.Contact, []*UserError, error) {
-	return writeOne(ctx, s, contacts{}, func(b *batch) (*contactWrite, error) {
-		return b.newContact(inputPath, in.asUpdate()), nil
-	})
+	return createOne(ctx, s, contacts{}, in.asUpdate())
 }
 
 // UpdateContact changes a contact, its memberships and phones.
 func (s *Service) UpdateContact(ctx context.Context, id string, in UpdateContactInput) (*db.Contact, []*UserError, error) {
-	return updateOne(ctx, s, contacts{}, id, db.ContactPrefix, func(b *batch, current *db.Contact) *contactWrite {
-		return b.existingContact(inputPath, current, in)
-	})
+	return updateOne(ctx, s, contacts{}, id, in)
 }
 
 // DeleteContact deletes a contact with its phones and memberships.
 func (s *Service) DeleteContact(ctx context.Context, id string) (string, []*UserError, error) {
 	return deleteByID(ctx, s, id, db.ContactPrefix, deleteOne(events.ContactDeleted, (*db.Store).DeleteContacts))
+}
+
+// UpsertContactResult is the outcome of one upsert of a contact.
+type UpsertContactResult struct {
+	Upserted
+	Contact *db.Contact
+}
+
+// UpsertContact creates the contact with in.ExternalID or changes it, in
+// one transaction that is safe against concurrent upserts of the same id.
+func (s *Service) UpsertContact(ctx context.Context, in UpsertContactInput) (*UpsertContactResult, error) {
+	return upsertOne(ctx, s, contacts{}, &in)
+}
+
+// BulkUpsertContacts upserts up to MaxBulkItems contacts in one
+// transaction and a fixed number of statements. With atomic, any problem
+// writes nothing; otherwise the valid upserts are written and each failed
+// one is reported by its index.
+func (s *Service) BulkUpsertContacts(ctx context.Context, inputs []*UpsertContactInput, atomic bool) ([]*UpsertContactResult, error) {
+	return upsertBulk(ctx, s, contacts{}, inputs, atomic)
+}
+
+// DeleteContacts deletes up to MaxBulkItems contacts with their phones and
+// memberships. An id the workspace has no contact for is a user error at
+// its index, and then nothing is deleted.
+func (s *Service) DeleteContacts(ctx context.Context, ids []string) ([]string, []*UserError, error) {
+	if err := checkBulkSize(len(ids), "contacts"); err != nil {
+		return nil, nil, err
+	}
+	return mutate(ctx, s, func(tx *db.Store, ws uuid.UUID, ps *problems) ([]string, error) {
+		deleted, err := deleteRecorded(ctx, tx, ws, events.ContactDeleted, (*db.Store).DeleteContacts, dedupe(ids))
+		if err != nil {
+			return nil, err
+		}
+		gone := make(map[string]bool, len(deleted))
+		deletedIDs := make([]string, len(deleted))
+		for i, d := range deleted {
+			gone[d.ID], deletedIDs[i] = true, d.ID
+		}
+		for i, id := range ids {
+			if !gone[id] {
+				ps.add(path{"ids"}.at(i), NotFound, "No contact has this id.")
+			}
+		}
+		return deletedIDs, nil
+	})
 }
 
 // applyContactFields validates the plain fields of in and copies them onto c.

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"cmp"
 	"context"
 	"strings"
 
@@ -28,7 +29,7 @@ func (s *Service) UpsertContactByEmail(ctx context.Context, email string, in Upd
 	if err != nil {
 		return nil, err
 	}
-	return writes[0].upsertResult(0), nil
+	return contacts{}.upsertResult(writes[0], 0), nil
 }
 
 // loadEmailUpsert locks the email and the contacts that have it, and
@@ -52,9 +53,9 @@ func (b *batch) loadEmailUpsert(ctx context.Context, email string, in UpdateCont
 		if !in.Email.IsSet() {
 			in.Email = graphql.OmittableOf(&email)
 		}
-		w = b.newContact(inputPath, in)
+		w = startOf(b, contacts{}, inputPath, nil, in)
 	case 1:
-		w = b.existingContact(inputPath, found[0], in)
+		w = startOf(b, contacts{}, inputPath, found[0], in)
 	default:
 		ids := make([]string, len(found))
 		for i, c := range found {
@@ -63,9 +64,6 @@ func (b *batch) loadEmailUpsert(ctx context.Context, email string, in UpdateCont
 		refused.ps.add(path{"email"}, Ambiguous, "Several contacts have this email (%s); merge them with mergeContacts, or upsert by external id.", strings.Join(ids, ", "))
 		return refused, nil
 	}
-	w.mode = mode
-	if w.mode == "" {
-		w.mode = PhonesMerge
-	}
+	w.mode = cmp.Or(mode, PhonesMerge)
 	return w, nil
 }

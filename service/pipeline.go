@@ -117,29 +117,47 @@ type recordKind[R record, W writeOf[R]] interface {
 	refused(at path, ps problems) W
 }
 
-// lockByID returns the workspace's record with id, locked, or nil.
-func lockByID[R record](ctx context.Context, b *batch, id, prefix string) (R, error) {
-	if !db.HasPrefix(id, prefix) {
-		return nil, nil
-	}
-	records, err := db.LockByIDs[R](ctx, b.tx, b.ws, []string{id})
-	if err != nil || len(records) == 0 {
-		return nil, err
-	}
-	return records[0], nil
+// editKind is a kind of record that mutations create and update one at a
+// time, with input U.
+type editKind[R record, W writeOf[R], U any] interface {
+	recordKind[R, W]
+	// prefix is the prefix of the records' ids.
+	prefix() string
+	// blank is a new record, before any input applies to it.
+	blank(b *batch) R
+	// write is the write of in to r, which is new or locked by the batch.
+	write(at path, r R, creating bool, in U) W
 }
 
-// updateOne runs a batch of one: the update that start begins of the
-// record of kind with id, locked; when there is none, NOT_FOUND.
-func updateOne[R record, W writeOf[R]](ctx context.Context, s *Service, kind recordKind[R, W], id, prefix string, start func(b *batch, current R) W) (R, []*UserError, error) {
+// startOf starts the write of in at at: an update of current, locked by
+// the batch, or, when it is nil, a create.
+func startOf[R record, W writeOf[R], U any](b *batch, kind editKind[R, W, U], at path, current R, in U) W {
+	if current == nil {
+		return kind.write(at, kind.blank(b), true, in)
+	}
+	return kind.write(at, current, false, in)
+}
+
+// createOne runs a batch of one: the create of a record of kind from in.
+func createOne[R record, W writeOf[R], U any](ctx context.Context, s *Service, kind editKind[R, W, U], in U) (R, []*UserError, error) {
 	return writeOne(ctx, s, kind, func(b *batch) (W, error) {
-		current, err := lockByID[R](ctx, b, id, prefix)
+		return startOf(b, kind, inputPath, nil, in), nil
+	})
+}
+
+// updateOne runs a batch of one: the update by in of the record of kind
+// with id, locked; when there is none, NOT_FOUND.
+func updateOne[R record, W writeOf[R], U any](ctx context.Context, s *Service, kind editKind[R, W, U], id string, in U) (R, []*UserError, error) {
+	return writeOne(ctx, s, kind, func(b *batch) (W, error) {
+		current, err := oneByID(ctx, b.ws, id, kind.prefix(), func(ctx context.Context, ws uuid.UUID, ids []string) ([]R, error) {
+			return db.LockByIDs[R](ctx, b.tx, ws, ids)
+		})
 		if err != nil || current == nil {
 			var ps problems
 			ps.add(path{"id"}, NotFound, "No %s has this id.", kind.noun())
 			return kind.refused(inputPath, ps), err
 		}
-		return start(b, current), nil
+		return startOf(b, kind, inputPath, current, in), nil
 	})
 }
 

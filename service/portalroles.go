@@ -166,12 +166,5 @@ func (s *Service) UpdatePortalSettings(ctx context.Context, in UpdatePortalSetti
 
 // portalRoleByID returns the workspace's portal role with id, or nil.
 func portalRoleByID(ctx context.Context, tx *db.Store, ws uuid.UUID, id string) (*db.PortalRole, error) {
-	if !db.HasPrefix(id, db.PortalRolePrefix) {
-		return nil, nil
-	}
-	roles, err := tx.PortalRolesByIDs(ctx, ws, []string{id})
-	if err != nil || len(roles) == 0 {
-		return nil, err
-	}
-	return roles[0], nil
+	return oneByID(ctx, ws, id, db.PortalRolePrefix, tx.PortalRolesByIDs)
 }

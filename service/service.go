@@ -115,6 +115,22 @@ func mutate[T any](ctx context.Context, s *Service, fn txFunc[T]) (T, []*UserErr
 	return result, nil, nil
 }
 
+// oneByID returns the workspace's record with id, read with read (which
+// reads the workspace's records among ids), or the zero R when there is
+// none; ids of the wrong kind (their prefix is not prefix) never reach
+// the database.
+func oneByID[R any](ctx context.Context, ws uuid.UUID, id, prefix string, read func(context.Context, uuid.UUID, []string) ([]R, error)) (R, error) {
+	var none R
+	if !db.HasPrefix(id, prefix) {
+		return none, nil
+	}
+	found, err := read(ctx, ws, []string{id})
+	if err != nil || len(found) == 0 {
+		return none, err
+	}
+	return found[0], nil
+}
+
 // deleteByID deletes the workspace's record with id, or reports NOT_FOUND
 // at ["id"]; ids of the wrong kind never reach the database.
 func deleteByID(ctx context.Context, s *Service, id, prefix string, del func(context.Context, *db.Store, uuid.UUID, string) (bool, error)) (string, []*UserError, error) {

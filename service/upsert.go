@@ -5,10 +5,6 @@ import (
 	"fmt"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/google/uuid"
-
-	"github.com/contacts-api/contacts/db"
-	"github.com/contacts-api/contacts/events"
 )
 
 // MaxBulkItems bounds the records of one bulk mutation.
@@ -31,46 +27,27 @@ type Upserted struct {
 // Created says whether the upsert created the record.
 func (r *Upserted) Created() bool { return r.Action != nil && *r.Action == Created }
 
-// UpsertContactResult is the outcome of one upsert of a contact.
-type UpsertContactResult struct {
-	Upserted
-	Contact *db.Contact
+// upsertKind is a kind of record that upserts write by external id: U is
+// its update input, In its upsert input and Result the outcome of one.
+type upsertKind[R record, W writeOf[R], U, In, Result any] interface {
+	editKind[R, W, U]
+	// lockByExternalIDs returns the workspace's records with the external
+	// ids (or, for contacts, merged ones), locked.
+	lockByExternalIDs(ctx context.Context, b *batch, ids []string) ([]R, error)
+	// mergedExternalIDs are the other external ids that find r.
+	mergedExternalIDs(r R) []string
+	// upsertedID is the external id that in upserts by.
+	upsertedID(in In) string
+	// startUpsert starts the write of in: an update of current, or, when
+	// it is nil, a create.
+	startUpsert(b *batch, at path, in In, current R) W
+	// upsertResult is the outcome of write w, input i of its call.
+	upsertResult(w W, i int) Result
 }
-
-// UpsertContact creates the contact with in.ExternalID or changes it, in
-// one transaction that is safe against concurrent upserts of the same id.
-func (s *Service) UpsertContact(ctx context.Context, in UpsertContactInput) (*UpsertContactResult, error) {
-	return upsertOne(ctx, &in, s.upsertContacts)
-}
-
-// BulkUpsertContacts upserts up to MaxBulkItems contacts in one
-// transaction and a fixed number of statements. With atomic, any problem
-// writes nothing; otherwise the valid upserts are written and each failed
-// one is reported by its index.
-func (s *Service) BulkUpsertContacts(ctx context.Context, inputs []*UpsertContactInput, atomic bool) ([]*UpsertContactResult, error) {
-	return upsertBulk(ctx, inputs, atomic, "contacts", s.upsertContacts)
-}
-
-func (s *Service) upsertContacts(ctx context.Context, inputs []*UpsertContactInput, atomic bool, pathOf func(int) path) ([]*UpsertContactResult, error) {
-	writes, err := writeBatch(ctx, s, contacts{}, atomic, func(ctx context.Context, b *batch) ([]*contactWrite, error) {
-		return b.loadUpserts(ctx, inputs, pathOf)
-	})
-	return upsertResults(writes, err, (*contactWrite).upsertResult)
-}
-
-// upsertResult is the outcome of the write, input i of its call.
-func (w *contactWrite) upsertResult(i int) *UpsertContactResult {
-	contact, upserted := upsertOutcome(i, &w.recordWrite)
-	return &UpsertContactResult{Upserted: upserted, Contact: contact}
-}
-
-// upserter runs the upserts of inputs of one kind of record as one batch,
-// atomic or not, each input at pathOf(its index).
-type upserter[In, Result any] func(ctx context.Context, inputs []*In, atomic bool, pathOf func(int) path) ([]Result, error)
 
 // upsertOne runs the upsert of one input, the input of its mutation.
-func upsertOne[In, Result any](ctx context.Context, in *In, upsert upserter[In, Result]) (Result, error) {
-	results, err := upsert(ctx, []*In{in}, true, func(int) path { return inputPath })
+func upsertOne[R record, W writeOf[R], U, In, Result any](ctx context.Context, s *Service, kind upsertKind[R, W, U, In, Result], in In) (Result, error) {
+	results, err := upsertBatch(ctx, s, kind, []In{in}, true, func(int) path { return inputPath })
 	if err != nil {
 		var none Result
 		return none, err
@@ -79,12 +56,28 @@ func upsertOne[In, Result any](ctx context.Context, in *In, upsert upserter[In, 
 }
 
 // upsertBulk runs the upserts of the inputs of a bulk mutation of up to
-// MaxBulkItems records (nouns).
-func upsertBulk[In, Result any](ctx context.Context, inputs []*In, atomic bool, nouns string, upsert upserter[In, Result]) ([]Result, error) {
-	if err := checkBulkSize(len(inputs), nouns); err != nil {
+// MaxBulkItems records.
+func upsertBulk[R record, W writeOf[R], U, In, Result any](ctx context.Context, s *Service, kind upsertKind[R, W, U, In, Result], inputs []In, atomic bool) ([]Result, error) {
+	if err := checkBulkSize(len(inputs), kind.noun()+"s"); err != nil {
 		return nil, err
 	}
-	return upsert(ctx, inputs, atomic, func(i int) path { return path{"inputs"}.at(i) })
+	return upsertBatch(ctx, s, kind, inputs, atomic, func(i int) path { return path{"inputs"}.at(i) })
+}
+
+// upsertBatch runs the upserts of inputs as one batch, atomic or not, each
+// input at pathOf(its index), and returns the outcome of each by its index.
+func upsertBatch[R record, W writeOf[R], U, In, Result any](ctx context.Context, s *Service, kind upsertKind[R, W, U, In, Result], inputs []In, atomic bool, pathOf func(int) path) ([]Result, error) {
+	writes, err := writeBatch(ctx, s, kind, atomic, func(ctx context.Context, b *batch) ([]W, error) {
+		return loadUpserts(ctx, b, kind, inputs, pathOf)
+	})
+	if err != nil {
+		return nil, err
+	}
+	results := make([]Result, len(writes))
+	for i, w := range writes {
+		results[i] = kind.upsertResult(w, i)
+	}
+	return results, nil
 }
 
 // checkBulkSize refuses a bulk call of n records (nouns) over MaxBulkItems.
@@ -93,19 +86,6 @@ func checkBulkSize(n int, nouns string) error {
 		return &Error{Code: CodeLimitExceeded, Message: fmt.Sprintf("At most %d %s per call, not %d.", MaxBulkItems, nouns, n)}
 	}
 	return nil
-}
-
-// upsertResults is the outcome of each write of a batch of upserts, by
-// its input's index, unless the batch failed with err.
-func upsertResults[W, Result any](writes []W, err error, result func(w W, i int) Result) ([]Result, error) {
-	if err != nil {
-		return nil, err
-	}
-	results := make([]Result, len(writes))
-	for i, w := range writes {
-		results[i] = result(w, i)
-	}
-	return results, nil
 }
 
 // upsertOutcome is what write w, input i of its call, did, with its
@@ -123,42 +103,49 @@ func upsertOutcome[R record](i int, w *recordWrite[R]) (R, Upserted) {
 	return w.record, u
 }
 
-// loadUpserts locks the contacts that the inputs' external ids name (also
+// loadUpserts locks the records that the inputs' external ids name (also
 // through the external ids merged into them) and starts one write per
-// input: an update of the contact found, or a create.
-func (b *batch) loadUpserts(ctx context.Context, inputs []*UpsertContactInput, pathOf func(int) path) ([]*contactWrite, error) {
+// input: an update of the record found, or a create. Two inputs of one
+// call that upsert one record are refused.
+func loadUpserts[R record, W writeOf[R], U, In, Result any](ctx context.Context, b *batch, kind upsertKind[R, W, U, In, Result], inputs []In, pathOf func(int) path) ([]W, error) {
 	refused := refusedInputs(ctx, len(inputs), pathOf)
 	var externalIDs []string
 	for i, in := range inputs {
 		if refused[i] == nil {
-			externalIDs = append(externalIDs, in.ExternalID)
+			externalIDs = append(externalIDs, kind.upsertedID(in))
 		}
 	}
-	existing, err := b.tx.LockContactsByExternalIDs(ctx, b.ws, dedupe(externalIDs))
+	existing, err := kind.lockByExternalIDs(ctx, b, dedupe(externalIDs))
 	if err != nil {
 		return nil, err
 	}
-	byExternalID := make(map[string]*db.Contact)
-	for _, c := range existing {
-		for _, id := range c.MergedExternalIDs {
-			byExternalID[id] = c
+	byExternalID := make(map[string]R, len(existing))
+	for _, r := range existing {
+		for _, id := range kind.mergedExternalIDs(r) {
+			byExternalID[id] = r
 		}
-		byExternalID[*c.ExternalID] = c
+		byExternalID[*kind.externalID(r)] = r
 	}
-	writes := make([]*contactWrite, len(inputs))
-	claimed := make(map[string]int)
+	writes := make([]W, len(inputs))
+	// claimed holds the input that upserts a record first, by the record
+	// found or else by the external id it creates.
+	claimed := make(map[any]int)
 	for i, in := range inputs {
 		if refused[i] != nil {
-			writes[i] = contacts{}.refused(pathOf(i), refused[i])
+			writes[i] = kind.refused(pathOf(i), refused[i])
 			continue
 		}
-		writes[i] = b.startUpsert(pathOf(i), *in, byExternalID[in.ExternalID])
-		key := in.ExternalID
-		if c := byExternalID[key]; c != nil {
-			key = c.ID
+		externalID := kind.upsertedID(in)
+		var key any = externalID
+		current := byExternalID[externalID]
+		if current != nil {
+			key = current
 		}
+		writes[i] = kind.startUpsert(b, pathOf(i), in, current)
+		w := writes[i].base()
+		w.upsert = true
 		if first, dup := claimed[key]; dup {
-			writes[i].ps.add(pathOf(i).at("externalId"), AlreadyExists, "Input %d of this call already upserts this contact.", first)
+			w.ps.add(pathOf(i).at("externalId"), AlreadyExists, "Input %d of this call already upserts this %s.", first, kind.noun())
 			continue
 		}
 		claimed[key] = i
@@ -166,47 +153,12 @@ func (b *batch) loadUpserts(ctx context.Context, inputs []*UpsertContactInput, p
 	return writes, nil
 }
 
-// startUpsert starts the write of one upsert.
-func (b *batch) startUpsert(at path, in UpsertContactInput, current *db.Contact) *contactWrite {
-	mode := in.PhonesMode
-	if mode == "" {
-		mode = PhonesMerge
+// upsertExternalID is the external id of the update that an upsert by
+// externalID applies: set on a new record, absent on one found, which
+// keeps its own (the upsert may have found it by an id merged into it).
+func upsertExternalID(externalID string, creating bool) graphql.Omittable[*string] {
+	if creating {
+		return graphql.OmittableOf(&externalID)
 	}
-	update := in.UpdateContactInput
-	var w *contactWrite
-	if current != nil {
-		update.ExternalID = graphql.Omittable[*string]{}
-		w = b.existingContact(at, current, update)
-	} else {
-		update.ExternalID = graphql.OmittableOf(&in.ExternalID)
-		w = b.newContact(at, update)
-	}
-	w.mode, w.upsert = mode, true
-	return w
-}
-
-// DeleteContacts deletes up to MaxBulkItems contacts with their phones and
-// memberships. An id the workspace has no contact for is a user error at
-// its index, and then nothing is deleted.
-func (s *Service) DeleteContacts(ctx context.Context, ids []string) ([]string, []*UserError, error) {
-	if err := checkBulkSize(len(ids), "contacts"); err != nil {
-		return nil, nil, err
-	}
-	return mutate(ctx, s, func(tx *db.Store, ws uuid.UUID, ps *problems) ([]string, error) {
-		deleted, err := deleteRecorded(ctx, tx, ws, events.ContactDeleted, (*db.Store).DeleteContacts, dedupe(ids))
-		if err != nil {
-			return nil, err
-		}
-		gone := make(map[string]bool, len(deleted))
-		deletedIDs := make([]string, len(deleted))
-		for i, d := range deleted {
-			gone[d.ID], deletedIDs[i] = true, d.ID
-		}
-		for i, id := range ids {
-			if !gone[id] {
-				ps.add(path{"ids"}.at(i), NotFound, "No contact has this id.")
-			}
-		}
-		return deletedIDs, nil
-	})
+	return graphql.Omittable[*string]{}
 }

@@ -194,16 +194,11 @@ func (s *Service) RedeliverWebhook(ctx context.Context, deliveryID string) (*db.
 // webhookEndpoint returns the workspace's endpoint with id, locked, or
 // reports NOT_FOUND at ["id"].
 func webhookEndpoint(ctx context.Context, tx *db.Store, ws uuid.UUID, id string, ps *problems) (*db.WebhookEndpoint, error) {
-	var endpoints []*db.WebhookEndpoint
-	var err error
-	if db.HasPrefix(id, db.WebhookEndpointPrefix) {
-		endpoints, err = tx.WebhookEndpoints(ctx, ws, []string{id})
-	}
-	if err != nil || len(endpoints) == 0 {
+	e, err := oneByID(ctx, ws, id, db.WebhookEndpointPrefix, tx.WebhookEndpoints)
+	if err == nil && e == nil {
 		ps.add(path{"id"}, NotFound, "No webhook endpoint of this workspace has this id.")
-		return nil, err
 	}
-	return endpoints[0], nil
+	return e, err
 }
 
 // checkWebhookURL reports a URL that deliveries may not be sent to.

@@ -183,7 +183,7 @@ func (s *clientStats) run(ctx context.Context, client *http.Client, cfg Config, 
 		reqBody := keys.body(r)
 		body.Reset()
 		began := time.Now()
-		err := send(ctx, client, cfg, r, reqBody, &body)
+		err := Send(ctx, client, cfg, r, reqBody, &body)
 		s.latency.Record(time.Since(began))
 		s.requests++
 		s.bytes += int64(body.Len())
@@ -199,9 +199,11 @@ func (s *clientStats) run(ctx context.Context, client *http.Client, cfg Config, 
 // errorsMember is how a GraphQL response with errors starts its list.
 var errorsMember = []byte(`"errors":`)
 
-// send makes one request and reads the whole response into body.
-// reqBody is r's body with its Unique marker replaced.
-func send(ctx context.Context, client *http.Client, cfg Config, r Request, reqBody []byte, body *bytes.Buffer) error {
+// Send makes one request of a run with cfg (its Target and Header) and
+// reads the whole response into body; an answer that is not 2xx, or that
+// has GraphQL errors, is an error. reqBody is r's body with its Unique
+// marker replaced.
+func Send(ctx context.Context, client *http.Client, cfg Config, r Request, reqBody []byte, body *bytes.Buffer) error {
 	var bodyReader io.Reader
 	if len(reqBody) > 0 {
 		bodyReader = bytes.NewReader(reqBody)
