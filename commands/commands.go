@@ -27,27 +27,31 @@ func Run(ctx context.Context, args []string) error {
 	if len(args) > 0 {
 		cmd, args = args[0], args[1:]
 	}
-	switch cmd {
-	case "serve":
-		return serveCommand(ctx, args)
-	case "dev":
-		return devCommand(ctx, args)
-	case "migrate":
-		return migrateCommand(ctx, args)
-	case "token":
-		return tokenCommand(args)
-	case "apikey":
-		return apikeyCommand(ctx, args)
-	case "seed":
-		return seedCommand(ctx, args)
-	case "check-phones":
-		return checkPhonesCommand(ctx, args)
-	case "help", "-h", "-help", "--help":
+	if run, ok := commandRuns[cmd]; ok {
+		return run(ctx, args)
+	}
+	if helpNames[cmd] {
+		// help runs the command it is asked about, with --help.
 		return helpCommand(ctx, args)
 	}
 	fmt.Fprint(os.Stderr, usage, "\n")
 	return badUsage(fmt.Errorf("unknown command %q", cmd))
 }
+
+// commandRuns are the commands by the names that pick them, but help.
+var commandRuns = map[string]func(context.Context, []string) error{
+	"serve":        serveCommand,
+	"dev":          devCommand,
+	"migrate":      migrateCommand,
+	"token":        tokenCommand,
+	"apikey":       apikeyCommand,
+	"seed":         seedCommand,
+	"check-phones": checkPhonesCommand,
+}
+
+// helpNames pick the help, which is no entry of commandRuns: it runs the
+// command it shows the help of.
+var helpNames = map[string]bool{"help": true, "-h": true, "-help": true, "--help": true}
 
 // ExitCode says how the process ends after Run's err, and prints err.
 func ExitCode(err error) int {

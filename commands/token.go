@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -17,7 +18,9 @@ tests: in production your identity provider signs the tokens.
 `,
 }
 
-func tokenCommand(args []string) error {
+// tokenCommand signs a token; it needs no context, but takes one as
+// every command does.
+func tokenCommand(_ context.Context, args []string) error {
 	fs := tokenCmd.flagSet()
 	workspace := fs.String("workspace", "", "the workspace (tenant) UUID the token gives access to (required)")
 	scope := fs.String("scope", auth.ScopeRead+" "+auth.ScopeWrite, "space-separated scopes")

@@ -26,21 +26,38 @@ import (
 // takes the scope the read API asks for it.
 func loadNode(ctx context.Context, id string) (db.Node, error) {
 	l := loaders.For(ctx)
-	switch {
-	case strings.HasPrefix(id, db.ContactPrefix):
-		return nodeOrNil(loadRoot(ctx, l.Contact, id))
-	case strings.HasPrefix(id, db.AccountPrefix):
-		return nodeOrNil(loadRoot(ctx, l.Account, id))
-	case strings.HasPrefix(id, db.PhonePrefix):
-		return nodeOrNil(loadRoot(ctx, l.Phone, id))
-	case strings.HasPrefix(id, db.PortalRolePrefix):
-		return nodeOrNil(loadRoot(ctx, l.PortalRole, id))
-	case strings.HasPrefix(id, db.APIKeyPrefix):
-		return nodeOrNil(loadRoot(ctx, l.APIKey, id))
-	case strings.HasPrefix(id, db.CustomFieldPrefix):
-		return nodeOrNil(loadRoot(ctx, l.CustomField, id))
+	for _, kind := range []struct {
+		prefix string
+		load   func(context.Context, string) (db.Node, error)
+	}{
+		{db.ContactPrefix, nodeOf(l.Contact)},
+		{db.AccountPrefix, nodeOf(l.Account)},
+		{db.PhonePrefix, nodeOf(l.Phone)},
+		{db.PortalRolePrefix, nodeOf(l.PortalRole)},
+		{db.APIKeyPrefix, nodeOf(l.APIKey)},
+		{db.CustomFieldPrefix, nodeOf(l.CustomField)},
+	} {
+		if strings.HasPrefix(id, kind.prefix) {
+			return kind.load(ctx, id)
+		}
 	}
 	return nil, nil
+}
+
+// nodeOf loads a node of one kind by id, through its loader. A missing
+// record is a nil interface, which GraphQL shows as null, rather than an
+// interface holding a nil pointer.
+func nodeOf[T interface {
+	*E
+	db.Node
+}, E any](l *loaders.Loader[string, T]) func(context.Context, string) (db.Node, error) {
+	return func(ctx context.Context, id string) (db.Node, error) {
+		v, err := loadRoot(ctx, l, id)
+		if v == nil || err != nil {
+			return nil, err
+		}
+		return v, nil
+	}
 }
 
 // findOne looks up a record by exactly one of its id, through byID, and
@@ -149,18 +166,6 @@ func noteKey[K comparable, V any](g rootKeys, l *loaders.Loader[K, V], key K) {
 		g[l] = p
 	}
 	p.keys = append(p.keys, key)
-}
-
-// nodeOrNil keeps a missing record a nil interface, which GraphQL shows as
-// null, rather than an interface holding a nil pointer.
-func nodeOrNil[T interface {
-	*E
-	db.Node
-}, E any](v T, err error) (db.Node, error) {
-	if v == nil || err != nil {
-		return nil, err
-	}
-	return v, nil
 }
 
 // failed is the error of a batch resolver whose results are not those of

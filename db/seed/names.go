@@ -1,49 +1,35 @@
 package seed
 
-import "strings"
-
-// The vocabularies that generated records draw from.
-var (
-	firstNames = []string{
-		"Ada", "Alan", "Amara", "Anna", "Arjun", "Beatriz", "Ben", "Carlos", "Chen", "Chloe",
-		"Dmitri", "Elena", "Emeka", "Emma", "Fatima", "Felix", "Grace", "Hana", "Hiroshi", "Ibrahim",
-		"Ines", "Isaac", "Jade", "James", "Jonas", "Kai", "Karin", "Leila", "Liam", "Lucia",
-		"Mateo", "Maya", "Mei", "Mohammed", "Nadia", "Noah", "Olga", "Omar", "Priya", "Rafael",
-		"Rosa", "Sakura", "Samuel", "Sara", "Sofia", "Tariq", "Tomas", "Valentina", "Wei", "Zoe",
-	}
-	lastNames = []string{
-		"Adeyemi", "Andersson", "Becker", "Bianchi", "Brown", "Chen", "Costa", "Dubois", "Fernandez", "Fischer",
-		"Garcia", "Gupta", "Haddad", "Hansen", "Hoffmann", "Ivanova", "Jansen", "Kim", "Kowalski", "Kumar",
-		"Larsen", "Lopez", "Martin", "Mendes", "Moreau", "Müller", "Nakamura", "Nguyen", "Novak", "O'Brien",
-		"Okafor", "Olsen", "Park", "Patel", "Petrov", "Rossi", "Santos", "Sato", "Schmidt", "Silva",
-		"Singh", "Smith", "Suzuki", "Tanaka", "Van Dijk", "Wagner", "Wang", "Williams", "Yilmaz", "Zhang",
-	}
-	companyBrands = []string{
-		"Acme", "Aperture", "Blue Harbor", "Cobalt", "Cyberdyne", "Evergreen", "Globex", "Helios", "Hooli", "Initech",
-		"Juniper", "Kestrel", "Lumen", "Meridian", "Northwind", "Orbit", "Pinnacle", "Quantum", "Redwood", "Sable",
-		"Soylent", "Summit", "Tidewater", "Umbrella", "Vandelay", "Vertex", "Wayfarer", "Wonka", "Yellowstone", "Zephyr",
-	}
-	companyKinds = []string{
-		"Analytics", "Bank", "Bikes", "Capital", "Consulting", "Dynamics", "Energy", "Foods", "Group", "Health",
-		"Industries", "Labs", "Logistics", "Media", "Partners", "Retail", "Robotics", "Software", "Systems", "Travel",
-	}
-	industries = []string{
-		"saas", "fintech", "healthcare", "retail", "manufacturing", "logistics", "media", "education", "energy", "public-sector",
-	}
-	contactTags = []string{
-		"customer", "lead", "prospect", "vip", "newsletter", "churn-risk", "trial", "enterprise", "smb", "partner",
-		"beta-tester", "billing-contact", "support", "decision-maker", "champion", "renewal-q1", "renewal-q3", "event-2026",
-		"webinar", "referral",
-	}
-	descriptions = []string{
-		"Met at the spring conference; interested in the API.",
-		"Prefers email over calls.",
-		"Main contact for invoices.",
-		"Asked for a demo of the portal.",
-		"Moved over from the old CRM.",
-	}
-	sources = []string{"import", "webinar", "signup", "referral", "event"}
+import (
+	"embed"
+	"strings"
 )
+
+// The vocabularies that generated records draw from, one entry a line in
+// words/: data, kept apart from the code that draws from it. Their order
+// is part of the seed: the same plan writes the same records.
+var (
+	firstNames    = vocabulary("first_names")
+	lastNames     = vocabulary("last_names")
+	companyBrands = vocabulary("company_brands")
+	companyKinds  = vocabulary("company_kinds")
+	industries    = vocabulary("industries")
+	contactTags   = vocabulary("contact_tags")
+	descriptions  = vocabulary("descriptions")
+	sources       = vocabulary("sources")
+)
+
+//go:embed words/*.txt
+var words embed.FS
+
+// vocabulary returns the entries of words/<name>.txt.
+func vocabulary(name string) []string {
+	text, err := words.ReadFile("words/" + name + ".txt")
+	if err != nil {
+		panic("seed: no vocabulary " + name)
+	}
+	return strings.Split(strings.TrimSuffix(string(text), "\n"), "\n")
+}
 
 // lower turns a name into a lowercase word for email addresses and domains.
 func lower(name string) string {
