@@ -34,9 +34,8 @@ const (
 type WebhookEndpoint struct {
 	bun.BaseModel `bun:"table:webhook_endpoints,alias:we"`
 
-	WorkspaceID uuid.UUID `bun:"workspace_id,pk,type:uuid"`
-	ID          string    `bun:"id,pk"`
-	URL         string    `bun:"url"`
+	Key
+	URL string `bun:"url"`
 	// EventTypes are the types it receives; all when empty.
 	EventTypes              []string   `bun:"event_types,array"`
 	Description             string     `bun:"description"`
@@ -64,8 +63,7 @@ func (e *WebhookEndpoint) Secrets(now time.Time) []string {
 type WebhookDelivery struct {
 	bun.BaseModel `bun:"table:webhook_deliveries,alias:wd"`
 
-	WorkspaceID   uuid.UUID  `bun:"workspace_id,pk,type:uuid"`
-	ID            string     `bun:"id,pk"`
+	Key
 	EndpointID    string     `bun:"endpoint_id"`
 	EventID       string     `bun:"event_id"`
 	EventType     string     `bun:"event_type"`

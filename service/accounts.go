@@ -88,7 +88,7 @@ func (accounts) saveOwned(context.Context, *batch, []*accountWrite) error { retu
 
 // newAccount starts the write of a new account.
 func (b *batch) newAccount(at path, in UpdateAccountInput) *accountWrite {
-	a := &db.Account{WorkspaceID: b.ws, ID: db.NewID(db.AccountPrefix), Tags: []string{}, Metadata: emptyObject, Tracking: db.Tracking{CustomFields: db.CustomFieldValues{}}}
+	a := &db.Account{Key: db.Key{WorkspaceID: b.ws, ID: db.NewID(db.AccountPrefix)}, Tags: []string{}, Metadata: emptyObject, Tracking: db.Tracking{CustomFields: db.CustomFieldValues{}}}
 	return &accountWrite{recordWrite: startWrite(at, a, true, in.ExpectedVersion), in: in}
 }
 

@@ -44,7 +44,7 @@ func (contacts) eventTypes() (created, updated events.Type) {
 // newContact starts the write of a new contact.
 func (b *batch) newContact(at path, in UpdateContactInput) *contactWrite {
 	c := &db.Contact{
-		WorkspaceID: b.ws, ID: db.NewID(db.ContactPrefix),
+		Key:  db.Key{WorkspaceID: b.ws, ID: db.NewID(db.ContactPrefix)},
 		Tags: []string{}, Metadata: emptyObject, MergedExternalIDs: []string{},
 		Tracking: db.Tracking{CustomFields: db.CustomFieldValues{}},
 	}
