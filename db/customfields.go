@@ -5,7 +5,6 @@ import (
 	"database/sql/driver"
 	"encoding/json"
 	"fmt"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
@@ -45,13 +44,12 @@ type CustomFieldDefinition struct {
 	bun.BaseModel `bun:"table:custom_field_definitions,alias:cfd"`
 
 	Key
-	Object    CustomFieldObject `bun:"object"`
-	Slug      string            `bun:"slug"`
-	Label     string            `bun:"label"`
-	Type      CustomFieldType   `bun:"type"`
-	Options   []string          `bun:"options,array"`
-	CreatedAt time.Time         `bun:"created_at,nullzero,notnull,default:now()"`
-	UpdatedAt time.Time         `bun:"updated_at,nullzero,notnull,default:now()"`
+	Object  CustomFieldObject `bun:"object"`
+	Slug    string            `bun:"slug"`
+	Label   string            `bun:"label"`
+	Type    CustomFieldType   `bun:"type"`
+	Options []string          `bun:"options,array"`
+	Timestamps
 }
 
 // CustomFieldValues are a record's custom field values by slug, stored as

@@ -32,9 +32,8 @@ type Workspace struct {
 	DefaultPortalRoleID *string   `bun:"default_portal_role_id"`
 	// DefaultPhoneRegion is the ISO 3166-1 alpha-2 code of the country
 	// whose national form phone numbers are in when their input names none.
-	DefaultPhoneRegion *string   `bun:"default_phone_region"`
-	CreatedAt          time.Time `bun:"created_at,nullzero,notnull,default:now()"`
-	UpdatedAt          time.Time `bun:"updated_at,nullzero,notnull,default:now()"`
+	DefaultPhoneRegion *string `bun:"default_phone_region"`
+	Timestamps
 }
 
 // PortalRole is a contact's level of access to the customer portal.
@@ -42,11 +41,10 @@ type PortalRole struct {
 	bun.BaseModel `bun:"table:portal_roles,alias:pr"`
 
 	Key
-	Slug      string    `bun:"slug"`
-	Name      string    `bun:"name"`
-	BuiltIn   bool      `bun:"built_in"`
-	CreatedAt time.Time `bun:"created_at,nullzero,notnull,default:now()"`
-	UpdatedAt time.Time `bun:"updated_at,nullzero,notnull,default:now()"`
+	Slug    string `bun:"slug"`
+	Name    string `bun:"name"`
+	BuiltIn bool   `bun:"built_in"`
+	Timestamps
 
 	// IsDefault is not stored on the role: the workspace names its default.
 	IsDefault bool `bun:"is_default,scanonly"`
@@ -134,8 +132,7 @@ type Phone struct {
 	ContactID string     `bun:"contact_id"`
 	Number    string     `bun:"number"`
 	Type      *PhoneType `bun:"type"`
-	CreatedAt time.Time  `bun:"created_at,nullzero,notnull,default:now()"`
-	UpdatedAt time.Time  `bun:"updated_at,nullzero,notnull,default:now()"`
+	Timestamps
 }
 
 // APIKey lets a backend call the API as its workspace with the key's
@@ -176,8 +173,14 @@ type Tracking struct {
 	// CustomFields are the record's custom field values, by slug.
 	CustomFields CustomFieldValues `bun:"custom_fields,type:jsonb"`
 	Version      int               `bun:"version"`
-	CreatedAt    time.Time         `bun:"created_at,nullzero,notnull,default:now()"`
-	UpdatedAt    time.Time         `bun:"updated_at,nullzero,notnull,default:now()"`
+	Timestamps
+}
+
+// Timestamps are when a record was created and when it last changed. The
+// database sets both when the record is inserted without them.
+type Timestamps struct {
+	CreatedAt time.Time `bun:"created_at,nullzero,notnull,default:now()"`
+	UpdatedAt time.Time `bun:"updated_at,nullzero,notnull,default:now()"`
 }
 
 // Tracked implements Tracked.

@@ -16,7 +16,7 @@ func TestChangeSet(t *testing.T) {
 		Metadata: json.RawMessage(`{"b": [1, 2.50], "a": {"x": 100}}`),
 		Tracking: db.Tracking{
 			CustomFields: db.CustomFieldValues{"seats": json.RawMessage(`5`)},
-			Version:      3, UpdatedAt: time.Unix(1, 0),
+			Version:      3, Timestamps: db.Timestamps{UpdatedAt: time.Unix(1, 0)},
 		},
 	}
 	tests := []struct {
