@@ -13,9 +13,9 @@ type Node interface {
 	NodeID() string
 }
 
-// Key is what every record of a workspace begins with: its primary key,
-// the workspace's id and the record's id in it. Embedded first, it gives
-// the models their first columns and their NodeID.
+// Key is the primary key of a workspace's record that has an id of its
+// own: the workspace's id and the record's id in it. Embedded first, it
+// gives the models their first columns and their NodeID.
 type Key struct {
 	WorkspaceID uuid.UUID `bun:"workspace_id,pk,type:uuid"`
 	ID          string    `bun:"id,pk"`
