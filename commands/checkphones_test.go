@@ -31,7 +31,7 @@ func TestCheckPhonesListsNumbersStoredBeforeTheyWereChecked(t *testing.T) {
 			t.Fatalf("create contact: %v %+v", err, problems)
 		}
 		// A number stored before numbers were checked.
-		p := &db.Phone{WorkspaceID: ws, ID: db.NewID(db.PhonePrefix), ContactID: c.ID, Number: number}
+		p := &db.Phone{Key: db.Key{WorkspaceID: ws, ID: db.NewID(db.PhonePrefix)}, ContactID: c.ID, Number: number}
 		if _, err := dbtest.DB(t).NewInsert().Model(p).Exec(ctx); err != nil {
 			t.Fatal(err)
 		}

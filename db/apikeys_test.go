@@ -19,7 +19,7 @@ func newAPIKey(t *testing.T, store *db.Store, edit func(*db.APIKey)) (*db.APIKey
 	ws := dbtest.NewWorkspace(t, store)
 	secret, prefix := auth.NewAPIKey()
 	key := &db.APIKey{
-		WorkspaceID: ws, ID: db.NewID(db.APIKeyPrefix), Name: "Sync", Prefix: prefix,
+		Key: db.Key{WorkspaceID: ws, ID: db.NewID(db.APIKeyPrefix)}, Name: "Sync", Prefix: prefix,
 		KeyHash: auth.HashAPIKey(secret), Scopes: []string{auth.ScopeRead},
 	}
 	if edit != nil {

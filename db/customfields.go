@@ -5,7 +5,6 @@ import (
 	"database/sql/driver"
 	"encoding/json"
 	"fmt"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
@@ -44,19 +43,14 @@ const (
 type CustomFieldDefinition struct {
 	bun.BaseModel `bun:"table:custom_field_definitions,alias:cfd"`
 
-	WorkspaceID uuid.UUID         `bun:"workspace_id,pk,type:uuid"`
-	ID          string            `bun:"id,pk"`
-	Object      CustomFieldObject `bun:"object"`
-	Slug        string            `bun:"slug"`
-	Label       string            `bun:"label"`
-	Type        CustomFieldType   `bun:"type"`
-	Options     []string          `bun:"options,array"`
-	CreatedAt   time.Time         `bun:"created_at,nullzero,notnull,default:now()"`
-	UpdatedAt   time.Time         `bun:"updated_at,nullzero,notnull,default:now()"`
+	Key
+	Object  CustomFieldObject `bun:"object"`
+	Slug    string            `bun:"slug"`
+	Label   string            `bun:"label"`
+	Type    CustomFieldType   `bun:"type"`
+	Options []string          `bun:"options,array"`
+	Timestamps
 }
-
-// NodeID implements Node.
-func (d *CustomFieldDefinition) NodeID() string { return d.ID }
 
 // CustomFieldValues are a record's custom field values by slug, stored as
 // one JSON object.

@@ -22,11 +22,10 @@ const retentionSetting = "app.event_retention"
 type Event struct {
 	bun.BaseModel `bun:"table:events,alias:ev"`
 
-	WorkspaceID uuid.UUID `bun:"workspace_id,pk,type:uuid"`
-	ID          string    `bun:"id,pk"`
-	Type        string    `bun:"type"`
-	RecordID    string    `bun:"record_id"`
-	ExternalID  *string   `bun:"external_id"`
+	Key
+	Type       string  `bun:"type"`
+	RecordID   string  `bun:"record_id"`
+	ExternalID *string `bun:"external_id"`
 	// Version is the record's version after the change, for the records
 	// that have one (contacts and accounts).
 	Version    *int          `bun:"version"`

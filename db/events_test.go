@@ -21,7 +21,7 @@ func insertEvents(t *testing.T, store *db.Store, ws uuid.UUID, n int, at time.Ti
 	}
 	rows := make([]*db.Event, n)
 	for i, id := range db.NewIDs(db.EventPrefix, n) {
-		rows[i] = &db.Event{WorkspaceID: ws, ID: id, Type: "contact.deleted", RecordID: fmt.Sprint("contact_", i), Changes: []db.FieldChange{}, Actor: "test", OccurredAt: at}
+		rows[i] = &db.Event{Key: db.Key{WorkspaceID: ws, ID: id}, Type: "contact.deleted", RecordID: fmt.Sprint("contact_", i), Changes: []db.FieldChange{}, Actor: "test", OccurredAt: at}
 	}
 	if err := store.InTx(ctx, ws, func(tx *db.Store) error { return tx.InsertEvents(ctx, rows) }); err != nil {
 		t.Fatal(err)

@@ -13,6 +13,17 @@ type Node interface {
 	NodeID() string
 }
 
+// Key is the primary key of a workspace's record that has an id of its
+// own: the workspace's id and the record's id in it. Embedded first, it
+// gives the models their first columns and their NodeID.
+type Key struct {
+	WorkspaceID uuid.UUID `bun:"workspace_id,pk,type:uuid"`
+	ID          string    `bun:"id,pk"`
+}
+
+// NodeID implements Node.
+func (k *Key) NodeID() string { return k.ID }
+
 // Workspace is a tenant: every other row belongs to exactly one.
 type Workspace struct {
 	bun.BaseModel `bun:"table:workspaces,alias:w"`
@@ -21,46 +32,36 @@ type Workspace struct {
 	DefaultPortalRoleID *string   `bun:"default_portal_role_id"`
 	// DefaultPhoneRegion is the ISO 3166-1 alpha-2 code of the country
 	// whose national form phone numbers are in when their input names none.
-	DefaultPhoneRegion *string   `bun:"default_phone_region"`
-	CreatedAt          time.Time `bun:"created_at,nullzero,notnull,default:now()"`
-	UpdatedAt          time.Time `bun:"updated_at,nullzero,notnull,default:now()"`
+	DefaultPhoneRegion *string `bun:"default_phone_region"`
+	Timestamps
 }
 
 // PortalRole is a contact's level of access to the customer portal.
 type PortalRole struct {
 	bun.BaseModel `bun:"table:portal_roles,alias:pr"`
 
-	WorkspaceID uuid.UUID `bun:"workspace_id,pk,type:uuid"`
-	ID          string    `bun:"id,pk"`
-	Slug        string    `bun:"slug"`
-	Name        string    `bun:"name"`
-	BuiltIn     bool      `bun:"built_in"`
-	CreatedAt   time.Time `bun:"created_at,nullzero,notnull,default:now()"`
-	UpdatedAt   time.Time `bun:"updated_at,nullzero,notnull,default:now()"`
+	Key
+	Slug    string `bun:"slug"`
+	Name    string `bun:"name"`
+	BuiltIn bool   `bun:"built_in"`
+	Timestamps
 
 	// IsDefault is not stored on the role: the workspace names its default.
 	IsDefault bool `bun:"is_default,scanonly"`
 }
 
-// NodeID implements Node.
-func (r *PortalRole) NodeID() string { return r.ID }
-
 // Account is a company that contacts belong to.
 type Account struct {
 	bun.BaseModel `bun:"table:accounts,alias:a"`
 
-	WorkspaceID uuid.UUID       `bun:"workspace_id,pk,type:uuid"`
-	ID          string          `bun:"id,pk"`
-	ExternalID  *string         `bun:"external_id"`
-	Name        string          `bun:"name"`
-	Domain      *string         `bun:"domain"`
-	Tags        []string        `bun:"tags,array"`
-	Metadata    json.RawMessage `bun:"metadata,type:jsonb"`
+	Key
+	ExternalID *string         `bun:"external_id"`
+	Name       string          `bun:"name"`
+	Domain     *string         `bun:"domain"`
+	Tags       []string        `bun:"tags,array"`
+	Metadata   json.RawMessage `bun:"metadata,type:jsonb"`
 	Tracking
 }
-
-// NodeID implements Node.
-func (a *Account) NodeID() string { return a.ID }
 
 // SortValue implements Sortable.
 func (a *Account) SortValue(column string) any {
@@ -71,8 +72,7 @@ func (a *Account) SortValue(column string) any {
 type Contact struct {
 	bun.BaseModel `bun:"table:contacts,alias:c"`
 
-	WorkspaceID  uuid.UUID       `bun:"workspace_id,pk,type:uuid"`
-	ID           string          `bun:"id,pk"`
+	Key
 	ExternalID   *string         `bun:"external_id"`
 	Name         string          `bun:"name"`
 	FirstName    *string         `bun:"first_name"`
@@ -88,9 +88,6 @@ type Contact struct {
 	MergedExternalIDs []string `bun:"merged_external_ids,array"`
 	Tracking
 }
-
-// NodeID implements Node.
-func (c *Contact) NodeID() string { return c.ID }
 
 // SortValue implements Sortable.
 func (c *Contact) SortValue(column string) any {
@@ -131,17 +128,12 @@ type PhoneType string
 type Phone struct {
 	bun.BaseModel `bun:"table:phones,alias:p"`
 
-	WorkspaceID uuid.UUID  `bun:"workspace_id,pk,type:uuid"`
-	ID          string     `bun:"id,pk"`
-	ContactID   string     `bun:"contact_id"`
-	Number      string     `bun:"number"`
-	Type        *PhoneType `bun:"type"`
-	CreatedAt   time.Time  `bun:"created_at,nullzero,notnull,default:now()"`
-	UpdatedAt   time.Time  `bun:"updated_at,nullzero,notnull,default:now()"`
+	Key
+	ContactID string     `bun:"contact_id"`
+	Number    string     `bun:"number"`
+	Type      *PhoneType `bun:"type"`
+	Timestamps
 }
-
-// NodeID implements Node.
-func (p *Phone) NodeID() string { return p.ID }
 
 // APIKey lets a backend call the API as its workspace with the key's
 // scopes. Only a hash of the key is stored; the key itself is shown once,
@@ -149,9 +141,8 @@ func (p *Phone) NodeID() string { return p.ID }
 type APIKey struct {
 	bun.BaseModel `bun:"table:api_keys,alias:ak"`
 
-	WorkspaceID uuid.UUID `bun:"workspace_id,pk,type:uuid"`
-	ID          string    `bun:"id,pk"`
-	Name        string    `bun:"name"`
+	Key
+	Name string `bun:"name"`
 	// Prefix is the public start of the key, such as ck_4f9Qx2Lm, which
 	// names it in lists and logs.
 	Prefix     string     `bun:"prefix"`
@@ -166,9 +157,6 @@ type APIKey struct {
 	// database's clock, so that every replica agrees.
 	Active bool `bun:"active,scanonly"`
 }
-
-// NodeID implements Node.
-func (k *APIKey) NodeID() string { return k.ID }
 
 // Tracked is a record the service writes with a version and the times it
 // was created and last changed, which every write of it sets.
@@ -185,8 +173,14 @@ type Tracking struct {
 	// CustomFields are the record's custom field values, by slug.
 	CustomFields CustomFieldValues `bun:"custom_fields,type:jsonb"`
 	Version      int               `bun:"version"`
-	CreatedAt    time.Time         `bun:"created_at,nullzero,notnull,default:now()"`
-	UpdatedAt    time.Time         `bun:"updated_at,nullzero,notnull,default:now()"`
+	Timestamps
+}
+
+// Timestamps are when a record was created and when it last changed. The
+// database sets both when the record is inserted without them.
+type Timestamps struct {
+	CreatedAt time.Time `bun:"created_at,nullzero,notnull,default:now()"`
+	UpdatedAt time.Time `bun:"updated_at,nullzero,notnull,default:now()"`
 }
 
 // Tracked implements Tracked.

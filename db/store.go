@@ -127,7 +127,7 @@ func (s *Store) EnsureWorkspace(ctx context.Context, ws uuid.UUID) error {
 		roles := make([]PortalRole, len(BuiltInPortalRoles))
 		var defaultID string
 		for i, r := range BuiltInPortalRoles {
-			roles[i] = PortalRole{WorkspaceID: ws, ID: NewID(PortalRolePrefix), Slug: r.Slug, Name: r.Name, BuiltIn: true}
+			roles[i] = PortalRole{Key: Key{WorkspaceID: ws, ID: NewID(PortalRolePrefix)}, Slug: r.Slug, Name: r.Name, BuiltIn: true}
 			if r.Slug == DefaultPortalRoleSlug {
 				defaultID = roles[i].ID
 			}

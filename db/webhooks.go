@@ -34,9 +34,8 @@ const (
 type WebhookEndpoint struct {
 	bun.BaseModel `bun:"table:webhook_endpoints,alias:we"`
 
-	WorkspaceID uuid.UUID `bun:"workspace_id,pk,type:uuid"`
-	ID          string    `bun:"id,pk"`
-	URL         string    `bun:"url"`
+	Key
+	URL string `bun:"url"`
 	// EventTypes are the types it receives; all when empty.
 	EventTypes              []string   `bun:"event_types,array"`
 	Description             string     `bun:"description"`
@@ -46,8 +45,7 @@ type WebhookEndpoint struct {
 	DisabledAt              *time.Time `bun:"disabled_at"`
 	DisabledReason          *string    `bun:"disabled_reason"`
 	FailingSince            *time.Time `bun:"failing_since"`
-	CreatedAt               time.Time  `bun:"created_at,nullzero,notnull,default:now()"`
-	UpdatedAt               time.Time  `bun:"updated_at,nullzero,notnull,default:now()"`
+	Timestamps
 }
 
 // Secrets returns the secrets that sign a delivery at now: the current
@@ -64,8 +62,7 @@ func (e *WebhookEndpoint) Secrets(now time.Time) []string {
 type WebhookDelivery struct {
 	bun.BaseModel `bun:"table:webhook_deliveries,alias:wd"`
 
-	WorkspaceID   uuid.UUID  `bun:"workspace_id,pk,type:uuid"`
-	ID            string     `bun:"id,pk"`
+	Key
 	EndpointID    string     `bun:"endpoint_id"`
 	EventID       string     `bun:"event_id"`
 	EventType     string     `bun:"event_type"`
@@ -235,22 +232,16 @@ func (s *Store) EndpointFailed(ctx context.Context, ws uuid.UUID, id string, at 
 	return len(disabled) == 1 && disabled[0], nil
 }
 
-// PendingDelivery is a delivery that waits for the job queue.
-type PendingDelivery struct {
-	WorkspaceID uuid.UUID `bun:"workspace_id,type:uuid"`
-	ID          string    `bun:"id"`
-}
-
-// ClaimPendingDeliveries returns up to limit deliveries, of every
-// workspace, that wait for the job queue, oldest first, and marks them
-// handed over, in tx: its caller queues their jobs in the same
+// ClaimPendingDeliveries returns the keys of up to limit deliveries, of
+// every workspace, that wait for the job queue, oldest first, and marks
+// them handed over, in tx: its caller queues their jobs in the same
 // transaction. Deliveries another transaction claims are skipped, so
 // relays in many processes never hand one over twice.
-func ClaimPendingDeliveries(ctx context.Context, tx bun.Tx, limit int) ([]PendingDelivery, error) {
+func ClaimPendingDeliveries(ctx context.Context, tx bun.Tx, limit int) ([]Key, error) {
 	if _, err := tx.ExecContext(ctx, "SET LOCAL "+relaySetting+" = 'on'"); err != nil {
 		return nil, fmt.Errorf("claim deliveries: %w", err)
 	}
-	var pending []PendingDelivery
+	var pending []Key
 	err := tx.NewRaw(`UPDATE webhook_deliveries wd SET enqueued = true
 		FROM (SELECT workspace_id, id FROM webhook_deliveries WHERE NOT enqueued
 		      ORDER BY created_at LIMIT ? FOR UPDATE SKIP LOCKED) claimed

@@ -155,7 +155,7 @@ func Record(ctx context.Context, tx *db.Store, ws uuid.UUID, changes []Change) e
 			fields = Fields{}
 		}
 		rows[i] = &db.Event{
-			WorkspaceID: ws, ID: ids[i], Type: string(c.Type), RecordID: c.RecordID,
+			Key: db.Key{WorkspaceID: ws, ID: ids[i]}, Type: string(c.Type), RecordID: c.RecordID,
 			ExternalID: c.ExternalID, Version: c.Version, Changes: fields, Actor: actor,
 		}
 		if requestID != "" {

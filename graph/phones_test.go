@@ -194,7 +194,7 @@ func TestPhoneDetails(t *testing.T) {
 	t.Parallel()
 	optimized, plain := optimizedAndPlain(t)
 	ada := optimized.CreateContact(map[string]any{"name": "Ada", "phones": phoneInputs("+14155550199", "+442079460958", "+80012345678")})
-	legacy := db.Phone{WorkspaceID: optimized.Workspace, ID: db.NewID(db.PhonePrefix), ContactID: ada.ID, Number: "+12"}
+	legacy := db.Phone{Key: db.Key{WorkspaceID: optimized.Workspace, ID: db.NewID(db.PhonePrefix)}, ContactID: ada.ID, Number: "+12"}
 	if _, err := dbtest.DB(t).NewInsert().Model(&legacy).Exec(context.Background()); err != nil {
 		t.Fatal(err)
 	}

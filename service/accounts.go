@@ -109,7 +109,7 @@ func (accounts) saveOwned(context.Context, *batch, []*accountWrite) error { retu
 func (accounts) prefix() string { return db.AccountPrefix }
 
 func (accounts) blank(b *batch) *db.Account {
-	return &db.Account{WorkspaceID: b.ws, ID: db.NewID(db.AccountPrefix), Tags: []string{}, Metadata: emptyObject, Tracking: db.Tracking{CustomFields: db.CustomFieldValues{}}}
+	return &db.Account{Key: db.Key{WorkspaceID: b.ws, ID: db.NewID(db.AccountPrefix)}, Tags: []string{}, Metadata: emptyObject, Tracking: db.Tracking{CustomFields: db.CustomFieldValues{}}}
 }
 
 func (accounts) write(at path, a *db.Account, creating bool, in UpdateAccountInput) *accountWrite {

@@ -44,7 +44,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, in CreateAPIKeyInput) (*NewA
 		}
 		secret, prefix := auth.NewAPIKey()
 		key := &db.APIKey{
-			WorkspaceID: ws, ID: db.NewID(db.APIKeyPrefix), Name: nfc(in.Name), Prefix: prefix,
+			Key: db.Key{WorkspaceID: ws, ID: db.NewID(db.APIKeyPrefix)}, Name: nfc(in.Name), Prefix: prefix,
 			KeyHash: auth.HashAPIKey(secret), Scopes: scopes, ExpiresAt: in.ExpiresAt,
 		}
 		if err := db.Insert(ctx, tx, key); err != nil {

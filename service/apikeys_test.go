@@ -55,7 +55,7 @@ func TestKeyRefusal(t *testing.T) {
 	hash := auth.HashAPIKey(secret)
 	now := time.Now()
 	key := func(edit func(*db.APIKey)) *db.APIKey {
-		k := &db.APIKey{ID: db.NewID(db.APIKeyPrefix), Prefix: prefix, KeyHash: hash, Active: true}
+		k := &db.APIKey{Key: db.Key{ID: db.NewID(db.APIKeyPrefix)}, Prefix: prefix, KeyHash: hash, Active: true}
 		if edit != nil {
 			edit(k)
 		}

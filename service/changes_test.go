@@ -12,11 +12,11 @@ import (
 func TestChangeSet(t *testing.T) {
 	email := "ada@example.com"
 	stored := &db.Contact{
-		ID: "contact_1", Name: "Ada", Email: &email, Tags: []string{"vip"},
+		Key: db.Key{ID: "contact_1"}, Name: "Ada", Email: &email, Tags: []string{"vip"},
 		Metadata: json.RawMessage(`{"b": [1, 2.50], "a": {"x": 100}}`),
 		Tracking: db.Tracking{
 			CustomFields: db.CustomFieldValues{"seats": json.RawMessage(`5`)},
-			Version:      3, UpdatedAt: time.Unix(1, 0),
+			Version:      3, Timestamps: db.Timestamps{UpdatedAt: time.Unix(1, 0)},
 		},
 	}
 	tests := []struct {

@@ -46,7 +46,7 @@ func (contacts) prefix() string { return db.ContactPrefix }
 
 func (contacts) blank(b *batch) *db.Contact {
 	return &db.Contact{
-		WorkspaceID: b.ws, ID: db.NewID(db.ContactPrefix),
+		Key:  db.Key{WorkspaceID: b.ws, ID: db.NewID(db.ContactPrefix)},
 		Tags: []string{}, Metadata: emptyObject, MergedExternalIDs: []string{},
 		Tracking: db.Tracking{CustomFields: db.CustomFieldValues{}},
 	}

@@ -66,7 +66,7 @@ func (s *Service) CustomFieldDefinitions(ctx context.Context, object *db.CustomF
 func (s *Service) CreateCustomField(ctx context.Context, in CreateCustomFieldInput) (*db.CustomFieldDefinition, []*UserError, error) {
 	return mutate(ctx, s, func(tx *db.Store, ws uuid.UUID, ps *problems) (*db.CustomFieldDefinition, error) {
 		d := &db.CustomFieldDefinition{
-			WorkspaceID: ws, ID: db.NewID(db.CustomFieldPrefix), Object: in.Object,
+			Key: db.Key{WorkspaceID: ws, ID: db.NewID(db.CustomFieldPrefix)}, Object: in.Object,
 			Slug: in.Slug, Label: nfc(in.Label), Type: in.Type, Options: []string{},
 		}
 		checkSlug(ps, inputPath.at("slug"), in.Slug)

@@ -150,7 +150,7 @@ func FuzzCursor(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	f.Add(list.Cursor(&db.Contact{ID: "contact_01J00000000000000000000000"}))
+	f.Add(list.Cursor(&db.Contact{Key: db.Key{ID: "contact_01J00000000000000000000000"}}))
 	for _, s := range []string{"", "nope", "eyJ2IjoxfQ", "eyJ2IjoyLCJrIjpbIngiXSwiaWQiOiJhIiwiaCI6IngifQ"} {
 		f.Add(s)
 	}

@@ -99,7 +99,7 @@ func (plan *phonePlan) planAdd(ch PhoneChange, at path, ps *problems, index int)
 		return
 	}
 	phone := &db.Phone{
-		WorkspaceID: plan.contact.WorkspaceID, ID: db.NewID(db.PhonePrefix),
+		Key:       db.Key{WorkspaceID: plan.contact.WorkspaceID, ID: db.NewID(db.PhonePrefix)},
 		ContactID: plan.contact.ID, Number: *ch.Number, Type: ch.Type.Value(),
 	}
 	plan.inserts = append(plan.inserts, phone)

@@ -34,7 +34,7 @@ type PortalSettings struct {
 // CreatePortalRole creates a custom portal role.
 func (s *Service) CreatePortalRole(ctx context.Context, in CreatePortalRoleInput) (*db.PortalRole, []*UserError, error) {
 	return mutate(ctx, s, func(tx *db.Store, ws uuid.UUID, ps *problems) (*db.PortalRole, error) {
-		role := &db.PortalRole{WorkspaceID: ws, ID: db.NewID(db.PortalRolePrefix)}
+		role := &db.PortalRole{Key: db.Key{WorkspaceID: ws, ID: db.NewID(db.PortalRolePrefix)}}
 		return role, writePortalRole(ctx, tx, role, UpdatePortalRoleInput{Slug: &in.Slug, Name: &in.Name}, true, ps)
 	})
 }

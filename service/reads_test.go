@@ -9,7 +9,7 @@ import (
 )
 
 func TestAccountsOfContacts(t *testing.T) {
-	loaded := map[string]*db.Account{"a": {ID: "a"}, "b": {ID: "b"}, "c": {ID: "c"}}
+	loaded := map[string]*db.Account{"a": {Key: db.Key{ID: "a"}}, "b": {Key: db.Key{ID: "b"}}, "c": {Key: db.Key{ID: "c"}}}
 	tests := []struct {
 		name        string
 		primary     *string

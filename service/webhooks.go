@@ -50,7 +50,7 @@ func (s *Service) AllowPrivateWebhooks(allow bool) { s.webhooksAllowPrivate = al
 func (s *Service) CreateWebhookEndpoint(ctx context.Context, in CreateWebhookEndpointInput) (*NewWebhookSecret, []*UserError, error) {
 	return mutate(ctx, s, func(tx *db.Store, ws uuid.UUID, ps *problems) (*NewWebhookSecret, error) {
 		e := &db.WebhookEndpoint{
-			WorkspaceID: ws, ID: db.NewID(db.WebhookEndpointPrefix), URL: in.URL,
+			Key: db.Key{WorkspaceID: ws, ID: db.NewID(db.WebhookEndpointPrefix)}, URL: in.URL,
 			EventTypes: typeNames(in.EventTypes), Secret: webhooks.NewSecret(),
 		}
 		if in.Description != nil {

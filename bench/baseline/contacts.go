@@ -80,7 +80,7 @@ func (s *server) contacts(w http.ResponseWriter, r *http.Request, ws uuid.UUID) 
 	}
 	if n := len(page.Nodes); n > 0 {
 		last := page.Nodes[n-1]
-		cursor := list.Cursor(&db.Contact{ID: last.ID, Tracking: db.Tracking{CreatedAt: last.createdAt}})
+		cursor := list.Cursor(&db.Contact{Key: db.Key{ID: last.ID}, Tracking: db.Tracking{Timestamps: db.Timestamps{CreatedAt: last.createdAt}}})
 		page.PageInfo.EndCursor = &cursor
 	}
 	if err := s.fillRelations(ctx, ws, page.Nodes); err != nil {

@@ -211,7 +211,7 @@ func pageCursors(starts []string) ([]string, error) {
 		if err != nil {
 			return nil, fmt.Errorf("page start %q: %w", start, err)
 		}
-		cursors[i] = list.Cursor(&db.Contact{ID: id, Tracking: db.Tracking{CreatedAt: time.UnixMicro(us).UTC()}})
+		cursors[i] = list.Cursor(&db.Contact{Key: db.Key{ID: id}, Tracking: db.Tracking{Timestamps: db.Timestamps{CreatedAt: time.UnixMicro(us).UTC()}}})
 	}
 	return cursors, nil
 }

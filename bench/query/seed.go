@@ -169,7 +169,7 @@ func createFields(ctx context.Context, store *db.Store, ws uuid.UUID) error {
 	}
 	for _, f := range fields {
 		d := &db.CustomFieldDefinition{
-			WorkspaceID: ws, ID: db.NewID(db.CustomFieldPrefix), Object: db.ContactObject,
+			Key: db.Key{WorkspaceID: ws, ID: db.NewID(db.CustomFieldPrefix)}, Object: db.ContactObject,
 			Slug: f.slug, Label: f.slug, Type: f.typ, Options: append([]string{}, f.options...),
 		}
 		if err := db.Insert(ctx, store, d); err != nil {
