@@ -68,9 +68,10 @@ func checkRequest(next http.Handler) http.Handler {
 	})
 }
 
-// bodyChunk is the first room a body is read into; the room doubles as
-// the body fills it, so that memory follows the bytes received, never the
-// Content-Length a client declares.
+// bodyChunk is the first room a body is read into (one declared shorter
+// gets its length); the room doubles as the body fills it, so that memory
+// follows the bytes received, never a Content-Length beyond a chunk that
+// a client declares.
 const bodyChunk = 4 << 10
 
 // bodyWait is how long a body waits for room in the budget before the
@@ -148,6 +149,12 @@ func (b *bodyReader) readBody(w http.ResponseWriter, r *http.Request) (body []by
 			// Up to limit+1, so that the read past the limit has room
 			// to fail.
 			grow := min(max(int64(cap(body)), bodyChunk), limit+1-int64(cap(body)))
+			if cap(body) == 0 && r.ContentLength >= 0 && r.ContentLength < bodyChunk {
+				// A short body declared is read into room of its size,
+				// and a byte more to see its end: a chunk each would be
+				// most of what a small request allocates.
+				grow = r.ContentLength + 1
+			}
 			if err := b.reserve(r.Context(), grow); err != nil {
 				return nil, held, err
 			}

@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -66,5 +68,34 @@ func TestBulkMutationsComeFromTheSchema(t *testing.T) {
 	}
 	if body := `{"query":"mutation { createContact }"}`; b.isBulkMutation([]byte(body)) {
 		t.Errorf("%s is taken for a bulk mutation", body)
+	}
+}
+
+// TestABodyHoldsRoomForWhatItSends: a short body declared holds room of
+// its length (and a byte to see its end), not a whole chunk; one declared
+// long holds a chunk until its bytes come, never its declared length.
+func TestABodyHoldsRoomForWhatItSends(t *testing.T) {
+	t.Parallel()
+	b := newBodyReader(DefaultLimits, graph.NewLayer(nil).Schema().Schema())
+	short := `{"query":"{ viewer { workspaceId } }"}`
+	tests := []struct {
+		name     string
+		declared int64
+		sent     string
+		wantHeld int64
+	}{
+		{"a short body", int64(len(short)), short, int64(len(short)) + 1},
+		{"a long body declared that sends little", 1 << 20, short, bodyChunk},
+		{"a body of no declared length", -1, short, bodyChunk},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(tt.sent))
+			r.ContentLength = tt.declared
+			body, held, err := b.readBody(httptest.NewRecorder(), r)
+			if err != nil || string(body) != tt.sent || held != tt.wantHeld {
+				t.Errorf("read %q, holding %d bytes (err %v); want %q, holding %d", body, held, err, tt.sent, tt.wantHeld)
+			}
+		})
 	}
 }
