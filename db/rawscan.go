@@ -32,9 +32,9 @@ import (
 // inWorkspace), and calls each with every row of its result (see
 // queryOn).
 func rawQuery(ctx context.Context, idb bun.IConn, query string, prepare bool, values []any, each rowDecoder) error {
-	run := func(scope *policyScope) func(*pgx.Conn, *connSession) error {
-		return func(conn *pgx.Conn, sess *connSession) error {
-			return queryOn(ctx, conn, sess, scope, query, prepare, values, each)
+	run := func(scope *policyScope) func(rawConn) error {
+		return func(conn rawConn) error {
+			return queryOn(ctx, conn, scope, query, prepare, values, each)
 		}
 	}
 	switch h := idb.(type) {
@@ -48,17 +48,27 @@ func rawQuery(ctx context.Context, idb bun.IConn, query string, prepare bool, va
 	return fmt.Errorf("raw query on a %T", idb)
 }
 
+// rawConn is pgx's connection under a connection of the pool, with what
+// it keeps of its session (nil when it keeps nothing) and its tracer.
+type rawConn struct {
+	*pgx.Conn
+	sess *connSession
+	// tracer is the connection's, read once: pgx's Config copies the
+	// whole configuration to show it.
+	tracer pgx.QueryTracer
+}
+
 // queryOn runs query with values as its parameters (prepared when
-// prepare is set) on conn, whose session is sess, behind what sets scope
-// (see sendBatch), and calls each with every row of its result: the
-// raw values, by column, valid until the next row.
-func queryOn(ctx context.Context, conn *pgx.Conn, sess *connSession, scope *policyScope, query string, prepare bool, values []any, each rowDecoder) (err error) {
+// prepare is set) on conn behind what sets scope (see sendBatch), and
+// calls each with every row of its result: the raw values, by column,
+// valid until the next row.
+func queryOn(ctx context.Context, conn rawConn, scope *policyScope, query string, prepare bool, values []any, each rowDecoder) (err error) {
 	// pgx's tracer sees the statement, as it sees those that pgx sends.
-	if tracer := conn.Config().Tracer; tracer != nil {
-		ctx := tracer.TraceQueryStart(ctx, conn, pgx.TraceQueryStartData{SQL: query, Args: values})
-		defer func() { tracer.TraceQueryEnd(ctx, conn, pgx.TraceQueryEndData{Err: err}) }()
+	if conn.tracer != nil {
+		ctx := conn.tracer.TraceQueryStart(ctx, conn.Conn, pgx.TraceQueryStartData{SQL: query, Args: values})
+		defer func() { conn.tracer.TraceQueryEnd(ctx, conn.Conn, pgx.TraceQueryEndData{Err: err}) }()
 	}
-	results, err := sendBatch(ctx, conn, sess, scope, query, prepare, values)
+	results, err := sendBatch(ctx, conn.Conn, conn.sess, scope, query, prepare, values)
 	if err != nil {
 		return err
 	}
@@ -75,7 +85,7 @@ func queryOn(ctx context.Context, conn *pgx.Conn, sess *connSession, scope *poli
 }
 
 // onPoolConn runs fn on a connection of pool.
-func onPoolConn(ctx context.Context, pool *sql.DB, fn func(*pgx.Conn, *connSession) error) error {
+func onPoolConn(ctx context.Context, pool *sql.DB, fn func(rawConn) error) error {
 	conn, err := pool.Conn(ctx)
 	if err != nil {
 		return err
@@ -84,15 +94,14 @@ func onPoolConn(ctx context.Context, pool *sql.DB, fn func(*pgx.Conn, *connSessi
 	return onConn(conn, fn)
 }
 
-// onConn runs fn on pgx's connection under conn, with what it keeps of
-// its session (nil when it keeps nothing).
-func onConn(conn *sql.Conn, fn func(*pgx.Conn, *connSession) error) error {
+// onConn runs fn on pgx's connection under conn.
+func onConn(conn *sql.Conn, fn func(rawConn) error) error {
 	return conn.Raw(func(dc any) error {
 		switch c := dc.(type) {
 		case *scopingConn:
-			return fn(c.Conn(), &c.sess)
+			return fn(rawConn{c.Conn(), &c.sess, c.tracer})
 		case *stdlib.Conn:
-			return fn(c.Conn(), nil)
+			return fn(rawConn{c.Conn(), nil, c.Conn().Config().Tracer})
 		}
 		return fmt.Errorf("raw query on a driver connection %T", dc)
 	})

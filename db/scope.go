@@ -116,7 +116,8 @@ func (c scopingConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &scopingConn{stdlibConn: conn.(*stdlibConn), sess: connSession{known: true}}, nil
+	sc := conn.(*stdlibConn)
+	return &scopingConn{stdlibConn: sc, sess: connSession{known: true}, tracer: sc.Conn().Config().Tracer}, nil
 }
 
 // stdlibConn names pgx's connection for embedding: embedded as
@@ -129,6 +130,8 @@ type stdlibConn = stdlib.Conn
 type scopingConn struct {
 	*stdlibConn
 	sess connSession
+	// tracer is the connection's (see rawConn).
+	tracer pgx.QueryTracer
 }
 
 // connSession is what a connection knows of the workspace its PostgreSQL
