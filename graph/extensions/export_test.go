@@ -19,7 +19,7 @@ func CostOf(t testing.TB, query string, vars map[string]any) int {
 	if len(errs) > 0 {
 		t.Fatalf("%s: %v", query, errs)
 	}
-	w := shapeWalker{ctx: t.Context(), es: es, vars: vars, maxAliases: math.MaxInt, fragments: doc.Fragments, measured: map[string]*shape{}}
+	w := shapeWalker{ctx: t.Context(), es: es, plain: plainFields(es), vars: vars, maxAliases: math.MaxInt, fragments: doc.Fragments, measured: map[string]*shape{}}
 	s, err := w.selectionSet(doc.Operations[0].SelectionSet)
 	if err != nil {
 		t.Fatal(err)

@@ -37,7 +37,8 @@ type QueryShape struct {
 	// documents, which hold to the limits checked before validation.
 	Documents graphql.Cache[*ast.QueryDocument]
 
-	es graphql.ExecutableSchema
+	es    graphql.ExecutableSchema
+	plain map[typeField]bool
 }
 
 var _ interface {
@@ -51,8 +52,33 @@ func (*QueryShape) ExtensionName() string { return "QueryShape" }
 
 // Validate keeps the schema whose complexity functions price fields.
 func (q *QueryShape) Validate(es graphql.ExecutableSchema) error {
-	q.es = es
+	q.es, q.plain = es, plainFields(es)
 	return nil
+}
+
+// typeField names a field of an object type.
+type typeField struct{ typ, field string }
+
+// plainFields returns the fields of es's object types that have no
+// arguments and no complexity function: such a field costs 1 plus its
+// children, and asking es for its price, which builds an execution
+// context each time, finds none. Most fields are plain.
+func plainFields(es graphql.ExecutableSchema) map[typeField]bool {
+	plain := map[typeField]bool{}
+	for _, t := range es.Schema().Types {
+		if t.Kind != ast.Object {
+			continue
+		}
+		for _, f := range t.Fields {
+			if len(f.Arguments) > 0 {
+				continue
+			}
+			if _, ok := es.Complexity(context.Background(), t.Name, f.Name, 0, nil); !ok {
+				plain[typeField{t.Name, f.Name}] = true
+			}
+		}
+	}
+	return plain
 }
 
 // MutateOperationParameters refuses, before the executor parses and
@@ -61,11 +87,11 @@ func (q *QueryShape) Validate(es graphql.ExecutableSchema) error {
 // MaxFragmentSpreads: validation takes time in proportion to the square
 // of their number. A document the executor has cached passed already.
 func (q *QueryShape) MutateOperationParameters(ctx context.Context, params *graphql.RawParams) *gqlerror.Error {
-	if err := q.countTokens(params.Query); err != nil {
-		return err
-	}
 	if _, ok := q.Documents.Get(ctx, params.Query); ok {
 		return nil
+	}
+	if err := q.countTokens(params.Query); err != nil {
+		return err
 	}
 	doc, err := parser.ParseQuery(&ast.Source{Input: params.Query})
 	if err != nil {
@@ -146,7 +172,7 @@ func (c *selectionCount) add(set ast.SelectionSet) int {
 // over a limit.
 func (q *QueryShape) MutateOperationContext(ctx context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
 	w := shapeWalker{
-		ctx: ctx, es: q.es, vars: opCtx.Variables, maxAliases: q.MaxAliases,
+		ctx: ctx, es: q.es, plain: q.plain, vars: opCtx.Variables, maxAliases: q.MaxAliases,
 		noIntrospection: q.NoIntrospection, fragments: opCtx.Doc.Fragments, measured: map[string]*shape{},
 	}
 	s, err := w.selectionSet(opCtx.Operation.SelectionSet)
@@ -187,6 +213,7 @@ type shape struct {
 type shapeWalker struct {
 	ctx        context.Context
 	es         graphql.ExecutableSchema
+	plain      map[typeField]bool // see plainFields
 	vars       map[string]any
 	maxAliases int
 	// noIntrospection refuses __schema and __type.
@@ -299,7 +326,10 @@ func (w *shapeWalker) fieldCost(f *ast.Field, childCost int) int {
 	}
 	cost := 0
 	for _, t := range types {
-		c, ok := w.es.Complexity(w.ctx, t.Name, f.Name, childCost, args)
+		c, ok := 0, false
+		if !w.plain[typeField{t.Name, f.Name}] {
+			c, ok = w.es.Complexity(w.ctx, t.Name, f.Name, childCost, args)
+		}
 		if !ok || c < 1 {
 			c = graph.AddCost(1, childCost)
 		}
