@@ -12,7 +12,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
-	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/schema"
 )
@@ -49,7 +48,7 @@ func rawQuery(ctx context.Context, idb bun.IConn, query string, prepare bool, va
 }
 
 // rawConn is pgx's connection under a connection of the pool, with what
-// it keeps of its session (nil when it keeps nothing) and its tracer.
+// it keeps of its session and its tracer.
 type rawConn struct {
 	*pgx.Conn
 	sess *connSession
@@ -97,13 +96,12 @@ func onPoolConn(ctx context.Context, pool *sql.DB, fn func(rawConn) error) error
 // onConn runs fn on pgx's connection under conn.
 func onConn(conn *sql.Conn, fn func(rawConn) error) error {
 	return conn.Raw(func(dc any) error {
-		switch c := dc.(type) {
-		case *scopingConn:
-			return fn(rawConn{c.Conn(), &c.sess, c.tracer})
-		case *stdlib.Conn:
-			return fn(rawConn{c.Conn(), nil, c.Conn().Config().Tracer})
+		// Every pool's connections are scopingConns (Open).
+		c, ok := dc.(*scopingConn)
+		if !ok {
+			return fmt.Errorf("raw query on a driver connection %T", dc)
 		}
-		return fmt.Errorf("raw query on a driver connection %T", dc)
+		return fn(rawConn{c.Conn(), &c.sess, c.tracer})
 	})
 }
 
